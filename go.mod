@@ -1,0 +1,3 @@
+module github.com/cnnscope/cnnscope
+
+go 1.26
