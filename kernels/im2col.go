@@ -1,0 +1,118 @@
+package kernels
+
+// ConvGeom is the geometry of a 2-D sliding window (convolution or
+// pooling) over an NHWC batch: input N×H×W×C, window KH×KW, strides SH,SW,
+// zero padding PadTop/PadLeft before the first row/column, output OH×OW.
+type ConvGeom struct {
+	N, H, W, C      int
+	KH, KW          int
+	SH, SW          int
+	PadTop, PadLeft int
+	OH, OW          int
+}
+
+// Rows is the number of output positions, N*OH*OW: the rows of the
+// im2col matrix.
+func (g ConvGeom) Rows() int { return g.N * g.OH * g.OW }
+
+// Cols is the length of one patch, KH*KW*C: the columns of the im2col
+// matrix, in (kh, kw, c) order, which is how a Keras HWIO kernel
+// flattens.
+func (g ConvGeom) Cols() int { return g.KH * g.KW * g.C }
+
+// Im2col writes the patch matrix of x (N×H×W×C) into cols
+// (Rows()×Cols()); positions in the padding read as zero.
+func Im2col(g ConvGeom, x, cols []float32) {
+	per := g.OH * g.OW * g.Cols()
+	_ = x[g.N*g.H*g.W*g.C-1]
+	_ = cols[g.N*per-1]
+	ForEachChunk(g.N, 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			im2colOne(g, x[n*g.H*g.W*g.C:(n+1)*g.H*g.W*g.C], cols[n*per:(n+1)*per])
+		}
+	})
+}
+
+func im2colOne(g ConvGeom, x, cols []float32) {
+	rowLen := g.Cols()
+	runLen := g.KW * g.C // one kernel row of a patch: contiguous in x when inside
+	r := 0
+	for oh := 0; oh < g.OH; oh++ {
+		ih0 := oh*g.SH - g.PadTop
+		for ow := 0; ow < g.OW; ow++ {
+			iw0 := ow*g.SW - g.PadLeft
+			dst := cols[r*rowLen : (r+1)*rowLen]
+			r++
+			inside := iw0 >= 0 && iw0+g.KW <= g.W
+			for kh := 0; kh < g.KH; kh++ {
+				d := dst[kh*runLen : (kh+1)*runLen]
+				ih := ih0 + kh
+				if ih < 0 || ih >= g.H {
+					clear(d)
+					continue
+				}
+				if inside {
+					src := (ih*g.W + iw0) * g.C
+					copy(d, x[src:src+runLen])
+					continue
+				}
+				for kw := 0; kw < g.KW; kw++ {
+					iw := iw0 + kw
+					dd := d[kw*g.C : (kw+1)*g.C]
+					if iw < 0 || iw >= g.W {
+						clear(dd)
+					} else {
+						src := (ih*g.W + iw) * g.C
+						copy(dd, x[src:src+g.C])
+					}
+				}
+			}
+		}
+	}
+}
+
+// Col2im is Im2col's adjoint: it overwrites dx (N×H×W×C) with the sum,
+// over every patch that covers each input position, of the matching
+// entries of dcols (Rows()×Cols()). Padding entries are dropped.
+func Col2im(g ConvGeom, dcols, dx []float32) {
+	per := g.OH * g.OW * g.Cols()
+	img := g.H * g.W * g.C
+	_ = dx[g.N*img-1]
+	_ = dcols[g.N*per-1]
+	ForEachChunk(g.N, 1, func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			col2imOne(g, dcols[n*per:(n+1)*per], dx[n*img:(n+1)*img])
+		}
+	})
+}
+
+func col2imOne(g ConvGeom, dcols, dx []float32) {
+	clear(dx)
+	rowLen := g.Cols()
+	r := 0
+	for oh := 0; oh < g.OH; oh++ {
+		ih0 := oh*g.SH - g.PadTop
+		for ow := 0; ow < g.OW; ow++ {
+			iw0 := ow*g.SW - g.PadLeft
+			src := dcols[r*rowLen : (r+1)*rowLen]
+			r++
+			for kh := 0; kh < g.KH; kh++ {
+				ih := ih0 + kh
+				if ih < 0 || ih >= g.H {
+					continue
+				}
+				for kw := 0; kw < g.KW; kw++ {
+					iw := iw0 + kw
+					if iw < 0 || iw >= g.W {
+						continue
+					}
+					d := dx[(ih*g.W+iw)*g.C : (ih*g.W+iw+1)*g.C]
+					s := src[(kh*g.KW+kw)*g.C : (kh*g.KW+kw+1)*g.C]
+					for c, v := range s {
+						d[c] += v
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// activation is an elementwise (or, for softmax, row-wise) function with
+// its derivative. Backward gets the pre-activation z only when needsZ.
+type activation struct {
+	name   string
+	needsZ bool
+	// forward writes f(z) into y (y and z may alias) for rows of width n.
+	forward func(y, z []float32, n int)
+	// backward turns dy into dz in place, given y = f(z) (and z if needsZ).
+	backward func(dy, y, z []float32, n int)
+	// saturated reports whether an output value lies where the derivative
+	// is nearly zero (used for saturation statistics); nil if never.
+	saturated func(y float32) bool
+}
+
+// Activation names, as Keras spells them.
+var activations = map[string]*activation{
+	"linear": {name: "linear",
+		forward:  func(y, z []float32, _ int) { copy(y, z) },
+		backward: func(dy, y, z []float32, _ int) {}},
+	"relu": {name: "relu", forward: reluForward, backward: reluBackward},
+	"leaky_relu": {name: "leaky_relu",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				if v < 0 {
+					v *= leakySlope
+				}
+				y[i] = v
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y {
+				if v < 0 {
+					dy[i] *= leakySlope
+				}
+			}
+		}},
+	"elu": {name: "elu",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				if v < 0 {
+					v = float32(math.Expm1(float64(v)))
+				}
+				y[i] = v
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y { // for z < 0, f'(z) = e^z = y + 1
+				if v < 0 {
+					dy[i] *= v + 1
+				}
+			}
+		}},
+	"selu": {name: "selu",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				if v < 0 {
+					v = seluAlpha * float32(math.Expm1(float64(v)))
+				}
+				y[i] = seluScale * v
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y { // for z < 0, f'(z) = scale*alpha*e^z = y + scale*alpha
+				if v < 0 {
+					dy[i] *= v + seluScale*seluAlpha
+				} else {
+					dy[i] *= seluScale
+				}
+			}
+		}},
+	"gelu": {name: "gelu", needsZ: true,
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				x := float64(v)
+				y[i] = float32(0.5 * x * (1 + math.Erf(x/math.Sqrt2)))
+			}
+		},
+		backward: func(dy, _, z []float32, _ int) {
+			for i, v := range z {
+				x := float64(v)
+				cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+				pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+				dy[i] *= float32(cdf + x*pdf)
+			}
+		}},
+	"sigmoid": {name: "sigmoid",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = sigmoid(v)
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y {
+				dy[i] *= v * (1 - v)
+			}
+		},
+		saturated: func(y float32) bool { return y < 0.01 || y > 0.99 }},
+	"tanh": {name: "tanh",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = float32(math.Tanh(float64(v)))
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y {
+				dy[i] *= 1 - v*v
+			}
+		},
+		saturated: func(y float32) bool { return y < -0.99 || y > 0.99 }},
+	"softmax": {name: "softmax", forward: softmaxForward, backward: softmaxBackward,
+		saturated: func(y float32) bool { return y > 0.99 }},
+}
+
+const (
+	leakySlope = 0.2 // Keras 3's LeakyReLU default negative_slope
+	seluAlpha  = 1.6732632423543772848170429916717
+	seluScale  = 1.0507009873554804934193349852946
+)
+
+// ActivationNames lists the accepted activation names.
+func ActivationNames() []string {
+	return []string{"linear", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softmax"}
+}
+
+// lookupActivation resolves a name; "" means linear (Keras' default).
+func lookupActivation(name string) (*activation, error) {
+	if name == "" {
+		name = "linear"
+	}
+	a, ok := activations[strings.ToLower(name)]
+	if !ok {
+		return nil, fmt.Errorf("unknown activation %q (want one of %s)", name, strings.Join(ActivationNames(), ", "))
+	}
+	return a, nil
+}
+
+func sigmoid(v float32) float32 {
+	if v >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(v))))
+	}
+	e := math.Exp(float64(v))
+	return float32(e / (1 + e))
+}
+
+func reluForward(y, z []float32, _ int) {
+	y = y[:len(z)]
+	for i, v := range z {
+		y[i] = max(v, 0)
+	}
+}
+
+func reluBackward(dy, y, _ []float32, _ int) {
+	dy = dy[:len(y)]
+	for i, v := range y {
+		if v <= 0 {
+			dy[i] = 0
+		}
+	}
+}
+
+// softmaxForward normalizes each row of n values (the last axis).
+func softmaxForward(y, z []float32, n int) {
+	for r := 0; r+n <= len(z); r += n {
+		zr, yr := z[r:r+n], y[r:r+n]
+		m := zr[0]
+		for _, v := range zr[1:] {
+			m = max(m, v)
+		}
+		var s float64
+		for i, v := range zr {
+			e := math.Exp(float64(v - m))
+			yr[i] = float32(e)
+			s += e
+		}
+		inv := float32(1 / s)
+		for i := range yr {
+			yr[i] *= inv
+		}
+	}
+}
+
+// softmaxBackward: dz_i = y_i * (dy_i - sum_j dy_j y_j), row by row.
+func softmaxBackward(dy, y, _ []float32, n int) {
+	for r := 0; r+n <= len(y); r += n {
+		dr, yr := dy[r:r+n], y[r:r+n]
+		var dot float64
+		for i := range dr {
+			dot += float64(dr[i]) * float64(yr[i])
+		}
+		for i := range dr {
+			dr[i] = yr[i] * (dr[i] - float32(dot))
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Activation is Keras' Activation layer: an activation function on its
+// own (relu, leaky_relu, elu, selu, gelu, sigmoid, tanh, softmax, linear);
+// softmax acts on the last axis.
+type Activation struct {
+	named
+	Function string // "" = linear
+
+	act        *activation
+	in         tensor.Shape
+	logitsGrad bool
+	y, z       *tensor.Tensor
+}
+
+func (l *Activation) Type() string           { return "Activation" }
+func (l *Activation) Params() []*Param       { return nil }
+func (l *Activation) activationName() string { return l.act.name }
+func (l *Activation) setLogitsGrad(on bool)  { l.logitsGrad = on }
+
+func (l *Activation) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	var err error
+	l.act, err = lookupActivation(l.Function)
+	l.in = in.Clone()
+	return in.Clone(), err
+}
+
+// Forward: y = f(x), same shape.
+func (l *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	n := batchOf(l, x, l.in)
+	l.y = ensureBatch(l.y, n, l.in)
+	copy(l.y.Data, x.Data)
+	l.z = applyActivation(l.act, l.y, l.z, l.in[len(l.in)-1])
+	return l.y
+}
+
+// Backward: dx = f'(x) * dy, computed in place in dy.
+func (l *Activation) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	if !needDx {
+		return nil
+	}
+	if !l.logitsGrad {
+		activationBackward(l.act, dy, l.y, l.z, l.in[len(l.in)-1])
+	}
+	return dy
+}

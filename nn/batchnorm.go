@@ -1,0 +1,199 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// BatchNormalization is Keras' BatchNormalization over the last axis
+// (channels). In training it normalizes with the batch mean and biased
+// variance and updates moving = moving*Momentum + batch*(1-Momentum); in
+// inference it uses the moving statistics.
+type BatchNormalization struct {
+	named
+	Momentum float64 // zero value: 0.99
+	Epsilon  float64 // zero value: 1e-3
+	NoCenter bool    // Keras' center=False: no beta
+	NoScale  bool    // Keras' scale=False: no gamma
+
+	gamma, beta, movingMean, movingVar *Param
+	in                                 tensor.Shape
+	c                                  int
+
+	training bool
+	xhat     *tensor.Tensor
+	y, dx    *tensor.Tensor
+	invStd   []float64 // per channel, of the last Forward
+	mean     []float64
+	acc      [2][]float64 // scratch sums
+}
+
+func (l *BatchNormalization) Type() string { return "BatchNormalization" }
+
+func (l *BatchNormalization) Params() []*Param {
+	var ps []*Param
+	if l.gamma != nil {
+		ps = append(ps, l.gamma)
+	}
+	if l.beta != nil {
+		ps = append(ps, l.beta)
+	}
+	return append(ps, l.movingMean, l.movingVar)
+}
+
+func (l *BatchNormalization) momentum() float64 {
+	if l.Momentum == 0 {
+		return 0.99
+	}
+	return l.Momentum
+}
+
+func (l *BatchNormalization) epsilon() float64 {
+	if l.Epsilon == 0 {
+		return 1e-3
+	}
+	return l.Epsilon
+}
+
+func (l *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if len(in) == 0 || in[len(in)-1] <= 0 {
+		return nil, fmt.Errorf("expects an input with a channel axis, got %v", in)
+	}
+	if m := l.momentum(); m < 0 || m >= 1 {
+		return nil, fmt.Errorf("momentum must be in [0, 1), got %g", m)
+	}
+	if l.epsilon() <= 0 {
+		return nil, fmt.Errorf("epsilon must be positive, got %g", l.Epsilon)
+	}
+	l.in, l.c = in.Clone(), in[len(in)-1]
+	if !l.NoScale {
+		l.gamma = newParam("gamma", true, l.c)
+		fillRows(l.gamma.Value.Data, []float32{1})
+	}
+	if !l.NoCenter {
+		l.beta = newParam("beta", true, l.c)
+	}
+	l.movingMean = newParam("moving_mean", false, l.c)
+	l.movingVar = newParam("moving_variance", false, l.c)
+	fillRows(l.movingVar.Value.Data, []float32{1})
+	l.invStd, l.mean = make([]float64, l.c), make([]float64, l.c)
+	l.acc = [2][]float64{make([]float64, l.c), make([]float64, l.c)}
+	return in.Clone(), nil
+}
+
+func (l *BatchNormalization) scaleShift(j int) (g, b float64) {
+	g, b = 1, 0
+	if l.gamma != nil {
+		g = float64(l.gamma.Value.Data[j])
+	}
+	if l.beta != nil {
+		b = float64(l.beta.Value.Data[j])
+	}
+	return g, b
+}
+
+// Forward: x (N, ..., C) -> xhat = (x - mean) * invStd -> y = gamma*xhat + beta.
+func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	n := batchOf(l, x, l.in)
+	c := l.c
+	rows := len(x.Data) / c
+	l.training = training
+	l.y = ensureBatch(l.y, n, l.in)
+	l.xhat = ensureBatch(l.xhat, n, l.in)
+	eps := l.epsilon()
+	if training {
+		sum, sq := l.acc[0], l.acc[1]
+		clear(sum)
+		clear(sq)
+		for r := 0; r < rows; r++ {
+			for j, v := range x.Data[r*c : (r+1)*c] {
+				sum[j] += float64(v)
+			}
+		}
+		for j := range sum {
+			l.mean[j] = sum[j] / float64(rows)
+		}
+		for r := 0; r < rows; r++ {
+			for j, v := range x.Data[r*c : (r+1)*c] {
+				d := float64(v) - l.mean[j]
+				sq[j] += d * d
+			}
+		}
+		mom := l.momentum()
+		for j := range sq {
+			v := sq[j] / float64(rows) // biased, as Keras
+			l.invStd[j] = 1 / math.Sqrt(v+eps)
+			mm, mv := &l.movingMean.Value.Data[j], &l.movingVar.Value.Data[j]
+			*mm = float32(float64(*mm)*mom + l.mean[j]*(1-mom))
+			*mv = float32(float64(*mv)*mom + v*(1-mom))
+		}
+	} else {
+		for j := 0; j < c; j++ {
+			l.mean[j] = float64(l.movingMean.Value.Data[j])
+			l.invStd[j] = 1 / math.Sqrt(float64(l.movingVar.Value.Data[j])+eps)
+		}
+	}
+	scale, shift := l.acc[0], l.acc[1] // y = x*scale + shift
+	for j := 0; j < c; j++ {
+		g, b := l.scaleShift(j)
+		scale[j] = g * l.invStd[j]
+		shift[j] = b - l.mean[j]*scale[j]
+	}
+	for r := 0; r < rows; r++ {
+		xs, ys, hs := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c]
+		for j, v := range xs {
+			hs[j] = float32((float64(v) - l.mean[j]) * l.invStd[j])
+			ys[j] = float32(float64(v)*scale[j] + shift[j])
+		}
+	}
+	return l.y
+}
+
+// Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
+// dx = gamma*invStd/M * (M*dy - Σdy - xhat*Σ(dy*xhat)) over the M rows;
+// in inference dx = gamma*invStd*dy.
+func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	c := l.c
+	rows := len(dy.Data) / c
+	sdy, sdyx := l.acc[0], l.acc[1]
+	clear(sdy)
+	clear(sdyx)
+	for r := 0; r < rows; r++ {
+		ds, hs := dy.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c]
+		for j, d := range ds {
+			sdy[j] += float64(d)
+			sdyx[j] += float64(d) * float64(hs[j])
+		}
+	}
+	if l.gamma != nil {
+		for j := range sdyx {
+			l.gamma.Grad.Data[j] = float32(sdyx[j])
+		}
+	}
+	if l.beta != nil {
+		for j := range sdy {
+			l.beta.Grad.Data[j] = float32(sdy[j])
+		}
+	}
+	if !needDx {
+		return nil
+	}
+	l.dx = ensureBatch(l.dx, dy.Shape[0], l.in)
+	m := float64(rows)
+	for r := 0; r < rows; r++ {
+		ds, hs, xs := dy.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c], l.dx.Data[r*c:(r+1)*c]
+		for j, d := range ds {
+			g, _ := l.scaleShift(j)
+			k := g * l.invStd[j]
+			if l.training {
+				xs[j] = float32(k * (float64(d) - sdy[j]/m - float64(hs[j])*sdyx[j]/m))
+			} else {
+				xs[j] = float32(k * float64(d))
+			}
+		}
+	}
+	return l.dx
+}

@@ -1,0 +1,142 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Conv2D is Keras' Conv2D on NHWC input with an HWIO kernel
+// (kh, kw, in_channels, filters), computed as im2col followed by one SGEMM.
+type Conv2D struct {
+	named
+	Filters           int
+	KernelSize        [2]int // required
+	Strides           [2]int // zero value: (1, 1)
+	Padding           string // "valid" (default) or "same"
+	NoBias            bool   // Keras' use_bias=False
+	Activation        string // "" = linear
+	KernelInitializer string // "" = glorot_uniform
+	BiasInitializer   string // "" = zeros
+
+	kernel, bias *Param
+	act          *activation
+	geom         kernels.ConvGeom
+	logitsGrad   bool
+	in, out      tensor.Shape
+
+	a                     []float32 // the GEMM's left operand of the last Forward
+	cols, y, z, dcols, dx *tensor.Tensor
+}
+
+func (l *Conv2D) Type() string           { return "Conv2D" }
+func (l *Conv2D) activationName() string { return l.act.name }
+func (l *Conv2D) setLogitsGrad(on bool)  { l.logitsGrad = on }
+func (l *Conv2D) Params() []*Param {
+	if l.bias == nil {
+		return []*Param{l.kernel}
+	}
+	return []*Param{l.kernel, l.bias}
+}
+
+func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	}
+	if l.Filters <= 0 {
+		return nil, fmt.Errorf("filters must be positive, got %d", l.Filters)
+	}
+	k, err := pair(l.KernelSize, [2]int{}, "kernel_size")
+	if err != nil {
+		return nil, err
+	}
+	s, err := pair(l.Strides, [2]int{1, 1}, "strides")
+	if err != nil {
+		return nil, err
+	}
+	pad, err := checkPadding(l.Padding)
+	if err != nil {
+		return nil, err
+	}
+	if l.act, err = lookupActivation(l.Activation); err != nil {
+		return nil, err
+	}
+	oh, pt := window(pad, in[0], k[0], s[0])
+	ow, pl := window(pad, in[1], k[1], s[1])
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("kernel %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller kernel)", k[0], k[1], in[0], in[1])
+	}
+	l.geom = kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
+	kinit, err := lookupInitializer(l.KernelInitializer, "glorot_uniform")
+	if err != nil {
+		return nil, err
+	}
+	l.kernel = newParam("kernel", true, k[0], k[1], in[2], l.Filters)
+	kinit(l.kernel.Value.Data, k[0]*k[1]*in[2], k[0]*k[1]*l.Filters, rng)
+	if !l.NoBias {
+		binit, err := lookupInitializer(l.BiasInitializer, "zeros")
+		if err != nil {
+			return nil, err
+		}
+		l.bias = newParam("bias", true, l.Filters)
+		binit(l.bias.Value.Data, l.Filters, l.Filters, rng)
+	}
+	l.in, l.out = in.Clone(), tensor.Shape{oh, ow, l.Filters}
+	return l.out, nil
+}
+
+// Forward: x (N, H, W, C) -> cols (N*OH*OW, KH*KW*C) -> y (N, OH, OW, F).
+func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	g := l.geom
+	g.N = batchOf(l, x, l.in)
+	l.geom = g
+	m, k, f := g.Rows(), g.Cols(), l.Filters
+	l.y = ensureBatch(l.y, g.N, l.out)
+	l.a = x.Data // a 1x1 stride-1 unpadded kernel needs no im2col
+	if !l.pointwise() {
+		l.cols = tensor.Ensure(l.cols, m, k)
+		kernels.Im2col(g, x.Data, l.cols.Data)
+		l.a = l.cols.Data
+	}
+	var beta float32
+	if l.bias != nil {
+		fillRows(l.y.Data, l.bias.Value.Data)
+		beta = 1
+	}
+	kernels.Sgemm(false, false, m, f, k, 1, l.a, k, l.kernel.Value.Data, f, beta, l.y.Data, f)
+	l.z = applyActivation(l.act, l.y, l.z, f)
+	return l.y
+}
+
+// Backward: dy (N, OH, OW, F) -> dz -> dkernel = colsᵀ·dz, dbias = Σ dz,
+// dcols = dz·kernelᵀ (N*OH*OW, KH*KW*C) -> col2im -> dx (N, H, W, C).
+func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	g := l.geom
+	m, k, f := g.Rows(), g.Cols(), l.Filters
+	if !l.logitsGrad {
+		activationBackward(l.act, dy, l.y, l.z, f)
+	}
+	kernels.Sgemm(true, false, k, f, m, 1, l.a, k, dy.Data, f, 0, l.kernel.Grad.Data, f)
+	if l.bias != nil {
+		sumRows(l.bias.Grad.Data, dy.Data)
+	}
+	if !needDx {
+		return nil
+	}
+	l.dx = ensureBatch(l.dx, g.N, l.in)
+	if l.pointwise() {
+		kernels.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.kernel.Value.Data, f, 0, l.dx.Data, k)
+		return l.dx
+	}
+	l.dcols = tensor.Ensure(l.dcols, m, k)
+	kernels.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.kernel.Value.Data, f, 0, l.dcols.Data, k)
+	kernels.Col2im(g, l.dcols.Data, l.dx.Data)
+	return l.dx
+}
+
+func (l *Conv2D) pointwise() bool {
+	g := l.geom
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1
+}

@@ -1,0 +1,69 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// GlobalAveragePooling2D is Keras' GlobalAveragePooling2D:
+// (N, H, W, C) -> (N, C), the mean over all positions.
+type GlobalAveragePooling2D struct {
+	named
+	in    tensor.Shape
+	y, dx *tensor.Tensor
+}
+
+func (l *GlobalAveragePooling2D) Type() string     { return "GlobalAveragePooling2D" }
+func (l *GlobalAveragePooling2D) Params() []*Param { return nil }
+
+func (l *GlobalAveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	}
+	l.in = in.Clone()
+	return tensor.Shape{in[2]}, nil
+}
+
+// Forward: x (N, H, W, C) -> y (N, C).
+func (l *GlobalAveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	n := batchOf(l, x, l.in)
+	c, hw := l.in[2], l.in[0]*l.in[1]
+	l.y = ensureBatch(l.y, n, tensor.Shape{c})
+	acc := make([]float64, c)
+	for b := 0; b < n; b++ {
+		clear(acc)
+		xs := x.Data[b*hw*c : (b+1)*hw*c]
+		for p := 0; p < hw; p++ {
+			for j, v := range xs[p*c : (p+1)*c] {
+				acc[j] += float64(v)
+			}
+		}
+		for j := range acc {
+			l.y.Data[b*c+j] = float32(acc[j] / float64(hw))
+		}
+	}
+	return l.y
+}
+
+// Backward: dy (N, C) -> dx (N, H, W, C) = dy / (H*W) everywhere.
+func (l *GlobalAveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	if !needDx {
+		return nil
+	}
+	n := dy.Shape[0]
+	c, hw := l.in[2], l.in[0]*l.in[1]
+	l.dx = ensureBatch(l.dx, n, l.in)
+	inv := 1 / float32(hw)
+	for b := 0; b < n; b++ {
+		d := dy.Data[b*c : (b+1)*c]
+		for p := 0; p < hw; p++ {
+			o := l.dx.Data[(b*hw+p)*c : (b*hw+p+1)*c]
+			for j, v := range d {
+				o[j] = v * inv
+			}
+		}
+	}
+	return l.dx
+}

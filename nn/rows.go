@@ -1,0 +1,79 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Small row-wise helpers shared by the layers. A matrix here is a flat
+// slice of rows of len(v) (or n) values.
+
+// fillRows sets every row of dst to v (used to start a GEMM from the bias).
+func fillRows(dst, v []float32) {
+	n := len(v)
+	for r := 0; r+n <= len(dst); r += n {
+		copy(dst[r:r+n], v)
+	}
+}
+
+// sumRows overwrites dst with the sum of the rows of src (the bias
+// gradient). Summation runs in float64 in row order, so it is exact
+// enough and independent of threads.
+func sumRows(dst, src []float32) {
+	n := len(dst)
+	acc := make([]float64, n)
+	for r := 0; r+n <= len(src); r += n {
+		for j, v := range src[r : r+n] {
+			acc[j] += float64(v)
+		}
+	}
+	for j := range dst {
+		dst[j] = float32(acc[j])
+	}
+}
+
+// elementwiseGrain is the fewest elements worth handing to another core.
+const elementwiseGrain = 1 << 15
+
+// applyActivation applies act to y in place (rows of n values). When the
+// derivative needs the pre-activation, z receives a copy of it first; the
+// (possibly reallocated) z is returned.
+func applyActivation(act *activation, y, z *tensor.Tensor, n int) *tensor.Tensor {
+	if act.name == "linear" {
+		return z
+	}
+	if act.needsZ {
+		z = tensor.Ensure(z, y.Shape...)
+		copy(z.Data, y.Data)
+	}
+	rows := len(y.Data) / n
+	kernels.ForEachChunk(rows, max(1, elementwiseGrain/n), func(lo, hi int) {
+		seg := y.Data[lo*n : hi*n]
+		act.forward(seg, seg, n)
+	})
+	return z
+}
+
+// activationBackward turns dy into dz in place, given y = act(z).
+func activationBackward(act *activation, dy, y, z *tensor.Tensor, n int) {
+	if act.name == "linear" {
+		return
+	}
+	rows := len(y.Data) / n
+	kernels.ForEachChunk(rows, max(1, elementwiseGrain/n), func(lo, hi int) {
+		var zs []float32
+		if act.needsZ {
+			zs = z.Data[lo*n : hi*n]
+		}
+		act.backward(dy.Data[lo*n:hi*n], y.Data[lo*n:hi*n], zs, n)
+	})
+}
+
+// ensureBatch returns a tensor of shape (n, per...), reusing t when it
+// already has that shape (no allocation in the steady state).
+func ensureBatch(t *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
+	if t != nil && len(t.Shape) == len(per)+1 && t.Shape[0] == n && t.Shape[1:].Equal(per) {
+		return t
+	}
+	return tensor.New(append([]int{n}, per...)...)
+}

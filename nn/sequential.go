@@ -1,0 +1,207 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Sequential is a stack of layers, like Keras' Sequential: built from an
+// input shape (without the batch dimension), it infers every layer's
+// output shape and creates the weights.
+type Sequential struct {
+	ModelName string // "" = "sequential"
+	Input     tensor.Shape
+	Layers    []Layer
+
+	outputs []tensor.Shape
+	built   bool
+	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
+	stats   statsCollector
+}
+
+// NewSequential returns an unbuilt model.
+func NewSequential(input tensor.Shape, layers ...Layer) *Sequential {
+	return &Sequential{Input: input.Clone(), Layers: layers}
+}
+
+// Name is the model's name ("sequential" by default).
+func (m *Sequential) Name() string {
+	if m.ModelName == "" {
+		return "sequential"
+	}
+	return m.ModelName
+}
+
+// Build names the unnamed layers as Keras does (conv2d, conv2d_1, ...),
+// infers shapes and initializes weights from seed. A layer that does not
+// fit its input gets an error naming the layer and the shapes.
+func (m *Sequential) Build(seed uint64) error {
+	if len(m.Input) == 0 {
+		return fmt.Errorf("model %s: no input shape", m.Name())
+	}
+	for _, d := range m.Input {
+		if d <= 0 {
+			return fmt.Errorf("model %s: input shape %v has a non-positive dimension", m.Name(), m.Input)
+		}
+	}
+	if len(m.Layers) == 0 {
+		return fmt.Errorf("model %s: no layers", m.Name())
+	}
+	m.nameLayers()
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	shape := m.Input.Clone()
+	m.outputs = m.outputs[:0]
+	for i, l := range m.Layers {
+		out, err := l.Build(shape, rng)
+		if err != nil {
+			return fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, l.Name(), l.Type(), batchShape(shape), err)
+		}
+		m.outputs = append(m.outputs, out)
+		shape = out
+	}
+	m.built = true
+	return nil
+}
+
+var (
+	snakeWord  = regexp.MustCompile(`(.)([A-Z][a-z0-9]+)`)
+	snakeUpper = regexp.MustCompile(`([a-z])([A-Z])`)
+)
+
+// kerasName turns a class name into Keras' default layer name prefix with
+// Keras' to_snake_case: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d.
+func kerasName(typ string) string {
+	s := snakeWord.ReplaceAllString(typ, "${1}_${2}")
+	return strings.ToLower(snakeUpper.ReplaceAllString(s, "${1}_${2}"))
+}
+
+func (m *Sequential) nameLayers() {
+	seen := map[string]bool{}
+	for _, l := range m.Layers {
+		if l.Name() != "" {
+			if seen[l.Name()] {
+				panic("nn: two layers named " + l.Name())
+			}
+			seen[l.Name()] = true
+		}
+	}
+	count := map[string]int{}
+	for _, l := range m.Layers {
+		if l.Name() != "" {
+			continue
+		}
+		base := kerasName(l.Type())
+		for {
+			name := base
+			if k := count[base]; k > 0 {
+				name = fmt.Sprintf("%s_%d", base, k)
+			}
+			count[base]++
+			if !seen[name] {
+				seen[name] = true
+				l.SetName(name)
+				break
+			}
+		}
+	}
+}
+
+// batchShape prints a per-sample shape with Keras' batch placeholder.
+func batchShape(s tensor.Shape) string {
+	parts := []string{"None"}
+	for _, d := range s {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// OutputShape is the per-sample output shape of layer i (after Build).
+func (m *Sequential) OutputShape(i int) tensor.Shape { return m.outputs[i] }
+
+// Output is the per-sample shape of the model's output.
+func (m *Sequential) Output() tensor.Shape { return m.outputs[len(m.outputs)-1] }
+
+func (m *Sequential) mustBeBuilt() {
+	if !m.built {
+		panic("nn: model " + m.Name() + " used before Build")
+	}
+}
+
+// Forward runs x (batch first) through every layer. training selects
+// Dropout's and BatchNormalization's training behaviour. The result
+// belongs to the last layer.
+func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	m.mustBeBuilt()
+	m.stats.begin()
+	for i, l := range m.Layers {
+		x = l.Forward(x, training)
+		m.stats.observe(i, l, x)
+	}
+	return x
+}
+
+// Backward propagates dout = dLoss/doutput through every layer, leaving
+// each layer's parameter gradients in its Params. dout may be overwritten.
+func (m *Sequential) Backward(dout *tensor.Tensor) {
+	m.mustBeBuilt()
+	d := dout
+	for i := len(m.Layers) - 1; i >= 0; i-- {
+		d = m.Layers[i].Backward(d, i > 0)
+	}
+}
+
+// Gradients runs a training-mode forward pass on x, computes the loss
+// against t with per-sample weights w (nil = ones), and back-propagates,
+// leaving the gradients in Params. A final softmax (or sigmoid) is fused
+// with a matching cross-entropy. It returns the loss and the model's
+// output (owned by the last layer). perSample, when not nil, receives each
+// sample's unweighted loss.
+func (m *Sequential) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
+	out := m.Forward(x, true)
+	m.dout = tensor.Ensure(m.dout, out.Shape...)
+	last := m.Layers[len(m.Layers)-1]
+	fused := false
+	if a, ok := last.(activated); ok {
+		fused = loss.fusesWith(a.activationName())
+		a.setLogitsGrad(fused)
+	}
+	v := loss.compute(out, t, w, m.dout, perSample, fused)
+	m.Backward(m.dout)
+	return v, out
+}
+
+// Params lists every weight with its layer, in layer order.
+func (m *Sequential) Params() []LayerParam {
+	var ps []LayerParam
+	for _, l := range m.Layers {
+		for _, p := range l.Params() {
+			ps = append(ps, LayerParam{Layer: l, Param: p})
+		}
+	}
+	return ps
+}
+
+// LayerParam is a Param with the layer that owns it.
+type LayerParam struct {
+	Layer Layer
+	*Param
+}
+
+// FullName is Keras' variable path, e.g. "conv2d_1/kernel".
+func (p LayerParam) FullName() string { return p.Layer.Name() + "/" + p.Name }
+
+// CountParams returns the number of trainable and non-trainable scalars.
+func (m *Sequential) CountParams() (trainable, nonTrainable int) {
+	for _, p := range m.Params() {
+		if p.Trainable {
+			trainable += p.Value.Len()
+		} else {
+			nonTrainable += p.Value.Len()
+		}
+	}
+	return trainable, nonTrainable
+}
