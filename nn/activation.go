@@ -120,7 +120,7 @@ var activations = map[string]*activation{
 }
 
 const (
-	leakySlope = 0.2 // Keras 3's LeakyReLU default negative_slope
+	leakySlope = 0.2 // keras.activations.leaky_relu default (the LeakyReLU layer defaults to 0.3)
 	seluAlpha  = 1.6732632423543772848170429916717
 	seluScale  = 1.0507009873554804934193349852946
 )

@@ -9,35 +9,29 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// pool2D holds what MaxPooling2D and AveragePooling2D share: Keras'
-// config (pool_size default 2x2, strides default = pool_size, padding
-// "valid") and the window geometry.
+// pool2D holds what MaxPooling2D and AveragePooling2D share: the window
+// geometry and the buffers.
 type pool2D struct {
-	named
-	PoolSize [2]int // zero value: (2, 2)
-	Strides  [2]int // zero value: PoolSize
-	Padding  string // "valid" (default) or "same"
-
 	geom    kernels.ConvGeom
 	in, out tensor.Shape
 	y, dx   *tensor.Tensor
 }
 
-func (l *pool2D) Params() []*Param { return nil }
-
-func (l *pool2D) build(in tensor.Shape) (tensor.Shape, error) {
+// build applies Keras' pooling config (pool_size default 2x2, strides
+// default = pool_size, padding "valid") to the input shape.
+func (l *pool2D) build(in tensor.Shape, poolSize, strides [2]int, padding string) (tensor.Shape, error) {
 	if len(in) != 3 {
 		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
 	}
-	k, err := pair(l.PoolSize, [2]int{2, 2}, "pool_size")
+	k, err := pair(poolSize, [2]int{2, 2}, "pool_size")
 	if err != nil {
 		return nil, err
 	}
-	s, err := pair(l.Strides, k, "strides")
+	s, err := pair(strides, k, "strides")
 	if err != nil {
 		return nil, err
 	}
-	pad, err := checkPadding(l.Padding)
+	pad, err := checkPadding(padding)
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +53,19 @@ func span(o, s, pad, k, n int) (lo, hi int) {
 
 // MaxPooling2D is Keras' MaxPooling2D. Padding never wins the max.
 type MaxPooling2D struct {
+	named
+	PoolSize [2]int // zero value: (2, 2)
+	Strides  [2]int // zero value: PoolSize
+	Padding  string // "valid" (default) or "same"
+
 	pool2D
 	argmax []int32 // per output element: index within the sample of the max
 }
 
-func (l *MaxPooling2D) Type() string { return "MaxPooling2D" }
+func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
+func (l *MaxPooling2D) Params() []*Param { return nil }
 func (l *MaxPooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
-	return l.build(in)
+	return l.build(in, l.PoolSize, l.Strides, l.Padding)
 }
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C), remembering each argmax.
@@ -131,11 +131,19 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 
 // AveragePooling2D is Keras' AveragePooling2D: with "same" padding each
 // window is divided by the number of real (unpadded) elements it covers.
-type AveragePooling2D struct{ pool2D }
+type AveragePooling2D struct {
+	named
+	PoolSize [2]int // zero value: (2, 2)
+	Strides  [2]int // zero value: PoolSize
+	Padding  string // "valid" (default) or "same"
 
-func (l *AveragePooling2D) Type() string { return "AveragePooling2D" }
+	pool2D
+}
+
+func (l *AveragePooling2D) Type() string     { return "AveragePooling2D" }
+func (l *AveragePooling2D) Params() []*Param { return nil }
 func (l *AveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
-	return l.build(in)
+	return l.build(in, l.PoolSize, l.Strides, l.Padding)
 }
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C), the mean of each window.

@@ -1,0 +1,195 @@
+// Package optim holds the optimizers, with Keras 3's update rules and
+// defaults: SGD (momentum, Nesterov), Adam, AdamW and RMSprop, gradient
+// clipping (clipnorm, clipvalue, global_clipnorm), decoupled weight decay
+// and a learning-rate hook for schedules.
+package optim
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Optimizer updates a model's trainable weights from their gradients.
+type Optimizer interface {
+	// Name is Keras' name: "sgd", "adam", "adamw", "rmsprop".
+	Name() string
+	// Step applies one update to every trainable param from its Grad
+	// (which clipping may modify).
+	Step(params []nn.LayerParam)
+	// LearningRate is the rate the next Step will use.
+	LearningRate() float64
+	// SetLearningRate changes the base rate (callbacks such as
+	// ReduceLROnPlateau use it).
+	SetLearningRate(lr float64)
+	// Iterations is the number of Steps taken.
+	Iterations() int
+	// State returns the optimizer's slot variables by name (e.g.
+	// "dense/kernel/m") for checkpoints; SetState restores them and the
+	// iteration count.
+	State() map[string]*tensor.Tensor
+	SetState(iterations int, slots map[string]*tensor.Tensor) error
+}
+
+// Config is what every optimizer shares (Keras' base Optimizer
+// arguments). Zero values mean off, except LearningRate, whose zero value
+// means the optimizer's default.
+type Config struct {
+	LearningRate   float64
+	ClipNorm       float64 // clip each gradient to this L2 norm
+	ClipValue      float64 // clip each gradient element to [-v, v]
+	GlobalClipNorm float64 // clip all gradients together to this L2 norm
+	WeightDecay    float64 // decoupled: w -= lr*wd*w before the update
+	// Schedule, when set, gives the learning rate for an iteration
+	// (0-based), overriding LearningRate: the hook for schedules.
+	Schedule func(iteration int) float64
+}
+
+// base holds the shared state and mechanics.
+type base struct {
+	cfg   Config
+	iter  int
+	slots map[string]*tensor.Tensor
+	names []string // slot names an optimizer uses per param, e.g. m, v
+}
+
+func newBase(cfg Config, defaultLR float64, names ...string) base {
+	if cfg.LearningRate == 0 {
+		cfg.LearningRate = defaultLR
+	}
+	return base{cfg: cfg, slots: map[string]*tensor.Tensor{}, names: names}
+}
+
+func (b *base) LearningRate() float64 {
+	if b.cfg.Schedule != nil {
+		return b.cfg.Schedule(b.iter)
+	}
+	return b.cfg.LearningRate
+}
+
+func (b *base) SetLearningRate(lr float64) { b.cfg.LearningRate = lr }
+func (b *base) Iterations() int            { return b.iter }
+
+func (b *base) State() map[string]*tensor.Tensor { return b.slots }
+
+func (b *base) SetState(iterations int, slots map[string]*tensor.Tensor) error {
+	if iterations < 0 {
+		return fmt.Errorf("optimizer state: negative iteration count %d", iterations)
+	}
+	for name := range slots {
+		ok := false
+		for _, s := range b.names {
+			ok = ok || strings.HasSuffix(name, "/"+s)
+		}
+		if !ok {
+			return fmt.Errorf("optimizer state: unexpected slot %q (this optimizer keeps %v)", name, b.names)
+		}
+	}
+	b.iter = iterations
+	b.slots = map[string]*tensor.Tensor{}
+	for k, v := range slots {
+		b.slots[k] = v.Clone()
+	}
+	return nil
+}
+
+// slot returns the named slot of p, created as zeros on first use.
+func (b *base) slot(p nn.LayerParam, name string) []float32 {
+	key := p.FullName() + "/" + name
+	t, ok := b.slots[key]
+	if !ok || t.Len() != p.Value.Len() {
+		t = tensor.New(p.Value.Shape...)
+		b.slots[key] = t
+	}
+	return t.Data
+}
+
+// prepare runs the steps Keras runs before every update: gradient
+// clipping and decoupled weight decay. It returns the trainable params
+// and the learning rate of this step.
+func (b *base) prepare(params []nn.LayerParam) ([]nn.LayerParam, float64) {
+	lr := b.LearningRate()
+	var ps []nn.LayerParam
+	for _, p := range params {
+		if p.Trainable && p.Grad != nil {
+			ps = append(ps, p)
+		}
+	}
+	if c := b.cfg.ClipValue; c > 0 {
+		for _, p := range ps {
+			for i, g := range p.Grad.Data {
+				p.Grad.Data[i] = float32(math.Max(-c, math.Min(c, float64(g))))
+			}
+		}
+	}
+	if c := b.cfg.ClipNorm; c > 0 {
+		for _, p := range ps {
+			scaleTo(p.Grad.Data, norm(p.Grad.Data), c)
+		}
+	}
+	if c := b.cfg.GlobalClipNorm; c > 0 {
+		var sq float64
+		for _, p := range ps {
+			n := norm(p.Grad.Data)
+			sq += n * n
+		}
+		g := math.Sqrt(sq)
+		for _, p := range ps {
+			scaleTo(p.Grad.Data, g, c)
+		}
+	}
+	if wd := b.cfg.WeightDecay; wd > 0 {
+		f := float32(1 - lr*wd)
+		for _, p := range ps {
+			for i := range p.Value.Data {
+				p.Value.Data[i] *= f
+			}
+		}
+	}
+	return ps, lr
+}
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
+}
+
+// scaleTo scales v (whose norm is n) down to norm c when n > c.
+func scaleTo(v []float32, n, c float64) {
+	if n <= c || n == 0 {
+		return
+	}
+	f := float32(c / n)
+	for i := range v {
+		v[i] *= f
+	}
+}
+
+// New returns the optimizer Keras calls name with the given config.
+func New(name string, cfg Config) (Optimizer, error) {
+	switch strings.ToLower(name) {
+	case "sgd":
+		return NewSGD(cfg, 0, false), nil
+	case "adam":
+		return NewAdam(cfg), nil
+	case "adamw":
+		return NewAdamW(cfg), nil
+	case "rmsprop":
+		return NewRMSprop(cfg), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (want one of %s)", name, strings.Join(Names(), ", "))
+}
+
+// Names lists the optimizer names New accepts.
+func Names() []string {
+	n := []string{"sgd", "adam", "adamw", "rmsprop"}
+	sort.Strings(n)
+	return n
+}
