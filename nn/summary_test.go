@@ -76,3 +76,14 @@ func TestBuildErrorNamesLayerAndShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestBasicCNNForwardFLOPs(t *testing.T) {
+	m := BasicCNN(tensor.Shape{28, 28, 1}, 10)
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	// The figure PyTorch's reference script prints (shared/bench/README.md).
+	if got := m.ForwardFLOPs(); got != 5588480 {
+		t.Errorf("ForwardFLOPs = %d, want 5,588,480", got)
+	}
+}
