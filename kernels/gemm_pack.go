@@ -1,0 +1,70 @@
+package kernels
+
+// Packing copies a block of op(A) or op(B) into the layout the
+// micro-kernels stream through: op(A) in panels of mr rows, stored column
+// after column (element (i, p) of a panel at p*mr + i), op(B) in panels of
+// nr columns, stored row after row (element (p, j) at p*nr + j). A panel
+// cut by the edge of the matrix is padded with zeros, so the kernels never
+// see stale values. Both transposes are handled here; the kernels only see
+// packed (or untransposed, directly usable) data.
+
+// packAPanel packs rows [i0, i0+mv) and columns [p0, p0+kl) of op(A) into
+// dst[:kl*mr] as one mr-row panel, mv <= mr. op(A) is A (row-major, lda)
+// or, when trans, the transpose of A.
+func packAPanel(dst []float32, a []float32, lda int, trans bool, i0, mv, p0, kl, mr int) {
+	dst = dst[:kl*mr]
+	if trans {
+		// op(A)(i, p) = A[p*lda + i]: each column of the panel is a
+		// contiguous run of A.
+		for p := 0; p < kl; p++ {
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mv]
+			d := dst[p*mr : p*mr+mr]
+			copy(d, src)
+			clear(d[mv:])
+		}
+		return
+	}
+	// op(A)(i, p) = A[i*lda + p]: a transposing copy, one row at a time.
+	for i := 0; i < mv; i++ {
+		src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kl]
+		d := dst[i:]
+		for p, v := range src {
+			d[p*mr] = v
+		}
+	}
+	if mv < mr {
+		for p := 0; p < kl; p++ {
+			clear(dst[p*mr+mv : p*mr+mr])
+		}
+	}
+}
+
+// packBPanel packs rows [p0, p0+kl) and columns [j0, j0+nv) of op(B) into
+// dst[:kl*nr] as one nr-column panel, nv <= nr. op(B) is B (row-major, ldb)
+// or, when trans, the transpose of B.
+func packBPanel(dst []float32, b []float32, ldb int, trans bool, p0, kl, j0, nv, nr int) {
+	dst = dst[:kl*nr]
+	if !trans {
+		for p := 0; p < kl; p++ {
+			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nv]
+			d := dst[p*nr : p*nr+nr]
+			copy(d, src)
+			clear(d[nv:])
+		}
+		return
+	}
+	// op(B)(p, j) = B[j*ldb + p]: a transposing copy, one column of the
+	// panel (a row of B) at a time.
+	for j := 0; j < nv; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kl]
+		d := dst[j:]
+		for p, v := range src {
+			d[p*nr] = v
+		}
+	}
+	if nv < nr {
+		for p := 0; p < kl; p++ {
+			clear(dst[p*nr+nv : p*nr+nr])
+		}
+	}
+}
