@@ -1,0 +1,470 @@
+package data
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// ImageExtensions are the file extensions (lower case) the folder loader
+// decodes; any other file in a class folder is skipped and counted.
+var ImageExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+
+// FolderOptions configures LoadFolder, after Keras' flow_from_directory.
+// The zero value loads every class folder, at the most common image size,
+// in grayscale when every image is gray and RGB otherwise.
+type FolderOptions struct {
+	// Height and Width are the target size; 0 means the most common size
+	// among the images (Keras' default is 256x256).
+	Height, Width int
+	// ColorMode is grayscale, rgb or rgba; Auto (the zero value) picks
+	// grayscale when every image is gray, else rgb.
+	ColorMode ColorMode
+	// Interpolation is used when resizing; nearest by default, as Keras.
+	Interpolation Interpolation
+	// Classes, when set, lists the class folders to load, in class index
+	// order (as Keras' classes argument), e.g. to load a test folder with
+	// the training folder's classes. Other folders are skipped and listed.
+	Classes []string
+	// Strict turns every skipped file (other than hidden ones) and every
+	// warning into an error naming the file.
+	Strict bool
+	// MemoryBudget is the most bytes of decoded pixels kept in memory;
+	// a larger set goes to a memory-mapped cache file. 0 means 2 GiB.
+	MemoryBudget int64
+	// CacheFile, when set, is where decoded pixels are kept. A later load
+	// of the same files with the same options maps it instead of decoding.
+	CacheFile string
+	// Workers is the number of decoding goroutines; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// DefaultMemoryBudget is the memory budget when FolderOptions leaves it 0.
+const DefaultMemoryBudget = 2 << 30
+
+// candidate is a file that looks like an image.
+type candidate struct {
+	path  string // slash-separated, relative to the root
+	label int32
+	size  int64
+	mtime int64
+	orig  Original
+	err   error // why it was dropped, if it was
+}
+
+// LoadFolder loads root/<class>/**/<image> into memory (see FolderOptions).
+// Classes are the sub-folder names in sorted order; files are found
+// recursively. Sources are paths joined to dir.
+func LoadFolder(dir string, opts FolderOptions) (*Dataset, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("image folder: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("image folder %s: not a folder", dir)
+	}
+	return LoadFolderFS(os.DirFS(dir), dir, opts)
+}
+
+// LoadFolderFS is LoadFolder on any file system; name is the root's name,
+// joined to each file's path to make its Source.
+func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error) {
+	sc, err := opts.Interpolation.scaler()
+	if err != nil {
+		return nil, err
+	}
+	if opts.ColorMode != Auto && opts.ColorMode.Channels() == 0 {
+		return nil, fmt.Errorf("color mode %q: want grayscale, rgb or rgba", string(opts.ColorMode))
+	}
+	if opts.Height < 0 || opts.Width < 0 || (opts.Height == 0) != (opts.Width == 0) {
+		return nil, fmt.Errorf("target size %dx%d: want both positive, or both 0 for the most common size", opts.Width, opts.Height)
+	}
+	if err := cacheDirOK(opts.CacheFile); err != nil {
+		return nil, err
+	}
+	w := walker{fsys: fsys, name: name}
+	if err := w.walk(opts.Classes); err != nil {
+		return nil, err
+	}
+	if err := strictCheck(name, opts.Strict, w.skipped, w.warnings); err != nil {
+		return nil, err
+	}
+	key := cacheKey(name, opts, w.classes, w.cands)
+	if opts.CacheFile != "" {
+		ds, err := openCache(opts.CacheFile, key)
+		if err != nil {
+			return nil, err
+		}
+		if ds != nil {
+			if err := strictCheck(name, opts.Strict, ds.Skipped, nil); err != nil {
+				ds.Close()
+				return nil, err
+			}
+			return ds, nil
+		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cands := w.cands
+	parallelFor(len(cands), workers, func(i, _ int) {
+		c := &cands[i]
+		f, err := fsys.Open(c.path)
+		if err != nil {
+			c.err = err
+			return
+		}
+		defer f.Close()
+		c.orig, c.err = probeImage(f)
+	})
+	ds := &Dataset{Classes: w.classes, Warnings: w.warnings}
+	if err := resolveShape(ds, opts, cands); err != nil {
+		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, err, countSkips(w.skipped, cands))
+	}
+	if err := strictCheck(name, opts.Strict, collectSkips(name, w.skipped, cands), nil); err != nil {
+		return nil, err
+	}
+	imgSize := ds.ImageSize()
+	inMemory := opts.CacheFile == "" && int64(len(cands))*int64(imgSize) <= cmpOr(opts.MemoryBudget, DefaultMemoryBudget)
+	store, err := newPixelStore(len(cands), imgSize, inMemory, opts.CacheFile)
+	if err != nil {
+		return nil, err
+	}
+	scratch := make([][]byte, workers)
+	var storeErr atomic.Value
+	parallelFor(len(cands), workers, func(i, wk int) {
+		c := &cands[i]
+		if c.err != nil {
+			return
+		}
+		if scratch[wk] == nil {
+			scratch[wk] = make([]byte, imgSize)
+		}
+		f, err := fsys.Open(c.path)
+		if err != nil {
+			c.err = err
+			return
+		}
+		defer f.Close()
+		if c.orig, c.err = decodeInto(f, scratch[wk], ds.Height, ds.Width, ColorMode(modeName(ds.Channels)), sc); c.err == nil {
+			if err := store.put(i, scratch[wk]); err != nil {
+				storeErr.CompareAndSwap(nil, err)
+			}
+		}
+	})
+	if err, _ := storeErr.Load().(error); err != nil {
+		store.abort()
+		return nil, err
+	}
+	ds.Skipped = collectSkips(name, w.skipped, cands)
+	if err := strictCheck(name, opts.Strict, ds.Skipped, nil); err != nil {
+		store.abort()
+		return nil, err
+	}
+	var keep []int
+	for i, c := range cands {
+		if c.err == nil {
+			keep = append(keep, i)
+			ds.Labels = append(ds.Labels, c.label)
+			ds.Sources = append(ds.Sources, joinSource(name, c.path))
+			ds.Originals = append(ds.Originals, c.orig)
+		}
+	}
+	if len(keep) == 0 {
+		store.abort()
+		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, ErrNoImages, len(ds.Skipped))
+	}
+	if err := store.finish(ds, keep, key); err != nil {
+		return nil, err
+	}
+	return ds, ds.Validate()
+}
+
+// resolveShape fills in the target size and channels from the options or,
+// where they are automatic, from the probed images.
+func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
+	sizes := map[[2]int]int{}
+	var order [][2]int
+	gray := true
+	ok := 0
+	for _, c := range cands {
+		if c.err != nil {
+			continue
+		}
+		ok++
+		s := [2]int{c.orig.Height, c.orig.Width}
+		if sizes[s] == 0 {
+			order = append(order, s)
+		}
+		sizes[s]++
+		gray = gray && c.orig.Mode == string(Grayscale)
+	}
+	if ok == 0 {
+		return ErrNoImages
+	}
+	ds.Height, ds.Width = opts.Height, opts.Width
+	if ds.Height == 0 {
+		best := order[0]
+		for _, s := range order {
+			if sizes[s] > sizes[best] {
+				best = s
+			}
+		}
+		ds.Height, ds.Width = best[0], best[1]
+	}
+	mode := opts.ColorMode
+	if mode == Auto {
+		mode = RGB
+		if gray {
+			mode = Grayscale
+		}
+	}
+	ds.Channels = mode.Channels()
+	return nil
+}
+
+func modeName(channels int) string {
+	return map[int]string{1: string(Grayscale), 3: string(RGB), 4: string(RGBA)}[channels]
+}
+
+// walker lists class folders and the candidate files in them.
+type walker struct {
+	fsys     fs.FS
+	name     string
+	classes  []string
+	cands    []candidate
+	skipped  []Skipped
+	warnings []string
+}
+
+func (w *walker) skip(p, reason string, benign bool) {
+	w.skipped = append(w.skipped, Skipped{Path: joinSource(w.name, p), Reason: reason, Benign: benign})
+}
+
+func (w *walker) walk(only []string) error {
+	entries, err := fs.ReadDir(w.fsys, ".")
+	if err != nil {
+		return fmt.Errorf("image folder %s: %w", w.name, err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		n := e.Name()
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			if st, err := fs.Stat(w.fsys, n); err == nil {
+				isDir = st.IsDir()
+			}
+		}
+		switch {
+		case strings.HasPrefix(n, "."):
+			w.skip(n, "hidden", true)
+		case !isDir:
+			w.skip(n, "file outside any class folder", false)
+		default:
+			dirs = append(dirs, n)
+		}
+	}
+	if only != nil {
+		for _, d := range dirs {
+			if !slices.Contains(only, d) {
+				w.skip(d, "folder not in the class list", true)
+			}
+		}
+		dirs = only
+	}
+	w.classes = dirs
+	counts := make([]int, len(dirs))
+	for label, d := range dirs {
+		if !fs.ValidPath(d) || d == "." {
+			return fmt.Errorf("class %q: not a folder name", d)
+		}
+		before := len(w.cands)
+		err := fs.WalkDir(w.fsys, d, func(p string, e fs.DirEntry, err error) error {
+			return w.visit(p, e, err, int32(label), p == d)
+		})
+		if err != nil {
+			return fmt.Errorf("image folder %s: %w", w.name, err)
+		}
+		counts[label] = len(w.cands) - before
+	}
+	for i, d := range dirs {
+		if counts[i] == 0 {
+			w.warnings = append(w.warnings, fmt.Sprintf("class %q (folder %s) has no image files", d, joinSource(w.name, d)))
+		}
+	}
+	if len(dirs) == 1 {
+		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", dirs[0]))
+	}
+	if len(dirs) == 0 {
+		return fmt.Errorf("image folder %s: no class sub-folders (want %s/<class>/<image files>): %w", w.name, w.name, ErrNoImages)
+	}
+	return nil
+}
+
+func (w *walker) visit(p string, e fs.DirEntry, err error, label int32, top bool) error {
+	if err != nil {
+		if top && e == nil {
+			w.skip(p, "class folder missing: "+err.Error(), false)
+			return nil
+		}
+		w.skip(p, "unreadable: "+err.Error(), false)
+		if e != nil && e.IsDir() {
+			return fs.SkipDir
+		}
+		return nil
+	}
+	base := path.Base(p)
+	if !top && strings.HasPrefix(base, ".") {
+		w.skip(p, "hidden", true)
+		if e.IsDir() {
+			return fs.SkipDir
+		}
+		return nil
+	}
+	if e.IsDir() {
+		return nil
+	}
+	info, err := e.Info()
+	if err != nil {
+		w.skip(p, "unreadable: "+err.Error(), false)
+		return nil
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		st, err := fs.Stat(w.fsys, p)
+		switch {
+		case err != nil:
+			w.skip(p, "broken symbolic link: "+err.Error(), false)
+			return nil
+		case st.IsDir():
+			w.skip(p, "symbolic link to a folder, not followed", true)
+			return nil
+		}
+		info = st
+	}
+	if !info.Mode().IsRegular() {
+		w.skip(p, "not a regular file", false)
+		return nil
+	}
+	ext := strings.ToLower(path.Ext(base))
+	if !slices.Contains(ImageExtensions, ext) {
+		w.skip(p, fmt.Sprintf("not an image file (extension %q)", ext), false)
+		return nil
+	}
+	if info.Size() == 0 {
+		w.skip(p, "empty file (0 bytes)", false)
+		return nil
+	}
+	w.cands = append(w.cands, candidate{path: p, label: label, size: info.Size(), mtime: info.ModTime().UnixNano()})
+	return nil
+}
+
+// collectSkips merges the walk's skips with the candidates that failed,
+// sorted by path.
+func collectSkips(name string, walked []Skipped, cands []candidate) []Skipped {
+	out := slices.Clone(walked)
+	for _, c := range cands {
+		if c.err != nil {
+			out = append(out, Skipped{Path: joinSource(name, c.path), Reason: c.err.Error()})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+func countSkips(walked []Skipped, cands []candidate) int {
+	n := len(walked)
+	for _, c := range cands {
+		if c.err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// strictCheck fails a strict load on the first non-benign skip or warning.
+func strictCheck(name string, strict bool, skipped []Skipped, warnings []string) error {
+	if !strict {
+		return nil
+	}
+	var bad []Skipped
+	for _, s := range skipped {
+		if !s.Benign {
+			bad = append(bad, s)
+		}
+	}
+	if len(bad) > 0 {
+		more := ""
+		if len(bad) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(bad)-1)
+		}
+		return fmt.Errorf("image folder %s (strict): %s: %s%s", name, bad[0].Path, bad[0].Reason, more)
+	}
+	if len(warnings) > 0 {
+		return fmt.Errorf("image folder %s (strict): %s", name, warnings[0])
+	}
+	return nil
+}
+
+func joinSource(root, p string) string {
+	if root == "" {
+		return p
+	}
+	return filepath.Join(root, filepath.FromSlash(p))
+}
+
+// cacheKey identifies the inputs of a load: options, classes and every
+// candidate file's path, label, size and modification time.
+func cacheKey(name string, opts FolderOptions, classes []string, cands []candidate) [32]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00%s\x00%s\x00%q\x00", name, opts.Height, opts.Width, opts.ColorMode, opts.Interpolation, classes)
+	var b [24]byte
+	for _, c := range cands {
+		h.Write([]byte(c.path))
+		binary.LittleEndian.PutUint64(b[0:], uint64(c.label))
+		binary.LittleEndian.PutUint64(b[8:], uint64(c.size))
+		binary.LittleEndian.PutUint64(b[16:], uint64(c.mtime))
+		h.Write(b[:])
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// parallelFor calls fn(i, worker) for i in [0, n) on up to workers
+// goroutines; worker is in [0, workers) and identifies the goroutine.
+func parallelFor(n, workers int, fn func(i, worker int)) {
+	workers = max(1, min(workers, n))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for wk := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i, wk)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func cmpOr(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
