@@ -94,7 +94,7 @@ func (s *pixelStore) finish(ds *Dataset, keep []int, key [32]byte) error {
 				copy(s.mem[j*n:(j+1)*n], s.mem[i*n:(i+1)*n])
 			}
 		}
-		ds.Pixels = s.mem[:len(keep)*n:len(keep)*n]
+		ds.Pixels = s.mem[: len(keep)*n : len(keep)*n]
 		return nil
 	}
 	err := s.writeFile(ds, keep, key)

@@ -25,9 +25,9 @@ func messyFolder(t *testing.T) (string, map[string]int) {
 	}
 	add("cat/a.png", encodePNG(t, gradient(8, 6, 1, "rgb")))
 	add("cat/b.jpg", encodeJPEG(t, gradient(8, 6, 2, "rgb")))
-	add("cat/c big.PNG", encodePNG(t, gradient(16, 12, 3, "rgb")))     // other size, odd name
-	add("cat/sub/d#1.png", encodePNG(t, gradient(8, 6, 4, "gray")))    // nested, gray
-	add("dog/é ñ.png", encodePNG(t, gradient(8, 6, 5, "rgba")))        // unicode, alpha
+	add("cat/c big.PNG", encodePNG(t, gradient(16, 12, 3, "rgb")))    // other size, odd name
+	add("cat/sub/d#1.png", encodePNG(t, gradient(8, 6, 4, "gray")))   // nested, gray
+	add("dog/é ñ.png", encodePNG(t, gradient(8, 6, 5, "rgba")))       // unicode, alpha
 	add("dog/p.gif.png", encodePNG(t, gradient(8, 6, 6, "paletted"))) // palette
 	add("dog/q.jpeg", encodeJPEG(t, gradient(5, 9, 7, "gray")))       // gray JPEG
 	// Trouble, all counted:
