@@ -1,0 +1,170 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/optim"
+)
+
+// Options configure a fit. Loss and Optimizer are required.
+type Options struct {
+	Epochs    int
+	Loss      nn.Loss
+	Optimizer optim.Optimizer
+	Callbacks []Callback
+	// Classes names the model's outputs (for per-class metrics).
+	Classes []string
+	// TopK adds top-k accuracy to the logs when > 1.
+	TopK int
+	// InitialEpoch starts the loop at this epoch (resume): epochs before
+	// it are taken as done, and History should hold their logs.
+	InitialEpoch int
+	// InitialStep is the global step count at InitialEpoch (resume).
+	InitialStep int
+	// PerSampleLoss makes StepInfo.PerSample hold each sample's loss.
+	PerSampleLoss bool
+	// History to continue (resume); nil starts a new one.
+	History *History
+}
+
+// ErrStopped is returned (wrapped) when ctx ends the fit; the model holds
+// the weights of the last completed step.
+var ErrStopped = errors.New("training stopped")
+
+// Fit trains m on train's batches for opts.Epochs epochs, validating on
+// val (may be nil) after each, and returns the history. Callbacks run in
+// order at every hook. A cancelled ctx stops after the current batch and
+// returns an error wrapping ErrStopped together with the history so far.
+func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Options) (*History, error) {
+	if opts.Loss == nil || opts.Optimizer == nil {
+		panic("train: Options.Loss and Options.Optimizer are required")
+	}
+	if opts.Epochs <= 0 {
+		return nil, fmt.Errorf("epochs must be positive, got %d", opts.Epochs)
+	}
+	h := opts.History
+	if h == nil {
+		h = &History{}
+	}
+	s := &State{Model: m, Optimizer: opts.Optimizer, Loss: opts.Loss, Options: &opts, History: h,
+		Epoch: opts.InitialEpoch, Step: opts.InitialStep, StepsPerEpoch: train.Batches()}
+	each := func(f func(Callback) error) error {
+		for _, c := range opts.Callbacks {
+			if err := f(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := each(func(c Callback) error { return c.TrainBegin(s) }); err != nil {
+		return h, err
+	}
+	var runErr error
+	for epoch := opts.InitialEpoch; epoch < opts.Epochs && !s.Stop; epoch++ {
+		s.Epoch = epoch
+		if err := each(func(c Callback) error { return c.EpochBegin(s, epoch) }); err != nil {
+			return h, err
+		}
+		logs, err := runEpoch(ctx, s, train, each)
+		if err != nil {
+			runErr = err
+			break
+		}
+		if s.Stop && logs == nil {
+			break
+		}
+		if val != nil {
+			r, err := Evaluate(ctx, m, val, opts.Loss, opts.Classes, opts.TopK)
+			if err != nil {
+				runErr = err
+				break
+			}
+			s.Val = r
+			logs["val_loss"], logs["val_accuracy"] = r.Loss, r.Accuracy
+			if r.TopK > 0 {
+				logs["val_top_k_accuracy"] = r.TopKAccuracy
+			}
+		}
+		logs["epoch"] = float64(epoch + 1)
+		logs["lr"] = opts.Optimizer.LearningRate()
+		if err := each(func(c Callback) error { return c.EpochEnd(s, epoch, logs) }); err != nil {
+			return h, err
+		}
+		h.Epochs = append(h.Epochs, logs)
+	}
+	if errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded) {
+		runErr = fmt.Errorf("%w at epoch %d step %d: %v", ErrStopped, s.Epoch+1, s.Step, runErr)
+	}
+	if err := each(func(c Callback) error { return c.TrainEnd(s) }); err != nil && runErr == nil {
+		runErr = err
+	}
+	return h, runErr
+}
+
+// runEpoch runs one epoch's training batches and returns its logs (nil
+// when a callback stopped the run before any batch finished).
+func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(Callback) error) error) (Logs, error) {
+	opts := s.Options
+	params := s.Model.Params()
+	it := train.Epoch(s.Epoch)
+	defer it.Close()
+	var lossSum float64
+	var correct, topk, seen int
+	var per []float32
+	info := &StepInfo{Epoch: s.Epoch}
+	for b, ok := it.Next(); ok; b, ok = it.Next() {
+		if err := ctx.Err(); err != nil {
+			b.Release()
+			return nil, err
+		}
+		n := len(b.Labels)
+		if opts.PerSampleLoss {
+			if cap(per) < n {
+				per = make([]float32, n)
+			}
+			per = per[:n]
+		}
+		loss, out := s.Model.Gradients(b.X, nn.Target{Labels: b.Labels}, b.Weights, opts.Loss, per)
+		if !math.IsNaN(loss) && !math.IsInf(loss, 0) {
+			opts.Optimizer.Step(params)
+		}
+		d := len(out.Data) / n
+		c := 0
+		for i := 0; i < n; i++ {
+			row := out.Data[i*d : (i+1)*d]
+			if argmax(row) == int(b.Labels[i]) {
+				c++
+			}
+			if opts.TopK > 1 && inTopK(row, int(b.Labels[i]), opts.TopK) {
+				topk++
+			}
+		}
+		correct += c
+		seen += n
+		lossSum += loss * float64(n)
+		s.Step++
+		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, Correct: c, Batch: b, Output: out, PerSample: per,
+			EpochLoss: lossSum / float64(seen), EpochAccuracy: float64(correct) / float64(seen), Samples: seen}
+		err := each(func(cb Callback) error { return cb.BatchEnd(s, info) })
+		b.Release()
+		if err != nil {
+			return nil, err
+		}
+		if s.Stop {
+			break
+		}
+	}
+	if seen == 0 {
+		return nil, nil
+	}
+	logs := Logs{"loss": lossSum / float64(seen), "accuracy": float64(correct) / float64(seen)}
+	if opts.TopK > 1 {
+		logs["top_k_accuracy"] = float64(topk) / float64(seen)
+	}
+	return logs, nil
+}
