@@ -8,3 +8,5 @@ require (
 	golang.org/x/image v0.48.0
 	golang.org/x/sys v0.50.0
 )
+
+require go.yaml.in/yaml/v3 v3.0.4

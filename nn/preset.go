@@ -11,6 +11,7 @@ import (
 // input shape and a class count.
 var Presets = map[string]func(input tensor.Shape, classes int) *Sequential{
 	"basic-cnn": BasicCNN,
+	"vgg-small": VGGSmall,
 }
 
 // PresetNames lists the preset names, sorted.
@@ -48,6 +49,24 @@ func BasicCNN(input tensor.Shape, classes int) *Sequential {
 		&Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: "relu"},
 		&Flatten{},
 		&Dense{Units: 64, Activation: "relu"},
+		&Dense{Units: classes, Activation: "softmax"},
+	)
+}
+
+// VGGSmall is a stronger small network in the VGG style: two blocks of
+// two 3x3 same-padded convolutions, each followed by BatchNormalization,
+// then 2x2 max pooling and Dropout(0.25); then Dense(128, relu),
+// Dropout(0.5) and the softmax classifier.
+func VGGSmall(input tensor.Shape, classes int) *Sequential {
+	conv := func(f int) Layer {
+		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu", KernelInitializer: "he_uniform"}
+	}
+	return NewSequential(input,
+		conv(32), &BatchNormalization{}, conv(32), &BatchNormalization{}, &MaxPooling2D{}, &Dropout{Rate: 0.25},
+		conv(64), &BatchNormalization{}, conv(64), &BatchNormalization{}, &MaxPooling2D{}, &Dropout{Rate: 0.25},
+		&Flatten{},
+		&Dense{Units: 128, Activation: "relu", KernelInitializer: "he_uniform"},
+		&Dropout{Rate: 0.5},
 		&Dense{Units: classes, Activation: "softmax"},
 	)
 }

@@ -103,6 +103,7 @@ func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Op
 	if err := each(func(c Callback) error { return c.TrainEnd(s) }); err != nil && runErr == nil {
 		runErr = err
 	}
+	h.StopReason = s.StopReason
 	return h, runErr
 }
 

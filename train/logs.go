@@ -71,6 +71,8 @@ func (l Logs) Clone() Logs {
 // History is the per-epoch record of a fit, as Keras' History.history.
 type History struct {
 	Epochs []Logs
+	// StopReason says why a callback ended the fit early ("" if none).
+	StopReason string
 }
 
 // Series returns one metric over the epochs (NaN where missing).

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+func init() {
+	commands["train"] = command{summary: "train a model (from flags or a YAML spec) into a run directory", run: runTrain}
+}
+
+const trainExamples = `  cnnscope train --data mnist
+  cnnscope train --data fashion-mnist --epochs 5 --out runs/fashion
+  cnnscope train --data path/to/images --target-size 64,64 --color-mode rgb \
+      --rotation-range 15 --width-shift-range 0.1 --horizontal-flip --class-weight balanced
+  cnnscope train --spec my-model.yaml --epochs 20
+`
+
+// trainFlags are the flags of train; set ones override the spec.
+type trainFlags struct {
+	spec, data, test, model, optimizer, out, classWeight, sampling, targetSize, colorMode, fillMode string
+	epochs, batch, limit, patience, topK                                                            int
+	lr, momentum, valSplit, rescale, rotation, widthShift, heightShift, zoom                        float64
+	seed                                                                                            uint64
+	hflip, vflip, featCenter, featStd, strict                                                       bool
+}
+
+func (f *trainFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.spec, "spec", "", "YAML spec file (see cnnscope init); flags given too override it")
+	fs.StringVar(&f.data, "data", "mnist", "training data: mnist, fashion-mnist or a folder with one sub-folder per class")
+	fs.StringVar(&f.test, "test", "", "folder of test images (built-in data sets use their test split)")
+	fs.StringVar(&f.model, "model", "basic-cnn", "model preset: basic-cnn, vgg-small")
+	fs.IntVar(&f.epochs, "epochs", 5, "epochs to train")
+	fs.IntVar(&f.batch, "batch", 32, "batch size")
+	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, sgd, adamw, rmsprop")
+	fs.Float64Var(&f.lr, "lr", 0, "learning rate (0: the optimizer's Keras default: 1e-3 for adam, 1e-2 for sgd)")
+	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum")
+	fs.Float64Var(&f.valSplit, "val-split", 0.1, "share of the training images held out for validation (stratified)")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed (weights, split, shuffling, augmentation, dropout)")
+	fs.StringVar(&f.out, "out", "", "run directory (default runs/<date>-<time>)")
+	fs.IntVar(&f.limit, "limit", 0, "use only the first N training images (0: all)")
+	fs.Float64Var(&f.rescale, "rescale", 1.0/255, "multiply pixels by this (Keras' rescale); 1 leaves 0..255")
+	fs.BoolVar(&f.featCenter, "featurewise-center", false, "subtract the training set's per-channel mean")
+	fs.BoolVar(&f.featStd, "featurewise-std-normalization", false, "divide by the training set's per-channel std")
+	fs.Float64Var(&f.rotation, "rotation-range", 0, "augment: rotate by up to this many degrees")
+	fs.Float64Var(&f.widthShift, "width-shift-range", 0, "augment: shift horizontally by up to this fraction of the width (or pixels if >= 1)")
+	fs.Float64Var(&f.heightShift, "height-shift-range", 0, "augment: shift vertically by up to this fraction of the height (or pixels if >= 1)")
+	fs.Float64Var(&f.zoom, "zoom-range", 0, "augment: zoom by a factor in [1-z, 1+z]")
+	fs.BoolVar(&f.hflip, "horizontal-flip", false, "augment: flip left-right at random")
+	fs.BoolVar(&f.vflip, "vertical-flip", false, "augment: flip upside down at random")
+	fs.StringVar(&f.fillMode, "fill-mode", "nearest", "augment: fill outside the image with nearest, constant, reflect or wrap")
+	fs.StringVar(&f.classWeight, "class-weight", "none", "class weights: balanced (n_samples / (n_classes * count)) or none")
+	fs.StringVar(&f.sampling, "sampling", "none", "even out classes by resampling: oversample, undersample or none")
+	fs.StringVar(&f.targetSize, "target-size", "", "resize folder images to height,width (default: their most common size)")
+	fs.StringVar(&f.colorMode, "color-mode", "", "folder images as grayscale, rgb or rgba (default: detected)")
+	fs.BoolVar(&f.strict, "strict", false, "fail on any unreadable or odd file instead of skipping it")
+	fs.IntVar(&f.patience, "patience", 0, "early stopping: stop after this many epochs without val_loss improvement (0: off)")
+	fs.IntVar(&f.topK, "top-k", 0, "also report top-k accuracy (k > 1)")
+}
+
+// spec builds the run's spec: the spec file (if any), then every flag
+// given on the command line; without a spec file every flag counts.
+func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
+	s := &train.Spec{}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.spec != "" {
+		var err error
+		if s, err = train.LoadSpec(f.spec); err != nil {
+			return nil, usageError{err.Error()}
+		}
+	} else {
+		fs.VisitAll(func(fl *flag.Flag) { set[fl.Name] = true })
+	}
+	if set["seed"] {
+		s.Seed = f.seed
+	}
+	if set["data"] {
+		s.Data.Source = f.data
+	}
+	if set["test"] && f.test != "" {
+		s.Data.Test = f.test
+	}
+	if set["val-split"] {
+		v := f.valSplit
+		s.Data.ValidationSplit = &v
+	}
+	if set["limit"] {
+		s.Data.Limit = f.limit
+	}
+	if set["strict"] {
+		s.Data.Strict = f.strict
+	}
+	if set["target-size"] && f.targetSize != "" {
+		parts := strings.Split(strings.ReplaceAll(f.targetSize, "x", ","), ",")
+		if len(parts) != 2 {
+			return nil, usagef("--target-size %q: want height,width such as 64,64", f.targetSize)
+		}
+		s.Data.TargetSize = nil
+		for _, p := range parts {
+			n, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil || n <= 0 {
+				return nil, usagef("--target-size %q: want height,width such as 64,64", f.targetSize)
+			}
+			s.Data.TargetSize = append(s.Data.TargetSize, n)
+		}
+	}
+	if set["color-mode"] && f.colorMode != "" {
+		s.Data.ColorMode = f.colorMode
+	}
+	if set["rescale"] || set["featurewise-center"] || set["featurewise-std-normalization"] {
+		if s.Data.Preprocessing == nil {
+			s.Data.Preprocessing = &data.Preprocess{}
+		}
+		if set["rescale"] {
+			s.Data.Preprocessing.Rescale = float32(f.rescale)
+		}
+		if set["featurewise-center"] {
+			s.Data.Preprocessing.FeaturewiseCenter = f.featCenter
+		}
+		if set["featurewise-std-normalization"] {
+			s.Data.Preprocessing.FeaturewiseStdNormalization = f.featStd
+		}
+	}
+	aug := func() *data.Augment {
+		if s.Data.Augmentation == nil {
+			s.Data.Augmentation = &data.Augment{}
+		}
+		return s.Data.Augmentation
+	}
+	if set["rotation-range"] && f.rotation != 0 {
+		aug().RotationRange = f.rotation
+	}
+	if set["width-shift-range"] && f.widthShift != 0 {
+		aug().WidthShiftRange = f.widthShift
+	}
+	if set["height-shift-range"] && f.heightShift != 0 {
+		aug().HeightShiftRange = f.heightShift
+	}
+	if set["zoom-range"] && f.zoom != 0 {
+		aug().ZoomRange = data.ZoomAround(f.zoom)
+	}
+	if set["horizontal-flip"] && f.hflip {
+		aug().HorizontalFlip = true
+	}
+	if set["vertical-flip"] && f.vflip {
+		aug().VerticalFlip = true
+	}
+	if set["fill-mode"] && s.Data.Augmentation != nil {
+		aug().FillMode = data.FillMode(f.fillMode)
+	}
+	if set["class-weight"] {
+		if f.classWeight != "balanced" && f.classWeight != "none" {
+			return nil, usagef("--class-weight %q: want balanced or none (a per-class map goes in a spec file)", f.classWeight)
+		}
+		s.Data.ClassWeight = train.ClassWeight{Mode: f.classWeight}
+	}
+	if set["sampling"] {
+		s.Data.Sampling = f.sampling
+	}
+	if set["model"] {
+		s.Model = train.ModelSpec{Preset: f.model}
+	}
+	if set["optimizer"] {
+		s.Compile.Optimizer = f.optimizer
+	}
+	if set["lr"] && f.lr != 0 {
+		s.Compile.LearningRate = f.lr
+	}
+	if set["momentum"] && f.momentum != 0 {
+		s.Compile.Momentum = f.momentum
+	}
+	if set["epochs"] {
+		s.Fit.Epochs = f.epochs
+	}
+	if set["batch"] {
+		s.Fit.BatchSize = f.batch
+	}
+	if set["top-k"] && f.topK != 0 {
+		s.Fit.TopK = f.topK
+	}
+	if set["patience"] && f.patience > 0 {
+		s.Fit.EarlyStopping = &train.EarlyStoppingSpec{Patience: f.patience, RestoreBestWeights: true}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return s, nil
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("train", "train [--data mnist|fashion-mnist|DIR] [--model NAME] [--epochs N] [flags]", trainExamples, stderr)
+	var f trainFlags
+	f.register(fs)
+	err := parseFlags(fs, args)
+	if err == nil && fs.NArg() > 0 {
+		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	var spec *train.Spec
+	if err == nil {
+		spec, err = f.toSpec(fs)
+	}
+	if err == nil {
+		dir := f.out
+		if dir == "" {
+			dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
+		}
+		err = runSpec(spec, dir, false, stdout)
+	}
+	return exitCode(stderr, "train", err)
+}
+
+// runSpec runs (or resumes) a spec into dir, stopping cleanly on Ctrl-C.
+func runSpec(spec *train.Spec, dir string, resume bool, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "Run directory: %s\n", dir)
+	res, err := train.Run(ctx, spec, train.RunOptions{Dir: dir, Out: stdout, Terminal: isTerminal(stdout)}, resume)
+	if errors.Is(err, train.ErrStopped) {
+		return fmt.Errorf("%v; continue with: cnnscope resume %s", err, dir)
+	}
+	if err != nil {
+		return err
+	}
+	if r := res.History.StopReason; r != "" {
+		fmt.Fprintf(stdout, "Stopped early: %s\n", r)
+	}
+	fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, train.ModelWeightsFile, train.ModelConfigFile, res.Duration.Round(time.Second))
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

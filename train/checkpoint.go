@@ -1,0 +1,142 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/optim"
+	"github.com/cnnscope/cnnscope/safetensors"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// A checkpoint is one safetensors file, written atomically, so a kill at
+// any moment leaves the previous checkpoint or the new one. It holds:
+//
+//   - "model/<layer>/<variable>": every weight, as in model.safetensors;
+//   - "optimizer/<layer>/<variable>/<slot>": the optimizer's slots (Adam's
+//     m and v, SGD's momentum, ...);
+//   - metadata "state": CheckpointState as JSON (epochs done, step,
+//     optimizer iterations and learning rate, history, random states).
+const checkpointFormat = "cnnscope.checkpoint/v1"
+
+// CheckpointState is what a checkpoint records beside the tensors.
+type CheckpointState struct {
+	Format string `json:"format"`
+	// Epoch is the number of completed epochs; a resumed run starts there.
+	Epoch        int     `json:"epoch"`
+	Step         int     `json:"step"`
+	Optimizer    string  `json:"optimizer"`
+	Iterations   int     `json:"iterations"`
+	LearningRate float64 `json:"learning_rate"`
+	History      []Logs  `json:"history"`
+	// RNG holds each stochastic layer's random source (Dropout), by name.
+	RNG map[string][]byte `json:"rng,omitempty"`
+	// Callbacks holds the state of callbacks that keep one, by name.
+	Callbacks map[string]json.RawMessage `json:"callbacks,omitempty"`
+}
+
+// Stateful is implemented by callbacks whose state a checkpoint must keep
+// for a resumed run to behave as an uninterrupted one (EarlyStopping's
+// best value and wait count, ...).
+type Stateful interface {
+	StateKey() string
+	SaveState() (json.RawMessage, error)
+	RestoreState(json.RawMessage) error
+}
+
+// randomLayer is a layer with a random source (Dropout).
+type randomLayer interface {
+	nn.Layer
+	RNG() *rand.PCG
+}
+
+// SaveCheckpoint writes the state of a fit after st.Epoch epochs to path.
+func SaveCheckpoint(path string, s *State, st CheckpointState) error {
+	st.Format = checkpointFormat
+	st.Optimizer = s.Optimizer.Name()
+	st.Iterations = s.Optimizer.Iterations()
+	st.LearningRate = s.Optimizer.LearningRate()
+	st.History = s.History.Epochs
+	st.RNG = map[string][]byte{}
+	for _, l := range s.Model.Layers {
+		if r, ok := l.(randomLayer); ok {
+			b, err := r.RNG().MarshalBinary()
+			if err != nil {
+				return err
+			}
+			st.RNG[l.Name()] = b
+		}
+	}
+	st.Callbacks = map[string]json.RawMessage{}
+	for _, c := range s.Options.Callbacks {
+		if sc, ok := c.(Stateful); ok {
+			b, err := sc.SaveState()
+			if err != nil {
+				return fmt.Errorf("checkpoint: callback %s: %w", sc.StateKey(), err)
+			}
+			st.Callbacks[sc.StateKey()] = b
+		}
+	}
+	meta, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	ts := modelTensors(s.Model, "model/")
+	for name, t := range s.Optimizer.State() {
+		ts = append(ts, safetensors.Named{Name: "optimizer/" + name, Tensor: t})
+	}
+	return safetensors.WriteFile(path, ts, map[string]string{"format": checkpointFormat, "state": string(meta)})
+}
+
+// LoadCheckpoint restores a checkpoint into a model built from the same
+// spec, its optimizer and its callbacks, and returns the recorded state.
+func LoadCheckpoint(path string, m *nn.Sequential, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var st CheckpointState
+	if err := json.Unmarshal([]byte(f.Metadata["state"]), &st); err != nil || st.Format != checkpointFormat {
+		return nil, fmt.Errorf("%s: not a cnnscope checkpoint (metadata state: %v)", path, err)
+	}
+	if st.Optimizer != opt.Name() {
+		return nil, fmt.Errorf("%s: saved with optimizer %s, the spec now says %s", path, st.Optimizer, opt.Name())
+	}
+	if err := loadTensors(m, f, "model/", path); err != nil {
+		return nil, err
+	}
+	slots := map[string]*tensor.Tensor{}
+	for name, t := range f.Tensors {
+		if rest, ok := strings.CutPrefix(name, "optimizer/"); ok {
+			slots[rest] = t
+		}
+	}
+	if err := opt.SetState(st.Iterations, slots); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	opt.SetLearningRate(st.LearningRate)
+	for _, l := range m.Layers {
+		if r, ok := l.(randomLayer); ok {
+			b, ok := st.RNG[l.Name()]
+			if !ok {
+				return nil, fmt.Errorf("%s: no random state for layer %s", path, l.Name())
+			}
+			if err := r.RNG().UnmarshalBinary(b); err != nil {
+				return nil, fmt.Errorf("%s: layer %s: %w", path, l.Name(), err)
+			}
+		}
+	}
+	for _, c := range callbacks {
+		if sc, ok := c.(Stateful); ok {
+			if b, ok := st.Callbacks[sc.StateKey()]; ok {
+				if err := sc.RestoreState(b); err != nil {
+					return nil, fmt.Errorf("%s: callback %s: %w", path, sc.StateKey(), err)
+				}
+			}
+		}
+	}
+	return &st, nil
+}

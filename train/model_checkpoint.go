@@ -1,0 +1,90 @@
+package train
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ModelCheckpoint saves, after every epoch, a full checkpoint to
+// Dir/last.safetensors (weights, optimizer and random state: what resume
+// needs) and, when Monitor improves, the model to Dir/best (model.json +
+// model.safetensors), as Keras' ModelCheckpoint with save_best_only.
+type ModelCheckpoint struct {
+	Nop
+	Dir     string
+	Monitor string // default "val_loss" ("loss" when there is no validation)
+	// Save writes the best model; SaveModel with the run's classes and
+	// preprocessing, set by the run.
+	Save func(dir string) error
+
+	Best      float64
+	BestEpoch int // 1-based; 0 before the first save
+}
+
+// LastCheckpoint is the file name of the resume checkpoint.
+const LastCheckpoint = "last.safetensors"
+
+func (c *ModelCheckpoint) TrainBegin(s *State) error {
+	if c.BestEpoch == 0 {
+		c.Best = math.NaN()
+	}
+	return os.MkdirAll(c.Dir, 0o755)
+}
+
+func (c *ModelCheckpoint) EpochEnd(s *State, epoch int, logs Logs) error {
+	mon := c.Monitor
+	if mon == "" {
+		mon = "val_loss"
+	}
+	if _, ok := logs[mon]; !ok && mon == "val_loss" {
+		mon = "loss"
+	}
+	v, ok := logs[mon]
+	better := func(a, b float64) bool {
+		if strings.Contains(mon, "acc") {
+			return a > b
+		}
+		return a < b
+	}
+	if ok && !math.IsNaN(v) && (math.IsNaN(c.Best) || better(v, c.Best)) && c.Save != nil {
+		if err := c.Save(filepath.Join(c.Dir, "best")); err != nil {
+			return err
+		}
+		c.Best, c.BestEpoch = v, epoch+1
+	}
+	// History does not hold this epoch yet: record it in the checkpoint.
+	saved := s.History.Epochs
+	s.History.Epochs = append(saved[:len(saved):len(saved)], logs)
+	defer func() { s.History.Epochs = saved }()
+	return SaveCheckpoint(filepath.Join(c.Dir, LastCheckpoint), s, CheckpointState{Epoch: epoch + 1, Step: s.Step})
+}
+
+type modelCheckpointState struct {
+	Best      *float64 `json:"best,omitempty"`
+	BestEpoch int      `json:"best_epoch"`
+}
+
+func (c *ModelCheckpoint) StateKey() string { return "model_checkpoint" }
+
+func (c *ModelCheckpoint) SaveState() (json.RawMessage, error) {
+	st := modelCheckpointState{BestEpoch: c.BestEpoch}
+	if c.BestEpoch > 0 {
+		st.Best = &c.Best
+	}
+	return json.Marshal(st)
+}
+
+func (c *ModelCheckpoint) RestoreState(b json.RawMessage) error {
+	var st modelCheckpointState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	c.BestEpoch = st.BestEpoch
+	if st.Best != nil {
+		c.Best = *st.Best
+	}
+	return nil
+}

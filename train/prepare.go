@@ -1,0 +1,167 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/cnnscope/cnnscope/data"
+)
+
+// Prepared is a run's data: the training images split into training and
+// validation indices, the test set, the fitted preprocessing and the
+// class weights.
+type Prepared struct {
+	Train            *data.Dataset
+	TrainIdx, ValIdx []int
+	Test             *data.Dataset // nil when there is none
+	Classes          []string
+	Preprocess       *data.Preprocess
+	ClassWeights     []float64 // nil: none
+	Counts           []int     // per-class counts of the training split
+}
+
+// PrepareData loads and splits the data a DataSpec describes (after
+// Defaults) and fits the preprocessing on the training split only.
+func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
+	var p Prepared
+	var err error
+	if slices.Contains(data.Builtins, ds.Source) {
+		if p.Train, err = data.LoadBuiltin(ds.Source, "train"); err != nil {
+			return nil, err
+		}
+		if p.Test, err = data.LoadBuiltin(ds.Source, "test"); err != nil {
+			return nil, err
+		}
+	} else {
+		if ds.Source == "" {
+			return nil, fmt.Errorf("data.source: empty; want mnist, fashion-mnist or a folder of class folders")
+		}
+		if st, err := os.Stat(ds.Source); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("data.source %q: not %s and not a folder of class folders", ds.Source, "mnist or fashion-mnist")
+		}
+		opts := data.FolderOptions{ColorMode: data.ColorMode(ds.ColorMode), Interpolation: data.Interpolation(ds.Interpolation), Strict: ds.Strict}
+		if len(ds.TargetSize) == 2 {
+			opts.Height, opts.Width = ds.TargetSize[0], ds.TargetSize[1]
+		}
+		if p.Train, err = data.LoadFolder(ds.Source, opts); err != nil {
+			return nil, err
+		}
+		if ds.Test != "" {
+			opts.Height, opts.Width, opts.Classes = p.Train.Height, p.Train.Width, p.Train.Classes
+			opts.ColorMode = colorModeOf(p.Train.Channels)
+			if p.Test, err = data.LoadFolder(ds.Test, opts); err != nil {
+				return nil, err
+			}
+		}
+	}
+	p.Classes = p.Train.Classes
+	if len(p.Classes) < 2 {
+		return nil, fmt.Errorf("data %s: %d class(es); a classifier needs at least 2", ds.Source, len(p.Classes))
+	}
+	all := make([]int, p.Train.Len())
+	for i := range all {
+		all[i] = i
+	}
+	if ds.Limit > 0 && ds.Limit < len(all) {
+		all = all[:ds.Limit]
+	}
+	split := 0.0
+	if ds.ValidationSplit != nil {
+		split = *ds.ValidationSplit
+	}
+	if split > 0 {
+		if p.TrainIdx, p.ValIdx, err = data.SplitStratified(p.Train.Labels, all, split, seed); err != nil {
+			return nil, err
+		}
+	} else {
+		p.TrainIdx = all
+	}
+	pp := data.Preprocess{}
+	if ds.Preprocessing != nil {
+		pp = *ds.Preprocessing
+	}
+	if err := pp.Fit(p.Train, p.TrainIdx); err != nil {
+		return nil, err
+	}
+	p.Preprocess = &pp
+	p.Counts = data.CountClasses(p.Train.Labels, p.TrainIdx, len(p.Classes))
+	switch ds.ClassWeight.Mode {
+	case "balanced":
+		sub := make([]int32, len(p.TrainIdx))
+		for i, j := range p.TrainIdx {
+			sub[i] = p.Train.Labels[j]
+		}
+		p.ClassWeights = data.ClassWeightsBalanced(sub, len(p.Classes))
+	case "map":
+		if p.ClassWeights, err = data.ClassWeightsFromMap(ds.ClassWeight.Map, p.Classes); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
+}
+
+func colorModeOf(channels int) data.ColorMode {
+	switch channels {
+	case 1:
+		return data.ColorMode("grayscale")
+	case 4:
+		return data.ColorMode("rgba")
+	}
+	return data.ColorMode("rgb")
+}
+
+// Loaders returns the training, validation and test loaders (validation
+// and test may be nil).
+func (p *Prepared) Loaders(ds DataSpec, fit FitSpec, seed uint64) (tr, val, test *data.Loader, err error) {
+	tr, err = data.NewTrainLoader(p.Train, p.TrainIdx, data.TrainConfig{
+		BatchSize: fit.BatchSize, Seed: seed, NoShuffle: fit.NoShuffle, Augment: ds.Augmentation,
+		Preprocess: p.Preprocess, ClassWeights: p.ClassWeights, Sampling: data.Sampling(samplingOf(ds.Sampling)),
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	evalBatch := max(fit.BatchSize, 256)
+	if len(p.ValIdx) > 0 {
+		if val, err = data.NewEvalLoader(p.Train, p.ValIdx, data.EvalConfig{BatchSize: evalBatch, Preprocess: p.Preprocess}); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if p.Test != nil {
+		if test, err = data.NewEvalLoader(p.Test, nil, data.EvalConfig{BatchSize: evalBatch, Preprocess: p.Preprocess}); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return tr, val, test, nil
+}
+
+func samplingOf(s string) string {
+	if s == "none" {
+		return ""
+	}
+	return s
+}
+
+// WriteSummary prints the data summary shown before training: sizes,
+// skipped files and the per-class count table.
+func (p *Prepared) WriteSummary(w io.Writer, source string) error {
+	fmt.Fprintf(w, "Data %s: %d training, %d validation", source, len(p.TrainIdx), len(p.ValIdx))
+	if p.Test != nil {
+		fmt.Fprintf(w, ", %d test", p.Test.Len())
+	}
+	fmt.Fprintf(w, " images of %dx%dx%d, %d classes\n", p.Train.Height, p.Train.Width, p.Train.Channels, len(p.Classes))
+	for _, d := range []*data.Dataset{p.Train, p.Test} {
+		if d != nil && len(d.Skipped) > 0 {
+			fmt.Fprintf(w, "Skipped %d file(s):\n", len(d.Skipped))
+			for i, s := range d.Skipped {
+				if i == 10 {
+					fmt.Fprintf(w, "  ... and %d more (see data inspect)\n", len(d.Skipped)-10)
+					break
+				}
+				fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+			}
+		}
+	}
+	return data.WriteCountTable(w, p.Classes, p.Counts, p.ClassWeights)
+}

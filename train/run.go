@@ -1,0 +1,165 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/optim"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Files of a run directory.
+const (
+	SpecFile       = "spec.yaml"
+	HistoryFile    = "history.csv"
+	MetricsFile    = "metrics.jsonl"
+	CheckpointsDir = "checkpoints"
+)
+
+// RunOptions say where a run writes.
+type RunOptions struct {
+	// Dir is the run directory (created if needed).
+	Dir string
+	// Out receives progress and summaries; Terminal selects the live bar.
+	Out      io.Writer
+	Terminal bool
+	// Extra callbacks run after the built-in ones (before checkpointing).
+	Callbacks []Callback
+}
+
+// RunResult is what a finished (or stopped) run produced.
+type RunResult struct {
+	Spec     *Spec
+	Data     *Prepared
+	Model    *nn.Sequential
+	History  *History
+	Test     *EvalResult // nil without a test set
+	Duration time.Duration
+}
+
+// BuildModel makes the spec's model for the data's input shape and
+// classes, built from the spec's seed.
+func BuildModel(s *Spec, input tensor.Shape, classes int) (*nn.Sequential, error) {
+	var m *nn.Sequential
+	var err error
+	if s.Model.Preset != "" {
+		m, err = nn.NewPreset(s.Model.Preset, input, classes)
+	} else {
+		m, err = nn.ModelSpec{Input: input, Layers: s.Model.Layers}.Model()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if err := m.Build(s.Seed); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if out := m.Output(); out[len(out)-1] != classes {
+		return nil, fmt.Errorf("model: the last layer has %d outputs but the data has %d classes", out[len(out)-1], classes)
+	}
+	return m, nil
+}
+
+// NewOptimizer makes the spec's optimizer.
+func NewOptimizer(c CompileSpec) (optim.Optimizer, error) {
+	cfg := optim.Config{LearningRate: c.LearningRate, ClipNorm: c.ClipNorm, ClipValue: c.ClipValue, WeightDecay: c.WeightDecay}
+	if c.Optimizer == "sgd" {
+		return optim.NewSGD(cfg, c.Momentum, c.Nesterov), nil
+	}
+	if c.Momentum != 0 || c.Nesterov {
+		return nil, fmt.Errorf("compile.momentum and compile.nesterov apply to sgd only, not %s", c.Optimizer)
+	}
+	return optim.New(c.Optimizer, cfg)
+}
+
+// Run trains a model as the spec says, writing the run directory: spec.yaml
+// (resolved), history.csv, metrics.jsonl, checkpoints/ and at the end
+// model.safetensors + model.json. With resume, it continues from
+// checkpoints/last.safetensors.
+func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResult, error) {
+	start := time.Now()
+	spec.Defaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(ro.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	if !resume {
+		b, err := spec.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(ro.Dir, SpecFile), func(w io.Writer) error {
+			_, err := w.Write(b)
+			return err
+		}, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	p, err := PrepareData(spec.Data, spec.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WriteSummary(ro.Out, spec.Data.Source); err != nil {
+		return nil, err
+	}
+	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
+	m, err := BuildModel(spec, input, len(p.Classes))
+	if err != nil {
+		return nil, err
+	}
+	opt, err := NewOptimizer(spec.Compile)
+	if err != nil {
+		return nil, err
+	}
+	loss, err := nn.LossByName(spec.Compile.Loss)
+	if err != nil {
+		return nil, fmt.Errorf("compile.loss: %w", err)
+	}
+	tr, val, test, err := p.Loaders(spec.Data, spec.Fit, spec.Seed)
+	if err != nil {
+		return nil, err
+	}
+	save := func(dir string) error { return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name()) }
+	ckpt := &ModelCheckpoint{Dir: filepath.Join(ro.Dir, CheckpointsDir), Save: save}
+	callbacks := append([]Callback{NewProgress(ro.Out, ro.Terminal)}, ro.Callbacks...)
+	callbacks = append(callbacks, ckpt)
+	opts := Options{Epochs: spec.Fit.Epochs, Loss: loss, Optimizer: opt, Callbacks: callbacks,
+		Classes: p.Classes, TopK: spec.Fit.TopK}
+	if resume {
+		path := filepath.Join(ckpt.Dir, LastCheckpoint)
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("resume: %s has no checkpoint yet (%v); start it again with train", ro.Dir, err)
+		}
+		st, err := LoadCheckpoint(path, m, opt, callbacks)
+		if err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		opts.InitialEpoch, opts.InitialStep = st.Epoch, st.Step
+		opts.History = &History{Epochs: st.History}
+		fmt.Fprintf(ro.Out, "Resuming after epoch %d of %d (step %d)\n", st.Epoch, spec.Fit.Epochs, st.Step)
+	}
+	res := &RunResult{Spec: spec, Data: p, Model: m}
+	h, err := Fit(ctx, m, tr, val, opts)
+	res.History = h
+	if err != nil {
+		return res, err
+	}
+	if err := save(ro.Dir); err != nil {
+		return res, err
+	}
+	if test != nil {
+		if res.Test, err = Evaluate(ctx, m, test, loss, p.Classes, spec.Fit.TopK); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(ro.Out, "Test: loss %.4f - accuracy %.4f (%d images)\n", res.Test.Loss, res.Test.Accuracy, res.Test.Samples)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,266 @@
+package train
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+)
+
+// Spec is everything a run needs, as the YAML spec file holds it. Zero
+// values mean the defaults (Defaults fills them in); the run directory
+// keeps the fully resolved spec as spec.yaml.
+type Spec struct {
+	Seed    uint64      `yaml:"seed"`
+	Data    DataSpec    `yaml:"data"`
+	Model   ModelSpec   `yaml:"model"`
+	Compile CompileSpec `yaml:"compile"`
+	Fit     FitSpec     `yaml:"fit"`
+}
+
+// DataSpec says where the images come from and how they are prepared.
+type DataSpec struct {
+	// Source is "mnist", "fashion-mnist" or a folder with one sub-folder
+	// per class (Keras' flow_from_directory layout).
+	Source string `yaml:"source"`
+	// Test is a folder of test images (same classes); built-in data sets
+	// use their test split. Empty for a folder source: no test set.
+	Test string `yaml:"test,omitempty"`
+	// ValidationSplit is the stratified share of the training images held
+	// out for validation (0.1 by default; 0 for none).
+	ValidationSplit *float64 `yaml:"validation_split,omitempty"`
+	// TargetSize is the (height, width) images are resized to (folders only;
+	// default: the most common size).
+	TargetSize    []int  `yaml:"target_size,omitempty"`
+	ColorMode     string `yaml:"color_mode,omitempty"`    // grayscale, rgb, rgba (default: detected)
+	Interpolation string `yaml:"interpolation,omitempty"` // nearest (default), bilinear
+	// Limit keeps only the first Limit training images (0: all); for quick
+	// experiments and CI.
+	Limit  int  `yaml:"limit,omitempty"`
+	Strict bool `yaml:"strict,omitempty"`
+	// Preprocessing defaults to rescale 1/255.
+	Preprocessing *data.Preprocess `yaml:"preprocessing,omitempty"`
+	Augmentation  *data.Augment    `yaml:"augmentation,omitempty"`
+	// ClassWeight is "none" (default), "balanced", or a map class -> weight.
+	ClassWeight ClassWeight `yaml:"class_weight,omitempty"`
+	// Sampling is "none" (default), "oversample" or "undersample".
+	Sampling string `yaml:"sampling,omitempty"`
+}
+
+// ClassWeight is "balanced", "none" or an explicit map in a spec.
+type ClassWeight struct {
+	Mode string             // "", "none", "balanced" or "map"
+	Map  map[string]float64 // when Mode is "map"
+}
+
+// UnmarshalYAML accepts a word or a map.
+func (c *ClassWeight) UnmarshalYAML(unmarshal func(any) error) error {
+	var s string
+	if err := unmarshal(&s); err == nil {
+		switch s {
+		case "", "none", "balanced":
+			c.Mode = s
+			return nil
+		}
+		return fmt.Errorf("class_weight %q: want balanced, none or a map of class name to weight", s)
+	}
+	var m map[string]float64
+	if err := unmarshal(&m); err != nil {
+		return fmt.Errorf("class_weight: want balanced, none or a map of class name to weight")
+	}
+	c.Mode, c.Map = "map", m
+	return nil
+}
+
+// MarshalYAML writes the word or the map.
+func (c ClassWeight) MarshalYAML() (any, error) {
+	if c.Mode == "map" {
+		return c.Map, nil
+	}
+	if c.Mode == "" {
+		return "none", nil
+	}
+	return c.Mode, nil
+}
+
+// IsZero lets omitempty drop an unset class weight.
+func (c ClassWeight) IsZero() bool { return c.Mode == "" }
+
+// ModelSpec is a preset or a list of layers.
+type ModelSpec struct {
+	// Preset is a built-in architecture (see nn.PresetNames), e.g. basic-cnn.
+	Preset string `yaml:"preset,omitempty"`
+	// Layers, instead of a preset, with Keras' argument names. The input
+	// shape and the class count come from the data.
+	Layers []nn.LayerSpec `yaml:"layers,omitempty"`
+}
+
+// CompileSpec is Keras' compile(): optimizer and loss.
+type CompileSpec struct {
+	Optimizer    string  `yaml:"optimizer"`               // adam (default), sgd, adamw, rmsprop
+	LearningRate float64 `yaml:"learning_rate,omitempty"` // 0: the optimizer's default
+	Momentum     float64 `yaml:"momentum,omitempty"`      // sgd only
+	Nesterov     bool    `yaml:"nesterov,omitempty"`      // sgd only
+	ClipNorm     float64 `yaml:"clipnorm,omitempty"`
+	ClipValue    float64 `yaml:"clipvalue,omitempty"`
+	WeightDecay  float64 `yaml:"weight_decay,omitempty"`
+	Loss         string  `yaml:"loss"` // sparse_categorical_crossentropy (default)
+}
+
+// FitSpec is Keras' fit() arguments and the callbacks to use.
+type FitSpec struct {
+	Epochs    int `yaml:"epochs"`     // 5 by default
+	BatchSize int `yaml:"batch_size"` // 32 by default
+	TopK      int `yaml:"top_k,omitempty"`
+	// NoShuffle keeps the training order fixed (shuffling each epoch is the default).
+	NoShuffle         bool                   `yaml:"no_shuffle,omitempty"`
+	EarlyStopping     *EarlyStoppingSpec     `yaml:"early_stopping,omitempty"`
+	ReduceLROnPlateau *ReduceLROnPlateauSpec `yaml:"reduce_lr_on_plateau,omitempty"`
+	// MetricsEvery is the step interval of per-layer metrics in
+	// metrics.jsonl (50 by default).
+	MetricsEvery int `yaml:"metrics_every,omitempty"`
+}
+
+// EarlyStoppingSpec configures the EarlyStopping callback.
+type EarlyStoppingSpec struct {
+	Monitor            string  `yaml:"monitor,omitempty"`
+	MinDelta           float64 `yaml:"min_delta,omitempty"`
+	Patience           int     `yaml:"patience,omitempty"`
+	RestoreBestWeights bool    `yaml:"restore_best_weights,omitempty"`
+	StartFromEpoch     int     `yaml:"start_from_epoch,omitempty"`
+}
+
+// ReduceLROnPlateauSpec configures the ReduceLROnPlateau callback.
+type ReduceLROnPlateauSpec struct {
+	Monitor  string  `yaml:"monitor,omitempty"`
+	Factor   float64 `yaml:"factor,omitempty"`
+	Patience int     `yaml:"patience,omitempty"`
+	MinLR    float64 `yaml:"min_lr,omitempty"`
+	Cooldown int     `yaml:"cooldown,omitempty"`
+}
+
+// ParseSpec reads a YAML spec strictly: an unknown key or a value of the
+// wrong type is an error naming the line and what was expected.
+func ParseSpec(name string, r io.Reader) (*Spec, error) {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	var s Spec
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the spec is empty", name)
+		}
+		return nil, fmt.Errorf("%s: %s", name, strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", ""))
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &s, nil
+}
+
+// LoadSpec reads and validates a spec file.
+func LoadSpec(path string) (*Spec, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSpec(path, bytes.NewReader(b))
+}
+
+// Marshal writes the spec as YAML.
+func (s *Spec) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+// Defaults fills every unset field with its default.
+func (s *Spec) Defaults() {
+	if s.Data.ValidationSplit == nil {
+		v := 0.1
+		s.Data.ValidationSplit = &v
+	}
+	if s.Data.Preprocessing == nil {
+		s.Data.Preprocessing = &data.Preprocess{Rescale: 1.0 / 255}
+	}
+	if s.Data.ClassWeight.Mode == "" {
+		s.Data.ClassWeight.Mode = "none"
+	}
+	if s.Data.Sampling == "" {
+		s.Data.Sampling = "none"
+	}
+	if s.Model.Preset == "" && len(s.Model.Layers) == 0 {
+		s.Model.Preset = "basic-cnn"
+	}
+	if s.Compile.Optimizer == "" {
+		s.Compile.Optimizer = "adam"
+	}
+	if s.Compile.Loss == "" {
+		s.Compile.Loss = "sparse_categorical_crossentropy"
+	}
+	if s.Fit.Epochs == 0 {
+		s.Fit.Epochs = 5
+	}
+	if s.Fit.BatchSize == 0 {
+		s.Fit.BatchSize = 32
+	}
+	if s.Fit.MetricsEvery == 0 {
+		s.Fit.MetricsEvery = 50
+	}
+}
+
+// Validate checks the values a YAML type check cannot, naming the field.
+func (s *Spec) Validate() error {
+	var errs []string
+	add := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	if v := s.Data.ValidationSplit; v != nil && (*v < 0 || *v >= 1) {
+		add("data.validation_split: %v, want a fraction in [0, 1)", *v)
+	}
+	if t := s.Data.TargetSize; t != nil && (len(t) != 2 || t[0] <= 0 || t[1] <= 0) {
+		add("data.target_size: %v, want [height, width] with positive values", t)
+	}
+	if s.Data.Limit < 0 {
+		add("data.limit: %d, want >= 0", s.Data.Limit)
+	}
+	switch s.Data.Sampling {
+	case "", "none", "oversample", "undersample":
+	default:
+		add("data.sampling: %q, want none, oversample or undersample", s.Data.Sampling)
+	}
+	if s.Model.Preset != "" && len(s.Model.Layers) > 0 {
+		add("model: give either preset or layers, not both")
+	}
+	if p := s.Model.Preset; p != "" {
+		if _, ok := nn.Presets[p]; !ok {
+			add("model.preset: %q, want one of %s", p, strings.Join(nn.PresetNames(), ", "))
+		}
+	}
+	for i, l := range s.Model.Layers {
+		if _, err := l.Layer(); err != nil {
+			add("model.layers[%d]: %v", i, err)
+		}
+	}
+	if s.Compile.LearningRate < 0 {
+		add("compile.learning_rate: %v, want > 0", s.Compile.LearningRate)
+	}
+	if s.Fit.Epochs < 0 {
+		add("fit.epochs: %d, want > 0", s.Fit.Epochs)
+	}
+	if s.Fit.BatchSize < 0 {
+		add("fit.batch_size: %d, want > 0", s.Fit.BatchSize)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
