@@ -34,9 +34,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 type packMode int
 
 const (
-	packAuto  packMode = iota // heuristic: pack what is reused enough
-	packAll                   // pack every panel
-	packEdges                 // pack only panels cut by the edge (and transposed B)
+	packAuto packMode = iota // pack only what cannot be read in place
+	packAll                  // pack every panel
 )
 
 // gemmConfig holds the choices Sgemm makes itself, so that tests can force

@@ -7,12 +7,49 @@ import "golang.org/x/sys/cpu"
 //go:generate go run -C _asm . -out ../sgemm_amd64.s -stubs ../sgemm_stub_amd64.go -pkg kernels
 
 // avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in 24 zmm
-// accumulators (two per row), B rows loaded as two vectors, A broadcast.
-var avx512Kernel = &sgemmKernel{name: "avx512-12x32", fn: kernelAVX512, mr: 12, nr: 32, kc: 256, mc: 480}
+// accumulators (two per row), B rows loaded as two vectors, A broadcast;
+// with variants of 1 to 11 rows for the bottom edge of C.
+var avx512Kernel = &sgemmKernel{name: "avx512-12x32", mr: 12, nr: 32, kc: 256, mc: 480}
 
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in 12 ymm
-// accumulators.
-var avx2Kernel = &sgemmKernel{name: "avx2-6x16", fn: kernelAVX2, mr: 6, nr: 16, kc: 256, mc: 240}
+// accumulators, with variants of 1 to 5 rows.
+var avx2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, kc: 256, mc: 240}
+
+// asmKernel is the signature of the generated micro-kernels (see
+// kernels/_asm): microKernelFunc with raw pointers.
+type asmKernel func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+func init() {
+	setRows(avx512Kernel, []asmKernel{
+		sgemmKernel1x32AVX512, sgemmKernel2x32AVX512, sgemmKernel3x32AVX512, sgemmKernel4x32AVX512,
+		sgemmKernel5x32AVX512, sgemmKernel6x32AVX512, sgemmKernel7x32AVX512, sgemmKernel8x32AVX512,
+		sgemmKernel9x32AVX512, sgemmKernel10x32AVX512, sgemmKernel11x32AVX512, sgemmKernel12x32AVX512,
+	})
+	setRows(avx2Kernel, []asmKernel{
+		sgemmKernel1x16AVX2, sgemmKernel2x16AVX2, sgemmKernel3x16AVX2,
+		sgemmKernel4x16AVX2, sgemmKernel5x16AVX2, sgemmKernel6x16AVX2,
+	})
+}
+
+// setRows installs fns[r-1], the kernel for r rows, as k.fn (r = mr) and
+// k.edge[r], each behind a check that the operands hold the whole tile.
+func setRows(k *sgemmKernel, fns []asmKernel) {
+	k.edge = make([]microKernelFunc, k.mr)
+	for r := 1; r <= k.mr; r++ {
+		f, nr := fns[r-1], k.nr
+		w := func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+			_ = a[(r-1)*rsA+(kc-1)*csA]
+			_ = b[(kc-1)*ldb+nr-1]
+			_ = c[(r-1)*ldc+nr-1]
+			f(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
+		}
+		if r == k.mr {
+			k.fn = w
+		} else {
+			k.edge[r] = w
+		}
+	}
+}
 
 // hasAVX512 and hasAVX2FMA tell which assembly kernels this CPU runs.
 var (
@@ -44,20 +81,4 @@ func supportedKernels() []*sgemmKernel {
 		ks = append(ks, avx2Kernel)
 	}
 	return append(ks, goKernel)
-}
-
-// kernelAVX512 checks the extent of the operands and runs the assembly.
-func kernelAVX512(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-	_ = a[11*rsA+(kc-1)*csA]
-	_ = b[(kc-1)*ldb+31]
-	_ = c[11*ldc+31]
-	sgemmKernel12x32AVX512(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
-}
-
-// kernelAVX2 checks the extent of the operands and runs the assembly.
-func kernelAVX2(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
-	_ = a[5*rsA+(kc-1)*csA]
-	_ = b[(kc-1)*ldb+15]
-	_ = c[5*ldc+15]
-	sgemmKernel6x16AVX2(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta)
 }

@@ -18,10 +18,13 @@ package kernels
 // written by exactly one task, so the result is bit-identical however
 // tasks are scheduled.
 //
-// Panels cut by the edge of C are packed with zero padding and computed
-// into a small tile that is then copied into the valid part of C.
-// Interior panels may skip packing and be read in place (packA, packB):
-// op(A) through its two strides, op(B) when it is not transposed.
+// Row panels are read in place through the strides of op(A), the bottom
+// one by a kernel variant with fewer rows; column panels of op(B) too,
+// unless B is transposed. What cannot be read in place (a panel cut by
+// the right edge, a transposed B, the bottom edge for a kernel without
+// variants, or everything when packA/packB are forced) is packed with
+// zero padding, and a tile cut by the right edge is computed into a small
+// buffer whose valid part is then copied into C.
 type gemmDriver struct {
 	kern           *sgemmKernel
 	transA, transB bool
@@ -67,18 +70,12 @@ func (d *gemmDriver) init(mode packMode) {
 	d.nPanels = ceilDiv(d.n, nr)
 	d.nkb = ceilDiv(d.k, d.kern.kc)
 	d.kc = ceilDiv(d.k, d.nkb)
-	switch mode {
-	case packAll:
-		d.packA, d.packB = true, true
-	case packEdges:
-		d.packA, d.packB = false, d.transB
-	default:
-		// Pack a panel when it is reused often enough to pay for the
-		// copy (and always a transposed B: the kernels need contiguous
-		// rows of op(B)).
-		d.packA = d.nPanels > 4
-		d.packB = d.transB || d.mPanels > 8
-	}
+	// By default interior panels are read in place: on Zen 5 the kernels
+	// run as fast from strided, even power-of-two-strided, operands as
+	// from packed ones (see BenchmarkSgemmPack), and packing costs a
+	// pass over the data. A transposed B is always packed, since the
+	// kernels load contiguous rows of op(B).
+	d.packA, d.packB = mode == packAll, mode == packAll || d.transB
 }
 
 // edgeB reports whether column panel jp is cut by the edge of C.
@@ -151,20 +148,25 @@ func (d *gemmDriver) packBTask(t int) {
 	packBPanel(d.bp[off:], d.b, d.ldb, d.transB, p0, kl, j0, min(nr, d.n-j0), nr)
 }
 
+// tasksPerThread is how many tasks each thread gets, at least, when a
+// problem is split: tasks are claimed dynamically, so a thread slowed
+// down by other load costs at most one task's time.
+const tasksPerThread = 4
+
 // planTasks lays the task grid over the current chunk for threads
-// goroutines: blocks of at most kern.mc rows, a multiple of threads of
-// them when possible, and column blocks when rows alone are too few.
+// goroutines: blocks of at most kern.mc rows, at least tasksPerThread
+// per thread (a multiple of threads) when the rows allow, and column
+// blocks when rows alone are too few.
 func (d *gemmDriver) planTasks(threads int) {
 	mp, np := d.mPanels, d.jp1-d.jp0
 	maxRows := max(1, d.kern.mc/d.kern.mr)
 	rt := ceilDiv(mp, maxRows)
 	ct := 1
 	if threads > 1 {
-		if mp >= 4*threads {
-			rt = min(mp, ceilDiv(rt, threads)*threads)
-		} else {
-			rt = mp
-			ct = min(np, ceilDiv(2*threads, mp))
+		target := tasksPerThread * threads
+		rt = min(mp, ceilDiv(max(rt, target), threads)*threads)
+		if rt < target {
+			ct = min(np, ceilDiv(target, rt))
 		}
 	}
 	d.rowTask = ceilDiv(mp, rt)
@@ -217,8 +219,12 @@ func (d *gemmDriver) computeTask(t int, s *gemmScratch) {
 				apan, rs, cs := d.aPanel(s.a, ip, ip0, p0, kl)
 				i0 := ip * mr
 				mv := min(mr, d.m-i0)
-				if mv == mr && nv == nr {
-					fn(kl, apan, rs, cs, bpan, ldbk, d.c[i0*d.ldc+j0:], d.ldc, d.alpha, beta)
+				kfn, rows := fn, mr
+				if mv < mr && d.aSlot(ip, ip0) < 0 {
+					kfn, rows = d.kern.edge[mv], mv
+				}
+				if rows == mv && nv == nr {
+					kfn(kl, apan, rs, cs, bpan, ldbk, d.c[i0*d.ldc+j0:], d.ldc, d.alpha, beta)
 					continue
 				}
 				tile := s.tile
@@ -227,7 +233,7 @@ func (d *gemmDriver) computeTask(t int, s *gemmScratch) {
 						copy(tile[i*nr:i*nr+nv], d.c[(i0+i)*d.ldc+j0:])
 					}
 				}
-				fn(kl, apan, rs, cs, bpan, ldbk, tile, nr, d.alpha, beta)
+				kfn(kl, apan, rs, cs, bpan, ldbk, tile, nr, d.alpha, beta)
 				for i := 0; i < mv; i++ {
 					copy(d.c[(i0+i)*d.ldc+j0:(i0+i)*d.ldc+j0+nv], tile[i*nr:])
 				}
@@ -242,7 +248,7 @@ func (d *gemmDriver) aSlot(ip, ip0 int) int {
 	switch {
 	case d.packA:
 		return ip - ip0
-	case d.edgeA(ip):
+	case d.edgeA(ip) && d.kern.edge == nil:
 		return 0
 	}
 	return -1

@@ -16,6 +16,9 @@ type microKernelFunc func(kc int, a []float32, rsA, csA int, b []float32, ldb in
 type sgemmKernel struct {
 	name string
 	fn   microKernelFunc
+	// edge[r], 0 < r < mr, when not nil, computes an r×nr tile reading
+	// only r rows of A: the bottom edge of C then needs no packing.
+	edge []microKernelFunc
 	mr   int // rows of the register tile
 	nr   int // columns of the register tile
 	kc   int // largest k-block: a kc×nr panel of B should stay in L1
@@ -25,7 +28,8 @@ type sgemmKernel struct {
 // goKernel is the pure-Go micro-kernel: a 4×4 tile in 16 scalar
 // accumulators, used under the purego tag, on other architectures and on
 // amd64 CPUs without AVX2+FMA. It keeps the same blocking and packing as
-// the assembly kernels.
+// the assembly kernels; it has no edge variants, so the bottom edge of C
+// is computed from a zero-padded packed panel.
 var goKernel = &sgemmKernel{name: "go4x4", fn: kernelGo4x4, mr: 4, nr: 4, kc: 256, mc: 128}
 
 // kernelGo4x4 is the microKernelFunc of goKernel.

@@ -16,11 +16,16 @@ func packAPanel(dst []float32, a []float32, lda int, trans bool, i0, mv, p0, kl,
 	if trans {
 		// op(A)(i, p) = A[p*lda + i]: each column of the panel is a
 		// contiguous run of A.
+		// Runs are short (mr elements): plain loops beat copy and clear.
 		for p := 0; p < kl; p++ {
 			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+mv]
 			d := dst[p*mr : p*mr+mr]
-			copy(d, src)
-			clear(d[mv:])
+			for i, v := range src {
+				d[i] = v
+			}
+			for i := mv; i < mr; i++ {
+				d[i] = 0
+			}
 		}
 		return
 	}

@@ -176,7 +176,7 @@ func (f *gemmFixture) check(t *testing.T, name string, call func(tc gemmCase, a,
 func configs() []gemmConfig {
 	var cs []gemmConfig
 	for _, k := range supportedKernels() {
-		for _, p := range []packMode{packAuto, packAll, packEdges} {
+		for _, p := range []packMode{packAuto, packAll} {
 			for _, th := range []int{1, 3} {
 				cs = append(cs, gemmConfig{kern: k, threads: th, pack: p})
 			}

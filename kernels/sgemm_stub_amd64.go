@@ -11,12 +11,124 @@ package kernels
 //go:noescape
 func sgemmKernel12x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
+// sgemmKernel11x32AVX512 computes a 11×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel11x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel10x32AVX512 computes a 10×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel10x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel9x32AVX512 computes a 9×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel9x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel8x32AVX512 computes a 8×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel8x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel7x32AVX512 computes a 7×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel7x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel6x32AVX512 computes a 6×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel6x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel5x32AVX512 computes a 5×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel5x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel4x32AVX512 computes a 4×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel4x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel3x32AVX512 computes a 3×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel3x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel2x32AVX512 computes a 2×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel2x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel1x32AVX512 computes a 1×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel1x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
 // sgemmKernel6x16AVX2 computes a 6×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
 // A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
 // With beta == 0, C is not read.
 //
 //go:noescape
 func sgemmKernel6x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel5x16AVX2 computes a 5×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel5x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel4x16AVX2 computes a 4×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel4x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel3x16AVX2 computes a 3×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel3x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel2x16AVX2 computes a 2×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel2x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel1x16AVX2 computes a 1×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel1x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
 // fmaPeakAVX512 runs iters iterations of 16 independent vector FMA chains.
 func fmaPeakAVX512(iters int)

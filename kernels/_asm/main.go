@@ -31,20 +31,25 @@ type microKernel struct {
 func main() {
 	ConstraintExpr("!purego")
 
-	avx512 := microKernel{
-		name: "sgemmKernel12x32AVX512", mr: 12, vecs: 2, lanes: 16,
-		vec:    ZMM,
-		zero:   func(r VecVirtual) { VPXORD(r, r, r) },
-		unroll: 4,
+	// One kernel per row count: the full tile (12 rows for AVX-512, 6
+	// for AVX2) and every shorter one, for the bottom edge of C, so that
+	// no row panel of A ever needs packing.
+	for mr := 12; mr >= 1; mr-- {
+		genMicroKernel(microKernel{
+			name: fmt.Sprintf("sgemmKernel%dx32AVX512", mr), mr: mr, vecs: 2, lanes: 16,
+			vec:    ZMM,
+			zero:   func(r VecVirtual) { VPXORD(r, r, r) },
+			unroll: 4,
+		})
 	}
-	avx2 := microKernel{
-		name: "sgemmKernel6x16AVX2", mr: 6, vecs: 2, lanes: 8,
-		vec:    YMM,
-		zero:   func(r VecVirtual) { VXORPS(r, r, r) },
-		unroll: 4,
+	for mr := 6; mr >= 1; mr-- {
+		genMicroKernel(microKernel{
+			name: fmt.Sprintf("sgemmKernel%dx16AVX2", mr), mr: mr, vecs: 2, lanes: 8,
+			vec:    YMM,
+			zero:   func(r VecVirtual) { VXORPS(r, r, r) },
+			unroll: 4,
+		})
 	}
-	genMicroKernel(avx512)
-	genMicroKernel(avx2)
 	genFMAPeak("fmaPeakAVX512", ZMM, func(r VecVirtual) { VPXORD(r, r, r) })
 	genFMAPeak("fmaPeakAVX2", YMM, func(r VecVirtual) { VXORPS(r, r, r) })
 	Generate()
