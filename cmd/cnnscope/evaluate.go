@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+func init() {
+	commands["evaluate"] = command{summary: "measure a saved model on a test set: loss, accuracy, per-class metrics, confusion matrix", run: runEvaluate}
+}
+
+func runEvaluate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("evaluate", "evaluate RUN_DIR [--data mnist|fashion-mnist|DIR] [--json]",
+		"  cnnscope evaluate runs/mnist --data mnist\n  cnnscope evaluate runs/pets --data path/to/test --json\n", stderr)
+	src := fs.String("data", "", "test data: mnist, fashion-mnist (their test split) or a folder of class folders (default: the run's data)")
+	batch := fs.Int("batch", 256, "batch size")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	topK := fs.Int("top-k", 0, "also report top-k accuracy (k > 1)")
+	err := parseFlags(fs, reorder(args))
+	if err == nil && fs.NArg() != 1 {
+		err = usagef("want one run directory (or model folder), got %d arguments", fs.NArg())
+	}
+	if err == nil {
+		err = evaluate(stdout, fs.Arg(0), *src, *batch, *topK, *asJSON)
+	}
+	return exitCode(stderr, "evaluate", err)
+}
+
+func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error {
+	m, mf, err := train.LoadModel(dir)
+	if err != nil {
+		return err
+	}
+	if src == "" {
+		if spec, err := train.LoadSpec(dir + "/" + train.SpecFile); err == nil {
+			src = spec.Data.Source
+		}
+	}
+	ds, err := loadEvalData(src, m, mf)
+	if err != nil {
+		return err
+	}
+	loader, err := data.NewEvalLoader(ds, nil, data.EvalConfig{BatchSize: batch, Preprocess: &mf.Preprocessing})
+	if err != nil {
+		return err
+	}
+	loss, err := nn.LossByName(mf.Loss)
+	if err != nil {
+		return err
+	}
+	r, err := train.Evaluate(context.Background(), m, loader, loss, mf.Classes, topK)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		out := map[string]any{"loss": r.Loss, "accuracy": r.Accuracy, "samples": r.Samples,
+			"per_class": r.Confusion.PerClass(), "confusion": r.Confusion.Counts, "classes": mf.Classes}
+		if r.TopK > 0 {
+			out["top_k"], out["top_k_accuracy"] = r.TopK, r.TopKAccuracy
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	fmt.Fprintf(w, "%s: %d images\nloss %.4f - accuracy %.4f", src, r.Samples, r.Loss, r.Accuracy)
+	if r.TopK > 0 {
+		fmt.Fprintf(w, " - top-%d accuracy %.4f", r.TopK, r.TopKAccuracy)
+	}
+	fmt.Fprintf(w, " - macro F1 %.4f\n\n", r.Confusion.MacroF1())
+	return writeClassTable(w, r.Confusion)
+}
+
+// loadEvalData loads a test set whose images match the model's input and
+// whose classes are the model's.
+func loadEvalData(src string, m *nn.Sequential, mf *train.ModelFile) (*data.Dataset, error) {
+	if src == "" {
+		return nil, usagef("no test data: give --data")
+	}
+	in := m.Input
+	var ds *data.Dataset
+	var err error
+	if slices.Contains(data.Builtins, src) {
+		ds, err = data.LoadBuiltin(src, "test")
+	} else {
+		mode := map[int]string{1: "grayscale", 3: "rgb", 4: "rgba"}[in[2]]
+		ds, err = data.LoadFolder(src, data.FolderOptions{Height: in[0], Width: in[1], ColorMode: data.ColorMode(mode), Classes: mf.Classes})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ds.Height != in[0] || ds.Width != in[1] || ds.Channels != in[2] {
+		return nil, fmt.Errorf("%s: images are %dx%dx%d, the model takes %dx%dx%d", src, ds.Height, ds.Width, ds.Channels, in[0], in[1], in[2])
+	}
+	if !slices.Equal(ds.Classes, mf.Classes) && len(ds.Classes) != len(mf.Classes) {
+		return nil, fmt.Errorf("%s: %d classes, the model has %d (%s)", src, len(ds.Classes), len(mf.Classes), strings.Join(mf.Classes, ", "))
+	}
+	return ds, nil
+}
+
+// writeClassTable prints per-class precision, recall and F1 and the
+// confusion matrix (rows: true class, columns: predicted).
+func writeClassTable(w io.Writer, c *train.Confusion) error {
+	fmt.Fprintf(w, "%-16s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support")
+	for _, m := range c.PerClass() {
+		fmt.Fprintf(w, "%-16s %9.4f %9.4f %9.4f %8d\n", m.Class, m.Precision, m.Recall, m.F1, m.Support)
+	}
+	fmt.Fprintf(w, "\nconfusion matrix (rows: true class, columns: predicted)\n%16s", "")
+	for j := range c.Classes {
+		fmt.Fprintf(w, " %6d", j)
+	}
+	fmt.Fprintln(w)
+	for i, row := range c.Counts {
+		name := c.Classes[i]
+		if len(name) > 12 {
+			name = name[:12]
+		}
+		fmt.Fprintf(w, "%2d %-13s", i, name)
+		for _, v := range row {
+			fmt.Fprintf(w, " %6d", v)
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// reorder moves positional arguments after the flags, so that
+// "evaluate DIR --json" works as well as "evaluate --json DIR".
+func reorder(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") {
+			flags = append(flags, a)
+			if !strings.Contains(a, "=") && i+1 < len(args) && !isBoolFlag(a) && !strings.HasPrefix(args[i+1], "-") {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
+
+// isBoolFlag lists the boolean flags of the commands that use reorder.
+func isBoolFlag(a string) bool {
+	switch strings.TrimLeft(a, "-") {
+	case "json", "csv", "h", "help", "strict":
+		return true
+	}
+	return false
+}
