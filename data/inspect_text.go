@@ -65,7 +65,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if d.NearDistance < 0 {
 		ew.printf("near duplicates not sought\n")
 	} else {
-		ew.printf("near: difference hashes at most %d bits apart and thumbnails within %.2f (relative L1)", d.NearDistance, d.NearTolerance)
+		ew.printf("near: difference hashes at most %d bits apart and pixels within %.2f (relative L1)", d.NearDistance, d.NearTolerance)
 		if d.NearTruncated > 0 {
 			ew.printf("; %d entries of crowded hash buckets not compared (some near duplicates may be missed)", d.NearTruncated)
 		}
@@ -79,7 +79,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if d.TotalGroups > len(d.Groups) {
-		ew.printf("... and %d more groups (--json lists the first %d too)\n", d.TotalGroups-len(d.Groups), len(d.Groups))
+		ew.printf("... and %d more groups\n", d.TotalGroups-len(d.Groups))
 	}
 	return ew.err
 }
