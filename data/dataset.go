@@ -40,18 +40,19 @@ type Dataset struct {
 // Original is what a file looked like before it was decoded into the
 // dataset's common size and color mode.
 type Original struct {
-	Format        string // "png", "jpeg", "gif", "bmp", "tiff", "webp"
-	Width, Height int
-	Mode          string // "grayscale", "rgb" or "rgba": what the file holds
+	Format string `json:"format"` // "png", "jpeg", "gif", "bmp", "tiff", "webp"
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Mode   string `json:"mode"` // "grayscale", "rgb" or "rgba": what the file holds
 }
 
 // Skipped is a file the loader left out, and why.
 type Skipped struct {
-	Path   string
-	Reason string
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 	// Benign marks files that are skipped by design (hidden files); they
 	// are counted but are no error under strict loading.
-	Benign bool
+	Benign bool `json:"benign,omitempty"`
 }
 
 // Len is the number of images.

@@ -31,60 +31,55 @@ func ApplyTransform(dst []float32, src []uint8, h, w, c int, t Transform, fill F
 
 // warp samples src at m·(r, c, 1) for every output pixel.
 func warp(dst []float32, src []uint8, h, w, c int, m [6]float64, fill FillMode, cval float32) {
-	const eps = 1e-9
-	hf, wf := float64(h-1), float64(w-1)
 	for r := range h {
 		// Input position of (r, 0); it moves by (m[1], m[4]) per column.
 		pr := m[0]*float64(r) + m[2]
 		pc := m[3]*float64(r) + m[5]
 		out := dst[r*w*c : (r+1)*w*c]
 		for col := range w {
-			fr := pr + m[1]*float64(col)
-			fc := pc + m[4]*float64(col)
-			o := out[col*c : col*c+c]
-			var r0, r1, c0, c1 int
-			var wr, wc float64
-			switch fill {
-			case FillConstant:
-				if fr < -eps || fr > hf+eps || fc < -eps || fc > wf+eps {
-					for k := range o {
-						o[k] = cval
-					}
-					continue
-				}
-				fr, fc = min(max(fr, 0), hf), min(max(fc, 0), wf)
-				r0, wr = splitPos(fr)
-				c0, wc = splitPos(fc)
-				r1, c1 = min(r0+1, h-1), min(c0+1, w-1)
-			case FillReflect, FillWrap:
-				r0, wr = splitPos(fr)
-				c0, wc = splitPos(fc)
-				r0, r1 = extend(r0, h, fill), extend(r0+1, h, fill)
-				c0, c1 = extend(c0, w, fill), extend(c0+1, w, fill)
-			default: // nearest: clamping the position replicates the edge
-				fr, fc = min(max(fr, 0), hf), min(max(fc, 0), wf)
-				r0, wr = splitPos(fr)
-				c0, wc = splitPos(fc)
-				r1, c1 = min(r0+1, h-1), min(c0+1, w-1)
-			}
-			if wr == 0 && wc == 0 {
-				p := src[(r0*w+c0)*c:]
-				for k := range o {
-					o[k] = float32(p[k])
+			r0, r1, wr, okr := axisTaps(pr+m[1]*float64(col), h, fill)
+			c0, c1, wc, okc := axisTaps(pc+m[4]*float64(col), w, fill)
+			o := col * c
+			if !okr || !okc {
+				for k := range c {
+					out[o+k] = cval
 				}
 				continue
 			}
-			w00 := float32((1 - wr) * (1 - wc))
-			w01 := float32((1 - wr) * wc)
-			w10 := float32(wr * (1 - wc))
-			w11 := float32(wr * wc)
-			p00, p01 := src[(r0*w+c0)*c:], src[(r0*w+c1)*c:]
-			p10, p11 := src[(r1*w+c0)*c:], src[(r1*w+c1)*c:]
-			for k := range o {
-				o[k] = w00*float32(p00[k]) + w01*float32(p01[k]) + w10*float32(p10[k]) + w11*float32(p11[k])
+			i00, i01, i10, i11 := (r0*w+c0)*c, (r0*w+c1)*c, (r1*w+c0)*c, (r1*w+c1)*c
+			w00, w01 := (1-wr)*(1-wc), (1-wr)*wc
+			w10, w11 := wr*(1-wc), wr*wc
+			if c == 1 {
+				out[o] = w00*float32(src[i00]) + w01*float32(src[i01]) + w10*float32(src[i10]) + w11*float32(src[i11])
+				continue
+			}
+			for k := range c {
+				out[o+k] = w00*float32(src[i00+k]) + w01*float32(src[i01+k]) + w10*float32(src[i10+k]) + w11*float32(src[i11+k])
 			}
 		}
 	}
+}
+
+// axisTaps returns the two pixels along an axis of n pixels that
+// position x falls between, the weight of the second, and false when x is
+// outside and the constant fill applies. Positions within 1e-6 of a pixel
+// snap to it, so that exact rotations and flips copy pixels unchanged.
+func axisTaps(x float64, n int, fill FillMode) (i0, i1 int, frac float32, ok bool) {
+	const eps = 1e-9
+	last := float64(n - 1)
+	switch fill {
+	case FillReflect, FillWrap:
+		i0, f := splitPos(x)
+		return extend(i0, n, fill), extend(i0+1, n, fill), float32(f), true
+	case FillConstant:
+		if x < -eps || x > last+eps {
+			return 0, 0, 0, false
+		}
+	}
+	// nearest (and constant inside the image): clamping replicates the edge.
+	x = min(max(x, 0), last)
+	i0, f := splitPos(x)
+	return i0, min(i0+1, n-1), float32(f), true
 }
 
 // splitPos splits a position into its integer part and the weight of the
