@@ -20,29 +20,29 @@ import (
 // rescaling the image to its own min..max).
 type Augment struct {
 	// RotationRange: rotate by a uniform angle in ±RotationRange degrees.
-	RotationRange float64 `json:"rotation_range,omitempty"`
+	RotationRange float64 `json:"rotation_range,omitempty" yaml:"rotation_range,omitempty"`
 	// WidthShiftRange, HeightShiftRange: shift by a uniform amount in
 	// ±range, a fraction of the width/height when < 1, else pixels.
-	WidthShiftRange  float64 `json:"width_shift_range,omitempty"`
-	HeightShiftRange float64 `json:"height_shift_range,omitempty"`
+	WidthShiftRange  float64 `json:"width_shift_range,omitempty" yaml:"width_shift_range,omitempty"`
+	HeightShiftRange float64 `json:"height_shift_range,omitempty" yaml:"height_shift_range,omitempty"`
 	// ShearRange: shear angle in ±ShearRange degrees, counter-clockwise.
-	ShearRange float64 `json:"shear_range,omitempty"`
+	ShearRange float64 `json:"shear_range,omitempty" yaml:"shear_range,omitempty"`
 	// ZoomRange: zoom factors for height and width drawn independently
 	// and uniformly from [lo, hi]; factors below 1 zoom in. In JSON a
 	// single number z means [1-z, 1+z], as in Keras.
-	ZoomRange Range `json:"zoom_range,omitzero"`
+	ZoomRange Range `json:"zoom_range,omitzero" yaml:"zoom_range,omitempty"`
 	// HorizontalFlip, VerticalFlip: flip with probability 1/2.
-	HorizontalFlip bool `json:"horizontal_flip,omitempty"`
-	VerticalFlip   bool `json:"vertical_flip,omitempty"`
+	HorizontalFlip bool `json:"horizontal_flip,omitempty" yaml:"horizontal_flip,omitempty"`
+	VerticalFlip   bool `json:"vertical_flip,omitempty" yaml:"vertical_flip,omitempty"`
 	// BrightnessRange: multiply pixel values by a factor drawn uniformly
 	// from [lo, hi] (e.g. [0.8, 1.2]); the zero value disables it.
-	BrightnessRange Range `json:"brightness_range,omitzero"`
+	BrightnessRange Range `json:"brightness_range,omitzero" yaml:"brightness_range,omitempty"`
 	// FillMode fills points outside the input: nearest (the default,
 	// aaaa|abcd|dddd), constant (Cval), reflect (dcba|abcd|dcba) or wrap
 	// (abcd|abcd|abcd).
-	FillMode FillMode `json:"fill_mode,omitempty"`
+	FillMode FillMode `json:"fill_mode,omitempty" yaml:"fill_mode,omitempty"`
 	// Cval is the fill value of the constant mode, on the 0..255 scale.
-	Cval float32 `json:"cval,omitempty"`
+	Cval float32 `json:"cval,omitempty" yaml:"cval,omitempty"`
 }
 
 // Range is a closed interval [lo, hi]; the zero value means "off".
@@ -50,6 +50,25 @@ type Range [2]float64
 
 // ZoomAround returns Keras' zoom_range=z: [1-z, 1+z].
 func ZoomAround(z float64) Range { return Range{1 - z, 1 + z} }
+
+// UnmarshalYAML accepts [lo, hi] or a number z meaning [1-z, 1+z], as
+// UnmarshalJSON (the decoder-function form: no YAML dependency here).
+func (r *Range) UnmarshalYAML(unmarshal func(any) error) error {
+	var z float64
+	if err := unmarshal(&z); err == nil {
+		*r = ZoomAround(z)
+		return nil
+	}
+	var pair [2]float64
+	if err := unmarshal(&pair); err != nil {
+		return fmt.Errorf("range: want a number or [lo, hi]")
+	}
+	*r = pair
+	return nil
+}
+
+// IsZero lets YAML's omitempty drop an unset range.
+func (r Range) IsZero() bool { return r == Range{} }
 
 // UnmarshalJSON accepts [lo, hi] or, as Keras' zoom_range, a number z
 // meaning [1-z, 1+z].

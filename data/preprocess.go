@@ -21,16 +21,16 @@ const stdEpsilon = 1e-6
 type Preprocess struct {
 	// Rescale multiplies every pixel first; 0 means 1 (no rescaling).
 	// Keras users write 1/255.
-	Rescale float32 `json:"rescale,omitempty"`
+	Rescale float32 `json:"rescale,omitempty" yaml:"rescale,omitempty"`
 
-	SamplewiseCenter            bool `json:"samplewise_center,omitempty"`
-	SamplewiseStdNormalization  bool `json:"samplewise_std_normalization,omitempty"`
-	FeaturewiseCenter           bool `json:"featurewise_center,omitempty"`
-	FeaturewiseStdNormalization bool `json:"featurewise_std_normalization,omitempty"`
+	SamplewiseCenter            bool `json:"samplewise_center,omitempty" yaml:"samplewise_center,omitempty"`
+	SamplewiseStdNormalization  bool `json:"samplewise_std_normalization,omitempty" yaml:"samplewise_std_normalization,omitempty"`
+	FeaturewiseCenter           bool `json:"featurewise_center,omitempty" yaml:"featurewise_center,omitempty"`
+	FeaturewiseStdNormalization bool `json:"featurewise_std_normalization,omitempty" yaml:"featurewise_std_normalization,omitempty"`
 
 	// Mean and Std are the fitted per-channel statistics (set by Fit).
-	Mean []float32 `json:"mean,omitempty"`
-	Std  []float32 `json:"std,omitempty"`
+	Mean []float32 `json:"mean,omitempty" yaml:"mean,omitempty"`
+	Std  []float32 `json:"std,omitempty" yaml:"std,omitempty"`
 }
 
 // Featurewise reports whether p needs Fit before use.

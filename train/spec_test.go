@@ -1,0 +1,76 @@
+package train
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseSpecFull(t *testing.T) {
+	src := `seed: 3
+data:
+  source: fashion-mnist
+  validation_split: 0.2
+  preprocessing: {rescale: 0.00392156862745098, featurewise_center: true}
+  augmentation:
+    rotation_range: 15
+    width_shift_range: 0.1
+    zoom_range: 0.2
+    brightness_range: [0.8, 1.2]
+    horizontal_flip: true
+    fill_mode: reflect
+  class_weight: {"0": 1.0, "3": 2.5}
+model:
+  layers:
+    - {type: Conv2D, filters: 8, kernel_size: 3, activation: relu}
+    - {type: Flatten}
+    - {type: Dense, units: 10, activation: softmax}
+compile: {optimizer: sgd, learning_rate: 0.05, momentum: 0.9, loss: sparse_categorical_crossentropy}
+fit: {epochs: 2, batch_size: 64, early_stopping: {patience: 2}}
+`
+	s, err := ParseSpec("spec.yaml", strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Data.Augmentation
+	if a == nil || a.RotationRange != 15 || a.ZoomRange[0] != 0.8 || a.ZoomRange[1] != 1.2 || a.BrightnessRange[1] != 1.2 || !a.HorizontalFlip || a.FillMode != "reflect" {
+		t.Errorf("augmentation %+v", a)
+	}
+	if !s.Data.Preprocessing.FeaturewiseCenter || s.Data.ClassWeight.Mode != "map" || s.Data.ClassWeight.Map["3"] != 2.5 {
+		t.Errorf("data %+v", s.Data)
+	}
+	if len(s.Model.Layers) != 3 || s.Model.Layers[0].KernelSize[1] != 3 || s.Compile.Momentum != 0.9 || s.Fit.EarlyStopping.Patience != 2 {
+		t.Errorf("model/compile/fit %+v %+v %+v", s.Model, s.Compile, s.Fit)
+	}
+	// The resolved spec round-trips through YAML.
+	s.Defaults()
+	b, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := ParseSpec("resolved", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatalf("resolved spec does not parse: %v\n%s", err, b)
+	}
+	b2, _ := s2.Marshal()
+	if string(b) != string(b2) {
+		t.Errorf("round trip changed the spec:\n%s\n---\n%s", b, b2)
+	}
+}
+
+func TestParseSpecErrorsNameLineAndForm(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"data:\n  sourse: mnist\n", "line 2: field sourse not found"},
+		{"fit:\n  epochs: ten\n", "line 2: cannot unmarshal !!str `ten` into int"},
+		{"data:\n  class_weight: heavy\n", "want balanced, none or a map"},
+		{"data:\n  augmentation:\n    zoom_range: [1, 2, 3]\n", "want a number or [lo, hi]"},
+		{"model:\n  preset: resnet\n", "model.preset"},
+		{"model:\n  layers:\n    - {type: Conv2D, units: 3}\n", "model.layers[0]: Conv2D does not take \"units\""},
+		{"data:\n  validation_split: 2\n", "data.validation_split"},
+		{"", "empty"},
+	} {
+		_, err := ParseSpec("s.yaml", strings.NewReader(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "s.yaml") {
+			t.Errorf("%q: error %v, want it to start with the file and mention %q", c.src, err, c.want)
+		}
+	}
+}
