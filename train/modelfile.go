@@ -33,6 +33,8 @@ type ModelFile struct {
 	Model         nn.ModelSpec    `json:"model"`
 	Classes       []string        `json:"classes"`
 	Preprocessing data.Preprocess `json:"preprocessing"`
+	// Interpolation resizes new images to the input size (nearest or bilinear).
+	Interpolation string `json:"interpolation,omitempty"`
 	Loss          string          `json:"loss"`
 	Weights       string          `json:"weights"`
 }
@@ -48,7 +50,7 @@ func modelTensors(m *nn.Sequential, prefix string) []safetensors.Named {
 
 // SaveModel writes model.safetensors and model.json into dir, each
 // atomically.
-func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preprocess, loss string) error {
+func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preprocess, loss, interpolation string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preproce
 	if err := safetensors.WriteFile(filepath.Join(dir, ModelWeightsFile), modelTensors(m, ""), meta); err != nil {
 		return err
 	}
-	mf := ModelFile{Format: modelFormat, Model: m.Spec(), Classes: classes, Loss: loss, Weights: ModelWeightsFile}
+	mf := ModelFile{Format: modelFormat, Model: m.Spec(), Classes: classes, Loss: loss, Weights: ModelWeightsFile, Interpolation: interpolation}
 	if pp != nil {
 		mf.Preprocessing = *pp
 	}

@@ -126,7 +126,7 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	if err != nil {
 		return nil, err
 	}
-	save := func(dir string) error { return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name()) }
+	save := func(dir string) error { return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name(), spec.Data.Interpolation) }
 	ckpt := &ModelCheckpoint{Dir: filepath.Join(ro.Dir, CheckpointsDir), Save: save}
 	callbacks := append([]Callback{NewProgress(ro.Out, ro.Terminal)}, ro.Callbacks...)
 	callbacks = append(callbacks, ckpt)
