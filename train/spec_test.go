@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/cnnscope/cnnscope/nn"
 	"strings"
 	"testing"
 )
@@ -73,4 +74,12 @@ func TestParseSpecErrorsNameLineAndForm(t *testing.T) {
 			t.Errorf("%q: error %v, want it to start with the file and mention %q", c.src, err, c.want)
 		}
 	}
+}
+
+func (s *Spec) lossOrDie(t *testing.T) nn.Loss {
+	l, err := nn.LossByName(s.Compile.Loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
