@@ -34,7 +34,6 @@ func benchShapes() []benchShape {
 	return s
 }
 
-
 // benchGemm runs call b.N times and reports GFLOP/s (2*m*n*k per call).
 func benchGemm(b *testing.B, s benchShape, call func(tA, tB bool, m, n, k int, a []float32, lda int, bb []float32, ldb int, c []float32, ldc int)) {
 	rng := rand.New(rand.NewPCG(1, 1))

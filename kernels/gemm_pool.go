@@ -1,8 +1,10 @@
 package kernels
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // gemmTasker is a set of independent tasks 0..n-1. Each task writes its
@@ -33,31 +35,74 @@ func grow(buf []float32, n int) []float32 {
 }
 
 // gemmJob is one parallel run of a gemmTasker: helpers and the calling
-// goroutine claim tasks from next until none are left.
+// goroutine claim tasks from next until none are left. The job goes back
+// to jobPool when its last holder lets go, so the caller never waits for
+// a helper that comes too late to claim a task.
 type gemmJob struct {
 	tasker gemmTasker
-	n      int
-	next   atomic.Int64
-	wg     sync.WaitGroup // helpers still holding the job
+	n      int64
+	next   atomic.Int64  // next task to claim
+	done   atomic.Int64  // tasks finished
+	refs   atomic.Int32  // the caller and the helpers it reached
+	state  atomic.Int32  // jobPolling, jobParked or jobDone
+	fin    chan struct{} // a helper that finishes the last task wakes a parked caller
 }
 
-var jobPool = sync.Pool{New: func() any { return new(gemmJob) }}
+// Job states, for the caller waiting on a helper's last task.
+const (
+	jobPolling int32 = iota // the caller polls done
+	jobParked               // the caller parks on fin
+	jobDone                 // a helper finished the last task
+)
 
-// work runs tasks of j until all are claimed.
-func (j *gemmJob) work() {
-	s := scratchPool.Get().(*gemmScratch)
+var jobPool = sync.Pool{New: func() any { return &gemmJob{fin: make(chan struct{}, 1)} }}
+
+// help runs tasks of j until all are claimed and reports whether it
+// finished the last one.
+func (j *gemmJob) help() (last bool) {
+	var s *gemmScratch
 	for {
-		t := int(j.next.Add(1) - 1)
+		t := j.next.Add(1) - 1
 		if t >= j.n {
 			break
 		}
-		j.tasker.runTask(t, s)
+		if s == nil {
+			s = scratchPool.Get().(*gemmScratch)
+		}
+		j.tasker.runTask(int(t), s)
+		if j.done.Add(1) == j.n {
+			last = true
+		}
 	}
-	scratchPool.Put(s)
+	if s != nil {
+		scratchPool.Put(s)
+	}
+	return last
 }
 
+// release drops one hold on j, recycling it after the last.
+func (j *gemmJob) release() {
+	if j.refs.Add(-1) == 0 {
+		j.tasker = nil
+		jobPool.Put(j)
+	}
+}
+
+// Waiting. Waking a parked thread takes 70-200 µs on the VMs this runs
+// on, longer than many whole products, and a goroutine readied through a
+// channel is queued on the readier's processor, behind it. So nobody
+// parks right away: after each job a helper polls for the next one for
+// helperSpin, and a caller polls for a helper's last task for up to
+// callerSpin, both yielding to other goroutines (runtime.Gosched) every
+// few microseconds; as OpenMP runtimes spin before they sleep. Under
+// foreign load the polling costs CPU; it is bounded by these windows.
+const (
+	helperSpin = 500 * time.Microsecond
+	callerSpin = 2 * time.Millisecond
+)
+
 // workers is the persistent pool of helper goroutines. They live for the
-// life of the process, blocked on jobs when idle; there is one per extra
+// life of the process, parked on jobs when idle; there is one per extra
 // thread ever asked for.
 var workers struct {
 	mu   sync.Mutex
@@ -72,19 +117,44 @@ func ensureWorkers(n int) {
 	workers.mu.Lock()
 	defer workers.mu.Unlock()
 	for ; workers.n < n; workers.n++ {
-		go func() {
-			for j := range workers.jobs {
-				j.work()
-				j.wg.Done()
+		go helperLoop()
+	}
+}
+
+func helperLoop() {
+	for {
+		j := nextJob()
+		if j.help() && j.state.Swap(jobDone) == jobParked {
+			j.fin <- struct{}{}
+		}
+		j.release()
+	}
+}
+
+// nextJob polls for a job for helperSpin, then parks until one comes.
+func nextJob() *gemmJob {
+	deadline := time.Now().Add(helperSpin)
+	for i := 1; ; i++ {
+		select {
+		case j := <-workers.jobs:
+			return j
+		default:
+		}
+		if i%64 == 0 {
+			if time.Now().After(deadline) {
+				return <-workers.jobs
 			}
-		}()
+			if i%1024 == 0 {
+				runtime.Gosched()
+			}
+		}
 	}
 }
 
 // parallelRun runs the n tasks of tk on up to threads goroutines, the
 // caller included, and returns when all are done. Tasks are claimed
-// dynamically; a helper that arrives after the last task was claimed does
-// nothing, and when the pool's queue is full the caller does the work.
+// dynamically: a helper that starts late does less (or nothing), and
+// when the pool's queue is full the caller does the work.
 func parallelRun(tk gemmTasker, n, threads int) {
 	threads = min(threads, n)
 	if threads <= 1 {
@@ -97,18 +167,34 @@ func parallelRun(tk gemmTasker, n, threads int) {
 	}
 	ensureWorkers(threads - 1)
 	j := jobPool.Get().(*gemmJob)
-	j.tasker, j.n = tk, n
+	j.tasker, j.n = tk, int64(n)
 	j.next.Store(0)
+	j.done.Store(0)
+	j.state.Store(jobPolling)
+	j.refs.Store(int32(threads))
 	for h := 1; h < threads; h++ {
-		j.wg.Add(1)
 		select {
 		case workers.jobs <- j:
 		default:
-			j.wg.Done()
+			j.refs.Add(-1)
 		}
 	}
-	j.work()
-	j.wg.Wait()
-	j.tasker = nil
-	jobPool.Put(j)
+	if !j.help() {
+		// A helper runs the last task: poll, then park, until it is done.
+		deadline := time.Now().Add(callerSpin)
+		for i := 1; j.done.Load() < j.n; i++ {
+			if i%64 == 0 {
+				if time.Now().After(deadline) {
+					if j.state.CompareAndSwap(jobPolling, jobParked) {
+						<-j.fin
+					}
+					break
+				}
+				if i%1024 == 0 {
+					runtime.Gosched()
+				}
+			}
+		}
+	}
+	j.release()
 }
