@@ -60,6 +60,8 @@ func (s *State) StopWith(reason string) {
 type StepInfo struct {
 	Epoch, Step int // Step: within the epoch, from 0
 	Loss        float64
+	// LR is the learning rate the step's update used.
+	LR float64
 	// Correct is the number of samples of the batch predicted right.
 	Correct int
 	Batch   *data.Batch

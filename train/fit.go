@@ -112,6 +112,7 @@ func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Op
 func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(Callback) error) error) (Logs, error) {
 	opts := s.Options
 	params := s.Model.Params()
+	trainable, _ := splitParams(params)
 	it := train.Epoch(s.Epoch)
 	defer it.Close()
 	var lossSum float64
@@ -131,7 +132,10 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 			per = per[:n]
 		}
 		loss, out := s.Model.Gradients(b.X, nn.Target{Labels: b.Labels}, b.Weights, opts.Loss, per)
-		if !math.IsNaN(loss) && !math.IsInf(loss, 0) {
+		lr := opts.Optimizer.LearningRate()
+		// A non-finite loss or gradient would poison the weights and the
+		// optimizer's slots: skip that update (TerminateOnNaN reports it).
+		if !math.IsNaN(loss) && !math.IsInf(loss, 0) && gradsFinite(trainable) {
 			opts.Optimizer.Step(params)
 		}
 		d := len(out.Data) / n
@@ -149,7 +153,7 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 		seen += n
 		lossSum += loss * float64(n)
 		s.Step++
-		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, Correct: c, Batch: b, Output: out, PerSample: per,
+		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, LR: lr, Correct: c, Batch: b, Output: out, PerSample: per,
 			EpochLoss: lossSum / float64(seen), EpochAccuracy: float64(correct) / float64(seen), Samples: seen}
 		err := each(func(cb Callback) error { return cb.BatchEnd(s, info) })
 		b.Release()
@@ -168,4 +172,14 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 		logs["top_k_accuracy"] = float64(topk) / float64(seen)
 	}
 	return logs, nil
+}
+
+// gradsFinite reports whether every gradient is free of NaN and ±Inf.
+func gradsFinite(ps []nn.LayerParam) bool {
+	for _, p := range ps {
+		if !allFinite(p.Grad.Data) {
+			return false
+		}
+	}
+	return true
 }

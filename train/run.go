@@ -126,10 +126,25 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	if err != nil {
 		return nil, err
 	}
-	save := func(dir string) error { return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name(), spec.Data.Interpolation) }
+	save := func(dir string) error {
+		return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name(), spec.Data.Interpolation)
+	}
 	ckpt := &ModelCheckpoint{Dir: filepath.Join(ro.Dir, CheckpointsDir), Save: save}
-	callbacks := append([]Callback{NewProgress(ro.Out, ro.Terminal)}, ro.Callbacks...)
-	callbacks = append(callbacks, ckpt)
+	callbacks := []Callback{NewProgress(ro.Out, ro.Terminal)}
+	if es := spec.Fit.EarlyStopping; es != nil {
+		callbacks = append(callbacks, &EarlyStopping{Monitor: es.Monitor, MinDelta: es.MinDelta, Patience: es.Patience,
+			RestoreBestWeights: es.RestoreBestWeights, StartFromEpoch: es.StartFromEpoch})
+	}
+	if rp := spec.Fit.ReduceLROnPlateau; rp != nil {
+		callbacks = append(callbacks, &ReduceLROnPlateau{Monitor: rp.Monitor, Factor: rp.Factor, Patience: rp.Patience,
+			MinLR: rp.MinLR, Cooldown: rp.Cooldown})
+	}
+	callbacks = append(callbacks,
+		&TerminateOnNaN{},
+		&MetricsLogger{Path: filepath.Join(ro.Dir, MetricsFile), Every: spec.Fit.MetricsEvery, Append: resume},
+		NewCSVLogger(filepath.Join(ro.Dir, HistoryFile), resume))
+	callbacks = append(callbacks, ro.Callbacks...)
+	callbacks = append(callbacks, ckpt) // last: it saves the others' state
 	opts := Options{Epochs: spec.Fit.Epochs, Loss: loss, Optimizer: opt, Callbacks: callbacks,
 		Classes: p.Classes, TopK: spec.Fit.TopK}
 	if resume {
