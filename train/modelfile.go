@@ -35,8 +35,8 @@ type ModelFile struct {
 	Preprocessing data.Preprocess `json:"preprocessing"`
 	// Interpolation resizes new images to the input size (nearest or bilinear).
 	Interpolation string `json:"interpolation,omitempty"`
-	Loss          string          `json:"loss"`
-	Weights       string          `json:"weights"`
+	Loss          string `json:"loss"`
+	Weights       string `json:"weights"`
 }
 
 // modelTensors lists m's weights under their file names, with prefix.
