@@ -9,11 +9,11 @@ import "golang.org/x/sys/cpu"
 // avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in 24 zmm
 // accumulators (two per row), B rows loaded as two vectors, A broadcast;
 // with variants of 1 to 11 rows for the bottom edge of C.
-var avx512Kernel = &sgemmKernel{name: "avx512-12x32", mr: 12, nr: 32, kc: 256, mc: 480}
+var avx512Kernel = &sgemmKernel{name: "avx512-12x32", mr: 12, nr: 32, kc: 512, mc: 168}
 
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in 12 ymm
 // accumulators, with variants of 1 to 5 rows.
-var avx2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, kc: 256, mc: 240}
+var avx2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, kc: 512, mc: 120}
 
 // asmKernel is the signature of the generated micro-kernels (see
 // kernels/_asm): microKernelFunc with raw pointers.

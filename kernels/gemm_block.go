@@ -37,7 +37,7 @@ type gemmDriver struct {
 	c              []float32
 	ldc            int
 
-	kc, nkb          int  // k-block length and count: [kb*kc, min(kb*kc+kc, k))
+	kc, nkb          int  // k-block length (<= 1.5 kern.kc) and count: [kb*kc, min(kb*kc+kc, k))
 	packA, packB     bool // pack interior panels too
 	mPanels, nPanels int  // mr-row panels of C, nr-column panels of C
 
@@ -59,7 +59,7 @@ const (
 	maxPackedB = 1 << 20
 	// parallelPackB is the packed-B size above which packing is shared
 	// among threads.
-	parallelPackB = 1 << 16
+	parallelPackB = 1 << 14
 )
 
 // init sets up the blocking of d for its shape; the fields describing the
@@ -68,7 +68,9 @@ func (d *gemmDriver) init(mode packMode) {
 	mr, nr := d.kern.mr, d.kern.nr
 	d.mPanels = ceilDiv(d.m, mr)
 	d.nPanels = ceilDiv(d.n, nr)
-	d.nkb = ceilDiv(d.k, d.kern.kc)
+	// Round the number of k-blocks to nearest (blocks up to 1.5 kc), so
+	// that k = 576 is one pass over C rather than two of 288.
+	d.nkb = max(1, (d.k+d.kern.kc/2)/d.kern.kc)
 	d.kc = ceilDiv(d.k, d.nkb)
 	// By default interior panels are read in place: on Zen 5 the kernels
 	// run as fast from strided, even power-of-two-strided, operands as

@@ -21,7 +21,7 @@ type sgemmKernel struct {
 	edge []microKernelFunc
 	mr   int // rows of the register tile
 	nr   int // columns of the register tile
-	kc   int // largest k-block: a kc×nr panel of B should stay in L1
+	kc   int // nominal k-block (blocks are 0.5 to 1.5 times as long)
 	mc   int // largest row block per task (a multiple of mr): mc×kc of A in L2
 }
 

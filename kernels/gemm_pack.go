@@ -29,14 +29,8 @@ func packAPanel(dst []float32, a []float32, lda int, trans bool, i0, mv, p0, kl,
 		}
 		return
 	}
-	// op(A)(i, p) = A[i*lda + p]: a transposing copy, one row at a time.
-	for i := 0; i < mv; i++ {
-		src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kl]
-		d := dst[i:]
-		for p, v := range src {
-			d[p*mr] = v
-		}
-	}
+	// op(A)(i, p) = A[i*lda + p]: a transposing copy.
+	packTransposed(dst, mr, a[i0*lda+p0:], lda, mv, kl)
 	if mv < mr {
 		for p := 0; p < kl; p++ {
 			clear(dst[p*mr+mv : p*mr+mr])
@@ -58,18 +52,36 @@ func packBPanel(dst []float32, b []float32, ldb int, trans bool, p0, kl, j0, nv,
 		}
 		return
 	}
-	// op(B)(p, j) = B[j*ldb + p]: a transposing copy, one column of the
-	// panel (a row of B) at a time.
-	for j := 0; j < nv; j++ {
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kl]
-		d := dst[j:]
-		for p, v := range src {
-			d[p*nr] = v
-		}
-	}
+	// op(B)(p, j) = B[j*ldb + p]: a transposing copy.
+	packTransposed(dst, nr, b[j0*ldb+p0:], ldb, nv, kl)
 	if nv < nr {
 		for p := 0; p < kl; p++ {
 			clear(dst[p*nr+nv : p*nr+nr])
+		}
+	}
+}
+
+// packTransposed sets dst[p*stride+j] = src[j*ld+p] for j < nv <= stride
+// and p < kl: it transposes an nv×kl block of a row-major matrix. Four
+// source rows at a time, so that each store fills four adjacent elements
+// (about twice as fast as one row at a time).
+func packTransposed(dst []float32, stride int, src []float32, ld, nv, kl int) {
+	dst = dst[:kl*stride]
+	j := 0
+	for ; j+4 <= nv; j += 4 {
+		r0 := src[j*ld:][:kl:kl]
+		r1 := src[(j+1)*ld:][:kl:kl]
+		r2 := src[(j+2)*ld:][:kl:kl]
+		r3 := src[(j+3)*ld:][:kl:kl]
+		for p := range r0 {
+			d := dst[p*stride+j : p*stride+j+4 : p*stride+j+4]
+			d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+		}
+	}
+	for ; j < nv; j++ {
+		d := dst[j:]
+		for p, v := range src[j*ld:][:kl] {
+			d[p*stride] = v
 		}
 	}
 }
