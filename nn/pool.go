@@ -59,7 +59,7 @@ type MaxPooling2D struct {
 	Padding  string // "valid" (default) or "same"
 
 	pool2D
-	argmax []int32 // per output element: index within the sample of the max
+	x *tensor.Tensor // the last Forward's input, to route the gradient
 }
 
 func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
@@ -68,36 +68,38 @@ func (l *MaxPooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error
 	return l.build(in, l.PoolSize, l.Strides, l.Padding)
 }
 
-// Forward: x (N, H, W, C) -> y (N, OH, OW, C), remembering each argmax.
+// Forward: x (N, H, W, C) -> y (N, OH, OW, C), the max of each window.
+// The inner loop runs over channels with the branch-free max builtin; no
+// argmax is stored (Backward finds it again by equality), which is several
+// times faster than a compare-and-branch per element.
 func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	n := batchOf(l, x, l.in)
+	l.x = x
 	l.y = ensureBatch(l.y, n, l.out)
-	if cap(l.argmax) < len(l.y.Data) {
-		l.argmax = make([]int32, len(l.y.Data))
-	}
-	l.argmax = l.argmax[:len(l.y.Data)]
 	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
 	kernels.ForEachChunk(n, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			xs, ys, am := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize], l.argmax[b*outSize:(b+1)*outSize]
+			xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
+			if l.tiled2x2() {
+				maxPool2x2(g, xs, ys)
+				continue
+			}
 			o := 0
 			for oh := 0; oh < g.OH; oh++ {
 				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
 				for ow := 0; ow < g.OW; ow++ {
 					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
-					yr, ar := ys[o:o+g.C], am[o:o+g.C]
+					yr := ys[o : o+g.C : o+g.C]
 					o += g.C
-					for c := range yr {
-						yr[c] = float32(math.Inf(-1))
-					}
+					first := (h0*g.W + w0) * g.C
+					copy(yr, xs[first:first+g.C])
 					for h := h0; h < h1; h++ {
 						for w := w0; w < w1; w++ {
 							base := (h*g.W + w) * g.C
-							for c, v := range xs[base : base+g.C] {
-								if v > yr[c] {
-									yr[c], ar[c] = v, int32(base+c)
-								}
+							xr := xs[base : base+g.C : base+g.C]
+							for c := range yr {
+								yr[c] = max(yr[c], xr[c])
 							}
 						}
 					}
@@ -108,7 +110,10 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return l.y
 }
 
-// Backward: each dy goes to the position its max came from.
+// Backward: each dy goes to the first position of its window (in row-major
+// order) whose input equals the max, found without branches: z = bits(x) ^
+// bits(y) is zero exactly on a match, and ^z & (z-1) has its top bit set
+// only then; a per-channel "taken" mask keeps later ties out.
 func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -118,15 +123,112 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	l.dx = ensureBatch(l.dx, n, l.in)
 	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
 	kernels.ForEachChunk(n, 1, func(lo, hi int) {
+		taken := make([]uint32, g.C)
 		for b := lo; b < hi; b++ {
-			dx := l.dx.Data[b*inSize : (b+1)*inSize]
+			xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
+			ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
+			if l.tiled2x2() {
+				maxPool2x2Backward(g, xs, ys, ds, dx)
+				continue
+			}
 			clear(dx)
-			for i, d := range dy.Data[b*outSize : (b+1)*outSize] {
-				dx[l.argmax[b*outSize+i]] += d
+			o := 0
+			for oh := 0; oh < g.OH; oh++ {
+				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
+				for ow := 0; ow < g.OW; ow++ {
+					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
+					yr, dr := ys[o:o+g.C:o+g.C], ds[o:o+g.C:o+g.C]
+					o += g.C
+					clear(taken)
+					for h := h0; h < h1; h++ {
+						for w := w0; w < w1; w++ {
+							base := (h*g.W + w) * g.C
+							xr, dxr := xs[base:base+g.C:base+g.C], dx[base:base+g.C:base+g.C]
+							for c := range yr {
+								z := math.Float32bits(xr[c]) ^ math.Float32bits(yr[c])
+								eq := uint32(int32(^z&(z-1)) >> 31)
+								hit := eq &^ taken[c]
+								taken[c] |= eq
+								dxr[c] += math.Float32frombits(math.Float32bits(dr[c]) & hit)
+							}
+						}
+					}
+				}
 			}
 		}
 	})
 	return l.dx
+}
+
+// tiled2x2 reports whether the windows are 2x2, stride 2 and inside the
+// input (no padding on any side): each input position is in at most one
+// window (the common case, with fast paths).
+func (l *MaxPooling2D) tiled2x2() bool {
+	g := l.geom
+	return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && 2*g.OH <= g.H && 2*g.OW <= g.W
+}
+
+// maxPool2x2 is Forward for tiled 2x2 windows on one sample.
+func maxPool2x2(g kernels.ConvGeom, xs, ys []float32) {
+	c, row := g.C, g.W*g.C
+	o := 0
+	for oh := 0; oh < g.OH; oh++ {
+		for ow := 0; ow < g.OW; ow++ {
+			p := 2*oh*row + 2*ow*c
+			x0, x1 := xs[p:p+c:p+c], xs[p+c:p+2*c:p+2*c]
+			x2, x3 := xs[p+row:p+row+c:p+row+c], xs[p+row+c:p+row+2*c:p+row+2*c]
+			yr := ys[o : o+c : o+c]
+			o += c
+			for j := range yr {
+				yr[j] = max(max(x0[j], x1[j]), max(x2[j], x3[j]))
+			}
+		}
+	}
+}
+
+// eqMask is all ones when a and b have the same bits, else zero.
+func eqMask(a, b float32) uint32 {
+	z := math.Float32bits(a) ^ math.Float32bits(b)
+	return uint32(int32(^z&(z-1)) >> 31)
+}
+
+func maskGrad(d float32, m uint32) float32 {
+	return math.Float32frombits(math.Float32bits(d) & m)
+}
+
+// maxPool2x2Backward is Backward for tiled 2x2 windows on one sample: the
+// first of the four positions equal to the max takes dy; positions of a
+// last odd row or column, in no window, get zero.
+func maxPool2x2Backward(g kernels.ConvGeom, xs, ys, ds, dx []float32) {
+	c, row := g.C, g.W*g.C
+	o := 0
+	for oh := 0; oh < g.OH; oh++ {
+		for ow := 0; ow < g.OW; ow++ {
+			p := 2*oh*row + 2*ow*c
+			x0, x1 := xs[p:p+c:p+c], xs[p+c:p+2*c:p+2*c]
+			x2, x3 := xs[p+row:p+row+c:p+row+c], xs[p+row+c:p+row+2*c:p+row+2*c]
+			d0, d1 := dx[p:p+c:p+c], dx[p+c:p+2*c:p+2*c]
+			d2, d3 := dx[p+row:p+row+c:p+row+c], dx[p+row+c:p+row+2*c:p+row+2*c]
+			yr, dr := ys[o:o+c:o+c], ds[o:o+c:o+c]
+			o += c
+			for j := range yr {
+				y, d := yr[j], dr[j]
+				m0 := eqMask(x0[j], y)
+				m1 := eqMask(x1[j], y) &^ m0
+				m2 := eqMask(x2[j], y) &^ (m0 | m1)
+				m3 := eqMask(x3[j], y) &^ (m0 | m1 | m2)
+				d0[j], d1[j], d2[j], d3[j] = maskGrad(d, m0), maskGrad(d, m1), maskGrad(d, m2), maskGrad(d, m3)
+			}
+		}
+		if g.W%2 == 1 { // the last column is in no window
+			p := 2*oh*row + (g.W-1)*c
+			clear(dx[p : p+c])
+			clear(dx[p+row : p+row+c])
+		}
+	}
+	if g.H%2 == 1 { // nor is the last row
+		clear(dx[(g.H-1)*row : g.H*row])
+	}
 }
 
 // AveragePooling2D is Keras' AveragePooling2D: with "same" padding each
