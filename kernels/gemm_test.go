@@ -8,10 +8,14 @@ import (
 	"testing"
 )
 
-// sentinel fills the guard bands around and between the rows of every
-// test matrix: a NaN with a payload, so that a stray read shows up as a
-// NaN in C and a stray write as a changed bit pattern.
-var sentinel = math.Float32frombits(0x7fc0dead)
+// Sentinels fill the guard bands around and between the rows of every
+// test matrix: NaNs with payloads, so that a stray read of A or B shows up
+// as a NaN in C and a stray write as a changed bit pattern, even when the
+// value written is a NaN read from a guard of A or B.
+var (
+	sentinelAB = math.Float32frombits(0x7fc0dead)
+	sentinelC  = math.Float32frombits(0x7fc0beef)
+)
 
 // guardBand is how many sentinels surround each test matrix.
 const guardBand = 37
@@ -20,12 +24,13 @@ const guardBand = 37
 // of sentinels.
 type guarded struct {
 	rows, cols, ld int
+	sentinel       float32
 	buf            []float32 // sentinels, matrix, sentinels
 }
 
 // newGuarded returns a guarded matrix with random elements in [-1, 1).
-func newGuarded(rng *rand.Rand, rows, cols, ld int) *guarded {
-	g := &guarded{rows: rows, cols: cols, ld: ld}
+func newGuarded(rng *rand.Rand, rows, cols, ld int, sentinel float32) *guarded {
+	g := &guarded{rows: rows, cols: cols, ld: ld, sentinel: sentinel}
 	n := 0
 	if rows > 0 && cols > 0 {
 		n = (rows-1)*ld + cols
@@ -69,7 +74,7 @@ func (g *guarded) checkGuards(t *testing.T, name string) {
 	for i, v := range g.buf {
 		off := i - guardBand
 		inside := g.cols > 0 && off >= 0 && off < len(g.data()) && off%g.ld < g.cols
-		if !inside && math.Float32bits(v) != math.Float32bits(sentinel) {
+		if !inside && math.Float32bits(v) != math.Float32bits(g.sentinel) {
 			if bad < 5 {
 				t.Errorf("%s: guard element at offset %d overwritten with %v", name, off, v)
 			}
@@ -109,9 +114,9 @@ func newFixture(rng *rand.Rand, tc gemmCase) *gemmFixture {
 		br, bc = tc.n, tc.k
 	}
 	f := &gemmFixture{tc: tc}
-	f.a = newGuarded(rng, ar, ac, ac+tc.pad)
-	f.b = newGuarded(rng, br, bc, bc+tc.pad)
-	f.c = newGuarded(rng, tc.m, tc.n, tc.n+tc.pad)
+	f.a = newGuarded(rng, ar, ac, ac+tc.pad, sentinelAB)
+	f.b = newGuarded(rng, br, bc, bc+tc.pad, sentinelAB)
+	f.c = newGuarded(rng, tc.m, tc.n, tc.n+tc.pad, sentinelC)
 	if tc.beta == 0 {
 		f.c.fill(float32(math.NaN()))
 	}
@@ -197,16 +202,16 @@ func smallCases(rng *rand.Rand, maxDim int) []gemmCase {
 	pads := []int{0, 1, 7, 16}
 	pn, pk := rng.Perm(maxDim), rng.Perm(maxDim)
 	var cs []gemmCase
-	i := 0
 	for v := 0; v < maxDim; v++ {
 		for tr := 0; tr < 4; tr++ {
+			// For each transpose combination, v runs through every
+			// alpha/beta pair and every padding.
+			ab, pad := ab[(v+tr)%len(ab)], pads[(3*v+tr)%len(pads)]
 			cs = append(cs, gemmCase{
 				transA: tr&1 != 0, transB: tr&2 != 0,
 				m: v + 1, n: pn[v] + 1, k: pk[v] + 1,
-				alpha: ab[i%len(ab)][0], beta: ab[i%len(ab)][1],
-				pad: pads[i%len(pads)],
+				alpha: ab[0], beta: ab[1], pad: pad,
 			})
-			i++
 		}
 	}
 	return cs
@@ -246,6 +251,8 @@ func TestSgemmLarger(t *testing.T) {
 		{m: 13, n: 33, k: 6000, alpha: -1, beta: 0.5, pad: 2},            // k-split
 		{transB: true, m: 20, n: 17, k: 4096, alpha: 1, beta: 1, pad: 1}, // k-split
 		{m: 1, n: 1, k: 5000, alpha: 1, beta: 0},                         // k-split
+		{m: 70, n: 250, k: 1300, alpha: 1, beta: 0.5, pad: 1},            // 3 k-blocks
+		{transB: true, m: 13, n: 1000, k: 1100, alpha: 2, beta: 0},       // 2 column chunks
 	}
 	cfgs := configs()
 	for ci, tc := range cases {
