@@ -251,8 +251,8 @@ func TestSgemmLarger(t *testing.T) {
 		{m: 13, n: 33, k: 6000, alpha: -1, beta: 0.5, pad: 2},            // k-split
 		{transB: true, m: 20, n: 17, k: 4096, alpha: 1, beta: 1, pad: 1}, // k-split
 		{m: 1, n: 1, k: 5000, alpha: 1, beta: 0},                         // k-split
-		{m: 70, n: 250, k: 1300, alpha: 1, beta: 0.5, pad: 1},            // 3 k-blocks
-		{transB: true, m: 13, n: 1000, k: 1100, alpha: 2, beta: 0},       // 2 column chunks
+		{m: 25, n: 250, k: 1300, alpha: 1, beta: 0.5, pad: 1},            // 3 k-blocks
+		{transB: true, m: 5, n: 1000, k: 1100, alpha: 2, beta: 0},        // 2 column chunks
 	}
 	cfgs := configs()
 	for ci, tc := range cases {
