@@ -1,0 +1,259 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+//go:embed *.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"pct": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+	"f4":  func(v float64) string { return fmtMetric(v) },
+	"verdictClass": func(v string) string {
+		return map[string]string{"learning effectively": "good", "learning with problems": "warn", "not learning": "bad"}[v]
+	},
+	"bar": func(n, most int) string { return fmt.Sprintf("%.1f", 100*float64(n)/float64(max(most, 1))) },
+}).ParseFS(templateFS, "*.tmpl"))
+
+// fmtMetric formats a loss or accuracy with 4 decimals ("—" when absent).
+func fmtMetric(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	if math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// Inputs are what a caller already holds (train after a run); a nil
+// field is loaded from the run directory or recomputed.
+type Inputs struct {
+	Data       *train.Prepared
+	Model      *nn.Sequential
+	Duration   time.Duration
+	StopReason string
+	// Now stamps the report (zero: time.Now()).
+	Now time.Time
+}
+
+// layerRow is one row of the model table.
+type layerRow struct {
+	Name, Type, Shape, Activation string
+	Params                        int
+}
+
+// classCount is a per-class row of the data table.
+type classCount struct {
+	Class                 string
+	Train, Val, Test, Max int
+	Weight                float64
+}
+
+// page is what page.html.tmpl shows.
+type page struct {
+	Title, Generated string
+	Run              *Run
+	Notes            []string
+	Facts            [][2]string
+	Settings         [][2]string
+	Layers           []layerRow
+	Params           [3]string // total, trainable, non-trainable
+	DataLine         string
+	Counts           []classCount
+	HasWeights       bool
+	Curves, Training []template.HTML
+	Eval             *Evaluation
+	Heatmap          template.HTML
+	PerClass         []train.ClassMetrics
+	MacroF1          float64
+	Augmented        [][]Sample
+}
+
+// WriteRun makes RUN_DIR/report.html (atomically) and returns its path.
+func WriteRun(ctx context.Context, dir string, in Inputs) (string, error) {
+	path := filepath.Join(dir, ReportFile)
+	err := atomicfile.WriteFile(path, func(w io.Writer) error { return Render(ctx, w, dir, in) }, 0o644)
+	return path, err
+}
+
+// Render writes the HTML report of the run in dir to w.
+func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
+	r, err := LoadRun(dir)
+	if err != nil {
+		return err
+	}
+	if in.Duration > 0 {
+		r.Duration, r.DurationEstimated = in.Duration, false
+	}
+	if in.StopReason != "" {
+		r.StopReason = in.StopReason
+	}
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p := &page{Title: "cnnscope report: " + r.Name, Generated: now.Format("2006-01-02 15:04"), Run: r, MacroF1: math.NaN()}
+	for _, m := range r.Missing {
+		p.Notes = append(p.Notes, "missing "+m)
+	}
+	prep, m := in.Data, in.Model
+	if prep == nil && r.Spec != nil {
+		if prep, err = train.PrepareData(r.Spec.Data, r.Spec.Seed); err != nil {
+			p.Notes = append(p.Notes, "data not available, so no data summary, confusion matrix or image grids: "+err.Error())
+		}
+	}
+	trained := m != nil // weights to evaluate
+	if m == nil && r.Model != nil {
+		if loaded, _, err := train.LoadModel(dir); err == nil {
+			m, trained = loaded, true
+		} else {
+			p.Notes = append(p.Notes, "model not loadable, so no confusion matrix: "+err.Error())
+			m = architecture(r.Model.Model)
+		}
+	}
+	if m == nil && r.Spec != nil && prep != nil {
+		m, _ = train.BuildModel(r.Spec, tensor.Shape{prep.Train.Height, prep.Train.Width, prep.Train.Channels}, len(prep.Classes))
+	}
+	p.model(m)
+	p.data(prep)
+	p.Facts = r.facts(prep, m)
+	p.Settings = flattenSpec(r.SpecYAML)
+	p.Curves = []template.HTML{template.HTML(r.LossChart().SVG()), template.HTML(r.AccuracyChart().SVG())}
+	for _, c := range []*Chart{r.LRChart(), r.GradientChart(), r.UpdateRatioChart(), r.DeadChart(), r.SaturationChart()} {
+		p.Training = append(p.Training, template.HTML(c.SVG()))
+	}
+	if prep != nil && trained {
+		lossName, pp := "", prep.Preprocess
+		if r.Model != nil {
+			lossName, pp = r.Model.Loss, &r.Model.Preprocessing
+		} else if r.Spec != nil {
+			lossName = r.Spec.Compile.Loss
+		}
+		if ev, err := evaluate(ctx, m, lossName, pp, prep, 24); err != nil {
+			p.Notes = append(p.Notes, "evaluation failed: "+err.Error())
+		} else {
+			p.Eval = ev
+			c := ev.Result.Confusion
+			hm := &Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %d images)", ev.Split, ev.Result.Samples),
+				Classes: c.Classes, Counts: c.Counts}
+			p.Heatmap = template.HTML(hm.SVG())
+			p.PerClass, p.MacroF1 = c.PerClass(), c.MacroF1()
+		}
+	}
+	if prep != nil && r.Spec != nil {
+		p.Augmented = augmentedGrid(prep, r.Spec.Data.Augmentation, r.Spec.Seed, 4, 7)
+	}
+	var b bytes.Buffer
+	if err := templates.ExecuteTemplate(&b, "page.html.tmpl", p); err != nil {
+		return err
+	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// architecture builds a model from its spec without weights (for the
+// summary table only); nil if it does not build.
+func architecture(s nn.ModelSpec) *nn.Sequential {
+	m, err := s.Model()
+	if err != nil || m.Build(0) != nil {
+		return nil
+	}
+	return m
+}
+
+func (p *page) model(m *nn.Sequential) {
+	if m == nil {
+		return
+	}
+	specs := m.Spec().Layers
+	for i, l := range m.Layers {
+		n := 0
+		for _, prm := range l.Params() {
+			n += prm.Value.Len()
+		}
+		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: shapeString(m.OutputShape(i)), Params: n}
+		if i < len(specs) {
+			row.Activation = specs[i].Activation
+		}
+		p.Layers = append(p.Layers, row)
+	}
+	tr, non := m.CountParams()
+	p.Params = [3]string{thousands(tr + non), thousands(tr), thousands(non)}
+}
+
+func shapeString(s tensor.Shape) string {
+	parts := []string{"None"}
+	for _, d := range s {
+		parts = append(parts, fmt.Sprint(d))
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (p *page) data(prep *train.Prepared) {
+	if prep == nil {
+		return
+	}
+	d := prep.Train
+	p.DataLine = fmt.Sprintf("%d training, %d validation", len(prep.TrainIdx), len(prep.ValIdx))
+	if prep.Test != nil {
+		p.DataLine += fmt.Sprintf(", %d test", prep.Test.Len())
+	}
+	p.DataLine += fmt.Sprintf(" images of %d×%d×%d, %d classes", d.Height, d.Width, d.Channels, len(prep.Classes))
+	n := len(prep.Classes)
+	rows := make([]classCount, n)
+	for i, c := range prep.Classes {
+		rows[i].Class = c
+		if i < len(prep.Counts) {
+			rows[i].Train = prep.Counts[i]
+		}
+		if i < len(prep.ClassWeights) {
+			rows[i].Weight = prep.ClassWeights[i]
+		}
+	}
+	for _, i := range prep.ValIdx {
+		rows[d.Labels[i]].Val++
+	}
+	if prep.Test != nil {
+		for _, l := range prep.Test.Labels {
+			if int(l) < n {
+				rows[l].Test++
+			}
+		}
+	}
+	most := 0
+	for _, r := range rows {
+		most = max(most, r.Train)
+	}
+	for i := range rows {
+		rows[i].Max = most
+	}
+	p.Counts, p.HasWeights = rows, prep.ClassWeights != nil
+}
