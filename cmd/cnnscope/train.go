@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/report"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -239,6 +240,15 @@ func runSpec(spec *train.Spec, dir string, resume bool, stdout io.Writer) error 
 		fmt.Fprintf(stdout, "Stopped early: %s\n", r)
 	}
 	fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, train.ModelWeightsFile, train.ModelConfigFile, res.Duration.Round(time.Second))
+	in := report.Inputs{Data: res.Data, Model: res.Model, Duration: res.Duration, StopReason: res.History.StopReason}
+	if resume {
+		in.Duration = 0 // only this part's: estimate the whole run's from the files
+	}
+	if path, err := report.WriteRun(ctx, dir, in); err != nil {
+		fmt.Fprintf(stdout, "Report not written: %v\n", err) // the run itself succeeded
+	} else {
+		fmt.Fprintf(stdout, "Report: %s\n", path)
+	}
 	return nil
 }
 
