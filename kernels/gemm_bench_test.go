@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // benchShape is one Sgemm benchmark: m×n×k with transposes.
@@ -111,4 +112,57 @@ func BenchmarkSgemmNaive(b *testing.B) {
 			SgemmNaive(tA, tB, m, n, k, 1, a, lda, bb, ldb, 0, c, ldc)
 		})
 	})
+}
+
+// BenchmarkSgemmCold times calls that each follow 10 ms of idleness, after
+// which the helper goroutines have parked: a call then pays for waking
+// them (70-200 µs on this VM, while the caller works alone), and the
+// core may have slowed down. BenchmarkSgemm, back to back, finds them
+// polling. Only the calls are timed (ns/call, GFLOP/s), not the sleeps.
+func BenchmarkSgemmCold(b *testing.B) {
+	sh := benchShapes()
+	for _, s := range []benchShape{sh[0], sh[2], sh[3], sh[8]} {
+		b.Run(s.name, func(b *testing.B) {
+			var busy time.Duration
+			calls := 0
+			benchGemm(b, s, func(tA, tB bool, m, n, k int, a []float32, lda int, bb []float32, ldb int, c []float32, ldc int) {
+				time.Sleep(10 * time.Millisecond)
+				t0 := time.Now()
+				Sgemm(tA, tB, m, n, k, 1, a, lda, bb, ldb, 0, c, ldc)
+				busy += time.Since(t0)
+				calls++
+			})
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			b.ReportMetric(float64(busy.Nanoseconds())/float64(calls), "ns/call")
+			b.ReportMetric(flops*float64(calls)/busy.Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkSgemmGaps times calls separated by 200 µs of single-threaded
+// work on the calling goroutine, as between the layers of a training
+// step: the helpers are still polling when the next call comes.
+func BenchmarkSgemmGaps(b *testing.B) {
+	sh := benchShapes()
+	work := make([]float32, 1<<16)
+	for _, s := range []benchShape{sh[0], sh[2], sh[3], sh[8]} {
+		b.Run(s.name, func(b *testing.B) {
+			var busy time.Duration
+			calls := 0
+			benchGemm(b, s, func(tA, tB bool, m, n, k int, a []float32, lda int, bb []float32, ldb int, c []float32, ldc int) {
+				for t0 := time.Now(); time.Since(t0) < 200*time.Microsecond; {
+					for i := range work {
+						work[i] = work[i]*0.5 + 1
+					}
+				}
+				t0 := time.Now()
+				Sgemm(tA, tB, m, n, k, 1, a, lda, bb, ldb, 0, c, ldc)
+				busy += time.Since(t0)
+				calls++
+			})
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			b.ReportMetric(float64(busy.Nanoseconds())/float64(calls), "ns/call")
+			b.ReportMetric(flops*float64(calls)/busy.Seconds()/1e9, "GFLOP/s")
+		})
+	}
 }

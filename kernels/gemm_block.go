@@ -48,9 +48,8 @@ type gemmDriver struct {
 	bp       []float32
 
 	// Task grid over the chunk (row tasks vary fastest).
-	rowTask, nRowTasks int // row panels per task, tasks
-	colTask, nColTasks int
-	packing            bool // which phase runTask runs
+	nRowTasks, nColTasks int  // row panels and column panels split in as many blocks
+	packing              bool // which phase runTask runs
 }
 
 // Blocking and scheduling constants.
@@ -151,31 +150,39 @@ func (d *gemmDriver) packBTask(t int) {
 }
 
 // tasksPerThread is how many tasks each thread gets, at least, when a
-// problem is split: tasks are claimed dynamically, so a thread slowed
-// down by other load costs at most one task's time.
-const tasksPerThread = 4
+// problem is split, and taskWork the most multiply-adds a task should
+// hold: tasks are claimed dynamically, so a thread that starts late (a
+// helper being woken) or is slowed down by other load costs at most one
+// task's time.
+var (
+	tasksPerThread = 4
+	taskWork       = 1 << 21
+)
 
 // planTasks lays the task grid over the current chunk for threads
-// goroutines: blocks of at most kern.mc rows, at least tasksPerThread
-// per thread (a multiple of threads) when the rows allow, and column
-// blocks when rows alone are too few.
+// goroutines: blocks of at most kern.mc rows; when split, enough blocks
+// for tasksPerThread per thread and at most taskWork each, in rows first,
+// then in columns when rows alone are too few. Blocks are as even as the
+// panels allow.
 func (d *gemmDriver) planTasks(threads int) {
 	mp, np := d.mPanels, d.jp1-d.jp0
 	maxRows := max(1, d.kern.mc/d.kern.mr)
 	rt := ceilDiv(mp, maxRows)
 	ct := 1
 	if threads > 1 {
-		target := tasksPerThread * threads
-		rt = min(mp, ceilDiv(max(rt, target), threads)*threads)
+		work := d.m * min(d.n, np*d.kern.nr) * d.k
+		target := max(tasksPerThread*threads, work/taskWork)
+		rt = min(mp, max(rt, target))
 		if rt < target {
 			ct = min(np, ceilDiv(target, rt))
 		}
 	}
-	d.rowTask = ceilDiv(mp, rt)
-	d.nRowTasks = ceilDiv(mp, d.rowTask)
-	d.colTask = ceilDiv(np, ct)
-	d.nColTasks = ceilDiv(np, d.colTask)
+	d.nRowTasks, d.nColTasks = rt, ct
 }
+
+// taskRange splits n panels into parts as evenly as possible and returns
+// part i: [i*n/parts, (i+1)*n/parts).
+func taskRange(i, n, parts int) (lo, hi int) { return i * n / parts, (i + 1) * n / parts }
 
 // runTask implements gemmTasker for both phases.
 func (d *gemmDriver) runTask(t int, s *gemmScratch) {
@@ -189,11 +196,9 @@ func (d *gemmDriver) runTask(t int, s *gemmScratch) {
 // computeTask computes the C block of task t.
 func (d *gemmDriver) computeTask(t int, s *gemmScratch) {
 	mr, nr := d.kern.mr, d.kern.nr
-	rt, ct := t%d.nRowTasks, t/d.nRowTasks
-	ip0 := rt * d.rowTask
-	ip1 := min(ip0+d.rowTask, d.mPanels)
-	jpa := d.jp0 + ct*d.colTask
-	jpb := min(jpa+d.colTask, d.jp1)
+	ip0, ip1 := taskRange(t%d.nRowTasks, d.mPanels, d.nRowTasks)
+	jpa, jpb := taskRange(t/d.nRowTasks, d.jp1-d.jp0, d.nColTasks)
+	jpa, jpb = jpa+d.jp0, jpb+d.jp0
 	if d.packA {
 		s.a = grow(s.a, (ip1-ip0)*d.kc*mr)
 	} else {

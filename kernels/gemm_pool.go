@@ -93,13 +93,26 @@ func (j *gemmJob) release() {
 // channel is queued on the readier's processor, behind it. So nobody
 // parks right away: after each job a helper polls for the next one for
 // helperSpin, and a caller polls for a helper's last task for up to
-// callerSpin, both yielding to other goroutines (runtime.Gosched) every
-// few microseconds; as OpenMP runtimes spin before they sleep. Under
-// foreign load the polling costs CPU; it is bounded by these windows.
+// callerSpin, both yielding the CPU to other threads (sched_yield) and
+// the processor to other goroutines (runtime.Gosched) every few
+// microseconds; as OpenMP runtimes spin before they sleep. Under foreign
+// load the polling costs CPU; it is bounded by these windows.
 const (
-	helperSpin = 500 * time.Microsecond
+	helperSpin = 2 * time.Millisecond
 	callerSpin = 2 * time.Millisecond
 )
+
+// pollYield is called every 64th poll i: every 256th it lets another
+// thread have this CPU (the kernel may wake a helper on the caller's CPU),
+// every 1024th another goroutine this processor.
+func pollYield(i int) {
+	if i%256 == 0 {
+		osYield()
+	}
+	if i%1024 == 0 {
+		runtime.Gosched()
+	}
+}
 
 // workers is the persistent pool of helper goroutines. They live for the
 // life of the process, parked on jobs when idle; there is one per extra
@@ -144,9 +157,7 @@ func nextJob() *gemmJob {
 			if time.Now().After(deadline) {
 				return <-workers.jobs
 			}
-			if i%1024 == 0 {
-				runtime.Gosched()
-			}
+			pollYield(i)
 		}
 	}
 }
@@ -190,9 +201,7 @@ func parallelRun(tk gemmTasker, n, threads int) {
 					}
 					break
 				}
-				if i%1024 == 0 {
-					runtime.Gosched()
-				}
+				pollYield(i)
 			}
 		}
 	}
