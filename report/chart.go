@@ -147,6 +147,9 @@ func (c *Chart) layout(ox, oy float64) (frame, bool) {
 		xmin = 0
 	}
 	xmax = math.Max(xmax, c.XMax)
+	if c.XFromZero && xmax > xmin { // room for the last marker
+		xmax += 0.02 * (xmax - xmin)
+	}
 	if xmax == xmin {
 		xmin, xmax = xmin-1, xmax+1
 		if c.XFromZero && xmin < 0 {
@@ -243,7 +246,7 @@ func (c *Chart) yTicks(f frame) []float64 {
 }
 
 func (c *Chart) xTicks(f frame) []float64 {
-	step := niceStep((f.X1 - f.X0) / 6)
+	step := niceStep((f.X1 - f.X0) / 7)
 	if c.XInteger {
 		step = math.Max(1, math.Round(step))
 	}

@@ -2,11 +2,14 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image/png"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // A history as CSVLogger writes it: NA for a missing value, nan for NaN.
@@ -253,5 +256,37 @@ func TestFlattenAndDiffSettings(t *testing.T) {
 	rows, same := diffSettings([]*Run{{SpecYAML: a}, {SpecYAML: b}})
 	if fmt.Sprint(rows) != "[{model.layers[0].filters [32 64]} {compile.optimizer [adam sgd]} {compile.momentum [— 0.9]}]" || same != 4 {
 		t.Errorf("diff %v, same %d", rows, same)
+	}
+}
+
+func TestLongRunsAreThinned(t *testing.T) {
+	r := &Run{Metrics: &Metrics{EpochEnd: map[int]int{1: 100}}}
+	for i := 1; i <= 4001; i++ {
+		r.Metrics.Steps = append(r.Metrics.Steps, train.StepRecord{Step: i, LR: 0.01})
+	}
+	s := r.steps()
+	if len(s) > maxPoints || s[0].Step != 1 || s[len(s)-1].Step != 4001 {
+		t.Errorf("%d records from %d to %d; want at most %d, first and last kept", len(s), s[0].Step, s[len(s)-1].Step, maxPoints)
+	}
+}
+
+func TestImageURI(t *testing.T) {
+	for _, c := range []int{1, 3, 4} {
+		px := make([]uint8, 200*120*c)
+		for i := range px {
+			px[i] = uint8(i)
+		}
+		uri := string(imageURI(px, 120, 200, c))
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(uri, "data:image/png;base64,"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := img.Bounds().Size(); s.X != maxThumb || s.Y != 57 {
+			t.Errorf("%d channels: %v, want scaled to %dx57", c, s, maxThumb)
+		}
 	}
 }

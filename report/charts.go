@@ -56,11 +56,34 @@ func (r *Run) AccuracyChart() *Chart {
 	return r.curve("chart-accuracy", "Accuracy", "accuracy", "accuracy")
 }
 
-// stepX returns the epoch-axis positions of the step records.
+// maxPoints bounds the points of a per-step series: more would only
+// make the report larger, not the line clearer.
+const maxPoints = 1500
+
+// steps returns the step records to draw: all of them, or every k-th
+// (and the last) when there are more than maxPoints.
+func (r *Run) steps() []train.StepRecord {
+	all := r.Metrics.Steps
+	if len(all) <= maxPoints {
+		return all
+	}
+	k := (len(all) + maxPoints - 1) / maxPoints
+	var out []train.StepRecord
+	for i := 0; i < len(all); i += k {
+		out = append(out, all[i])
+	}
+	if (len(all)-1)%k != 0 {
+		out = append(out, all[len(all)-1])
+	}
+	return out
+}
+
+// stepX returns the epoch-axis positions of the drawn step records.
 func (r *Run) stepX() []float64 {
 	spe := r.Metrics.StepsPerEpoch()
-	x := make([]float64, len(r.Metrics.Steps))
-	for i, s := range r.Metrics.Steps {
+	steps := r.steps()
+	x := make([]float64, len(steps))
+	for i, s := range steps {
 		x[i] = r.Metrics.EpochX(s, spe)
 	}
 	return x
@@ -74,8 +97,9 @@ func (r *Run) LRChart() *Chart {
 	var s Series
 	switch {
 	case r.Metrics != nil && len(r.Metrics.Steps) > 1:
-		s = Series{Name: "lr", X: r.stepX(), Y: make([]float64, len(r.Metrics.Steps))}
-		for i, st := range r.Metrics.Steps {
+		steps := r.steps()
+		s = Series{Name: "lr", X: r.stepX(), Y: make([]float64, len(steps))}
+		for i, st := range steps {
 			s.Y[i] = float64(st.LR)
 		}
 	case r.History != nil && r.History.Series("lr") != nil:
@@ -118,7 +142,7 @@ func (r *Run) layerSeries(value func(l train.LayerRecord) (float64, bool)) []Ser
 	x := r.stepX()
 	var names []string
 	ys := map[string][]float64{}
-	for i, st := range r.Metrics.Steps {
+	for i, st := range r.steps() {
 		for _, l := range st.Layers {
 			v, ok := value(l)
 			if !ok {

@@ -27,6 +27,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"verdictClass": func(v string) string {
 		return map[string]string{"learning effectively": "good", "learning with problems": "warn", "not learning": "bad"}[v]
 	},
+	"n":   thousands,
 	"bar": func(n, most int) string { return fmt.Sprintf("%.1f", 100*float64(n)/float64(max(most, 1))) },
 }).ParseFS(templateFS, "*.tmpl"))
 
@@ -110,7 +111,9 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 	}
 	p := &page{Title: "cnnscope report: " + r.Name, Generated: now.Format("2006-01-02 15:04"), Run: r, MacroF1: math.NaN()}
 	for _, m := range r.Missing {
-		p.Notes = append(p.Notes, "missing "+m)
+		if !strings.HasPrefix(m, DiagnosisFile) { // the verdict section says so
+			p.Notes = append(p.Notes, "missing "+m)
+		}
 	}
 	prep, m := in.Data, in.Model
 	if prep == nil && r.Spec != nil {
@@ -150,7 +153,7 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 		} else {
 			p.Eval = ev
 			c := ev.Result.Confusion
-			hm := &Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %d images)", ev.Split, ev.Result.Samples),
+			hm := &Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %s images)", ev.Split, thousands(ev.Result.Samples)),
 				Classes: c.Classes, Counts: c.Counts}
 			p.Heatmap = template.HTML(hm.SVG())
 			p.PerClass, p.MacroF1 = c.PerClass(), c.MacroF1()
@@ -222,9 +225,9 @@ func (p *page) data(prep *train.Prepared) {
 		return
 	}
 	d := prep.Train
-	p.DataLine = fmt.Sprintf("%d training, %d validation", len(prep.TrainIdx), len(prep.ValIdx))
+	p.DataLine = fmt.Sprintf("%s training, %s validation", thousands(len(prep.TrainIdx)), thousands(len(prep.ValIdx)))
 	if prep.Test != nil {
-		p.DataLine += fmt.Sprintf(", %d test", prep.Test.Len())
+		p.DataLine += fmt.Sprintf(", %s test", thousands(prep.Test.Len()))
 	}
 	p.DataLine += fmt.Sprintf(" images of %d×%d×%d, %d classes", d.Height, d.Width, d.Channels, len(prep.Classes))
 	n := len(prep.Classes)

@@ -42,7 +42,7 @@ func checkReport(t *testing.T, name, h string) {
 		`<span class="badge warn">learning with problems</span>`,
 		"Overfitting since epoch 2", "val_loss rose from 0.5 to 0.6 &lt;b&gt;not bold&lt;/b&gt;", // escaped
 		`id="model-table"`, "conv2d (Conv2D)", "(None, 26, 26, 32)", "93,322",
-		`id="class-counts"`, "270 training, 30 validation, 10000 test images of 28×28×1, 10 classes",
+		`id="class-counts"`, "270 training, 30 validation, 10,000 test images of 28×28×1, 10 classes",
 		`id="chart-loss"`, `id="chart-accuracy"`, `id="chart-lr"`, `id="chart-gradients"`, `id="chart-update-ratio"`,
 		`id="chart-dead"`, `id="chart-saturated"`, `id="chart-confusion"`, `id="per-class"`,
 		`data-series="overfitting from epoch 2"`, `data-series="lr ×0.5"`,

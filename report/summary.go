@@ -20,7 +20,7 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 	if s != nil {
 		add("Data", "%s", s.Data.Source)
 		if prep != nil {
-			f[len(f)-1][1] += fmt.Sprintf(": %d training, %d validation images", len(prep.TrainIdx), len(prep.ValIdx))
+			f[len(f)-1][1] += fmt.Sprintf(": %s training, %s validation images", thousands(len(prep.TrainIdx)), thousands(len(prep.ValIdx)))
 		}
 		if s.Data.Limit > 0 {
 			add("Limit", "first %d training images", s.Data.Limit)
