@@ -15,9 +15,6 @@ type activation struct {
 	forward func(y, z []float32, n int)
 	// backward turns dy into dz in place, given y = f(z) (and z if needsZ).
 	backward func(dy, y, z []float32, n int)
-	// saturated reports whether an output value lies where the derivative
-	// is nearly zero (used for saturation statistics); nil if never.
-	saturated func(y float32) bool
 }
 
 // Activation names, as Keras spells them.
@@ -101,8 +98,7 @@ var activations = map[string]*activation{
 			for i, v := range y {
 				dy[i] *= v * (1 - v)
 			}
-		},
-		saturated: func(y float32) bool { return y < 0.01 || y > 0.99 }},
+		}},
 	"tanh": {name: "tanh",
 		forward: func(y, z []float32, _ int) {
 			for i, v := range z {
@@ -113,10 +109,8 @@ var activations = map[string]*activation{
 			for i, v := range y {
 				dy[i] *= 1 - v*v
 			}
-		},
-		saturated: func(y float32) bool { return y < -0.99 || y > 0.99 }},
-	"softmax": {name: "softmax", forward: softmaxForward, backward: softmaxBackward,
-		saturated: func(y float32) bool { return y > 0.99 }},
+		}},
+	"softmax": {name: "softmax", forward: softmaxForward, backward: softmaxBackward},
 }
 
 const (

@@ -49,11 +49,19 @@ func (s *statsCollector) observe(i int, l Layer, y *tensor.Tensor) {
 		return
 	}
 	st := ActivationStats{Layer: l.Name()}
-	var sat func(float32) bool
+	var lo, hi float32 = 1, -1 // saturated: y < lo or y > hi; none when lo > hi
 	if a, ok := l.(activated); ok {
 		st.Activation = a.activationName()
-		sat = activations[st.Activation].saturated
+		switch st.Activation {
+		case "sigmoid":
+			lo, hi = 0.01, 0.99
+		case "tanh":
+			lo, hi = -0.99, 0.99
+		case "softmax":
+			lo, hi = float32(math.Inf(-1)), 0.99
+		}
 	}
+	checkSat := lo <= hi
 	c := y.Shape[len(y.Shape)-1]
 	if cap(s.alive) < c {
 		s.alive = make([]bool, c)
@@ -62,23 +70,27 @@ func (s *statsCollector) observe(i int, l Layer, y *tensor.Tensor) {
 	clear(alive)
 	var sum, sq float64
 	var zeros, satur, finite int
-	for i, v := range y.Data {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			st.NonFinite++
-			continue
+	for r := 0; r+c <= len(y.Data); r += c {
+		var rs, rq float32 // per-row partial sums in float32, folded into float64
+		for j, v := range y.Data[r : r+c] {
+			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+				st.NonFinite++
+				continue
+			}
+			finite++
+			rs += v
+			rq += v * v
+			if v == 0 {
+				zeros++
+			} else {
+				alive[j] = true
+			}
+			if checkSat && (v < lo || v > hi) {
+				satur++
+			}
 		}
-		finite++
-		sum += f
-		sq += f * f
-		if v == 0 {
-			zeros++
-		} else {
-			alive[i%c] = true
-		}
-		if sat != nil && sat(v) {
-			satur++
-		}
+		sum += float64(rs)
+		sq += float64(rq)
 	}
 	if finite > 0 {
 		st.Mean = sum / float64(finite)
