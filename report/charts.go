@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -22,6 +23,10 @@ func (r *Run) curve(id, title, metric, ylabel string) *Chart {
 		return c
 	}
 	c.Events = r.Events()
+	c.Note = "no " + metric + " values recorded"
+	if e := h.FirstNonFinite[metric]; e > 0 {
+		c.Note = fmt.Sprintf("%s is NaN or infinite from epoch %d", metric, e)
+	}
 	x := h.X()
 	few := len(x) <= 30
 	if y := h.Series(metric); y != nil {

@@ -240,7 +240,7 @@ func LoadRun(dir string) (*Run, error) {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		r.Model = &mf
-	} else if !missing(err, train.ModelConfigFile+" (model; the run may still be training)") {
+	} else if !missing(err, train.ModelConfigFile+" (model; the run is still training, or failed)") {
 		return nil, err
 	}
 	path = filepath.Join(dir, DiagnosisFile)

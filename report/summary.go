@@ -77,7 +77,11 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 		var parts []string
 		for _, k := range []string{"loss", "accuracy", "val_loss", "val_accuracy"} {
 			if v := h.Series(k); v != nil {
-				parts = append(parts, k+" "+fmtMetric(v[epochs-1]))
+				s := fmtMetric(v[epochs-1])
+				if e := h.FirstNonFinite[k]; e > 0 && math.IsNaN(v[epochs-1]) {
+					s = "NaN"
+				}
+				parts = append(parts, k+" "+s)
 			}
 		}
 		add("Last epoch", "%s", strings.Join(parts, " · "))
