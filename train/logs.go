@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -94,4 +95,28 @@ func (h *History) Last() Logs {
 		return nil
 	}
 	return h.Epochs[len(h.Epochs)-1]
+}
+
+// MarshalJSON writes the logs with NaN and ±Inf as the strings "NaN",
+// "Infinity" and "-Infinity" (plain JSON has no such numbers, and a
+// diverged run's checkpoint must still be written).
+func (l Logs) MarshalJSON() ([]byte, error) {
+	m := make(map[string]JSONFloat, len(l))
+	for k, v := range l {
+		m[k] = JSONFloat(v)
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Logs) UnmarshalJSON(b []byte) error {
+	var m map[string]JSONFloat
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*l = make(Logs, len(m))
+	for k, v := range m {
+		(*l)[k] = float64(v)
+	}
+	return nil
 }
