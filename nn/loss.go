@@ -94,9 +94,11 @@ func logSoftmaxRow(z []float32, logp, p []float64) {
 // categorical computes one row of (sparse) categorical cross-entropy.
 // target is the row's target distribution (one-hot for sparse). It
 // returns the row loss and writes dl/dpred (or dl/dz) scaled by scale.
-func categorical(pred []float32, target []float64, fromLogits, logitsGrad bool, grad []float32, scale float64, logp, p []float64) float64 {
+// s1 and s2 are scratch rows of the same width.
+func categorical(pred []float32, target []float64, fromLogits, logitsGrad bool, grad []float32, scale float64, s1, s2 []float64) float64 {
 	var loss float64
 	if fromLogits {
+		logp, p := s1, s2
 		logSoftmaxRow(pred, logp, p)
 		var tsum float64
 		for j, t := range target {
@@ -111,20 +113,20 @@ func categorical(pred []float32, target []float64, fromLogits, logitsGrad bool, 
 		return loss
 	}
 	// From probabilities, as Keras: q = p/Σp, clipped to [eps, 1-eps].
-	var s float64
+	dq := s1 // dl/dq_j; zero where q was clipped
+	var sum float64
 	for _, v := range pred {
-		s += float64(v)
+		sum += float64(v)
 	}
 	var dot float64 // Σ_j dl/dq_j · q_j
 	for j, v := range pred {
-		q, clipped := clipProb(float64(v) / s)
+		q, clipped := clipProb(float64(v) / sum)
 		loss -= target[j] * math.Log(q)
-		p[j] = 0 // dl/dq_j
+		dq[j] = 0
 		if !clipped {
-			p[j] = -target[j] / q
+			dq[j] = -target[j] / q
 		}
-		dot += p[j] * q
-		logp[j] = q
+		dot += dq[j] * q
 	}
 	if grad == nil {
 		return loss
@@ -139,8 +141,8 @@ func categorical(pred []float32, target []float64, fromLogits, logitsGrad bool, 
 		}
 		return loss
 	}
-	for j := range grad {
-		grad[j] = float32(scale * (p[j] - dot) / s)
+	for j := range grad { // through the normalization q = p/Σp
+		grad[j] = float32(scale * (dq[j] - dot) / sum)
 	}
 	return loss
 }
@@ -162,21 +164,30 @@ func (l *SparseCategoricalCrossentropy) compute(pred *tensor.Tensor, t Target, w
 	if len(t.Labels) != n {
 		panic(fmt.Sprintf("nn: %d labels for a batch of %d", len(t.Labels), n))
 	}
-	target, logp, p := make([]float64, d), make([]float64, d), make([]float64, d)
-	var total float64
-	for i := 0; i < n; i++ {
+	return categoricalBatch(pred, w, grad, perSample, l.FromLogits, logitsGrad, func(i int, target []float64) {
 		y := int(t.Labels[i])
 		if y < 0 || y >= d {
 			panic(fmt.Sprintf("nn: label %d out of range for %d classes", y, d))
 		}
 		clear(target)
 		target[y] = 1
+	})
+}
+
+// categoricalBatch reduces categorical over a batch; fill writes sample
+// i's target distribution.
+func categoricalBatch(pred *tensor.Tensor, w []float32, grad *tensor.Tensor, perSample []float32, fromLogits, logitsGrad bool, fill func(i int, target []float64)) float64 {
+	n, d := rowsOf(pred)
+	target, logp, p := make([]float64, d), make([]float64, d), make([]float64, d)
+	var total float64
+	for i := 0; i < n; i++ {
+		fill(i, target)
 		var g []float32
 		if grad != nil {
 			g = grad.Data[i*d : (i+1)*d]
 		}
 		wi := weightOf(w, i)
-		li := categorical(pred.Data[i*d:(i+1)*d], target, l.FromLogits, logitsGrad, g, wi/float64(n), logp, p)
+		li := categorical(pred.Data[i*d:(i+1)*d], target, fromLogits, logitsGrad, g, wi/float64(n), logp, p)
 		if perSample != nil {
 			perSample[i] = float32(li)
 		}
@@ -198,28 +209,15 @@ func (l *CategoricalCrossentropy) Compute(pred *tensor.Tensor, t Target, w []flo
 }
 
 func (l *CategoricalCrossentropy) compute(pred *tensor.Tensor, t Target, w []float32, grad *tensor.Tensor, perSample []float32, logitsGrad bool) float64 {
-	n, d := rowsOf(pred)
+	_, d := rowsOf(pred)
 	if t.Dense == nil || len(t.Dense.Data) != len(pred.Data) {
 		panic("nn: categorical_crossentropy needs dense targets shaped like the predictions")
 	}
-	target, logp, p := make([]float64, d), make([]float64, d), make([]float64, d)
-	var total float64
-	for i := 0; i < n; i++ {
+	return categoricalBatch(pred, w, grad, perSample, l.FromLogits, logitsGrad, func(i int, target []float64) {
 		for j, v := range t.Dense.Data[i*d : (i+1)*d] {
 			target[j] = float64(v)
 		}
-		var g []float32
-		if grad != nil {
-			g = grad.Data[i*d : (i+1)*d]
-		}
-		wi := weightOf(w, i)
-		li := categorical(pred.Data[i*d:(i+1)*d], target, l.FromLogits, logitsGrad, g, wi/float64(n), logp, p)
-		if perSample != nil {
-			perSample[i] = float32(li)
-		}
-		total += wi * li
-	}
-	return total / float64(n)
+	})
 }
 
 // BinaryCrossentropy compares independent probabilities (or logits, with
