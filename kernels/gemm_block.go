@@ -6,11 +6,11 @@ package kernels
 // Loops, outermost first:
 //
 //	column chunk of B panels (bounded so that packed B stays a few MB)
-//	  pack all of op(B) in the chunk: nr-column panels per k-block
+//	  pack what must be packed of op(B) in the chunk, per k-block
 //	  task = (block of mr-row panels) × (block of nr-column panels)
-//	    k-block of length <= kern.kc  (beta applied on the first only)
-//	      pack the task's A panels for this k-block
-//	      B panel (kc×nr, stays in L1)
+//	    k-block of about kern.kc  (beta applied on the first only)
+//	      pack what must be packed of the task's A panels
+//	      B panel (kc×nr, from L1/L2)
 //	        A panel (mr×kc, from L2): micro-kernel on one mr×nr tile
 //
 // The k-blocks and panel boundaries depend only on the shape and the
@@ -62,7 +62,7 @@ const (
 )
 
 // init sets up the blocking of d for its shape; the fields describing the
-// problem must be set. threads only shapes the task grid.
+// problem must be set.
 func (d *gemmDriver) init(mode packMode) {
 	mr, nr := d.kern.mr, d.kern.nr
 	d.mPanels = ceilDiv(d.m, mr)
@@ -154,7 +154,7 @@ func (d *gemmDriver) packBTask(t int) {
 // hold: tasks are claimed dynamically, so a thread that starts late (a
 // helper being woken) or is slowed down by other load costs at most one
 // task's time.
-var (
+const (
 	tasksPerThread = 4
 	taskWork       = 1 << 21
 )
