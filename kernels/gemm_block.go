@@ -149,32 +149,34 @@ func (d *gemmDriver) packBTask(t int) {
 	packBPanel(d.bp[off:], d.b, d.ldb, d.transB, p0, kl, j0, min(nr, d.n-j0), nr)
 }
 
-// tasksPerThread is how many tasks each thread gets, at least, when a
-// problem is split, and taskWork the most multiply-adds a task should
-// hold: tasks are claimed dynamically, so a thread that starts late (a
-// helper being woken) or is slowed down by other load costs at most one
-// task's time.
+// Task sizing. When a problem is split, each thread gets at least
+// tasksPerThread tasks, and tasks hold at most about taskWork
+// multiply-adds as long as they keep minTaskRows row panels: tasks are
+// claimed dynamically, so a thread that starts late (a helper being
+// woken) or is slowed down by other load costs at most one task's time,
+// but a task streams all of its B panels, so it needs a few row panels
+// to reuse them.
 const (
 	tasksPerThread = 4
 	taskWork       = 1 << 21
+	minTaskRows    = 4
 )
 
 // planTasks lays the task grid over the current chunk for threads
-// goroutines: blocks of at most kern.mc rows; when split, enough blocks
-// for tasksPerThread per thread and at most taskWork each, in rows first,
-// then in columns when rows alone are too few. Blocks are as even as the
-// panels allow.
+// goroutines: blocks of at most kern.mc rows, more blocks per the task
+// sizing above when split, in rows first, then in columns when rows
+// alone are too few. Blocks are as even as the panels allow.
 func (d *gemmDriver) planTasks(threads int) {
 	mp, np := d.mPanels, d.jp1-d.jp0
 	maxRows := max(1, d.kern.mc/d.kern.mr)
 	rt := ceilDiv(mp, maxRows)
 	ct := 1
 	if threads > 1 {
+		minTasks := tasksPerThread * threads
 		work := d.m * min(d.n, np*d.kern.nr) * d.k
-		target := max(tasksPerThread*threads, work/taskWork)
-		rt = min(mp, max(rt, target))
-		if rt < target {
-			ct = min(np, ceilDiv(target, rt))
+		rt = max(rt, min(work/taskWork, mp/minTaskRows), min(minTasks, mp))
+		if rt < minTasks {
+			ct = min(np, ceilDiv(minTasks, rt))
 		}
 	}
 	d.nRowTasks, d.nColTasks = rt, ct
