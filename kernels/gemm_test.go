@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -397,4 +398,35 @@ func TestSgemmAllocs(t *testing.T) {
 	if allocs := testing.AllocsPerRun(20, small); allocs > 0 {
 		t.Errorf("k-split Sgemm allocates %v times per call", allocs)
 	}
+}
+
+// TestSgemmConcurrent runs products from several goroutines at once, as
+// layers running side by side would, sharing the helper pool.
+func TestSgemmConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	tc := gemmCase{transB: true, m: 150, n: 90, k: 200, alpha: 1, beta: 0}
+	if raceEnabled {
+		tc.m = 60
+	}
+	f := newFixture(rng, tc)
+	var wg sync.WaitGroup
+	results := make([]*guarded, 4)
+	for g := range results {
+		results[g] = f.c.clone()
+		wg.Go(func() {
+			for range 5 {
+				c := results[g]
+				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, f.a.data(), f.a.ld, f.b.data(), f.b.ld, tc.beta, c.data(), c.ld)
+			}
+		})
+	}
+	wg.Wait()
+	for g, c := range results {
+		for i, v := range c.buf {
+			if math.Float32bits(v) != math.Float32bits(results[0].buf[i]) {
+				t.Fatalf("goroutine %d: element %d differs: %v vs %v", g, i-guardBand, v, results[0].buf[i])
+			}
+		}
+	}
+	f.check(t, "Sgemm", func(tc gemmCase, a, b, c *guarded) { copy(c.buf, results[0].buf) })
 }
