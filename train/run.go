@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
@@ -31,6 +32,10 @@ type RunOptions struct {
 	Terminal bool
 	// Extra callbacks run after the built-in ones (before checkpointing).
 	Callbacks []Callback
+	// Setup, when set, runs once the data are prepared, the loaders made
+	// and the model built (and, on resume, restored), just before the fit:
+	// the diagnosis' checks before step 1 use it. An error ends the run.
+	Setup func(spec *Spec, p *Prepared, m *nn.Sequential, train, val *data.Loader, resume bool) error
 }
 
 // RunResult is what a finished (or stopped) run produced.
@@ -161,6 +166,11 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 		fmt.Fprintf(ro.Out, "Resuming after epoch %d of %d (step %d)\n", st.Epoch, spec.Fit.Epochs, st.Step)
 	}
 	res := &RunResult{Spec: spec, Data: p, Model: m}
+	if ro.Setup != nil {
+		if err := ro.Setup(spec, p, m, tr, val, resume); err != nil {
+			return res, err
+		}
+	}
 	h, err := Fit(ctx, m, tr, val, opts)
 	res.History = h
 	if err != nil {
