@@ -37,6 +37,9 @@ type Finding struct {
 	// Fixes are concrete changes, most promising first, in the user's
 	// terms ("set class_weight: balanced", "lower lr from 0.01 to 0.001").
 	Fixes []string `json:"fixes"`
+	// Detected is the global step at which the live monitor first raised
+	// the finding (0 when it was found after training, or offline).
+	Detected int `json:"detected_step,omitempty"`
 }
 
 // Evidence is one measured fact: "val_loss rose from 0.031 (epoch 3) to
@@ -65,7 +68,7 @@ const (
 // Diagnosis is the content of diagnosis.json.
 type Diagnosis struct {
 	Verdict  Verdict   `json:"verdict"`
-	Summary  string    `json:"summary"` // one sentence behind the verdict
+	Summary  string    `json:"summary"`  // one sentence behind the verdict
 	Findings []Finding `json:"findings"` // most severe first
 	// Epochs and Steps say how much of the run was analyzed.
 	Epochs int `json:"epochs"`
@@ -73,4 +76,16 @@ type Diagnosis struct {
 	// OverheadFraction is the measured share of training time spent
 	// collecting signals and running detectors (live runs only).
 	OverheadFraction float64 `json:"overhead_fraction,omitempty"`
+	// Earlier lists warnings and critical findings the live monitor
+	// raised during the run that no longer hold at its end.
+	Earlier []Finding `json:"earlier,omitempty"`
+	// Unavailable says which checks could not run, and why.
+	Unavailable []string `json:"unavailable,omitempty"`
+	// Facts are the signals only a live run measures (pre-training
+	// checks, the loss of every step, validation predictions, per-sample
+	// losses); `cnnscope diagnose` reads them back from diagnosis.json.
+	Facts *Facts `json:"facts,omitempty"`
 }
+
+// DiagnosisFile is the file name of a run's diagnosis.
+const DiagnosisFile = "diagnosis.json"

@@ -1,0 +1,204 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// A Detector judges one problem from the signals. It must work on the
+// signals of a finished run as well as on a prefix of them (the Monitor
+// runs it while the run goes on), and give nil when it has nothing to
+// say or its signals are missing.
+type Detector struct {
+	ID string
+	// Root marks a detector of a cause (a setting, the data) rather than
+	// of a symptom; Explains lists the findings such a cause can produce.
+	// Ranking puts a cause before the symptoms it explains and raises it
+	// to their severity, and each explained symptom lists it first among
+	// its causes.
+	Root     bool
+	Explains []string
+	// Covers is a phrase of the generic causes this cause makes redundant
+	// in the symptoms it explains ("learning rate is too high").
+	Covers string
+	Detect func(s *Signals) *Finding
+}
+
+// Detectors are every detector, in priority order (earlier ranks first
+// among findings of one severity and depth).
+var Detectors = []Detector{
+	{ID: "output_loss_mismatch", Root: true, Covers: "output activation", Explains: []string{"initial_loss", "not_learning", "nan", "saturated_activations"}, Detect: detectOutputLossMismatch},
+	{ID: "unnormalized_inputs", Root: true, Covers: "not normalized", Explains: []string{"initial_loss", "nan", "divergence", "exploding_gradients", "dying_relu", "saturated_activations", "not_learning", "lr_too_high"}, Detect: detectUnnormalizedInputs},
+	{ID: "lr_too_high", Root: true, Covers: "learning rate", Explains: []string{"nan", "divergence", "exploding_gradients", "dying_relu", "not_learning", "loss_plateau", "majority_class_bias"}, Detect: detectLRTooHigh},
+	{ID: "initial_loss", Root: true, Explains: []string{"not_learning", "divergence", "dying_relu", "saturated_activations", "vanishing_gradients"}, Detect: detectInitialLoss},
+	{ID: "leakage", Root: true, Covers: "leakage", Explains: []string{"val_above_train"}, Detect: detectLeakage},
+	{ID: "label_noise", Root: true, Covers: "labels", Explains: []string{"underfitting", "val_above_train", "loss_plateau"}, Detect: detectLabelNoise},
+	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning"}, Detect: detectHighDropout},
+	{ID: "lr_too_low", Root: true, Covers: "learning rate", Explains: []string{"underfitting", "loss_plateau", "not_learning"}, Detect: detectLRTooLow},
+	{ID: "sanity_failed", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectSanityFailed},
+	{ID: "nan", Detect: detectNaN},
+	{ID: "divergence", Detect: detectDivergence},
+	{ID: "exploding_gradients", Detect: detectExplodingGradients},
+	{ID: "vanishing_gradients", Explains: []string{"not_learning", "underfitting"}, Detect: detectVanishingGradients},
+	{ID: "dying_relu", Explains: []string{"not_learning", "underfitting"}, Detect: detectDyingReLU},
+	{ID: "saturated_activations", Explains: []string{"vanishing_gradients", "not_learning", "underfitting"}, Detect: detectSaturatedActivations},
+	{ID: "not_learning", Detect: detectNotLearning},
+	{ID: "majority_class_bias", Detect: detectMajorityClassBias},
+	{ID: "underfitting", Detect: detectUnderfitting},
+	{ID: "loss_plateau", Detect: detectLossPlateau},
+	{ID: "overfitting", Detect: detectOverfitting},
+	{ID: "val_above_train", Detect: detectValAboveTrain},
+}
+
+// Analyze runs every detector on the signals and returns the diagnosis:
+// findings ranked (most severe first; within a severity, causes before
+// the symptoms they explain) and the verdict.
+func Analyze(s *Signals) *Diagnosis {
+	d := &Diagnosis{Findings: []Finding{}, Epochs: len(s.Epochs), Steps: s.Steps()}
+	order := map[string]int{}
+	for i, det := range Detectors {
+		order[det.ID] = i
+		if f := det.Detect(s); f != nil {
+			f.ID = det.ID
+			if f.Causes == nil {
+				f.Causes = []string{}
+			}
+			if f.Fixes == nil {
+				f.Fixes = []string{}
+			}
+			d.Findings = append(d.Findings, *f)
+		}
+	}
+	explained := link(d.Findings)
+	slices.SortStableFunc(d.Findings, func(a, b Finding) int {
+		if r := rank(b.Severity) - rank(a.Severity); r != 0 {
+			return r
+		}
+		if explained[a.ID] != explained[b.ID] {
+			if explained[a.ID] {
+				return 1
+			}
+			return -1
+		}
+		return order[a.ID] - order[b.ID]
+	})
+	d.Verdict, d.Summary = verdict(s, d.Findings)
+	return d
+}
+
+// link lets causes explain symptoms: each explained finding lists the
+// present causes first (in priority order, with their first fix first
+// among its fixes), and a cause is raised to the severity of what it
+// explains. It returns the IDs of explained findings.
+func link(fs []Finding) map[string]bool {
+	byID := map[string]int{}
+	for i, f := range fs {
+		byID[f.ID] = i
+	}
+	explained := map[string]bool{}
+	causes := map[int][]string{}
+	fixes := map[int][]string{}
+	covers := map[int][]string{}
+	for _, det := range Detectors {
+		ci, ok := byID[det.ID]
+		if !ok {
+			continue
+		}
+		for _, sym := range det.Explains {
+			si, ok := byID[sym]
+			if !ok || si == ci {
+				continue
+			}
+			explained[sym] = true
+			causes[si] = append(causes[si], fs[ci].Title+" (see "+fs[ci].ID+")")
+			if len(fs[ci].Fixes) > 0 {
+				fixes[si] = append(fixes[si], fs[ci].Fixes[0])
+			}
+			if det.Covers != "" {
+				covers[si] = append(covers[si], det.Covers)
+			}
+			if rank(fs[si].Severity) > rank(fs[ci].Severity) {
+				fs[ci].Severity = fs[si].Severity
+			}
+		}
+	}
+	for si, cs := range causes {
+		rest := slices.DeleteFunc(fs[si].Causes, func(c string) bool {
+			for _, cv := range covers[si] {
+				if strings.Contains(c, cv) {
+					return true
+				}
+			}
+			return false
+		})
+		fs[si].Causes = append(cs, rest...)
+		fx := fixes[si]
+		for _, x := range fs[si].Fixes {
+			if !slices.Contains(fx, x) {
+				fx = append(fx, x)
+			}
+		}
+		fs[si].Fixes = fx
+	}
+	return explained
+}
+
+func rank(s Severity) int {
+	switch s {
+	case Critical:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// verdict answers "is it learning effectively?" from the findings: any
+// critical finding means not learning, any warning learning with problems.
+func verdict(s *Signals, fs []Finding) (Verdict, string) {
+	if len(fs) > 0 && fs[0].Severity == Critical {
+		return NotLearning, fs[0].Title
+	}
+	if len(fs) > 0 && fs[0].Severity == Warning {
+		return LearningWithProblems, fs[0].Title
+	}
+	return LearningEffectively, progressSummary(s)
+}
+
+// progressSummary says in one sentence how far a run without problems got.
+func progressSummary(s *Signals) string {
+	loss, acc := s.series("loss"), s.series("val_accuracy")
+	if len(loss) == 0 {
+		if s.Steps() == 0 {
+			return "No problems found before training."
+		}
+		return fmt.Sprintf("No problems found in the first %d steps.", s.Steps())
+	}
+	msg := fmt.Sprintf("Training loss went from %.3g to %.3g in %d epoch(s)", loss[0], loss[len(loss)-1], len(loss))
+	if l0, ok := s.InitialLoss(); ok {
+		msg = fmt.Sprintf("Training loss went from %.3g to %.3g in %d epoch(s)", l0, loss[len(loss)-1], len(loss))
+	}
+	if a := acc[len(acc)-1]; !math.IsNaN(a) {
+		msg += fmt.Sprintf(", validation accuracy %.3f", a)
+	}
+	return msg + "; no problems found."
+}
+
+// ev makes an evidence line; metric, value and threshold are optional
+// (a non-finite value is left out: JSON has no such numbers).
+func ev(text string) Evidence { return Evidence{Text: text} }
+
+func evm(metric string, value, threshold float64, format string, args ...any) Evidence {
+	e := Evidence{Text: fmt.Sprintf(format, args...), Metric: metric}
+	if finite(value) {
+		e.Value = value
+	}
+	if finite(threshold) {
+		e.Threshold = threshold
+	}
+	return e
+}

@@ -1,0 +1,70 @@
+package diagnose
+
+import "fmt"
+
+// Divergence thresholds, from our own measurement (basic CNN on MNIST,
+// loss smoothed over about 10 steps): healthy runs with Adam (1e-3, 1e-2)
+// and SGD (1e-2, 1e-1) never exceed 1.3x the initial loss L0, while Adam
+// at lr 0.1 or 1.0 reaches 4-6x by step 3.
+const (
+	divergeSpan     = 10  // steps of loss smoothing
+	divergeFactor   = 2.0 // blow-up: smoothed loss > max(2 L0, L0 + 1)
+	divergeSustain  = 5   // ... for this many consecutive steps
+	relapseFactor   = 4.0 // relapse: smoothed loss > 4x its earlier minimum
+	relapseAbsolute = 0.25
+	recoveredFactor = 0.5 // the current smoothed loss below 0.5 L0: recovered
+)
+
+// detectDivergence: the training loss blew up above where it started, or
+// climbed back far above the minimum it had reached (a relapse); both
+// sustained, so that one bad batch does not count.
+func detectDivergence(s *Signals) *Finding {
+	l0, ok := s.InitialLoss()
+	t := &s.Facts.Loss
+	if !ok || t.Len() == 0 || !finite(l0) {
+		return nil
+	}
+	ema := t.smoothed(divergeSpan)
+	stride := max(t.Stride, 1)
+	limit := max(divergeFactor*l0, l0+1)
+	run, lowest := 0, ema[0]
+	for i, v := range ema {
+		if !finite(v) {
+			return nil // the NaN detector reports it
+		}
+		blowup := v > limit
+		relapse := v > relapseFactor*lowest && v-lowest > relapseAbsolute*l0
+		if blowup || relapse {
+			run += stride
+		} else {
+			run = 0
+			lowest = min(lowest, v)
+		}
+		if run < divergeSustain {
+			continue
+		}
+		f := &Finding{Severity: Critical, Step: t.Step[i], Epoch: t.Epoch[i], Since: t.Epoch[i]}
+		peak := v
+		for _, w := range ema[i:] {
+			peak = max(peak, w)
+		}
+		if blowup {
+			f.Title = fmt.Sprintf("Training loss diverged at step %d: it rose from %.3g to %.3g", f.Step, l0, peak)
+			f.Evidence = append(f.Evidence, evm("smoothed_loss", v, limit,
+				"smoothed training loss %.3g at step %d, above max(%.0fx initial, initial + 1) = %.3g for %d steps", v, f.Step, divergeFactor, limit, run))
+		} else {
+			f.Title = fmt.Sprintf("Training loss relapsed at step %d: from %.3g back up to %.3g", f.Step, lowest, peak)
+			f.Evidence = append(f.Evidence, evm("smoothed_loss", v, relapseFactor*lowest,
+				"smoothed training loss %.3g at step %d, over %.0fx its minimum %.3g for %d steps", v, f.Step, relapseFactor, lowest, run))
+		}
+		if last := ema[len(ema)-1]; last < recoveredFactor*l0 {
+			f.Severity = Warning
+			f.Title = fmt.Sprintf("Training loss spiked at step %d (to %.3g) and then recovered", f.Step, peak)
+			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("smoothed loss is back to %.3g at step %d", last, t.Step[len(ema)-1])))
+		}
+		f.Causes = []string{"the learning rate is too high", "inputs are not normalized", "gradients explode (no clipping, no normalization layers)"}
+		f.Fixes = []string{lowerLRFix(s), clipFix}
+		return f
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// High-dropout threshold: a Dropout rate above 0.5. Srivastava et al.
+// (2014) found 0.5 near-optimal for hidden units and less for inputs; more
+// than that starves the next layer, the usual cause of a model that
+// underfits with validation accuracy above training accuracy.
+const dropoutHigh = 0.5
+
+func detectHighDropout(s *Signals) *Finding {
+	if s.Model == nil {
+		return nil
+	}
+	var high []string
+	worst, rate := "", 0.0
+	for i, l := range s.Model.Layers {
+		if strings.EqualFold(l.Type, "dropout") && l.Rate > dropoutHigh {
+			high = append(high, fmt.Sprintf("model.layers[%d] (%s) rate %.2g", i, l.Name, l.Rate))
+			if l.Rate > rate {
+				worst, rate = l.Name, l.Rate
+			}
+		}
+	}
+	if worst == "" {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Layer: worst}
+	f.Title = fmt.Sprintf("Dropout rate %.2g in %s is high", rate, worst)
+	f.Evidence = []Evidence{{Text: "Dropout above 0.5: " + strings.Join(high, ", "), Metric: "dropout_rate", Value: rate, Threshold: dropoutHigh, Layer: worst}}
+	f.Causes = []string{fmt.Sprintf("%s drops %s of its inputs in every training step", worst, pct(rate))}
+	f.Fixes = []string{fmt.Sprintf("lower %s.rate to 0.5 or less (0.2-0.3 after convolutions)", layerRef(s, worst))}
+	return f
+}

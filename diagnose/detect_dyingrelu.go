@@ -1,0 +1,81 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Dying-ReLU thresholds. A unit is dead on a batch when its output is zero
+// for every sample and position (nn.ActivationStats.DeadFrac).
+//
+//   - Warning: a ReLU layer with 70% or more of its units dead in the two
+//     latest records after step 1 (DeepDiagnosis and AUTOTRAINER use 0.7;
+//     TheDeepChecker 0.5 over a buffer of batches, but one batch of 32
+//     overstates deadness: the basic CNN's Dense(64) shows 0.4 on healthy
+//     runs).
+//   - Critical: in the latest record every layer below the output has an
+//     exactly-zero gradient: nothing but the output layer can learn again.
+const dyingThreshold = 0.7
+
+func detectDyingReLU(s *Signals) *Finding {
+	rs := lastRecords(s, 2)
+	if len(rs) == 0 {
+		return nil
+	}
+	lastR := rs[len(rs)-1]
+	if hiddenGradsDead(&lastR) && len(reluLayers(&lastR)) > 0 {
+		since := lastR.Step
+		for _, r := range recordsAfter(s, 1) {
+			if hiddenGradsDead(&r) {
+				since = r.Step
+				break
+			}
+		}
+		var layers []string
+		for _, l := range reluLayers(&lastR) {
+			layers = append(layers, fmt.Sprintf("%s %s dead", l.Layer, pct(float64(l.Activation.DeadFrac))))
+		}
+		f := dyingFinding(s, Critical, since, reluLayers(&lastR)[0].Layer)
+		f.Title = fmt.Sprintf("Dead network: every layer below the output has a zero gradient since step %d", since)
+		f.Evidence = []Evidence{ev("ReLU units dead on the latest batch: " + strings.Join(layers, ", ")),
+			{Text: fmt.Sprintf("gradients of all hidden layers are exactly zero at step %d", lastR.Step), Step: lastR.Step}}
+		return f
+	}
+	if len(rs) < 2 {
+		return nil
+	}
+	var dead []string
+	worst, worstFrac := "", 0.0
+	for _, l := range reluLayers(&rs[1]) {
+		prev, ok := layerOf(&rs[0], l.Layer)
+		a, b := float64(l.Activation.DeadFrac), 0.0
+		if ok && prev.Activation != nil {
+			b = float64(prev.Activation.DeadFrac)
+		}
+		if a >= dyingThreshold && b >= dyingThreshold {
+			dead = append(dead, fmt.Sprintf("%s (%s)", l.Layer, pct(a)))
+			if a > worstFrac {
+				worst, worstFrac = l.Layer, a
+			}
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	f := dyingFinding(s, Warning, rs[0].Step, worst)
+	f.Title = fmt.Sprintf("Dying ReLU: %s of units dead in %s", pct(worstFrac), worst)
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("ReLU layers with %s or more units dead at steps %d and %d: %s",
+		pct(dyingThreshold), rs[0].Step, rs[1].Step, strings.Join(dead, ", ")), Metric: "dead_frac", Value: worstFrac,
+		Threshold: dyingThreshold, Step: rs[1].Step, Layer: worst}}
+	return f
+}
+
+func dyingFinding(s *Signals, sev Severity, step int, layer string) *Finding {
+	return &Finding{Severity: sev, Step: step, Epoch: s.epochOfStep(step), Since: s.epochOfStep(step), Layer: layer,
+		Causes: []string{"a too-large update pushed the units' inputs below zero for good (learning rate too high)",
+			"inputs are not normalized", "poor initialization"},
+		Fixes: []string{lowerLRFix(s),
+			fmt.Sprintf("use leaky_relu in %s (%s.activation: leaky_relu)", layer, layerRef(s, layer)),
+			batchNormFix(layer), "use he_uniform initialization (model.layers[i].kernel_initializer: he_uniform)"},
+	}
+}

@@ -1,0 +1,107 @@
+package diagnose
+
+import (
+	"strings"
+	"testing"
+)
+
+// Detectors of the epochs and the validation passes: overfitting,
+// underfitting, loss plateau, validation above training, majority-class
+// bias, label noise.
+
+func TestDetectOverfitting(t *testing.T) {
+	s := healthySignals(t, 5)
+	wantNone(t, "overfitting", s)
+	setEpochs(s, "loss", 0.5, 0.2, 0.1, 0.05, 0.02)
+	setEpochs(s, "accuracy", 0.85, 0.94, 0.97, 0.99, 0.995)
+	setEpochs(s, "val_loss", 0.3, 0.25, 0.28, 0.33, 0.4)
+	setEpochs(s, "val_accuracy", 0.9, 0.92, 0.92, 0.91, 0.9)
+	f := wantFinding(t, "overfitting", s, Warning)
+	if f.Since != 3 || !strings.Contains(f.Title, "since epoch 3") {
+		t.Errorf("since %d, title %q", f.Since, f.Title)
+	}
+	// Two epochs of rise are needed.
+	wantNone(t, "overfitting", prefix(s, 300))
+	// A mild rise with a small gap is info.
+	setEpochs(s, "val_loss", 0.3, 0.25, 0.262, 0.27, 0.28)
+	setEpochs(s, "val_accuracy", 0.9, 0.93, 0.96, 0.97, 0.975)
+	wantFinding(t, "overfitting", s, Info)
+}
+
+func TestDetectUnderfitting(t *testing.T) {
+	s := healthySignals(t, 3)
+	wantNone(t, "underfitting", s)
+	setEpochs(s, "accuracy", 0.3, 0.38, 0.41)
+	setEpochs(s, "val_accuracy", 0.32, 0.4, 0.41)
+	wantFinding(t, "underfitting", s, Warning)
+	// At chance it is not_learning's.
+	setEpochs(s, "accuracy", 0.1, 0.1, 0.11)
+	setEpochs(s, "val_accuracy", 0.1, 0.1, 0.11)
+	wantNone(t, "underfitting", s)
+	// Judged only after 30% of the planned epochs.
+	s = healthySignals(t, 2)
+	s.Facts.PlannedEpochs = 10
+	setEpochs(s, "accuracy", 0.3, 0.4)
+	setEpochs(s, "val_accuracy", 0.3, 0.4)
+	wantNone(t, "underfitting", s)
+}
+
+func TestDetectLossPlateau(t *testing.T) {
+	s := healthySignals(t, 5)
+	wantNone(t, "loss_plateau", s)
+	setEpochs(s, "loss", 1.5, 1.0, 0.995, 0.992, 0.991)
+	setEpochs(s, "accuracy", 0.6, 0.72, 0.73, 0.73, 0.73)
+	if f := wantFinding(t, "loss_plateau", s, Warning); f.Since != 3 {
+		t.Errorf("since %d", f.Since)
+	}
+}
+
+func TestDetectValAboveTrain(t *testing.T) {
+	s := healthySignals(t, 4)
+	wantNone(t, "val_above_train", s)
+	setEpochs(s, "val_accuracy", 0.99, 0.99, 0.99, 0.99)
+	setLoss(s, flat(0.5), flat(0.8))
+	wantFinding(t, "val_above_train", s, Warning)
+	// Expected with dropout: info.
+	s.Model.Layers = append(s.Model.Layers[:6], append([]nnLayerSpec{{Type: "Dropout", Name: "dropout", Rate: 0.5}}, s.Model.Layers[6:]...)...)
+	wantFinding(t, "val_above_train", s, Info)
+}
+
+func TestDetectMajorityClassBias(t *testing.T) {
+	s := healthySignals(t, 3)
+	wantNone(t, "majority_class_bias", s)
+	// 19:1 imbalance, predictions all going to the big class.
+	s.Facts.Data.TrainCounts = []int{950, 50}
+	s.Facts.Data.Imbalance = 19
+	s.Classes = []string{"ok", "defect"}
+	v := ValFacts{Epoch: 3, Support: []int{95, 5}, Pred: []int{100, 0}, Correct: []int{95, 0}}
+	s.Facts.Val = []ValFacts{v}
+	f := wantFinding(t, "majority_class_bias", s, Critical)
+	if f.Fixes[0] != balancedFix {
+		t.Errorf("fix %q", f.Fixes[0])
+	}
+	// Leaning toward the big class, minority recall 0.2: warning.
+	s.Facts.Data.TrainCounts, s.Facts.Data.Imbalance = []int{800, 200}, 4
+	s.Facts.Val = []ValFacts{{Epoch: 3, Support: []int{80, 20}, Pred: []int{96, 4}, Correct: []int{80, 4}}}
+	wantFinding(t, "majority_class_bias", s, Warning)
+	// Imbalanced but handled: info only.
+	s.Facts.Data.TrainCounts, s.Facts.Data.Imbalance = []int{950, 50}, 19
+	s.Facts.Val = []ValFacts{{Epoch: 3, Support: []int{95, 5}, Pred: []int{95, 5}, Correct: []int{95, 5}}}
+	wantFinding(t, "majority_class_bias", s, Info)
+	s.Facts.Data.Weighted = true
+	wantNone(t, "majority_class_bias", s)
+}
+
+func TestDetectLabelNoise(t *testing.T) {
+	s := healthySignals(t, 3)
+	wantNone(t, "label_noise", s)
+	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 1000, Suspects: 180,
+		Worst: []Suspect{{Index: 7, Source: "cats/007.png", Label: "cat", Predicted: "dog", Loss: 6.1, Confidence: 0.98}}}
+	f := wantFinding(t, "label_noise", s, Warning)
+	if !strings.Contains(f.Evidence[1].Text, "cats/007.png") {
+		t.Errorf("worst files not listed: %v", f.Evidence)
+	}
+	// A broken model is confidently wrong everywhere: not noise.
+	s.Facts.Init.Loss = 16
+	wantNone(t, "label_noise", s)
+}

@@ -1,0 +1,66 @@
+package diagnose
+
+import "fmt"
+
+// Exploding-gradient thresholds: AUTOTRAINER's beta_3: the first layer's
+// kernel gradient norm is over 70 times the last layer's (in the two
+// latest records after step 1); or a layer's gradient norm grew over 100
+// times its value at step 1 and past 10 (our measurement: healthy runs
+// stay within 30x and under 5; Adam at lr 1.0 reaches 2e4).
+const (
+	explodeRatio    = 70
+	explodeGrowth   = 100
+	explodeAbsolute = 10
+)
+
+func detectExplodingGradients(s *Signals) *Finding {
+	if len(s.Records) == 0 {
+		return nil
+	}
+	base := map[string]float64{}
+	if s.Records[0].Step == 1 {
+		for _, l := range weighted(&s.Records[0]) {
+			base[l.Layer] = float64(l.Weights.GradNorm)
+		}
+	}
+	for _, r := range recordsAfter(s, 1) {
+		for _, l := range weighted(&r) {
+			g := float64(l.Weights.GradNorm)
+			if b := base[l.Layer]; b > 0 && finite(g) && g > explodeGrowth*b && g > explodeAbsolute {
+				f := explodingFinding(s, r.Step, r.Epoch, l.Layer)
+				f.Evidence = []Evidence{{Text: fmt.Sprintf("step %d: gradient norm of %s is %.3g, %.0fx its %.3g at step 1", r.Step, l.Layer, g, g/b, b),
+					Metric: "grad_norm", Value: g, Threshold: explodeGrowth * b, Step: r.Step, Layer: l.Layer}}
+				return f
+			}
+		}
+	}
+	rs := lastRecords(s, 2)
+	if len(rs) < 2 {
+		return nil
+	}
+	var ratio float64
+	for _, r := range rs {
+		ws := weighted(&r)
+		if len(ws) < 2 {
+			return nil
+		}
+		a, b := float64(kernelStats(ws[0]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
+		if !(b > 0 && a > explodeRatio*b) {
+			return nil
+		}
+		ratio = a / b
+	}
+	first := weighted(&rs[1])[0].Layer
+	f := explodingFinding(s, rs[0].Step, rs[0].Epoch, first)
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("the gradient norm of %s is %.0fx the last layer's (AUTOTRAINER: > 70)", first, ratio),
+		Metric: "grad_ratio", Value: ratio, Threshold: explodeRatio, Step: rs[1].Step, Layer: first}}
+	return f
+}
+
+func explodingFinding(s *Signals, step, epoch int, layer string) *Finding {
+	return &Finding{Severity: Warning, Step: step, Epoch: epoch, Since: epoch, Layer: layer,
+		Title:  fmt.Sprintf("Exploding gradients in %s (step %d)", layer, step),
+		Causes: []string{"the learning rate is too high", "inputs are not normalized", "no normalization layers in a deep stack"},
+		Fixes:  []string{clipFix, lowerLRFix(s), batchNormFix(layer)},
+	}
+}

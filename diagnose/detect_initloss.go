@@ -1,0 +1,70 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Initial-loss thresholds. Before training a classifier should be
+// uncertain: its loss near ln(classes) (Karpathy, "A Recipe for Training
+// Neural Networks": verify loss @ init; TheDeepChecker's Initial_Loss
+// check compares |loss - ln C| with a ratio of ln C). We flag an initial
+// loss outside [0.5, 2] x ln C (the basic CNN starts at 2.295 for
+// ln 10 = 2.303; unscaled 0..255 inputs or a linear output start far
+// above, a sigmoid output under a categorical loss far below).
+const (
+	initLossHigh = 2.0
+	initLossLow  = 0.5
+)
+
+func detectInitialLoss(s *Signals) *Finding {
+	in := s.Facts.Init
+	if in == nil || in.Expected <= 0 {
+		return nil
+	}
+	l := float64(in.Loss)
+	if finite(l) && l <= initLossHigh*in.Expected && l >= initLossLow*in.Expected {
+		return nil
+	}
+	f := &Finding{Severity: Warning}
+	f.Title = fmt.Sprintf("Initial loss %.3g is far from the %.3g of a uniform guess", l, in.Expected)
+	f.Evidence = []Evidence{evm("initial_loss", l, in.Expected, "loss %.4g on %d samples before training; ln(%d classes) = %.4g", l, in.Samples, s.NumClasses(), in.Expected)}
+	pairFix := "check the output layer and the loss: softmax with sparse_categorical_crossentropy"
+	initFix := "use Keras' default initializers: remove kernel_initializer (glorot_uniform), or he_uniform for relu layers"
+	if l < initLossLow*in.Expected {
+		f.Causes = []string{"the output activation does not match the loss (e.g. sigmoid outputs with a categorical loss)", "the labels are not what the loss expects"}
+		f.Fixes = []string{pairFix}
+		return f
+	}
+	odd := oddInitializers(s)
+	_, hi, _, from := inputRange(s)
+	scaled := from != "" && hi <= inputMaxHigh
+	switch {
+	case len(odd) > 0:
+		f.Causes = []string{"weights are initialized too large: kernel_initializer " + strings.Join(odd, ", "), "the output activation does not match the loss"}
+		f.Fixes = []string{initFix, pairFix}
+	case scaled:
+		f.Causes = []string{"the output activation does not match the loss", "weights are initialized too large"}
+		f.Fixes = []string{pairFix, initFix}
+	default:
+		f.Causes = []string{"inputs are not normalized", "the output activation does not match the loss", "weights are initialized too large"}
+		f.Fixes = []string{rescaleFix, pairFix, initFix}
+	}
+	return f
+}
+
+// oddInitializers lists layers whose kernel initializer is not a scaled
+// random one ("conv2d: ones").
+func oddInitializers(s *Signals) []string {
+	if s.Model == nil {
+		return nil
+	}
+	var out []string
+	for _, l := range s.Model.Layers {
+		switch strings.ToLower(l.KernelInitializer) {
+		case "ones", "zeros":
+			out = append(out, l.Name+": "+l.KernelInitializer)
+		}
+	}
+	return out
+}

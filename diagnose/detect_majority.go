@@ -1,0 +1,104 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Majority-class-bias thresholds.
+//
+//   - Imbalance: the largest training class over the smallest at least 10
+//     (SageMaker Debugger's ClassImbalance threshold_imbalance) with neither
+//     class weights nor resampling: info, when no bias shows.
+//   - Bias: on the latest validation pass, a class with 5 or more samples
+//     has recall under 0.3 (SageMaker's threshold_misprediction: more than
+//     70% of a class mispredicted) while the largest training class is
+//     predicted 10 points more often than it occurs, in data whose
+//     imbalance ratio is 2 or more: warning.
+//   - Collapse: 95% or more of the predictions go to that class and a
+//     class is never recognized: critical (the model learned the class
+//     prior only).
+const (
+	imbalanceInfo   = 10
+	imbalanceBias   = 2
+	minorityRecall  = 0.3
+	minoritySupport = 5
+	overPredicted   = 0.10
+	collapseShare   = 0.95
+)
+
+func detectMajorityClassBias(s *Signals) *Finding {
+	d := s.Facts.Data
+	if d == nil || len(d.TrainCounts) < 2 {
+		return nil
+	}
+	_, big := majority(d.TrainCounts)
+	info := func() *Finding {
+		if d.Imbalance < imbalanceInfo || d.Weighted {
+			return nil
+		}
+		f := &Finding{Severity: Info, Title: fmt.Sprintf("Class imbalance %.0f:1 without class weights", d.Imbalance)}
+		f.Evidence = []Evidence{evm("imbalance_ratio", d.Imbalance, imbalanceInfo, "largest class %s has %.0fx the samples of the smallest", className(s, big), d.Imbalance)}
+		f.Causes = []string{"the loss rewards predicting the largest class"}
+		f.Fixes = []string{balancedFix, oversampleFix}
+		return f
+	}
+	if len(s.Facts.Val) == 0 || d.Imbalance < imbalanceBias {
+		return info()
+	}
+	v := s.Facts.Val[len(s.Facts.Val)-1]
+	total, trueShare := 0, 0.0
+	for _, c := range v.Support {
+		total += c
+	}
+	if total == 0 || big >= len(v.Pred) {
+		return info()
+	}
+	trueShare = float64(v.Support[big]) / float64(total)
+	predShare := float64(v.Pred[big]) / float64(total)
+	var low []string
+	zero := false
+	for k, sup := range v.Support {
+		if k == big || sup < minoritySupport {
+			continue
+		}
+		r := float64(v.Correct[k]) / float64(sup)
+		if r < minorityRecall {
+			low = append(low, fmt.Sprintf("%s %.2f", className(s, k), r))
+			zero = zero || v.Correct[k] == 0
+		}
+	}
+	if len(low) == 0 || predShare < trueShare+overPredicted && predShare < collapseShare {
+		return info()
+	}
+	f := &Finding{Severity: Warning, Epoch: v.Epoch, Since: v.Epoch, Step: s.stepOfEpoch(v.Epoch)}
+	f.Title = fmt.Sprintf("Majority-class bias: %s of predictions are class %s (%s of the data)", pct(predShare), className(s, big), pct(trueShare))
+	if predShare >= collapseShare && zero {
+		f.Severity = Critical
+		f.Title = fmt.Sprintf("Predictions collapsed to the majority class %s (%s of predictions)", className(s, big), pct(predShare))
+	}
+	f.Evidence = []Evidence{
+		evm("predicted_share", predShare, trueShare+overPredicted, "validation epoch %d: class %s predicted for %s of images, true share %s", v.Epoch, className(s, big), pct(predShare), pct(trueShare)),
+		evm("minority_recall", 0, minorityRecall, "recall under %.1f: %s", minorityRecall, strings.Join(low, ", ")),
+		evm("imbalance_ratio", d.Imbalance, imbalanceBias, "training imbalance %.1f:1", d.Imbalance),
+	}
+	f.Causes = []string{"imbalanced classes: the loss is lowest when predicting the largest class"}
+	if d.Weighted {
+		f.Causes = append(f.Causes, "class weights or resampling are on but not enough")
+		f.Fixes = []string{"train longer or raise the weights of the minority classes (data.class_weight: {class: weight})"}
+	} else {
+		f.Fixes = []string{balancedFix, oversampleFix}
+	}
+	f.Fixes = append(f.Fixes, "judge the model by per-class recall or macro F1, not accuracy")
+	return f
+}
+
+// stepOfEpoch returns the global step at the end of an epoch (1-based).
+func (s *Signals) stepOfEpoch(e int) int {
+	if e >= 1 && e <= len(s.Epochs) {
+		if v, ok := s.Epochs[e-1]["step"]; ok {
+			return int(v)
+		}
+	}
+	return e * s.Facts.StepsPerEpoch
+}

@@ -1,0 +1,183 @@
+package diagnose
+
+import "fmt"
+
+// Not-learning thresholds (our measurement on the basic CNN and MNIST
+// unless noted).
+//
+//   - No progress: over the last 50 steps the mean training loss is at
+//     least 97% of the initial loss and the mean batch accuracy at most 5
+//     points above chance (the largest class's share). AUTOTRAINER calls a
+//     run "not converging" when accuracy gains stay under 0.01 (delta);
+//     healthy runs are at 20-50% of the initial loss by step 100.
+//   - Checked from step 100 when something is visibly wrong (the hidden
+//     layers' gradients are all zero, the loss blew up past 1.5x or a batch
+//     past 3x its start, the first layer's gradient vanished), from step
+//     300 when the updates are not small (median |Δw|/|w| >= 1e-3: the
+//     optimizer moves the weights and nothing is learned: wrong labels or
+//     a wrong loss), and after 3 epochs and 500 steps in any case. Slow
+//     progress with tiny updates is lr_too_low's, not this.
+//   - A run that got going later (loss under 90% of its start, or
+//     accuracy 10 points above chance) is not reported.
+const (
+	stuckWindow      = 50
+	stuckLoss        = 0.97
+	stuckAccMargin   = 0.05
+	stuckEarly       = 100
+	stuckMoving      = 300
+	stuckLongSteps   = 500
+	stuckLongEpochs  = 3
+	unstuckLoss      = 0.9
+	unstuckAccMargin = 0.10
+)
+
+func detectNotLearning(s *Signals) *Finding {
+	l0, ok := s.InitialLoss()
+	t := &s.Facts.Loss
+	if !ok || t.Len() == 0 {
+		return nil
+	}
+	chance := s.ChanceAccuracy()
+	w := max(1, stuckWindow/max(t.Stride, 1))
+	ps := prefixSums(t)
+	mean := func(i int) (loss, acc float64) {
+		j := max(0, i+1-w)
+		n := float64(i + 1 - j)
+		return (ps.loss[i+1] - ps.loss[j]) / n, (ps.acc[i+1] - ps.acc[j]) / n
+	}
+	last := t.Len() - 1
+	if loss, acc := mean(last); loss < unstuckLoss*l0 || acc > chance+unstuckAccMargin || !finite(loss) {
+		return nil
+	}
+	blowup, dead, vanish := firstPathologies(s, l0)
+	for i := 0; i <= last; i++ {
+		step := t.Step[i]
+		if step < stuckEarly {
+			continue
+		}
+		loss, acc := mean(i)
+		if !(loss >= stuckLoss*l0 && acc <= chance+stuckAccMargin) {
+			continue
+		}
+		var why []Evidence
+		if blowup > 0 && blowup <= step {
+			why = append(why, ev(fmt.Sprintf("the loss blew up or spiked at step %d before it stalled", blowup)))
+		}
+		if dead > 0 && dead <= step {
+			why = append(why, ev(fmt.Sprintf("from step %d every layer below the output has a zero gradient", dead)))
+		}
+		if vanish > 0 && vanish <= step {
+			why = append(why, ev(fmt.Sprintf("from step %d the first layer's gradient has vanished", vanish)))
+		}
+		u := ratioNear(s, step)
+		if len(why) == 0 && step >= stuckMoving && u >= updateRatioLow {
+			why = append(why, evm("update_ratio", u, updateRatioLow, "the weights do move (median |Δw|/|w| %.2g) yet nothing is learned", u))
+		}
+		if len(why) == 0 && step >= stuckLongSteps && t.Epoch[i] >= stuckLongEpochs {
+			why = append(why, ev(fmt.Sprintf("no progress in %d epochs", t.Epoch[i])))
+		}
+		if len(why) == 0 {
+			continue
+		}
+		f := &Finding{Severity: Critical, Step: step, Epoch: t.Epoch[i], Since: t.Epoch[i]}
+		f.Title = fmt.Sprintf("Not learning: after %d steps the loss is %.3g (initial %.3g) and accuracy %.2f (chance %.2f)", step, loss, l0, acc, chance)
+		f.Evidence = append([]Evidence{
+			evm("loss_ratio", loss/l0, stuckLoss, "mean training loss of the last %d steps %.3g, %s of the initial %.3g", stuckWindow, loss, pct(loss/l0), l0),
+			evm("accuracy", acc, chance+stuckAccMargin, "mean batch accuracy %.3f; a constant guess gets %.3f", acc, chance),
+		}, why...)
+		if c := collapse(s); c != "" {
+			f.Evidence = append(f.Evidence, ev(c))
+		}
+		switch {
+		case blowup > 0 && blowup <= step || dead > 0 && dead <= step:
+			f.Causes = []string{"the learning rate is too high: the loss blew up and units died", "inputs are not normalized"}
+			f.Fixes = []string{lowerLRFix(s), "use leaky_relu activations or BatchNormalization after the convolutions",
+				"check that the model can learn at all: train again with --sanity (overfits 32 samples)"}
+		case vanish > 0 && vanish <= step:
+			f.Causes = []string{"gradients vanish before they reach the first layers"}
+			f.Fixes = []string{batchNormFix(firstWeighted(s)), "use relu activations and he_uniform initialization"}
+		default:
+			f.Causes = []string{
+				"labels do not match the images (shuffled or wrong labels)",
+				"the output activation does not match the loss",
+				"too much regularization (dropout) for the model's size",
+			}
+			f.Fixes = []string{
+				"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
+				"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
+				"start from the defaults: --model basic-cnn --optimizer adam --lr 0.001",
+			}
+		}
+		return f
+	}
+	return nil
+}
+
+type sums struct{ loss, acc []float64 }
+
+func prefixSums(t *LossTrace) sums {
+	ps := sums{make([]float64, t.Len()+1), make([]float64, t.Len()+1)}
+	for i := 0; i < t.Len(); i++ {
+		ps.loss[i+1] = ps.loss[i] + float64(t.Loss[i])
+		ps.acc[i+1] = ps.acc[i] + t.Acc[i]
+	}
+	return ps
+}
+
+// firstPathologies returns the first step at which the loss blew up
+// (smoothed over 1.5x, or a batch over 3x, the initial loss), at which the
+// hidden layers' gradients were dead, and at which the first layer's
+// gradient vanished (0: never).
+func firstPathologies(s *Signals, l0 float64) (blowup, dead, vanish int) {
+	t := &s.Facts.Loss
+	for i, v := range t.smoothed(divergeSpan) {
+		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > spikeFactor*l0 {
+			blowup = t.Step[i]
+			break
+		}
+	}
+	rs := recordsAfter(s, 1)
+	for i, r := range rs {
+		if dead == 0 && hiddenGradsDead(&r) {
+			dead = r.Step
+		}
+		if vanish == 0 && i > 0 && medianVanishRatio(rs[max(0, i+1-vanishWindow):i+1]) < vanishRatio {
+			vanish = r.Step
+		}
+	}
+	return blowup, dead, vanish
+}
+
+// collapse describes validation predictions that all go to one class.
+func collapse(s *Signals) string {
+	if len(s.Facts.Val) == 0 {
+		return ""
+	}
+	v := s.Facts.Val[len(s.Facts.Val)-1]
+	share, k := majority(v.Pred)
+	if share < 0.9 || k < 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s of the validation images are predicted as class %s (epoch %d)", pct(share), className(s, k), v.Epoch)
+}
+
+func className(s *Signals, k int) string {
+	names := s.Classes
+	if len(names) == 0 && s.Facts.Data != nil {
+		names = s.Facts.Data.Classes
+	}
+	if k >= 0 && k < len(names) {
+		return fmt.Sprintf("%q", names[k])
+	}
+	return fmt.Sprint(k)
+}
+
+// firstWeighted names the first layer with weights.
+func firstWeighted(s *Signals) string {
+	if len(s.Records) > 0 {
+		if ws := weighted(&s.Records[0]); len(ws) > 0 {
+			return ws[0].Layer
+		}
+	}
+	return "the first convolution"
+}

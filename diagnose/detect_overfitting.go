@@ -1,0 +1,70 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+)
+
+// Overfitting thresholds.
+//
+//   - The validation loss rose for at least 2 epochs after its minimum, by
+//     more than max(0.01, 5% of the minimum), while the training loss fell
+//     by more than 0.01 (AUTOTRAINER's test_turn_bad: train loss down and
+//     test loss up by more than epsilon = 10e-3 in consecutive epochs).
+//     Since is the first epoch after the minimum.
+//   - Warning when the gap is also large: training accuracy minus validation
+//     accuracy at least 0.1 (training accuracy up to 0.9) or 0.07 (above)
+//     (AUTOTRAINER's test_not_well), or a validation loss 1.2x its minimum
+//     or more; info otherwise. (SageMaker Debugger's Overfit rule flags
+//     (val_loss - loss)/loss > 0.1, which most healthy CNN runs exceed, so
+//     it is not used.)
+const (
+	overfitEpsilon  = 0.01
+	overfitRelRise  = 0.05
+	overfitGapLow   = 0.1
+	overfitGapHigh  = 0.07
+	overfitLossRise = 1.2
+)
+
+func detectOverfitting(s *Signals) *Finding {
+	val, tr := s.series("val_loss"), s.series("loss")
+	n := len(val)
+	if n < 3 {
+		return nil
+	}
+	m := -1
+	for i, v := range val {
+		if !math.IsNaN(v) && (m < 0 || v < val[m]) {
+			m = i
+		}
+	}
+	if m < 0 || n-1-m < 2 {
+		return nil
+	}
+	rise := val[n-1] - val[m]
+	if rise <= max(overfitEpsilon, overfitRelRise*val[m]) || !(tr[n-1] < tr[m]-overfitEpsilon) {
+		return nil
+	}
+	f := &Finding{Severity: Info, Epoch: n, Since: m + 2, Step: int(s.Epochs[n-1]["step"])}
+	f.Evidence = []Evidence{
+		{Text: fmt.Sprintf("val_loss rose from %.4g (epoch %d) to %.4g (epoch %d) while loss fell from %.4g to %.4g",
+			val[m], m+1, val[n-1], n, tr[m], tr[n-1]), Metric: "val_loss", Value: val[n-1], Threshold: val[m], Epoch: n},
+	}
+	acc, vacc := s.series("accuracy"), s.series("val_accuracy")
+	gap := acc[n-1] - vacc[n-1]
+	limit := overfitGapLow
+	if acc[n-1] > 0.9 {
+		limit = overfitGapHigh
+	}
+	if !math.IsNaN(gap) {
+		f.Evidence = append(f.Evidence, evm("accuracy_gap", gap, limit, "accuracy %.4f vs val_accuracy %.4f (gap %.3f; large from %.2f)", acc[n-1], vacc[n-1], gap, limit))
+	}
+	if gap >= limit || val[n-1] >= overfitLossRise*val[m] {
+		f.Severity = Warning
+	}
+	f.Title = fmt.Sprintf("Overfitting since epoch %d: val_loss rose from %.3g to %.3g", m+2, val[m], val[n-1])
+	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout", "training past the best epoch"}
+	f.Fixes = []string{patienceFix, augmentFix, "add Dropout(0.25-0.5) before the last Dense layer (model.layers: {type: Dropout, rate: 0.5})",
+		"use more training images (data.limit, or more data)"}
+	return f
+}

@@ -1,0 +1,59 @@
+package diagnose
+
+import "fmt"
+
+// detectOutputLossMismatch checks the model's last activation against the
+// loss, by Keras' contracts (the losses of a cnnscope spec take
+// probabilities, from_logits=False): a categorical cross-entropy wants a
+// softmax, a binary one a sigmoid. TheDeepChecker's buggy programs
+// (missing_softmax, wrong_activation, wrong_loss_selection) and
+// DeepDiagnosis' range check cover the same mistakes.
+//
+//   - categorical loss on outputs that are not probabilities (linear,
+//     relu, tanh, ...): the loss clips them into [1e-7, 1 - 1e-7] and
+//     most gradients vanish: critical;
+//   - categorical loss on sigmoid outputs (they do not sum to 1), or a
+//     binary loss on a softmax over more than two classes: warning.
+func detectOutputLossMismatch(s *Signals) *Finding {
+	act, layer := s.lastActivation()
+	loss := s.lossName()
+	if act == "" || loss == "" {
+		return nil
+	}
+	f := &Finding{Layer: layer}
+	idx := layerRef(s, layer)
+	switch loss {
+	case "sparse_categorical_crossentropy", "categorical_crossentropy":
+		switch act {
+		case "softmax":
+			return nil
+		case "sigmoid":
+			f.Severity = Warning
+			f.Causes = []string{"sigmoid outputs do not sum to 1: the loss raises the true class's output but never lowers the others"}
+		default:
+			f.Severity = Critical
+			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: %s expects softmax outputs (it would need from_logits=True)", act, loss)}
+		}
+		f.Fixes = []string{fmt.Sprintf("set %s.activation: softmax", idx)}
+	case "binary_crossentropy":
+		switch {
+		case act == "sigmoid":
+			return nil
+		case act == "softmax" && s.NumClasses() > 2:
+			f.Severity = Warning
+			f.Causes = []string{"binary_crossentropy treats each of the softmax outputs as a separate yes/no question"}
+			f.Fixes = []string{"use compile.loss: sparse_categorical_crossentropy for one label per image"}
+		case act == "softmax":
+			return nil
+		default:
+			f.Severity = Critical
+			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: binary_crossentropy expects sigmoid outputs", act)}
+			f.Fixes = []string{fmt.Sprintf("set %s.activation: sigmoid", idx)}
+		}
+	default:
+		return nil
+	}
+	f.Title = fmt.Sprintf("Output activation %s does not match the loss %s", act, loss)
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("last layer %s ends in %s; compile.loss is %s", layer, act, loss), Layer: layer}}
+	return f
+}

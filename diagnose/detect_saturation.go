@@ -1,0 +1,52 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Saturation threshold: more than half of a sigmoid or tanh layer's
+// outputs lie in the flat part of the curve (sigmoid < 0.01 or > 0.99,
+// |tanh| > 0.99) in the two latest records: DeepDiagnosis and
+// SageMaker Debugger's SaturatedActivation (threshold_layer 50%), and
+// TheDeepChecker (neurons_ratio_max_thresh 0.5). The output layer is left
+// out: a confident softmax or sigmoid is what training aims for.
+const saturationThreshold = 0.5
+
+func detectSaturatedActivations(s *Signals) *Finding {
+	n := len(s.Records)
+	if n < 2 {
+		return nil
+	}
+	a, b := s.Records[n-2], s.Records[n-1]
+	worst, worstFrac := "", 0.0
+	var sat []string
+	for i, l := range b.Layers {
+		if i == len(b.Layers)-1 || l.Activation == nil {
+			continue
+		}
+		act := strings.ToLower(l.Activation.Activation)
+		if act != "sigmoid" && act != "tanh" {
+			continue
+		}
+		prev, ok := layerOf(&a, l.Layer)
+		x := float64(l.Activation.SaturatedFrac)
+		if !ok || prev.Activation == nil || x <= saturationThreshold || float64(prev.Activation.SaturatedFrac) <= saturationThreshold {
+			continue
+		}
+		sat = append(sat, fmt.Sprintf("%s %s (%s)", l.Layer, act, pct(x)))
+		if x > worstFrac {
+			worst, worstFrac = l.Layer, x
+		}
+	}
+	if worst == "" {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Step: a.Step, Epoch: a.Epoch, Since: a.Epoch, Layer: worst}
+	f.Title = fmt.Sprintf("Saturated activations: %s of %s's outputs are in the flat part", pct(worstFrac), worst)
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("saturated at steps %d and %d: %s", a.Step, b.Step, strings.Join(sat, ", ")),
+		Metric: "saturated_frac", Value: worstFrac, Threshold: saturationThreshold, Step: b.Step, Layer: worst}}
+	f.Causes = []string{"inputs to the layer are too large (unnormalized inputs or large weights)", "sigmoid/tanh in hidden layers saturate easily"}
+	f.Fixes = []string{fmt.Sprintf("use relu in %s (%s.activation: relu)", worst, layerRef(s, worst)), batchNormFix(worst), rescaleFix}
+	return f
+}

@@ -1,0 +1,40 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+)
+
+// Underfitting thresholds: after at least 2 epochs and 30% of the planned
+// ones (AUTOTRAINER's judgment point, 0.3), neither training nor validation
+// accuracy reached 0.7 (AUTOTRAINER's satisfied accuracy Theta), and the
+// run is above chance (at chance it is not_learning's).
+const (
+	underfitJudgment = 0.3
+	underfitAccuracy = 0.7
+)
+
+func detectUnderfitting(s *Signals) *Finding {
+	n := len(s.Epochs)
+	if n < 2 || float64(n) < underfitJudgment*float64(s.Facts.PlannedEpochs) {
+		return nil
+	}
+	acc, vacc := s.series("accuracy")[n-1], s.series("val_accuracy")[n-1]
+	best := acc
+	if !math.IsNaN(vacc) {
+		best = max(acc, vacc)
+	}
+	if math.IsNaN(best) || best >= underfitAccuracy || best <= s.ChanceAccuracy()+stuckAccMargin {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Epoch: n, Step: int(s.Epochs[n-1]["step"])}
+	f.Title = fmt.Sprintf("Underfitting: accuracy only %.3f after %d epochs", best, n)
+	f.Evidence = []Evidence{evm("accuracy", best, underfitAccuracy, "accuracy %.4f, val_accuracy %.4f at epoch %d (AUTOTRAINER expects 0.7)", acc, vacc, n)}
+	if sf := s.Facts.Sanity; sf != nil {
+		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("the sanity check overfit %d samples to loss %.3g", sf.Samples, float64(sf.FinalLoss))))
+	}
+	f.Causes = []string{"the model is too small for the task", "too much regularization (dropout)", "not trained long enough"}
+	f.Fixes = []string{"use a larger model: --model vgg-small (model.preset: vgg-small), or more filters/units",
+		"lower the Dropout rates (model.layers[i].rate)", epochsFix(s, 2)}
+	return f
+}

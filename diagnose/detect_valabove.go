@@ -1,0 +1,81 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Validation-above-training thresholds (the mirror of AUTOTRAINER's
+// test_not_well gap): from epoch 2 on, validation accuracy exceeds the
+// training accuracy of the epoch's last quarter by 0.05 or more in each of
+// the last two epochs. Training accuracy is measured with dropout and
+// augmentation on and over an epoch's running average, so epoch 1 (where
+// the running average lags far behind) is skipped and the end of each
+// epoch is used. With dropout or augmentation in the run the finding is
+// info: some gap is expected.
+const valAboveGap = 0.05
+
+func detectValAboveTrain(s *Signals) *Finding {
+	vacc := s.series("val_accuracy")
+	n := len(vacc)
+	if n < 3 {
+		return nil
+	}
+	var gaps []float64
+	for e := n - 1; e <= n; e++ {
+		tr := endOfEpochAccuracy(s, e)
+		if math.IsNaN(tr) || math.IsNaN(vacc[e-1]) || vacc[e-1]-tr < valAboveGap {
+			return nil
+		}
+		gaps = append(gaps, vacc[e-1]-tr)
+	}
+	f := &Finding{Severity: Warning, Epoch: n, Since: n - 1, Step: int(s.Epochs[n-1]["step"])}
+	f.Title = fmt.Sprintf("Validation accuracy is above training accuracy (by %.3f at epoch %d)", gaps[1], n)
+	f.Evidence = []Evidence{evm("val_minus_train_accuracy", gaps[1], valAboveGap,
+		"val_accuracy %.4f vs training accuracy %.4f at the end of epoch %d", vacc[n-1], vacc[n-1]-gaps[1], n)}
+	reg := regularizers(s)
+	if len(reg) > 0 {
+		f.Severity = Info
+		f.Evidence = append(f.Evidence, ev("the training pass uses "+strings.Join(reg, " and ")+", validation does not"))
+	}
+	f.Causes = []string{"validation images duplicate training images (leakage)", "dropout or augmentation makes training harder than validation",
+		"the validation split is small or easier than the training data", "training labels are noisier than validation labels"}
+	f.Fixes = []string{"check for duplicates across splits: cnnscope data inspect <data>", "use a larger validation split: data.validation_split: 0.2 (--val-split 0.2)"}
+	return f
+}
+
+// endOfEpochAccuracy is the mean batch accuracy over the last quarter of
+// epoch e (1-based), or the epoch's accuracy when the trace lacks it.
+func endOfEpochAccuracy(s *Signals, e int) float64 {
+	t := &s.Facts.Loss
+	spe := s.Facts.StepsPerEpoch
+	if spe > 0 && t.Len() > 0 {
+		end := e * spe
+		if _, acc, n := t.window(end-max(spe/4, 1), end); n > 0 {
+			return acc
+		}
+	}
+	acc := s.series("accuracy")
+	if e-1 < len(acc) {
+		return acc[e-1]
+	}
+	return math.NaN()
+}
+
+// regularizers lists what makes training passes harder than validation.
+func regularizers(s *Signals) []string {
+	var out []string
+	if s.Model != nil {
+		for _, l := range s.Model.Layers {
+			if strings.EqualFold(l.Type, "dropout") && l.Rate > 0 {
+				out = append(out, "dropout")
+				break
+			}
+		}
+	}
+	if s.Spec != nil && s.Spec.Data.Augmentation != nil && s.Spec.Data.Augmentation.Enabled() {
+		out = append(out, "augmentation")
+	}
+	return out
+}

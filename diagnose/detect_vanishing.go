@@ -1,0 +1,100 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Vanishing-gradient thresholds: AUTOTRAINER's beta_1: the first layer's
+// kernel gradient norm is below 1e-3 times the last layer's. AUTOTRAINER
+// also asks for an absolute norm under 1e-4 (beta_2), which a wide first
+// Dense layer never gets under: six sigmoid Dense(64) layers on MNIST give
+// 4e-4 against 0.8 for the output layer (ratio 5e-4) and do not learn at
+// all, so the norm is evidence here, not a condition. (SageMaker Debugger's
+// VanishingGradient rule and DeepDiagnosis flag a mean absolute gradient
+// under 1e-7.) A first layer whose gradient is exactly zero because its
+// ReLUs died is dying_relu's. The median ratio over the latest 4 records
+// after step 1 (2 at least) must be under the threshold.
+const (
+	vanishRatio    = 1e-3
+	vanishAbsolute = 1e-4
+	vanishWindow   = 4 // records whose median ratio counts
+)
+
+func detectVanishingGradients(s *Signals) *Finding {
+	rs := lastRecords(s, vanishWindow)
+	if len(rs) < 2 || !finite(medianVanishRatio(rs)) || medianVanishRatio(rs) >= vanishRatio {
+		return nil
+	}
+	last := rs[len(rs)-1]
+	ws := weighted(&last)
+	first := ws[0].Layer
+	all := recordsAfter(s, 1)
+	since := all[len(all)-1]
+	for i := len(all) - 1; i >= 0; i-- {
+		if r := vanishRatioOf(&all[i]); !(r < 2*vanishRatio) {
+			break
+		}
+		since = all[i]
+	}
+	f := &Finding{Severity: Warning, Step: since.Step, Epoch: since.Epoch, Since: since.Epoch, Layer: first}
+	f.Title = fmt.Sprintf("Vanishing gradients: %s barely learns (since step %d)", first, since.Step)
+	g0, gl := kernelStats(ws[0]), kernelStats(ws[len(ws)-1])
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("step %d: gradient norm %.2g in %s vs %.2g in %s; median ratio over the last %d records %.2g (AUTOTRAINER: < 1e-3)",
+		last.Step, float64(g0.GradNorm), first, float64(gl.GradNorm), ws[len(ws)-1].Layer, len(rs), medianVanishRatio(rs)),
+		Step: last.Step, Layer: first, Metric: "grad_ratio", Value: medianVanishRatio(rs), Threshold: vanishRatio}}
+	if a := float64(g0.GradNorm); a < vanishAbsolute {
+		f.Evidence = append(f.Evidence, evm("grad_norm", a, vanishAbsolute, "%s's gradient norm %.2g is under AUTOTRAINER's 1e-4", first, a))
+	}
+	var sat []string
+	if s.Model != nil {
+		for i, l := range s.Model.Layers {
+			a := strings.ToLower(l.Activation)
+			if (a == "sigmoid" || a == "tanh") && i < len(s.Model.Layers)-1 {
+				sat = append(sat, l.Name)
+			}
+		}
+	}
+	if len(sat) > 0 {
+		f.Causes = append(f.Causes, fmt.Sprintf("sigmoid/tanh activations in %s squash the gradient layer after layer", joinNames(sat, 3)))
+		f.Fixes = append(f.Fixes, fmt.Sprintf("use relu in %s (model.layers[i].activation: relu)", joinNames(sat, 3)))
+	}
+	f.Causes = append(f.Causes, "a deep stack without normalization layers", "weights initialized too small")
+	f.Fixes = append(f.Fixes, batchNormFix(first), "use he_uniform initialization (model.layers[i].kernel_initializer: he_uniform)")
+	return f
+}
+
+// vanishRatioOf is the first layer's kernel gradient norm over the last
+// layer's (NaN when undefined, or when the first layer's gradient is zero
+// because its units died).
+func vanishRatioOf(r *train.StepRecord) float64 {
+	ws := weighted(r)
+	if len(ws) < 2 {
+		return math.NaN()
+	}
+	a, b := float64(kernelStats(ws[0]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
+	if !finite(a) || !finite(b) || b == 0 || float64(ws[0].Weights.GradZeroFrac) >= 0.99 {
+		return math.NaN()
+	}
+	return a / b
+}
+
+// medianVanishRatio is the median of vanishRatioOf over records (NaN when
+// fewer than half have one).
+func medianVanishRatio(rs []train.StepRecord) float64 {
+	var v []float64
+	for i := range rs {
+		if r := vanishRatioOf(&rs[i]); finite(r) {
+			v = append(v, r)
+		}
+	}
+	if 2*len(v) < len(rs) || len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}

@@ -1,0 +1,388 @@
+package diagnose
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// ErrStoppedOnCritical is returned (wrapped) by a fit that a Monitor with
+// StopOn: Critical stopped.
+var ErrStoppedOnCritical = errors.New("stopped on a critical finding")
+
+// stoppable are the critical findings a run cannot recover from.
+var stoppable = map[string]bool{"nan": true, "divergence": true, "dying_relu": true}
+
+// Analysis cadence: detectors run after every step of the first ten, at
+// every new metrics record, at a non-finite loss and at every epoch end;
+// otherwise every cadence steps, where cadence keeps their cost under
+// analysisBudget of the step time (it adapts to the measured times).
+const (
+	analysisBudget = 0.005
+	maxCadence     = 64
+)
+
+// Monitor is a train.Callback that collects Signals while a model trains,
+// runs the detectors, prints each warning or critical finding when it is
+// first raised, and writes diagnosis.json after every epoch and at the end.
+//
+// List it after train.MetricsLogger (train.Run puts RunOptions.Callbacks
+// there): it reads the per-layer records MetricsLogger appends to
+// Dir/metrics.jsonl instead of measuring them a second time. Its own cost
+// per step is recording the batch loss and, per sample, whether it was
+// misclassified (it turns Options.PerSampleLoss on).
+type Monitor struct {
+	train.Nop
+	// Dir is the run directory: the monitor follows Dir/metrics.jsonl and
+	// writes Dir/diagnosis.json ("": neither).
+	Dir string
+	// Out receives live findings (nil: silent); Terminal clears the
+	// progress bar's line before printing.
+	Out      io.Writer
+	Terminal bool
+	// StopOn set to Critical stops the run at the first critical finding
+	// it cannot recover from (NaN, divergence, a dead network): the batch
+	// hook returns an error wrapping ErrStoppedOnCritical, so the broken
+	// epoch is never checkpointed and checkpoints/ keeps the last good one.
+	StopOn Severity
+	// Sanity makes Setup overfit 32 samples before training (--sanity).
+	Sanity bool
+
+	sig         Signals
+	setupDone   bool
+	noise       noiseTracker
+	follow      *follower
+	nanCB       *train.TerminateOnNaN
+	printed     map[string]Severity
+	emitted     map[string]Finding
+	order       []string
+	diag        *Diagnosis
+	unavailable []string
+
+	started, lastEnd    time.Time
+	lastWrite           time.Time
+	writeSec            float64
+	overhead            time.Duration
+	stepSec, anaSec     float64
+	cadence, sinceLast  int
+	stopped, trainEnded bool
+}
+
+// ensure makes the monitor's maps (Setup runs before TrainBegin).
+func (m *Monitor) ensure() {
+	if m.printed == nil {
+		m.printed, m.emitted = map[string]Severity{}, map[string]Finding{}
+	}
+}
+
+// Signals returns what the monitor has collected so far.
+func (m *Monitor) Signals() *Signals { return &m.sig }
+
+// Diagnosis returns the latest diagnosis (the final one after training;
+// nil before any analysis).
+func (m *Monitor) Diagnosis() *Diagnosis { return m.diag }
+
+func (m *Monitor) TrainBegin(s *train.State) error {
+	start := time.Now()
+	m.started, m.lastEnd = start, time.Time{}
+	m.ensure()
+	m.cadence, m.sinceLast, m.stopped, m.trainEnded = 1, 0, false, false
+	m.sig.Live = true
+	spec := s.Model.Spec()
+	m.sig.Model = &spec
+	if len(s.Options.Classes) > 0 {
+		m.sig.Classes = s.Options.Classes
+	}
+	f := &m.sig.Facts
+	f.StepsPerEpoch, f.PlannedEpochs = s.StepsPerEpoch, s.Options.Epochs
+	if !m.setupDone {
+		m.unavailable = append(m.unavailable, "pre-training checks (data, inputs, duplicates, initial loss): the monitor was not given the data (train.RunOptions.Setup)")
+	}
+	if s.Options.InitialStep > 0 {
+		f.Loss.Truncate(s.Options.InitialStep)
+		for len(f.Val) > 0 && f.Val[len(f.Val)-1].Epoch > s.Options.InitialEpoch {
+			f.Val = f.Val[:len(f.Val)-1]
+		}
+		f.NaN, f.Noise = nil, nil
+	}
+	s.Options.PerSampleLoss = true
+	m.noise.reset(m.sig.NumClasses(), m.sig.ChanceLoss())
+	for _, c := range s.Options.Callbacks {
+		if t, ok := c.(*train.TerminateOnNaN); ok {
+			m.nanCB = t
+		}
+	}
+	m.sig.Records, m.sig.Epochs = nil, nil
+	if m.Dir != "" {
+		r, err := openFollower(filepath.Join(m.Dir, train.MetricsFile))
+		if err != nil {
+			m.unavailable = append(m.unavailable, "per-layer signals: "+err.Error())
+		} else {
+			m.follow = r
+			m.poll(true)
+		}
+	} else {
+		m.unavailable = append(m.unavailable, "per-layer signals (gradients, dead units, saturation): no run directory to follow metrics.jsonl in")
+	}
+	err := m.analyze(s)
+	m.overhead += time.Since(start)
+	return err
+}
+
+// poll reads new metrics.jsonl lines; epoch lines count only before
+// training (a resumed run's earlier epochs): live epochs come from EpochEnd.
+func (m *Monitor) poll(epochs bool) bool {
+	if m.follow == nil {
+		return false
+	}
+	got := false
+	_ = m.follow.poll(func(line []byte) {
+		rec, logs, ok := parseMetricsLine(line)
+		switch {
+		case !ok:
+		case rec != nil:
+			m.sig.Records = append(m.sig.Records, *rec)
+			got = true
+		case epochs:
+			m.sig.Epochs = append(m.sig.Epochs, logs)
+		}
+	})
+	return got
+}
+
+func (m *Monitor) BatchEnd(s *train.State, b *train.StepInfo) error {
+	start := time.Now()
+	if !m.lastEnd.IsZero() {
+		m.stepSec = ema(m.stepSec, start.Sub(m.lastEnd).Seconds(), 0.1)
+	}
+	acc := math.NaN()
+	if b.Batch != nil && len(b.Batch.Labels) > 0 {
+		acc = float64(b.Correct) / float64(len(b.Batch.Labels))
+	}
+	m.sig.Facts.Loss.Add(s.Step, b.Epoch+1, b.Loss, acc)
+	m.noise.observe(b)
+	fresh := false
+	if every := m.sig.Facts.MetricsEvery; every <= 0 || s.Step == 1 || s.Step%every == 0 {
+		fresh = m.poll(false)
+	}
+	bad := !finite(b.Loss)
+	if (bad || s.Stop) && m.sig.Facts.NaN == nil {
+		m.captureNaN(b)
+	}
+	m.sinceLast++
+	var err error
+	if fresh || bad || s.Stop || s.Step <= 10 || m.sinceLast >= m.cadence {
+		err = m.analyze(s)
+	}
+	m.lastEnd = time.Now()
+	m.overhead += m.lastEnd.Sub(start)
+	return err
+}
+
+// captureNaN takes TerminateOnNaN's localization of a non-finite value.
+func (m *Monitor) captureNaN(b *train.StepInfo) {
+	t := m.nanCB
+	if t == nil || !t.Terminated {
+		return
+	}
+	nf := &NaNFacts{Step: t.GlobalStep, Epoch: t.Epoch + 1, Layer: t.Layer, Reason: t.Reason}
+	switch {
+	case !finite(b.Loss) && b.Batch != nil && !allFinite(b.Batch.X.Data):
+		nf.Phase = "input"
+	case t.Layer != "":
+		nf.Phase = "forward"
+	case t.Grad != "":
+		nf.Phase, nf.Param = "backward", t.Grad
+	case t.Weight != "":
+		nf.Phase, nf.Param = "update", t.Weight
+	default:
+		nf.Phase = "loss"
+	}
+	m.sig.Facts.NaN = nf
+}
+
+func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
+	start := time.Now()
+	l := logs.Clone()
+	l["epoch"], l["step"] = float64(epoch+1), float64(s.Step)
+	m.sig.Epochs = append(m.sig.Epochs, l)
+	if v := s.Val; v != nil && v.Confusion != nil {
+		m.sig.Facts.Val = append(m.sig.Facts.Val, valFacts(epoch+1, v.Confusion.Counts))
+	}
+	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes)
+	m.poll(false)
+	err := m.analyze(s)
+	// A running run's diagnosis.json is kept current, unless writing it
+	// (a synced, atomic replace) would cost more than 2% of the time.
+	if err == nil && time.Since(m.lastWrite).Seconds() >= writeEvery*m.writeSec {
+		m.write()
+	}
+	m.overhead += time.Since(start)
+	return err
+}
+
+// writeEvery: an epoch-end write of diagnosis.json waits until 50 times
+// its last duration has passed since the previous write.
+const writeEvery = 50
+
+func valFacts(epoch int, counts [][]int) ValFacts {
+	n := len(counts)
+	v := ValFacts{Epoch: epoch, Support: make([]int, n), Pred: make([]int, n), Correct: make([]int, n)}
+	for t, row := range counts {
+		for p, c := range row {
+			v.Support[t] += c
+			v.Pred[p] += c
+		}
+		v.Correct[t] = row[t]
+	}
+	return v
+}
+
+func (m *Monitor) TrainEnd(s *train.State) error {
+	start := time.Now()
+	m.poll(false)
+	m.sig.Facts.StopReason = s.StopReason
+	d := m.final()
+	wall := time.Since(m.started)
+	m.overhead += time.Since(start)
+	if wall > 0 {
+		d.OverheadFraction = m.overhead.Seconds() / wall.Seconds()
+	}
+	m.trainEnded = true
+	m.write()
+	_ = m.follow.close()
+	m.follow = nil
+	return nil
+}
+
+// final analyzes everything collected and adds what the live run knows:
+// when each finding was first raised, and those that no longer hold.
+func (m *Monitor) final() *Diagnosis {
+	d := Analyze(&m.sig)
+	held := map[string]bool{}
+	for i := range d.Findings {
+		if e, ok := m.emitted[d.Findings[i].ID]; ok {
+			d.Findings[i].Detected = e.Detected
+		}
+		held[d.Findings[i].ID] = true
+	}
+	for _, id := range m.order {
+		if !held[id] {
+			d.Earlier = append(d.Earlier, m.emitted[id])
+		}
+	}
+	d.Unavailable = m.unavailable
+	d.Facts = &m.sig.Facts
+	m.diag = d
+	return d
+}
+
+// analyze runs the detectors, prints what is new, adapts the cadence and
+// stops the run when asked to.
+func (m *Monitor) analyze(s *train.State) error {
+	t0 := time.Now()
+	d := Analyze(&m.sig)
+	m.diag = d
+	m.sinceLast = 0
+	header := true
+	for _, f := range d.Findings {
+		if f.Severity == Info {
+			continue
+		}
+		if prev, ok := m.printed[f.ID]; ok && rank(prev) >= rank(f.Severity) {
+			continue
+		}
+		m.printed[f.ID] = f.Severity
+		if e, ok := m.emitted[f.ID]; ok {
+			e.Severity, e.Title = f.Severity, f.Title
+			m.emitted[f.ID] = e
+		} else {
+			f.Detected = max(s.Step, 0)
+			m.emitted[f.ID] = f
+			m.order = append(m.order, f.ID)
+		}
+		m.print(f, s.Step, header)
+		header = false
+	}
+	m.anaSec = ema(m.anaSec, time.Since(t0).Seconds(), 0.2)
+	if m.stepSec > 0 {
+		m.cadence = min(max(int(math.Ceil(m.anaSec/(analysisBudget*m.stepSec))), 1), maxCadence)
+	}
+	if m.StopOn != Critical || m.stopped {
+		return nil
+	}
+	for _, f := range d.Findings {
+		if f.Severity == Critical && stoppable[f.ID] {
+			m.stopped = true
+			s.StopWith("stopped on a critical finding: " + f.Title)
+			return fmt.Errorf("%w: %s; %s", ErrStoppedOnCritical, f.Title, m.checkpointNote())
+		}
+	}
+	return nil
+}
+
+func (m *Monitor) print(f Finding, step int, header bool) {
+	if m.Out == nil {
+		return
+	}
+	if m.Terminal && header {
+		fmt.Fprint(m.Out, "\r\x1b[K")
+	}
+	if step > 0 && header {
+		fmt.Fprintf(m.Out, "Diagnosis at step %d:\n", step)
+	}
+	WriteFinding(m.Out, f, 2)
+}
+
+// checkpointNote says which checkpoint a stopped run keeps.
+func (m *Monitor) checkpointNote() string {
+	if m.Dir == "" {
+		return "no run directory"
+	}
+	path := filepath.Join(m.Dir, train.CheckpointsDir, train.LastCheckpoint)
+	if _, err := os.Stat(path); err != nil {
+		return "no checkpoint was written yet (it stopped in epoch 1): fix the cause and train again"
+	}
+	return fmt.Sprintf("the last good checkpoint is %s (after epoch %d); the best model is in %s",
+		path, len(m.sig.Epochs), filepath.Join(m.Dir, train.CheckpointsDir, "best"))
+}
+
+// write saves diagnosis.json (the latest analysis, with the facts).
+func (m *Monitor) write() {
+	if m.Dir == "" || m.diag == nil {
+		return
+	}
+	d := *m.diag
+	if !m.trainEnded {
+		d.Unavailable, d.Facts = m.unavailable, &m.sig.Facts
+	}
+	t0 := time.Now()
+	err := atomicfile.WriteFile(filepath.Join(m.Dir, DiagnosisFile), d.WriteJSON, 0o644)
+	m.lastWrite, m.writeSec = time.Now(), time.Since(t0).Seconds()
+	if err != nil && m.Out != nil {
+		fmt.Fprintf(m.Out, "diagnosis: %v\n", err)
+	}
+}
+
+func ema(old, v, alpha float64) float64 {
+	if old == 0 {
+		return v
+	}
+	return old + alpha*(v-old)
+}
+
+func allFinite(xs []float32) bool {
+	for _, x := range xs {
+		if x != x || x > math.MaxFloat32 || x < -math.MaxFloat32 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,134 @@
+package diagnose
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// noiseTracker follows every training sample across epochs: whether it
+// was a suspect (misclassified, loss above ln C, the other class given
+// 50% or more) each time it was seen. Its cost is an argmax per sample.
+type noiseTracker struct {
+	classes int
+	chance  float32
+	ds      *data.Dataset
+	seen    []int32 // last epoch (1-based) the sample was seen in
+	streak  []uint8 // consecutive epochs as a suspect
+	loss    []float32
+	conf    []float32
+	pred    []int16
+	epochs  int
+	firstEp int
+}
+
+// A suspect is predicted as another class with 50% or more, and stays one
+// with a loss that did not fall by more than 5% since the last epoch.
+const (
+	suspectConfidence = 0.5
+	suspectStay       = 0.95
+)
+
+func (t *noiseTracker) reset(classes int, chance float64) {
+	t.classes, t.chance = classes, float32(chance)
+	t.seen, t.streak, t.loss, t.conf, t.pred = nil, nil, nil, nil, nil
+	t.epochs, t.firstEp = 0, 0
+}
+
+func (t *noiseTracker) grow(n int) {
+	if n <= len(t.seen) {
+		return
+	}
+	n = max(n, 2*len(t.seen))
+	t.seen = append(t.seen, make([]int32, n-len(t.seen))...)
+	t.streak = append(t.streak, make([]uint8, n-len(t.streak))...)
+	t.loss = append(t.loss, make([]float32, n-len(t.loss))...)
+	t.conf = append(t.conf, make([]float32, n-len(t.conf))...)
+	t.pred = append(t.pred, make([]int16, n-len(t.pred))...)
+}
+
+// observe records one training batch (its per-sample losses and outputs).
+func (t *noiseTracker) observe(b *train.StepInfo) {
+	if b.PerSample == nil || b.Output == nil || b.Batch == nil || t.classes < 2 {
+		return
+	}
+	n := len(b.Batch.Labels)
+	d := len(b.Output.Data) / max(n, 1)
+	if d != t.classes || len(b.PerSample) < n {
+		return
+	}
+	ep := int32(b.Epoch + 1)
+	if t.firstEp == 0 {
+		t.firstEp = int(ep)
+	}
+	for i, idx := range b.Batch.Indices {
+		if idx >= len(t.seen) {
+			t.grow(idx + 1)
+		}
+		row := b.Output.Data[i*d : (i+1)*d]
+		p := 0
+		for j, v := range row {
+			if v > row[p] {
+				p = j
+			}
+		}
+		suspect := p != int(b.Batch.Labels[i]) && b.PerSample[i] > t.chance && row[p] >= suspectConfidence
+		switch {
+		case !suspect:
+			t.streak[idx] = 0
+		case t.seen[idx] == ep-1 && t.streak[idx] > 0:
+			// Still a suspect, and the model did not move toward the
+			// label: a learnable sample's loss falls as training goes on.
+			if b.PerSample[i] >= suspectStay*t.loss[idx] {
+				t.streak[idx] = min(t.streak[idx]+1, 250)
+			} else {
+				t.streak[idx] = 1
+			}
+		case t.seen[idx] != ep:
+			t.streak[idx] = 1
+		}
+		t.seen[idx], t.loss[idx], t.conf[idx], t.pred[idx] = ep, b.PerSample[i], row[p], int16(p)
+	}
+}
+
+// facts summarizes the tracker at the end of epoch (1-based).
+func (t *noiseTracker) facts(epoch int, classes []string) *NoiseFacts {
+	if t.firstEp == 0 {
+		return nil
+	}
+	nf := &NoiseFacts{Epochs: epoch - t.firstEp + 1}
+	var sus []int
+	for i, e := range t.seen {
+		if int(e) != epoch {
+			continue
+		}
+		nf.Samples++
+		if t.streak[i] >= 2 {
+			sus = append(sus, i)
+		}
+	}
+	nf.Suspects = len(sus)
+	slices.SortFunc(sus, func(a, b int) int { return cmp.Compare(t.loss[b], t.loss[a]) })
+	for _, i := range sus[:min(len(sus), 20)] {
+		s := Suspect{Index: i, Loss: float64(t.loss[i]), Confidence: float64(t.conf[i]), Source: "#" + itoa(i)}
+		if t.ds != nil && i < len(t.ds.Sources) {
+			s.Source = t.ds.Sources[i]
+			s.Label = nameOf(classes, int(t.ds.Labels[i]))
+		}
+		s.Predicted = nameOf(classes, int(t.pred[i]))
+		nf.Worst = append(nf.Worst, s)
+	}
+	return nf
+}
+
+func nameOf(names []string, k int) string {
+	if k >= 0 && k < len(names) {
+		return names[k]
+	}
+	return itoa(k)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

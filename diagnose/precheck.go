@@ -1,0 +1,172 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// precheckBatches is how many preprocessed training batches the input
+// statistics cover.
+const precheckBatches = 4
+
+// Setup runs the checks before step 1 (train.RunOptions.Setup calls it
+// once the data are prepared and the model built): label counts and
+// imbalance, statistics of a few preprocessed batches, duplicates across
+// the splits (leakage), the untrained model's loss on one batch and, with
+// Sanity, an attempt to overfit 32 samples. It leaves the model, its
+// random state and the loaders as it found them. A resumed run keeps the
+// facts of its diagnosis.json and only repeats the data checks.
+func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model *nn.Sequential, tr, val *data.Loader, resume bool) error {
+	start := time.Now()
+	m.ensure()
+	m.setupDone = true
+	m.sig.Spec, m.sig.Classes = spec, p.Classes
+	ms := model.Spec()
+	m.sig.Model = &ms
+	if resume && m.Dir != "" {
+		if old, err := readDiagnosis(m.Dir); err == nil && old.Facts != nil {
+			m.sig.Facts = *old.Facts
+		}
+	}
+	f := &m.sig.Facts
+	f.MetricsEvery = spec.Fit.MetricsEvery
+	d := &DataFacts{Classes: p.Classes, TrainCounts: p.Counts, Imbalance: data.ImbalanceRatio(p.Counts),
+		Weighted: p.ClassWeights != nil || spec.Data.Sampling == "oversample" || spec.Data.Sampling == "undersample"}
+	if len(p.ValIdx) > 0 {
+		d.ValCounts = data.CountClasses(p.Train.Labels, p.ValIdx, len(p.Classes))
+	}
+	m.noise.ds = p.Train
+	x, labels, stats := sampleBatches(tr, precheckBatches)
+	d.Input = stats
+	d.Dup = duplicates(p)
+	f.Data = d
+	lossFn, err := nn.LossByName(spec.Compile.Loss)
+	if err != nil {
+		return err
+	}
+	if x != nil && !resume {
+		out := model.Forward(x, false)
+		f.Init = &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
+			Expected: m.sig.ChanceLoss(), Samples: len(labels)}
+		if m.Sanity {
+			f.Sanity, err = sanityCheck(spec, model, lossFn, x, labels)
+			if err != nil {
+				return err
+			}
+		}
+	}
+	f.PrecheckSeconds = time.Since(start).Seconds()
+	if m.Out != nil {
+		fmt.Fprintln(m.Out, checksLine(&m.sig))
+	}
+	d0 := Analyze(&m.sig)
+	for _, fd := range d0.Findings {
+		if fd.Severity != Info {
+			m.printed[fd.ID] = fd.Severity
+			fd.Detected = 0
+			m.emitted[fd.ID] = fd
+			m.order = append(m.order, fd.ID)
+			m.print(fd, 0, false)
+		}
+	}
+	m.diag = d0
+	return nil
+}
+
+// checksLine summarizes the pre-training checks in one line.
+func checksLine(s *Signals) string {
+	f := &s.Facts
+	msg := fmt.Sprintf("Checks before training (%.1fs):", f.PrecheckSeconds)
+	if d := f.Data; d != nil {
+		if in := d.Input; in != nil {
+			msg += fmt.Sprintf(" inputs %.3g..%.3g (mean %.3g, std %.3g);", in.Min, in.Max, in.Mean, in.Std)
+		}
+		msg += fmt.Sprintf(" %d classes, imbalance %.2f;", len(d.Classes), d.Imbalance)
+		if dp := d.Dup; dp != nil {
+			msg += fmt.Sprintf(" %d validation/%d test images copy training ones;", dp.ExactVal+dp.NearVal, dp.ExactTest+dp.NearTest)
+		}
+	}
+	if in := f.Init; in != nil {
+		msg += fmt.Sprintf(" initial loss %.3f (uniform guess %.3f)", float64(in.Loss), in.Expected)
+	}
+	if sf := f.Sanity; sf != nil {
+		msg += fmt.Sprintf("; sanity: 32 samples from loss %.3g to %.3g in %d steps", float64(sf.InitialLoss), float64(sf.FinalLoss), sf.Steps)
+	}
+	return msg
+}
+
+// sampleBatches reads up to n training batches: statistics of their
+// values, and a copy of the first batch (for the initial loss).
+func sampleBatches(tr *data.Loader, n int) (*tensor.Tensor, []int32, *InputStats) {
+	if tr == nil {
+		return nil, nil, nil
+	}
+	it := tr.Epoch(0)
+	defer it.Close()
+	var x *tensor.Tensor
+	var labels []int32
+	st := &InputStats{Min: math.Inf(1), Max: math.Inf(-1)}
+	var sum, sq float64
+	var count int
+	for b, ok := it.Next(); ok && st.Batches < n; b, ok = it.Next() {
+		if x == nil {
+			x, labels = b.X.Clone(), append([]int32(nil), b.Labels...)
+		}
+		for _, v := range b.X.Data {
+			f := float64(v)
+			st.Min, st.Max = min(st.Min, f), max(st.Max, f)
+			sum += f
+			sq += f * f
+		}
+		count += len(b.X.Data)
+		st.Batches++
+		b.Release()
+	}
+	if count == 0 {
+		return nil, nil, nil
+	}
+	st.Mean = sum / float64(count)
+	st.Std = math.Sqrt(max(sq/float64(count)-st.Mean*st.Mean, 0))
+	return x, labels, st
+}
+
+// duplicates counts validation and test images that copy training images,
+// with data.Inspect's exact and near-duplicate hashing.
+func duplicates(p *train.Prepared) *DupFacts {
+	sets := []data.InspectSet{{Name: "train", Data: p.Train, Indices: p.TrainIdx}}
+	if len(p.ValIdx) > 0 {
+		sets = append(sets, data.InspectSet{Name: "validation", Data: p.Train, Indices: p.ValIdx})
+	}
+	if p.Test != nil {
+		sets = append(sets, data.InspectSet{Name: "test", Data: p.Test})
+	}
+	if len(sets) == 1 {
+		return nil
+	}
+	r := data.Inspect(sets, data.InspectOptions{MaxGroups: 200})
+	dd := r.Duplicates
+	df := &DupFacts{Val: len(p.ValIdx), ExactVal: dd.Exact["train/validation"], NearVal: dd.Near["train/validation"],
+		ExactTest: dd.Exact["train/test"], NearTest: dd.Near["train/test"], Conflicting: dd.ConflictingLabels}
+	if p.Test != nil {
+		df.Test = p.Test.Len()
+	}
+	per := map[string]int{}
+	for _, g := range dd.Groups {
+		if len(g.Members) < 2 || g.Members[0].Set != "train" {
+			continue
+		}
+		for _, b := range g.Members[1:] {
+			if b.Set != "train" && per[b.Set] < 3 {
+				per[b.Set]++
+				df.Examples = append(df.Examples, fmt.Sprintf("%s copy: %s (train) = %s (%s)", g.Kind, g.Members[0].Source, b.Source, b.Set))
+			}
+		}
+	}
+	return df
+}
