@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/report"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -37,6 +38,9 @@ type trainFlags struct {
 	lr, momentum, valSplit, rescale, rotation, widthShift, heightShift, zoom                        float64
 	seed                                                                                            uint64
 	hflip, vflip, featCenter, featStd, strict                                                       bool
+	// Diagnosis: stop on a critical finding; overfit 32 samples first.
+	stopOn string
+	sanity bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -70,6 +74,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "fail on any unreadable or odd file instead of skipping it")
 	fs.IntVar(&f.patience, "patience", 0, "early stopping: stop after this many epochs without val_loss improvement (0: off)")
 	fs.IntVar(&f.topK, "top-k", 0, "also report top-k accuracy (k > 1)")
+	fs.StringVar(&f.stopOn, "stop-on", "none", "diagnosis: critical stops a run that cannot recover (NaN, divergence, dead network), keeping the last good checkpoint; none")
+	fs.BoolVar(&f.sanity, "sanity", false, "diagnosis: before training, check that the model can overfit 32 samples in 200 steps")
 }
 
 // spec builds the run's spec: the spec file (if any), then every flag
@@ -214,22 +220,47 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		spec, err = f.toSpec(fs)
 	}
+	dopts := diagnose.Options{Sanity: f.sanity}
+	if err == nil {
+		switch f.stopOn {
+		case "critical":
+			dopts.StopOn = diagnose.Critical
+		case "none", "":
+		default:
+			err = usagef("--stop-on %q: want critical or none", f.stopOn)
+		}
+	}
 	if err == nil {
 		dir := f.out
 		if dir == "" {
 			dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 		}
-		err = runSpec(spec, dir, false, stdout)
+		err = runSpecWith(spec, dir, false, stdout, dopts)
 	}
 	return exitCode(stderr, "train", err)
 }
 
 // runSpec runs (or resumes) a spec into dir, stopping cleanly on Ctrl-C.
 func runSpec(spec *train.Spec, dir string, resume bool, stdout io.Writer) error {
+	return runSpecWith(spec, dir, resume, stdout, diagnose.Options{})
+}
+
+// runSpecWith is runSpec with the diagnosis' options: a diagnose.Monitor
+// prints findings as they are raised, writes diagnosis.json, and the run
+// ends with the verdict.
+func runSpecWith(spec *train.Spec, dir string, resume bool, stdout io.Writer, dopts diagnose.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(stdout, "Run directory: %s\n", dir)
-	res, err := train.Run(ctx, spec, train.RunOptions{Dir: dir, Out: stdout, Terminal: isTerminal(stdout)}, resume)
+	dopts.Out, dopts.Terminal = stdout, isTerminal(stdout)
+	mon := diagnose.NewMonitor(dir, dopts)
+	defer func() {
+		if d := mon.Diagnosis(); d != nil {
+			d.WriteSummary(stdout)
+		}
+	}()
+	res, err := train.Run(ctx, spec, train.RunOptions{Dir: dir, Out: stdout, Terminal: dopts.Terminal,
+		Callbacks: []train.Callback{mon}, Setup: mon.Setup}, resume)
 	if errors.Is(err, train.ErrStopped) {
 		return fmt.Errorf("%v; continue with: cnnscope resume %s", err, dir)
 	}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/diagnose"
+)
+
+func TestDiagnoseUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"diagnose"}, {"diagnose", "a", "b"}, {"train", "--stop-on", "warning"}} {
+		if code, _, stderr := runCLI(args...); code != 2 || strings.Count(strings.TrimSpace(lastErrorLines(stderr)), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI("diagnose", t.TempDir()); code != 1 || !strings.Contains(stderr, "not a run directory") {
+		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// train ends with the verdict; diagnose reads the run back, as text and
+// as JSON.
+func TestTrainEndsWithVerdictAndDiagnoseReadsIt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a few seconds")
+	}
+	if _, _, err := data.FindBuiltin("mnist", "train"); err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	dir := t.TempDir()
+	code, out, stderr := runCLI("train", "--data", "mnist", "--limit", "2000", "--epochs", "1", "--out", dir)
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], "Verdict: ") || !strings.Contains(out, "Checks before training") {
+		t.Errorf("train output does not end with the verdict:\n%s", out)
+	}
+	code, text, stderr := runCLI("diagnose", dir)
+	if code != 0 || !strings.HasPrefix(text, "Verdict: ") {
+		t.Errorf("diagnose: exit %d, %q %q", code, text, stderr)
+	}
+	code, js, _ := runCLI("diagnose", "--json", dir)
+	var d diagnose.Diagnosis
+	if err := json.Unmarshal([]byte(js), &d); code != 0 || err != nil || d.Verdict == "" || d.Steps == 0 {
+		t.Errorf("diagnose --json: exit %d, %v, %+v", code, err, d)
+	}
+}
