@@ -19,7 +19,7 @@ const (
 // climbed back far above the minimum it had reached (a relapse); both
 // sustained, so that one bad batch does not count.
 func detectDivergence(s *Signals) *Finding {
-	l0, ok := s.InitialLoss()
+	l0, ok := s.StartLoss()
 	t := &s.Facts.Loss
 	if !ok || t.Len() == 0 || !finite(l0) {
 		return nil

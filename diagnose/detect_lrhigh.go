@@ -50,7 +50,7 @@ func detectLRTooHigh(s *Signals) *Finding {
 			break
 		}
 	}
-	if l0, ok := s.InitialLoss(); ok {
+	if l0, ok := s.StartLoss(); ok {
 		t := &s.Facts.Loss
 		for i := 0; i < t.Len(); i++ {
 			if m := float64(t.Max[i]); finite(m) && m > spikeFactor*l0 {

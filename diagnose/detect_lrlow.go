@@ -39,9 +39,9 @@ func detectLRTooLow(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, evm("learning_rate", lr, limit,
 			"compile.learning_rate %s for %s is %.0fx below its usual %s", fmtLR(lr), opt, typicalLR(opt)/lr, fmtLR(typicalLR(opt))))
 	}
-	l0, ok := s.InitialLoss()
+	l0, ok := s.progressRef()
 	t := &s.Facts.Loss
-	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= slowHorizon && !pathological(s, l0) {
+	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= slowHorizon && !pathological(s) {
 		loss, _, _ := t.window(slowHorizon-slowWindow, slowHorizon)
 		u := ratioNear(s, slowHorizon)
 		if loss > slowProgress*l0 && (u < updateRatioLow || math.IsNaN(u) && len(f.Evidence) > 0) {
@@ -92,7 +92,8 @@ func ratioNear(s *Signals, step int) float64 {
 // rate stops learning: the loss blew up (smoothed above 1.5x its start),
 // a batch loss spiked, or the hidden layers' gradients are dead or vanish
 // (which makes the updates small at any learning rate).
-func pathological(s *Signals, l0 float64) bool {
+func pathological(s *Signals) bool {
+	l0, _ := s.StartLoss()
 	t := &s.Facts.Loss
 	for i, v := range t.smoothed(divergeSpan) {
 		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > spikeFactor*l0 {

@@ -32,7 +32,7 @@ const (
 )
 
 func detectNotLearning(s *Signals) *Finding {
-	l0, ok := s.InitialLoss()
+	l0, ok := s.progressRef()
 	t := &s.Facts.Loss
 	if !ok || t.Len() == 0 {
 		return nil
@@ -49,7 +49,7 @@ func detectNotLearning(s *Signals) *Finding {
 	if loss, acc := mean(last); loss < unstuckLoss*l0 || acc > chance+unstuckAccMargin || !finite(loss) {
 		return nil
 	}
-	blowup, dead, vanish := firstPathologies(s, l0)
+	blowup, dead, vanish := firstPathologies(s)
 	for i := 0; i <= last; i++ {
 		step := t.Step[i]
 		if step < stuckEarly {
@@ -80,9 +80,11 @@ func detectNotLearning(s *Signals) *Finding {
 			continue
 		}
 		f := &Finding{Severity: Critical, Step: step, Epoch: t.Epoch[i], Since: t.Epoch[i]}
-		f.Title = fmt.Sprintf("Not learning: after %d steps the loss is %.3g (initial %.3g) and accuracy %.2f (chance %.2f)", step, loss, l0, acc, chance)
+		f.Title = fmt.Sprintf("Not learning: after %d steps the loss is %.3g and accuracy %.2f (chance %.2f)", step, loss, acc, chance)
+		start, _ := s.StartLoss()
 		f.Evidence = append([]Evidence{
-			evm("loss_ratio", loss/l0, stuckLoss, "mean training loss of the last %d steps %.3g, %s of the initial %.3g", stuckWindow, loss, pct(loss/l0), l0),
+			evm("loss_ratio", loss/l0, stuckLoss, "mean training loss of the last %d steps %.3g; it started at %.3g, a uniform guess gives %.3g",
+				stuckWindow, loss, start, s.ChanceLoss()),
 			evm("accuracy", acc, chance+stuckAccMargin, "mean batch accuracy %.3f; a constant guess gets %.3f", acc, chance),
 		}, why...)
 		if c := collapse(s); c != "" {
@@ -128,7 +130,8 @@ func prefixSums(t *LossTrace) sums {
 // (smoothed over 1.5x, or a batch over 3x, the initial loss), at which the
 // hidden layers' gradients were dead, and at which the first layer's
 // gradient vanished (0: never).
-func firstPathologies(s *Signals, l0 float64) (blowup, dead, vanish int) {
+func firstPathologies(s *Signals) (blowup, dead, vanish int) {
+	l0, _ := s.StartLoss()
 	t := &s.Facts.Loss
 	for i, v := range t.smoothed(divergeSpan) {
 		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > spikeFactor*l0 {

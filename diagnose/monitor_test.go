@@ -204,3 +204,43 @@ func TestDiagnoseUnmonitoredRun(t *testing.T) {
 		t.Error("an empty directory diagnosed without error")
 	}
 }
+
+// stopAfter cancels the fit's context at the end of an epoch.
+type stopAfter struct {
+	train.Nop
+	epoch  int
+	cancel func()
+}
+
+func (c stopAfter) EpochEnd(_ *train.State, epoch int, _ train.Logs) error {
+	if epoch+1 == c.epoch {
+		c.cancel()
+	}
+	return nil
+}
+
+// A run stopped after epoch 1 and resumed is diagnosed as a whole: the
+// facts of the first part are kept.
+func TestResumedRunKeepsFacts(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := NewMonitor(dir, Options{})
+	_, err := train.Run(ctx, mnistSpec(2000, 2, "", 0), train.RunOptions{Dir: dir, Out: io.Discard,
+		Callbacks: []train.Callback{stopAfter{epoch: 1, cancel: cancel}, m}, Setup: m.Setup}, false)
+	if !errors.Is(err, train.ErrStopped) {
+		t.Fatalf("err %v, want ErrStopped", err)
+	}
+	spe := m.Signals().Facts.StepsPerEpoch
+	d, _, err := Train(context.Background(), mnistSpec(2000, 2, "", 0), dir, Options{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Facts
+	if d.Epochs != 2 || d.Steps != 2*spe || f.Loss.Len() != 2*spe || f.Loss.Step[0] != 1 || len(f.Val) != 2 || f.Init == nil {
+		t.Errorf("epochs %d steps %d trace %d (from step %d) val %d init %v", d.Epochs, d.Steps, f.Loss.Len(), f.Loss.Step[0], len(f.Val), f.Init)
+	}
+	if d.Verdict != LearningEffectively {
+		t.Errorf("verdict %q: %v", d.Verdict, ids(d.Findings))
+	}
+}

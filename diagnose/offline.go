@@ -170,6 +170,8 @@ func traceFromRecords(s *Signals) {
 			// The first step's loss is measured before its update: the
 			// untrained model's loss on one batch.
 			s.Facts.Init = &InitFacts{Loss: r.Loss, Expected: s.ChanceLoss(), Samples: s.Spec.Fit.BatchSize}
+			t.First = r.Loss
+			t.push(1, r.Epoch, float64(r.Loss), float64(r.Loss), float64(r.BatchAccuracy))
 			continue
 		}
 		t.push(r.Step, r.Epoch, float64(r.Loss), float64(r.Loss), float64(r.BatchAccuracy))

@@ -243,6 +243,26 @@ func (s *Signals) InitialLoss() (float64, bool) {
 	return v[len(v)/2], true
 }
 
+// StartLoss is where the training loss started: the first step's (before
+// its update, in training mode), else InitialLoss.
+func (s *Signals) StartLoss() (float64, bool) {
+	if t := &s.Facts.Loss; t.Len() > 0 && t.Step[0] <= t.Stride && finite(float64(t.First)) && t.First != 0 {
+		return float64(t.First), true
+	}
+	return s.InitialLoss()
+}
+
+// progressRef is the loss that progress is measured against: the start,
+// or the loss of a uniform guess when that is lower (a model can start
+// above chance and fall to it without learning anything).
+func (s *Signals) progressRef() (float64, bool) {
+	l0, ok := s.StartLoss()
+	if c := s.ChanceLoss(); ok && c > 0 && c < l0 {
+		return c, true
+	}
+	return l0, ok
+}
+
 // lossName is the compile loss ("" when unknown).
 func (s *Signals) lossName() string {
 	if s.Spec != nil {

@@ -15,6 +15,11 @@ const maxTracePoints = 2048
 // to plot). Point i covers the Stride steps ending at Step[i]: Loss and
 // Acc are their means, Max the largest batch loss among them.
 type LossTrace struct {
+	// First is the loss of the run's first step, measured before its
+	// update: where training starts (in training mode, unlike the check
+	// before step 1: BatchNormalization's batch statistics and Dropout can
+	// make it several times higher).
+	First  train.JSONFloat   `json:"first"`
 	Stride int               `json:"stride"`
 	Step   []int             `json:"step"`
 	Epoch  []int             `json:"epoch"` // 1-based
@@ -35,6 +40,9 @@ func (t *LossTrace) Len() int { return len(t.Step) }
 func (t *LossTrace) Add(step, epoch int, loss, acc float64) {
 	if t.Stride == 0 {
 		t.Stride = 1
+	}
+	if step == 1 {
+		t.First = train.JSONFloat(loss)
 	}
 	if t.pn == 0 || math.IsNaN(loss) || loss > t.pMax {
 		t.pMax = loss
