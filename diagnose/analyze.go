@@ -29,14 +29,14 @@ type Detector struct {
 // Detectors are every detector, in priority order (earlier ranks first
 // among findings of one severity and depth).
 var Detectors = []Detector{
-	{ID: "output_loss_mismatch", Root: true, Covers: "output activation", Explains: []string{"initial_loss", "not_learning", "nan", "saturated_activations"}, Detect: detectOutputLossMismatch},
-	{ID: "unnormalized_inputs", Root: true, Covers: "not normalized", Explains: []string{"initial_loss", "nan", "divergence", "exploding_gradients", "dying_relu", "saturated_activations", "not_learning", "lr_too_high"}, Detect: detectUnnormalizedInputs},
-	{ID: "lr_too_high", Root: true, Covers: "learning rate", Explains: []string{"nan", "divergence", "exploding_gradients", "dying_relu", "not_learning", "loss_plateau", "majority_class_bias"}, Detect: detectLRTooHigh},
+	{ID: "output_loss_mismatch", Root: true, Covers: "output activation", Explains: []string{"initial_loss", "not_learning", "nan", "saturated_activations", "sanity_failed"}, Detect: detectOutputLossMismatch},
+	{ID: "unnormalized_inputs", Root: true, Covers: "not normalized", Explains: []string{"initial_loss", "nan", "divergence", "exploding_gradients", "dying_relu", "saturated_activations", "not_learning", "lr_too_high", "sanity_failed"}, Detect: detectUnnormalizedInputs},
+	{ID: "lr_too_high", Root: true, Covers: "learning rate", Explains: []string{"nan", "divergence", "exploding_gradients", "dying_relu", "not_learning", "loss_plateau", "majority_class_bias", "sanity_failed"}, Detect: detectLRTooHigh},
 	{ID: "initial_loss", Root: true, Explains: []string{"not_learning", "divergence", "dying_relu", "saturated_activations", "vanishing_gradients"}, Detect: detectInitialLoss},
 	{ID: "leakage", Root: true, Covers: "leakage", Explains: []string{"val_above_train"}, Detect: detectLeakage},
 	{ID: "label_noise", Root: true, Covers: "labels", Explains: []string{"underfitting", "val_above_train", "loss_plateau"}, Detect: detectLabelNoise},
-	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning"}, Detect: detectHighDropout},
-	{ID: "lr_too_low", Root: true, Covers: "learning rate", Explains: []string{"underfitting", "loss_plateau", "not_learning"}, Detect: detectLRTooLow},
+	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning", "sanity_failed"}, Detect: detectHighDropout},
+	{ID: "lr_too_low", Root: true, Covers: "learning rate", Explains: []string{"underfitting", "loss_plateau", "not_learning", "sanity_failed"}, Detect: detectLRTooLow},
 	{ID: "sanity_failed", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectSanityFailed},
 	{ID: "nan", Detect: detectNaN},
 	{ID: "divergence", Detect: detectDivergence},

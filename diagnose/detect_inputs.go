@@ -14,7 +14,8 @@ import (
 //   - a largest |value| over 10: not rescaled (0..255 pixels): warning;
 //   - a largest |value| under 0.05: rescaled twice or by the wrong
 //     factor, the signal is nearly zero: warning;
-//   - a standard deviation of 0: every input is the same: critical.
+//   - a standard deviation of 0: every input is the same: critical;
+//   - NaN or Inf among them: critical.
 const (
 	inputMaxHigh = 10
 	inputMaxLow  = 0.05
@@ -28,6 +29,11 @@ func detectUnnormalizedInputs(s *Signals) *Finding {
 	f := &Finding{Severity: Warning}
 	amax := max(math.Abs(lo), math.Abs(hi))
 	switch {
+	case nonFiniteInputs(s) > 0:
+		f.Severity = Critical
+		f.Title = fmt.Sprintf("Inputs hold %d NaN/Inf values", nonFiniteInputs(s))
+		f.Causes = []string{"the preprocessing divides by zero (a featurewise or samplewise std of 0)", "corrupt image files"}
+		f.Fixes = []string{"drop std normalization for constant channels, or check the images: cnnscope data inspect <data>"}
 	case std == 0:
 		f.Severity = Critical
 		f.Title = "Inputs are constant: every pixel value is the same"
@@ -46,6 +52,13 @@ func detectUnnormalizedInputs(s *Signals) *Finding {
 	}
 	f.Evidence = []Evidence{evm("input_max_abs", amax, inputMaxHigh, "%s: min %.4g, max %.4g, std %.4g", from, lo, hi, std)}
 	return f
+}
+
+func nonFiniteInputs(s *Signals) int {
+	if d := s.Facts.Data; d != nil && d.Input != nil {
+		return d.Input.NonFinite
+	}
+	return 0
 }
 
 // inputRange returns the range and spread of what the model receives: the

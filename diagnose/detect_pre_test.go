@@ -22,6 +22,10 @@ func TestDetectUnnormalizedInputs(t *testing.T) {
 	wantFinding(t, "unnormalized_inputs", s, Warning)
 	s.Facts.Data.Input = &InputStats{Batches: 4, Min: 0.5, Max: 0.5, Mean: 0.5}
 	wantFinding(t, "unnormalized_inputs", s, Critical)
+	s.Facts.Data.Input = &InputStats{Batches: 4, Max: 1, Mean: 0.1, Std: 0.3, NonFinite: 12}
+	if f := wantFinding(t, "unnormalized_inputs", s, Critical); !strings.Contains(f.Title, "NaN") {
+		t.Errorf("title %q", f.Title)
+	}
 	// From the settings alone (an unmonitored run).
 	s.Facts.Data = nil
 	s.Spec.Data.Preprocessing = &data.Preprocess{Rescale: 1}

@@ -162,7 +162,7 @@ func (m *Monitor) BatchEnd(s *train.State, b *train.StepInfo) error {
 	if !m.lastEnd.IsZero() {
 		m.stepSec = ema(m.stepSec, start.Sub(m.lastEnd).Seconds(), 0.1)
 	}
-	acc := math.NaN()
+	acc := 0.0
 	if b.Batch != nil && len(b.Batch.Labels) > 0 {
 		acc = float64(b.Correct) / float64(len(b.Batch.Labels))
 	}

@@ -120,16 +120,24 @@ func sampleBatches(tr *data.Loader, n int) (*tensor.Tensor, []int32, *InputStats
 		}
 		for _, v := range b.X.Data {
 			f := float64(v)
+			if !finite(f) {
+				st.NonFinite++
+				continue
+			}
 			st.Min, st.Max = min(st.Min, f), max(st.Max, f)
 			sum += f
 			sq += f * f
+			count++
 		}
-		count += len(b.X.Data)
 		st.Batches++
 		b.Release()
 	}
-	if count == 0 {
+	if st.Batches == 0 {
 		return nil, nil, nil
+	}
+	if count == 0 {
+		st.Min, st.Max = 0, 0
+		return x, labels, st
 	}
 	st.Mean = sum / float64(count)
 	st.Std = math.Sqrt(max(sq/float64(count)-st.Mean*st.Mean, 0))

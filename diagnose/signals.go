@@ -75,13 +75,15 @@ type DataFacts struct {
 	Dup *DupFacts `json:"duplicates,omitempty"`
 }
 
-// InputStats are statistics of preprocessed input values.
+// InputStats are statistics of preprocessed input values (the finite
+// ones; NonFinite counts NaN and ±Inf).
 type InputStats struct {
-	Batches int     `json:"batches"`
-	Min     float64 `json:"min"`
-	Max     float64 `json:"max"`
-	Mean    float64 `json:"mean"`
-	Std     float64 `json:"std"`
+	Batches   int     `json:"batches"`
+	NonFinite int     `json:"non_finite,omitempty"`
+	Min       float64 `json:"min"`
+	Max       float64 `json:"max"`
+	Mean      float64 `json:"mean"`
+	Std       float64 `json:"std"`
 }
 
 // DupFacts counts images of a later split that copy (exact) or nearly
