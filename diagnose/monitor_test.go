@@ -87,9 +87,14 @@ func TestLRTooHighFlaggedInFirstEpoch(t *testing.T) {
 	needMNIST(t)
 	for _, opt := range []string{"adam", "sgd"} {
 		t.Run(opt, func(t *testing.T) {
-			d, res, err := Train(context.Background(), mnistSpec(6000, 1, opt, 1.0), t.TempDir(), Options{})
+			dir := t.TempDir()
+			d, res, err := Train(context.Background(), mnistSpec(6000, 1, opt, 1.0), dir, Options{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// `cnnscope diagnose` finds the same from the files.
+			if off, err := DiagnoseRun(dir); err != nil || !reflect.DeepEqual(ids(off.Findings), ids(d.Findings)) || off.Verdict != d.Verdict {
+				t.Errorf("offline %v (%v), live %v", ids(off.Findings), err, ids(d.Findings))
 			}
 			if d.Verdict != NotLearning || d.Findings[0].ID != "lr_too_high" {
 				t.Errorf("verdict %q, top %s: %v", d.Verdict, d.Findings[0].ID, ids(d.Findings))
