@@ -31,12 +31,11 @@ func detectNaN(s *Signals) *Finding {
 		f.Title = fmt.Sprintf("NaN/Inf in the %s at step %d (epoch %d)", what, step, epoch)
 		f.Evidence = append(f.Evidence, Evidence{Text: what + " is not finite", Step: step, Epoch: epoch, Layer: layer})
 	}
-	f.Causes = []string{
-		"the learning rate is too high: an update overflowed",
-		"inputs are not normalized (large values overflow the first layers)",
-		"the output activation does not match the loss (log of 0)",
-		"gradients explode without clipping",
+	f.Causes = []string{"the learning rate is too high: an update overflowed"}
+	if _, hi, _, from := inputRange(s); from == "" || hi > inputMaxHigh {
+		f.Causes = append(f.Causes, "inputs are not normalized (large values overflow the first layers)")
 	}
+	f.Causes = append(f.Causes, "the output activation does not match the loss (log of 0)", "gradients explode without clipping")
 	f.Fixes = nonEmpty(lowerLRFix(s), clipFix)
 	if pp := s.Spec; pp != nil && pp.Data.Preprocessing != nil && (pp.Data.Preprocessing.Rescale == 0 || pp.Data.Preprocessing.Rescale == 1) &&
 		!pp.Data.Preprocessing.FeaturewiseStdNormalization && !pp.Data.Preprocessing.SamplewiseStdNormalization {

@@ -296,7 +296,8 @@ func (m *Monitor) analyze(s *train.State) error {
 		if f.Severity == Info {
 			continue
 		}
-		if prev, ok := m.printed[f.ID]; ok && rank(prev) >= rank(f.Severity) {
+		prev, seen := m.printed[f.ID]
+		if seen && rank(prev) >= rank(f.Severity) {
 			continue
 		}
 		m.printed[f.ID] = f.Severity
@@ -308,7 +309,11 @@ func (m *Monitor) analyze(s *train.State) error {
 			m.emitted[f.ID] = f
 			m.order = append(m.order, f.ID)
 		}
-		m.print(f, s.Step, header)
+		if seen {
+			m.printEscalation(f, prev, s.Step, header)
+		} else {
+			m.print(f, s.Step, header)
+		}
 		header = false
 	}
 	m.anaSec = ema(m.anaSec, time.Since(t0).Seconds(), 0.2)
@@ -339,6 +344,21 @@ func (m *Monitor) print(f Finding, step int, header bool) {
 		fmt.Fprintf(m.Out, "Diagnosis at step %d:\n", step)
 	}
 	WriteFinding(m.Out, f, 2)
+}
+
+// printEscalation prints one line for a finding already shown in full
+// whose severity rose.
+func (m *Monitor) printEscalation(f Finding, was Severity, step int, header bool) {
+	if m.Out == nil {
+		return
+	}
+	if m.Terminal && header {
+		fmt.Fprint(m.Out, "\r\x1b[K")
+	}
+	if header {
+		fmt.Fprintf(m.Out, "Diagnosis at step %d:\n", step)
+	}
+	fmt.Fprintf(m.Out, "%s %s [%s%s] (was %s)\n", marker(f.Severity), f.Title, f.ID, where(f), was)
 }
 
 // checkpointNote says which checkpoint a stopped run keeps.
