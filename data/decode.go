@@ -43,6 +43,20 @@ func (m ColorMode) Channels() int {
 	return 0
 }
 
+// ColorModeOf is the mode with the given number of channels (1, 3 or 4),
+// or Auto for any other count.
+func ColorModeOf(channels int) ColorMode {
+	switch channels {
+	case 1:
+		return Grayscale
+	case 3:
+		return RGB
+	case 4:
+		return RGBA
+	}
+	return Auto
+}
+
 // Interpolation is how images are resized to the target size, as Keras'
 // interpolation argument.
 type Interpolation string

@@ -156,7 +156,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 			return
 		}
 		defer f.Close()
-		if c.orig, c.err = decodeInto(f, scratch[wk], ds.Height, ds.Width, ColorMode(modeName(ds.Channels)), sc); c.err == nil {
+		if c.orig, c.err = decodeInto(f, scratch[wk], ds.Height, ds.Width, ColorModeOf(ds.Channels), sc); c.err == nil {
 			if err := store.put(i, scratch[wk]); err != nil {
 				storeErr.CompareAndSwap(nil, err)
 			}
@@ -231,10 +231,6 @@ func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
 	}
 	ds.Channels = mode.Channels()
 	return nil
-}
-
-func modeName(channels int) string {
-	return map[int]string{1: string(Grayscale), 3: string(RGB), 4: string(RGBA)}[channels]
 }
 
 // walker lists class folders and the candidate files in them.

@@ -50,7 +50,7 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 		}
 		if ds.Test != "" {
 			opts.Height, opts.Width, opts.Classes = p.Train.Height, p.Train.Width, p.Train.Classes
-			opts.ColorMode = colorModeOf(p.Train.Channels)
+			opts.ColorMode = data.ColorModeOf(p.Train.Channels)
 			if p.Test, err = data.LoadFolder(ds.Test, opts); err != nil {
 				return nil, err
 			}
@@ -100,16 +100,6 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 		}
 	}
 	return &p, nil
-}
-
-func colorModeOf(channels int) data.ColorMode {
-	switch channels {
-	case 1:
-		return data.ColorMode("grayscale")
-	case 4:
-		return data.ColorMode("rgba")
-	}
-	return data.ColorMode("rgb")
 }
 
 // Loaders returns the training, validation and test loaders (validation

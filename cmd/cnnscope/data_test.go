@@ -27,7 +27,6 @@ func writePNG(t *testing.T, path string, seed int) {
 	}
 }
 
-
 func TestDataInspectSplitLayoutJSON(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 6 {

@@ -93,8 +93,8 @@ func loadEvalData(src string, m *nn.Sequential, mf *train.ModelFile) (*data.Data
 	if slices.Contains(data.Builtins, src) {
 		ds, err = data.LoadBuiltin(src, "test")
 	} else {
-		mode := map[int]string{1: "grayscale", 3: "rgb", 4: "rgba"}[in[2]]
-		ds, err = data.LoadFolder(src, data.FolderOptions{Height: in[0], Width: in[1], ColorMode: data.ColorMode(mode), Classes: mf.Classes})
+		ds, err = data.LoadFolder(src, data.FolderOptions{Height: in[0], Width: in[1], ColorMode: data.ColorModeOf(in[2]),
+			Interpolation: data.Interpolation(mf.Interpolation), Classes: mf.Classes})
 	}
 	if err != nil {
 		return nil, err

@@ -132,7 +132,7 @@ func predict(dir string, paths []string, top, batch int) ([]prediction, error) {
 	}
 	in := m.Input
 	h, w, c := in[0], in[1], in[2]
-	mode := data.ColorMode(map[int]string{1: "grayscale", 3: "rgb", 4: "rgba"}[c])
+	mode := data.ColorModeOf(c)
 	preds := make([]prediction, len(files))
 	x := tensor.New(batch, h, w, c)
 	for lo := 0; lo < len(files); lo += batch {
