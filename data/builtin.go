@@ -96,7 +96,7 @@ func findIDXPair(name, prefix string, dirs []string, fix string) (string, string
 			return im, lb, nil
 		}
 	}
-	return "", "", fmt.Errorf("%s: %s-images-idx3-ubyte.gz and %s-labels-idx1-ubyte.gz not found in %s: %w; get them with:\n    %s",
+	return "", "", fmt.Errorf("%s: %s-images-idx3-ubyte.gz and %s-labels-idx1-ubyte.gz not found in %s: %w; get them with: %s",
 		name, prefix, prefix, strings.Join(dirs, ", "), fs.ErrNotExist, fix)
 }
 

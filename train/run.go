@@ -90,8 +90,30 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	start := time.Now()
 	spec.Defaults()
 	if err := spec.Validate(); err != nil {
-		return nil, err
+		return nil, inputError(err)
 	}
+	p, err := PrepareData(spec.Data, spec.Seed)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
+	m, err := BuildModel(spec, input, len(p.Classes))
+	if err != nil {
+		return nil, inputError(err)
+	}
+	opt, err := NewOptimizer(spec.Compile)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	loss, err := nn.LossByName(spec.Compile.Loss)
+	if err != nil {
+		return nil, inputError(fmt.Errorf("compile.loss: %w", err))
+	}
+	tr, val, test, err := p.Loaders(spec.Data, spec.Fit, spec.Seed)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	// The inputs are good: only now does the run directory appear.
 	if err := os.MkdirAll(ro.Dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -107,28 +129,7 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 			return nil, err
 		}
 	}
-	p, err := PrepareData(spec.Data, spec.Seed)
-	if err != nil {
-		return nil, err
-	}
 	if err := p.WriteSummary(ro.Out, spec.Data.Source); err != nil {
-		return nil, err
-	}
-	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
-	m, err := BuildModel(spec, input, len(p.Classes))
-	if err != nil {
-		return nil, err
-	}
-	opt, err := NewOptimizer(spec.Compile)
-	if err != nil {
-		return nil, err
-	}
-	loss, err := nn.LossByName(spec.Compile.Loss)
-	if err != nil {
-		return nil, fmt.Errorf("compile.loss: %w", err)
-	}
-	tr, val, test, err := p.Loaders(spec.Data, spec.Fit, spec.Seed)
-	if err != nil {
 		return nil, err
 	}
 	save := func(dir string) error {
@@ -188,3 +189,12 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	res.Duration = time.Since(start)
 	return res, nil
 }
+
+// InputError is an error in what the user gave a run (spec, flags, data):
+// the command line reports it as a usage error (exit code 2).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputError(err error) error { return &InputError{Err: err} }

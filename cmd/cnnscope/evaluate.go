@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -36,6 +38,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 
 func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error {
 	m, mf, err := train.LoadModel(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return usageError{err.Error()}
+	}
 	if err != nil {
 		return err
 	}

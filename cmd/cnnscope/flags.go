@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // usageError marks an error in the command line (exit code 2).
@@ -29,7 +30,8 @@ func exitCode(stderr io.Writer, cmd string, err error) int {
 	}
 	fmt.Fprintf(stderr, "cnnscope %s: %v\n", cmd, err)
 	var u usageError
-	if errors.As(err, &u) {
+	var in *train.InputError
+	if errors.As(err, &u) || errors.As(err, &in) {
 		return 2
 	}
 	return 1

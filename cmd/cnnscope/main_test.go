@@ -56,6 +56,9 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{[]string{"summary", "--model", "resnet"}, "unknown model"},
 		{[]string{"evaluate"}, "want one run directory"},
 		{[]string{"resume", dir}, "spec.yaml"},
+		{[]string{"train", "--data", dir + "/no-such-folder", "--out", dir + "/run"}, "no-such-folder"},
+		{[]string{"evaluate", dir + "/no-such-run"}, "model.json"},
+		{[]string{"predict", dir + "/no-such-run", "x.png"}, "model.json"},
 	} {
 		code, _, stderr := runCLI(c.args...)
 		if code != 2 {

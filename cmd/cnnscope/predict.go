@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -123,6 +124,9 @@ func imageFiles(paths []string) ([]string, error) {
 
 func predict(dir string, paths []string, top, batch int) ([]prediction, error) {
 	m, mf, err := train.LoadModel(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError{err.Error()}
+	}
 	if err != nil {
 		return nil, err
 	}
