@@ -20,6 +20,7 @@ const (
 	SpecFile       = "spec.yaml"
 	HistoryFile    = "history.csv"
 	MetricsFile    = "metrics.jsonl"
+	EvaluationFile = "evaluation.json"
 	CheckpointsDir = "checkpoints"
 )
 
@@ -44,6 +45,7 @@ type RunResult struct {
 	Data     *Prepared
 	Model    *nn.Sequential
 	History  *History
+	Val      *EvalResult // the final model on the validation split (nil without one)
 	Test     *EvalResult // nil without a test set
 	Duration time.Duration
 }
@@ -180,11 +182,19 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	if err := save(ro.Dir); err != nil {
 		return res, err
 	}
+	if val != nil {
+		if res.Val, err = Evaluate(ctx, m, val, loss, p.Classes, spec.Fit.TopK); err != nil {
+			return res, err
+		}
+	}
 	if test != nil {
 		if res.Test, err = Evaluate(ctx, m, test, loss, p.Classes, spec.Fit.TopK); err != nil {
 			return res, err
 		}
 		fmt.Fprintf(ro.Out, "Test: loss %.4f - accuracy %.4f (%d images)\n", res.Test.Loss, res.Test.Accuracy, res.Test.Samples)
+	}
+	if err := WriteEvaluation(filepath.Join(ro.Dir, EvaluationFile), res.Val, res.Test); err != nil {
+		return res, err
 	}
 	res.Duration = time.Since(start)
 	return res, nil

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,10 +32,17 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 		t.Errorf("test accuracy %.4f after 2 epochs on 6,000 images, want >= 0.94", acc)
 	}
 	t.Logf("test accuracy %.4f, history %v", res.Test.Accuracy, res.History.Last())
-	for _, f := range []string{SpecFile, ModelWeightsFile, ModelConfigFile, filepath.Join(CheckpointsDir, LastCheckpoint), filepath.Join(CheckpointsDir, "best", ModelWeightsFile)} {
+	for _, f := range []string{SpecFile, ModelWeightsFile, ModelConfigFile, filepath.Join(CheckpointsDir, LastCheckpoint), filepath.Join(CheckpointsDir, "best", ModelWeightsFile), EvaluationFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run directory lacks %s: %v", f, err)
 		}
+	}
+	var ev map[string]*EvaluationSummary
+	if b, err := os.ReadFile(filepath.Join(dir, EvaluationFile)); err != nil || json.Unmarshal(b, &ev) != nil {
+		t.Fatalf("evaluation.json: %v", err)
+	}
+	if ev["test"] == nil || ev["test"].Accuracy != res.Test.Accuracy || ev["validation"] == nil || len(ev["test"].Confusion) != 10 {
+		t.Errorf("evaluation.json does not hold the final results: %+v", ev)
 	}
 	// The saved model gives the same test accuracy.
 	m, mf, err := LoadModel(dir)

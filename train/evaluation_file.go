@@ -1,0 +1,45 @@
+package train
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+)
+
+// EvaluationSummary is one split's entry of evaluation.json: the final
+// model's loss and accuracy, per-class precision/recall/F1 and the
+// confusion matrix (rows: true class, columns: predicted).
+type EvaluationSummary struct {
+	Samples      int            `json:"samples"`
+	Loss         float64        `json:"loss"`
+	Accuracy     float64        `json:"accuracy"`
+	TopK         int            `json:"top_k,omitempty"`
+	TopKAccuracy float64        `json:"top_k_accuracy,omitempty"`
+	MacroF1      float64        `json:"macro_f1"`
+	Classes      []string       `json:"classes"`
+	PerClass     []ClassMetrics `json:"per_class"`
+	Confusion    [][]int        `json:"confusion"`
+}
+
+// Summarize turns an evaluation into its evaluation.json entry.
+func (r *EvalResult) Summarize() *EvaluationSummary {
+	if r == nil {
+		return nil
+	}
+	return &EvaluationSummary{Samples: r.Samples, Loss: r.Loss, Accuracy: r.Accuracy, TopK: r.TopK, TopKAccuracy: r.TopKAccuracy,
+		MacroF1: r.Confusion.MacroF1(), Classes: r.Confusion.Classes, PerClass: r.Confusion.PerClass(), Confusion: r.Confusion.Counts}
+}
+
+// WriteEvaluation writes evaluation.json with the validation and test
+// summaries (either may be absent), atomically.
+func WriteEvaluation(path string, val, test *EvalResult) error {
+	b, err := json.MarshalIndent(map[string]*EvaluationSummary{"validation": val.Summarize(), "test": test.Summarize()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}, 0o644)
+}
