@@ -25,6 +25,9 @@ type TrainConfig struct {
 	// ClassWeights, when set, gives each sample the weight of its class
 	// in Batch.Weights (see ClassWeightsBalanced).
 	ClassWeights []float64
+	// SampleWeights, when set, holds one weight per Dataset image (Keras'
+	// sample_weight); Batch.Weights is the product with the class weight.
+	SampleWeights []float64
 	// Sampling redraws each epoch's samples to even out classes.
 	Sampling Sampling
 	// DropLast drops a final batch smaller than BatchSize.
@@ -115,6 +118,9 @@ func newLoader(ds *Dataset, indices []int, train bool, cfg TrainConfig) (*Loader
 	if cfg.ClassWeights != nil && len(cfg.ClassWeights) != ds.NumClasses() {
 		return nil, fmt.Errorf("class weights: %d given for %d classes", len(cfg.ClassWeights), ds.NumClasses())
 	}
+	if cfg.SampleWeights != nil && len(cfg.SampleWeights) != ds.Len() {
+		return nil, fmt.Errorf("sample weights: %d given for %d images", len(cfg.SampleWeights), ds.Len())
+	}
 	if indices == nil {
 		indices = make([]int, ds.Len())
 		for i := range indices {
@@ -202,7 +208,7 @@ func (l *Loader) getBatch() *Batch {
 		loader:  l,
 	}
 	b.X = tensor.FromData(b.data, n, ds.Height, ds.Width, ds.Channels)
-	if l.cfg.ClassWeights != nil {
+	if l.cfg.ClassWeights != nil || l.cfg.SampleWeights != nil {
 		b.Weights = make([]float32, n)
 	}
 	return b
@@ -249,7 +255,14 @@ func (l *Loader) fill(b *Batch, epoch, step int, order []int, lo, hi int, pcg *r
 		label := ds.Labels[idx]
 		b.Labels[j], b.Indices[j] = label, idx
 		if b.Weights != nil {
-			b.Weights[j] = float32(l.cfg.ClassWeights[label])
+			w := 1.0
+			if l.cfg.ClassWeights != nil {
+				w = l.cfg.ClassWeights[label]
+			}
+			if l.cfg.SampleWeights != nil {
+				w *= l.cfg.SampleWeights[idx]
+			}
+			b.Weights[j] = float32(w)
 		}
 	}
 }

@@ -160,3 +160,23 @@ func TestLoaderBatchShapesAndSampling(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleWeightsMultiplyClassWeights(t *testing.T) {
+	ds := &Dataset{Height: 1, Width: 1, Channels: 1, Pixels: []uint8{1, 2, 3, 4}, Labels: []int32{0, 1, 0, 1}, Classes: []string{"a", "b"}}
+	l, err := NewTrainLoader(ds, nil, TrainConfig{BatchSize: 4, NoShuffle: true, ClassWeights: []float64{1, 3}, SampleWeights: []float64{0.5, 1, 2, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := l.Epoch(0)
+	defer it.Close()
+	b, _ := it.Next()
+	want := []float32{0.5, 3, 2, 0}
+	for i, w := range b.Weights {
+		if w != want[b.Indices[i]] {
+			t.Errorf("sample %d: weight %v, want %v", b.Indices[i], w, want[b.Indices[i]])
+		}
+	}
+	if _, err := NewTrainLoader(ds, nil, TrainConfig{BatchSize: 2, SampleWeights: []float64{1}}); err == nil {
+		t.Error("accepted 1 sample weight for 4 images")
+	}
+}
