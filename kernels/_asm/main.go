@@ -10,26 +10,26 @@ package main
 import (
 	"fmt"
 
-	. "github.com/mmcloughlin/avo/build"
+	b "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/gotypes"
-	. "github.com/mmcloughlin/avo/operand"
-	. "github.com/mmcloughlin/avo/reg"
+	op "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
 )
 
 // microKernel describes one register-blocked micro-kernel: it keeps an
 // mr×(vecs*lanes) tile of C in mr*vecs vector accumulators.
 type microKernel struct {
 	name   string
-	mr     int               // rows of the C tile
-	vecs   int               // vectors per row
-	lanes  int               // float32 lanes per vector
-	vec    func() VecVirtual // allocates a vector register
-	zero   func(r VecVirtual)
+	mr     int                   // rows of the C tile
+	vecs   int                   // vectors per row
+	lanes  int                   // float32 lanes per vector
+	vec    func() reg.VecVirtual // allocates a vector register
+	zero   func(r reg.VecVirtual)
 	unroll int // k steps per iteration of the main loop
 }
 
 func main() {
-	ConstraintExpr("!purego")
+	b.ConstraintExpr("!purego")
 
 	// One kernel per row count: the full tile (12 rows for AVX-512, 6
 	// for AVX2) and every shorter one, for the bottom edge of C, so that
@@ -37,22 +37,22 @@ func main() {
 	for mr := 12; mr >= 1; mr-- {
 		genMicroKernel(microKernel{
 			name: fmt.Sprintf("sgemmKernel%dx32AVX512", mr), mr: mr, vecs: 2, lanes: 16,
-			vec:    ZMM,
-			zero:   func(r VecVirtual) { VPXORD(r, r, r) },
+			vec:    b.ZMM,
+			zero:   func(r reg.VecVirtual) { b.VPXORD(r, r, r) },
 			unroll: 4,
 		})
 	}
 	for mr := 6; mr >= 1; mr-- {
 		genMicroKernel(microKernel{
 			name: fmt.Sprintf("sgemmKernel%dx16AVX2", mr), mr: mr, vecs: 2, lanes: 8,
-			vec:    YMM,
-			zero:   func(r VecVirtual) { VXORPS(r, r, r) },
+			vec:    b.YMM,
+			zero:   func(r reg.VecVirtual) { b.VXORPS(r, r, r) },
 			unroll: 4,
 		})
 	}
-	genFMAPeak("fmaPeakAVX512", ZMM, func(r VecVirtual) { VPXORD(r, r, r) })
-	genFMAPeak("fmaPeakAVX2", YMM, func(r VecVirtual) { VXORPS(r, r, r) })
-	Generate()
+	genFMAPeak("fmaPeakAVX512", b.ZMM, func(r reg.VecVirtual) { b.VPXORD(r, r, r) })
+	genFMAPeak("fmaPeakAVX2", b.YMM, func(r reg.VecVirtual) { b.VXORPS(r, r, r) })
+	b.Generate()
 }
 
 // genMicroKernel emits
@@ -65,60 +65,60 @@ func main() {
 // only written. Strides and ldc are in elements.
 func genMicroKernel(mk microKernel) {
 	nr := mk.vecs * mk.lanes
-	TEXT(mk.name, NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
+	b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)")
+	b.Pragma("noescape")
+	b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
 		"A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].",
 		"With beta == 0, C is not read.")
 
-	kc := Load(Param("kc"), GP64())
-	rs := Load(Param("rsA"), GP64())
-	SHLQ(U8(2), rs)
-	cs := Load(Param("csA"), GP64())
-	SHLQ(U8(2), cs)
-	bp := Load(Param("b"), GP64())
-	ldb := Load(Param("ldb"), GP64())
-	SHLQ(U8(2), ldb)
-	rs3 := GP64()
-	LEAQ(Mem{Base: rs, Index: rs, Scale: 2}, rs3)
+	kc := b.Load(b.Param("kc"), b.GP64())
+	rs := b.Load(b.Param("rsA"), b.GP64())
+	b.SHLQ(op.U8(2), rs)
+	cs := b.Load(b.Param("csA"), b.GP64())
+	b.SHLQ(op.U8(2), cs)
+	bp := b.Load(b.Param("b"), b.GP64())
+	ldb := b.Load(b.Param("ldb"), b.GP64())
+	b.SHLQ(op.U8(2), ldb)
+	rs3 := b.GP64()
+	b.LEAQ(op.Mem{Base: rs, Index: rs, Scale: 2}, rs3)
 
 	// Row r of A is at bases[r/4] + {0, rs, 2rs, 3rs}[r%4].
-	bases := make([]Register, (mk.mr+3)/4)
-	bases[0] = Load(Param("a"), GP64())
+	bases := make([]reg.Register, (mk.mr+3)/4)
+	bases[0] = b.Load(b.Param("a"), b.GP64())
 	for g := 1; g < len(bases); g++ {
-		bases[g] = GP64()
-		LEAQ(Mem{Base: bases[g-1], Index: rs, Scale: 4}, bases[g])
+		bases[g] = b.GP64()
+		b.LEAQ(op.Mem{Base: bases[g-1], Index: rs, Scale: 4}, bases[g])
 	}
-	rowAddr := func(r int) Mem {
+	rowAddr := func(r int) op.Mem {
 		base := bases[r/4]
 		switch r % 4 {
 		case 1:
-			return Mem{Base: base, Index: rs, Scale: 1}
+			return op.Mem{Base: base, Index: rs, Scale: 1}
 		case 2:
-			return Mem{Base: base, Index: rs, Scale: 2}
+			return op.Mem{Base: base, Index: rs, Scale: 2}
 		case 3:
-			return Mem{Base: base, Index: rs3, Scale: 1}
+			return op.Mem{Base: base, Index: rs3, Scale: 1}
 		}
-		return Mem{Base: base}
+		return op.Mem{Base: base}
 	}
 
-	Comment("Prefetch the C tile.")
-	cp := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(2), ldc)
-	pf := GP64()
-	MOVQ(cp, pf)
+	b.Comment("Prefetch the C tile.")
+	cp := b.Load(b.Param("c"), b.GP64())
+	ldc := b.Load(b.Param("ldc"), b.GP64())
+	b.SHLQ(op.U8(2), ldc)
+	pf := b.GP64()
+	b.MOVQ(cp, pf)
 	for r := 0; r < mk.mr; r++ {
-		PREFETCHT0(Mem{Base: pf})
-		PREFETCHT0(Mem{Base: pf, Disp: nr*4 - 4})
+		b.PREFETCHT0(op.Mem{Base: pf})
+		b.PREFETCHT0(op.Mem{Base: pf, Disp: nr*4 - 4})
 		if r < mk.mr-1 {
-			ADDQ(ldc, pf)
+			b.ADDQ(ldc, pf)
 		}
 	}
 
-	acc := make([][]VecVirtual, mk.mr)
+	acc := make([][]reg.VecVirtual, mk.mr)
 	for r := range acc {
-		acc[r] = make([]VecVirtual, mk.vecs)
+		acc[r] = make([]reg.VecVirtual, mk.vecs)
 		for v := range acc[r] {
 			acc[r][v] = mk.vec()
 			mk.zero(acc[r][v])
@@ -126,120 +126,120 @@ func genMicroKernel(mk microKernel) {
 	}
 
 	step := func() {
-		bv := make([]VecVirtual, mk.vecs)
+		bv := make([]reg.VecVirtual, mk.vecs)
 		for v := range bv {
 			bv[v] = mk.vec()
-			VMOVUPS(Mem{Base: bp, Disp: v * mk.lanes * 4}, bv[v])
+			b.VMOVUPS(op.Mem{Base: bp, Disp: v * mk.lanes * 4}, bv[v])
 		}
 		for r := 0; r < mk.mr; r++ {
 			t := mk.vec()
-			VBROADCASTSS(rowAddr(r), t)
+			b.VBROADCASTSS(rowAddr(r), t)
 			for v := 0; v < mk.vecs; v++ {
-				VFMADD231PS(bv[v], t, acc[r][v])
+				b.VFMADD231PS(bv[v], t, acc[r][v])
 			}
 		}
 		for _, base := range bases {
-			ADDQ(cs, base)
+			b.ADDQ(cs, base)
 		}
-		ADDQ(ldb, bp)
+		b.ADDQ(ldb, bp)
 	}
 
-	Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", mk.unroll))
-	CMPQ(kc, U8(mk.unroll))
-	JL(LabelRef(mk.name + "_tail"))
-	Label(mk.name + "_loop")
+	b.Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", mk.unroll))
+	b.CMPQ(kc, op.U8(mk.unroll))
+	b.JL(op.LabelRef(mk.name + "_tail"))
+	b.Label(mk.name + "_loop")
 	for u := 0; u < mk.unroll; u++ {
 		step()
 	}
-	SUBQ(U8(mk.unroll), kc)
-	CMPQ(kc, U8(mk.unroll))
-	JGE(LabelRef(mk.name + "_loop"))
+	b.SUBQ(op.U8(mk.unroll), kc)
+	b.CMPQ(kc, op.U8(mk.unroll))
+	b.JGE(op.LabelRef(mk.name + "_loop"))
 
-	Label(mk.name + "_tail")
-	TESTQ(kc, kc)
-	JZ(LabelRef(mk.name + "_store"))
-	Label(mk.name + "_tailloop")
+	b.Label(mk.name + "_tail")
+	b.TESTQ(kc, kc)
+	b.JZ(op.LabelRef(mk.name + "_store"))
+	b.Label(mk.name + "_tailloop")
 	step()
-	DECQ(kc)
-	JNZ(LabelRef(mk.name + "_tailloop"))
+	b.DECQ(kc)
+	b.JNZ(op.LabelRef(mk.name + "_tailloop"))
 
-	Label(mk.name + "_store")
+	b.Label(mk.name + "_store")
 	va := mk.vec()
-	VBROADCASTSS(mustAddr(Param("alpha")), va)
+	b.VBROADCASTSS(mustAddr(b.Param("alpha")), va)
 	for r := range acc {
 		for v := range acc[r] {
-			VMULPS(va, acc[r][v], acc[r][v])
+			b.VMULPS(va, acc[r][v], acc[r][v])
 		}
 	}
-	Comment("beta == ±0 (bits other than the sign all zero): C is write-only.")
-	bbits := GP32()
-	MOVL(mustAddr(Param("beta")), bbits)
-	ANDL(U32(0x7fffffff), bbits)
-	JNZ(LabelRef(mk.name + "_beta"))
+	b.Comment("beta == ±0 (bits other than the sign all zero): C is write-only.")
+	bbits := b.GP32()
+	b.MOVL(mustAddr(b.Param("beta")), bbits)
+	b.ANDL(op.U32(0x7fffffff), bbits)
+	b.JNZ(op.LabelRef(mk.name + "_beta"))
 	for r := range acc {
 		for v := range acc[r] {
-			VMOVUPS(acc[r][v], Mem{Base: cp, Disp: v * mk.lanes * 4})
+			b.VMOVUPS(acc[r][v], op.Mem{Base: cp, Disp: v * mk.lanes * 4})
 		}
 		if r < mk.mr-1 {
-			ADDQ(ldc, cp)
+			b.ADDQ(ldc, cp)
 		}
 	}
-	VZEROUPPER()
-	RET()
+	b.VZEROUPPER()
+	b.RET()
 
-	Label(mk.name + "_beta")
+	b.Label(mk.name + "_beta")
 	vb := mk.vec()
-	VBROADCASTSS(mustAddr(Param("beta")), vb)
+	b.VBROADCASTSS(mustAddr(b.Param("beta")), vb)
 	for r := range acc {
 		for v := range acc[r] {
-			m := Mem{Base: cp, Disp: v * mk.lanes * 4}
-			VFMADD231PS(m, vb, acc[r][v])
-			VMOVUPS(acc[r][v], m)
+			m := op.Mem{Base: cp, Disp: v * mk.lanes * 4}
+			b.VFMADD231PS(m, vb, acc[r][v])
+			b.VMOVUPS(acc[r][v], m)
 		}
 		if r < mk.mr-1 {
-			ADDQ(ldc, cp)
+			b.ADDQ(ldc, cp)
 		}
 	}
-	VZEROUPPER()
-	RET()
+	b.VZEROUPPER()
+	b.RET()
 }
 
 // genFMAPeak emits a loop of iters iterations, each issuing 16 independent
 // VFMADD231PS on full-width vectors: the machine's fp32 FMA peak.
-func genFMAPeak(name string, vec func() VecVirtual, zero func(VecVirtual)) {
-	TEXT(name, NOSPLIT, "func(iters int)")
-	Doc(name + " runs iters iterations of 16 independent vector FMA chains.")
-	n := Load(Param("iters"), GP64())
+func genFMAPeak(name string, vec func() reg.VecVirtual, zero func(reg.VecVirtual)) {
+	b.TEXT(name, b.NOSPLIT, "func(iters int)")
+	b.Doc(name + " runs iters iterations of 16 independent vector FMA chains.")
+	n := b.Load(b.Param("iters"), b.GP64())
 	x, y := vec(), vec()
 	zero(x)
 	zero(y)
-	acc := make([]VecVirtual, 16)
+	acc := make([]reg.VecVirtual, 16)
 	for i := range acc {
 		acc[i] = vec()
 		zero(acc[i])
 	}
-	TESTQ(n, n)
-	JLE(LabelRef(name + "_done"))
-	Label(name + "_loop")
+	b.TESTQ(n, n)
+	b.JLE(op.LabelRef(name + "_done"))
+	b.Label(name + "_loop")
 	for i := range acc {
-		VFMADD231PS(x, y, acc[i])
+		b.VFMADD231PS(x, y, acc[i])
 	}
-	DECQ(n)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
+	b.DECQ(n)
+	b.JNZ(op.LabelRef(name + "_loop"))
+	b.Label(name + "_done")
 	// Keep the accumulators live to the end of the loop.
 	for i := 1; i < len(acc); i++ {
-		VADDPS(acc[i], acc[0], acc[0])
+		b.VADDPS(acc[i], acc[0], acc[0])
 	}
-	VZEROUPPER()
-	RET()
+	b.VZEROUPPER()
+	b.RET()
 }
 
 // mustAddr is the stack address of a scalar argument.
-func mustAddr(c gotypes.Component) Mem {
-	b, err := c.Resolve()
+func mustAddr(c gotypes.Component) op.Mem {
+	base, err := c.Resolve()
 	if err != nil {
 		panic(err)
 	}
-	return b.Addr
+	return base.Addr
 }
