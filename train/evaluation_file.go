@@ -12,7 +12,7 @@ import (
 // confusion matrix (rows: true class, columns: predicted).
 type EvaluationSummary struct {
 	Samples      int            `json:"samples"`
-	Loss         float64        `json:"loss"`
+	Loss         JSONFloat      `json:"loss"` // "NaN" for a diverged model
 	Accuracy     float64        `json:"accuracy"`
 	TopK         int            `json:"top_k,omitempty"`
 	TopKAccuracy float64        `json:"top_k_accuracy,omitempty"`
@@ -27,7 +27,7 @@ func (r *EvalResult) Summarize() *EvaluationSummary {
 	if r == nil {
 		return nil
 	}
-	return &EvaluationSummary{Samples: r.Samples, Loss: r.Loss, Accuracy: r.Accuracy, TopK: r.TopK, TopKAccuracy: r.TopKAccuracy,
+	return &EvaluationSummary{Samples: r.Samples, Loss: JSONFloat(r.Loss), Accuracy: r.Accuracy, TopK: r.TopK, TopKAccuracy: r.TopKAccuracy,
 		MacroF1: r.Confusion.MacroF1(), Classes: r.Confusion.Classes, PerClass: r.Confusion.PerClass(), Confusion: r.Confusion.Counts}
 }
 
