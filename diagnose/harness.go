@@ -18,11 +18,14 @@ type Options struct {
 	Sanity bool
 	// Resume continues the run in dir from its last checkpoint.
 	Resume bool
+	// OnRaise is called with each warning or critical finding as it is
+	// raised (see Monitor.OnRaise).
+	OnRaise func(f Finding)
 }
 
 // NewMonitor returns a monitor for a run directory.
 func NewMonitor(dir string, o Options) *Monitor {
-	return &Monitor{Dir: dir, Out: o.Out, Terminal: o.Terminal, StopOn: o.StopOn, Sanity: o.Sanity}
+	return &Monitor{Dir: dir, Out: o.Out, Terminal: o.Terminal, StopOn: o.StopOn, Sanity: o.Sanity, OnRaise: o.OnRaise}
 }
 
 // Train runs spec into dir (train.Run) with a Monitor and returns the
