@@ -103,7 +103,7 @@ func pathological(s *Signals) bool {
 	if rs := lastRecords(s, 1); len(rs) == 1 && hiddenGradsDead(&rs[0]) {
 		return true
 	}
-	if rs := lastRecords(s, vanishWindow); len(rs) >= 2 && medianVanishRatio(rs) < vanishRatio {
+	if rs := lastRecords(s, vanishWindow); vanishes(s, rs) {
 		return true
 	}
 	return false

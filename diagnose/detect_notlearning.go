@@ -144,7 +144,7 @@ func firstPathologies(s *Signals) (blowup, dead, vanish int) {
 		if dead == 0 && hiddenGradsDead(&r) {
 			dead = r.Step
 		}
-		if vanish == 0 && i > 0 && medianVanishRatio(rs[max(0, i+1-vanishWindow):i+1]) < vanishRatio {
+		if vanish == 0 && i > 0 && vanishes(s, rs[max(0, i+1-vanishWindow):i+1]) {
 			vanish = r.Step
 		}
 	}

@@ -29,6 +29,61 @@ const (
 )
 
 func detectOverfitting(s *Signals) *Finding {
+	f := overfitByValLoss(s)
+	if f == nil || f.Severity == Info {
+		if g := overfitByGap(s); g != nil {
+			return g
+		}
+	}
+	return f
+}
+
+// Memorization thresholds: the validation loss need not rise for a model
+// to overfit; one that memorizes a small training set can keep it flat.
+// After at least 3 epochs, training accuracy (the epoch's) is 0.99 or more
+// in the last 2 epochs, it exceeds validation accuracy by the gap above
+// (0.07) in both, and the training loss is under a tenth of the
+// validation loss: warning. (Our measurement: 200 MNIST images and a
+// 670k-parameter dense model reach accuracy 1.0 against 0.86 on
+// validation, loss 0.003 against 0.45, with val_loss flat from epoch 7;
+// the healthy runs of the evaluation stay under a 0.03 gap.)
+const (
+	memorizedAccuracy = 0.99
+	memorizedLossRate = 0.1
+)
+
+func overfitByGap(s *Signals) *Finding {
+	acc, vacc := s.series("accuracy"), s.series("val_accuracy")
+	tr, val := s.series("loss"), s.series("val_loss")
+	n := len(acc)
+	if n < 3 {
+		return nil
+	}
+	holds := func(e int) bool {
+		return acc[e] >= memorizedAccuracy && acc[e]-vacc[e] >= overfitGapHigh && tr[e] < memorizedLossRate*val[e]
+	}
+	if !holds(n-1) || !holds(n-2) {
+		return nil
+	}
+	since := n - 2
+	for since > 0 && acc[since-1]-vacc[since-1] >= overfitGapHigh {
+		since--
+	}
+	f := &Finding{Severity: Warning, Epoch: n, Since: since + 1, Step: int(s.Epochs[n-1]["step"])}
+	f.Title = fmt.Sprintf("Overfitting: the training set is memorized (accuracy %.3f vs %.3f on validation)", acc[n-1], vacc[n-1])
+	f.Evidence = []Evidence{
+		evm("accuracy_gap", acc[n-1]-vacc[n-1], overfitGapHigh, "accuracy %.4f vs val_accuracy %.4f at epoch %d; the gap is %.2f or more since epoch %d",
+			acc[n-1], vacc[n-1], n, overfitGapHigh, since+1),
+		evm("loss_ratio", tr[n-1]/val[n-1], memorizedLossRate, "loss %.4g vs val_loss %.4g", tr[n-1], val[n-1]),
+	}
+	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout"}
+	f.Fixes = []string{augmentFix, "add Dropout(0.25-0.5) before the last Dense layer (model.layers: {type: Dropout, rate: 0.5})",
+		"use more training images (data.limit, or more data)", "use a smaller model", patienceFix}
+	return f
+}
+
+// overfitByValLoss: the validation loss rose while the training loss fell.
+func overfitByValLoss(s *Signals) *Finding {
 	val, tr := s.series("val_loss"), s.series("loss")
 	n := len(val)
 	if n < 3 {

@@ -18,16 +18,43 @@ import (
 // VanishingGradient rule and DeepDiagnosis flag a mean absolute gradient
 // under 1e-7.) A first layer whose gradient is exactly zero because its
 // ReLUs died is dying_relu's. The median ratio over the latest 4 records
-// after step 1 (2 at least) must be under the threshold.
+// after step 1 (2 at least) must be under the threshold; or under 1e-2
+// while the run has not started learning (its loss over the last 50 steps
+// still 90% of the start or more): with Adam, whose per-weight scaling
+// partly makes up for small gradients, the six sigmoid layers sit at
+// 4e-4..2e-3 while stuck at chance, and the healthy runs of the
+// evaluation never go below 0.14 (our measurement).
 const (
-	vanishRatio    = 1e-3
-	vanishAbsolute = 1e-4
-	vanishWindow   = 4 // records whose median ratio counts
+	vanishRatio      = 1e-3
+	vanishStuckRatio = 1e-2
+	vanishAbsolute   = 1e-4
+	vanishWindow     = 4 // records whose median ratio counts
 )
+
+// vanishes reports whether the records (consecutive, after step 1) show
+// vanishing gradients.
+func vanishes(s *Signals, rs []train.StepRecord) bool {
+	if len(rs) < 2 {
+		return false
+	}
+	r := medianVanishRatio(rs)
+	return r < vanishRatio || r < vanishStuckRatio && stuckAt(s, rs[len(rs)-1].Step)
+}
+
+// stuckAt reports whether the training loss over the stuckWindow steps up
+// to step is still unstuckLoss of where it started or more.
+func stuckAt(s *Signals, step int) bool {
+	l0, ok := s.progressRef()
+	if !ok {
+		return false
+	}
+	loss, _, _ := s.Facts.Loss.window(step-stuckWindow, step)
+	return loss >= unstuckLoss*l0
+}
 
 func detectVanishingGradients(s *Signals) *Finding {
 	rs := lastRecords(s, vanishWindow)
-	if len(rs) < 2 || !finite(medianVanishRatio(rs)) || medianVanishRatio(rs) >= vanishRatio {
+	if !vanishes(s, rs) {
 		return nil
 	}
 	last := rs[len(rs)-1]
@@ -35,8 +62,12 @@ func detectVanishingGradients(s *Signals) *Finding {
 	first := ws[0].Layer
 	all := recordsAfter(s, 1)
 	since := all[len(all)-1]
+	limit := 2 * vanishRatio
+	if medianVanishRatio(rs) >= vanishRatio {
+		limit = 2 * vanishStuckRatio
+	}
 	for i := len(all) - 1; i >= 0; i-- {
-		if r := vanishRatioOf(&all[i]); !(r < 2*vanishRatio) {
+		if r := vanishRatioOf(&all[i]); !(r < limit) {
 			break
 		}
 		since = all[i]
@@ -44,7 +75,7 @@ func detectVanishingGradients(s *Signals) *Finding {
 	f := &Finding{Severity: Warning, Step: since.Step, Epoch: since.Epoch, Since: since.Epoch, Layer: first}
 	f.Title = fmt.Sprintf("Vanishing gradients: %s barely learns (since step %d)", first, since.Step)
 	g0, gl := kernelStats(ws[0]), kernelStats(ws[len(ws)-1])
-	f.Evidence = []Evidence{{Text: fmt.Sprintf("step %d: gradient norm %.2g in %s vs %.2g in %s; median ratio over the last %d records %.2g (AUTOTRAINER: < 1e-3)",
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("step %d: gradient norm %.2g in %s vs %.2g in %s; median ratio over the last %d records %.2g (AUTOTRAINER: < 1e-3; < 1e-2 while the loss does not fall)",
 		last.Step, float64(g0.GradNorm), first, float64(gl.GradNorm), ws[len(ws)-1].Layer, len(rs), medianVanishRatio(rs)),
 		Step: last.Step, Layer: first, Metric: "grad_ratio", Value: medianVanishRatio(rs), Threshold: vanishRatio}}
 	if a := float64(g0.GradNorm); a < vanishAbsolute {

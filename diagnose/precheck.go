@@ -53,7 +53,7 @@ func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model *nn.Sequentia
 	if x != nil && !resume {
 		out := model.Forward(x, false)
 		f.Init = &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
-			Expected: m.sig.ChanceLoss(), Samples: len(labels)}
+			Expected: m.sig.ChanceLoss(), Samples: len(labels), OutputSpread: outputSpread(out.Data, len(labels))}
 		if m.Sanity {
 			f.Sanity, err = sanityCheck(spec, model, lossFn, x, labels)
 			if err != nil {
@@ -73,6 +73,9 @@ func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model *nn.Sequentia
 			m.emitted[fd.ID] = fd
 			m.order = append(m.order, fd.ID)
 			m.print(fd, 0, false)
+			if m.OnRaise != nil {
+				m.OnRaise(fd)
+			}
 		}
 	}
 	m.diag = d0
@@ -177,4 +180,28 @@ func duplicates(p *train.Prepared) *DupFacts {
 		}
 	}
 	return df
+}
+
+// outputSpread is the largest spread over n samples of any of the model's
+// outputs (rows of out), relative to the outputs' scale when above 1.
+func outputSpread(out []float32, n int) *float64 {
+	if n < 2 || len(out)%n != 0 {
+		return nil
+	}
+	d := len(out) / n
+	spread, scale := 0.0, 1.0
+	for j := 0; j < d; j++ {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := 0; i < n; i++ {
+			v := float64(out[i*d+j])
+			if !finite(v) {
+				return nil
+			}
+			lo, hi = min(lo, v), max(hi, v)
+			scale = max(scale, math.Abs(v))
+		}
+		spread = max(spread, hi-lo)
+	}
+	spread /= scale
+	return &spread
 }

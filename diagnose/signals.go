@@ -108,6 +108,10 @@ type InitFacts struct {
 	// categorical cross-entropy, ln 2 for a binary one.
 	Expected float64 `json:"expected"`
 	Samples  int     `json:"samples"`
+	// OutputSpread is the largest spread (max - min over the batch) of
+	// any output, over the outputs' scale (at least 1): 0 when the model
+	// gives every image the same output (nil: not measured).
+	OutputSpread *float64 `json:"output_spread,omitempty"`
 }
 
 // SanityFacts is the result of overfitting a few samples (--sanity).
@@ -290,6 +294,16 @@ func (s *Signals) lr() float64 {
 		return 0.01
 	}
 	return 0.001
+}
+
+// effectiveLR is the base learning rate, for SGD with momentum m its
+// steady-state step lr / (1 - m).
+func (s *Signals) effectiveLR() float64 {
+	lr := s.lr()
+	if s.optimizer() == "sgd" && s.Spec != nil && s.Spec.Compile.Momentum > 0 && s.Spec.Compile.Momentum < 1 {
+		return lr / (1 - s.Spec.Compile.Momentum)
+	}
+	return lr
 }
 
 // Steps is the number of optimizer steps the signals cover.

@@ -1,0 +1,88 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Bad-initialization thresholds. Random initialization must break the
+// symmetry between the units of a layer and keep the signal's scale from
+// layer to layer (Glorot & Bengio 2010; He et al. 2015; CS231n's "pitfall:
+// all zero initialization"; Goodfellow et al., Deep Learning, 8.4).
+//
+//   - Setting: a Conv2D or Dense kernel with a constant initializer (zeros,
+//     ones): every unit of the layer computes the same thing and gets the
+//     same update, so the layer acts as one unit.
+//   - Before step 1: the untrained model gives every image of a batch the
+//     same output (each output's spread over the batch under 1e-6 of its
+//     scale) although the inputs differ: the signal does not get through.
+//     (Our measurement: 0 with kernels of ones or zeros; healthy presets
+//     and custom models spread their softmax outputs by 6e-4 or more.)
+//   - At step 1: a hidden layer's activations reach an RMS over 1e3 times
+//     the inputs' largest value (our measurement at step 1: 0.07-2.5 for
+//     healthy models on 0..1 inputs, 18 on unscaled 0..255 inputs, 4e8
+//     with kernels of ones).
+const (
+	initSameOutput = 1e-6
+	initActExplode = 1e3
+)
+
+func detectBadInitialization(s *Signals) *Finding {
+	f := &Finding{Severity: Warning}
+	var layers []string
+	init := ""
+	if s.Model != nil {
+		for i, l := range s.Model.Layers {
+			switch strings.ToLower(l.KernelInitializer) {
+			case "zeros", "ones":
+				layers = append(layers, fmt.Sprintf("model.layers[%d] (%s): %s", i, l.Name, l.KernelInitializer))
+				if f.Layer == "" {
+					f.Layer, init = l.Name, l.KernelInitializer
+				}
+			}
+		}
+	}
+	if len(layers) > 0 {
+		f.Evidence = append(f.Evidence, ev("constant kernel initializers: "+joinNames(layers, 3)))
+	}
+	if in := s.Facts.Init; in != nil && in.OutputSpread != nil {
+		_, _, std, _ := inputRange(s)
+		if sp := *in.OutputSpread; sp <= initSameOutput && std != 0 {
+			f.Evidence = append(f.Evidence, evm("output_spread", sp, initSameOutput,
+				"before training the model gives all %d images of a batch the same output (largest spread %.2g)", in.Samples, sp))
+		}
+	}
+	if len(s.Records) > 0 && s.Records[0].Step == 1 {
+		r := s.Records[0]
+		scale := 1.0
+		if _, hi, _, from := inputRange(s); from != "" {
+			scale = max(scale, hi)
+		}
+		for i, l := range r.Layers {
+			a := l.Activation
+			if i == len(r.Layers)-1 || a == nil {
+				continue
+			}
+			if rms := math.Hypot(float64(a.Mean), float64(a.Std)); finite(rms) && rms > initActExplode*scale {
+				e := evm("activation_rms", rms, initActExplode*scale, "step 1: activations of %s have an RMS of %.3g (inputs reach %.3g)", l.Layer, rms, scale)
+				e.Step, e.Layer = 1, l.Layer
+				f.Evidence = append(f.Evidence, e)
+				if f.Layer == "" {
+					f.Layer = l.Layer
+				}
+				break
+			}
+		}
+	}
+	if len(f.Evidence) == 0 {
+		return nil
+	}
+	f.Title = "Bad weight initialization"
+	if init != "" {
+		f.Title = fmt.Sprintf("Bad weight initialization: kernel_initializer %s in %s", init, plural(len(layers), "layer"))
+	}
+	f.Causes = []string{"the initial weights do not break the symmetry between units or do not keep the signal's scale from layer to layer"}
+	f.Fixes = []string{"use Keras' default initializers: remove kernel_initializer (glorot_uniform), or he_uniform for relu layers (model.layers[i].kernel_initializer: he_uniform)"}
+	return f
+}
