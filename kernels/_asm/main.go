@@ -1,13 +1,17 @@
 // Command _asm generates the amd64 assembly of package kernels with avo:
 // the SGEMM micro-kernels (AVX-512 and AVX2+FMA) and the FMA peak loops
-// used by the benchmarks.
+// used by the benchmarks; with -elementwise, the elementwise kernels
+// instead (ReLU, add, Adam, row sums, 2x2 max-pool; elementwise.go and
+// pool.go).
 //
 // Run it through go generate in package kernels:
 //
 //	go run -C _asm . -out ../sgemm_amd64.s -stubs ../sgemm_stub_amd64.go -pkg kernels
+//	go run -C _asm . -elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stub_amd64.go -pkg kernels
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	b "github.com/mmcloughlin/avo/build"
@@ -28,8 +32,18 @@ type microKernel struct {
 	unroll int // k steps per iteration of the main loop
 }
 
+// elementwise selects the elementwise kernels (elementwise_amd64.s)
+// instead of SGEMM's.
+var elementwise = flag.Bool("elementwise", false, "generate the elementwise kernels instead of SGEMM's")
+
 func main() {
+	flag.Parse()
 	b.ConstraintExpr("!purego")
+	if *elementwise {
+		genElementwise()
+		b.Generate()
+		return
+	}
 
 	// One kernel per row count: the full tile (12 rows for AVX-512, 6
 	// for AVX2) and every shorter one, for the bottom edge of C, so that
