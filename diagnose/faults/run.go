@@ -1,0 +1,277 @@
+// Package faults evaluates the diagnosis by fault injection: it trains
+// small models on generated shapes and MNIST subsets, once healthy and
+// once with each of a catalogue of injected problems, and measures how
+// often the diagnosis catches the problem, names its root cause first,
+// and raises a false alarm on a healthy run, how soon it finds a problem
+// and what the monitoring costs. `cnnscope diagnose eval` runs it.
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Options configure Evaluate.
+type Options struct {
+	// Seeds is the number of seeds per scenario (1, 2, ...; 3 by default).
+	Seeds int
+	// Quick runs only the scenarios marked Quick (the CI subset).
+	Quick bool
+	// Only, when set, names the scenarios to run.
+	Only []string
+	// Dir keeps the runs (and their data) in Dir/<scenario>-s<seed>;
+	// "" uses a temporary folder that is removed afterwards.
+	Dir string
+	// Progress receives one line per finished run (nil: none).
+	Progress io.Writer
+	// OverheadReps > 0 also measures the monitoring cost directly: a
+	// healthy scenario trained that many times with and without the
+	// monitor, alternately.
+	OverheadReps int
+}
+
+// Selected returns the scenarios Options pick, faults first.
+func (o Options) Selected() ([]Scenario, error) {
+	var out []Scenario
+	known := map[string]bool{}
+	for _, s := range slices.Concat(Faults, Healthy) {
+		known[s.Name] = true
+		if len(o.Only) > 0 && !slices.Contains(o.Only, s.Name) || len(o.Only) == 0 && o.Quick && !s.Quick {
+			continue
+		}
+		out = append(out, s)
+	}
+	for _, n := range o.Only {
+		if !known[n] {
+			return nil, fmt.Errorf("unknown scenario %q", n)
+		}
+	}
+	return out, nil
+}
+
+// Run is the outcome of one scenario with one seed.
+type Run struct {
+	Scenario string   `json:"scenario"`
+	Problem  string   `json:"problem,omitempty"`
+	Data     string   `json:"data"`
+	Seed     uint64   `json:"seed"`
+	Healthy  bool     `json:"healthy"`
+	Expect   []string `json:"expect,omitempty"`
+	// Detected: an expected finding or one of the problem's symptoms
+	// was raised at warning or critical severity, live or at the end.
+	Detected bool `json:"detected"`
+	// Named: the diagnosis' top finding at the end names the root cause
+	// (it is an expected finding, at warning or critical severity).
+	Named bool `json:"named"`
+	// Top is the top finding at the end ("" when none), with its
+	// severity and first cause.
+	Top         string `json:"top"`
+	TopSeverity string `json:"top_severity,omitempty"`
+	TopCause    string `json:"top_cause,omitempty"`
+	// Raised lists every warning or critical finding raised, in order,
+	// as "id@step" (step 0: before training).
+	Raised []string `json:"raised"`
+	// Final lists the findings at the end as "severity id".
+	Final []string `json:"final"`
+	// FirstStep is the step at which the first expected finding (else
+	// symptom) was raised (0: before training; -1: never).
+	FirstStep int `json:"first_step"`
+	// Warned and Critical: some warning (or critical) finding was raised.
+	Warned   bool   `json:"warned"`
+	Critical bool   `json:"critical"`
+	Verdict  string `json:"verdict"`
+	Steps    int    `json:"steps"`
+	// Overhead is the monitor's own measure of its share of the
+	// training time; Precheck the share of the checks before step 1.
+	Overhead float64 `json:"overhead"`
+	Precheck float64 `json:"precheck"`
+	Seconds  float64 `json:"seconds"`
+	Error    string  `json:"error,omitempty"`
+}
+
+// RunScenario trains one scenario with one seed in dir (created) and
+// judges its diagnosis.
+func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(),
+		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
+	start := time.Now()
+	defer func() { r.Seconds = time.Since(start).Seconds() }()
+	spec, err := prepare(sc, seed, dir)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	type raise struct {
+		id   string
+		step int
+		sev  diagnose.Severity
+	}
+	var raised []raise
+	d, res, err := diagnose.Train(ctx, spec, filepath.Join(dir, "run"), diagnose.Options{OnRaise: func(f diagnose.Finding) {
+		raised = append(raised, raise{f.ID, f.Detected, f.Severity})
+	}})
+	if err != nil && !errors.Is(err, diagnose.ErrStoppedOnCritical) {
+		r.Error = err.Error()
+		if d == nil {
+			return r
+		}
+	}
+	hit := map[string]bool{}
+	for _, x := range raised {
+		r.Raised = append(r.Raised, fmt.Sprintf("%s@%d", x.id, x.step))
+		hit[x.id] = true
+		r.Warned = true
+		r.Critical = r.Critical || x.sev == diagnose.Critical
+	}
+	for _, f := range d.Findings {
+		r.Final = append(r.Final, fmt.Sprintf("%s %s", f.Severity, f.ID))
+		if f.Severity != diagnose.Info {
+			hit[f.ID] = true
+			r.Warned = true
+			r.Critical = r.Critical || f.Severity == diagnose.Critical
+		}
+	}
+	if len(d.Findings) > 0 {
+		top := d.Findings[0]
+		r.Top, r.TopSeverity = top.ID, string(top.Severity)
+		if len(top.Causes) > 0 {
+			r.TopCause = top.Causes[0]
+		}
+		r.Named = !r.Healthy && top.Severity != diagnose.Info && slices.Contains(sc.Expect, top.ID) &&
+			(sc.Cause == "" || strings.Contains(strings.ToLower(r.TopCause), sc.Cause))
+	}
+	for _, ids := range [][]string{sc.Expect, sc.Also} {
+		for _, x := range raised {
+			if slices.Contains(ids, x.id) {
+				r.FirstStep = x.step
+				break
+			}
+		}
+		if r.FirstStep >= 0 {
+			break
+		}
+	}
+	for _, id := range slices.Concat(sc.Expect, sc.Also) {
+		if hit[id] {
+			r.Detected = !r.Healthy
+			if r.FirstStep < 0 {
+				r.FirstStep = d.Steps // raised only by the analysis at the end
+			}
+		}
+	}
+	r.Verdict, r.Steps, r.Overhead = string(d.Verdict), d.Steps, d.OverheadFraction
+	if res != nil && res.Duration > 0 && d.Facts != nil {
+		r.Precheck = d.Facts.PrecheckSeconds / res.Duration.Seconds()
+	}
+	return r
+}
+
+// prepare writes the scenario's data into dir/data and returns its spec.
+func prepare(sc Scenario, seed uint64, dir string) (*train.Spec, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	src := filepath.Join(dir, "data")
+	if err := sc.Data.Write(src, seed); err != nil {
+		return nil, err
+	}
+	return Spec(sc, src, seed), nil
+}
+
+// Spec is a scenario's spec for data in src: the base spec (basic CNN,
+// Adam at Keras' default, batch 32, 10% validation, 2 epochs) with the
+// scenario's changes.
+func Spec(sc Scenario, src string, seed uint64) *train.Spec {
+	s := &train.Spec{Seed: seed}
+	s.Data.Source = src
+	s.Fit.Epochs = 2
+	if sc.Spec != nil {
+		sc.Spec(s)
+	}
+	s.Defaults()
+	return s
+}
+
+// Evaluate runs the selected scenarios with each seed and summarizes.
+func Evaluate(ctx context.Context, o Options) (*Report, error) {
+	scs, err := o.Selected()
+	if err != nil {
+		return nil, err
+	}
+	if o.Seeds <= 0 {
+		o.Seeds = 3
+	}
+	root := o.Dir
+	if root == "" {
+		if root, err = os.MkdirTemp("", "cnnscope-eval-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(root)
+	}
+	mnistErr := MNISTAvailable()
+	rep := &Report{Seeds: o.Seeds}
+	start := time.Now()
+	for _, sc := range scs {
+		if sc.Data.Source == "mnist" && mnistErr != nil {
+			rep.Skipped = append(rep.Skipped, sc.Name+": MNIST not available")
+			continue
+		}
+		for k := 1; k <= o.Seeds; k++ {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+			dir := filepath.Join(root, fmt.Sprintf("%s-s%d", sc.Name, k))
+			r := RunScenario(ctx, sc, uint64(k), dir)
+			rep.Runs = append(rep.Runs, r)
+			if o.Progress != nil {
+				fmt.Fprintln(o.Progress, r.Line())
+			}
+			if o.Dir == "" {
+				os.RemoveAll(dir)
+			}
+		}
+	}
+	if o.OverheadReps > 0 {
+		sc := Healthy[1] // basic CNN on MNIST
+		if mnistErr != nil {
+			sc = Healthy[0]
+		}
+		ov, err := MeasureOverhead(ctx, sc, o.OverheadReps, filepath.Join(root, "overhead"))
+		if err != nil {
+			return rep, err
+		}
+		rep.Measured = ov
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.summarize()
+	return rep, nil
+}
+
+// Line is a one-line account of a run, for progress output.
+func (r *Run) Line() string {
+	what := "healthy"
+	switch {
+	case r.Error != "":
+		what = "ERROR " + r.Error
+	case !r.Healthy && r.Detected && r.Named:
+		what = "named"
+	case !r.Healthy && r.Detected:
+		what = "detected, not named first"
+	case !r.Healthy:
+		what = "MISSED"
+	case r.Warned:
+		what = "FALSE ALARM"
+	}
+	return fmt.Sprintf("%-22s seed %d  %-26s top %-22s first@%-4d %5.1fs  raised %s", r.Scenario, r.Seed, what,
+		r.Top, r.FirstStep, r.Seconds, strings.Join(r.Raised, " "))
+}

@@ -1,0 +1,183 @@
+package faults
+
+import (
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Scenario is one configuration of the evaluation: data, settings, and
+// for an injected problem, the findings that name its root cause.
+type Scenario struct {
+	Name string
+	// Problem says in words what was injected ("" for a healthy run).
+	Problem string
+	Data    Data
+	// Spec changes the base spec (basic-cnn, Adam at Keras' default,
+	// batch 32, 10% validation, 2 epochs).
+	Spec func(s *train.Spec)
+	// Expect are the finding IDs that name the injected root cause: the
+	// diagnosis names it first when its top finding is one of them (and,
+	// with Cause set, that finding's first cause mentions Cause).
+	Expect []string
+	Cause  string
+	// Also are the findings that reveal the problem without naming its
+	// root cause (its symptoms): they count as detecting it.
+	Also []string
+	// Quick marks the scenarios of the reduced suite (CI).
+	Quick bool
+}
+
+// Healthy reports whether the scenario injects no problem.
+func (s *Scenario) Healthy() bool { return s.Problem == "" }
+
+var (
+	easyShapes = []string{"circle", "square", "cross", "triangle"}
+	digits     = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+)
+
+func shapes(perClass int) Data {
+	return Data{Source: "shapes", Classes: easyShapes, PerClass: perClass}
+}
+
+func mnistData(perClass int) Data { return Data{Source: "mnist", Classes: digits, PerClass: perClass} }
+
+// Layers of custom models (the class count is filled in per data set).
+func conv(f int, act string) nn.LayerSpec {
+	return nn.LayerSpec{Type: "Conv2D", Filters: f, KernelSize: nn.Pair{3, 3}, Activation: act}
+}
+func pool(n int) nn.LayerSpec { return nn.LayerSpec{Type: "MaxPooling2D", PoolSize: nn.Pair{n, n}} }
+func flatten() nn.LayerSpec   { return nn.LayerSpec{Type: "Flatten"} }
+func dense(units int, act string) nn.LayerSpec {
+	return nn.LayerSpec{Type: "Dense", Units: units, Activation: act}
+}
+func dropout(rate float64) nn.LayerSpec { return nn.LayerSpec{Type: "Dropout", Rate: rate} }
+func batchNorm() nn.LayerSpec           { return nn.LayerSpec{Type: "BatchNormalization"} }
+
+// basicLayers is the basic CNN as a list of layers, for scenarios that
+// change one of them; classes sizes the output.
+func basicLayers(classes int) []nn.LayerSpec {
+	return []nn.LayerSpec{conv(32, "relu"), pool(2), conv(64, "relu"), pool(2), conv(64, "relu"), flatten(),
+		dense(64, "relu"), dense(classes, "softmax")}
+}
+
+func layers(ls ...nn.LayerSpec) func(s *train.Spec) {
+	return func(s *train.Spec) { s.Model = train.ModelSpec{Layers: ls} }
+}
+
+func lr(opt string, rate float64) func(s *train.Spec) {
+	return func(s *train.Spec) { s.Compile.Optimizer, s.Compile.LearningRate = opt, rate }
+}
+
+func epochs(n int, more ...func(s *train.Spec)) func(s *train.Spec) {
+	return func(s *train.Spec) {
+		s.Fit.Epochs = n
+		for _, f := range more {
+			f(s)
+		}
+	}
+}
+
+func all(fs ...func(s *train.Spec)) func(s *train.Spec) {
+	return func(s *train.Spec) {
+		for _, f := range fs {
+			f(s)
+		}
+	}
+}
+
+func batch(n int) func(s *train.Spec) { return func(s *train.Spec) { s.Fit.BatchSize = n } }
+
+func valSplit(v float64) func(s *train.Spec) {
+	return func(s *train.Spec) { s.Data.ValidationSplit = &v }
+}
+
+func initializer(name string, ls []nn.LayerSpec) []nn.LayerSpec {
+	for i := range ls {
+		if ls[i].Type == "Conv2D" || ls[i].Type == "Dense" {
+			ls[i].KernelInitializer = name
+		}
+	}
+	return ls
+}
+
+// Faults are the injected problems.
+var Faults = []Scenario{
+	{Name: "lr-far-too-high-adam", Problem: "Adam at lr 0.5 (500x its default)", Data: shapes(500),
+		Spec: lr("adam", 0.5), Expect: []string{"lr_too_high"},
+		Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}, Quick: true},
+	{Name: "lr-far-too-high-sgd", Problem: "SGD at lr 3 (300x its default)", Data: mnistData(200),
+		Spec: lr("sgd", 3), Expect: []string{"lr_too_high"},
+		Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
+	{Name: "lr-too-high-momentum", Problem: "SGD at lr 0.5 with momentum 0.9 (an effective step of 5)", Data: shapes(500),
+		Spec:   func(s *train.Spec) { s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.5, 0.9 },
+		Expect: []string{"lr_too_high"}, Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
+	{Name: "lr-far-too-low", Problem: "Adam at lr 1e-6 (1/1000 of its default)", Data: mnistData(200),
+		Spec: lr("adam", 1e-6), Expect: []string{"lr_too_low"}, Also: []string{"not_learning", "underfitting", "loss_plateau"}, Quick: true},
+	{Name: "sgd-too-slow", Problem: "plain SGD at lr 1e-3, no momentum (10x under its default)", Data: shapes(500),
+		Spec: all(lr("sgd", 1e-3), epochs(3), batch(16)), Expect: []string{"lr_too_low"},
+		Also: []string{"not_learning", "underfitting", "loss_plateau"}, Quick: true},
+	{Name: "sigmoid-deep", Problem: "six sigmoid Dense(64) layers, no normalization", Data: mnistData(200),
+		Spec: epochs(3, layers(flatten(), dense(64, "sigmoid"), dense(64, "sigmoid"), dense(64, "sigmoid"), dense(64, "sigmoid"),
+			dense(64, "sigmoid"), dense(64, "sigmoid"), dense(10, "softmax"))),
+		Expect: []string{"vanishing_gradients", "saturated_activations"}, Also: []string{"not_learning", "underfitting"}, Quick: true},
+	{Name: "bad-init-ones", Problem: "every kernel initialized to ones", Data: shapes(500),
+		Spec: layers(initializer("ones", basicLayers(4))...), Expect: []string{"bad_initialization", "initial_loss"},
+		Also: []string{"nan", "divergence", "not_learning", "dying_relu", "exploding_gradients", "saturated_activations"}, Quick: true},
+	{Name: "bad-init-zeros", Problem: "every kernel initialized to zeros", Data: mnistData(200),
+		Spec: layers(initializer("zeros", basicLayers(10))...), Expect: []string{"bad_initialization", "initial_loss"},
+		Also: []string{"not_learning", "dying_relu", "vanishing_gradients", "underfitting"}},
+	{Name: "unnormalized-inputs", Problem: "0..255 pixels (rescale 1)", Data: mnistData(200),
+		Spec: func(s *train.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }, Expect: []string{"unnormalized_inputs"},
+		Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high"}, Quick: true},
+	{Name: "shuffled-labels", Problem: "labels shuffled at random", Data: Data{Source: "mnist", Classes: digits, PerClass: 200, ShuffleLabels: true},
+		Spec: all(epochs(3), batch(16)), Expect: []string{"not_learning"}, Cause: "labels", Also: []string{"label_noise", "underfitting"}, Quick: true},
+	{Name: "label-noise-30", Problem: "30% of labels flipped to another class", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 500, FlipLabels: 0.3},
+		Spec: epochs(3), Expect: []string{"label_noise"}, Also: []string{"underfitting", "val_above_train"}, Quick: true},
+	{Name: "imbalance-95-5", Problem: "95:5 imbalance of a hard pair (disk vs box), no class weights",
+		Data: Data{Source: "shapes", Classes: []string{"disk", "box"}, Counts: []int{1900, 100}, Noise: 0.2},
+		Spec: epochs(2), Expect: []string{"majority_class_bias"}, Quick: true},
+	{Name: "tiny-train-big-model", Problem: "200 training images, a 670k-parameter dense model", Data: mnistData(40),
+		Spec:   all(valSplit(0.5), epochs(15, layers(flatten(), dense(512, "relu"), dense(512, "relu"), dense(10, "softmax")))),
+		Expect: []string{"overfitting"}, Quick: true},
+	{Name: "too-much-dropout", Problem: "Dropout(0.9) after the convolutions and the dense layer", Data: shapes(500),
+		Spec:   layers(conv(32, "relu"), pool(2), conv(64, "relu"), pool(2), dropout(0.9), flatten(), dense(64, "relu"), dropout(0.9), dense(4, "softmax")),
+		Expect: []string{"high_dropout"}, Also: []string{"underfitting", "val_above_train", "not_learning"}, Quick: true},
+	{Name: "too-small-model", Problem: "a 2-unit bottleneck: MaxPool(4), Dense(2)", Data: mnistData(200),
+		Spec:   epochs(3, layers(pool(4), flatten(), dense(2, "linear"), dense(10, "softmax"))),
+		Expect: []string{"underfitting"}, Also: []string{"not_learning", "loss_plateau"}, Quick: true},
+	{Name: "leakage", Problem: "every image twice: validation copies training images", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 250, Duplicate: true},
+		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}, Quick: true},
+	{Name: "linear-output", Problem: "linear output with sparse_categorical_crossentropy (softmax missing)", Data: mnistData(200),
+		Spec:   layers(append(basicLayers(10)[:7], dense(10, "linear"))...),
+		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning", "nan"}, Quick: true},
+	{Name: "sigmoid-output", Problem: "sigmoid output with sparse_categorical_crossentropy", Data: shapes(500),
+		Spec:   layers(append(basicLayers(4)[:7], dense(4, "sigmoid"))...),
+		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning"}},
+}
+
+// Healthy are configurations that learn: the diagnosis should raise no
+// warning on them.
+var Healthy = []Scenario{
+	{Name: "ok-basic-shapes", Data: shapes(500), Quick: true},
+	{Name: "ok-basic-mnist", Data: mnistData(200), Quick: true},
+	{Name: "ok-sgd-momentum", Data: mnistData(200), Spec: func(s *train.Spec) {
+		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.05, 0.9
+	}},
+	{Name: "ok-rmsprop", Data: shapes(500), Spec: lr("rmsprop", 1e-3)},
+	{Name: "ok-adamw-3e-3", Data: mnistData(200), Spec: lr("adamw", 3e-3), Quick: true},
+	{Name: "ok-vgg-small", Data: shapes(300), Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Quick: true},
+	{Name: "ok-augmented", Data: shapes(500), Spec: epochs(3, func(s *train.Spec) {
+		s.Data.Augmentation = &data.Augment{RotationRange: 10, WidthShiftRange: 0.1, HeightShiftRange: 0.1}
+	})},
+	{Name: "ok-standardized", Data: mnistData(200), Spec: func(s *train.Spec) {
+		s.Data.Preprocessing = &data.Preprocess{Rescale: 1.0 / 255, FeaturewiseCenter: true, FeaturewiseStdNormalization: true}
+	}},
+	{Name: "ok-weighted-imbalance", Data: Data{Source: "shapes", Classes: easyShapes, Counts: []int{900, 300, 300, 100}},
+		Spec: func(s *train.Spec) { s.Data.ClassWeight = train.ClassWeight{Mode: "balanced"} }, Quick: true},
+	{Name: "ok-bn-dropout", Data: mnistData(200), Spec: layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2),
+		flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax"))},
+	{Name: "ok-two-classes", Data: Data{Source: "mnist", Classes: []string{"3", "8"}, PerClass: 600}},
+	{Name: "ok-tanh-shallow", Data: shapes(500), Spec: layers(conv(16, "tanh"), pool(2), conv(32, "tanh"), pool(2), flatten(),
+		dense(32, "tanh"), dense(4, "softmax"))},
+}
