@@ -89,6 +89,7 @@ func Col2im(g ConvGeom, dcols, dx []float32) {
 func col2imOne(g ConvGeom, dcols, dx []float32) {
 	clear(dx)
 	rowLen := g.Cols()
+	runLen := g.KW * g.C // one kernel row of a patch: contiguous in dx when inside
 	r := 0
 	for oh := 0; oh < g.OH; oh++ {
 		ih0 := oh*g.SH - g.PadTop
@@ -96,9 +97,16 @@ func col2imOne(g ConvGeom, dcols, dx []float32) {
 			iw0 := ow*g.SW - g.PadLeft
 			src := dcols[r*rowLen : (r+1)*rowLen]
 			r++
+			inside := iw0 >= 0 && iw0+g.KW <= g.W
 			for kh := 0; kh < g.KH; kh++ {
 				ih := ih0 + kh
 				if ih < 0 || ih >= g.H {
+					continue
+				}
+				s := src[kh*runLen : (kh+1)*runLen]
+				if inside {
+					d := (ih*g.W + iw0) * g.C
+					AddTo(dx[d:d+runLen], s)
 					continue
 				}
 				for kw := 0; kw < g.KW; kw++ {
@@ -106,11 +114,8 @@ func col2imOne(g ConvGeom, dcols, dx []float32) {
 					if iw < 0 || iw >= g.W {
 						continue
 					}
-					d := dx[(ih*g.W+iw)*g.C : (ih*g.W+iw+1)*g.C]
-					s := src[(kh*g.KW+kw)*g.C : (kh*g.KW+kw+1)*g.C]
-					for c, v := range s {
-						d[c] += v
-					}
+					d := (ih*g.W + iw) * g.C
+					AddTo(dx[d:d+g.C], s[kw*g.C:(kw+1)*g.C])
 				}
 			}
 		}
