@@ -82,7 +82,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		for b := lo; b < hi; b++ {
 			xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
 			if l.tiled2x2() {
-				maxPool2x2(g, xs, ys)
+				kernels.MaxPool2x2(ys, xs, g.H, g.W, g.C)
 				continue
 			}
 			o := 0
@@ -128,7 +128,7 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
 			ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
 			if l.tiled2x2() {
-				maxPool2x2Backward(g, xs, ys, ds, dx)
+				kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
 				continue
 			}
 			clear(dx)
@@ -162,73 +162,13 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 
 // tiled2x2 reports whether the windows are 2x2, stride 2 and inside the
 // input (no padding on any side): each input position is in at most one
-// window (the common case, with fast paths).
+// window (the common case, run by kernels.MaxPool2x2 and
+// kernels.MaxPool2x2Grad, with the same tie and NaN rules as the general
+// loops here).
 func (l *MaxPooling2D) tiled2x2() bool {
 	g := l.geom
-	return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && 2*g.OH <= g.H && 2*g.OW <= g.W
-}
-
-// maxPool2x2 is Forward for tiled 2x2 windows on one sample.
-func maxPool2x2(g kernels.ConvGeom, xs, ys []float32) {
-	c, row := g.C, g.W*g.C
-	o := 0
-	for oh := 0; oh < g.OH; oh++ {
-		for ow := 0; ow < g.OW; ow++ {
-			p := 2*oh*row + 2*ow*c
-			x0, x1 := xs[p:p+c:p+c], xs[p+c:p+2*c:p+2*c]
-			x2, x3 := xs[p+row:p+row+c:p+row+c], xs[p+row+c:p+row+2*c:p+row+2*c]
-			yr := ys[o : o+c : o+c]
-			o += c
-			for j := range yr {
-				yr[j] = max(max(x0[j], x1[j]), max(x2[j], x3[j]))
-			}
-		}
-	}
-}
-
-// eqMask is all ones when a and b have the same bits, else zero.
-func eqMask(a, b float32) uint32 {
-	z := math.Float32bits(a) ^ math.Float32bits(b)
-	return uint32(int32(^z&(z-1)) >> 31)
-}
-
-func maskGrad(d float32, m uint32) float32 {
-	return math.Float32frombits(math.Float32bits(d) & m)
-}
-
-// maxPool2x2Backward is Backward for tiled 2x2 windows on one sample: the
-// first of the four positions equal to the max takes dy; positions of a
-// last odd row or column, in no window, get zero.
-func maxPool2x2Backward(g kernels.ConvGeom, xs, ys, ds, dx []float32) {
-	c, row := g.C, g.W*g.C
-	o := 0
-	for oh := 0; oh < g.OH; oh++ {
-		for ow := 0; ow < g.OW; ow++ {
-			p := 2*oh*row + 2*ow*c
-			x0, x1 := xs[p:p+c:p+c], xs[p+c:p+2*c:p+2*c]
-			x2, x3 := xs[p+row:p+row+c:p+row+c], xs[p+row+c:p+row+2*c:p+row+2*c]
-			d0, d1 := dx[p:p+c:p+c], dx[p+c:p+2*c:p+2*c]
-			d2, d3 := dx[p+row:p+row+c:p+row+c], dx[p+row+c:p+row+2*c:p+row+2*c]
-			yr, dr := ys[o:o+c:o+c], ds[o:o+c:o+c]
-			o += c
-			for j := range yr {
-				y, d := yr[j], dr[j]
-				m0 := eqMask(x0[j], y)
-				m1 := eqMask(x1[j], y) &^ m0
-				m2 := eqMask(x2[j], y) &^ (m0 | m1)
-				m3 := eqMask(x3[j], y) &^ (m0 | m1 | m2)
-				d0[j], d1[j], d2[j], d3[j] = maskGrad(d, m0), maskGrad(d, m1), maskGrad(d, m2), maskGrad(d, m3)
-			}
-		}
-		if g.W%2 == 1 { // the last column is in no window
-			p := 2*oh*row + (g.W-1)*c
-			clear(dx[p : p+c])
-			clear(dx[p+row : p+row+c])
-		}
-	}
-	if g.H%2 == 1 { // nor is the last row
-		clear(dx[(g.H-1)*row : g.H*row])
-	}
+	return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadTop == 0 && g.PadLeft == 0 &&
+		g.OH == g.H/2 && g.OW == g.W/2
 }
 
 // AveragePooling2D is Keras' AveragePooling2D: with "same" padding each

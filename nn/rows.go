@@ -17,16 +17,16 @@ func fillRows(dst, v []float32) {
 }
 
 // sumRows overwrites dst with the sum of the rows of src (the bias
-// gradient). Summation runs in float64 in row order, so it is exact
-// enough and independent of threads.
+// gradient). Summation runs in float64 in row order (kernels.SumRows64,
+// vectorized across columns), so it is exact enough and independent of
+// threads.
 func sumRows(dst, src []float32) {
 	n := len(dst)
-	acc := make([]float64, n)
-	for r := 0; r+n <= len(src); r += n {
-		for j, v := range src[r : r+n] {
-			acc[j] += float64(v)
-		}
+	if n == 0 {
+		return
 	}
+	acc := make([]float64, n)
+	kernels.SumRows64(acc, src[:len(src)/n*n])
 	for j := range dst {
 		dst[j] = float32(acc[j])
 	}
