@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/nn"
 )
 
@@ -47,20 +48,17 @@ func (o *Adam) Step(params []nn.LayerParam) {
 	for _, p := range ps {
 		w, g := p.Value.Data, p.Grad.Data
 		m, v := o.slot(p, "m"), o.slot(p, "v")
-		var vh []float32
-		if o.AMSGrad {
-			vh = o.slot(p, "vhat")
+		if !o.AMSGrad { // the same loop as below, vectorized
+			kernels.Adam(w, g, m, v, alpha, 1-b1, 1-b2, eps)
+			continue
 		}
+		vh := o.slot(p, "vhat")
 		for i := range w {
 			gi := g[i]
 			m[i] += (gi - m[i]) * (1 - b1)
 			v[i] += (gi*gi - v[i]) * (1 - b2)
-			vi := v[i]
-			if vh != nil {
-				vh[i] = max(vh[i], vi)
-				vi = vh[i]
-			}
-			w[i] -= alpha * m[i] / (float32(math.Sqrt(float64(vi))) + eps)
+			vh[i] = max(vh[i], v[i])
+			w[i] -= alpha * m[i] / (float32(math.Sqrt(float64(vh[i]))) + eps)
 		}
 	}
 	o.iter++
