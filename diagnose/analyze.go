@@ -85,6 +85,7 @@ func Analyze(s *Signals) *Diagnosis {
 		}
 		return order[a.ID] - order[b.ID]
 	})
+	attachActions(s, d.Findings)
 	d.Verdict, d.Summary = verdict(s, d.Findings)
 	return d
 }

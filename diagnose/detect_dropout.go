@@ -32,6 +32,7 @@ func detectHighDropout(s *Signals) *Finding {
 	f.Title = fmt.Sprintf("Dropout rate %.2g in %s is high", rate, worst)
 	f.Evidence = []Evidence{{Text: "Dropout above 0.5: " + strings.Join(high, ", "), Metric: "dropout_rate", Value: rate, Threshold: dropoutHigh, Layer: worst}}
 	f.Causes = []string{fmt.Sprintf("%s drops %s of its inputs in every training step", worst, pct(rate))}
-	f.Fixes = []string{fmt.Sprintf("lower %s.rate to 0.5 or less (0.2-0.3 after convolutions)", layerRef(s, worst))}
+	fix, _ := dropoutFix(s)
+	f.Fixes = []string{fix}
 	return f
 }

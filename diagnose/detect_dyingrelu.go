@@ -75,7 +75,6 @@ func dyingFinding(s *Signals, sev Severity, step int, layer string) *Finding {
 		Causes: []string{"a too-large update pushed the units' inputs below zero for good (learning rate too high)",
 			"inputs are not normalized", "poor initialization"},
 		Fixes: []string{lowerLRFix(s),
-			fmt.Sprintf("use leaky_relu in %s (%s.activation: leaky_relu)", layer, layerRef(s, layer)),
-			batchNormFix(layer), "use he_uniform initialization (model.layers[i].kernel_initializer: he_uniform)"},
+			leakyReluFix(s, layer), batchNormFix(layer), heUniformFix},
 	}
 }

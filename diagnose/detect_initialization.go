@@ -83,6 +83,6 @@ func detectBadInitialization(s *Signals) *Finding {
 		f.Title = fmt.Sprintf("Bad weight initialization: kernel_initializer %s in %s", init, plural(len(layers), "layer"))
 	}
 	f.Causes = []string{"the initial weights do not break the symmetry between units or do not keep the signal's scale from layer to layer"}
-	f.Fixes = []string{"use Keras' default initializers: remove kernel_initializer (glorot_uniform), or he_uniform for relu layers (model.layers[i].kernel_initializer: he_uniform)"}
+	f.Fixes = []string{initFix}
 	return f
 }

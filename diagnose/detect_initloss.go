@@ -29,8 +29,6 @@ func detectInitialLoss(s *Signals) *Finding {
 	f := &Finding{Severity: Warning}
 	f.Title = fmt.Sprintf("Initial loss %.3g is far from the %.3g of a uniform guess", l, in.Expected)
 	f.Evidence = []Evidence{evm("initial_loss", l, in.Expected, "loss %.4g on %d samples before training; ln(%d classes) = %.4g", l, in.Samples, s.NumClasses(), in.Expected)}
-	pairFix := "check the output layer and the loss: softmax with sparse_categorical_crossentropy"
-	initFix := "use Keras' default initializers: remove kernel_initializer (glorot_uniform), or he_uniform for relu layers"
 	if l < initLossLow*in.Expected {
 		f.Causes = []string{"the output activation does not match the loss (e.g. sigmoid outputs with a categorical loss)", "the labels are not what the loss expects"}
 		f.Fixes = []string{pairFix}

@@ -42,11 +42,11 @@ func detectUnnormalizedInputs(s *Signals) *Finding {
 	case amax > inputMaxHigh:
 		f.Title = fmt.Sprintf("Inputs are not normalized: values range %.4g..%.4g", lo, hi)
 		f.Causes = []string{"pixels reach the model as 0..255: data.preprocessing.rescale is missing or 1"}
-		f.Fixes = []string{rescaleFix, "or standardize: data.preprocessing featurewise_center and featurewise_std_normalization: true (--featurewise-center --featurewise-std-normalization)"}
+		f.Fixes = []string{rescaleFix, standardizeFix}
 	case amax < inputMaxLow:
 		f.Title = fmt.Sprintf("Inputs are nearly zero: values range %.3g..%.3g", lo, hi)
 		f.Causes = []string{"the pixels were rescaled twice, or by a wrong factor"}
-		f.Fixes = []string{"rescale once, by 1/255: data.preprocessing.rescale: 0.00392156862745098 (--rescale 0.00392156862745098)"}
+		f.Fixes = []string{rescaleOnceFix}
 	default:
 		return nil
 	}

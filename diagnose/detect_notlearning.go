@@ -107,7 +107,7 @@ func detectNotLearning(s *Signals) *Finding {
 			f.Fixes = []string{
 				"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
 				"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
-				"start from the defaults: --model basic-cnn --optimizer adam --lr 0.001",
+				defaultsFix,
 			}
 		}
 		return f

@@ -77,7 +77,7 @@ func overfitByGap(s *Signals) *Finding {
 		evm("loss_ratio", tr[n-1]/val[n-1], memorizedLossRate, "loss %.4g vs val_loss %.4g", tr[n-1], val[n-1]),
 	}
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout"}
-	f.Fixes = []string{augmentFix, "add Dropout(0.25-0.5) before the last Dense layer (model.layers: {type: Dropout, rate: 0.5})",
+	f.Fixes = []string{augmentFix, addDropoutFix,
 		"use more training images (data.limit, or more data)", "use a smaller model", patienceFix}
 	return f
 }
@@ -132,7 +132,7 @@ func overfitByValLoss(s *Signals) *Finding {
 	}
 	f.Title = fmt.Sprintf("Overfitting since epoch %d: val_loss rose from %.3g to %.3g", m+2, val[m], val[n-1])
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout", "training past the best epoch"}
-	f.Fixes = []string{patienceFix, augmentFix, "add Dropout(0.25-0.5) before the last Dense layer (model.layers: {type: Dropout, rate: 0.5})",
+	f.Fixes = []string{patienceFix, augmentFix, addDropoutFix,
 		"use more training images (data.limit, or more data)"}
 	return f
 }

@@ -21,7 +21,6 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 		return nil
 	}
 	f := &Finding{Layer: layer}
-	idx := layerRef(s, layer)
 	switch loss {
 	case "sparse_categorical_crossentropy", "categorical_crossentropy":
 		switch act {
@@ -34,7 +33,7 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 			f.Severity = Critical
 			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: %s expects softmax outputs (it would need from_logits=True)", act, loss)}
 		}
-		f.Fixes = []string{fmt.Sprintf("set %s.activation: softmax", idx)}
+		f.Fixes = []string{outputActFix(s, layer, "softmax")}
 	case "binary_crossentropy":
 		switch {
 		case act == "sigmoid":
@@ -42,13 +41,13 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 		case act == "softmax" && s.NumClasses() > 2:
 			f.Severity = Warning
 			f.Causes = []string{"binary_crossentropy treats each of the softmax outputs as a separate yes/no question"}
-			f.Fixes = []string{"use compile.loss: sparse_categorical_crossentropy for one label per image"}
+			f.Fixes = []string{lossFix}
 		case act == "softmax":
 			return nil
 		default:
 			f.Severity = Critical
 			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: binary_crossentropy expects sigmoid outputs", act)}
-			f.Fixes = []string{fmt.Sprintf("set %s.activation: sigmoid", idx)}
+			f.Fixes = []string{outputActFix(s, layer, "sigmoid")}
 		}
 	default:
 		return nil

@@ -38,7 +38,6 @@ func detectLossPlateau(s *Signals) *Finding {
 	f.Evidence = []Evidence{evm("loss_drop", (a-b)/a, plateauMinDrop, "training loss %.4g at epoch %d, %.4g at epoch %d: %s better in %d epochs",
 		a, n-plateauEpochs, b, n, pct((a-b)/a), plateauEpochs)}
 	f.Causes = []string{"the learning rate is too high to settle or too low to move on", "the model has reached its capacity"}
-	f.Fixes = []string{"lower the rate when the loss stalls: fit.reduce_lr_on_plateau {monitor: loss, factor: 0.2, patience: 2} (spec file)",
-		lowerLRFix(s), "use a larger model: --model vgg-small"}
+	f.Fixes = []string{reduceLRFix, lowerLRFix(s), largerModelFix2}
 	return f
 }

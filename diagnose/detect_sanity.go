@@ -31,6 +31,6 @@ func detectSanityFailed(s *Signals) *Finding {
 		sf.Samples, a, b, sf.Steps, sf.Accuracy)}
 	f.Causes = []string{"the learning rate is far off", "the output activation or the loss is wrong", "the model is too small or too regularized",
 		"the labels do not match the images"}
-	f.Fixes = []string{"start from a known-good setup: --model basic-cnn --optimizer adam --lr 0.001, then change one thing at a time"}
+	f.Fixes = []string{knownGoodFix}
 	return f
 }

@@ -47,6 +47,6 @@ func detectSaturatedActivations(s *Signals) *Finding {
 	f.Evidence = []Evidence{{Text: fmt.Sprintf("saturated at steps %d and %d: %s", a.Step, b.Step, strings.Join(sat, ", ")),
 		Metric: "saturated_frac", Value: worstFrac, Threshold: saturationThreshold, Step: b.Step, Layer: worst}}
 	f.Causes = []string{"inputs to the layer are too large (unnormalized inputs or large weights)", "sigmoid/tanh in hidden layers saturate easily"}
-	f.Fixes = []string{fmt.Sprintf("use relu in %s (%s.activation: relu)", worst, layerRef(s, worst)), batchNormFix(worst), rescaleFix}
+	f.Fixes = []string{reluFix(s, []string{worst}), batchNormFix(worst), rescaleFix}
 	return f
 }

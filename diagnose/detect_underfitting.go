@@ -34,7 +34,7 @@ func detectUnderfitting(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("the sanity check overfit %d samples to loss %.3g", sf.Samples, float64(sf.FinalLoss))))
 	}
 	f.Causes = []string{"the model is too small for the task", "too much regularization (dropout)", "not trained long enough"}
-	f.Fixes = []string{"use a larger model: --model vgg-small (model.preset: vgg-small), or more filters/units",
+	f.Fixes = []string{largerModelFix,
 		"lower the Dropout rates (model.layers[i].rate)", epochsFix(s, 2)}
 	return f
 }

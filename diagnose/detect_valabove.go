@@ -41,7 +41,7 @@ func detectValAboveTrain(s *Signals) *Finding {
 	}
 	f.Causes = []string{"validation images duplicate training images (leakage)", "dropout or augmentation makes training harder than validation",
 		"the validation split is small or easier than the training data", "training labels are noisier than validation labels"}
-	f.Fixes = []string{"check for duplicates across splits: cnnscope data inspect <data>", "use a larger validation split: data.validation_split: 0.2 (--val-split 0.2)"}
+	f.Fixes = []string{"check for duplicates across splits: cnnscope data inspect <data>", valSplitFix}
 	return f
 }
 

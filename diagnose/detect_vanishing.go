@@ -92,10 +92,10 @@ func detectVanishingGradients(s *Signals) *Finding {
 	}
 	if len(sat) > 0 {
 		f.Causes = append(f.Causes, fmt.Sprintf("sigmoid/tanh activations in %s squash the gradient layer after layer", joinNames(sat, 3)))
-		f.Fixes = append(f.Fixes, fmt.Sprintf("use relu in %s (model.layers[i].activation: relu)", joinNames(sat, 3)))
+		f.Fixes = append(f.Fixes, reluFix(s, sat))
 	}
 	f.Causes = append(f.Causes, "a deep stack without normalization layers", "weights initialized too small")
-	f.Fixes = append(f.Fixes, batchNormFix(first), "use he_uniform initialization (model.layers[i].kernel_initializer: he_uniform)")
+	f.Fixes = append(f.Fixes, batchNormFix(first), heUniformFix)
 	return f
 }
 

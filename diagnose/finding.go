@@ -37,6 +37,10 @@ type Finding struct {
 	// Fixes are concrete changes, most promising first, in the user's
 	// terms ("set class_weight: balanced", "lower lr from 0.01 to 0.001").
 	Fixes []string `json:"fixes"`
+	// Actions are the fixes that can be applied automatically, in the
+	// order of Fixes, each with the spec edits that make it (cnnscope
+	// doctor tries them); a fix without one is advice for a person.
+	Actions []Action `json:"actions,omitempty"`
 	// Detected is the global step at which the live monitor first raised
 	// the finding (0 when it was found after training, or offline).
 	Detected int `json:"detected_step,omitempty"`

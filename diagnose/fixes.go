@@ -22,6 +22,32 @@ const patienceFix = "stop at the best epoch: fit.early_stopping {patience: 3, re
 
 const augmentFix = "augment the training images: data.augmentation rotation_range: 10, width_shift_range: 0.1, height_shift_range: 0.1 (--rotation-range 10 --width-shift-range 0.1 --height-shift-range 0.1)"
 
+const rescaleOnceFix = "rescale once, by 1/255: data.preprocessing.rescale: 0.00392156862745098 (--rescale 0.00392156862745098)"
+
+const standardizeFix = "or standardize: data.preprocessing featurewise_center and featurewise_std_normalization: true (--featurewise-center --featurewise-std-normalization)"
+
+const reduceLRFix = "lower the rate when the loss stalls: fit.reduce_lr_on_plateau {monitor: loss, factor: 0.2, patience: 2} (spec file)"
+
+const largerModelFix = "use a larger model: --model vgg-small (model.preset: vgg-small), or more filters/units"
+
+const largerModelFix2 = "use a larger model: --model vgg-small"
+
+const valSplitFix = "use a larger validation split: data.validation_split: 0.2 (--val-split 0.2)"
+
+const lossFix = "use compile.loss: sparse_categorical_crossentropy for one label per image"
+
+const defaultsFix = "start from the defaults: --model basic-cnn --optimizer adam --lr 0.001"
+
+const knownGoodFix = "start from a known-good setup: --model basic-cnn --optimizer adam --lr 0.001, then change one thing at a time"
+
+const initFix = "use Keras' default initializers: remove kernel_initializer (glorot_uniform), or he_uniform for relu layers"
+
+const pairFix = "check the output layer and the loss: softmax with sparse_categorical_crossentropy"
+
+const addDropoutFix = "add Dropout(0.25-0.5) before the last Dense layer (model.layers: {type: Dropout, rate: 0.5})"
+
+const heUniformFix = "use he_uniform initialization (model.layers[i].kernel_initializer: he_uniform)"
+
 // typicalLR is the usual starting learning rate of an optimizer: Keras'
 // default (Adam, AdamW, RMSprop 1e-3; SGD 1e-2).
 func typicalLR(opt string) float64 {
@@ -37,16 +63,26 @@ func fmtLR(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 // lowerLRFix suggests a lower learning rate: the optimizer's typical one,
 // or a tenth of the current when that is already at or below it.
 func lowerLRFix(s *Signals) string {
+	cur, target := s.lr(), lowerLRTarget(s)
+	return fmt.Sprintf("lower compile.learning_rate from %s to %s (--lr %s)", fmtLR(cur), fmtLR(target), fmtLR(target))
+}
+
+func lowerLRTarget(s *Signals) float64 {
 	cur := s.lr()
 	target := typicalLR(s.optimizer())
 	if cur <= target*1.5 {
 		target = cur / 10
 	}
-	return fmt.Sprintf("lower compile.learning_rate from %s to %s (--lr %s)", fmtLR(cur), fmtLR(target), fmtLR(target))
+	return roundLR(target)
 }
 
 // raiseLRFix suggests a higher learning rate.
 func raiseLRFix(s *Signals) string {
+	cur, target := s.lr(), raiseLRTarget(s)
+	return fmt.Sprintf("raise compile.learning_rate from %s to %s (--lr %s)", fmtLR(cur), fmtLR(target), fmtLR(target))
+}
+
+func raiseLRTarget(s *Signals) float64 {
 	cur := s.lr()
 	target := typicalLR(s.optimizer())
 	if s.optimizer() == "sgd" && cur >= target {
@@ -55,7 +91,13 @@ func raiseLRFix(s *Signals) string {
 	if cur >= target*0.67 {
 		target = cur * 10
 	}
-	return fmt.Sprintf("raise compile.learning_rate from %s to %s (--lr %s)", fmtLR(cur), fmtLR(target), fmtLR(target))
+	return roundLR(target)
+}
+
+// roundLR keeps the 3 digits a fix prints.
+func roundLR(v float64) float64 {
+	r, _ := strconv.ParseFloat(fmtLR(v), 64)
+	return r
 }
 
 // momentumFix suggests momentum for a plain SGD.
@@ -73,14 +115,68 @@ func batchNormFix(layer string) string {
 
 // epochsFix suggests training longer.
 func epochsFix(s *Signals, factor int) string {
+	n := epochsTarget(s, factor)
+	if n <= 0 {
+		return "train for more epochs (--epochs)"
+	}
+	return fmt.Sprintf("train longer: fit.epochs: %d (--epochs %d)", n, n)
+}
+
+func epochsTarget(s *Signals, factor int) int {
 	n := len(s.Epochs)
 	if s.Spec != nil && s.Spec.Fit.Epochs > 0 {
 		n = s.Spec.Fit.Epochs
 	}
-	if n <= 0 {
-		return "train for more epochs (--epochs)"
+	return n * factor
+}
+
+// leakyReluFix suggests leaky_relu in a layer.
+func leakyReluFix(s *Signals, layer string) string {
+	return fmt.Sprintf("use leaky_relu in %s (%s.activation: leaky_relu)", layer, layerRef(s, layer))
+}
+
+// reluFix suggests relu instead of a squashing activation in layers.
+func reluFix(s *Signals, layers []string) string {
+	if len(layers) == 1 {
+		return fmt.Sprintf("use relu in %s (%s.activation: relu)", layers[0], layerRef(s, layers[0]))
 	}
-	return fmt.Sprintf("train longer: fit.epochs: %d (--epochs %d)", n*factor, n*factor)
+	return fmt.Sprintf("use relu in %s (model.layers[i].activation: relu)", joinNames(layers, 3))
+}
+
+// outputActFix sets the output layer's activation.
+func outputActFix(s *Signals, layer, act string) string {
+	return fmt.Sprintf("set %s.activation: %s", layerRef(s, layer), act)
+}
+
+// dropoutFix lowers every Dropout rate above 0.5: to 0.25 before the
+// Flatten (after convolutions), to 0.5 after it. It returns the fix and
+// its edits ("" when there is none).
+func dropoutFix(s *Signals) (string, []SpecEdit) {
+	if s.Model == nil {
+		return "", nil
+	}
+	var refs []string
+	var edits []SpecEdit
+	conv := true
+	for i, l := range s.Model.Layers {
+		switch strings.ToLower(l.Type) {
+		case "flatten", "globalaveragepooling2d", "globalmaxpooling2d", "dense":
+			conv = false
+		case "dropout":
+			if l.Rate > dropoutHigh {
+				rate := 0.5
+				if conv {
+					rate = 0.25
+				}
+				refs = append(refs, layerRef(s, l.Name))
+				edits = append(edits, SpecEdit{Path: fmt.Sprintf("model.layers[%d].rate", i), Value: rate})
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("lower %s.rate to 0.5 or less (0.2-0.3 after convolutions)", strings.Join(refs, " and ")), edits
 }
 
 // layerRef names a layer by its index in the model ("model.layers[3]

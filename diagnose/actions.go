@@ -1,0 +1,262 @@
+package diagnose
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Action is a fix in machine-readable form: the spec edits that apply it.
+// A finding's Actions follow the order of its Fixes; a fix without one
+// (check the files, remove duplicates, ...) is advice for a person.
+type Action struct {
+	// Fix is the fix's text, as in Finding.Fixes.
+	Fix   string     `json:"fix"`
+	Edits []SpecEdit `json:"edits"`
+}
+
+// SpecEdit changes one key of a spec, named as the YAML spec file names
+// it: "compile.learning_rate", "data.preprocessing.rescale",
+// "model.layers[3].activation". Value is a number, string, bool or map;
+// with Insert, Path names a list position and Value (a layer) is inserted
+// there. Setting model.preset drops model.layers; editing model.layers
+// of a preset model first writes the preset out as layers.
+type SpecEdit struct {
+	Path   string `json:"path"`
+	Value  any    `json:"value"`
+	Insert bool   `json:"insert,omitempty"`
+}
+
+func (e SpecEdit) String() string {
+	b, _ := yaml.Marshal(e.Value)
+	v := strings.TrimSpace(string(b))
+	if strings.Contains(v, "\n") {
+		v = "{" + strings.ReplaceAll(v, "\n", ", ") + "}"
+	}
+	if e.Insert {
+		return "insert at " + e.Path + ": " + v
+	}
+	return e.Path + ": " + v
+}
+
+// Describe writes the edits in one line: "compile.learning_rate: 0.001".
+func (a Action) Describe() string {
+	var parts []string
+	for _, e := range a.Edits {
+		parts = append(parts, e.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ApplyEdits returns a copy of spec with the edits made, validated as a
+// spec file is. layers are the model's layers (nn.Sequential.Spec), used
+// when an edit touches model.layers of a spec that names a preset.
+func ApplyEdits(spec *train.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*train.Spec, error) {
+	b, err := spec.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	for _, e := range edits {
+		if strings.HasPrefix(e.Path, "model.layers") {
+			model, _ := doc["model"].(map[string]any)
+			if model == nil || model["layers"] == nil {
+				if len(layers) == 0 {
+					return nil, fmt.Errorf("edit %s: the model's layers are unknown", e.Path)
+				}
+				lb, err := yaml.Marshal(layers)
+				if err != nil {
+					return nil, err
+				}
+				var ls []any
+				if err := yaml.Unmarshal(lb, &ls); err != nil {
+					return nil, err
+				}
+				doc["model"] = map[string]any{"layers": ls}
+			}
+		}
+		if e.Path == "model.preset" {
+			doc["model"] = map[string]any{}
+		}
+		if err := setPath(doc, e); err != nil {
+			return nil, fmt.Errorf("edit %s: %w", e.Path, err)
+		}
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	return train.ParseSpec("edited spec", bytes.NewReader(out))
+}
+
+var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)
+
+// setPath sets (or inserts) e.Value at e.Path in a YAML document,
+// creating maps on the way.
+func setPath(doc map[string]any, e SpecEdit) error {
+	parts := strings.Split(e.Path, ".")
+	var cur any = doc
+	for i, p := range parts {
+		m := pathPart.FindStringSubmatch(p)
+		if m == nil {
+			return fmt.Errorf("bad path element %q", p)
+		}
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s is not a map", strings.Join(parts[:i], "."))
+		}
+		last := i == len(parts)-1
+		if m[2] == "" {
+			if last {
+				obj[m[1]] = e.Value
+				return nil
+			}
+			if obj[m[1]] == nil {
+				obj[m[1]] = map[string]any{}
+			}
+			cur = obj[m[1]]
+			continue
+		}
+		list, _ := obj[m[1]].([]any)
+		k, _ := strconv.Atoi(m[2])
+		switch {
+		case last && e.Insert:
+			if k > len(list) {
+				return fmt.Errorf("index %d past the %d elements", k, len(list))
+			}
+			list = append(list[:k], append([]any{e.Value}, list[k:]...)...)
+			obj[m[1]] = list
+			return nil
+		case k >= len(list):
+			return fmt.Errorf("index %d past the %d elements", k, len(list))
+		case last:
+			list[k] = e.Value
+			return nil
+		}
+		cur = list[k]
+	}
+	return nil
+}
+
+// attachActions gives each finding the actions of those of its fixes
+// that can be applied automatically.
+func attachActions(s *Signals, fs []Finding) {
+	var cat map[string][]SpecEdit
+	for i := range fs {
+		fs[i].Actions = nil
+		for _, fx := range fs[i].Fixes {
+			if cat == nil {
+				cat = fixCatalogue(s)
+			}
+			if edits := cat[fx]; len(edits) > 0 {
+				fs[i].Actions = append(fs[i].Actions, Action{Fix: fx, Edits: edits})
+			}
+		}
+	}
+}
+
+// fixCatalogue maps every fix text the detectors can write for these
+// signals to its spec edits (the same helpers make both).
+func fixCatalogue(s *Signals) map[string][]SpecEdit {
+	set := func(path string, v any) SpecEdit { return SpecEdit{Path: path, Value: v} }
+	rescale := []SpecEdit{set("data.preprocessing.rescale", 1.0/255)}
+	c := map[string][]SpecEdit{
+		lowerLRFix(s):  {set("compile.learning_rate", lowerLRTarget(s))},
+		raiseLRFix(s):  {set("compile.learning_rate", raiseLRTarget(s))},
+		clipFix:        {set("compile.clipnorm", 1.0)},
+		rescaleFix:     rescale,
+		rescaleOnceFix: rescale,
+		standardizeFix: {set("data.preprocessing.featurewise_center", true), set("data.preprocessing.featurewise_std_normalization", true)},
+		balancedFix:    {set("data.class_weight", "balanced")},
+		oversampleFix:  {set("data.sampling", "oversample")},
+		patienceFix:    {set("fit.early_stopping", map[string]any{"patience": 3, "restore_best_weights": true})},
+		augmentFix: {set("data.augmentation.rotation_range", 10), set("data.augmentation.width_shift_range", 0.1),
+			set("data.augmentation.height_shift_range", 0.1)},
+		reduceLRFix:     {set("fit.reduce_lr_on_plateau", map[string]any{"monitor": "loss", "factor": 0.2, "patience": 2})},
+		largerModelFix:  {set("model.preset", "vgg-small")},
+		largerModelFix2: {set("model.preset", "vgg-small")},
+		valSplitFix:     {set("data.validation_split", 0.2)},
+		lossFix:         {set("compile.loss", "sparse_categorical_crossentropy")},
+	}
+	known := []SpecEdit{set("model.preset", "basic-cnn"), set("compile.optimizer", "adam"), set("compile.learning_rate", 0.001),
+		set("compile.momentum", 0), set("compile.nesterov", false)}
+	c[defaultsFix], c[knownGoodFix] = known, known
+	if m := momentumFix(s); m != "" {
+		c[m] = []SpecEdit{set("compile.momentum", 0.9)}
+	}
+	c[epochsFix(s, 2)] = []SpecEdit{set("fit.epochs", epochsTarget(s, 2))}
+	if s.Model == nil {
+		return c
+	}
+	ls := s.Model.Layers
+	layer := func(i int, key string) string { return fmt.Sprintf("model.layers[%d].%s", i, key) }
+	var he, odd []SpecEdit
+	lastDense := -1
+	for i, l := range ls {
+		typ := strings.ToLower(l.Type)
+		if typ == "dense" {
+			lastDense = i
+		}
+		if typ != "conv2d" && typ != "dense" {
+			continue
+		}
+		if i < len(ls)-1 {
+			c[batchNormFix(l.Name)] = []SpecEdit{{Path: fmt.Sprintf("model.layers[%d]", i+1), Value: map[string]any{"type": "BatchNormalization"}, Insert: true}}
+			c[leakyReluFix(s, l.Name)] = []SpecEdit{set(layer(i, "activation"), "leaky_relu")}
+			if strings.EqualFold(l.Activation, "relu") {
+				he = append(he, set(layer(i, "kernel_initializer"), "he_uniform"))
+			}
+		}
+		switch strings.ToLower(l.KernelInitializer) {
+		case "zeros", "ones":
+			odd = append(odd, set(layer(i, "kernel_initializer"), "glorot_uniform"))
+		}
+	}
+	c[heUniformFix] = he
+	c[initFix] = odd
+	if act, name := s.lastActivation(); name != "" {
+		i := s.layerIndex(name)
+		c[outputActFix(s, name, "softmax")] = []SpecEdit{set(layer(i, "activation"), "softmax")}
+		c[outputActFix(s, name, "sigmoid")] = []SpecEdit{set(layer(i, "activation"), "sigmoid")}
+		var pair []SpecEdit
+		if act != "softmax" {
+			pair = append(pair, set(layer(i, "activation"), "softmax"))
+		}
+		if s.lossName() != "sparse_categorical_crossentropy" {
+			pair = append(pair, set("compile.loss", "sparse_categorical_crossentropy"))
+		}
+		c[pairFix] = pair
+	}
+	if lastDense > 0 {
+		c[addDropoutFix] = []SpecEdit{{Path: fmt.Sprintf("model.layers[%d]", lastDense), Value: map[string]any{"type": "Dropout", "rate": 0.5}, Insert: true}}
+	}
+	if text, edits := dropoutFix(s); text != "" {
+		c[text] = edits
+	}
+	// relu fixes name one layer, or the sigmoid/tanh hidden layers.
+	var squash []string
+	for i, l := range ls {
+		if a := strings.ToLower(l.Activation); (a == "sigmoid" || a == "tanh") && i < len(ls)-1 {
+			squash = append(squash, l.Name)
+			c[reluFix(s, []string{l.Name})] = []SpecEdit{set(layer(i, "activation"), "relu")}
+		}
+	}
+	if len(squash) > 1 {
+		var edits []SpecEdit
+		for _, n := range squash {
+			edits = append(edits, set(layer(s.layerIndex(n), "activation"), "relu"))
+		}
+		c[reluFix(s, squash)] = edits
+	}
+	return c
+}
