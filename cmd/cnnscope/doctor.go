@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+func init() {
+	commands["doctor"] = command{summary: "try the top finding's fixes in short trainings and show side by side which restored learning", run: runDoctor}
+}
+
+const doctorExamples = `  cnnscope doctor runs/20261127-101500          # treat a run's top finding
+  cnnscope doctor --data mnist --lr 1.0 --limit 6000   # or settings given as train's flags
+  cnnscope doctor --spec my-model.yaml --trial-epochs 3 --json
+`
+
+func runDoctor(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("doctor", "doctor RUN_DIR | doctor [train's flags] [--trial-epochs 2] [--trial-limit N] [--fixes 3] [--json]", doctorExamples, stderr)
+	var tf trainFlags
+	tf.register(fs)
+	var o diagnose.DoctorOptions
+	fs.IntVar(&o.Epochs, "trial-epochs", 2, "epochs of each short training (at most the spec's)")
+	fs.IntVar(&o.Limit, "trial-limit", 0, "training images of each short training (0: the spec's)")
+	fs.IntVar(&o.Fixes, "fixes", 3, "how many of the top finding's fixes to try")
+	asJSON := fs.Bool("json", false, "print the comparison as JSON")
+	err := parseFlags(fs, flagsFirst(fs, args))
+	if err == nil && fs.NArg() > 1 {
+		err = usagef("want at most one run directory, got %d arguments", fs.NArg())
+	}
+	if err == nil && (o.Epochs < 1 || o.Fixes < 1 || o.Limit < 0) {
+		err = usagef("--trial-epochs and --fixes want 1 or more, --trial-limit 0 or more")
+	}
+	var spec *train.Spec
+	var d *diagnose.Diagnosis
+	if err == nil && fs.NArg() == 1 {
+		dir := fs.Arg(0)
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "out" && f.Name != "trial-epochs" && f.Name != "trial-limit" && f.Name != "fixes" && f.Name != "json" && err == nil {
+				err = usagef("--%s: give a run directory or training flags, not both", f.Name)
+			}
+		})
+		if err == nil {
+			if spec, err = train.LoadSpec(filepath.Join(dir, train.SpecFile)); err != nil {
+				err = fmt.Errorf("%s is not a run directory: %w", dir, err)
+			}
+		}
+		if err == nil {
+			d, err = diagnose.DiagnoseRun(dir)
+		}
+	} else if err == nil {
+		for _, n := range []string{"stop-on", "sanity"} {
+			if f := fs.Lookup(n); f != nil && f.Value.String() != f.DefValue {
+				err = usagef("--%s does not apply to doctor", n)
+			}
+		}
+		if err == nil {
+			spec, err = tf.toSpec(fs)
+		}
+	}
+	if err != nil {
+		return exitCode(stderr, "doctor", err)
+	}
+	o.Dir = tf.out
+	if !*asJSON {
+		o.Progress = stdout
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := diagnose.Doctor(ctx, spec, d, o)
+	if err != nil {
+		return exitCode(stderr, "doctor", err)
+	}
+	if *asJSON {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			_, err = stdout.Write(append(b, '\n'))
+		}
+		return exitCode(stderr, "doctor", err)
+	}
+	writeDoctor(stdout, rep)
+	return 0
+}
+
+// writeDoctor prints the treated finding, the trials side by side and
+// the recommendation.
+func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
+	fmt.Fprintln(w)
+	if rep.Finding == nil {
+		fmt.Fprintf(w, "Nothing to treat: %s (verdict: %s).\n", rep.Baseline.Name, rep.Baseline.Verdict)
+		return
+	}
+	f := rep.Finding
+	fmt.Fprintf(w, "Treating %s [%s] (from %s): %s\n", f.Severity, f.ID, rep.From, f.Title)
+	if len(rep.Trials) == 0 {
+		fmt.Fprintln(w, "None of its fixes can be applied automatically:")
+		for _, a := range rep.Advice {
+			fmt.Fprintf(w, "  - %s\n", a)
+		}
+		return
+	}
+	trials := append([]diagnose.Trial{rep.Baseline}, rep.Trials...)
+	num := func(v train.JSONFloat) string {
+		if math.IsNaN(float64(v)) {
+			return "-"
+		}
+		return fmt.Sprintf("%.4g", float64(v))
+	}
+	rows := [][]string{{""}, {"outcome"}, {"verdict"}, {f.ID + " raised"}, {"top finding"}, {"loss"}, {"val_loss"}, {"val_accuracy"}, {"epochs"}, {"seconds"}}
+	for _, t := range trials {
+		present := "no"
+		if t.Treated {
+			present = "yes"
+		}
+		top := t.Top
+		if top == "" {
+			top = "(none)"
+		}
+		outcome := t.Outcome
+		if t.Error != "" {
+			outcome += ": " + t.Error
+		}
+		col := []string{t.Name, outcome, string(t.Verdict), present, top, num(t.Loss), num(t.ValLoss), num(t.ValAccuracy),
+			fmt.Sprint(t.Epochs), fmt.Sprintf("%.1f", t.Seconds)}
+		for i := range rows {
+			rows[i] = append(rows[i], col[i])
+		}
+	}
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	fmt.Fprintln(w)
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			fmt.Fprintf(&b, "%-*s  ", widths[i], c)
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	fmt.Fprintln(w)
+	for _, t := range rep.Trials {
+		fmt.Fprintf(w, "%s: %s\n     (%s)\n", t.Name, t.Fix, t.Edits)
+	}
+	if len(rep.Untried) > 0 {
+		fmt.Fprintf(w, "Not tried (past --fixes %d):\n", len(rep.Trials))
+		for _, a := range rep.Untried {
+			fmt.Fprintf(w, "  - %s\n", a)
+		}
+	}
+	if len(rep.Advice) > 0 {
+		fmt.Fprintln(w, "Not tried (advice, not an automatic change):")
+		for _, a := range rep.Advice {
+			fmt.Fprintf(w, "  - %s\n", a)
+		}
+	}
+	if rep.Baseline.Outcome == "not reproduced" {
+		fmt.Fprintf(w, "Note: the short run as it is does not raise %s; lengthen the trials with --trial-epochs before trusting the comparison.\n", f.ID)
+	}
+	if rep.Best >= 0 {
+		t := rep.Trials[rep.Best]
+		fmt.Fprintf(w, "Best: %s restored learning: %s\n", t.Name, t.Fix)
+	} else {
+		fmt.Fprintln(w, "None of the fixes tried restored learning.")
+	}
+}
+
+// flagsFirst moves the flags before the positional arguments, so that
+// "doctor RUN_DIR --json" parses; fs says which flags take no value.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		isBool := false
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				isBool = true
+			}
+		}
+		if !isBool && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return append(flags, pos...)
+}

@@ -1,0 +1,264 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// DoctorOptions configure Doctor.
+type DoctorOptions struct {
+	// Epochs is each trial's number of epochs (2 by default; never more
+	// than the spec's), Limit its number of training images (0: the
+	// spec's). A fix that sets fit.epochs gets twice Epochs.
+	Epochs, Limit int
+	// Fixes is how many fixes to try (3 by default).
+	Fixes int
+	// Dir keeps the trial runs in Dir/as-is, Dir/fix-1, ...; "" uses a
+	// temporary folder that is removed afterwards.
+	Dir string
+	// Progress receives a line as each trial starts (nil: none).
+	Progress io.Writer
+}
+
+// DoctorReport is the outcome: the treated finding, the short run of the
+// settings as they are, and one short run per fix.
+type DoctorReport struct {
+	// Finding is the treated finding: the top finding of the given
+	// diagnosis, or of the first trial when none was given.
+	Finding *Finding `json:"finding"`
+	// From says where the finding comes from.
+	From     string  `json:"from"`
+	Baseline Trial   `json:"baseline"`
+	Trials   []Trial `json:"trials"`
+	// Advice are the finding's fixes that cannot be applied
+	// automatically; Untried those that can but were past Fixes.
+	Advice  []string `json:"advice,omitempty"`
+	Untried []string `json:"untried,omitempty"`
+	// Best is the index in Trials of the fix to take (-1: none restored
+	// learning).
+	Best int `json:"best"`
+}
+
+// Trial is one short training run.
+type Trial struct {
+	Name  string `json:"name"`
+	Fix   string `json:"fix,omitempty"`
+	Edits string `json:"edits,omitempty"`
+	// Outcome is "restored" (learning effectively), "improved" (the
+	// treated finding is gone but others remain), "not fixed", or
+	// "reproduced"/"not reproduced" for the baseline.
+	Outcome string `json:"outcome"`
+	// Restored: the treated finding is gone and the run learns.
+	Restored bool    `json:"restored"`
+	Verdict  Verdict `json:"verdict"`
+	Top      string  `json:"top,omitempty"`
+	// Treated: the treated finding was raised (warning or critical).
+	Treated     bool    `json:"treated_finding_present"`
+	// The last epoch's metrics (NaN: not measured).
+	Loss        train.JSONFloat `json:"loss"`
+	ValLoss     train.JSONFloat `json:"val_loss"`
+	Accuracy    train.JSONFloat `json:"accuracy"`
+	ValAccuracy train.JSONFloat `json:"val_accuracy"`
+	Epochs      int     `json:"epochs"`
+	Seconds     float64 `json:"seconds"`
+	Dir         string  `json:"dir,omitempty"`
+	Error       string  `json:"error,omitempty"`
+}
+
+// Doctor treats the top finding of a run: it trains the spec briefly as
+// it is, then once with each of the finding's first fixes that can be
+// applied automatically (Finding.Actions), and reports which restored
+// learning. d is the run's diagnosis (nil: treat the top finding of the
+// short run as it is). Nothing of the run itself is changed.
+func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions) (*DoctorReport, error) {
+	if o.Epochs <= 0 {
+		o.Epochs = 2
+	}
+	if o.Fixes <= 0 {
+		o.Fixes = 3
+	}
+	root := o.Dir
+	if root == "" {
+		var err error
+		if root, err = os.MkdirTemp("", "cnnscope-doctor-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(root)
+	}
+	base := *spec
+	base.Defaults()
+	budget := o.Epochs
+	if base.Fit.Epochs > 0 {
+		budget = min(budget, base.Fit.Epochs)
+	}
+	base.Fit.Epochs = budget
+	if o.Limit > 0 {
+		base.Data.Limit = o.Limit
+	}
+	rep := &DoctorReport{Best: -1}
+	var treated string
+	if d != nil {
+		if f := topProblem(d); f != nil {
+			rep.Finding, rep.From, treated = f, "the run's diagnosis", f.ID
+		}
+	}
+	say := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, format+"\n", args...)
+		}
+	}
+	say("Training the settings as they are for %d epoch(s)...", budget)
+	bd, res, trial := runTrial(ctx, &base, filepath.Join(root, "as-is"), "as is", treated)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if bd == nil {
+		return nil, fmt.Errorf("the settings as they are do not train: %s", trial.Error)
+	}
+	if rep.Finding == nil {
+		if f := topProblem(bd); f != nil {
+			rep.Finding, rep.From, treated = f, fmt.Sprintf("a %d-epoch run of the settings as they are", budget), f.ID
+			trial.Treated = true
+		}
+	}
+	rep.Baseline = trial
+	if rep.Finding == nil {
+		rep.Baseline.Outcome = "nothing to treat"
+		return rep, nil
+	}
+	rep.Baseline.Outcome = "reproduced"
+	if !trial.Treated {
+		rep.Baseline.Outcome = "not reproduced"
+	}
+	var layers []nn.LayerSpec
+	if res != nil && res.Model != nil {
+		layers = res.Model.Spec().Layers
+	}
+	acted := map[string]bool{}
+	for _, a := range rep.Finding.Actions {
+		acted[a.Fix] = true
+	}
+	for _, fx := range rep.Finding.Fixes {
+		if !acted[fx] {
+			rep.Advice = append(rep.Advice, fx)
+		}
+	}
+	for i, a := range rep.Finding.Actions {
+		if i >= o.Fixes {
+			rep.Untried = append(rep.Untried, a.Fix)
+			continue
+		}
+		name := fmt.Sprintf("fix %d", i+1)
+		t := Trial{Name: name, Fix: a.Fix, Edits: a.Describe()}
+		s, err := ApplyEdits(&base, a.Edits, layers)
+		if err != nil {
+			t.Error, t.Outcome = err.Error(), "not applied"
+			rep.Trials = append(rep.Trials, t)
+			continue
+		}
+		s.Fit.Epochs = budget
+		if slices.ContainsFunc(a.Edits, func(e SpecEdit) bool { return e.Path == "fit.epochs" }) {
+			s.Fit.Epochs = 2 * budget
+		}
+		say("Trying %s: %s...", name, t.Edits)
+		_, _, tr := runTrial(ctx, s, filepath.Join(root, fmt.Sprintf("fix-%d", i+1)), name, treated)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tr.Fix, tr.Edits = t.Fix, t.Edits
+		switch {
+		case tr.Error != "":
+			tr.Outcome = "failed"
+		case tr.Restored && tr.Verdict == LearningEffectively:
+			tr.Outcome = "restored"
+		case tr.Restored:
+			tr.Outcome = "improved"
+		default:
+			tr.Outcome = "not fixed"
+		}
+		rep.Trials = append(rep.Trials, tr)
+	}
+	for i, t := range rep.Trials {
+		if t.Restored && (rep.Best < 0 || better(t, rep.Trials[rep.Best])) {
+			rep.Best = i
+		}
+	}
+	if o.Dir == "" {
+		for i := range rep.Trials {
+			rep.Trials[i].Dir = ""
+		}
+		rep.Baseline.Dir = ""
+	}
+	return rep, nil
+}
+
+// better prefers a run that learns effectively, then the higher
+// validation accuracy.
+func better(a, b Trial) bool {
+	if (a.Verdict == LearningEffectively) != (b.Verdict == LearningEffectively) {
+		return a.Verdict == LearningEffectively
+	}
+	return a.ValAccuracy > b.ValAccuracy
+}
+
+// topProblem is a diagnosis' top finding when it is a warning or worse.
+func topProblem(d *Diagnosis) *Finding {
+	if len(d.Findings) == 0 || d.Findings[0].Severity == Info {
+		return nil
+	}
+	f := d.Findings[0]
+	return &f
+}
+
+// runTrial trains spec into dir with a monitor and sums it up; treated
+// is the ID of the finding being treated ("" none yet).
+func runTrial(ctx context.Context, spec *train.Spec, dir, name, treated string) (*Diagnosis, *train.RunResult, Trial) {
+	nan := train.JSONFloat(math.NaN())
+	t := Trial{Name: name, Dir: dir, Loss: nan, ValLoss: nan, Accuracy: nan, ValAccuracy: nan}
+	start := time.Now()
+	raised := map[string]bool{}
+	d, res, err := Train(ctx, spec, dir, Options{OnRaise: func(f Finding) { raised[f.ID] = true }})
+	t.Seconds = time.Since(start).Seconds()
+	if err != nil && !errors.Is(err, ErrStoppedOnCritical) {
+		t.Error = err.Error()
+	}
+	if d == nil {
+		return nil, res, t
+	}
+	t.Verdict, t.Epochs = d.Verdict, d.Epochs
+	if len(d.Findings) > 0 {
+		t.Top = fmt.Sprintf("%s (%s)", d.Findings[0].ID, d.Findings[0].Severity)
+	}
+	for _, f := range d.Findings {
+		if f.ID == treated && f.Severity != Info {
+			t.Treated = true
+		}
+	}
+	// A finding raised during the run that no longer holds at its end
+	// (a spike that recovered) still counts as present.
+	t.Treated = t.Treated || raised[treated]
+	t.Restored = treated != "" && !t.Treated && t.Error == "" && d.Verdict != NotLearning
+	if res != nil && res.History != nil {
+		if l := res.History.Last(); l != nil {
+			t.Loss, t.ValLoss, t.Accuracy, t.ValAccuracy = get(l, "loss"), get(l, "val_loss"), get(l, "accuracy"), get(l, "val_accuracy")
+		}
+	}
+	return d, res, t
+}
+
+func get(l train.Logs, k string) train.JSONFloat {
+	if v, ok := l[k]; ok {
+		return train.JSONFloat(v)
+	}
+	return train.JSONFloat(math.NaN())
+}
