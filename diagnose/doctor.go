@@ -63,16 +63,16 @@ type Trial struct {
 	Verdict  Verdict `json:"verdict"`
 	Top      string  `json:"top,omitempty"`
 	// Treated: the treated finding was raised (warning or critical).
-	Treated     bool    `json:"treated_finding_present"`
+	Treated bool `json:"treated_finding_present"`
 	// The last epoch's metrics (NaN: not measured).
 	Loss        train.JSONFloat `json:"loss"`
 	ValLoss     train.JSONFloat `json:"val_loss"`
 	Accuracy    train.JSONFloat `json:"accuracy"`
 	ValAccuracy train.JSONFloat `json:"val_accuracy"`
-	Epochs      int     `json:"epochs"`
-	Seconds     float64 `json:"seconds"`
-	Dir         string  `json:"dir,omitempty"`
-	Error       string  `json:"error,omitempty"`
+	Epochs      int             `json:"epochs"`
+	Seconds     float64         `json:"seconds"`
+	Dir         string          `json:"dir,omitempty"`
+	Error       string          `json:"error,omitempty"`
 }
 
 // Doctor treats the top finding of a run: it trains the spec briefly as
