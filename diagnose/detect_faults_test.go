@@ -27,8 +27,10 @@ func TestDetectBadInitialization(t *testing.T) {
 	same := 0.0
 	s.Facts.Init.OutputSpread = &same
 	wantFinding(t, "bad_initialization", s, Warning)
-	// ... unless the inputs are all the same (unnormalized_inputs' case).
+	// ... unless the inputs are all the same or unscaled (unnormalized_inputs' cases).
 	s.Facts.Data.Input.Std = 0
+	wantNone(t, "bad_initialization", s)
+	s.Facts.Data.Input.Std, s.Facts.Data.Input.Max = 80, 255
 	wantNone(t, "bad_initialization", s)
 	// At step 1: activations of 4e8 (kernels of ones, measured).
 	s = healthySignals(t, 2)

@@ -16,7 +16,9 @@ import (
 //     same update, so the layer acts as one unit.
 //   - Before step 1: the untrained model gives every image of a batch the
 //     same output (each output's spread over the batch under 1e-6 of its
-//     scale) although the inputs differ: the signal does not get through.
+//     scale) although the inputs differ and are normalized: the signal
+//     does not get through. (Unscaled 0..255 inputs can saturate the
+//     softmax into the same one-hot output: that is unnormalized_inputs'.)
 //     (Our measurement: 0 with kernels of ones or zeros; healthy presets
 //     and custom models spread their softmax outputs by 6e-4 or more.)
 //   - At step 1: a hidden layer's activations reach an RMS over 1e3 times
@@ -47,8 +49,11 @@ func detectBadInitialization(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, ev("constant kernel initializers: "+joinNames(layers, 3)))
 	}
 	if in := s.Facts.Init; in != nil && in.OutputSpread != nil {
-		_, _, std, _ := inputRange(s)
-		if sp := *in.OutputSpread; sp <= initSameOutput && std != 0 {
+		// Constant inputs give the same output anyway, and 0..255 inputs
+		// saturate the softmax into the same one-hot output:
+		// unnormalized_inputs' cases.
+		lo, hi, std, _ := inputRange(s)
+		if sp := *in.OutputSpread; sp <= initSameOutput && std != 0 && max(-lo, hi) <= inputMaxHigh {
 			f.Evidence = append(f.Evidence, evm("output_spread", sp, initSameOutput,
 				"before training the model gives all %d images of a batch the same output (largest spread %.2g)", in.Samples, sp))
 		}
