@@ -34,6 +34,9 @@ type Report struct {
 	Skipped []string `json:"skipped,omitempty"`
 	Seconds float64  `json:"seconds"`
 	Summary Summary  `json:"summary"`
+	// Later summarizes the scenarios added after the thresholds were set
+	// (Scenario.Later) on their own.
+	Later *Summary `json:"later,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -62,6 +65,8 @@ type Summary struct {
 	MaxOverhead    float64 `json:"max_overhead"`
 	MedianPrecheck float64 `json:"median_precheck"`
 	MaxPrecheck    float64 `json:"max_precheck"`
+	// ... and in seconds.
+	MaxPrecheckSeconds float64 `json:"max_precheck_seconds"`
 }
 
 // Overhead is a direct measurement: the same run with and without the
@@ -76,15 +81,31 @@ type Overhead struct {
 }
 
 func (rep *Report) summarize() {
-	s := &rep.Summary
+	rep.Summary = summarize(rep.Runs)
+	var later []Run
+	for _, r := range rep.Runs {
+		if r.Later {
+			later = append(later, r)
+		}
+	}
+	if len(later) > 0 {
+		s := summarize(later)
+		rep.Later = &s
+	}
+}
+
+func summarize(runs []Run) Summary {
+	var sum Summary
+	s := &sum
 	var first []float64
 	var over, pre []float64
 	var det, named, warned, crit, before int
-	for _, r := range rep.Runs {
+	for _, r := range runs {
 		if r.Error != "" {
 			s.Errors++
 		}
 		over, pre = append(over, r.Overhead), append(pre, r.Precheck)
+		s.MaxPrecheckSeconds = max(s.MaxPrecheckSeconds, r.PrecheckSeconds)
 		if r.Healthy {
 			s.HealthyRuns++
 			if r.Warned {
@@ -114,6 +135,7 @@ func (rep *Report) summarize() {
 	s.MedianFirstStep = median(first)
 	s.MedianOverhead, s.MaxOverhead = median(over), maxOf(over)
 	s.MedianPrecheck, s.MaxPrecheck = median(pre), maxOf(pre)
+	return sum
 }
 
 func share(k, n int) float64 {
@@ -172,15 +194,23 @@ func pct(v float64) string {
 	return fmt.Sprintf("%.1f%%", 100*v)
 }
 
-// WriteJSON writes the report as JSON (NaN shares as null).
+// WriteJSON writes the report as JSON (a share that could not be
+// measured as -1).
 func (rep *Report) WriteJSON(w io.Writer) error {
 	c := *rep
-	for _, p := range []*float64{&c.Summary.Detected, &c.Summary.Named, &c.Summary.Warned, &c.Summary.Critical,
-		&c.Summary.BeforeTraining, &c.Summary.MedianFirstStep, &c.Summary.MedianOverhead, &c.Summary.MaxOverhead,
-		&c.Summary.MedianPrecheck, &c.Summary.MaxPrecheck} {
-		if math.IsNaN(*p) {
-			*p = -1
+	clean := func(s *Summary) {
+		for _, p := range []*float64{&s.Detected, &s.Named, &s.Warned, &s.Critical, &s.BeforeTraining, &s.MedianFirstStep,
+			&s.MedianOverhead, &s.MaxOverhead, &s.MedianPrecheck, &s.MaxPrecheck} {
+			if math.IsNaN(*p) {
+				*p = -1
+			}
 		}
+	}
+	clean(&c.Summary)
+	if c.Later != nil {
+		l := *c.Later
+		clean(&l)
+		c.Later = &l
 	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
@@ -244,7 +274,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 			continue
 		}
 		exp := strings.Join(a.r.Expect, " or ")
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %d/%d | %d/%d | %s | %s |\n", name, a.r.Problem, a.r.Data, exp, a.det, a.n, a.named, a.n,
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d/%d | %d/%d | %s | %s |\n", mark(name, a.r.Later), a.r.Problem, a.r.Data, exp, a.det, a.n, a.named, a.n,
 			strings.Join(a.tops, "; "), strings.Join(a.steps, ", "))
 	}
 	fmt.Fprintf(w, "\n### Healthy configurations (%d seeds each)\n\n", rep.Seeds)
@@ -261,7 +291,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 				verdicts = append(verdicts, r.Verdict)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %d/%d | %s | %s |\n", name, a.r.Data, a.warn, a.n, strings.Join(a.tops, "; "), strings.Join(verdicts, "; "))
+		fmt.Fprintf(w, "| %s | %s | %d/%d | %s | %s |\n", mark(name, a.r.Later), a.r.Data, a.warn, a.n, strings.Join(a.tops, "; "), strings.Join(verdicts, "; "))
 	}
 	s := rep.Summary
 	fmt.Fprintf(w, "\n### Against the bars\n\n")
@@ -273,10 +303,14 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "| healthy runs with a critical finding | %s of %d runs | <= %s |\n", pct(s.Critical), s.HealthyRuns, pct(BarCritical))
 	fmt.Fprintf(w, "| steps to first finding (detected runs) | median %.0f, max %d; %s found before step 1 | |\n", s.MedianFirstStep, s.MaxFirstStep, pct(s.BeforeTraining))
 	fmt.Fprintf(w, "| monitoring overhead, monitor's own measure (share of training time) | median %s, max %s | <= %s |\n", pct(s.MedianOverhead), pct(s.MaxOverhead), pct(BarOverhead))
-	fmt.Fprintf(w, "| checks before step 1 (share of the whole run) | median %s, max %s | |\n", pct(s.MedianPrecheck), pct(s.MaxPrecheck))
+	fmt.Fprintf(w, "| checks before step 1 (share of the whole run) | median %s, max %s (at most %.2f s) | |\n", pct(s.MedianPrecheck), pct(s.MaxPrecheck), s.MaxPrecheckSeconds)
 	if m := rep.Measured; m != nil {
 		fmt.Fprintf(w, "| measured: %s with vs without the monitor, %d runs each | %+.1f%% wall time (median %.2fs vs %.2fs) | |\n",
 			m.Scenario, m.Reps, 100*m.Fraction, median(m.With), median(m.Without))
+	}
+	if l := rep.Later; l != nil {
+		fmt.Fprintf(w, "\n† added after the thresholds were set. On their own: detection %s and right cause first %s of %d runs, warnings on %s and critical findings on %s of %d healthy runs.\n",
+			pct(l.Detected), pct(l.Named), l.FaultRuns, pct(l.Warned), pct(l.Critical), l.HealthyRuns)
 	}
 	if len(rep.Skipped) > 0 {
 		fmt.Fprintf(w, "\nSkipped: %s\n", strings.Join(rep.Skipped, "; "))
@@ -322,4 +356,12 @@ func MeasureOverhead(ctx context.Context, sc Scenario, reps int, dir string) (*O
 	}
 	ov.Fraction = median(ov.With)/median(ov.Without) - 1
 	return ov, nil
+}
+
+// mark flags a scenario added after the thresholds were set.
+func mark(name string, later bool) string {
+	if later {
+		return name + " †"
+	}
+	return name
 }

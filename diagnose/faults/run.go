@@ -66,6 +66,7 @@ type Run struct {
 	Data     string   `json:"data"`
 	Seed     uint64   `json:"seed"`
 	Healthy  bool     `json:"healthy"`
+	Later    bool     `json:"later,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -93,16 +94,17 @@ type Run struct {
 	Steps    int    `json:"steps"`
 	// Overhead is the monitor's own measure of its share of the
 	// training time; Precheck the share of the checks before step 1.
-	Overhead float64 `json:"overhead"`
-	Precheck float64 `json:"precheck"`
-	Seconds  float64 `json:"seconds"`
-	Error    string  `json:"error,omitempty"`
+	Overhead        float64 `json:"overhead"`
+	Precheck        float64 `json:"precheck"`
+	PrecheckSeconds float64 `json:"precheck_seconds"`
+	Seconds         float64 `json:"seconds"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(),
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
@@ -170,8 +172,11 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		}
 	}
 	r.Verdict, r.Steps, r.Overhead = string(d.Verdict), d.Steps, d.OverheadFraction
-	if res != nil && res.Duration > 0 && d.Facts != nil {
-		r.Precheck = d.Facts.PrecheckSeconds / res.Duration.Seconds()
+	if d.Facts != nil {
+		r.PrecheckSeconds = d.Facts.PrecheckSeconds
+		if res != nil && res.Duration > 0 {
+			r.Precheck = d.Facts.PrecheckSeconds / res.Duration.Seconds()
+		}
 	}
 	return r
 }

@@ -26,6 +26,11 @@ type Scenario struct {
 	Also []string
 	// Quick marks the scenarios of the reduced suite (CI).
 	Quick bool
+	// Later marks the scenarios added after the detectors' thresholds
+	// were set: variants on the other data source that were run once,
+	// as they came out, to check that the thresholds are not fitted to
+	// the first set.
+	Later bool
 }
 
 // Healthy reports whether the scenario injects no problem.
@@ -154,6 +159,47 @@ var Faults = []Scenario{
 	{Name: "sigmoid-output", Problem: "sigmoid output with sparse_categorical_crossentropy", Data: shapes(500),
 		Spec:   layers(append(basicLayers(4)[:7], dense(4, "sigmoid"))...),
 		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning"}},
+}
+
+// Later scenarios (see Scenario.Later).
+var laterFaults = []Scenario{
+	{Name: "label-noise-30-mnist", Problem: "30% of MNIST labels flipped to another class", Data: Data{Source: "mnist", Classes: digits, PerClass: 200, FlipLabels: 0.3},
+		Spec: epochs(3), Expect: []string{"label_noise"}, Also: []string{"underfitting", "val_above_train"}},
+	{Name: "imbalance-95-5-mnist", Problem: "95:5 imbalance of MNIST 4 vs 9, no class weights", Data: Data{Source: "mnist", Classes: []string{"4", "9"}, Counts: []int{1900, 100}},
+		Spec: epochs(2), Expect: []string{"majority_class_bias"}},
+	{Name: "shuffled-labels-shapes", Problem: "shape labels shuffled at random", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 500, ShuffleLabels: true},
+		Spec: all(epochs(3), batch(16)), Expect: []string{"not_learning"}, Cause: "labels", Also: []string{"label_noise", "underfitting"}},
+	{Name: "unnormalized-shapes-sgd", Problem: "0..255 shape pixels with SGD (momentum 0.9)", Data: shapes(500),
+		Spec: func(s *train.Spec) {
+			s.Data.Preprocessing = &data.Preprocess{Rescale: 1}
+			s.Compile.Optimizer, s.Compile.Momentum = "sgd", 0.9
+		}, Expect: []string{"unnormalized_inputs"}, Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high", "not_learning"}},
+	{Name: "tiny-train-basic-cnn", Problem: "100 shape images for training, basic CNN, 20 epochs", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 100, Noise: 0.25},
+		Spec: all(valSplit(0.75), epochs(20)), Expect: []string{"overfitting"}},
+	{Name: "leakage-mnist", Problem: "every MNIST image twice: validation copies training images", Data: Data{Source: "mnist", Classes: digits, PerClass: 100, Duplicate: true},
+		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
+}
+
+var laterHealthy = []Scenario{
+	{Name: "ok-noisy-shapes", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 500, Noise: 0.25}, Spec: epochs(3)},
+	{Name: "ok-sgd-nesterov", Data: shapes(500), Spec: func(s *train.Spec) {
+		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum, s.Compile.Nesterov = "sgd", 0.02, 0.9, true
+	}},
+	{Name: "ok-vgg-small-mnist", Data: mnistData(150), Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }},
+	{Name: "ok-leaky-relu", Data: mnistData(200), Spec: layers(conv(32, "leaky_relu"), pool(2), conv(64, "leaky_relu"), pool(2), flatten(),
+		dense(64, "leaky_relu"), dense(10, "softmax"))},
+	{Name: "ok-six-shapes-batch-64", Data: Data{Source: "shapes", Classes: []string{"circle", "square", "cross", "stripes", "triangle", "disk"}, PerClass: 400},
+		Spec: all(epochs(3), batch(64))},
+}
+
+func init() {
+	for _, l := range [][]Scenario{laterFaults, laterHealthy} {
+		for i := range l {
+			l[i].Later = true
+		}
+	}
+	Faults = append(Faults, laterFaults...)
+	Healthy = append(Healthy, laterHealthy...)
 }
 
 // Healthy are configurations that learn: the diagnosis should raise no
