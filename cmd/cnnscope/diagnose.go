@@ -65,7 +65,7 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of tables")
 	md := fs.String("markdown", "", "also write the tables to this markdown file")
 	keep := fs.String("keep", "", "keep the runs (data, run directories) in this folder")
-	reps := fs.Int("overhead-reps", 3, "also time a healthy run this many times with and without the monitor (0: skip)")
+	reps := fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q", fs.Arg(0))
