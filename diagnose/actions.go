@@ -179,6 +179,7 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 		standardizeFix: {set("data.preprocessing.featurewise_center", true), set("data.preprocessing.featurewise_std_normalization", true)},
 		balancedFix:    {set("data.class_weight", "balanced")},
 		oversampleFix:  {set("data.sampling", "oversample")},
+		resampleFix:    {set("data.class_weight", "none"), set("data.sampling", "oversample")},
 		patienceFix:    {set("fit.early_stopping", map[string]any{"patience": 3, "restore_best_weights": true})},
 		augmentFix: {set("data.augmentation.rotation_range", 10), set("data.augmentation.width_shift_range", 0.1),
 			set("data.augmentation.height_shift_range", 0.1)},

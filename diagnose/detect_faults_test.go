@@ -106,3 +106,19 @@ func TestDetectLRTooHighEffectiveSGD(t *testing.T) {
 		t.Errorf("evidence %+v", e)
 	}
 }
+
+func TestDetectClassWeightsOverCorrect(t *testing.T) {
+	s := healthySignals(t, 2)
+	s.Classes = []string{"disk", "box"}
+	s.Facts.Data.Classes, s.Facts.Data.TrainCounts, s.Facts.Data.Imbalance, s.Facts.Data.Weighted = s.Classes, []int{1710, 90}, 19, true
+	// Balanced weights on a 95:5 hard pair (measured): 88% of the
+	// predictions go to the 5% class.
+	s.Facts.Val = []ValFacts{{Epoch: 2, Support: []int{190, 10}, Pred: []int{24, 176}, Correct: []int{24, 10}}}
+	f := wantFinding(t, "majority_class_bias", s, Warning)
+	if !strings.Contains(f.Title, `class "box"`) || f.Fixes[0] != resampleFix {
+		t.Errorf("title %q fixes %v", f.Title, f.Fixes)
+	}
+	// Weighted and balanced predictions: nothing.
+	s.Facts.Val = []ValFacts{{Epoch: 2, Support: []int{190, 10}, Pred: []int{188, 12}, Correct: []int{186, 8}}}
+	wantNone(t, "majority_class_bias", s)
+}

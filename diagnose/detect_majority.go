@@ -18,6 +18,11 @@ import (
 //   - Collapse: 95% or more of the predictions go to that class and a
 //     class is never recognized: critical (the model learned the class
 //     prior only).
+//   - Over-correction: with class weights or resampling on, the same test
+//     for any other class: the weights pushed the predictions to a small
+//     class (measured: balanced weights on a 95:5 hard pair put 88% of
+//     the predictions on the 5% class after 2 epochs, validation accuracy
+//     0.12).
 const (
 	imbalanceInfo   = 10
 	imbalanceBias   = 2
@@ -53,6 +58,11 @@ func detectMajorityClassBias(s *Signals) *Finding {
 	}
 	if total == 0 || big >= len(v.Pred) {
 		return info()
+	}
+	if d.Weighted {
+		if f := overCorrected(s, v, big, total); f != nil {
+			return f
+		}
 	}
 	trueShare = float64(v.Support[big]) / float64(total)
 	predShare := float64(v.Pred[big]) / float64(total)
@@ -101,4 +111,49 @@ func (s *Signals) stepOfEpoch(e int) int {
 		}
 	}
 	return e * s.Facts.StepsPerEpoch
+}
+
+// overCorrected finds a class other than the largest that the weighted
+// (or resampled) model predicts far more often than it occurs while
+// another class is rarely recognized.
+func overCorrected(s *Signals, v ValFacts, big, total int) *Finding {
+	k, excess := -1, 0.0
+	for c := range v.Pred {
+		if c == big || c >= len(v.Support) {
+			continue
+		}
+		if e := float64(v.Pred[c]-v.Support[c]) / float64(total); e > excess {
+			k, excess = c, e
+		}
+	}
+	if k < 0 || excess < overPredicted {
+		return nil
+	}
+	var low []string
+	zero := false
+	for c, sup := range v.Support {
+		if c == k || sup < minoritySupport {
+			continue
+		}
+		if r := float64(v.Correct[c]) / float64(sup); r < minorityRecall {
+			low = append(low, fmt.Sprintf("%s %.2f", className(s, c), r))
+			zero = zero || v.Correct[c] == 0
+		}
+	}
+	if len(low) == 0 {
+		return nil
+	}
+	predShare, trueShare := float64(v.Pred[k])/float64(total), float64(v.Support[k])/float64(total)
+	f := &Finding{Severity: Warning, Epoch: v.Epoch, Since: v.Epoch, Step: s.stepOfEpoch(v.Epoch)}
+	f.Title = fmt.Sprintf("Class weights over-correct: %s of predictions are class %s (%s of the data)", pct(predShare), className(s, k), pct(trueShare))
+	if predShare >= collapseShare && zero {
+		f.Severity = Critical
+	}
+	f.Evidence = []Evidence{
+		evm("predicted_share", predShare, trueShare+overPredicted, "validation epoch %d: class %s predicted for %s of images, true share %s", v.Epoch, className(s, k), pct(predShare), pct(trueShare)),
+		evm("recall", 0, minorityRecall, "recall under %.1f: %s", minorityRecall, strings.Join(low, ", ")),
+	}
+	f.Causes = []string{"class weights or resampling favour a small class more than the model can yet tell it apart"}
+	f.Fixes = []string{resampleFix, epochsFix(s, 2), "or soften the weights of the small classes (data.class_weight: {class: weight})"}
+	return f
 }

@@ -16,6 +16,8 @@ const balancedFix = "set data.class_weight: balanced (--class-weight balanced)"
 
 const oversampleFix = "or resample: data.sampling: oversample (--sampling oversample)"
 
+const resampleFix = "resample instead of weighting: data.class_weight: none, data.sampling: oversample (--class-weight none --sampling oversample)"
+
 const clipFix = "clip gradients: compile.clipnorm: 1.0 (spec file)"
 
 const patienceFix = "stop at the best epoch: fit.early_stopping {patience: 3, restore_best_weights: true} (--patience 3)"
