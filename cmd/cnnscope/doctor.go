@@ -27,7 +27,7 @@ const doctorExamples = `  cnnscope doctor runs/20261127-101500          # treat 
 `
 
 func runDoctor(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("doctor", "doctor RUN_DIR | doctor [train's flags] [--trial-epochs 2] [--trial-limit N] [--fixes 3] [--json]", doctorExamples, stderr)
+	fs := newFlagSet("doctor", "doctor RUN_DIR | doctor [train's flags] [--trial-epochs 2] [--trial-limit N] [--fixes 3] [--out DIR (keeps the trials)] [--json]", doctorExamples, stderr)
 	var tf trainFlags
 	tf.register(fs)
 	var o diagnose.DoctorOptions
