@@ -21,25 +21,15 @@ type Conv2D struct {
 	KernelInitializer string // "" = glorot_uniform
 	BiasInitializer   string // "" = zeros
 
-	kernel, bias *Param
-	act          *activation
-	geom         kernels.ConvGeom
-	logitsGrad   bool
-	in, out      tensor.Shape
+	affine
+	geom    kernels.ConvGeom
+	in, out tensor.Shape
 
-	a                     []float32 // the GEMM's left operand of the last Forward
-	cols, y, z, dcols, dx *tensor.Tensor
+	a                  []float32 // the GEMM's left operand of the last Forward
+	cols, y, dcols, dx *tensor.Tensor
 }
 
-func (l *Conv2D) Type() string           { return "Conv2D" }
-func (l *Conv2D) activationName() string { return l.act.name }
-func (l *Conv2D) setLogitsGrad(on bool)  { l.logitsGrad = on }
-func (l *Conv2D) Params() []*Param {
-	if l.bias == nil {
-		return []*Param{l.kernel}
-	}
-	return []*Param{l.kernel, l.bias}
-}
+func (l *Conv2D) Type() string { return "Conv2D" }
 
 func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 	if len(in) != 3 {
@@ -92,7 +82,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	g.N = batchOf(l, x, l.in)
 	l.geom = g
-	m, k, f := g.Rows(), g.Cols(), l.Filters
+	m, k := g.Rows(), g.Cols()
 	l.y = ensureBatch(l.y, g.N, l.out)
 	l.a = x.Data // a 1x1 stride-1 unpadded kernel needs no im2col
 	if !l.pointwise() {
@@ -100,13 +90,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		kernels.Im2col(g, x.Data, l.cols.Data)
 		l.a = l.cols.Data
 	}
-	var beta float32
-	if l.bias != nil {
-		fillRows(l.y.Data, l.bias.Value.Data)
-		beta = 1
-	}
-	kernels.Sgemm(false, false, m, f, k, 1, l.a, k, l.kernel.Value.Data, f, beta, l.y.Data, f)
-	l.z = applyActivation(l.act, l.y, l.z, f)
+	l.forward(l.a, m, k, l.y)
 	return l.y
 }
 
@@ -114,24 +98,18 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 // dcols = dz·kernelᵀ (N*OH*OW, KH*KW*C) -> col2im -> dx (N, H, W, C).
 func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
-	m, k, f := g.Rows(), g.Cols(), l.Filters
-	if !l.logitsGrad {
-		activationBackward(l.act, dy, l.y, l.z, f)
-	}
-	kernels.Sgemm(true, false, k, f, m, 1, l.a, k, dy.Data, f, 0, l.kernel.Grad.Data, f)
-	if l.bias != nil {
-		sumRows(l.bias.Grad.Data, dy.Data)
-	}
+	m, k := g.Rows(), g.Cols()
 	if !needDx {
+		l.backward(l.a, m, k, l.y, dy, nil)
 		return nil
 	}
 	l.dx = ensureBatch(l.dx, g.N, l.in)
-	if l.pointwise() {
-		kernels.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.kernel.Value.Data, f, 0, l.dx.Data, k)
+	if l.pointwise() { // dcols is dx itself
+		l.backward(l.a, m, k, l.y, dy, l.dx.Data)
 		return l.dx
 	}
 	l.dcols = tensor.Ensure(l.dcols, m, k)
-	kernels.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.kernel.Value.Data, f, 0, l.dcols.Data, k)
+	l.backward(l.a, m, k, l.y, dy, l.dcols.Data)
 	kernels.Col2im(g, l.dcols.Data, l.dx.Data)
 	return l.dx
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -19,24 +18,14 @@ type Dense struct {
 	KernelInitializer string // "" = glorot_uniform
 	BiasInitializer   string // "" = zeros
 
-	kernel, bias *Param
-	act          *activation
-	in, out      tensor.Shape
-	logitsGrad   bool
+	affine
+	in, out tensor.Shape
 
-	x        *tensor.Tensor
-	y, z, dx *tensor.Tensor
+	x     *tensor.Tensor
+	y, dx *tensor.Tensor
 }
 
-func (l *Dense) Type() string           { return "Dense" }
-func (l *Dense) activationName() string { return l.act.name }
-func (l *Dense) setLogitsGrad(on bool)  { l.logitsGrad = on }
-func (l *Dense) Params() []*Param {
-	if l.bias == nil {
-		return []*Param{l.kernel}
-	}
-	return []*Param{l.kernel, l.bias}
-}
+func (l *Dense) Type() string { return "Dense" }
 
 func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 	if len(in) == 0 || in[len(in)-1] <= 0 {
@@ -69,39 +58,26 @@ func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 	return l.out, nil
 }
 
-// Forward: x (N, ..., in) -> y (N, ..., units) = x·kernel + bias.
+// Forward: x (N, ..., in) -> y (N, ..., units) = act(x·kernel + bias).
 func (l *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
-	nin, u := l.in[len(l.in)-1], l.Units
-	rows := len(x.Data) / nin
+	nin := l.in[len(l.in)-1]
 	l.x = x
 	l.y = ensureBatch(l.y, n, l.out)
-	var beta float32
-	if l.bias != nil {
-		fillRows(l.y.Data, l.bias.Value.Data)
-		beta = 1
-	}
-	kernels.Sgemm(false, false, rows, u, nin, 1, x.Data, nin, l.kernel.Value.Data, u, beta, l.y.Data, u)
-	l.z = applyActivation(l.act, l.y, l.z, u)
+	l.forward(x.Data, len(x.Data)/nin, nin, l.y)
 	return l.y
 }
 
 // Backward: dy (rows, units) -> dz; dkernel = xᵀ·dz (in, units);
 // dbias = Σ dz; dx = dz·kernelᵀ (rows, in).
 func (l *Dense) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
-	nin, u := l.in[len(l.in)-1], l.Units
-	rows := len(dy.Data) / u
-	if !l.logitsGrad {
-		activationBackward(l.act, dy, l.y, l.z, u)
-	}
-	kernels.Sgemm(true, false, nin, u, rows, 1, l.x.Data, nin, dy.Data, u, 0, l.kernel.Grad.Data, u)
-	if l.bias != nil {
-		sumRows(l.bias.Grad.Data, dy.Data)
-	}
+	nin := l.in[len(l.in)-1]
+	rows := len(l.x.Data) / nin
 	if !needDx {
+		l.backward(l.x.Data, rows, nin, l.y, dy, nil)
 		return nil
 	}
 	l.dx = ensureBatch(l.dx, l.x.Shape[0], l.in)
-	kernels.Sgemm(false, true, rows, nin, u, 1, dy.Data, u, l.kernel.Value.Data, u, 0, l.dx.Data, nin)
+	l.backward(l.x.Data, rows, nin, l.y, dy, l.dx.Data)
 	return l.dx
 }
