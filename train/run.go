@@ -119,6 +119,7 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	if err := os.MkdirAll(ro.Dir, 0o755); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(ro.Out, "Run directory: %s\n", ro.Dir)
 	if !resume {
 		b, err := spec.Marshal()
 		if err != nil {

@@ -251,7 +251,6 @@ func runSpec(spec *train.Spec, dir string, resume bool, stdout io.Writer) error 
 func runSpecWith(spec *train.Spec, dir string, resume bool, stdout io.Writer, dopts diagnose.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(stdout, "Run directory: %s\n", dir)
 	dopts.Out, dopts.Terminal = stdout, isTerminal(stdout)
 	mon := diagnose.NewMonitor(dir, dopts)
 	defer func() {
