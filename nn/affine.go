@@ -13,6 +13,7 @@ type affine struct {
 	act          *activation
 	logitsGrad   bool
 	z            *tensor.Tensor // pre-activation copy, when act needs it
+	biasSums     []float64      // sumRows' scratch
 }
 
 func (f *affine) activationName() string { return f.act.name }
@@ -48,7 +49,7 @@ func (f *affine) backward(a []float32, rows, in int, y, dy *tensor.Tensor, da []
 	}
 	kernels.Sgemm(true, false, in, units, rows, 1, a, in, dy.Data, units, 0, f.kernel.Grad.Data, units)
 	if f.bias != nil {
-		sumRows(f.bias.Grad.Data, dy.Data)
+		sumRows(f.bias.Grad.Data, dy.Data, &f.biasSums)
 	}
 	if da != nil {
 		kernels.Sgemm(false, true, rows, in, units, 1, dy.Data, units, f.kernel.Value.Data, units, 0, da, in)

@@ -123,13 +123,16 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	l.dx = ensureBatch(l.dx, n, l.in)
 	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
 	kernels.ForEachChunk(n, 1, func(lo, hi int) {
-		taken := make([]uint32, g.C)
+		var taken []uint32 // the general path's tie mask, per channel
 		for b := lo; b < hi; b++ {
 			xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
 			ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
 			if l.tiled2x2() {
 				kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
 				continue
+			}
+			if taken == nil {
+				taken = make([]uint32, g.C)
 			}
 			clear(dx)
 			o := 0

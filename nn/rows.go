@@ -19,13 +19,17 @@ func fillRows(dst, v []float32) {
 // sumRows overwrites dst with the sum of the rows of src (the bias
 // gradient). Summation runs in float64 in row order (kernels.SumRows64,
 // vectorized across columns), so it is exact enough and independent of
-// threads.
-func sumRows(dst, src []float32) {
+// threads. scratch holds the float64 sums between calls.
+func sumRows(dst, src []float32, scratch *[]float64) {
 	n := len(dst)
 	if n == 0 {
 		return
 	}
-	acc := make([]float64, n)
+	if cap(*scratch) < n {
+		*scratch = make([]float64, n)
+	}
+	acc := (*scratch)[:n]
+	clear(acc) // SumRows64 adds into acc
 	kernels.SumRows64(acc, src[:len(src)/n*n])
 	for j := range dst {
 		dst[j] = float32(acc[j])

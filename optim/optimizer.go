@@ -55,6 +55,15 @@ type base struct {
 	iter  int
 	slots map[string]*tensor.Tensor
 	names []string // slot names an optimizer uses per param, e.g. m, v
+	// bound caches slots by param and name so that a step builds no
+	// "layer/variable/slot" strings; rebuilt whenever slots is replaced.
+	bound     map[slotKey]*tensor.Tensor
+	trainable []nn.LayerParam // prepare's result, reused from step to step
+}
+
+type slotKey struct {
+	p    *nn.Param
+	name string
 }
 
 func newBase(cfg Config, defaultLR float64, names ...string) base {
@@ -90,6 +99,7 @@ func (b *base) SetState(iterations int, slots map[string]*tensor.Tensor) error {
 		}
 	}
 	b.iter = iterations
+	b.bound = nil
 	b.slots = map[string]*tensor.Tensor{}
 	for k, v := range slots {
 		b.slots[k] = v.Clone()
@@ -99,12 +109,20 @@ func (b *base) SetState(iterations int, slots map[string]*tensor.Tensor) error {
 
 // slot returns the named slot of p, created as zeros on first use.
 func (b *base) slot(p nn.LayerParam, name string) []float32 {
+	k := slotKey{p.Param, name}
+	if t, ok := b.bound[k]; ok && t.Len() == p.Value.Len() {
+		return t.Data
+	}
 	key := p.FullName() + "/" + name
 	t, ok := b.slots[key]
 	if !ok || t.Len() != p.Value.Len() {
 		t = tensor.New(p.Value.Shape...)
 		b.slots[key] = t
 	}
+	if b.bound == nil {
+		b.bound = map[slotKey]*tensor.Tensor{}
+	}
+	b.bound[k] = t
 	return t.Data
 }
 
@@ -113,12 +131,13 @@ func (b *base) slot(p nn.LayerParam, name string) []float32 {
 // and the learning rate of this step.
 func (b *base) prepare(params []nn.LayerParam) ([]nn.LayerParam, float64) {
 	lr := b.LearningRate()
-	var ps []nn.LayerParam
+	ps := b.trainable[:0]
 	for _, p := range params {
 		if p.Trainable && p.Grad != nil {
 			ps = append(ps, p)
 		}
 	}
+	b.trainable = ps
 	if c := b.cfg.ClipValue; c > 0 {
 		for _, p := range ps {
 			for i, g := range p.Grad.Data {
