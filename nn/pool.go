@@ -51,6 +51,34 @@ func span(o, s, pad, k, n int) (lo, hi int) {
 	return max(lo, 0), min(lo+k, n)
 }
 
+// eachWindow calls fn for every output position of one sample: o is the
+// offset of its C values in the sample's output, and the window covers
+// the input rows [h0, h1) and columns [w0, w1) (clipped to the input).
+func (l *pool2D) eachWindow(fn func(o, h0, h1, w0, w1 int)) {
+	g := l.geom
+	o := 0
+	for oh := 0; oh < g.OH; oh++ {
+		h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
+		for ow := 0; ow < g.OW; ow++ {
+			w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
+			fn(o, h0, h1, w0, w1)
+			o += g.C
+		}
+	}
+}
+
+// eachSample runs fn on every sample of a batch of n, spread over the
+// cores, with the sample's input and output sizes.
+func (l *pool2D) eachSample(n int, fn func(b, inSize, outSize int)) {
+	g := l.geom
+	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
+	kernels.ForEachChunk(n, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			fn(b, inSize, outSize)
+		}
+	})
+}
+
 // MaxPooling2D is Keras' MaxPooling2D. Padding never wins the max.
 type MaxPooling2D struct {
 	named
@@ -77,35 +105,26 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	l.x = x
 	l.y = ensureBatch(l.y, n, l.out)
-	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
-	kernels.ForEachChunk(n, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
-			if l.tiled2x2() {
-				kernels.MaxPool2x2(ys, xs, g.H, g.W, g.C)
-				continue
-			}
-			o := 0
-			for oh := 0; oh < g.OH; oh++ {
-				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
-				for ow := 0; ow < g.OW; ow++ {
-					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
-					yr := ys[o : o+g.C : o+g.C]
-					o += g.C
-					first := (h0*g.W + w0) * g.C
-					copy(yr, xs[first:first+g.C])
-					for h := h0; h < h1; h++ {
-						for w := w0; w < w1; w++ {
-							base := (h*g.W + w) * g.C
-							xr := xs[base : base+g.C : base+g.C]
-							for c := range yr {
-								yr[c] = max(yr[c], xr[c])
-							}
-						}
+	l.eachSample(n, func(b, inSize, outSize int) {
+		xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
+		if l.tiled2x2() {
+			kernels.MaxPool2x2(ys, xs, g.H, g.W, g.C)
+			return
+		}
+		l.eachWindow(func(o, h0, h1, w0, w1 int) {
+			yr := ys[o : o+g.C : o+g.C]
+			first := (h0*g.W + w0) * g.C
+			copy(yr, xs[first:first+g.C])
+			for h := h0; h < h1; h++ {
+				for w := w0; w < w1; w++ {
+					base := (h*g.W + w) * g.C
+					xr := xs[base : base+g.C : base+g.C]
+					for c := range yr {
+						yr[c] = max(yr[c], xr[c])
 					}
 				}
 			}
-		}
+		})
 	})
 	return l.y
 }
@@ -121,44 +140,32 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
 	n := dy.Shape[0]
 	l.dx = ensureBatch(l.dx, n, l.in)
-	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
-	kernels.ForEachChunk(n, 1, func(lo, hi int) {
-		var taken []uint32 // the general path's tie mask, per channel
-		for b := lo; b < hi; b++ {
-			xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
-			ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
-			if l.tiled2x2() {
-				kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
-				continue
-			}
-			if taken == nil {
-				taken = make([]uint32, g.C)
-			}
-			clear(dx)
-			o := 0
-			for oh := 0; oh < g.OH; oh++ {
-				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
-				for ow := 0; ow < g.OW; ow++ {
-					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
-					yr, dr := ys[o:o+g.C:o+g.C], ds[o:o+g.C:o+g.C]
-					o += g.C
-					clear(taken)
-					for h := h0; h < h1; h++ {
-						for w := w0; w < w1; w++ {
-							base := (h*g.W + w) * g.C
-							xr, dxr := xs[base:base+g.C:base+g.C], dx[base:base+g.C:base+g.C]
-							for c := range yr {
-								z := math.Float32bits(xr[c]) ^ math.Float32bits(yr[c])
-								eq := uint32(int32(^z&(z-1)) >> 31)
-								hit := eq &^ taken[c]
-								taken[c] |= eq
-								dxr[c] += math.Float32frombits(math.Float32bits(dr[c]) & hit)
-							}
-						}
+	l.eachSample(n, func(b, inSize, outSize int) {
+		xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
+		ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
+		if l.tiled2x2() {
+			kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
+			return
+		}
+		taken := make([]uint32, g.C) // per channel: the max was already routed
+		clear(dx)
+		l.eachWindow(func(o, h0, h1, w0, w1 int) {
+			yr, dr := ys[o:o+g.C:o+g.C], ds[o:o+g.C:o+g.C]
+			clear(taken)
+			for h := h0; h < h1; h++ {
+				for w := w0; w < w1; w++ {
+					base := (h*g.W + w) * g.C
+					xr, dxr := xs[base:base+g.C:base+g.C], dx[base:base+g.C:base+g.C]
+					for c := range yr {
+						z := math.Float32bits(xr[c]) ^ math.Float32bits(yr[c])
+						eq := uint32(int32(^z&(z-1)) >> 31)
+						hit := eq &^ taken[c]
+						taken[c] |= eq
+						dxr[c] += math.Float32frombits(math.Float32bits(dr[c]) & hit)
 					}
 				}
 			}
-		}
+		})
 	})
 	return l.dx
 }
@@ -196,33 +203,24 @@ func (l *AveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tens
 	g := l.geom
 	n := batchOf(l, x, l.in)
 	l.y = ensureBatch(l.y, n, l.out)
-	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
-	kernels.ForEachChunk(n, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
-			clear(ys)
-			o := 0
-			for oh := 0; oh < g.OH; oh++ {
-				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
-				for ow := 0; ow < g.OW; ow++ {
-					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
-					yr := ys[o : o+g.C]
-					o += g.C
-					for h := h0; h < h1; h++ {
-						for w := w0; w < w1; w++ {
-							base := (h*g.W + w) * g.C
-							for c, v := range xs[base : base+g.C] {
-								yr[c] += v
-							}
-						}
-					}
-					inv := 1 / float32((h1-h0)*(w1-w0))
-					for c := range yr {
-						yr[c] *= inv
+	l.eachSample(n, func(b, inSize, outSize int) {
+		xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
+		clear(ys)
+		l.eachWindow(func(o, h0, h1, w0, w1 int) {
+			yr := ys[o : o+g.C]
+			for h := h0; h < h1; h++ {
+				for w := w0; w < w1; w++ {
+					base := (h*g.W + w) * g.C
+					for c, v := range xs[base : base+g.C] {
+						yr[c] += v
 					}
 				}
 			}
-		}
+			inv := 1 / float32((h1-h0)*(w1-w0))
+			for c := range yr {
+				yr[c] *= inv
+			}
+		})
 	})
 	return l.y
 }
@@ -235,31 +233,22 @@ func (l *AveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tens
 	g := l.geom
 	n := dy.Shape[0]
 	l.dx = ensureBatch(l.dx, n, l.in)
-	inSize, outSize := g.H*g.W*g.C, g.OH*g.OW*g.C
-	kernels.ForEachChunk(n, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			dx, ds := l.dx.Data[b*inSize:(b+1)*inSize], dy.Data[b*outSize:(b+1)*outSize]
-			clear(dx)
-			o := 0
-			for oh := 0; oh < g.OH; oh++ {
-				h0, h1 := span(oh, g.SH, g.PadTop, g.KH, g.H)
-				for ow := 0; ow < g.OW; ow++ {
-					w0, w1 := span(ow, g.SW, g.PadLeft, g.KW, g.W)
-					dr := ds[o : o+g.C]
-					o += g.C
-					inv := 1 / float32((h1-h0)*(w1-w0))
-					for h := h0; h < h1; h++ {
-						for w := w0; w < w1; w++ {
-							base := (h*g.W + w) * g.C
-							d := dx[base : base+g.C]
-							for c, v := range dr {
-								d[c] += v * inv
-							}
-						}
+	l.eachSample(n, func(b, inSize, outSize int) {
+		dx, ds := l.dx.Data[b*inSize:(b+1)*inSize], dy.Data[b*outSize:(b+1)*outSize]
+		clear(dx)
+		l.eachWindow(func(o, h0, h1, w0, w1 int) {
+			dr := ds[o : o+g.C]
+			inv := 1 / float32((h1-h0)*(w1-w0))
+			for h := h0; h < h1; h++ {
+				for w := w0; w < w1; w++ {
+					base := (h*g.W + w) * g.C
+					d := dx[base : base+g.C]
+					for c, v := range dr {
+						d[c] += v * inv
 					}
 				}
 			}
-		}
+		})
 	})
 	return l.dx
 }
