@@ -2,9 +2,7 @@ package diagnose
 
 import (
 	"context"
-	"math/rand/v2"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,23 +12,6 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
-
-// randomDigits is n random 28x28 gray images of 10 classes.
-func randomDigits(n int) *data.Dataset {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ds := &data.Dataset{Height: 28, Width: 28, Channels: 1, Pixels: make([]uint8, n*784)}
-	for c := 0; c < 10; c++ {
-		ds.Classes = append(ds.Classes, strconv.Itoa(c))
-	}
-	for i := range ds.Pixels {
-		ds.Pixels[i] = uint8(rng.IntN(256))
-	}
-	for i := 0; i < n; i++ {
-		ds.Labels = append(ds.Labels, int32(i%10))
-		ds.Sources = append(ds.Sources, strconv.Itoa(i))
-	}
-	return ds
-}
 
 // BenchmarkMonitorOverhead trains the basic CNN (batch 32, 100 steps per
 // epoch, 2 epochs, Adam) with MetricsLogger at its default interval, with
@@ -42,7 +23,7 @@ func randomDigits(n int) *data.Dataset {
 // (Diagnosis.OverheadFraction) is reported as self-%.
 func BenchmarkMonitorOverhead(b *testing.B) {
 	const steps, batch, epochs = 100, 32, 2
-	ds := randomDigits(steps * batch)
+	ds := data.Random(steps*batch, 28, 28, 1, 10, 1)
 	tr, err := data.NewTrainLoader(ds, nil, data.TrainConfig{BatchSize: batch, Seed: 1, Preprocess: &data.Preprocess{Rescale: 1.0 / 255}})
 	if err != nil {
 		b.Fatal(err)

@@ -14,24 +14,6 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// mnistLike is n random 28x28 gray images of 10 classes.
-func mnistLike(n int) *data.Dataset {
-	rng := rand.New(rand.NewPCG(1, 2))
-	ds := &data.Dataset{Height: 28, Width: 28, Channels: 1}
-	for c := 0; c < 10; c++ {
-		ds.Classes = append(ds.Classes, strconv.Itoa(c))
-	}
-	ds.Pixels = make([]uint8, n*784)
-	for i := range ds.Pixels {
-		ds.Pixels[i] = uint8(rng.IntN(256))
-	}
-	for i := 0; i < n; i++ {
-		ds.Labels = append(ds.Labels, int32(i%10))
-		ds.Sources = append(ds.Sources, strconv.Itoa(i))
-	}
-	return ds
-}
-
 // BenchmarkFitCallbacks measures one epoch of the basic CNN (batch 32, 20
 // steps, Adam, no validation) with each callback, in ns per step: the
 // difference with "none" is the callback's overhead. For MetricsLogger,
@@ -40,7 +22,7 @@ func mnistLike(n int) *data.Dataset {
 // default is about (every=1 − none)/50 plus the idle test).
 func BenchmarkFitCallbacks(b *testing.B) {
 	const steps, batch = 20, 32
-	ds := mnistLike(steps * batch)
+	ds := data.Random(steps*batch, 28, 28, 1, 10, 1)
 	tr, err := data.NewTrainLoader(ds, nil, data.TrainConfig{BatchSize: batch, Seed: 1, Preprocess: &data.Preprocess{Rescale: 1.0 / 255}})
 	if err != nil {
 		b.Fatal(err)
