@@ -177,36 +177,3 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 		fmt.Fprintln(w, "None of the fixes tried restored learning.")
 	}
 }
-
-// flagsFirst moves the flags before the positional arguments, so that
-// "doctor RUN_DIR --json" parses; fs says which flags take no value.
-func flagsFirst(fs *flag.FlagSet, args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			pos = append(pos, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		isBool := false
-		if f := fs.Lookup(name); f != nil {
-			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-				isBool = true
-			}
-		}
-		if !isBool && i+1 < len(args) {
-			flags = append(flags, args[i+1])
-			i++
-		}
-	}
-	return append(flags, pos...)
-}

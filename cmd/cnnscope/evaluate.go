@@ -26,7 +26,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	batch := fs.Int("batch", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	topK := fs.Int("top-k", 0, "also report top-k accuracy (k > 1)")
-	err := parseFlags(fs, reorder(args))
+	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory (or model folder), got %d arguments", fs.NArg())
 	}
@@ -137,36 +137,4 @@ func writeClassTable(w io.Writer, c *train.Confusion) error {
 		fmt.Fprintln(w)
 	}
 	return nil
-}
-
-// reorder moves positional arguments after the flags, so that
-// "evaluate DIR --json" works as well as "evaluate --json DIR".
-func reorder(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && !isBoolFlag(a) && !strings.HasPrefix(args[i+1], "-") {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return append(flags, pos...)
-}
-
-// isBoolFlag lists the boolean flags of the commands that use reorder.
-func isBoolFlag(a string) bool {
-	switch strings.TrimLeft(a, "-") {
-	case "json", "csv", "h", "help", "strict":
-		return true
-	}
-	return false
 }

@@ -24,7 +24,7 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("plot", "plot RUN_DIR --what curves|gradients|confusion|lr --out FILE.png|FILE.svg", plotExamples, stderr)
 	what := fs.String("what", "curves", "what to draw: "+strings.Join(report.PlotKinds, ", "))
 	out := fs.String("out", "", "image file to write, .png or .svg (required)")
-	err := parseFlags(fs, reorder(args))
+	err := parseFlags(fs, flagsFirst(fs, args))
 	switch {
 	case err != nil:
 	case fs.NArg() != 1:

@@ -43,7 +43,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "table", "output: table, csv or json")
 	top := fs.Int("top", 3, "how many classes to list per image")
 	batch := fs.Int("batch", 64, "batch size")
-	err := parseFlags(fs, reorder(args))
+	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() < 2 {
 		err = usagef("want a run directory and at least one image or folder")
 	}

@@ -21,7 +21,7 @@ const reportExamples = `  cnnscope report runs/mnist                  # writes r
 func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", "report RUN_DIR [RUN_DIR...] [--out FILE.html]", reportExamples, stderr)
 	out := fs.String("out", "", "output file (default: RUN_DIR/report.html for one run, compare.html for several)")
-	err := parseFlags(fs, reorder(args))
+	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() == 0 {
 		err = usagef("want one run directory (or several to compare)")
 	}
