@@ -58,7 +58,7 @@ func (m *Sequential) Build(seed uint64) error {
 	for i, l := range m.Layers {
 		out, err := l.Build(shape, rng)
 		if err != nil {
-			return fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, l.Name(), l.Type(), batchShape(shape), err)
+			return fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, l.Name(), l.Type(), FormatShape(shape), err)
 		}
 		m.outputs = append(m.outputs, out)
 		shape = out
@@ -110,8 +110,9 @@ func (m *Sequential) nameLayers() {
 	}
 }
 
-// batchShape prints a per-sample shape with Keras' batch placeholder.
-func batchShape(s tensor.Shape) string {
+// FormatShape prints a per-sample shape as Keras does, with the batch
+// placeholder: (None, 26, 26, 32).
+func FormatShape(s tensor.Shape) string {
 	parts := []string{"None"}
 	for _, d := range s {
 		parts = append(parts, fmt.Sprint(d))

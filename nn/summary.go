@@ -51,20 +51,21 @@ func (m *Sequential) Summary(w io.Writer) error {
 		if i > 0 {
 			out = append(out, line("├", "┼", "┤", "─"))
 		}
-		out = append(out, row("│", [3]string{l.Name() + " (" + l.Type() + ")", batchShape(m.outputs[i]), thousands(n)}))
+		out = append(out, row("│", [3]string{l.Name() + " (" + l.Type() + ")", FormatShape(m.outputs[i]), FormatCount(n)}))
 	}
 	out = append(out, line("└", "┴", "┘", "─"))
 	tr, non := m.CountParams()
 	out = append(out,
-		fmt.Sprintf(" Total params: %s (%s)", thousands(tr+non), memorySize(4*(tr+non))),
-		fmt.Sprintf(" Trainable params: %s (%s)", thousands(tr), memorySize(4*tr)),
-		fmt.Sprintf(" Non-trainable params: %s (%s)", thousands(non), memorySize(4*non)))
+		fmt.Sprintf(" Total params: %s (%s)", FormatCount(tr+non), memorySize(4*(tr+non))),
+		fmt.Sprintf(" Trainable params: %s (%s)", FormatCount(tr), memorySize(4*tr)),
+		fmt.Sprintf(" Non-trainable params: %s (%s)", FormatCount(non), memorySize(4*non)))
 	_, err := io.WriteString(w, strings.Join(out, "\n")+"\n")
 	return err
 }
 
-// thousands formats n with comma separators: 93322 -> "93,322".
-func thousands(n int) string {
+// FormatCount formats n with comma separators, as Keras' summary does:
+// 93322 -> "93,322".
+func FormatCount(n int) string {
 	s := fmt.Sprint(n)
 	var b strings.Builder
 	for i, r := range s {

@@ -27,7 +27,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"verdictClass": func(v string) string {
 		return map[string]string{"learning effectively": "good", "learning with problems": "warn", "not learning": "bad"}[v]
 	},
-	"n":   thousands,
+	"n":   nn.FormatCount,
 	"bar": func(n, most int) string { return fmt.Sprintf("%.1f", 100*float64(n)/float64(max(most, 1))) },
 }).ParseFS(templateFS, "*.tmpl"))
 
@@ -153,7 +153,7 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 		} else {
 			p.Eval = ev
 			c := ev.Result.Confusion
-			hm := &Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %s images)", ev.Split, thousands(ev.Result.Samples)),
+			hm := &Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %s images)", ev.Split, nn.FormatCount(ev.Result.Samples)),
 				Classes: c.Classes, Counts: c.Counts}
 			p.Heatmap = template.HTML(hm.SVG())
 			p.PerClass, p.MacroF1 = c.PerClass(), c.MacroF1()
@@ -190,34 +190,14 @@ func (p *page) model(m *nn.Sequential) {
 		for _, prm := range l.Params() {
 			n += prm.Value.Len()
 		}
-		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: shapeString(m.OutputShape(i)), Params: n}
+		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: nn.FormatShape(m.OutputShape(i)), Params: n}
 		if i < len(specs) {
 			row.Activation = specs[i].Activation
 		}
 		p.Layers = append(p.Layers, row)
 	}
 	tr, non := m.CountParams()
-	p.Params = [3]string{thousands(tr + non), thousands(tr), thousands(non)}
-}
-
-func shapeString(s tensor.Shape) string {
-	parts := []string{"None"}
-	for _, d := range s {
-		parts = append(parts, fmt.Sprint(d))
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	p.Params = [3]string{nn.FormatCount(tr + non), nn.FormatCount(tr), nn.FormatCount(non)}
 }
 
 func (p *page) data(prep *train.Prepared) {
@@ -225,9 +205,9 @@ func (p *page) data(prep *train.Prepared) {
 		return
 	}
 	d := prep.Train
-	p.DataLine = fmt.Sprintf("%s training, %s validation", thousands(len(prep.TrainIdx)), thousands(len(prep.ValIdx)))
+	p.DataLine = fmt.Sprintf("%s training, %s validation", nn.FormatCount(len(prep.TrainIdx)), nn.FormatCount(len(prep.ValIdx)))
 	if prep.Test != nil {
-		p.DataLine += fmt.Sprintf(", %s test", thousands(prep.Test.Len()))
+		p.DataLine += fmt.Sprintf(", %s test", nn.FormatCount(prep.Test.Len()))
 	}
 	p.DataLine += fmt.Sprintf(" images of %d×%d×%d, %d classes", d.Height, d.Width, d.Channels, len(prep.Classes))
 	n := len(prep.Classes)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -65,7 +66,7 @@ func Figure(ctx context.Context, dir, what string) ([]drawable, error) {
 			return nil, err
 		}
 		c := ev.Result.Confusion
-		return []drawable{&Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %s images)", ev.Split, thousands(ev.Result.Samples)),
+		return []drawable{&Heatmap{ID: "chart-confusion", Title: fmt.Sprintf("Confusion matrix (%s, %s images)", ev.Split, nn.FormatCount(ev.Result.Samples)),
 			Classes: c.Classes, Counts: c.Counts}}, nil
 	}
 	return nil, fmt.Errorf("unknown plot %q: want one of %s", what, strings.Join(PlotKinds, ", "))

@@ -20,7 +20,7 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 	if s != nil {
 		add("Data", "%s", s.Data.Source)
 		if prep != nil {
-			f[len(f)-1][1] += fmt.Sprintf(": %s training, %s validation images", thousands(len(prep.TrainIdx)), thousands(len(prep.ValIdx)))
+			f[len(f)-1][1] += fmt.Sprintf(": %s training, %s validation images", nn.FormatCount(len(prep.TrainIdx)), nn.FormatCount(len(prep.ValIdx)))
 		}
 		if s.Data.Limit > 0 {
 			add("Limit", "first %d training images", s.Data.Limit)
@@ -31,7 +31,7 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 		}
 		if m != nil {
 			tr, non := m.CountParams()
-			model += fmt.Sprintf(" (%s parameters)", thousands(tr+non))
+			model += fmt.Sprintf(" (%s parameters)", nn.FormatCount(tr+non))
 		}
 		add("Model", "%s", model)
 		lr := "the optimizer's default"
@@ -70,7 +70,7 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 		add("Duration", "%s", d)
 		if prep != nil && epochs > 0 {
 			ips := float64(len(prep.TrainIdx)*epochs) / r.Duration.Seconds()
-			add("Throughput", "%s training images/s (over the whole run, validation included)", thousands(int(ips+0.5)))
+			add("Throughput", "%s training images/s (over the whole run, validation included)", nn.FormatCount(int(ips+0.5)))
 		}
 	}
 	if h != nil && epochs > 0 {
