@@ -6,6 +6,14 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("Activation", layerKind{
+		fields:   []string{"activation"},
+		make:     func(s LayerSpec) (Layer, error) { return &Activation{Function: s.Activation}, nil },
+		describe: func(l Layer, s *LayerSpec) { s.Activation = l.(*Activation).Function },
+	})
+}
+
 // Activation is Keras' Activation layer: an activation function on its
 // own (relu, leaky_relu, elu, selu, gelu, sigmoid, tanh, softmax, linear);
 // softmax acts on the last axis.

@@ -8,6 +8,30 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("BatchNormalization", layerKind{
+		fields: []string{"momentum", "epsilon", "center", "scale"},
+		make: func(s LayerSpec) (Layer, error) {
+			if s.Scale.Number != nil {
+				return nil, fmt.Errorf("BatchNormalization's scale is true or false, got %g", *s.Scale.Number)
+			}
+			return &BatchNormalization{Momentum: s.Momentum, Epsilon: s.Epsilon,
+				NoCenter: s.Center != nil && !*s.Center, NoScale: s.Scale.Bool != nil && !*s.Scale.Bool}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			b := l.(*BatchNormalization)
+			s.Momentum, s.Epsilon = b.Momentum, b.Epsilon
+			if b.NoCenter {
+				off := false
+				s.Center = &off
+			}
+			if b.NoScale {
+				s.Scale = boolArg(false)
+			}
+		},
+	})
+}
+
 // BatchNormalization is Keras' BatchNormalization over the last axis
 // (channels). In training it normalizes with the batch mean and biased
 // variance and updates moving = moving*Momentum + batch*(1-Momentum); in
@@ -100,6 +124,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	n := batchOf(l, x, l.in)
 	c := l.c
 	rows := len(x.Data) / c
+	training = training && !l.frozen() // Keras 3: a frozen BatchNormalization runs in inference mode
 	l.training = training
 	l.y = ensureBatch(l.y, n, l.in)
 	l.xhat = ensureBatch(l.xhat, n, l.in)

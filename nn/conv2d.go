@@ -8,6 +8,25 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("Conv2D", layerKind{
+		fields: []string{"filters", "kernel_size", "strides", "padding", "activation", "use_bias", "kernel_initializer", "bias_initializer"},
+		make: func(s LayerSpec) (Layer, error) {
+			if len(s.KernelSize) == 0 {
+				return nil, fmt.Errorf("Conv2D needs kernel_size")
+			}
+			return &Conv2D{Filters: s.Filters, KernelSize: s.KernelSize.array(), Strides: s.Strides.array(), Padding: string(s.Padding),
+				NoBias: noBias(s), Activation: s.Activation, KernelInitializer: s.KernelInitializer, BiasInitializer: s.BiasInitializer}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			c := l.(*Conv2D)
+			s.Filters, s.KernelSize, s.Strides, s.Padding = c.Filters, pairOf(c.KernelSize), pairOf(c.Strides), PaddingArg(c.Padding)
+			s.Activation, s.KernelInitializer, s.BiasInitializer = c.Activation, c.KernelInitializer, c.BiasInitializer
+			s.UseBias = useBias(c.NoBias)
+		},
+	})
+}
+
 // Conv2D is Keras' Conv2D on NHWC input with an HWIO kernel
 // (kh, kw, in_channels, filters), computed as im2col followed by one SGEMM.
 type Conv2D struct {

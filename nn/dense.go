@@ -7,6 +7,20 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("Dense", layerKind{
+		fields: []string{"units", "activation", "use_bias", "kernel_initializer", "bias_initializer"},
+		make: func(s LayerSpec) (Layer, error) {
+			return &Dense{Units: s.Units, NoBias: noBias(s), Activation: s.Activation, KernelInitializer: s.KernelInitializer, BiasInitializer: s.BiasInitializer}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			d := l.(*Dense)
+			s.Units, s.Activation, s.KernelInitializer, s.BiasInitializer = d.Units, d.Activation, d.KernelInitializer, d.BiasInitializer
+			s.UseBias = useBias(d.NoBias)
+		},
+	})
+}
+
 // Dense is Keras' Dense: y = act(x·kernel + bias) over the last axis, with
 // kernel (in, units). Inputs of higher rank are treated as rows of their
 // last axis, as Keras does.

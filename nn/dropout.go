@@ -7,6 +7,14 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("Dropout", layerKind{
+		fields:   []string{"rate"},
+		make:     func(s LayerSpec) (Layer, error) { return &Dropout{Rate: s.Rate}, nil },
+		describe: func(l Layer, s *LayerSpec) { s.Rate = l.(*Dropout).Rate },
+	})
+}
+
 // Dropout is Keras' Dropout: in training, each element is zeroed with
 // probability Rate and the survivors are scaled by 1/(1-Rate) (inverted
 // dropout), so inference is the identity.

@@ -7,6 +7,10 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("Flatten", layerKind{make: func(LayerSpec) (Layer, error) { return &Flatten{}, nil }})
+}
+
 // Flatten is Keras' Flatten: (N, H, W, C) -> (N, H*W*C) in (h, w, c)
 // order. It is a view: no data moves.
 type Flatten struct {

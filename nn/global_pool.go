@@ -7,6 +7,12 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	registerLayer("GlobalAveragePooling2D", layerKind{
+		make: func(LayerSpec) (Layer, error) { return &GlobalAveragePooling2D{}, nil },
+	})
+}
+
 // GlobalAveragePooling2D is Keras' GlobalAveragePooling2D:
 // (N, H, W, C) -> (N, C), the mean over all positions.
 type GlobalAveragePooling2D struct {

@@ -54,11 +54,49 @@ func newParam(name string, trainable bool, shape ...int) *Param {
 	return p
 }
 
-// named is embedded by every layer for its name.
-type named struct{ LayerName string }
+// named is embedded by every layer for its name and its trainable flag.
+type named struct {
+	LayerName    string
+	notTrainable bool
+}
 
 func (n *named) Name() string        { return n.LayerName }
 func (n *named) SetName(name string) { n.LayerName = name }
+func (n *named) frozen() bool        { return n.notTrainable }
+func (n *named) setFrozen(on bool)   { n.notTrainable = on }
+
+// freezable is implemented by every layer through named.
+type freezable interface {
+	frozen() bool
+	setFrozen(on bool)
+}
+
+// SetTrainable sets a layer's Keras trainable flag before the model is
+// built. A layer that is not trainable keeps its weights fixed (they count
+// as non-trainable), and a BatchNormalization that is not trainable runs
+// in inference mode, as in Keras 3.
+func SetTrainable(l Layer, on bool) {
+	if f, ok := l.(freezable); ok {
+		f.setFrozen(!on)
+	}
+}
+
+// Trainable reports a layer's Keras trainable flag.
+func Trainable(l Layer) bool {
+	f, ok := l.(freezable)
+	return !ok || !f.frozen()
+}
+
+// applyTrainable marks the params of a layer that is not trainable as
+// non-trainable (the model calls it after the layer's Build).
+func applyTrainable(l Layer) {
+	if Trainable(l) {
+		return
+	}
+	for _, p := range l.Params() {
+		p.Trainable = false
+	}
+}
 
 // activated is implemented by layers that end in an activation function,
 // so the model can fuse softmax or sigmoid with the cross-entropy.

@@ -9,6 +9,30 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
+func init() {
+	fields := []string{"pool_size", "strides", "padding"}
+	registerLayer("MaxPooling2D", layerKind{
+		fields: fields,
+		make: func(s LayerSpec) (Layer, error) {
+			return &MaxPooling2D{PoolSize: s.PoolSize.array(), Strides: s.Strides.array(), Padding: string(s.Padding)}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			p := l.(*MaxPooling2D)
+			s.PoolSize, s.Strides, s.Padding = pairOf(p.PoolSize), pairOf(p.Strides), PaddingArg(p.Padding)
+		},
+	})
+	registerLayer("AveragePooling2D", layerKind{
+		fields: fields,
+		make: func(s LayerSpec) (Layer, error) {
+			return &AveragePooling2D{PoolSize: s.PoolSize.array(), Strides: s.Strides.array(), Padding: string(s.Padding)}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			p := l.(*AveragePooling2D)
+			s.PoolSize, s.Strides, s.Padding = pairOf(p.PoolSize), pairOf(p.Strides), PaddingArg(p.Padding)
+		},
+	})
+}
+
 // pool2D holds what MaxPooling2D and AveragePooling2D share: the window
 // geometry and the buffers.
 type pool2D struct {

@@ -60,6 +60,7 @@ func (m *Sequential) Build(seed uint64) error {
 		if err != nil {
 			return fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, l.Name(), l.Type(), FormatShape(shape), err)
 		}
+		applyTrainable(l)
 		m.outputs = append(m.outputs, out)
 		shape = out
 	}

@@ -4,14 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// ModelSpec is a Sequential model as data: what model.json stores and
-// what a YAML spec's model section decodes into.
+// ModelSpec is a model as data: what model.json stores and what a YAML
+// spec's model section decodes into. A spec whose layers name their
+// inputs is a functional graph (Graph); otherwise it is a Sequential.
 type ModelSpec struct {
 	Name   string      `json:"name,omitempty" yaml:"name,omitempty"`
 	Input  []int       `json:"input_shape" yaml:"input_shape"`
@@ -19,26 +19,41 @@ type ModelSpec struct {
 }
 
 // LayerSpec is one layer as data, with Keras' argument names. Only the
-// fields that the layer's type takes may be set.
+// fields that the layer's type takes (see LayerFields) may be set; every
+// type takes type, name, inputs and trainable.
 type LayerSpec struct {
-	Type              string  `json:"type" yaml:"type"` // Keras class name (Conv2D) or snake case (conv2d)
-	Name              string  `json:"name,omitempty" yaml:"name,omitempty"`
-	Filters           int     `json:"filters,omitempty" yaml:"filters,omitempty"`
-	Units             int     `json:"units,omitempty" yaml:"units,omitempty"`
-	KernelSize        Pair    `json:"kernel_size,omitempty" yaml:"kernel_size,omitempty"`
-	PoolSize          Pair    `json:"pool_size,omitempty" yaml:"pool_size,omitempty"`
-	Strides           Pair    `json:"strides,omitempty" yaml:"strides,omitempty"`
-	Padding           string  `json:"padding,omitempty" yaml:"padding,omitempty"`
-	Activation        string  `json:"activation,omitempty" yaml:"activation,omitempty"`
-	UseBias           *bool   `json:"use_bias,omitempty" yaml:"use_bias,omitempty"`
-	KernelInitializer string  `json:"kernel_initializer,omitempty" yaml:"kernel_initializer,omitempty"`
-	BiasInitializer   string  `json:"bias_initializer,omitempty" yaml:"bias_initializer,omitempty"`
-	Rate              float64 `json:"rate,omitempty" yaml:"rate,omitempty"`
-	Momentum          float64 `json:"momentum,omitempty" yaml:"momentum,omitempty"`
-	Epsilon           float64 `json:"epsilon,omitempty" yaml:"epsilon,omitempty"`
-	Center            *bool   `json:"center,omitempty" yaml:"center,omitempty"`
-	Scale             *bool   `json:"scale,omitempty" yaml:"scale,omitempty"`
+	Type string `json:"type" yaml:"type"` // Keras class name (Conv2D) or snake case (conv2d)
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// Inputs names the layers (or the input, "input_layer") whose outputs
+	// this layer is called on: the functional form. Without it a layer
+	// takes the previous layer's output.
+	Inputs []string `json:"inputs,omitempty" yaml:"inputs,omitempty"`
+	// Trainable false freezes the layer's weights (and runs a
+	// BatchNormalization in inference mode), as in Keras.
+	Trainable         *bool        `json:"trainable,omitempty" yaml:"trainable,omitempty"`
+	Filters           int          `json:"filters,omitempty" yaml:"filters,omitempty"`
+	Units             int          `json:"units,omitempty" yaml:"units,omitempty"`
+	KernelSize        Pair         `json:"kernel_size,omitempty" yaml:"kernel_size,omitempty"`
+	PoolSize          Pair         `json:"pool_size,omitempty" yaml:"pool_size,omitempty"`
+	Strides           Pair         `json:"strides,omitempty" yaml:"strides,omitempty"`
+	Padding           PaddingArg   `json:"padding,omitempty" yaml:"padding,omitempty"`
+	DepthMultiplier   int          `json:"depth_multiplier,omitempty" yaml:"depth_multiplier,omitempty"`
+	Activation        string       `json:"activation,omitempty" yaml:"activation,omitempty"`
+	UseBias           *bool        `json:"use_bias,omitempty" yaml:"use_bias,omitempty"`
+	KernelInitializer string       `json:"kernel_initializer,omitempty" yaml:"kernel_initializer,omitempty"`
+	BiasInitializer   string       `json:"bias_initializer,omitempty" yaml:"bias_initializer,omitempty"`
+	Rate              float64      `json:"rate,omitempty" yaml:"rate,omitempty"`
+	Momentum          float64      `json:"momentum,omitempty" yaml:"momentum,omitempty"`
+	Epsilon           float64      `json:"epsilon,omitempty" yaml:"epsilon,omitempty"`
+	Center            *bool        `json:"center,omitempty" yaml:"center,omitempty"`
+	Scale             BoolOrNumber `json:"scale,omitzero" yaml:"scale,omitempty"`
+	Offset            float64      `json:"offset,omitempty" yaml:"offset,omitempty"`
+	Axis              int          `json:"axis,omitempty" yaml:"axis,omitempty"`
+	TargetShape       []int        `json:"target_shape,omitempty" yaml:"target_shape,omitempty"`
 }
+
+// commonFields are the spec fields every layer type takes.
+var commonFields = map[string]bool{"type": true, "name": true, "inputs": true, "trainable": true}
 
 // Pair is a 2-D size that, as in Keras, may be written as one number (3)
 // or two ([3, 3]).
@@ -84,41 +99,6 @@ func (p *Pair) decode(unmarshal func(any) error) error {
 	return nil
 }
 
-// layerFields lists, per type, the spec fields (by JSON name) it accepts
-// besides type and name.
-var layerFields = map[string][]string{
-	"Conv2D":                 {"filters", "kernel_size", "strides", "padding", "activation", "use_bias", "kernel_initializer", "bias_initializer"},
-	"Dense":                  {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer"},
-	"MaxPooling2D":           {"pool_size", "strides", "padding"},
-	"AveragePooling2D":       {"pool_size", "strides", "padding"},
-	"GlobalAveragePooling2D": {},
-	"Flatten":                {},
-	"Dropout":                {"rate"},
-	"BatchNormalization":     {"momentum", "epsilon", "center", "scale"},
-	"Activation":             {"activation"},
-}
-
-// LayerTypes lists the layer types a spec may name.
-func LayerTypes() []string {
-	var ts []string
-	for t := range layerFields {
-		ts = append(ts, t)
-	}
-	sort.Strings(ts)
-	return ts
-}
-
-// canonicalType resolves "conv2d", "Conv2D" or "max_pooling2d" to the
-// Keras class name.
-func canonicalType(t string) (string, bool) {
-	for name := range layerFields {
-		if strings.EqualFold(t, name) || strings.EqualFold(t, kerasName(name)) {
-			return name, true
-		}
-	}
-	return "", false
-}
-
 // Layer makes the layer the spec describes, checking that it sets only
 // fields its type takes.
 func (s LayerSpec) Layer() (Layer, error) {
@@ -126,55 +106,49 @@ func (s LayerSpec) Layer() (Layer, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown layer type %q (want one of %s)", s.Type, strings.Join(LayerTypes(), ", "))
 	}
-	allowed := map[string]bool{"type": true, "name": true}
-	for _, f := range layerFields[typ] {
+	k, _ := lookupKind(typ)
+	allowed := map[string]bool{}
+	for _, f := range k.fields {
 		allowed[f] = true
 	}
 	v := reflect.ValueOf(s)
 	for i := 0; i < v.NumField(); i++ {
 		tag := strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0]
-		if !v.Field(i).IsZero() && !allowed[tag] {
-			return nil, fmt.Errorf("%s does not take %q (it takes: %s)", typ, tag, strings.Join(layerFields[typ], ", "))
+		if !v.Field(i).IsZero() && !allowed[tag] && !commonFields[tag] {
+			return nil, fmt.Errorf("%s does not take %q (it takes: %s)", typ, tag, strings.Join(k.fields, ", "))
 		}
 	}
-	noBias := s.UseBias != nil && !*s.UseBias
-	var l Layer
-	switch typ {
-	case "Conv2D":
-		if len(s.KernelSize) == 0 {
-			return nil, fmt.Errorf("Conv2D needs kernel_size")
-		}
-		l = &Conv2D{Filters: s.Filters, KernelSize: s.KernelSize.array(), Strides: s.Strides.array(), Padding: s.Padding,
-			NoBias: noBias, Activation: s.Activation, KernelInitializer: s.KernelInitializer, BiasInitializer: s.BiasInitializer}
-	case "Dense":
-		l = &Dense{Units: s.Units, NoBias: noBias, Activation: s.Activation, KernelInitializer: s.KernelInitializer, BiasInitializer: s.BiasInitializer}
-	case "MaxPooling2D":
-		l = &MaxPooling2D{PoolSize: s.PoolSize.array(), Strides: s.Strides.array(), Padding: s.Padding}
-	case "AveragePooling2D":
-		l = &AveragePooling2D{PoolSize: s.PoolSize.array(), Strides: s.Strides.array(), Padding: s.Padding}
-	case "GlobalAveragePooling2D":
-		l = &GlobalAveragePooling2D{}
-	case "Flatten":
-		l = &Flatten{}
-	case "Dropout":
-		l = &Dropout{Rate: s.Rate}
-	case "BatchNormalization":
-		l = &BatchNormalization{Momentum: s.Momentum, Epsilon: s.Epsilon,
-			NoCenter: s.Center != nil && !*s.Center, NoScale: s.Scale != nil && !*s.Scale}
-	case "Activation":
-		l = &Activation{Function: s.Activation}
+	l, err := k.make(s)
+	if err != nil {
+		return nil, err
 	}
 	l.SetName(s.Name)
+	if s.Trainable != nil && !*s.Trainable {
+		SetTrainable(l, false)
+	}
 	return l, nil
 }
 
-// Model makes an unbuilt Sequential from the spec.
+// Functional reports whether the spec is a graph: some layer names its inputs.
+func (ms ModelSpec) Functional() bool {
+	for _, s := range ms.Layers {
+		if len(s.Inputs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Model makes an unbuilt Sequential from a spec whose layers name no inputs.
 func (ms ModelSpec) Model() (*Sequential, error) {
 	if len(ms.Input) == 0 {
 		return nil, fmt.Errorf("input_shape is missing (e.g. [28, 28, 1])")
 	}
 	var layers []Layer
 	for i, s := range ms.Layers {
+		if len(s.Inputs) > 0 {
+			return nil, fmt.Errorf("layers[%d] (%s): a sequential model's layers take no inputs", i, s.Name)
+		}
 		l, err := s.Layer()
 		if err != nil {
 			return nil, fmt.Errorf("layers[%d]: %w", i, err)
@@ -189,39 +163,8 @@ func (ms ModelSpec) Model() (*Sequential, error) {
 // Spec describes m as data (after Build, every layer has its name).
 func (m *Sequential) Spec() ModelSpec {
 	ms := ModelSpec{Name: m.ModelName, Input: m.Input.Clone()}
-	off := false
 	for _, l := range m.Layers {
-		s := LayerSpec{Type: l.Type(), Name: l.Name()}
-		switch l := l.(type) {
-		case *Conv2D:
-			s.Filters, s.KernelSize, s.Strides, s.Padding = l.Filters, pairOf(l.KernelSize), pairOf(l.Strides), l.Padding
-			s.Activation, s.KernelInitializer, s.BiasInitializer = l.Activation, l.KernelInitializer, l.BiasInitializer
-			if l.NoBias {
-				s.UseBias = &off
-			}
-		case *Dense:
-			s.Units, s.Activation, s.KernelInitializer, s.BiasInitializer = l.Units, l.Activation, l.KernelInitializer, l.BiasInitializer
-			if l.NoBias {
-				s.UseBias = &off
-			}
-		case *MaxPooling2D:
-			s.PoolSize, s.Strides, s.Padding = pairOf(l.PoolSize), pairOf(l.Strides), l.Padding
-		case *AveragePooling2D:
-			s.PoolSize, s.Strides, s.Padding = pairOf(l.PoolSize), pairOf(l.Strides), l.Padding
-		case *Dropout:
-			s.Rate = l.Rate
-		case *BatchNormalization:
-			s.Momentum, s.Epsilon = l.Momentum, l.Epsilon
-			if l.NoCenter {
-				s.Center = &off
-			}
-			if l.NoScale {
-				s.Scale = &off
-			}
-		case *Activation:
-			s.Activation = l.Function
-		}
-		ms.Layers = append(ms.Layers, s)
+		ms.Layers = append(ms.Layers, describeLayer(l))
 	}
 	return ms
 }
