@@ -146,5 +146,5 @@ func (v BoolOrNumber) value() any {
 	return nil
 }
 
-func boolArg(b bool) BoolOrNumber     { return BoolOrNumber{Bool: &b} }
+func boolArg(b bool) BoolOrNumber      { return BoolOrNumber{Bool: &b} }
 func numberArg(f float64) BoolOrNumber { return BoolOrNumber{Number: &f} }
