@@ -33,6 +33,9 @@ type Dataset struct {
 	// Warnings are problems that cost no file (an empty class folder, a
 	// single class).
 	Warnings []string
+	// Notes are choices the loader made that the user should know of (the
+	// color mode picked by majority); they cost nothing and are no error.
+	Notes []string
 
 	closer func() error
 }
@@ -44,6 +47,9 @@ type Original struct {
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Mode   string `json:"mode"` // "grayscale", "rgb" or "rgba": what the file holds
+	// Orientation is the Exif orientation (2 to 8) applied to turn the
+	// image upright; Width and Height are its size once turned. 0: none.
+	Orientation int `json:"orientation,omitempty"`
 }
 
 // Skipped is a file the loader left out, and why.

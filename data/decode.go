@@ -2,10 +2,12 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"io"
+	"slices"
 
 	// Decoders for every extension the folder loader accepts.
 	_ "image/gif"
@@ -84,10 +86,17 @@ func (ip Interpolation) scaler() (draw.Scaler, error) {
 // that a corrupt or hostile header cannot exhaust memory.
 const maxImagePixels = 1 << 26
 
-// probeImage reads just the header of an image: its format, size and the
-// mode its pixels have.
+// maxImageFileBytes bounds the bytes read from one image file.
+const maxImageFileBytes = 1 << 30
+
+// probeImage reads just the head of an image: its format, its size as
+// shown (after the Exif orientation), the mode its pixels have and its
+// orientation. It refuses sizes over maxImagePixels.
 func probeImage(r io.Reader) (Original, error) {
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(r))
+	br := bufio.NewReaderSize(r, 1<<16)
+	head, _ := br.Peek(1 << 16) // shorter at the end of the file
+	head = slices.Clone(head)
+	cfg, format, err := image.DecodeConfig(br)
 	if err != nil {
 		return Original{}, fmt.Errorf("not a decodable image: %w", err)
 	}
@@ -95,8 +104,22 @@ func probeImage(r io.Reader) (Original, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return o, fmt.Errorf("image of %dx%d pixels", cfg.Width, cfg.Height)
 	}
-	if cfg.Width*cfg.Height > maxImagePixels {
+	if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
 		return o, fmt.Errorf("image of %dx%d pixels, more than the %d this loader accepts", cfg.Width, cfg.Height, maxImagePixels)
+	}
+	switch format {
+	case "jpeg":
+		if o.Orientation = jpegOrientation(head); o.Orientation == 1 {
+			o.Orientation = 0
+		}
+		if orientationSwaps(o.Orientation) {
+			o.Width, o.Height = o.Height, o.Width
+		}
+	case "png":
+		// Gray with alpha decodes as NRGBA; its colors are gray.
+		if len(head) > 25 && string(head[12:16]) == "IHDR" && head[25] == 4 {
+			o.Mode = string(Grayscale)
+		}
 	}
 	return o, nil
 }
@@ -121,41 +144,77 @@ func modeOfModel(m color.Model) string {
 	return string(RGB)
 }
 
-// decodeInto decodes one image file and writes it, resized to w x h and
-// converted to mode, into dst (h*w*mode.Channels() bytes). It reports what
-// the file held. A decoder panic on malformed input becomes an error.
-func decodeInto(r io.Reader, dst []uint8, h, w int, mode ColorMode, sc draw.Scaler) (o Original, err error) {
+// DecodeImage is how cnnscope opens every image: it reads one encoded
+// image from r (at most 1 GiB), checks the size its header declares
+// against the pixel limit (64 megapixels) before any pixel is allocated,
+// decodes it, turns it upright by its Exif orientation (as PIL's
+// exif_transpose), and returns it with what the file held. Transparent
+// pixels keep their stored colors, as PIL's convert("RGB") does. A
+// decoder panic on malformed input becomes an error.
+func DecodeImage(r io.Reader) (image.Image, Original, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxImageFileBytes+1))
+	if err != nil {
+		return nil, Original{}, err
+	}
+	if len(b) > maxImageFileBytes {
+		return nil, Original{}, fmt.Errorf("file larger than %d bytes", maxImageFileBytes)
+	}
+	img, o, err := decodeBytes(b)
+	if err != nil {
+		return nil, o, err
+	}
+	return img, o, nil
+}
+
+// decodeBytes decodes an encoded image held in b (see DecodeImage). The
+// image is either the decoder's own, opaque and upright, or an
+// *image.RGBA holding straight (non-premultiplied) colors and alpha.
+func decodeBytes(b []byte) (img image.Image, o Original, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("decoder failed on malformed data: %v", p)
+			img, err = nil, fmt.Errorf("decoder failed on malformed data: %v", p)
 		}
 	}()
-	src, format, err := image.Decode(bufio.NewReader(r))
+	if o, err = probeImage(bytes.NewReader(b)); err != nil {
+		return nil, o, err
+	}
+	src, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
-		return o, fmt.Errorf("decoding image: %w", err)
+		return nil, o, fmt.Errorf("decoding image: %w", err)
 	}
-	b := src.Bounds()
-	o = Original{Format: format, Width: b.Dx(), Height: b.Dy(), Mode: modeOfModel(src.ColorModel())}
-	if b.Dx()*b.Dy() > maxImagePixels || b.Empty() {
-		return o, fmt.Errorf("image of %dx%d pixels", b.Dx(), b.Dy())
+	sb := src.Bounds()
+	if sb.Empty() || int64(sb.Dx())*int64(sb.Dy()) > maxImagePixels {
+		return nil, o, fmt.Errorf("image of %dx%d pixels", sb.Dx(), sb.Dy())
 	}
+	opaque := true
 	if op, ok := src.(interface{ Opaque() bool }); ok && !op.Opaque() {
-		o.Mode = string(RGBA)
+		o.Mode, opaque = string(RGBA), false
 	}
-	// Resizing into *image.RGBA takes x/image/draw's fast paths. Images
-	// with transparency keep straight (non-premultiplied) colors, as PIL's
-	// convert does, so they go through NRGBA.
-	var pix []uint8
-	if o.Mode == string(RGBA) {
-		d := image.NewNRGBA(image.Rect(0, 0, w, h))
-		sc.Scale(d, d.Rect, src, b, draw.Src, nil)
-		pix = d.Pix
-	} else {
-		d := image.NewRGBA(image.Rect(0, 0, w, h))
-		sc.Scale(d, d.Rect, src, b, draw.Src, nil)
-		pix = d.Pix
+	if opaque && o.Orientation < 2 {
+		return src, o, nil
 	}
-	packPixels(dst, pix, mode)
+	var raw color.Palette
+	if o.Format == "gif" {
+		raw = gifPalette(b)
+	}
+	return orient(straightRGBA(src, raw), o.Orientation), o, nil
+}
+
+// decodeInto reads one image file (DecodeImage) and writes it, resized to
+// w x h and converted to mode, into dst (h*w*mode.Channels() bytes). It
+// reports what the file held.
+func decodeInto(r io.Reader, dst []uint8, h, w int, mode ColorMode, sc draw.Scaler) (Original, error) {
+	src, o, err := DecodeImage(r)
+	if err != nil {
+		return o, err
+	}
+	// Resizing into *image.RGBA takes x/image/draw's fast paths; an
+	// image with transparency arrives as straight colors in an RGBA
+	// layout, so its channels are resized independently and keep their
+	// stored colors, as PIL's convert then resize does.
+	d := image.NewRGBA(image.Rect(0, 0, w, h))
+	sc.Scale(d, d.Rect, src, src.Bounds(), draw.Src, nil)
+	packPixels(dst, d.Pix, mode)
 	return o, nil
 }
 

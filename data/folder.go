@@ -1,6 +1,7 @@
 package data
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -72,7 +73,7 @@ func LoadFolder(dir string, opts FolderOptions) (*Dataset, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("image folder %s: not a folder", dir)
 	}
-	return LoadFolderFS(os.DirFS(dir), dir, opts)
+	return LoadFolderFS(osFS(dir), dir, opts)
 }
 
 // LoadFolderFS is LoadFolder on any file system; name is the root's name,
@@ -95,9 +96,6 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 	if err := w.walk(opts.Classes); err != nil {
 		return nil, err
 	}
-	if err := strictCheck(name, opts.Strict, w.skipped, w.warnings); err != nil {
-		return nil, err
-	}
 	key := cacheKey(name, opts, w.classes, w.cands)
 	if opts.CacheFile != "" {
 		ds, err := openCache(opts.CacheFile, key)
@@ -105,7 +103,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 			return nil, err
 		}
 		if ds != nil {
-			if err := strictCheck(name, opts.Strict, ds.Skipped, nil); err != nil {
+			if err := strictCheck(name, opts.Strict, ds.Skipped, ds.Warnings); err != nil {
 				ds.Close()
 				return nil, err
 			}
@@ -130,9 +128,6 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 	ds := &Dataset{Classes: w.classes, Warnings: w.warnings}
 	if err := resolveShape(ds, opts, cands); err != nil {
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, err, countSkips(w.skipped, cands))
-	}
-	if err := strictCheck(name, opts.Strict, collectSkips(name, w.skipped, cands), nil); err != nil {
-		return nil, err
 	}
 	imgSize := ds.ImageSize()
 	inMemory := opts.CacheFile == "" && int64(len(cands))*int64(imgSize) <= cmpOr(opts.MemoryBudget, DefaultMemoryBudget)
@@ -167,7 +162,9 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		return nil, err
 	}
 	ds.Skipped = collectSkips(name, w.skipped, cands)
-	if err := strictCheck(name, opts.Strict, ds.Skipped, nil); err != nil {
+	// Strict loads fail here, after every file was tried, so that the
+	// error lists every bad one.
+	if err := strictCheck(name, opts.Strict, ds.Skipped, ds.Warnings); err != nil {
 		store.abort()
 		return nil, err
 	}
@@ -195,8 +192,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
 	sizes := map[[2]int]int{}
 	var order [][2]int
-	gray := true
-	ok := 0
+	ok, gray := 0, 0
 	for _, c := range cands {
 		if c.err != nil {
 			continue
@@ -207,7 +203,9 @@ func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
 			order = append(order, s)
 		}
 		sizes[s]++
-		gray = gray && c.orig.Mode == string(Grayscale)
+		if c.orig.Mode == string(Grayscale) {
+			gray++
+		}
 	}
 	if ok == 0 {
 		return ErrNoImages
@@ -224,13 +222,26 @@ func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
 	}
 	mode := opts.ColorMode
 	if mode == Auto {
-		mode = RGB
-		if gray {
-			mode = Grayscale
-		}
+		mode = autoMode(ds, gray, ok)
 	}
 	ds.Channels = mode.Channels()
 	return nil
+}
+
+// autoMode picks the color mode of most images (RGB on a tie) and notes
+// the choice when the images disagree.
+func autoMode(ds *Dataset, gray, all int) ColorMode {
+	switch {
+	case gray == all:
+		return Grayscale
+	case gray == 0:
+		return RGB
+	case gray > all-gray:
+		ds.Notes = append(ds.Notes, fmt.Sprintf("color mode grayscale, as %d of %d images: the %d color image(s) are converted to gray (--color-mode rgb keeps color)", gray, all, all-gray))
+		return Grayscale
+	}
+	ds.Notes = append(ds.Notes, fmt.Sprintf("color mode rgb, as %d of %d images: the %d grayscale image(s) are converted to rgb (--color-mode grayscale makes all gray)", all-gray, all, gray))
+	return RGB
 }
 
 // walker lists class folders and the candidate files in them.
@@ -244,7 +255,7 @@ type walker struct {
 }
 
 func (w *walker) skip(p, reason string, benign bool) {
-	w.skipped = append(w.skipped, Skipped{Path: joinSource(w.name, p), Reason: reason, Benign: benign})
+	w.skipped = append(w.skipped, Skipped{Path: DisplayPath(joinSource(w.name, p)), Reason: reason, Benign: benign})
 }
 
 func (w *walker) walk(only []string) error {
@@ -270,19 +281,29 @@ func (w *walker) walk(only []string) error {
 			dirs = append(dirs, n)
 		}
 	}
+	// A class is named by its folder, shown escaped where the folder's
+	// name is not UTF-8 (class names go into model.json).
+	w.classes = make([]string, len(dirs))
+	for i, d := range dirs {
+		w.classes[i] = DisplayPath(d)
+	}
 	if only != nil {
-		for _, d := range dirs {
-			if !slices.Contains(only, d) {
+		named := map[string]string{}
+		for i, d := range dirs {
+			named[w.classes[i]] = d
+			if !slices.Contains(only, w.classes[i]) {
 				w.skip(d, "folder not in the class list", true)
 			}
 		}
-		dirs = only
+		w.classes, dirs = slices.Clone(only), make([]string, len(only))
+		for i, c := range only {
+			dirs[i] = cmp.Or(named[c], c)
+		}
 	}
-	w.classes = dirs
 	counts := make([]int, len(dirs))
 	for label, d := range dirs {
-		if !fs.ValidPath(d) || d == "." {
-			return fmt.Errorf("class %q: not a folder name", d)
+		if !validName(d) || d == "." || strings.Contains(d, "/") {
+			return fmt.Errorf("class %q: not a folder name", DisplayPath(d))
 		}
 		before := len(w.cands)
 		err := fs.WalkDir(w.fsys, d, func(p string, e fs.DirEntry, err error) error {
@@ -295,11 +316,11 @@ func (w *walker) walk(only []string) error {
 	}
 	for i, d := range dirs {
 		if counts[i] == 0 {
-			w.warnings = append(w.warnings, fmt.Sprintf("class %q (folder %s) has no image files", d, joinSource(w.name, d)))
+			w.warnings = append(w.warnings, fmt.Sprintf("class %q (folder %s) has no image files: the model gets an output for a class it never sees", w.classes[i], DisplayPath(joinSource(w.name, d))))
 		}
 	}
 	if len(dirs) == 1 {
-		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", dirs[0]))
+		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", w.classes[0]))
 	}
 	if len(dirs) == 0 {
 		return fmt.Errorf("image folder %s: no class sub-folders (want %s/<class>/<image files>): %w", w.name, w.name, ErrNoImages)
@@ -370,7 +391,7 @@ func collectSkips(name string, walked []Skipped, cands []candidate) []Skipped {
 	out := slices.Clone(walked)
 	for _, c := range cands {
 		if c.err != nil {
-			out = append(out, Skipped{Path: joinSource(name, c.path), Reason: c.err.Error()})
+			out = append(out, Skipped{Path: DisplayPath(joinSource(name, c.path)), Reason: c.err.Error()})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
@@ -387,28 +408,26 @@ func countSkips(walked []Skipped, cands []candidate) int {
 	return n
 }
 
-// strictCheck fails a strict load on the first non-benign skip or warning.
+// strictCheck fails a strict load on any non-benign skip or warning; the
+// error lists every one of them, one per line.
 func strictCheck(name string, strict bool, skipped []Skipped, warnings []string) error {
 	if !strict {
 		return nil
 	}
-	var bad []Skipped
+	var lines []string
 	for _, s := range skipped {
 		if !s.Benign {
-			bad = append(bad, s)
+			lines = append(lines, s.Path+": "+s.Reason)
 		}
 	}
-	if len(bad) > 0 {
-		more := ""
-		if len(bad) > 1 {
-			more = fmt.Sprintf(" (and %d more)", len(bad)-1)
-		}
-		return fmt.Errorf("image folder %s (strict): %s: %s%s", name, bad[0].Path, bad[0].Reason, more)
+	lines = append(lines, warnings...)
+	switch len(lines) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("image folder %s (strict): %s", DisplayPath(name), lines[0])
 	}
-	if len(warnings) > 0 {
-		return fmt.Errorf("image folder %s (strict): %s", name, warnings[0])
-	}
-	return nil
+	return fmt.Errorf("image folder %s (strict): %d problems:\n  %s", DisplayPath(name), len(lines), strings.Join(lines, "\n  "))
 }
 
 func joinSource(root, p string) string {
@@ -422,7 +441,7 @@ func joinSource(root, p string) string {
 // candidate file's path, label, size and modification time.
 func cacheKey(name string, opts FolderOptions, classes []string, cands []candidate) [32]byte {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%d\x00%d\x00%s\x00%s\x00%q\x00", name, opts.Height, opts.Width, opts.ColorMode, opts.Interpolation, classes)
+	fmt.Fprintf(h, "v2\x00%s\x00%d\x00%d\x00%s\x00%s\x00%q\x00", name, opts.Height, opts.Width, opts.ColorMode, opts.Interpolation, classes)
 	var b [24]byte
 	for _, c := range cands {
 		h.Write([]byte(c.path))

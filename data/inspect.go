@@ -59,6 +59,7 @@ type SetReport struct {
 	// with the first set that uses it).
 	Skipped  []Skipped `json:"skipped,omitempty"`
 	Warnings []string  `json:"warnings,omitempty"`
+	Notes    []string  `json:"notes,omitempty"`
 }
 
 // ClassCount is one class's share of a split.
@@ -141,7 +142,7 @@ func Inspect(sets []InspectSet, opts InspectOptions) *Report {
 		sr := describe(s.Name, s.Data, idx)
 		if !reported[s.Data] {
 			reported[s.Data] = true
-			sr.Skipped, sr.Warnings = s.Data.Skipped, s.Data.Warnings
+			sr.Skipped, sr.Warnings, sr.Notes = s.Data.Skipped, s.Data.Warnings, s.Data.Notes
 		}
 		r.Sets = append(r.Sets, sr)
 		d0 := sets[0].Data

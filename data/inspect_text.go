@@ -33,6 +33,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for k := range s.Pixels.Mean {
 			ew.printf("pixels, channel %d: mean %.2f  std %.2f  min %d  max %d\n", k, s.Pixels.Mean[k], s.Pixels.Std[k], s.Pixels.Min[k], s.Pixels.Max[k])
 		}
+		for _, n := range s.Notes {
+			ew.printf("note: %s\n", n)
+		}
 		for _, wn := range s.Warnings {
 			ew.printf("warning: %s\n", wn)
 		}

@@ -142,7 +142,16 @@ func (p *Prepared) WriteSummary(w io.Writer, source string) error {
 	}
 	fmt.Fprintf(w, " images of %dx%dx%d, %d classes\n", p.Train.Height, p.Train.Width, p.Train.Channels, len(p.Classes))
 	for _, d := range []*data.Dataset{p.Train, p.Test} {
-		if d != nil && len(d.Skipped) > 0 {
+		if d == nil {
+			continue
+		}
+		for _, n := range d.Notes {
+			fmt.Fprintf(w, "Note: %s\n", n)
+		}
+		for _, wn := range d.Warnings {
+			fmt.Fprintf(w, "Warning: %s\n", wn)
+		}
+		if len(d.Skipped) > 0 {
 			fmt.Fprintf(w, "Skipped %d file(s):\n", len(d.Skipped))
 			for i, s := range d.Skipped {
 				if i == 10 {

@@ -144,7 +144,7 @@ func predict(dir string, paths []string, top, batch int) ([]prediction, error) {
 		var ok []int
 		for i := lo; i < hi; i++ {
 			preds[i].File = files[i]
-			img, err := data.ReadImageFile(files[i], h, w, mode, data.Interpolation(mf.Interpolation))
+			img, _, err := data.ReadImageFile(files[i], h, w, mode, data.Interpolation(mf.Interpolation))
 			if err != nil {
 				preds[i].Error = err.Error()
 				continue
