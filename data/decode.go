@@ -208,14 +208,19 @@ func decodeInto(r io.Reader, dst []uint8, h, w int, mode ColorMode, sc draw.Scal
 	if err != nil {
 		return o, err
 	}
-	// Resizing into *image.RGBA takes x/image/draw's fast paths; an
-	// image with transparency arrives as straight colors in an RGBA
-	// layout, so its channels are resized independently and keep their
-	// stored colors, as PIL's convert then resize does.
+	resizeInto(dst, src, h, w, mode, sc)
+	return o, nil
+}
+
+// resizeInto writes src resized to w x h and converted to mode into dst.
+// Resizing into *image.RGBA takes x/image/draw's fast paths; an image
+// with transparency arrives from DecodeImage as straight colors in an
+// RGBA layout, so its channels are resized independently and keep their
+// stored colors, as PIL's convert then resize does.
+func resizeInto(dst []uint8, src image.Image, h, w int, mode ColorMode, sc draw.Scaler) {
 	d := image.NewRGBA(image.Rect(0, 0, w, h))
 	sc.Scale(d, d.Rect, src, src.Bounds(), draw.Src, nil)
 	packPixels(dst, d.Pix, mode)
-	return o, nil
 }
 
 // packPixels converts 4-byte RGBA pixels into mode's layout. Gray uses

@@ -7,15 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
-	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -23,23 +19,20 @@ func init() {
 	commands["predict"] = command{summary: "classify images or a folder of images with a saved model", run: runPredict}
 }
 
-// prediction is one image's result.
+// prediction is one image's row in the output.
 type prediction struct {
-	File        string             `json:"file"`
-	Class       string             `json:"class"`
-	Probability float64            `json:"probability"`
-	Top         []classProbability `json:"top"`
-	Error       string             `json:"error,omitempty"`
-}
-
-type classProbability struct {
-	Class       string  `json:"class"`
-	Probability float64 `json:"probability"`
+	File        string                   `json:"file"`
+	Class       string                   `json:"class"`
+	Probability float64                  `json:"probability"`
+	Top         []train.ClassProbability `json:"top"`
+	Error       string                   `json:"error,omitempty"`
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("predict", "predict RUN_DIR IMAGE|FOLDER... [--format table|csv|json] [--top K]",
-		"  cnnscope predict runs/mnist digit.png\n  cnnscope predict runs/pets photos/ --format csv > predictions.csv\n", stderr)
+		"  cnnscope predict runs/mnist digit.png\n  cnnscope predict runs/pets photos/ --format csv > predictions.csv\n"+
+			"Exit code 2 when an image could not be read: the others are still classified, each bad one is a line on\n"+
+			"stderr and an error row in the output.\n", stderr)
 	format := fs.String("format", "table", "output: table, csv or json")
 	top := fs.Int("top", 3, "how many classes to list per image")
 	batch := fs.Int("batch", 64, "batch size")
@@ -55,17 +48,12 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		var preds []prediction
-		preds, err = predict(fs.Arg(0), fs.Args()[1:], *top, *batch)
+		preds, err = predict(stderr, fs.Arg(0), fs.Args()[1:], train.PredictOptions{Top: *top, Batch: *batch})
 		if err == nil {
 			err = writePredictions(stdout, preds, *format)
 		}
-		if err == nil {
-			for _, p := range preds {
-				if p.Error != "" {
-					err = fmt.Errorf("%d image(s) could not be read (see the error column)", countErrors(preds))
-					break
-				}
-			}
+		if n := countErrors(preds); err == nil && n > 0 {
+			err = usagef("%d of %d image(s) could not be read (error rows in the output)", n, len(preds))
 		}
 	}
 	return exitCode(stderr, "predict", err)
@@ -81,98 +69,49 @@ func countErrors(ps []prediction) int {
 	return n
 }
 
-// imageFiles expands folders into their image files (sorted, recursive,
-// hidden files skipped); files are taken as given.
-func imageFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if strings.HasPrefix(d.Name(), ".") && path != p {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !d.IsDir() && slices.Contains(data.ImageExtensions, strings.ToLower(filepath.Ext(path))) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no image files (%s)", p, strings.Join(data.ImageExtensions, " "))
-		}
-		sort.Strings(found)
-		files = append(files, found...)
-	}
-	return files, nil
-}
-
-func predict(dir string, paths []string, top, batch int) ([]prediction, error) {
-	m, mf, err := train.LoadModel(dir)
+// predict classifies the images with the library's Predictor and reports
+// on stderr each file that could not be read and, once per kind, the
+// images whose size or color mode differ from the model's input.
+func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOptions) ([]prediction, error) {
+	p, err := train.LoadPredictor(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usageError{err.Error()}
 	}
 	if err != nil {
 		return nil, err
 	}
-	files, err := imageFiles(paths)
+	files, err := data.ListImages(paths)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
-	in := m.Input
-	h, w, c := in[0], in[1], in[2]
-	mode := data.ColorModeOf(c)
-	preds := make([]prediction, len(files))
-	x := tensor.New(batch, h, w, c)
-	for lo := 0; lo < len(files); lo += batch {
-		hi := min(lo+batch, len(files))
-		var ok []int
-		for i := lo; i < hi; i++ {
-			preds[i].File = files[i]
-			img, _, err := data.ReadImageFile(files[i], h, w, mode, data.Interpolation(mf.Interpolation))
-			if err != nil {
-				preds[i].Error = err.Error()
-				continue
-			}
-			mf.Preprocessing.Apply(x.Data[len(ok)*h*w*c:(len(ok)+1)*h*w*c], img, c)
-			ok = append(ok, i)
+	res := p.PredictFiles(files, opts)
+	rows := make([]prediction, len(res))
+	mismatches := map[string][]string{}
+	var kinds []string
+	for i, r := range res {
+		rows[i] = prediction{File: r.File, Class: r.Class, Probability: r.Probability, Top: r.Top}
+		if r.Err != nil {
+			rows[i].Error = r.Err.Error()
+			fmt.Fprintf(stderr, "cnnscope predict: %v\n", r.Err)
 		}
-		if len(ok) == 0 {
-			continue
-		}
-		xb := tensor.FromData(x.Data[:len(ok)*h*w*c], len(ok), h, w, c)
-		out := m.Forward(xb, false)
-		k := len(mf.Classes)
-		for j, i := range ok {
-			row := out.Data[j*k : (j+1)*k]
-			order := make([]int, k)
-			for a := range order {
-				order[a] = a
+		if r.Mismatch != "" {
+			if mismatches[r.Mismatch] == nil {
+				kinds = append(kinds, r.Mismatch)
 			}
-			sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
-			p := &preds[i]
-			p.Class, p.Probability = mf.Classes[order[0]], float64(row[order[0]])
-			for _, a := range order[:min(top, k)] {
-				p.Top = append(p.Top, classProbability{mf.Classes[a], float64(row[a])})
-			}
+			mismatches[r.Mismatch] = append(mismatches[r.Mismatch], r.File)
 		}
 	}
-	return preds, nil
+	for _, k := range kinds {
+		names := mismatches[k]
+		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images)\n", len(names), names[0], k, inputLabel(p))
+	}
+	return rows, nil
+}
+
+// inputLabel is the model's input as "28x28 grayscale".
+func inputLabel(p *train.Predictor) string {
+	in := p.Model.Input
+	return fmt.Sprintf("%dx%d %s", in[1], in[0], data.ColorModeOf(in[2]))
 }
 
 func writePredictions(w io.Writer, preds []prediction, format string) error {
