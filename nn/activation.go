@@ -113,7 +113,72 @@ var activations = map[string]*activation{
 			}
 		}},
 	"softmax": {name: "softmax", forward: softmaxForward, backward: softmaxBackward},
+	// relu6 is min(max(z, 0), 6); its slope is 1 strictly inside (0, 6).
+	"relu6": {name: "relu6",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = min(max(v, 0), 6)
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y {
+				if !(v > 0 && v < 6) {
+					dy[i] = 0
+				}
+			}
+		}},
+	// hard_sigmoid is Keras 3's relu6(z + 3) / 6 (slope 1/6 on (-3, 3)).
+	"hard_sigmoid": {name: "hard_sigmoid",
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = hardSigmoid(v)
+			}
+		},
+		backward: func(dy, y, _ []float32, _ int) {
+			for i, v := range y {
+				if v > 0 && v < 1 {
+					dy[i] *= 1.0 / 6
+				} else {
+					dy[i] = 0
+				}
+			}
+		}},
+	// hard_silu (hard_swish) is z * hard_sigmoid(z).
+	"hard_silu": {name: "hard_silu", needsZ: true,
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = v * hardSigmoid(v)
+			}
+		},
+		backward: func(dy, _, z []float32, _ int) {
+			for i, v := range z {
+				switch {
+				case v <= -3:
+					dy[i] = 0
+				case v < 3:
+					dy[i] *= (2*v + 3) / 6
+				}
+			}
+		}},
+	// silu (swish) is z * sigmoid(z).
+	"silu": {name: "silu", needsZ: true,
+		forward: func(y, z []float32, _ int) {
+			for i, v := range z {
+				y[i] = v * sigmoid(v)
+			}
+		},
+		backward: func(dy, _, z []float32, _ int) {
+			for i, v := range z {
+				s := sigmoid(v)
+				dy[i] *= s * (1 + v*(1-s))
+			}
+		}},
 }
+
+// activationAliases are Keras' other names for the same functions.
+var activationAliases = map[string]string{"swish": "silu", "hard_swish": "hard_silu"}
+
+func hardSigmoid(v float32) float32 { return min(max(v+3, 0), 6) / 6 }
 
 const (
 	leakySlope = 0.2 // keras.activations.leaky_relu default (the LeakyReLU layer defaults to 0.3)
@@ -123,7 +188,8 @@ const (
 
 // ActivationNames lists the accepted activation names.
 func ActivationNames() []string {
-	return []string{"linear", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softmax"}
+	return []string{"linear", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softmax",
+		"relu6", "hard_sigmoid", "hard_silu", "hard_swish", "silu", "swish"}
 }
 
 // lookupActivation resolves a name; "" means linear (Keras' default).
@@ -131,7 +197,11 @@ func lookupActivation(name string) (*activation, error) {
 	if name == "" {
 		name = "linear"
 	}
-	a, ok := activations[strings.ToLower(name)]
+	name = strings.ToLower(name)
+	if canon, ok := activationAliases[name]; ok {
+		name = canon
+	}
+	a, ok := activations[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown activation %q (want one of %s)", name, strings.Join(ActivationNames(), ", "))
 	}

@@ -93,3 +93,45 @@ func TestSpecArgumentForms(t *testing.T) {
 		t.Error("BatchNormalization accepted a numeric scale")
 	}
 }
+
+func TestEveryLayerTypeRoundTripsThroughItsSpec(t *testing.T) {
+	specs := map[string]string{
+		"Conv2D":                 `{"type":"Conv2D","name":"c","filters":4,"kernel_size":[3,3],"strides":[2,2],"padding":"same","activation":"relu","use_bias":false,"kernel_initializer":"he_normal"}`,
+		"Dense":                  `{"type":"Dense","name":"d","units":3,"activation":"softmax"}`,
+		"MaxPooling2D":           `{"type":"MaxPooling2D","name":"m","pool_size":[3,3],"strides":[2,2],"padding":"same"}`,
+		"AveragePooling2D":       `{"type":"AveragePooling2D","name":"a","pool_size":[8,8]}`,
+		"GlobalAveragePooling2D": `{"type":"GlobalAveragePooling2D","name":"g"}`,
+		"GlobalMaxPooling2D":     `{"type":"GlobalMaxPooling2D","name":"g","trainable":false}`,
+		"Flatten":                `{"type":"Flatten","name":"f"}`,
+		"Dropout":                `{"type":"Dropout","name":"d","rate":0.25}`,
+		"BatchNormalization":     `{"type":"BatchNormalization","name":"b","momentum":0.9,"epsilon":0.00001,"center":false,"scale":false}`,
+		"Activation":             `{"type":"Activation","name":"a","activation":"hard_swish"}`,
+		"Add":                    `{"type":"Add","name":"add"}`,
+		"Multiply":               `{"type":"Multiply","name":"m"}`,
+		"Concatenate":            `{"type":"Concatenate","name":"c","axis":2}`,
+		"DepthwiseConv2D":        `{"type":"DepthwiseConv2D","name":"d","kernel_size":[3,3],"strides":[2,2],"padding":"same","depth_multiplier":2,"activation":"relu6","use_bias":false,"depthwise_initializer":"he_uniform"}`,
+		"SeparableConv2D":        `{"type":"SeparableConv2D","name":"s","filters":8,"kernel_size":[3,3],"depth_multiplier":2,"pointwise_initializer":"he_uniform"}`,
+		"ZeroPadding2D":          `{"type":"ZeroPadding2D","name":"z","padding":[[0,1],[0,1]]}`,
+		"Reshape":                `{"type":"Reshape","name":"r","target_shape":[1,1,-1]}`,
+		"Rescaling":              `{"type":"Rescaling","name":"r","scale":0.5,"offset":-1}`,
+	}
+	for _, typ := range LayerTypes() {
+		src, ok := specs[typ]
+		if !ok {
+			t.Errorf("no round-trip case for layer type %s", typ)
+			continue
+		}
+		var s LayerSpec
+		if err := json.Unmarshal([]byte(src), &s); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		l, err := s.Layer()
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		back, _ := json.Marshal(describeLayer(l))
+		if string(back) != src {
+			t.Errorf("%s round trip:\n got %s\nwant %s", typ, back, src)
+		}
+	}
+}

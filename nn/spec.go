@@ -41,6 +41,8 @@ type LayerSpec struct {
 	Activation        string       `json:"activation,omitempty" yaml:"activation,omitempty"`
 	UseBias           *bool        `json:"use_bias,omitempty" yaml:"use_bias,omitempty"`
 	KernelInitializer string       `json:"kernel_initializer,omitempty" yaml:"kernel_initializer,omitempty"`
+	DepthwiseInit     string       `json:"depthwise_initializer,omitempty" yaml:"depthwise_initializer,omitempty"`
+	PointwiseInit     string       `json:"pointwise_initializer,omitempty" yaml:"pointwise_initializer,omitempty"`
 	BiasInitializer   string       `json:"bias_initializer,omitempty" yaml:"bias_initializer,omitempty"`
 	Rate              float64      `json:"rate,omitempty" yaml:"rate,omitempty"`
 	Momentum          float64      `json:"momentum,omitempty" yaml:"momentum,omitempty"`

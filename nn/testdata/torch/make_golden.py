@@ -27,6 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_layers  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 F64 = torch.float64
 F32 = torch.float32
@@ -546,6 +549,12 @@ def activations_file():
         "tanh": torch.tanh,
         "softmax": lambda x: torch.softmax(x, dim=-1),
         "linear": lambda x: x * 1.0,
+        "relu6": F.relu6,
+        "hard_sigmoid": F.hardsigmoid,  # Keras 3: relu6(x + 3) / 6
+        "hard_silu": F.hardswish,
+        "hard_swish": F.hardswish,
+        "silu": F.silu,
+        "swish": F.silu,
     }
     tensors = {"x": T(vals), "dy": T(dy)}
     for name, fn in acts.items():
@@ -565,11 +574,16 @@ def activations_file():
     s = torch.softmax(x, -1)
     close(tensors["softmax/dx"]["data"],
           (s * (dy - (dy * s).sum(-1, keepdim=True))).flatten())
+    close(tensors["hard_sigmoid/y"]["data"],
+          (torch.clamp(x + 3, 0, 6) / 6).flatten())
+    close(tensors["relu6/y"]["data"], torch.clamp(x, 0, 6).flatten())
     write("activations.json",
           "Activations on x (values spanning [-4, 4], none zero): <name>/y "
           "and <name>/dx = gradient of sum(y*dy). gelu is the exact erf "
           "form (Keras 3 default approximate=False), gelu_tanh the tanh "
-          "approximation. softmax over the last axis.",
+          "approximation. softmax over the last axis. hard_sigmoid is "
+          "Keras 3's relu6(x+3)/6, hard_silu = hard_swish = x*hard_sigmoid(x), "
+          "silu = swish = x*sigmoid(x).",
           tensors, {"leaky_relu_negative_slope": 0.2, "elu_alpha": 1.0,
                     "selu_alpha": SELU_ALPHA, "selu_scale": SELU_SCALE,
                     "softmax_axis": -1, "names": list(acts)})
@@ -753,6 +767,8 @@ def main():
     losses_file()
     activations_file()
     basic_cnn_file()
+    # the graph layers and the ResNet-20 twin (golden_layers.py beside this file)
+    golden_layers.main(sys.modules[__name__])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,79 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+func init() {
+	registerLayer("Add", layerKind{make: func(LayerSpec) (Layer, error) { return &Add{}, nil }})
+}
+
+// Add is Keras' Add: the elementwise sum of its inputs (a residual
+// connection), broadcasting axes of size 1.
+type Add struct {
+	named
+	merge
+}
+
+func (l *Add) Type() string { return "Add" }
+
+func (l *Add) BuildInputs(in []tensor.Shape) (tensor.Shape, error) { return l.buildBroadcast(in) }
+
+// ForwardInputs: xs[i] (N, ...) -> y (N, ...) = Σ_i xs[i].
+func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
+	n := l.checkInputs(l, xs)
+	l.y = ensureBatch(l.y, n, l.out)
+	size := l.out.Size()
+	for i, x := range xs {
+		if l.maps[i] == nil {
+			if i == 0 {
+				copy(l.y.Data, x.Data)
+				continue
+			}
+			for k, v := range x.Data {
+				l.y.Data[k] += v
+			}
+			continue
+		}
+		for b := 0; b < n; b++ {
+			ys := l.y.Data[b*size : (b+1)*size]
+			for o := range ys {
+				if i == 0 {
+					ys[o] = l.value(i, b, o)
+				} else {
+					ys[o] += l.value(i, b, o)
+				}
+			}
+		}
+	}
+	return l.y
+}
+
+// BackwardInputs: dxs[i] = dy, summed over the axes input i broadcasts on.
+// The first input of the output's shape gets dy itself, the others copies.
+func (l *Add) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
+	n := dy.Shape[0]
+	given := false
+	for i := range l.in {
+		switch {
+		case l.maps[i] == nil && !given:
+			l.dxs[i], given = dy, true
+		case l.maps[i] == nil:
+			l.dxs[i] = ensureOwn(l.dxs[i], dy, n, l.in[i])
+			copy(l.dxs[i].Data, dy.Data)
+		default:
+			l.dxs[i] = ensureOwn(l.dxs[i], dy, n, l.in[i])
+			l.reduceInto(i, l.dxs[i].Data, dy.Data, n)
+		}
+	}
+	return l.dxs
+}
+
+// ensureOwn is ensureBatch for a buffer that must not be dy itself (it may
+// hold dy from the previous step's BackwardInputs).
+func ensureOwn(t, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
+	if t == dy {
+		t = nil
+	}
+	return ensureBatch(t, n, per)
+}

@@ -1,0 +1,170 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+func init() {
+	registerLayer("DepthwiseConv2D", layerKind{
+		fields: []string{"kernel_size", "strides", "padding", "depth_multiplier", "activation", "use_bias", "depthwise_initializer", "bias_initializer"},
+		make: func(s LayerSpec) (Layer, error) {
+			if len(s.KernelSize) == 0 {
+				return nil, fmt.Errorf("DepthwiseConv2D needs kernel_size")
+			}
+			return &DepthwiseConv2D{KernelSize: s.KernelSize.array(), Strides: s.Strides.array(), Padding: string(s.Padding),
+				DepthMultiplier: s.DepthMultiplier, NoBias: noBias(s), Activation: s.Activation,
+				DepthwiseInitializer: s.DepthwiseInit, BiasInitializer: s.BiasInitializer}, nil
+		},
+		describe: func(l Layer, s *LayerSpec) {
+			d := l.(*DepthwiseConv2D)
+			s.KernelSize, s.Strides, s.Padding, s.DepthMultiplier = pairOf(d.KernelSize), pairOf(d.Strides), PaddingArg(d.Padding), d.DepthMultiplier
+			s.Activation, s.DepthwiseInit, s.BiasInitializer, s.UseBias = d.Activation, d.DepthwiseInitializer, d.BiasInitializer, useBias(d.NoBias)
+		},
+	})
+}
+
+// DepthwiseConv2D is Keras' DepthwiseConv2D: every input channel is
+// convolved with its own DepthMultiplier filters, kernel (kh, kw,
+// channels, depth_multiplier); output channel c*M+m comes from channel c.
+// It runs as a direct NHWC loop (kernels.DepthwiseForward), not im2col.
+type DepthwiseConv2D struct {
+	named
+	KernelSize           [2]int // required
+	Strides              [2]int // zero value: (1, 1)
+	Padding              string // "valid" (default) or "same"
+	DepthMultiplier      int    // zero value: 1
+	NoBias               bool   // Keras' use_bias=False
+	Activation           string // "" = linear
+	DepthwiseInitializer string // "" = glorot_uniform
+	BiasInitializer      string // "" = zeros
+
+	kernel, bias *Param
+	act          *activation
+	logitsGrad   bool
+	geom         kernels.ConvGeom
+	m            int
+	in, out      tensor.Shape
+
+	x, y, z, dx *tensor.Tensor
+	part        []float32 // per-sample kernel gradients
+	biasSums    []float64
+}
+
+func (l *DepthwiseConv2D) Type() string           { return "DepthwiseConv2D" }
+func (l *DepthwiseConv2D) activationName() string { return l.act.name }
+func (l *DepthwiseConv2D) setLogitsGrad(on bool)  { l.logitsGrad = on }
+
+func (l *DepthwiseConv2D) Params() []*Param {
+	if l.bias == nil {
+		return []*Param{l.kernel}
+	}
+	return []*Param{l.kernel, l.bias}
+}
+
+// windowGeom resolves kernel size, strides and padding on an (h, w, c)
+// input into the sliding-window geometry.
+func windowGeom(in tensor.Shape, kernel, strides [2]int, padding string) (kernels.ConvGeom, error) {
+	if len(in) != 3 {
+		return kernels.ConvGeom{}, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	}
+	k, err := pair(kernel, [2]int{}, "kernel_size")
+	if err != nil {
+		return kernels.ConvGeom{}, err
+	}
+	s, err := pair(strides, [2]int{1, 1}, "strides")
+	if err != nil {
+		return kernels.ConvGeom{}, err
+	}
+	pad, err := checkPadding(padding)
+	if err != nil {
+		return kernels.ConvGeom{}, err
+	}
+	oh, pt := window(pad, in[0], k[0], s[0])
+	ow, pl := window(pad, in[1], k[1], s[1])
+	if oh <= 0 || ow <= 0 {
+		return kernels.ConvGeom{}, fmt.Errorf("kernel %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller kernel)", k[0], k[1], in[0], in[1])
+	}
+	return kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}, nil
+}
+
+func (l *DepthwiseConv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	g, err := windowGeom(in, l.KernelSize, l.Strides, l.Padding)
+	if err != nil {
+		return nil, err
+	}
+	l.m = l.DepthMultiplier
+	if l.m == 0 {
+		l.m = 1
+	}
+	if l.m < 0 {
+		return nil, fmt.Errorf("depth_multiplier must be positive, got %d", l.DepthMultiplier)
+	}
+	if l.act, err = lookupActivation(l.Activation); err != nil {
+		return nil, err
+	}
+	kinit, err := lookupInitializer(l.DepthwiseInitializer, "glorot_uniform")
+	if err != nil {
+		return nil, err
+	}
+	l.geom, l.in = g, in.Clone()
+	cm := g.C * l.m
+	l.kernel = newParam("kernel", true, g.KH, g.KW, g.C, l.m)
+	// Keras' fans for a (kh, kw, c, m) kernel: kh*kw*c in, kh*kw*m out.
+	kinit(l.kernel.Value.Data, g.KH*g.KW*g.C, g.KH*g.KW*l.m, rng)
+	l.bias = nil
+	if !l.NoBias {
+		binit, err := lookupInitializer(l.BiasInitializer, "zeros")
+		if err != nil {
+			return nil, err
+		}
+		l.bias = newParam("bias", true, cm)
+		binit(l.bias.Value.Data, cm, cm, rng)
+	}
+	l.out = tensor.Shape{g.OH, g.OW, cm}
+	return l.out.Clone(), nil
+}
+
+// Forward: x (N, H, W, C) -> y (N, OH, OW, C*M) = act(depthwise(x) + bias).
+func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	l.geom.N = batchOf(l, x, l.in)
+	l.x = x
+	l.y = ensureBatch(l.y, l.geom.N, l.out)
+	if l.bias != nil {
+		fillRows(l.y.Data, l.bias.Value.Data)
+	} else {
+		clear(l.y.Data)
+	}
+	kernels.DepthwiseForward(l.geom, l.m, x.Data, l.kernel.Value.Data, l.y.Data)
+	l.z = applyActivation(l.act, l.y, l.z, l.out[2])
+	return l.y
+}
+
+// Backward: dy (N, OH, OW, C*M) -> dz in place; dbias = Σ dz;
+// dkernel[kh,kw,c,m] = Σ x·dz; dx[h,w,c] = Σ kernel·dz (N, H, W, C).
+func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
+	g := l.geom
+	if !l.logitsGrad {
+		activationBackward(l.act, dy, l.y, l.z, l.out[2])
+	}
+	if l.bias != nil {
+		sumRows(l.bias.Grad.Data, dy.Data, &l.biasSums)
+	}
+	nk := l.kernel.Value.Len()
+	if cap(l.part) < g.N*nk {
+		l.part = make([]float32, g.N*nk)
+	}
+	var dx []float32
+	if needDx {
+		l.dx = ensureBatch(l.dx, g.N, l.in)
+		dx = l.dx.Data
+	}
+	kernels.DepthwiseBackward(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk])
+	if !needDx {
+		return nil
+	}
+	return l.dx
+}
