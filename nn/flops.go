@@ -8,14 +8,26 @@ func (m *Sequential) ForwardFLOPs() int {
 	m.mustBeBuilt()
 	total := 0
 	for _, l := range m.Layers {
-		switch l := l.(type) {
-		case *Conv2D:
-			g := l.geom
-			total += 2 * g.OH * g.OW * g.KH * g.KW * g.C * l.Filters
-		case *Dense:
-			rows := l.in[:len(l.in)-1].Size()
-			total += 2 * rows * l.in[len(l.in)-1] * l.Units
-		}
+		total += layerFLOPs(l)
 	}
 	return total
+}
+
+// layerFLOPs is one sample's forward multiply-adds ×2 of a built layer
+// (0 for layers without a kernel).
+func layerFLOPs(l Layer) int {
+	switch l := l.(type) {
+	case *Conv2D:
+		g := l.geom
+		return 2 * g.OH * g.OW * g.KH * g.KW * g.C * l.Filters
+	case *Dense:
+		rows := l.in[:len(l.in)-1].Size()
+		return 2 * rows * l.in[len(l.in)-1] * l.Units
+	case *DepthwiseConv2D:
+		g := l.geom
+		return 2 * g.OH * g.OW * g.KH * g.KW * g.C * l.m
+	case *SeparableConv2D:
+		return layerFLOPs(&l.dw) + 2*l.out[0]*l.out[1]*l.mid[2]*l.Filters
+	}
+	return 0
 }

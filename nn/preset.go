@@ -14,6 +14,40 @@ var Presets = map[string]func(input tensor.Shape, classes int) *Sequential{
 	"vgg-small": VGGSmall,
 }
 
+// GraphPresets maps a functional preset's name to its constructor.
+var GraphPresets = map[string]func(input tensor.Shape, classes int) *Graph{
+	"resnet-20":          ResNet20,
+	"mobilenet-v2-small": MobileNetV2Small,
+}
+
+// ModelNames lists every preset, sequential and functional, sorted.
+func ModelNames() []string {
+	names := PresetNames()
+	for n := range GraphPresets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NewModel returns the named preset, sequential or functional, unbuilt.
+func NewModel(name string, input tensor.Shape, classes int) (Model, error) {
+	f, ok := GraphPresets[name]
+	if !ok {
+		if _, ok := Presets[name]; !ok {
+			return nil, fmt.Errorf("unknown model %q (want one of %v)", name, ModelNames())
+		}
+		return NewPreset(name, input, classes)
+	}
+	if classes < 2 {
+		return nil, fmt.Errorf("model %s: need at least 2 classes, got %d", name, classes)
+	}
+	if len(input) != 3 {
+		return nil, fmt.Errorf("model %s: want an input of height, width and channels, got %v", name, input)
+	}
+	return f(input, classes), nil
+}
+
 // PresetNames lists the preset names, sorted.
 func PresetNames() []string {
 	names := make([]string, 0, len(Presets))

@@ -13,9 +13,11 @@ import (
 // spec's model section decodes into. A spec whose layers name their
 // inputs is a functional graph (Graph); otherwise it is a Sequential.
 type ModelSpec struct {
-	Name   string      `json:"name,omitempty" yaml:"name,omitempty"`
-	Input  []int       `json:"input_shape" yaml:"input_shape"`
-	Layers []LayerSpec `json:"layers" yaml:"layers"`
+	Name  string `json:"name,omitempty" yaml:"name,omitempty"`
+	Input []int  `json:"input_shape" yaml:"input_shape"`
+	// InputName names a functional model's input ("input_layer" by default).
+	InputName string      `json:"input_name,omitempty" yaml:"input_name,omitempty"`
+	Layers    []LayerSpec `json:"layers" yaml:"layers"`
 }
 
 // LayerSpec is one layer as data, with Keras' argument names. Only the

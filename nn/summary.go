@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 )
 
 // Summary writes the table Keras 3's model.summary() prints: one row per
@@ -13,48 +12,53 @@ import (
 // with their size in memory.
 func (m *Sequential) Summary(w io.Writer) error {
 	m.mustBeBuilt()
-	widths := [3]int{33, 24, 15} // Keras 3's columns for a sequential model
-	line := func(l, mid, r, fill string) string {
-		parts := make([]string, 3)
-		for i, wd := range widths {
-			parts[i] = strings.Repeat(fill, wd)
-		}
-		return l + strings.Join(parts, mid) + r
-	}
-	row := func(sep string, cells [3]string) string {
-		var b strings.Builder
-		b.WriteString(sep)
-		for i, c := range cells {
-			pad := widths[i] - 2 - utf8.RuneCountInString(c)
-			if pad < 0 {
-				pad = 0
-			}
-			if i == 2 { // numbers are right-aligned
-				b.WriteString(" " + strings.Repeat(" ", pad) + c + " ")
-			} else {
-				b.WriteString(" " + c + strings.Repeat(" ", pad) + " ")
-			}
-			b.WriteString(sep)
-		}
-		return b.String()
-	}
-	var out []string
-	out = append(out, fmt.Sprintf("Model: %q", m.Name()))
-	out = append(out, line("┏", "┳", "┓", "━"))
-	out = append(out, row("┃", [3]string{"Layer (type)", "Output Shape", "Param #"}))
-	out = append(out, line("┡", "╇", "┩", "━"))
+	t := table{widths: []int{33, 24, 15}, right: []bool{false, false, true}} // Keras 3's columns for a sequential model
+	var rows [][]string
 	for i, l := range m.Layers {
-		n := 0
-		for _, p := range l.Params() {
-			n += p.Value.Len()
-		}
-		if i > 0 {
-			out = append(out, line("├", "┼", "┤", "─"))
-		}
-		out = append(out, row("│", [3]string{l.Name() + " (" + l.Type() + ")", FormatShape(m.outputs[i]), FormatCount(n)}))
+		rows = append(rows, []string{l.Name() + " (" + l.Type() + ")", FormatShape(m.outputs[i]), FormatCount(layerParams(l))})
 	}
-	out = append(out, line("└", "┴", "┘", "─"))
-	tr, non := m.CountParams()
+	return writeSummary(w, m.Name(), t, []string{"Layer (type)", "Output Shape", "Param #"}, rows, m.Params())
+}
+
+// Summary writes the table Keras 3 prints for a functional model: the
+// input layer first, then one row per layer call with its output shape,
+// parameter count and the tensors it is connected to (name[0][0]), then
+// the parameter counts.
+func (g *Graph) Summary(w io.Writer) error {
+	g.mustBeBuilt()
+	t := table{widths: []int{21, 19, 12, 19}, right: []bool{false, false, true, false}} // Keras 3's functional columns
+	rows := [][]string{{g.inputName() + " (InputLayer)", FormatShape(g.Input), "0", "-"}}
+	for i, n := range g.nodes {
+		var conn []string
+		for _, r := range n.inputs {
+			conn = append(conn, g.refName(r)+"[0][0]")
+		}
+		rows = append(rows, []string{n.layer.Name() + " (" + n.layer.Type() + ")", FormatShape(g.shapes[i]),
+			FormatCount(layerParams(n.layer)), strings.Join(conn, ", ")})
+	}
+	return writeSummary(w, g.Name(), t, []string{"Layer (type)", "Output Shape", "Param #", "Connected to"}, rows, g.Params())
+}
+
+func layerParams(l Layer) int {
+	n := 0
+	for _, p := range l.Params() {
+		n += p.Value.Len()
+	}
+	return n
+}
+
+func writeSummary(w io.Writer, name string, t table, header []string, rows [][]string, params []LayerParam) error {
+	out := []string{fmt.Sprintf("Model: %q", name), t.rule("┏", "┳", "┓", "━")}
+	out = append(out, t.row("┃", header)...)
+	out = append(out, t.rule("┡", "╇", "┩", "━"))
+	for i, r := range rows {
+		if i > 0 {
+			out = append(out, t.rule("├", "┼", "┤", "─"))
+		}
+		out = append(out, t.row("│", r)...)
+	}
+	out = append(out, t.rule("└", "┴", "┘", "─"))
+	tr, non := countParams(params)
 	out = append(out,
 		fmt.Sprintf(" Total params: %s (%s)", FormatCount(tr+non), memorySize(4*(tr+non))),
 		fmt.Sprintf(" Trainable params: %s (%s)", FormatCount(tr), memorySize(4*tr)),

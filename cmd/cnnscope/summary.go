@@ -28,7 +28,7 @@ func summary(w io.Writer, model, input string, classes int) error {
 	if err != nil {
 		return err
 	}
-	m, err := nn.NewPreset(model, shape, classes)
+	m, err := nn.NewModel(model, shape, classes)
 	if err != nil {
 		return usageError{err.Error()}
 	}

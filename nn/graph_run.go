@@ -1,0 +1,141 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// Forward runs x (batch first) through every layer call in order.
+// training selects Dropout's and BatchNormalization's training behaviour.
+// The result belongs to the output layer.
+func (g *Graph) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	g.mustBeBuilt()
+	g.stats.begin()
+	for i, n := range g.nodes {
+		var y *tensor.Tensor
+		if m, ok := n.layer.(MultiInput); ok {
+			g.inputs = g.inputs[:0]
+			for _, r := range n.inputs {
+				g.inputs = append(g.inputs, g.tensorOf(r, x))
+			}
+			y = m.ForwardInputs(g.inputs, training)
+		} else {
+			y = n.layer.Forward(g.tensorOf(n.inputs[0], x), training)
+		}
+		g.outs[i] = y
+		g.stats.observe(i, n.layer, y)
+	}
+	return g.outs[g.outputRef()]
+}
+
+func (g *Graph) tensorOf(r Ref, x *tensor.Tensor) *tensor.Tensor {
+	if r == inputRef {
+		return x
+	}
+	return g.outs[r]
+}
+
+// Backward propagates dout = dLoss/doutput through the layer calls in
+// reverse order, leaving each layer's parameter gradients in its Params.
+// A tensor used by several layers gets the sum of their gradients; every
+// layer gets a dy buffer of its own (Backward may overwrite it). dout may
+// be overwritten.
+func (g *Graph) Backward(dout *tensor.Tensor) {
+	g.mustBeBuilt()
+	clear(g.pending)
+	clear(g.owned)
+	g.pending[g.outputRef()] = dout
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		n, dy := g.nodes[i], g.pending[i]
+		if m, ok := n.layer.(MultiInput); ok {
+			for k, dx := range m.BackwardInputs(dy) {
+				g.give(n.inputs[k], dx)
+			}
+			continue
+		}
+		needDx := n.inputs[0] != inputRef
+		if dx := n.layer.Backward(dy, needDx); needDx {
+			g.give(n.inputs[0], dx)
+		}
+	}
+}
+
+// give adds a consumer's gradient d to tensor r's. The first one is used
+// as it is (it belongs to that consumer alone); a second one makes the
+// graph copy the first into its own buffer and add.
+func (g *Graph) give(r Ref, d *tensor.Tensor) {
+	if r == inputRef {
+		return
+	}
+	if g.pending[r] == nil {
+		g.pending[r] = d
+		return
+	}
+	if !g.owned[r] {
+		g.acc[r] = tensor.Ensure(g.acc[r], g.pending[r].Shape...)
+		copy(g.acc[r].Data, g.pending[r].Data)
+		g.pending[r], g.owned[r] = g.acc[r], true
+	}
+	kernels.AddTo(g.pending[r].Data, d.Data)
+}
+
+// Gradients runs a training-mode forward pass on x, computes the loss
+// against t with per-sample weights w (nil = ones), and back-propagates,
+// leaving the gradients in Params. A final softmax (or sigmoid) is fused
+// with a matching cross-entropy.
+func (g *Graph) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
+	out := g.Forward(x, true)
+	g.dout = tensor.Ensure(g.dout, out.Shape...)
+	fused := false
+	if a, ok := g.nodes[g.outputRef()].layer.(activated); ok {
+		fused = loss.fusesWith(a.activationName())
+		a.setLogitsGrad(fused)
+	}
+	v := loss.compute(out, t, w, g.dout, perSample, fused)
+	g.Backward(g.dout)
+	return v, out
+}
+
+// Params lists every weight with its layer, in call order.
+func (g *Graph) Params() []LayerParam {
+	var ps []LayerParam
+	for _, n := range g.nodes {
+		for _, p := range n.layer.Params() {
+			ps = append(ps, LayerParam{Layer: n.layer, Param: p})
+		}
+	}
+	return ps
+}
+
+// CountParams returns the number of trainable and non-trainable scalars.
+func (g *Graph) CountParams() (trainable, nonTrainable int) { return countParams(g.Params()) }
+
+func countParams(ps []LayerParam) (trainable, nonTrainable int) {
+	for _, p := range ps {
+		if p.Trainable {
+			trainable += p.Value.Len()
+		} else {
+			nonTrainable += p.Value.Len()
+		}
+	}
+	return trainable, nonTrainable
+}
+
+// CollectStats turns activation statistics on or off for the following
+// Forward calls.
+func (g *Graph) CollectStats(on bool) { g.stats.on = on }
+
+// Stats returns the statistics of the last Forward made with collection
+// on, one per layer call; nil when none was made. The slice is reused.
+func (g *Graph) Stats() []ActivationStats { return g.stats.last }
+
+// ForwardFLOPs is the number of floating-point operations of one sample's
+// forward pass through the convolutions and dense layers.
+func (g *Graph) ForwardFLOPs() int {
+	g.mustBeBuilt()
+	total := 0
+	for _, n := range g.nodes {
+		total += layerFLOPs(n.layer)
+	}
+	return total
+}
