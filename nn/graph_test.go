@@ -252,3 +252,32 @@ func TestFunctionalSpec(t *testing.T) {
 		}
 	}
 }
+
+// A graph without merges prints as Keras prints a sequential-like
+// functional model: three columns, the input layer first.
+func TestChainGraphSummary(t *testing.T) {
+	g := NewGraph(tensor.Shape{28, 28, 1})
+	g.Call(&Dense{Units: 3}, g.Call(&Flatten{}, g.In()))
+	if err := g.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	g.Summary(&b)
+	want := `Model: "functional"
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ input_layer (InputLayer)        │ (None, 28, 28, 1)      │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ flatten (Flatten)               │ (None, 784)            │             0 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense (Dense)                   │ (None, 3)              │         2,355 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 2,355 (9.20 KB)
+ Trainable params: 2,355 (9.20 KB)
+ Non-trainable params: 0 (0.00 B)
+`
+	if got := b.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -23,9 +23,18 @@ func (m *Sequential) Summary(w io.Writer) error {
 // Summary writes the table Keras 3 prints for a functional model: the
 // input layer first, then one row per layer call with its output shape,
 // parameter count and the tensors it is connected to (name[0][0]), then
-// the parameter counts.
+// the parameter counts. A graph without merges is a chain, which Keras
+// prints as it prints a Sequential (no "Connected to"), input layer first.
 func (g *Graph) Summary(w io.Writer) error {
 	g.mustBeBuilt()
+	if g.chain() {
+		t := table{widths: []int{33, 24, 15}, right: []bool{false, false, true}}
+		rows := [][]string{{g.inputName() + " (InputLayer)", FormatShape(g.Input), "0"}}
+		for i, n := range g.nodes {
+			rows = append(rows, []string{n.layer.Name() + " (" + n.layer.Type() + ")", FormatShape(g.shapes[i]), FormatCount(layerParams(n.layer))})
+		}
+		return writeSummary(w, g.Name(), t, []string{"Layer (type)", "Output Shape", "Param #"}, rows, g.Params())
+	}
 	t := table{widths: []int{21, 19, 12, 19}, right: []bool{false, false, true, false}} // Keras 3's functional columns
 	rows := [][]string{{g.inputName() + " (InputLayer)", FormatShape(g.Input), "0", "-"}}
 	for i, n := range g.nodes {
@@ -91,4 +100,14 @@ func memorySize(bytes int) string {
 		u++
 	}
 	return fmt.Sprintf("%.2f %s", v, units[u])
+}
+
+// chain reports whether no layer of g merges tensors (Keras' sequential_like).
+func (g *Graph) chain() bool {
+	for _, n := range g.nodes {
+		if len(n.inputs) > 1 {
+			return false
+		}
+	}
+	return true
 }
