@@ -11,6 +11,7 @@ const (
 	streamShuffle
 	streamResample
 	streamAugment
+	streamLimit
 )
 
 // mix64 is SplitMix64's finalizer: a bijective hash of a uint64.

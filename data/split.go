@@ -17,6 +17,32 @@ func SplitStratified(labels []int32, indices []int, fraction float64, seed uint6
 	if math.IsNaN(fraction) || fraction < 0 || fraction >= 1 {
 		return nil, nil, fmt.Errorf("validation split %v: want a fraction in [0, 1)", fraction)
 	}
+	train, val = splitStratified(labels, indices, fraction, seed, streamSplit, 1)
+	return train, val, nil
+}
+
+// LimitStratified picks n of the samples at indices (all when nil) at
+// random, keeping each class's proportion (largest remainder, so that
+// every class is represented once n reaches the number of classes), in
+// ascending order; all of them when n is not below their number. The
+// choice depends only on the labels, n and the seed.
+func LimitStratified(labels []int32, indices []int, n int, seed uint64) []int {
+	if indices == nil {
+		indices = make([]int, len(labels))
+		for i := range indices {
+			indices[i] = i
+		}
+	}
+	if n >= len(indices) || n < 0 {
+		return slices.Clone(indices)
+	}
+	_, picked := splitStratified(labels, indices, float64(n)/float64(len(indices)), seed, streamLimit, 0)
+	return picked
+}
+
+// splitStratified moves a stratified fraction of indices into val; each
+// class keeps at least keep samples in train (when it has more).
+func splitStratified(labels []int32, indices []int, fraction float64, seed, stream uint64, keep int) (train, val []int) {
 	if indices == nil {
 		indices = make([]int, len(labels))
 		for i := range indices {
@@ -62,19 +88,19 @@ func SplitStratified(labels []int32, indices []int, fraction float64, seed uint6
 		if got >= want {
 			break
 		}
-		if quota[r.k] < len(byClass[classes[r.k]])-1 {
+		if quota[r.k] < len(byClass[classes[r.k]])-keep {
 			quota[r.k]++
 			got++
 		}
 	}
 	for k, c := range classes {
 		members := byClass[c]
-		rng := newRand(seed, streamSplit, uint64(c))
+		rng := newRand(seed, stream, uint64(c))
 		rng.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
 		val = append(val, members[:quota[k]]...)
 		train = append(train, members[quota[k]:]...)
 	}
 	slices.Sort(train)
 	slices.Sort(val)
-	return train, val, nil
+	return train, val
 }

@@ -23,7 +23,7 @@ func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
 			f[len(f)-1][1] += fmt.Sprintf(": %s training, %s validation images", nn.FormatCount(len(prep.TrainIdx)), nn.FormatCount(len(prep.ValIdx)))
 		}
 		if s.Data.Limit > 0 {
-			add("Limit", "first %d training images", s.Data.Limit)
+			add("Limit", "%d training images, drawn at random per class", s.Data.Limit)
 		}
 		model := s.Model.Preset
 		if model == "" {

@@ -20,12 +20,18 @@ type Prepared struct {
 	Preprocess       *data.Preprocess
 	ClassWeights     []float64 // nil: none
 	Counts           []int     // per-class counts of the training split
+	// Notes are choices made about the data the user should know of (a
+	// train/test folder layout recognized, a stratified --limit).
+	Notes []string
+	// valFrom, when >= 0, is the first index of Train that came from a
+	// separate validation folder (the images from there on are ValIdx).
+	valFrom int
 }
 
 // PrepareData loads and splits the data a DataSpec describes (after
 // Defaults) and fits the preprocessing on the training split only.
 func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
-	var p Prepared
+	p := Prepared{valFrom: -1}
 	var err error
 	if slices.Contains(data.Builtins, ds.Source) {
 		if p.Train, err = data.LoadBuiltin(ds.Source, "train"); err != nil {
@@ -41,19 +47,8 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 		if st, err := os.Stat(ds.Source); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("data.source %q: not %s and not a folder of class folders", ds.Source, "mnist or fashion-mnist")
 		}
-		opts := data.FolderOptions{ColorMode: data.ColorMode(ds.ColorMode), Interpolation: data.Interpolation(ds.Interpolation), Strict: ds.Strict}
-		if len(ds.TargetSize) == 2 {
-			opts.Height, opts.Width = ds.TargetSize[0], ds.TargetSize[1]
-		}
-		if p.Train, err = data.LoadFolder(ds.Source, opts); err != nil {
+		if err := p.loadFolders(ds); err != nil {
 			return nil, err
-		}
-		if ds.Test != "" {
-			opts.Height, opts.Width, opts.Classes = p.Train.Height, p.Train.Width, p.Train.Classes
-			opts.ColorMode = data.ColorModeOf(p.Train.Channels)
-			if p.Test, err = data.LoadFolder(ds.Test, opts); err != nil {
-				return nil, err
-			}
 		}
 	}
 	p.Classes = p.Train.Classes
@@ -64,14 +59,20 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 	for i := range all {
 		all[i] = i
 	}
+	if p.valFrom >= 0 {
+		all, p.ValIdx = all[:p.valFrom], all[p.valFrom:]
+	}
 	if ds.Limit > 0 && ds.Limit < len(all) {
-		all = all[:ds.Limit]
+		all = data.LimitStratified(p.Train.Labels, all, ds.Limit, seed)
+		p.Notes = append(p.Notes, fmt.Sprintf("limit: %d of %d training images, drawn at random per class (seed %d)", ds.Limit, p.Train.Len()-len(p.ValIdx), seed))
 	}
 	split := 0.0
-	if ds.ValidationSplit != nil {
+	if ds.ValidationSplit != nil && p.valFrom < 0 {
 		split = *ds.ValidationSplit
 	}
-	if split > 0 {
+	if p.valFrom >= 0 {
+		p.TrainIdx = all
+	} else if split > 0 {
 		if p.TrainIdx, p.ValIdx, err = data.SplitStratified(p.Train.Labels, all, split, seed); err != nil {
 			return nil, err
 		}
@@ -100,6 +101,58 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 		}
 	}
 	return &p, nil
+}
+
+// loadFolders loads a folder source: DIR/<class>/..., or the split
+// layout DIR/train, DIR/test and DIR/val (or validation), each holding
+// class folders, which is recognized and said. Test and validation
+// folders are loaded with the training classes, size and color mode.
+func (p *Prepared) loadFolders(ds DataSpec) error {
+	opts := data.FolderOptions{ColorMode: data.ColorMode(ds.ColorMode), Interpolation: data.Interpolation(ds.Interpolation), Strict: ds.Strict}
+	if len(ds.TargetSize) == 2 {
+		opts.Height, opts.Width = ds.TargetSize[0], ds.TargetSize[1]
+	}
+	trainDir, testDir := ds.Source, ds.Test
+	splits, layout := data.FindSplits(ds.Source)
+	if layout {
+		trainDir = splits.Train
+		if testDir == "" {
+			testDir = splits.Test
+		} else {
+			splits.Test = testDir
+		}
+		note := fmt.Sprintf("%s holds split folders: %s", data.DisplayPath(ds.Source), splits)
+		if splits.Validation != "" && ds.ValidationSplit != nil && *ds.ValidationSplit > 0 {
+			note += fmt.Sprintf(" (instead of a validation split of %v)", *ds.ValidationSplit)
+		}
+		p.Notes = append(p.Notes, note)
+	}
+	var err error
+	if p.Train, err = data.LoadFolder(trainDir, opts); err != nil {
+		return err
+	}
+	opts.Height, opts.Width, opts.Classes = p.Train.Height, p.Train.Width, p.Train.Classes
+	opts.ColorMode = data.ColorModeOf(p.Train.Channels)
+	if layout && splits.Validation != "" {
+		val, err := data.LoadFolder(splits.Validation, opts)
+		if err != nil {
+			return err
+		}
+		p.valFrom = p.Train.Len()
+		merged, err := data.Concat(p.Train, val)
+		p.Train.Close()
+		val.Close()
+		if err != nil {
+			return err
+		}
+		p.Train = merged
+	}
+	if testDir != "" {
+		if p.Test, err = data.LoadFolder(testDir, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Loaders returns the training, validation and test loaders (validation
@@ -141,6 +194,9 @@ func (p *Prepared) WriteSummary(w io.Writer, source string) error {
 		fmt.Fprintf(w, ", %d test", p.Test.Len())
 	}
 	fmt.Fprintf(w, " images of %dx%dx%d, %d classes\n", p.Train.Height, p.Train.Width, p.Train.Channels, len(p.Classes))
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
 	for _, d := range []*data.Dataset{p.Train, p.Test} {
 		if d == nil {
 			continue

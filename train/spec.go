@@ -41,8 +41,8 @@ type DataSpec struct {
 	TargetSize    []int  `yaml:"target_size,omitempty"`
 	ColorMode     string `yaml:"color_mode,omitempty"`    // grayscale, rgb, rgba (default: detected)
 	Interpolation string `yaml:"interpolation,omitempty"` // nearest (default), bilinear
-	// Limit keeps only the first Limit training images (0: all); for quick
-	// experiments and CI.
+	// Limit keeps Limit training images, drawn at random per class with
+	// the run's seed (0: all); for quick experiments and CI.
 	Limit  int  `yaml:"limit,omitempty"`
 	Strict bool `yaml:"strict,omitempty"`
 	// Preprocessing defaults to rescale 1/255.

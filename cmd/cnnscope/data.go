@@ -1,12 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -127,10 +127,10 @@ func loadInspectSets(dir string, f inspectFlags) ([]data.InspectSet, error) {
 		opts.Height, opts.Width = h, wd
 	}
 	trainDir, valDir, testDir := dir, f.validation, f.test
-	if sub := splitLayout(dir); sub != nil {
-		trainDir = sub["train"]
-		valDir = cmpOrStr(valDir, sub["validation"])
-		testDir = cmpOrStr(testDir, sub["test"])
+	if sub, ok := data.FindSplits(dir); ok {
+		trainDir = sub.Train
+		valDir = cmp.Or(valDir, sub.Validation)
+		testDir = cmp.Or(testDir, sub.Test)
 	}
 	train, err := data.LoadFolder(trainDir, opts)
 	if err != nil {
@@ -182,31 +182,4 @@ func builtinSets(name string, f inspectFlags) ([]data.InspectSet, error) {
 		return nil, err
 	}
 	return []data.InspectSet{{Name: "train", Data: train, Indices: tr}, {Name: "validation", Data: train, Indices: va}, {Name: "test", Data: test}}, nil
-}
-
-// splitLayout recognizes DIR/train plus DIR/test, DIR/validation or
-// DIR/val, each holding class folders, and returns those folders; nil
-// when DIR is a plain class-folder layout.
-func splitLayout(dir string) map[string]string {
-	isDir := func(p string) bool { st, err := os.Stat(p); return err == nil && st.IsDir() }
-	if !isDir(filepath.Join(dir, "train")) {
-		return nil
-	}
-	m := map[string]string{"train": filepath.Join(dir, "train")}
-	for _, c := range []struct{ name, key string }{{"validation", "validation"}, {"val", "validation"}, {"valid", "validation"}, {"test", "test"}} {
-		if p := filepath.Join(dir, c.name); isDir(p) && m[c.key] == "" {
-			m[c.key] = p
-		}
-	}
-	if len(m) == 1 {
-		return nil
-	}
-	return m
-}
-
-func cmpOrStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

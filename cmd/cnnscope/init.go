@@ -23,7 +23,7 @@ data:
   # target_size: [64, 64]    # folders: resize to height, width (default: the most common size)
   # color_mode: rgb          # folders: grayscale, rgb or rgba (default: detected)
   # interpolation: bilinear  # folders: nearest (default) or bilinear
-  # limit: 5000              # use only the first N training images
+  # limit: 5000              # use N training images, drawn at random per class
   preprocessing:
     rescale: 0.00392156862745098   # 1/255: pixels to [0, 1]
     # featurewise_center: true      # subtract the training split's per-channel mean

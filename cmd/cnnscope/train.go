@@ -56,7 +56,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.valSplit, "val-split", 0.1, "share of the training images held out for validation (stratified)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (weights, split, shuffling, augmentation, dropout)")
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/<date>-<time>)")
-	fs.IntVar(&f.limit, "limit", 0, "use only the first N training images (0: all)")
+	fs.IntVar(&f.limit, "limit", 0, "use N training images, drawn at random per class (0: all)")
 	fs.Float64Var(&f.rescale, "rescale", 1.0/255, "multiply pixels by this (Keras' rescale); 1 leaves 0..255")
 	fs.BoolVar(&f.featCenter, "featurewise-center", false, "subtract the training set's per-channel mean")
 	fs.BoolVar(&f.featStd, "featurewise-std-normalization", false, "divide by the training set's per-channel std")
