@@ -86,7 +86,7 @@ func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOpt
 	}
 	res := p.PredictFiles(files, opts)
 	rows := make([]prediction, len(res))
-	mismatches := map[string][]string{}
+	mismatches := map[string][]int{}
 	var kinds []string
 	for i, r := range res {
 		rows[i] = prediction{File: r.File, Class: r.Class, Probability: r.Probability, Top: r.Top}
@@ -95,15 +95,17 @@ func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOpt
 			fmt.Fprintf(stderr, "cnnscope predict: %v\n", r.Err)
 		}
 		if r.Mismatch != "" {
-			if mismatches[r.Mismatch] == nil {
-				kinds = append(kinds, r.Mismatch)
+			// One line per kind: resized or not, and the file's mode.
+			k := fmt.Sprint(r.Original.Width != p.Model.Input[1] || r.Original.Height != p.Model.Input[0], r.Original.Mode)
+			if mismatches[k] == nil {
+				kinds = append(kinds, k)
 			}
-			mismatches[r.Mismatch] = append(mismatches[r.Mismatch], r.File)
+			mismatches[k] = append(mismatches[k], i)
 		}
 	}
 	for _, k := range kinds {
-		names := mismatches[k]
-		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images)\n", len(names), names[0], k, inputLabel(p))
+		at := mismatches[k]
+		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images)\n", len(at), res[at[0]].File, res[at[0]].Mismatch, inputLabel(p))
 	}
 	return rows, nil
 }
