@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/image/draw"
 )
 
 // ImageExtensions are the file extensions (lower case) the folder loader
@@ -135,29 +137,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 	if err != nil {
 		return nil, err
 	}
-	scratch := make([][]byte, workers)
-	var storeErr atomic.Value
-	parallelFor(len(cands), workers, func(i, wk int) {
-		c := &cands[i]
-		if c.err != nil {
-			return
-		}
-		if scratch[wk] == nil {
-			scratch[wk] = make([]byte, imgSize)
-		}
-		f, err := fsys.Open(c.path)
-		if err != nil {
-			c.err = err
-			return
-		}
-		defer f.Close()
-		if c.orig, c.err = decodeInto(f, scratch[wk], ds.Height, ds.Width, ColorModeOf(ds.Channels), sc); c.err == nil {
-			if err := store.put(i, scratch[wk]); err != nil {
-				storeErr.CompareAndSwap(nil, err)
-			}
-		}
-	})
-	if err, _ := storeErr.Load().(error); err != nil {
+	if err := decodeAll(fsys, cands, ds, store, workers, sc); err != nil {
 		store.abort()
 		return nil, err
 	}
@@ -185,6 +165,40 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		return nil, err
 	}
 	return ds, ds.Validate()
+}
+
+// decodeAll decodes every candidate that passed the probe into the store
+// at its index, on workers goroutines whose decoded images together stay
+// within decodeBudget; a file that fails gets its error.
+func decodeAll(fsys fs.FS, cands []candidate, ds *Dataset, store *pixelStore, workers int, sc draw.Scaler) error {
+	imgSize := ds.ImageSize()
+	scratch := make([][]byte, workers)
+	gate := newMemGate(decodeBudget)
+	var storeErr atomic.Value
+	parallelFor(len(cands), workers, func(i, wk int) {
+		c := &cands[i]
+		if c.err != nil {
+			return
+		}
+		if scratch[wk] == nil {
+			scratch[wk] = make([]byte, imgSize)
+		}
+		f, err := fsys.Open(c.path)
+		if err != nil {
+			c.err = err
+			return
+		}
+		defer f.Close()
+		held := gate.acquire(int64(c.orig.Width) * int64(c.orig.Height) * decodeBytesPerPixel)
+		defer gate.release(held)
+		if c.orig, c.err = decodeInto(f, scratch[wk], ds.Height, ds.Width, ColorModeOf(ds.Channels), sc); c.err == nil {
+			if err := store.put(i, scratch[wk]); err != nil {
+				storeErr.CompareAndSwap(nil, err)
+			}
+		}
+	})
+	err, _ := storeErr.Load().(error)
+	return err
 }
 
 // resolveShape fills in the target size and channels from the options or,
@@ -383,51 +397,6 @@ func (w *walker) visit(p string, e fs.DirEntry, err error, label int32, top bool
 	}
 	w.cands = append(w.cands, candidate{path: p, label: label, size: info.Size(), mtime: info.ModTime().UnixNano()})
 	return nil
-}
-
-// collectSkips merges the walk's skips with the candidates that failed,
-// sorted by path.
-func collectSkips(name string, walked []Skipped, cands []candidate) []Skipped {
-	out := slices.Clone(walked)
-	for _, c := range cands {
-		if c.err != nil {
-			out = append(out, Skipped{Path: DisplayPath(joinSource(name, c.path)), Reason: c.err.Error()})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
-	return out
-}
-
-func countSkips(walked []Skipped, cands []candidate) int {
-	n := len(walked)
-	for _, c := range cands {
-		if c.err != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// strictCheck fails a strict load on any non-benign skip or warning; the
-// error lists every one of them, one per line.
-func strictCheck(name string, strict bool, skipped []Skipped, warnings []string) error {
-	if !strict {
-		return nil
-	}
-	var lines []string
-	for _, s := range skipped {
-		if !s.Benign {
-			lines = append(lines, s.Path+": "+s.Reason)
-		}
-	}
-	lines = append(lines, warnings...)
-	switch len(lines) {
-	case 0:
-		return nil
-	case 1:
-		return fmt.Errorf("image folder %s (strict): %s", DisplayPath(name), lines[0])
-	}
-	return fmt.Errorf("image folder %s (strict): %d problems:\n  %s", DisplayPath(name), len(lines), strings.Join(lines, "\n  "))
 }
 
 func joinSource(root, p string) string {

@@ -258,7 +258,7 @@ func duplicates(sets []InspectSet, items []item, opts InspectOptions) DuplicateR
 			for _, m := range members {
 				it := items[m]
 				ds := sets[it.set].Data
-				g.Members = append(g.Members, DupMember{sets[it.set].Name, it.index, ds.Sources[it.index], ds.Classes[it.label]})
+				g.Members = append(g.Members, DupMember{sets[it.set].Name, it.index, DisplayPath(ds.Sources[it.index]), ds.Classes[it.label]})
 			}
 			groups = append(groups, g)
 		}
