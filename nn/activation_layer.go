@@ -32,6 +32,16 @@ func (l *Activation) Params() []*Param       { return nil }
 func (l *Activation) activationName() string { return l.act.name }
 func (l *Activation) setLogitsGrad(on bool)  { l.logitsGrad = on }
 
+// validate checks the function's name.
+func (l *Activation) validate() error {
+	_, err := lookupActivation(l.Function)
+	return err
+}
+
+func (l *Activation) plan(in tensor.Shape) (footprint, error) {
+	return footprint{out: in.Clone(), buffers: 3 * values(in)}, l.validate() // y, z, dx
+}
+
 func (l *Activation) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
 	var err error
 	l.act, err = lookupActivation(l.Function)

@@ -82,15 +82,38 @@ func (l *BatchNormalization) epsilon() float64 {
 	return l.Epsilon
 }
 
-func (l *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+// validate checks momentum and epsilon (NaN included).
+func (l *BatchNormalization) validate() error {
+	if m := l.momentum(); !(m >= 0 && m < 1) {
+		return fmt.Errorf("momentum must be in [0, 1), got %g", m)
+	}
+	if e := l.epsilon(); !(e > 0 && !math.IsInf(e, 1)) {
+		return fmt.Errorf("epsilon must be positive and finite, got %g", l.Epsilon)
+	}
+	return nil
+}
+
+func (l *BatchNormalization) plan(in tensor.Shape) (footprint, error) {
 	if len(in) == 0 || in[len(in)-1] <= 0 {
-		return nil, fmt.Errorf("expects an input with a channel axis, got %v", in)
+		return footprint{}, fmt.Errorf("expects an input with a channel axis, got %v", in)
 	}
-	if m := l.momentum(); m < 0 || m >= 1 {
-		return nil, fmt.Errorf("momentum must be in [0, 1), got %g", m)
+	if err := l.validate(); err != nil {
+		return footprint{}, err
 	}
-	if l.epsilon() <= 0 {
-		return nil, fmt.Errorf("epsilon must be positive, got %g", l.Epsilon)
+	c := float64(in[len(in)-1])
+	fp := footprint{out: in.Clone(), fixed: 2 * c, buffers: 3 * values(in)} // y, xhat, dx
+	if !l.NoScale {
+		fp.trainable += c
+	}
+	if !l.NoCenter {
+		fp.trainable += c
+	}
+	return fp, nil
+}
+
+func (l *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
 	}
 	l.in, l.c = in.Clone(), in[len(in)-1]
 	if !l.NoScale {

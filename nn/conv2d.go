@@ -50,34 +50,66 @@ type Conv2D struct {
 
 func (l *Conv2D) Type() string { return "Conv2D" }
 
-func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
-	}
+// validate checks the config on its own: filters, kernel size, strides,
+// padding, activation and initializers.
+func (l *Conv2D) validate() error {
 	if l.Filters <= 0 {
-		return nil, fmt.Errorf("filters must be positive, got %d", l.Filters)
+		return fmt.Errorf("filters must be positive, got %d", l.Filters)
 	}
-	k, err := pair(l.KernelSize, [2]int{}, "kernel_size")
-	if err != nil {
-		return nil, err
+	if _, err := pair(l.KernelSize, [2]int{}, "kernel_size"); err != nil {
+		return err
 	}
-	s, err := pair(l.Strides, [2]int{1, 1}, "strides")
-	if err != nil {
-		return nil, err
+	if _, err := pair(l.Strides, [2]int{1, 1}, "strides"); err != nil {
+		return err
 	}
-	pad, err := checkPadding(l.Padding)
-	if err != nil {
-		return nil, err
+	if _, err := checkPadding(l.Padding); err != nil {
+		return err
 	}
-	if l.act, err = lookupActivation(l.Activation); err != nil {
-		return nil, err
+	if _, err := lookupActivation(l.Activation); err != nil {
+		return err
 	}
+	return checkInitializers(l.KernelInitializer, l.BiasInitializer)
+}
+
+// plan checks the config against the input and sets the geometry.
+func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
+	if len(in) != 3 {
+		return footprint{}, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	}
+	if err := l.validate(); err != nil {
+		return footprint{}, err
+	}
+	k, _ := pair(l.KernelSize, [2]int{}, "kernel_size")
+	s, _ := pair(l.Strides, [2]int{1, 1}, "strides")
+	pad, _ := checkPadding(l.Padding)
 	oh, pt := window(pad, in[0], k[0], s[0])
 	ow, pl := window(pad, in[1], k[1], s[1])
 	if oh <= 0 || ow <= 0 {
-		return nil, fmt.Errorf("kernel %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller kernel)", k[0], k[1], in[0], in[1])
+		return footprint{}, fmt.Errorf("kernel %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller kernel)", k[0], k[1], in[0], in[1])
 	}
 	l.geom = kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
+	out := tensor.Shape{oh, ow, l.Filters}
+	fp := footprint{out: out, trainable: float64(k[0]) * float64(k[1]) * float64(in[2]) * float64(l.Filters)}
+	if !l.NoBias {
+		fp.trainable += float64(l.Filters)
+	}
+	fp.buffers = 2*values(out) + values(in) // y, pre-activation, dx
+	if !l.pointwise() {
+		fp.buffers += 2 * float64(oh) * float64(ow) * float64(k[0]*k[1]) * float64(in[2]) // im2col columns and their gradient
+	}
+	return fp, nil
+}
+
+func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
+	}
+	k := [2]int{l.geom.KH, l.geom.KW}
+	var err error
+	if l.act, err = lookupActivation(l.Activation); err != nil {
+		return nil, err
+	}
+	oh, ow := l.geom.OH, l.geom.OW
 	kinit, err := lookupInitializer(l.KernelInitializer, "glorot_uniform")
 	if err != nil {
 		return nil, err

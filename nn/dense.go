@@ -41,12 +41,36 @@ type Dense struct {
 
 func (l *Dense) Type() string { return "Dense" }
 
-func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
-	if len(in) == 0 || in[len(in)-1] <= 0 {
-		return nil, fmt.Errorf("expects an input with a last axis, got %v", in)
-	}
+// validate checks the config on its own: units, activation, initializers.
+func (l *Dense) validate() error {
 	if l.Units <= 0 {
-		return nil, fmt.Errorf("units must be positive, got %d", l.Units)
+		return fmt.Errorf("units must be positive, got %d", l.Units)
+	}
+	if _, err := lookupActivation(l.Activation); err != nil {
+		return err
+	}
+	return checkInitializers(l.KernelInitializer, l.BiasInitializer)
+}
+
+func (l *Dense) plan(in tensor.Shape) (footprint, error) {
+	if len(in) == 0 || in[len(in)-1] <= 0 {
+		return footprint{}, fmt.Errorf("expects an input with a last axis, got %v", in)
+	}
+	if err := l.validate(); err != nil {
+		return footprint{}, err
+	}
+	out := append(in[:len(in)-1].Clone(), l.Units)
+	fp := footprint{out: out, trainable: float64(in[len(in)-1]) * float64(l.Units)}
+	if !l.NoBias {
+		fp.trainable += float64(l.Units)
+	}
+	fp.buffers = 2*values(out) + values(in) // y, pre-activation, dx
+	return fp, nil
+}
+
+func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
 	}
 	var err error
 	if l.act, err = lookupActivation(l.Activation); err != nil {

@@ -34,9 +34,21 @@ type Dropout struct {
 func (l *Dropout) Type() string     { return "Dropout" }
 func (l *Dropout) Params() []*Param { return nil }
 
+// validate checks the rate (NaN included).
+func (l *Dropout) validate() error {
+	if !(l.Rate >= 0 && l.Rate < 1) {
+		return fmt.Errorf("rate must be in [0, 1), got %g", l.Rate)
+	}
+	return nil
+}
+
+func (l *Dropout) plan(in tensor.Shape) (footprint, error) {
+	return footprint{out: in.Clone(), buffers: 3 * values(in)}, l.validate() // mask, y, dx
+}
+
 func (l *Dropout) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
-	if l.Rate < 0 || l.Rate >= 1 {
-		return nil, fmt.Errorf("rate must be in [0, 1), got %g", l.Rate)
+	if err := l.validate(); err != nil {
+		return nil, err
 	}
 	l.in = in.Clone()
 	l.src = rand.NewPCG(rng.Uint64(), rng.Uint64())

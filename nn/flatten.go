@@ -24,9 +24,17 @@ type Flatten struct {
 func (l *Flatten) Type() string     { return "Flatten" }
 func (l *Flatten) Params() []*Param { return nil }
 
+// plan: a view, no buffers of its own.
+func (l *Flatten) plan(in tensor.Shape) (footprint, error) {
+	if len(in) == 0 || values(in) == 0 {
+		return footprint{}, fmt.Errorf("cannot flatten input shape %v", in)
+	}
+	return footprint{out: tensor.Shape{in.Size()}}, nil
+}
+
 func (l *Flatten) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
-	if len(in) == 0 || in.Size() == 0 {
-		return nil, fmt.Errorf("cannot flatten input shape %v", in)
+	if _, err := l.plan(in); err != nil {
+		return nil, err
 	}
 	l.in, l.size = in.Clone(), in.Size()
 	return tensor.Shape{l.size}, nil

@@ -24,9 +24,16 @@ type GlobalAveragePooling2D struct {
 func (l *GlobalAveragePooling2D) Type() string     { return "GlobalAveragePooling2D" }
 func (l *GlobalAveragePooling2D) Params() []*Param { return nil }
 
-func (l *GlobalAveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+func (l *GlobalAveragePooling2D) plan(in tensor.Shape) (footprint, error) {
 	if len(in) != 3 {
-		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+		return footprint{}, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	}
+	return footprint{out: tensor.Shape{in[2]}, buffers: float64(in[2]) + values(in)}, nil // y, dx
+}
+
+func (l *GlobalAveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
 	}
 	l.in = in.Clone()
 	return tensor.Shape{in[2]}, nil

@@ -84,3 +84,15 @@ func varianceScaling(scale float64, mode fanMode, normal bool) initializer {
 		}
 	}
 }
+
+// checkInitializers checks a layer's kernel and bias initializer names
+// ("" is the default).
+func checkInitializers(kernel, bias string) error {
+	if _, err := lookupInitializer(kernel, "glorot_uniform"); err != nil {
+		return fmt.Errorf("kernel_initializer: %w", err)
+	}
+	if _, err := lookupInitializer(bias, "zeros"); err != nil {
+		return fmt.Errorf("bias_initializer: %w", err)
+	}
+	return nil
+}

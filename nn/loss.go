@@ -209,8 +209,11 @@ func (l *CategoricalCrossentropy) Compute(pred *tensor.Tensor, t Target, w []flo
 }
 
 func (l *CategoricalCrossentropy) compute(pred *tensor.Tensor, t Target, w []float32, grad *tensor.Tensor, perSample []float32, logitsGrad bool) float64 {
-	_, d := rowsOf(pred)
-	if t.Dense == nil || len(t.Dense.Data) != len(pred.Data) {
+	n, d := rowsOf(pred)
+	if t.Dense == nil {
+		t.Dense = oneHot(t.Labels, n, d, "categorical_crossentropy")
+	}
+	if len(t.Dense.Data) != len(pred.Data) {
 		panic("nn: categorical_crossentropy needs dense targets shaped like the predictions")
 	}
 	return categoricalBatch(pred, w, grad, perSample, l.FromLogits, logitsGrad, func(i int, target []float64) {
@@ -235,7 +238,10 @@ func (l *BinaryCrossentropy) Compute(pred *tensor.Tensor, t Target, w []float32,
 
 func (l *BinaryCrossentropy) compute(pred *tensor.Tensor, t Target, w []float32, grad *tensor.Tensor, perSample []float32, logitsGrad bool) float64 {
 	n, d := rowsOf(pred)
-	if t.Dense == nil || len(t.Dense.Data) != len(pred.Data) {
+	if t.Dense == nil {
+		t.Dense = oneHot(t.Labels, n, d, "binary_crossentropy")
+	}
+	if len(t.Dense.Data) != len(pred.Data) {
 		panic("nn: binary_crossentropy needs dense targets shaped like the predictions")
 	}
 	var total float64
@@ -270,4 +276,46 @@ func (l *BinaryCrossentropy) compute(pred *tensor.Tensor, t Target, w []float32,
 		total += wi * li
 	}
 	return total / float64(n)
+}
+
+// oneHot turns class indices into the dense targets the categorical and
+// binary cross-entropies compare with, as Keras users do with
+// to_categorical: a row of d values with a 1 at the label. With a single
+// output (d = 1) the label itself (0 or 1) is the target. The labels
+// were checked against the model's outputs before training (see
+// CheckLabels); a mismatch here is a programming error.
+func oneHot(labels []int32, n, d int, loss string) *tensor.Tensor {
+	if len(labels) != n {
+		panic(fmt.Sprintf("nn: %s: %d labels for a batch of %d", loss, len(labels), n))
+	}
+	t := tensor.New(n, d)
+	for i, y := range labels {
+		switch {
+		case d == 1 && (y == 0 || y == 1):
+			t.Data[i] = float32(y)
+		case d > 1 && y >= 0 && int(y) < d:
+			t.Data[i*d+int(y)] = 1
+		default:
+			panic(fmt.Sprintf("nn: %s: label %d out of range for %d outputs", loss, y, d))
+		}
+	}
+	return t
+}
+
+// CheckLabels says whether integer class labels of classes classes can be
+// compared by loss with a model output of outputs values per sample:
+// sparse and categorical cross-entropy need one output per class
+// (categorical takes the labels one-hot), binary cross-entropy one
+// output per class or a single output for two classes.
+func CheckLabels(loss Loss, outputs, classes int) error {
+	if outputs == classes {
+		return nil
+	}
+	if _, ok := loss.(*BinaryCrossentropy); ok && outputs == 1 && classes == 2 {
+		return nil
+	}
+	if _, ok := loss.(*BinaryCrossentropy); ok {
+		return fmt.Errorf("%s: the model has %d outputs for %d classes; want one output per class (or a single sigmoid output for 2 classes)", loss.Name(), outputs, classes)
+	}
+	return fmt.Errorf("%s: the model has %d outputs for %d classes; want one output per class", loss.Name(), outputs, classes)
 }

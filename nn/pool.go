@@ -44,29 +44,46 @@ type pool2D struct {
 // build applies Keras' pooling config (pool_size default 2x2, strides
 // default = pool_size, padding "valid") to the input shape.
 func (l *pool2D) build(in tensor.Shape, poolSize, strides [2]int, padding string) (tensor.Shape, error) {
-	if len(in) != 3 {
-		return nil, fmt.Errorf("expects (height, width, channels) input, got %v", in)
+	fp, err := l.plan(in, poolSize, strides, padding)
+	if err != nil {
+		return nil, err
 	}
+	l.in, l.out = in.Clone(), fp.out
+	return l.out, nil
+}
+
+// validatePool checks a pooling config on its own.
+func validatePool(poolSize, strides [2]int, padding string) error {
 	k, err := pair(poolSize, [2]int{2, 2}, "pool_size")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s, err := pair(strides, k, "strides")
-	if err != nil {
-		return nil, err
+	if _, err := pair(strides, k, "strides"); err != nil {
+		return err
 	}
-	pad, err := checkPadding(padding)
-	if err != nil {
-		return nil, err
+	_, err = checkPadding(padding)
+	return err
+}
+
+// plan checks the config against the input and sets the geometry.
+func (l *pool2D) plan(in tensor.Shape, poolSize, strides [2]int, padding string) (footprint, error) {
+	if len(in) != 3 {
+		return footprint{}, fmt.Errorf("expects (height, width, channels) input, got %v", in)
 	}
+	if err := validatePool(poolSize, strides, padding); err != nil {
+		return footprint{}, err
+	}
+	k, _ := pair(poolSize, [2]int{2, 2}, "pool_size")
+	s, _ := pair(strides, k, "strides")
+	pad, _ := checkPadding(padding)
 	oh, pt := window(pad, in[0], k[0], s[0])
 	ow, pl := window(pad, in[1], k[1], s[1])
 	if oh <= 0 || ow <= 0 {
-		return nil, fmt.Errorf("pool %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller pool)", k[0], k[1], in[0], in[1])
+		return footprint{}, fmt.Errorf("pool %dx%d is larger than its %dx%d input (use padding \"same\" or a smaller pool)", k[0], k[1], in[0], in[1])
 	}
 	l.geom = kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
-	l.in, l.out = in.Clone(), tensor.Shape{oh, ow, in[2]}
-	return l.out, nil
+	out := tensor.Shape{oh, ow, in[2]}
+	return footprint{out: out, buffers: values(out) + values(in)}, nil // y, dx
 }
 
 // span clips the window starting at o*s-pad of size k to [0, n).
@@ -118,6 +135,10 @@ func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
 func (l *MaxPooling2D) Params() []*Param { return nil }
 func (l *MaxPooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
 	return l.build(in, l.PoolSize, l.Strides, l.Padding)
+}
+func (l *MaxPooling2D) validate() error { return validatePool(l.PoolSize, l.Strides, l.Padding) }
+func (l *MaxPooling2D) plan(in tensor.Shape) (footprint, error) {
+	return l.pool2D.plan(in, l.PoolSize, l.Strides, l.Padding)
 }
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C), the max of each window.
@@ -220,6 +241,10 @@ func (l *AveragePooling2D) Type() string     { return "AveragePooling2D" }
 func (l *AveragePooling2D) Params() []*Param { return nil }
 func (l *AveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
 	return l.build(in, l.PoolSize, l.Strides, l.Padding)
+}
+func (l *AveragePooling2D) validate() error { return validatePool(l.PoolSize, l.Strides, l.Padding) }
+func (l *AveragePooling2D) plan(in tensor.Shape) (footprint, error) {
+	return l.pool2D.plan(in, l.PoolSize, l.Strides, l.Padding)
 }
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C), the mean of each window.

@@ -40,18 +40,17 @@ func (m *Sequential) Name() string {
 // infers shapes and initializes weights from seed. A layer that does not
 // fit its input gets an error naming the layer and the shapes.
 func (m *Sequential) Build(seed uint64) error {
-	if len(m.Input) == 0 {
-		return fmt.Errorf("model %s: no input shape", m.Name())
+	fps, err := m.plan()
+	if err != nil {
+		return err
 	}
-	for _, d := range m.Input {
-		if d <= 0 {
-			return fmt.Errorf("model %s: input shape %v has a non-positive dimension", m.Name(), m.Input)
-		}
+	var weights float64
+	for _, fp := range fps {
+		weights += 4 * (2*fp.trainable + fp.fixed)
 	}
-	if len(m.Layers) == 0 {
-		return fmt.Errorf("model %s: no layers", m.Name())
+	if err := fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients"); err != nil {
+		return fmt.Errorf("model %s %w", m.Name(), err)
 	}
-	m.nameLayers()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	shape := m.Input.Clone()
 	m.outputs = m.outputs[:0]
@@ -80,12 +79,14 @@ func kerasName(typ string) string {
 	return strings.ToLower(snakeUpper.ReplaceAllString(s, "${1}_${2}"))
 }
 
-func (m *Sequential) nameLayers() {
+// nameLayers gives the unnamed layers Keras' default names; two layers
+// given the same name are an error.
+func (m *Sequential) nameLayers() error {
 	seen := map[string]bool{}
-	for _, l := range m.Layers {
+	for i, l := range m.Layers {
 		if l.Name() != "" {
 			if seen[l.Name()] {
-				panic("nn: two layers named " + l.Name())
+				return fmt.Errorf("model %s: layer %d: the name %q is already taken by an earlier layer (layer names must be unique)", m.Name(), i, l.Name())
 			}
 			seen[l.Name()] = true
 		}
@@ -109,6 +110,7 @@ func (m *Sequential) nameLayers() {
 			}
 		}
 	}
+	return nil
 }
 
 // FormatShape prints a per-sample shape as Keras does, with the batch

@@ -93,13 +93,12 @@ func (p *Pair) decode(unmarshal func(any) error) error {
 	var n int
 	if err := unmarshal(&n); err == nil {
 		*p = Pair{n, n}
-		return nil
+	} else if err := unmarshal((*[]int)(p)); err != nil || len(*p) != 2 {
+		return fmt.Errorf("want a positive integer or a list of two")
 	}
-	var l []int
-	if err := unmarshal(&l); err != nil || len(l) != 2 {
-		return fmt.Errorf("want a number or a list of two numbers")
+	if (*p)[0] <= 0 || (*p)[1] <= 0 {
+		return fmt.Errorf("want positive integers, got %v", []int(*p))
 	}
-	*p = Pair(l)
 	return nil
 }
 
@@ -129,6 +128,9 @@ func (s LayerSpec) Layer() (Layer, error) {
 	l.SetName(s.Name)
 	if s.Trainable != nil && !*s.Trainable {
 		SetTrainable(l, false)
+	}
+	if err := validateLayer(l); err != nil {
+		return nil, err
 	}
 	return l, nil
 }

@@ -63,6 +63,13 @@ func BuildModel(s *Spec, input tensor.Shape, classes int) (*nn.Sequential, error
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), OptimizerSlots(s.Compile))
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if err := e.Fits(); err != nil {
+		return nil, fmt.Errorf("model: training %w", err)
+	}
 	if err := m.Build(s.Seed); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -96,6 +103,9 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 	}
 	p, err := PrepareData(spec.Data, spec.Seed)
 	if err != nil {
+		return nil, inputError(err)
+	}
+	if err := spec.ValidateForData(len(p.Classes)); err != nil {
 		return nil, inputError(err)
 	}
 	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}

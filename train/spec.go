@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -149,19 +150,38 @@ type ReduceLROnPlateauSpec struct {
 // ParseSpec reads a YAML spec strictly: an unknown key or a value of the
 // wrong type is an error naming the line and what was expected.
 func ParseSpec(name string, r io.Reader) (*Spec, error) {
-	dec := yaml.NewDecoder(r)
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, oneLine(err))
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: the spec is empty", name)
+	}
+	if err := checkYAML(&root, reflect.TypeFor[Spec](), ""); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var s Spec
 	if err := dec.Decode(&s); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: the spec is empty", name)
 		}
-		return nil, fmt.Errorf("%s: %s", name, strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", ""))
+		return nil, fmt.Errorf("%s: %s", name, oneLine(err))
 	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &s, nil
+}
+
+// oneLine is a YAML error without its prefix, on one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", "; ")
 }
 
 // LoadSpec reads and validates a spec file.
@@ -219,48 +239,13 @@ func (s *Spec) Defaults() {
 	}
 }
 
-// Validate checks the values a YAML type check cannot, naming the field.
+// Validate checks every value a YAML type check cannot, naming the
+// field and what it wants (zero values mean the defaults).
 func (s *Spec) Validate() error {
-	var errs []string
-	add := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
-	if v := s.Data.ValidationSplit; v != nil && (*v < 0 || *v >= 1) {
-		add("data.validation_split: %v, want a fraction in [0, 1)", *v)
-	}
-	if t := s.Data.TargetSize; t != nil && (len(t) != 2 || t[0] <= 0 || t[1] <= 0) {
-		add("data.target_size: %v, want [height, width] with positive values", t)
-	}
-	if s.Data.Limit < 0 {
-		add("data.limit: %d, want >= 0", s.Data.Limit)
-	}
-	switch s.Data.Sampling {
-	case "", "none", "oversample", "undersample":
-	default:
-		add("data.sampling: %q, want none, oversample or undersample", s.Data.Sampling)
-	}
-	if s.Model.Preset != "" && len(s.Model.Layers) > 0 {
-		add("model: give either preset or layers, not both")
-	}
-	if p := s.Model.Preset; p != "" {
-		if _, ok := nn.Presets[p]; !ok {
-			add("model.preset: %q, want one of %s", p, strings.Join(nn.PresetNames(), ", "))
-		}
-	}
-	for i, l := range s.Model.Layers {
-		if _, err := l.Layer(); err != nil {
-			add("model.layers[%d]: %v", i, err)
-		}
-	}
-	if s.Compile.LearningRate < 0 {
-		add("compile.learning_rate: %v, want > 0", s.Compile.LearningRate)
-	}
-	if s.Fit.Epochs < 0 {
-		add("fit.epochs: %d, want > 0", s.Fit.Epochs)
-	}
-	if s.Fit.BatchSize < 0 {
-		add("fit.batch_size: %d, want > 0", s.Fit.BatchSize)
-	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	return nil
+	var c checker
+	s.Data.validate(&c)
+	s.Model.validate(&c)
+	s.Compile.validate(&c)
+	s.Fit.validate(&c)
+	return c.err()
 }

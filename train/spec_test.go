@@ -62,8 +62,17 @@ fit: {epochs: 2, batch_size: 64, early_stopping: {patience: 2}}
 
 func TestParseSpecErrorsNameLineAndForm(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{"data:\n  sourse: mnist\n", "line 2: field sourse not found"},
-		{"fit:\n  epochs: ten\n", "line 2: cannot unmarshal !!str `ten` into int"},
+		{"data:\n  sourse: mnist\n", `line 2: data.sourse: unknown key (did you mean "source"?`},
+		{"fit:\n  epochs: ten\n", `line 2: fit.epochs: want an integer, got "ten"`},
+		{"seed: 1.5\n", `line 1: seed: want a whole number >= 0, got "1.5"`},
+		{"fit:\n  batch_size: 0\n", "line 2: fit.batch_size: 0, want a positive value"},
+		{"data:\n  augmentation:\n    zoom_range: abc\n", `line 3: data.augmentation.zoom_range: want a number or [lo, hi], got "abc"`},
+		{"model:\n  layers:\n    - {type: MaxPooling2D, pool_size: 0}\n", "line 3: model.layers[0].pool_size: want positive integers"},
+		{"data:\n  validation_split: .nan\n", "data.validation_split: NaN"},
+		{"compile:\n  clipnorm: -1\n", "compile.clipnorm: -1"},
+		{"fit:\n  metrics_every: -5\n", "fit.metrics_every: -5"},
+		{"fit:\n  top_k: -3\n", "fit.top_k: -3"},
+		{"model:\n  layers:\n    - {type: Dense, units: 3, name: a}\n    - {type: Dense, units: 3, name: a}\n", "model.layers[1].name"},
 		{"data:\n  class_weight: heavy\n", "want balanced, none or a map"},
 		{"data:\n  augmentation:\n    zoom_range: [1, 2, 3]\n", "want a number or [lo, hi]"},
 		{"model:\n  preset: resnet\n", "model.preset"},

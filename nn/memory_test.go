@@ -1,0 +1,119 @@
+package nn
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+func TestEstimateMemoryCountsWeightsAndBuffers(t *testing.T) {
+	m := NewSequential(tensor.Shape{4, 4, 1}, &Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}, &Flatten{}, &Dense{Units: 3})
+	e, err := m.EstimateMemory(2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// conv: 3*3*1*2+2 = 20 weights; y and pre-activation 2*8, dx 16, im2col
+	// and its gradient 2*(2*2*9). dense: 8*3+3 = 27 weights; 2*3 + 8.
+	// The input itself: 16 per sample.
+	want := MemoryEstimate{Batch: 2, Weights: 4 * 47, Gradients: 4 * 47, OptimizerState: 4 * 47 * 2, Activations: 4 * 2 * (16 + 104 + 14)}
+	if e != want {
+		t.Errorf("estimate %+v, want %+v", e, want)
+	}
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	tr, non := m.CountParams()
+	if float64(4*(tr+non)) != e.Weights {
+		t.Errorf("built model has %d weights, the estimate counted %v bytes", tr+non, e.Weights)
+	}
+	inf, err := m.EstimateMemory(2, -1)
+	if err != nil || inf.Gradients != 0 || inf.OptimizerState != 0 || inf.Activations != 4*2*(16+8+8+3) {
+		t.Errorf("inference estimate %+v, %v", inf, err)
+	}
+}
+
+func TestAbsurdSizesAreRefusedBeforeAllocating(t *testing.T) {
+	if _, _, ok := SystemMemory(); !ok {
+		t.Skip("no /proc/meminfo")
+	}
+	for name, m := range map[string]*Sequential{
+		"dense units":   NewSequential(tensor.Shape{28, 28, 1}, &Flatten{}, &Dense{Units: 2000000000}),
+		"huge input":    NewSequential(tensor.Shape{100000, 100000, 3}, &Flatten{}, &Dense{Units: 10}),
+		"huge conv":     NewSequential(tensor.Shape{28, 28, 1}, &Conv2D{Filters: 1 << 40, KernelSize: [2]int{3, 3}}),
+		"overflow dims": NewSequential(tensor.Shape{1 << 40, 1 << 40, 1}, &Flatten{}),
+	} {
+		err := m.Build(1)
+		if err == nil {
+			t.Errorf("%s: built", name)
+			continue
+		}
+		if e, err := m.EstimateMemory(1<<20, 2); err == nil {
+			if err := e.Fits(); err == nil || !strings.Contains(err.Error(), "available") {
+				t.Errorf("%s: estimate %v fits: %v", name, e, err)
+			}
+		}
+	}
+}
+
+func TestDuplicateLayerNamesAreAnError(t *testing.T) {
+	a, b := &Dense{Units: 2}, &Dense{Units: 2}
+	a.SetName("same")
+	b.SetName("same")
+	err := NewSequential(tensor.Shape{3}, a, b).Build(1)
+	if err == nil || !strings.Contains(err.Error(), `"same"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLayerConfigIsCheckedWhenTheSpecIsRead(t *testing.T) {
+	nan := math.NaN()
+	for _, s := range []LayerSpec{
+		{Type: "Dense", Units: -1},
+		{Type: "Dense", Units: 3, Activation: "nope"},
+		{Type: "Dense", Units: 3, KernelInitializer: "nope"},
+		{Type: "Dropout", Rate: nan},
+		{Type: "Dropout", Rate: 1},
+		{Type: "BatchNormalization", Momentum: nan},
+		{Type: "BatchNormalization", Epsilon: -1},
+		{Type: "Conv2D", Filters: 0, KernelSize: Pair{3, 3}},
+		{Type: "Conv2D", Filters: 2, KernelSize: Pair{3, 3}, Padding: "full"},
+		{Type: "MaxPooling2D", Padding: "x"},
+		{Type: "Activation", Activation: "softmaxx"},
+	} {
+		if _, err := s.Layer(); err == nil {
+			t.Errorf("%+v: accepted", s)
+		}
+	}
+	var p Pair
+	for _, in := range []string{"0", "[3, 0]", "-2", "[1, 2, 3]"} {
+		if err := p.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("pair %s: accepted as %v", in, p)
+		}
+	}
+}
+
+func TestCategoricalLossesTakeIntegerLabelsOneHot(t *testing.T) {
+	pred := tensor.FromData([]float32{0.7, 0.2, 0.1, 0.1, 0.3, 0.6}, 2, 3)
+	labels := []int32{0, 2}
+	sparse := (&SparseCategoricalCrossentropy{}).Compute(pred, Target{Labels: labels}, nil, nil, nil)
+	cat := (&CategoricalCrossentropy{}).Compute(pred, Target{Labels: labels}, nil, nil, nil)
+	if math.Abs(sparse-cat) > 1e-12 {
+		t.Errorf("categorical on labels %v, sparse %v", cat, sparse)
+	}
+	dense := tensor.FromData([]float32{1, 0, 0, 0, 0, 1}, 2, 3)
+	bce := &BinaryCrossentropy{}
+	if a, b := bce.Compute(pred, Target{Labels: labels}, nil, nil, nil), bce.Compute(pred, Target{Dense: dense}, nil, nil, nil); a != b {
+		t.Errorf("binary on labels %v, on one-hot %v", a, b)
+	}
+	if err := CheckLabels(bce, 1, 2); err != nil {
+		t.Error(err)
+	}
+	if err := CheckLabels(bce, 1, 3); err == nil {
+		t.Error("1 output for 3 classes accepted")
+	}
+	if err := CheckLabels(&CategoricalCrossentropy{}, 10, 10); err != nil {
+		t.Error(err)
+	}
+}
