@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/cnnscope/cnnscope/internal/messy"
 )
 
 // FuzzReadIDX: any input is parsed or refused with an error naming the
@@ -63,6 +65,35 @@ func FuzzLoadFolder(f *testing.F) {
 		}
 		if err := ds.Validate(); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzImageHeaders: the header parsers written here (Exif orientation,
+// GIF color table) and the probe run outside any recover, so they must
+// not panic on any bytes; DecodeImage refuses or decodes within the pixel
+// limit. Seeds: the messy fixtures and mutable headers.
+func FuzzImageHeaders(f *testing.F) {
+	for _, b := range messy.Files() {
+		if len(b) < 4096 {
+			f.Add(b)
+		}
+	}
+	for _, b := range messy.Seeds() {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if o := jpegOrientation(b); o < 1 || o > 8 {
+			t.Fatalf("orientation %d", o)
+		}
+		gifPalette(b)
+		probeImage(bytes.NewReader(b))
+		img, o, err := DecodeImage(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if r := img.Bounds(); r.Dx() != o.Width || r.Dy() != o.Height || int64(r.Dx())*int64(r.Dy()) > maxImagePixels {
+			t.Fatalf("image %v, original %+v", r, o)
 		}
 	})
 }
