@@ -161,6 +161,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		store.abort()
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, ErrNoImages, len(ds.Skipped))
 	}
+	warnUnreadClasses(ds, cands)
 	if err := store.finish(ds, keep, key); err != nil {
 		return nil, err
 	}

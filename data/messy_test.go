@@ -111,3 +111,22 @@ func TestReadImageFileBomb(t *testing.T) {
 		t.Errorf("original %+v, want the declared size", o)
 	}
 }
+
+// TestLoadFolderUnreadableClass: a class whose files all fail to decode
+// is warned about, as an empty one is.
+func TestLoadFolderUnreadableClass(t *testing.T) {
+	dir := t.TempDir()
+	for p, b := range map[string][]byte{"a/1.png": messy.PNG(messy.Gray(4, 4, 1)), "b/1.png": messy.Bomb(100000, 100000), "b/2.jpg": []byte("not a jpeg")} {
+		os.MkdirAll(dir+"/"+p[:1], 0o755)
+		if err := os.WriteFile(dir+"/"+p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := LoadFolder(dir, FolderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Warnings) != 1 || !strings.Contains(ds.Warnings[0], `class "b": none of its 2 image files could be read`) {
+		t.Errorf("warnings %q", ds.Warnings)
+	}
+}

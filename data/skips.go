@@ -50,3 +50,19 @@ func strictCheck(name string, strict bool, skipped []Skipped, warnings []string)
 	}
 	return fmt.Errorf("image folder %s (strict): %d problems:\n  %s", DisplayPath(name), len(lines), strings.Join(lines, "\n  "))
 }
+
+// warnUnreadClasses warns about each class whose folder has image files
+// none of which could be read (a class without files was warned about by
+// the walk).
+func warnUnreadClasses(ds *Dataset, cands []candidate) {
+	files := make([]int, len(ds.Classes))
+	for _, c := range cands {
+		files[c.label]++
+	}
+	loaded := CountClasses(ds.Labels, nil, len(ds.Classes))
+	for k, n := range files {
+		if n > 0 && loaded[k] == 0 {
+			ds.Warnings = append(ds.Warnings, fmt.Sprintf("class %q: none of its %d image files could be read: the model gets an output for a class it never sees", ds.Classes[k], n))
+		}
+	}
+}
