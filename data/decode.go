@@ -109,17 +109,19 @@ func probeImage(r io.Reader) (Original, error) {
 	}
 	switch format {
 	case "jpeg":
-		if o.Orientation = jpegOrientation(head); o.Orientation == 1 {
-			o.Orientation = 0
-		}
-		if orientationSwaps(o.Orientation) {
-			o.Width, o.Height = o.Height, o.Width
-		}
+		o.Orientation = jpegOrientation(head)
 	case "png":
+		o.Orientation = pngOrientation(head)
 		// Gray with alpha decodes as NRGBA; its colors are gray.
 		if len(head) > 25 && string(head[12:16]) == "IHDR" && head[25] == 4 {
 			o.Mode = string(Grayscale)
 		}
+	}
+	if o.Orientation == 1 {
+		o.Orientation = 0
+	}
+	if orientationSwaps(o.Orientation) {
+		o.Width, o.Height = o.Height, o.Width
 	}
 	return o, nil
 }
@@ -147,8 +149,8 @@ func modeOfModel(m color.Model) string {
 // DecodeImage is how cnnscope opens every image: it reads one encoded
 // image from r (at most 1 GiB), checks the size its header declares
 // against the pixel limit (64 megapixels) before any pixel is allocated,
-// decodes it, turns it upright by its Exif orientation (as PIL's
-// exif_transpose), and returns it with what the file held. Transparent
+// decodes it, turns it upright by its Exif orientation (JPEG APP1 or
+// PNG eXIf, as PIL's exif_transpose), and returns it with what the file held. Transparent
 // pixels keep their stored colors, as PIL's convert("RGB") does. A
 // decoder panic on malformed input becomes an error.
 func DecodeImage(r io.Reader) (image.Image, Original, error) {

@@ -39,6 +39,31 @@ func jpegOrientation(head []byte) int {
 	return 1
 }
 
+// pngOrientation reads the orientation from a PNG's eXIf chunk (before
+// the image data, as the PNG specification places it); 1 when absent.
+func pngOrientation(head []byte) int {
+	for i := 8; i+8 <= len(head); {
+		n := int64(binary.BigEndian.Uint32(head[i:]))
+		typ := string(head[i+4 : i+8])
+		if typ == "IDAT" || typ == "IEND" {
+			break
+		}
+		end := min(int64(i)+8+n, int64(len(head)))
+		if typ == "eXIf" {
+			t := head[i+8 : end]
+			if len(t) >= 6 && string(t[:6]) == "Exif\x00\x00" {
+				t = t[6:]
+			}
+			return max(tiffOrientation(t), 1)
+		}
+		if int64(i)+12+n > int64(len(head)) {
+			break
+		}
+		i += 12 + int(n)
+	}
+	return 1
+}
+
 // tiffOrientation finds tag 0x0112 in the first IFD of a TIFF-structured
 // Exif block; 0 when absent or invalid.
 func tiffOrientation(t []byte) int {

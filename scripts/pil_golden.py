@@ -4,7 +4,9 @@
     /usr/bin/python3 scripts/pil_golden.py /tmp/messy > data/testdata/pil_golden.json
 
 Each image is opened as Keras' loader opens it, turned upright with
-ImageOps.exif_transpose, then converted with convert("RGB"), convert("L")
+ImageOps.exif_transpose (Exif in JPEG APP1 and PNG eXIf; TIFF's own
+orientation tag is left alone: PIL's libtiff path already turns some
+orientations while reading, which is no reference to match), then converted with convert("RGB"), convert("L")
 and convert("RGBA"); the pixels are hex bytes, rows top to bottom.
 """
 import json
@@ -19,7 +21,7 @@ FILES = [f"train/circle/orientation-{o}.jpg" for o in range(1, 9)] + [
     "train/square/transparent.png",
     "train/square/alpha.png",
     "train/square/gray-alpha.png",
-]
+] + [f"orientation/png-{o}.png" for o in (3, 5, 6, 8)]
 
 out = {"pil": PIL.__version__, "images": {}}
 for name in FILES:

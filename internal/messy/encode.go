@@ -91,16 +91,36 @@ func GIF(im *image.Paletted) []byte {
 	return b.Bytes()
 }
 
-// WithOrientation inserts an Exif APP1 segment holding orientation o
-// (1..8) right after a JPEG's start-of-image marker.
-func WithOrientation(jpg []byte, o int) []byte {
+// exifBlock is a big-endian TIFF-structured Exif block whose first IFD
+// holds only the orientation tag.
+func exifBlock(o int) []byte {
 	var tiff bytes.Buffer
 	tiff.WriteString("MM\x00\x2a\x00\x00\x00\x08") // big-endian, IFD0 at 8
 	binary.Write(&tiff, binary.BigEndian, uint16(1))
 	binary.Write(&tiff, binary.BigEndian, [4]uint16{0x0112, 3, 0, 1}) // tag, SHORT, count 1
 	binary.Write(&tiff, binary.BigEndian, [2]uint16{uint16(o), 0})
 	binary.Write(&tiff, binary.BigEndian, uint32(0)) // no next IFD
-	seg := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
+	return tiff.Bytes()
+}
+
+// PNGWithOrientation inserts an eXIf chunk holding orientation o after
+// a PNG's header chunk.
+func PNGWithOrientation(p []byte, o int) []byte {
+	var b bytes.Buffer
+	b.Write(p[:33]) // signature and IHDR
+	data := exifBlock(o)
+	binary.Write(&b, binary.BigEndian, uint32(len(data)))
+	b.WriteString("eXIf")
+	b.Write(data)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte("eXIf"), data...)))
+	b.Write(p[33:])
+	return b.Bytes()
+}
+
+// WithOrientation inserts an Exif APP1 segment holding orientation o
+// (1..8) right after a JPEG's start-of-image marker.
+func WithOrientation(jpg []byte, o int) []byte {
+	seg := append([]byte("Exif\x00\x00"), exifBlock(o)...)
 	var out bytes.Buffer
 	out.Write(jpg[:2])
 	out.Write([]byte{0xFF, 0xE1})

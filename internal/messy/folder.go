@@ -41,6 +41,9 @@ func Files() map[string][]byte {
 	for o := 1; o <= 8; o++ {
 		f[fmt.Sprintf("train/circle/orientation-%d.jpg", o)] = WithOrientation(JPEG(Pattern()), o)
 	}
+	for _, o := range []int{3, 5, 6, 8} { // outside the splits: PIL's golden file
+		f[fmt.Sprintf("orientation/png-%d.png", o)] = PNGWithOrientation(PNG(Pattern()), o)
+	}
 	f["train/square/transparent.gif"] = TransparentGIF()
 	f["train/square/transparent.png"] = TransparentPNG()
 	f["train/square/alpha.png"] = AlphaPNG()
