@@ -129,6 +129,9 @@ func (m *Sequential) OutputShape(i int) tensor.Shape { return m.outputs[i] }
 // Output is the per-sample shape of the model's output.
 func (m *Sequential) Output() tensor.Shape { return m.outputs[len(m.outputs)-1] }
 
+// Built reports whether Build has succeeded.
+func (m *Sequential) Built() bool { return m.built }
+
 func (m *Sequential) mustBeBuilt() {
 	if !m.built {
 		panic("nn: model " + m.Name() + " used before Build")

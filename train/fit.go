@@ -11,13 +11,16 @@ import (
 	"github.com/cnnscope/cnnscope/optim"
 )
 
-// Options configure a fit. Loss and Optimizer are required.
+// Options configure a fit. The zero value of every field is Keras'
+// default; Fit checks them all before the first step.
 type Options struct {
-	Epochs    int
-	Loss      nn.Loss
-	Optimizer optim.Optimizer
+	Epochs    int             // 0: 1, as in Keras
+	Loss      nn.Loss         // nil: sparse categorical crossentropy
+	Optimizer optim.Optimizer // nil: Adam with Keras' defaults
 	Callbacks []Callback
-	// Classes names the model's outputs (for per-class metrics).
+	// Classes names the model's outputs (for per-class metrics); nil
+	// takes the training data's class names, or "0", "1", ... when they
+	// do not name every output.
 	Classes []string
 	// TopK adds top-k accuracy to the logs when > 1.
 	TopK int
@@ -41,11 +44,8 @@ var ErrStopped = errors.New("training stopped")
 // order at every hook. A cancelled ctx stops after the current batch and
 // returns an error wrapping ErrStopped together with the history so far.
 func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Options) (*History, error) {
-	if opts.Loss == nil || opts.Optimizer == nil {
-		panic("train: Options.Loss and Options.Optimizer are required")
-	}
-	if opts.Epochs <= 0 {
-		return nil, fmt.Errorf("epochs must be positive, got %d", opts.Epochs)
+	if err := opts.resolve(m, train, val); err != nil {
+		return nil, err
 	}
 	h := opts.History
 	if h == nil {
