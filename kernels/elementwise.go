@@ -72,7 +72,7 @@ func AddTo(dst, src []float32) {
 //
 //	m += (g - m)*c1;  v += (g*g - v)*c2;  w -= alpha*m / (sqrt(v) + eps)
 //
-// where c1 = 1-β1 and c2 = 1-β2 (computed in float32 by the caller) and
+// where c1 = 1-β1 and c2 = 1-β2 (Keras: computed in float64, then rounded) and
 // alpha is the step's bias-corrected learning rate. sqrt is correctly
 // rounded in float32 (as float32(math.Sqrt(float64(v))) is). It panics
 // unless w, g, m and v have the same length.

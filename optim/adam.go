@@ -13,7 +13,10 @@ import (
 //	α = lr·sqrt(1-β2^t)/(1-β1^t);  w -= α·m/(sqrt(v)+ε)
 //
 // Note that ε is added to sqrt(v), not to the bias-corrected sqrt(v̂)
-// as in PyTorch.
+// as in PyTorch. The arithmetic is Keras' for a float32 model, operation
+// for operation: 1-β is computed in float64 and rounded once (Keras
+// multiplies by the Python float), α in float32 from float32(lr) and
+// float32(β)^t (testdata/keras_formula.py is the reference).
 type Adam struct {
 	base
 	Beta1, Beta2, Epsilon float64
@@ -41,25 +44,38 @@ func (o *Adam) Name() string { return o.name }
 
 func (o *Adam) Step(params []nn.LayerParam) {
 	ps, lr := o.prepare(params)
-	t := float64(o.iter + 1)
-	b1, b2 := float32(o.Beta1), float32(o.Beta2)
-	alpha := float32(lr * math.Sqrt(1-math.Pow(o.Beta2, t)) / (1 - math.Pow(o.Beta1, t)))
+	alpha := o.alpha(lr)
+	// Keras multiplies by the Python floats 1 - beta: computed in float64,
+	// then rounded to float32 once.
+	c1, c2 := float32(1-o.Beta1), float32(1-o.Beta2)
 	eps := float32(o.Epsilon)
 	for _, p := range ps {
 		w, g := p.Value.Data, p.Grad.Data
 		m, v := o.slot(p, "m"), o.slot(p, "v")
 		if !o.AMSGrad { // the same loop as below, vectorized
-			kernels.Adam(w, g, m, v, alpha, 1-b1, 1-b2, eps)
+			kernels.Adam(w, g, m, v, alpha, c1, c2, eps)
 			continue
 		}
 		vh := o.slot(p, "vhat")
 		for i := range w {
 			gi := g[i]
-			m[i] += (gi - m[i]) * (1 - b1)
-			v[i] += (gi*gi - v[i]) * (1 - b2)
+			m[i] += float32((gi - m[i]) * c1)
+			v[i] += float32((float32(gi*gi) - v[i]) * c2)
 			vh[i] = max(vh[i], v[i])
-			w[i] -= alpha * m[i] / (float32(math.Sqrt(float64(vh[i]))) + eps)
+			w[i] -= float32(alpha*m[i]) / (sqrt32(vh[i]) + eps)
 		}
 	}
 	o.iter++
 }
+
+// alpha is Keras' bias-corrected step size, in float32 as Keras computes
+// it: lr·sqrt(1 - β2^t) / (1 - β1^t) with β^t = float32(β)^float32(t).
+func (o *Adam) alpha(lr float64) float32 {
+	t := float64(o.iter + 1)
+	p1 := float32(math.Pow(float64(float32(o.Beta1)), t))
+	p2 := float32(math.Pow(float64(float32(o.Beta2)), t))
+	return float32(float32(lr)*sqrt32(1-p2)) / (1 - p1)
+}
+
+// sqrt32 is float32's correctly rounded square root.
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -127,8 +127,10 @@ func (b *base) slot(p nn.LayerParam, name string) []float32 {
 }
 
 // prepare runs the steps Keras runs before every update: gradient
-// clipping and decoupled weight decay. It returns the trainable params
-// and the learning rate of this step.
+// clipping (one kind, in Keras' order of precedence: clipnorm,
+// global_clipnorm, clipvalue) and decoupled weight decay, in float32 as
+// Keras computes them. It returns the trainable params and the learning
+// rate of this step.
 func (b *base) prepare(params []nn.LayerParam) ([]nn.LayerParam, float64) {
 	lr := b.LearningRate()
 	ps := b.trainable[:0]
@@ -138,56 +140,61 @@ func (b *base) prepare(params []nn.LayerParam) ([]nn.LayerParam, float64) {
 		}
 	}
 	b.trainable = ps
-	if c := b.cfg.ClipValue; c > 0 {
+	switch {
+	case b.cfg.ClipNorm > 0:
+		c := float32(b.cfg.ClipNorm)
+		for _, p := range ps {
+			// g·c / max(‖g‖, c), applied even when ‖g‖ <= c, as Keras does.
+			n := norm(p.Grad.Data)
+			scaleBy(p.Grad.Data, c, max(n, c))
+		}
+	case b.cfg.GlobalClipNorm > 0:
+		var sq float64
+		for _, p := range ps {
+			n := float64(norm(p.Grad.Data))
+			sq += n * n
+		}
+		n := float32(math.Sqrt(sq))
+		c := float32(b.cfg.GlobalClipNorm)
+		// c·min(1/‖g‖, 1/c), NaN when the norm is not finite.
+		scale := float32(c*min(1/n, float32(1/b.cfg.GlobalClipNorm))) + (n - n)
+		for _, p := range ps {
+			for i := range p.Grad.Data {
+				p.Grad.Data[i] *= scale
+			}
+		}
+	case b.cfg.ClipValue > 0:
+		c := float32(b.cfg.ClipValue)
 		for _, p := range ps {
 			for i, g := range p.Grad.Data {
-				p.Grad.Data[i] = float32(math.Max(-c, math.Min(c, float64(g))))
+				p.Grad.Data[i] = max(-c, min(c, g))
 			}
 		}
 	}
-	if c := b.cfg.ClipNorm; c > 0 {
+	if wd := float32(b.cfg.WeightDecay); wd > 0 {
+		flr := float32(lr)
 		for _, p := range ps {
-			scaleTo(p.Grad.Data, norm(p.Grad.Data), c)
-		}
-	}
-	if c := b.cfg.GlobalClipNorm; c > 0 {
-		var sq float64
-		for _, p := range ps {
-			n := norm(p.Grad.Data)
-			sq += n * n
-		}
-		g := math.Sqrt(sq)
-		for _, p := range ps {
-			scaleTo(p.Grad.Data, g, c)
-		}
-	}
-	if wd := b.cfg.WeightDecay; wd > 0 {
-		f := float32(1 - lr*wd)
-		for _, p := range ps {
-			for i := range p.Value.Data {
-				p.Value.Data[i] *= f
+			for i, w := range p.Value.Data {
+				p.Value.Data[i] = w - float32(float32(w*wd)*flr) // w - w·wd·lr
 			}
 		}
 	}
 	return ps, lr
 }
 
-func norm(v []float32) float64 {
+// norm is the L2 norm of v, summed in float64 and rounded to float32.
+func norm(v []float32) float32 {
 	var s float64
 	for _, x := range v {
 		s += float64(x) * float64(x)
 	}
-	return math.Sqrt(s)
+	return float32(math.Sqrt(s))
 }
 
-// scaleTo scales v (whose norm is n) down to norm c when n > c.
-func scaleTo(v []float32, n, c float64) {
-	if n <= c || n == 0 {
-		return
-	}
-	f := float32(c / n)
+// scaleBy sets v to v·c/d, operation for operation as Keras' clipnorm.
+func scaleBy(v []float32, c, d float32) {
 	for i := range v {
-		v[i] *= f
+		v[i] = float32(v[i]*c) / d
 	}
 }
 

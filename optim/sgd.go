@@ -30,15 +30,17 @@ func (o *SGD) Step(params []nn.LayerParam) {
 		w, g := p.Value.Data, p.Grad.Data
 		if o.Momentum == 0 {
 			for i := range w {
-				w[i] -= flr * g[i]
+				w[i] -= float32(g[i] * flr)
 			}
 			continue
 		}
+		// The conversions round each product, so that no multiply-add is
+		// fused: float32 operation for operation as Keras.
 		m := o.slot(p, "momentum")
 		for i := range w {
-			m[i] = mu*m[i] - flr*g[i]
+			m[i] = float32(m[i]*mu) - float32(g[i]*flr)
 			if o.Nesterov {
-				w[i] += mu*m[i] - flr*g[i]
+				w[i] += float32(m[i]*mu) - float32(g[i]*flr)
 			} else {
 				w[i] += m[i]
 			}
