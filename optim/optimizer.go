@@ -49,6 +49,30 @@ type Config struct {
 	Schedule func(iteration int) float64
 }
 
+// Check reports a setting Keras refuses: a negative or non-finite value,
+// or more than one kind of clipping (Keras takes one of clipnorm,
+// global_clipnorm and clipvalue). Errors use Keras' argument names.
+func (c Config) Check() error {
+	vals := []struct {
+		name string
+		v    float64
+	}{{"learning_rate", c.LearningRate}, {"clipnorm", c.ClipNorm}, {"clipvalue", c.ClipValue},
+		{"global_clipnorm", c.GlobalClipNorm}, {"weight_decay", c.WeightDecay}}
+	var clips []string
+	for _, x := range vals {
+		if math.IsNaN(x.v) || math.IsInf(x.v, 0) || x.v < 0 {
+			return fmt.Errorf("%s %v: want a finite number >= 0", x.name, x.v)
+		}
+		if x.v > 0 && strings.Contains(x.name, "clip") {
+			clips = append(clips, x.name)
+		}
+	}
+	if len(clips) > 1 {
+		return fmt.Errorf("%s are set: Keras takes only one of clipnorm, global_clipnorm and clipvalue", strings.Join(clips, " and "))
+	}
+	return nil
+}
+
 // base holds the shared state and mechanics.
 type base struct {
 	cfg   Config
@@ -200,6 +224,9 @@ func scaleBy(v []float32, c, d float32) {
 
 // New returns the optimizer Keras calls name with the given config.
 func New(name string, cfg Config) (Optimizer, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
 	switch strings.ToLower(name) {
 	case "sgd":
 		return NewSGD(cfg, 0, false), nil

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
@@ -127,5 +128,27 @@ func TestNewByName(t *testing.T) {
 	}
 	if _, err := New("adagrad9", Config{}); err == nil {
 		t.Error("unknown optimizer accepted")
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	bad := map[string]Config{
+		"clipnorm and clipvalue":       {ClipNorm: 1, ClipValue: 0.5},
+		"clipnorm -1":                  {ClipNorm: -1},
+		"learning_rate NaN":            {LearningRate: math.NaN()},
+		"weight_decay +Inf":            {WeightDecay: math.Inf(1)},
+		"clipnorm and global_clipnorm": {ClipNorm: 1, GlobalClipNorm: 1},
+	}
+	for want, cfg := range bad {
+		err := cfg.Check()
+		if err == nil || !strings.Contains(err.Error(), strings.Fields(want)[0]) {
+			t.Errorf("%+v: err = %v, want one naming %s", cfg, err, want)
+		}
+		if _, err := New("adam", cfg); err == nil {
+			t.Errorf("New(adam, %+v) accepted it", cfg)
+		}
+	}
+	if err := (Config{LearningRate: 0.1, ClipValue: 1, WeightDecay: 0.01}).Check(); err != nil {
+		t.Error(err)
 	}
 }

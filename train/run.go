@@ -82,6 +82,9 @@ func BuildModel(s *Spec, input tensor.Shape, classes int) (*nn.Sequential, error
 // NewOptimizer makes the spec's optimizer.
 func NewOptimizer(c CompileSpec) (optim.Optimizer, error) {
 	cfg := optim.Config{LearningRate: c.LearningRate, ClipNorm: c.ClipNorm, ClipValue: c.ClipValue, WeightDecay: c.WeightDecay}
+	if err := cfg.Check(); err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
 	if c.Optimizer == "sgd" {
 		return optim.NewSGD(cfg, c.Momentum, c.Nesterov), nil
 	}
