@@ -130,6 +130,16 @@ def forward(mg, p, x, training, new_stats):
     return h @ p["dense/kernel"] + p["dense/bias"]  # logits
 
 
+def keras_adam_scalars(t, lr=1e-3, beta_1=0.9, beta_2=0.999):
+    """Keras 3's Adam scalars for step t as a float32 model computes them
+    (keras/src/optimizers/adam.py): alpha = lr*sqrt(1 - b2^t)/(1 - b1^t)
+    in float32 from float32(lr) and float32(beta)^t, and the Python floats
+    1 - beta rounded to float32 once."""
+    b1p, b2p = f32(f32(beta_1) ** t), f32(f32(beta_2) ** t)
+    alpha = f32(f32(f32(lr) * f32(math.sqrt(f32(1 - b2p)))) / f32(1 - b1p))
+    return alpha, f32(1 - beta_1), f32(1 - beta_2)
+
+
 def train(mg, p0, x, labels, steps=10):
     trainable = [k for k in p0 if not k.endswith(("moving_mean",
                                                   "moving_variance"))]
@@ -149,11 +159,11 @@ def train(mg, p0, x, labels, steps=10):
             probs0 = torch.softmax(logits, -1).detach()
             grads0 = {k: p[k].grad.clone() for k in trainable}
         with torch.no_grad():
-            alpha = 1e-3 * math.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+            alpha, c1, c2 = keras_adam_scalars(t)
             for k in trainable:
                 g = p[k].grad
-                m[k] += (g - m[k]) * (1 - 0.9)
-                v2[k] += (g * g - v2[k]) * (1 - 0.999)
+                m[k] += (g - m[k]) * c1
+                v2[k] += (g * g - v2[k]) * c2
                 p[k] -= (m[k] * alpha) / (torch.sqrt(v2[k]) + 1e-7)
             for k, v in stats.items():
                 p[k].copy_(v)
@@ -193,7 +203,7 @@ def main(mg):
              "ResNet-20 (Keras cifar10_resnet v1, depth 20) on 2 images "
              "32x32x3 with labels [3, 7], float64: probs_initial, the first "
              "step's gradients (grad_step1/<weight>), losses (before each of "
-             "10 steps of Keras' Adam lr 1e-3 in training mode, then one in "
+             "10 steps of Keras' Adam lr 1e-3 (its float32 scalars) in training mode, then one in "
              "inference mode with the moving statistics, on Keras' clipped "
              "probability path) and final weights "
              "(final/<weight>). Weights and x are not stored: they come from "
