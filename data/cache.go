@@ -37,10 +37,11 @@ type cacheMeta struct {
 // pixelStore receives decoded images by slot, in any order, from several
 // goroutines; finish compacts the kept slots into a dataset's Pixels.
 type pixelStore struct {
-	imgSize int
-	mem     []byte   // in-memory store, or
-	f       *os.File // a cache file being written
-	final   string   // where the finished cache file goes ("" = removed after mapping)
+	imgSize  int
+	mem      []byte   // in-memory store, or
+	f        *os.File // a cache file being written
+	final    string   // where the finished cache file goes ("" = removed after mapping)
+	unlinked bool     // the temporary file has no name any more
 }
 
 func newPixelStore(slots, imgSize int, inMemory bool, cachePath string) (*pixelStore, error) {
@@ -58,6 +59,13 @@ func newPixelStore(slots, imgSize int, inMemory bool, cachePath string) (*pixelS
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pixel cache: %w", err)
+	}
+	if s.final == "" {
+		// Remove the name at once: the open file (and later its mapping)
+		// keeps the data, and the system frees it however the process
+		// ends, a kill included. Where an open file cannot be removed
+		// (Windows), the name goes once the file is mapped.
+		s.unlinked = os.Remove(s.f.Name()) == nil
 	}
 	return s, nil
 }
@@ -79,7 +87,9 @@ func (s *pixelStore) put(i int, img []byte) error {
 func (s *pixelStore) abort() {
 	if s.f != nil {
 		s.f.Close()
-		os.Remove(s.f.Name())
+		if !s.unlinked {
+			os.Remove(s.f.Name())
+		}
 	}
 }
 
@@ -148,9 +158,10 @@ func (s *pixelStore) writeFile(ds *Dataset, keep []int, key [32]byte) error {
 		unmap()
 		return err
 	}
-	if s.final != "" {
+	switch {
+	case s.final != "":
 		err = os.Rename(name, s.final)
-	} else {
+	case !s.unlinked:
 		err = os.Remove(name) // the mapping outlives the name
 	}
 	if err != nil {
