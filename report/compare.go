@@ -14,6 +14,9 @@ import (
 
 // WriteFile writes a file atomically with write.
 func WriteFile(path string, write func(io.Writer) error) error {
+	if err := CheckReplace(path); err != nil {
+		return err
+	}
 	return atomicfile.WriteFile(path, write, 0o644)
 }
 

@@ -89,6 +89,9 @@ type page struct {
 // WriteRun makes RUN_DIR/report.html (atomically) and returns its path.
 func WriteRun(ctx context.Context, dir string, in Inputs) (string, error) {
 	path := filepath.Join(dir, ReportFile)
+	if err := CheckReplace(path); err != nil {
+		return path, err
+	}
 	err := atomicfile.WriteFile(path, func(w io.Writer) error { return Render(ctx, w, dir, in) }, 0o644)
 	return path, err
 }

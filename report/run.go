@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -185,6 +186,8 @@ func (m *Metrics) EpochX(r train.StepRecord, spe int) float64 {
 // nil and adds a line to Missing.
 type Run struct {
 	Dir, Name string
+	// ID is the run id spec.yaml's first line names ("" for none).
+	ID        string
 	Spec      *train.Spec
 	SpecYAML  []byte
 	History   *History
@@ -224,6 +227,7 @@ func LoadRun(dir string) (*Run, error) {
 		if r.Spec, err = train.ParseSpec(path, bytes.NewReader(r.SpecYAML)); err != nil {
 			return nil, err
 		}
+		r.ID = rundir.IDFromSpec(r.SpecYAML)
 	} else if !missing(err, train.SpecFile+" (settings)") {
 		return nil, err
 	}

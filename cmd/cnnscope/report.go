@@ -33,6 +33,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 
 func writeReport(stdout io.Writer, dirs []string, out string) error {
 	ctx := context.Background()
+	if out != "" {
+		// --out names a file: never replace one that is not a report.
+		if err := report.CheckReplace(out); err != nil {
+			return usageError{err.Error()}
+		}
+	}
 	if len(dirs) == 1 {
 		var path string
 		var err error
