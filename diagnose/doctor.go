@@ -227,7 +227,8 @@ func runTrial(ctx context.Context, spec *train.Spec, dir, name, treated string) 
 	t := Trial{Name: name, Dir: dir, Loss: nan, ValLoss: nan, Accuracy: nan, ValAccuracy: nan}
 	start := time.Now()
 	raised := map[string]bool{}
-	d, res, err := Train(ctx, spec, dir, Options{OnRaise: func(f Finding) { raised[f.ID] = true }})
+	// A doctor run again into the same --out replaces its earlier trials.
+	d, res, err := Train(ctx, spec, dir, Options{Overwrite: true, OnRaise: func(f Finding) { raised[f.ID] = true }})
 	t.Seconds = time.Since(start).Seconds()
 	if err != nil && !errors.Is(err, ErrStoppedOnCritical) {
 		t.Error = err.Error()

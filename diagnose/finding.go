@@ -71,6 +71,8 @@ const (
 
 // Diagnosis is the content of diagnosis.json.
 type Diagnosis struct {
+	// RunID names the run diagnosed (live runs; "" otherwise).
+	RunID    string    `json:"run_id,omitempty"`
 	Verdict  Verdict   `json:"verdict"`
 	Summary  string    `json:"summary"`  // one sentence behind the verdict
 	Findings []Finding `json:"findings"` // most severe first

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/cnnscope/cnnscope/train"
@@ -18,6 +19,8 @@ type Options struct {
 	Sanity bool
 	// Resume continues the run in dir from its last checkpoint.
 	Resume bool
+	// Overwrite replaces a run already in dir (train.RunOptions.Overwrite).
+	Overwrite bool
 	// OnRaise is called with each warning or critical finding as it is
 	// raised (see Monitor.OnRaise).
 	OnRaise func(f Finding)
@@ -41,6 +44,12 @@ func Train(ctx context.Context, spec *train.Spec, dir string, o Options) (*Diagn
 		out = io.Discard
 	}
 	res, err := train.Run(ctx, spec, train.RunOptions{Dir: dir, Out: out, Terminal: o.Terminal,
-		Callbacks: []train.Callback{m}, Setup: m.Setup}, o.Resume)
+		Callbacks: []train.Callback{m}, Setup: m.Setup, Overwrite: o.Overwrite}, o.Resume)
+	var failed *train.FailedError
+	if errors.As(err, &failed) {
+		// A run that ended on NaN is a finding here (the diagnosis names
+		// it), not a failure of the harness.
+		err = nil
+	}
 	return m.Diagnosis(), res, err
 }

@@ -68,6 +68,7 @@ type Monitor struct {
 	emitted     map[string]Finding
 	order       []string
 	diag        *Diagnosis
+	runID       string // names the run in diagnosis.json
 	unavailable []string
 
 	started, lastEnd    time.Time
@@ -96,6 +97,7 @@ func (m *Monitor) Diagnosis() *Diagnosis { return m.diag }
 func (m *Monitor) TrainBegin(s *train.State) error {
 	start := time.Now()
 	m.started, m.lastEnd = start, time.Time{}
+	m.runID = s.Options.RunID
 	// The first epoch-end write waits as the later ones do, from the
 	// start of training, with a first guess of its cost.
 	m.lastWrite = start
@@ -400,6 +402,7 @@ func (m *Monitor) write() {
 		return
 	}
 	d := *m.diag
+	d.RunID = m.runID
 	if !m.trainEnded {
 		d.Unavailable, d.Facts = m.unavailable, &m.sig.Facts
 	}

@@ -25,6 +25,9 @@ const checkpointFormat = "cnnscope.checkpoint/v1"
 // CheckpointState is what a checkpoint records beside the tensors.
 type CheckpointState struct {
 	Format string `json:"format"`
+	// RunID names the run that wrote the checkpoint (spec.yaml names it
+	// too: resume refuses a checkpoint of another run).
+	RunID string `json:"run_id,omitempty"`
 	// Epoch is the number of completed epochs; a resumed run starts there.
 	Epoch        int     `json:"epoch"`
 	Step         int     `json:"step"`
@@ -56,6 +59,7 @@ type randomLayer interface {
 // SaveCheckpoint writes the state of a fit after st.Epoch epochs to path.
 func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 	st.Format = checkpointFormat
+	st.RunID = s.Options.RunID
 	st.Optimizer = s.Optimizer.Name()
 	st.Iterations = s.Optimizer.Iterations()
 	st.LearningRate = s.Optimizer.LearningRate()
@@ -88,12 +92,18 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 	for name, t := range s.Optimizer.State() {
 		ts = append(ts, safetensors.Named{Name: "optimizer/" + name, Tensor: t})
 	}
-	return safetensors.WriteFile(path, ts, map[string]string{"format": checkpointFormat, "state": string(meta)})
+	md := map[string]string{"format": checkpointFormat, "state": string(meta)}
+	if st.RunID != "" {
+		md["run_id"] = st.RunID
+	}
+	return safetensors.WriteFile(path, ts, md)
 }
 
 // LoadCheckpoint restores a checkpoint into a model built from the same
 // spec, its optimizer and its callbacks, and returns the recorded state.
-func LoadCheckpoint(path string, m *nn.Sequential, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
+// With runID set, a checkpoint written by another run is refused before
+// anything is restored.
+func LoadCheckpoint(path, runID string, m *nn.Sequential, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -101,6 +111,9 @@ func LoadCheckpoint(path string, m *nn.Sequential, opt optim.Optimizer, callback
 	var st CheckpointState
 	if err := json.Unmarshal([]byte(f.Metadata["state"]), &st); err != nil || st.Format != checkpointFormat {
 		return nil, fmt.Errorf("%s: not a cnnscope checkpoint (metadata state: %v)", path, err)
+	}
+	if runID != "" && st.RunID != runID {
+		return nil, &ForeignError{Path: path, Got: st.RunID, Want: runID}
 	}
 	if st.Optimizer != opt.Name() {
 		return nil, fmt.Errorf("%s: saved with optimizer %s, the spec now says %s", path, st.Optimizer, opt.Name())
@@ -139,4 +152,18 @@ func LoadCheckpoint(path string, m *nn.Sequential, opt optim.Optimizer, callback
 		}
 	}
 	return &st, nil
+}
+
+// ForeignError is a file of another run in a run directory.
+type ForeignError struct {
+	Path      string
+	Got, Want string // run ids ("" for a file without one)
+}
+
+func (e *ForeignError) Error() string {
+	got := "no run id"
+	if e.Got != "" {
+		got = "run " + e.Got
+	}
+	return fmt.Sprintf("%s belongs to %s, not to run %s of this directory's spec.yaml: the directory mixes two runs; train again into a new directory", e.Path, got, e.Want)
 }

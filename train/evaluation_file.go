@@ -31,10 +31,17 @@ func (r *EvalResult) Summarize() *EvaluationSummary {
 		MacroF1: r.Confusion.MacroF1(), Classes: r.Confusion.Classes, PerClass: r.Confusion.PerClass(), Confusion: r.Confusion.Counts}
 }
 
-// WriteEvaluation writes evaluation.json with the validation and test
-// summaries (either may be absent), atomically.
-func WriteEvaluation(path string, val, test *EvalResult) error {
-	b, err := json.MarshalIndent(map[string]*EvaluationSummary{"validation": val.Summarize(), "test": test.Summarize()}, "", "  ")
+// EvaluationFileContent is evaluation.json.
+type EvaluationFileContent struct {
+	RunID      string             `json:"run_id,omitempty"`
+	Validation *EvaluationSummary `json:"validation"`
+	Test       *EvaluationSummary `json:"test"`
+}
+
+// WriteEvaluation writes evaluation.json with the run's id and the
+// validation and test summaries (either may be absent), atomically.
+func WriteEvaluation(path, runID string, val, test *EvalResult) error {
+	b, err := json.MarshalIndent(EvaluationFileContent{RunID: runID, Validation: val.Summarize(), Test: test.Summarize()}, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ func TestWriteEvaluationNaNLoss(t *testing.T) {
 	path := filepath.Join(t.TempDir(), EvaluationFile)
 	val := &EvalResult{Loss: math.NaN(), Accuracy: 0.1, Samples: 2,
 		Confusion: &Confusion{Classes: []string{"a", "b"}, Counts: [][]int{{0, 1}, {0, 1}}}}
-	if err := WriteEvaluation(path, val, nil); err != nil {
+	if err := WriteEvaluation(path, "", val, nil); err != nil {
 		t.Fatal(err)
 	}
 	var ev map[string]*EvaluationSummary

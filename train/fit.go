@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
@@ -33,6 +32,9 @@ type Options struct {
 	PerSampleLoss bool
 	// History to continue (resume); nil starts a new one.
 	History *History
+	// RunID names the run in the files callbacks write (checkpoints,
+	// metrics.jsonl); "" for none.
+	RunID string
 }
 
 // ErrStopped is returned (wrapped) when ctx ends the fit; the model holds
@@ -112,7 +114,11 @@ func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Op
 func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(Callback) error) error) (Logs, error) {
 	opts := s.Options
 	params := s.Model.Params()
-	trainable, _ := splitParams(params)
+	trainable, other := splitParams(params)
+	// The forward pass updates BatchNormalization's moving statistics
+	// before the loss is known: keep those of the last good step.
+	var moving snapshot
+	moving.take(other)
 	it := train.Epoch(s.Epoch)
 	defer it.Close()
 	var lossSum float64
@@ -134,9 +140,13 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 		loss, out := s.Model.Gradients(b.X, nn.Target{Labels: b.Labels}, b.Weights, opts.Loss, per)
 		lr := opts.Optimizer.LearningRate()
 		// A non-finite loss or gradient would poison the weights and the
-		// optimizer's slots: skip that update (TerminateOnNaN reports it).
-		if !math.IsNaN(loss) && !math.IsInf(loss, 0) && gradsFinite(trainable) {
+		// optimizer's slots: skip that update, and put back the moving
+		// statistics the forward pass changed (TerminateOnNaN reports it).
+		if finite(loss) && gradsFinite(trainable) {
 			opts.Optimizer.Step(params)
+			moving.take(other)
+		} else {
+			moving.restore(other)
 		}
 		d := len(out.Data) / n
 		c := 0

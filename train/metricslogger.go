@@ -15,6 +15,7 @@ import (
 // MetricsLogger writes metrics.jsonl: one JSON object per line, for the
 // diagnosis and the report.
 //
+//   - First, {"type": "run", "run_id": ID}: the run that wrote the file.
 //   - After every epoch, {"type": "epoch", "epoch": E, "step": S, ...}
 //     with every entry of the epoch's logs (loss, accuracy, val_loss,
 //     val_accuracy, lr, ...); E is 1-based, S the optimizer steps so far.
@@ -139,6 +140,12 @@ func (c *MetricsLogger) TrainBegin(s *State) error {
 	})
 	if err != nil {
 		return fmt.Errorf("metrics logger: %w", err)
+	}
+	if id := s.Options.RunID; id != "" && !c.Append {
+		if _, err := fmt.Fprintf(f, "{\"type\":\"run\",\"run_id\":%s}\n", strconv.Quote(id)); err != nil {
+			f.Close()
+			return fmt.Errorf("metrics logger: %w", err)
+		}
 	}
 	c.f, c.layers, c.pending, c.statsOn = f, nil, false, false
 	c.trainable, _ = splitParams(s.Model.Params())

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -19,12 +22,22 @@ import (
 //     as Keras names them (conv2d/kernel, conv2d/bias,
 //     batch_normalization/moving_mean, dense_1/kernel, ...), in Keras'
 //     layouts: Conv2D kernels (height, width, in_channels, filters),
-//     Dense kernels (inputs, units).
-//   - model.json: the architecture, class names, preprocessing and loss.
+//     Dense kernels (inputs, units); its metadata "model" holds the
+//     model's description (what model.json holds).
+//   - model.json: the architecture, class names, preprocessing, loss and
+//     run id, for people and other tools: a copy of the description in
+//     the weights file.
+//
+// The weights file is the commit: it is written (atomically) first and
+// carries everything needed to load the model, so a save interrupted
+// between the two files leaves a complete model, either the old one or
+// the new one. LoadModel reads the description from the weights file and
+// refuses a model.json that says something else.
 const (
 	ModelWeightsFile = "model.safetensors"
 	ModelConfigFile  = "model.json"
 	modelFormat      = "cnnscope.model/v1"
+	modelMetaKey     = "model"
 )
 
 // ModelFile is the content of model.json.
@@ -37,6 +50,10 @@ type ModelFile struct {
 	Interpolation string `json:"interpolation,omitempty"`
 	Loss          string `json:"loss"`
 	Weights       string `json:"weights"`
+	// RunID names the run that trained the model, Epoch the epochs it
+	// had completed.
+	RunID string `json:"run_id,omitempty"`
+	Epoch int    `json:"epoch,omitempty"`
 }
 
 // modelTensors lists m's weights under their file names, with prefix.
@@ -48,21 +65,42 @@ func modelTensors(m *nn.Sequential, prefix string) []safetensors.Named {
 	return ts
 }
 
-// SaveModel writes model.safetensors and model.json into dir, each
-// atomically.
+// SaveModel writes model.safetensors and then model.json into dir, each
+// atomically (SaveModelFile with no run id).
 func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preprocess, loss, interpolation string) error {
+	info := ModelFile{Classes: classes, Loss: loss, Interpolation: interpolation}
+	if pp != nil {
+		info.Preprocessing = *pp
+	}
+	return SaveModelFile(dir, m, info)
+}
+
+// SaveModelFile writes model.safetensors and then model.json into dir,
+// each atomically. info gives the classes, preprocessing, loss,
+// interpolation, run id and epoch; SaveModelFile fills in the rest.
+func SaveModelFile(dir string, m *nn.Sequential, info ModelFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	meta := map[string]string{"format": modelFormat, "layout": "keras (NHWC; conv kernels HWIO; dense kernels in x out)"}
+	info.Format, info.Model, info.Weights = modelFormat, m.Spec(), ModelWeightsFile
+	desc, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"format": modelFormat, "layout": "keras (NHWC; conv kernels HWIO; dense kernels in x out)",
+		modelMetaKey: string(desc)}
+	if info.RunID != "" {
+		meta["run_id"] = info.RunID
+	}
 	if err := safetensors.WriteFile(filepath.Join(dir, ModelWeightsFile), modelTensors(m, ""), meta); err != nil {
 		return err
 	}
-	mf := ModelFile{Format: modelFormat, Model: m.Spec(), Classes: classes, Loss: loss, Weights: ModelWeightsFile, Interpolation: interpolation}
-	if pp != nil {
-		mf.Preprocessing = *pp
-	}
-	b, err := json.MarshalIndent(mf, "", "  ")
+	return writeModelJSON(dir, info)
+}
+
+// writeModelJSON writes model.json: the weights file's description, indented.
+func writeModelJSON(dir string, info ModelFile) error {
+	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -73,45 +111,149 @@ func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preproce
 }
 
 // LoadModel reads a model saved by SaveModel from dir: the built model
-// with its weights, and model.json.
+// with its weights, and its description. Every error is an *InputError
+// naming the file and what is wrong with it: a missing or damaged file, a
+// model.json that does not describe the weights beside it, a weight that
+// is NaN or ±Inf.
 func LoadModel(dir string) (*nn.Sequential, *ModelFile, error) {
+	m, mf, err := loadModel(dir)
+	if err != nil {
+		return nil, nil, inputError(err)
+	}
+	return m, mf, nil
+}
+
+func loadModel(dir string) (*nn.Sequential, *ModelFile, error) {
 	cfgPath := filepath.Join(dir, ModelConfigFile)
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load model: %w (want a run directory or a folder with %s and %s)", err, ModelConfigFile, ModelWeightsFile)
+	view, err := readModelJSON(cfgPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, err
 	}
-	var mf ModelFile
-	if err := json.Unmarshal(b, &mf); err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", cfgPath, err)
+	name := ModelWeightsFile
+	if view != nil {
+		name = view.Weights
 	}
-	if mf.Format != modelFormat {
-		return nil, nil, fmt.Errorf("%s: format %q, want %q", cfgPath, mf.Format, modelFormat)
-	}
-	m, err := mf.Model.Model()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: model: %w", cfgPath, err)
-	}
-	if err := m.Build(0); err != nil {
-		return nil, nil, fmt.Errorf("%s: model: %w", cfgPath, err)
-	}
-	if n := m.Output(); n[len(n)-1] != len(mf.Classes) {
-		return nil, nil, fmt.Errorf("%s: %d classes for a model with %d outputs", cfgPath, len(mf.Classes), n[len(n)-1])
-	}
-	if err := mf.Preprocessing.Check(m.Input[len(m.Input)-1]); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", cfgPath, err)
-	}
-	name := mf.Weights
 	if name == "" || filepath.Base(name) != name {
 		return nil, nil, fmt.Errorf("%s: weights %q: want a file name in the same folder", cfgPath, name)
 	}
-	f, err := safetensors.ReadFile(filepath.Join(dir, name))
+	wPath := filepath.Join(dir, name)
+	f, err := safetensors.ReadFile(wPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("load model: %w (want a run directory or a folder with %s and %s)", err, ModelConfigFile, ModelWeightsFile)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := loadTensors(m, f, "", filepath.Join(dir, name)); err != nil {
+	mf, descPath, err := modelDescription(f, view, wPath, cfgPath)
+	if err != nil {
 		return nil, nil, err
 	}
-	return m, &mf, nil
+	m, err := buildSaved(mf, descPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := loadTensors(m, f, "", wPath); err != nil {
+		return nil, nil, err
+	}
+	if err := checkFinite(m, wPath); err != nil {
+		return nil, nil, err
+	}
+	return m, mf, nil
+}
+
+// readModelJSON reads model.json (the error wraps fs.ErrNotExist when
+// there is none).
+func readModelJSON(path string) (*ModelFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var mf ModelFile
+	if err := json.Unmarshal(b, &mf); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if mf.Format != modelFormat {
+		return nil, fmt.Errorf("%s: format %q, want %q", path, mf.Format, modelFormat)
+	}
+	return &mf, nil
+}
+
+// modelDescription returns the model's description and the file it came
+// from: the weights file's own (model.json must then say the same), or
+// model.json for weights saved before the description moved into them.
+func modelDescription(f *safetensors.File, view *ModelFile, wPath, cfgPath string) (*ModelFile, string, error) {
+	raw, ok := f.Metadata[modelMetaKey]
+	if !ok {
+		if view == nil {
+			return nil, "", fmt.Errorf("load model: %s has no model description and there is no %s beside it", wPath, ModelConfigFile)
+		}
+		return view, cfgPath, nil
+	}
+	var mf ModelFile
+	if err := json.Unmarshal([]byte(raw), &mf); err != nil || mf.Format != modelFormat {
+		return nil, "", fmt.Errorf("%s: metadata %q is not a cnnscope model description (%v)", wPath, modelMetaKey, err)
+	}
+	if view == nil {
+		return &mf, wPath, nil
+	}
+	a, _ := json.Marshal(mf)
+	b, _ := json.Marshal(view)
+	if !bytes.Equal(a, b) {
+		return nil, "", fmt.Errorf("%s does not describe %s (%s; a save was interrupted or one file was replaced): "+
+			"the weights file holds its own description, delete %s to load it", cfgPath, wPath, describeDiff(view, &mf), cfgPath)
+	}
+	return &mf, wPath, nil
+}
+
+// describeDiff names the first difference between model.json and the
+// weights file's description.
+func describeDiff(view, own *ModelFile) string {
+	switch {
+	case view.RunID != own.RunID:
+		return fmt.Sprintf("model.json is from run %q, the weights from run %q", view.RunID, own.RunID)
+	case view.Epoch != own.Epoch:
+		return fmt.Sprintf("model.json is from epoch %d, the weights from epoch %d", view.Epoch, own.Epoch)
+	default:
+		return "their architecture, classes, preprocessing or loss differ"
+	}
+}
+
+// buildSaved builds the described model and checks its classes and
+// preprocessing.
+func buildSaved(mf *ModelFile, path string) (*nn.Sequential, error) {
+	m, err := mf.Model.Model()
+	if err != nil {
+		return nil, fmt.Errorf("%s: model: %w", path, err)
+	}
+	if err := m.Build(0); err != nil {
+		return nil, fmt.Errorf("%s: model: %w", path, err)
+	}
+	if n := m.Output(); n[len(n)-1] != len(mf.Classes) {
+		return nil, fmt.Errorf("%s: %d classes for a model with %d outputs", path, len(mf.Classes), n[len(n)-1])
+	}
+	if err := mf.Preprocessing.Check(m.Input[len(m.Input)-1]); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// checkFinite refuses weights holding NaN or ±Inf, naming the first
+// such tensor.
+func checkFinite(m *nn.Sequential, path string) error {
+	for _, p := range m.Params() {
+		if allFinite(p.Value.Data) {
+			continue
+		}
+		n := 0
+		for _, v := range p.Value.Data {
+			if !finite(float64(v)) {
+				n++
+			}
+		}
+		return fmt.Errorf("%s: tensor %s holds %d NaN/Inf values of %d: the model is not usable (saved by a run that diverged?)",
+			path, p.FullName(), n, len(p.Value.Data))
+	}
+	return nil
 }
 
 // loadTensors copies the tensors named prefix+"<layer>/<variable>" of f

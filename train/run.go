@@ -4,20 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
-	"github.com/cnnscope/cnnscope/internal/atomicfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
+	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // Files of a run directory.
 const (
-	SpecFile       = "spec.yaml"
+	SpecFile       = rundir.SpecFile
+	RunInfoFile    = rundir.InfoFile
 	HistoryFile    = "history.csv"
 	MetricsFile    = "metrics.jsonl"
 	EvaluationFile = "evaluation.json"
@@ -26,8 +26,20 @@ const (
 
 // RunOptions say where a run writes.
 type RunOptions struct {
-	// Dir is the run directory (created if needed).
+	// Dir is the run directory. A new run creates it, or takes it when it
+	// is empty; a directory holding anything else is refused (an
+	// *InputError) unless Overwrite is set and it holds a run.
 	Dir string
+	// Overwrite lets a new run replace the run in Dir: the new run's
+	// directory is made beside it and swapped in at once once its
+	// spec.yaml and run.json are written; the old run is then removed.
+	Overwrite bool
+	// Settings are kept in run.json for resume: settings of the caller
+	// that spec.yaml does not hold (the command line's stop_on).
+	Settings map[string]string
+	// Hold keeps the run directory locked after Run returns, until
+	// RunResult.Release, for a caller that writes more into it.
+	Hold bool
 	// Out receives progress and summaries; Terminal selects the live bar.
 	Out      io.Writer
 	Terminal bool
@@ -48,6 +60,22 @@ type RunResult struct {
 	Val      *EvalResult // the final model on the validation split (nil without one)
 	Test     *EvalResult // nil without a test set
 	Duration time.Duration
+	// RunID names the run; Info is its run.json as Run left it.
+	RunID string
+	Info  *rundir.Info
+	// Done is set when resume found the run already ended (Info.State
+	// finished or failed): nothing ran.
+	Done bool
+
+	dir *rundir.Dir
+}
+
+// Release lets go of the run directory (RunOptions.Hold). Safe on nil.
+func (r *RunResult) Release() {
+	if r != nil {
+		r.dir.Close()
+		r.dir = nil
+	}
 }
 
 // BuildModel makes the spec's model for the data's input shape and
@@ -95,64 +123,140 @@ func NewOptimizer(c CompileSpec) (optim.Optimizer, error) {
 }
 
 // Run trains a model as the spec says, writing the run directory: spec.yaml
-// (resolved), history.csv, metrics.jsonl, checkpoints/ and at the end
-// model.safetensors + model.json. With resume, it continues from
-// checkpoints/last.safetensors.
+// (resolved, first line naming the run), run.json, history.csv,
+// metrics.jsonl, checkpoints/ and at the end model.safetensors +
+// model.json and evaluation.json. The directory is locked while Run
+// writes it (a second Run into it fails at once with a *LockedError).
+//
+// With resume, it continues the run in ro.Dir from
+// checkpoints/last.safetensors, or from epoch 0 when there is no
+// checkpoint yet; a run that has ended is not run again (Done). A
+// checkpoint or run.json of another run than spec.yaml names is refused.
+//
+// A run whose loss became NaN or ±Inf or whose weights did is a
+// *FailedError: the model saved is the last good checkpoint's (none
+// before the first good epoch) and run.json says "failed".
 func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResult, error) {
-	start := time.Now()
+	r := &runner{spec: spec, ro: ro, resume: resume, start: time.Now()}
+	res, err := r.run(ctx)
+	if res != nil && ro.Hold {
+		res.dir = r.dir
+	} else {
+		r.dir.Close()
+	}
+	return res, err
+}
+
+// runner holds a run's parts between its phases.
+type runner struct {
+	spec   *Spec
+	ro     RunOptions
+	resume bool
+	start  time.Time
+
+	dir  *rundir.Dir
+	info *rundir.Info
+	id   string
+
+	p              *Prepared
+	m              *nn.Sequential
+	opt            optim.Optimizer
+	loss           nn.Loss
+	tr, val, test  *data.Loader
+	fromCheckpoint bool
+	ckpt           *ModelCheckpoint
+	nan            *TerminateOnNaN
+}
+
+func (r *runner) run(ctx context.Context) (*RunResult, error) {
+	if r.resume {
+		if err := r.openResume(); err != nil {
+			return nil, err
+		}
+		if st := r.info.State; st == rundir.Finished || st == rundir.Failed {
+			return &RunResult{Spec: r.spec, RunID: r.id, Info: r.info, Done: true}, nil
+		}
+	}
+	if err := r.prepare(); err != nil {
+		return nil, err
+	}
+	// The inputs are good: only now does the run directory appear.
+	if err := r.claim(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(r.ro.Out, "Run directory: %s\n", r.ro.Dir)
+	if err := r.p.WriteSummary(r.ro.Out, r.spec.Data.Source); err != nil {
+		return nil, err
+	}
+	opts, err := r.options()
+	if err != nil {
+		return nil, err
+	}
+	res := &RunResult{Spec: r.spec, Data: r.p, Model: r.m, RunID: r.id, Info: r.info}
+	if r.ro.Setup != nil {
+		if err := r.ro.Setup(r.spec, r.p, r.m, r.tr, r.val, r.resume); err != nil {
+			return res, err
+		}
+	}
+	h, err := Fit(ctx, r.m, r.tr, r.val, opts)
+	res.History = h
+	if err != nil {
+		return res, err
+	}
+	err = r.finish(ctx, res)
+	res.Duration = time.Since(r.start)
+	return res, err
+}
+
+// prepare checks the spec and makes the data, loaders, model, optimizer
+// and loss: any error is an *InputError.
+func (r *runner) prepare() error {
+	spec := r.spec
 	spec.Defaults()
 	if err := spec.Validate(); err != nil {
-		return nil, inputError(err)
+		return inputError(err)
 	}
 	p, err := PrepareData(spec.Data, spec.Seed)
 	if err != nil {
-		return nil, inputError(err)
+		return inputError(err)
 	}
 	if err := spec.ValidateForData(len(p.Classes)); err != nil {
-		return nil, inputError(err)
+		return inputError(err)
 	}
 	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
-	m, err := BuildModel(spec, input, len(p.Classes))
-	if err != nil {
-		return nil, inputError(err)
+	if r.m, err = BuildModel(spec, input, len(p.Classes)); err != nil {
+		return inputError(err)
 	}
-	opt, err := NewOptimizer(spec.Compile)
-	if err != nil {
-		return nil, inputError(err)
+	if r.opt, err = NewOptimizer(spec.Compile); err != nil {
+		return inputError(err)
 	}
-	loss, err := nn.LossByName(spec.Compile.Loss)
-	if err != nil {
-		return nil, inputError(fmt.Errorf("compile.loss: %w", err))
+	if r.loss, err = nn.LossByName(spec.Compile.Loss); err != nil {
+		return inputError(fmt.Errorf("compile.loss: %w", err))
 	}
-	tr, val, test, err := p.Loaders(spec.Data, spec.Fit, spec.Seed)
-	if err != nil {
-		return nil, inputError(err)
+	if r.tr, r.val, r.test, err = p.Loaders(spec.Data, spec.Fit, spec.Seed); err != nil {
+		return inputError(err)
 	}
-	// The inputs are good: only now does the run directory appear.
-	if err := os.MkdirAll(ro.Dir, 0o755); err != nil {
-		return nil, err
+	r.p = p
+	return nil
+}
+
+// saveModel writes the model into dir as trained for epochs epochs.
+func (r *runner) saveModel(dir string, epochs int) error {
+	info := ModelFile{Classes: r.p.Classes, Loss: r.loss.Name(), Interpolation: r.spec.Data.Interpolation,
+		RunID: r.id, Epoch: epochs}
+	if r.p.Preprocess != nil {
+		info.Preprocessing = *r.p.Preprocess
 	}
-	fmt.Fprintf(ro.Out, "Run directory: %s\n", ro.Dir)
-	if !resume {
-		b, err := spec.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		if err := atomicfile.WriteFile(filepath.Join(ro.Dir, SpecFile), func(w io.Writer) error {
-			_, err := w.Write(b)
-			return err
-		}, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	if err := p.WriteSummary(ro.Out, spec.Data.Source); err != nil {
-		return nil, err
-	}
-	save := func(dir string) error {
-		return SaveModel(dir, m, p.Classes, p.Preprocess, loss.Name(), spec.Data.Interpolation)
-	}
-	ckpt := &ModelCheckpoint{Dir: filepath.Join(ro.Dir, CheckpointsDir), Save: save}
-	callbacks := []Callback{NewProgress(ro.Out, ro.Terminal)}
+	return SaveModelFile(dir, r.m, info)
+}
+
+// options builds the callbacks and the fit's options, restoring the
+// checkpoint on resume.
+func (r *runner) options() (Options, error) {
+	spec, dir := r.spec, r.ro.Dir
+	r.ckpt = &ModelCheckpoint{Dir: filepath.Join(dir, CheckpointsDir), Save: r.saveModel}
+	r.nan = &TerminateOnNaN{}
+	callbacks := []Callback{NewProgress(r.ro.Out, r.ro.Terminal)}
 	if es := spec.Fit.EarlyStopping; es != nil {
 		callbacks = append(callbacks, &EarlyStopping{Monitor: es.Monitor, MinDelta: es.MinDelta, Patience: es.Patience,
 			RestoreBestWeights: es.RestoreBestWeights, StartFromEpoch: es.StartFromEpoch})
@@ -162,60 +266,34 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 			MinLR: rp.MinLR, Cooldown: rp.Cooldown})
 	}
 	callbacks = append(callbacks,
-		&TerminateOnNaN{},
-		&MetricsLogger{Path: filepath.Join(ro.Dir, MetricsFile), Every: spec.Fit.MetricsEvery, Append: resume},
-		NewCSVLogger(filepath.Join(ro.Dir, HistoryFile), resume))
-	callbacks = append(callbacks, ro.Callbacks...)
-	callbacks = append(callbacks, ckpt) // last: it saves the others' state
-	opts := Options{Epochs: spec.Fit.Epochs, Loss: loss, Optimizer: opt, Callbacks: callbacks,
-		Classes: p.Classes, TopK: spec.Fit.TopK}
-	if resume {
-		path := filepath.Join(ckpt.Dir, LastCheckpoint)
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("resume: %s has no checkpoint yet (%v); start it again with train", ro.Dir, err)
-		}
-		st, err := LoadCheckpoint(path, m, opt, callbacks)
-		if err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
-		}
-		opts.InitialEpoch, opts.InitialStep = st.Epoch, st.Step
-		opts.History = &History{Epochs: st.History}
-		fmt.Fprintf(ro.Out, "Resuming after epoch %d of %d (step %d)\n", st.Epoch, spec.Fit.Epochs, st.Step)
+		r.nan,
+		&MetricsLogger{Path: filepath.Join(dir, MetricsFile), Every: spec.Fit.MetricsEvery, Append: r.fromCheckpoint},
+		NewCSVLogger(filepath.Join(dir, HistoryFile), r.fromCheckpoint))
+	callbacks = append(callbacks, r.ro.Callbacks...)
+	callbacks = append(callbacks, r.ckpt) // last: it saves the others' state
+	opts := Options{Epochs: spec.Fit.Epochs, Loss: r.loss, Optimizer: r.opt, Callbacks: callbacks,
+		Classes: r.p.Classes, TopK: spec.Fit.TopK, RunID: r.id}
+	if !r.resume {
+		return opts, nil
 	}
-	res := &RunResult{Spec: spec, Data: p, Model: m}
-	if ro.Setup != nil {
-		if err := ro.Setup(spec, p, m, tr, val, resume); err != nil {
-			return res, err
-		}
+	if !r.fromCheckpoint {
+		fmt.Fprintf(r.ro.Out, "No checkpoint yet: starting from epoch 1 as %s says\n", SpecFile)
+		return opts, nil
 	}
-	h, err := Fit(ctx, m, tr, val, opts)
-	res.History = h
+	st, err := LoadCheckpoint(filepath.Join(r.ckpt.Dir, LastCheckpoint), r.id, r.m, r.opt, callbacks)
 	if err != nil {
-		return res, err
+		return opts, inputError(fmt.Errorf("resume: %w", err))
 	}
-	if err := save(ro.Dir); err != nil {
-		return res, err
-	}
-	if val != nil {
-		if res.Val, err = Evaluate(ctx, m, val, loss, p.Classes, spec.Fit.TopK); err != nil {
-			return res, err
-		}
-	}
-	if test != nil {
-		if res.Test, err = Evaluate(ctx, m, test, loss, p.Classes, spec.Fit.TopK); err != nil {
-			return res, err
-		}
-		fmt.Fprintf(ro.Out, "Test: loss %.4f - accuracy %.4f (%d images)\n", res.Test.Loss, res.Test.Accuracy, res.Test.Samples)
-	}
-	if err := WriteEvaluation(filepath.Join(ro.Dir, EvaluationFile), res.Val, res.Test); err != nil {
-		return res, err
-	}
-	res.Duration = time.Since(start)
-	return res, nil
+	opts.InitialEpoch, opts.InitialStep = st.Epoch, st.Step
+	opts.History = &History{Epochs: st.History}
+	r.ckpt.LastGood = st.Epoch
+	fmt.Fprintf(r.ro.Out, "Resuming after epoch %d of %d (step %d)\n", st.Epoch, spec.Fit.Epochs, st.Step)
+	return opts, nil
 }
 
-// InputError is an error in what the user gave a run (spec, flags, data):
-// the command line reports it as a usage error (exit code 2).
+// InputError is an error in what the user gave a run (spec, flags, data,
+// run directory, model files): the command line reports it as a usage
+// error (exit code 2).
 type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }

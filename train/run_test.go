@@ -37,11 +37,11 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 			t.Errorf("run directory lacks %s: %v", f, err)
 		}
 	}
-	var ev map[string]*EvaluationSummary
+	var ev EvaluationFileContent
 	if b, err := os.ReadFile(filepath.Join(dir, EvaluationFile)); err != nil || json.Unmarshal(b, &ev) != nil {
 		t.Fatalf("evaluation.json: %v", err)
 	}
-	if ev["test"] == nil || ev["test"].Accuracy != res.Test.Accuracy || ev["validation"] == nil || len(ev["test"].Confusion) != 10 {
+	if ev.RunID != res.RunID || ev.Test == nil || ev.Test.Accuracy != res.Test.Accuracy || ev.Validation == nil || len(ev.Test.Confusion) != 10 {
 		t.Errorf("evaluation.json does not hold the final results: %+v", ev)
 	}
 	// The saved model gives the same test accuracy.

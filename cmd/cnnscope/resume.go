@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 
+	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -11,9 +15,15 @@ func init() {
 	commands["resume"] = command{summary: "continue a stopped or crashed run from its last checkpoint", run: runResume}
 }
 
+const resumeExamples = `  cnnscope resume runs/20261127-101500
+
+A run killed before its first checkpoint starts again from epoch 1 as its
+spec.yaml says. A finished run is not trained again: resume says so and
+exits 0; a failed run (NaN) exits 1 (resuming would repeat it).
+`
+
 func runResume(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("resume", "resume RUN_DIR",
-		"  cnnscope resume runs/20261127-101500\n", stderr)
+	fs := newFlagSet("resume", "resume RUN_DIR", resumeExamples, stderr)
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory, got %d arguments", fs.NArg())
@@ -23,10 +33,45 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 		var spec *train.Spec
 		spec, err = train.LoadSpec(filepath.Join(dir, train.SpecFile))
 		if err == nil {
-			err = runSpec(spec, dir, true, stdout)
+			var dopts diagnose.Options
+			if dopts, err = resumeOptions(dir); err == nil {
+				err = runSpecWith(spec, train.RunOptions{Dir: dir}, true, stdout, dopts)
+			}
 		} else {
 			err = usageError{err.Error() + " (is it a run directory?)"}
 		}
 	}
 	return exitCode(stderr, "resume", err)
+}
+
+// resumeOptions are the diagnosis' options the run began with (run.json):
+// a run started with --stop-on critical keeps stopping on critical.
+func resumeOptions(dir string) (diagnose.Options, error) {
+	var o diagnose.Options
+	info, err := rundir.ReadInfo(dir)
+	if err != nil {
+		return o, nil // a run from before run.json (train.Run reports a damaged one)
+	}
+	switch s := info.Options["stop_on"]; s {
+	case "critical":
+		o.StopOn = diagnose.Critical
+	case "", "none":
+	default:
+		return o, usagef("%s: options.stop_on %q: want critical or none", filepath.Join(dir, rundir.InfoFile), s)
+	}
+	return o, nil
+}
+
+// ended reports a run that resume found ended: finished (nil, exit 0) or
+// failed (an error, exit 1).
+func ended(w io.Writer, dir string, info *rundir.Info) error {
+	if info.State == rundir.Failed {
+		return errors.New(dir + ": the run failed: " + info.Message + "; resuming would repeat it: train again with other settings (cnnscope diagnose " + dir + " says what to change)")
+	}
+	when := ""
+	if info.Ended != nil {
+		when = " on " + info.Ended.Local().Format("2006-01-02 15:04")
+	}
+	_, err := fmt.Fprintf(w, "%s: run %s finished%s; nothing to resume (cnnscope evaluate %s, cnnscope report %s)\n", dir, info.RunID, when, dir, dir)
+	return err
 }

@@ -37,7 +37,7 @@ type trainFlags struct {
 	epochs, batch, limit, patience, topK                                                            int
 	lr, momentum, valSplit, rescale, rotation, widthShift, heightShift, zoom                        float64
 	seed                                                                                            uint64
-	hflip, vflip, featCenter, featStd, strict                                                       bool
+	hflip, vflip, featCenter, featStd, strict, overwrite                                            bool
 	// Diagnosis: stop on a critical finding; overfit 32 samples first.
 	stopOn string
 	sanity bool
@@ -55,7 +55,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum")
 	fs.Float64Var(&f.valSplit, "val-split", 0.1, "share of the training images held out for validation (stratified)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (weights, split, shuffling, augmentation, dropout)")
-	fs.StringVar(&f.out, "out", "", "run directory (default runs/<date>-<time>)")
+	fs.StringVar(&f.out, "out", "", "run directory (default runs/<date>-<time>); it must be empty or new, unless --overwrite")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run already in --out (the new run takes its place at once; the old one is removed)")
 	fs.IntVar(&f.limit, "limit", 0, "use N training images, drawn at random per class (0: all)")
 	fs.Float64Var(&f.rescale, "rescale", 1.0/255, "multiply pixels by this (Keras' rescale); 1 leaves 0..255")
 	fs.BoolVar(&f.featCenter, "featurewise-center", false, "subtract the training set's per-channel mean")
@@ -235,22 +236,24 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 		}
-		err = runSpecWith(spec, dir, false, stdout, dopts)
+		var settings map[string]string
+		if f.stopOn == "critical" {
+			settings = map[string]string{"stop_on": f.stopOn}
+		}
+		err = runSpecWith(spec, train.RunOptions{Dir: dir, Overwrite: f.overwrite, Settings: settings}, false, stdout, dopts)
 	}
 	return exitCode(stderr, "train", err)
 }
 
-// runSpec runs (or resumes) a spec into dir, stopping cleanly on Ctrl-C.
-func runSpec(spec *train.Spec, dir string, resume bool, stdout io.Writer) error {
-	return runSpecWith(spec, dir, resume, stdout, diagnose.Options{})
-}
-
-// runSpecWith is runSpec with the diagnosis' options: a diagnose.Monitor
-// prints findings as they are raised, writes diagnosis.json, and the run
-// ends with the verdict.
-func runSpecWith(spec *train.Spec, dir string, resume bool, stdout io.Writer, dopts diagnose.Options) error {
+// runSpecWith runs (or resumes) a spec into ro.Dir, stopping cleanly on
+// Ctrl-C, with the diagnosis' options: a diagnose.Monitor prints findings
+// as they are raised, writes diagnosis.json, and the run ends with the
+// verdict. A run that failed (NaN) still gets its report, and returns
+// the *train.FailedError (exit code 1).
+func runSpecWith(spec *train.Spec, ro train.RunOptions, resume bool, stdout io.Writer, dopts diagnose.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	dir := ro.Dir
 	dopts.Out, dopts.Terminal = stdout, isTerminal(stdout)
 	mon := diagnose.NewMonitor(dir, dopts)
 	defer func() {
@@ -258,18 +261,25 @@ func runSpecWith(spec *train.Spec, dir string, resume bool, stdout io.Writer, do
 			d.WriteSummary(stdout)
 		}
 	}()
-	res, err := train.Run(ctx, spec, train.RunOptions{Dir: dir, Out: stdout, Terminal: dopts.Terminal,
-		Callbacks: []train.Callback{mon}, Setup: mon.Setup}, resume)
+	ro.Out, ro.Terminal, ro.Callbacks, ro.Setup, ro.Hold = stdout, dopts.Terminal, []train.Callback{mon}, mon.Setup, true
+	res, err := train.Run(ctx, spec, ro, resume)
+	defer res.Release() // after the report
 	if errors.Is(err, train.ErrStopped) {
 		return fmt.Errorf("%v; continue with: cnnscope resume %s", err, dir)
 	}
-	if err != nil {
+	var failed *train.FailedError
+	if err != nil && !errors.As(err, &failed) {
 		return err
 	}
-	if r := res.History.StopReason; r != "" {
+	if res.Done {
+		return ended(stdout, dir, res.Info)
+	}
+	if r := res.History.StopReason; r != "" && failed == nil {
 		fmt.Fprintf(stdout, "Stopped early: %s\n", r)
 	}
-	fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, train.ModelWeightsFile, train.ModelConfigFile, res.Duration.Round(time.Second))
+	if failed == nil {
+		fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, train.ModelWeightsFile, train.ModelConfigFile, res.Duration.Round(time.Second))
+	}
 	in := report.Inputs{Data: res.Data, Model: res.Model, Duration: res.Duration, StopReason: res.History.StopReason}
 	if resume {
 		in.Duration = 0 // only this part's: estimate the whole run's from the files
@@ -279,7 +289,7 @@ func runSpecWith(spec *train.Spec, dir string, resume bool, stdout io.Writer, do
 	} else {
 		fmt.Fprintf(stdout, "Report: %s\n", path)
 	}
-	return nil
+	return err
 }
 
 // isTerminal reports whether w is a character device (a terminal).
