@@ -114,7 +114,10 @@ func Open(path string) (*Dir, error) {
 
 // Commit puts a run built beside the one it replaces in its place, in one
 // step (where the system allows: see exchange), then removes the old
-// run. Without a run to replace it does nothing.
+// run. Without a run to replace it does nothing. An error means that the
+// old run is still in place; an old run that cannot be removed (a
+// removal cut short) is left beside it, where the next Create for the
+// same path removes it.
 func (d *Dir) Commit() error {
 	if d.target == "" {
 		return nil
@@ -127,9 +130,7 @@ func (d *Dir) Commit() error {
 	d.oldLock = nil
 	d.Path, d.target = d.target, ""
 	syncDir(filepath.Dir(d.Path))
-	if err := os.RemoveAll(oldAt); err != nil {
-		return fmt.Errorf("replaced %s, but removing the old run at %s: %w", d.Path, oldAt, err)
-	}
+	_ = os.RemoveAll(oldAt)
 	return nil
 }
 
