@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/rundir"
+	"github.com/cnnscope/cnnscope/safetensors"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -65,15 +69,40 @@ func TestKillAndResumeGivesSameWeights(t *testing.T) {
 	if b, err := child(t, "resume", killed).CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, b)
 	}
-	a, err := os.ReadFile(filepath.Join(whole, train.ModelWeightsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(killed, train.ModelWeightsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The two are different runs (their ids differ): every tensor and
+	// the rest of the model's description must be the same.
+	a := modelWithoutRunID(t, filepath.Join(whole, train.ModelWeightsFile))
+	b := modelWithoutRunID(t, filepath.Join(killed, train.ModelWeightsFile))
 	if !bytes.Equal(a, b) {
 		t.Errorf("resumed run's weights differ from the uninterrupted run's")
 	}
+	if in, err := rundir.ReadInfo(killed); err != nil || in.State != rundir.Finished {
+		t.Errorf("resumed run's run.json: %+v, %v", in, err)
+	} else {
+		sameRun(t, killed, in.RunID)
+	}
+}
+
+// modelWithoutRunID returns a model file's tensors (names, types, shapes,
+// bytes) and its description with the run id left out.
+func modelWithoutRunID(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desc train.ModelFile
+	if err := json.Unmarshal([]byte(f.Metadata["model"]), &desc); err != nil {
+		t.Fatalf("%s: model description: %v", path, err)
+	}
+	desc.RunID = ""
+	out, err := json.Marshal(desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Raw {
+		out = fmt.Appendf(out, "\n%s %s %v ", r.Name, r.DType, r.Shape)
+		out = append(out, r.Data...)
+	}
+	return out
 }
