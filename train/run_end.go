@@ -18,7 +18,7 @@ type FailedError struct {
 	Kept   string
 }
 
-func (e *FailedError) Error() string { return "the run failed: " + e.Reason + "; " + e.Kept }
+func (e *FailedError) Error() string { return "the run failed: " + e.Reason + " — " + e.Kept }
 
 // finish saves the model (the last good one when the run failed),
 // evaluates it, writes evaluation.json and marks run.json finished or
@@ -111,7 +111,7 @@ func (r *runner) restoreLastGood() error {
 // fail marks run.json failed and returns the *FailedError.
 func (r *runner) fail(reason, kept string) error {
 	now := time.Now().UTC()
-	r.info.State, r.info.Message, r.info.Ended = rundir.Failed, reason+"; "+kept, &now
+	r.info.State, r.info.Message, r.info.Ended = rundir.Failed, reason+" — "+kept, &now
 	if err := r.writeInfo(); err != nil {
 		return err
 	}

@@ -19,10 +19,10 @@ import (
 //   - the first param whose value is non-finite, if any.
 //
 // Weights: Fit skips the optimizer step of a batch whose loss is not
-// finite, so the trainable weights are those of the last good step; the
-// forward pass may already have updated BatchNormalization's moving
-// statistics from the bad batch, so this callback keeps a copy of the
-// non-trainable params after every good step and puts it back. When the
+// finite, so the trainable weights are those of the last good step, and
+// puts back the moving statistics its forward pass changed; this callback
+// also keeps a copy of the non-trainable params after every good step and
+// puts it back when they turned non-finite with a finite loss. When the
 // loss was finite but the step made a weight non-finite, the step has
 // been applied and the model's trainable weights are not usable (the
 // reason says so; a checkpoint holds good ones).

@@ -276,3 +276,16 @@ func TestReportOutRefusesNonReports(t *testing.T) {
 		t.Errorf("model.json became %.40q", b)
 	}
 }
+
+func TestDefaultRunDirIsNew(t *testing.T) {
+	t.Chdir(t.TempDir())
+	now := time.Date(2026, 11, 29, 3, 4, 5, 0, time.UTC)
+	first := defaultRunDir(now)
+	if first != filepath.Join("runs", "20261129-030405") {
+		t.Fatalf("defaultRunDir = %s", first)
+	}
+	os.MkdirAll(first, 0o755)
+	if second := defaultRunDir(now); second != first+"-2" {
+		t.Errorf("a second run in the same second goes to %s, want %s-2", second, first)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -234,7 +235,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		dir := f.out
 		if dir == "" {
-			dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
+			dir = defaultRunDir(time.Now())
 		}
 		var settings map[string]string
 		if f.stopOn == "critical" {
@@ -300,4 +301,17 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// defaultRunDir is runs/<date>-<time>, or runs/<date>-<time>-2, -3, ...
+// when a run started in the same second already has that name.
+func defaultRunDir(now time.Time) string {
+	base := filepath.Join("runs", now.Format("20060102-150405"))
+	dir := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			return dir
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
 }
