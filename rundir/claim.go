@@ -24,13 +24,16 @@ type Dir struct {
 // NotEmptyError says that a new run's directory already holds files.
 type NotEmptyError struct {
 	Dir  string
-	What string // "run 2026… (finished)", "files a.txt, b.png and 3 more"
+	What string // "run 2026… (finished)", "a.txt, b.png, c and 3 more"; "" for a file
 	// Foreign: the directory is not a cnnscope run (overwrite will not
 	// replace it).
 	Foreign bool
 }
 
 func (e *NotEmptyError) Error() string {
+	if e.What == "" {
+		return fmt.Sprintf("%s is a file, not a directory; choose another run directory", e.Dir)
+	}
 	if e.Foreign {
 		return fmt.Sprintf("%s is not empty and is not a cnnscope run (it holds %s); choose another run directory", e.Dir, e.What)
 	}
@@ -153,10 +156,14 @@ func (d *Dir) Close() {
 // describe says what a directory holds besides run.lock ("" for nothing
 // or no directory) and whether it is a cnnscope run.
 func describe(path string) (what string, run bool, err error) {
-	entries, err := os.ReadDir(path)
+	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
+	if err == nil && !st.IsDir() {
+		return "", false, &NotEmptyError{Dir: path, Foreign: true}
+	}
+	entries, err := os.ReadDir(path)
 	if err != nil {
 		return "", false, err
 	}

@@ -78,6 +78,8 @@ func TestCreateRefusesNonEmptyDirectories(t *testing.T) {
 	write(t, filepath.Join(foreign, "notes.txt"), "mine")
 	run := t.TempDir()
 	oldRun(t, run)
+	file := filepath.Join(t.TempDir(), "file")
+	write(t, file, "x")
 	for _, c := range []struct {
 		dir       string
 		overwrite bool
@@ -86,6 +88,7 @@ func TestCreateRefusesNonEmptyDirectories(t *testing.T) {
 		{foreign, false, "not a cnnscope run (it holds notes.txt)"},
 		{foreign, true, "not a cnnscope run"}, // overwrite replaces runs only
 		{run, false, "already holds run old (finished)"},
+		{file, true, "is a file, not a directory"},
 	} {
 		_, err := Create(c.dir, "new", c.overwrite)
 		var ne *NotEmptyError
