@@ -48,7 +48,7 @@ func validateLayer(l Layer) error {
 // maxDim and maxValues bound shapes so that sizes stay exact in int:
 // anything larger cannot be held in memory anyway.
 const (
-	maxDim    = 1 << 31
+	maxDim    = 1 << 40
 	maxValues = 1 << 50
 )
 
@@ -250,4 +250,10 @@ func FormatBytes(b float64) string {
 		return fmt.Sprintf("%.0f B", b)
 	}
 	return fmt.Sprintf("%.1f %s", b, units[i])
+}
+
+// MemoryEstimator is a model that can estimate its training memory
+// before Build (Sequential does).
+type MemoryEstimator interface {
+	EstimateMemory(batch, slots int) (MemoryEstimate, error)
 }

@@ -225,6 +225,11 @@ func buildSaved(mf *ModelFile, path string) (*nn.Sequential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: model: %w", path, err)
 	}
+	if e, err := m.EstimateMemory(1, -1); err == nil {
+		if err := e.Fits(); err != nil {
+			return nil, fmt.Errorf("%s: the model %w", path, err)
+		}
+	}
 	if err := m.Build(0); err != nil {
 		return nil, fmt.Errorf("%s: model: %w", path, err)
 	}

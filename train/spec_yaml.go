@@ -147,7 +147,7 @@ func checkScalar(n *yaml.Node, t reflect.Type, path string) error {
 // default (epochs: 0 would otherwise train 5 epochs).
 var zeroMeansDefault = map[string]bool{
 	"fit.epochs": true, "fit.batch_size": true, "fit.metrics_every": true, "compile.learning_rate": true,
-	"fit.reduce_lr_on_plateau.factor": true, "data.preprocessing.rescale": true,
+	"fit.reduce_lr_on_plateau.factor": true,
 }
 
 func nodeError(n *yaml.Node, path, msg string) error {

@@ -46,6 +46,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	seconds := fs.Float64("seconds", 20, "total measuring time, split between training and inference")
 	threads := fs.Int("threads", 0, "cores to use (0: all)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
 	if err == nil {
 		var r benchResult
@@ -62,8 +63,8 @@ func bench(model, input string, classes, batch, inferBatch int, seconds float64,
 	if err != nil {
 		return benchResult{}, err
 	}
-	if batch <= 0 || inferBatch <= 0 || seconds <= 0 || threads < 0 {
-		return benchResult{}, usagef("--batch, --infer-batch and --seconds must be positive, --threads >= 0")
+	if batch <= 0 || inferBatch <= 0 || !(seconds > 0 && seconds <= 24*3600) || threads < 0 || classes < 1 {
+		return benchResult{}, usagef("--batch, --infer-batch and --classes must be positive, --seconds in (0, 86400], --threads >= 0")
 	}
 	if threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
@@ -71,6 +72,18 @@ func bench(model, input string, classes, batch, inferBatch int, seconds float64,
 	m, err := nn.NewPreset(model, shape, classes)
 	if err != nil {
 		return benchResult{}, usageError{err.Error()}
+	}
+	for _, b := range []struct {
+		n, slots int
+		what     string
+	}{{batch, 2, "training"}, {inferBatch, -1, "inference"}} {
+		e, err := m.EstimateMemory(b.n, b.slots)
+		if err == nil {
+			err = e.Fits()
+		}
+		if err != nil {
+			return benchResult{}, usagef("%s %v", b.what, err)
+		}
 	}
 	if err := m.Build(1); err != nil {
 		return benchResult{}, usageError{err.Error()}

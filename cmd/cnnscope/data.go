@@ -19,7 +19,11 @@ func init() {
 
 func runData(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "Usage: cnnscope data inspect DIR|mnist|fashion-mnist [flags]   (cnnscope data inspect --help)")
+		w := stdout
+		if len(args) == 0 {
+			w = stderr
+		}
+		fmt.Fprintln(w, "Usage: cnnscope data inspect DIR|mnist|fashion-mnist [flags]   (cnnscope data inspect --help)")
 		if len(args) == 0 {
 			return 2
 		}
@@ -55,13 +59,15 @@ func runDataInspect(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.validation, "validation", "", "a separate validation folder")
 	fs.Float64Var(&f.split, "validation-split", 0, "fraction of the training folder held out for validation (stratified)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the validation split")
-	fs.StringVar(&f.size, "size", "", "target size HxW, e.g. 224x224 (default: the most common size)")
+	fs.StringVar(&f.size, "target-size", "", "target size H,W, e.g. 224,224 (default: the most common size)")
+	alias(fs, "size", "target-size")
 	fs.StringVar(&f.colorMode, "color-mode", "", "grayscale, rgb or rgba (default: grayscale when every image is gray, else rgb)")
 	fs.StringVar(&f.interp, "interpolation", "nearest", "resizing: nearest, bilinear or bicubic")
 	fs.BoolVar(&f.strict, "strict", false, "fail on any bad file instead of skipping and counting it")
 	fs.IntVar(&f.nearDistance, "near-distance", 4, "difference-hash bits two near duplicates may differ in (-1: skip near duplicates)")
 	fs.Float64Var(&f.nearTolerance, "near-tolerance", 0.05, "relative L1 pixel distance that confirms a near duplicate")
 	fs.IntVar(&f.maxGroups, "max-groups", 20, "duplicate groups to list")
+	addFormat(fs, &f.asJSON)
 	dir, err := parseWithPositional(fs, args)
 	if err == nil {
 		err = dataInspect(stdout, dir, f)
@@ -89,9 +95,12 @@ func parseWithPositional(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 func dataInspect(w io.Writer, dir string, f inspectFlags) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	sets, err := loadInspectSets(dir, f)
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	defer func() {
 		for _, s := range sets {
@@ -110,7 +119,7 @@ func dataInspect(w io.Writer, dir string, f inspectFlags) error {
 // loadInspectSets loads the train split and whatever validation and test
 // splits the arguments name or the folder layout implies.
 func loadInspectSets(dir string, f inspectFlags) ([]data.InspectSet, error) {
-	if f.split < 0 || f.split >= 1 {
+	if !(f.split >= 0 && f.split < 1) {
 		return nil, usagef("--validation-split %v: want a fraction in [0, 1)", f.split)
 	}
 	if slices.Contains(data.Builtins, dir) {
@@ -122,7 +131,7 @@ func loadInspectSets(dir string, f inspectFlags) ([]data.InspectSet, error) {
 	if f.size != "" {
 		var h, wd int
 		if _, err := fmt.Sscanf(strings.ReplaceAll(f.size, ",", "x"), "%dx%d", &h, &wd); err != nil || h <= 0 || wd <= 0 {
-			return nil, usagef("--size %q: want HxW such as 224x224", f.size)
+			return nil, usagef("--target-size %q: want H,W such as 224,224", f.size)
 		}
 		opts.Height, opts.Width = h, wd
 	}
@@ -182,4 +191,21 @@ func builtinSets(name string, f inspectFlags) ([]data.InspectSet, error) {
 		return nil, err
 	}
 	return []data.InspectSet{{Name: "train", Data: train, Indices: tr}, {Name: "validation", Data: train, Indices: va}, {Name: "test", Data: test}}, nil
+}
+
+// check refuses option values that make no sense before anything loads.
+func (f inspectFlags) check() error {
+	switch {
+	case f.nearDistance < -1:
+		return usagef("--near-distance %d: want -1 (skip) or more", f.nearDistance)
+	case !(f.nearTolerance >= 0 && f.nearTolerance <= 1):
+		return usagef("--near-tolerance %v: want a fraction in [0, 1]", f.nearTolerance)
+	case f.maxGroups < 0:
+		return usagef("--max-groups %d: want 0 or more", f.maxGroups)
+	case !slices.Contains([]string{"", "grayscale", "rgb", "rgba"}, f.colorMode):
+		return usagef("--color-mode %q: want grayscale, rgb or rgba", f.colorMode)
+	case !slices.Contains([]string{"nearest", "bilinear", "bicubic"}, f.interp):
+		return usagef("--interpolation %q: want nearest, bilinear or bicubic", f.interp)
+	}
+	return nil
 }

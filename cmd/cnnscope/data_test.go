@@ -74,10 +74,10 @@ func TestDataInspectErrors(t *testing.T) {
 		{[]string{"data"}, 2, ""},
 		{[]string{"data", "frobnicate"}, 2, "unknown subcommand"},
 		{[]string{"data", "inspect"}, 2, "missing DIR"},
-		{[]string{"data", "inspect", dir, "--size", "big"}, 2, "--size"},
+		{[]string{"data", "inspect", dir, "--size", "big"}, 2, "--target-size"},
 		{[]string{"data", "inspect", dir, "extra"}, 2, "unexpected argument"},
-		{[]string{"data", "inspect", dir, "--strict"}, 1, "bad.png"},
-		{[]string{"data", "inspect", filepath.Join(dir, "missing")}, 1, "no such file"},
+		{[]string{"data", "inspect", dir, "--strict"}, 2, "bad.png"},
+		{[]string{"data", "inspect", filepath.Join(dir, "missing")}, 2, "no such file"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(tc.args, &out, &errb)

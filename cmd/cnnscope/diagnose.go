@@ -31,13 +31,16 @@ func runDiagnose(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := newFlagSet("diagnose", "diagnose [--json] RUN_DIR | diagnose eval [flags]", diagnoseExamples, stderr)
 	asJSON := fs.Bool("json", false, "print the diagnosis as JSON (diagnosis.json's format)")
+	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory, got %d arguments", fs.NArg())
 	}
 	if err == nil {
 		var d *diagnose.Diagnosis
-		if d, err = diagnose.DiagnoseRun(fs.Arg(0)); err == nil {
+		if d, err = diagnose.DiagnoseRun(fs.Arg(0)); err != nil {
+			err = inputError(err)
+		} else {
 			if *asJSON {
 				err = d.WriteJSON(stdout)
 			} else {
@@ -63,6 +66,7 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated scenario names (see --list)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of tables")
+	addFormat(fs, asJSON)
 	md := fs.String("markdown", "", "also write the tables to this markdown file")
 	keep := fs.String("keep", "", "keep the runs (data, run directories) in this folder")
 	reps := fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
@@ -72,6 +76,9 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *seeds < 1 {
 		err = usagef("--seeds %d: want 1 or more", *seeds)
+	}
+	if err == nil && *reps < 0 {
+		err = usagef("--overhead-reps %d: want 0 or more", *reps)
 	}
 	o := faults.Options{Seeds: *seeds, Quick: *quick, Dir: *keep, OverheadReps: *reps}
 	if *only != "" {

@@ -18,7 +18,7 @@ func TestDiagnoseUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
 	}
-	if code, _, stderr := runCLI("diagnose", t.TempDir()); code != 1 || !strings.Contains(stderr, "not a run directory") {
+	if code, _, stderr := runCLI("diagnose", t.TempDir()); code != 2 || !strings.Contains(stderr, "not a run directory") {
 		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
 	}
 }

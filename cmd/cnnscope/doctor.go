@@ -35,6 +35,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Limit, "trial-limit", 0, "training images of each short training (0: the spec's)")
 	fs.IntVar(&o.Fixes, "fixes", 3, "how many of the top finding's fixes to try")
 	asJSON := fs.Bool("json", false, "print the comparison as JSON")
+	addFormat(fs, asJSON)
 	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() > 1 {
 		err = usagef("want at most one run directory, got %d arguments", fs.NArg())
@@ -47,20 +48,21 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() == 1 {
 		dir := fs.Arg(0)
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "out" && f.Name != "trial-epochs" && f.Name != "trial-limit" && f.Name != "fixes" && f.Name != "json" && err == nil {
+			if f.Name != "out" && f.Name != "trial-epochs" && f.Name != "trial-limit" && f.Name != "fixes" && f.Name != "json" && f.Name != "format" && f.Name != "threads" && err == nil {
 				err = usagef("--%s: give a run directory or training flags, not both", f.Name)
 			}
 		})
 		if err == nil {
 			if spec, err = train.LoadSpec(filepath.Join(dir, train.SpecFile)); err != nil {
-				err = fmt.Errorf("%s is not a run directory: %w", dir, err)
+				err = usagef("%s is not a run directory: %v", dir, err)
 			}
 		}
 		if err == nil {
 			d, err = diagnose.DiagnoseRun(dir)
+			err = inputError(err)
 		}
 	} else if err == nil {
-		for _, n := range []string{"stop-on", "sanity"} {
+		for _, n := range []string{"stop-on", "sanity", "dry-run"} {
 			if f := fs.Lookup(n); f != nil && f.Value.String() != f.DefValue {
 				err = usagef("--%s does not apply to doctor", n)
 			}
@@ -78,6 +80,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer setThreads(tf.threads)()
 	rep, err := diagnose.Doctor(ctx, spec, d, o)
 	if err != nil {
 		return exitCode(stderr, "doctor", err)

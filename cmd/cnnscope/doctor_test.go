@@ -17,7 +17,7 @@ func TestDoctorUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
 	}
-	if code, _, stderr := runCLI("doctor", dir); code != 1 || !strings.Contains(stderr, "not a run directory") {
+	if code, _, stderr := runCLI("doctor", dir); code != 2 || !strings.Contains(stderr, "not a run directory") {
 		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"strings"
 
@@ -25,10 +23,14 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	src := fs.String("data", "", "test data: mnist, fashion-mnist (their test split) or a folder of class folders (default: the run's data)")
 	batch := fs.Int("batch", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	addFormat(fs, asJSON)
 	topK := fs.Int("top-k", 0, "also report top-k accuracy (k > 1)")
 	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory (or model folder), got %d arguments", fs.NArg())
+	}
+	if err == nil && (*batch < 1 || *topK < 0 || *topK == 1) {
+		err = usagef("want --batch 1 or more and --top-k 0 (off) or more than 1")
 	}
 	if err == nil {
 		err = evaluate(stdout, fs.Arg(0), *src, *batch, *topK, *asJSON)
@@ -38,11 +40,16 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 
 func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error {
 	m, mf, err := train.LoadModel(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return usageError{err.Error()}
-	}
 	if err != nil {
-		return err
+		return inputError(err)
+	}
+	if topK >= len(mf.Classes) {
+		return usagef("--top-k %d: want fewer than the model's %d classes", topK, len(mf.Classes))
+	}
+	if e, err := m.EstimateMemory(batch, -1); err == nil {
+		if err := e.Fits(); err != nil {
+			return usagef("evaluating %v (try a smaller --batch)", err)
+		}
 	}
 	if src == "" {
 		if spec, err := train.LoadSpec(dir + "/" + train.SpecFile); err == nil {
@@ -51,11 +58,11 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 	}
 	ds, err := loadEvalData(src, m, mf)
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	loader, err := data.NewEvalLoader(ds, nil, data.EvalConfig{BatchSize: batch, Preprocess: &mf.Preprocessing})
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	loss, err := nn.LossByName(mf.Loss)
 	if err != nil {

@@ -5,62 +5,151 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/cnnscope/cnnscope/internal/suggest"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
 
-// usageError marks an error in the command line (exit code 2).
+// usageError marks an error in what the user gave (exit code 2): the
+// command line, or the files and folders it names.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// exitCode reports err on stderr in one line and returns the exit code:
-// 0 for nil, 2 for usage errors, 1 for a failed run.
-func exitCode(stderr io.Writer, cmd string, err error) int {
+// flagError is a bad flag: a usage error with a hint printed on the lines
+// after it (did you mean, where the help is), as the go command does.
+type flagError struct {
+	msg, hint string
+}
+
+func (e flagError) Error() string { return e.msg }
+
+// inputError marks err as a problem of the input (a missing or corrupt
+// run directory or model file): exit code 2.
+func inputError(err error) error {
 	if err == nil {
+		return nil
+	}
+	return usageError{err.Error()}
+}
+
+// exitCode reports err on stderr and returns the exit code: 0 for nil
+// (and --help), 2 for anything wrong with the input (flags, specs, data,
+// model files, missing run directories), 1 for a run that failed. The
+// error is one line; a bad flag adds a did-you-mean and where the help is.
+func exitCode(stderr io.Writer, cmd string, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	fmt.Fprintf(stderr, "cnnscope %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "cnnscope %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", "; "))
 	var u usageError
+	var f flagError
 	var in *train.InputError
-	if errors.As(err, &u) || errors.As(err, &in) {
+	switch {
+	case errors.As(err, &f):
+		fmt.Fprintln(stderr, f.hint)
+		return 2
+	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, fs.ErrNotExist):
 		return 2
 	}
 	return 1
 }
 
-// newFlagSet returns a FlagSet whose usage text shows the examples.
+// cliStderr is the stderr run hands every command: it also carries
+// stdout, where --help prints.
+type cliStderr struct {
+	io.Writer
+	stdout io.Writer
+}
+
+func stdoutOf(stderr io.Writer) io.Writer {
+	if s, ok := stderr.(cliStderr); ok {
+		return s.stdout
+	}
+	return stderr
+}
+
+// newFlagSet returns a FlagSet whose --help text (on stdout) shows the
+// synopsis, the flags and the examples.
 func newFlagSet(name, synopsis, examples string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("cnnscope "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdoutOf(stderr))
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: cnnscope %s\n\nFlags:\n", synopsis)
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: cnnscope %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 		if examples != "" {
-			fmt.Fprintf(stderr, "\nExamples:\n%s", examples)
+			fmt.Fprintf(w, "\nExamples:\n%s", examples)
 		}
 	}
 	return fs
 }
 
-// parseFlags parses args; a bad flag is a usage error (the flag package
-// has already printed why), --help is flag.ErrHelp.
+// parseFlags parses args, flags before or after the arguments. --help
+// prints the usage on stdout and returns flag.ErrHelp; a bad flag is a
+// usage error naming it, with a did-you-mean and where the help is.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(flagsFirst(fs, args))
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return badFlag(fs, err)
 	}
 	return nil
+}
+
+// badFlag rewrites the flag package's error in the CLI's spelling
+// (--name) and adds the closest flag and where the help is.
+func badFlag(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	help := fmt.Sprintf("Run '%s --help' for usage.", fs.Name())
+	const undefined = "flag provided but not defined: -"
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		msg = "flag provided but not defined: --" + name
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := suggest.Closest(name, names); s != "" {
+			help = fmt.Sprintf("Did you mean --%s? %s", s, help)
+		}
+	}
+	msg = strings.Replace(msg, " for flag -", " for flag --", 1)
+	msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
+	return flagError{msg: msg, hint: help}
+}
+
+// alias registers name as another name of the flag target (which must be
+// defined already).
+func alias(fs *flag.FlagSet, name, target string) {
+	fs.Var(fs.Lookup(target).Value, name, "same as --"+target)
+}
+
+// setFlags returns the names of the flags given on the command line, an
+// alias counted under its target's name too.
+func setFlags(fs *flag.FlagSet, aliases map[string]string) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
+		if t, ok := aliases[f.Name]; ok {
+			set[t] = true
+		}
+	})
+	return set
 }
 
 // parseShape reads "28,28,1" (or "28x28x1") as a shape.
@@ -110,5 +199,53 @@ func flagsFirst(fs *flag.FlagSet, args []string) []string {
 			i++
 		}
 	}
-	return append(flags, pos...)
+	if len(pos) == 0 {
+		return flags
+	}
+	// "--" keeps an argument that starts with a dash an argument.
+	return append(append(flags, "--"), pos...)
+}
+
+// formatFlag is --format text|json, the same switch as --json, on every
+// command whose output has a machine form.
+type formatFlag struct{ json *bool }
+
+func (f formatFlag) String() string {
+	if f.json != nil && *f.json {
+		return "json"
+	}
+	return "text"
+}
+
+func (f formatFlag) Set(s string) error {
+	switch s {
+	case "text", "table":
+		*f.json = false
+	case "json":
+		*f.json = true
+	default:
+		return fmt.Errorf("want text or json")
+	}
+	return nil
+}
+
+// addFormat registers --format next to --json (asJSON).
+func addFormat(fs *flag.FlagSet, asJSON *bool) {
+	fs.Var(formatFlag{asJSON}, "format", "output: text or json (--json is --format json)")
+}
+
+// checkRunDir refuses a path that is not a run directory (a folder with
+// the run's spec.yaml): exit code 2 rather than an empty report.
+func checkRunDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if !st.IsDir() {
+		return usagef("%s: not a run directory", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, train.SpecFile)); err != nil {
+		return usagef("%s: not a run directory (no %s)", dir, train.SpecFile)
+	}
+	return nil
 }

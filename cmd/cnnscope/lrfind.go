@@ -27,7 +27,7 @@ const lrfindExamples = `  cnnscope lrfind --data mnist
 `
 
 // lrfindIgnored are train's flags that mean nothing to a range test.
-var lrfindIgnored = []string{"out", "epochs", "patience", "stop-on", "sanity", "top-k", "test"}
+var lrfindIgnored = []string{"out", "epochs", "patience", "stop-on", "sanity", "top-k", "test", "dry-run"}
 
 func runLRFind(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("lrfind", "lrfind [--data ...] [--model ...] [--optimizer ...] [train's flags] [--start-lr 1e-7] [--end-lr 1] [--plot FILE.svg]", lrfindExamples, stderr)
@@ -40,6 +40,7 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.StopFactor, "stop-factor", 4, "stop once the smoothed loss exceeds this many times its best")
 	plot := fs.String("plot", "", "also draw the curve into this .svg file")
 	asJSON := fs.Bool("json", false, "print the sweep (rates, losses, suggestion) as JSON")
+	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
@@ -53,8 +54,9 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 	}
-	if err == nil && !(o.StartLR > 0 && o.EndLR > o.StartLR && o.Steps >= 2 && o.StopFactor > 1) {
-		err = usagef("want 0 < --start-lr < --end-lr, --steps 2 or more and --stop-factor over 1")
+	if err == nil && !(o.StartLR > 0 && o.EndLR > o.StartLR && !math.IsInf(o.EndLR, 1) && o.Steps >= 2 && o.Steps <= 1e6 &&
+		o.StopFactor > 1 && !math.IsInf(o.StopFactor, 1)) {
+		err = usagef("want 0 < --start-lr < --end-lr (finite), --steps from 2 to 1000000 and a finite --stop-factor over 1")
 	}
 	if err == nil && *plot != "" && strings.ToLower(filepath.Ext(*plot)) != ".svg" {
 		err = usagef("--plot %q: want an .svg file", *plot)
@@ -66,6 +68,7 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitCode(stderr, "lrfind", err)
 	}
+	defer setThreads(tf.threads)()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r, err := diagnose.FindLR(ctx, spec, o)

@@ -9,7 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
+
+	"github.com/cnnscope/cnnscope/internal/suggest"
 )
 
 // command is one subcommand: run gets the arguments after its name.
@@ -26,24 +30,79 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	case "help":
+		return help(args[1:], stdout, stderr)
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, "cnnscope", version())
 		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "cnnscope: unknown command %q (run 'cnnscope help' for the list)\n", args[0])
-		return 2
+		return unknownCommand(stderr, args[0])
 	}
-	return c.run(args[1:], stdout, stderr)
+	return c.run(args[1:], stdout, cliStderr{Writer: stderr, stdout: stdout})
+}
+
+// help is "cnnscope help [COMMAND [SUBCOMMAND]]": the list of commands,
+// or the command's --help, on stdout.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		return unknownCommand(stderr, args[0])
+	}
+	return c.run(append(args[1:], "--help"), stdout, cliStderr{Writer: stderr, stdout: stdout})
+}
+
+func unknownCommand(stderr io.Writer, name string) int {
+	fmt.Fprintf(stderr, "cnnscope: unknown command %q\n", name)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	if s := suggest.Closest(name, names); s != "" {
+		fmt.Fprintf(stderr, "Did you mean %q? ", s)
+	}
+	fmt.Fprintln(stderr, "Run 'cnnscope help' for the list of commands.")
+	return 2
+}
+
+// version is the module's version and VCS revision as the build recorded
+// them ("(devel)" for a plain go build in the repository).
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v += " " + s.Value[:min(12, len(s.Value))]
+		case "vcs.modified":
+			if s.Value == "true" {
+				v += "+dirty"
+			}
+		}
+	}
+	return v + " " + runtime.Version()
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "cnnscope: train CNNs for image classification and find out whether they learn.")
-	fmt.Fprintln(w, "\nUsage: cnnscope COMMAND [flags]   (cnnscope COMMAND --help for details)\n\nCommands:")
+	fmt.Fprintln(w, "\nUsage: cnnscope COMMAND [arguments] [flags]   (flags go before or after the arguments)\n"+
+		"       cnnscope help COMMAND   (or cnnscope COMMAND --help)\n       cnnscope --version\n\nCommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

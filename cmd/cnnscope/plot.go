@@ -39,6 +39,9 @@ func runPlot(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err == nil {
+		err = checkRunDir(fs.Arg(0))
+	}
+	if err == nil {
 		if err = report.Plot(context.Background(), fs.Arg(0), *what, *out); err == nil {
 			fmt.Fprintf(stdout, "Wrote %s\n", *out)
 		}

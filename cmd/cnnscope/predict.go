@@ -3,10 +3,8 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,12 +27,13 @@ type prediction struct {
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("predict", "predict RUN_DIR IMAGE|FOLDER... [--format table|csv|json] [--top K]",
+	fs := newFlagSet("predict", "predict RUN_DIR IMAGE|FOLDER... [--format table|csv|json] [--top-k K]",
 		"  cnnscope predict runs/mnist digit.png\n  cnnscope predict runs/pets photos/ --format csv > predictions.csv\n"+
 			"Exit code 2 when an image could not be read: the others are still classified, each bad one is a line on\n"+
 			"stderr and an error row in the output.\n", stderr)
 	format := fs.String("format", "table", "output: table, csv or json")
-	top := fs.Int("top", 3, "how many classes to list per image")
+	top := fs.Int("top-k", 3, "how many classes to list per image")
+	alias(fs, "top", "top-k")
 	batch := fs.Int("batch", 64, "batch size")
 	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() < 2 {
@@ -44,7 +43,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		err = usagef("--format %q: want table, csv or json", *format)
 	}
 	if err == nil && (*top < 1 || *batch < 1) {
-		err = usagef("--top and --batch must be positive")
+		err = usagef("--top-k and --batch must be positive")
 	}
 	if err == nil {
 		var preds []prediction
@@ -74,15 +73,17 @@ func countErrors(ps []prediction) int {
 // images whose size or color mode differ from the model's input.
 func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOptions) ([]prediction, error) {
 	p, err := train.LoadPredictor(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, usageError{err.Error()}
-	}
 	if err != nil {
-		return nil, err
+		return nil, inputError(err)
 	}
 	files, err := data.ListImages(paths)
 	if err != nil {
 		return nil, usageError{err.Error()}
+	}
+	if e, err := p.Model.EstimateMemory(min(opts.Batch, max(len(files), 1)), -1); err == nil {
+		if err := e.Fits(); err != nil {
+			return nil, usagef("predicting %v (try a smaller --batch)", err)
+		}
 	}
 	res := p.PredictFiles(files, opts)
 	rows := make([]prediction, len(res))

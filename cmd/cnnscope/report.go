@@ -25,6 +25,11 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() == 0 {
 		err = usagef("want one run directory (or several to compare)")
 	}
+	for _, d := range fs.Args() {
+		if err == nil {
+			err = checkRunDir(d)
+		}
+	}
 	if err == nil {
 		err = writeReport(stdout, fs.Args(), *out)
 	}

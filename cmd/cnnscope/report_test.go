@@ -41,7 +41,7 @@ func TestReportAndPlotUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
 	}
-	if code, _, stderr := runCLI("report", filepath.Join(dir, "missing")); code != 1 || !strings.Contains(stderr, "missing") {
+	if code, _, stderr := runCLI("report", filepath.Join(dir, "missing")); code != 2 || !strings.Contains(stderr, "missing") {
 		t.Errorf("report of a missing directory: exit %d, %q", code, stderr)
 	}
 }

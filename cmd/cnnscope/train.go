@@ -42,6 +42,9 @@ type trainFlags struct {
 	// Diagnosis: stop on a critical finding; overfit 32 samples first.
 	stopOn string
 	sanity bool
+	// threads sets GOMAXPROCS; dryRun only prints what would run.
+	threads int
+	dryRun  bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -54,7 +57,8 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, sgd, adamw, rmsprop")
 	fs.Float64Var(&f.lr, "lr", 0, "learning rate (0: the optimizer's Keras default: 1e-3 for adam, 1e-2 for sgd)")
 	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum")
-	fs.Float64Var(&f.valSplit, "val-split", 0.1, "share of the training images held out for validation (stratified)")
+	fs.Float64Var(&f.valSplit, "validation-split", 0.1, "share of the training images held out for validation (stratified)")
+	alias(fs, "val-split", "validation-split")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (weights, split, shuffling, augmentation, dropout)")
 	fs.StringVar(&f.out, "out", "", "run directory (default runs/<date>-<time>); it must be empty or new, unless --overwrite")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run already in --out (the new run takes its place at once; the old one is removed)")
@@ -78,14 +82,18 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.topK, "top-k", 0, "also report top-k accuracy (k > 1)")
 	fs.StringVar(&f.stopOn, "stop-on", "none", "diagnosis: critical stops a run that cannot recover (NaN, divergence, dead network), keeping the last good checkpoint; none")
 	fs.BoolVar(&f.sanity, "sanity", false, "diagnosis: before training, check that the model can overfit 32 samples in 200 steps")
+	fs.IntVar(&f.threads, "threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved spec, the model summary and the memory estimate; create nothing")
 }
 
 // spec builds the run's spec: the spec file (if any), then every flag
 // given on the command line; without a spec file every flag counts.
 func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 	s := &train.Spec{}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	set := setFlags(fs, trainAliases)
+	if err := f.check(set); err != nil {
+		return nil, err
+	}
 	if f.spec != "" {
 		var err error
 		if s, err = train.LoadSpec(f.spec); err != nil {
@@ -103,7 +111,7 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 	if set["test"] && f.test != "" {
 		s.Data.Test = f.test
 	}
-	if set["val-split"] {
+	if set["validation-split"] {
 		v := f.valSplit
 		s.Data.ValidationSplit = &v
 	}
@@ -231,6 +239,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		default:
 			err = usagef("--stop-on %q: want critical or none", f.stopOn)
 		}
+	}
+	if err == nil {
+		defer setThreads(f.threads)()
+	}
+	if err == nil && f.dryRun {
+		return exitCode(stderr, "train", dryRun(stdout, spec))
 	}
 	if err == nil {
 		dir := f.out

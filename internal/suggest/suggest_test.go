@@ -3,7 +3,7 @@ package suggest
 import "testing"
 
 func TestClosest(t *testing.T) {
-	known := []string{"epochs", "batch", "val-split", "rotation_range", "top-k"}
+	known := []string{"epochs", "batch", "val-split", "rotation_range", "top-k", "train"}
 	for w, want := range map[string]string{
 		"epoch":         "epochs",
 		"ephocs":        "epochs",
@@ -11,6 +11,7 @@ func TestClosest(t *testing.T) {
 		"val_split":     "val-split",
 		"top_k":         "top-k",
 		"bach":          "batch",
+		"trian":         "train",
 		"xyz":           "",
 		"completely":    "",
 	} {
