@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/tune"
+)
+
+func init() {
+	commands["tune"] = command{summary: "search hyperparameters: one train run per trial, hopeless trials stopped by diagnosis", run: runTune}
+}
+
+const tuneExamples = `  cnnscope tune --spec base.yaml --space space.yaml --data mnist --limit 6000 \
+      --epochs 3 --trials 16 --algorithm asha --seed 1 --out studies/lr
+  cnnscope tune --resume studies/lr
+
+space.yaml maps dotted spec paths to distributions:
+  compile.learning_rate: {loguniform: [1e-5, 1e-1]}
+  compile.optimizer: {choice: [adam, sgd]}
+  compile.momentum: {uniform: [0.0, 0.95]}
+  fit.batch_size: {choice: [16, 32, 64]}
+
+Each trial is a 'cnnscope train --stop-on critical' run in STUDY/trials/NNN
+(report, diagnose, doctor open it). asha and hyperband compare val_loss at
+epochs 1, 3, 9, ... (reduction factor 3, grace period 1 epoch) and stop the
+trials outside the best third. --epochs is the most a trial trains.
+`
+
+func runTune(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("tune", "tune --spec BASE.yaml --space SPACE.yaml [train's flags] --trials N --algorithm random|asha|hyperband --out STUDY_DIR | tune --resume STUDY_DIR", tuneExamples, stderr)
+	var f trainFlags
+	f.register(fs)
+	space := fs.String("space", "", "search space YAML: dotted spec path -> {uniform|loguniform|int|choice: [...]}")
+	trials := fs.Int("trials", 10, "number of trials")
+	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
+	parallel := fs.Int("parallel", 1, "trials run at once")
+	resume := fs.String("resume", "", "continue the study in this directory")
+	err := parseFlags(fs, args)
+	if err == nil && fs.NArg() > 0 {
+		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+	var study *tune.Study
+	var base *train.Spec
+	switch {
+	case err != nil:
+	case *resume != "":
+		if study, base, err = tune.Open(*resume); err != nil {
+			err = usageError{err.Error()}
+		}
+	default:
+		study, base, err = newStudy(fs, &f, *space, tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed}, stdout)
+	}
+	if err == nil {
+		err = runStudy(study, base, stdout)
+	}
+	return exitCode(stderr, "tune", err)
+}
+
+// newStudy checks everything and creates the study directory.
+func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options, stdout io.Writer) (*tune.Study, *train.Spec, error) {
+	if f.out == "" {
+		return nil, nil, usagef("--out STUDY_DIR is required (or --resume STUDY_DIR)")
+	}
+	if spacePath == "" {
+		return nil, nil, usagef("--space SPACE.yaml is required")
+	}
+	if err := o.Check(); err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	base, err := f.toSpec(fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	base.Defaults()
+	space, err := tune.LoadSpace(spacePath, base)
+	if err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	s, err := tune.Create(f.out, base, space, o)
+	if err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	printBudget(stdout, s, base)
+	return s, base, nil
+}
+
+// printBudget says up front how many trials, the most epochs, and an
+// estimate of the time from a 2-second bench of the base model.
+func printBudget(w io.Writer, s *tune.Study, base *train.Spec) {
+	n := len(s.Trials)
+	fmt.Fprintf(w, "Study %s: %d trials, %s, at most %d epochs each (%d epochs in all at most)\n", s.Dir(), n, s.Algorithm, s.MaxEpochs, n*s.MaxEpochs)
+	sps, ok := benchSamplesPerS(base)
+	images := base.Data.Limit
+	if images == 0 && (base.Data.Source == "mnist" || base.Data.Source == "fashion-mnist") {
+		images = 60000
+	}
+	if !ok || images == 0 {
+		fmt.Fprintln(w, "Estimated time: unknown (the bench measures presets on 28x28 built-in data only)")
+		return
+	}
+	epoch := float64(images) * (1 - *base.Data.ValidationSplit) / sps
+	total := epoch * float64(n*s.MaxEpochs) / float64(s.Parallel)
+	fmt.Fprintf(w, "Estimated time: at most %s of training (bench: %.0f samples/s, %.1fs per epoch; data loading and evaluation not included)\n",
+		(time.Duration(total) * time.Second).Round(time.Second), sps, epoch)
+}
+
+// benchSamplesPerS runs `cnnscope bench` for 2 seconds on the base model.
+func benchSamplesPerS(base *train.Spec) (float64, bool) {
+	if base.Model.Preset == "" || (base.Data.Source != "mnist" && base.Data.Source != "fashion-mnist") {
+		return 0, false
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, false
+	}
+	out, err := exec.Command(exe, "bench", "--model", base.Model.Preset, "--batch", strconv.Itoa(base.Fit.BatchSize), "--seconds", "2", "--json").Output()
+	if err != nil {
+		return 0, false
+	}
+	var r struct {
+		TrainSamplesPerS float64 `json:"train_samples_per_s"`
+	}
+	if json.Unmarshal(out, &r) != nil || r.TrainSamplesPerS <= 0 {
+		return 0, false
+	}
+	return r.TrainSamplesPerS, true
+}
+
+// runStudy runs the trials (Ctrl-C stops them resumably), then writes
+// trials.csv and best.yaml and prints the table and what was spent.
+func runStudy(s *tune.Study, base *train.Spec, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r := &tune.Runner{Study: s, Log: stdout, Command: func(args ...string) *exec.Cmd { return exec.Command(exe, args...) }}
+	err = r.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("stopped; continue with: cnnscope tune --resume %s", s.Dir())
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.WriteResults(base); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	s.WriteTable(stdout)
+	fmt.Fprintf(stdout, "\nSpent: %d epochs (of %d at most) in %s; results: %s/%s, best spec: %s/%s\n",
+		s.EpochsSpent, len(s.Trials)*s.MaxEpochs, (time.Duration(s.Seconds) * time.Second).Round(time.Second), s.Dir(), tune.TrialsCSV, s.Dir(), tune.BestFile)
+	return nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/tune"
+)
+
+func TestTuneRefusesBadSpaceBeforeRunning(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"compile.learnig_rate: {loguniform: [1e-5, 1e-1]}\n": "compile.learnig_rate",
+		"compile.learning_rate: {loguniform: [0, 1]}\n":      "want 0 < low",
+		"fit.batch_size: {choice: [0, 16]}\n":                "fit.batch_size",
+	}
+	for in, want := range cases {
+		space := filepath.Join(dir, "space.yaml")
+		os.WriteFile(space, []byte(in), 0o644)
+		out := filepath.Join(dir, "study")
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"tune", "--space", space, "--data", "mnist", "--trials", "2", "--out", out}, &stdout, &stderr)
+		msg := strings.TrimSpace(stderr.String())
+		if code != 2 || !strings.Contains(msg, want) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and one line with %q", in, code, msg, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: the study directory was created", in)
+		}
+	}
+}
+
+// A tiny real study: trials with learning rate 5 are stopped by the
+// diagnosis in their first epoch, the others train; best.yaml reruns.
+func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a few tiny runs")
+	}
+	needMNIST(t)
+	dir := t.TempDir()
+	space := filepath.Join(dir, "space.yaml")
+	os.WriteFile(space, []byte("compile.learning_rate: {choice: [0.001, 5.0]}\n"), 0o644)
+	study := filepath.Join(dir, "study")
+	out, err := child(t, "tune", "--space", space, "--data", "mnist", "--limit", "200", "--epochs", "2", "--batch", "32",
+		"--trials", "3", "--algorithm", "asha", "--seed", "2", "--out", study).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tune: %v\n%s", err, out)
+	}
+	s, err := tune.LoadStudy(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[float64]int{}
+	for _, tr := range s.Trials {
+		lr := tr.Params["compile.learning_rate"].(float64)
+		seen[lr]++
+		if lr == 5 && (tr.Status != tune.Pruned || !strings.HasPrefix(tr.Reason, "diagnosis: ") || len(tr.ValLoss) > 1) {
+			t.Errorf("trial %d (lr 5): %s %q after %d epochs; want pruned by the diagnosis in epoch 1", tr.ID, tr.Status, tr.Reason, len(tr.ValLoss))
+		}
+		if lr != 5 && tr.Status == tune.Failed {
+			t.Errorf("trial %d (lr %g) failed: %s", tr.ID, lr, tr.Reason)
+		}
+		if _, err := os.Stat(filepath.Join(s.RunDir(tr.ID), "run.json")); err != nil {
+			t.Errorf("trial %d has no run directory: %v", tr.ID, err)
+		}
+	}
+	if seen[5] == 0 || seen[0.001] == 0 {
+		t.Fatalf("seed 2 should draw both rates: %v", seen)
+	}
+	best, err := train.LoadSpec(filepath.Join(study, tune.BestFile))
+	if err != nil || best.Compile.LearningRate != 0.001 || best.Data.Limit != 200 {
+		t.Errorf("best.yaml: %v %+v", err, best)
+	}
+	for _, want := range []string{"Study ", "at most 2 epochs each", "trial ", "Spent: "} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

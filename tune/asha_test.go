@@ -1,0 +1,65 @@
+package tune
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRungsAndBrackets(t *testing.T) {
+	s := &Study{Algorithm: "asha", MaxEpochs: 27, Eta: 3, Grace: 1}
+	if got := s.Rungs(0); !slices.Equal(got, []int{1, 3, 9}) {
+		t.Errorf("asha rungs %v", got)
+	}
+	if s.Brackets() != 1 {
+		t.Errorf("asha brackets %d", s.Brackets())
+	}
+	s.Algorithm = "hyperband"
+	if s.Brackets() != 4 || !slices.Equal(s.Rungs(2), []int{9}) || len(s.Rungs(3)) != 0 {
+		t.Errorf("hyperband: %d brackets, rungs(2) %v rungs(3) %v", s.Brackets(), s.Rungs(2), s.Rungs(3))
+	}
+	s.Algorithm = "random"
+	if len(s.Rungs(0)) != 0 {
+		t.Errorf("random has rungs %v", s.Rungs(0))
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	// numpy.quantile([4, 1, 3, 2], 1/3) = 2.0; ([1, 2], 1/3) = 1.3333.
+	if q := quantile([]float64{4, 1, 3, 2}, 1.0/3); q != 2 {
+		t.Errorf("got %v", q)
+	}
+	if q := quantile([]float64{1, 2}, 1.0/3); q < 1.3333 || q > 1.3334 {
+		t.Errorf("got %v", q)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	s := &Study{Algorithm: "asha", MaxEpochs: 9, Eta: 3, Grace: 1}
+	tr := func(id int, status string, losses ...float64) *Trial {
+		return &Trial{ID: id, Status: status, ValLoss: losses}
+	}
+	s.Trials = []*Trial{tr(1, Completed, 1.0, 0.8), tr(2, Pruned, 2.0), tr(3, Running), tr(4, Running)}
+	if d, _ := s.Decide(s.Trials[0], 1, 1.0); d != Continue {
+		t.Errorf("first trial at a rung: %v, want continue", d)
+	}
+	// Trial 3 against 1.0 and 2.0: cutoff quantile([v,1,2],1/3).
+	if d, _ := s.Decide(s.Trials[2], 1, 0.5); d != Continue {
+		t.Errorf("best so far: %v", d)
+	}
+	if d, why := s.Decide(s.Trials[2], 1, 1.9); d != Prune || !strings.Contains(why, "best 1/3 of 3 trials") {
+		t.Errorf("worse than cutoff: %v %q", d, why)
+	}
+	// Trial 4 must wait for trial 3 (running, no epoch 1 yet).
+	if d, _ := s.Decide(s.Trials[3], 1, 0.1); d != Wait {
+		t.Errorf("lower id unsettled: %v, want wait", d)
+	}
+	// At rung 3 trial 2 (pruned at 1) no longer counts; trial 1 has no epoch 3 but completed... it has 2 values only.
+	s.Trials[2].Status = Pruned
+	if d, _ := s.Decide(s.Trials[3], 3, 5); d != Continue {
+		t.Errorf("no settled peer at rung 3: %v", d)
+	}
+	if d, _ := s.Decide(s.Trials[3], 1, worst); d != Prune {
+		t.Errorf("non-finite: %v", d)
+	}
+}

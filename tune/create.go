@@ -1,0 +1,86 @@
+package tune
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Options are a new study's settings.
+type Options struct {
+	Trials    int
+	Algorithm string // random, asha, hyperband
+	Parallel  int
+	Threads   int // per trial (0: the child's default)
+	Seed      uint64
+}
+
+// Check refuses bad options (one line each).
+func (o Options) Check() error {
+	switch {
+	case o.Trials < 1:
+		return fmt.Errorf("--trials %d: want 1 or more", o.Trials)
+	case o.Parallel < 1:
+		return fmt.Errorf("--parallel %d: want 1 or more", o.Parallel)
+	}
+	for _, a := range Algorithms {
+		if a == o.Algorithm {
+			return nil
+		}
+	}
+	return fmt.Errorf("--algorithm %q: want random, asha or hyperband", o.Algorithm)
+}
+
+// Create makes a new study in dir (new or empty): base.yaml (base with
+// its defaults filled in), one spec per trial under trials/, study.json.
+func Create(dir string, base *train.Spec, space Space, o Options) (*Study, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return nil, fmt.Errorf("%s: not empty (continue a study with --resume %s, or choose a new --out)", dir, dir)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	resolved := *base
+	resolved.Defaults()
+	b, err := resolved.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	err = atomicfile.WriteFile(filepath.Join(dir, BaseFile), func(w io.Writer) error { _, err := w.Write(b); return err }, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewStudy(dir, &resolved, space, o.Trials, o.Algorithm, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	s.Parallel, s.Threads = o.Parallel, o.Threads
+	if err := s.writeSpecs(&resolved); err != nil {
+		return nil, err
+	}
+	return s, s.Save()
+}
+
+// Open reads the study in dir and its base spec for --resume.
+func Open(dir string) (*Study, *train.Spec, error) {
+	s, err := LoadStudy(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, err := train.LoadSpec(filepath.Join(dir, BaseFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, base, s.writeSpecs(base)
+}

@@ -1,0 +1,106 @@
+package tune
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// The test binary stands in for cnnscope: with TUNE_TEST_HELPER=trainer
+// it is a fake `cnnscope train|resume` (deterministic val_loss from the
+// spec, one history.csv row per epoch, a critical diagnosis for
+// learning rates >= 1, run.lock held), with =tuner a tuner running the
+// study in its argument (for the SIGKILL test). The variable is the
+// usual Go helper-process switch of tests, not a knob of cnnscope.
+func TestMain(m *testing.M) {
+	switch os.Getenv("TUNE_TEST_HELPER") {
+	case "trainer":
+		os.Exit(fakeTrainer(os.Args[1:]))
+	case "tuner":
+		os.Exit(fakeTuner(os.Args[1]))
+	}
+	os.Exit(m.Run())
+}
+
+func helperCommand(mode string) func(args ...string) *exec.Cmd {
+	return func(args ...string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "TUNE_TEST_HELPER="+mode)
+		return cmd
+	}
+}
+
+func fakeTrainer(args []string) int {
+	var specPath, dir string
+	switch {
+	case len(args) >= 5 && args[0] == "train":
+		specPath, dir = args[2], args[4]
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return 2
+		}
+	case len(args) == 2 && args[0] == "resume":
+		dir = args[1]
+		specPath = filepath.Join(dir, "spec.yaml")
+	default:
+		fmt.Fprintln(os.Stderr, "fake trainer: bad args", args)
+		return 2
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "run.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil || syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		fmt.Fprintln(os.Stderr, "fake trainer: run is locked")
+		return 2
+	}
+	spec, err := train.LoadSpec(specPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if args[0] == "train" {
+		b, _ := spec.Marshal()
+		os.WriteFile(filepath.Join(dir, "spec.yaml"), b, 0o644)
+	}
+	hist := filepath.Join(dir, train.HistoryFile)
+	old, _ := os.ReadFile(hist)
+	if i := bytes.LastIndexByte(old, '\n'); i >= 0 {
+		old = old[:i+1] // a row cut by a kill is written again
+	} else {
+		old = []byte("epoch,loss,accuracy,val_loss,val_accuracy\n")
+	}
+	os.WriteFile(hist, old, 0o644)
+	done := bytes.Count(old, []byte("\n")) - 1
+	lr := spec.Compile.LearningRate
+	if lr >= 1 {
+		time.Sleep(20 * time.Millisecond)
+		os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(`{"verdict":"not learning","findings":[{"id":"diverging","severity":"critical","title":"Loss diverges","epoch":1,"step":3}]}`), 0o644)
+		return 1
+	}
+	f, _ := os.OpenFile(hist, os.O_APPEND|os.O_WRONLY, 0o644)
+	for e := done + 1; e <= spec.Fit.Epochs; e++ {
+		time.Sleep(15 * time.Millisecond)
+		loss := math.Abs(math.Log10(lr)+3) + 1/float64(e) + float64(spec.Fit.BatchSize)/1000
+		fmt.Fprintf(f, "%d,%g,0.5,%g,%g\n", e, loss, loss, 1/(1+loss))
+	}
+	return 0
+}
+
+func fakeTuner(dir string) int {
+	s, _, err := Open(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	r := &Runner{Study: s, Command: helperCommand("trainer"), Poll: 5 * time.Millisecond}
+	if err := r.Run(t0ctx()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

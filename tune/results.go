@@ -1,0 +1,186 @@
+package tune
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Best is the trial's lowest validation loss and the accuracy of that
+// epoch; ok is false without a finite one.
+func (t *Trial) Best() (loss, acc float64, ok bool) {
+	loss = worst
+	for i, v := range t.ValLoss {
+		if v < loss {
+			loss, acc, ok = v, t.ValAccuracy[i], true
+		}
+	}
+	return loss, acc, ok
+}
+
+// paths are the parameters' dotted paths, sorted.
+func (s *Study) paths() []string {
+	set := map[string]bool{}
+	for _, t := range s.Trials {
+		for p := range t.Params {
+			set[p] = true
+		}
+	}
+	var ps []string
+	for p := range set {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+func formatValue(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'g', 6, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+func paramString(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s=%s", k, formatValue(p[k]))
+	}
+	return b.String()
+}
+
+// WriteCSV writes trials.csv: one row per trial with its parameters,
+// status, reason, epochs run, best val_loss and val_accuracy, seconds.
+func (s *Study) WriteCSV(w io.Writer) error {
+	paths := s.paths()
+	cw := csv.NewWriter(w)
+	cw.Write(append(append([]string{"trial", "bracket"}, paths...), "status", "reason", "epochs", "best_val_loss", "best_val_accuracy", "seconds"))
+	for _, t := range s.Trials {
+		row := []string{strconv.Itoa(t.ID), strconv.Itoa(t.Bracket)}
+		for _, p := range paths {
+			row = append(row, formatValue(t.Params[p]))
+		}
+		loss, acc, ok := t.Best()
+		ls, as := "", ""
+		if ok {
+			ls, as = strconv.FormatFloat(loss, 'g', -1, 64), strconv.FormatFloat(acc, 'g', -1, 64)
+		}
+		row = append(row, t.Status, t.Reason, strconv.Itoa(len(t.ValLoss)), ls, as, strconv.FormatFloat(t.Seconds, 'f', 1, 64))
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// BestTrial is the completed trial (else any trial) with the lowest
+// validation loss; nil when no trial has one.
+func (s *Study) BestTrial() *Trial {
+	var best *Trial
+	bestLoss, bestDone := worst, false
+	for _, t := range s.Trials {
+		loss, _, ok := t.Best()
+		if !ok {
+			continue
+		}
+		done := t.Status == Completed
+		if best == nil || (done && !bestDone) || (done == bestDone && loss < bestLoss) {
+			best, bestLoss, bestDone = t, loss, done
+		}
+	}
+	return best
+}
+
+// WriteResults writes trials.csv and best.yaml (the best trial's
+// complete spec) into the study directory.
+func (s *Study) WriteResults(base *train.Spec) error {
+	err := atomicfile.WriteFile(filepath.Join(s.dir, TrialsCSV), s.WriteCSV, 0o644)
+	if err != nil {
+		return err
+	}
+	t := s.BestTrial()
+	if t == nil {
+		return nil
+	}
+	spec, err := Apply(base, t.Params)
+	if err != nil {
+		return err
+	}
+	b, err := spec.Marshal()
+	if err != nil {
+		return err
+	}
+	head := fmt.Sprintf("# best trial %d of study %s (%s): cnnscope train --spec best.yaml\n", t.ID, s.dir, paramString(t.Params))
+	return atomicfile.WriteFile(filepath.Join(s.dir, BestFile), func(w io.Writer) error {
+		_, err := io.WriteString(w, head+string(b))
+		return err
+	}, 0o644)
+}
+
+// WriteTable prints the trials ranked: completed by val_loss, then pruned, then failed.
+func (s *Study) WriteTable(w io.Writer) {
+	ts := append([]*Trial(nil), s.Trials...)
+	rank := map[string]int{Completed: 0, Pruned: 1, Running: 2, Pending: 2, Failed: 3}
+	sort.SliceStable(ts, func(i, j int) bool {
+		if rank[ts[i].Status] != rank[ts[j].Status] {
+			return rank[ts[i].Status] < rank[ts[j].Status]
+		}
+		li, _, _ := ts[i].Best()
+		lj, _, _ := ts[j].Best()
+		return li < lj
+	})
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "trial\tstatus\tepochs\tval_loss\tval_acc\tseconds\tparameters\treason")
+	for _, t := range ts {
+		loss, acc, ok := t.Best()
+		ls, as := "-", "-"
+		if ok {
+			ls, as = fmt.Sprintf("%.4f", loss), fmt.Sprintf("%.4f", acc)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.0f\t%s\t%s\n", t.ID, t.Status, len(t.ValLoss), ls, as, t.Seconds, paramString(t.Params), t.Reason)
+	}
+	tw.Flush()
+}
+
+// writeSpecs writes each trial's spec file (trials/007.yaml) that does
+// not exist yet.
+func (s *Study) writeSpecs(base *train.Spec) error {
+	if err := os.MkdirAll(filepath.Join(s.dir, TrialsDir), 0o755); err != nil {
+		return err
+	}
+	for _, t := range s.Trials {
+		path := s.RunDir(t.ID) + ".yaml"
+		if _, err := os.Stat(path); err == nil {
+			continue
+		}
+		spec, err := Apply(base, t.Params)
+		if err != nil {
+			return fmt.Errorf("trial %d: %v", t.ID, err)
+		}
+		b, err := spec.Marshal()
+		if err != nil {
+			return err
+		}
+		err = atomicfile.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err }, 0o644)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

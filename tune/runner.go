@@ -1,0 +1,288 @@
+package tune
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Runner runs a study's trials as child processes on this machine.
+type Runner struct {
+	Study *Study
+	// Command makes a child process running cnnscope with args (train
+	// or resume); the runner sets its output and process attributes.
+	Command func(args ...string) *exec.Cmd
+	// Log gets one line per event (trial started, pruned, ended).
+	Log io.Writer
+	// Poll is the interval between reads of the trials' history.csv.
+	Poll time.Duration
+}
+
+// child is a running trial's process.
+type child struct {
+	t       *Trial
+	cmd     *exec.Cmd
+	started time.Time
+	paused  bool
+	killed  bool // pruned by the study: its exit says nothing
+	exited  bool
+	code    int
+	seen    int // history rows counted in EpochsSpent
+}
+
+type exit struct {
+	c    *child
+	code int
+}
+
+// Run runs every trial that has not ended, at most Study.Parallel at
+// once, until all have ended or ctx is done (then the children are
+// stopped and the study can be resumed). study.json is saved after
+// every event.
+func (r *Runner) Run(ctx context.Context) error {
+	s := r.Study
+	poll := r.Poll
+	if poll == 0 {
+		poll = 200 * time.Millisecond
+	}
+	exits := make(chan exit)
+	running := map[int]*child{}
+	t0 := time.Now()
+	base := s.Seconds
+	defer func() {
+		for _, c := range running {
+			if !c.exited {
+				c.cmd.Process.Signal(syscall.SIGTERM)
+				c.cmd.Process.Signal(syscall.SIGCONT)
+			}
+		}
+		for _, c := range running {
+			for !c.exited {
+				e := <-exits
+				e.c.exited = true
+			}
+		}
+	}()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		changed, err := r.startTrials(running, exits)
+		if err != nil {
+			return err
+		}
+		for _, id := range sortedIDs(running) {
+			c := running[id]
+			ch, err := r.advance(c)
+			if err != nil {
+				return err
+			}
+			changed = changed || ch
+			if c.exited && !c.paused {
+				if c.t.Ended() || r.finish(c) {
+					delete(running, id)
+					changed = true
+				}
+			}
+		}
+		if changed {
+			s.Seconds = base + time.Since(t0).Seconds()
+			if err := s.Save(); err != nil {
+				return err
+			}
+		}
+		if len(running) == 0 && s.next() == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e := <-exits:
+			e.c.exited, e.c.code = true, e.code
+			e.c.t.Seconds += time.Since(e.c.started).Seconds()
+		case <-tick.C:
+		}
+	}
+}
+
+// next is the first pending trial.
+func (s *Study) next() *Trial {
+	for _, t := range s.Trials {
+		if t.Status == Pending {
+			return t
+		}
+	}
+	return nil
+}
+
+// startTrials starts pending trials (and, after a restart, trials that
+// were running) while fewer than Parallel children run.
+func (r *Runner) startTrials(running map[int]*child, exits chan exit) (bool, error) {
+	s := r.Study
+	changed := false
+	for _, t := range s.Trials {
+		if len(running) >= max(s.Parallel, 1) {
+			break
+		}
+		if t.Ended() || running[t.ID] != nil {
+			continue
+		}
+		c, err := r.start(t)
+		if err != nil {
+			return changed, err
+		}
+		running[t.ID] = c
+		t.Status, changed = Running, true
+		go func() {
+			err := c.cmd.Wait()
+			code := 0
+			if err != nil {
+				code = -1
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				}
+			}
+			exits <- exit{c, code}
+		}()
+	}
+	return changed, nil
+}
+
+// start launches trial t: train into its new run directory, or resume
+// the run a previous tuner left (a directory without spec.yaml is a run
+// killed before it began: it is started again).
+func (r *Runner) start(t *Trial) (*child, error) {
+	s := r.Study
+	dir := s.RunDir(t.ID)
+	specPath := dir + ".yaml"
+	var args []string
+	if _, err := os.Stat(filepath.Join(dir, "spec.yaml")); err == nil {
+		waitUnlocked(dir)
+		args = []string{"resume", dir}
+	} else {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+		args = []string{"train", "--spec", specPath, "--out", dir, "--stop-on", "critical"}
+		if s.Threads > 0 {
+			args = append(args, "--threads", strconv.Itoa(s.Threads))
+		}
+	}
+	if _, err := os.Stat(specPath); err != nil {
+		return nil, fmt.Errorf("trial %d: %v", t.ID, err)
+	}
+	log, err := os.OpenFile(dir+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := r.Command(args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("trial %d: %v", t.ID, err)
+	}
+	log.Close() // the child holds its own descriptor
+	r.logf("trial %d: %s (%s)", t.ID, args[0], paramString(t.Params))
+	return &child{t: t, cmd: cmd, started: time.Now()}, nil
+}
+
+// advance takes in c's new history rows in order, deciding at each rung;
+// it reports whether the study changed.
+func (r *Runner) advance(c *child) (bool, error) {
+	s, t := r.Study, c.t
+	if t.Ended() {
+		return false, nil
+	}
+	rows, err := readHistory(s.RunDir(t.ID))
+	if err != nil {
+		return false, fmt.Errorf("trial %d: %v", t.ID, err)
+	}
+	changed := false
+	if len(rows) > c.seen {
+		s.EpochsSpent += len(rows) - c.seen
+		c.seen, changed = len(rows), true
+	}
+	for len(t.ValLoss) < len(rows) {
+		e := len(t.ValLoss) + 1
+		row := rows[e-1]
+		if s.isRung(t.Bracket, e) {
+			d, why := s.Decide(t, e, row.loss)
+			if d == Wait {
+				if !c.paused && !c.exited {
+					c.cmd.Process.Signal(syscall.SIGSTOP)
+					c.paused = true
+				}
+				return changed, nil
+			}
+			t.ValLoss, t.ValAccuracy = append(t.ValLoss, row.loss), append(t.ValAccuracy, row.acc)
+			if d == Prune {
+				t.Status, t.Reason = Pruned, why
+				r.logf("trial %d: pruned: %s", t.ID, why)
+				r.kill(c)
+				return true, nil
+			}
+		} else {
+			t.ValLoss, t.ValAccuracy = append(t.ValLoss, row.loss), append(t.ValAccuracy, row.acc)
+		}
+		changed = true
+	}
+	if c.paused && !c.killed {
+		c.cmd.Process.Signal(syscall.SIGCONT)
+		c.paused = false
+	}
+	return changed, nil
+}
+
+// kill stops a pruned trial's child (saving first is the caller's: the
+// study records the decision before the process goes).
+func (r *Runner) kill(c *child) {
+	c.killed = true
+	if c.exited {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	c.cmd.Process.Signal(syscall.SIGCONT)
+	c.paused = false
+}
+
+// finish ends the trial of an exited child whose rows are all taken in;
+// false while rows remain (the next poll reads them).
+func (r *Runner) finish(c *child) bool {
+	s, t := r.Study, c.t
+	rows, _ := readHistory(s.RunDir(t.ID))
+	if len(rows) > len(t.ValLoss) {
+		return false
+	}
+	if c.code == 0 {
+		t.Status = Completed
+	} else {
+		t.Status, t.Reason = failure(s.RunDir(t.ID), c.code, s.RunDir(t.ID)+".log")
+	}
+	r.logf("trial %d: %s after %d epochs %s", t.ID, t.Status, len(t.ValLoss), t.Reason)
+	return true
+}
+
+func (r *Runner) logf(format string, a ...any) {
+	if r.Log != nil {
+		fmt.Fprintf(r.Log, format+"\n", a...)
+	}
+}
+
+func sortedIDs(m map[int]*child) []int {
+	ids := make([]int, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && ids[j] < ids[j-1]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+	return ids
+}

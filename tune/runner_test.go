@@ -1,0 +1,132 @@
+package tune
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func t0ctx() context.Context { return context.Background() }
+
+const testSpace = `
+compile.learning_rate: {loguniform: [1e-5, 10]}
+fit.batch_size: {choice: [16, 32, 64]}
+`
+
+// newTestStudy creates a study of n trials over a 9-epoch base.
+func newTestStudy(t *testing.T, dir, algorithm string, n, parallel int) *Study {
+	t.Helper()
+	base := baseSpec(t)
+	base.Fit.Epochs = 9
+	sp, err := ParseSpace("space.yaml", []byte(testSpace), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(dir, base, sp, Options{Trials: n, Algorithm: algorithm, Parallel: parallel, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func runStudy(t *testing.T, s *Study) string {
+	t.Helper()
+	r := &Runner{Study: s, Command: helperCommand("trainer"), Poll: 5 * time.Millisecond}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return resultsWithoutSeconds(t, s.Dir())
+}
+
+// resultsWithoutSeconds is trials.csv without its seconds column.
+func resultsWithoutSeconds(t *testing.T, dir string) string {
+	t.Helper()
+	s, base, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteResults(base); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, TrialsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, r := range recs {
+		out.WriteString(strings.Join(r[:len(r)-1], "|") + "\n")
+	}
+	return out.String()
+}
+
+func TestASHAPrunesAndIsIndependentOfParallel(t *testing.T) {
+	seq := runStudy(t, newTestStudy(t, t.TempDir(), "asha", 8, 1))
+	par := runStudy(t, newTestStudy(t, t.TempDir(), "asha", 8, 3))
+	if diff := cmp.Diff(seq, par); diff != "" {
+		t.Errorf("--parallel 3 differs from --parallel 1 (-seq +par):\n%s", diff)
+	}
+	var completed, asha, diag int
+	for _, line := range strings.Split(seq, "\n") {
+		switch {
+		case strings.Contains(line, "|completed|"):
+			completed++
+		case strings.Contains(line, "|pruned|asha:"):
+			asha++
+		case strings.Contains(line, "|pruned|diagnosis: Loss diverges (epoch 1, step 3)|0|"):
+			diag++
+		}
+	}
+	if completed == 0 || asha == 0 || diag == 0 || completed+asha+diag != 8 {
+		t.Errorf("want completed, asha-pruned and diagnosis-pruned trials, got %d/%d/%d:\n%s", completed, asha, diag, seq)
+	}
+}
+
+func TestRandomRunsEveryTrialToTheEnd(t *testing.T) {
+	got := runStudy(t, newTestStudy(t, t.TempDir(), "random", 3, 2))
+	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[1:] {
+		if !strings.Contains(line, "|completed||9|") && !strings.Contains(line, "|pruned|diagnosis:") {
+			t.Errorf("random trial not run to 9 epochs: %s", line)
+		}
+	}
+}
+
+func TestKilledTunerResumes(t *testing.T) {
+	want := runStudy(t, newTestStudy(t, t.TempDir(), "hyperband", 8, 2))
+	dir := t.TempDir()
+	newTestStudy(t, dir, "hyperband", 8, 2)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range 5 {
+		cmd := helperCommand("tuner")(dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if _, err := LoadStudy(dir); err != nil {
+			t.Fatalf("kill %d: %v", i+1, err)
+		}
+	}
+	cmd := helperCommand("tuner")(dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("resumed tuner: %v\n%s", err, out)
+	}
+	if diff := cmp.Diff(want, resultsWithoutSeconds(t, dir)); diff != "" {
+		t.Errorf("killed 5 times and resumed differs from uninterrupted (-want +got):\n%s", diff)
+	}
+	_ = exec.ErrNotFound
+}

@@ -1,0 +1,136 @@
+package tune
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Files of a study directory.
+const (
+	StudyFile  = "study.json"
+	BaseFile   = "base.yaml"  // the resolved base spec
+	TrialsDir  = "trials"     // trials/007/ is trial 7's run directory
+	TrialsCSV  = "trials.csv" // one row per trial
+	BestFile   = "best.yaml"  // the best trial's complete spec
+	studyMagic = "cnnscope.study/v1"
+)
+
+// Trial statuses.
+const (
+	Pending   = "pending"
+	Running   = "running"
+	Completed = "completed"
+	Pruned    = "pruned"
+	Failed    = "failed"
+)
+
+// Algorithms.
+var Algorithms = []string{"random", "asha", "hyperband"}
+
+// Trial is one sampled spec and what became of it.
+type Trial struct {
+	ID      int            `json:"id"`
+	Bracket int            `json:"bracket"`
+	Params  map[string]any `json:"params"`
+	Status  string         `json:"status"`
+	Reason  string         `json:"reason,omitempty"`
+	// ValLoss and ValAccuracy are the epochs' validation metrics the
+	// study has taken in (a paused trial's later epochs are not yet).
+	ValLoss     []float64 `json:"val_loss"`
+	ValAccuracy []float64 `json:"val_accuracy"`
+	// Seconds is the wall time of the trial's child processes.
+	Seconds float64 `json:"seconds"`
+}
+
+// Ended reports whether the trial is completed, pruned or failed.
+func (t *Trial) Ended() bool {
+	return t.Status == Completed || t.Status == Pruned || t.Status == Failed
+}
+
+// Study is the content of study.json.
+type Study struct {
+	Format    string    `json:"format"`
+	Seed      uint64    `json:"seed"`
+	Algorithm string    `json:"algorithm"`
+	MaxEpochs int       `json:"max_epochs"`
+	Eta       int       `json:"reduction_factor"`
+	Grace     int       `json:"grace_period"`
+	Parallel  int       `json:"parallel"`
+	Threads   int       `json:"threads,omitempty"` // per trial; 0: the child's default
+	Created   time.Time `json:"created"`
+	// Seconds is the tuner's wall time over all its sessions.
+	Seconds float64 `json:"seconds"`
+	// EpochsSpent counts the epochs children completed, including
+	// those a paused or pruned trial ran past its last decision.
+	EpochsSpent int      `json:"epochs_spent"`
+	Trials      []*Trial `json:"trials"`
+
+	dir string
+}
+
+// NewStudy samples n trials from space over base, deterministically for seed.
+func NewStudy(dir string, base *train.Spec, space Space, n int, algorithm string, seed uint64) (*Study, error) {
+	maxEpochs := base.Fit.Epochs
+	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
+	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"
+	brackets := s.Brackets()
+	for i := range n {
+		p, err := space.SampleValid(r, base)
+		if err != nil {
+			return nil, err
+		}
+		s.Trials = append(s.Trials, &Trial{ID: i + 1, Bracket: i % brackets, Params: p, Status: Pending, ValLoss: []float64{}, ValAccuracy: []float64{}})
+	}
+	return s, nil
+}
+
+// LoadStudy reads dir's study.json.
+func LoadStudy(dir string) (*Study, error) {
+	path := filepath.Join(dir, StudyFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Study
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if s.Format != studyMagic || s.MaxEpochs <= 0 || s.Eta < 2 || s.Grace < 1 {
+		return nil, fmt.Errorf("%s: not a cnnscope study (format %q)", path, s.Format)
+	}
+	for i, t := range s.Trials {
+		if t == nil || t.ID != i+1 {
+			return nil, fmt.Errorf("%s: trial %d: damaged entry", path, i+1)
+		}
+	}
+	s.dir = dir
+	return &s, nil
+}
+
+// Save replaces study.json atomically.
+func (s *Study) Save() error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(s.dir, StudyFile), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}, 0o644)
+}
+
+// Dir is the study directory.
+func (s *Study) Dir() string { return s.dir }
+
+// RunDir is trial id's run directory.
+func (s *Study) RunDir(id int) string {
+	return filepath.Join(s.dir, TrialsDir, fmt.Sprintf("%03d", id))
+}
