@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -35,7 +36,8 @@ space.yaml maps dotted spec paths to distributions:
 Each trial is a 'cnnscope train --stop-on critical' run in STUDY/trials/NNN
 (report, diagnose, doctor open it). asha and hyperband compare val_loss at
 epochs 1, 3, 9, ... (reduction factor 3, grace period 1 epoch) and stop the
-trials outside the best third. --epochs is the most a trial trains.
+trials outside the best third. --epochs is the most a trial trains;
+--parallel K gives each trial --threads (default: the cores split K ways).
 `
 
 func runTune(args []string, stdout, stderr io.Writer) int {
@@ -60,12 +62,22 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			err = usageError{err.Error()}
 		}
 	default:
-		study, base, err = newStudy(fs, &f, *space, tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed}, stdout)
+		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel)}
+		study, base, err = newStudy(fs, &f, *space, o, stdout)
 	}
 	if err == nil {
 		err = runStudy(study, base, stdout)
 	}
 	return exitCode(stderr, "tune", err)
+}
+
+// trialThreads is each trial's --threads: the flag's value, else with
+// --parallel K the cores split K ways (0: the child's default, all).
+func trialThreads(threads, parallel int) int {
+	if threads > 0 || parallel <= 1 {
+		return threads
+	}
+	return max(1, runtime.NumCPU()/parallel)
 }
 
 // newStudy checks everything and creates the study directory.
@@ -101,7 +113,7 @@ func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options,
 func printBudget(w io.Writer, s *tune.Study, base *train.Spec) {
 	n := len(s.Trials)
 	fmt.Fprintf(w, "Study %s: %d trials, %s, at most %d epochs each (%d epochs in all at most)\n", s.Dir(), n, s.Algorithm, s.MaxEpochs, n*s.MaxEpochs)
-	sps, ok := benchSamplesPerS(base)
+	sps, ok := benchSamplesPerS(base, s.Threads)
 	images := base.Data.Limit
 	if images == 0 && (base.Data.Source == "mnist" || base.Data.Source == "fashion-mnist") {
 		images = 60000
@@ -117,7 +129,7 @@ func printBudget(w io.Writer, s *tune.Study, base *train.Spec) {
 }
 
 // benchSamplesPerS runs `cnnscope bench` for 2 seconds on the base model.
-func benchSamplesPerS(base *train.Spec) (float64, bool) {
+func benchSamplesPerS(base *train.Spec, threads int) (float64, bool) {
 	if base.Model.Preset == "" || (base.Data.Source != "mnist" && base.Data.Source != "fashion-mnist") {
 		return 0, false
 	}
@@ -125,7 +137,7 @@ func benchSamplesPerS(base *train.Spec) (float64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	out, err := exec.Command(exe, "bench", "--model", base.Model.Preset, "--batch", strconv.Itoa(base.Fit.BatchSize), "--seconds", "2", "--json").Output()
+	out, err := exec.Command(exe, "bench", "--model", base.Model.Preset, "--batch", strconv.Itoa(base.Fit.BatchSize), "--seconds", "2", "--json", "--threads", strconv.Itoa(threads)).Output()
 	if err != nil {
 		return 0, false
 	}
