@@ -70,6 +70,8 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	md := fs.String("markdown", "", "also write the tables to this markdown file")
 	keep := fs.String("keep", "", "keep the runs (data, run directories) in this folder")
 	reps := fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
+	part := fs.String("part", "", "dev or heldout: only that part of the suite (default both; the bars apply to the held-out part)")
+	parallel := fs.Int("parallel", 1, "runs trained at once")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q", fs.Arg(0))
@@ -80,7 +82,10 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	if err == nil && *reps < 0 {
 		err = usagef("--overhead-reps %d: want 0 or more", *reps)
 	}
-	o := faults.Options{Seeds: *seeds, Quick: *quick, Dir: *keep, OverheadReps: *reps}
+	if err == nil && *parallel < 1 {
+		err = usagef("--parallel %d: want 1 or more", *parallel)
+	}
+	o := faults.Options{Seeds: *seeds, Quick: *quick, Dir: *keep, OverheadReps: *reps, Part: *part, Parallel: *parallel}
 	if *only != "" {
 		o.Only = strings.Split(*only, ",")
 	}
@@ -100,7 +105,10 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 			if s.Quick {
 				q = " [quick]"
 			}
-			fmt.Fprintf(stdout, "%-22s %s%s\n", s.Name, what, q)
+			if s.HeldOut {
+				q += " [held-out]"
+			}
+			fmt.Fprintf(stdout, "%-30s %s%s\n", s.Name, what, q)
 		}
 		return 0
 	}

@@ -19,16 +19,19 @@ import (
 // `cnnscope train --data DIR` reads), so that a scenario runs exactly as
 // a user's run would, file names included.
 type Data struct {
-	// Source is "shapes" (generated) or "mnist" (a subset of MNIST's
-	// training images).
+	// Source is "shapes" (generated), "mnist" (a subset of MNIST's
+	// training images), or one of the held-out suite's generators:
+	// "textures", "scenes" (colour) and "glyphs" (see heldout_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
 	// PerClass images of every class, or Counts[i] of class i.
 	PerClass int
 	Counts   []int
-	// Noise is the shapes' pixel noise (see ShapeOptions).
+	// Noise is the generated images' pixel noise (see ShapeOptions).
 	Noise float64
+	// Contrast scales the object's contrast in scenes (0: 1).
+	Contrast float64
 	// ShuffleLabels files every image under a random class.
 	ShuffleLabels bool
 	// FlipLabels files this share of the images under another class.
@@ -36,6 +39,9 @@ type Data struct {
 	// Duplicate writes every image twice, so that the validation split
 	// holds copies of training images (leakage).
 	Duplicate bool
+	// Jitter, with Duplicate, adds uniform noise of up to ±Jitter gray
+	// levels to each copy (a re-encoded copy rather than the same file).
+	Jitter int
 }
 
 func (d Data) counts() []int {
@@ -72,8 +78,14 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = Shapes(ShapeOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "mnist":
 		ds, err = mnistSubset(d.Classes, d.counts(), seed)
+	case "textures":
+		ds, err = Textures(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "scenes":
+		ds, err = Scenes(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Contrast: d.Contrast, Seed: seed})
+	case "glyphs":
+		ds, err = Glyphs(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes or mnist", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes or glyphs", d.Source)
 	}
 	if err != nil {
 		return nil, err
@@ -117,9 +129,17 @@ func (d Data) Write(dir string, seed uint64) error {
 	if d.Duplicate {
 		copies = 2
 	}
+	jitter := rand.New(rand.NewPCG(seed, 0x717e))
 	for i := range ds.Labels {
-		img := &image.Gray{Pix: ds.Image(i), Stride: ds.Width, Rect: image.Rect(0, 0, ds.Width, ds.Height)}
 		for c := 0; c < copies; c++ {
+			pix := ds.Image(i)
+			if c > 0 && d.Jitter > 0 {
+				pix = slices.Clone(pix)
+				for j, p := range pix {
+					pix[j] = clamp8(float64(p) + float64(jitter.IntN(2*d.Jitter+1)-d.Jitter))
+				}
+			}
+			img := asImage(pix, ds.Width, ds.Height, ds.Channels)
 			name := fmt.Sprintf("%s_%05d", ds.Classes[truth.Labels[i]], i)
 			if c > 0 {
 				name += "_copy"
@@ -131,6 +151,19 @@ func (d Data) Write(dir string, seed uint64) error {
 		}
 	}
 	return nil
+}
+
+// asImage wraps gray or RGB pixels as an image.
+func asImage(pix []uint8, w, h, channels int) image.Image {
+	if channels == 1 {
+		return &image.Gray{Pix: pix, Stride: w, Rect: image.Rect(0, 0, w, h)}
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		copy(rgba.Pix[4*i:4*i+3], pix[channels*i:channels*i+3])
+		rgba.Pix[4*i+3] = 255
+	}
+	return rgba
 }
 
 func writePNG(path string, img image.Image) error {

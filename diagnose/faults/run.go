@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cnnscope/cnnscope/diagnose"
@@ -29,6 +31,10 @@ type Options struct {
 	Quick bool
 	// Only, when set, names the scenarios to run.
 	Only []string
+	// Part selects "dev" or "heldout" scenarios ("": both).
+	Part string
+	// Parallel runs this many scenarios at once (0: 1).
+	Parallel int
 	// Dir keeps the runs (and their data) in Dir/<scenario>-s<seed>;
 	// "" uses a temporary folder that is removed afterwards.
 	Dir string
@@ -49,7 +55,13 @@ func (o Options) Selected() ([]Scenario, error) {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.Name) || len(o.Only) == 0 && o.Quick && !s.Quick {
 			continue
 		}
+		if o.Part == "dev" && s.HeldOut || o.Part == "heldout" && !s.HeldOut {
+			continue
+		}
 		out = append(out, s)
+	}
+	if o.Part != "" && o.Part != "dev" && o.Part != "heldout" {
+		return nil, fmt.Errorf("part %q: want dev or heldout", o.Part)
 	}
 	for _, n := range o.Only {
 		if !known[n] {
@@ -67,6 +79,7 @@ type Run struct {
 	Seed     uint64   `json:"seed"`
 	Healthy  bool     `json:"healthy"`
 	Later    bool     `json:"later,omitempty"`
+	HeldOut  bool     `json:"held_out,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -87,11 +100,28 @@ type Run struct {
 	// FirstStep is the step at which the first expected finding (else
 	// symptom) was raised (0: before training; -1: never).
 	FirstStep int `json:"first_step"`
-	// Warned and Critical: some warning (or critical) finding was raised.
-	Warned   bool   `json:"warned"`
-	Critical bool   `json:"critical"`
-	Verdict  string `json:"verdict"`
-	Steps    int    `json:"steps"`
+	// Warned and Critical: some warning (or critical) finding was raised,
+	// live (even if withdrawn later) or at the end; WarnedEnd: the final
+	// diagnosis holds one.
+	Warned    bool   `json:"warned"`
+	WarnedEnd bool   `json:"warned_at_end"`
+	Critical  bool   `json:"critical"`
+	Verdict   string `json:"verdict"`
+	Steps     int    `json:"steps"`
+	// Refused: the configuration was refused before training (an error
+	// naming it), which a RefuseOK scenario counts as found.
+	Refused string `json:"refused,omitempty"`
+	// ValAccuracy of the final model on ValSamples validation images;
+	// Chance is the best constant guess's accuracy (max of the majority
+	// share and 1/C); WithinChance: the accuracy's Wilson 95% lower bound
+	// is not above Chance (judged by the evaluation itself, not by the
+	// diagnosis). ChanceEffective: such a run was called "learning
+	// effectively" (the issue's bar: zero).
+	ValAccuracy     float64 `json:"val_accuracy"`
+	ValSamples      int     `json:"val_samples"`
+	Chance          float64 `json:"chance"`
+	WithinChance    bool    `json:"within_chance"`
+	ChanceEffective bool    `json:"chance_effective,omitempty"`
 	// Overhead is the monitor's own measure of its share of the
 	// training time; Precheck the share of the checks before step 1.
 	Overhead        float64 `json:"overhead"`
@@ -104,7 +134,7 @@ type Run struct {
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later,
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
@@ -119,10 +149,14 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		sev  diagnose.Severity
 	}
 	var raised []raise
-	d, res, err := diagnose.Train(ctx, spec, filepath.Join(dir, "run"), diagnose.Options{OnRaise: func(f diagnose.Finding) {
+	d, res, err := trainNoPanic(ctx, spec, filepath.Join(dir, "run"), diagnose.Options{OnRaise: func(f diagnose.Finding) {
 		raised = append(raised, raise{f.ID, f.Detected, f.Severity})
 	}})
 	if err != nil && !errors.Is(err, diagnose.ErrStoppedOnCritical) {
+		if sc.RefuseOK && !errors.Is(err, errPanic) && (d == nil || d.Steps == 0) {
+			r.Refused, r.Detected, r.Named, r.FirstStep = err.Error(), true, true, 0
+			return r
+		}
 		r.Error = err.Error()
 		if d == nil {
 			return r
@@ -139,7 +173,7 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		r.Final = append(r.Final, fmt.Sprintf("%s %s", f.Severity, f.ID))
 		if f.Severity != diagnose.Info {
 			hit[f.ID] = true
-			r.Warned = true
+			r.Warned, r.WarnedEnd = true, true
 			r.Critical = r.Critical || f.Severity == diagnose.Critical
 		}
 	}
@@ -172,6 +206,7 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		}
 	}
 	r.Verdict, r.Steps, r.Overhead = string(d.Verdict), d.Steps, d.OverheadFraction
+	judgeChance(&r, d, res)
 	if d.Facts != nil {
 		r.PrecheckSeconds = d.Facts.PrecheckSeconds
 		if res != nil && res.Duration > 0 {
@@ -179,6 +214,61 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		}
 	}
 	return r
+}
+
+// errPanic marks a run that panicked (a defect whatever the spec).
+var errPanic = errors.New("panic")
+
+// trainNoPanic is diagnose.Train with a panic turned into an error, so
+// that one broken run is reported instead of ending the evaluation.
+func trainNoPanic(ctx context.Context, spec *train.Spec, dir string, o diagnose.Options) (d *diagnose.Diagnosis, res *train.RunResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d, res, err = nil, nil, fmt.Errorf("%w: %v", errPanic, p)
+		}
+	}()
+	return diagnose.Train(ctx, spec, dir, o)
+}
+
+// judgeChance sets the run's validation accuracy and whether it is
+// within chance: the Wilson 95% lower bound of the accuracy on the
+// validation split is not above the best constant guess.
+func judgeChance(r *Run, d *diagnose.Diagnosis, res *train.RunResult) {
+	if res == nil || res.Val == nil || res.Val.Samples == 0 {
+		return
+	}
+	r.ValAccuracy, r.ValSamples = res.Val.Accuracy, res.Val.Samples
+	classes := 0
+	if res.Data != nil {
+		classes = len(res.Data.Classes)
+	}
+	chance := 0.0
+	if classes > 0 {
+		chance = 1 / float64(classes)
+	}
+	if d.Facts != nil && d.Facts.Data != nil {
+		total, most := 0, 0
+		for _, c := range d.Facts.Data.TrainCounts {
+			total += c
+			most = max(most, c)
+		}
+		if total > 0 {
+			chance = max(chance, float64(most)/float64(total))
+		}
+	}
+	r.Chance = chance
+	r.WithinChance = wilsonLower(r.ValAccuracy, r.ValSamples) <= chance
+	r.ChanceEffective = r.WithinChance && r.Verdict == string(diagnose.LearningEffectively)
+}
+
+// wilsonLower is the lower end of the Wilson score interval (95%) of a
+// proportion p observed on n trials.
+func wilsonLower(p float64, n int) float64 {
+	const z = 1.96
+	fn := float64(n)
+	centre := p + z*z/(2*fn)
+	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn))
+	return (centre - half) / (1 + z*z/fn)
 }
 
 // prepare writes the scenario's data into dir/data and returns its spec.
@@ -226,26 +316,55 @@ func Evaluate(ctx context.Context, o Options) (*Report, error) {
 	mnistErr := MNISTAvailable()
 	rep := &Report{Seeds: o.Seeds}
 	start := time.Now()
+	type job struct {
+		sc   Scenario
+		seed int
+	}
+	var jobs []job
 	for _, sc := range scs {
 		if sc.Data.Source == "mnist" && mnistErr != nil {
 			rep.Skipped = append(rep.Skipped, sc.Name+": MNIST not available")
 			continue
 		}
 		for k := 1; k <= o.Seeds; k++ {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-			dir := filepath.Join(root, fmt.Sprintf("%s-s%d", sc.Name, k))
-			r := RunScenario(ctx, sc, uint64(k), dir)
-			rep.Runs = append(rep.Runs, r)
-			if o.Progress != nil {
-				fmt.Fprintln(o.Progress, r.Line())
-			}
-			if o.Dir == "" {
-				os.RemoveAll(dir)
-			}
+			jobs = append(jobs, job{sc, k})
 		}
 	}
+	runs := make([]Run, len(jobs))
+	next := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < max(o.Parallel, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				dir := filepath.Join(root, fmt.Sprintf("%s-s%d", j.sc.Name, j.seed))
+				runs[i] = RunScenario(ctx, j.sc, uint64(j.seed), dir)
+				if o.Progress != nil {
+					mu.Lock()
+					fmt.Fprintln(o.Progress, runs[i].Line())
+					mu.Unlock()
+				}
+				if o.Dir == "" {
+					os.RemoveAll(dir)
+				}
+			}
+		}()
+	}
+	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	rep.Runs = runs
 	if o.OverheadReps > 0 {
 		// The basic CNN on 2,000 MNIST images for 5 epochs: long enough
 		// that the fixed costs (checks before step 1, the last write of
@@ -279,6 +398,8 @@ func (r *Run) Line() string {
 	switch {
 	case r.Error != "":
 		what = "ERROR " + r.Error
+	case r.Refused != "":
+		what = "refused before training"
 	case !r.Healthy && r.Detected && r.Named:
 		what = "named"
 	case !r.Healthy && r.Detected:
@@ -288,6 +409,9 @@ func (r *Run) Line() string {
 	case r.Warned:
 		what = "FALSE ALARM"
 	}
-	return fmt.Sprintf("%-22s seed %d  %-26s top %-22s first@%-4d %5.1fs  raised %s", r.Scenario, r.Seed, what,
-		r.Top, r.FirstStep, r.Seconds, strings.Join(r.Raised, " "))
+	if r.ChanceEffective {
+		what += " (LEARNING EFFECTIVELY AT CHANCE)"
+	}
+	return fmt.Sprintf("%-28s seed %d  %-26s top %-22s first@%-4d val %.3f/%d %-24s %5.1fs  raised %s", r.Scenario, r.Seed, what,
+		r.Top, r.FirstStep, r.ValAccuracy, r.ValSamples, r.Verdict, r.Seconds, strings.Join(r.Raised, " "))
 }
