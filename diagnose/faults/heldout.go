@@ -38,6 +38,10 @@ func scenes(perClass int, classes ...string) Data {
 	return Data{Source: "scenes", Classes: classes, PerClass: perClass}
 }
 
+func bnMomentum(m float64) nn.LayerSpec {
+	return nn.LayerSpec{Type: "BatchNormalization", Momentum: m}
+}
+
 func withData(d Data, f func(d *Data)) Data {
 	f(&d)
 	return d
@@ -139,9 +143,9 @@ var heldOutHealthy = []Scenario{
 	{Name: "ok-h-scenes-augmented", Data: scenes(200), Spec: epochs(3, func(s *train.Spec) {
 		s.Data.Augmentation = &data.Augment{RotationRange: 10, WidthShiftRange: 0.1, HeightShiftRange: 0.1, HorizontalFlip: true}
 	})},
-	{Name: "ok-h-glyphs-bn", Data: glyphs(150), Spec: epochs(4, layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2),
+	{Name: "ok-h-glyphs-bn", Data: glyphs(150), Spec: epochs(4, layers(conv(32, "relu"), bnMomentum(0.9), pool(2), conv(64, "relu"), bnMomentum(0.9), pool(2),
 		flatten(), dense(64, "relu"), dense(10, "softmax")))},
-	{Name: "ok-h-scenes-two-class-300", Data: scenes(150, "ball", "ring"), Spec: epochs(4)},
+	{Name: "ok-h-scenes-two-class-300", Data: scenes(150, "ball", "ring"), Spec: epochs(8)},
 	{Name: "ok-h-textures-weighted-80-20", Data: Data{Source: "textures", Classes: []string{"vstripes", "rings"}, Counts: []int{240, 60}},
 		Spec: epochs(3, func(s *train.Spec) { s.Data.ClassWeight = train.ClassWeight{Mode: "balanced"} })},
 	{Name: "ok-h-glyphs-adamw-dropout", Data: glyphs(150), Spec: all(lr("adamw", 2e-3), epochs(3, layers(conv(32, "relu"), pool(2), conv(64, "relu"), pool(2),

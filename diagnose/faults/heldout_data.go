@@ -142,7 +142,7 @@ func textureOn(name string, x, y, period, size float64) bool {
 // random colour blobs over a colour gradient, with grain, and one object
 // of the class (random colour, position and size) on it.
 func Scenes(o GenOptions) (*data.Dataset, error) {
-	if _, err := o.check("scenes", SceneClasses, 24, 0.05); err != nil {
+	if _, err := o.check("scenes", SceneClasses, 24, 0.04); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5ce7e))
@@ -158,10 +158,15 @@ func Scenes(o GenOptions) (*data.Dataset, error) {
 			g0, g1 := randColor(rng, 20, 200), randColor(rng, 20, 200)
 			blobs := make([]blob, 3+rng.IntN(3))
 			for j := range blobs {
-				blobs[j] = blob{s * rng.Float64(), s * rng.Float64(), s * (0.15 + 0.3*rng.Float64()), randColor(rng, -60, 60)}
+				blobs[j] = blob{s * rng.Float64(), s * rng.Float64(), s * (0.15 + 0.3*rng.Float64()), randColor(rng, -40, 40)}
 			}
-			obj := randColor(rng, 0, 255)
-			sh := shape{s: s, cx: s * (0.3 + 0.4*rng.Float64()), cy: s * (0.3 + 0.4*rng.Float64()), r: s * (0.16 + 0.1*rng.Float64()), t: 1.2 + rng.Float64()}
+			// The object stands out as in a photo of one thing: dark on a
+			// light background, light on a dark one, in a random hue.
+			obj := randColor(rng, 170, 255)
+			if (g0[0]+g0[1]+g0[2]+g1[0]+g1[1]+g1[2])/6 > 110 {
+				obj = randColor(rng, 0, 70)
+			}
+			sh := shape{s: s, cx: s * (0.35 + 0.3*rng.Float64()), cy: s * (0.35 + 0.3*rng.Float64()), r: s * (0.24 + 0.1*rng.Float64()), t: 1.3 + rng.Float64()}
 			img := make([]uint8, n*n*3)
 			for y := 0; y < n; y++ {
 				for x := 0; x < n; x++ {
