@@ -196,6 +196,9 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 		c[m] = []SpecEdit{set("compile.momentum", 0.9)}
 	}
 	c[epochsFix(s, 2)] = []SpecEdit{set("fit.epochs", epochsTarget(s, 2))}
+	if fx := batchFix(s); fx != "" {
+		c[fx] = []SpecEdit{set("fit.batch_size", 2*s.Spec.Fit.BatchSize)}
+	}
 	if s.Model == nil {
 		return c
 	}
@@ -224,6 +227,15 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 		}
 	}
 	c[heUniformFix] = he
+	var bnEdits []SpecEdit
+	for i, l := range ls {
+		if strings.EqualFold(l.Type, "BatchNormalization") && (l.Momentum == 0 || l.Momentum > 0.9) {
+			bnEdits = append(bnEdits, set(layer(i, "momentum"), 0.9))
+		}
+	}
+	if fx := bnMomentumFix(s); fx != "" {
+		c[fx] = bnEdits
+	}
 	c[initFix] = odd
 	if act, name := s.lastActivation(); name != "" {
 		i := s.layerIndex(name)
@@ -237,6 +249,9 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 			pair = append(pair, set("compile.loss", "sparse_categorical_crossentropy"))
 		}
 		c[pairFix] = pair
+	}
+	if f := doubleSquash(s); f != nil {
+		c[f.Fixes[0]] = []SpecEdit{set(layer(s.layerIndex(f.Layer), "activation"), "linear")}
 	}
 	if lastDense > 0 {
 		c[addDropoutFix] = []SpecEdit{{Path: fmt.Sprintf("model.layers[%d]", lastDense), Value: map[string]any{"type": "Dropout", "rate": 0.5}, Insert: true}}

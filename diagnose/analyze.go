@@ -38,6 +38,7 @@ var Detectors = []Detector{
 	{ID: "label_noise", Root: true, Covers: "labels", Explains: []string{"underfitting", "val_above_train", "loss_plateau"}, Detect: detectLabelNoise},
 	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning", "sanity_failed"}, Detect: detectHighDropout},
 	{ID: "lr_too_low", Root: true, Covers: "learning rate", Explains: []string{"underfitting", "loss_plateau", "not_learning", "sanity_failed"}, Detect: detectLRTooLow},
+	{ID: "batchnorm_statistics", Root: true, Covers: "memoriz", Explains: []string{"overfitting", "val_above_train", "underfitting", "not_learning", "loss_plateau"}, Detect: detectBatchNormStatistics},
 	{ID: "sanity_failed", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectSanityFailed},
 	{ID: "nan", Detect: detectNaN},
 	{ID: "divergence", Detect: detectDivergence},
@@ -51,6 +52,7 @@ var Detectors = []Detector{
 	{ID: "loss_plateau", Detect: detectLossPlateau},
 	{ID: "overfitting", Detect: detectOverfitting},
 	{ID: "val_above_train", Detect: detectValAboveTrain},
+	{ID: "inconclusive", Detect: detectInconclusive},
 }
 
 // Analyze runs every detector on the signals and returns the diagnosis:
@@ -85,6 +87,7 @@ func Analyze(s *Signals) *Diagnosis {
 		}
 		return order[a.ID] - order[b.ID]
 	})
+	groundFixes(s, d.Findings)
 	attachActions(s, d.Findings)
 	d.Verdict, d.Summary = verdict(s, d.Findings)
 	return d
@@ -159,11 +162,25 @@ func rank(s Severity) int {
 	return 0
 }
 
-// verdict answers "is it learning effectively?" from the findings: any
-// critical finding means not learning, any warning learning with problems.
+// verdict answers "is it learning effectively?" from the findings and
+// the chance check: any critical finding means not learning; too little
+// evidence is inconclusive; an evaluation not clearly above chance is
+// never learning (not learning when the split could show it, else
+// inconclusive); any warning means learning with problems.
 func verdict(s *Signals, fs []Finding) (Verdict, string) {
 	if len(fs) > 0 && fs[0].Severity == Critical {
 		return NotLearning, fs[0].Title
+	}
+	for _, f := range fs {
+		if f.ID == "inconclusive" {
+			return Inconclusive, f.Title + ": " + f.Evidence[0].Text
+		}
+	}
+	if j, ok := s.judge(); ok && !j.Above {
+		if j.CanTell && j.AtChance {
+			return NotLearning, "Not clearly above chance: " + j.String()
+		}
+		return Inconclusive, "Too little evidence: " + j.String()
 	}
 	if len(fs) > 0 && fs[0].Severity == Warning {
 		return LearningWithProblems, fs[0].Title

@@ -29,6 +29,11 @@ func detectLabelNoise(s *Signals) *Finding {
 	if share < noiseInfo {
 		return nil
 	}
+	if majorityOverPredicted(s) {
+		// Minority images the model files under the majority class are
+		// majority_class_bias' evidence, not wrong labels.
+		return nil
+	}
 	l0, ok := s.InitialLoss()
 	loss := s.series("loss")
 	if !ok || len(loss) == 0 || l0 > initLossHigh*s.ChanceLoss() || !(loss[len(loss)-1] <= noiseLearned*l0) {
@@ -54,4 +59,24 @@ func detectLabelNoise(s *Signals) *Finding {
 	f.Fixes = []string{"review the listed files and move or remove the mislabelled ones",
 		"stop before the model memorizes the noise: " + patienceFix}
 	return f
+}
+
+// majorityOverPredicted reports whether, in imbalanced data, the latest
+// per-class evaluation predicts the largest class overPredicted more
+// often than it occurs.
+func majorityOverPredicted(s *Signals) bool {
+	d := s.Facts.Data
+	if d == nil || d.Imbalance < imbalanceBias || len(d.TrainCounts) < 2 {
+		return false
+	}
+	v, _ := s.biasEval()
+	_, big := majority(d.TrainCounts)
+	if v == nil || big < 0 || big >= len(v.Pred) {
+		return false
+	}
+	total := 0
+	for _, c := range v.Support {
+		total += c
+	}
+	return total > 0 && float64(v.Pred[big]-v.Support[big])/float64(total) >= overPredicted
 }

@@ -48,10 +48,11 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		f.Fixes = []string{balancedFix, oversampleFix}
 		return f
 	}
-	if len(s.Facts.Val) == 0 || d.Imbalance < imbalanceBias {
+	vp, split := s.biasEval()
+	if vp == nil || d.Imbalance < imbalanceBias {
 		return info()
 	}
-	v := s.Facts.Val[len(s.Facts.Val)-1]
+	v := *vp
 	total, trueShare := 0, 0.0
 	for _, c := range v.Support {
 		total += c
@@ -74,7 +75,8 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		}
 		r := float64(v.Correct[k]) / float64(sup)
 		if r < minorityRecall {
-			low = append(low, fmt.Sprintf("%s %.2f", className(s, k), r))
+			lo, hi := WilsonInterval(r, sup)
+			low = append(low, fmt.Sprintf("%s %.2f (%d of %d; 95%% interval %.2f-%.2f)", className(s, k), r, v.Correct[k], sup, lo, hi))
 			zero = zero || v.Correct[k] == 0
 		}
 	}
@@ -88,7 +90,7 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		f.Title = fmt.Sprintf("Predictions collapsed to the majority class %s (%s of predictions)", className(s, big), pct(predShare))
 	}
 	f.Evidence = []Evidence{
-		evm("predicted_share", predShare, trueShare+overPredicted, "validation epoch %d: class %s predicted for %s of images, true share %s", v.Epoch, className(s, big), pct(predShare), pct(trueShare)),
+		evm("predicted_share", predShare, trueShare+overPredicted, "%s, epoch %d: class %s predicted for %s of %d images, true share %s", split, v.Epoch, className(s, big), pct(predShare), total, pct(trueShare)),
 		evm("minority_recall", 0, minorityRecall, "recall under %.1f: %s", minorityRecall, strings.Join(low, ", ")),
 		evm("imbalance_ratio", d.Imbalance, imbalanceBias, "training imbalance %.1f:1", d.Imbalance),
 	}
@@ -101,6 +103,29 @@ func detectMajorityClassBias(s *Signals) *Finding {
 	}
 	f.Fixes = append(f.Fixes, "judge the model by per-class recall or macro F1, not accuracy")
 	return f
+}
+
+// biasEval is the evaluation that judges per-class recall: validation's
+// when every class with minoritySupport training images has that many
+// there, else the training-set evaluation in inference mode (nil: none).
+func (s *Signals) biasEval() (*ValFacts, string) {
+	d := s.Facts.Data
+	if n := len(s.Facts.Val); n > 0 {
+		v := &s.Facts.Val[n-1]
+		enough := true
+		for k, c := range d.TrainCounts {
+			if c >= minoritySupport && (k >= len(v.Support) || v.Support[k] < minoritySupport) {
+				enough = false
+			}
+		}
+		if enough || len(s.Facts.TrainEval) == 0 {
+			return v, "validation"
+		}
+	}
+	if n := len(s.Facts.TrainEval); n > 0 {
+		return &s.Facts.TrainEval[n-1], "training set in inference mode (validation has too few images of a class)"
+	}
+	return nil, ""
 }
 
 // stepOfEpoch returns the global step at the end of an epoch (1-based).

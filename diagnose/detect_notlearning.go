@@ -47,7 +47,7 @@ func detectNotLearning(s *Signals) *Finding {
 	}
 	last := t.Len() - 1
 	if loss, acc := mean(last); loss < unstuckLoss*l0 || acc > chance+unstuckAccMargin || !finite(loss) {
-		return nil
+		return atChance(s)
 	}
 	blowup, dead, vanish := firstPathologies(s)
 	for i := 0; i <= last; i++ {
@@ -112,7 +112,42 @@ func detectNotLearning(s *Signals) *Finding {
 		}
 		return f
 	}
-	return nil
+	return atChance(s)
+}
+
+// atChanceEpochs: a run whose evaluation is not clearly above chance
+// (chance.go) at the end, or live after this many epochs, is not
+// learning, however its training loss moves (memorizing shuffled labels
+// lowers it a little).
+const atChanceEpochs = 2
+
+func atChance(s *Signals) *Finding {
+	j, ok := s.judge()
+	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && j.Epoch < atChanceEpochs {
+		return nil
+	}
+	f := &Finding{Severity: Critical, Epoch: j.Epoch, Since: j.Epoch, Step: s.stepOfEpoch(j.Epoch)}
+	f.Title = fmt.Sprintf("Not learning: %s accuracy %.3f is not clearly above chance (%.3f) after %d epoch(s)", j.Split, j.Accuracy, j.Chance, j.Epoch)
+	f.Evidence = []Evidence{evm("accuracy_lower_bound", j.Lower, j.Chance, "%s", j.String())}
+	if start, ok := s.StartLoss(); ok {
+		if loss := s.series("loss"); len(loss) > 0 {
+			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("training loss went from %.3g to %.3g; a uniform guess gives %.3g", start, loss[len(loss)-1], s.ChanceLoss())))
+		}
+	}
+	if c := collapse(s); c != "" {
+		f.Evidence = append(f.Evidence, ev(c))
+	}
+	f.Causes = []string{
+		"labels do not match the images (shuffled or wrong labels)",
+		"the learning rate is too low or too high for any progress",
+		"the model is too small or too regularized to separate the classes",
+	}
+	f.Fixes = []string{
+		"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
+		"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
+		defaultsFix,
+	}
+	return f
 }
 
 type sums struct{ loss, acc []float64 }

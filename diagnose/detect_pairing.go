@@ -1,6 +1,9 @@
 package diagnose
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // detectOutputLossMismatch checks the model's last activation against the
 // loss, by Keras' contracts (the losses of a cnnscope spec take
@@ -15,6 +18,9 @@ import "fmt"
 //   - categorical loss on sigmoid outputs (they do not sum to 1), or a
 //     binary loss on a softmax over more than two classes: warning.
 func detectOutputLossMismatch(s *Signals) *Finding {
+	if f := doubleSquash(s); f != nil {
+		return f
+	}
 	act, layer := s.lastActivation()
 	loss := s.lossName()
 	if act == "" || loss == "" {
@@ -55,4 +61,50 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 	f.Title = fmt.Sprintf("Output activation %s does not match the loss %s", act, loss)
 	f.Evidence = []Evidence{{Text: fmt.Sprintf("last layer %s ends in %s; compile.loss is %s", layer, act, loss), Layer: layer}}
 	return f
+}
+
+// doubleSquash checks the model's output as a whole: after the last layer
+// with weights, the probabilities are squashed a second time (softmax or
+// sigmoid in that layer and again in an Activation layer after it). A
+// softmax of probabilities is nearly uniform (its inputs lie in [0, 1]),
+// so the loss barely moves and its gradients are tiny: a warning.
+func doubleSquash(s *Signals) *Finding {
+	if s.Model == nil {
+		return nil
+	}
+	var acts, layers []string
+	outer := ""
+	for i := len(s.Model.Layers) - 1; i >= 0; i-- {
+		l := s.Model.Layers[i]
+		typ := strings.ToLower(l.Type)
+		if typ != "dense" && typ != "conv2d" && typ != "activation" {
+			continue
+		}
+		if a := strings.ToLower(l.Activation); a == "softmax" || a == "sigmoid" {
+			acts, layers = append(acts, a), append(layers, layerRef(s, l.Name))
+			if outer == "" {
+				outer = l.Name
+			}
+		}
+		if typ != "activation" {
+			break
+		}
+	}
+	if len(acts) < 2 {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Layer: outer}
+	f.Title = fmt.Sprintf("Output squashed twice: %s", strings.Join(reversed(acts), " then "))
+	f.Evidence = []Evidence{ev(fmt.Sprintf("%s after the last layer with weights: %s", strings.Join(reversed(acts), " then "), strings.Join(reversed(layers), ", ")))}
+	f.Causes = []string{"a second softmax/sigmoid squashes probabilities again: the outputs are nearly uniform and the gradients tiny"}
+	f.Fixes = []string{fmt.Sprintf("remove the second activation: delete %s or set it to linear", layers[0])}
+	return f
+}
+
+func reversed(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[len(xs)-1-i] = x
+	}
+	return out
 }

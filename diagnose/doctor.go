@@ -70,9 +70,15 @@ type Trial struct {
 	Accuracy    train.JSONFloat `json:"accuracy"`
 	ValAccuracy train.JSONFloat `json:"val_accuracy"`
 	Epochs      int             `json:"epochs"`
-	Seconds     float64         `json:"seconds"`
-	Dir         string          `json:"dir,omitempty"`
-	Error       string          `json:"error,omitempty"`
+	// ValSamples, Chance and AboveChance: the final evaluation's chance
+	// check (chance.go): its accuracy's 95% lower bound is above the best
+	// constant guess.
+	ValSamples  int     `json:"val_samples"`
+	Chance      float64 `json:"chance"`
+	AboveChance bool    `json:"above_chance"`
+	Seconds     float64 `json:"seconds"`
+	Dir         string  `json:"dir,omitempty"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // Doctor treats the top finding of a run: it trains the spec briefly as
@@ -134,6 +140,9 @@ func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions
 	rep.Baseline = trial
 	if rep.Finding == nil {
 		rep.Baseline.Outcome = "nothing to treat"
+		if !trial.AboveChance {
+			rep.Baseline.Outcome = "not clearly above chance, and no finding names a cause to treat"
+		}
 		return rep, nil
 	}
 	rep.Baseline.Outcome = "reproduced"
@@ -176,6 +185,10 @@ func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions
 			return nil, err
 		}
 		tr.Fix, tr.Edits = t.Fix, t.Edits
+		// Restored means clearly above chance and clearly above the
+		// untreated run, by the same rule as the verdict's.
+		tr.Restored = tr.Restored && tr.AboveChance &&
+			ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(rep.Baseline.ValAccuracy), rep.Baseline.ValSamples)
 		switch {
 		case tr.Error != "":
 			tr.Outcome = "failed"
@@ -252,6 +265,16 @@ func runTrial(ctx context.Context, spec *train.Spec, dir, name, treated string) 
 	if res != nil && res.History != nil {
 		if l := res.History.Last(); l != nil {
 			t.Loss, t.ValLoss, t.Accuracy, t.ValAccuracy = get(l, "loss"), get(l, "val_loss"), get(l, "accuracy"), get(l, "val_accuracy")
+		}
+	}
+	if d.Facts != nil {
+		s := &Signals{Facts: *d.Facts, Spec: spec}
+		if d.Facts.Data != nil {
+			s.Classes = d.Facts.Data.Classes
+		}
+		if j, ok := s.judge(); ok {
+			t.ValSamples, t.Chance, t.AboveChance = j.N, j.Chance, j.Above
+			t.ValAccuracy = train.JSONFloat(j.Accuracy)
 		}
 	}
 	return d, res, t

@@ -67,6 +67,9 @@ const (
 	LearningEffectively  Verdict = "learning effectively"
 	LearningWithProblems Verdict = "learning with problems"
 	NotLearning          Verdict = "not learning"
+	// Inconclusive: too little evidence (validation images, steps) to
+	// tell learning from chance.
+	Inconclusive Verdict = "inconclusive"
 )
 
 // Diagnosis is the content of diagnosis.json.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -70,6 +71,14 @@ type Monitor struct {
 	diag        *Diagnosis
 	runID       string // names the run in diagnosis.json
 	unavailable []string
+	// The epoch-end probes' inputs (probes.go): the training-set
+	// evaluation's images (nil: not needed) and one training batch.
+	evalSet     *evalSet
+	probeX      *tensor.Tensor
+	probeLabels []int32
+	// pending holds live findings not yet confirmed: the step each was
+	// first seen at (see confirm).
+	pending map[string]int
 
 	started, lastEnd    time.Time
 	lastWrite           time.Time
@@ -122,6 +131,12 @@ func (m *Monitor) TrainBegin(s *train.State) error {
 		for len(f.Val) > 0 && f.Val[len(f.Val)-1].Epoch > s.Options.InitialEpoch {
 			f.Val = f.Val[:len(f.Val)-1]
 		}
+		for len(f.TrainEval) > 0 && f.TrainEval[len(f.TrainEval)-1].Epoch > s.Options.InitialEpoch {
+			f.TrainEval = f.TrainEval[:len(f.TrainEval)-1]
+		}
+		for len(f.BNProbe) > 0 && f.BNProbe[len(f.BNProbe)-1].Epoch > s.Options.InitialEpoch {
+			f.BNProbe = f.BNProbe[:len(f.BNProbe)-1]
+		}
 		f.NaN, f.Noise = nil, nil
 	}
 	s.Options.PerSampleLoss = true
@@ -143,7 +158,7 @@ func (m *Monitor) TrainBegin(s *train.State) error {
 	} else {
 		m.unavailable = append(m.unavailable, "per-layer signals (gradients, dead units, saturation): no run directory to follow metrics.jsonl in")
 	}
-	err := m.analyze(s)
+	err := m.analyze(s, false)
 	m.overhead += time.Since(start)
 	return err
 }
@@ -191,7 +206,7 @@ func (m *Monitor) BatchEnd(s *train.State, b *train.StepInfo) error {
 	m.sinceLast++
 	var err error
 	if fresh || bad || s.Stop || s.Step <= 10 || m.sinceLast >= m.cadence {
-		err = m.analyze(s)
+		err = m.analyze(s, false)
 	}
 	m.lastEnd = time.Now()
 	m.overhead += m.lastEnd.Sub(start)
@@ -229,8 +244,9 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 		m.sig.Facts.Val = append(m.sig.Facts.Val, valFacts(epoch+1, v.Confusion.Counts))
 	}
 	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes)
+	m.probe(s, epoch+1)
 	m.poll(false)
-	err := m.analyze(s)
+	err := m.analyze(s, true)
 	// A running run's diagnosis.json is kept current, unless writing it
 	// (a synced, atomic replace) would cost more than 2% of the time.
 	if err == nil && time.Since(m.lastWrite).Seconds() >= writeEvery*m.writeSec {
@@ -283,6 +299,7 @@ func (m *Monitor) TrainEnd(s *train.State) error {
 // final analyzes everything collected and adds what the live run knows:
 // when each finding was first raised, and those that no longer hold.
 func (m *Monitor) final() *Diagnosis {
+	m.sig.Final = true
 	d := Analyze(&m.sig)
 	held := map[string]bool{}
 	for i := range d.Findings {
@@ -302,20 +319,57 @@ func (m *Monitor) final() *Diagnosis {
 	return d
 }
 
-// analyze runs the detectors, prints what is new, adapts the cadence and
-// stops the run when asked to.
-func (m *Monitor) analyze(s *train.State) error {
+// Live findings are held until confirmed (hysteresis): a warning or
+// critical finding raised during training is printed (and passed to
+// OnRaise) only when it still holds at an epoch end at least
+// confirmSteps after it was first seen, where confirmSteps is a quarter
+// of an epoch, at least minConfirmSteps; one withdrawn before that is
+// forgotten. A rise in severity is confirmed the same way. NaN and
+// divergence are facts, not estimates: they are printed at once, as are
+// the checks before step 1. The final diagnosis lists what holds at the
+// end whatever was printed.
+const minConfirmSteps = 10
+
+var immediate = map[string]bool{"nan": true, "divergence": true}
+
+// confirmed reports whether a finding at this severity has held long
+// enough to be printed.
+func (m *Monitor) confirmed(f Finding, step int, epochEnd bool) bool {
+	if immediate[f.ID] {
+		return true
+	}
+	if m.pending == nil {
+		m.pending = map[string]int{}
+	}
+	key := f.ID + "/" + string(f.Severity)
+	first, ok := m.pending[key]
+	if !ok {
+		m.pending[key] = step
+		return false
+	}
+	need := max(minConfirmSteps, m.sig.Facts.StepsPerEpoch/4)
+	return epochEnd && step-first >= need
+}
+
+// analyze runs the detectors, prints what is new and confirmed, adapts
+// the cadence and stops the run when asked to.
+func (m *Monitor) analyze(s *train.State, epochEnd bool) error {
 	t0 := time.Now()
 	d := Analyze(&m.sig)
 	m.diag = d
 	m.sinceLast = 0
 	header := true
+	held := map[string]bool{}
 	for _, f := range d.Findings {
 		if f.Severity == Info {
 			continue
 		}
+		held[f.ID+"/"+string(f.Severity)] = true
 		prev, seen := m.printed[f.ID]
 		if seen && rank(prev) >= rank(f.Severity) {
+			continue
+		}
+		if !m.confirmed(f, s.Step, epochEnd) {
 			continue
 		}
 		m.printed[f.ID] = f.Severity
@@ -338,6 +392,11 @@ func (m *Monitor) analyze(s *train.State) error {
 		}
 		header = false
 	}
+	for key := range m.pending {
+		if !held[key] {
+			delete(m.pending, key)
+		}
+	}
 	m.anaSec = ema(m.anaSec, time.Since(t0).Seconds(), 0.2)
 	if m.stepSec > 0 {
 		m.cadence = min(max(int(math.Ceil(m.anaSec/(analysisBudget*m.stepSec))), 1), maxCadence)
@@ -346,7 +405,7 @@ func (m *Monitor) analyze(s *train.State) error {
 		return nil
 	}
 	for _, f := range d.Findings {
-		if f.Severity == Critical && stoppable[f.ID] {
+		if f.Severity == Critical && stoppable[f.ID] && m.printed[f.ID] == Critical {
 			m.stopped = true
 			s.StopWith("stopped on a critical finding: " + f.Title)
 			return fmt.Errorf("%w: %s; %s", ErrStoppedOnCritical, f.Title, m.checkpointNote())

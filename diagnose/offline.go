@@ -94,6 +94,7 @@ func LoadRun(dir string) (*Signals, []string, error) {
 		s.Facts.PlannedEpochs = spec.Fit.Epochs
 		traceFromRecords(s)
 	}
+	s.Final = s.Facts.StopReason != "" || len(s.Epochs) > 0 && len(s.Epochs) >= spec.Fit.Epochs
 	return s, notes, nil
 }
 

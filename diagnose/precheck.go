@@ -44,6 +44,14 @@ func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model *nn.Sequentia
 	m.noise.ds = p.Train
 	x, labels, stats := sampleBatches(tr, precheckBatches)
 	d.Input = stats
+	m.probeX, m.probeLabels = x, labels
+	if needTrainEval(p) {
+		es, err := trainEvalSet(p, spec.Seed)
+		if err != nil {
+			return err
+		}
+		m.evalSet = es
+	}
 	d.Dup = duplicates(p)
 	f.Data = d
 	lossFn, err := nn.LossByName(spec.Compile.Loss)
@@ -160,10 +168,14 @@ func duplicates(p *train.Prepared) *DupFacts {
 	if len(sets) == 1 {
 		return nil
 	}
-	r := data.Inspect(sets, data.InspectOptions{MaxGroups: 200})
+	// Every group is listed, so that near copies can be confirmed pixel
+	// by pixel (leakcheck.go).
+	r := data.Inspect(sets, data.InspectOptions{MaxGroups: math.MaxInt32})
 	dd := r.Duplicates
-	df := &DupFacts{Val: len(p.ValIdx), ExactVal: dd.Exact["train/validation"], NearVal: dd.Near["train/validation"],
-		ExactTest: dd.Exact["train/test"], NearTest: dd.Near["train/test"], Conflicting: dd.ConflictingLabels}
+	nearVal, nearTest, groups := confirmNear(p, dd.Groups)
+	dd.Groups = groups
+	df := &DupFacts{Val: len(p.ValIdx), ExactVal: dd.Exact["train/validation"], NearVal: nearVal,
+		ExactTest: dd.Exact["train/test"], NearTest: nearTest, Conflicting: dd.ConflictingLabels}
 	if p.Test != nil {
 		df.Test = p.Test.Len()
 	}

@@ -31,8 +31,12 @@ type Signals struct {
 	Records []train.StepRecord
 	Epochs  []train.Logs
 	Facts   Facts
-	// Live is set while the Monitor analyzes a run in progress.
-	Live bool
+	// Live is set while the Monitor analyzes a run in progress; Final
+	// when it analyzes the run at its end.
+	Live, Final bool
+
+	// grounded caches whether each fix changes the spec (ground.go).
+	grounded map[string]bool
 }
 
 // Facts are the signals only a live run can measure. They are saved in
@@ -50,6 +54,13 @@ type Facts struct {
 	// run is long).
 	Loss LossTrace  `json:"loss"`
 	Val  []ValFacts `json:"validation,omitempty"`
+	// TrainEval is the training-set evaluation in inference mode at each
+	// epoch end, when validation cannot judge the classes (probes.go);
+	// BNProbe the BatchNormalization probe's results; ProbeSeconds what
+	// both cost.
+	TrainEval    []ValFacts   `json:"train_eval,omitempty"`
+	BNProbe      []ProbeFacts `json:"batchnorm_probe,omitempty"`
+	ProbeSeconds float64      `json:"probe_seconds,omitempty"`
 	// Noise summarizes per-sample training losses (label-noise suspicion).
 	Noise *NoiseFacts `json:"label_noise,omitempty"`
 	NaN   *NaNFacts   `json:"nan,omitempty"`

@@ -25,7 +25,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"pct": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
 	"f4":  func(v float64) string { return fmtMetric(v) },
 	"verdictClass": func(v string) string {
-		return map[string]string{"learning effectively": "good", "learning with problems": "warn", "not learning": "bad"}[v]
+		return map[string]string{"learning effectively": "good", "learning with problems": "warn", "not learning": "bad", "inconclusive": "warn"}[v]
 	},
 	"n":   nn.FormatCount,
 	"bar": func(n, most int) string { return fmt.Sprintf("%.1f", 100*float64(n)/float64(max(most, 1))) },

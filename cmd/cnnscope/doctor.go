@@ -101,7 +101,12 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 	fmt.Fprintln(w)
 	if rep.Finding == nil {
-		fmt.Fprintf(w, "Nothing to treat: %s (verdict: %s).\n", rep.Baseline.Name, rep.Baseline.Verdict)
+		if rep.Baseline.AboveChance {
+			fmt.Fprintf(w, "Nothing to treat: %s (verdict: %s).\n", rep.Baseline.Name, rep.Baseline.Verdict)
+		} else {
+			fmt.Fprintf(w, "Not learning, and no finding names a cause to treat: %s is not clearly above chance (accuracy %.3f on %d images, chance %.3f; verdict: %s). Check the labels, then try --sanity.\n",
+				rep.Baseline.Name, float64(rep.Baseline.ValAccuracy), rep.Baseline.ValSamples, rep.Baseline.Chance, rep.Baseline.Verdict)
+		}
 		return
 	}
 	f := rep.Finding

@@ -1,0 +1,158 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+)
+
+// Chance: is a model's accuracy clearly above what a constant guess gets?
+// The guess is the better of 1/C and the largest class's share (of the
+// training split or of the judged split, whichever is larger); "clearly"
+// means the lower end of the Wilson score interval (95%) of the accuracy
+// on the judged split's n images is above it. With few images the
+// interval is wide: 1 validation image can never show learning, 30 of a
+// 95:5 set cannot either (a perfect score's lower bound is 0.89).
+//
+// The judged split is the validation split; without one, the training-set
+// evaluation in inference mode that the monitor runs at epoch ends (see
+// trainEval).
+const wilsonZ = 1.96
+
+// WilsonInterval is the Wilson score interval (95%) of a proportion p
+// observed on n trials ([0, 1] when n is 0).
+func WilsonInterval(p float64, n int) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	fn, z2 := float64(n), wilsonZ*wilsonZ
+	centre := p + z2/(2*fn)
+	half := wilsonZ * math.Sqrt(p*(1-p)/fn+z2/(4*fn*fn))
+	return max((centre-half)/(1+z2/fn), 0), min((centre+half)/(1+z2/fn), 1)
+}
+
+// AboveChance reports whether an accuracy on n images is clearly above
+// chance: the lower end of its Wilson interval is above it, on at least
+// minJudgeSamples images.
+func AboveChance(acc float64, n int, chance float64) bool {
+	lo, _ := WilsonInterval(acc, n)
+	return n >= minJudgeSamples && lo > chance
+}
+
+// ClearlyAbove reports whether accuracy a (on na images) is clearly above
+// b (on nb): the difference exceeds 1.96 standard errors of the two
+// proportions' difference.
+func ClearlyAbove(a float64, na int, b float64, nb int) bool {
+	if na <= 0 || nb <= 0 || !finite(a) {
+		return false
+	}
+	if !finite(b) {
+		return true
+	}
+	se := math.Sqrt(a*(1-a)/float64(na) + b*(1-b)/float64(nb))
+	return a-b > wilsonZ*max(se, 1/float64(min(na, nb)))
+}
+
+// Judgement is the chance check of a run's latest evaluation.
+type Judgement struct {
+	Split    string  // "validation" or "training set (inference mode)"
+	Epoch    int     // 1-based epoch of the evaluation
+	Accuracy float64 // on N images
+	N        int
+	Chance   float64
+	Lower    float64 // Wilson 95% lower bound of Accuracy
+	// Above: Lower > Chance. CanTell: even a perfect score on N images
+	// would be clearly above chance (otherwise nothing can be concluded).
+	// AtChance: the accuracy itself is at most a quarter of the way from
+	// chance to 1: with CanTell and not Above, the run is not learning;
+	// between that and Above the evidence is ambiguous (inconclusive).
+	Above, CanTell, AtChance bool
+}
+
+func (j Judgement) String() string {
+	return fmt.Sprintf("%s accuracy %.3f on %d images (95%% lower bound %.3f) vs chance %.3f", j.Split, j.Accuracy, j.N, j.Lower, j.Chance)
+}
+
+// judge checks the latest evaluation against chance (ok false: there is
+// none).
+func (s *Signals) judge() (j Judgement, ok bool) {
+	v, split := s.lastEval()
+	if v == nil {
+		return j, false
+	}
+	n, correct := 0, 0
+	for k, c := range v.Support {
+		n += c
+		if k < len(v.Correct) {
+			correct += v.Correct[k]
+		}
+	}
+	if n == 0 {
+		return j, false
+	}
+	share, _ := majority(v.Support)
+	j = Judgement{Split: split, Epoch: v.Epoch, Accuracy: float64(correct) / float64(n), N: n,
+		Chance: max(s.ChanceAccuracy(), share)}
+	if c := s.NumClasses(); c > 0 {
+		j.Chance = max(j.Chance, 1/float64(c))
+	}
+	j.Lower, _ = WilsonInterval(j.Accuracy, n)
+	j.Above = AboveChance(j.Accuracy, n, j.Chance)
+	j.CanTell = AboveChance(1, n, j.Chance)
+	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4
+	return j, true
+}
+
+// lastEval is the latest per-class evaluation: validation's, else the
+// training-set evaluation's (nil: none).
+func (s *Signals) lastEval() (*ValFacts, string) {
+	if n := len(s.Facts.Val); n > 0 {
+		return &s.Facts.Val[n-1], "validation"
+	}
+	if n := len(s.Facts.TrainEval); n > 0 {
+		return &s.Facts.TrainEval[n-1], "training set (inference mode)"
+	}
+	return nil, ""
+}
+
+// Too little evidence: fewer optimizer steps than minJudgeSteps, or an
+// evaluation of fewer than minJudgeSamples images, cannot show learning
+// whatever the accuracy (one image right of 10 classes has a Wilson lower
+// bound of 0.21, "above" chance 0.1; one image more or less moves 20
+// images' accuracy by 5 points).
+const (
+	minJudgeSteps   = 10
+	minJudgeSamples = 20
+)
+
+// detectInconclusive says when a finished run cannot be judged: too few
+// steps, no evaluation, or an evaluation split so small that even a
+// perfect score would not be clearly above chance. It only speaks at the
+// end of a run (Signals.Final: live at its end, or a finished run read
+// back from its files): while a run goes on, more evidence is coming.
+func detectInconclusive(s *Signals) *Finding {
+	if !s.Final {
+		return nil
+	}
+	steps := s.Steps()
+	j, ok := s.judge()
+	f := &Finding{Severity: Warning, Title: "Inconclusive: too little evidence to tell learning from chance"}
+	switch {
+	case steps < minJudgeSteps && steps > 0:
+		f.Evidence = append(f.Evidence, evm("steps", float64(steps), minJudgeSteps, "only %d optimizer step(s)", steps))
+	case !ok:
+		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
+	case !j.CanTell:
+		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), 0,
+			"%d %s image(s): too few to judge (fewer than %d, or even a perfect score would not be clearly above chance %.3f, 95%% interval)", j.N, j.Split, minJudgeSamples, j.Chance))
+	case !j.Above && !j.AtChance:
+		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
+	default:
+		return nil
+	}
+	if ok {
+		f.Evidence = append(f.Evidence, ev(j.String()))
+	}
+	f.Causes = []string{"too few validation images or training steps to measure learning"}
+	f.Fixes = nonEmpty(valSplitFix, "add more images per class", epochsFix(s, 2))
+	return f
+}

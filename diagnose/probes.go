@@ -1,0 +1,226 @@
+package diagnose
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// Epoch-end probes: what the per-step signals cannot tell.
+//
+//   - The training-set evaluation: at most trainEvalMax training images
+//     (every image of a class with few, the rest drawn at random, once)
+//     predicted in inference mode at each epoch end, giving per-class
+//     recall and the predicted-class distribution. It runs only when the
+//     validation split cannot answer: there is none, or a class has fewer
+//     than minoritySupport validation images although it has that many
+//     training images (a 95:5 set of 300 images leaves 0-2 minority
+//     images in validation). Cost: one forward pass over at most 256
+//     images per epoch.
+//   - The BatchNormalization probe: one training batch through the model
+//     twice, once with BatchNormalization in training mode (batch
+//     statistics) and once in inference mode (moving statistics),
+//     everything else in inference mode; the moving statistics are put
+//     back afterwards, so training is not changed. Runs at each epoch end
+//     in a model with BatchNormalization. Cost: two forward passes of one
+//     batch per epoch.
+//
+// Both add to the monitor's measured overhead.
+const trainEvalMax = 256
+
+// ProbeFacts is one BatchNormalization probe.
+type ProbeFacts struct {
+	Epoch            int     `json:"epoch"`
+	Samples          int     `json:"samples"`
+	TrainModeAcc     float64 `json:"train_mode_accuracy"`
+	InferenceModeAcc float64 `json:"inference_mode_accuracy"`
+	TrainModeLoss    float64 `json:"train_mode_loss"`
+	InferenceLoss    float64 `json:"inference_mode_loss"`
+}
+
+// evalSet is a fixed set of preprocessed training images.
+type evalSet struct {
+	x      []*tensor.Tensor
+	labels [][]int32
+}
+
+// needTrainEval reports whether the validation split cannot judge the
+// classes (see the probes' comment).
+func needTrainEval(p *train.Prepared) bool {
+	if len(p.ValIdx) == 0 {
+		return true
+	}
+	val := data.CountClasses(p.Train.Labels, p.ValIdx, len(p.Classes))
+	for k, c := range p.Counts {
+		if c >= minoritySupport && k < len(val) && val[k] < minoritySupport {
+			return true
+		}
+	}
+	return false
+}
+
+// trainEvalSet draws the training-set evaluation's images: all of each
+// class when it has at most trainEvalMax/C, else a random share.
+func trainEvalSet(p *train.Prepared, seed uint64) (*evalSet, error) {
+	c := max(len(p.Classes), 1)
+	per := max(trainEvalMax/c, 1)
+	byClass := make([][]int, c)
+	for _, i := range p.TrainIdx {
+		if k := int(p.Train.Labels[i]); k >= 0 && k < c {
+			byClass[k] = append(byClass[k], i)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x7e5e7))
+	// Small classes whole; the big ones share what is left.
+	var idx []int
+	var big []int
+	for k, ix := range byClass {
+		if len(ix) <= per {
+			idx = append(idx, ix...)
+		} else {
+			big = append(big, k)
+		}
+	}
+	left := max(trainEvalMax-len(idx), 0)
+	for n, k := range big {
+		ix := byClass[k]
+		take := min(len(ix), left/(len(big)-n))
+		rng.Shuffle(len(ix), func(a, b int) { ix[a], ix[b] = ix[b], ix[a] })
+		idx = append(idx, ix[:take]...)
+		left -= take
+	}
+	l, err := data.NewEvalLoader(p.Train, idx, data.EvalConfig{BatchSize: 64, Preprocess: p.Preprocess})
+	if err != nil {
+		return nil, err
+	}
+	es := &evalSet{}
+	it := l.Epoch(0)
+	defer it.Close()
+	for b, ok := it.Next(); ok; b, ok = it.Next() {
+		es.x = append(es.x, b.X.Clone())
+		es.labels = append(es.labels, append([]int32(nil), b.Labels...))
+		b.Release()
+	}
+	return es, nil
+}
+
+// evaluate predicts the set in inference mode: per-class counts.
+func (es *evalSet) evaluate(m *nn.Sequential, classes, epoch int) ValFacts {
+	v := ValFacts{Epoch: epoch, Support: make([]int, classes), Pred: make([]int, classes), Correct: make([]int, classes)}
+	for i, x := range es.x {
+		out := m.Forward(x, false)
+		d := len(out.Data) / len(es.labels[i])
+		for j, l := range es.labels[i] {
+			p := argmax(out.Data[j*d : (j+1)*d])
+			if d == 1 { // one sigmoid output: class 1 above 0.5
+				p = 0
+				if out.Data[j] > 0.5 {
+					p = 1
+				}
+			}
+			if int(l) < classes && p < classes {
+				v.Support[l]++
+				v.Pred[p]++
+				if p == int(l) {
+					v.Correct[l]++
+				}
+			}
+		}
+	}
+	return v
+}
+
+func argmax(xs []float32) int {
+	best := 0
+	for i, x := range xs {
+		if x > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// hasBatchNorm reports whether a model has a BatchNormalization layer.
+func hasBatchNorm(m *nn.Sequential) bool {
+	for _, l := range m.Layers {
+		if _, ok := l.(*nn.BatchNormalization); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// bnProbe runs one batch with BatchNormalization in training mode and in
+// inference mode (every other layer in inference mode) and restores the
+// moving statistics the training-mode pass updated.
+func bnProbe(m *nn.Sequential, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch int) ProbeFacts {
+	var saved [][]float32
+	for _, l := range m.Layers {
+		if bn, ok := l.(*nn.BatchNormalization); ok {
+			for _, p := range bn.Params() {
+				if !p.Trainable {
+					saved = append(saved, append([]float32(nil), p.Value.Data...))
+				}
+			}
+		}
+	}
+	run := func(bnTraining bool) (acc, loss float64) {
+		h := x
+		for _, l := range m.Layers {
+			_, isBN := l.(*nn.BatchNormalization)
+			h = l.Forward(h, isBN && bnTraining)
+		}
+		d := len(h.Data) / len(labels)
+		correct := 0
+		for j, lb := range labels {
+			if argmax(h.Data[j*d:(j+1)*d]) == int(lb) {
+				correct++
+			}
+		}
+		loss = lossFn.Compute(h, nn.Target{Labels: labels}, nil, nil, nil)
+		return float64(correct) / float64(len(labels)), loss
+	}
+	pf := ProbeFacts{Epoch: epoch, Samples: len(labels)}
+	pf.TrainModeAcc, pf.TrainModeLoss = run(true)
+	i := 0
+	for _, l := range m.Layers {
+		if bn, ok := l.(*nn.BatchNormalization); ok {
+			for _, p := range bn.Params() {
+				if !p.Trainable {
+					copy(p.Value.Data, saved[i])
+					i++
+				}
+			}
+		}
+	}
+	pf.InferenceModeAcc, pf.InferenceLoss = run(false)
+	if !finite(pf.TrainModeLoss) {
+		pf.TrainModeLoss = math.MaxFloat32
+	}
+	if !finite(pf.InferenceLoss) {
+		pf.InferenceLoss = math.MaxFloat32
+	}
+	return pf
+}
+
+// probe runs the epoch-end probes the monitor was set up for.
+func (m *Monitor) probe(s *train.State, epoch int) {
+	if s.Model == nil {
+		return
+	}
+	t0 := time.Now()
+	f := &m.sig.Facts
+	if m.evalSet != nil {
+		f.TrainEval = append(f.TrainEval, m.evalSet.evaluate(s.Model, m.sig.NumClasses(), epoch))
+	}
+	if m.probeX != nil && hasBatchNorm(s.Model) && !strings.Contains(strings.ToLower(m.sig.lossName()), "binary") {
+		f.BNProbe = append(f.BNProbe, bnProbe(s.Model, s.Loss, m.probeX, m.probeLabels, epoch))
+	}
+	f.ProbeSeconds += time.Since(t0).Seconds()
+}
