@@ -47,7 +47,7 @@ var Detectors = []Detector{
 	{ID: "dying_relu", Explains: []string{"not_learning", "underfitting"}, Detect: detectDyingReLU},
 	{ID: "saturated_activations", Explains: []string{"vanishing_gradients", "not_learning", "underfitting"}, Detect: detectSaturatedActivations},
 	{ID: "not_learning", Detect: detectNotLearning},
-	{ID: "majority_class_bias", Detect: detectMajorityClassBias},
+	{ID: "majority_class_bias", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectMajorityClassBias},
 	{ID: "underfitting", Detect: detectUnderfitting},
 	{ID: "loss_plateau", Detect: detectLossPlateau},
 	{ID: "overfitting", Detect: detectOverfitting},

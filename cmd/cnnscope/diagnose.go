@@ -52,6 +52,7 @@ func runDiagnose(args []string, stdout, stderr io.Writer) int {
 }
 
 const diagnoseEvalExamples = `  cnnscope diagnose eval                            # every scenario, 3 seeds
+  cnnscope diagnose eval --part heldout --seeds 5 --parallel 2   # the held-out part the bars apply to
   cnnscope diagnose eval --quick --seeds 1          # the CI subset
   cnnscope diagnose eval --only leakage,ok-basic-mnist --keep runs/eval
   cnnscope diagnose eval --markdown eval.md --json > eval.json
@@ -60,7 +61,7 @@ const diagnoseEvalExamples = `  cnnscope diagnose eval                          
 // runDiagnoseEval runs the fault-injection evaluation: exit code 0 when
 // it meets the issue's bars, 1 when it does not.
 func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
+	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--part dev|heldout] [--parallel N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
 	seeds := fs.Int("seeds", 3, "seeds per scenario")
 	quick := fs.Bool("quick", false, "only the reduced suite (the one CI runs)")
 	only := fs.String("only", "", "comma-separated scenario names (see --list)")

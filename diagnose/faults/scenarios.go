@@ -164,6 +164,17 @@ var Faults = []Scenario{
 	{Name: "linear-output", Problem: "linear output with sparse_categorical_crossentropy (softmax missing)", Data: mnistData(200),
 		Spec:   layers(append(basicLayers(10)[:7], dense(10, "linear"))...),
 		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning", "nan"}, Quick: true},
+	// Until issue 10 this was the healthy "ok-vgg-small"; the
+	// BatchNormalization probe showed its moving statistics lagging (the
+	// same 32 training images: accuracy 1.0 in training mode, 0.66 in
+	// inference mode; validation 0.66 against 0.90 in training).
+	{Name: "vgg-small-bn-lag", Problem: "vgg-small (BatchNormalization, momentum 0.99) trained 68 steps: moving statistics lag", Data: shapes(300),
+		Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
+	// Until issue 10 this was the healthy "ok-bn-dropout": validation
+	// accuracy 0.10-0.21 in the 3 seeds, called "learning effectively".
+	{Name: "bn-dropout-lag", Problem: "BatchNormalization (momentum 0.99) and dropout, 114 steps: moving statistics lag", Data: mnistData(200),
+		Spec: layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2), flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax")),
+		Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting", "not_learning"}},
 	{Name: "sigmoid-output", Problem: "sigmoid output with sparse_categorical_crossentropy", Data: shapes(500),
 		Spec:   layers(append(basicLayers(4)[:7], dense(4, "sigmoid"))...),
 		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning"}},
@@ -184,6 +195,9 @@ var laterFaults = []Scenario{
 		}, Expect: []string{"unnormalized_inputs"}, Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high", "not_learning"}},
 	{Name: "tiny-train-basic-cnn", Problem: "100 shape images for training, basic CNN, 20 epochs", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 100, Noise: 0.25},
 		Spec: all(valSplit(0.75), epochs(20)), Expect: []string{"overfitting"}},
+	// Until issue 10 the healthy "ok-vgg-small-mnist" (validation 0.54-0.71).
+	{Name: "vgg-small-mnist-bn-lag", Problem: "vgg-small (BatchNormalization, momentum 0.99) on MNIST, 86 steps: moving statistics lag", Data: mnistData(150),
+		Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
 	{Name: "leakage-mnist", Problem: "every MNIST image twice: validation copies training images", Data: Data{Source: "mnist", Classes: digits, PerClass: 100, Duplicate: true},
 		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
 }
@@ -193,7 +207,6 @@ var laterHealthy = []Scenario{
 	{Name: "ok-sgd-nesterov", Data: shapes(500), Spec: func(s *train.Spec) {
 		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum, s.Compile.Nesterov = "sgd", 0.02, 0.9, true
 	}},
-	{Name: "ok-vgg-small-mnist", Data: mnistData(150), Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }},
 	{Name: "ok-leaky-relu", Data: mnistData(200), Spec: layers(conv(32, "leaky_relu"), pool(2), conv(64, "leaky_relu"), pool(2), flatten(),
 		dense(64, "leaky_relu"), dense(10, "softmax"))},
 	{Name: "ok-six-shapes-batch-64", Data: Data{Source: "shapes", Classes: []string{"circle", "square", "cross", "stripes", "triangle", "disk"}, PerClass: 400},
@@ -220,7 +233,6 @@ var Healthy = []Scenario{
 	}},
 	{Name: "ok-rmsprop", Data: shapes(500), Spec: lr("rmsprop", 1e-3)},
 	{Name: "ok-adamw-3e-3", Data: mnistData(200), Spec: lr("adamw", 3e-3), Quick: true},
-	{Name: "ok-vgg-small", Data: shapes(300), Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Quick: true},
 	{Name: "ok-augmented", Data: shapes(500), Spec: epochs(3, func(s *train.Spec) {
 		s.Data.Augmentation = &data.Augment{RotationRange: 10, WidthShiftRange: 0.1, HeightShiftRange: 0.1}
 	})},
@@ -229,7 +241,9 @@ var Healthy = []Scenario{
 	}},
 	{Name: "ok-weighted-imbalance", Data: Data{Source: "shapes", Classes: easyShapes, Counts: []int{900, 300, 300, 100}},
 		Spec: func(s *train.Spec) { s.Data.ClassWeight = train.ClassWeight{Mode: "balanced"} }, Quick: true},
-	{Name: "ok-bn-dropout", Data: mnistData(200), Spec: layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2),
+	// BatchNormalization at momentum 0.9: the default 0.99 lags in runs
+	// this short (bn-dropout-lag).
+	{Name: "ok-bn-dropout", Data: mnistData(200), Spec: layers(conv(32, "relu"), bnMomentum(0.9), pool(2), conv(64, "relu"), bnMomentum(0.9), pool(2),
 		flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax"))},
 	{Name: "ok-two-classes", Data: Data{Source: "mnist", Classes: []string{"3", "8"}, PerClass: 600}},
 	{Name: "ok-tanh-shallow", Data: shapes(500), Spec: layers(conv(16, "tanh"), pool(2), conv(32, "tanh"), pool(2), flatten(),
