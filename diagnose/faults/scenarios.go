@@ -173,7 +173,7 @@ var Faults = []Scenario{
 	// Until issue 10 this was the healthy "ok-bn-dropout": validation
 	// accuracy 0.10-0.21 in the 3 seeds, called "learning effectively".
 	{Name: "bn-dropout-lag", Problem: "BatchNormalization (momentum 0.99) and dropout, 114 steps: moving statistics lag", Data: mnistData(200),
-		Spec: layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2), flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax")),
+		Spec:   layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2), flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax")),
 		Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting", "not_learning"}},
 	{Name: "sigmoid-output", Problem: "sigmoid output with sparse_categorical_crossentropy", Data: shapes(500),
 		Spec:   layers(append(basicLayers(4)[:7], dense(4, "sigmoid"))...),
