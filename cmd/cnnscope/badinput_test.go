@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/safetensors"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -148,8 +149,15 @@ func badInputFixtures(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Broken copies: each edits model.json (as a map) or the weights.
-	broken := func(name string, edit func(mf map[string]any), w []byte) {
+	// Broken copies: each edits the model's description (as a map) and
+	// saves it in model.json and inside the weights file, as SaveModel
+	// does, so that LoadModel gets as far as the broken part; or replaces
+	// the weights file.
+	var params []safetensors.Named
+	for _, p := range m.Params() {
+		params = append(params, safetensors.Named{Name: p.FullName(), Tensor: p.Value})
+	}
+	broken := func(name string, edit func(mf map[string]any)) {
 		var mf map[string]any
 		if err := json.Unmarshal(cfg, &mf); err != nil {
 			t.Fatal(err)
@@ -157,27 +165,33 @@ func badInputFixtures(t *testing.T) string {
 		edit(mf)
 		b, _ := json.Marshal(mf)
 		write(name+"/"+train.ModelConfigFile, string(b))
+		if err := safetensors.WriteFile(filepath.Join(dir, name, train.ModelWeightsFile), params, map[string]string{"model": string(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rawWeights := func(name string, w []byte) {
+		write(name+"/"+train.ModelConfigFile, string(cfg))
 		if w != nil {
 			write(name+"/"+train.ModelWeightsFile, string(w))
 		}
 	}
 	model := func(mf map[string]any) map[string]any { return mf["model"].(map[string]any) }
 	layers := func(mf map[string]any) []any { return model(mf)["layers"].([]any) }
-	broken("m-huge-input", func(mf map[string]any) { model(mf)["input_shape"] = []int{100000, 100000, 1} }, weights)
+	broken("m-huge-input", func(mf map[string]any) { model(mf)["input_shape"] = []int{1000000, 1000000, 1} })
 	broken("m-huge-gap", func(mf map[string]any) {
-		model(mf)["input_shape"] = []int{100000, 100000, 1}
+		model(mf)["input_shape"] = []int{1000000, 1000000, 1}
 		layers(mf)[1] = map[string]any{"type": "GlobalAveragePooling2D", "name": "flatten"}
-	}, weights)
-	broken("m-dup-names", func(mf map[string]any) { layers(mf)[2].(map[string]any)["name"] = "conv2d" }, weights)
-	broken("m-huge-dense", func(mf map[string]any) { layers(mf)[2].(map[string]any)["units"] = 2000000000 }, weights)
-	broken("m-bad-layer", func(mf map[string]any) { layers(mf)[0].(map[string]any)["type"] = "Conv9D" }, weights)
-	broken("m-zero-kernel", func(mf map[string]any) { layers(mf)[0].(map[string]any)["kernel_size"] = []int{0, 0} }, weights)
-	broken("m-classes", func(mf map[string]any) { mf["classes"] = []string{"a"} }, weights)
-	broken("m-format", func(mf map[string]any) { mf["format"] = "keras" }, weights)
-	broken("m-no-weights", func(mf map[string]any) {}, nil)
-	broken("m-short-weights", func(mf map[string]any) {}, weights[:len(weights)/2])
-	broken("m-garbage-weights", func(mf map[string]any) {}, []byte("\xff\xff\xff\xff\xff\xff\xff\x7fgarbage"))
-	broken("m-weights-path", func(mf map[string]any) { mf["weights"] = "../x.safetensors" }, weights)
+	})
+	broken("m-dup-names", func(mf map[string]any) { layers(mf)[2].(map[string]any)["name"] = "conv2d" })
+	broken("m-huge-dense", func(mf map[string]any) { layers(mf)[2].(map[string]any)["units"] = 200000000000 })
+	broken("m-bad-layer", func(mf map[string]any) { layers(mf)[0].(map[string]any)["type"] = "Conv9D" })
+	broken("m-zero-kernel", func(mf map[string]any) { layers(mf)[0].(map[string]any)["kernel_size"] = []int{0, 0} })
+	broken("m-classes", func(mf map[string]any) { mf["classes"] = []string{"a"} })
+	broken("m-format", func(mf map[string]any) { mf["format"] = "keras" })
+	broken("m-weights-path", func(mf map[string]any) { mf["weights"] = "../x.safetensors" })
+	rawWeights("m-no-weights", nil)
+	rawWeights("m-short-weights", weights[:len(weights)/2])
+	rawWeights("m-garbage-weights", []byte("\xff\xff\xff\xff\xff\xff\xff\x7fgarbage"))
 	write("m-not-json/"+train.ModelConfigFile, "{\"format\": ")
 	write("m-not-json/"+train.ModelWeightsFile, string(weights))
 	write("m-empty/"+train.ModelConfigFile, "")
