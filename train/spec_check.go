@@ -50,8 +50,13 @@ func (d *DataSpec) validate(c *checker) {
 	if t := d.TargetSize; t != nil && (len(t) != 2 || t[0] <= 0 || t[1] <= 0 || t[0] > maxTargetSide || t[1] > maxTargetSide) {
 		c.add("data.target_size", "%v, want [height, width] with values from 1 to %d", t, maxTargetSide)
 	}
-	if d.Test != "" && slices.Contains(data.Builtins, d.Source) {
-		c.add("data.test", "%q: %s brings its own test split; test is for a folder source", d.Test, d.Source)
+	if slices.Contains(data.Builtins, d.Source) {
+		if d.Test != "" {
+			c.add("data.test", "%q: %s brings its own test split; test is for a folder source", d.Test, d.Source)
+		}
+		if d.TargetSize != nil || d.ColorMode != "" || d.Interpolation != "" {
+			c.add("data", "target_size, color_mode and interpolation apply to image folders; %s is 28x28 grayscale", d.Source)
+		}
 	}
 	c.oneOf("data.color_mode", d.ColorMode, string(data.Grayscale), string(data.RGB), string(data.RGBA))
 	c.oneOf("data.interpolation", d.Interpolation, string(data.Nearest), string(data.Bilinear), string(data.Bicubic))
