@@ -25,6 +25,12 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() == 0 {
 		err = usagef("want one run directory (or several to compare)")
 	}
+	if err == nil && *out != "" {
+		// --out names a file: never replace one that is not a report.
+		if e := report.CheckReplace(*out); e != nil {
+			err = usageError{e.Error()}
+		}
+	}
 	for _, d := range fs.Args() {
 		if err == nil {
 			err = checkRunDir(d)
