@@ -316,10 +316,27 @@ func (t *Tensor) unmarshal(b []byte) error {
 		return d.err
 	}
 	if raw != nil {
-		return t.fromRaw(raw)
+		if err := t.fromRaw(raw); err != nil {
+			return err
+		}
 	}
 	for _, v := range doubles {
 		t.Floats = append(t.Floats, float32(v))
+	}
+	return t.checkSize()
+}
+
+// checkSize reports a tensor whose values do not fill its dimensions.
+func (t *Tensor) checkSize() error {
+	n := int64(1)
+	for _, d := range t.Dims {
+		if d < 0 || (d > 0 && n > math.MaxInt32/d) {
+			return fmt.Errorf("tensor %s: dimensions %v", t.Name, t.Dims)
+		}
+		n *= d
+	}
+	if have := int64(len(t.Floats) + len(t.Ints)); have != n {
+		return fmt.Errorf("tensor %s: %d values for dimensions %v", t.Name, have, t.Dims)
 	}
 	return nil
 }
