@@ -10,7 +10,7 @@ import (
 
 // FuzzImport: any bytes are a model or an error, never a panic.
 func FuzzImport(f *testing.F) {
-	FuzzImportSeeds(f)
+	addImportSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		im, err := Import(b, ImportOptions{})
 		if err == nil && im.Model == nil {
@@ -19,8 +19,8 @@ func FuzzImport(f *testing.F) {
 	})
 }
 
-// FuzzImportSeeds adds small exported models as seeds.
-func FuzzImportSeeds(f *testing.F) {
+// addImportSeeds adds small exported models as seeds.
+func addImportSeeds(f *testing.F) {
 	m := nn.NewSequential(tensor.Shape{6, 6, 2},
 		&nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu6"},
 		&nn.BatchNormalization{}, &nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}},
