@@ -33,7 +33,7 @@ type child struct {
 	killed  bool // pruned by the study: its exit says nothing
 	exited  bool
 	code    int
-	seen    int // history rows counted in EpochsSpent
+	seen    int // history rows counted in EpochsSpent (or there before this child)
 }
 
 type exit struct {
@@ -189,7 +189,8 @@ func (r *Runner) start(t *Trial) (*child, error) {
 	}
 	log.Close() // the child holds its own descriptor
 	r.logf("trial %d: %s (%s)", t.ID, args[0], paramString(t.Params))
-	return &child{t: t, cmd: cmd, started: time.Now()}, nil
+	rows, _ := readHistory(dir) // counted by the session that saw them
+	return &child{t: t, cmd: cmd, started: time.Now(), seen: len(rows)}, nil
 }
 
 // advance takes in c's new history rows in order, deciding at each rung;

@@ -113,41 +113,60 @@ func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options,
 func printBudget(w io.Writer, s *tune.Study, base *train.Spec) {
 	n := len(s.Trials)
 	fmt.Fprintf(w, "Study %s: %d trials, %s, at most %d epochs each (%d epochs in all at most)\n", s.Dir(), n, s.Algorithm, s.MaxEpochs, n*s.MaxEpochs)
-	sps, ok := benchSamplesPerS(base, s.Threads)
-	images := base.Data.Limit
-	if images == 0 && (base.Data.Source == "mnist" || base.Data.Source == "fashion-mnist") {
-		images = 60000
+	if est, ok := estimate(s, base); ok {
+		fmt.Fprintf(w, "Estimated time: at most %s (%s; loading the data in each trial not included)\n", est.total.Round(time.Second), est.how)
+	} else {
+		fmt.Fprintln(w, "Estimated time: unknown (the bench measures presets on the built-in 28x28 data sets only)")
 	}
-	if !ok || images == 0 {
-		fmt.Fprintln(w, "Estimated time: unknown (the bench measures presets on 28x28 built-in data only)")
-		return
-	}
-	epoch := float64(images) * (1 - *base.Data.ValidationSplit) / sps
-	total := epoch * float64(n*s.MaxEpochs) / float64(s.Parallel)
-	fmt.Fprintf(w, "Estimated time: at most %s of training (bench: %.0f samples/s, %.1fs per epoch; data loading and evaluation not included)\n",
-		(time.Duration(total) * time.Second).Round(time.Second), sps, epoch)
 }
 
-// benchSamplesPerS runs `cnnscope bench` for 2 seconds on the base model.
-func benchSamplesPerS(base *train.Spec, threads int) (float64, bool) {
-	if base.Model.Preset == "" || (base.Data.Source != "mnist" && base.Data.Source != "fashion-mnist") {
-		return 0, false
+type budget struct {
+	total time.Duration
+	how   string
+}
+
+// estimate is every trial trained to max epochs at the bench's speed:
+// training images at its training rate, validation each epoch and the
+// final test evaluation at its inference rate, K trials at a time.
+func estimate(s *tune.Study, base *train.Spec) (budget, bool) {
+	builtin := base.Data.Source == "mnist" || base.Data.Source == "fashion-mnist"
+	if base.Model.Preset == "" || !builtin {
+		return budget{}, false
 	}
+	trainRate, inferRate, ok := benchRates(base, s.Threads)
+	if !ok {
+		return budget{}, false
+	}
+	images := 60000.0
+	if base.Data.Limit > 0 {
+		images = float64(base.Data.Limit)
+	}
+	val := images * *base.Data.ValidationSplit
+	epoch := (images-val)/trainRate + val/inferRate
+	trial := epoch*float64(s.MaxEpochs) + 10000/inferRate
+	total := trial * float64(len(s.Trials)) / float64(s.Parallel)
+	return budget{time.Duration(total * float64(time.Second)),
+		fmt.Sprintf("bench: %.0f training, %.0f inference samples/s: %.1fs per epoch, %.0fs per trial", trainRate, inferRate, epoch, trial)}, true
+}
+
+// benchRates runs `cnnscope bench` for 2 seconds on the base model.
+func benchRates(base *train.Spec, threads int) (trainRate, inferRate float64, ok bool) {
 	exe, err := os.Executable()
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	out, err := exec.Command(exe, "bench", "--model", base.Model.Preset, "--batch", strconv.Itoa(base.Fit.BatchSize), "--seconds", "2", "--json", "--threads", strconv.Itoa(threads)).Output()
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	var r struct {
-		TrainSamplesPerS float64 `json:"train_samples_per_s"`
+		Train float64 `json:"train_samples_per_s"`
+		Infer float64 `json:"infer_samples_per_s"`
 	}
-	if json.Unmarshal(out, &r) != nil || r.TrainSamplesPerS <= 0 {
-		return 0, false
+	if json.Unmarshal(out, &r) != nil || r.Train <= 0 || r.Infer <= 0 {
+		return 0, 0, false
 	}
-	return r.TrainSamplesPerS, true
+	return r.Train, r.Infer, true
 }
 
 // runStudy runs the trials (Ctrl-C stops them resumably), then writes
