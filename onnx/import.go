@@ -59,6 +59,7 @@ type importer struct {
 	consts  map[string]*Tensor
 	vals    map[string]ival
 	weights []func() error
+	uses    map[string]int // how many node inputs name each tensor
 }
 
 // batchDim stands for the batch in folded shape vectors.
@@ -77,7 +78,12 @@ func Import(b []byte, opts ImportOptions) (*Imported, error) {
 
 // FromModel turns a decoded ONNX model into a cnnscope model.
 func FromModel(pm *Model, opts ImportOptions) (*Imported, error) {
-	im := &importer{opset: pm.Opset, consts: map[string]*Tensor{}, vals: map[string]ival{}}
+	im := &importer{opset: pm.Opset, consts: map[string]*Tensor{}, vals: map[string]ival{}, uses: map[string]int{}}
+	for _, n := range pm.Graph.Nodes {
+		for _, in := range n.Inputs {
+			im.uses[in]++
+		}
+	}
 	if im.opset == 0 {
 		im.opset = 1
 	}

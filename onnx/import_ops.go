@@ -161,6 +161,9 @@ func (im *importer) arith(n *Node) error {
 	}
 	s, scalar := scalarOf(c)
 	if !scalar {
+		if im.uses[x] != 1 {
+			v.dense = nil // a bias only for the MatMul's one consumer
+		}
 		return im.bias(n, v, c)
 	}
 	var r nn.Rescaling

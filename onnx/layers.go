@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
@@ -149,7 +150,7 @@ func orDefault(v, def [2]int) [2]int {
 // over an (h, w) input: "same" puts the odd pixel at the end, as Keras.
 func windowAttrs(in []int, k, s [2]int, padding string) []Attr {
 	pads := make([]int64, 4)
-	if padding == "same" || padding == "SAME" || padding == "Same" {
+	if strings.EqualFold(padding, "same") {
 		for i := range 2 {
 			out := (in[i] + s[i] - 1) / s[i]
 			total := max((out-1)*s[i]+k[i]-in[i], 0)
