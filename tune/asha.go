@@ -61,7 +61,7 @@ const (
 // one of those trials is running below the rung.
 func (s *Study) Decide(t *Trial, epoch int, v float64) (Decision, string) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || v >= worst {
-		return Prune, fmt.Sprintf("asha: val_loss %v at rung epoch %d", v, epoch)
+		return Prune, fmt.Sprintf("asha: val_loss is not finite at epoch %d", epoch)
 	}
 	values := []float64{v}
 	for _, j := range s.Trials[:t.ID-1] {

@@ -18,7 +18,10 @@ type Options struct {
 	Algorithm string // random, asha, hyperband
 	Parallel  int
 	Threads   int // per trial (0: the child's default)
-	Seed      uint64
+	// NoDiagnosisPruning runs trials with --stop-on none (to measure what
+	// pruning by diagnosis saves).
+	NoDiagnosisPruning bool
+	Seed               uint64
 }
 
 // Check refuses bad options (one line each).
@@ -65,7 +68,7 @@ func Create(dir string, base *train.Spec, space Space, o Options) (*Study, error
 	if err != nil {
 		return nil, err
 	}
-	s.Parallel, s.Threads = o.Parallel, o.Threads
+	s.Parallel, s.Threads, s.NoDiagnosisPruning = o.Parallel, o.Threads, o.NoDiagnosisPruning
 	if err := s.writeSpecs(&resolved); err != nil {
 		return nil, err
 	}

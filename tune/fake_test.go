@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -77,6 +78,13 @@ func fakeTrainer(args []string) int {
 	os.WriteFile(hist, old, 0o644)
 	done := bytes.Count(old, []byte("\n")) - 1
 	lr := spec.Compile.LearningRate
+	critical := args[0] == "resume" || slices.Contains(args, "critical")
+	if lr >= 1 && !critical {
+		// Without the diagnosis the run goes on until the loss is NaN.
+		f, _ := os.OpenFile(hist, os.O_APPEND|os.O_WRONLY, 0o644)
+		fmt.Fprintf(f, "%d,NaN,0.1,NaN,0.1\n", done+1)
+		return 1
+	}
 	if lr >= 1 {
 		time.Sleep(20 * time.Millisecond)
 		os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(`{"verdict":"not learning","findings":[{"id":"diverging","severity":"critical","title":"Loss diverges","epoch":1,"step":3}]}`), 0o644)

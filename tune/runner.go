@@ -168,7 +168,11 @@ func (r *Runner) start(t *Trial) (*child, error) {
 		if err := os.RemoveAll(dir); err != nil {
 			return nil, err
 		}
-		args = []string{"train", "--spec", specPath, "--out", dir, "--stop-on", "critical"}
+		stopOn := "critical"
+		if s.NoDiagnosisPruning {
+			stopOn = "none"
+		}
+		args = []string{"train", "--spec", specPath, "--out", dir, "--stop-on", stopOn}
 		if s.Threads > 0 {
 			args = append(args, "--threads", strconv.Itoa(s.Threads))
 		}

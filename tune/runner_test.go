@@ -95,6 +95,28 @@ func TestASHAPrunesAndIsIndependentOfParallel(t *testing.T) {
 	}
 }
 
+func TestNoDiagnosisPruningSpendsMore(t *testing.T) {
+	with := newTestStudy(t, t.TempDir(), "asha", 8, 2)
+	runStudy(t, with)
+	base := baseSpec(t)
+	base.Fit.Epochs = 9
+	sp, err := ParseSpace("space.yaml", []byte(testSpace), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(t.TempDir(), base, sp, Options{Trials: 8, Algorithm: "asha", Parallel: 2, Seed: 7, NoDiagnosisPruning: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runStudy(t, s)
+	if strings.Contains(got, "|diagnosis:") || !strings.Contains(got, "|pruned|asha: val_loss is not finite at epoch 1|1||") {
+		t.Errorf("without diagnosis pruning want the lr >= 1 trial pruned by ASHA at its NaN epoch 1:\n%s", got)
+	}
+	if s.EpochsSpent <= with.EpochsSpent {
+		t.Errorf("epochs spent: %d without diagnosis pruning, %d with", s.EpochsSpent, with.EpochsSpent)
+	}
+}
+
 func TestRandomRunsEveryTrialToTheEnd(t *testing.T) {
 	got := runStudy(t, newTestStudy(t, t.TempDir(), "random", 3, 2))
 	for _, line := range strings.Split(strings.TrimSpace(got), "\n")[1:] {

@@ -57,15 +57,17 @@ func (t *Trial) Ended() bool {
 
 // Study is the content of study.json.
 type Study struct {
-	Format    string    `json:"format"`
-	Seed      uint64    `json:"seed"`
-	Algorithm string    `json:"algorithm"`
-	MaxEpochs int       `json:"max_epochs"`
-	Eta       int       `json:"reduction_factor"`
-	Grace     int       `json:"grace_period"`
-	Parallel  int       `json:"parallel"`
-	Threads   int       `json:"threads,omitempty"` // per trial; 0: the child's default
-	Created   time.Time `json:"created"`
+	Format    string `json:"format"`
+	Seed      uint64 `json:"seed"`
+	Algorithm string `json:"algorithm"`
+	MaxEpochs int    `json:"max_epochs"`
+	Eta       int    `json:"reduction_factor"`
+	Grace     int    `json:"grace_period"`
+	Parallel  int    `json:"parallel"`
+	Threads   int    `json:"threads,omitempty"` // per trial; 0: the child's default
+	// NoDiagnosisPruning: trials run with --stop-on none.
+	NoDiagnosisPruning bool      `json:"no_diagnosis_pruning,omitempty"`
+	Created            time.Time `json:"created"`
 	// Seconds is the tuner's wall time over all its sessions.
 	Seconds float64 `json:"seconds"`
 	// EpochsSpent counts the epochs children completed, including

@@ -49,6 +49,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
 	parallel := fs.Int("parallel", 1, "trials run at once")
 	resume := fs.String("resume", "", "continue the study in this directory")
+	noDiag := fs.Bool("no-diagnosis-pruning", false, "run trials with --stop-on none (to measure what pruning by diagnosis saves)")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
@@ -62,7 +63,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			err = usageError{err.Error()}
 		}
 	default:
-		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel)}
+		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel), NoDiagnosisPruning: *noDiag}
 		study, base, err = newStudy(fs, &f, *space, o, stdout)
 	}
 	if err == nil {
