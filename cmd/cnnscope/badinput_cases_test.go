@@ -472,6 +472,21 @@ var flagCases = []badCase{
 	{args: []string{"report", "--ot", "x"}, lines: 2},
 	{args: []string{"resume", "--x"}, lines: 2},
 	{args: []string{"init", "--forse"}, lines: 2},
+	{args: []string{"export", "$F/nonexistent"}, lines: 1},
+	{args: []string{"export", "$F/emptydir"}, lines: 1},
+	{args: []string{"export", "$F/model", "--format", "keras", "--out", "$F/out.png"}, lines: 1},
+	{args: []string{"export", "$F/model", "--opset", "1", "--out", "$F/out.png"}, lines: 1},
+	{args: []string{"export", "$F/model", "--layout", "chwn", "--out", "$F/out.png"}, lines: 1},
+	{args: []string{"export", "$F/m-dup-names", "--out", "$F/out.png"}, lines: 1},
+	{args: []string{"export", "$F/m-huge-input", "--out", "$F/out.png"}, lines: 1},
+	{args: []string{"export", "$F/model", "--opst", "13"}, lines: 2},
+	{args: []string{"tune", "--out", "$F/out"}, lines: 1},
+	{args: []string{"tune", "--out", "$F/out", "--space", "$F/nonexistent.yaml"}, lines: 1},
+	{args: []string{"tune", "--out", "$F/out", "--space", "$F/notes.txt"}, lines: 1},
+	{args: []string{"tune", "--out", "$F/out", "--space", "$F/specs/s000.yaml"}, lines: 1},
+	{args: []string{"tune", "--resume", "$F/nonexistent"}, lines: 1},
+	{args: []string{"tune", "--resume", "$F/emptydir"}, lines: 1},
+	{args: []string{"tune", "--triels", "3"}, lines: 2},
 }
 
 // badInputCases is every case: each spec file through train, the first
