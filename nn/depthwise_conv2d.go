@@ -92,6 +92,9 @@ func windowGeom(in tensor.Shape, kernel, strides [2]int, padding string) (kernel
 }
 
 func (l *DepthwiseConv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
+	}
 	g, err := windowGeom(in, l.KernelSize, l.Strides, l.Padding)
 	if err != nil {
 		return nil, err
@@ -167,4 +170,33 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 		return nil
 	}
 	return l.dx
+}
+
+// plan checks the config against the input and counts the weights and
+// buffers without allocating (see footprint).
+func (l *DepthwiseConv2D) plan(in tensor.Shape) (footprint, error) {
+	g, err := windowGeom(in, l.KernelSize, l.Strides, l.Padding)
+	if err != nil {
+		return footprint{}, err
+	}
+	m := l.DepthMultiplier
+	if m == 0 {
+		m = 1
+	}
+	if m < 0 {
+		return footprint{}, fmt.Errorf("depth_multiplier must be positive, got %d", l.DepthMultiplier)
+	}
+	if _, err := lookupActivation(l.Activation); err != nil {
+		return footprint{}, err
+	}
+	if err := checkInitializers(l.DepthwiseInitializer, l.BiasInitializer); err != nil {
+		return footprint{}, err
+	}
+	cm := float64(g.C) * float64(m)
+	out := tensor.Shape{g.OH, g.OW, g.C * m}
+	fp := footprint{out: out, trainable: float64(g.KH*g.KW) * cm, buffers: 2*values(out) + values(in)}
+	if !l.NoBias {
+		fp.trainable += cm
+	}
+	return fp, nil
 }

@@ -34,6 +34,25 @@ func TestEstimateMemoryCountsWeightsAndBuffers(t *testing.T) {
 	}
 }
 
+// The plans of the layers with weights count exactly what Build creates.
+func TestPlansCountWhatBuildCreates(t *testing.T) {
+	m := NewSequential(tensor.Shape{9, 9, 3},
+		&Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Padding: "same"}, &BatchNormalization{},
+		&DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2}, &SeparableConv2D{Filters: 5, KernelSize: [2]int{3, 3}},
+		&MaxPooling2D{}, &GlobalAveragePooling2D{}, &Dense{Units: 3, NoBias: true})
+	e, err := m.EstimateMemory(1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	tr, non := m.CountParams()
+	if float64(4*(tr+non)) != e.Weights || float64(4*tr) != e.Gradients {
+		t.Errorf("built %d+%d weights, estimated %v bytes of weights and %v of gradients", tr, non, e.Weights, e.Gradients)
+	}
+}
+
 func TestAbsurdSizesAreRefusedBeforeAllocating(t *testing.T) {
 	if _, _, ok := SystemMemory(); !ok {
 		t.Skip("no /proc/meminfo")
@@ -43,6 +62,8 @@ func TestAbsurdSizesAreRefusedBeforeAllocating(t *testing.T) {
 		"huge input":    NewSequential(tensor.Shape{100000, 100000, 3}, &Flatten{}, &Dense{Units: 10}),
 		"huge conv":     NewSequential(tensor.Shape{28, 28, 1}, &Conv2D{Filters: 1 << 40, KernelSize: [2]int{3, 3}}),
 		"overflow dims": NewSequential(tensor.Shape{1 << 40, 1 << 40, 1}, &Flatten{}),
+		"separable":     NewSequential(tensor.Shape{28, 28, 1}, &SeparableConv2D{Filters: 1 << 40, KernelSize: [2]int{3, 3}}),
+		"depthwise":     NewSequential(tensor.Shape{28, 28, 1}, &DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 1 << 40}),
 	} {
 		err := m.Build(1)
 		if err == nil {

@@ -59,6 +59,9 @@ func (l *SeparableConv2D) Params() []*Param {
 }
 
 func (l *SeparableConv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
+	if _, err := l.plan(in); err != nil {
+		return nil, err
+	}
 	if l.Filters <= 0 {
 		return nil, fmt.Errorf("filters must be positive, got %d", l.Filters)
 	}
@@ -112,4 +115,30 @@ func (l *SeparableConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 	l.dmid = ensureBatch(l.dmid, n, l.mid)
 	l.backward(l.a, n*l.mid[0]*l.mid[1], l.mid[2], l.y, dy, l.dmid.Data)
 	return l.dw.Backward(l.dmid, needDx)
+}
+
+// plan checks the config against the input and counts the weights and
+// buffers of both steps without allocating (see footprint).
+func (l *SeparableConv2D) plan(in tensor.Shape) (footprint, error) {
+	if l.Filters <= 0 {
+		return footprint{}, fmt.Errorf("filters must be positive, got %d", l.Filters)
+	}
+	dw := DepthwiseConv2D{KernelSize: l.KernelSize, Strides: l.Strides, Padding: l.Padding, DepthMultiplier: l.DepthMultiplier,
+		NoBias: true, DepthwiseInitializer: l.DepthwiseInitializer}
+	d, err := dw.plan(in)
+	if err != nil {
+		return footprint{}, err
+	}
+	if _, err := lookupActivation(l.Activation); err != nil {
+		return footprint{}, err
+	}
+	if err := checkInitializers(l.PointwiseInitializer, l.BiasInitializer); err != nil {
+		return footprint{}, err
+	}
+	out := tensor.Shape{d.out[0], d.out[1], l.Filters}
+	fp := footprint{out: out, trainable: d.trainable + float64(d.out[2])*float64(l.Filters), buffers: d.buffers + 2*values(out) + values(d.out)}
+	if !l.NoBias {
+		fp.trainable += float64(l.Filters)
+	}
+	return fp, nil
 }
