@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -58,8 +57,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer func() {
 		for _, c := range running {
 			if !c.exited {
-				c.cmd.Process.Signal(syscall.SIGTERM)
-				c.cmd.Process.Signal(syscall.SIGCONT)
+				terminate(c.cmd.Process)
 			}
 		}
 		for _, c := range running {
@@ -220,7 +218,7 @@ func (r *Runner) advance(c *child) (bool, error) {
 			d, why := s.Decide(t, e, row.loss)
 			if d == Wait {
 				if !c.paused && !c.exited {
-					c.cmd.Process.Signal(syscall.SIGSTOP)
+					pause(c.cmd.Process)
 					c.paused = true
 				}
 				return changed, nil
@@ -238,7 +236,7 @@ func (r *Runner) advance(c *child) (bool, error) {
 		changed = true
 	}
 	if c.paused && !c.killed {
-		c.cmd.Process.Signal(syscall.SIGCONT)
+		cont(c.cmd.Process)
 		c.paused = false
 	}
 	return changed, nil
@@ -251,8 +249,7 @@ func (r *Runner) kill(c *child) {
 	if c.exited {
 		return
 	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	c.cmd.Process.Signal(syscall.SIGCONT)
+	terminate(c.cmd.Process)
 	c.paused = false
 }
 

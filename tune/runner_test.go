@@ -152,3 +152,21 @@ func TestKilledTunerResumes(t *testing.T) {
 	}
 	_ = exec.ErrNotFound
 }
+
+func TestLockRefusesASecondTuner(t *testing.T) {
+	dir := t.TempDir()
+	release, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(dir); err == nil || !strings.Contains(err.Error(), "another cnnscope tune") {
+		t.Errorf("second lock: %v", err)
+	}
+	release()
+	release2, err := Lock(dir)
+	if err != nil {
+		t.Errorf("after release: %v", err)
+	} else {
+		release2()
+	}
+}

@@ -59,7 +59,11 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err != nil:
 	case *resume != "":
-		if study, base, err = tune.Open(*resume); err != nil {
+		n := 0
+		fs.Visit(func(*flag.Flag) { n++ })
+		if n > 1 {
+			err = usagef("--resume takes no other flags: the study keeps its settings in %s", tune.StudyFile)
+		} else if study, base, err = tune.Open(*resume); err != nil {
 			err = usageError{err.Error()}
 		}
 	default:
@@ -67,7 +71,13 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		study, base, err = newStudy(fs, &f, *space, o, stdout)
 	}
 	if err == nil {
-		err = runStudy(study, base, stdout)
+		var release func()
+		if release, err = tune.Lock(study.Dir()); err == nil {
+			err = runStudy(study, base, stdout)
+			release()
+		} else {
+			err = usageError{err.Error()}
+		}
 	}
 	return exitCode(stderr, "tune", err)
 }

@@ -34,6 +34,18 @@ func TestTuneRefusesBadSpaceBeforeRunning(t *testing.T) {
 	}
 }
 
+func TestTuneResumeTakesNoOtherFlags(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"tune", "--resume", t.TempDir(), "--trials", "3"}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "--resume takes no other flags") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	code = run([]string{"tune", "--resume", t.TempDir()}, &stdout, &stderr)
+	if code != 2 {
+		t.Errorf("resume of a directory without a study: exit %d, want 2", code)
+	}
+}
+
 // A tiny real study: trials with learning rate 5 are stopped by the
 // diagnosis in their first epoch, the others train; best.yaml reruns.
 func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
