@@ -62,6 +62,10 @@ type importer struct {
 	uses    map[string]int // how many node inputs name each tensor
 }
 
+// maxInputValues bounds an imported model's input (values per sample):
+// 8192x8192 RGB images.
+const maxInputValues = 8192 * 8192 * 3
+
 // batchDim stands for the batch in folded shape vectors.
 const batchDim = -1 << 40
 
@@ -142,6 +146,9 @@ func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, erro
 	if in.ElemType != typeFloat {
 		return "", fmt.Errorf("onnx import: input %q has element type %d, want float", in.Name, in.ElemType)
 	}
+	if len(in.Dims) < 2 {
+		return "", fmt.Errorf("onnx import: input %q has dimensions %v, want a batch and a sample shape", in.Name, in.Dims)
+	}
 	dims := make([]int, 0, len(in.Dims))
 	for _, d := range in.Dims[1:] {
 		dims = append(dims, int(d))
@@ -161,10 +168,15 @@ func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, erro
 		}
 		dims = file
 	}
+	size := 1
 	for _, d := range dims {
 		if d <= 0 {
 			return "", fmt.Errorf("onnx import: input %q has open dimensions %v: give the input size (height, width, channels)", in.Name, in.Dims)
 		}
+		if d > maxInputValues || size*d > maxInputValues {
+			return "", fmt.Errorf("onnx import: input %q of %v is too large (over %d values per sample)", in.Name, dims, maxInputValues)
+		}
+		size *= d
 	}
 	v := ival{dims: dims, nhwc: nhwc && len(dims) == 3}
 	im.g = nn.NewGraph(v.shape())
