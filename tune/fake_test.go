@@ -64,6 +64,10 @@ func fakeTrainer(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	if spec.Data.Source == "/nonexistent" {
+		fmt.Fprintln(os.Stderr, "cnnscope train: data.source \"/nonexistent\": not a folder")
+		return 2
+	}
 	if args[0] == "train" {
 		b, _ := spec.Marshal()
 		os.WriteFile(filepath.Join(dir, "spec.yaml"), b, 0o644)

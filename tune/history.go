@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -103,5 +104,15 @@ func failure(dir string, code int, log string) (status, reason string) {
 	if info, err := rundir.ReadInfo(dir); err == nil && info.State == rundir.Failed {
 		return Failed, info.Message
 	}
-	return Failed, fmt.Sprintf("exit status %d (see %s)", code, log)
+	return Failed, fmt.Sprintf("exit status %d: %s", code, lastLine(log))
+}
+
+// lastLine is the last non-empty line of a trial's log (its error).
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "see " + path
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

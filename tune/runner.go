@@ -21,7 +21,28 @@ type Runner struct {
 	Log io.Writer
 	// Poll is the interval between reads of the trials' history.csv.
 	Poll time.Duration
+
+	// fatal stops the study: the first two trials to end were refused
+	// by cnnscope train (exit 2), no trial trained, so none would.
+	fatal                 error
+	refused, firstRefused int
 }
+
+// anyTrained reports whether a trial completed or was pruned.
+func (s *Study) anyTrained() bool {
+	for _, t := range s.Trials {
+		if t.Status == Completed || t.Status == Pruned {
+			return true
+		}
+	}
+	return false
+}
+
+// InputError is trials' children refusing their input (exit status 2)
+// before any trial trained: the study stops.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
 
 // child is a running trial's process.
 type child struct {
@@ -93,6 +114,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			if err := s.Save(); err != nil {
 				return err
 			}
+		}
+		if r.fatal != nil {
+			return r.fatal
 		}
 		if len(running) == 0 && s.next() == nil {
 			return nil
@@ -265,6 +289,14 @@ func (r *Runner) finish(c *child) bool {
 		t.Status = Completed
 	} else {
 		t.Status, t.Reason = failure(s.RunDir(t.ID), c.code, s.RunDir(t.ID)+".log")
+		if c.code == 2 && t.Status == Failed {
+			r.refused++
+			if r.refused >= 2 && !s.anyTrained() {
+				r.fatal = &InputError{fmt.Sprintf("trial %d: cnnscope train refused its input, as it did for trial %d before: %s", t.ID, r.firstRefused, t.Reason)}
+			} else if r.refused == 1 {
+				r.firstRefused = t.ID
+			}
+		}
 	}
 	r.logf("trial %d: %s after %d epochs %s", t.ID, t.Status, len(t.ValLoss), t.Reason)
 	return true

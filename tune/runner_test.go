@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -168,5 +169,27 @@ func TestLockRefusesASecondTuner(t *testing.T) {
 		t.Errorf("after release: %v", err)
 	} else {
 		release2()
+	}
+}
+
+func TestRefusedInputStopsTheStudy(t *testing.T) {
+	base := baseSpec(t)
+	base.Data.Source = "/nonexistent"
+	sp, err := ParseSpace("space.yaml", []byte(testSpace), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(t.TempDir(), base, sp, Options{Trials: 5, Algorithm: "asha", Parallel: 1, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Study: s, Command: helperCommand("trainer"), Poll: 5 * time.Millisecond}
+	err = r.Run(context.Background())
+	var bad *InputError
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), `data.source "/nonexistent": not a folder`) {
+		t.Fatalf("got %v, want an InputError with the child's message", err)
+	}
+	if s.Trials[0].Status != Failed || s.Trials[1].Status != Failed || s.Trials[4].Status != Pending {
+		t.Errorf("statuses %s %s %s, want failed failed pending", s.Trials[0].Status, s.Trials[1].Status, s.Trials[4].Status)
 	}
 }

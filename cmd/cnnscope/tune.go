@@ -191,6 +191,10 @@ func runStudy(s *tune.Study, base *train.Spec, stdout io.Writer) error {
 	}
 	r := &tune.Runner{Study: s, Log: stdout, Command: func(args ...string) *exec.Cmd { return exec.Command(exe, args...) }}
 	err = r.Run(ctx)
+	var bad *tune.InputError
+	if errors.As(err, &bad) {
+		return usageError{bad.Error()}
+	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("stopped; continue with: cnnscope tune --resume %s", s.Dir())
 	}
