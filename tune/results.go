@@ -107,11 +107,14 @@ func (s *Study) BestTrial() *Trial {
 	return best
 }
 
-// WriteResults writes trials.csv and best.yaml (the best trial's
-// complete spec) into the study directory.
+// WriteResults writes trials.csv, study.html and best.yaml (the best
+// trial's complete spec) into the study directory.
 func (s *Study) WriteResults(base *train.Spec) error {
 	err := atomicfile.WriteFile(filepath.Join(s.dir, TrialsCSV), s.WriteCSV, 0o644)
 	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(s.dir, HTMLFile), s.WriteHTML, 0o644); err != nil {
 		return err
 	}
 	t := s.BestTrial()
@@ -135,16 +138,7 @@ func (s *Study) WriteResults(base *train.Spec) error {
 
 // WriteTable prints the trials ranked: completed by val_loss, then pruned, then failed.
 func (s *Study) WriteTable(w io.Writer) {
-	ts := append([]*Trial(nil), s.Trials...)
-	rank := map[string]int{Completed: 0, Pruned: 1, Running: 2, Pending: 2, Failed: 3}
-	sort.SliceStable(ts, func(i, j int) bool {
-		if rank[ts[i].Status] != rank[ts[j].Status] {
-			return rank[ts[i].Status] < rank[ts[j].Status]
-		}
-		li, _, _ := ts[i].Best()
-		lj, _, _ := ts[j].Best()
-		return li < lj
-	})
+	ts := s.ranked()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "trial\tstatus\tepochs\tval_loss\tval_acc\tseconds\tparameters\treason")
 	for _, t := range ts {
