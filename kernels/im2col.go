@@ -39,43 +39,46 @@ const smallRun = 8
 
 func im2colOne(g ConvGeom, x, cols []float32) {
 	rowLen := g.Cols()
-	runLen := g.KW * g.C // one kernel row of a patch: contiguous in x when inside
 	r := 0
 	for oh := 0; oh < g.OH; oh++ {
-		ih0 := oh*g.SH - g.PadTop
 		for ow := 0; ow < g.OW; ow++ {
-			iw0 := ow*g.SW - g.PadLeft
-			dst := cols[r*rowLen : (r+1)*rowLen]
+			im2colPatch(g, x, oh*g.SH-g.PadTop, ow*g.SW-g.PadLeft, cols[r*rowLen:(r+1)*rowLen])
 			r++
-			inside := iw0 >= 0 && iw0+g.KW <= g.W
-			for kh := 0; kh < g.KH; kh++ {
-				d := dst[kh*runLen : (kh+1)*runLen]
-				ih := ih0 + kh
-				if ih < 0 || ih >= g.H {
-					clear(d)
-					continue
+		}
+	}
+}
+
+// im2colPatch writes into dst the patch of image x whose top-left corner
+// is (ih0, iw0), zeros where it lies in the padding.
+func im2colPatch(g ConvGeom, x []float32, ih0, iw0 int, dst []float32) {
+	runLen := g.KW * g.C // one kernel row of a patch: contiguous in x when inside
+	inside := iw0 >= 0 && iw0+g.KW <= g.W
+	for kh := 0; kh < g.KH; kh++ {
+		d := dst[kh*runLen : (kh+1)*runLen]
+		ih := ih0 + kh
+		if ih < 0 || ih >= g.H {
+			clear(d)
+			continue
+		}
+		if inside {
+			src := (ih*g.W + iw0) * g.C
+			if runLen <= smallRun {
+				for i, v := range x[src : src+runLen] {
+					d[i] = v
 				}
-				if inside {
-					src := (ih*g.W + iw0) * g.C
-					if runLen <= smallRun {
-						for i, v := range x[src : src+runLen] {
-							d[i] = v
-						}
-					} else {
-						copy(d, x[src:src+runLen])
-					}
-					continue
-				}
-				for kw := 0; kw < g.KW; kw++ {
-					iw := iw0 + kw
-					dd := d[kw*g.C : (kw+1)*g.C]
-					if iw < 0 || iw >= g.W {
-						clear(dd)
-					} else {
-						src := (ih*g.W + iw) * g.C
-						copy(dd, x[src:src+g.C])
-					}
-				}
+			} else {
+				copy(d, x[src:src+runLen])
+			}
+			continue
+		}
+		for kw := 0; kw < g.KW; kw++ {
+			iw := iw0 + kw
+			dd := d[kw*g.C : (kw+1)*g.C]
+			if iw < 0 || iw >= g.W {
+				clear(dd)
+			} else {
+				src := (ih*g.W + iw) * g.C
+				copy(dd, x[src:src+g.C])
 			}
 		}
 	}
@@ -99,35 +102,43 @@ func Col2im(g ConvGeom, dcols, dx []float32) {
 func col2imOne(g ConvGeom, dcols, dx []float32) {
 	clear(dx)
 	rowLen := g.Cols()
-	runLen := g.KW * g.C // one kernel row of a patch: contiguous in dx when inside
 	r := 0
 	for oh := 0; oh < g.OH; oh++ {
-		ih0 := oh*g.SH - g.PadTop
 		for ow := 0; ow < g.OW; ow++ {
-			iw0 := ow*g.SW - g.PadLeft
-			src := dcols[r*rowLen : (r+1)*rowLen]
+			col2imPatch(g, dcols[r*rowLen:(r+1)*rowLen], oh*g.SH-g.PadTop, ow*g.SW-g.PadLeft, dx)
 			r++
-			inside := iw0 >= 0 && iw0+g.KW <= g.W
-			for kh := 0; kh < g.KH; kh++ {
-				ih := ih0 + kh
-				if ih < 0 || ih >= g.H {
-					continue
-				}
-				s := src[kh*runLen : (kh+1)*runLen]
-				if inside {
-					d := (ih*g.W + iw0) * g.C
-					AddTo(dx[d:d+runLen], s)
-					continue
-				}
-				for kw := 0; kw < g.KW; kw++ {
-					iw := iw0 + kw
-					if iw < 0 || iw >= g.W {
-						continue
-					}
-					d := (ih*g.W + iw) * g.C
-					AddTo(dx[d:d+g.C], s[kw*g.C:(kw+1)*g.C])
-				}
+		}
+	}
+}
+
+// col2imPatch adds the patch gradient src into image dx at the patch
+// whose top-left corner is (ih0, iw0), dropping padding entries.
+func col2imPatch(g ConvGeom, src []float32, ih0, iw0 int, dx []float32) {
+	col2imPatchRows(g, src, ih0, iw0, 0, g.H, dx)
+}
+
+// col2imPatchRows is col2imPatch for the input rows [lo, hi) only.
+func col2imPatchRows(g ConvGeom, src []float32, ih0, iw0, lo, hi int, dx []float32) {
+	runLen := g.KW * g.C // one kernel row of a patch: contiguous in dx when inside
+	inside := iw0 >= 0 && iw0+g.KW <= g.W
+	for kh := 0; kh < g.KH; kh++ {
+		ih := ih0 + kh
+		if ih < lo || ih >= hi {
+			continue
+		}
+		s := src[kh*runLen : (kh+1)*runLen]
+		if inside {
+			d := (ih*g.W + iw0) * g.C
+			AddTo(dx[d:d+runLen], s)
+			continue
+		}
+		for kw := 0; kw < g.KW; kw++ {
+			iw := iw0 + kw
+			if iw < 0 || iw >= g.W {
+				continue
 			}
+			d := (ih*g.W + iw) * g.C
+			AddTo(dx[d:d+g.C], s[kw*g.C:(kw+1)*g.C])
 		}
 	}
 }

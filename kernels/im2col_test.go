@@ -115,3 +115,38 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// TestIm2colRowsTiles cuts each patch matrix into tiles of several sizes
+// (inside one image and across images): Im2colRows must give the rows of
+// the reference, and Col2imRows over all tiles the same bits as Col2im.
+func TestIm2colRowsTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 1))
+	// big has enough rows for Im2colRows to split them over threads.
+	big := ConvGeom{N: 3, H: 20, W: 20, C: 32, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 20, OW: 20}
+	for _, g := range append(geoms(), big) {
+		x := values(rng, g.N*g.H*g.W*g.C)
+		k, m := g.Cols(), g.Rows()
+		want := make([]float32, m*k)
+		refIm2col(g, x, want)
+		dcols := values(rng, m*k)
+		wantDx := make([]float32, len(x))
+		Col2im(g, dcols, wantDx)
+		for _, tile := range []int{1, 5, g.OW + 1, m - 1, m} {
+			if tile < 1 {
+				continue
+			}
+			what := fmt.Sprintf("%+v tile %d", g, tile)
+			dx := newBanded(make([]float32, len(x)))
+			for r0 := 0; r0 < m; r0 += tile {
+				r1 := min(m, r0+tile)
+				cols := newBanded(values(rng, (r1-r0)*k))
+				Im2colRows(g, x, r0, r1, cols.s())
+				cols.check(t, "Im2colRows "+what)
+				sameBits(t, "Im2colRows "+what, cols.s(), want[r0*k:r1*k])
+				Col2imRows(g, dcols[r0*k:r1*k], r0, r1, dx.s())
+			}
+			dx.check(t, "Col2imRows "+what)
+			sameBits(t, "Col2imRows "+what, dx.s(), wantDx)
+		}
+	}
+}

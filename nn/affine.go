@@ -7,7 +7,8 @@ import (
 
 // affine is the core Conv2D (after im2col) and Dense share: over rows of
 // a matrix A (rows × in), y = act(A·kernel + bias) with kernel (in × units),
-// and the matching gradients.
+// and the matching gradients. Conv2D runs the products on tiles of rows
+// (gemmRows, the dkernel accumulation and the da tiles); Dense on all rows.
 type affine struct {
 	kernel, bias *Param
 	act          *activation
@@ -27,31 +28,60 @@ func (f *affine) Params() []*Param {
 	return []*Param{f.kernel, f.bias}
 }
 
-// forward: a (rows, in) -> y (rows, units) = act(a·kernel + bias), the bias
-// entering as the GEMM's starting C.
+func (f *affine) units() int { return f.kernel.Value.Shape[len(f.kernel.Value.Shape)-1] }
+
+// forward: a (rows, in) -> y (rows, units) = act(a·kernel + bias).
 func (f *affine) forward(a []float32, rows, in int, y *tensor.Tensor) {
-	units := f.kernel.Value.Shape[len(f.kernel.Value.Shape)-1]
+	f.gemmRows(a, 0, rows, in, y.Data)
+	f.activate(y)
+}
+
+// gemmRows computes rows [r0, r1) of y before the activation: a holds
+// those rows of A ((r1-r0) × in), and the bias enters as the GEMM's
+// starting C. Each row depends on its own row of A only, so tiling the
+// rows does not change a bit.
+func (f *affine) gemmRows(a []float32, r0, r1, in int, y []float32) {
+	units := f.units()
+	out := y[r0*units : r1*units]
 	var beta float32
 	if f.bias != nil {
-		fillRows(y.Data, f.bias.Value.Data)
+		fillRows(out, f.bias.Value.Data)
 		beta = 1
 	}
-	kernels.Sgemm(false, false, rows, units, in, 1, a, in, f.kernel.Value.Data, units, beta, y.Data, units)
-	f.z = applyActivation(f.act, y, f.z, units)
+	kernels.Sgemm(false, false, r1-r0, units, in, 1, a, in, f.kernel.Value.Data, units, beta, out, units)
 }
+
+// activate applies the activation to y in place (keeping z when the
+// activation's gradient needs it).
+func (f *affine) activate(y *tensor.Tensor) { f.z = applyActivation(f.act, y, f.z, f.units()) }
 
 // backward: dy (rows, units) -> dz in place; dkernel = aᵀ·dz; dbias = Σ dz;
 // and, when da is not nil, da (rows, in) = dz·kernelᵀ.
 func (f *affine) backward(a []float32, rows, in int, y, dy *tensor.Tensor, da []float32) {
-	units := f.kernel.Value.Shape[len(f.kernel.Value.Shape)-1]
-	if !f.logitsGrad {
-		activationBackward(f.act, dy, y, f.z, units)
-	}
-	kernels.Sgemm(true, false, in, units, rows, 1, a, in, dy.Data, units, 0, f.kernel.Grad.Data, units)
-	if f.bias != nil {
-		sumRows(f.bias.Grad.Data, dy.Data, &f.biasSums)
-	}
+	units := f.units()
+	f.gradZ(y, dy)
+	f.kernelGrad(a, rows, in, dy.Data, 0)
 	if da != nil {
 		kernels.Sgemm(false, true, rows, in, units, 1, dy.Data, units, f.kernel.Value.Data, units, 0, da, in)
 	}
+}
+
+// gradZ turns dy into dz (the gradient before the activation) in place
+// and sets the bias gradient Σ dz.
+func (f *affine) gradZ(y, dy *tensor.Tensor) {
+	if !f.logitsGrad {
+		activationBackward(f.act, dy, y, f.z, f.units())
+	}
+	if f.bias != nil {
+		sumRows(f.bias.Grad.Data, dy.Data, &f.biasSums)
+	}
+}
+
+// kernelGrad adds aᵀ·dz of a tile of rows into the kernel gradient: with
+// beta 0 it starts the gradient (the first tile), with beta 1 it adds to
+// it (the later ones, in row order: the sum's order depends only on the
+// shape and the tiling, never on threads).
+func (f *affine) kernelGrad(a []float32, rows, in int, dz []float32, beta float32) {
+	units := f.units()
+	kernels.Sgemm(true, false, in, units, rows, 1, a, in, dz[:rows*units], units, beta, f.kernel.Grad.Data, units)
 }

@@ -28,7 +28,8 @@ func init() {
 }
 
 // Conv2D is Keras' Conv2D on NHWC input with an HWIO kernel
-// (kh, kw, in_channels, filters), computed as im2col followed by one SGEMM.
+// (kh, kw, in_channels, filters), computed as im2col followed by SGEMM on
+// tiles of output positions (memory bounded by a tile, see convTileBytes).
 type Conv2D struct {
 	named
 	Filters           int
@@ -44,8 +45,11 @@ type Conv2D struct {
 	geom    kernels.ConvGeom
 	in, out tensor.Shape
 
-	a                  []float32 // the GEMM's left operand of the last Forward
-	cols, y, dcols, dx *tensor.Tensor
+	x                  []float32      // the input of the last Forward
+	cols, y, dcols, dx *tensor.Tensor // cols and dcols: one tile
+	colsWhole          bool           // cols holds the whole patch matrix of x
+	kernelT            []float32      // the kernel transposed, (F, KH*KW*C)
+	tileBytes          int            // tests: the tile's size in bytes (0: convTileBytes)
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }
@@ -128,41 +132,112 @@ func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 	return l.out, nil
 }
 
-// Forward: x (N, H, W, C) -> cols (N*OH*OW, KH*KW*C) -> y (N, OH, OW, F).
+// convTileBytes bounds the patch matrix a convolution holds at once (and
+// its gradient): the layer's memory grows with this tile, not with
+// batch × height × width.
+const convTileBytes = 4 << 20
+
+// tileRows is the number of patch-matrix rows (output positions) of a
+// tile: a function of the shape only, so results do not depend on threads.
+func (l *Conv2D) tileRows() int {
+	m, k := l.geom.Rows(), l.geom.Cols()
+	b := convTileBytes
+	if l.tileBytes > 0 {
+		b = l.tileBytes
+	}
+	return max(1, min(m, b/(4*k)))
+}
+
+// Forward: x (N, H, W, C) -> y (N, OH, OW, F), a tile of output positions
+// at a time: im2col of the tile's patches (tile, KH*KW*C), then one SGEMM
+// into the tile's rows of y. A 1x1 stride-1 unpadded kernel reads x in
+// place.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	g.N = batchOf(l, x, l.in)
 	l.geom = g
 	m, k := g.Rows(), g.Cols()
 	l.y = ensureBatch(l.y, g.N, l.out)
-	l.a = x.Data // a 1x1 stride-1 unpadded kernel needs no im2col
-	if !l.pointwise() {
-		l.cols = tensor.Ensure(l.cols, m, k)
-		kernels.Im2col(g, x.Data, l.cols.Data)
-		l.a = l.cols.Data
+	l.x = x.Data // Backward recomputes the patches from it
+	if l.pointwise() {
+		l.gemmRows(x.Data, 0, m, k, l.y.Data)
+	} else {
+		t := l.tileRows()
+		l.cols = tensor.Ensure(l.cols, t, k)
+		for r0 := 0; r0 < m; r0 += t {
+			r1 := min(m, r0+t)
+			c := l.cols.Data[:(r1-r0)*k]
+			kernels.Im2colRows(g, x.Data, r0, r1, c)
+			l.gemmRows(c, r0, r1, k, l.y.Data)
+		}
+		l.colsWhole = t == m
 	}
-	l.forward(l.a, m, k, l.y)
+	l.activate(l.y)
 	return l.y
 }
 
-// Backward: dy (N, OH, OW, F) -> dz -> dkernel = colsᵀ·dz, dbias = Σ dz,
-// dcols = dz·kernelᵀ (N*OH*OW, KH*KW*C) -> col2im -> dx (N, H, W, C).
+// Backward: dy (N, OH, OW, F) -> dz; dbias = Σ dz; then tile by tile (the
+// patches recomputed from x unless one tile held them all):
+// dkernel += colsᵀ·dz, and dcols = dz·kernelᵀ -> col2im added into dx.
 func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
 	m, k := g.Rows(), g.Cols()
-	if !needDx {
-		l.backward(l.a, m, k, l.y, dy, nil)
-		return nil
+	var dx []float32
+	if needDx {
+		l.dx = ensureBatch(l.dx, g.N, l.in)
+		dx = l.dx.Data
 	}
-	l.dx = ensureBatch(l.dx, g.N, l.in)
-	if l.pointwise() { // dcols is dx itself
-		l.backward(l.a, m, k, l.y, dy, l.dx.Data)
+	if l.pointwise() { // the patch matrix is x, and dcols is dx itself
+		l.backward(l.x, m, k, l.y, dy, dx)
+		if !needDx {
+			return nil
+		}
 		return l.dx
 	}
-	l.dcols = tensor.Ensure(l.dcols, m, k)
-	l.backward(l.a, m, k, l.y, dy, l.dcols.Data)
-	kernels.Col2im(g, l.dcols.Data, l.dx.Data)
+	l.gradZ(l.y, dy)
+	units := l.units()
+	if needDx {
+		clear(dx)
+		l.transposeKernel()
+		l.dcols = tensor.Ensure(l.dcols, l.tileRows(), k)
+	}
+	t := l.tileRows()
+	for r0 := 0; r0 < m; r0 += t {
+		r1 := min(m, r0+t)
+		c := l.cols.Data[:(r1-r0)*k]
+		if !l.colsWhole {
+			kernels.Im2colRows(g, l.x, r0, r1, c)
+		}
+		dz := dy.Data[r0*units : r1*units]
+		l.kernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
+		if needDx {
+			dc := l.dcols.Data[:(r1-r0)*k]
+			kernels.Sgemm(false, false, r1-r0, k, units, 1, dz, units, l.kernelT, k, 0, dc, k)
+			kernels.Col2imRows(g, dc, r0, r1, dx)
+		}
+	}
+	if !needDx {
+		return nil
+	}
 	return l.dx
+}
+
+// transposeKernel sets kernelT to the kernel as (F, KH*KW*C), once per
+// Backward, so that every tile's dz·kernelᵀ reads it in place rather than
+// packing the transposed kernel again.
+func (l *Conv2D) transposeKernel() {
+	w := l.kernel.Value.Data
+	units := l.units()
+	k := len(w) / units
+	if cap(l.kernelT) < len(w) {
+		l.kernelT = make([]float32, len(w))
+	}
+	l.kernelT = l.kernelT[:len(w)]
+	for i := 0; i < k; i++ {
+		for j, v := range w[i*units : (i+1)*units] {
+			l.kernelT[j*k+i] = v
+		}
+	}
 }
 
 func (l *Conv2D) pointwise() bool {
