@@ -54,6 +54,9 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
+	if err == nil {
+		err = refuseTrainOnly(fs)
+	}
 	var study *tune.Study
 	var base *train.Spec
 	switch {
@@ -80,6 +83,22 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitCode(stderr, "tune", err)
+}
+
+// refuseTrainOnly refuses train's flags that mean nothing to a study:
+// trials always run with --stop-on critical (see --no-diagnosis-pruning)
+// into their own new run directories.
+func refuseTrainOnly(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "stop-on", "overwrite", "dry-run", "sanity":
+			if err == nil {
+				err = usagef("--%s is a train flag tune does not take (trials run with --stop-on critical into new run directories)", f.Name)
+			}
+		}
+	})
+	return err
 }
 
 // trialThreads is each trial's --threads: the flag's value, else with

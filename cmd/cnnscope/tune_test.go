@@ -40,6 +40,11 @@ func TestTuneResumeTakesNoOtherFlags(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr.String(), "--resume takes no other flags") {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
+	stderr.Reset()
+	code = run([]string{"tune", "--space", "s.yaml", "--out", t.TempDir(), "--overwrite"}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "--overwrite is a train flag tune does not take") {
+		t.Errorf("--overwrite: exit %d, stderr %q", code, stderr.String())
+	}
 	code = run([]string{"tune", "--resume", t.TempDir()}, &stdout, &stderr)
 	if code != 2 {
 		t.Errorf("resume of a directory without a study: exit %d, want 2", code)
