@@ -174,8 +174,13 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
+	return estimate(m.Input, fps, batch, slots), nil
+}
+
+// estimate adds up the layers' footprints (see EstimateMemory).
+func estimate(input tensor.Shape, fps []footprint, batch, slots int) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
-	perSample := values(m.Input) // the input batch
+	perSample := values(input) // the input batch
 	var trainable float64
 	for _, fp := range fps {
 		trainable += fp.trainable
@@ -191,7 +196,7 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 		e.OptimizerState = 4 * trainable * float64(slots)
 	}
 	e.Activations = 4 * perSample * float64(batch)
-	return e, nil
+	return e
 }
 
 // Fits returns an error, naming the estimate and the limit, when the

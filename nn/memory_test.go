@@ -138,3 +138,29 @@ func TestCategoricalLossesTakeIntegerLabelsOneHot(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A functional model's estimate counts exactly the weights Build creates.
+func TestGraphEstimateCountsWhatBuildCreates(t *testing.T) {
+	for name, f := range GraphPresets {
+		g := f(tensor.Shape{32, 32, 3}, 10)
+		e, err := g.EstimateMemory(8, 2)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := g.Build(1); err != nil {
+			t.Fatal(err)
+		}
+		tr, non := g.CountParams()
+		if float64(4*(tr+non)) != e.Weights || float64(4*tr) != e.Gradients || e.Activations <= 0 {
+			t.Errorf("%s: built %d+%d weights, estimate %+v", name, tr, non, e)
+		}
+	}
+	huge := GraphPresets["resnet-20"](tensor.Shape{1000000, 1000000, 3}, 10)
+	if e, err := huge.EstimateMemory(32, 2); err == nil {
+		if err := e.Fits(); err == nil {
+			if _, _, ok := SystemMemory(); ok {
+				t.Errorf("resnet-20 on 10^12 pixels fits: %v", e)
+			}
+		}
+	}
+}
