@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/cnnscope/cnnscope/kernels"
@@ -98,8 +99,15 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 		fp.trainable += float64(l.Filters)
 	}
 	fp.buffers = 2*values(out) + values(in) // y, pre-activation, dx
+	// A tile of the patch matrix and its gradient (see tileRows).
 	if !l.pointwise() {
-		fp.buffers += 2 * float64(oh) * float64(ow) * float64(k[0]*k[1]) * float64(in[2]) // im2col columns and their gradient
+		cols := float64(k[0]*k[1]) * float64(in[2])
+		b := convTileBytes
+		if l.tileBytes > 0 {
+			b = l.tileBytes
+		}
+		fp.tilePerSample = 2 * float64(oh) * float64(ow) * cols
+		fp.tileMax = 2 * max(1, math.Floor(float64(b)/(4*cols))) * cols
 	}
 	return fp, nil
 }

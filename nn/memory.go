@@ -19,7 +19,11 @@ type footprint struct {
 	out       tensor.Shape
 	trainable float64 // trainable weights; each also gets a gradient
 	fixed     float64 // non-trainable weights (moving statistics)
-	buffers   float64 // per sample: output, input gradient and scratch (im2col columns, masks)
+	buffers   float64 // per sample: output, input gradient and scratch (masks)
+	// tile is scratch that grows with the batch up to a bound: Conv2D's
+	// patch matrix and its gradient, tilePerSample values per sample, at
+	// most tileMax.
+	tilePerSample, tileMax float64
 }
 
 // planner is implemented by every layer of this package: plan checks the
@@ -181,8 +185,9 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 func estimate(input tensor.Shape, fps []footprint, batch, slots int) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
 	perSample := values(input) // the input batch
-	var trainable float64
+	var trainable, tiles float64
 	for _, fp := range fps {
+		tiles += min(fp.tilePerSample*float64(batch), fp.tileMax)
 		trainable += fp.trainable
 		e.Weights += 4 * (fp.trainable + fp.fixed)
 		if slots < 0 {
@@ -194,8 +199,10 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int) MemoryEstim
 	if slots >= 0 {
 		e.Gradients = 4 * trainable
 		e.OptimizerState = 4 * trainable * float64(slots)
+	} else {
+		tiles /= 2 // inference: the patch tiles, not their gradients
 	}
-	e.Activations = 4 * perSample * float64(batch)
+	e.Activations = 4 * (perSample*float64(batch) + tiles)
 	return e
 }
 
