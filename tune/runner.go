@@ -244,6 +244,7 @@ func (r *Runner) advance(c *child) (bool, error) {
 				if !c.paused && !c.exited {
 					pause(c.cmd.Process)
 					c.paused = true
+					r.logf("trial %d: paused at epoch %d until the trials before it have reached it", t.ID, e)
 				}
 				return changed, nil
 			}
