@@ -33,10 +33,14 @@ func (f *trainFlags) check(set map[string]bool) error {
 			return usagef("--%s %d: want 0 or more", p.name, p.v)
 		}
 	}
-	for name, v := range map[string]float64{"lr": f.lr, "momentum": f.momentum, "validation-split": f.valSplit, "rescale": f.rescale,
-		"rotation-range": f.rotation, "width-shift-range": f.widthShift, "height-shift-range": f.heightShift, "zoom-range": f.zoom} {
-		if set[name] && (math.IsNaN(v) || math.IsInf(v, 0)) {
-			return usagef("--%s %v: want a finite number", name, v)
+	floats := []struct {
+		name string
+		v    float64
+	}{{"lr", f.lr}, {"momentum", f.momentum}, {"validation-split", f.valSplit}, {"rescale", f.rescale},
+		{"rotation-range", f.rotation}, {"width-shift-range", f.widthShift}, {"height-shift-range", f.heightShift}, {"zoom-range", f.zoom}}
+	for _, p := range floats {
+		if set[p.name] && (math.IsNaN(p.v) || math.IsInf(p.v, 0)) {
+			return usagef("--%s %v: want a finite number", p.name, p.v)
 		}
 	}
 	if set["lr"] && f.lr < 0 {
