@@ -22,7 +22,7 @@ const precheckBatches = 4
 // Sanity, an attempt to overfit 32 samples. It leaves the model, its
 // random state and the loaders as it found them. A resumed run keeps the
 // facts of its diagnosis.json and only repeats the data checks.
-func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model *nn.Sequential, tr, val *data.Loader, resume bool) error {
+func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model nn.Model, tr, val *data.Loader, resume bool) error {
 	start := time.Now()
 	m.ensure()
 	m.setupDone = true

@@ -26,7 +26,7 @@ type randomLayer interface {
 
 // sanityCheck overfits the first samples of x and puts the model's
 // weights and random state back afterwards.
-func sanityCheck(spec *train.Spec, m *nn.Sequential, loss nn.Loss, x *tensor.Tensor, labels []int32) (*SanityFacts, error) {
+func sanityCheck(spec *train.Spec, m nn.Model, loss nn.Loss, x *tensor.Tensor, labels []int32) (*SanityFacts, error) {
 	start := time.Now()
 	n := min(sanitySamples, len(labels))
 	per := len(x.Data) / len(labels)
@@ -40,7 +40,7 @@ func sanityCheck(spec *train.Spec, m *nn.Sequential, loss nn.Loss, x *tensor.Ten
 		saved[i] = append([]float32(nil), p.Value.Data...)
 	}
 	var rngs [][]byte
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if r, ok := l.(randomLayer); ok && r.RNG() != nil {
 			b, err := r.RNG().MarshalBinary()
 			if err != nil {
@@ -54,7 +54,7 @@ func sanityCheck(spec *train.Spec, m *nn.Sequential, loss nn.Loss, x *tensor.Ten
 			copy(p.Value.Data, saved[i])
 		}
 		k := 0
-		for _, l := range m.Layers {
+		for _, l := range nn.Layers(m) {
 			if r, ok := l.(randomLayer); ok && r.RNG() != nil {
 				_ = r.RNG().UnmarshalBinary(rngs[k])
 				k++

@@ -108,6 +108,9 @@ func (g *Graph) Output() tensor.Shape {
 	return g.shapes[g.outputRef()]
 }
 
+// Built reports whether Build has run since the last Call.
+func (g *Graph) Built() bool { return g.built }
+
 func (g *Graph) mustBeBuilt() {
 	if !g.built {
 		panic("nn: model " + g.Name() + " used before Build")

@@ -14,6 +14,8 @@ type Model interface {
 	// Build names the unnamed layers as Keras does, infers every shape
 	// and initializes the weights from seed.
 	Build(seed uint64) error
+	// Built reports whether Build has run (and the wiring not changed since).
+	Built() bool
 	// InputShape is the per-sample input shape (without the batch).
 	InputShape() tensor.Shape
 	// Output is the per-sample shape of the model's output (after Build).
@@ -81,4 +83,14 @@ func (m *Sequential) Nodes() []Node {
 		prev = l.Name()
 	}
 	return nodes
+}
+
+// Layers lists a built model's layers in the order Forward runs them.
+func Layers(m Model) []Layer {
+	nodes := m.Nodes()
+	ls := make([]Layer, len(nodes))
+	for i, n := range nodes {
+		ls[i] = n.Layer
+	}
+	return ls
 }

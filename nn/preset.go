@@ -9,44 +9,15 @@ import (
 
 // Presets maps a preset name to a constructor of an unbuilt model for an
 // input shape and a class count.
-var Presets = map[string]func(input tensor.Shape, classes int) *Sequential{
-	"basic-cnn": BasicCNN,
-	"vgg-small": VGGSmall,
+var Presets = map[string]func(input tensor.Shape, classes int) Model{
+	"basic-cnn":          func(in tensor.Shape, c int) Model { return BasicCNN(in, c) },
+	"vgg-small":          func(in tensor.Shape, c int) Model { return VGGSmall(in, c) },
+	"resnet-20":          func(in tensor.Shape, c int) Model { return ResNet20(in, c) },
+	"mobilenet-v2-small": func(in tensor.Shape, c int) Model { return MobileNetV2Small(in, c) },
 }
 
-// GraphPresets maps a functional preset's name to its constructor.
-var GraphPresets = map[string]func(input tensor.Shape, classes int) *Graph{
-	"resnet-20":          ResNet20,
-	"mobilenet-v2-small": MobileNetV2Small,
-}
-
-// ModelNames lists every preset, sequential and functional, sorted.
-func ModelNames() []string {
-	names := PresetNames()
-	for n := range GraphPresets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// NewModel returns the named preset, sequential or functional, unbuilt.
-func NewModel(name string, input tensor.Shape, classes int) (Model, error) {
-	f, ok := GraphPresets[name]
-	if !ok {
-		if _, ok := Presets[name]; !ok {
-			return nil, fmt.Errorf("unknown model %q (want one of %v)", name, ModelNames())
-		}
-		return NewPreset(name, input, classes)
-	}
-	if classes < 2 {
-		return nil, fmt.Errorf("model %s: need at least 2 classes, got %d", name, classes)
-	}
-	if len(input) != 3 {
-		return nil, fmt.Errorf("model %s: want an input of height, width and channels, got %v", name, input)
-	}
-	return f(input, classes), nil
-}
+// imagePresets need an (height, width, channels) input.
+var imagePresets = map[string]bool{"resnet-20": true, "mobilenet-v2-small": true}
 
 // PresetNames lists the preset names, sorted.
 func PresetNames() []string {
@@ -59,13 +30,16 @@ func PresetNames() []string {
 }
 
 // NewPreset returns the named preset, unbuilt.
-func NewPreset(name string, input tensor.Shape, classes int) (*Sequential, error) {
+func NewPreset(name string, input tensor.Shape, classes int) (Model, error) {
 	f, ok := Presets[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown model %q (want one of %v)", name, PresetNames())
 	}
 	if classes < 2 {
 		return nil, fmt.Errorf("model %s: need at least 2 classes, got %d", name, classes)
+	}
+	if imagePresets[name] && len(input) != 3 {
+		return nil, fmt.Errorf("model %s: want an input of height, width and channels, got %v", name, input)
 	}
 	return f(input, classes), nil
 }

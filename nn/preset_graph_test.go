@@ -9,7 +9,7 @@ import (
 )
 
 func TestResNet20MatchesKerasExample(t *testing.T) {
-	m, err := NewModel("resnet-20", tensor.Shape{32, 32, 3}, 10)
+	m, err := NewPreset("resnet-20", tensor.Shape{32, 32, 3}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestMobileNetV2Params(t *testing.T) {
 
 func TestGraphSpecRoundTrip(t *testing.T) {
 	for _, name := range []string{"resnet-20", "mobilenet-v2-small"} {
-		m, err := NewModel(name, tensor.Shape{32, 32, 3}, 10)
+		m, err := NewPreset(name, tensor.Shape{32, 32, 3}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

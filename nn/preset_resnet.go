@@ -10,7 +10,8 @@ import "github.com/cnnscope/cnnscope/tensor"
 // Flatten and a softmax Dense. Convolutions are 'same', he_normal, with
 // bias, as in the example (its l2(1e-4) kernel regularizer is not
 // reproduced). On (32, 32, 3) with 10 classes: 274,442 parameters, 1,376
-// of them non-trainable (the BN moving statistics).
+// of them non-trainable (the BN moving statistics). Inputs under 32x32
+// (which the example cannot take) pool their whole last feature map.
 func ResNet20(input tensor.Shape, classes int) *Graph { return resNetV1(input, classes, 20) }
 
 // resNetV1 builds the example's resnet_v1 for depth 6n+2.
@@ -45,7 +46,10 @@ func resNetV1(input tensor.Shape, classes, depth int) *Graph {
 		}
 		filters *= 2
 	}
-	x = g.Call(&AveragePooling2D{PoolSize: [2]int{8, 8}}, x)
+	// The example's AveragePooling2D(8) on the last 8x8 maps; a smaller
+	// input (Keras would refuse it) pools its whole last map instead.
+	h, w := (input[0]+3)/4, (input[1]+3)/4
+	x = g.Call(&AveragePooling2D{PoolSize: [2]int{min(8, h), min(8, w)}}, x)
 	x = g.Call(&Flatten{}, x)
 	g.Call(&Dense{Units: classes, Activation: "softmax", KernelInitializer: "he_normal"}, x)
 	return g

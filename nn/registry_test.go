@@ -30,7 +30,7 @@ func TestTrainableFalseFreezesLayer(t *testing.T) {
 	if err := json.Unmarshal([]byte(src), &ms); err != nil {
 		t.Fatal(err)
 	}
-	m, err := ms.Model()
+	m, err := ms.Sequential()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,8 +145,17 @@ func (ms ModelSpec) Functional() bool {
 	return false
 }
 
-// Model makes an unbuilt Sequential from a spec whose layers name no inputs.
-func (ms ModelSpec) Model() (*Sequential, error) {
+// Model makes the unbuilt model the spec describes: a functional Graph
+// when some layer names its inputs, a Sequential otherwise.
+func (ms ModelSpec) Model() (Model, error) {
+	if ms.Functional() {
+		return ms.Graph()
+	}
+	return ms.Sequential()
+}
+
+// Sequential makes an unbuilt Sequential from a spec whose layers name no inputs.
+func (ms ModelSpec) Sequential() (*Sequential, error) {
 	if len(ms.Input) == 0 {
 		return nil, fmt.Errorf("input_shape is missing (e.g. [28, 28, 1])")
 	}

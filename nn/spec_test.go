@@ -27,7 +27,7 @@ func TestSpecRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(b, &ms); err != nil {
 		t.Fatal(err)
 	}
-	m2, err := ms.Model()
+	m2, err := ms.Sequential()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestSpecAcceptsKerasForms(t *testing.T) {
 	if err := json.Unmarshal([]byte(src), &ms); err != nil {
 		t.Fatal(err)
 	}
-	m, err := ms.Model()
+	m, err := ms.Sequential()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ type Evaluation struct {
 }
 
 // evaluate runs m over the run's validation split (or test set).
-func evaluate(ctx context.Context, m *nn.Sequential, lossName string, pp *data.Preprocess, p *train.Prepared, worst int) (*Evaluation, error) {
+func evaluate(ctx context.Context, m nn.Model, lossName string, pp *data.Preprocess, p *train.Prepared, worst int) (*Evaluation, error) {
 	ds, idx, split := p.Train, p.ValIdx, "validation"
 	if len(idx) == 0 {
 		if p.Test == nil {

@@ -46,7 +46,7 @@ func fmtMetric(v float64) string {
 // field is loaded from the run directory or recomputed.
 type Inputs struct {
 	Data       *train.Prepared
-	Model      *nn.Sequential
+	Model      nn.Model
 	Duration   time.Duration
 	StopReason string
 	// Now stamps the report (zero: time.Now()).
@@ -57,6 +57,8 @@ type Inputs struct {
 type layerRow struct {
 	Name, Type, Shape, Activation string
 	Params                        int
+	// ConnectedTo names the layers a graph's layer is called on.
+	ConnectedTo string
 }
 
 // classCount is a per-class row of the data table.
@@ -74,6 +76,7 @@ type page struct {
 	Facts            [][2]string
 	Settings         [][2]string
 	Layers           []layerRow
+	Graph            bool      // the model merges tensors: the table shows connections
 	Params           [3]string // total, trainable, non-trainable
 	DataLine         string
 	Counts           []classCount
@@ -175,7 +178,7 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 
 // architecture builds a model from its spec without weights (for the
 // summary table only); nil if it does not build.
-func architecture(s nn.ModelSpec) *nn.Sequential {
+func architecture(s nn.ModelSpec) nn.Model {
 	m, err := s.Model()
 	if err != nil || m.Build(0) != nil {
 		return nil
@@ -183,20 +186,23 @@ func architecture(s nn.ModelSpec) *nn.Sequential {
 	return m
 }
 
-func (p *page) model(m *nn.Sequential) {
+func (p *page) model(m nn.Model) {
 	if m == nil {
 		return
 	}
 	specs := m.Spec().Layers
-	for i, l := range m.Layers {
+	for i, node := range m.Nodes() {
+		l := node.Layer
 		n := 0
 		for _, prm := range l.Params() {
 			n += prm.Value.Len()
 		}
-		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: nn.FormatShape(m.OutputShape(i)), Params: n}
+		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: nn.FormatShape(node.Output), Params: n,
+			ConnectedTo: strings.Join(node.Inputs, ", ")}
 		if i < len(specs) {
 			row.Activation = specs[i].Activation
 		}
+		p.Graph = p.Graph || len(node.Inputs) > 1
 		p.Layers = append(p.Layers, row)
 	}
 	tr, non := m.CountParams()

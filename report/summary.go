@@ -13,7 +13,7 @@ import (
 )
 
 // facts are the run summary's rows.
-func (r *Run) facts(prep *train.Prepared, m *nn.Sequential) [][2]string {
+func (r *Run) facts(prep *train.Prepared, m nn.Model) [][2]string {
 	var f [][2]string
 	add := func(k, format string, a ...any) { f = append(f, [2]string{k, fmt.Sprintf(format, a...)}) }
 	s := r.Spec

@@ -32,7 +32,7 @@ func (Nop) TrainEnd(*State) error            { return nil }
 
 // State is what callbacks see of a fit in progress.
 type State struct {
-	Model     *nn.Sequential
+	Model     nn.Model
 	Optimizer optim.Optimizer
 	Loss      nn.Loss
 	Options   *Options

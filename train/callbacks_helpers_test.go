@@ -13,7 +13,7 @@ import (
 )
 
 // tinyModel is a 4x4x1 → 3-class softmax regression, built.
-func tinyModel(t testing.TB, hidden ...int) *nn.Sequential {
+func tinyModel(t testing.TB, hidden ...int) nn.Model {
 	t.Helper()
 	layers := []nn.Layer{&nn.Flatten{}}
 	for _, h := range hidden {
@@ -63,7 +63,7 @@ func tinyLoaders(t testing.TB, n, batch int) (*data.Loader, *data.Loader) {
 }
 
 // fit trains m on tinyData with the callbacks.
-func fitTiny(t testing.TB, m *nn.Sequential, epochs int, opt optim.Optimizer, cbs ...Callback) (*History, error) {
+func fitTiny(t testing.TB, m nn.Model, epochs int, opt optim.Optimizer, cbs ...Callback) (*History, error) {
 	t.Helper()
 	tr, va := tinyLoaders(t, 48, 8)
 	return Fit(context.Background(), m, tr, va, Options{Epochs: epochs, Loss: &nn.SparseCategoricalCrossentropy{},

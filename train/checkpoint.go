@@ -65,7 +65,7 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 	st.LearningRate = s.Optimizer.LearningRate()
 	st.History = s.History.Epochs
 	st.RNG = map[string][]byte{}
-	for _, l := range s.Model.Layers {
+	for _, l := range nn.Layers(s.Model) {
 		if r, ok := l.(randomLayer); ok {
 			b, err := r.RNG().MarshalBinary()
 			if err != nil {
@@ -103,7 +103,7 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 // spec, its optimizer and its callbacks, and returns the recorded state.
 // With runID set, a checkpoint written by another run is refused before
 // anything is restored.
-func LoadCheckpoint(path, runID string, m *nn.Sequential, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
+func LoadCheckpoint(path, runID string, m nn.Model, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func LoadCheckpoint(path, runID string, m *nn.Sequential, opt optim.Optimizer, c
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	opt.SetLearningRate(st.LearningRate)
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if r, ok := l.(randomLayer); ok {
 			b, ok := st.RNG[l.Name()]
 			if !ok {

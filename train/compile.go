@@ -12,9 +12,10 @@ import (
 
 // Model is a compiled model, as Keras' model.compile leaves it: the
 // network with its optimizer and loss, ready to Fit on a dataset and to
-// Evaluate. The embedded Sequential gives Summary, Params, Forward, ...
+// Evaluate. The embedded nn.Model (a Sequential or a functional Graph)
+// gives Summary, Params, Forward, ...
 type Model struct {
-	*nn.Sequential
+	nn.Model
 	Optimizer optim.Optimizer
 	Loss      nn.Loss
 	TopK      int
@@ -33,14 +34,14 @@ type CompileOptions struct {
 
 // Compile attaches an optimizer and a loss to m. m need not be built: Fit
 // builds it from FitOptions.Seed.
-func Compile(m *nn.Sequential, opts CompileOptions) *Model {
+func Compile(m nn.Model, opts CompileOptions) *Model {
 	if opts.Optimizer == nil {
 		opts.Optimizer = optim.NewAdam(optim.Config{})
 	}
 	if opts.Loss == nil {
 		opts.Loss = &nn.SparseCategoricalCrossentropy{}
 	}
-	return &Model{Sequential: m, Optimizer: opts.Optimizer, Loss: opts.Loss, TopK: opts.TopK}
+	return &Model{Model: m, Optimizer: opts.Optimizer, Loss: opts.Loss, TopK: opts.TopK}
 }
 
 // FitOptions are Keras' fit arguments; every zero value is Keras' default.
@@ -108,7 +109,7 @@ func (m *Model) Fit(ctx context.Context, images *data.Dataset, opts FitOptions) 
 		return nil, fmt.Errorf("FitOptions.ValidationData: %w", err)
 	}
 	m.Preprocess = &pp
-	return Fit(ctx, m.Sequential, tr, val, Options{Epochs: opts.Epochs, Loss: m.Loss, Optimizer: m.Optimizer,
+	return Fit(ctx, m.Model, tr, val, Options{Epochs: opts.Epochs, Loss: m.Loss, Optimizer: m.Optimizer,
 		Callbacks: opts.Callbacks, TopK: m.TopK})
 }
 
@@ -158,8 +159,8 @@ func (m *Model) Evaluate(ctx context.Context, images *data.Dataset) (*EvalResult
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLoader("evaluation data", l, m.Sequential, outputs); err != nil {
+	if err := checkLoader("evaluation data", l, m.Model, outputs); err != nil {
 		return nil, err
 	}
-	return Evaluate(ctx, m.Sequential, l, m.Loss, classNames(images, outputs), m.TopK)
+	return Evaluate(ctx, m.Model, l, m.Loss, classNames(images, outputs), m.TopK)
 }

@@ -31,7 +31,7 @@ type Outcome struct {
 
 // Evaluate runs m over every batch of loader in inference mode and
 // measures loss, accuracy, top-k accuracy (k > 1) and the confusion matrix.
-func Evaluate(ctx context.Context, m *nn.Sequential, loader *data.Loader, loss nn.Loss, classes []string, k int) (*EvalResult, error) {
+func Evaluate(ctx context.Context, m nn.Model, loader *data.Loader, loss nn.Loss, classes []string, k int) (*EvalResult, error) {
 	r := &EvalResult{Confusion: NewConfusion(classes)}
 	if k > 1 {
 		r.TopK = k

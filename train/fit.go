@@ -45,7 +45,7 @@ var ErrStopped = errors.New("training stopped")
 // val (may be nil) after each, and returns the history. Callbacks run in
 // order at every hook. A cancelled ctx stops after the current batch and
 // returns an error wrapping ErrStopped together with the history so far.
-func Fit(ctx context.Context, m *nn.Sequential, train, val *data.Loader, opts Options) (*History, error) {
+func Fit(ctx context.Context, m nn.Model, train, val *data.Loader, opts Options) (*History, error) {
 	if err := opts.resolve(m, train, val); err != nil {
 		return nil, err
 	}

@@ -150,7 +150,7 @@ func (c *MetricsLogger) TrainBegin(s *State) error {
 	c.f, c.layers, c.pending, c.statsOn = f, nil, false, false
 	c.trainable, _ = splitParams(s.Model.Params())
 	k := 0
-	for _, l := range s.Model.Layers {
+	for _, l := range nn.Layers(s.Model) {
 		lp := layerParams{layer: l}
 		for k < len(c.trainable) && c.trainable[k].Layer == l {
 			lp.params = append(lp.params, k)

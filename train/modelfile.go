@@ -36,9 +36,32 @@ import (
 const (
 	ModelWeightsFile = "model.safetensors"
 	ModelConfigFile  = "model.json"
-	modelFormat      = "cnnscope.model/v1"
+	modelFormat      = "cnnscope.model/v1" // a Sequential: layers in order
+	// modelFormatGraph is a functional model: every layer names its inputs.
+	modelFormatGraph = "cnnscope.model/v2"
 	modelMetaKey     = "model"
 )
+
+// formatOf is the model.json format that describes m: version 1 for a
+// Sequential (what older readers understand), version 2 for a graph.
+func formatOf(spec nn.ModelSpec) string {
+	if spec.Functional() {
+		return modelFormatGraph
+	}
+	return modelFormat
+}
+
+// checkFormat refuses an unknown format and a version-1 description of a
+// graph.
+func checkFormat(mf *ModelFile, path string) error {
+	if mf.Format != modelFormat && mf.Format != modelFormatGraph {
+		return fmt.Errorf("%s: format %q, want %q or %q", path, mf.Format, modelFormat, modelFormatGraph)
+	}
+	if mf.Format == modelFormat && mf.Model.Functional() {
+		return fmt.Errorf("%s: format %q is a sequential model, but its layers name inputs (a graph is %q)", path, modelFormat, modelFormatGraph)
+	}
+	return nil
+}
 
 // ModelFile is the content of model.json.
 type ModelFile struct {
@@ -57,7 +80,7 @@ type ModelFile struct {
 }
 
 // modelTensors lists m's weights under their file names, with prefix.
-func modelTensors(m *nn.Sequential, prefix string) []safetensors.Named {
+func modelTensors(m nn.Model, prefix string) []safetensors.Named {
 	var ts []safetensors.Named
 	for _, p := range m.Params() {
 		ts = append(ts, safetensors.Named{Name: prefix + p.FullName(), Tensor: p.Value})
@@ -67,7 +90,7 @@ func modelTensors(m *nn.Sequential, prefix string) []safetensors.Named {
 
 // SaveModel writes model.safetensors and then model.json into dir, each
 // atomically (SaveModelFile with no run id).
-func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preprocess, loss, interpolation string) error {
+func SaveModel(dir string, m nn.Model, classes []string, pp *data.Preprocess, loss, interpolation string) error {
 	info := ModelFile{Classes: classes, Loss: loss, Interpolation: interpolation}
 	if pp != nil {
 		info.Preprocessing = *pp
@@ -78,16 +101,17 @@ func SaveModel(dir string, m *nn.Sequential, classes []string, pp *data.Preproce
 // SaveModelFile writes model.safetensors and then model.json into dir,
 // each atomically. info gives the classes, preprocessing, loss,
 // interpolation, run id and epoch; SaveModelFile fills in the rest.
-func SaveModelFile(dir string, m *nn.Sequential, info ModelFile) error {
+func SaveModelFile(dir string, m nn.Model, info ModelFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	info.Format, info.Model, info.Weights = modelFormat, m.Spec(), ModelWeightsFile
+	spec := m.Spec()
+	info.Format, info.Model, info.Weights = formatOf(spec), spec, ModelWeightsFile
 	desc, err := json.Marshal(info)
 	if err != nil {
 		return err
 	}
-	meta := map[string]string{"format": modelFormat, "layout": "keras (NHWC; conv kernels HWIO; dense kernels in x out)",
+	meta := map[string]string{"format": info.Format, "layout": "keras (NHWC; conv kernels HWIO; dense kernels in x out)",
 		modelMetaKey: string(desc)}
 	if info.RunID != "" {
 		meta["run_id"] = info.RunID
@@ -115,7 +139,7 @@ func writeModelJSON(dir string, info ModelFile) error {
 // naming the file and what is wrong with it: a missing or damaged file, a
 // model.json that does not describe the weights beside it, a weight that
 // is NaN or ±Inf.
-func LoadModel(dir string) (*nn.Sequential, *ModelFile, error) {
+func LoadModel(dir string) (nn.Model, *ModelFile, error) {
 	m, mf, err := loadModel(dir)
 	if err != nil {
 		return nil, nil, inputError(err)
@@ -123,7 +147,7 @@ func LoadModel(dir string) (*nn.Sequential, *ModelFile, error) {
 	return m, mf, nil
 }
 
-func loadModel(dir string) (*nn.Sequential, *ModelFile, error) {
+func loadModel(dir string) (nn.Model, *ModelFile, error) {
 	cfgPath := filepath.Join(dir, ModelConfigFile)
 	view, err := readModelJSON(cfgPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -172,8 +196,8 @@ func readModelJSON(path string) (*ModelFile, error) {
 	if err := json.Unmarshal(b, &mf); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if mf.Format != modelFormat {
-		return nil, fmt.Errorf("%s: format %q, want %q", path, mf.Format, modelFormat)
+	if err := checkFormat(&mf, path); err != nil {
+		return nil, err
 	}
 	return &mf, nil
 }
@@ -190,8 +214,11 @@ func modelDescription(f *safetensors.File, view *ModelFile, wPath, cfgPath strin
 		return view, cfgPath, nil
 	}
 	var mf ModelFile
-	if err := json.Unmarshal([]byte(raw), &mf); err != nil || mf.Format != modelFormat {
+	if err := json.Unmarshal([]byte(raw), &mf); err != nil || (mf.Format != modelFormat && mf.Format != modelFormatGraph) {
 		return nil, "", fmt.Errorf("%s: metadata %q is not a cnnscope model description (%v)", wPath, modelMetaKey, err)
+	}
+	if err := checkFormat(&mf, wPath); err != nil {
+		return nil, "", err
 	}
 	if view == nil {
 		return &mf, wPath, nil
@@ -220,7 +247,7 @@ func describeDiff(view, own *ModelFile) string {
 
 // buildSaved builds the described model and checks its classes and
 // preprocessing.
-func buildSaved(mf *ModelFile, path string) (*nn.Sequential, error) {
+func buildSaved(mf *ModelFile, path string) (nn.Model, error) {
 	m, err := mf.Model.Model()
 	if err != nil {
 		return nil, fmt.Errorf("%s: model: %w", path, err)
@@ -236,7 +263,9 @@ func buildSaved(mf *ModelFile, path string) (*nn.Sequential, error) {
 	if n := m.Output(); n[len(n)-1] != len(mf.Classes) {
 		return nil, fmt.Errorf("%s: %d classes for a model with %d outputs", path, len(mf.Classes), n[len(n)-1])
 	}
-	if err := mf.Preprocessing.Check(m.Input[len(m.Input)-1]); err != nil {
+	if in := m.InputShape(); len(in) == 0 {
+		return nil, fmt.Errorf("%s: model: no input shape", path)
+	} else if err := mf.Preprocessing.Check(in[len(in)-1]); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
@@ -244,7 +273,7 @@ func buildSaved(mf *ModelFile, path string) (*nn.Sequential, error) {
 
 // checkFinite refuses weights holding NaN or ±Inf, naming the first
 // such tensor.
-func checkFinite(m *nn.Sequential, path string) error {
+func checkFinite(m nn.Model, path string) error {
 	for _, p := range m.Params() {
 		if allFinite(p.Value.Data) {
 			continue
@@ -263,7 +292,7 @@ func checkFinite(m *nn.Sequential, path string) error {
 
 // loadTensors copies the tensors named prefix+"<layer>/<variable>" of f
 // into m's params, checking that every one is there with its shape.
-func loadTensors(m *nn.Sequential, f *safetensors.File, prefix, path string) error {
+func loadTensors(m nn.Model, f *safetensors.File, prefix, path string) error {
 	for _, p := range m.Params() {
 		name := prefix + p.FullName()
 		t, err := f.Tensor(name)

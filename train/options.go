@@ -13,7 +13,7 @@ import (
 // option against the model and the loaders, so that a fit fails before its
 // first step (and before any callback runs) with an error naming the
 // option, never after an epoch of work.
-func (o *Options) resolve(m *nn.Sequential, train, val *data.Loader) error {
+func (o *Options) resolve(m nn.Model, train, val *data.Loader) error {
 	if m == nil || !m.Built() {
 		return fmt.Errorf("model is not built: call Build(seed) before Fit")
 	}
@@ -66,12 +66,12 @@ func (o *Options) resolve(m *nn.Sequential, train, val *data.Loader) error {
 
 // checkLoader checks that a loader's images fit the model's input and
 // that its classes fit the model's outputs.
-func checkLoader(what string, l *data.Loader, m *nn.Sequential, outputs int) error {
+func checkLoader(what string, l *data.Loader, m nn.Model, outputs int) error {
 	ds := l.Dataset()
 	if err := ds.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	in := m.Input
+	in := m.InputShape()
 	if len(in) != 3 || in[0] != ds.Height || in[1] != ds.Width || in[2] != ds.Channels {
 		return fmt.Errorf("%s: images of %dx%dx%d (height, width, channels) for a model whose input is %s",
 			what, ds.Height, ds.Width, ds.Channels, nn.FormatShape(in))

@@ -46,7 +46,7 @@ func TestFitRejectsOptionsBeforeTheFirstStep(t *testing.T) {
 	unbuilt := nn.NewSequential(tensor.Shape{4, 4, 1}, &nn.Flatten{}, &nn.Dense{Units: 3})
 	cases := []struct {
 		name string
-		m    *nn.Sequential
+		m    nn.Model
 		opts Options
 		want string
 	}{

@@ -18,7 +18,7 @@ import (
 //	preds := p.PredictFiles([]string{"digit.png"}, train.PredictOptions{})
 //	fmt.Println(preds[0].Class, preds[0].Probability)
 type Predictor struct {
-	Model *nn.Sequential
+	Model nn.Model
 	File  *ModelFile
 }
 
@@ -58,8 +58,8 @@ func LoadPredictor(dir string) (*Predictor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Input) != 3 || data.ColorModeOf(m.Input[2]) == data.Auto {
-		return nil, fmt.Errorf("%s: model input %v: want height, width and 1, 3 or 4 channels", dir, m.Input)
+	if in := m.InputShape(); len(in) != 3 || data.ColorModeOf(in[2]) == data.Auto {
+		return nil, fmt.Errorf("%s: model input %v: want height, width and 1, 3 or 4 channels", dir, m.InputShape())
 	}
 	if out := m.Output(); len(out) != 1 || out[0] != len(mf.Classes) || len(mf.Classes) == 0 {
 		return nil, fmt.Errorf("%s: model output %v for %d classes: want one probability per class", dir, out, len(mf.Classes))
@@ -79,7 +79,7 @@ func (o PredictOptions) defaults() PredictOptions {
 
 // input is the model's input height, width and color mode.
 func (p *Predictor) input() (h, w int, mode data.ColorMode) {
-	in := p.Model.Input
+	in := p.Model.InputShape()
 	return in[0], in[1], data.ColorModeOf(in[2])
 }
 

@@ -48,14 +48,14 @@ type RunOptions struct {
 	// Setup, when set, runs once the data are prepared, the loaders made
 	// and the model built (and, on resume, restored), just before the fit:
 	// the diagnosis' checks before step 1 use it. An error ends the run.
-	Setup func(spec *Spec, p *Prepared, m *nn.Sequential, train, val *data.Loader, resume bool) error
+	Setup func(spec *Spec, p *Prepared, m nn.Model, train, val *data.Loader, resume bool) error
 }
 
 // RunResult is what a finished (or stopped) run produced.
 type RunResult struct {
 	Spec     *Spec
 	Data     *Prepared
-	Model    *nn.Sequential
+	Model    nn.Model
 	History  *History
 	Val      *EvalResult // the final model on the validation split (nil without one)
 	Test     *EvalResult // nil without a test set
@@ -80,8 +80,8 @@ func (r *RunResult) Release() {
 
 // BuildModel makes the spec's model for the data's input shape and
 // classes, built from the spec's seed.
-func BuildModel(s *Spec, input tensor.Shape, classes int) (*nn.Sequential, error) {
-	var m *nn.Sequential
+func BuildModel(s *Spec, input tensor.Shape, classes int) (nn.Model, error) {
+	var m nn.Model
 	var err error
 	if s.Model.Preset != "" {
 		m, err = nn.NewPreset(s.Model.Preset, input, classes)
@@ -159,7 +159,7 @@ type runner struct {
 	id   string
 
 	p              *Prepared
-	m              *nn.Sequential
+	m              nn.Model
 	opt            optim.Optimizer
 	loss           nn.Loss
 	tr, val, test  *data.Loader

@@ -184,7 +184,7 @@ func TestResumeSemantics(t *testing.T) {
 }
 
 // savePair saves a tiny model with the given epoch into dir.
-func savePair(t *testing.T, dir string, epoch int, scale float32) *nn.Sequential {
+func savePair(t *testing.T, dir string, epoch int, scale float32) nn.Model {
 	t.Helper()
 	m := tinyModel(t)
 	for _, p := range m.Params() {

@@ -94,7 +94,7 @@ func (c *TerminateOnNaN) BatchEnd(s *State, b *StepInfo) error {
 		if !allFinite(b.Batch.X.Data) {
 			input = "the input batch holds NaN/Inf (check the preprocessing)"
 		} else if i := forwardCulprit(s.Model, b); i >= 0 {
-			l := s.Model.Layers[i]
+			l := nn.Layers(s.Model)[i]
 			c.Layer = l.Name()
 			input = fmt.Sprintf("the forward pass first gives NaN/Inf in layer %s (%s)", l.Name(), l.Type())
 		} else {
@@ -154,9 +154,9 @@ func (c *TerminateOnNaN) firstBadValue() int {
 // activation statistics on and returns the first layer whose output holds
 // a NaN or ±Inf (-1 when none does). Layers' random states are put back;
 // the caller restores the moving statistics.
-func forwardCulprit(m *nn.Sequential, b *StepInfo) int {
+func forwardCulprit(m nn.Model, b *StepInfo) int {
 	var states [][]byte
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if r, ok := l.(randomLayer); ok && r.RNG() != nil {
 			st, _ := r.RNG().MarshalBinary()
 			states = append(states, st)
@@ -166,7 +166,7 @@ func forwardCulprit(m *nn.Sequential, b *StepInfo) int {
 	m.Forward(b.Batch.X, true)
 	stats := m.Stats()
 	m.CollectStats(false)
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if r, ok := l.(randomLayer); ok && r.RNG() != nil {
 			_ = r.RNG().UnmarshalBinary(states[0])
 			states = states[1:]

@@ -21,7 +21,7 @@ func batchOf(n int, v float32) *data.Batch {
 	return &data.Batch{X: x, Labels: make([]int32, n), Indices: make([]int, n)}
 }
 
-func paramNamed(m *nn.Sequential, name string) nn.LayerParam {
+func paramNamed(m nn.Model, name string) nn.LayerParam {
 	for _, p := range m.Params() {
 		if p.FullName() == name {
 			return p

@@ -95,11 +95,11 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 
 // loadEvalData loads a test set whose images match the model's input and
 // whose classes are the model's.
-func loadEvalData(src string, m *nn.Sequential, mf *train.ModelFile) (*data.Dataset, error) {
+func loadEvalData(src string, m nn.Model, mf *train.ModelFile) (*data.Dataset, error) {
 	if src == "" {
 		return nil, usagef("no test data: give --data")
 	}
-	in := m.Input
+	in := m.InputShape()
 	var ds *data.Dataset
 	var err error
 	if slices.Contains(data.Builtins, src) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func init() {
@@ -39,7 +40,7 @@ data:
   sampling: none             # oversample or undersample instead of class weights
 
 model:
-  preset: basic-cnn          # basic-cnn (the Keras tutorial CNN) or vgg-small
+  preset: basic-cnn          # basic-cnn (the Keras tutorial CNN), vgg-small, resnet-20 or mobilenet-v2-small
   # Or your own layers (input shape and class count come from the data):
   # layers:
   #   - {type: Conv2D, filters: 32, kernel_size: 3, activation: relu}
@@ -66,18 +67,53 @@ fit:
   # reduce_lr_on_plateau: {monitor: val_loss, factor: 0.1, patience: 2, min_lr: 0.00001}
 `
 
+// functionalModel replaces the model section for init --functional: a
+// small residual network in Keras' functional form.
+const functionalModel = `model:
+  # A functional model: each layer is called on the layers its inputs name
+  # ("input_layer" is the input); a layer without inputs takes the previous
+  # layer's output. Unnamed layers get Keras' names (conv2d, conv2d_1, add, ...).
+  layers:
+    - {type: Conv2D, filters: 32, kernel_size: 3, padding: same, use_bias: false}
+    - {type: BatchNormalization}
+    - {type: Activation, activation: relu}
+    - {type: Conv2D, filters: 32, kernel_size: 3, padding: same, use_bias: false}
+    - {type: BatchNormalization}
+    - {type: Activation, activation: relu}
+    - {type: Conv2D, filters: 32, kernel_size: 3, padding: same, use_bias: false}
+    - {type: BatchNormalization}
+    - {name: add, type: Add, inputs: [batch_normalization_2, activation]}   # the residual connection
+    - {type: Activation, activation: relu}
+    - {type: MaxPooling2D}
+    - {type: GlobalAveragePooling2D}
+    - {type: Dense, units: 10, activation: softmax}   # units: the number of classes
+
+`
+
+// functionalSpec is exampleSpec with the functional model section.
+func functionalSpec() string {
+	start := strings.Index(exampleSpec, "model:\n")
+	end := strings.Index(exampleSpec, "compile:\n")
+	return exampleSpec[:start] + functionalModel + exampleSpec[end:]
+}
+
 func runInit(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("init", "init [FILE]", "  cnnscope init cnnscope.yaml\n  cnnscope init > my-spec.yaml\n", stderr)
+	fs := newFlagSet("init", "init [--functional] [FILE]", "  cnnscope init cnnscope.yaml\n  cnnscope init > my-spec.yaml\n  cnnscope init --functional residual.yaml\n", stderr)
 	force := fs.Bool("force", false, "overwrite FILE if it exists")
+	functional := fs.Bool("functional", false, "write a functional (graph) model: a small residual network")
 	err := parseFlags(fs, args)
+	spec := exampleSpec
+	if *functional {
+		spec = functionalSpec()
+	}
 	if err == nil && fs.NArg() > 1 {
 		err = usagef("want at most one file name, got %d", fs.NArg())
 	}
 	if err == nil {
 		if fs.NArg() == 0 {
-			_, err = io.WriteString(stdout, exampleSpec)
+			_, err = io.WriteString(stdout, spec)
 		} else {
-			err = writeNew(fs.Arg(0), exampleSpec, *force)
+			err = writeNew(fs.Arg(0), spec, *force)
 			if err == nil {
 				fmt.Fprintf(stdout, "Wrote %s; train with: cnnscope train --spec %s\n", fs.Arg(0), fs.Arg(0))
 			}

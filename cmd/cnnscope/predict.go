@@ -113,7 +113,7 @@ func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOpt
 
 // inputLabel is the model's input as "28x28 grayscale".
 func inputLabel(p *train.Predictor) string {
-	in := p.Model.Input
+	in := p.Model.InputShape()
 	return fmt.Sprintf("%dx%d %s", in[1], in[0], data.ColorModeOf(in[2]))
 }
 

@@ -30,7 +30,7 @@ type summaryFlags struct {
 func runSummary(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("summary", "summary [RUN_DIR] [--model NAME --input H,W,C --classes N | --spec FILE] [--batch N]", summaryExamples, stderr)
 	var f summaryFlags
-	fs.StringVar(&f.model, "model", "basic-cnn", "model preset: "+fmt.Sprint(nn.ModelNames()))
+	fs.StringVar(&f.model, "model", "basic-cnn", "model preset: "+fmt.Sprint(nn.PresetNames()))
 	fs.StringVar(&f.input, "input", "28,28,1", "input shape height,width,channels")
 	fs.IntVar(&f.classes, "classes", 10, "number of classes")
 	fs.StringVar(&f.spec, "spec", "", "a training spec (cnnscope init): its model, on its data's shape and classes unless --input and --classes are given")
@@ -102,7 +102,7 @@ func presetModel(f summaryFlags) (nn.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := nn.NewModel(f.model, shape, f.classes)
+	m, err := nn.NewPreset(f.model, shape, f.classes)
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}

@@ -3,6 +3,10 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
 )
 
 func TestSummaryOfGraphPresets(t *testing.T) {
@@ -18,5 +22,23 @@ func TestSummaryOfGraphPresets(t *testing.T) {
 	code, out, stderr = runCLI("summary", "--model", "mobilenet-v2-small", "--input", "32,32,3", "--classes", "10")
 	if code != 0 || !strings.Contains(out, "Total params: 423,018") {
 		t.Errorf("mobilenet-v2-small: exit %d, %s%s", code, stderr, out)
+	}
+}
+
+func TestInitFunctionalWritesAGraphSpec(t *testing.T) {
+	code, out, stderr := runCLI("init", "--functional")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s, err := train.ParseSpec("init", strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := train.BuildModel(s, tensor.Shape{28, 28, 1}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.(*nn.Graph); !ok {
+		t.Fatalf("init --functional builds a %T", m)
 	}
 }
