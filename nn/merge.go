@@ -106,6 +106,16 @@ func broadcastMap(s, out tensor.Shape) []int32 {
 	return idx
 }
 
+// plain reports that no input broadcasts.
+func (m *merge) plain() bool {
+	for _, mp := range m.maps {
+		if mp != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // value returns input i's element under output element o of sample b.
 func (m *merge) value(i, b, o int) float32 {
 	x := m.xs[i]

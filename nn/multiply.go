@@ -27,6 +27,15 @@ func (l *Multiply) BuildInputs(in []tensor.Shape) (tensor.Shape, error) {
 func (l *Multiply) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
 	l.y = ensureBatch(l.y, n, l.out)
+	if l.plain() { // no broadcasting: elementwise over the whole batch
+		copy(l.y.Data, xs[0].Data)
+		for _, x := range xs[1:] {
+			for k, v := range x.Data {
+				l.y.Data[k] *= v
+			}
+		}
+		return l.y
+	}
 	size := l.out.Size()
 	for b := 0; b < n; b++ {
 		ys := l.y.Data[b*size : (b+1)*size]
@@ -45,6 +54,16 @@ func (l *Multiply) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Ten
 // summed over the axes input i broadcasts on.
 func (l *Multiply) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
 	n := dy.Shape[0]
+	if l.plain() && len(l.in) == 2 { // dx0 = dy·x1, dx1 = dy·x0
+		for i := range l.dxs {
+			l.dxs[i] = ensureOwn(l.dxs[i], dy, n, l.in[i])
+			other := l.xs[1-i].Data
+			for k, d := range dy.Data {
+				l.dxs[i].Data[k] = d * other[k]
+			}
+		}
+		return l.dxs
+	}
 	size := l.out.Size()
 	for i := range l.in {
 		target := l.g
