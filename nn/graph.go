@@ -142,15 +142,16 @@ func (g *Graph) Nodes() []Node {
 // checks the wiring, infers every shape and initializes the weights from
 // seed. Every layer must lead to the output and be called once.
 func (g *Graph) Build(seed uint64) error {
-	if err := g.checkWiring(); err != nil {
+	fps, err := g.plan()
+	if err != nil {
 		return err
 	}
-	layers := make([]Layer, len(g.nodes))
-	for i, n := range g.nodes {
-		layers[i] = n.layer
+	var weights float64
+	for _, fp := range fps {
+		weights += 4 * (2*fp.trainable + fp.fixed)
 	}
-	if err := assignKerasNames(layers, g.inputName()); err != nil {
-		return fmt.Errorf("model %s: %w", g.Name(), err)
+	if err := fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients"); err != nil {
+		return fmt.Errorf("model %s %w", g.Name(), err)
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	g.shapes = make([]tensor.Shape, len(g.nodes))
@@ -165,11 +166,7 @@ func (g *Graph) Build(seed uint64) error {
 		}
 		out, err := buildNode(n.layer, in, rng)
 		if err != nil {
-			var shapes []string
-			for _, s := range in {
-				shapes = append(shapes, FormatShape(s))
-			}
-			return fmt.Errorf("layer %d %s (%s) with input shape %v: %w", i, n.layer.Name(), n.layer.Type(), shapes, err)
+			return fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, n.layer.Name(), n.layer.Type(), formatShapes(in), err)
 		}
 		applyTrainable(n.layer)
 		g.shapes[i] = out

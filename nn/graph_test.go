@@ -281,3 +281,31 @@ func TestChainGraphSummary(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestGraphMemoryEstimate(t *testing.T) {
+	g := ResNet20(tensor.Shape{32, 32, 3}, 10)
+	e, err := g.EstimateMemory(32, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Weights != 4*274442 || e.Gradients != 4*(274442-1376) || e.OptimizerState != 2*e.Gradients {
+		t.Errorf("estimate %+v: want weights of 274,442 values, 273,066 gradients, 2 slots each", e)
+	}
+	// Activations: at least every layer's output for the batch.
+	if err := g.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	outs := 0
+	for _, n := range g.Nodes() {
+		outs += n.Output.Size()
+	}
+	if e.Activations < float64(4*32*outs) {
+		t.Errorf("activations %.0f bytes, less than the %d bytes of the layers' outputs", e.Activations, 4*32*outs)
+	}
+	bad := NewGraph(tensor.Shape{8, 8, 3})
+	a := bad.Call(&Conv2D{Filters: 4, KernelSize: [2]int{3, 3}}, bad.In())
+	bad.Call(&Add{}, a, bad.In())
+	if _, err := bad.EstimateMemory(8, 2); err == nil || !strings.Contains(err.Error(), "add (Add)") {
+		t.Errorf("mismatched Add: err = %v", err)
+	}
+}

@@ -51,6 +51,10 @@ type Model interface {
 	// ForwardFLOPs is one sample's forward multiply-adds ×2 through the
 	// convolutions and dense layers.
 	ForwardFLOPs() int
+	// EstimateMemory estimates the memory of training (slots optimizer
+	// values per trainable weight) or, with slots < 0, of inference at a
+	// batch size, before anything is allocated.
+	EstimateMemory(batch, slots int) (MemoryEstimate, error)
 }
 
 // Node is one layer call of a model: the layer, the names of the tensors

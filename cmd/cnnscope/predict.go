@@ -97,7 +97,7 @@ func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOpt
 		}
 		if r.Mismatch != "" {
 			// One line per kind: resized or not, and the file's mode.
-			k := fmt.Sprint(r.Original.Width != p.Model.Input[1] || r.Original.Height != p.Model.Input[0], r.Original.Mode)
+			k := fmt.Sprint(r.Original.Width != p.Model.InputShape()[1] || r.Original.Height != p.Model.InputShape()[0], r.Original.Mode)
 			if mismatches[k] == nil {
 				kinds = append(kinds, k)
 			}
