@@ -61,9 +61,9 @@ func TestFitRejectsOptionsBeforeTheFirstStep(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := c.m
-			if m == nil {
-				m = tinyModel(t)
+			m := tinyModel(t)
+			if c.m != nil {
+				m = c.m
 			}
 			cb := &countBegin{}
 			c.opts.Callbacks = append(c.opts.Callbacks, cb)
