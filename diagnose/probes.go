@@ -111,7 +111,7 @@ func trainEvalSet(p *train.Prepared, seed uint64) (*evalSet, error) {
 }
 
 // evaluate predicts the set in inference mode: per-class counts.
-func (es *evalSet) evaluate(m *nn.Sequential, classes, epoch int) ValFacts {
+func (es *evalSet) evaluate(m nn.Model, classes, epoch int) ValFacts {
 	v := ValFacts{Epoch: epoch, Support: make([]int, classes), Pred: make([]int, classes), Correct: make([]int, classes)}
 	for i, x := range es.x {
 		out := m.Forward(x, false)
@@ -147,8 +147,8 @@ func argmax(xs []float32) int {
 }
 
 // hasBatchNorm reports whether a model has a BatchNormalization layer.
-func hasBatchNorm(m *nn.Sequential) bool {
-	for _, l := range m.Layers {
+func hasBatchNorm(m nn.Model) bool {
+	for _, l := range nn.Layers(m) {
 		if _, ok := l.(*nn.BatchNormalization); ok {
 			return true
 		}
@@ -159,9 +159,9 @@ func hasBatchNorm(m *nn.Sequential) bool {
 // bnProbe runs one batch with BatchNormalization in training mode and in
 // inference mode (every other layer in inference mode) and restores the
 // moving statistics the training-mode pass updated.
-func bnProbe(m *nn.Sequential, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch int) ProbeFacts {
+func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch int) ProbeFacts {
 	var saved [][]float32
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if bn, ok := l.(*nn.BatchNormalization); ok {
 			for _, p := range bn.Params() {
 				if !p.Trainable {
@@ -172,7 +172,7 @@ func bnProbe(m *nn.Sequential, lossFn nn.Loss, x *tensor.Tensor, labels []int32,
 	}
 	run := func(bnTraining bool) (acc, loss float64) {
 		h := x
-		for _, l := range m.Layers {
+		for _, l := range nn.Layers(m) {
 			_, isBN := l.(*nn.BatchNormalization)
 			h = l.Forward(h, isBN && bnTraining)
 		}
@@ -189,7 +189,7 @@ func bnProbe(m *nn.Sequential, lossFn nn.Loss, x *tensor.Tensor, labels []int32,
 	pf := ProbeFacts{Epoch: epoch, Samples: len(labels)}
 	pf.TrainModeAcc, pf.TrainModeLoss = run(true)
 	i := 0
-	for _, l := range m.Layers {
+	for _, l := range nn.Layers(m) {
 		if bn, ok := l.(*nn.BatchNormalization); ok {
 			for _, p := range bn.Params() {
 				if !p.Trainable {
