@@ -171,11 +171,10 @@ func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch
 		}
 	}
 	run := func(bnTraining bool) (acc, loss float64) {
-		h := x
-		for _, l := range nn.Layers(m) {
+		h := nn.ForwardEach(m, x, func(l nn.Layer) bool {
 			_, isBN := l.(*nn.BatchNormalization)
-			h = l.Forward(h, isBN && bnTraining)
-		}
+			return isBN && bnTraining
+		})
 		d := len(h.Data) / len(labels)
 		correct := 0
 		for j, lb := range labels {

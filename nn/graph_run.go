@@ -9,9 +9,16 @@ import (
 // training selects Dropout's and BatchNormalization's training behaviour.
 // The result belongs to the output layer.
 func (g *Graph) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return g.forward(x, func(Layer) bool { return training })
+}
+
+// forward runs every layer call in order, each layer in the mode
+// training(layer) says.
+func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool) *tensor.Tensor {
 	g.mustBeBuilt()
 	g.stats.begin()
 	for i, n := range g.nodes {
+		training := trainingOf(n.layer)
 		var y *tensor.Tensor
 		if m, ok := n.layer.(MultiInput); ok {
 			g.inputs = g.inputs[:0]

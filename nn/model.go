@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -97,4 +98,22 @@ func Layers(m Model) []Layer {
 		ls[i] = n.Layer
 	}
 	return ls
+}
+
+// ForwardEach runs x through a built model with every layer in the mode
+// training(layer) says (e.g. only BatchNormalization in training mode, to
+// compare its batch and moving statistics). The result belongs to the
+// model's output layer.
+func ForwardEach(m Model, x *tensor.Tensor, training func(Layer) bool) *tensor.Tensor {
+	switch m := m.(type) {
+	case *Graph:
+		return m.forward(x, training)
+	case *Sequential:
+		m.mustBeBuilt()
+		for _, l := range m.Layers {
+			x = l.Forward(x, training(l))
+		}
+		return x
+	}
+	panic(fmt.Sprintf("nn: ForwardEach on a %T", m))
 }
