@@ -137,7 +137,10 @@ func TestKilledTunerResumes(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond)
+		// Kill i comes after trial i has ended (at a random moment
+		// after that), so the kills are spread over the study.
+		waitEnded(t, dir, i)
+		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		if _, err := LoadStudy(dir); err != nil {
@@ -192,4 +195,25 @@ func TestRefusedInputStopsTheStudy(t *testing.T) {
 	if s.Trials[0].Status != Failed || s.Trials[1].Status != Failed || s.Trials[4].Status != Pending {
 		t.Errorf("statuses %s %s %s, want failed failed pending", s.Trials[0].Status, s.Trials[1].Status, s.Trials[4].Status)
 	}
+}
+
+// waitEnded waits until n trials of the study in dir have ended.
+func waitEnded(t *testing.T, dir string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		s, err := LoadStudy(dir)
+		if err != nil {
+			continue
+		}
+		ended := 0
+		for _, tr := range s.Trials {
+			if tr.Ended() {
+				ended++
+			}
+		}
+		if ended >= n {
+			return
+		}
+	}
+	t.Fatalf("%d trials did not end within a minute", n)
 }
