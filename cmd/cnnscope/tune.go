@@ -44,6 +44,16 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("tune", "tune --spec BASE.yaml --space SPACE.yaml [train's flags] --trials N --algorithm random|asha|hyperband --out STUDY_DIR | tune --resume STUDY_DIR", tuneExamples, stderr)
 	var f trainFlags
 	f.register(fs)
+	for name, usage := range map[string]string{
+		"out":     "study directory (new or empty): study.json, trials/NNN run directories, trials.csv, best.yaml, study.html",
+		"seed":    "random seed of the sampling and of every trial's training",
+		"epochs":  "the most epochs a trial trains (asha/hyperband stop most trials earlier)",
+		"threads": "cores each trial uses (default: all, or split between --parallel trials)",
+	} {
+		if fl := fs.Lookup(name); fl != nil {
+			fl.Usage = usage
+		}
+	}
 	space := fs.String("space", "", "search space YAML: dotted spec path -> {uniform|loguniform|int|choice: [...]}")
 	trials := fs.Int("trials", 10, "number of trials")
 	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
