@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/onnx"
+	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
+)
+
+// TestImportRoundTrip: export then import gives a model folder that
+// predicts as the original, with its classes and preprocessing; an
+// unsupported op and a non-empty --out are exit 2 with nothing written.
+func TestImportRoundTrip(t *testing.T) {
+	dir := tinyModel(t)
+	file := filepath.Join(t.TempDir(), "m.onnx")
+	if code, _, stderr := runCLI("export", dir, "--out", file); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "imported")
+	code, stdout, stderr := runCLI("import", file, "--out", out)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, out) {
+		t.Errorf("stdout %q does not name the folder", stdout)
+	}
+	a, af, err := train.LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, bf, err := train.LoadModel(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(bf.Classes, ",") != strings.Join(af.Classes, ",") || bf.Preprocessing.Rescale != af.Preprocessing.Rescale {
+		t.Errorf("imported classes %v, preprocessing %+v; want %v, %+v", bf.Classes, bf.Preprocessing, af.Classes, af.Preprocessing)
+	}
+	x := tensor.New(4, 16, 24, 1)
+	for i := range x.Data {
+		x.Data[i] = float32(i%97) / 97
+	}
+	want := append([]float32(nil), a.Forward(x, false).Data...)
+	got := b.Forward(x, false).Data
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("output %d: imported %g, original %g", i, got[i], want[i])
+		}
+	}
+
+	if code, _, stderr := runCLI("import", file, "--out", out); code != 2 || !strings.Contains(stderr, "not empty") {
+		t.Errorf("non-empty --out: exit %d, %q", code, stderr)
+	}
+	m, _, err := train.LoadModel(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm, err := onnx.Convert(m, onnx.ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm.Graph.Nodes[2].Op = "LpPool"
+	bad := filepath.Join(t.TempDir(), "bad.onnx")
+	if err := os.WriteFile(bad, pm.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badOut := filepath.Join(t.TempDir(), "never")
+	code, _, stderr = runCLI("import", bad, "--out", badOut)
+	if code != 2 || !strings.Contains(stderr, "op LpPool is not supported") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("unsupported op: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(badOut); !os.IsNotExist(err) {
+		t.Errorf("unsupported op: %s was written", badOut)
+	}
+}
