@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
@@ -74,5 +76,42 @@ func TestImportRoundTrip(t *testing.T) {
 	}
 	if _, err := os.Stat(badOut); !os.IsNotExist(err) {
 		t.Errorf("unsupported op: %s was written", badOut)
+	}
+}
+
+// TestExportGraphRunDir: a functional model's folder (resnet-20) exports,
+// and the file imports back to the same predictions.
+func TestExportGraphRunDir(t *testing.T) {
+	g := nn.ResNet20(tensor.Shape{32, 32, 3}, 4)
+	if err := g.Build(2); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pp := data.Preprocess{Rescale: 1.0 / 255}
+	if err := train.SaveModel(dir, g, []string{"a", "b", "c", "d"}, &pp, "sparse_categorical_crossentropy", "bilinear"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "resnet.onnx")
+	if code, _, stderr := runCLI("export", dir, "--out", file, "--layout", "nchw"); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := onnx.Import(b, onnx.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(3, 32, 32, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(i%251) / 251
+	}
+	want := append([]float32(nil), g.Forward(x, false).Data...)
+	got := im.Model.Forward(x, false).Data
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("output %d: imported %g, original %g", i, got[i], want[i])
+		}
 	}
 }
