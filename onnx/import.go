@@ -171,7 +171,7 @@ func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, erro
 	size := 1
 	for _, d := range dims {
 		if d <= 0 {
-			return "", fmt.Errorf("onnx import: input %q has open dimensions %v: give the input size (height, width, channels)", in.Name, in.Dims)
+			return "", fmt.Errorf("onnx import: input %q has open dimensions %v: give its size (cnnscope import --input H,W,C; ImportOptions.Input)", in.Name, in.Dims)
 		}
 		if d > maxInputValues || size*d > maxInputValues {
 			return "", fmt.Errorf("onnx import: input %q of %v is too large (over %d values per sample)", in.Name, dims, maxInputValues)
