@@ -59,7 +59,7 @@ func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model nn.Model, tr,
 		return err
 	}
 	if x != nil && !resume {
-		out := model.Forward(x, false)
+		out := initialOutput(model, x)
 		f.Init = &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
 			Expected: m.sig.ChanceLoss(), Samples: len(labels), OutputSpread: outputSpread(out.Data, len(labels))}
 		if m.Sanity {
@@ -216,4 +216,17 @@ func outputSpread(out []float32, n int) *float64 {
 	}
 	spread /= scale
 	return &spread
+}
+
+// initialOutput is the untrained model's output on x as the first
+// training step computes it: with BatchNormalization on the batch's own
+// statistics. Its initial moving statistics (mean 0, variance 1) normalize
+// nothing, so an inference-mode pass through a deep BatchNormalization
+// network (resnet-20: loss 11 against ln 3 = 1.1) would blame the
+// initialization for what the first step never sees.
+func initialOutput(model nn.Model, x *tensor.Tensor) *tensor.Tensor {
+	if hasBatchNorm(model) {
+		return forwardBatchStats(model, x)
+	}
+	return model.Forward(x, false)
 }

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,25 +157,47 @@ func hasBatchNorm(m nn.Model) bool {
 	return false
 }
 
-// bnProbe runs one batch with BatchNormalization in training mode and in
-// inference mode (every other layer in inference mode) and restores the
-// moving statistics the training-mode pass updated.
-func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch int) ProbeFacts {
-	var saved [][]float32
+// bnParams lists the moving statistics of the model's BatchNormalization
+// layers (their non-trainable params), in layer order.
+func bnParams(m nn.Model) []*nn.Param {
+	var ps []*nn.Param
 	for _, l := range nn.Layers(m) {
 		if bn, ok := l.(*nn.BatchNormalization); ok {
 			for _, p := range bn.Params() {
 				if !p.Trainable {
-					saved = append(saved, append([]float32(nil), p.Value.Data...))
+					ps = append(ps, p)
 				}
 			}
 		}
 	}
-	run := func(bnTraining bool) (acc, loss float64) {
-		h := nn.ForwardEach(m, x, func(l nn.Layer) bool {
-			_, isBN := l.(*nn.BatchNormalization)
-			return isBN && bnTraining
-		})
+	return ps
+}
+
+// forwardBatchStats runs x with BatchNormalization in training mode (the
+// batch's own statistics, as a training step sees them) and every other
+// layer in inference mode (Dropout off), then puts back the moving
+// statistics that pass updated. The result belongs to the model.
+func forwardBatchStats(m nn.Model, x *tensor.Tensor) *tensor.Tensor {
+	ps := bnParams(m)
+	saved := make([][]float32, len(ps))
+	for i, p := range ps {
+		saved[i] = slices.Clone(p.Value.Data)
+	}
+	h := nn.ForwardEach(m, x, func(l nn.Layer) bool {
+		_, isBN := l.(*nn.BatchNormalization)
+		return isBN
+	})
+	for i, p := range ps {
+		copy(p.Value.Data, saved[i])
+	}
+	return h
+}
+
+// bnProbe runs one batch with BatchNormalization in training mode and in
+// inference mode (every other layer in inference mode), leaving the moving
+// statistics as they were.
+func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch int) ProbeFacts {
+	score := func(h *tensor.Tensor) (acc, loss float64) {
 		d := len(h.Data) / len(labels)
 		correct := 0
 		for j, lb := range labels {
@@ -186,19 +209,8 @@ func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch
 		return float64(correct) / float64(len(labels)), loss
 	}
 	pf := ProbeFacts{Epoch: epoch, Samples: len(labels)}
-	pf.TrainModeAcc, pf.TrainModeLoss = run(true)
-	i := 0
-	for _, l := range nn.Layers(m) {
-		if bn, ok := l.(*nn.BatchNormalization); ok {
-			for _, p := range bn.Params() {
-				if !p.Trainable {
-					copy(p.Value.Data, saved[i])
-					i++
-				}
-			}
-		}
-	}
-	pf.InferenceModeAcc, pf.InferenceLoss = run(false)
+	pf.TrainModeAcc, pf.TrainModeLoss = score(forwardBatchStats(m, x))
+	pf.InferenceModeAcc, pf.InferenceLoss = score(m.Forward(x, false))
 	if !finite(pf.TrainModeLoss) {
 		pf.TrainModeLoss = math.MaxFloat32
 	}
