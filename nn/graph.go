@@ -249,24 +249,6 @@ func assignKerasNames(layers []Layer, reserved ...string) error {
 		}
 		seen[l.Name()] = true
 	}
-	count := map[string]int{}
-	for _, l := range layers {
-		if l.Name() != "" {
-			continue
-		}
-		base := kerasName(l.Type())
-		for {
-			name := base
-			if k := count[base]; k > 0 {
-				name = fmt.Sprintf("%s_%d", base, k)
-			}
-			count[base]++
-			if !seen[name] {
-				seen[name] = true
-				l.SetName(name)
-				break
-			}
-		}
-	}
+	nameUnnamed(layers, seen)
 	return nil
 }

@@ -91,8 +91,16 @@ func (m *Sequential) nameLayers() error {
 			seen[l.Name()] = true
 		}
 	}
+	nameUnnamed(m.Layers, seen)
+	return nil
+}
+
+// nameUnnamed gives each unnamed layer Keras' default name (conv2d,
+// conv2d_1, ...), counting per prefix and skipping the names in seen,
+// which it extends with the names it gives.
+func nameUnnamed(layers []Layer, seen map[string]bool) {
 	count := map[string]int{}
-	for _, l := range m.Layers {
+	for _, l := range layers {
 		if l.Name() != "" {
 			continue
 		}
@@ -110,7 +118,6 @@ func (m *Sequential) nameLayers() error {
 			}
 		}
 	}
-	return nil
 }
 
 // FormatShape prints a per-sample shape as Keras does, with the batch
