@@ -89,19 +89,47 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 // spec builds the run's spec: the spec file (if any), then every flag
 // given on the command line; without a spec file every flag counts.
 func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
+	s, set, err := f.baseSpec(fs)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.applyDataFlags(s, set); err != nil {
+		return nil, err
+	}
+	f.applyPreprocessFlags(s, set)
+	f.applyAugmentFlags(s, set)
+	if err := f.applySamplingFlags(s, set); err != nil {
+		return nil, err
+	}
+	f.applyFitFlags(s, set)
+	if err := s.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return s, nil
+}
+
+// baseSpec checks the flags and returns the spec file's spec (or an empty
+// one) with the set of flags that override it.
+func (f *trainFlags) baseSpec(fs *flag.FlagSet) (*train.Spec, map[string]bool, error) {
 	s := &train.Spec{}
 	set := setFlags(fs, trainAliases)
 	if err := f.check(set); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if f.spec != "" {
 		var err error
 		if s, err = train.LoadSpec(f.spec); err != nil {
-			return nil, usageError{err.Error()}
+			return nil, nil, usageError{err.Error()}
 		}
 	} else {
 		fs.VisitAll(func(fl *flag.Flag) { set[fl.Name] = true })
 	}
+	return s, set, nil
+}
+
+// applyDataFlags applies the seed and the data source, split and
+// image-loading flags.
+func (f *trainFlags) applyDataFlags(s *train.Spec, set map[string]bool) error {
 	if set["seed"] {
 		s.Seed = f.seed
 	}
@@ -122,36 +150,57 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 		s.Data.Strict = f.strict
 	}
 	if set["target-size"] && f.targetSize != "" {
-		parts := strings.Split(strings.ReplaceAll(f.targetSize, "x", ","), ",")
-		if len(parts) != 2 {
-			return nil, usagef("--target-size %q: want height,width such as 64,64", f.targetSize)
+		size, err := parseTargetSize(f.targetSize)
+		if err != nil {
+			return err
 		}
-		s.Data.TargetSize = nil
-		for _, p := range parts {
-			n, err := strconv.Atoi(strings.TrimSpace(p))
-			if err != nil || n <= 0 {
-				return nil, usagef("--target-size %q: want height,width such as 64,64", f.targetSize)
-			}
-			s.Data.TargetSize = append(s.Data.TargetSize, n)
-		}
+		s.Data.TargetSize = size
 	}
 	if set["color-mode"] && f.colorMode != "" {
 		s.Data.ColorMode = f.colorMode
 	}
-	if set["rescale"] || set["featurewise-center"] || set["featurewise-std-normalization"] {
-		if s.Data.Preprocessing == nil {
-			s.Data.Preprocessing = &data.Preprocess{}
-		}
-		if set["rescale"] {
-			s.Data.Preprocessing.Rescale = float32(f.rescale)
-		}
-		if set["featurewise-center"] {
-			s.Data.Preprocessing.FeaturewiseCenter = f.featCenter
-		}
-		if set["featurewise-std-normalization"] {
-			s.Data.Preprocessing.FeaturewiseStdNormalization = f.featStd
-		}
+	return nil
+}
+
+// parseTargetSize reads --target-size as height,width (or HxW).
+func parseTargetSize(v string) ([]int, error) {
+	parts := strings.Split(strings.ReplaceAll(v, "x", ","), ",")
+	if len(parts) != 2 {
+		return nil, usagef("--target-size %q: want height,width such as 64,64", v)
 	}
+	var size []int
+	for _, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n <= 0 {
+			return nil, usagef("--target-size %q: want height,width such as 64,64", v)
+		}
+		size = append(size, n)
+	}
+	return size, nil
+}
+
+// applyPreprocessFlags applies the rescale and featurewise flags.
+func (f *trainFlags) applyPreprocessFlags(s *train.Spec, set map[string]bool) {
+	if !set["rescale"] && !set["featurewise-center"] && !set["featurewise-std-normalization"] {
+		return
+	}
+	if s.Data.Preprocessing == nil {
+		s.Data.Preprocessing = &data.Preprocess{}
+	}
+	if set["rescale"] {
+		s.Data.Preprocessing.Rescale = float32(f.rescale)
+	}
+	if set["featurewise-center"] {
+		s.Data.Preprocessing.FeaturewiseCenter = f.featCenter
+	}
+	if set["featurewise-std-normalization"] {
+		s.Data.Preprocessing.FeaturewiseStdNormalization = f.featStd
+	}
+}
+
+// applyAugmentFlags applies the augmentation flags, creating the
+// augmentation section only when one of them asks for something.
+func (f *trainFlags) applyAugmentFlags(s *train.Spec, set map[string]bool) {
 	aug := func() *data.Augment {
 		if s.Data.Augmentation == nil {
 			s.Data.Augmentation = &data.Augment{}
@@ -179,15 +228,24 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 	if set["fill-mode"] && s.Data.Augmentation != nil {
 		aug().FillMode = data.FillMode(f.fillMode)
 	}
+}
+
+// applySamplingFlags applies --class-weight and --sampling.
+func (f *trainFlags) applySamplingFlags(s *train.Spec, set map[string]bool) error {
 	if set["class-weight"] {
 		if f.classWeight != "balanced" && f.classWeight != "none" {
-			return nil, usagef("--class-weight %q: want balanced or none (a per-class map goes in a spec file)", f.classWeight)
+			return usagef("--class-weight %q: want balanced or none (a per-class map goes in a spec file)", f.classWeight)
 		}
 		s.Data.ClassWeight = train.ClassWeight{Mode: f.classWeight}
 	}
 	if set["sampling"] {
 		s.Data.Sampling = f.sampling
 	}
+	return nil
+}
+
+// applyFitFlags applies the model, compile and fit flags.
+func (f *trainFlags) applyFitFlags(s *train.Spec, set map[string]bool) {
 	if set["model"] {
 		s.Model = train.ModelSpec{Preset: f.model}
 	}
@@ -212,10 +270,6 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 	if set["patience"] && f.patience > 0 {
 		s.Fit.EarlyStopping = &train.EarlyStoppingSpec{Patience: f.patience, RestoreBestWeights: true}
 	}
-	if err := s.Validate(); err != nil {
-		return nil, usageError{err.Error()}
-	}
-	return s, nil
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
