@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,65 +59,90 @@ const diagnoseEvalExamples = `  cnnscope diagnose eval                          
   cnnscope diagnose eval --markdown eval.md --json > eval.json
 `
 
-// runDiagnoseEval runs the fault-injection evaluation: exit code 0 when
-// it meets the issue's bars, 1 when it does not.
-func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--part dev|heldout] [--parallel N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
-	seeds := fs.Int("seeds", 3, "seeds per scenario")
-	quick := fs.Bool("quick", false, "only the reduced suite (the one CI runs)")
-	only := fs.String("only", "", "comma-separated scenario names (see --list)")
-	list := fs.Bool("list", false, "list the scenarios and exit")
-	asJSON := fs.Bool("json", false, "print the report as JSON instead of tables")
-	addFormat(fs, asJSON)
-	md := fs.String("markdown", "", "also write the tables to this markdown file")
-	keep := fs.String("keep", "", "keep the runs (data, run directories) in this folder")
-	reps := fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
-	part := fs.String("part", "", "dev or heldout: only that part of the suite (default both; the bars apply to the held-out part)")
-	parallel := fs.Int("parallel", 1, "runs trained at once")
+// diagnoseEvalFlags holds the flags of diagnose eval.
+type diagnoseEvalFlags struct {
+	seeds, reps, parallel *int
+	quick, list, asJSON   *bool
+	only, md, keep, part  *string
+}
+
+// register declares diagnose eval's flags on fs.
+func (f *diagnoseEvalFlags) register(fs *flag.FlagSet) {
+	f.seeds = fs.Int("seeds", 3, "seeds per scenario")
+	f.quick = fs.Bool("quick", false, "only the reduced suite (the one CI runs)")
+	f.only = fs.String("only", "", "comma-separated scenario names (see --list)")
+	f.list = fs.Bool("list", false, "list the scenarios and exit")
+	f.asJSON = fs.Bool("json", false, "print the report as JSON instead of tables")
+	addFormat(fs, f.asJSON)
+	f.md = fs.String("markdown", "", "also write the tables to this markdown file")
+	f.keep = fs.String("keep", "", "keep the runs (data, run directories) in this folder")
+	f.reps = fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
+	f.part = fs.String("part", "", "dev or heldout: only that part of the suite (default both; the bars apply to the held-out part)")
+	f.parallel = fs.Int("parallel", 1, "runs trained at once")
+}
+
+// options parses args into the evaluation's options; a bad flag, argument
+// or scenario selection is a usage error.
+func (f *diagnoseEvalFlags) options(fs *flag.FlagSet, args []string) (faults.Options, error) {
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if err == nil && *seeds < 1 {
-		err = usagef("--seeds %d: want 1 or more", *seeds)
+	if err == nil && *f.seeds < 1 {
+		err = usagef("--seeds %d: want 1 or more", *f.seeds)
 	}
-	if err == nil && *reps < 0 {
-		err = usagef("--overhead-reps %d: want 0 or more", *reps)
+	if err == nil && *f.reps < 0 {
+		err = usagef("--overhead-reps %d: want 0 or more", *f.reps)
 	}
-	if err == nil && *parallel < 1 {
-		err = usagef("--parallel %d: want 1 or more", *parallel)
+	if err == nil && *f.parallel < 1 {
+		err = usagef("--parallel %d: want 1 or more", *f.parallel)
 	}
-	o := faults.Options{Seeds: *seeds, Quick: *quick, Dir: *keep, OverheadReps: *reps, Part: *part, Parallel: *parallel}
-	if *only != "" {
-		o.Only = strings.Split(*only, ",")
+	o := faults.Options{Seeds: *f.seeds, Quick: *f.quick, Dir: *f.keep, OverheadReps: *f.reps, Part: *f.part, Parallel: *f.parallel}
+	if *f.only != "" {
+		o.Only = strings.Split(*f.only, ",")
 	}
 	if err == nil {
 		if _, err = o.Selected(); err != nil {
 			err = usageError{err.Error()}
 		}
 	}
-	if err == nil && *list {
-		scs, _ := faults.Options{}.Selected()
-		for _, s := range scs {
-			what := s.Problem
-			if what == "" {
-				what = "healthy"
-			}
-			q := ""
-			if s.Quick {
-				q = " [quick]"
-			}
-			if s.HeldOut {
-				q += " [held-out]"
-			}
-			fmt.Fprintf(stdout, "%-30s %s%s\n", s.Name, what, q)
+	return o, err
+}
+
+// listScenarios prints every scenario with its problem and its parts.
+func listScenarios(stdout io.Writer) {
+	scs, _ := faults.Options{}.Selected()
+	for _, s := range scs {
+		what := s.Problem
+		if what == "" {
+			what = "healthy"
 		}
+		q := ""
+		if s.Quick {
+			q = " [quick]"
+		}
+		if s.HeldOut {
+			q += " [held-out]"
+		}
+		fmt.Fprintf(stdout, "%-30s %s%s\n", s.Name, what, q)
+	}
+}
+
+// runDiagnoseEval runs the fault-injection evaluation: exit code 0 when
+// it meets the issue's bars, 1 when it does not.
+func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--part dev|heldout] [--parallel N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
+	var f diagnoseEvalFlags
+	f.register(fs)
+	o, err := f.options(fs, args)
+	if err == nil && *f.list {
+		listScenarios(stdout)
 		return 0
 	}
 	if err != nil {
 		return exitCode(stderr, "diagnose eval", err)
 	}
-	if !*asJSON {
+	if !*f.asJSON {
 		o.Progress = stdout
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -125,27 +151,33 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitCode(stderr, "diagnose eval", err)
 	}
-	if *md != "" {
-		f, err := os.Create(*md)
+	if err := writeEvalReport(rep, *f.md, *f.asJSON, args, stdout); err != nil {
+		return exitCode(stderr, "diagnose eval", err)
+	}
+	if f := rep.Failures(); len(f) > 0 {
+		return exitCode(stderr, "diagnose eval", fmt.Errorf("short of the bars: %s", strings.Join(f, "; ")))
+	}
+	return 0
+}
+
+// writeEvalReport writes the report to the markdown file md (if any), then
+// to stdout as JSON or as tables.
+func writeEvalReport(rep *faults.Report, md string, asJSON bool, args []string, stdout io.Writer) error {
+	if md != "" {
+		f, err := os.Create(md)
 		if err == nil {
 			fmt.Fprintf(f, "Produced by: cnnscope diagnose eval %s\n\n", strings.Join(args, " "))
 			rep.WriteMarkdown(f)
 			err = f.Close()
 		}
 		if err != nil {
-			return exitCode(stderr, "diagnose eval", err)
+			return err
 		}
 	}
-	if *asJSON {
-		if err := rep.WriteJSON(stdout); err != nil {
-			return exitCode(stderr, "diagnose eval", err)
-		}
-	} else {
-		fmt.Fprintln(stdout)
-		rep.WriteMarkdown(stdout)
+	if asJSON {
+		return rep.WriteJSON(stdout)
 	}
-	if f := rep.Failures(); len(f) > 0 {
-		return exitCode(stderr, "diagnose eval", fmt.Errorf("short of the bars: %s", strings.Join(f, "; ")))
-	}
-	return 0
+	fmt.Fprintln(stdout)
+	rep.WriteMarkdown(stdout)
+	return nil
 }
