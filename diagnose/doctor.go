@@ -101,6 +101,58 @@ func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions
 		}
 		defer os.RemoveAll(root)
 	}
+	base, budget := doctorBase(spec, o)
+	rep := &DoctorReport{Best: -1}
+	var treated string
+	if d != nil {
+		if f := topProblem(d); f != nil {
+			rep.Finding, rep.From, treated = f, "the run's diagnosis", f.ID
+		}
+	}
+	say := o.say
+	res, treated, err := doctorBaseline(ctx, rep, &base, root, budget, treated, say)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Finding == nil {
+		return rep, nil
+	}
+	var layers []nn.LayerSpec
+	if res != nil && res.Model != nil {
+		layers = res.Model.Spec().Layers
+	}
+	rep.Advice = manualFixes(rep.Finding)
+	for i, a := range rep.Finding.Actions {
+		if i >= o.Fixes {
+			rep.Untried = append(rep.Untried, a.Fix)
+			continue
+		}
+		t, err := tryFix(ctx, i, a, &base, layers, root, budget, treated, rep.Baseline, say)
+		if err != nil {
+			return nil, err
+		}
+		rep.Trials = append(rep.Trials, t)
+	}
+	rep.Best = bestTrial(rep.Trials)
+	if o.Dir == "" {
+		for i := range rep.Trials {
+			rep.Trials[i].Dir = ""
+		}
+		rep.Baseline.Dir = ""
+	}
+	return rep, nil
+}
+
+// say writes a progress line to o.Progress (if any).
+func (o DoctorOptions) say(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format+"\n", args...)
+	}
+}
+
+// doctorBase returns the spec the trials start from (defaults filled in,
+// at most o.Epochs epochs, o.Limit images) and its epoch budget.
+func doctorBase(spec *train.Spec, o DoctorOptions) (train.Spec, int) {
 	base := *spec
 	base.Defaults()
 	budget := o.Epochs
@@ -111,25 +163,20 @@ func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions
 	if o.Limit > 0 {
 		base.Data.Limit = o.Limit
 	}
-	rep := &DoctorReport{Best: -1}
-	var treated string
-	if d != nil {
-		if f := topProblem(d); f != nil {
-			rep.Finding, rep.From, treated = f, "the run's diagnosis", f.ID
-		}
-	}
-	say := func(format string, args ...any) {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, format+"\n", args...)
-		}
-	}
+	return base, budget
+}
+
+// doctorBaseline trains the settings as they are into rep.Baseline; when
+// rep has no finding yet it takes the short run's top problem. It returns
+// the run's result and the ID of the finding treated.
+func doctorBaseline(ctx context.Context, rep *DoctorReport, base *train.Spec, root string, budget int, treated string, say func(string, ...any)) (*train.RunResult, string, error) {
 	say("Training the settings as they are for %d epoch(s)...", budget)
-	bd, res, trial := runTrial(ctx, &base, filepath.Join(root, "as-is"), "as is", treated)
+	bd, res, trial := runTrial(ctx, base, filepath.Join(root, "as-is"), "as is", treated)
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if bd == nil {
-		return nil, fmt.Errorf("the settings as they are do not train: %s", trial.Error)
+		return nil, "", fmt.Errorf("the settings as they are do not train: %s", trial.Error)
 	}
 	if rep.Finding == nil {
 		if f := topProblem(bd); f != nil {
@@ -143,76 +190,76 @@ func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions
 		if !trial.AboveChance {
 			rep.Baseline.Outcome = "not clearly above chance, and no finding names a cause to treat"
 		}
-		return rep, nil
+		return res, treated, nil
 	}
 	rep.Baseline.Outcome = "reproduced"
 	if !trial.Treated {
 		rep.Baseline.Outcome = "not reproduced"
 	}
-	var layers []nn.LayerSpec
-	if res != nil && res.Model != nil {
-		layers = res.Model.Spec().Layers
-	}
+	return res, treated, nil
+}
+
+// manualFixes lists the finding's fixes that no action applies.
+func manualFixes(f *Finding) []string {
 	acted := map[string]bool{}
-	for _, a := range rep.Finding.Actions {
+	for _, a := range f.Actions {
 		acted[a.Fix] = true
 	}
-	for _, fx := range rep.Finding.Fixes {
+	var advice []string
+	for _, fx := range f.Fixes {
 		if !acted[fx] {
-			rep.Advice = append(rep.Advice, fx)
+			advice = append(advice, fx)
 		}
 	}
-	for i, a := range rep.Finding.Actions {
-		if i >= o.Fixes {
-			rep.Untried = append(rep.Untried, a.Fix)
-			continue
-		}
-		name := fmt.Sprintf("fix %d", i+1)
-		t := Trial{Name: name, Fix: a.Fix, Edits: a.Describe()}
-		s, err := ApplyEdits(&base, a.Edits, layers)
-		if err != nil {
-			t.Error, t.Outcome = err.Error(), "not applied"
-			rep.Trials = append(rep.Trials, t)
-			continue
-		}
-		s.Fit.Epochs = budget
-		if slices.ContainsFunc(a.Edits, func(e SpecEdit) bool { return e.Path == "fit.epochs" }) {
-			s.Fit.Epochs = 2 * budget
-		}
-		say("Trying %s: %s...", name, t.Edits)
-		_, _, tr := runTrial(ctx, s, filepath.Join(root, fmt.Sprintf("fix-%d", i+1)), name, treated)
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		tr.Fix, tr.Edits = t.Fix, t.Edits
-		// Restored means clearly above chance and clearly above the
-		// untreated run, by the same rule as the verdict's.
-		tr.Restored = tr.Restored && tr.AboveChance &&
-			ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(rep.Baseline.ValAccuracy), rep.Baseline.ValSamples)
-		switch {
-		case tr.Error != "":
-			tr.Outcome = "failed"
-		case tr.Restored && tr.Verdict == LearningEffectively:
-			tr.Outcome = "restored"
-		case tr.Restored:
-			tr.Outcome = "improved"
-		default:
-			tr.Outcome = "not fixed"
-		}
-		rep.Trials = append(rep.Trials, tr)
+	return advice
+}
+
+// tryFix trains base with action a (the i-th) applied and judges it
+// against the baseline; only a cancelled ctx is an error.
+func tryFix(ctx context.Context, i int, a Action, base *train.Spec, layers []nn.LayerSpec, root string, budget int, treated string, baseline Trial, say func(string, ...any)) (Trial, error) {
+	name := fmt.Sprintf("fix %d", i+1)
+	t := Trial{Name: name, Fix: a.Fix, Edits: a.Describe()}
+	s, err := ApplyEdits(base, a.Edits, layers)
+	if err != nil {
+		t.Error, t.Outcome = err.Error(), "not applied"
+		return t, nil
 	}
-	for i, t := range rep.Trials {
-		if t.Restored && (rep.Best < 0 || better(t, rep.Trials[rep.Best])) {
-			rep.Best = i
+	s.Fit.Epochs = budget
+	if slices.ContainsFunc(a.Edits, func(e SpecEdit) bool { return e.Path == "fit.epochs" }) {
+		s.Fit.Epochs = 2 * budget
+	}
+	say("Trying %s: %s...", name, t.Edits)
+	_, _, tr := runTrial(ctx, s, filepath.Join(root, fmt.Sprintf("fix-%d", i+1)), name, treated)
+	if err := ctx.Err(); err != nil {
+		return Trial{}, err
+	}
+	tr.Fix, tr.Edits = t.Fix, t.Edits
+	// Restored means clearly above chance and clearly above the
+	// untreated run, by the same rule as the verdict's.
+	tr.Restored = tr.Restored && tr.AboveChance &&
+		ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(baseline.ValAccuracy), baseline.ValSamples)
+	switch {
+	case tr.Error != "":
+		tr.Outcome = "failed"
+	case tr.Restored && tr.Verdict == LearningEffectively:
+		tr.Outcome = "restored"
+	case tr.Restored:
+		tr.Outcome = "improved"
+	default:
+		tr.Outcome = "not fixed"
+	}
+	return tr, nil
+}
+
+// bestTrial returns the index of the best restored trial (-1: none).
+func bestTrial(trials []Trial) int {
+	best := -1
+	for i, t := range trials {
+		if t.Restored && (best < 0 || better(t, trials[best])) {
+			best = i
 		}
 	}
-	if o.Dir == "" {
-		for i := range rep.Trials {
-			rep.Trials[i].Dir = ""
-		}
-		rep.Baseline.Dir = ""
-	}
-	return rep, nil
+	return best
 }
 
 // better prefers a run that learns effectively, then the higher
