@@ -168,7 +168,26 @@ func attachActions(s *Signals, fs []Finding) {
 // fixCatalogue maps every fix text the detectors can write for these
 // signals to its spec edits (the same helpers make both).
 func fixCatalogue(s *Signals) map[string][]SpecEdit {
-	set := func(path string, v any) SpecEdit { return SpecEdit{Path: path, Value: v} }
+	c := specFixes(s)
+	if s.Model == nil {
+		return c
+	}
+	lastDense := layerFixes(s, c)
+	outputFixes(s, c, lastDense)
+	reluFixes(s, c)
+	return c
+}
+
+// setEdit is the edit that sets path to v.
+func setEdit(path string, v any) SpecEdit { return SpecEdit{Path: path, Value: v} }
+
+// layerPath is the spec path of key in the i-th layer.
+func layerPath(i int, key string) string { return fmt.Sprintf("model.layers[%d].%s", i, key) }
+
+// specFixes catalogues the fixes that edit the data, compile and fit
+// sections or the preset, whatever the model's layers.
+func specFixes(s *Signals) map[string][]SpecEdit {
+	set := setEdit
 	rescale := []SpecEdit{set("data.preprocessing.rescale", 1.0/255)}
 	c := map[string][]SpecEdit{
 		lowerLRFix(s):  {set("compile.learning_rate", lowerLRTarget(s))},
@@ -199,11 +218,15 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 	if fx := batchFix(s); fx != "" {
 		c[fx] = []SpecEdit{set("fit.batch_size", 2*s.Spec.Fit.BatchSize)}
 	}
-	if s.Model == nil {
-		return c
-	}
+	return c
+}
+
+// layerFixes adds the fixes that edit or insert after conv2d and dense
+// layers (batch normalization, leaky relu, initializers, BN momentum) and
+// returns the index of the last dense layer (-1: none).
+func layerFixes(s *Signals, c map[string][]SpecEdit) int {
+	set, layer := setEdit, layerPath
 	ls := s.Model.Layers
-	layer := func(i int, key string) string { return fmt.Sprintf("model.layers[%d].%s", i, key) }
 	var he, odd []SpecEdit
 	lastDense := -1
 	for i, l := range ls {
@@ -237,6 +260,13 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 		c[fx] = bnEdits
 	}
 	c[initFix] = odd
+	return lastDense
+}
+
+// outputFixes adds the fixes for the output activation and loss, the
+// double squash, and dropout before the last dense layer.
+func outputFixes(s *Signals, c map[string][]SpecEdit, lastDense int) {
+	set, layer := setEdit, layerPath
 	if act, name := s.lastActivation(); name != "" {
 		i := s.layerIndex(name)
 		c[outputActFix(s, name, "softmax")] = []SpecEdit{set(layer(i, "activation"), "softmax")}
@@ -259,20 +289,24 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 	if text, edits := dropoutFix(s); text != "" {
 		c[text] = edits
 	}
-	// relu fixes name one layer, or the sigmoid/tanh hidden layers.
+}
+
+// reluFixes adds the relu fixes: one per sigmoid/tanh hidden layer, and
+// one for all of them when there are several.
+func reluFixes(s *Signals, c map[string][]SpecEdit) {
+	ls := s.Model.Layers
 	var squash []string
 	for i, l := range ls {
 		if a := strings.ToLower(l.Activation); (a == "sigmoid" || a == "tanh") && i < len(ls)-1 {
 			squash = append(squash, l.Name)
-			c[reluFix(s, []string{l.Name})] = []SpecEdit{set(layer(i, "activation"), "relu")}
+			c[reluFix(s, []string{l.Name})] = []SpecEdit{setEdit(layerPath(i, "activation"), "relu")}
 		}
 	}
 	if len(squash) > 1 {
 		var edits []SpecEdit
 		for _, n := range squash {
-			edits = append(edits, set(layer(s.layerIndex(n), "activation"), "relu"))
+			edits = append(edits, setEdit(layerPath(s.layerIndex(n), "activation"), "relu"))
 		}
 		c[reluFix(s, squash)] = edits
 	}
-	return c
 }
