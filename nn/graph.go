@@ -146,14 +146,10 @@ func (g *Graph) Build(seed uint64) error {
 	if err != nil {
 		return err
 	}
-	var weights float64
-	for _, fp := range fps {
-		weights += 4 * (2*fp.trainable + fp.fixed)
-	}
-	if err := fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients"); err != nil {
+	if err := weightsFit(fps); err != nil {
 		return fmt.Errorf("model %s %w", g.Name(), err)
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := buildRNG(seed)
 	g.shapes = make([]tensor.Shape, len(g.nodes))
 	for i, n := range g.nodes {
 		var in []tensor.Shape

@@ -269,3 +269,20 @@ func FormatBytes(b float64) string {
 type MemoryEstimator interface {
 	EstimateMemory(batch, slots int) (MemoryEstimate, error)
 }
+
+// weightsFit checks that the weights planned in fps and their gradients
+// (4 bytes a value) fit in the machine's available memory, before Build
+// allocates them.
+func weightsFit(fps []footprint) error {
+	var weights float64
+	for _, fp := range fps {
+		weights += 4 * (2*fp.trainable + fp.fixed)
+	}
+	return fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients")
+}
+
+// buildRNG is the generator a model's Build draws every initial weight
+// (and every Dropout seed) from, in layer order.
+func buildRNG(seed uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}

@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"regexp"
 	"strings"
 
@@ -44,14 +43,10 @@ func (m *Sequential) Build(seed uint64) error {
 	if err != nil {
 		return err
 	}
-	var weights float64
-	for _, fp := range fps {
-		weights += 4 * (2*fp.trainable + fp.fixed)
-	}
-	if err := fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients"); err != nil {
+	if err := weightsFit(fps); err != nil {
 		return fmt.Errorf("model %s %w", m.Name(), err)
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := buildRNG(seed)
 	shape := m.Input.Clone()
 	m.outputs = m.outputs[:0]
 	for i, l := range m.Layers {
