@@ -117,6 +117,14 @@ func TestDetectLabelNoise(t *testing.T) {
 	if !strings.Contains(f.Evidence[1].Text, "cats/007.png") {
 		t.Errorf("worst files not listed: %v", f.Evidence)
 	}
+	// Predictions collapsed onto the majority class of a 11.5:1 set (only
+	// 8 points over its share): the misclassified minority images are
+	// majority_class_bias' evidence, not wrong labels.
+	s.Facts.Data.TrainCounts, s.Facts.Data.Imbalance = []int{920, 80}, 11.5
+	s.Facts.Val = []ValFacts{{Epoch: 3, Support: []int{92, 8}, Pred: []int{100, 0}, Correct: []int{92, 0}}}
+	wantNone(t, "label_noise", s)
+	s.Facts.Val = []ValFacts{{Epoch: 3, Support: []int{92, 8}, Pred: []int{92, 8}, Correct: []int{92, 8}}}
+	wantFinding(t, "label_noise", s, Warning)
 	// A broken model is confidently wrong everywhere: not noise.
 	s.Facts.Init.Loss = 16
 	wantNone(t, "label_noise", s)

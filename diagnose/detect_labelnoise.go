@@ -63,7 +63,7 @@ func detectLabelNoise(s *Signals) *Finding {
 
 // majorityOverPredicted reports whether, in imbalanced data, the latest
 // per-class evaluation predicts the largest class overPredicted more
-// often than it occurs.
+// often than it occurs, or for collapseShare of all images.
 func majorityOverPredicted(s *Signals) bool {
 	d := s.Facts.Data
 	if d == nil || d.Imbalance < imbalanceBias || len(d.TrainCounts) < 2 {
@@ -78,5 +78,10 @@ func majorityOverPredicted(s *Signals) bool {
 	for _, c := range v.Support {
 		total += c
 	}
-	return total > 0 && float64(v.Pred[big]-v.Support[big])/float64(total) >= overPredicted
+	if total == 0 {
+		return false
+	}
+	// The same rule as majority_class_bias: over-predicted, or collapsed.
+	excess := float64(v.Pred[big]-v.Support[big]) / float64(total)
+	return excess >= overPredicted || float64(v.Pred[big])/float64(total) >= collapseShare
 }
