@@ -2,194 +2,92 @@ package onnx
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
+
+	"github.com/cnnscope/cnnscope/internal/pbwire"
 )
-
-// dec reads protobuf fields from a byte slice.
-type dec struct {
-	b   []byte
-	err error
-}
-
-var errTruncated = errors.New("truncated or malformed protobuf")
-
-// next returns the next field's number and wire type; ok is false at the
-// end or on an error.
-func (d *dec) next() (field, wire int, ok bool) {
-	if d.err != nil || len(d.b) == 0 {
-		return 0, 0, false
-	}
-	v := d.uvarint()
-	if d.err != nil {
-		return 0, 0, false
-	}
-	return int(v >> 3), int(v & 7), true
-}
-
-func (d *dec) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errTruncated
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) bytes() []byte {
-	n := d.uvarint()
-	if d.err != nil || n > uint64(len(d.b)) {
-		d.err = errTruncated
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *dec) fixed32() uint32 {
-	if len(d.b) < 4 {
-		d.err = errTruncated
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(d.b)
-	d.b = d.b[4:]
-	return v
-}
-
-// skip passes over a field of the given wire type.
-func (d *dec) skip(wire int) {
-	switch wire {
-	case wireVarint:
-		d.uvarint()
-	case wireFixed64:
-		if len(d.b) < 8 {
-			d.err = errTruncated
-			return
-		}
-		d.b = d.b[8:]
-	case wireBytes:
-		d.bytes()
-	case wireFixed32:
-		d.fixed32()
-	default:
-		d.err = fmt.Errorf("unknown protobuf wire type %d", wire)
-	}
-}
-
-// ints reads a repeated int64, packed or not.
-func (d *dec) ints(wire int, to []int64) []int64 {
-	if wire == wireVarint {
-		return append(to, int64(d.uvarint()))
-	}
-	sub := dec{b: d.bytes()}
-	for len(sub.b) > 0 && sub.err == nil {
-		to = append(to, int64(sub.uvarint()))
-	}
-	if sub.err != nil {
-		d.err = sub.err
-	}
-	return to
-}
-
-// floats reads a repeated float, packed or not.
-func (d *dec) floats(wire int, to []float32) []float32 {
-	if wire == wireFixed32 {
-		return append(to, math.Float32frombits(d.fixed32()))
-	}
-	b := d.bytes()
-	if len(b)%4 != 0 {
-		d.err = errTruncated
-		return to
-	}
-	for i := 0; i < len(b); i += 4 {
-		to = append(to, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
-	}
-	return to
-}
 
 // Unmarshal decodes an ONNX file's ModelProto (the parts this package
 // uses; other fields are skipped). Only the default domain's opset is
 // kept.
 func Unmarshal(b []byte) (*Model, error) {
 	m := &Model{}
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	d := dec{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireVarint:
-			m.IRVersion = int64(d.uvarint())
+			m.IRVersion = int64(d.Uvarint())
 		case f == 2 && w == wireBytes:
-			m.ProducerName = string(d.bytes())
+			m.ProducerName = string(d.Bytes())
 		case f == 3 && w == wireBytes:
-			m.ProducerVersion = string(d.bytes())
+			m.ProducerVersion = string(d.Bytes())
 		case f == 6 && w == wireBytes:
-			m.DocString = string(d.bytes())
+			m.DocString = string(d.Bytes())
 		case f == 7 && w == wireBytes:
-			d.err = m.Graph.unmarshal(d.bytes())
+			d.Err = m.Graph.unmarshal(d.Bytes())
 		case f == 8 && w == wireBytes:
-			domain, version, err := unmarshalOpset(d.bytes())
+			domain, version, err := unmarshalOpset(d.Bytes())
 			if err != nil {
-				d.err = err
+				d.Err = err
 			} else if domain == "" || domain == "ai.onnx" {
 				m.Opset = version
 			}
 		case f == 14 && w == wireBytes:
-			kv, err := unmarshalKV(d.bytes())
-			d.err = err
+			kv, err := unmarshalKV(d.Bytes())
+			d.Err = err
 			m.Metadata = append(m.Metadata, kv)
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	if d.err != nil {
-		return nil, fmt.Errorf("not an ONNX model: %w", d.err)
+	if d.Err != nil {
+		return nil, fmt.Errorf("not an ONNX model: %w", d.Err)
 	}
 	return m, nil
 }
 
 func unmarshalOpset(b []byte) (string, int64, error) {
-	d := dec{b: b}
+	d := dec{B: b}
 	var domain string
 	var version int64
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireBytes:
-			domain = string(d.bytes())
+			domain = string(d.Bytes())
 		case f == 2 && w == wireVarint:
-			version = int64(d.uvarint())
+			version = int64(d.Uvarint())
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	return domain, version, d.err
+	return domain, version, d.Err
 }
 
 func unmarshalKV(b []byte) (KeyValue, error) {
-	d := dec{b: b}
+	d := dec{B: b}
 	var kv KeyValue
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireBytes:
-			kv.Key = string(d.bytes())
+			kv.Key = string(d.Bytes())
 		case f == 2 && w == wireBytes:
-			kv.Value = string(d.bytes())
+			kv.Value = string(d.Bytes())
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	return kv, d.err
+	return kv, d.Err
 }
 
 func (g *Graph) unmarshal(b []byte) error {
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	d := dec{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		if w != wireBytes {
-			d.skip(w)
+			d.Skip(w)
 			continue
 		}
-		sub := d.bytes()
+		sub := d.Bytes()
 		var err error
 		switch f {
 		case 1:
@@ -215,17 +113,17 @@ func (g *Graph) unmarshal(b []byte) error {
 			return err
 		}
 	}
-	return d.err
+	return d.Err
 }
 
 func (n *Node) unmarshal(b []byte) error {
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	d := dec{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		if w != wireBytes {
-			d.skip(w)
+			d.Skip(w)
 			continue
 		}
-		sub := d.bytes()
+		sub := d.Bytes()
 		switch f {
 		case 1:
 			n.Inputs = append(n.Inputs, string(sub))
@@ -245,37 +143,37 @@ func (n *Node) unmarshal(b []byte) error {
 			n.Attrs = append(n.Attrs, a)
 		}
 	}
-	return d.err
+	return d.Err
 }
 
 func (a *Attr) unmarshal(b []byte) error {
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	d := dec{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireBytes:
-			a.Name = string(d.bytes())
+			a.Name = string(d.Bytes())
 		case f == 20 && w == wireVarint:
-			a.Type = int(d.uvarint())
+			a.Type = int(d.Uvarint())
 		case f == 2 && w == wireFixed32:
-			a.F = math.Float32frombits(d.fixed32())
+			a.F = math.Float32frombits(d.Fixed32())
 		case f == 3 && w == wireVarint:
-			a.I = int64(d.uvarint())
+			a.I = int64(d.Uvarint())
 		case f == 4 && w == wireBytes:
-			a.S = string(d.bytes())
+			a.S = string(d.Bytes())
 		case f == 5 && w == wireBytes:
 			a.T = &Tensor{}
-			if err := a.T.unmarshal(d.bytes()); err != nil {
+			if err := a.T.unmarshal(d.Bytes()); err != nil {
 				return err
 			}
 		case f == 7:
-			a.Floats = d.floats(w, a.Floats)
+			a.Floats = d.Floats(w, a.Floats)
 		case f == 8:
-			a.Ints = d.ints(w, a.Ints)
+			a.Ints = d.Ints(w, a.Ints)
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	return d.err
+	return d.Err
 }
 
 // Data types that decode into Tensor.Ints (all integers) besides float.
@@ -285,35 +183,31 @@ const (
 )
 
 func (t *Tensor) unmarshal(b []byte) error {
-	d := dec{b: b}
+	d := dec{B: b}
 	var raw []byte
 	var doubles []float64
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1:
-			t.Dims = d.ints(w, t.Dims)
+			t.Dims = d.Ints(w, t.Dims)
 		case f == 2 && w == wireVarint:
-			t.DataType = int(d.uvarint())
+			t.DataType = int(d.Uvarint())
 		case f == 4:
-			t.Floats = d.floats(w, t.Floats)
+			t.Floats = d.Floats(w, t.Floats)
 		case f == 5 || f == 7:
-			t.Ints = d.ints(w, t.Ints)
+			t.Ints = d.Ints(w, t.Ints)
 		case f == 8 && w == wireBytes:
-			t.Name = string(d.bytes())
+			t.Name = string(d.Bytes())
 		case f == 9 && w == wireBytes:
-			raw = d.bytes()
+			raw = d.Bytes()
 		case f == 10 && w == wireFixed64:
-			if len(d.b) < 8 {
-				return errTruncated
-			}
-			doubles = append(doubles, math.Float64frombits(binary.LittleEndian.Uint64(d.b)))
-			d.b = d.b[8:]
+			doubles = append(doubles, math.Float64frombits(d.Fixed64()))
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	if d.err != nil {
-		return d.err
+	if d.Err != nil {
+		return d.Err
 	}
 	if raw != nil {
 		if err := t.fromRaw(raw); err != nil {
@@ -367,64 +261,52 @@ func (t *Tensor) fromRaw(raw []byte) error {
 }
 
 func (v *ValueInfo) unmarshal(b []byte) error {
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	d := dec{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireBytes:
-			v.Name = string(d.bytes())
+			v.Name = string(d.Bytes())
 		case f == 2 && w == wireBytes:
-			v.unmarshalType(d.bytes())
+			v.unmarshalType(d.Bytes())
 		case f == 3 && w == wireBytes:
-			v.DocString = string(d.bytes())
+			v.DocString = string(d.Bytes())
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
-	return d.err
+	return d.Err
 }
 
 // unmarshalType reads TypeProto.tensor_type's element type and shape.
 func (v *ValueInfo) unmarshalType(b []byte) {
-	walk(b, 1, func(tt []byte) {
-		d := dec{b: tt}
-		for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	pbwire.Walk(b, 1, func(tt []byte) {
+		d := dec{B: tt}
+		for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 			switch {
 			case f == 1 && w == wireVarint:
-				v.ElemType = int(d.uvarint())
+				v.ElemType = int(d.Uvarint())
 			case f == 2 && w == wireBytes:
-				walk(d.bytes(), 1, v.unmarshalDim)
+				pbwire.Walk(d.Bytes(), 1, v.unmarshalDim)
 			default:
-				d.skip(w)
+				d.Skip(w)
 			}
 		}
 	})
 }
 
 func (v *ValueInfo) unmarshalDim(b []byte) {
-	d := dec{b: b}
+	d := dec{B: b}
 	dim, param := int64(-1), ""
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
 		switch {
 		case f == 1 && w == wireVarint:
-			dim = int64(d.uvarint())
+			dim = int64(d.Uvarint())
 		case f == 2 && w == wireBytes:
-			param = string(d.bytes())
+			param = string(d.Bytes())
 		default:
-			d.skip(w)
+			d.Skip(w)
 		}
 	}
 	v.Dims = append(v.Dims, dim)
 	v.Params = append(v.Params, param)
-}
-
-// walk calls fn on every length-delimited field number field of b.
-func walk(b []byte, field int, fn func([]byte)) {
-	d := dec{b: b}
-	for f, w, ok := d.next(); ok; f, w, ok = d.next() {
-		if f == field && w == wireBytes {
-			fn(d.bytes())
-		} else {
-			d.skip(w)
-		}
-	}
 }

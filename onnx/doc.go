@@ -2,8 +2,9 @@
 // files image CNNs use back into cnnscope models).
 //
 // The file format is protobuf; this package encodes and decodes the few
-// ONNX messages it needs by hand (wire.go: varints, fixed32 and
-// length-delimited fields), with no generated code and no dependency.
+// ONNX messages it needs by hand (the wire format: internal/pbwire,
+// shared with TensorBoard's event files), with no generated code and no
+// dependency.
 // Field numbers are those of onnx.proto (ONNX 1.12).
 //
 // An exported model takes float32 images that are already preprocessed

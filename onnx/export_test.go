@@ -10,23 +10,6 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// TestWireEncoding checks the encoder against protobuf's documented
-// examples: field 1 varint 150 is 08 96 01; field 2 string "testing" is
-// 12 07 74 65 73 74 69 6e 67; packed field 4 [3, 270, 86942] is
-// 22 06 03 8e 02 9e a7 05.
-func TestWireEncoding(t *testing.T) {
-	var e enc
-	e.varint(1, 150)
-	e.str(2, "testing")
-	e.packedInts(4, []int64{3, 270, 86942})
-	e.float(5, 1)
-	want := []byte{0x08, 0x96, 0x01, 0x12, 0x07, 't', 'e', 's', 't', 'i', 'n', 'g', 0x22, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05,
-		0x2d, 0x00, 0x00, 0x80, 0x3f}
-	if !bytes.Equal(e.b, want) {
-		t.Errorf("got % x\nwant % x", e.b, want)
-	}
-}
-
 // oddLayer is a layer type the exporter does not know.
 type oddLayer struct{ nn.Flatten }
 

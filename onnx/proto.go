@@ -86,108 +86,108 @@ type ValueInfo struct {
 // Marshal encodes m as an ONNX file.
 func (m *Model) Marshal() []byte {
 	var e enc
-	e.varint(1, m.IRVersion)
-	e.str(2, m.ProducerName)
-	e.str(3, m.ProducerVersion)
-	e.str(6, m.DocString)
-	e.msg(7, m.Graph.marshal)
-	e.msg(8, func(s *enc) { s.varint(2, m.Opset) })
+	e.Varint(1, m.IRVersion)
+	e.Str(2, m.ProducerName)
+	e.Str(3, m.ProducerVersion)
+	e.Str(6, m.DocString)
+	e.Msg(7, m.Graph.marshal)
+	e.Msg(8, func(s *enc) { s.Varint(2, m.Opset) })
 	for _, kv := range m.Metadata {
-		e.msg(14, func(s *enc) {
-			s.str(1, kv.Key)
-			s.str(2, kv.Value)
+		e.Msg(14, func(s *enc) {
+			s.Str(1, kv.Key)
+			s.Str(2, kv.Value)
 		})
 	}
-	return e.b
+	return e.B
 }
 
 func (g *Graph) marshal(e *enc) {
 	for i := range g.Nodes {
-		e.msg(1, g.Nodes[i].marshal)
+		e.Msg(1, g.Nodes[i].marshal)
 	}
-	e.str(2, g.Name)
+	e.Str(2, g.Name)
 	for i := range g.Initializer {
-		e.msg(5, g.Initializer[i].marshal)
+		e.Msg(5, g.Initializer[i].marshal)
 	}
 	for i := range g.Inputs {
-		e.msg(11, g.Inputs[i].marshal)
+		e.Msg(11, g.Inputs[i].marshal)
 	}
 	for i := range g.Outputs {
-		e.msg(12, g.Outputs[i].marshal)
+		e.Msg(12, g.Outputs[i].marshal)
 	}
 }
 
 func (n *Node) marshal(e *enc) {
 	for _, s := range n.Inputs {
-		e.bytes(1, []byte(s)) // an empty name is an omitted optional input
+		e.Bytes(1, []byte(s)) // an empty name is an omitted optional input
 	}
 	for _, s := range n.Outputs {
-		e.bytes(2, []byte(s))
+		e.Bytes(2, []byte(s))
 	}
-	e.str(3, n.Name)
-	e.str(4, n.Op)
+	e.Str(3, n.Name)
+	e.Str(4, n.Op)
 	for i := range n.Attrs {
-		e.msg(5, n.Attrs[i].marshal)
+		e.Msg(5, n.Attrs[i].marshal)
 	}
-	e.str(7, n.Domain)
+	e.Str(7, n.Domain)
 }
 
 func (a *Attr) marshal(e *enc) {
-	e.str(1, a.Name)
+	e.Str(1, a.Name)
 	switch a.Type {
 	case attrFloat:
-		e.float(2, a.F)
+		e.Float(2, a.F)
 	case attrInt:
-		e.varint(3, a.I)
+		e.Varint(3, a.I)
 	case attrString:
-		e.bytes(4, []byte(a.S))
+		e.Bytes(4, []byte(a.S))
 	case attrTensor:
-		e.msg(5, a.T.marshal)
+		e.Msg(5, a.T.marshal)
 	case attrFloats:
-		e.packedFloats(7, a.Floats)
+		e.PackedFloats(7, a.Floats)
 	case attrInts:
-		e.packedInts(8, a.Ints)
+		e.PackedInts(8, a.Ints)
 	}
-	e.varint(20, int64(a.Type))
+	e.Varint(20, int64(a.Type))
 }
 
 func (t *Tensor) marshal(e *enc) {
-	e.packedInts(1, t.Dims)
-	e.varint(2, int64(t.DataType))
-	e.str(8, t.Name)
+	e.PackedInts(1, t.Dims)
+	e.Varint(2, int64(t.DataType))
+	e.Str(8, t.Name)
 	switch t.DataType {
 	case typeFloat:
-		raw := enc{b: make([]byte, 0, 4*len(t.Floats))}
+		raw := enc{B: make([]byte, 0, 4*len(t.Floats))}
 		for _, v := range t.Floats {
-			raw.b = appendFloat32(raw.b, v)
+			raw.B = appendFloat32(raw.B, v)
 		}
-		e.bytes(9, raw.b)
+		e.Bytes(9, raw.B)
 	case typeInt64:
 		raw := make([]byte, 0, 8*len(t.Ints))
 		for _, v := range t.Ints {
 			raw = appendInt64(raw, v)
 		}
-		e.bytes(9, raw)
+		e.Bytes(9, raw)
 	}
 }
 
 func (v *ValueInfo) marshal(e *enc) {
-	e.str(1, v.Name)
-	e.msg(2, func(tp *enc) {
-		tp.msg(1, func(tt *enc) {
-			tt.varint(1, int64(v.ElemType))
-			tt.msg(2, func(sh *enc) {
+	e.Str(1, v.Name)
+	e.Msg(2, func(tp *enc) {
+		tp.Msg(1, func(tt *enc) {
+			tt.Varint(1, int64(v.ElemType))
+			tt.Msg(2, func(sh *enc) {
 				for i, d := range v.Dims {
-					sh.msg(1, func(dim *enc) {
+					sh.Msg(1, func(dim *enc) {
 						if d >= 0 {
-							dim.varint(1, d)
+							dim.Varint(1, d)
 						} else {
-							dim.str(2, v.Params[i])
+							dim.Str(2, v.Params[i])
 						}
 					})
 				}
 			})
 		})
 	})
-	e.str(3, v.DocString)
+	e.Str(3, v.DocString)
 }
