@@ -4,16 +4,103 @@ package kernels
 // meets only its own KH×KW×M slice of the kernel, so a patch matrix would
 // be mostly copies). The kernel is Keras' (KH, KW, C, M) with M the depth
 // multiplier; output channel c*M+m is channel c filtered by slice m.
-// These are the pure-Go loops (inner loops over contiguous channels);
-// samples run in parallel and results do not depend on the thread count.
+//
+// With M = 1 (MobileNet's case) the work runs as vector kernels across the
+// contiguous channels (dw: AVX-512, AVX2 or their pure-Go twins) over the
+// runs of a plan (depthwise_plan.go), each output accumulated in
+// registers. Every implementation gives the same bits. M > 1 runs the
+// pixel-by-pixel Go loops below. Samples run in parallel; results do not
+// depend on the thread count.
+
+// depthwiseImpl is one implementation of the two depthwise kernels (see
+// dwTapsGo and dwGradKGo for their contracts).
+type depthwiseImpl struct {
+	name  string
+	taps  func(y, x, k []float32, off []int, n, c, ys, xs int)
+	gradK func(dk, x, dz []float32, off []int, n, c, xs, zs int)
+}
 
 // DepthwiseForward adds into y (N×OH×OW×C·M, holding the bias or zeros)
 // the depthwise convolution of x (N×H×W×C) with k.
 func DepthwiseForward(g ConvGeom, m int, x, k, y []float32) {
+	if m != 1 {
+		depthwiseForwardPixels(g, m, x, k, y)
+		return
+	}
+	depthwiseForwardWith(dw, g, x, k, y)
+}
+
+// DepthwiseBackward, given dz (N×OH×OW×C·M, the gradient at the output
+// before any bias), writes dk (KH×KW×C×M) and, when dx is not nil, dx
+// (N×H×W×C). part is scratch of N×len(dk): per-sample kernel gradients,
+// summed in sample order so the result does not depend on threads.
+func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
+	if m != 1 {
+		depthwiseBackwardPixels(g, m, x, k, dz, dk, dx, part)
+		return
+	}
+	depthwiseBackwardWith(dw, g, x, k, dz, dk, dx, part)
+}
+
+// sampleOf is sample b of a batch of samples of n elements each.
+func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
+
+func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, y []float32) {
+	p := depthwisePlan(g, false)
+	nx, ny := g.H*g.W*g.C, g.OH*g.OW*g.C
+	ForEachChunk(g.N, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
+			for _, r := range p.runs {
+				impl.taps(yb[r.y:], xb, k, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs)
+			}
+		}
+	})
+}
+
+// depthwiseBackwardWith: the weight gradient over the forward plan's runs
+// (per sample, into part), the input gradient gathered over the
+// input-gradient plan's runs.
+func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, part []float32) {
+	fp, bp := depthwisePlan(g, false), depthwisePlan(g, true)
+	nx, nz, nk := g.H*g.W*g.C, g.OH*g.OW*g.C, len(dk)
+	ForEachChunk(g.N, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			xb, dzb, pk := sampleOf(x, b, nx), sampleOf(dz, b, nz), sampleOf(part, b, nk)
+			clear(pk)
+			for _, r := range fp.runs {
+				impl.gradK(pk, xb, dzb[r.y:], fp.off[r.t0:r.t1], r.n, g.C, fp.xs, fp.ys)
+			}
+			if dx == nil {
+				continue
+			}
+			dxb := sampleOf(dx, b, nx)
+			clear(dxb)
+			for _, r := range bp.runs {
+				impl.taps(dxb[r.y:], dzb, k, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs)
+			}
+		}
+	})
+	sumParts(dk, part, g.N)
+}
+
+// sumParts writes into dk the sum of the n per-sample gradients in part,
+// in sample order.
+func sumParts(dk, part []float32, n int) {
+	nk := len(dk)
+	copy(dk, part[:nk])
+	for b := 1; b < n; b++ {
+		AddTo(dk, part[b*nk:(b+1)*nk])
+	}
+}
+
+// depthwiseForwardPixels is DepthwiseForward pixel by pixel, tap by tap,
+// for any depth multiplier (the loop the vector kernels replaced for M = 1).
+func depthwiseForwardPixels(g ConvGeom, m int, x, k, y []float32) {
 	cm := g.C * m
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			xb := x[b*g.H*g.W*g.C : (b+1)*g.H*g.W*g.C]
+			xb := sampleOf(x, b, g.H*g.W*g.C)
 			for oh := 0; oh < g.OH; oh++ {
 				for ow := 0; ow < g.OW; ow++ {
 					yo := y[((b*g.OH+oh)*g.OW+ow)*cm : ((b*g.OH+oh)*g.OW+ow+1)*cm]
@@ -27,21 +114,19 @@ func DepthwiseForward(g ConvGeom, m int, x, k, y []float32) {
 	})
 }
 
-// DepthwiseBackward, given dz (N×OH×OW×C·M, the gradient at the output
-// before any bias), writes dk (KH×KW×C×M) and, when dx is not nil, dx
-// (N×H×W×C). part is scratch of N×len(dk): per-sample kernel gradients,
-// summed in sample order so the result does not depend on threads.
-func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
+// depthwiseBackwardPixels is DepthwiseBackward pixel by pixel, scattering
+// into dx, for any depth multiplier.
+func depthwiseBackwardPixels(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 	cm := g.C * m
 	nk := len(dk)
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			xb := x[b*g.H*g.W*g.C : (b+1)*g.H*g.W*g.C]
-			pk := part[b*nk : (b+1)*nk]
+			xb := sampleOf(x, b, g.H*g.W*g.C)
+			pk := sampleOf(part, b, nk)
 			clear(pk)
 			var dxb []float32
 			if dx != nil {
-				dxb = dx[b*g.H*g.W*g.C : (b+1)*g.H*g.W*g.C]
+				dxb = sampleOf(dx, b, g.H*g.W*g.C)
 				clear(dxb)
 			}
 			for oh := 0; oh < g.OH; oh++ {
@@ -58,10 +143,7 @@ func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 			}
 		}
 	})
-	copy(dk, part[:nk])
-	for b := 1; b < g.N; b++ {
-		AddTo(dk, part[b*nk:(b+1)*nk])
-	}
+	sumParts(dk, part, g.N)
 }
 
 // eachTap calls fn for every kernel tap (kh*KW+kw) of output (oh, ow) that
@@ -82,18 +164,18 @@ func (g ConvGeom) eachTap(oh, ow int, fn func(tap, pix int)) {
 	}
 }
 
-// depthwiseMAC: y[c*m+j] += x[c] * k[c*m+j].
+// depthwiseMAC: y[c*m+j] += x[c] * k[c*m+j] (each product rounded first).
 func depthwiseMAC(y, x, k []float32, m int) {
 	if m == 1 {
 		k, y = k[:len(x)], y[:len(x)]
 		for c, v := range x {
-			y[c] += v * k[c]
+			y[c] += float32(v * k[c])
 		}
 		return
 	}
 	for c, v := range x {
 		for j := c * m; j < (c+1)*m; j++ {
-			y[j] += v * k[j]
+			y[j] += float32(v * k[j])
 		}
 	}
 }
@@ -106,14 +188,14 @@ func depthwiseDot(dx, k, dz []float32, m int) {
 	if m == 1 {
 		k, dz = k[:len(dx)], dz[:len(dx)]
 		for c := range dx {
-			dx[c] += k[c] * dz[c]
+			dx[c] += float32(k[c] * dz[c])
 		}
 		return
 	}
 	for c := range dx {
 		var s float32
 		for j := c * m; j < (c+1)*m; j++ {
-			s += k[j] * dz[j]
+			s += float32(k[j] * dz[j])
 		}
 		dx[c] += s
 	}

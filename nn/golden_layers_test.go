@@ -17,6 +17,8 @@ func TestGoldenDepthwiseSeparable(t *testing.T) {
 		{"dw_same_s1/", &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same"}},
 		{"dw_same_s2_m2/", &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same", DepthMultiplier: 2}},
 		{"dw_valid_2x3_s21/", &DepthwiseConv2D{KernelSize: [2]int{2, 3}, Strides: [2]int{2, 1}, DepthMultiplier: 3, NoBias: true}},
+		{"dw_same_s2_c20/", &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same"}},
+		{"dw_same_s1_c70/", &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true}},
 		{"sep/", &SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same", DepthMultiplier: 2}},
 	} {
 		t.Run(c.prefix, func(t *testing.T) { checkLayerGolden(t, g, c.layer, c.prefix, "y", true) })

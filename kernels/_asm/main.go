@@ -2,12 +2,14 @@
 // the SGEMM micro-kernels (AVX-512 and AVX2+FMA) and the FMA peak loops
 // used by the benchmarks; with -elementwise, the elementwise kernels
 // instead (ReLU, add, Adam, row sums, 2x2 max-pool; elementwise.go and
-// pool.go).
+// pool.go); with -depthwise, the depthwise-convolution kernels
+// (depthwise.go).
 //
 // Run it through go generate in package kernels:
 //
 //	go run -C _asm . -out ../sgemm_amd64.s -stubs ../sgemm_stub_amd64.go -pkg kernels
 //	go run -C _asm . -elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stub_amd64.go -pkg kernels
+//	go run -C _asm . -depthwise -out ../depthwise_amd64.s -stubs ../depthwise_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -36,11 +38,19 @@ type microKernel struct {
 // instead of SGEMM's.
 var elementwise = flag.Bool("elementwise", false, "generate the elementwise kernels instead of SGEMM's")
 
+// depthwise selects the depthwise-convolution kernels (depthwise_amd64.s).
+var depthwise = flag.Bool("depthwise", false, "generate the depthwise-convolution kernels instead of SGEMM's")
+
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
 	if *elementwise {
 		genElementwise()
+		b.Generate()
+		return
+	}
+	if *depthwise {
+		genDepthwise()
 		b.Generate()
 		return
 	}

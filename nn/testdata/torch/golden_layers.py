@@ -37,6 +37,9 @@ DW_CASES = [  # prefix, input shape, kernel shape, strides, padding, bias
     ("dw_same_s1", (2, 6, 5, 3), (3, 3, 3, 1), (1, 1), "same", True),
     ("dw_same_s2_m2", (2, 7, 5, 3), (3, 3, 3, 2), (2, 2), "same", True),
     ("dw_valid_2x3_s21", (2, 7, 6, 2), (2, 3, 2, 3), (2, 1), "valid", False),
+    # Channel counts that fill the vector kernels' blocks and leave tails.
+    ("dw_same_s2_c20", (2, 7, 9, 20), (3, 3, 20, 1), (2, 2), "same", True),
+    ("dw_same_s1_c70", (1, 5, 6, 70), (3, 3, 70, 1), (1, 1), "same", False),
 ]
 
 

@@ -1,0 +1,43 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// TestDepthwiseNoReadPastEnd runs every implementation with each tensor
+// ending where an inaccessible page begins, one tensor at a time: a
+// kernel that reads past the last channel (the masked AVX-512 tail) or
+// past the last pixel faults.
+func TestDepthwiseNoReadPastEnd(t *testing.T) {
+	page := syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	defer syscall.Munmap(mem)
+	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
+		t.Skip("mprotect:", err)
+	}
+	guarded := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), page/4)
+	// atEnd copies v into the end of the guarded page.
+	atEnd := func(v []float32) []float32 {
+		s := guarded[len(guarded)-len(v):]
+		copy(s, v)
+		return s
+	}
+	rng := rand.New(rand.NewPCG(11, 5))
+	for _, g := range []ConvGeom{dwGeom(1, 5, 4, 17, 3, 3, 1, 1, true), dwGeom(1, 7, 7, 13, 3, 3, 2, 2, false), dwGeom(1, 3, 3, 3, 3, 3, 1, 1, true)} {
+		c := newDwCase(rng, g)
+		for _, impl := range supportedDepthwise() {
+			for which := range 6 {
+				v := [6][]float32{c.x, c.k, make([]float32, c.ny), c.dz, make([]float32, c.nk), make([]float32, c.nx)}
+				v[which] = atEnd(v[which])
+				depthwiseForwardWith(impl, g, v[0], v[1], v[2])
+				depthwiseBackwardWith(impl, g, v[0], v[1], v[3], v[4], v[5], make([]float32, c.nk))
+			}
+		}
+	}
+}
