@@ -39,4 +39,18 @@
 // changes a result; tests compare every implementation with the loops nn
 // and optim used before, with guard bands and a guard page around the
 // slices. BenchmarkElementwise compares them with the Go loops.
+//
+// # Depthwise convolution
+//
+// DepthwiseForward and DepthwiseBackward (depthwise.go) run a depthwise
+// convolution directly on NHWC data. With depth multiplier 1 a plan per
+// geometry (depthwise_plan.go) cuts each sample into runs of pixels that
+// meet the same taps, and two kernels vectorized across the contiguous
+// channels do the work with every sum in registers: dwTaps (forward, and
+// the input gradient as a gather over the output gradient) and dwGradK
+// (kernel gradient), generated with -depthwise (depthwise_amd64.s) in
+// AVX-512 (masked channel tail) and AVX2 (channel tail in Go), with Go
+// twins (depthwise_go.go) that give the same bits. BenchmarkDepthwise
+// reports GB/s against the pixel-by-pixel loops, which still run depth
+// multipliers above 1.
 package kernels
