@@ -3,10 +3,13 @@ package tune
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
 	"github.com/cnnscope/cnnscope/train"
@@ -22,6 +25,10 @@ type Options struct {
 	// pruning by diagnosis saves).
 	NoDiagnosisPruning bool
 	Seed               uint64
+	// Executor is local (default) or slurm; SlurmArgs are passed to
+	// sbatch (partition, time, cpus...).
+	Executor  string
+	SlurmArgs []string
 }
 
 // Check refuses bad options (one line each).
@@ -31,13 +38,14 @@ func (o Options) Check() error {
 		return fmt.Errorf("--trials %d: want 1 or more", o.Trials)
 	case o.Parallel < 1:
 		return fmt.Errorf("--parallel %d: want 1 or more", o.Parallel)
+	case o.Executor != "" && !slices.Contains(Executors, o.Executor):
+		return fmt.Errorf("--executor %q: want local or slurm", o.Executor)
+	case len(o.SlurmArgs) > 0 && o.Executor != Slurm:
+		return fmt.Errorf("--slurm-args needs --executor slurm")
+	case !slices.Contains(Algorithms, o.Algorithm):
+		return fmt.Errorf("--algorithm %q: want random, asha or hyperband", o.Algorithm)
 	}
-	for _, a := range Algorithms {
-		if a == o.Algorithm {
-			return nil
-		}
-	}
-	return fmt.Errorf("--algorithm %q: want random, asha or hyperband", o.Algorithm)
+	return nil
 }
 
 // Create makes a new study in dir (new or empty): base.yaml (base with
@@ -69,10 +77,22 @@ func Create(dir string, base *train.Spec, space Space, o Options) (*Study, error
 		return nil, err
 	}
 	s.Parallel, s.Threads, s.NoDiagnosisPruning = o.Parallel, o.Threads, o.NoDiagnosisPruning
+	if o.Executor == Slurm {
+		s.Executor, s.SlurmArgs, s.SlurmName = Slurm, o.SlurmArgs, slurmName(dir, s.Created)
+	}
 	if err := s.writeSpecs(&resolved); err != nil {
 		return nil, err
 	}
 	return s, s.Save()
+}
+
+// slurmName is the study's Slurm job name: cnnscope- and a hash of the
+// study's path and creation time, so squeue tells its tasks from others'.
+func slurmName(dir string, created time.Time) string {
+	abs, _ := filepath.Abs(dir)
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s %d", abs, created.UnixNano())
+	return fmt.Sprintf("cnnscope-%08x", h.Sum32())
 }
 
 // Open reads the study in dir and its base spec for --resume.

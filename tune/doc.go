@@ -28,4 +28,16 @@
 // Crash safety: study.json is replaced atomically after every event; a
 // killed tuner's children die with it (Pdeathsig), and `tune --resume`
 // continues unfinished trials with `cnnscope resume`.
+//
+// Executors: local runs trials as the tuner's child processes; slurm
+// submits them as one job array (sbatch --array, task id = trial id,
+// throttled to Parallel), each task running `cnnscope tune --slurm-task`
+// (RunTask: train or resume into the trial's run directory, then its
+// exit status in trials/NNN.exit). The tuner follows the tasks with
+// squeue (by the study's job name), reads the same history.csv files,
+// cancels pruned trials with scancel, and leaves the tasks running when
+// it stops: --resume follows them again (job ids in study.json) and
+// submits only trials whose task is gone without an exit status. Slurm
+// users cannot suspend jobs, so a trial waiting at a rung trains on;
+// its later epochs are taken in only after the decision, as on Windows.
 package tune

@@ -3,11 +3,13 @@ package tune
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -18,8 +20,9 @@ import (
 // The test binary stands in for cnnscope: with TUNE_TEST_HELPER=trainer
 // it is a fake `cnnscope train|resume` (deterministic val_loss from the
 // spec, one history.csv row per epoch, a critical diagnosis for
-// learning rates >= 1, run.lock held), with =tuner a tuner running the
-// study in its argument (for the SIGKILL test). The variable is the
+// learning rates >= 1, run.lock held; TUNE_TEST_EPOCH_MS sets its epoch's
+// time), with =tuner a tuner running the study in its argument (for the
+// SIGKILL test), with =slurmtask a Slurm array task (RunTask) running it. The variable is the
 // usual Go helper-process switch of tests, not a knob of cnnscope.
 func TestMain(m *testing.M) {
 	switch os.Getenv("TUNE_TEST_HELPER") {
@@ -27,6 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(fakeTrainer(os.Args[1:]))
 	case "tuner":
 		os.Exit(fakeTuner(os.Args[1]))
+	case "slurmtask":
+		os.Exit(fakeSlurmTask(os.Args[1], os.Args[2]))
 	}
 	os.Exit(m.Run())
 }
@@ -95,12 +100,31 @@ func fakeTrainer(args []string) int {
 		return 1
 	}
 	f, _ := os.OpenFile(hist, os.O_APPEND|os.O_WRONLY, 0o644)
+	epoch := 15 * time.Millisecond
+	if ms, err := strconv.Atoi(os.Getenv("TUNE_TEST_EPOCH_MS")); err == nil {
+		epoch = time.Duration(ms) * time.Millisecond
+	}
 	for e := done + 1; e <= spec.Fit.Epochs; e++ {
-		time.Sleep(15 * time.Millisecond)
+		time.Sleep(epoch)
 		loss := math.Abs(math.Log10(lr)+3) + 1/float64(e) + float64(spec.Fit.BatchSize)/1000
 		fmt.Fprintf(f, "%d,%g,0.5,%g,%g\n", e, loss, loss, 1/(1+loss))
 	}
 	return 0
+}
+
+// fakeSlurmTask is a Slurm array task of the study in dir running the
+// fake trainer.
+func fakeSlurmTask(dir, id string) int {
+	n, err := strconv.Atoi(id)
+	if err != nil {
+		return 2
+	}
+	code, err := RunTask(dir, n, func(args []string, _, _ io.Writer) int { return fakeTrainer(args) })
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	return code
 }
 
 func fakeTuner(dir string) int {

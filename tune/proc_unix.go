@@ -10,7 +10,7 @@ import (
 )
 
 // pause stops a child (SIGSTOP) while its trial waits at a rung.
-func pause(p *os.Process) { p.Signal(syscall.SIGSTOP) }
+func pause(p *os.Process) bool { p.Signal(syscall.SIGSTOP); return true }
 
 // cont lets a paused child go on.
 func cont(p *os.Process) { p.Signal(syscall.SIGCONT) }

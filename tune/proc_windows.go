@@ -4,7 +4,7 @@ import "os"
 
 // Windows has no SIGSTOP: a waiting trial keeps training (its later
 // epochs are taken in only after the decision, so results are the same).
-func pause(p *os.Process) {}
+func pause(p *os.Process) bool { return false }
 
 func cont(p *os.Process) {}
 

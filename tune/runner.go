@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// Runner runs a study's trials as child processes on this machine.
+// Runner runs a study's trials as child processes on this machine or
+// as Slurm array tasks (Study.Executor).
 type Runner struct {
 	Study *Study
 	// Command makes a child process running cnnscope with args (train
@@ -22,6 +24,13 @@ type Runner struct {
 	// Poll is the interval between reads of the trials' history.csv.
 	Poll time.Duration
 
+	// fatal stops the study: the first two trials to end were refused
+	// by cnnscope train (exit 2), no trial trained, so none would.
+	// SlurmTask is the command a Slurm array task runs, to which the
+	// trial's id is appended (cnnscope: tune --slurm-task STUDY --trial).
+	SlurmTask []string
+
+	exec executor
 	// fatal stops the study: the first two trials to end were refused
 	// by cnnscope train (exit 2), no trial trained, so none would.
 	fatal                 error
@@ -47,52 +56,43 @@ func (e *InputError) Error() string { return e.Msg }
 // child is a running trial's process.
 type child struct {
 	t       *Trial
-	cmd     *exec.Cmd
+	proc    process
 	started time.Time
-	paused  bool
+	paused  bool // waiting at a rung (a Slurm task trains on meanwhile)
 	killed  bool // pruned by the study: its exit says nothing
 	exited  bool
 	code    int
-	seen    int // history rows counted in EpochsSpent (or there before this child)
-}
-
-type exit struct {
-	c    *child
-	code int
+	lost    string // why a Slurm task ended without an exit status
+	seen    int    // history rows counted in EpochsSpent (or there before this child)
 }
 
 // Run runs every trial that has not ended, at most Study.Parallel at
-// once, until all have ended or ctx is done (then the children are
-// stopped and the study can be resumed). study.json is saved after
-// every event.
+// once, until all have ended or ctx is done (then local children are
+// stopped, Slurm tasks go on, and the study can be resumed). study.json
+// is saved after every event.
 func (r *Runner) Run(ctx context.Context) error {
 	s := r.Study
+	if s.Executor == Slurm {
+		r.exec = &slurmExec{r: r, task: r.SlurmTask}
+	} else {
+		r.exec = &localExec{r: r, exits: make(chan exit)}
+	}
 	poll := r.Poll
 	if poll == 0 {
-		poll = 200 * time.Millisecond
+		poll = r.exec.poll()
 	}
-	exits := make(chan exit)
 	running := map[int]*child{}
 	t0 := time.Now()
 	base := s.Seconds
-	defer func() {
-		for _, c := range running {
-			if !c.exited {
-				terminate(c.cmd.Process)
-			}
-		}
-		for _, c := range running {
-			for !c.exited {
-				e := <-exits
-				e.c.exited = true
-			}
-		}
-	}()
+	defer func() { r.exec.leave(running) }()
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
-		changed, err := r.startTrials(running, exits)
+		changed, err := r.startTrials(running)
 		if err != nil {
+			return err
+		}
+		if err := r.exec.check(running); err != nil {
 			return err
 		}
 		for _, id := range sortedIDs(running) {
@@ -121,13 +121,8 @@ func (r *Runner) Run(ctx context.Context) error {
 		if len(running) == 0 && s.next() == nil {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case e := <-exits:
-			e.c.exited, e.c.code = true, e.code
-			e.c.t.Seconds += time.Since(e.c.started).Seconds()
-		case <-tick.C:
+		if err := r.exec.wait(ctx, tick.C); err != nil {
+			return err
 		}
 	}
 }
@@ -143,80 +138,51 @@ func (s *Study) next() *Trial {
 }
 
 // startTrials starts pending trials (and, after a restart, trials that
-// were running) while fewer than Parallel children run.
-func (r *Runner) startTrials(running map[int]*child, exits chan exit) (bool, error) {
-	s := r.Study
-	changed := false
-	for _, t := range s.Trials {
-		if len(running) >= max(s.Parallel, 1) {
-			break
+// were running) as far as the executor has room.
+func (r *Runner) startTrials(running map[int]*child) (bool, error) {
+	var ts []*Trial
+	for _, t := range r.Study.Trials {
+		if !t.Ended() && running[t.ID] == nil {
+			ts = append(ts, t)
 		}
-		if t.Ended() || running[t.ID] != nil {
-			continue
-		}
-		c, err := r.start(t)
-		if err != nil {
-			return changed, err
-		}
-		running[t.ID] = c
-		t.Status, changed = Running, true
-		go func() {
-			err := c.cmd.Wait()
-			code := 0
-			if err != nil {
-				code = -1
-				if ee, ok := err.(*exec.ExitError); ok {
-					code = ee.ExitCode()
-				}
-			}
-			exits <- exit{c, code}
-		}()
 	}
-	return changed, nil
+	if len(ts) == 0 {
+		return false, nil
+	}
+	started, err := r.exec.start(ts, len(running))
+	for _, c := range started {
+		running[c.t.ID] = c
+		c.t.Status = Running
+	}
+	return len(started) > 0, err
 }
 
-// start launches trial t: train into its new run directory, or resume
-// the run a previous tuner left (a directory without spec.yaml is a run
-// killed before it began: it is started again).
-func (r *Runner) start(t *Trial) (*child, error) {
-	s := r.Study
+// trialArgs are the cnnscope arguments that run trial t: train into its
+// new run directory, or resume the run a previous tuner (or task) left
+// (a directory without spec.yaml is a run killed before it began: it is
+// started again).
+func (s *Study) trialArgs(t *Trial) ([]string, error) {
 	dir := s.RunDir(t.ID)
 	specPath := dir + ".yaml"
-	var args []string
-	if _, err := os.Stat(filepath.Join(dir, "spec.yaml")); err == nil {
-		waitUnlocked(dir)
-		args = []string{"resume", dir}
-	} else {
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, err
-		}
-		stopOn := "critical"
-		if s.NoDiagnosisPruning {
-			stopOn = "none"
-		}
-		args = []string{"train", "--spec", specPath, "--out", dir, "--stop-on", stopOn}
-		if s.Threads > 0 {
-			args = append(args, "--threads", strconv.Itoa(s.Threads))
-		}
-	}
 	if _, err := os.Stat(specPath); err != nil {
 		return nil, fmt.Errorf("trial %d: %v", t.ID, err)
 	}
-	log, err := os.OpenFile(dir+".log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "spec.yaml")); err == nil {
+		waitUnlocked(dir)
+		return []string{"resume", dir}, nil
+	}
+	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
-	cmd := r.Command(args...)
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
-		log.Close()
-		return nil, fmt.Errorf("trial %d: %v", t.ID, err)
+	stopOn := "critical"
+	if s.NoDiagnosisPruning {
+		stopOn = "none"
 	}
-	log.Close() // the child holds its own descriptor
-	r.logf("trial %d: %s (%s)", t.ID, args[0], paramString(t.Params))
-	rows, _ := readHistory(dir) // counted by the session that saw them
-	return &child{t: t, cmd: cmd, started: time.Now(), seen: len(rows)}, nil
+	args := []string{"train", "--spec", specPath, "--out", dir, "--stop-on", stopOn}
+	if s.Threads > 0 {
+		args = append(args, "--threads", strconv.Itoa(s.Threads))
+	}
+	return args, nil
 }
 
 // advance takes in c's new history rows in order, deciding at each rung;
@@ -242,9 +208,12 @@ func (r *Runner) advance(c *child) (bool, error) {
 			d, why := s.Decide(t, e, row.loss)
 			if d == Wait {
 				if !c.paused && !c.exited {
-					pause(c.cmd.Process)
 					c.paused = true
-					r.logf("trial %d: paused at epoch %d until the trials before it have reached it", t.ID, e)
+					if c.proc.pause() {
+						r.logf("trial %d: paused at epoch %d until the trials before it have reached it", t.ID, e)
+					} else {
+						r.logf("trial %d: waits at epoch %d for the trials before it (training on meanwhile)", t.ID, e)
+					}
 				}
 				return changed, nil
 			}
@@ -261,7 +230,7 @@ func (r *Runner) advance(c *child) (bool, error) {
 		changed = true
 	}
 	if c.paused && !c.killed {
-		cont(c.cmd.Process)
+		c.proc.cont()
 		c.paused = false
 	}
 	return changed, nil
@@ -274,7 +243,7 @@ func (r *Runner) kill(c *child) {
 	if c.exited {
 		return
 	}
-	terminate(c.cmd.Process)
+	c.proc.terminate()
 	c.paused = false
 }
 
@@ -290,6 +259,9 @@ func (r *Runner) finish(c *child) bool {
 		t.Status = Completed
 	} else {
 		t.Status, t.Reason = failure(s.RunDir(t.ID), c.code, s.RunDir(t.ID)+".log")
+		if c.lost != "" && strings.HasPrefix(t.Reason, "exit status") {
+			t.Reason = c.lost
+		}
 		if c.code == 2 && t.Status == Failed {
 			r.refused++
 			if r.refused >= 2 && !s.anyTrained() {

@@ -46,8 +46,11 @@ type Trial struct {
 	// study has taken in (a paused trial's later epochs are not yet).
 	ValLoss     []float64 `json:"val_loss"`
 	ValAccuracy []float64 `json:"val_accuracy"`
-	// Seconds is the wall time of the trial's child processes.
+	// Seconds is the wall time of the trial's child processes (under
+	// Slurm, from submission: queueing included).
 	Seconds float64 `json:"seconds"`
+	// SlurmJob is the job array whose task SlurmJob_ID runs the trial.
+	SlurmJob string `json:"slurm_job,omitempty"`
 }
 
 // Ended reports whether the trial is completed, pruned or failed.
@@ -66,8 +69,13 @@ type Study struct {
 	Parallel  int    `json:"parallel"`
 	Threads   int    `json:"threads,omitempty"` // per trial; 0: the child's default
 	// NoDiagnosisPruning: trials run with --stop-on none.
-	NoDiagnosisPruning bool      `json:"no_diagnosis_pruning,omitempty"`
-	Created            time.Time `json:"created"`
+	NoDiagnosisPruning bool `json:"no_diagnosis_pruning,omitempty"`
+	// Executor is local (empty) or slurm; SlurmArgs go to sbatch, and
+	// SlurmName is the study's job name (squeue finds its tasks by it).
+	Executor  string    `json:"executor,omitempty"`
+	SlurmArgs []string  `json:"slurm_args,omitempty"`
+	SlurmName string    `json:"slurm_job_name,omitempty"`
+	Created   time.Time `json:"created"`
 	// Seconds is the tuner's wall time over all its sessions.
 	Seconds float64 `json:"seconds"`
 	// EpochsSpent counts the epochs children completed, including

@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,6 +40,16 @@ Each trial is a 'cnnscope train --stop-on critical' run in STUDY/trials/NNN
 epochs 1, 3, 9, ... (reduction factor 3, grace period 1 epoch) and stop the
 trials outside the best third. --epochs is the most a trial trains;
 --parallel K gives each trial --threads (default: the cores split K ways).
+
+--executor slurm submits the trials as one Slurm job array (sbatch --array,
+task id = trial id, at most --parallel tasks at once, each 'cnnscope tune
+--slurm-task STUDY --trial N' training into STUDY/trials/NNN), follows them
+with squeue and cancels pruned ones with scancel. STUDY and the cnnscope
+binary must be on a filesystem the nodes share. A stopped tuner leaves the
+tasks running; --resume follows them again. Under Slurm a trial waiting at
+a rung trains on (jobs cannot be paused): the same decisions, more epochs.
+  cnnscope tune --spec base.yaml --space space.yaml --trials 32 --parallel 8 \
+      --executor slurm --slurm-args "--partition=cpu --time=1:00:00" --threads 4 --out studies/lr
 `
 
 func runTune(args []string, stdout, stderr io.Writer) int {
@@ -60,7 +72,14 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 1, "trials run at once")
 	resume := fs.String("resume", "", "continue the study in this directory")
 	noDiag := fs.Bool("no-diagnosis-pruning", false, "run trials with --stop-on none (to measure what pruning by diagnosis saves)")
+	executor := fs.String("executor", "local", "local (child processes) or slurm (sbatch --array: one task per trial; the study directory and cnnscope on a filesystem the nodes share)")
+	slurmArgs := fs.String("slurm-args", "", "sbatch options for every trial, split at spaces, e.g. \"--partition=cpu --time=2:00:00 --cpus-per-task=4\"")
+	slurmTask := fs.String("slurm-task", "", "run one trial of this study (what each Slurm array task runs; see --trial)")
+	trialID := fs.Int("trial", 0, "the trial --slurm-task runs")
 	err := parseFlags(fs, args)
+	if err == nil && *slurmTask != "" {
+		return runSlurmTask(*slurmTask, *trialID, stdout, stderr)
+	}
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
@@ -80,7 +99,11 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			err = usageError{err.Error()}
 		}
 	default:
-		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel), NoDiagnosisPruning: *noDiag}
+		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel),
+			NoDiagnosisPruning: *noDiag, Executor: *executor, SlurmArgs: strings.Fields(*slurmArgs)}
+		if *executor == tune.Slurm {
+			o.Threads = f.threads // the nodes' cores are not this machine's
+		}
 		study, base, err = newStudy(fs, &f, *space, o, stdout)
 	}
 	if err == nil {
@@ -93,6 +116,18 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitCode(stderr, "tune", err)
+}
+
+// runSlurmTask runs one trial of a study as a Slurm array task: train
+// (or resume) in this process, output to the trial's log, then its
+// exit status in trials/NNN.exit; the task exits with that status.
+func runSlurmTask(dir string, id int, stdout, stderr io.Writer) int {
+	code, err := tune.RunTask(dir, id, func(args []string, out, errw io.Writer) int { return run(args, out, errw) })
+	if err != nil {
+		fmt.Fprintf(stderr, "cnnscope tune --slurm-task: %v\n", err)
+		return 2
+	}
+	return code
 }
 
 // refuseTrainOnly refuses train's flags that mean nothing to a study:
@@ -130,6 +165,11 @@ func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options,
 	}
 	if err := o.Check(); err != nil {
 		return nil, nil, usageError{err.Error()}
+	}
+	if o.Executor == tune.Slurm {
+		if _, err := exec.LookPath("sbatch"); err != nil {
+			return nil, nil, usagef("--executor slurm: sbatch not found in PATH (run the tuner where jobs can be submitted)")
+		}
 	}
 	base, err := f.toSpec(fs)
 	if err != nil {
@@ -218,7 +258,12 @@ func runStudy(s *tune.Study, base *train.Spec, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := &tune.Runner{Study: s, Log: stdout, Command: func(args ...string) *exec.Cmd { return exec.Command(exe, args...) }}
+	dir, err := filepath.Abs(s.Dir())
+	if err != nil {
+		return err
+	}
+	r := &tune.Runner{Study: s, Log: stdout, Command: func(args ...string) *exec.Cmd { return exec.Command(exe, args...) },
+		SlurmTask: []string{exe, "tune", "--slurm-task", dir, "--trial"}}
 	err = r.Run(ctx)
 	var bad *tune.InputError
 	if errors.As(err, &bad) {
