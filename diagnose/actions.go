@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Action is a fix in machine-readable form: the spec edits that apply it.
@@ -55,11 +55,11 @@ func (a Action) Describe() string {
 	return strings.Join(parts, "; ")
 }
 
-// ApplyEdits returns a copy of spec with the edits made, validated as a
+// ApplyEdits returns a copy of s with the edits made, validated as a
 // spec file is. layers are the model's layers (nn.Sequential.Spec), used
 // when an edit touches model.layers of a spec that names a preset.
-func ApplyEdits(spec *train.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*train.Spec, error) {
-	b, err := spec.Marshal()
+func ApplyEdits(s *spec.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*spec.Spec, error) {
+	b, err := s.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func ApplyEdits(spec *train.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*tra
 	if err != nil {
 		return nil, err
 	}
-	return train.ParseSpec("edited spec", bytes.NewReader(out))
+	return spec.Parse("edited spec", bytes.NewReader(out))
 }
 
 var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)

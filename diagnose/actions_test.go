@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 func basicLayerSpecs(t *testing.T) []nn.LayerSpec {
@@ -19,7 +19,7 @@ func basicLayerSpecs(t *testing.T) []nn.LayerSpec {
 }
 
 func TestApplyEdits(t *testing.T) {
-	spec := &train.Spec{}
+	spec := &spec.Spec{}
 	spec.Data.Source = "mnist"
 	spec.Defaults()
 	s, err := ApplyEdits(spec, []SpecEdit{{Path: "compile.learning_rate", Value: 0.001}, {Path: "data.class_weight", Value: "balanced"},

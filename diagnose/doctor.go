@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -86,7 +87,7 @@ type Trial struct {
 // applied automatically (Finding.Actions), and reports which restored
 // learning. d is the run's diagnosis (nil: treat the top finding of the
 // short run as it is). Nothing of the run itself is changed.
-func Doctor(ctx context.Context, spec *train.Spec, d *Diagnosis, o DoctorOptions) (*DoctorReport, error) {
+func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions) (*DoctorReport, error) {
 	if o.Epochs <= 0 {
 		o.Epochs = 2
 	}
@@ -152,7 +153,7 @@ func (o DoctorOptions) say(format string, args ...any) {
 
 // doctorBase returns the spec the trials start from (defaults filled in,
 // at most o.Epochs epochs, o.Limit images) and its epoch budget.
-func doctorBase(spec *train.Spec, o DoctorOptions) (train.Spec, int) {
+func doctorBase(spec *spec.Spec, o DoctorOptions) (spec.Spec, int) {
 	base := *spec
 	base.Defaults()
 	budget := o.Epochs
@@ -169,7 +170,7 @@ func doctorBase(spec *train.Spec, o DoctorOptions) (train.Spec, int) {
 // doctorBaseline trains the settings as they are into rep.Baseline; when
 // rep has no finding yet it takes the short run's top problem. It returns
 // the run's result and the ID of the finding treated.
-func doctorBaseline(ctx context.Context, rep *DoctorReport, base *train.Spec, root string, budget int, treated string, say func(string, ...any)) (*train.RunResult, string, error) {
+func doctorBaseline(ctx context.Context, rep *DoctorReport, base *spec.Spec, root string, budget int, treated string, say func(string, ...any)) (*train.RunResult, string, error) {
 	say("Training the settings as they are for %d epoch(s)...", budget)
 	bd, res, trial := runTrial(ctx, base, filepath.Join(root, "as-is"), "as is", treated)
 	if err := ctx.Err(); err != nil {
@@ -216,7 +217,7 @@ func manualFixes(f *Finding) []string {
 
 // tryFix trains base with action a (the i-th) applied and judges it
 // against the baseline; only a cancelled ctx is an error.
-func tryFix(ctx context.Context, i int, a Action, base *train.Spec, layers []nn.LayerSpec, root string, budget int, treated string, baseline Trial, say func(string, ...any)) (Trial, error) {
+func tryFix(ctx context.Context, i int, a Action, base *spec.Spec, layers []nn.LayerSpec, root string, budget int, treated string, baseline Trial, say func(string, ...any)) (Trial, error) {
 	name := fmt.Sprintf("fix %d", i+1)
 	t := Trial{Name: name, Fix: a.Fix, Edits: a.Describe()}
 	s, err := ApplyEdits(base, a.Edits, layers)
@@ -282,7 +283,7 @@ func topProblem(d *Diagnosis) *Finding {
 
 // runTrial trains spec into dir with a monitor and sums it up; treated
 // is the ID of the finding being treated ("" none yet).
-func runTrial(ctx context.Context, spec *train.Spec, dir, name, treated string) (*Diagnosis, *train.RunResult, Trial) {
+func runTrial(ctx context.Context, spec *spec.Spec, dir, name, treated string) (*Diagnosis, *train.RunResult, Trial) {
 	nan := train.JSONFloat(math.NaN())
 	t := Trial{Name: name, Dir: dir, Loss: nan, ValLoss: nan, Accuracy: nan, ValAccuracy: nan}
 	start := time.Now()

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // groundFixes keeps only fixes that change something: a fix the
@@ -80,8 +80,8 @@ func changesSpec(s *Signals, cat map[string][]SpecEdit, fix string) bool {
 
 // sameSpec compares two specs as they train: an unset learning rate is
 // the optimizer's default.
-func sameSpec(a, b *train.Spec) bool {
-	norm := func(s *train.Spec) ([]byte, error) {
+func sameSpec(a, b *spec.Spec) bool {
+	norm := func(s *spec.Spec) ([]byte, error) {
 		c := *s
 		if c.Compile.LearningRate == 0 {
 			c.Compile.LearningRate = typicalLR(strings.ToLower(c.Compile.Optimizer))

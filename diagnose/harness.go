@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -37,7 +38,7 @@ func NewMonitor(dir string, o Options) *Monitor {
 // diagnosis is also in dir/diagnosis.json. A run stopped on a critical
 // finding returns its diagnosis with an error wrapping
 // ErrStoppedOnCritical.
-func Train(ctx context.Context, spec *train.Spec, dir string, o Options) (*Diagnosis, *train.RunResult, error) {
+func Train(ctx context.Context, spec *spec.Spec, dir string, o Options) (*Diagnosis, *train.RunResult, error) {
 	m := NewMonitor(dir, o)
 	out := o.Out
 	if out == nil {

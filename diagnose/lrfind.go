@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -86,7 +87,7 @@ type LRFind struct {
 // size for up to Steps steps, raising the learning rate exponentially from
 // StartLR to EndLR, and stops once the smoothed loss passes StopFactor
 // times its best. Nothing is written and nothing of a run is changed.
-func FindLR(ctx context.Context, spec *train.Spec, o LRFindOptions) (*LRFind, error) {
+func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, error) {
 	o.defaults()
 	if !(o.StartLR > 0 && o.EndLR > o.StartLR) || o.Steps < 2 || o.StopFactor <= 1 || o.Beta < 0 || o.Beta >= 1 {
 		return nil, fmt.Errorf("lrfind: want 0 < start %g < end %g, steps >= 2 (%d), stop factor > 1 (%g), 0 <= beta < 1 (%g)",

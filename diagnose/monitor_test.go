@@ -15,6 +15,7 @@ import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/safetensors"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -31,9 +32,9 @@ func needMNIST(t *testing.T) {
 	}
 }
 
-func mnistSpec(limit, epochs int, opt string, lr float64) *train.Spec {
-	return &train.Spec{Seed: 1, Data: train.DataSpec{Source: "mnist", Limit: limit},
-		Compile: train.CompileSpec{Optimizer: opt, LearningRate: lr}, Fit: train.FitSpec{Epochs: epochs}}
+func mnistSpec(limit, epochs int, opt string, lr float64) *spec.Spec {
+	return &spec.Spec{Seed: 1, Data: spec.Data{Source: "mnist", Limit: limit},
+		Compile: spec.Compile{Optimizer: opt, LearningRate: lr}, Fit: spec.Fit{Epochs: epochs}}
 }
 
 // The basic CNN on 4,000 MNIST images for 2 epochs learns effectively: no
@@ -163,7 +164,7 @@ func TestStopOnCriticalKeepsLastGoodCheckpoint(t *testing.T) {
 // put back).
 func TestMonitorDoesNotChangeTraining(t *testing.T) {
 	needMNIST(t)
-	spec := func() *train.Spec {
+	spec := func() *spec.Spec {
 		s := mnistSpec(1000, 2, "", 0)
 		s.Model.Layers = []nn.LayerSpec{{Type: "Conv2D", Filters: 8, KernelSize: nn.Pair{3}, Activation: "relu"},
 			{Type: "BatchNormalization"}, {Type: "MaxPooling2D"}, {Type: "Dropout", Rate: 0.25}, {Type: "Flatten"},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -49,7 +50,7 @@ func DiagnoseRun(dir string) (*Diagnosis, error) {
 func LoadRun(dir string) (*Signals, []string, error) {
 	s := &Signals{}
 	var notes []string
-	spec, err := train.LoadSpec(filepath.Join(dir, train.SpecFile))
+	spec, err := spec.Load(filepath.Join(dir, train.SpecFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a run directory: %w", dir, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -22,7 +23,7 @@ const precheckBatches = 4
 // Sanity, an attempt to overfit 32 samples. It leaves the model, its
 // random state and the loaders as it found them. A resumed run keeps the
 // facts of its diagnosis.json and only repeats the data checks.
-func (m *Monitor) Setup(spec *train.Spec, p *train.Prepared, model nn.Model, tr, val *data.Loader, resume bool) error {
+func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, val *data.Loader, resume bool) error {
 	start := time.Now()
 	m.ensure()
 	m.setupDone = true

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -26,7 +27,7 @@ type randomLayer interface {
 
 // sanityCheck overfits the first samples of x and puts the model's
 // weights and random state back afterwards.
-func sanityCheck(spec *train.Spec, m nn.Model, loss nn.Loss, x *tensor.Tensor, labels []int32) (*SanityFacts, error) {
+func sanityCheck(spec *spec.Spec, m nn.Model, loss nn.Loss, x *tensor.Tensor, labels []int32) (*SanityFacts, error) {
 	start := time.Now()
 	n := min(sanitySamples, len(labels))
 	per := len(x.Data) / len(labels)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -25,7 +26,7 @@ import (
 //     where a NaN appeared); the Monitor saves them in diagnosis.json and
 //     LoadRun reads them back from there.
 type Signals struct {
-	Spec    *train.Spec
+	Spec    *spec.Spec
 	Model   *nn.ModelSpec
 	Classes []string
 	Records []train.StepRecord

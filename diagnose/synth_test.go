@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -71,7 +72,7 @@ func record(step, epoch int, loss float64, layers []synthLayer) train.StepRecord
 // healthySignals returns a healthy run's signals after `epochs` epochs.
 func healthySignals(t testing.TB, epochs int) *Signals {
 	rng := rand.New(rand.NewPCG(3, 4))
-	spec := &train.Spec{}
+	spec := &spec.Spec{}
 	spec.Defaults()
 	s := &Signals{Spec: spec, Model: basicCNNSpec(t)}
 	for k := 0; k < 10; k++ {

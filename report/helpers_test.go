@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -38,13 +39,13 @@ func TestMain(m *testing.M) {
 // tinySpec is a small real run: 300 MNIST images, 3 epochs, per-layer
 // statistics every 2 steps, augmentation on, and one LR reduction (after
 // epoch 2: the monitored lr itself does not improve).
-func tinySpec() *train.Spec {
-	return &train.Spec{Seed: 1,
-		Data: train.DataSpec{Source: "mnist", Limit: 300,
+func tinySpec() *spec.Spec {
+	return &spec.Spec{Seed: 1,
+		Data: spec.Data{Source: "mnist", Limit: 300,
 			Augmentation: &data.Augment{RotationRange: 10, WidthShiftRange: 0.1}},
-		Compile: train.CompileSpec{LearningRate: 0.002},
-		Fit: train.FitSpec{Epochs: 3, BatchSize: 32, MetricsEvery: 2,
-			ReduceLROnPlateau: &train.ReduceLROnPlateauSpec{Monitor: "lr", Patience: 1, Factor: 0.5}}}
+		Compile: spec.Compile{LearningRate: 0.002},
+		Fit: spec.Fit{Epochs: 3, BatchSize: 32, MetricsEvery: 2,
+			ReduceLROnPlateau: &spec.ReduceLROnPlateau{Monitor: "lr", Patience: 1, Factor: 0.5}}}
 }
 
 // tinyRun trains tinySpec once per test binary (skipping without MNIST)

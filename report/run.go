@@ -17,6 +17,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/rundir"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -188,7 +189,7 @@ type Run struct {
 	Dir, Name string
 	// ID is the run id spec.yaml's first line names ("" for none).
 	ID        string
-	Spec      *train.Spec
+	Spec      *spec.Spec
 	SpecYAML  []byte
 	History   *History
 	Metrics   *Metrics
@@ -224,7 +225,7 @@ func LoadRun(dir string) (*Run, error) {
 	}
 	path := filepath.Join(dir, train.SpecFile)
 	if r.SpecYAML, err = os.ReadFile(path); err == nil {
-		if r.Spec, err = train.ParseSpec(path, bytes.NewReader(r.SpecYAML)); err != nil {
+		if r.Spec, err = spec.Parse(path, bytes.NewReader(r.SpecYAML)); err != nil {
 			return nil, err
 		}
 		r.ID = rundir.IDFromSpec(r.SpecYAML)

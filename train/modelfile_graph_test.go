@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -92,7 +93,7 @@ model:
     - {type: GlobalMaxPooling2D}
     - {type: Dense, units: 10, activation: softmax}
 `
-	s, err := ParseSpec("spec.yaml", strings.NewReader(src))
+	s, err := spec.Parse("spec.yaml", strings.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Prepared is a run's data: the training images split into training and
@@ -28,9 +29,9 @@ type Prepared struct {
 	valFrom int
 }
 
-// PrepareData loads and splits the data a DataSpec describes (after
+// PrepareData loads and splits the data a spec.Data describes (after
 // Defaults) and fits the preprocessing on the training split only.
-func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
+func PrepareData(ds spec.Data, seed uint64) (*Prepared, error) {
 	p := Prepared{valFrom: -1}
 	var err error
 	if slices.Contains(data.Builtins, ds.Source) {
@@ -107,7 +108,7 @@ func PrepareData(ds DataSpec, seed uint64) (*Prepared, error) {
 // layout DIR/train, DIR/test and DIR/val (or validation), each holding
 // class folders, which is recognized and said. Test and validation
 // folders are loaded with the training classes, size and color mode.
-func (p *Prepared) loadFolders(ds DataSpec) error {
+func (p *Prepared) loadFolders(ds spec.Data) error {
 	opts := data.FolderOptions{ColorMode: data.ColorMode(ds.ColorMode), Interpolation: data.Interpolation(ds.Interpolation), Strict: ds.Strict}
 	if len(ds.TargetSize) == 2 {
 		opts.Height, opts.Width = ds.TargetSize[0], ds.TargetSize[1]
@@ -157,7 +158,7 @@ func (p *Prepared) loadFolders(ds DataSpec) error {
 
 // Loaders returns the training, validation and test loaders (validation
 // and test may be nil).
-func (p *Prepared) Loaders(ds DataSpec, fit FitSpec, seed uint64) (tr, val, test *data.Loader, err error) {
+func (p *Prepared) Loaders(ds spec.Data, fit spec.Fit, seed uint64) (tr, val, test *data.Loader, err error) {
 	tr, err = data.NewTrainLoader(p.Train, p.TrainIdx, data.TrainConfig{
 		BatchSize: fit.BatchSize, Seed: seed, NoShuffle: fit.NoShuffle, Augment: ds.Augmentation,
 		Preprocess: p.Preprocess, ClassWeights: p.ClassWeights, Sampling: data.Sampling(samplingOf(ds.Sampling)),

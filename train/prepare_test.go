@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // writeSplits writes DIR/<split>/<class>/<i>.png for the given counts per
@@ -37,7 +38,7 @@ func writeSplits(t *testing.T, counts map[string]int, classes ...string) string 
 func TestPrepareSplitLayout(t *testing.T) {
 	dir := writeSplits(t, map[string]int{"train": 10, "val": 2, "test": 3}, "a", "b", "c")
 	split := 0.2
-	p, err := PrepareData(DataSpec{Source: dir, ValidationSplit: &split}, 1)
+	p, err := PrepareData(spec.Data{Source: dir, ValidationSplit: &split}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestPrepareSplitLayout(t *testing.T) {
 func TestPrepareLimitStratified(t *testing.T) {
 	dir := writeSplits(t, map[string]int{"x": 10}, "a", "b", "c", "d", "e")
 	pick := func(seed uint64) []int {
-		p, err := PrepareData(DataSpec{Source: filepath.Join(dir, "x"), Limit: 7}, seed)
+		p, err := PrepareData(spec.Data{Source: filepath.Join(dir, "x"), Limit: 7}, seed)
 		if err != nil {
 			t.Fatal(err)
 		}

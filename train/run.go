@@ -11,6 +11,7 @@ import (
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -48,12 +49,12 @@ type RunOptions struct {
 	// Setup, when set, runs once the data are prepared, the loaders made
 	// and the model built (and, on resume, restored), just before the fit:
 	// the diagnosis' checks before step 1 use it. An error ends the run.
-	Setup func(spec *Spec, p *Prepared, m nn.Model, train, val *data.Loader, resume bool) error
+	Setup func(spec *spec.Spec, p *Prepared, m nn.Model, train, val *data.Loader, resume bool) error
 }
 
 // RunResult is what a finished (or stopped) run produced.
 type RunResult struct {
-	Spec     *Spec
+	Spec     *spec.Spec
 	Data     *Prepared
 	Model    nn.Model
 	History  *History
@@ -80,7 +81,7 @@ func (r *RunResult) Release() {
 
 // BuildModel makes the spec's model for the data's input shape and
 // classes, built from the spec's seed.
-func BuildModel(s *Spec, input tensor.Shape, classes int) (nn.Model, error) {
+func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error) {
 	var m nn.Model
 	var err error
 	if s.Model.Preset != "" {
@@ -91,7 +92,7 @@ func BuildModel(s *Spec, input tensor.Shape, classes int) (nn.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), OptimizerSlots(s.Compile))
+	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), spec.OptimizerSlots(s.Compile))
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -108,7 +109,7 @@ func BuildModel(s *Spec, input tensor.Shape, classes int) (nn.Model, error) {
 }
 
 // NewOptimizer makes the spec's optimizer.
-func NewOptimizer(c CompileSpec) (optim.Optimizer, error) {
+func NewOptimizer(c spec.Compile) (optim.Optimizer, error) {
 	cfg := optim.Config{LearningRate: c.LearningRate, ClipNorm: c.ClipNorm, ClipValue: c.ClipValue, WeightDecay: c.WeightDecay}
 	if err := cfg.Check(); err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
@@ -136,7 +137,7 @@ func NewOptimizer(c CompileSpec) (optim.Optimizer, error) {
 // A run whose loss became NaN or ±Inf or whose weights did is a
 // *FailedError: the model saved is the last good checkpoint's (none
 // before the first good epoch) and run.json says "failed".
-func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResult, error) {
+func Run(ctx context.Context, spec *spec.Spec, ro RunOptions, resume bool) (*RunResult, error) {
 	r := &runner{spec: spec, ro: ro, resume: resume, start: time.Now()}
 	res, err := r.run(ctx)
 	if res != nil && ro.Hold {
@@ -149,7 +150,7 @@ func Run(ctx context.Context, spec *Spec, ro RunOptions, resume bool) (*RunResul
 
 // runner holds a run's parts between its phases.
 type runner struct {
-	spec   *Spec
+	spec   *spec.Spec
 	ro     RunOptions
 	resume bool
 	start  time.Time

@@ -16,6 +16,7 @@ import (
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -53,8 +54,8 @@ func needMNIST(t *testing.T) {
 	}
 }
 
-func smallSpec(epochs int) *Spec {
-	return &Spec{Seed: 3, Data: DataSpec{Source: "mnist", Limit: 300}, Fit: FitSpec{Epochs: epochs, BatchSize: 32}}
+func smallSpec(epochs int) *spec.Spec {
+	return &spec.Spec{Seed: 3, Data: spec.Data{Source: "mnist", Limit: 300}, Fit: spec.Fit{Epochs: epochs, BatchSize: 32}}
 }
 
 func runInfo(t *testing.T, dir string) *rundir.Info {
@@ -110,7 +111,7 @@ func TestRunFailsOnNaNAndKeepsTheLastGoodModel(t *testing.T) {
 // resumeDir loads dir's spec and resumes it.
 func resumeDir(t *testing.T, dir string) (*RunResult, error) {
 	t.Helper()
-	spec, err := LoadSpec(filepath.Join(dir, SpecFile))
+	spec, err := spec.Load(filepath.Join(dir, SpecFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // TestMNISTSubsetAccuracyGate trains the seed's basic CNN on 6,000 MNIST
@@ -23,7 +25,7 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 		t.Skipf("MNIST not available: %v", err)
 	}
 	dir := t.TempDir()
-	spec := &Spec{Seed: 1, Data: DataSpec{Source: "mnist", Limit: 6000}, Fit: FitSpec{Epochs: 2}}
+	spec := &spec.Spec{Seed: 1, Data: spec.Data{Source: "mnist", Limit: 6000}, Fit: spec.Fit{Epochs: 2}}
 	res, err := Run(context.Background(), spec, RunOptions{Dir: dir, Out: io.Discard}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +59,20 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Evaluate(context.Background(), m, l, res.Spec.lossOrDie(t), mf.Classes, 0)
+	r, err := Evaluate(context.Background(), m, l, lossOf(t, res.Spec), mf.Classes, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Accuracy != res.Test.Accuracy {
 		t.Errorf("reloaded model: accuracy %.4f, trained model %.4f", r.Accuracy, res.Test.Accuracy)
 	}
+}
+
+// lossOf is the loss a spec compiles with.
+func lossOf(t *testing.T, s *spec.Spec) nn.Loss {
+	l, err := nn.LossByName(s.Compile.Loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Options are a new study's settings.
@@ -50,7 +50,7 @@ func (o Options) Check() error {
 
 // Create makes a new study in dir (new or empty): base.yaml (base with
 // its defaults filled in), one spec per trial under trials/, study.json.
-func Create(dir string, base *train.Spec, space Space, o Options) (*Study, error) {
+func Create(dir string, base *spec.Spec, space Space, o Options) (*Study, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
@@ -96,12 +96,12 @@ func slurmName(dir string, created time.Time) string {
 }
 
 // Open reads the study in dir and its base spec for --resume.
-func Open(dir string) (*Study, *train.Spec, error) {
+func Open(dir string) (*Study, *spec.Spec, error) {
 	s, err := LoadStudy(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	base, err := train.LoadSpec(filepath.Join(dir, BaseFile))
+	base, err := spec.Load(filepath.Join(dir, BaseFile))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -64,7 +65,7 @@ func fakeTrainer(args []string) int {
 		fmt.Fprintln(os.Stderr, "fake trainer: run is locked")
 		return 2
 	}
-	spec, err := train.LoadSpec(specPath)
+	spec, err := spec.Load(specPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

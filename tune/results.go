@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Best is the trial's lowest validation loss and the accuracy of that
@@ -109,7 +109,7 @@ func (s *Study) BestTrial() *Trial {
 
 // WriteResults writes trials.csv, study.html and best.yaml (the best
 // trial's complete spec) into the study directory.
-func (s *Study) WriteResults(base *train.Spec) error {
+func (s *Study) WriteResults(base *spec.Spec) error {
 	err := atomicfile.WriteFile(filepath.Join(s.dir, TrialsCSV), s.WriteCSV, 0o644)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func (s *Study) WriteTable(w io.Writer) {
 
 // writeSpecs writes each trial's spec file (trials/007.yaml) that does
 // not exist yet.
-func (s *Study) writeSpecs(base *train.Spec) error {
+func (s *Study) writeSpecs(base *spec.Spec) error {
 	if err := os.MkdirAll(filepath.Join(s.dir, TrialsDir), 0o755); err != nil {
 		return err
 	}

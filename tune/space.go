@@ -12,7 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Dist is one parameter's distribution.
@@ -32,7 +32,7 @@ type Space []Dist
 // path must exist in a spec, every range must be ordered, and the base
 // with each range's ends (each choice) applied must pass train's
 // validation. Errors are one line naming the file and the path.
-func LoadSpace(path string, base *train.Spec) (Space, error) {
+func LoadSpace(path string, base *spec.Spec) (Space, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func LoadSpace(path string, base *train.Spec) (Space, error) {
 }
 
 // ParseSpace is LoadSpace on the file's content.
-func ParseSpace(name string, b []byte, base *train.Spec) (Space, error) {
+func ParseSpace(name string, b []byte, base *spec.Spec) (Space, error) {
 	var raw map[string]map[string]any
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", "; "))
@@ -71,7 +71,7 @@ func ParseSpace(name string, b []byte, base *train.Spec) (Space, error) {
 // checkValue applies path=v to base alone and, if train's validation
 // refuses it, together with each value of each other choice (momentum
 // needs optimizer sgd): v is fine if one of them passes.
-func (s Space) checkValue(base *train.Spec, path string, v any) error {
+func (s Space) checkValue(base *spec.Spec, path string, v any) error {
 	_, first := Apply(base, map[string]any{path: v})
 	if first == nil {
 		return nil
@@ -96,7 +96,7 @@ const maxDraws = 1000
 // with. A draw train refuses is first tried without each one parameter
 // in turn, in path order (momentum drawn for adam: the trial leaves
 // momentum out, as a conditional parameter), and only then drawn again.
-func (s Space) SampleValid(r *rand.Rand, base *train.Spec) (map[string]any, error) {
+func (s Space) SampleValid(r *rand.Rand, base *spec.Spec) (map[string]any, error) {
 	var err error
 	for range maxDraws {
 		p := s.Sample(r)
@@ -208,7 +208,7 @@ func (s Space) Sample(r *rand.Rand) map[string]any {
 // Apply returns base with params set at their dotted paths, parsed and
 // validated as train parses a spec file: an unknown path or a value the
 // field refuses is an error.
-func Apply(base *train.Spec, params map[string]any) (*train.Spec, error) {
+func Apply(base *spec.Spec, params map[string]any) (*spec.Spec, error) {
 	b, err := base.Marshal()
 	if err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func Apply(base *train.Spec, params map[string]any) (*train.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := train.ParseSpec("spec", bytes.NewReader(out))
+	s, err := spec.Parse("spec", bytes.NewReader(out))
 	if err != nil {
 		// "spec: line N: a.b: msg" -> "a.b: msg": the line is of a generated file.
 		msg := strings.TrimPrefix(err.Error(), "spec: ")

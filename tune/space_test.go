@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
-func baseSpec(t *testing.T) *train.Spec {
+func baseSpec(t *testing.T) *spec.Spec {
 	t.Helper()
-	s := &train.Spec{Seed: 1}
+	s := &spec.Spec{Seed: 1}
 	s.Data.Source = "mnist"
 	s.Defaults()
 	return s

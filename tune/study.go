@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Files of a study directory.
@@ -87,7 +87,7 @@ type Study struct {
 }
 
 // NewStudy samples n trials from space over base, deterministically for seed.
-func NewStudy(dir string, base *train.Spec, space Space, n int, algorithm string, seed uint64) (*Study, error) {
+func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm string, seed uint64) (*Study, error) {
 	maxEpochs := base.Fit.Epochs
 	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
 	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -43,7 +44,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if err == nil && (o.Epochs < 1 || o.Fixes < 1 || o.Limit < 0) {
 		err = usagef("--trial-epochs and --fixes want 1 or more, --trial-limit 0 or more")
 	}
-	var spec *train.Spec
+	var s *spec.Spec
 	var d *diagnose.Diagnosis
 	if err == nil && fs.NArg() == 1 {
 		dir := fs.Arg(0)
@@ -53,7 +54,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 			}
 		})
 		if err == nil {
-			if spec, err = train.LoadSpec(filepath.Join(dir, train.SpecFile)); err != nil {
+			if s, err = spec.Load(filepath.Join(dir, train.SpecFile)); err != nil {
 				err = usagef("%s is not a run directory: %v", dir, err)
 			}
 		}
@@ -68,7 +69,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		if err == nil {
-			spec, err = tf.toSpec(fs)
+			s, err = tf.toSpec(fs)
 		}
 	}
 	if err != nil {
@@ -81,7 +82,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	defer setThreads(tf.threads)()
-	rep, err := diagnose.Doctor(ctx, spec, d, o)
+	rep, err := diagnose.Doctor(ctx, s, d, o)
 	if err != nil {
 		return exitCode(stderr, "doctor", err)
 	}

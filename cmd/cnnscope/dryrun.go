@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -11,7 +12,7 @@ import (
 // dryRun is train --dry-run: the resolved spec, the data's shape, the
 // model summary and the memory estimate, with every check a run makes
 // before its directory exists; it creates nothing.
-func dryRun(w io.Writer, spec *train.Spec) error {
+func dryRun(w io.Writer, spec *spec.Spec) error {
 	spec.Defaults()
 	if err := spec.Validate(); err != nil {
 		return usageError{err.Error()}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -52,7 +53,7 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 		}
 	}
 	if src == "" {
-		if spec, err := train.LoadSpec(dir + "/" + train.SpecFile); err == nil {
+		if spec, err := spec.Load(dir + "/" + train.SpecFile); err == nil {
 			src = spec.Data.Source
 		}
 	}

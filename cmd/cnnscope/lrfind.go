@@ -14,7 +14,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/report"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 func init() {
@@ -61,7 +61,7 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 	if err == nil && *plot != "" && strings.ToLower(filepath.Ext(*plot)) != ".svg" {
 		err = usagef("--plot %q: want an .svg file", *plot)
 	}
-	var spec *train.Spec
+	var spec *spec.Spec
 	if err == nil {
 		spec, err = tf.toSpec(fs)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/rundir"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -30,12 +31,12 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		dir := fs.Arg(0)
-		var spec *train.Spec
-		spec, err = train.LoadSpec(filepath.Join(dir, train.SpecFile))
+		var s *spec.Spec
+		s, err = spec.Load(filepath.Join(dir, train.SpecFile))
 		if err == nil {
 			var dopts diagnose.Options
 			if dopts, err = resumeOptions(dir); err == nil {
-				err = runSpecWith(spec, train.RunOptions{Dir: dir}, true, stdout, dopts)
+				err = runSpecWith(s, train.RunOptions{Dir: dir}, true, stdout, dopts)
 			}
 		} else {
 			err = usageError{err.Error() + " (is it a run directory?)"}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -56,14 +57,14 @@ func summary(w io.Writer, fs *flag.FlagSet, f summaryFlags) error {
 	case f.spec != "" && set["model"]:
 		return usagef("--model: the spec names the model; give one or the other")
 	}
-	spec := &train.Spec{}
+	s := &spec.Spec{}
 	var m nn.Model
 	var err error
 	switch {
 	case fs.NArg() == 1:
-		m, spec, err = runModel(fs.Arg(0))
+		m, s, err = runModel(fs.Arg(0))
 	case f.spec != "":
-		m, spec, err = specModel(fs, f)
+		m, s, err = specModel(fs, f)
 	default:
 		m, err = presetModel(f)
 	}
@@ -73,23 +74,23 @@ func summary(w io.Writer, fs *flag.FlagSet, f summaryFlags) error {
 	if err := m.Summary(w); err != nil {
 		return err
 	}
-	spec.Defaults()
-	batch := spec.Fit.BatchSize
+	s.Defaults()
+	batch := s.Fit.BatchSize
 	if set["batch"] {
 		batch = f.batch
 	}
-	return writeEstimate(w, m, batch, spec.Compile)
+	return writeEstimate(w, m, batch, s.Compile)
 }
 
 // writeEstimate prints the memory estimate of training m, or says why
 // there is none.
-func writeEstimate(w io.Writer, m nn.Model, batch int, c train.CompileSpec) error {
+func writeEstimate(w io.Writer, m nn.Model, batch int, c spec.Compile) error {
 	me, ok := m.(nn.MemoryEstimator)
 	if !ok {
 		_, err := fmt.Fprintln(w, "Memory estimate: not available for this kind of model")
 		return err
 	}
-	e, err := me.EstimateMemory(batch, train.OptimizerSlots(c))
+	e, err := me.EstimateMemory(batch, spec.OptimizerSlots(c))
 	if err != nil {
 		return usageError{err.Error()}
 	}
@@ -120,7 +121,7 @@ func presetModel(f summaryFlags) (nn.Model, error) {
 }
 
 // runModel loads a run directory's (or model folder's) model and spec.
-func runModel(dir string) (nn.Model, *train.Spec, error) {
+func runModel(dir string) (nn.Model, *spec.Spec, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, nil, usagef("%s: not a run directory", dir)
 	}
@@ -128,21 +129,21 @@ func runModel(dir string) (nn.Model, *train.Spec, error) {
 	if err != nil {
 		return nil, nil, inputError(err)
 	}
-	spec, err := train.LoadSpec(filepath.Join(dir, train.SpecFile))
+	s, err := spec.Load(filepath.Join(dir, train.SpecFile))
 	if err != nil {
-		spec = &train.Spec{} // a model folder without a spec: the defaults
+		s = &spec.Spec{} // a model folder without a spec: the defaults
 	}
-	return m, spec, nil
+	return m, s, nil
 }
 
 // specModel builds a spec's model on its data's input shape and classes,
 // or on --input and --classes when both are given.
-func specModel(fs *flag.FlagSet, f summaryFlags) (nn.Model, *train.Spec, error) {
-	spec, err := train.LoadSpec(f.spec)
+func specModel(fs *flag.FlagSet, f summaryFlags) (nn.Model, *spec.Spec, error) {
+	s, err := spec.Load(f.spec)
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
-	spec.Defaults()
+	s.Defaults()
 	set := setFlags(fs, nil)
 	var input tensor.Shape
 	classes := f.classes
@@ -151,15 +152,15 @@ func specModel(fs *flag.FlagSet, f summaryFlags) (nn.Model, *train.Spec, error) 
 			return nil, nil, err
 		}
 	} else {
-		p, err := train.PrepareData(spec.Data, spec.Seed)
+		p, err := train.PrepareData(s.Data, s.Seed)
 		if err != nil {
 			return nil, nil, inputError(err)
 		}
 		input, classes = tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}, len(p.Classes)
 	}
-	m, err := train.BuildModel(spec, input, classes)
+	m, err := train.BuildModel(s, input, classes)
 	if err != nil {
 		return nil, nil, inputError(err)
 	}
-	return m, spec, nil
+	return m, s, nil
 }

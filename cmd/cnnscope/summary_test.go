@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -30,7 +31,7 @@ func TestInitFunctionalWritesAGraphSpec(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	s, err := train.ParseSpec("init", strings.NewReader(out))
+	s, err := spec.Parse("init", strings.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/report"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -88,7 +89,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 
 // spec builds the run's spec: the spec file (if any), then every flag
 // given on the command line; without a spec file every flag counts.
-func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
+func (f *trainFlags) toSpec(fs *flag.FlagSet) (*spec.Spec, error) {
 	s, set, err := f.baseSpec(fs)
 	if err != nil {
 		return nil, err
@@ -110,15 +111,15 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*train.Spec, error) {
 
 // baseSpec checks the flags and returns the spec file's spec (or an empty
 // one) with the set of flags that override it.
-func (f *trainFlags) baseSpec(fs *flag.FlagSet) (*train.Spec, map[string]bool, error) {
-	s := &train.Spec{}
+func (f *trainFlags) baseSpec(fs *flag.FlagSet) (*spec.Spec, map[string]bool, error) {
+	s := &spec.Spec{}
 	set := setFlags(fs, trainAliases)
 	if err := f.check(set); err != nil {
 		return nil, nil, err
 	}
 	if f.spec != "" {
 		var err error
-		if s, err = train.LoadSpec(f.spec); err != nil {
+		if s, err = spec.Load(f.spec); err != nil {
 			return nil, nil, usageError{err.Error()}
 		}
 	} else {
@@ -129,7 +130,7 @@ func (f *trainFlags) baseSpec(fs *flag.FlagSet) (*train.Spec, map[string]bool, e
 
 // applyDataFlags applies the seed and the data source, split and
 // image-loading flags.
-func (f *trainFlags) applyDataFlags(s *train.Spec, set map[string]bool) error {
+func (f *trainFlags) applyDataFlags(s *spec.Spec, set map[string]bool) error {
 	if set["seed"] {
 		s.Seed = f.seed
 	}
@@ -180,7 +181,7 @@ func parseTargetSize(v string) ([]int, error) {
 }
 
 // applyPreprocessFlags applies the rescale and featurewise flags.
-func (f *trainFlags) applyPreprocessFlags(s *train.Spec, set map[string]bool) {
+func (f *trainFlags) applyPreprocessFlags(s *spec.Spec, set map[string]bool) {
 	if !set["rescale"] && !set["featurewise-center"] && !set["featurewise-std-normalization"] {
 		return
 	}
@@ -200,7 +201,7 @@ func (f *trainFlags) applyPreprocessFlags(s *train.Spec, set map[string]bool) {
 
 // applyAugmentFlags applies the augmentation flags, creating the
 // augmentation section only when one of them asks for something.
-func (f *trainFlags) applyAugmentFlags(s *train.Spec, set map[string]bool) {
+func (f *trainFlags) applyAugmentFlags(s *spec.Spec, set map[string]bool) {
 	aug := func() *data.Augment {
 		if s.Data.Augmentation == nil {
 			s.Data.Augmentation = &data.Augment{}
@@ -231,12 +232,12 @@ func (f *trainFlags) applyAugmentFlags(s *train.Spec, set map[string]bool) {
 }
 
 // applySamplingFlags applies --class-weight and --sampling.
-func (f *trainFlags) applySamplingFlags(s *train.Spec, set map[string]bool) error {
+func (f *trainFlags) applySamplingFlags(s *spec.Spec, set map[string]bool) error {
 	if set["class-weight"] {
 		if f.classWeight != "balanced" && f.classWeight != "none" {
 			return usagef("--class-weight %q: want balanced or none (a per-class map goes in a spec file)", f.classWeight)
 		}
-		s.Data.ClassWeight = train.ClassWeight{Mode: f.classWeight}
+		s.Data.ClassWeight = spec.ClassWeight{Mode: f.classWeight}
 	}
 	if set["sampling"] {
 		s.Data.Sampling = f.sampling
@@ -245,9 +246,9 @@ func (f *trainFlags) applySamplingFlags(s *train.Spec, set map[string]bool) erro
 }
 
 // applyFitFlags applies the model, compile and fit flags.
-func (f *trainFlags) applyFitFlags(s *train.Spec, set map[string]bool) {
+func (f *trainFlags) applyFitFlags(s *spec.Spec, set map[string]bool) {
 	if set["model"] {
-		s.Model = train.ModelSpec{Preset: f.model}
+		s.Model = spec.Model{Preset: f.model}
 	}
 	if set["optimizer"] {
 		s.Compile.Optimizer = f.optimizer
@@ -268,7 +269,7 @@ func (f *trainFlags) applyFitFlags(s *train.Spec, set map[string]bool) {
 		s.Fit.TopK = f.topK
 	}
 	if set["patience"] && f.patience > 0 {
-		s.Fit.EarlyStopping = &train.EarlyStoppingSpec{Patience: f.patience, RestoreBestWeights: true}
+		s.Fit.EarlyStopping = &spec.EarlyStopping{Patience: f.patience, RestoreBestWeights: true}
 	}
 }
 
@@ -280,7 +281,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 0 {
 		err = usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
-	var spec *train.Spec
+	var spec *spec.Spec
 	if err == nil {
 		spec, err = f.toSpec(fs)
 	}
@@ -319,7 +320,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 // as they are raised, writes diagnosis.json, and the run ends with the
 // verdict. A run that failed (NaN) still gets its report, and returns
 // the *train.FailedError (exit code 1).
-func runSpecWith(spec *train.Spec, ro train.RunOptions, resume bool, stdout io.Writer, dopts diagnose.Options) error {
+func runSpecWith(spec *spec.Spec, ro train.RunOptions, resume bool, stdout io.Writer, dopts diagnose.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir := ro.Dir

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cnnscope/cnnscope/spec"
+	"github.com/cnnscope/cnnscope/tune"
 	"io"
 	"os"
 	"os/exec"
@@ -16,9 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/cnnscope/cnnscope/train"
-	"github.com/cnnscope/cnnscope/tune"
 )
 
 func init() {
@@ -87,7 +86,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 		err = refuseTrainOnly(fs)
 	}
 	var study *tune.Study
-	var base *train.Spec
+	var base *spec.Spec
 	switch {
 	case err != nil:
 	case *resume != "":
@@ -156,7 +155,7 @@ func trialThreads(threads, parallel int) int {
 }
 
 // newStudy checks everything and creates the study directory.
-func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options, stdout io.Writer) (*tune.Study, *train.Spec, error) {
+func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options, stdout io.Writer) (*tune.Study, *spec.Spec, error) {
 	if f.out == "" {
 		return nil, nil, usagef("--out STUDY_DIR is required (or --resume STUDY_DIR)")
 	}
@@ -190,7 +189,7 @@ func newStudy(fs *flag.FlagSet, f *trainFlags, spacePath string, o tune.Options,
 
 // printBudget says up front how many trials, the most epochs, and an
 // estimate of the time from a 2-second bench of the base model.
-func printBudget(w io.Writer, s *tune.Study, base *train.Spec) {
+func printBudget(w io.Writer, s *tune.Study, base *spec.Spec) {
 	n := len(s.Trials)
 	fmt.Fprintf(w, "Study %s: %d trials, %s, at most %d epochs each (%d epochs in all at most)\n", s.Dir(), n, s.Algorithm, s.MaxEpochs, n*s.MaxEpochs)
 	if est, ok := estimate(s, base); ok {
@@ -208,7 +207,7 @@ type budget struct {
 // estimate is every trial trained to max epochs at the bench's speed:
 // training images at its training rate, validation each epoch and the
 // final test evaluation at its inference rate, K trials at a time.
-func estimate(s *tune.Study, base *train.Spec) (budget, bool) {
+func estimate(s *tune.Study, base *spec.Spec) (budget, bool) {
 	builtin := base.Data.Source == "mnist" || base.Data.Source == "fashion-mnist"
 	if base.Model.Preset == "" || !builtin {
 		return budget{}, false
@@ -230,7 +229,7 @@ func estimate(s *tune.Study, base *train.Spec) (budget, bool) {
 }
 
 // benchRates runs `cnnscope bench` for 2 seconds on the base model.
-func benchRates(base *train.Spec, threads int) (trainRate, inferRate float64, ok bool) {
+func benchRates(base *spec.Spec, threads int) (trainRate, inferRate float64, ok bool) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, 0, false
@@ -251,7 +250,7 @@ func benchRates(base *train.Spec, threads int) (trainRate, inferRate float64, ok
 
 // runStudy runs the trials (Ctrl-C stops them resumably), then writes
 // trials.csv and best.yaml and prints the table and what was spent.
-func runStudy(s *tune.Study, base *train.Spec, stdout io.Writer) error {
+func runStudy(s *tune.Study, base *spec.Spec, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	exe, err := os.Executable()

@@ -2,13 +2,12 @@ package main
 
 import (
 	"bytes"
+	"github.com/cnnscope/cnnscope/spec"
+	"github.com/cnnscope/cnnscope/tune"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/cnnscope/cnnscope/train"
-	"github.com/cnnscope/cnnscope/tune"
 )
 
 func TestTuneRefusesBadSpaceBeforeRunning(t *testing.T) {
@@ -88,7 +87,7 @@ func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
 	if seen[5] == 0 || seen[0.001] == 0 {
 		t.Fatalf("seed 2 should draw both rates: %v", seen)
 	}
-	best, err := train.LoadSpec(filepath.Join(study, tune.BestFile))
+	best, err := spec.Load(filepath.Join(study, tune.BestFile))
 	if err != nil || best.Compile.LearningRate != 0.001 || best.Data.Limit != 200 {
 		t.Errorf("best.yaml: %v %+v", err, best)
 	}

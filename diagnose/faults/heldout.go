@@ -3,7 +3,7 @@ package faults
 import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // The held-out part of the suite (issue 10). It was written, and run once
@@ -46,7 +46,7 @@ func withData(d Data, f func(d *Data)) Data {
 	return d
 }
 
-func loss(name string) func(s *train.Spec) { return func(s *train.Spec) { s.Compile.Loss = name } }
+func loss(name string) func(s *spec.Spec) { return func(s *spec.Spec) { s.Compile.Loss = name } }
 
 func activation(act string) nn.LayerSpec { return nn.LayerSpec{Type: "Activation", Activation: act} }
 
@@ -59,7 +59,7 @@ var heldOutFaults = []Scenario{
 		Spec: lr("rmsprop", 0.3), Expect: []string{"lr_too_high"},
 		Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
 	{Name: "h-lr-high-sgd-scenes", Problem: "SGD at lr 1.5 with momentum 0.5", Data: scenes(200),
-		Spec:   func(s *train.Spec) { s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 1.5, 0.5 },
+		Spec:   func(s *spec.Spec) { s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 1.5, 0.5 },
 		Expect: []string{"lr_too_high"}, Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
 	{Name: "h-lr-1e-6-glyphs", Problem: "Adam at lr 1e-6 on 10-class glyphs", Data: glyphs(150),
 		Spec: all(lr("adam", 1e-6), epochs(3)), Expect: []string{"lr_too_low"}, Also: []string{"not_learning", "underfitting", "loss_plateau"}},
@@ -76,10 +76,10 @@ var heldOutFaults = []Scenario{
 		Spec: layers(initializer("zeros", basicLayers(4))...), Expect: []string{"bad_initialization", "initial_loss"},
 		Also: []string{"not_learning", "dying_relu", "vanishing_gradients", "underfitting"}},
 	{Name: "h-unnormalized-scenes", Problem: "0..255 colour pixels (rescale 1)", Data: scenes(200),
-		Spec: func(s *train.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }, Expect: []string{"unnormalized_inputs"},
+		Spec: func(s *spec.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }, Expect: []string{"unnormalized_inputs"},
 		Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high"}},
 	{Name: "h-unnormalized-glyphs-rmsprop", Problem: "0..255 pixels with RMSprop", Data: glyphs(150),
-		Spec: func(s *train.Spec) {
+		Spec: func(s *spec.Spec) {
 			s.Data.Preprocessing = &data.Preprocess{Rescale: 1}
 			s.Compile.Optimizer = "rmsprop"
 		}, Expect: []string{"unnormalized_inputs"},
@@ -135,18 +135,18 @@ var heldOutHealthy = []Scenario{
 	{Name: "ok-h-textures-6-batch-64", Data: textures(150, TextureClasses...), Spec: all(epochs(3), batch(64))},
 	{Name: "ok-h-scenes", Data: scenes(200), Spec: epochs(3)},
 	{Name: "ok-h-glyphs", Data: glyphs(150), Spec: epochs(3)},
-	{Name: "ok-h-glyphs-sgd-momentum", Data: glyphs(150), Spec: all(epochs(3), func(s *train.Spec) {
+	{Name: "ok-h-glyphs-sgd-momentum", Data: glyphs(150), Spec: all(epochs(3), func(s *spec.Spec) {
 		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.03, 0.9
 	})},
 	{Name: "ok-h-textures-rmsprop", Data: textures(200), Spec: lr("rmsprop", 1e-3)},
-	{Name: "ok-h-scenes-augmented", Data: scenes(200), Spec: epochs(3, func(s *train.Spec) {
+	{Name: "ok-h-scenes-augmented", Data: scenes(200), Spec: epochs(3, func(s *spec.Spec) {
 		s.Data.Augmentation = &data.Augment{RotationRange: 10, WidthShiftRange: 0.1, HeightShiftRange: 0.1, HorizontalFlip: true}
 	})},
 	{Name: "ok-h-glyphs-bn", Data: glyphs(150), Spec: epochs(4, layers(conv(32, "relu"), bnMomentum(0.9), pool(2), conv(64, "relu"), bnMomentum(0.9), pool(2),
 		flatten(), dense(64, "relu"), dense(10, "softmax")))},
 	{Name: "ok-h-scenes-two-class-300", Data: scenes(150, "ball", "ring"), Spec: epochs(8)},
 	{Name: "ok-h-textures-weighted-80-20", Data: Data{Source: "textures", Classes: []string{"vstripes", "rings"}, Counts: []int{240, 60}},
-		Spec: epochs(3, func(s *train.Spec) { s.Data.ClassWeight = train.ClassWeight{Mode: "balanced"} })},
+		Spec: epochs(3, func(s *spec.Spec) { s.Data.ClassWeight = spec.ClassWeight{Mode: "balanced"} })},
 	{Name: "ok-h-glyphs-adamw-dropout", Data: glyphs(150), Spec: all(lr("adamw", 2e-3), epochs(3, layers(conv(32, "relu"), pool(2), conv(64, "relu"), pool(2),
 		flatten(), dropout(0.3), dense(64, "relu"), dense(10, "softmax"))))},
 	{Name: "ok-h-scenes-low-contrast", Data: withData(scenes(200), func(d *Data) { d.Contrast = 0.6 }), Spec: epochs(3)},

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -221,7 +222,7 @@ var errPanic = errors.New("panic")
 
 // trainNoPanic is diagnose.Train with a panic turned into an error, so
 // that one broken run is reported instead of ending the evaluation.
-func trainNoPanic(ctx context.Context, spec *train.Spec, dir string, o diagnose.Options) (d *diagnose.Diagnosis, res *train.RunResult, err error) {
+func trainNoPanic(ctx context.Context, spec *spec.Spec, dir string, o diagnose.Options) (d *diagnose.Diagnosis, res *train.RunResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			d, res, err = nil, nil, fmt.Errorf("%w: %v", errPanic, p)
@@ -272,7 +273,7 @@ func wilsonLower(p float64, n int) float64 {
 }
 
 // prepare writes the scenario's data into dir/data and returns its spec.
-func prepare(sc Scenario, seed uint64, dir string) (*train.Spec, error) {
+func prepare(sc Scenario, seed uint64, dir string) (*spec.Spec, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
@@ -286,8 +287,8 @@ func prepare(sc Scenario, seed uint64, dir string) (*train.Spec, error) {
 // Spec is a scenario's spec for data in src: the base spec (basic CNN,
 // Adam at Keras' default, batch 32, 10% validation, 2 epochs) with the
 // scenario's changes.
-func Spec(sc Scenario, src string, seed uint64) *train.Spec {
-	s := &train.Spec{Seed: seed}
+func Spec(sc Scenario, src string, seed uint64) *spec.Spec {
+	s := &spec.Spec{Seed: seed}
 	s.Data.Source = src
 	s.Fit.Epochs = 2
 	if sc.Spec != nil {
@@ -374,7 +375,7 @@ func Evaluate(ctx context.Context, o Options) (*Report, error) {
 			sc = Healthy[0]
 		}
 		base := sc.Spec
-		sc.Spec = func(s *train.Spec) {
+		sc.Spec = func(s *spec.Spec) {
 			if base != nil {
 				base(s)
 			}

@@ -3,7 +3,7 @@ package faults
 import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Scenario is one configuration of the evaluation: data, settings, and
@@ -15,7 +15,7 @@ type Scenario struct {
 	Data    Data
 	// Spec changes the base spec (basic-cnn, Adam at Keras' default,
 	// batch 32, 10% validation, 2 epochs).
-	Spec func(s *train.Spec)
+	Spec func(s *spec.Spec)
 	// Expect are the finding IDs that name the injected root cause: the
 	// diagnosis names it first when its top finding is one of them (and,
 	// with Cause set, that finding's first cause mentions Cause).
@@ -74,16 +74,16 @@ func basicLayers(classes int) []nn.LayerSpec {
 		dense(64, "relu"), dense(classes, "softmax")}
 }
 
-func layers(ls ...nn.LayerSpec) func(s *train.Spec) {
-	return func(s *train.Spec) { s.Model = train.ModelSpec{Layers: ls} }
+func layers(ls ...nn.LayerSpec) func(s *spec.Spec) {
+	return func(s *spec.Spec) { s.Model = spec.Model{Layers: ls} }
 }
 
-func lr(opt string, rate float64) func(s *train.Spec) {
-	return func(s *train.Spec) { s.Compile.Optimizer, s.Compile.LearningRate = opt, rate }
+func lr(opt string, rate float64) func(s *spec.Spec) {
+	return func(s *spec.Spec) { s.Compile.Optimizer, s.Compile.LearningRate = opt, rate }
 }
 
-func epochs(n int, more ...func(s *train.Spec)) func(s *train.Spec) {
-	return func(s *train.Spec) {
+func epochs(n int, more ...func(s *spec.Spec)) func(s *spec.Spec) {
+	return func(s *spec.Spec) {
 		s.Fit.Epochs = n
 		for _, f := range more {
 			f(s)
@@ -91,18 +91,18 @@ func epochs(n int, more ...func(s *train.Spec)) func(s *train.Spec) {
 	}
 }
 
-func all(fs ...func(s *train.Spec)) func(s *train.Spec) {
-	return func(s *train.Spec) {
+func all(fs ...func(s *spec.Spec)) func(s *spec.Spec) {
+	return func(s *spec.Spec) {
 		for _, f := range fs {
 			f(s)
 		}
 	}
 }
 
-func batch(n int) func(s *train.Spec) { return func(s *train.Spec) { s.Fit.BatchSize = n } }
+func batch(n int) func(s *spec.Spec) { return func(s *spec.Spec) { s.Fit.BatchSize = n } }
 
-func valSplit(v float64) func(s *train.Spec) {
-	return func(s *train.Spec) { s.Data.ValidationSplit = &v }
+func valSplit(v float64) func(s *spec.Spec) {
+	return func(s *spec.Spec) { s.Data.ValidationSplit = &v }
 }
 
 func initializer(name string, ls []nn.LayerSpec) []nn.LayerSpec {
@@ -123,7 +123,7 @@ var Faults = []Scenario{
 		Spec: lr("sgd", 3), Expect: []string{"lr_too_high"},
 		Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
 	{Name: "lr-too-high-momentum", Problem: "SGD at lr 0.5 with momentum 0.9 (an effective step of 5)", Data: shapes(500),
-		Spec:   func(s *train.Spec) { s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.5, 0.9 },
+		Spec:   func(s *spec.Spec) { s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.5, 0.9 },
 		Expect: []string{"lr_too_high"}, Also: []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}},
 	{Name: "lr-far-too-low", Problem: "Adam at lr 1e-6 (1/1000 of its default)", Data: mnistData(200),
 		Spec: lr("adam", 1e-6), Expect: []string{"lr_too_low"}, Also: []string{"not_learning", "underfitting", "loss_plateau"}, Quick: true},
@@ -141,7 +141,7 @@ var Faults = []Scenario{
 		Spec: layers(initializer("zeros", basicLayers(10))...), Expect: []string{"bad_initialization", "initial_loss"},
 		Also: []string{"not_learning", "dying_relu", "vanishing_gradients", "underfitting"}},
 	{Name: "unnormalized-inputs", Problem: "0..255 pixels (rescale 1)", Data: mnistData(200),
-		Spec: func(s *train.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }, Expect: []string{"unnormalized_inputs"},
+		Spec: func(s *spec.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }, Expect: []string{"unnormalized_inputs"},
 		Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high"}, Quick: true},
 	{Name: "shuffled-labels", Problem: "labels shuffled at random", Data: Data{Source: "mnist", Classes: digits, PerClass: 200, ShuffleLabels: true},
 		Spec: all(epochs(3), batch(16)), Expect: []string{"not_learning"}, Cause: "labels", Also: []string{"label_noise", "underfitting"}, Quick: true},
@@ -169,7 +169,7 @@ var Faults = []Scenario{
 	// same 32 training images: accuracy 1.0 in training mode, 0.66 in
 	// inference mode; validation 0.66 against 0.90 in training).
 	{Name: "vgg-small-bn-lag", Problem: "vgg-small (BatchNormalization, momentum 0.99) trained 68 steps: moving statistics lag", Data: shapes(300),
-		Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
+		Spec: func(s *spec.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
 	// Until issue 10 this was the healthy "ok-bn-dropout": validation
 	// accuracy 0.10-0.21 in the 3 seeds, called "learning effectively".
 	{Name: "bn-dropout-lag", Problem: "BatchNormalization (momentum 0.99) and dropout, 114 steps: moving statistics lag", Data: mnistData(200),
@@ -189,7 +189,7 @@ var laterFaults = []Scenario{
 	{Name: "shuffled-labels-shapes", Problem: "shape labels shuffled at random", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 500, ShuffleLabels: true},
 		Spec: all(epochs(3), batch(16)), Expect: []string{"not_learning"}, Cause: "labels", Also: []string{"label_noise", "underfitting"}},
 	{Name: "unnormalized-shapes-sgd", Problem: "0..255 shape pixels with SGD (momentum 0.9)", Data: shapes(500),
-		Spec: func(s *train.Spec) {
+		Spec: func(s *spec.Spec) {
 			s.Data.Preprocessing = &data.Preprocess{Rescale: 1}
 			s.Compile.Optimizer, s.Compile.Momentum = "sgd", 0.9
 		}, Expect: []string{"unnormalized_inputs"}, Also: []string{"initial_loss", "nan", "divergence", "dying_relu", "exploding_gradients", "lr_too_high", "not_learning"}},
@@ -197,14 +197,14 @@ var laterFaults = []Scenario{
 		Spec: all(valSplit(0.75), epochs(20)), Expect: []string{"overfitting"}},
 	// Until issue 10 the healthy "ok-vgg-small-mnist" (validation 0.54-0.71).
 	{Name: "vgg-small-mnist-bn-lag", Problem: "vgg-small (BatchNormalization, momentum 0.99) on MNIST, 86 steps: moving statistics lag", Data: mnistData(150),
-		Spec: func(s *train.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
+		Spec: func(s *spec.Spec) { s.Model.Preset = "vgg-small" }, Expect: []string{"batchnorm_statistics"}, Also: []string{"overfitting"}},
 	{Name: "leakage-mnist", Problem: "every MNIST image twice: validation copies training images", Data: Data{Source: "mnist", Classes: digits, PerClass: 100, Duplicate: true},
 		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
 }
 
 var laterHealthy = []Scenario{
 	{Name: "ok-noisy-shapes", Data: Data{Source: "shapes", Classes: easyShapes, PerClass: 500, Noise: 0.25}, Spec: epochs(3)},
-	{Name: "ok-sgd-nesterov", Data: shapes(500), Spec: func(s *train.Spec) {
+	{Name: "ok-sgd-nesterov", Data: shapes(500), Spec: func(s *spec.Spec) {
 		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum, s.Compile.Nesterov = "sgd", 0.02, 0.9, true
 	}},
 	{Name: "ok-leaky-relu", Data: mnistData(200), Spec: layers(conv(32, "leaky_relu"), pool(2), conv(64, "leaky_relu"), pool(2), flatten(),
@@ -228,19 +228,19 @@ func init() {
 var Healthy = []Scenario{
 	{Name: "ok-basic-shapes", Data: shapes(500), Quick: true},
 	{Name: "ok-basic-mnist", Data: mnistData(200), Quick: true},
-	{Name: "ok-sgd-momentum", Data: mnistData(200), Spec: func(s *train.Spec) {
+	{Name: "ok-sgd-momentum", Data: mnistData(200), Spec: func(s *spec.Spec) {
 		s.Compile.Optimizer, s.Compile.LearningRate, s.Compile.Momentum = "sgd", 0.05, 0.9
 	}},
 	{Name: "ok-rmsprop", Data: shapes(500), Spec: lr("rmsprop", 1e-3)},
 	{Name: "ok-adamw-3e-3", Data: mnistData(200), Spec: lr("adamw", 3e-3), Quick: true},
-	{Name: "ok-augmented", Data: shapes(500), Spec: epochs(3, func(s *train.Spec) {
+	{Name: "ok-augmented", Data: shapes(500), Spec: epochs(3, func(s *spec.Spec) {
 		s.Data.Augmentation = &data.Augment{RotationRange: 10, WidthShiftRange: 0.1, HeightShiftRange: 0.1}
 	})},
-	{Name: "ok-standardized", Data: mnistData(200), Spec: func(s *train.Spec) {
+	{Name: "ok-standardized", Data: mnistData(200), Spec: func(s *spec.Spec) {
 		s.Data.Preprocessing = &data.Preprocess{Rescale: 1.0 / 255, FeaturewiseCenter: true, FeaturewiseStdNormalization: true}
 	}},
 	{Name: "ok-weighted-imbalance", Data: Data{Source: "shapes", Classes: easyShapes, Counts: []int{900, 300, 300, 100}},
-		Spec: func(s *train.Spec) { s.Data.ClassWeight = train.ClassWeight{Mode: "balanced"} }, Quick: true},
+		Spec: func(s *spec.Spec) { s.Data.ClassWeight = spec.ClassWeight{Mode: "balanced"} }, Quick: true},
 	// BatchNormalization at momentum 0.9: the default 0.99 lags in runs
 	// this short (bn-dropout-lag).
 	{Name: "ok-bn-dropout", Data: mnistData(200), Spec: layers(conv(32, "relu"), bnMomentum(0.9), pool(2), conv(64, "relu"), bnMomentum(0.9), pool(2),

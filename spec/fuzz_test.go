@@ -1,4 +1,4 @@
-package train
+package spec
 
 import (
 	"bytes"
@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// FuzzParseSpec: whatever the bytes, ParseSpec returns a spec or a
+// FuzzParse: whatever the bytes, Parse returns a spec or a
 // one-line error naming the file (never a panic), and a spec it accepts
 // survives Defaults, Validate and a round trip through its YAML.
-func FuzzParseSpec(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"seed: 3\ndata:\n  source: mnist\n  validation_split: 0.2\nfit:\n  epochs: 2\n",
 		"data:\n  augmentation:\n    zoom_range: [0.9, 1.1]\n    rotation_range: 10\n  class_weight: {a: 1, b: 2}\n",
@@ -20,7 +20,7 @@ func FuzzParseSpec(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := ParseSpec("f.yaml", bytes.NewReader(b))
+		s, err := Parse("f.yaml", bytes.NewReader(b))
 		if err != nil {
 			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "f.yaml: ") {
 				t.Errorf("error not one line naming the file: %q", msg)
@@ -35,7 +35,7 @@ func FuzzParseSpec(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ParseSpec("resolved.yaml", bytes.NewReader(out)); err != nil {
+		if _, err := Parse("resolved.yaml", bytes.NewReader(out)); err != nil {
 			t.Errorf("the resolved spec does not parse: %v\n%s", err, out)
 		}
 	})

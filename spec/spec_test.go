@@ -1,14 +1,11 @@
-package train
+package spec
 
 import (
-	"encoding/json"
-	"github.com/cnnscope/cnnscope/nn"
-	"math"
 	"strings"
 	"testing"
 )
 
-func TestParseSpecFull(t *testing.T) {
+func TestParseFull(t *testing.T) {
 	src := `seed: 3
 data:
   source: fashion-mnist
@@ -30,7 +27,7 @@ model:
 compile: {optimizer: sgd, learning_rate: 0.05, momentum: 0.9, loss: sparse_categorical_crossentropy}
 fit: {epochs: 2, batch_size: 64, early_stopping: {patience: 2}}
 `
-	s, err := ParseSpec("spec.yaml", strings.NewReader(src))
+	s, err := Parse("spec.yaml", strings.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +47,7 @@ fit: {epochs: 2, batch_size: 64, early_stopping: {patience: 2}}
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := ParseSpec("resolved", strings.NewReader(string(b)))
+	s2, err := Parse("resolved", strings.NewReader(string(b)))
 	if err != nil {
 		t.Fatalf("resolved spec does not parse: %v\n%s", err, b)
 	}
@@ -60,7 +57,7 @@ fit: {epochs: 2, batch_size: 64, early_stopping: {patience: 2}}
 	}
 }
 
-func TestParseSpecErrorsNameLineAndForm(t *testing.T) {
+func TestParseErrorsNameLineAndForm(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"data:\n  sourse: mnist\n", `line 2: data.sourse: unknown key (did you mean "source"?`},
 		{"fit:\n  epochs: ten\n", `line 2: fit.epochs: want an integer, got "ten"`},
@@ -80,32 +77,9 @@ func TestParseSpecErrorsNameLineAndForm(t *testing.T) {
 		{"data:\n  validation_split: 2\n", "data.validation_split"},
 		{"", "empty"},
 	} {
-		_, err := ParseSpec("s.yaml", strings.NewReader(c.src))
+		_, err := Parse("s.yaml", strings.NewReader(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "s.yaml") {
 			t.Errorf("%q: error %v, want it to start with the file and mention %q", c.src, err, c.want)
 		}
-	}
-}
-
-func (s *Spec) lossOrDie(t *testing.T) nn.Loss {
-	l, err := nn.LossByName(s.Compile.Loss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-func TestLogsJSONKeepsNaN(t *testing.T) {
-	in := Logs{"loss": math.NaN(), "accuracy": 0.5, "val_loss": math.Inf(1)}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out Logs
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	if !math.IsNaN(out["loss"]) || out["accuracy"] != 0.5 || !math.IsInf(out["val_loss"], 1) {
-		t.Errorf("round trip of %s gave %v", b, out)
 	}
 }

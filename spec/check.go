@@ -1,8 +1,9 @@
-package train
+package spec
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -43,7 +44,7 @@ func (c *checker) oneOf(field, v string, words ...string) {
 // estimate refuses what does not fit long before.
 const maxTargetSide = 1 << 16
 
-func (d *DataSpec) validate(c *checker) {
+func (d *Data) validate(c *checker) {
 	if v := d.ValidationSplit; v != nil && !(*v >= 0 && *v < 1) {
 		c.add("data.validation_split", "%v, want a fraction in [0, 1)", *v)
 	}
@@ -127,7 +128,7 @@ func validateClassWeights(c *checker, m map[string]float64) {
 	}
 }
 
-func (m *ModelSpec) validate(c *checker) {
+func (m *Model) validate(c *checker) {
 	if m.Preset != "" && len(m.Layers) > 0 {
 		c.add("model", "give either preset or layers, not both")
 	}
@@ -152,7 +153,7 @@ func (m *ModelSpec) validate(c *checker) {
 	}
 }
 
-func (cs *CompileSpec) validate(c *checker) {
+func (cs *Compile) validate(c *checker) {
 	c.oneOf("compile.optimizer", cs.Optimizer, optim.Names()...)
 	if v := cs.LearningRate; !finite(v) || v < 0 {
 		c.add("compile.learning_rate", "%v, want a finite rate > 0", v)
@@ -176,7 +177,7 @@ func (cs *CompileSpec) validate(c *checker) {
 // monitors are the logs entries a callback may watch.
 var monitors = []string{"loss", "accuracy", "top_k_accuracy", "val_loss", "val_accuracy", "val_top_k_accuracy", "lr"}
 
-func (f *FitSpec) validate(c *checker) {
+func (f *Fit) validate(c *checker) {
 	if f.Epochs < 0 {
 		c.add("fit.epochs", "%d, want 1 or more", f.Epochs)
 	}
@@ -227,7 +228,7 @@ func (s *Spec) ValidateForData(classes int) error {
 
 // OptimizerSlots is how many values per trainable weight the spec's
 // optimizer keeps (for the memory estimate).
-func OptimizerSlots(cs CompileSpec) int {
+func OptimizerSlots(cs Compile) int {
 	switch cs.Optimizer {
 	case "sgd":
 		if cs.Momentum != 0 {
@@ -239,3 +240,5 @@ func OptimizerSlots(cs CompileSpec) int {
 	}
 	return 2 // adam, adamw
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

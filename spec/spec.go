@@ -1,4 +1,7 @@
-package train
+// Package spec is the run's spec file: the YAML settings of a run (data,
+// model, compile, fit), read strictly with the line and field of every
+// problem, checked, filled with Keras' defaults and written back.
+package spec
 
 import (
 	"bytes"
@@ -19,15 +22,15 @@ import (
 // values mean the defaults (Defaults fills them in); the run directory
 // keeps the fully resolved spec as spec.yaml.
 type Spec struct {
-	Seed    uint64      `yaml:"seed"`
-	Data    DataSpec    `yaml:"data"`
-	Model   ModelSpec   `yaml:"model"`
-	Compile CompileSpec `yaml:"compile"`
-	Fit     FitSpec     `yaml:"fit"`
+	Seed    uint64  `yaml:"seed"`
+	Data    Data    `yaml:"data"`
+	Model   Model   `yaml:"model"`
+	Compile Compile `yaml:"compile"`
+	Fit     Fit     `yaml:"fit"`
 }
 
-// DataSpec says where the images come from and how they are prepared.
-type DataSpec struct {
+// Data says where the images come from and how they are prepared.
+type Data struct {
 	// Source is "mnist", "fashion-mnist" or a folder with one sub-folder
 	// per class (Keras' flow_from_directory layout).
 	Source string `yaml:"source"`
@@ -94,8 +97,8 @@ func (c ClassWeight) MarshalYAML() (any, error) {
 // IsZero lets omitempty drop an unset class weight.
 func (c ClassWeight) IsZero() bool { return c.Mode == "" }
 
-// ModelSpec is a preset or a list of layers.
-type ModelSpec struct {
+// Model is a preset or a list of layers.
+type Model struct {
 	// Preset is a built-in architecture (see nn.PresetNames), e.g. basic-cnn.
 	Preset string `yaml:"preset,omitempty"`
 	// Layers, instead of a preset, with Keras' argument names. The input
@@ -103,8 +106,8 @@ type ModelSpec struct {
 	Layers []nn.LayerSpec `yaml:"layers,omitempty"`
 }
 
-// CompileSpec is Keras' compile(): optimizer and loss.
-type CompileSpec struct {
+// Compile is Keras' compile(): optimizer and loss.
+type Compile struct {
 	Optimizer    string  `yaml:"optimizer"`               // adam (default), sgd, adamw, rmsprop
 	LearningRate float64 `yaml:"learning_rate,omitempty"` // 0: the optimizer's default
 	Momentum     float64 `yaml:"momentum,omitempty"`      // sgd only
@@ -115,22 +118,22 @@ type CompileSpec struct {
 	Loss         string  `yaml:"loss"` // sparse_categorical_crossentropy (default)
 }
 
-// FitSpec is Keras' fit() arguments and the callbacks to use.
-type FitSpec struct {
+// Fit is Keras' fit() arguments and the callbacks to use.
+type Fit struct {
 	Epochs    int `yaml:"epochs"`     // 5 by default
 	BatchSize int `yaml:"batch_size"` // 32 by default
 	TopK      int `yaml:"top_k,omitempty"`
 	// NoShuffle keeps the training order fixed (shuffling each epoch is the default).
-	NoShuffle         bool                   `yaml:"no_shuffle,omitempty"`
-	EarlyStopping     *EarlyStoppingSpec     `yaml:"early_stopping,omitempty"`
-	ReduceLROnPlateau *ReduceLROnPlateauSpec `yaml:"reduce_lr_on_plateau,omitempty"`
+	NoShuffle         bool               `yaml:"no_shuffle,omitempty"`
+	EarlyStopping     *EarlyStopping     `yaml:"early_stopping,omitempty"`
+	ReduceLROnPlateau *ReduceLROnPlateau `yaml:"reduce_lr_on_plateau,omitempty"`
 	// MetricsEvery is the step interval of per-layer metrics in
 	// metrics.jsonl (50 by default).
 	MetricsEvery int `yaml:"metrics_every,omitempty"`
 }
 
-// EarlyStoppingSpec configures the EarlyStopping callback.
-type EarlyStoppingSpec struct {
+// EarlyStopping configures the EarlyStopping callback.
+type EarlyStopping struct {
 	Monitor            string  `yaml:"monitor,omitempty"`
 	MinDelta           float64 `yaml:"min_delta,omitempty"`
 	Patience           int     `yaml:"patience,omitempty"`
@@ -138,8 +141,8 @@ type EarlyStoppingSpec struct {
 	StartFromEpoch     int     `yaml:"start_from_epoch,omitempty"`
 }
 
-// ReduceLROnPlateauSpec configures the ReduceLROnPlateau callback.
-type ReduceLROnPlateauSpec struct {
+// ReduceLROnPlateau configures the ReduceLROnPlateau callback.
+type ReduceLROnPlateau struct {
 	Monitor  string  `yaml:"monitor,omitempty"`
 	Factor   float64 `yaml:"factor,omitempty"`
 	Patience int     `yaml:"patience,omitempty"`
@@ -147,9 +150,9 @@ type ReduceLROnPlateauSpec struct {
 	Cooldown int     `yaml:"cooldown,omitempty"`
 }
 
-// ParseSpec reads a YAML spec strictly: an unknown key or a value of the
+// Parse reads a YAML spec strictly: an unknown key or a value of the
 // wrong type is an error naming the line and what was expected.
-func ParseSpec(name string, r io.Reader) (*Spec, error) {
+func Parse(name string, r io.Reader) (*Spec, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -184,13 +187,13 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", "; ")
 }
 
-// LoadSpec reads and validates a spec file.
-func LoadSpec(path string) (*Spec, error) {
+// Load reads and validates a spec file.
+func Load(path string) (*Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseSpec(path, bytes.NewReader(b))
+	return Parse(path, bytes.NewReader(b))
 }
 
 // Marshal writes the spec as YAML.
