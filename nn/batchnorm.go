@@ -48,8 +48,8 @@ type BatchNormalization struct {
 	c                                  int
 
 	training bool
-	xhat     *tensor.Tensor
-	y, dx    *tensor.Tensor
+	x        []float32 // the last Forward's input (Backward recomputes xhat from it)
+	y        *tensor.Tensor
 	invStd   []float64 // per channel, of the last Forward
 	mean     []float64
 	acc      [2][]float64 // scratch sums
@@ -101,7 +101,7 @@ func (l *BatchNormalization) plan(in tensor.Shape) (footprint, error) {
 		return footprint{}, err
 	}
 	c := float64(in[len(in)-1])
-	fp := footprint{out: in.Clone(), fixed: 2 * c, buffers: 3 * values(in)} // y, xhat, dx
+	fp := footprint{out: in.Clone(), fixed: 2 * c, buffers: values(in)} // y (dx is computed in dy)
 	if !l.NoScale {
 		fp.trainable += c
 	}
@@ -143,6 +143,7 @@ func (l *BatchNormalization) scaleShift(j int) (g, b float64) {
 }
 
 // Forward: x (N, ..., C) -> xhat = (x - mean) * invStd -> y = gamma*xhat + beta.
+// xhat is not kept: Backward recomputes it from x, with the same rounding.
 func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	c := l.c
@@ -150,7 +151,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	training = training && !l.frozen() // Keras 3: a frozen BatchNormalization runs in inference mode
 	l.training = training
 	l.y = ensureBatch(l.y, n, l.in)
-	l.xhat = ensureBatch(l.xhat, n, l.in)
+	l.x = x.Data
 	eps := l.epsilon()
 	if training {
 		sum, sq := l.acc[0], l.acc[1]
@@ -191,18 +192,24 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		shift[j] = b - l.mean[j]*scale[j]
 	}
 	for r := 0; r < rows; r++ {
-		xs, ys, hs := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c]
+		xs, ys := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c]
 		for j, v := range xs {
-			hs[j] = float32((float64(v) - l.mean[j]) * l.invStd[j])
 			ys[j] = float32(float64(v)*scale[j] + shift[j])
 		}
 	}
 	return l.y
 }
 
+// xhat is the normalized input of the last Forward, as float32: exactly
+// the value Forward's formula rounds to.
+func (l *BatchNormalization) xhat(v float32, j int) float64 {
+	return float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
+}
+
 // Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
 // dx = gamma*invStd/M * (M*dy - Σdy - xhat*Σ(dy*xhat)) over the M rows;
-// in inference dx = gamma*invStd*dy.
+// in inference dx = gamma*invStd*dy. xhat is recomputed from the input,
+// and dx is written over dy (which it returns).
 func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	c := l.c
 	rows := len(dy.Data) / c
@@ -210,10 +217,10 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 	clear(sdy)
 	clear(sdyx)
 	for r := 0; r < rows; r++ {
-		ds, hs := dy.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c]
+		ds, xs := dy.Data[r*c:(r+1)*c], l.x[r*c:(r+1)*c]
 		for j, d := range ds {
 			sdy[j] += float64(d)
-			sdyx[j] += float64(d) * float64(hs[j])
+			sdyx[j] += float64(d) * l.xhat(xs[j], j)
 		}
 	}
 	if l.gamma != nil {
@@ -229,19 +236,18 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 	if !needDx {
 		return nil
 	}
-	l.dx = ensureBatch(l.dx, dy.Shape[0], l.in)
 	m := float64(rows)
 	for r := 0; r < rows; r++ {
-		ds, hs, xs := dy.Data[r*c:(r+1)*c], l.xhat.Data[r*c:(r+1)*c], l.dx.Data[r*c:(r+1)*c]
+		ds, xs := dy.Data[r*c:(r+1)*c], l.x[r*c:(r+1)*c]
 		for j, d := range ds {
 			g, _ := l.scaleShift(j)
 			k := g * l.invStd[j]
 			if l.training {
-				xs[j] = float32(k * (float64(d) - sdy[j]/m - float64(hs[j])*sdyx[j]/m))
+				ds[j] = float32(k * (float64(d) - sdy[j]/m - l.xhat(xs[j], j)*sdyx[j]/m))
 			} else {
-				xs[j] = float32(k * float64(d))
+				ds[j] = float32(k * float64(d))
 			}
 		}
 	}
-	return l.dx
+	return dy
 }

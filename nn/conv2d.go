@@ -98,7 +98,10 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 	if !l.NoBias {
 		fp.trainable += float64(l.Filters)
 	}
-	fp.buffers = 2*values(out) + values(in) // y, pre-activation, dx
+	fp.buffers, fp.dx = values(out), values(in) // y, dx
+	if act, _ := lookupActivation(l.Activation); act.needsZ {
+		fp.buffers += values(out) // the pre-activation
+	}
 	// A tile of the patch matrix and its gradient (see tileRows).
 	if !l.pointwise() {
 		cols := float64(k[0]*k[1]) * float64(in[2])
@@ -137,6 +140,7 @@ func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 		binit(l.bias.Value.Data, l.Filters, l.Filters, rng)
 	}
 	l.in, l.out = in.Clone(), tensor.Shape{oh, ow, l.Filters}
+	l.dxPer = in.Size()
 	return l.out, nil
 }
 
@@ -191,16 +195,14 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
 	m, k := g.Rows(), g.Cols()
 	var dx []float32
+	var dxt *tensor.Tensor
 	if needDx {
-		l.dx = ensureBatch(l.dx, g.N, l.in)
-		dx = l.dx.Data
+		dxt = inputGrad(l.arena, &l.dx, dy, g.N, l.in)
+		dx = dxt.Data
 	}
 	if l.pointwise() { // the patch matrix is x, and dcols is dx itself
 		l.backward(l.x, m, k, l.y, dy, dx)
-		if !needDx {
-			return nil
-		}
-		return l.dx
+		return dxt
 	}
 	l.gradZ(l.y, dy)
 	units := l.units()
@@ -224,10 +226,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			kernels.Col2imRows(g, dc, r0, r1, dx)
 		}
 	}
-	if !needDx {
-		return nil
-	}
-	return l.dx
+	return dxt
 }
 
 // transposeKernel sets kernelT to the kernel as (F, KH*KW*C), once per

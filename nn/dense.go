@@ -64,7 +64,10 @@ func (l *Dense) plan(in tensor.Shape) (footprint, error) {
 	if !l.NoBias {
 		fp.trainable += float64(l.Units)
 	}
-	fp.buffers = 2*values(out) + values(in) // y, pre-activation, dx
+	fp.buffers, fp.dx = values(out), values(in) // y, dx
+	if act, _ := lookupActivation(l.Activation); act.needsZ {
+		fp.buffers += values(out) // the pre-activation
+	}
 	return fp, nil
 }
 
@@ -93,6 +96,7 @@ func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 		binit(l.bias.Value.Data, l.Units, l.Units, rng)
 	}
 	l.out = append(in[:len(in)-1].Clone(), l.Units)
+	l.dxPer = in.Size()
 	return l.out, nil
 }
 
@@ -115,7 +119,7 @@ func (l *Dense) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		l.backward(l.x.Data, rows, nin, l.y, dy, nil)
 		return nil
 	}
-	l.dx = ensureBatch(l.dx, l.x.Shape[0], l.in)
-	l.backward(l.x.Data, rows, nin, l.y, dy, l.dx.Data)
-	return l.dx
+	dx := inputGrad(l.arena, &l.dx, dy, l.x.Shape[0], l.in)
+	l.backward(l.x.Data, rows, nin, l.y, dy, dx.Data)
+	return dx
 }

@@ -25,9 +25,8 @@ type Dropout struct {
 	in   tensor.Shape
 	src  *rand.PCG
 	rng  *rand.Rand
-	mask []float32 // 0 or 1/(1-Rate) per element of the last training batch
+	mask []uint64 // one bit per element of the last training batch: kept
 	y    *tensor.Tensor
-	dx   *tensor.Tensor
 	on   bool // the last Forward dropped units
 }
 
@@ -43,7 +42,7 @@ func (l *Dropout) validate() error {
 }
 
 func (l *Dropout) plan(in tensor.Shape) (footprint, error) {
-	return footprint{out: in.Clone(), buffers: 3 * values(in)}, l.validate() // mask, y, dx
+	return footprint{out: in.Clone(), buffers: values(in) * (1 + 1.0/32)}, l.validate() // y, mask bits (dx is dy)
 }
 
 func (l *Dropout) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
@@ -60,7 +59,8 @@ func (l *Dropout) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 // restore it (rand.PCG implements encoding.BinaryMarshaler).
 func (l *Dropout) RNG() *rand.PCG { return l.src }
 
-// Forward: y = x * mask in training, y = x otherwise.
+// Forward: y = x * mask in training, y = x otherwise; the mask is 0 or
+// 1/(1-Rate), kept as one bit per element.
 func (l *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	l.on = training && l.Rate > 0
@@ -68,24 +68,26 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		return x
 	}
 	l.y = ensureBatch(l.y, n, l.in)
-	if cap(l.mask) < len(x.Data) {
-		l.mask = make([]float32, len(x.Data))
+	words := (len(x.Data) + 63) / 64
+	if cap(l.mask) < words {
+		l.mask = make([]uint64, words)
 	}
-	l.mask = l.mask[:len(x.Data)]
+	l.mask = l.mask[:words]
+	clear(l.mask)
 	keep := float32(1 / (1 - l.Rate))
 	rate := float32(l.Rate)
 	for i, v := range x.Data {
 		m := float32(0)
 		if l.rng.Float32() >= rate {
 			m = keep
+			l.mask[i/64] |= 1 << (i % 64)
 		}
-		l.mask[i] = m
 		l.y.Data[i] = v * m
 	}
 	return l.y
 }
 
-// Backward: dx = dy * mask (the same mask as Forward).
+// Backward: dx = dy * mask (the same mask as Forward), written over dy.
 func (l *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -93,9 +95,13 @@ func (l *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !l.on {
 		return dy
 	}
-	l.dx = ensureBatch(l.dx, dy.Shape[0], l.in)
+	keep := float32(1 / (1 - l.Rate))
 	for i, d := range dy.Data {
-		l.dx.Data[i] = d * l.mask[i]
+		m := float32(0)
+		if l.mask[i/64]&(1<<(i%64)) != 0 {
+			m = keep
+		}
+		dy.Data[i] = d * m
 	}
-	return l.dx
+	return dy
 }

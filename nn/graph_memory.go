@@ -101,5 +101,5 @@ func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(g.Input, fps, batch, slots), nil
+	return estimate(g.Input, fps, batch, slots, false), nil
 }

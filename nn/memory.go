@@ -19,7 +19,10 @@ type footprint struct {
 	out       tensor.Shape
 	trainable float64 // trainable weights; each also gets a gradient
 	fixed     float64 // non-trainable weights (moving statistics)
-	buffers   float64 // per sample: output, input gradient and scratch (masks)
+	buffers   float64 // per sample: output and scratch (masks), and the input gradient where dx is 0
+	// dx is the input gradient per sample of a layer that writes it into
+	// a Sequential's gradArena (two slabs as large as the largest dx).
+	dx float64
 	// tile is scratch that grows with the batch up to a bound: Conv2D's
 	// patch matrix and its gradient, tilePerSample values per sample, at
 	// most tileMax.
@@ -178,14 +181,15 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(m.Input, fps, batch, slots), nil
+	return estimate(m.Input, fps, batch, slots, true), nil
 }
 
-// estimate adds up the layers' footprints (see EstimateMemory).
-func estimate(input tensor.Shape, fps []footprint, batch, slots int) MemoryEstimate {
+// estimate adds up the layers' footprints (see EstimateMemory); with
+// shared, the input gradients are a Sequential's two gradArena slabs.
+func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
 	perSample := values(input) // the input batch
-	var trainable, tiles float64
+	var trainable, tiles, maxDx float64
 	for _, fp := range fps {
 		tiles += min(fp.tilePerSample*float64(batch), fp.tileMax)
 		trainable += fp.trainable
@@ -195,7 +199,13 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int) MemoryEstim
 		} else {
 			perSample += fp.buffers
 		}
+		if slots >= 0 && shared {
+			maxDx = max(maxDx, fp.dx)
+		} else if slots >= 0 {
+			perSample += fp.dx
+		}
 	}
+	perSample += 2 * maxDx
 	if slots >= 0 {
 		e.Gradients = 4 * trainable
 		e.OptimizerState = 4 * trainable * float64(slots)

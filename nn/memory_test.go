@@ -14,10 +14,11 @@ func TestEstimateMemoryCountsWeightsAndBuffers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// conv: 3*3*1*2+2 = 20 weights; y and pre-activation 2*8, dx 16, im2col
-	// and its gradient 2*(2*2*9). dense: 8*3+3 = 27 weights; 2*3 + 8.
+	// conv: 3*3*1*2+2 = 20 weights; y 8 (linear: no pre-activation), im2col
+	// and its gradient 2*(2*2*9). dense: 8*3+3 = 27 weights; y 3. The input
+	// gradients (conv 16, dense 8) share two slabs of the largest: 2*16.
 	// The input itself: 16 per sample.
-	want := MemoryEstimate{Batch: 2, Weights: 4 * 47, Gradients: 4 * 47, OptimizerState: 4 * 47 * 2, Activations: 4 * 2 * (16 + 104 + 14)}
+	want := MemoryEstimate{Batch: 2, Weights: 4 * 47, Gradients: 4 * 47, OptimizerState: 4 * 47 * 2, Activations: 4 * 2 * (16 + 80 + 3 + 2*16)}
 	if e != want {
 		t.Errorf("estimate %+v, want %+v", e, want)
 	}

@@ -39,7 +39,11 @@ type pool2D struct {
 	geom    kernels.ConvGeom
 	in, out tensor.Shape
 	y, dx   *tensor.Tensor
+	arena   *gradArena // where dx goes (nil: dx)
 }
+
+func (l *pool2D) setGradArena(a *gradArena) { l.arena = a }
+func (l *pool2D) dxValues() int             { return l.in.Size() }
 
 // build applies Keras' pooling config (pool_size default 2x2, strides
 // default = pool_size, padding "valid") to the input shape.
@@ -83,7 +87,7 @@ func (l *pool2D) plan(in tensor.Shape, poolSize, strides [2]int, padding string)
 	}
 	l.geom = kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
 	out := tensor.Shape{oh, ow, in[2]}
-	return footprint{out: out, buffers: values(out) + values(in)}, nil // y, dx
+	return footprint{out: out, buffers: values(out), dx: values(in)}, nil // y, dx
 }
 
 // span clips the window starting at o*s-pad of size k to [0, n).
@@ -184,9 +188,9 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	}
 	g := l.geom
 	n := dy.Shape[0]
-	l.dx = ensureBatch(l.dx, n, l.in)
+	dxt := inputGrad(l.arena, &l.dx, dy, n, l.in)
 	l.eachSample(n, func(b, inSize, outSize int) {
-		xs, dx := l.x.Data[b*inSize:(b+1)*inSize], l.dx.Data[b*inSize:(b+1)*inSize]
+		xs, dx := l.x.Data[b*inSize:(b+1)*inSize], dxt.Data[b*inSize:(b+1)*inSize]
 		ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
 		if l.tiled2x2() {
 			kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
@@ -212,7 +216,7 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			}
 		})
 	})
-	return l.dx
+	return dxt
 }
 
 // tiled2x2 reports whether the windows are 2x2, stride 2 and inside the
@@ -281,9 +285,9 @@ func (l *AveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tens
 	}
 	g := l.geom
 	n := dy.Shape[0]
-	l.dx = ensureBatch(l.dx, n, l.in)
+	dxt := inputGrad(l.arena, &l.dx, dy, n, l.in)
 	l.eachSample(n, func(b, inSize, outSize int) {
-		dx, ds := l.dx.Data[b*inSize:(b+1)*inSize], dy.Data[b*outSize:(b+1)*outSize]
+		dx, ds := dxt.Data[b*inSize:(b+1)*inSize], dy.Data[b*outSize:(b+1)*outSize]
 		clear(dx)
 		l.eachWindow(func(o, h0, h1, w0, w1 int) {
 			dr := ds[o : o+g.C]
@@ -299,5 +303,5 @@ func (l *AveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tens
 			}
 		})
 	})
-	return l.dx
+	return dxt
 }

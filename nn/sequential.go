@@ -20,6 +20,7 @@ type Sequential struct {
 	built   bool
 	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
 	stats   statsCollector
+	grads   gradArena // the layers' input gradients (see gradArena)
 }
 
 // NewSequential returns an unbuilt model.
@@ -58,6 +59,7 @@ func (m *Sequential) Build(seed uint64) error {
 		m.outputs = append(m.outputs, out)
 		shape = out
 	}
+	m.grads.shareGrads(m.Layers)
 	m.built = true
 	return nil
 }

@@ -1,0 +1,66 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+func arenaTestModel() *Sequential {
+	return NewSequential(tensor.Shape{8, 8, 3},
+		&Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"}, &BatchNormalization{},
+		&MaxPooling2D{}, &Dropout{Rate: 0.3},
+		&Conv2D{Filters: 5, KernelSize: [2]int{1, 1}, Activation: "gelu"}, &AveragePooling2D{},
+		&Flatten{}, &Dense{Units: 6, Activation: "relu"}, &Dense{Units: 3, Activation: "softmax"})
+}
+
+// A Sequential's layers write their input gradients into two shared
+// slabs; the gradients are the same, bit for bit, as with a buffer per
+// layer, and the layers keep no dx buffer of their own.
+func TestGradArenaMatchesOwnBuffers(t *testing.T) {
+	shared, own := arenaTestModel(), arenaTestModel()
+	for _, m := range []*Sequential{shared, own} {
+		if err := m.Build(3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range own.Layers {
+		if u, ok := l.(gradArenaUser); ok {
+			u.setGradArena(nil)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := tensor.New(4, 8, 8, 3)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()*2 - 1
+	}
+	labels := []int32{0, 1, 2, 1}
+	for step := 0; step < 2; step++ {
+		l1, _ := shared.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		l2, _ := own.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		if l1 != l2 {
+			t.Fatalf("step %d: loss %v with the arena, %v without", step, l1, l2)
+		}
+		ps, po := shared.Params(), own.Params()
+		for i := range ps {
+			if ps[i].Grad == nil {
+				continue
+			}
+			for j, g := range ps[i].Grad.Data {
+				if math.Float32bits(g) != math.Float32bits(po[i].Grad.Data[j]) {
+					t.Fatalf("step %d: %s grad[%d] = %v with the arena, %v without", step, ps[i].FullName(), j, g, po[i].Grad.Data[j])
+				}
+			}
+		}
+	}
+	for _, l := range shared.Layers {
+		if c, ok := l.(*Conv2D); ok && c.dx != nil {
+			t.Errorf("%s keeps a dx buffer of its own", c.Name())
+		}
+	}
+	if shared.grads.perSample != 8*8*4 {
+		t.Errorf("arena sized for %d values per sample, want the largest dx, %d", shared.grads.perSample, 8*8*4)
+	}
+}
