@@ -3,10 +3,13 @@
 # (learning rate log-uniform 1e-5..10, batch 16/32/64/128, pruning by
 # diagnosis) against a 16-point grid (lr 1e-5, 1e-3, 1e-1, 10 x the four
 # batch sizes) trained plainly to the end. Prints both results and the
-# epochs each spent. Usage: scripts/tune_vs_grid.sh [WORKDIR] [LIMIT]
+# epochs each spent. Usage: scripts/tune_vs_grid.sh [WORKDIR] [LIMIT] [SAMPLER]
+# (SAMPLER: tune's --sampler, lhs or random; default: tune's default)
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 limit=${2:-6000}
+sampler=()
+[ -n "${3:-}" ] && sampler=(--sampler "$3")
 bin=$work/cnnscope
 go build -o "$bin" ./cmd/cnnscope
 cat >"$work/space.yaml" <<'YAML'
@@ -15,7 +18,7 @@ fit.batch_size: {choice: [16, 32, 64, 128]}
 YAML
 rm -rf "${work:?}/asha" "${work:?}/grid"
 "$bin" tune --space "$work/space.yaml" --data mnist --limit "$limit" --epochs 3 --trials 16 \
-  --algorithm asha --seed 1 --threads 1 --out "$work/asha" | grep -v '^trial [0-9]*:'
+  --algorithm asha --seed 1 --threads 1 "${sampler[@]}" --out "$work/asha" | grep -v '^trial [0-9]*:'
 mkdir -p "$work/grid"
 echo "lr,batch,exit,epochs,best_val_loss,best_val_accuracy" >"$work/grid.csv"
 for lr in 1e-5 1e-3 1e-1 10; do

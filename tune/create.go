@@ -19,6 +19,7 @@ import (
 type Options struct {
 	Trials    int
 	Algorithm string // random, asha, hyperband
+	Sampler   string // lhs (default), random
 	Parallel  int
 	Threads   int // per trial (0: the child's default)
 	// NoDiagnosisPruning runs trials with --stop-on none (to measure what
@@ -42,6 +43,8 @@ func (o Options) Check() error {
 		return fmt.Errorf("--executor %q: want local or slurm", o.Executor)
 	case len(o.SlurmArgs) > 0 && o.Executor != Slurm:
 		return fmt.Errorf("--slurm-args needs --executor slurm")
+	case o.Sampler != "" && !slices.Contains(Samplers, o.Sampler):
+		return fmt.Errorf("--sampler %q: want lhs or random", o.Sampler)
 	case !slices.Contains(Algorithms, o.Algorithm):
 		return fmt.Errorf("--algorithm %q: want random, asha or hyperband", o.Algorithm)
 	}
@@ -72,7 +75,11 @@ func Create(dir string, base *spec.Spec, space Space, o Options) (*Study, error)
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewStudy(dir, &resolved, space, o.Trials, o.Algorithm, o.Seed)
+	sampler := o.Sampler
+	if sampler == "" {
+		sampler = Samplers[0]
+	}
+	s, err := NewStudy(dir, &resolved, space, o.Trials, o.Algorithm, sampler, o.Seed)
 	if err != nil {
 		return nil, err
 	}

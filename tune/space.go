@@ -3,7 +3,6 @@ package tune
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -97,20 +96,12 @@ const maxDraws = 1000
 // in turn, in path order (momentum drawn for adam: the trial leaves
 // momentum out, as a conditional parameter), and only then drawn again.
 func (s Space) SampleValid(r *rand.Rand, base *spec.Spec) (map[string]any, error) {
-	var err error
 	for range maxDraws {
-		p := s.Sample(r)
-		if _, err = Apply(base, p); err == nil {
+		if p, ok := s.valid(base, s.Sample(r)); ok {
 			return p, nil
 		}
-		for _, d := range s {
-			q := maps.Clone(p)
-			delete(q, d.Path)
-			if _, e := Apply(base, q); e == nil {
-				return q, nil
-			}
-		}
 	}
+	_, err := Apply(base, s.Sample(r))
 	return nil, fmt.Errorf("no valid spec in %d draws from the search space (last: %v)", maxDraws, err)
 }
 

@@ -63,6 +63,7 @@ type Study struct {
 	Format    string `json:"format"`
 	Seed      uint64 `json:"seed"`
 	Algorithm string `json:"algorithm"`
+	Sampler   string `json:"sampler,omitempty"` // empty: random (studies made before lhs)
 	MaxEpochs int    `json:"max_epochs"`
 	Eta       int    `json:"reduction_factor"`
 	Grace     int    `json:"grace_period"`
@@ -86,17 +87,18 @@ type Study struct {
 	dir string
 }
 
-// NewStudy samples n trials from space over base, deterministically for seed.
-func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm string, seed uint64) (*Study, error) {
+// NewStudy samples n trials from space over base with the sampler,
+// deterministically for seed.
+func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm, sampler string, seed uint64) (*Study, error) {
 	maxEpochs := base.Fit.Epochs
-	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
+	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, Sampler: sampler, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
 	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"
 	brackets := s.Brackets()
-	for i := range n {
-		p, err := space.SampleValid(r, base)
-		if err != nil {
-			return nil, err
-		}
+	params, err := space.SampleTrials(r, base, n, sampler)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range params {
 		s.Trials = append(s.Trials, &Trial{ID: i + 1, Bracket: i % brackets, Params: p, Status: Pending, ValLoss: []float64{}, ValAccuracy: []float64{}})
 	}
 	return s, nil

@@ -269,5 +269,6 @@ var flagCases = []badCase{
 	{args: []string{"tune", "--out", "$F/out", "--space", "$F/nonexistent.yaml", "--executor", "pbs"}, lines: 1},
 	{args: []string{"tune", "--out", "$F/out", "--space", "$F/nonexistent.yaml", "--slurm-args", "--time=1:00"}, lines: 1},
 	{args: []string{"tune", "--slurm-task", "$F/nonexistent", "--trial", "1"}, lines: 1},
+	{args: []string{"tune", "--out", "$F/out", "--space", "$F/nonexistent.yaml", "--sampler", "sobol"}, lines: 1},
 	{args: []string{"tune", "--slurm-task", "$F/emptydir", "--trial", "1"}, lines: 1},
 }

@@ -69,6 +69,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	trials := fs.Int("trials", 10, "number of trials")
 	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
 	parallel := fs.Int("parallel", 1, "trials run at once")
+	sampler := fs.String("sampler", tune.LHSSampler, "how the trials' parameters are drawn: lhs (Latin hypercube: each parameter's range cut into --trials strata, one trial in each) or random (independent draws)")
 	resume := fs.String("resume", "", "continue the study in this directory")
 	noDiag := fs.Bool("no-diagnosis-pruning", false, "run trials with --stop-on none (to measure what pruning by diagnosis saves)")
 	executor := fs.String("executor", "local", "local (child processes) or slurm (sbatch --array: one task per trial; the study directory and cnnscope on a filesystem the nodes share)")
@@ -98,7 +99,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			err = usageError{err.Error()}
 		}
 	default:
-		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel),
+		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Sampler: *sampler, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel),
 			NoDiagnosisPruning: *noDiag, Executor: *executor, SlurmArgs: strings.Fields(*slurmArgs)}
 		if *executor == tune.Slurm {
 			o.Threads = f.threads // the nodes' cores are not this machine's
