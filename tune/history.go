@@ -74,15 +74,15 @@ func field(r []string, col map[string]int, names ...string) float64 {
 }
 
 // criticalFinding is the first critical finding of dir's diagnosis.json
-// as a reason, or "" when there is none.
-func criticalFinding(dir string) string {
+// as a reason, and the epoch it was raised in; "" when there is none.
+func criticalFinding(dir string) (reason string, epoch int) {
 	b, err := os.ReadFile(filepath.Join(dir, diagnose.DiagnosisFile))
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	var d diagnose.Diagnosis
 	if json.Unmarshal(b, &d) != nil {
-		return ""
+		return "", 0
 	}
 	for _, f := range append(d.Findings, d.Earlier...) {
 		if f.Severity == diagnose.Critical {
@@ -90,15 +90,15 @@ func criticalFinding(dir string) string {
 			if f.Epoch > 0 || f.Step > 0 {
 				where = fmt.Sprintf(" (epoch %d, step %d)", f.Epoch, f.Step)
 			}
-			return "diagnosis: " + f.Title + where
+			return "diagnosis: " + f.Title + where, f.Epoch
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // failure says why a child that exited with code ended its trial.
 func failure(dir string, code int, log string) (status, reason string) {
-	if r := criticalFinding(dir); r != "" {
+	if r, _ := criticalFinding(dir); r != "" {
 		return Pruned, r
 	}
 	if info, err := rundir.ReadInfo(dir); err == nil && info.State == rundir.Failed {

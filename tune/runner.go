@@ -103,6 +103,9 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			changed = changed || ch
 			if c.exited && !c.paused {
+				if c.t.Ended() {
+					changed = r.settle(c) || changed
+				}
 				if c.t.Ended() || r.finish(c) {
 					delete(running, id)
 					changed = true
@@ -245,6 +248,25 @@ func (r *Runner) kill(c *child) {
 	}
 	c.proc.terminate()
 	c.paused = false
+}
+
+// settle gives a trial ASHA pruned at a rung the diagnosis' reason when
+// its run, now ended, had stopped itself on a critical finding raised
+// no later than that epoch: the run's history row for the epoch it
+// stopped in can reach the tuner before the run has exited, and which
+// of the two the tuner saw first must not change trials.csv.
+func (r *Runner) settle(c *child) bool {
+	t := c.t
+	if t.Status != Pruned || !strings.HasPrefix(t.Reason, "asha:") {
+		return false
+	}
+	why, epoch := criticalFinding(r.Study.RunDir(t.ID))
+	if why == "" || epoch > len(t.ValLoss) {
+		return false
+	}
+	t.Reason = why
+	r.logf("trial %d: had stopped on the diagnosis: %s", t.ID, why)
+	return true
 }
 
 // finish ends the trial of an exited child whose rows are all taken in;
