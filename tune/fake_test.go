@@ -76,7 +76,9 @@ func fakeTrainer(args []string) int {
 	}
 	if args[0] == "train" {
 		b, _ := spec.Marshal()
-		os.WriteFile(filepath.Join(dir, "spec.yaml"), b, 0o644)
+		// Atomically, as train writes it: a kill must not leave it empty.
+		os.WriteFile(filepath.Join(dir, "spec.yaml.tmp"), b, 0o644)
+		os.Rename(filepath.Join(dir, "spec.yaml.tmp"), filepath.Join(dir, "spec.yaml"))
 	}
 	hist := filepath.Join(dir, train.HistoryFile)
 	old, _ := os.ReadFile(hist)
