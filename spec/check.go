@@ -132,6 +132,7 @@ func (m *Model) validate(c *checker) {
 	if m.Preset != "" && len(m.Layers) > 0 {
 		c.add("model", "give either preset or layers, not both")
 	}
+	m.validateFrom(c)
 	if p := m.Preset; p != "" {
 		if _, ok := nn.Presets[p]; !ok {
 			c.add("model.preset", "%q, want one of %s", p, strings.Join(nn.PresetNames(), ", "))
@@ -190,6 +191,7 @@ func (f *Fit) validate(c *checker) {
 	if f.MetricsEvery < 0 {
 		c.add("fit.metrics_every", "%d, want 1 or more (steps between per-layer metrics)", f.MetricsEvery)
 	}
+	f.validateFineTune(c)
 	if es := f.EarlyStopping; es != nil {
 		const p = "fit.early_stopping."
 		c.oneOf(p+"monitor", es.Monitor, monitors...)

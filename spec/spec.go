@@ -104,6 +104,11 @@ type Model struct {
 	// Layers, instead of a preset, with Keras' argument names. The input
 	// shape and the class count come from the data.
 	Layers []nn.LayerSpec `yaml:"layers,omitempty"`
+	// From, Freeze and NewHead start from a pre-trained model instead
+	// (see FineTune, and train/finetune.go).
+	From    string `yaml:"from,omitempty"`
+	Freeze  string `yaml:"freeze,omitempty"`
+	NewHead bool   `yaml:"new_head,omitempty"`
 }
 
 // Compile is Keras' compile(): optimizer and loss.
@@ -130,6 +135,8 @@ type Fit struct {
 	// MetricsEvery is the step interval of per-layer metrics in
 	// metrics.jsonl (50 by default).
 	MetricsEvery int `yaml:"metrics_every,omitempty"`
+	// FineTune is a second stage that unfreezes layers with a lower rate.
+	FineTune *FineTune `yaml:"fine_tune,omitempty"`
 }
 
 // EarlyStopping configures the EarlyStopping callback.
@@ -222,7 +229,7 @@ func (s *Spec) Defaults() {
 	if s.Data.Sampling == "" {
 		s.Data.Sampling = "none"
 	}
-	if s.Model.Preset == "" && len(s.Model.Layers) == 0 {
+	if s.Model.Preset == "" && len(s.Model.Layers) == 0 && s.Model.From == "" {
 		s.Model.Preset = "basic-cnn"
 	}
 	if s.Compile.Optimizer == "" {

@@ -84,8 +84,13 @@ func PrepareData(ds spec.Data, seed uint64) (*Prepared, error) {
 	if ds.Preprocessing != nil {
 		pp = *ds.Preprocessing
 	}
-	if err := pp.Fit(p.Train, p.TrainIdx); err != nil {
-		return nil, err
+	// Statistics given (a pre-trained model's) are kept, not refitted.
+	if len(pp.Mean) == 0 && len(pp.Std) == 0 {
+		if err := pp.Fit(p.Train, p.TrainIdx); err != nil {
+			return nil, err
+		}
+	} else if err := pp.Check(p.Train.Channels); err != nil {
+		return nil, fmt.Errorf("data.preprocessing: %w", err)
 	}
 	p.Preprocess = &pp
 	p.Counts = data.CountClasses(p.Train.Labels, p.TrainIdx, len(p.Classes))

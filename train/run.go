@@ -82,6 +82,13 @@ func (r *RunResult) Release() {
 // BuildModel makes the spec's model for the data's input shape and
 // classes, built from the spec's seed.
 func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error) {
+	if s.Model.From != "" {
+		m, err := buildFineTune(s, input, classes)
+		if err != nil {
+			return nil, inputError(err)
+		}
+		return m, nil
+	}
 	var m nn.Model
 	var err error
 	if s.Model.Preset != "" {
@@ -92,20 +99,32 @@ func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), spec.OptimizerSlots(s.Compile))
-	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
-	}
-	if err := e.Fits(); err != nil {
-		return nil, fmt.Errorf("model: training %w", err)
-	}
-	if err := m.Build(s.Seed); err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+	if err := estimateAndBuild(s, m); err != nil {
+		return nil, err
 	}
 	if out := m.Output(); out[len(out)-1] != classes {
 		return nil, fmt.Errorf("model: the last layer has %d outputs but the data has %d classes", out[len(out)-1], classes)
 	}
+	if err := checkFineTuneStage(s, m); err != nil {
+		return nil, inputError(err)
+	}
 	return m, nil
+}
+
+// estimateAndBuild refuses a model whose training cannot fit in memory,
+// then builds it from the spec's seed.
+func estimateAndBuild(s *spec.Spec, m nn.Model) error {
+	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), spec.OptimizerSlots(s.Compile))
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	if err := e.Fits(); err != nil {
+		return fmt.Errorf("model: training %w", err)
+	}
+	if err := m.Build(s.Seed); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
 }
 
 // NewOptimizer makes the spec's optimizer.
@@ -166,6 +185,7 @@ type runner struct {
 	tr, val, test  *data.Loader
 	fromCheckpoint bool
 	ckpt           *ModelCheckpoint
+	notes          []string // what a fine-tune took from its pre-trained model
 	nan            *TerminateOnNaN
 }
 
@@ -186,6 +206,9 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 		return nil, err
 	}
 	fmt.Fprintf(r.ro.Out, "Run directory: %s\n", r.ro.Dir)
+	for _, n := range r.notes {
+		fmt.Fprintf(r.ro.Out, "Fine-tune: %s\n", n)
+	}
 	if err := r.p.WriteSummary(r.ro.Out, r.spec.Data.Source); err != nil {
 		return nil, err
 	}
@@ -213,6 +236,13 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 // and loss: any error is an *InputError.
 func (r *runner) prepare() error {
 	spec := r.spec
+	if err := spec.Validate(); err != nil {
+		return inputError(err)
+	}
+	pre, err := r.pretrained()
+	if err != nil {
+		return inputError(err)
+	}
 	spec.Defaults()
 	if err := spec.Validate(); err != nil {
 		return inputError(err)
@@ -224,10 +254,12 @@ func (r *runner) prepare() error {
 	if err := spec.ValidateForData(len(p.Classes)); err != nil {
 		return inputError(err)
 	}
+	r.newHeadFor(pre, p.Classes)
 	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
 	if r.m, err = BuildModel(spec, input, len(p.Classes)); err != nil {
 		return inputError(err)
 	}
+	r.noteFrozen()
 	if r.opt, err = NewOptimizer(spec.Compile); err != nil {
 		return inputError(err)
 	}
@@ -258,6 +290,9 @@ func (r *runner) options() (Options, error) {
 	r.ckpt = &ModelCheckpoint{Dir: filepath.Join(dir, CheckpointsDir), Save: r.saveModel}
 	r.nan = &TerminateOnNaN{}
 	callbacks := []Callback{NewProgress(r.ro.Out, r.ro.Terminal)}
+	if ft := spec.Fit.FineTune; ft != nil {
+		callbacks = append([]Callback{&FineTuneStage{Spec: *ft, Model: r.m, Out: r.ro.Out}}, callbacks...)
+	}
 	if es := spec.Fit.EarlyStopping; es != nil {
 		callbacks = append(callbacks, &EarlyStopping{Monitor: es.Monitor, MinDelta: es.MinDelta, Patience: es.Patience,
 			RestoreBestWeights: es.RestoreBestWeights, StartFromEpoch: es.StartFromEpoch})

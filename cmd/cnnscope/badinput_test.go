@@ -130,6 +130,7 @@ func badInputFixtures(t *testing.T) string {
 	}
 	write("empty.yaml", "")
 	write("notes.txt", "not an image")
+	write("garbage.onnx", "not a protobuf")
 	write("classes/a/x.txt", "no images here")
 	write("classes/b/y.txt", "no images here")
 	m := nn.NewSequential(tensor.Shape{8, 8, 1}, &nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}, &nn.Flatten{}, &nn.Dense{Units: 3, Activation: "softmax"})

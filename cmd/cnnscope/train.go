@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,6 +47,7 @@ type trainFlags struct {
 	// threads sets GOMAXPROCS; dryRun only prints what would run.
 	threads int
 	dryRun  bool
+	ft      fineTuneFlags
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -85,6 +87,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sanity, "sanity", false, "diagnosis: before training, check that the model can overfit 32 samples in 200 steps")
 	fs.IntVar(&f.threads, "threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved spec, the model summary and the memory estimate; create nothing")
+	f.ft.register(fs)
 }
 
 // spec builds the run's spec: the spec file (if any), then every flag
@@ -103,6 +106,7 @@ func (f *trainFlags) toSpec(fs *flag.FlagSet) (*spec.Spec, error) {
 		return nil, err
 	}
 	f.applyFitFlags(s, set)
+	f.ft.apply(s, set)
 	if err := s.Validate(); err != nil {
 		return nil, usageError{err.Error()}
 	}
@@ -117,13 +121,18 @@ func (f *trainFlags) baseSpec(fs *flag.FlagSet) (*spec.Spec, map[string]bool, er
 	if err := f.check(set); err != nil {
 		return nil, nil, err
 	}
+	if err := f.ft.check(set); err != nil {
+		return nil, nil, err
+	}
 	if f.spec != "" {
 		var err error
 		if s, err = spec.Load(f.spec); err != nil {
 			return nil, nil, usageError{err.Error()}
 		}
 	} else {
+		given := maps.Clone(set)
 		fs.VisitAll(func(fl *flag.Flag) { set[fl.Name] = true })
+		f.ft.unmarkDefaults(set, given)
 	}
 	return s, set, nil
 }

@@ -1,0 +1,192 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/onnx"
+	"github.com/cnnscope/cnnscope/spec"
+)
+
+// A fine-tune (model.from) starts from a pre-trained model: a cnnscope
+// run directory or model folder (model.json + model.safetensors), or an
+// ONNX file (imported as `cnnscope import` does). Its weights are
+// loaded; its head is replaced when the data's classes are not the
+// model's (or model.new_head says so); the layers up to model.freeze are
+// frozen; and the data are prepared as the model was trained (its
+// preprocessing, input size and colour mode), unless the spec says
+// otherwise.
+//
+// The head is the classifier: walking back from the output through
+// layers without weights (softmax Activation, Flatten, Reshape, pooling,
+// Dropout), the first layer with weights. It must be a Dense (Keras'
+// classifier) or a 1x1 Conv2D (the classifier of fully convolutional
+// nets, followed by global pooling); a new head has the same settings
+// with one unit (filter) per class of the data, and fresh weights drawn
+// from the run's seed.
+
+// Pretrained is a model to fine-tune, with what it says about its inputs.
+type Pretrained struct {
+	Path  string
+	Model nn.Model
+	// Classes are the model's class names (class_0, ... when the file
+	// has none).
+	Classes []string
+	// Preprocess is the preprocessing it was trained with; nil when the
+	// file does not say (an ONNX file without cnnscope's metadata).
+	Preprocess    *data.Preprocess
+	Interpolation string
+}
+
+// LoadPretrained reads model.from: a run directory or model folder, or an
+// .onnx file. Errors name the path.
+func LoadPretrained(path string) (*Pretrained, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("model.from: %w (want a run directory, a model folder or an .onnx file)", err)
+	}
+	if fi.IsDir() {
+		m, mf, err := loadModel(path)
+		if err != nil {
+			return nil, fmt.Errorf("model.from: %w", err)
+		}
+		pp := mf.Preprocessing
+		return &Pretrained{Path: path, Model: m, Classes: mf.Classes, Preprocess: &pp, Interpolation: mf.Interpolation}, nil
+	}
+	if !strings.EqualFold(filepath.Ext(path), ".onnx") {
+		return nil, fmt.Errorf("model.from: %s: want a run directory, a model folder or an .onnx file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model.from: %w", err)
+	}
+	im, err := onnx.Import(b, onnx.ImportOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("model.from: %s: %w", path, err)
+	}
+	p := &Pretrained{Path: path, Model: im.Model, Classes: im.Classes, Preprocess: im.Preprocess,
+		Interpolation: im.Metadata["cnnscope.interpolation"]}
+	if out := im.Model.Output(); len(p.Classes) != out[len(out)-1] {
+		p.Classes = nil
+		for i := range out[len(out)-1] {
+			p.Classes = append(p.Classes, fmt.Sprintf("class_%d", i))
+		}
+	}
+	return p, nil
+}
+
+// FillData sets the data settings the spec leaves open to the model's:
+// preprocessing, and for image folders the target size, colour mode and
+// interpolation. It returns what it did, in words, for the run's output.
+func (p *Pretrained) FillData(d *spec.Data) []string {
+	var notes []string
+	switch {
+	case d.Preprocessing == nil && p.Preprocess != nil:
+		pp := *p.Preprocess
+		d.Preprocessing = &pp
+		notes = append(notes, "preprocessing from the pre-trained model: "+DescribePreprocess(&pp))
+	case d.Preprocessing == nil:
+		notes = append(notes, "the pre-trained model does not say how it was preprocessed (no cnnscope metadata): "+
+			"the default rescale 1/255 applies; set data.preprocessing (or --rescale) if it was trained otherwise")
+	case p.Preprocess != nil && !samePreprocess(d.Preprocessing, p.Preprocess):
+		notes = append(notes, fmt.Sprintf("data.preprocessing (%s) is not the pre-trained model's (%s): kept as given",
+			DescribePreprocess(d.Preprocessing), DescribePreprocess(p.Preprocess)))
+	}
+	if slices.Contains(data.Builtins, d.Source) {
+		return notes
+	}
+	in := p.Model.InputShape()
+	if d.TargetSize == nil {
+		d.TargetSize = []int{in[0], in[1]}
+		notes = append(notes, fmt.Sprintf("target size from the pre-trained model: %dx%d", in[0], in[1]))
+	}
+	if d.ColorMode == "" {
+		if mode := data.ColorModeOf(in[2]); mode != data.Auto {
+			d.ColorMode = string(mode)
+			notes = append(notes, "colour mode from the pre-trained model: "+d.ColorMode)
+		}
+	}
+	if d.Interpolation == "" && p.Interpolation != "" {
+		d.Interpolation = p.Interpolation
+	}
+	return notes
+}
+
+// DescribePreprocess says what p does to a pixel, in words.
+func DescribePreprocess(p *data.Preprocess) string {
+	var s []string
+	if p.Rescale != 0 && p.Rescale != 1 {
+		s = append(s, fmt.Sprintf("rescale %.6g", p.Rescale))
+	}
+	if p.SamplewiseCenter || p.SamplewiseStdNormalization {
+		s = append(s, "per-image standardization")
+	}
+	if p.FeaturewiseCenter {
+		s = append(s, fmt.Sprintf("mean %v", p.Mean))
+	}
+	if p.FeaturewiseStdNormalization {
+		s = append(s, fmt.Sprintf("std %v", p.Std))
+	}
+	if len(s) == 0 {
+		return "none (pixels 0..255)"
+	}
+	return strings.Join(s, ", ")
+}
+
+func samePreprocess(a, b *data.Preprocess) bool {
+	return DescribePreprocess(a) == DescribePreprocess(b)
+}
+
+// pretrained loads model.from (nil without one) and fills the data
+// settings the spec leaves open.
+func (r *runner) pretrained() (*Pretrained, error) {
+	if r.spec.Model.From == "" {
+		return nil, nil
+	}
+	pre, err := LoadPretrained(r.spec.Model.From)
+	if err != nil {
+		return nil, err
+	}
+	r.notes = append(r.notes, fmt.Sprintf("starting from %s (%d layers, classes %s)", pre.Path, len(pre.Model.Nodes()), shortList(pre.Classes)))
+	r.notes = append(r.notes, pre.FillData(&r.spec.Data)...)
+	return pre, nil
+}
+
+// newHeadFor sets model.new_head when the data's classes are not the
+// pre-trained model's, and says so.
+func (r *runner) newHeadFor(pre *Pretrained, classes []string) {
+	if pre == nil {
+		return
+	}
+	if r.spec.Model.NewHead {
+		r.notes = append(r.notes, fmt.Sprintf("a new head for the data's %d classes (model.new_head)", len(classes)))
+		return
+	}
+	if !slices.Equal(pre.Classes, classes) {
+		r.spec.Model.NewHead = true
+		r.notes = append(r.notes, fmt.Sprintf("a new head: the data's classes %s are not the model's %s", shortList(classes), shortList(pre.Classes)))
+	}
+}
+
+// noteFrozen says how much of a fine-tuned model trains.
+func (r *runner) noteFrozen() {
+	if r.spec.Model.From == "" {
+		return
+	}
+	frozen, last := 0, ""
+	for _, n := range r.m.Nodes() {
+		if !nn.Trainable(n.Layer) {
+			frozen, last = frozen+1, n.Layer.Name()
+		}
+	}
+	tr, fixed := r.m.CountParams()
+	if frozen > 0 {
+		r.notes = append(r.notes, fmt.Sprintf("%d layers frozen, up to %s (BatchNormalization among them runs in inference mode)", frozen, last))
+	}
+	r.notes = append(r.notes, fmt.Sprintf("%d of %d weights trainable", tr, tr+fixed))
+}
