@@ -156,6 +156,7 @@ func (o DoctorOptions) say(format string, args ...any) {
 func doctorBase(spec *spec.Spec, o DoctorOptions) (spec.Spec, int) {
 	base := *spec
 	base.Defaults()
+	base.Fit.TensorBoard = nil // the trials are not the user's run: keep them out of its TensorBoard
 	budget := o.Epochs
 	if base.Fit.Epochs > 0 {
 		budget = min(budget, base.Fit.Epochs)

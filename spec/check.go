@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
@@ -203,6 +204,9 @@ func (f *Fit) validate(c *checker) {
 			c.add(p+"start_from_epoch", "%d, want >= 0", es.StartFromEpoch)
 		}
 	}
+	if tb := f.TensorBoard; tb != nil {
+		tb.validate(c)
+	}
 	if rp := f.ReduceLROnPlateau; rp != nil {
 		const p = "fit.reduce_lr_on_plateau."
 		c.oneOf(p+"monitor", rp.Monitor, monitors...)
@@ -244,3 +248,20 @@ func OptimizerSlots(cs Compile) int {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func (t *TensorBoard) validate(c *checker) {
+	const p = "fit.tensorboard."
+	if t.LogDir == "" {
+		c.add(p+"log_dir", "empty, want the directory for the event files")
+	}
+	switch t.UpdateFreq {
+	case "", "epoch", "batch":
+	default:
+		if n, err := strconv.Atoi(t.UpdateFreq); err != nil || n < 1 {
+			c.add(p+"update_freq", "%q, want epoch, batch or a number of steps >= 1", t.UpdateFreq)
+		}
+	}
+	if h := t.HistogramFreq; h != nil && *h < 0 {
+		c.add(p+"histogram_freq", "%d, want a number of epochs >= 0 (0: no histograms)", *h)
+	}
+}

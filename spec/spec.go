@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -137,6 +138,33 @@ type Fit struct {
 	MetricsEvery int `yaml:"metrics_every,omitempty"`
 	// FineTune is a second stage that unfreezes layers with a lower rate.
 	FineTune *FineTune `yaml:"fine_tune,omitempty"`
+	// TensorBoard, when set, writes TensorBoard event files.
+	TensorBoard *TensorBoard `yaml:"tensorboard,omitempty"`
+}
+
+// TensorBoard configures Keras' TensorBoard callback (train.TensorBoard).
+type TensorBoard struct {
+	// LogDir is the directory of the event files (relative to the
+	// working directory).
+	LogDir string `yaml:"log_dir"`
+	// UpdateFreq is "epoch" (epoch scalars only), "batch" (every step)
+	// or a number of steps; default: fit.metrics_every.
+	UpdateFreq string `yaml:"update_freq,omitempty"`
+	// HistogramFreq is the epochs between weight and gradient histograms
+	// (0: none); default 1.
+	HistogramFreq *int `yaml:"histogram_freq,omitempty"`
+}
+
+// UpdateSteps is UpdateFreq in steps: 0 for "epoch", 1 for "batch".
+func (t *TensorBoard) UpdateSteps() int {
+	switch t.UpdateFreq {
+	case "epoch", "":
+		return 0
+	case "batch":
+		return 1
+	}
+	n, _ := strconv.Atoi(t.UpdateFreq) // Validate checked it
+	return n
 }
 
 // EarlyStopping configures the EarlyStopping callback.
@@ -246,6 +274,15 @@ func (s *Spec) Defaults() {
 	}
 	if s.Fit.MetricsEvery == 0 {
 		s.Fit.MetricsEvery = 50
+	}
+	if tb := s.Fit.TensorBoard; tb != nil {
+		if tb.UpdateFreq == "" {
+			tb.UpdateFreq = strconv.Itoa(s.Fit.MetricsEvery)
+		}
+		if tb.HistogramFreq == nil {
+			one := 1
+			tb.HistogramFreq = &one
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/internal/tfevents"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -247,6 +248,11 @@ func (r *runner) prepare() error {
 	if err := spec.Validate(); err != nil {
 		return inputError(err)
 	}
+	if tb := spec.Fit.TensorBoard; tb != nil {
+		if err := tfevents.CheckDir(tb.LogDir); err != nil {
+			return inputError(fmt.Errorf("fit.tensorboard.log_dir: %w", err))
+		}
+	}
 	p, err := PrepareData(spec.Data, spec.Seed)
 	if err != nil {
 		return inputError(err)
@@ -305,6 +311,9 @@ func (r *runner) options() (Options, error) {
 		r.nan,
 		&MetricsLogger{Path: filepath.Join(dir, MetricsFile), Every: spec.Fit.MetricsEvery, Append: r.fromCheckpoint},
 		NewCSVLogger(filepath.Join(dir, HistoryFile), r.fromCheckpoint))
+	if tb := spec.Fit.TensorBoard; tb != nil {
+		callbacks = append(callbacks, &TensorBoard{LogDir: tb.LogDir, UpdateFreq: tb.UpdateSteps(), HistogramFreq: *tb.HistogramFreq})
+	}
 	callbacks = append(callbacks, r.ro.Callbacks...)
 	callbacks = append(callbacks, r.ckpt) // last: it saves the others' state
 	opts := Options{Epochs: spec.Fit.Epochs, Loss: r.loss, Optimizer: r.opt, Callbacks: callbacks,

@@ -63,7 +63,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 			err = inputError(err)
 		}
 	} else if err == nil {
-		for _, n := range []string{"stop-on", "sanity", "dry-run"} {
+		for _, n := range []string{"stop-on", "sanity", "dry-run", "tensorboard"} {
 			if f := fs.Lookup(n); f != nil && f.Value.String() != f.DefValue {
 				err = usagef("--%s does not apply to doctor", n)
 			}

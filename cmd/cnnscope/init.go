@@ -65,6 +65,7 @@ fit:
   # top_k: 3                 # also report top-3 accuracy
   # early_stopping: {monitor: val_loss, patience: 3, restore_best_weights: true}
   # reduce_lr_on_plateau: {monitor: val_loss, factor: 0.1, patience: 2, min_lr: 0.00001}
+  # tensorboard: {log_dir: tb/run1, update_freq: epoch, histogram_freq: 1}   # tensorboard --logdir tb
 `
 
 // functionalModel replaces the model section for init --functional: a

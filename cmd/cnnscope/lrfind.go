@@ -27,7 +27,7 @@ const lrfindExamples = `  cnnscope lrfind --data mnist
 `
 
 // lrfindIgnored are train's flags that mean nothing to a range test.
-var lrfindIgnored = []string{"out", "epochs", "patience", "stop-on", "sanity", "top-k", "test", "dry-run"}
+var lrfindIgnored = []string{"out", "epochs", "patience", "stop-on", "sanity", "top-k", "test", "dry-run", "tensorboard"}
 
 func runLRFind(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("lrfind", "lrfind [--data ...] [--model ...] [--optimizer ...] [train's flags] [--start-lr 1e-7] [--end-lr 1] [--plot FILE.svg]", lrfindExamples, stderr)

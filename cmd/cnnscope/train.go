@@ -48,6 +48,8 @@ type trainFlags struct {
 	threads int
 	dryRun  bool
 	ft      fineTuneFlags
+	// tensorboard is the directory for TensorBoard's event files.
+	tensorboard string
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
@@ -88,6 +90,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.threads, "threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the resolved spec, the model summary and the memory estimate; create nothing")
 	f.ft.register(fs)
+	fs.StringVar(&f.tensorboard, "tensorboard", "", "also write TensorBoard event files into DIR/train and DIR/validation, as Keras' TensorBoard callback (DIR relative to the working directory; see fit.tensorboard)")
 }
 
 // spec builds the run's spec: the spec file (if any), then every flag
@@ -279,6 +282,12 @@ func (f *trainFlags) applyFitFlags(s *spec.Spec, set map[string]bool) {
 	}
 	if set["patience"] && f.patience > 0 {
 		s.Fit.EarlyStopping = &spec.EarlyStopping{Patience: f.patience, RestoreBestWeights: true}
+	}
+	if f.tensorboard != "" { // the spec's update_freq and histogram_freq stay
+		if s.Fit.TensorBoard == nil {
+			s.Fit.TensorBoard = &spec.TensorBoard{}
+		}
+		s.Fit.TensorBoard.LogDir = f.tensorboard
 	}
 }
 

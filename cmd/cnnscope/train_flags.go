@@ -50,6 +50,9 @@ func (f *trainFlags) check(set map[string]bool) error {
 	if set["fill-mode"] && !slices.Contains(modes, data.FillMode(f.fillMode)) {
 		return usagef("--fill-mode %q: want nearest, constant, reflect or wrap", f.fillMode)
 	}
+	if set["tensorboard"] && f.tensorboard == "" {
+		return usagef("--tensorboard: empty; want the directory for TensorBoard's event files")
+	}
 	if set["data"] && f.data == "" {
 		return usagef("--data: empty; want mnist, fashion-mnist or a folder of class folders")
 	}
