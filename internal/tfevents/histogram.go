@@ -1,9 +1,6 @@
 package tfevents
 
-import (
-	"math"
-	"sort"
-)
+import "math"
 
 // Histogram is a HistogramProto: the summary of a tensor's values that
 // TensorBoard's histogram and distribution dashboards show.
@@ -42,7 +39,7 @@ func NewHistogram(values []float32) Histogram {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		counts[sort.Search(len(defaultLimits), func(i int) bool { return defaultLimits[i] > v })]++
+		counts[bucketOf(v)]++
 		h.Min, h.Max = min(h.Min, v), max(h.Max, v)
 		h.Num++
 		h.Sum += v
@@ -59,4 +56,19 @@ func NewHistogram(values []float32) Histogram {
 		h.Counts = append(h.Counts, counts[i])
 	}
 	return h
+}
+
+// bucketOf is the index of the first default limit above v (finite): a
+// binary search, written out since it runs for every weight.
+func bucketOf(v float64) int {
+	lo, hi := 0, len(defaultLimits)-1 // the last limit, DBL_MAX, is above any finite v
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if defaultLimits[m] > v {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return lo
 }

@@ -4,8 +4,10 @@
 // value (the writer masks the computed one), and decodes the Event,
 // Summary and HistogramProto messages with its own field numbers, taken
 // again from TensorBoard's event.proto, summary.proto and
-// histogram.proto. It fails on a truncated record and on any field of
-// an unexpected wire type, where TensorBoard would skip or drop data.
+// histogram.proto. It fails on a truncated record, on an Event field of
+// an unexpected wire type, and on any field of Summary, Summary.Value
+// and HistogramProto the writer does not write (tags with metadata,
+// images, ...), where TensorBoard would skip or drop data.
 package readback
 
 import (
