@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
-	"github.com/cnnscope/cnnscope/internal/tfevents"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -248,10 +247,8 @@ func (r *runner) prepare() error {
 	if err := spec.Validate(); err != nil {
 		return inputError(err)
 	}
-	if tb := spec.Fit.TensorBoard; tb != nil {
-		if err := tfevents.CheckDir(tb.LogDir); err != nil {
-			return inputError(fmt.Errorf("fit.tensorboard.log_dir: %w", err))
-		}
+	if err := CheckTensorBoardDir(spec); err != nil {
+		return inputError(err)
 	}
 	p, err := PrepareData(spec.Data, spec.Seed)
 	if err != nil {

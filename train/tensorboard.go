@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/internal/tfevents"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // TensorBoard writes TensorBoard event files as Keras' TensorBoard
@@ -52,6 +53,18 @@ const (
 	TensorBoardTrainDir = "train"
 	TensorBoardValDir   = "validation"
 )
+
+// CheckTensorBoardDir reports why the spec's TensorBoard directory
+// could not be written (nil when it can, or without one); it creates
+// nothing.
+func CheckTensorBoardDir(s *spec.Spec) error {
+	if tb := s.Fit.TensorBoard; tb != nil {
+		if err := tfevents.CheckDir(tb.LogDir); err != nil {
+			return fmt.Errorf("fit.tensorboard.log_dir: %w", err)
+		}
+	}
+	return nil
+}
 
 // TrainBegin creates the train/ event file.
 func (c *TensorBoard) TrainBegin(*State) error {

@@ -49,6 +49,7 @@ var flagCases = []badCase{
 	{args: []string{"train", "--out", "$F/out", "--tensorboard", "$F/notes.txt"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--tensorboard", "$F/notes.txt/tb"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--tensorboard", "/dev/null/tb"}, lines: 1},
+	{args: []string{"train", "--dry-run", "--tensorboard", "$F/notes.txt"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--tensorboard", "$F/out.svg", "--data", "$F/classes"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--tensorboard", "$F/out.svg", "--lr", "nan"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--tensorbord", "tb"}, lines: 2},

@@ -17,6 +17,9 @@ func dryRun(w io.Writer, spec *spec.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
+	if err := train.CheckTensorBoardDir(spec); err != nil {
+		return inputError(err)
+	}
 	b, err := spec.Marshal()
 	if err != nil {
 		return err
