@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -56,12 +57,12 @@ func LoadRun(dir string) (*Signals, []string, error) {
 	}
 	spec.Defaults()
 	s.Spec = spec
-	for _, p := range []string{filepath.Join(dir, train.ModelConfigFile), filepath.Join(dir, train.CheckpointsDir, "best", train.ModelConfigFile)} {
+	for _, p := range []string{filepath.Join(dir, modelfile.ConfigFile), filepath.Join(dir, train.CheckpointsDir, "best", modelfile.ConfigFile)} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
 		}
-		var mf train.ModelFile
+		var mf modelfile.File
 		if err := json.Unmarshal(b, &mf); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
@@ -129,7 +130,7 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 	}
 	trained := m != nil // weights to evaluate
 	if m == nil && r.Model != nil {
-		if loaded, _, err := train.LoadModel(dir); err == nil {
+		if loaded, _, err := modelfile.Load(dir); err == nil {
 			m, trained = loaded, true
 		} else {
 			p.Notes = append(p.Notes, "model not loadable, so no confusion matrix: "+err.Error())

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -53,7 +54,7 @@ func Figure(ctx context.Context, dir, what string) ([]drawable, error) {
 		if r.Spec == nil {
 			return nil, fmt.Errorf("%s: no %s, so the data is unknown", dir, train.SpecFile)
 		}
-		m, mf, err := train.LoadModel(dir)
+		m, mf, err := modelfile.Load(dir)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
@@ -193,7 +194,7 @@ type Run struct {
 	SpecYAML  []byte
 	History   *History
 	Metrics   *Metrics
-	Model     *train.ModelFile
+	Model     *modelfile.File
 	Diagnosis *diagnose.Diagnosis
 	// Duration is the run's wall time: given by train, or estimated from
 	// the files' times (DurationEstimated).
@@ -238,14 +239,14 @@ func LoadRun(dir string) (*Run, error) {
 	if r.Metrics, err = ReadMetrics(filepath.Join(dir, train.MetricsFile)); err != nil && !missing(err, train.MetricsFile+" (per-layer statistics)") {
 		return nil, err
 	}
-	path = filepath.Join(dir, train.ModelConfigFile)
+	path = filepath.Join(dir, modelfile.ConfigFile)
 	if b, err := os.ReadFile(path); err == nil {
-		var mf train.ModelFile
+		var mf modelfile.File
 		if err := json.Unmarshal(b, &mf); err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		r.Model = &mf
-	} else if !missing(err, train.ModelConfigFile+" (model; the run is still training, or failed)") {
+	} else if !missing(err, modelfile.ConfigFile+" (model; the run is still training, or failed)") {
 		return nil, err
 	}
 	path = filepath.Join(dir, DiagnosisFile)
@@ -270,7 +271,7 @@ func (r *Run) estimateDuration() {
 		return
 	}
 	var last time.Time
-	for _, f := range []string{train.HistoryFile, train.MetricsFile, train.ModelWeightsFile} {
+	for _, f := range []string{train.HistoryFile, train.MetricsFile, modelfile.WeightsFile} {
 		if fi, err := os.Stat(filepath.Join(r.Dir, f)); err == nil && fi.ModTime().After(last) {
 			last = fi.ModTime()
 		}

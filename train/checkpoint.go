@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/safetensors"
@@ -88,7 +89,7 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 	if err != nil {
 		return err
 	}
-	ts := modelTensors(s.Model, "model/")
+	ts := modelfile.Tensors(s.Model, "model/")
 	for name, t := range s.Optimizer.State() {
 		ts = append(ts, safetensors.Named{Name: "optimizer/" + name, Tensor: t})
 	}
@@ -118,7 +119,7 @@ func LoadCheckpoint(path, runID string, m nn.Model, opt optim.Optimizer, callbac
 	if st.Optimizer != opt.Name() {
 		return nil, fmt.Errorf("%s: saved with optimizer %s, the spec now says %s", path, st.Optimizer, opt.Name())
 	}
-	if err := loadTensors(m, f, "model/", path); err != nil {
+	if err := modelfile.LoadTensors(m, f, "model/", path); err != nil {
 		return nil, err
 	}
 	slots := map[string]*tensor.Tensor{}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 	"github.com/cnnscope/cnnscope/spec"
@@ -51,7 +52,7 @@ func LoadPretrained(path string) (*Pretrained, error) {
 		return nil, fmt.Errorf("model.from: %w (want a run directory, a model folder or an .onnx file)", err)
 	}
 	if fi.IsDir() {
-		m, mf, err := loadModel(path)
+		m, mf, err := modelfile.Load(path)
 		if err != nil {
 			return nil, fmt.Errorf("model.from: %w", err)
 		}

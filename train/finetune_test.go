@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 	"github.com/cnnscope/cnnscope/spec"
@@ -77,7 +78,7 @@ func TestFineTuneFreezesLoadsAndUnfreezes(t *testing.T) {
 	if _, err := Run(context.Background(), bnSpec(1), RunOptions{Dir: pre, Out: io.Discard}, false); err != nil {
 		t.Fatal(err)
 	}
-	pm, _, err := LoadModel(pre)
+	pm, _, err := modelfile.Load(pre)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +207,7 @@ func TestFineTuneFromONNX(t *testing.T) {
 	if _, err := Run(context.Background(), sp, RunOptions{Dir: pre, Out: io.Discard}, false); err != nil {
 		t.Fatal(err)
 	}
-	pm, mf, err := LoadModel(pre)
+	pm, mf, err := modelfile.Load(pre)
 	if err != nil {
 		t.Fatal(err)
 	}

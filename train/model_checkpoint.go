@@ -21,7 +21,7 @@ type ModelCheckpoint struct {
 	Nop
 	Dir     string
 	Monitor string // default "val_loss" ("loss" when there is no validation)
-	// Save writes the best model (SaveModel with the run's classes and
+	// Save writes the best model (modelfile.Save with the run's classes and
 	// preprocessing, set by the run) after the given number of epochs.
 	Save func(dir string, epochs int) error
 

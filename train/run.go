@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -278,12 +279,12 @@ func (r *runner) prepare() error {
 
 // saveModel writes the model into dir as trained for epochs epochs.
 func (r *runner) saveModel(dir string, epochs int) error {
-	info := ModelFile{Classes: r.p.Classes, Loss: r.loss.Name(), Interpolation: r.spec.Data.Interpolation,
+	info := modelfile.File{Classes: r.p.Classes, Loss: r.loss.Name(), Interpolation: r.spec.Data.Interpolation,
 		RunID: r.id, Epoch: epochs}
 	if r.p.Preprocess != nil {
 		info.Preprocessing = *r.p.Preprocess
 	}
-	return SaveModelFile(dir, r.m, info)
+	return modelfile.SaveFile(dir, r.m, info)
 }
 
 // options builds the callbacks and the fit's options, restoring the

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -83,7 +84,7 @@ func TestRunFailsOnNaNAndKeepsTheLastGoodModel(t *testing.T) {
 	if !errors.As(err, &failed) || !strings.Contains(failed.Kept, "after epoch 1") {
 		t.Fatalf("Run = %v, want a *FailedError keeping epoch 1", err)
 	}
-	m, mf, err := LoadModel(dir)
+	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		t.Fatalf("the kept model does not load: %v", err)
 	}
@@ -138,7 +139,7 @@ func TestResumeSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join(dir, ModelWeightsFile))
+	want, err := os.ReadFile(filepath.Join(dir, modelfile.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,14 +149,14 @@ func TestResumeSemantics(t *testing.T) {
 	}
 
 	// Killed before the first checkpoint: only spec.yaml, run.json and logs.
-	for _, f := range []string{CheckpointsDir, ModelWeightsFile, ModelConfigFile, EvaluationFile} {
+	for _, f := range []string{CheckpointsDir, modelfile.WeightsFile, modelfile.ConfigFile, EvaluationFile} {
 		os.RemoveAll(filepath.Join(dir, f))
 	}
 	setState(t, dir, rundir.Training)
 	if res, err = resumeDir(t, dir); err != nil || res.Done {
 		t.Fatalf("resume before the first checkpoint: %v", err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, ModelWeightsFile)); !slices.Equal(got, want) {
+	if got, _ := os.ReadFile(filepath.Join(dir, modelfile.WeightsFile)); !slices.Equal(got, want) {
 		t.Error("a run resumed before its first checkpoint ends with another model than the uninterrupted run")
 	}
 	if runInfo(t, dir).State != rundir.Finished {
@@ -181,66 +182,5 @@ func TestResumeSemantics(t *testing.T) {
 	var in *InputError
 	if !errors.As(err, &fe) || !errors.As(err, &in) || fe.Want != first.RunID || fe.Got != other {
 		t.Errorf("resume with another run's checkpoint: %v, want an *InputError wrapping a *ForeignError", err)
-	}
-}
-
-// savePair saves a tiny model with the given epoch into dir.
-func savePair(t *testing.T, dir string, epoch int, scale float32) nn.Model {
-	t.Helper()
-	m := tinyModel(t)
-	for _, p := range m.Params() {
-		for i := range p.Value.Data {
-			p.Value.Data[i] *= scale
-		}
-	}
-	if err := SaveModelFile(dir, m, ModelFile{Classes: []string{"a", "b", "c"}, Loss: "sparse_categorical_crossentropy", RunID: "r1", Epoch: epoch}); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// A save killed between its two files (the weights replaced, model.json
-// not yet) cannot load as a mix: LoadModel says what is wrong, and the
-// weights file alone loads as the new model.
-func TestModelPairInterruptedBetweenTheFiles(t *testing.T) {
-	dir, next := t.TempDir(), t.TempDir()
-	savePair(t, dir, 1, 1)
-	newer := savePair(t, next, 2, 2)
-	b, err := os.ReadFile(filepath.Join(next, ModelWeightsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The first rename of SaveModel happened, the second did not.
-	if err := os.WriteFile(filepath.Join(dir, ModelWeightsFile), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = LoadModel(dir)
-	var in *InputError
-	if !errors.As(err, &in) || !strings.Contains(err.Error(), "model.json is from epoch 1, the weights from epoch 2") || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("LoadModel of a mixed pair: %v", err)
-	}
-	os.Remove(filepath.Join(dir, ModelConfigFile))
-	m, mf, err := LoadModel(dir)
-	if err != nil || mf.Epoch != 2 {
-		t.Fatalf("the weights file alone: %v (%+v)", err, mf)
-	}
-	for i, p := range m.Params() {
-		if !slices.Equal(p.Value.Data, newer.Params()[i].Value.Data) {
-			t.Errorf("%s is not the newer model's", p.FullName())
-		}
-	}
-}
-
-func TestLoadModelRefusesNonFiniteWeights(t *testing.T) {
-	dir := t.TempDir()
-	m := tinyModel(t)
-	paramNamed(m, "dense/bias").Value.Data[1] = float32(math.Inf(1))
-	if err := SaveModelFile(dir, m, ModelFile{Classes: []string{"a", "b", "c"}, Loss: "sparse_categorical_crossentropy"}); err != nil {
-		t.Fatal(err)
-	}
-	_, _, err := LoadModel(dir)
-	var in *InputError
-	if !errors.As(err, &in) || !strings.Contains(err.Error(), filepath.Join(dir, ModelWeightsFile)+": tensor dense/bias holds 1 NaN/Inf") {
-		t.Errorf("LoadModel = %v", err)
 	}
 }

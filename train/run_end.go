@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
 )
@@ -34,7 +35,7 @@ func (r *runner) finish(ctx context.Context, res *RunResult) error {
 			return err
 		}
 		epochs = r.ckpt.LastGood
-		kept = fmt.Sprintf("%s holds the weights after epoch %d, the last good one", ModelWeightsFile, epochs)
+		kept = fmt.Sprintf("%s holds the weights after epoch %d, the last good one", modelfile.WeightsFile, epochs)
 	}
 	if err := r.saveModel(r.ro.Dir, epochs); err != nil {
 		return err
@@ -61,7 +62,7 @@ func (r *runner) finish(ctx context.Context, res *RunResult) error {
 		}{{"validation", res.Val}, {"test", res.Test}} {
 			if e.r != nil && !finite(e.r.Loss) {
 				reason = fmt.Sprintf("the final model's %s loss is %v", e.name, e.r.Loss)
-				kept = ModelWeightsFile + " holds the final weights, which give it"
+				kept = modelfile.WeightsFile + " holds the final weights, which give it"
 				break
 			}
 		}
@@ -105,7 +106,7 @@ func (r *runner) restoreLastGood() error {
 	if err != nil {
 		return fmt.Errorf("the last good checkpoint: %w", err)
 	}
-	return loadTensors(r.m, f, "model/", path)
+	return modelfile.LoadTensors(r.m, f, "model/", path)
 }
 
 // fail marks run.json failed and returns the *FailedError.

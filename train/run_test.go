@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 )
@@ -34,7 +35,7 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 		t.Errorf("test accuracy %.4f after 2 epochs on 6,000 images, want >= 0.94", acc)
 	}
 	t.Logf("test accuracy %.4f, history %v", res.Test.Accuracy, res.History.Last())
-	for _, f := range []string{SpecFile, ModelWeightsFile, ModelConfigFile, filepath.Join(CheckpointsDir, LastCheckpoint), filepath.Join(CheckpointsDir, "best", ModelWeightsFile), EvaluationFile} {
+	for _, f := range []string{SpecFile, modelfile.WeightsFile, modelfile.ConfigFile, filepath.Join(CheckpointsDir, LastCheckpoint), filepath.Join(CheckpointsDir, "best", modelfile.WeightsFile), EvaluationFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run directory lacks %s: %v", f, err)
 		}
@@ -47,7 +48,7 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 		t.Errorf("evaluation.json does not hold the final results: %+v", ev)
 	}
 	// The saved model gives the same test accuracy.
-	m, mf, err := LoadModel(dir)
+	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/safetensors"
 	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // badCase is one bad input: the command line ($F stands for the fixtures
@@ -139,20 +139,20 @@ func badInputFixtures(t *testing.T) string {
 	}
 	good := filepath.Join(dir, "model")
 	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := train.SaveModel(good, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
+	if err := modelfile.Save(good, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := os.ReadFile(filepath.Join(good, train.ModelConfigFile))
+	cfg, err := os.ReadFile(filepath.Join(good, modelfile.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	weights, err := os.ReadFile(filepath.Join(good, train.ModelWeightsFile))
+	weights, err := os.ReadFile(filepath.Join(good, modelfile.WeightsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Broken copies: each edits the model's description (as a map) and
-	// saves it in model.json and inside the weights file, as SaveModel
-	// does, so that LoadModel gets as far as the broken part; or replaces
+	// saves it in model.json and inside the weights file, as modelfile.Save
+	// does, so that modelfile.Load gets as far as the broken part; or replaces
 	// the weights file.
 	var params []safetensors.Named
 	for _, p := range m.Params() {
@@ -165,15 +165,15 @@ func badInputFixtures(t *testing.T) string {
 		}
 		edit(mf)
 		b, _ := json.Marshal(mf)
-		write(name+"/"+train.ModelConfigFile, string(b))
-		if err := safetensors.WriteFile(filepath.Join(dir, name, train.ModelWeightsFile), params, map[string]string{"model": string(b)}); err != nil {
+		write(name+"/"+modelfile.ConfigFile, string(b))
+		if err := safetensors.WriteFile(filepath.Join(dir, name, modelfile.WeightsFile), params, map[string]string{"model": string(b)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	rawWeights := func(name string, w []byte) {
-		write(name+"/"+train.ModelConfigFile, string(cfg))
+		write(name+"/"+modelfile.ConfigFile, string(cfg))
 		if w != nil {
-			write(name+"/"+train.ModelWeightsFile, string(w))
+			write(name+"/"+modelfile.WeightsFile, string(w))
 		}
 	}
 	model := func(mf map[string]any) map[string]any { return mf["model"].(map[string]any) }
@@ -193,10 +193,10 @@ func badInputFixtures(t *testing.T) string {
 	rawWeights("m-no-weights", nil)
 	rawWeights("m-short-weights", weights[:len(weights)/2])
 	rawWeights("m-garbage-weights", []byte("\xff\xff\xff\xff\xff\xff\xff\x7fgarbage"))
-	write("m-not-json/"+train.ModelConfigFile, "{\"format\": ")
-	write("m-not-json/"+train.ModelWeightsFile, string(weights))
-	write("m-empty/"+train.ModelConfigFile, "")
-	write("m-array/"+train.ModelConfigFile, "[1, 2, 3]")
+	write("m-not-json/"+modelfile.ConfigFile, "{\"format\": ")
+	write("m-not-json/"+modelfile.WeightsFile, string(weights))
+	write("m-empty/"+modelfile.ConfigFile, "")
+	write("m-array/"+modelfile.ConfigFile, "[1, 2, 3]")
 	if err := os.MkdirAll(filepath.Join(dir, "emptydir"), 0o755); err != nil {
 		t.Fatal(err)
 	}

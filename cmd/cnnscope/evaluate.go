@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
@@ -40,7 +41,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 }
 
 func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error {
-	m, mf, err := train.LoadModel(dir)
+	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		return inputError(err)
 	}
@@ -96,7 +97,7 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 
 // loadEvalData loads a test set whose images match the model's input and
 // whose classes are the model's.
-func loadEvalData(src string, m nn.Model, mf *train.ModelFile) (*data.Dataset, error) {
+func loadEvalData(src string, m nn.Model, mf *modelfile.File) (*data.Dataset, error) {
 	if src == "" {
 		return nil, usagef("no test data: give --data")
 	}

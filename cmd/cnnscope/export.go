@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/onnx"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 func init() {
@@ -38,7 +38,7 @@ func export(w io.Writer, dir, out string, opts onnx.ExportOptions) error {
 	if _, err := opts.Checked(); err != nil {
 		return usageError{err.Error()}
 	}
-	m, mf, err := train.LoadModel(dir)
+	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		return usageError{err.Error()} // a missing or unreadable model is bad input
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
 	"github.com/cnnscope/cnnscope/train"
@@ -61,8 +62,8 @@ func TestKilledFineTuneResumesBitIdentical(t *testing.T) {
 	if b, err := child(t, "resume", killed).CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, b)
 	}
-	a := modelWithoutRunID(t, filepath.Join(whole, train.ModelWeightsFile))
-	b := modelWithoutRunID(t, filepath.Join(killed, train.ModelWeightsFile))
+	a := modelWithoutRunID(t, filepath.Join(whole, modelfile.WeightsFile))
+	b := modelWithoutRunID(t, filepath.Join(killed, modelfile.WeightsFile))
 	if !bytes.Equal(a, b) {
 		t.Errorf("the fine-tune killed twice and resumed ends with other weights than the uninterrupted one")
 	}
@@ -96,7 +97,7 @@ func killAfter(t *testing.T, cmd *exec.Cmd, dir, want string) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(dir, train.ModelWeightsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, modelfile.WeightsFile)); err == nil {
 		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/internal/suggest"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -53,11 +54,12 @@ func exitCode(stderr io.Writer, cmd string, err error) int {
 	var u usageError
 	var f flagError
 	var in *train.InputError
+	var bad *modelfile.InputError
 	switch {
 	case errors.As(err, &f):
 		fmt.Fprintln(stderr, f.hint)
 		return 2
-	case errors.As(err, &u), errors.As(err, &in), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &u), errors.As(err, &in), errors.As(err, &bad), errors.Is(err, fs.ErrNotExist):
 		return 2
 	}
 	return 1

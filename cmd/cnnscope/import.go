@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/onnx"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 func init() {
@@ -78,7 +78,7 @@ func importONNX(w io.Writer, path string, f importFlags) error {
 		dir = filepath.Join("runs", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	}
 	if err := writeImported(dir, func(tmp string) error {
-		return train.SaveModel(tmp, im.Model, classes, pp, "sparse_categorical_crossentropy", f.interpolation)
+		return modelfile.Save(tmp, im.Model, classes, pp, "sparse_categorical_crossentropy", f.interpolation)
 	}); err != nil {
 		return err
 	}

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // TestImportRoundTrip: export then import gives a model folder that
@@ -30,11 +30,11 @@ func TestImportRoundTrip(t *testing.T) {
 	if !strings.Contains(stdout, out) {
 		t.Errorf("stdout %q does not name the folder", stdout)
 	}
-	a, af, err := train.LoadModel(dir)
+	a, af, err := modelfile.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, bf, err := train.LoadModel(out)
+	b, bf, err := modelfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestImportRoundTrip(t *testing.T) {
 	if code, _, stderr := runCLI("import", file, "--out", out); code != 2 || !strings.Contains(stderr, "not empty") {
 		t.Errorf("non-empty --out: exit %d, %q", code, stderr)
 	}
-	m, _, err := train.LoadModel(dir)
+	m, _, err := modelfile.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestExportGraphRunDir(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := train.SaveModel(dir, g, []string{"a", "b", "c", "d"}, &pp, "sparse_categorical_crossentropy", "bilinear"); err != nil {
+	if err := modelfile.Save(dir, g, []string{"a", "b", "c", "d"}, &pp, "sparse_categorical_crossentropy", "bilinear"); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "resnet.onnx")

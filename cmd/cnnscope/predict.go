@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
-	"github.com/cnnscope/cnnscope/train"
+	"github.com/cnnscope/cnnscope/predict"
 )
 
 func init() {
@@ -19,11 +19,11 @@ func init() {
 
 // prediction is one image's row in the output.
 type prediction struct {
-	File        string                   `json:"file"`
-	Class       string                   `json:"class"`
-	Probability float64                  `json:"probability"`
-	Top         []train.ClassProbability `json:"top"`
-	Error       string                   `json:"error,omitempty"`
+	File        string                     `json:"file"`
+	Class       string                     `json:"class"`
+	Probability float64                    `json:"probability"`
+	Top         []predict.ClassProbability `json:"top"`
+	Error       string                     `json:"error,omitempty"`
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
@@ -47,7 +47,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		var preds []prediction
-		preds, err = predict(stderr, fs.Arg(0), fs.Args()[1:], train.PredictOptions{Top: *top, Batch: *batch})
+		preds, err = classify(stderr, fs.Arg(0), fs.Args()[1:], predict.Options{Top: *top, Batch: *batch})
 		if err == nil {
 			err = writePredictions(stdout, preds, *format)
 		}
@@ -68,11 +68,11 @@ func countErrors(ps []prediction) int {
 	return n
 }
 
-// predict classifies the images with the library's Predictor and reports
+// classify runs the library's Predictor on the images and reports
 // on stderr each file that could not be read and, once per kind, the
 // images whose size or color mode differ from the model's input.
-func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOptions) ([]prediction, error) {
-	p, err := train.LoadPredictor(dir)
+func classify(stderr io.Writer, dir string, paths []string, opts predict.Options) ([]prediction, error) {
+	p, err := predict.Load(dir)
 	if err != nil {
 		return nil, inputError(err)
 	}
@@ -112,7 +112,7 @@ func predict(stderr io.Writer, dir string, paths []string, opts train.PredictOpt
 }
 
 // inputLabel is the model's input as "28x28 grayscale".
-func inputLabel(p *train.Predictor) string {
+func inputLabel(p *predict.Predictor) string {
 	in := p.Model.InputShape()
 	return fmt.Sprintf("%dx%d %s", in[1], in[0], data.ColorModeOf(in[2]))
 }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // tinyModel saves an untrained small CNN for 16x24 gray images of three
@@ -27,7 +27,7 @@ func tinyModel(t testing.TB) string {
 	}
 	dir := t.TempDir()
 	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := train.SaveModel(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
+	if err := modelfile.Save(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
 		t.Fatal(err)
 	}
 	return dir

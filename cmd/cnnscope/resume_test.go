@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
 	"github.com/cnnscope/cnnscope/train"
@@ -63,7 +64,7 @@ func TestKillAndResumeGivesSameWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(killed, train.ModelWeightsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(killed, modelfile.WeightsFile)); err == nil {
 		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
 	}
 	if b, err := child(t, "resume", killed).CombinedOutput(); err != nil {
@@ -71,8 +72,8 @@ func TestKillAndResumeGivesSameWeights(t *testing.T) {
 	}
 	// The two are different runs (their ids differ): every tensor and
 	// the rest of the model's description must be the same.
-	a := modelWithoutRunID(t, filepath.Join(whole, train.ModelWeightsFile))
-	b := modelWithoutRunID(t, filepath.Join(killed, train.ModelWeightsFile))
+	a := modelWithoutRunID(t, filepath.Join(whole, modelfile.WeightsFile))
+	b := modelWithoutRunID(t, filepath.Join(killed, modelfile.WeightsFile))
 	if !bytes.Equal(a, b) {
 		t.Errorf("resumed run's weights differ from the uninterrupted run's")
 	}
@@ -91,7 +92,7 @@ func modelWithoutRunID(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var desc train.ModelFile
+	var desc modelfile.File
 	if err := json.Unmarshal([]byte(f.Metadata["model"]), &desc); err != nil {
 		t.Fatalf("%s: model description: %v", path, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
@@ -61,12 +62,12 @@ func runIDs(t *testing.T, dir string) map[string]string {
 	if in, err := rundir.ReadInfo(dir); err == nil {
 		ids[rundir.InfoFile] = in.RunID
 	}
-	for _, f := range []string{train.ModelWeightsFile, filepath.Join(train.CheckpointsDir, train.LastCheckpoint)} {
+	for _, f := range []string{modelfile.WeightsFile, filepath.Join(train.CheckpointsDir, train.LastCheckpoint)} {
 		if st, err := safetensors.ReadFile(filepath.Join(dir, f)); err == nil {
 			ids[f] = st.Metadata["run_id"]
 		}
 	}
-	for _, f := range []string{train.ModelConfigFile, train.EvaluationFile, train.MetricsFile, diagnose.DiagnosisFile, "report.html"} {
+	for _, f := range []string{modelfile.ConfigFile, train.EvaluationFile, train.MetricsFile, diagnose.DiagnosisFile, "report.html"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			continue
@@ -112,7 +113,7 @@ func TestNaNRunExits1AndKeepsTheLastGoodModel(t *testing.T) {
 		t.Fatalf("run.json: %+v %v", in, err)
 	}
 	sameRun(t, dir, in.RunID)
-	_, mf, err := train.LoadModel(dir)
+	_, mf, err := modelfile.Load(dir)
 	if err != nil || mf.Epoch != 1 {
 		t.Fatalf("kept model: %v (%+v)", err, mf)
 	}
@@ -137,7 +138,7 @@ func TestModelWithNonFiniteWeightsIsRefused(t *testing.T) {
 		}
 	}
 	classes := strings.Split("0 1 2 3 4 5 6 7 8 9", " ")
-	if err := train.SaveModelFile(dir, m, train.ModelFile{Classes: classes, Loss: "sparse_categorical_crossentropy"}); err != nil {
+	if err := modelfile.SaveFile(dir, m, modelfile.File{Classes: classes, Loss: "sparse_categorical_crossentropy"}); err != nil {
 		t.Fatal(err)
 	}
 	img := filepath.Join(t.TempDir(), "x.png")
@@ -147,7 +148,7 @@ func TestModelWithNonFiniteWeightsIsRefused(t *testing.T) {
 		if code != 2 {
 			t.Errorf("%s: exit %d, want 2 (%s)", args[0], code, stderr)
 		}
-		oneLine(t, args[0], stderr, filepath.Join(dir, train.ModelWeightsFile), "tensor dense/kernel", "NaN")
+		oneLine(t, args[0], stderr, filepath.Join(dir, modelfile.WeightsFile), "tensor dense/kernel", "NaN")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
@@ -125,7 +126,7 @@ func runModel(dir string) (nn.Model, *spec.Spec, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, nil, usagef("%s: not a run directory", dir)
 	}
-	m, _, err := train.LoadModel(dir)
+	m, _, err := modelfile.Load(dir)
 	if err != nil {
 		return nil, nil, inputError(err)
 	}

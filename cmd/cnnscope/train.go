@@ -18,6 +18,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/report"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
@@ -366,7 +367,7 @@ func runSpecWith(spec *spec.Spec, ro train.RunOptions, resume bool, stdout io.Wr
 		fmt.Fprintf(stdout, "Stopped early: %s\n", r)
 	}
 	if failed == nil {
-		fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, train.ModelWeightsFile, train.ModelConfigFile, res.Duration.Round(time.Second))
+		fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, modelfile.WeightsFile, modelfile.ConfigFile, res.Duration.Round(time.Second))
 	}
 	in := report.Inputs{Data: res.Data, Model: res.Model, Duration: res.Duration, StopReason: res.History.StopReason}
 	if resume {

@@ -1,4 +1,9 @@
-package train
+// Package modelfile is a saved model: model.safetensors (the weights under
+// Keras' names, with the model's description in its metadata) and
+// model.json (the same description for people and other tools), written
+// so that an interrupted save never loads as a mix, and read back with
+// every problem named as the file and what is wrong with it.
+package modelfile
 
 import (
 	"bytes"
@@ -7,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -31,12 +37,12 @@ import (
 // The weights file is the commit: it is written (atomically) first and
 // carries everything needed to load the model, so a save interrupted
 // between the two files leaves a complete model, either the old one or
-// the new one. LoadModel reads the description from the weights file and
+// the new one. Load reads the description from the weights file and
 // refuses a model.json that says something else.
 const (
-	ModelWeightsFile = "model.safetensors"
-	ModelConfigFile  = "model.json"
-	modelFormat      = "cnnscope.model/v1" // a Sequential: layers in order
+	WeightsFile = "model.safetensors"
+	ConfigFile  = "model.json"
+	modelFormat = "cnnscope.model/v1" // a Sequential: layers in order
 	// modelFormatGraph is a functional model: every layer names its inputs.
 	modelFormatGraph = "cnnscope.model/v2"
 	modelMetaKey     = "model"
@@ -53,7 +59,7 @@ func formatOf(spec nn.ModelSpec) string {
 
 // checkFormat refuses an unknown format and a version-1 description of a
 // graph.
-func checkFormat(mf *ModelFile, path string) error {
+func checkFormat(mf *File, path string) error {
 	if mf.Format != modelFormat && mf.Format != modelFormatGraph {
 		return fmt.Errorf("%s: format %q, want %q or %q", path, mf.Format, modelFormat, modelFormatGraph)
 	}
@@ -63,8 +69,8 @@ func checkFormat(mf *ModelFile, path string) error {
 	return nil
 }
 
-// ModelFile is the content of model.json.
-type ModelFile struct {
+// File is the content of model.json.
+type File struct {
 	Format        string          `json:"format"`
 	Model         nn.ModelSpec    `json:"model"`
 	Classes       []string        `json:"classes"`
@@ -79,8 +85,9 @@ type ModelFile struct {
 	Epoch int    `json:"epoch,omitempty"`
 }
 
-// modelTensors lists m's weights under their file names, with prefix.
-func modelTensors(m nn.Model, prefix string) []safetensors.Named {
+// Tensors lists m's weights under their file names ("<layer>/<variable>",
+// as Keras names them), with prefix; checkpoints store them as "model/...".
+func Tensors(m nn.Model, prefix string) []safetensors.Named {
 	var ts []safetensors.Named
 	for _, p := range m.Params() {
 		ts = append(ts, safetensors.Named{Name: prefix + p.FullName(), Tensor: p.Value})
@@ -88,25 +95,25 @@ func modelTensors(m nn.Model, prefix string) []safetensors.Named {
 	return ts
 }
 
-// SaveModel writes model.safetensors and then model.json into dir, each
-// atomically (SaveModelFile with no run id).
-func SaveModel(dir string, m nn.Model, classes []string, pp *data.Preprocess, loss, interpolation string) error {
-	info := ModelFile{Classes: classes, Loss: loss, Interpolation: interpolation}
+// Save writes model.safetensors and then model.json into dir, each
+// atomically (SaveFile with no run id).
+func Save(dir string, m nn.Model, classes []string, pp *data.Preprocess, loss, interpolation string) error {
+	info := File{Classes: classes, Loss: loss, Interpolation: interpolation}
 	if pp != nil {
 		info.Preprocessing = *pp
 	}
-	return SaveModelFile(dir, m, info)
+	return SaveFile(dir, m, info)
 }
 
-// SaveModelFile writes model.safetensors and then model.json into dir,
+// SaveFile writes model.safetensors and then model.json into dir,
 // each atomically. info gives the classes, preprocessing, loss,
-// interpolation, run id and epoch; SaveModelFile fills in the rest.
-func SaveModelFile(dir string, m nn.Model, info ModelFile) error {
+// interpolation, run id and epoch; SaveFile fills in the rest.
+func SaveFile(dir string, m nn.Model, info File) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	spec := m.Spec()
-	info.Format, info.Model, info.Weights = formatOf(spec), spec, ModelWeightsFile
+	info.Format, info.Model, info.Weights = formatOf(spec), spec, WeightsFile
 	desc, err := json.Marshal(info)
 	if err != nil {
 		return err
@@ -116,44 +123,51 @@ func SaveModelFile(dir string, m nn.Model, info ModelFile) error {
 	if info.RunID != "" {
 		meta["run_id"] = info.RunID
 	}
-	if err := safetensors.WriteFile(filepath.Join(dir, ModelWeightsFile), modelTensors(m, ""), meta); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), Tensors(m, ""), meta); err != nil {
 		return err
 	}
 	return writeModelJSON(dir, info)
 }
 
 // writeModelJSON writes model.json: the weights file's description, indented.
-func writeModelJSON(dir string, info ModelFile) error {
+func writeModelJSON(dir string, info File) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, ModelConfigFile), func(w io.Writer) error {
+	return atomicfile.WriteFile(filepath.Join(dir, ConfigFile), func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	}, 0o644)
 }
 
-// LoadModel reads a model saved by SaveModel from dir: the built model
+// Load reads a model saved by Save from dir: the built model
 // with its weights, and its description. Every error is an *InputError
 // naming the file and what is wrong with it: a missing or damaged file, a
 // model.json that does not describe the weights beside it, a weight that
 // is NaN or ±Inf.
-func LoadModel(dir string) (nn.Model, *ModelFile, error) {
-	m, mf, err := loadModel(dir)
+func Load(dir string) (nn.Model, *File, error) {
+	m, mf, err := load(dir)
 	if err != nil {
-		return nil, nil, inputError(err)
+		return nil, nil, &InputError{Err: err}
 	}
 	return m, mf, nil
 }
 
-func loadModel(dir string) (nn.Model, *ModelFile, error) {
-	cfgPath := filepath.Join(dir, ModelConfigFile)
+// InputError is a model file that cannot be used: missing, damaged, or
+// not what its other half describes. The command line exits 2 on it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func load(dir string) (nn.Model, *File, error) {
+	cfgPath := filepath.Join(dir, ConfigFile)
 	view, err := readModelJSON(cfgPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}
-	name := ModelWeightsFile
+	name := WeightsFile
 	if view != nil {
 		name = view.Weights
 	}
@@ -163,7 +177,7 @@ func loadModel(dir string) (nn.Model, *ModelFile, error) {
 	wPath := filepath.Join(dir, name)
 	f, err := safetensors.ReadFile(wPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("load model: %w (want a run directory or a folder with %s and %s)", err, ModelConfigFile, ModelWeightsFile)
+		return nil, nil, fmt.Errorf("load model: %w (want a run directory or a folder with %s and %s)", err, ConfigFile, WeightsFile)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -176,7 +190,7 @@ func loadModel(dir string) (nn.Model, *ModelFile, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := loadTensors(m, f, "", wPath); err != nil {
+	if err := LoadTensors(m, f, "", wPath); err != nil {
 		return nil, nil, err
 	}
 	if err := checkFinite(m, wPath); err != nil {
@@ -187,12 +201,12 @@ func loadModel(dir string) (nn.Model, *ModelFile, error) {
 
 // readModelJSON reads model.json (the error wraps fs.ErrNotExist when
 // there is none).
-func readModelJSON(path string) (*ModelFile, error) {
+func readModelJSON(path string) (*File, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var mf ModelFile
+	var mf File
 	if err := json.Unmarshal(b, &mf); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
@@ -205,15 +219,15 @@ func readModelJSON(path string) (*ModelFile, error) {
 // modelDescription returns the model's description and the file it came
 // from: the weights file's own (model.json must then say the same), or
 // model.json for weights saved before the description moved into them.
-func modelDescription(f *safetensors.File, view *ModelFile, wPath, cfgPath string) (*ModelFile, string, error) {
+func modelDescription(f *safetensors.File, view *File, wPath, cfgPath string) (*File, string, error) {
 	raw, ok := f.Metadata[modelMetaKey]
 	if !ok {
 		if view == nil {
-			return nil, "", fmt.Errorf("load model: %s has no model description and there is no %s beside it", wPath, ModelConfigFile)
+			return nil, "", fmt.Errorf("load model: %s has no model description and there is no %s beside it", wPath, ConfigFile)
 		}
 		return view, cfgPath, nil
 	}
-	var mf ModelFile
+	var mf File
 	if err := json.Unmarshal([]byte(raw), &mf); err != nil || (mf.Format != modelFormat && mf.Format != modelFormatGraph) {
 		return nil, "", fmt.Errorf("%s: metadata %q is not a cnnscope model description (%v)", wPath, modelMetaKey, err)
 	}
@@ -234,7 +248,7 @@ func modelDescription(f *safetensors.File, view *ModelFile, wPath, cfgPath strin
 
 // describeDiff names the first difference between model.json and the
 // weights file's description.
-func describeDiff(view, own *ModelFile) string {
+func describeDiff(view, own *File) string {
 	switch {
 	case view.RunID != own.RunID:
 		return fmt.Sprintf("model.json is from run %q, the weights from run %q", view.RunID, own.RunID)
@@ -247,7 +261,7 @@ func describeDiff(view, own *ModelFile) string {
 
 // buildSaved builds the described model and checks its classes and
 // preprocessing.
-func buildSaved(mf *ModelFile, path string) (nn.Model, error) {
+func buildSaved(mf *File, path string) (nn.Model, error) {
 	m, err := mf.Model.Model()
 	if err != nil {
 		return nil, fmt.Errorf("%s: model: %w", path, err)
@@ -275,24 +289,23 @@ func buildSaved(mf *ModelFile, path string) (nn.Model, error) {
 // such tensor.
 func checkFinite(m nn.Model, path string) error {
 	for _, p := range m.Params() {
-		if allFinite(p.Value.Data) {
-			continue
-		}
 		n := 0
 		for _, v := range p.Value.Data {
-			if !finite(float64(v)) {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 				n++
 			}
 		}
-		return fmt.Errorf("%s: tensor %s holds %d NaN/Inf values of %d: the model is not usable (saved by a run that diverged?)",
-			path, p.FullName(), n, len(p.Value.Data))
+		if n > 0 {
+			return fmt.Errorf("%s: tensor %s holds %d NaN/Inf values of %d: the model is not usable (saved by a run that diverged?)",
+				path, p.FullName(), n, len(p.Value.Data))
+		}
 	}
 	return nil
 }
 
-// loadTensors copies the tensors named prefix+"<layer>/<variable>" of f
+// LoadTensors copies the tensors named prefix+"<layer>/<variable>" of f
 // into m's params, checking that every one is there with its shape.
-func loadTensors(m nn.Model, f *safetensors.File, prefix, path string) error {
+func LoadTensors(m nn.Model, f *safetensors.File, prefix, path string) error {
 	for _, p := range m.Params() {
 		name := prefix + p.FullName()
 		t, err := f.Tensor(name)

@@ -1,4 +1,4 @@
-package train
+package predict
 
 import (
 	"image"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -26,7 +27,7 @@ func savedModel(t testing.TB) string {
 	}
 	dir := t.TempDir()
 	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := SaveModel(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
+	if err := modelfile.Save(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -36,7 +37,7 @@ func savedModel(t testing.TB) string {
 // alike, keeps going past a bad file, and says how an image differs from
 // the model's input.
 func TestPredictorFiles(t *testing.T) {
-	p, err := LoadPredictor(savedModel(t))
+	p, err := Load(savedModel(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestPredictorFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	preds := p.PredictFiles(paths, PredictOptions{Top: 2, Batch: 2})
+	preds := p.PredictFiles(paths, Options{Top: 2, Batch: 2})
 	if preds[1].Err == nil || !strings.Contains(preds[1].Err.Error(), "more than") {
 		t.Errorf("bomb: err %v, want the pixel limit", preds[1].Err)
 	}
@@ -73,7 +74,7 @@ func TestPredictorFiles(t *testing.T) {
 		t.Errorf("photo.jpg: mismatch %q, want %q", preds[2].Mismatch, want)
 	}
 	// The same image in memory gives the same probabilities.
-	mem := p.PredictImages([]image.Image{messy.Gray(24, 16, 1)}, PredictOptions{})
+	mem := p.PredictImages([]image.Image{messy.Gray(24, 16, 1)}, Options{})
 	if mem[0].Err != nil || mem[0].Class != preds[0].Class || mem[0].Probability != preds[0].Probability {
 		t.Errorf("in memory %+v, from the file %+v", mem[0], preds[0])
 	}

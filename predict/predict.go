@@ -1,4 +1,7 @@
-package train
+// Package predict classifies images with a saved model (a run directory
+// or a model folder), bringing each image to the model's input as
+// training did.
+package predict
 
 import (
 	"fmt"
@@ -6,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -14,17 +18,17 @@ import (
 // the model's input as training did: resized with the model's
 // interpolation, converted to its color mode, then its preprocessing.
 //
-//	p, err := train.LoadPredictor("runs/mnist")
-//	preds := p.PredictFiles([]string{"digit.png"}, train.PredictOptions{})
+//	p, err := predict.Load("runs/mnist")
+//	preds := p.PredictFiles([]string{"digit.png"}, predict.Options{})
 //	fmt.Println(preds[0].Class, preds[0].Probability)
 type Predictor struct {
 	Model nn.Model
-	File  *ModelFile
+	File  *modelfile.File
 }
 
-// PredictOptions tunes prediction; the zero value lists the top 3
+// Options tunes prediction; the zero value lists the top 3
 // classes and classifies 64 images at a time.
-type PredictOptions struct {
+type Options struct {
 	Top   int // classes listed per image (default 3)
 	Batch int // images per forward pass (default 64)
 }
@@ -51,10 +55,10 @@ type ClassProbability struct {
 	Probability float64 `json:"probability"`
 }
 
-// LoadPredictor loads the model saved in a run directory (or a folder
+// Load loads the model saved in a run directory (or a folder
 // holding model.json and model.safetensors).
-func LoadPredictor(dir string) (*Predictor, error) {
-	m, mf, err := LoadModel(dir)
+func Load(dir string) (*Predictor, error) {
+	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +71,7 @@ func LoadPredictor(dir string) (*Predictor, error) {
 	return &Predictor{Model: m, File: mf}, nil
 }
 
-func (o PredictOptions) defaults() PredictOptions {
+func (o Options) defaults() Options {
 	if o.Top <= 0 {
 		o.Top = 3
 	}
@@ -86,7 +90,7 @@ func (p *Predictor) input() (h, w int, mode data.ColorMode) {
 // PredictFiles classifies image files, in order. A file that cannot be
 // read (missing, not an image, over the pixel limit) gets its Err and the
 // others are still classified.
-func (p *Predictor) PredictFiles(paths []string, opts PredictOptions) []Prediction {
+func (p *Predictor) PredictFiles(paths []string, opts Options) []Prediction {
 	h, w, mode := p.input()
 	preds := make([]Prediction, len(paths))
 	for i, path := range paths {
@@ -104,7 +108,7 @@ func (p *Predictor) PredictFiles(paths []string, opts PredictOptions) []Predicti
 }
 
 // PredictImages classifies images already in memory, in order.
-func (p *Predictor) PredictImages(imgs []image.Image, opts PredictOptions) []Prediction {
+func (p *Predictor) PredictImages(imgs []image.Image, opts Options) []Prediction {
 	h, w, mode := p.input()
 	preds := make([]Prediction, len(imgs))
 	p.predictBatches(preds, opts, func(i int) ([]uint8, error) {
@@ -114,7 +118,7 @@ func (p *Predictor) PredictImages(imgs []image.Image, opts PredictOptions) []Pre
 }
 
 // predictBatches reads image i with read and fills preds batch by batch.
-func (p *Predictor) predictBatches(preds []Prediction, opts PredictOptions, read func(i int) ([]uint8, error)) {
+func (p *Predictor) predictBatches(preds []Prediction, opts Options, read func(i int) ([]uint8, error)) {
 	opts = opts.defaults()
 	h, w, mode := p.input()
 	c := mode.Channels()

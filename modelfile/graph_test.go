@@ -1,4 +1,4 @@
-package train
+package modelfile
 
 import (
 	"os"
@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -21,17 +20,17 @@ func TestGraphModelFileRoundTrip(t *testing.T) {
 	}
 	dir := t.TempDir()
 	classes := []string{"a", "b", "c"}
-	if err := SaveModel(dir, m, classes, nil, "sparse_categorical_crossentropy", ""); err != nil {
+	if err := Save(dir, m, classes, nil, "sparse_categorical_crossentropy", ""); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ModelConfigFile))
+	b, err := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(b), `"format": "cnnscope.model/v2"`) || !strings.Contains(string(b), `"inputs": [`) {
 		t.Errorf("model.json of a graph is not version 2 with inputs:\n%.400s", b)
 	}
-	m2, _, err := LoadModel(dir)
+	m2, _, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,10 +50,10 @@ func TestGraphModelFileRoundTrip(t *testing.T) {
 		t.Errorf("weight names are not Keras': %s, %s", p1[2].FullName(), p1[len(p1)-1].FullName())
 	}
 	v1 := strings.Replace(string(b), "cnnscope.model/v2", "cnnscope.model/v1", 1)
-	if err := os.WriteFile(filepath.Join(dir, ModelConfigFile), []byte(v1), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(v1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadModel(dir); err == nil || !strings.Contains(err.Error(), "name inputs") {
+	if _, _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "name inputs") {
 		t.Errorf("a version-1 file with inputs: err = %v", err)
 	}
 }
@@ -66,46 +65,14 @@ func TestSequentialModelFileStaysVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := SaveModel(dir, m, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, nil, "sparse_categorical_crossentropy", ""); err != nil {
+	if err := Save(dir, m, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, nil, "sparse_categorical_crossentropy", ""); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, ModelConfigFile))
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigFile))
 	if !strings.Contains(string(b), `"format": "cnnscope.model/v1"`) {
 		t.Errorf("sequential model.json is not version 1")
 	}
-	if _, _, err := LoadModel(dir); err != nil {
+	if _, _, err := Load(dir); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// The functional spec form goes through the strict YAML decoder:
-// inputs, padding amounts and Rescaling's numeric scale.
-func TestFunctionalYAMLSpec(t *testing.T) {
-	src := `data: {source: mnist}
-model:
-  layers:
-    - {type: Rescaling, scale: 0.5, offset: -1}
-    - {type: ZeroPadding2D, padding: [[0, 1], [0, 1]]}
-    - {type: Conv2D, filters: 4, kernel_size: 3, padding: same}
-    - {type: BatchNormalization, scale: false, trainable: false}
-    - {type: Activation, activation: hard_swish}
-    - {name: sum, type: Add, inputs: [conv2d, activation]}
-    - {type: GlobalMaxPooling2D}
-    - {type: Dense, units: 10, activation: softmax}
-`
-	s, err := spec.Parse("spec.yaml", strings.NewReader(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := BuildModel(s, tensor.Shape{28, 28, 1}, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodes := m.Nodes()
-	if got := strings.Join(nodes[5].Inputs, ","); nodes[5].Layer.Name() != "sum" || got != "conv2d,activation" {
-		t.Errorf("node 5 %s on %s", nodes[5].Layer.Name(), got)
-	}
-	if out := nodes[1].Output; !out.Equal(tensor.Shape{29, 29, 1}) {
-		t.Errorf("zero padding output %v", out)
 	}
 }

@@ -1,0 +1,41 @@
+package train
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/spec"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// The functional spec form goes through the strict YAML decoder:
+// inputs, padding amounts and Rescaling's numeric scale.
+func TestFunctionalYAMLSpec(t *testing.T) {
+	src := `data: {source: mnist}
+model:
+  layers:
+    - {type: Rescaling, scale: 0.5, offset: -1}
+    - {type: ZeroPadding2D, padding: [[0, 1], [0, 1]]}
+    - {type: Conv2D, filters: 4, kernel_size: 3, padding: same}
+    - {type: BatchNormalization, scale: false, trainable: false}
+    - {type: Activation, activation: hard_swish}
+    - {name: sum, type: Add, inputs: [conv2d, activation]}
+    - {type: GlobalMaxPooling2D}
+    - {type: Dense, units: 10, activation: softmax}
+`
+	s, err := spec.Parse("spec.yaml", strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := BuildModel(s, tensor.Shape{28, 28, 1}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := m.Nodes()
+	if got := strings.Join(nodes[5].Inputs, ","); nodes[5].Layer.Name() != "sum" || got != "conv2d,activation" {
+		t.Errorf("node 5 %s on %s", nodes[5].Layer.Name(), got)
+	}
+	if out := nodes[1].Output; !out.Equal(tensor.Shape{29, 29, 1}) {
+		t.Errorf("zero padding output %v", out)
+	}
+}
