@@ -7,6 +7,12 @@
 // history.csv at rung boundaries.
 //
 // Defaults and their sources:
+//   - sampler lhs: Latin hypercube sampling of all trials up front
+//     (McKay, Beckman & Conover, Technometrics 1979; sampler.go says why
+//     it is the default); --sampler random draws independently
+//     (Bergstra & Bengio, JMLR 2012). Optuna's default is TPE, which
+//     needs finished trials before it samples; here every trial is drawn
+//     when the study is created, so study.json fixes the study for a seed.
 //   - reduction factor 3 and grace period 1 epoch: the choice; 3 is
 //     Hyperband's and KerasTuner's factor (Li et al., "Hyperband", JMLR
 //     2018) and Optuna's SuccessiveHalvingPruner default; Ray Tune's ASHA

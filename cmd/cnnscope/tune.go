@@ -44,7 +44,8 @@ trials outside the best third. --epochs is the most a trial trains;
 task id = trial id, at most --parallel tasks at once, each 'cnnscope tune
 --slurm-task STUDY --trial N' training into STUDY/trials/NNN), follows them
 with squeue and cancels pruned ones with scancel. STUDY and the cnnscope
-binary must be on a filesystem the nodes share. A stopped tuner leaves the
+binary must be on a filesystem the nodes share; --threads N asks Slurm for
+N cpus per task (--cpus-per-task). A stopped tuner leaves the
 tasks running; --resume follows them again. Under Slurm a trial waiting at
 a rung trains on (jobs cannot be paused): the same decisions, more epochs.
   cnnscope tune --spec base.yaml --space space.yaml --trials 32 --parallel 8 \
