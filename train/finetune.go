@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,4 +191,37 @@ func (r *runner) noteFrozen() {
 		r.notes = append(r.notes, fmt.Sprintf("%d layers frozen, up to %s (BatchNormalization among them runs in inference mode)", frozen, last))
 	}
 	r.notes = append(r.notes, fmt.Sprintf("%d of %d weights trainable", tr, tr+fixed))
+}
+
+// PretrainedPreprocess reads only what model.from says of its
+// preprocessing (model.json, or an ONNX file's cnnscope metadata),
+// without building the model; nil when it does not say.
+func PretrainedPreprocess(path string) (*data.Preprocess, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if fi.IsDir() {
+		mf, err := readModelJSON(filepath.Join(path, ModelConfigFile))
+		if err != nil {
+			return nil, err
+		}
+		return &mf.Preprocessing, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := onnx.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range pm.Metadata {
+		if kv.Key == "cnnscope.preprocessing" {
+			var pp data.Preprocess
+			if err := json.Unmarshal([]byte(kv.Value), &pp); err != nil {
+				return nil, fmt.Errorf("%s: metadata cnnscope.preprocessing: %v", path, err)
+			}
+			return &pp, nil
+		}
+	}
+	return nil, nil
 }

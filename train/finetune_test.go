@@ -96,6 +96,9 @@ func TestFineTuneFreezesLoadsAndUnfreezes(t *testing.T) {
 			t.Errorf("%s: unchanged %v after a fine-tune that freezes the base, want %v", name, same, frozen)
 		}
 	}
+	if l := res.History.Epochs[0]; l[LogPretrainedChange] != 0 || l[LogBNDrift] != 0 {
+		t.Errorf("frozen base: pretrained_change %v, bn_drift %v; want 0 and 0", l[LogPretrainedChange], l[LogBNDrift])
+	}
 	if tr, _ := res.Model.CountParams(); tr != len(want["dense/kernel"])+len(want["dense/bias"]) {
 		t.Errorf("%d trainable weights, want the head's %d", tr, len(want["dense/kernel"])+len(want["dense/bias"]))
 	}
@@ -114,6 +117,10 @@ func TestFineTuneFreezesLoadsAndUnfreezes(t *testing.T) {
 		if same := slices.Equal(got[name], w); same != frozen {
 			t.Errorf("stage 2: %s unchanged %v, want %v", name, same, frozen)
 		}
+	}
+	// The kept head is pre-trained: it moves in stage 1, the base too in stage 2.
+	if a, b := res.History.Epochs[0][LogPretrainedChange], res.History.Epochs[1][LogPretrainedChange]; !(a > 0 && b > a && b < 1) {
+		t.Errorf("pretrained_change %v then %v, want a rise in stage 2", a, b)
 	}
 	if lr := res.History.Epochs[1]["lr"]; lr != 1e-4 {
 		t.Errorf("stage 2's learning rate %v, want 1e-4", lr)

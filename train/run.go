@@ -297,6 +297,13 @@ func (r *runner) options() (Options, error) {
 	if ft := spec.Fit.FineTune; ft != nil {
 		callbacks = append([]Callback{&FineTuneStage{Spec: *ft, Model: r.m, Out: r.ro.Out}}, callbacks...)
 	}
+	if spec.Model.From != "" {
+		d, err := NewFineTuneDrift(spec, r.m)
+		if err != nil {
+			return Options{}, inputError(err)
+		}
+		callbacks = append(callbacks, d)
+	}
 	if es := spec.Fit.EarlyStopping; es != nil {
 		callbacks = append(callbacks, &EarlyStopping{Monitor: es.Monitor, MinDelta: es.MinDelta, Patience: es.Patience,
 			RestoreBestWeights: es.RestoreBestWeights, StartFromEpoch: es.StartFromEpoch})
