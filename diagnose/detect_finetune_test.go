@@ -100,7 +100,7 @@ func TestDetectBNDrift(t *testing.T) {
 
 func TestDetectFineTuneLR(t *testing.T) {
 	s := healthySignals(t, 3)
-	wantNone(t, "finetune_lr_too_high", s) // not logged: not a fine-tune
+	wantNone(t, "finetune_lr_too_high", s)                   // not logged: not a fine-tune
 	setEpochs(s, train.LogPretrainedChange, 0.16, 0.2, 0.23) // Adam 1e-3, measured
 	wantNone(t, "finetune_lr_too_high", s)
 	setEpochs(s, train.LogPretrainedChange, 0.99, 1.08, 1.14) // Adam 1e-2, measured
