@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
@@ -34,7 +35,7 @@ func TestDetectPretrainedInputRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	pp := &data.Preprocess{Rescale: 1.0 / 127.5, FeaturewiseCenter: true, Mean: []float32{1}} // -1..1
-	if err := train.SaveModel(dir, m, []string{"a", "b"}, pp, "sparse_categorical_crossentropy", ""); err != nil {
+	if err := modelfile.Save(dir, m, []string{"a", "b"}, pp, "sparse_categorical_crossentropy", ""); err != nil {
 		t.Fatal(err)
 	}
 	s := healthySignals(t, 3)

@@ -200,9 +200,13 @@ func PretrainedPreprocess(path string) (*data.Preprocess, error) {
 	if fi, err := os.Stat(path); err != nil {
 		return nil, err
 	} else if fi.IsDir() {
-		mf, err := readModelJSON(filepath.Join(path, ModelConfigFile))
+		b, err := os.ReadFile(filepath.Join(path, modelfile.ConfigFile))
 		if err != nil {
 			return nil, err
+		}
+		var mf modelfile.File
+		if err := json.Unmarshal(b, &mf); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		return &mf.Preprocessing, nil
 	}
