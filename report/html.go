@@ -58,8 +58,9 @@ type Inputs struct {
 type layerRow struct {
 	Name, Type, Shape, Activation string
 	Params                        int
-	// ConnectedTo names the layers a graph's layer is called on.
-	ConnectedTo string
+	// ConnectedTo names the layers a graph's layer is called on (each a
+	// link to its row; none for the input).
+	ConnectedTo []string
 }
 
 // classCount is a per-class row of the data table.
@@ -191,19 +192,28 @@ func (p *page) model(m nn.Model) {
 	if m == nil {
 		return
 	}
-	specs := m.Spec().Layers
-	for i, node := range m.Nodes() {
+	ms := m.Spec()
+	specs, nodes := ms.Layers, m.Nodes()
+	for _, node := range nodes {
+		p.Graph = p.Graph || len(node.Inputs) > 1
+	}
+	if p.Graph { // as Keras' functional summary: the input layer first, so every connection names a row
+		name := ms.InputName
+		if name == "" {
+			name = nn.DefaultInputName
+		}
+		p.Layers = append(p.Layers, layerRow{Name: name, Type: "InputLayer", Shape: nn.FormatShape(m.InputShape())})
+	}
+	for i, node := range nodes {
 		l := node.Layer
 		n := 0
 		for _, prm := range l.Params() {
 			n += prm.Value.Len()
 		}
-		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: nn.FormatShape(node.Output), Params: n,
-			ConnectedTo: strings.Join(node.Inputs, ", ")}
+		row := layerRow{Name: l.Name(), Type: l.Type(), Shape: nn.FormatShape(node.Output), Params: n, ConnectedTo: node.Inputs}
 		if i < len(specs) {
 			row.Activation = specs[i].Activation
 		}
-		p.Graph = p.Graph || len(node.Inputs) > 1
 		p.Layers = append(p.Layers, row)
 	}
 	tr, non := m.CountParams()
