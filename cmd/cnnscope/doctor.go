@@ -119,14 +119,22 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 		}
 		return
 	}
-	trials := append([]diagnose.Trial{rep.Baseline}, rep.Trials...)
+	fmt.Fprintln(w)
+	writeColumns(w, doctorRows(f.ID, append([]diagnose.Trial{rep.Baseline}, rep.Trials...)))
+	fmt.Fprintln(w)
+	writeDoctorEnd(w, rep)
+}
+
+// doctorRows is the side-by-side table of the trials: one column per
+// trial, one row per measure.
+func doctorRows(findingID string, trials []diagnose.Trial) [][]string {
 	num := func(v train.JSONFloat) string {
 		if math.IsNaN(float64(v)) {
 			return "-"
 		}
 		return fmt.Sprintf("%.4g", float64(v))
 	}
-	rows := [][]string{{""}, {"outcome"}, {"verdict"}, {f.ID + " raised"}, {"top finding"}, {"loss"}, {"val_loss"}, {"val_accuracy"}, {"epochs"}, {"seconds"}}
+	rows := [][]string{{""}, {"outcome"}, {"verdict"}, {findingID + " raised"}, {"top finding"}, {"loss"}, {"val_loss"}, {"val_accuracy"}, {"epochs"}, {"seconds"}}
 	for _, t := range trials {
 		present := "no"
 		if t.Treated {
@@ -146,13 +154,17 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 			rows[i] = append(rows[i], col[i])
 		}
 	}
+	return rows
+}
+
+// writeColumns prints rows with every column as wide as its widest cell.
+func writeColumns(w io.Writer, rows [][]string) {
 	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
 			widths[i] = max(widths[i], len(c))
 		}
 	}
-	fmt.Fprintln(w)
 	for _, r := range rows {
 		var b strings.Builder
 		for i, c := range r {
@@ -160,7 +172,11 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	fmt.Fprintln(w)
+}
+
+// writeDoctorEnd prints each trial's fix, what was not tried and the
+// recommendation.
+func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport) {
 	for _, t := range rep.Trials {
 		fmt.Fprintf(w, "%s: %s\n     (%s)\n", t.Name, t.Fix, t.Edits)
 	}
@@ -177,7 +193,7 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 		}
 	}
 	if rep.Baseline.Outcome == "not reproduced" {
-		fmt.Fprintf(w, "Note: the short run as it is does not raise %s; lengthen the trials with --trial-epochs before trusting the comparison.\n", f.ID)
+		fmt.Fprintf(w, "Note: the short run as it is does not raise %s; lengthen the trials with --trial-epochs before trusting the comparison.\n", rep.Finding.ID)
 	}
 	if rep.Best >= 0 {
 		t := rep.Trials[rep.Best]
