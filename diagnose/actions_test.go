@@ -19,22 +19,22 @@ func basicLayerSpecs(t *testing.T) []nn.LayerSpec {
 }
 
 func TestApplyEdits(t *testing.T) {
-	spec := &spec.Spec{}
-	spec.Data.Source = "mnist"
-	spec.Defaults()
-	s, err := ApplyEdits(spec, []SpecEdit{{Path: "compile.learning_rate", Value: 0.001}, {Path: "data.class_weight", Value: "balanced"},
+	sp := &spec.Spec{}
+	sp.Data.Source = "mnist"
+	sp.Defaults()
+	s, err := ApplyEdits(sp, []SpecEdit{{Path: "compile.learning_rate", Value: 0.001}, {Path: "data.class_weight", Value: "balanced"},
 		{Path: "data.augmentation.rotation_range", Value: 10}, {Path: "fit.early_stopping", Value: map[string]any{"patience": 3, "restore_best_weights": true}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Compile.LearningRate != 0.001 || s.Data.ClassWeight.Mode != "balanced" || s.Data.Augmentation.RotationRange != 10 ||
-		s.Fit.EarlyStopping == nil || s.Fit.EarlyStopping.Patience != 3 || spec.Compile.LearningRate != 0 {
+		s.Fit.EarlyStopping == nil || s.Fit.EarlyStopping.Patience != 3 || sp.Compile.LearningRate != 0 {
 		t.Errorf("edits not applied (or the original changed): %+v", s)
 	}
 	// A layer edit on a preset writes the preset out as layers; an insert
 	// shifts the rest.
 	layers := basicLayerSpecs(t)
-	s, err = ApplyEdits(spec, []SpecEdit{{Path: "model.layers[1]", Value: map[string]any{"type": "BatchNormalization"}, Insert: true},
+	s, err = ApplyEdits(sp, []SpecEdit{{Path: "model.layers[1]", Value: map[string]any{"type": "BatchNormalization"}, Insert: true},
 		{Path: "model.layers[7].activation", Value: "leaky_relu"}}, layers)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestApplyEdits(t *testing.T) {
 	}
 	// Bad edits are errors, and the result is validated.
 	for _, e := range []SpecEdit{{Path: "model.layers[40].rate", Value: 0.5}, {Path: "compile.learning_rat", Value: 1}, {Path: "fit.epochs", Value: -1}, {Path: "a..b", Value: 1}} {
-		if _, err := ApplyEdits(spec, []SpecEdit{e}, layers); err == nil {
+		if _, err := ApplyEdits(sp, []SpecEdit{e}, layers); err == nil {
 			t.Errorf("%s: no error", e)
 		}
 	}

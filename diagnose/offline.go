@@ -51,12 +51,12 @@ func DiagnoseRun(dir string) (*Diagnosis, error) {
 func LoadRun(dir string) (*Signals, []string, error) {
 	s := &Signals{}
 	var notes []string
-	spec, err := spec.Load(filepath.Join(dir, train.SpecFile))
+	sp, err := spec.Load(filepath.Join(dir, train.SpecFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a run directory: %w", dir, err)
 	}
-	spec.Defaults()
-	s.Spec = spec
+	sp.Defaults()
+	s.Spec = sp
 	for _, p := range []string{filepath.Join(dir, modelfile.ConfigFile), filepath.Join(dir, train.CheckpointsDir, "best", modelfile.ConfigFile)} {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -92,11 +92,11 @@ func LoadRun(dir string) (*Signals, []string, error) {
 	default:
 		notes = append(notes, "live-only signals (the run was not monitored): pre-training checks (inputs, duplicates, initial loss), "+
 			"validation predictions per class, per-sample losses (label noise); the loss per step is estimated from metrics.jsonl's step records")
-		s.Facts.MetricsEvery = spec.Fit.MetricsEvery
-		s.Facts.PlannedEpochs = spec.Fit.Epochs
+		s.Facts.MetricsEvery = sp.Fit.MetricsEvery
+		s.Facts.PlannedEpochs = sp.Fit.Epochs
 		traceFromRecords(s)
 	}
-	s.Final = s.Facts.StopReason != "" || len(s.Epochs) > 0 && len(s.Epochs) >= spec.Fit.Epochs
+	s.Final = s.Facts.StopReason != "" || len(s.Epochs) > 0 && len(s.Epochs) >= sp.Fit.Epochs
 	return s, notes, nil
 }
 

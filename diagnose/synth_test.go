@@ -72,9 +72,9 @@ func record(step, epoch int, loss float64, layers []synthLayer) train.StepRecord
 // healthySignals returns a healthy run's signals after `epochs` epochs.
 func healthySignals(t testing.TB, epochs int) *Signals {
 	rng := rand.New(rand.NewPCG(3, 4))
-	spec := &spec.Spec{}
-	spec.Defaults()
-	s := &Signals{Spec: spec, Model: basicCNNSpec(t)}
+	sp := &spec.Spec{}
+	sp.Defaults()
+	s := &Signals{Spec: sp, Model: basicCNNSpec(t)}
 	for k := 0; k < 10; k++ {
 		s.Classes = append(s.Classes, strconv.Itoa(k))
 	}

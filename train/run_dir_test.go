@@ -112,11 +112,11 @@ func TestRunFailsOnNaNAndKeepsTheLastGoodModel(t *testing.T) {
 // resumeDir loads dir's spec and resumes it.
 func resumeDir(t *testing.T, dir string) (*RunResult, error) {
 	t.Helper()
-	spec, err := spec.Load(filepath.Join(dir, SpecFile))
+	sp, err := spec.Load(filepath.Join(dir, SpecFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(context.Background(), spec, RunOptions{Dir: dir, Out: io.Discard}, true)
+	return Run(context.Background(), sp, RunOptions{Dir: dir, Out: io.Discard}, true)
 }
 
 // setState rewrites run.json's state (a run killed while training).

@@ -26,8 +26,8 @@ func TestMNISTSubsetAccuracyGate(t *testing.T) {
 		t.Skipf("MNIST not available: %v", err)
 	}
 	dir := t.TempDir()
-	spec := &spec.Spec{Seed: 1, Data: spec.Data{Source: "mnist", Limit: 6000}, Fit: spec.Fit{Epochs: 2}}
-	res, err := Run(context.Background(), spec, RunOptions{Dir: dir, Out: io.Discard}, false)
+	sp := &spec.Spec{Seed: 1, Data: spec.Data{Source: "mnist", Limit: 6000}, Fit: spec.Fit{Epochs: 2}}
+	res, err := Run(context.Background(), sp, RunOptions{Dir: dir, Out: io.Discard}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

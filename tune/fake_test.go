@@ -65,17 +65,17 @@ func fakeTrainer(args []string) int {
 		fmt.Fprintln(os.Stderr, "fake trainer: run is locked")
 		return 2
 	}
-	spec, err := spec.Load(specPath)
+	sp, err := spec.Load(specPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	if spec.Data.Source == "/nonexistent" {
+	if sp.Data.Source == "/nonexistent" {
 		fmt.Fprintln(os.Stderr, "cnnscope train: data.source \"/nonexistent\": not a folder")
 		return 2
 	}
 	if args[0] == "train" {
-		b, _ := spec.Marshal()
+		b, _ := sp.Marshal()
 		// Atomically, as train writes it: a kill must not leave it empty.
 		os.WriteFile(filepath.Join(dir, "spec.yaml.tmp"), b, 0o644)
 		os.Rename(filepath.Join(dir, "spec.yaml.tmp"), filepath.Join(dir, "spec.yaml"))
@@ -89,7 +89,7 @@ func fakeTrainer(args []string) int {
 	}
 	os.WriteFile(hist, old, 0o644)
 	done := bytes.Count(old, []byte("\n")) - 1
-	lr := spec.Compile.LearningRate
+	lr := sp.Compile.LearningRate
 	critical := args[0] == "resume" || slices.Contains(args, "critical")
 	if lr >= 1 && !critical {
 		// Without the diagnosis the run goes on until the loss is NaN.
@@ -107,9 +107,9 @@ func fakeTrainer(args []string) int {
 	if ms, err := strconv.Atoi(os.Getenv("TUNE_TEST_EPOCH_MS")); err == nil {
 		epoch = time.Duration(ms) * time.Millisecond
 	}
-	for e := done + 1; e <= spec.Fit.Epochs; e++ {
+	for e := done + 1; e <= sp.Fit.Epochs; e++ {
 		time.Sleep(epoch)
-		loss := math.Abs(math.Log10(lr)+3) + 1/float64(e) + float64(spec.Fit.BatchSize)/1000
+		loss := math.Abs(math.Log10(lr)+3) + 1/float64(e) + float64(sp.Fit.BatchSize)/1000
 		fmt.Fprintf(f, "%d,%g,0.5,%g,%g\n", e, loss, loss, 1/(1+loss))
 	}
 	return 0

@@ -54,8 +54,8 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 		}
 	}
 	if src == "" {
-		if spec, err := spec.Load(dir + "/" + train.SpecFile); err == nil {
-			src = spec.Data.Source
+		if sp, err := spec.Load(dir + "/" + train.SpecFile); err == nil {
+			src = sp.Data.Source
 		}
 	}
 	ds, err := loadEvalData(src, m, mf)
