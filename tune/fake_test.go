@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 		os.Exit(fakeTuner(os.Args[1]))
 	case "slurmtask":
 		os.Exit(fakeSlurmTask(os.Args[1], os.Args[2]))
+	case "slurmrun":
+		os.Exit(fakeSlurmRun(os.Args[1], os.Args[2]))
 	}
 	os.Exit(m.Run())
 }
@@ -128,6 +130,21 @@ func fakeSlurmTask(dir, id string) int {
 		return 2
 	}
 	return code
+}
+
+// fakeSlurmRun is a Slurm array task that runs the fake trainer
+// without RunTask: it writes no exit file.
+func fakeSlurmRun(dir, id string) int {
+	s, err := LoadStudy(dir)
+	n, err2 := strconv.Atoi(id)
+	if err != nil || err2 != nil {
+		return 2
+	}
+	args, err := s.trialArgs(s.Trials[n-1])
+	if err != nil {
+		return 2
+	}
+	return fakeTrainer(args)
 }
 
 func fakeTuner(dir string) int {

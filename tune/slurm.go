@@ -197,13 +197,17 @@ func (e *slurmExec) check(running map[int]*child) error {
 		c.exited = true
 		c.t.Seconds += time.Since(c.started).Seconds()
 		code, ok := readExit(e.r.Study.RunDir(c.t.ID))
+		why := ""
+		if !ok {
+			code, ok, why = e.scontrolExit(id)
+		}
 		if ok {
 			c.code = code
 			continue
 		}
 		c.code = -1
 		if !c.killed {
-			c.lost = e.lostReason(id)
+			c.lost = why
 		}
 	}
 	return nil
@@ -211,21 +215,29 @@ func (e *slurmExec) check(running map[int]*child) error {
 
 var jobState = regexp.MustCompile(`\b(JobState|Reason|ExitCode)=(\S+)`)
 
-// lostReason says why a task ended without writing its exit status:
-// scontrol's state (cancelled, time limit, node failure), while Slurm
-// still knows the task.
-func (e *slurmExec) lostReason(id string) string {
+// scontrolExit is a task's exit status as scontrol reports it (for
+// MinJobAge after the end, 300 s by default), for when the exit file is
+// not visible (an NFS client can cache its absence for a while). A task
+// that did not exit by itself (cancelled, time limit, node failure) has
+// none: why says what Slurm knows.
+func (e *slurmExec) scontrolExit(id string) (code int, ok bool, why string) {
 	how := "no longer known to scontrol"
 	if b, err := exec.Command("scontrol", "-o", "show", "job", id).Output(); err == nil {
+		f := map[string]string{}
 		var parts []string
 		for _, m := range jobState.FindAllStringSubmatch(string(b), -1) {
+			f[m[1]] = m[2]
 			parts = append(parts, m[1]+"="+m[2])
+		}
+		st, sig, _ := strings.Cut(f["ExitCode"], ":")
+		n, err := strconv.Atoi(st)
+		if (f["JobState"] == "COMPLETED" || f["JobState"] == "FAILED") && sig == "0" && err == nil {
+			return n, true, ""
 		}
 		how = strings.Join(parts, " ")
 	}
-	job, task, _ := strings.Cut(id, "_")
-	return fmt.Sprintf("slurm: task %s ended without an exit status (%s); see %s", id, how,
-		filepath.Join(e.r.Study.dir, SlurmDir, job+"_"+task+".out"))
+	return -1, false, fmt.Sprintf("slurm: task %s ended without an exit status (%s); see %s", id, how,
+		filepath.Join(e.r.Study.dir, SlurmDir, id+".out"))
 }
 
 func (e *slurmExec) scancel(id string) {

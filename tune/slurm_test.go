@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,4 +85,97 @@ func TestSlurmExecutor(t *testing.T) {
 	if cancelled == 0 {
 		t.Errorf("no trial pruned by asha was cancelled before its last epoch:\n%s", log.String())
 	}
+}
+
+// Without the exit file (an NFS client may not see it yet) the tuner
+// takes a task's exit status from scontrol: the same trials.csv.
+func TestSlurmExitStatusFromScontrol(t *testing.T) {
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
+	}
+	mk := func(dir string) *Study {
+		base := baseSpec(t)
+		base.Fit.Epochs = 2
+		sp, err := ParseSpace("space.yaml", []byte("compile.learning_rate: {choice: [0.001, 5.0]}\n"), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Create(dir, base, sp, Options{Trials: 2, Algorithm: "random", Parallel: 2, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	want := runStudy(t, mk(t.TempDir()))
+	dir := t.TempDir()
+	s := mk(dir)
+	s.Executor, s.SlurmName = Slurm, slurmName(dir, s.Created)
+	t.Cleanup(func() { exec.Command("scancel", "--name="+s.SlurmName).Run() })
+	var log strings.Builder
+	r := &Runner{Study: s, SlurmTask: []string{"env", "TUNE_TEST_HELPER=slurmrun", os.Args[0], dir}, Poll: 50 * time.Millisecond, Log: &log}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	for _, tr := range s.Trials {
+		if _, ok := readExit(s.RunDir(tr.ID)); ok {
+			t.Fatalf("trial %d has an exit file: the test runs none", tr.ID)
+		}
+	}
+	if diff := cmp.Diff(want, resultsWithoutSeconds(t, dir)); diff != "" || !strings.Contains(want, "|completed|") || !strings.Contains(want, "|pruned|diagnosis") {
+		t.Errorf("want a completed and a pruned trial, as the local study (-local +slurm):\n%s\n%s", diff, want)
+	}
+}
+
+// A task cancelled outside the study ends its trial as failed, with what
+// Slurm says (CANCELLED) as the reason.
+func TestSlurmTaskCancelledOutside(t *testing.T) {
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
+	}
+	dir := t.TempDir()
+	s := newTestStudy(t, dir, "random", 1, 1)
+	s.Executor, s.SlurmName = Slurm, slurmName(dir, s.Created)
+	t.Cleanup(func() { exec.Command("scancel", "--name="+s.SlurmName).Run() })
+	var log syncBuilder
+	r := &Runner{Study: s, SlurmTask: []string{"sleep", "30"}, Poll: 50 * time.Millisecond, Log: &log}
+	done := make(chan error)
+	go func() { done <- r.Run(context.Background()) }()
+	// Running: a pending task cancelled alone leaves no trace in scontrol.
+	running := func() bool {
+		out, _ := exec.Command("squeue", "-h", "-r", "--name="+s.SlurmName, "-o", "%T").Output()
+		return strings.TrimSpace(string(out)) == "RUNNING"
+	}
+	for deadline := time.Now().Add(time.Minute); !running(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not running within a minute:\n%s", log.String())
+		}
+	}
+	if out, err := exec.Command("scancel", "--name="+s.SlurmName).CombinedOutput(); err != nil {
+		t.Fatalf("scancel: %v %s", err, out)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	tr := s.Trials[0]
+	if tr.Status != Failed || !strings.Contains(tr.Reason, "ended without an exit status (JobState=CANCELLED") {
+		t.Errorf("trial 1: %s %q, want failed with Slurm's CANCELLED", tr.Status, tr.Reason)
+	}
+}
+
+// syncBuilder is a strings.Builder safe to read while a Runner writes.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
