@@ -21,7 +21,8 @@ import (
 type Data struct {
 	// Source is "shapes" (generated), "mnist" (a subset of MNIST's
 	// training images), or one of the held-out suite's generators:
-	// "textures", "scenes" (colour) and "glyphs" (see heldout_data.go).
+	// "textures", "scenes" (colour) and "glyphs" (see heldout_data.go),
+	// or the unseen part's "grain" and "icons" (unseen_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
@@ -84,8 +85,12 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = Scenes(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Contrast: d.Contrast, Seed: seed})
 	case "glyphs":
 		ds, err = Glyphs(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "grain":
+		ds, err = Grain(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "icons":
+		ds, err = Icons(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes or glyphs", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain or icons", d.Source)
 	}
 	if err != nil {
 		return nil, err

@@ -164,7 +164,7 @@ func TestBrokenDiagnoserFailsTheBars(t *testing.T) {
 // The held-out generators are deterministic, give the asked shape, and
 // their classes differ on average more than noise.
 func TestHeldOutGenerators(t *testing.T) {
-	for _, d := range []Data{textures(30, TextureClasses...), scenes(30, SceneClasses...), glyphs(30)} {
+	for _, d := range []Data{textures(30, TextureClasses...), scenes(30, SceneClasses...), glyphs(30), grain(30), icons(30)} {
 		a, err := d.Generate(5)
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +173,7 @@ func TestHeldOutGenerators(t *testing.T) {
 		if !bytes.Equal(a.Pixels, b.Pixels) || a.Len() != 30*len(d.Classes) {
 			t.Fatalf("%s: not deterministic or %d images", d.Source, a.Len())
 		}
-		if want := map[string]int{"textures": 3, "scenes": 3, "glyphs": 1}[d.Source]; a.Channels != want {
+		if want := map[string]int{"textures": 3, "scenes": 3, "glyphs": 1, "grain": 3, "icons": 3}[d.Source]; a.Channels != want {
 			t.Errorf("%s: %d channels, want %d", d.Source, a.Channels, want)
 		}
 		// Mean absolute difference between images of different classes
@@ -192,10 +192,36 @@ func TestHeldOutGenerators(t *testing.T) {
 	if _, err := Textures(GenOptions{Classes: []string{"hstripes", "plaid"}, Counts: []int{1, 1}}); err == nil {
 		t.Error("an unknown texture is no error")
 	}
+	if _, err := Icons(GenOptions{Classes: []string{"up", "star"}, Counts: []int{1, 1}}); err == nil {
+		t.Error("an unknown icon is no error")
+	}
 	// A jittered duplicate differs from its original by at most Jitter.
 	dir := t.TempDir()
 	d := Data{Source: "glyphs", Classes: []string{"1", "7"}, PerClass: 2, Duplicate: true, Jitter: 3}
 	if err := d.Write(dir, 1); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Each part selects its own scenarios only; an unknown part is an error.
+func TestPartsSelectTheirScenarios(t *testing.T) {
+	n := 0
+	for _, part := range []string{"dev", "heldout", "unseen"} {
+		scs, err := Options{Part: part}.Selected()
+		if err != nil || len(scs) < 10 {
+			t.Fatalf("part %s: %d scenarios, %v", part, len(scs), err)
+		}
+		for _, s := range scs {
+			if s.Part() != part {
+				t.Errorf("part %s selected %s of part %s", part, s.Name, s.Part())
+			}
+		}
+		n += len(scs)
+	}
+	if all, _ := (Options{}).Selected(); len(all) != n {
+		t.Errorf("the parts hold %d scenarios, all of them %d", n, len(all))
+	}
+	if _, err := (Options{Part: "held-out-2"}).Selected(); err == nil {
+		t.Error("an unknown part is no error")
 	}
 }

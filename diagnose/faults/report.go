@@ -45,6 +45,9 @@ type Report struct {
 	// when there is one.
 	Dev     *Summary `json:"dev,omitempty"`
 	HeldOut *Summary `json:"held_out,omitempty"`
+	// Unseen summarizes the second held-out part; the bars are judged on
+	// it when the report has it.
+	Unseen *Summary `json:"unseen,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -114,13 +117,17 @@ func (rep *Report) summarize() {
 		return &s
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
-	rep.Dev = part(func(r *Run) bool { return !r.HeldOut })
+	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen })
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
+	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
 }
 
-// judged is the summary the bars apply to: the held-out part's when the
-// report has one, else all runs'.
+// judged is the summary the bars apply to: the unseen part's when the
+// report has one, else the held-out part's, else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Unseen != nil {
+		return *rep.Unseen, "unseen "
+	}
 	if rep.HeldOut != nil {
 		return *rep.HeldOut, "held-out "
 	}

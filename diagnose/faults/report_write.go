@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,11 +40,14 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held []Run
+	var dev, held, unseen []Run
 	for _, r := range rep.Runs {
-		if r.HeldOut {
+		switch {
+		case r.Unseen:
+			unseen = append(unseen, r)
+		case r.HeldOut:
 			held = append(held, r)
-		} else {
+		default:
 			dev = append(dev, r)
 		}
 	}
@@ -53,6 +56,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(held) > 0 {
 		writeScenarioTables(w, held, "Held-out part", rep.Seeds)
+	}
+	if len(unseen) > 0 {
+		writeScenarioTables(w, unseen, "Unseen part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -172,6 +178,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.HeldOut != nil {
 		cols = append(cols, col{"held-out", *rep.HeldOut})
+	}
+	if rep.Unseen != nil {
+		cols = append(cols, col{"unseen", *rep.Unseen})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})

@@ -32,7 +32,7 @@ type Options struct {
 	Quick bool
 	// Only, when set, names the scenarios to run.
 	Only []string
-	// Part selects "dev" or "heldout" scenarios ("": both).
+	// Part selects "dev", "heldout" or "unseen" scenarios ("": all).
 	Part string
 	// Parallel runs this many scenarios at once (0: 1).
 	Parallel int
@@ -56,13 +56,13 @@ func (o Options) Selected() ([]Scenario, error) {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.Name) || len(o.Only) == 0 && o.Quick && !s.Quick {
 			continue
 		}
-		if o.Part == "dev" && s.HeldOut || o.Part == "heldout" && !s.HeldOut {
+		if o.Part != "" && s.Part() != o.Part {
 			continue
 		}
 		out = append(out, s)
 	}
-	if o.Part != "" && o.Part != "dev" && o.Part != "heldout" {
-		return nil, fmt.Errorf("part %q: want dev or heldout", o.Part)
+	if o.Part != "" && o.Part != "dev" && o.Part != "heldout" && o.Part != "unseen" {
+		return nil, fmt.Errorf("part %q: want dev, heldout or unseen", o.Part)
 	}
 	for _, n := range o.Only {
 		if !known[n] {
@@ -81,6 +81,7 @@ type Run struct {
 	Healthy  bool     `json:"healthy"`
 	Later    bool     `json:"later,omitempty"`
 	HeldOut  bool     `json:"held_out,omitempty"`
+	Unseen   bool     `json:"unseen,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -135,7 +136,7 @@ type Run struct {
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut,
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()

@@ -35,10 +35,26 @@ type Scenario struct {
 	// thresholds of issue 10 were changed, never tuned on; the bars are
 	// judged on it.
 	HeldOut bool
+	// Unseen marks the second held-out part (unseen.go): written and
+	// committed before the second round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Unseen bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
 	RefuseOK bool
+}
+
+// Part is the part of the suite the scenario belongs to: "dev",
+// "heldout" or "unseen".
+func (s *Scenario) Part() string {
+	switch {
+	case s.Unseen:
+		return "unseen"
+	case s.HeldOut:
+		return "heldout"
+	}
+	return "dev"
 }
 
 // Healthy reports whether the scenario injects no problem.
