@@ -50,6 +50,17 @@ func TestDetectUnderfitting(t *testing.T) {
 		t.Errorf("fixes %v", f.Fixes)
 	}
 	setEpochs(s, "loss", 1.7, 1.62, 1.58)
+	// The loss falls slowly but the accuracy still gains 12 points an
+	// epoch, on pace for 0.7 within 3 more: info too.
+	setEpochs(s, "accuracy", 0.3, 0.38, 0.5)
+	wantFinding(t, "underfitting", s, Info)
+	// 6 points an epoch at 0.2 (a 2-unit bottleneck on MNIST): 8 epochs
+	// from 0.7, underfitting.
+	setEpochs(s, "accuracy", 0.09, 0.14, 0.2)
+	setEpochs(s, "val_accuracy", 0.1, 0.15, 0.21)
+	wantFinding(t, "underfitting", s, Warning)
+	setEpochs(s, "val_accuracy", 0.32, 0.4, 0.41)
+	setEpochs(s, "accuracy", 0.3, 0.38, 0.41)
 	// At chance it is not_learning's.
 	setEpochs(s, "accuracy", 0.1, 0.1, 0.11)
 	setEpochs(s, "val_accuracy", 0.1, 0.1, 0.11)
@@ -77,6 +88,17 @@ func TestDetectValAboveTrain(t *testing.T) {
 	wantNone(t, "val_above_train", s)
 	setEpochs(s, "val_accuracy", 0.99, 0.99, 0.99, 0.99)
 	setLoss(s, flat(0.5), flat(0.8))
+	// Still climbing (the loss fell 20% in the last epoch): info.
+	setEpochs(s, "loss", 1, 0.7, 0.6, 0.48)
+	setEpochs(s, "accuracy", 0.6, 0.75, 0.8, 0.8)
+	wantFinding(t, "val_above_train", s, Info)
+	setEpochs(s, "loss", 1, 0.7, 0.5, 0.49)
+	wantFinding(t, "val_above_train", s, Warning)
+	// A gap within two standard errors of the split's sampling noise is none.
+	setEpochs(s, "val_accuracy", 0.9, 0.9, 0.9, 0.9)
+	s.Facts.Data.ValCounts = []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2}
+	wantNone(t, "val_above_train", s)
+	s.Facts.Data.ValCounts = []int{100, 100, 100, 100, 100, 100, 100, 100, 100, 100}
 	wantFinding(t, "val_above_train", s, Warning)
 	// Expected with dropout: info.
 	s.Model.Layers = append(s.Model.Layers[:6], append([]nnLayerSpec{{Type: "Dropout", Name: "dropout", Rate: 0.5}}, s.Model.Layers[6:]...)...)
@@ -117,6 +139,11 @@ func TestDetectLabelNoise(t *testing.T) {
 	if !strings.Contains(f.Evidence[1].Text, "cats/007.png") {
 		t.Errorf("worst files not listed: %v", f.Evidence)
 	}
+	// 6 of 120 images (5%) on a tiny run: too few to warn.
+	nf := *s.Facts.Noise
+	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 120, Suspects: 6}
+	wantFinding(t, "label_noise", s, Info)
+	s.Facts.Noise = &nf
 	// Predictions collapsed onto the majority class of a 11.5:1 set (only
 	// 8 points over its share): the misclassified minority images are
 	// majority_class_bias' evidence, not wrong labels.

@@ -93,6 +93,24 @@ func TestDetectVanishingGradientsWhileStuck(t *testing.T) {
 		return l
 	})
 	wantNone(t, "vanishing_gradients", s)
+	// A short run (69 steps: one record after step 1) stuck at chance:
+	// its one record counts, for vanishing gradients and saturation.
+	s = healthySignals(t, 1)
+	setLoss(s, flat(2.31), flat(0.1))
+	setLayers(s, func(int) []synthLayer {
+		l := healthyLayers()
+		l[0].act, l[0].saturated = "sigmoid", 0.85
+		l[0].grad = 2e-3 * l[len(l)-1].grad
+		return l
+	})
+	short := prefix(s, 69)
+	wantFinding(t, "vanishing_gradients", short, Warning)
+	wantFinding(t, "saturated_activations", short, Warning)
+	// ... but not when the run got going.
+	setLoss(s, func(st int) float64 { return 2.31 - 0.02*float64(st) }, flat(0.5))
+	short = prefix(s, 69)
+	wantNone(t, "vanishing_gradients", short)
+	wantNone(t, "saturated_activations", short)
 }
 
 func TestDetectLRTooHighEffectiveSGD(t *testing.T) {

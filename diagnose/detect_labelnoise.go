@@ -13,11 +13,14 @@ import "fmt"
 // initial loss (within 2x of ln C) and a training loss down to 80% of it
 // or less; a broken model is confidently wrong everywhere (40-50% suspects
 // with a linear output or all-ones initialization). Duplicates whose
-// labels disagree add evidence.
+// labels disagree add evidence. A warning also needs at least
+// noiseMinSuspects images (5% of 200): on a tiny or short run a handful of
+// hard images reach 5% by themselves (issue 10, second round).
 const (
-	noiseWarn    = 0.05
-	noiseInfo    = 0.025
-	noiseLearned = 0.8
+	noiseWarn        = 0.05
+	noiseInfo        = 0.025
+	noiseLearned     = 0.8
+	noiseMinSuspects = 10
 )
 
 func detectLabelNoise(s *Signals) *Finding {
@@ -40,7 +43,7 @@ func detectLabelNoise(s *Signals) *Finding {
 		return nil
 	}
 	f := &Finding{Severity: Info, Epoch: nf.Epochs}
-	if share >= noiseWarn {
+	if share >= noiseWarn && nf.Suspects >= noiseMinSuspects {
 		f.Severity = Warning
 	}
 	f.Title = fmt.Sprintf("Label noise suspected: %s of training images stay confidently misclassified", pct(share))

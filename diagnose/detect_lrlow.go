@@ -18,6 +18,9 @@ import (
 //     with ratios of 4e-4..7e-4.
 //   - A run that later got below 30% of the initial loss only had a slow
 //     start (info).
+//   - A run that ends before slowHorizon steps (and after slowWindow) is
+//     judged at its end by the same rule (issue 10, second round: plain
+//     SGD at 2e-4 for 69 steps was only "not learning").
 const (
 	lrLowAdaptive   = 1e-5
 	lrLowSGD        = 1e-4
@@ -41,13 +44,18 @@ func detectLRTooLow(s *Signals) *Finding {
 	}
 	l0, ok := s.progressRef()
 	t := &s.Facts.Loss
-	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= slowHorizon && !pathological(s) {
-		loss, _, _ := t.window(slowHorizon-slowWindow, slowHorizon)
-		u := ratioNear(s, slowHorizon)
+	horizon := slowHorizon
+	if last := lastStep(s); last < slowHorizon && last >= slowWindow && (s.Final || !s.Live) {
+		// A run that ended before the horizon is judged at its end.
+		horizon = last
+	}
+	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= horizon && !pathological(s) {
+		loss, _, _ := t.window(horizon-slowWindow, horizon)
+		u := ratioNear(s, horizon)
 		if loss > slowProgress*l0 && (u < updateRatioLow || math.IsNaN(u) && len(f.Evidence) > 0) {
-			f.Step = slowHorizon
+			f.Step = horizon
 			f.Evidence = append(f.Evidence, evm("loss_ratio", loss/l0, slowProgress,
-				"after %d steps the training loss is %.3g, still %s of the initial %.3g", slowHorizon, loss, pct(loss/l0), l0))
+				"after %d steps the training loss is %.3g, still %s of the initial %.3g", horizon, loss, pct(loss/l0), l0))
 			if !math.IsNaN(u) {
 				f.Evidence = append(f.Evidence, evm("update_ratio", u, updateRatioLow,
 					"median update-to-weight ratio %.2g (healthy: about 1e-3)", u))

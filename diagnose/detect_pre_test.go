@@ -47,6 +47,16 @@ func TestDetectInitialLoss(t *testing.T) {
 	if f := wantFinding(t, "initial_loss", s, Warning); !strings.Contains(f.Causes[0], "sigmoid") {
 		t.Errorf("causes %v", f.Causes)
 	}
+	// A he_normal head over scaled inputs (resnet-20 starts at 3.7-5.9 for
+	// ln 10): the model's own output scale, info; far above it, a warning.
+	s.Model.Layers[0].KernelInitializer = ""
+	s.Model.Layers[len(s.Model.Layers)-1].KernelInitializer = "he_normal"
+	s.Facts.Init.Loss = 5.9
+	if f := wantFinding(t, "initial_loss", s, Info); !strings.Contains(f.Evidence[1].Text, "he_normal") {
+		t.Errorf("evidence %v", f.Evidence)
+	}
+	s.Facts.Init.Loss = 16
+	wantFinding(t, "initial_loss", s, Warning)
 }
 
 func TestDetectOutputLossMismatch(t *testing.T) {

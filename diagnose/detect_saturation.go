@@ -10,7 +10,8 @@ import (
 // |tanh| > 0.99) in the two latest records: DeepDiagnosis and
 // SageMaker Debugger's SaturatedActivation (threshold_layer 50%), and
 // TheDeepChecker (neurons_ratio_max_thresh 0.5). The output layer is left
-// out: a confident softmax or sigmoid is what training aims for.
+// out: a confident softmax or sigmoid is what training aims for. A run
+// with a single record after step 1 is judged on it while it is stuck.
 const saturationThreshold = 0.5
 
 func detectSaturatedActivations(s *Signals) *Finding {
@@ -19,6 +20,10 @@ func detectSaturatedActivations(s *Signals) *Finding {
 		return nil
 	}
 	a, b := s.Records[n-2], s.Records[n-1]
+	// A run shorter than two metrics intervals has one record after step
+	// 1 (the first describes the initialization): it counts alone while
+	// the run is stuck there and at its latest step.
+	single := len(recordsAfter(s, 1)) == 1 && stuckAt(s, b.Step) && stuckAt(s, lastStep(s))
 	worst, worstFrac := "", 0.0
 	var sat []string
 	for i, l := range b.Layers {
@@ -31,7 +36,8 @@ func detectSaturatedActivations(s *Signals) *Finding {
 		}
 		prev, ok := layerOf(&a, l.Layer)
 		x := float64(l.Activation.SaturatedFrac)
-		if !ok || prev.Activation == nil || x <= saturationThreshold || float64(prev.Activation.SaturatedFrac) <= saturationThreshold {
+		prevSat := ok && prev.Activation != nil && float64(prev.Activation.SaturatedFrac) > saturationThreshold
+		if x <= saturationThreshold || !prevSat && !single {
 			continue
 		}
 		sat = append(sat, fmt.Sprintf("%s %s (%s)", l.Layer, act, pct(x)))

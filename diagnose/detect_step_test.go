@@ -153,8 +153,15 @@ func TestDetectLRTooLow(t *testing.T) {
 	if f.Step != slowHorizon || !strings.Contains(strings.Join(f.Fixes, "; "), "--momentum 0.9") {
 		t.Errorf("step %d fixes %v", f.Step, f.Fixes)
 	}
-	// Not before the horizon.
-	wantNone(t, "lr_too_low", prefix(s, slowHorizon-1))
+	// Not before the horizon while the run goes on; a run that ended
+	// before it is judged at its end.
+	p := prefix(s, slowHorizon-1)
+	p.Live = true
+	wantNone(t, "lr_too_low", p)
+	p.Final = true
+	if f := wantFinding(t, "lr_too_low", p, Warning); f.Step != slowHorizon-1 {
+		t.Errorf("judged at step %d, want %d", f.Step, slowHorizon-1)
+	}
 	// Slow because the gradients vanish: that is not the learning rate.
 	setLayers(s, func(int) []synthLayer {
 		l := healthyLayers()

@@ -14,7 +14,21 @@ import (
 // the running average lags far behind) is skipped and the end of each
 // epoch is used. With dropout or augmentation in the run the finding is
 // info: some gap is expected.
-const valAboveGap = 0.05
+//
+// The gap must also be clearly more than sampling noise: at least
+// valAboveZ standard errors of the difference of the two accuracies (the
+// validation split's size and the training images in the epoch's last
+// quarter). With 80 validation images and four batches of 32 a gap of
+// 0.05 is one standard error; healthy runs on small validation splits
+// crossed 0.05 by chance in two epochs running (issue 10, second round).
+// A run still climbing in its last epoch (underfitting's rule: the loss
+// fell 15% or the accuracy rose 5 points) is info: validation is measured
+// after the epoch, training accuracy averaged over its end, so a fast
+// learner's validation leads.
+const (
+	valAboveGap = 0.05
+	valAboveZ   = 2.0
+)
 
 func detectValAboveTrain(s *Signals) *Finding {
 	vacc := s.series("val_accuracy")
@@ -25,7 +39,7 @@ func detectValAboveTrain(s *Signals) *Finding {
 	var gaps []float64
 	for e := n - 1; e <= n; e++ {
 		tr := endOfEpochAccuracy(s, e)
-		if math.IsNaN(tr) || math.IsNaN(vacc[e-1]) || vacc[e-1]-tr < valAboveGap {
+		if math.IsNaN(tr) || math.IsNaN(vacc[e-1]) || vacc[e-1]-tr < max(valAboveGap, valAboveZ*gapError(s, vacc[e-1], tr)) {
 			return nil
 		}
 		gaps = append(gaps, vacc[e-1]-tr)
@@ -38,6 +52,10 @@ func detectValAboveTrain(s *Signals) *Finding {
 	if len(reg) > 0 {
 		f.Severity = Info
 		f.Evidence = append(f.Evidence, ev("the training pass uses "+strings.Join(reg, " and ")+", validation does not"))
+	}
+	if e := climbing(s); e != nil {
+		f.Severity = Info
+		f.Evidence = append(f.Evidence, *e, ev("validation is measured after the epoch, training accuracy during it: a model still improving fast scores higher after"))
 	}
 	f.Causes = []string{"validation images duplicate training images (leakage)", "dropout or augmentation makes training harder than validation",
 		"the validation split is small or easier than the training data", "training labels are noisier than validation labels"}
@@ -78,4 +96,24 @@ func regularizers(s *Signals) []string {
 		out = append(out, "augmentation")
 	}
 	return out
+}
+
+// gapError is the standard error of the difference between validation
+// accuracy va (on the validation split) and training accuracy ta (over
+// the last quarter of an epoch's batches); 0 when the sizes are unknown.
+func gapError(s *Signals, va, ta float64) float64 {
+	nv := 0
+	if d := s.Facts.Data; d != nil {
+		for _, c := range d.ValCounts {
+			nv += c
+		}
+	}
+	nt := 0
+	if spe := s.Facts.StepsPerEpoch; spe > 0 && s.Spec != nil && s.Spec.Fit.BatchSize > 0 {
+		nt = max(spe/4, 1) * s.Spec.Fit.BatchSize
+	}
+	if nv == 0 || nt == 0 {
+		return 0
+	}
+	return math.Sqrt(va*(1-va)/float64(nv) + ta*(1-ta)/float64(nt))
 }

@@ -18,7 +18,8 @@ import (
 // VanishingGradient rule and DeepDiagnosis flag a mean absolute gradient
 // under 1e-7.) A first layer whose gradient is exactly zero because its
 // ReLUs died is dying_relu's. The median ratio over the latest 4 records
-// after step 1 (2 at least) must be under the threshold; or under 1e-2
+// after step 1 (2 at least, or the only one of a run shorter than two
+// metrics intervals while it is stuck) must be under the threshold; or under 1e-2
 // while the run has not started learning (its loss over the last 50 steps
 // still 90% of the start or more): with Adam, whose per-weight scaling
 // partly makes up for small gradients, the six sigmoid layers sit at
@@ -34,11 +35,27 @@ const (
 // vanishes reports whether the records (consecutive, after step 1) show
 // vanishing gradients.
 func vanishes(s *Signals, rs []train.StepRecord) bool {
+	if len(rs) == 1 {
+		// A short run (under two metrics intervals) has one record after
+		// step 1: it counts under the stuck bound while the run is stuck
+		// there and at its latest step.
+		r := vanishRatioOf(&rs[0])
+		return r < vanishStuckRatio && stuckAt(s, rs[0].Step) && stuckAt(s, lastStep(s))
+	}
 	if len(rs) < 2 {
 		return false
 	}
 	r := medianVanishRatio(rs)
 	return r < vanishRatio || r < vanishStuckRatio && stuckAt(s, rs[len(rs)-1].Step)
+}
+
+// lastStep is the latest step of the loss trace (0 when empty).
+func lastStep(s *Signals) int {
+	t := &s.Facts.Loss
+	if t.Len() == 0 {
+		return 0
+	}
+	return t.Step[t.Len()-1]
 }
 
 // stuckAt reports whether the training loss over the stuckWindow steps up
