@@ -114,6 +114,7 @@ func TestEveryLayerTypeRoundTripsThroughItsSpec(t *testing.T) {
 		"ZeroPadding2D":          `{"type":"ZeroPadding2D","name":"z","padding":[[0,1],[0,1]]}`,
 		"Reshape":                `{"type":"Reshape","name":"r","target_shape":[1,1,-1]}`,
 		"Rescaling":              `{"type":"Rescaling","name":"r","scale":0.5,"offset":-1}`,
+		"ReLU":                   `{"type":"ReLU","name":"r","max_value":6,"negative_slope":0.1,"threshold":0.5}`,
 	}
 	for _, typ := range LayerTypes() {
 		src, ok := specs[typ]

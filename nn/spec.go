@@ -54,6 +54,9 @@ type LayerSpec struct {
 	Offset            float64      `json:"offset,omitempty" yaml:"offset,omitempty"`
 	Axis              int          `json:"axis,omitempty" yaml:"axis,omitempty"`
 	TargetShape       []int        `json:"target_shape,omitempty" yaml:"target_shape,omitempty"`
+	MaxValue          *float64     `json:"max_value,omitempty" yaml:"max_value,omitempty"`
+	NegativeSlope     float64      `json:"negative_slope,omitempty" yaml:"negative_slope,omitempty"`
+	Threshold         float64      `json:"threshold,omitempty" yaml:"threshold,omitempty"`
 }
 
 // commonFields are the spec fields every layer type takes.

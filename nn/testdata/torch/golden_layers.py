@@ -1,6 +1,6 @@
 """Golden files for the layers of graph models (Add, Multiply,
 Concatenate, DepthwiseConv2D, SeparableConv2D, ZeroPadding2D,
-GlobalMaxPooling2D, Reshape, Rescaling).  Called by make_golden.py with
+GlobalMaxPooling2D, Reshape, Rescaling, ReLU).  Called by make_golden.py with
 itself as `mg` (the helpers: rand32, T, write, with_grads, conv2d, ...).
 Run make_golden.py, not this file."""
 
@@ -137,6 +137,54 @@ def merge_shape_file(mg):
                  "rescaling": {"scale": 1 / 255, "offset": -0.5}})
 
 
+def keras_relu(x, max_value, negative_slope, threshold):
+    """keras.layers.ReLU as Keras 3 computes it (ReLU.static_call, op for
+    op)."""
+    if negative_slope != 0:
+        if max_value is None and threshold == 0:
+            return F.leaky_relu(x, negative_slope)
+        negative_part = F.relu(-x + threshold) if threshold != 0 else F.relu(-x)
+    clip_max = max_value is not None
+    if threshold != 0:
+        x = x * (x > threshold).to(x.dtype)
+    elif max_value == 6:
+        x, clip_max = F.relu6(x), False
+    else:
+        x = F.relu(x)
+    if clip_max:
+        x = torch.clamp(x, 0.0, max_value)
+    if negative_slope != 0:
+        x = x - negative_slope * negative_part
+    return x
+
+
+RELU_CASES = {  # prefix: (max_value, negative_slope, threshold)
+    "default": (None, 0.0, 0.0),
+    "max6": (6.0, 0.0, 0.0),
+    "slope": (None, 0.1, 0.0),
+    "threshold": (None, 0.0, 0.5),
+    "all": (2.5, 0.2, 0.5),
+    "threshold_above_max": (1.0, 0.3, 1.5),
+}
+
+
+def relu_file(mg):
+    torch.manual_seed(1000)
+    t, params = {}, {}
+    for name, (top, slope, thr) in RELU_CASES.items():
+        x = mg.rand32((2, 3, 4, 5), -8.0, 8.0)
+        y, dy, g = mg.with_grads(lambda x: keras_relu(x, top, slope, thr), {"x": x})
+        cap = top if top is not None else float("inf")
+        mg.close(y, torch.where(x > thr, torch.clamp(x, max=cap), slope * (x - thr)))
+        t.update({f"{name}/x": mg.T(x), f"{name}/y": mg.T(y), f"{name}/dy": mg.T(dy), f"{name}/dx": mg.T(g["x"])})
+        params[name] = {"max_value": top, "negative_slope": slope, "threshold": thr}
+    mg.write("relu.json",
+             "keras.layers.ReLU(max_value, negative_slope, threshold) per case "
+             "prefix, computed with Keras 3's op sequence in torch; x uniform "
+             "in [-8, 8); gradients of sum(y*dy).", t, params)
+
+
 def main(mg):
     depthwise_file(mg)
     merge_shape_file(mg)
+    relu_file(mg)
