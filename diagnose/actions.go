@@ -91,6 +91,9 @@ func ApplyEdits(s *spec.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*spec.Sp
 		if err := setPath(doc, e); err != nil {
 			return nil, fmt.Errorf("edit %s: %w", e.Path, err)
 		}
+		if err := wireInserted(doc, e); err != nil {
+			return nil, fmt.Errorf("edit %s: %w", e.Path, err)
+		}
 	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
