@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // Inserting a layer into a functional model (resnet-20 written out as
@@ -22,9 +22,9 @@ func TestApplyEditsInsertsIntoGraphs(t *testing.T) {
 	layers := g.Spec().Layers
 	proj := slices.IndexFunc(layers, func(l nn.LayerSpec) bool { return l.Type == "Conv2D" && l.KernelSize[0] == 1 })
 	dense := slices.IndexFunc(layers, func(l nn.LayerSpec) bool { return l.Type == "Dense" })
-	spec := &train.Spec{}
-	spec.Data.Source = "mnist"
-	spec.Defaults()
+	base := &spec.Spec{}
+	base.Data.Source = "mnist"
+	base.Defaults()
 	for _, c := range []struct {
 		at      int
 		layer   map[string]any
@@ -39,7 +39,7 @@ func TestApplyEditsInsertsIntoGraphs(t *testing.T) {
 			value[k] = v
 		}
 		e := SpecEdit{Path: fmt.Sprintf("model.layers[%d]", c.at), Value: value, Insert: true}
-		s, err := ApplyEdits(spec, []SpecEdit{e}, layers)
+		s, err := ApplyEdits(base, []SpecEdit{e}, layers)
 		if err != nil {
 			t.Fatalf("%s: %v", e, err)
 		}
