@@ -93,30 +93,32 @@ func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, err
 		return nil, fmt.Errorf("lrfind: want 0 < start %g < end %g, steps >= 2 (%d), stop factor > 1 (%g), 0 <= beta < 1 (%g)",
 			o.StartLR, o.EndLR, o.Steps, o.StopFactor, o.Beta)
 	}
+	// What the spec, its data and its model say is the user's input
+	// (exit code 2), as for train.
 	s := *spec
 	s.Defaults()
 	if err := s.Validate(); err != nil {
-		return nil, err
+		return nil, &train.InputError{Err: err}
 	}
 	p, err := train.PrepareData(s.Data, s.Seed)
 	if err != nil {
-		return nil, err
+		return nil, &train.InputError{Err: err}
 	}
 	m, err := train.BuildModel(&s, tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}, len(p.Classes))
 	if err != nil {
-		return nil, err
+		return nil, &train.InputError{Err: err}
 	}
 	opt, err := train.NewOptimizer(s.Compile)
 	if err != nil {
-		return nil, err
+		return nil, &train.InputError{Err: err}
 	}
 	loss, err := nn.LossByName(s.Compile.Loss)
 	if err != nil {
-		return nil, fmt.Errorf("compile.loss: %w", err)
+		return nil, &train.InputError{Err: fmt.Errorf("compile.loss: %w", err)}
 	}
 	tr, _, _, err := p.Loaders(s.Data, s.Fit, s.Seed)
 	if err != nil {
-		return nil, err
+		return nil, &train.InputError{Err: err}
 	}
 	r := &LRFind{Optimizer: opt.Name()}
 	params := m.Params()
