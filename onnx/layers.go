@@ -44,6 +44,8 @@ func (b *builder) layer(l nn.Layer, ins []value, out []int) (value, error) {
 		return x, nil // inference: the identity
 	case *nn.Activation:
 		return b.activation(l.Function, x, name)
+	case *nn.ReLU:
+		return b.relu(l, x), nil
 	case *nn.Rescaling:
 		y := b.node("Mul", name+"_scale", []string{x.name, b.scalar(name+"_factor", float32(l.Scale))})
 		if l.Offset != 0 {

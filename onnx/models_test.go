@@ -63,8 +63,12 @@ func allLayersGraph() nn.Model {
 	return g
 }
 
+// reluCap is the ReLU layers' max_value in activationsModel.
+var reluCap = 0.3
+
 // activationsModel is a sequential chain through the remaining
-// activations, a Dense on images and a Flatten.
+// activations, a Dense on images, a Flatten and the ReLU layer's ONNX
+// forms (Relu, Clip, LeakyRelu and the general one).
 func activationsModel() nn.Model {
 	return nn.NewSequential(tensor.Shape{6, 6, 2},
 		&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: "tanh"},
@@ -73,6 +77,12 @@ func activationsModel() nn.Model {
 		&nn.Flatten{},
 		&nn.Dense{Units: 10, Activation: "sigmoid"},
 		&nn.Dense{Units: 10, Activation: "relu"},
+		&nn.ReLU{MaxValue: &reluCap, NegativeSlope: 0.1, Threshold: 0.05},
+		&nn.Dense{Units: 10},
+		&nn.ReLU{},
+		&nn.ReLU{MaxValue: &reluCap},
+		&nn.ReLU{NegativeSlope: 0.2},
+		&nn.ReLU{Threshold: 0.1},
 		&nn.Dense{Units: 10, Activation: "hard_silu", NoBias: true},
 		&nn.Dense{Units: 3, Activation: "softmax"},
 	)
