@@ -22,7 +22,7 @@ start_munge() {
   fi
   install -d -o munge -g munge -m 0755 /run/munge
   runuser -u munge -- /usr/sbin/munged
-  for _ in $(seq 50); do munge -n </dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
+  for _ in $(seq 100); do munge -n </dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
   echo "slurm-localhost: munged did not answer" >&2
   return 1
 }
@@ -72,7 +72,7 @@ start() {
   write_conf
   slurmctld -c # -c: no saved jobs
   slurmd
-  for _ in $(seq 100); do [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] && return; sleep 0.1; done
+  for _ in $(seq 300); do [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] && return; sleep 0.1; done
   echo "slurm-localhost: the node is not idle: $(sinfo -h -o '%T %E' 2>&1)" >&2
   return 1
 }
