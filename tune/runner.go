@@ -73,6 +73,9 @@ type child struct {
 func (r *Runner) Run(ctx context.Context) error {
 	s := r.Study
 	if s.Executor == Slurm {
+		if len(r.SlurmTask) == 0 {
+			panic("tune: Runner.SlurmTask is empty for a slurm study")
+		}
 		r.exec = &slurmExec{r: r, task: r.SlurmTask}
 	} else {
 		r.exec = &localExec{r: r, exits: make(chan exit)}

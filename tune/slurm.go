@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -159,9 +158,7 @@ func (e *slurmExec) squeue() error {
 		return fmt.Errorf("squeue: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	e.active, e.byTrial, e.polled = map[string]string{}, map[int]string{}, true
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	sort.Strings(lines)
-	for _, line := range lines {
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		m := squeueLine.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
