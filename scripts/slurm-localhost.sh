@@ -66,8 +66,8 @@ CONF
 start() {
   install_packages
   start_munge
-  if [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] || [ "$(sinfo -h -o %T 2>/dev/null)" = mixed ]; then
-    return # already up
+  if scontrol ping 2>/dev/null | grep -q 'is UP'; then
+    return # already up (perhaps running jobs)
   fi
   write_conf
   slurmctld -c # -c: no saved jobs
