@@ -49,7 +49,8 @@ func detectFrozenBaseCap(s *Signals) *Finding {
 	}
 	f.Causes = []string{"the pre-trained features do not separate the new classes, and only the layers after them can learn"}
 	f.Fixes = []string{
-		fmt.Sprintf("unfreeze the top block from %s after a few epochs: fit.fine_tune: {epoch: %d, unfreeze_from: %s} (--unfreeze-at %d --unfreeze-from %s)", top, n, top, n, top),
+		fmt.Sprintf("unfreeze the top block from %s after %d epochs and train %d more: fit.epochs: %d, fit.fine_tune: {epoch: %d, unfreeze_from: %s} (--epochs %d --unfreeze-at %d --unfreeze-from %s)",
+			top, n, n, 2*n, n, top, 2*n, n, top),
 		fmt.Sprintf("freeze less: model.freeze up to the layer before %s (--freeze)", top),
 	}
 	return f

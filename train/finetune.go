@@ -13,6 +13,7 @@ import (
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 	"github.com/cnnscope/cnnscope/spec"
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // A fine-tune (model.from) starts from a pre-trained model: a cnnscope
@@ -46,8 +47,9 @@ type Pretrained struct {
 }
 
 // LoadPretrained reads model.from: a run directory or model folder, or an
-// .onnx file. Errors name the path.
-func LoadPretrained(path string) (*Pretrained, error) {
+// .onnx file. input (height, width, channels; nil: unknown) sizes an ONNX
+// input whose dimensions the file leaves open. Errors name the path.
+func LoadPretrained(path string, input tensor.Shape) (*Pretrained, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("model.from: %w (want a run directory, a model folder or an .onnx file)", err)
@@ -67,8 +69,11 @@ func LoadPretrained(path string) (*Pretrained, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model.from: %w", err)
 	}
-	im, err := onnx.Import(b, onnx.ImportOptions{})
+	im, err := onnx.Import(b, onnx.ImportOptions{Input: input})
 	if err != nil {
+		if input == nil && strings.Contains(err.Error(), "open dimensions") {
+			return nil, fmt.Errorf("model.from: %s leaves its input size open: set data.target_size and data.color_mode (--target-size, --color-mode)", path)
+		}
 		return nil, fmt.Errorf("model.from: %s: %w", path, err)
 	}
 	p := &Pretrained{Path: path, Model: im.Model, Classes: im.Classes, Preprocess: im.Preprocess,
@@ -144,34 +149,57 @@ func samePreprocess(a, b *data.Preprocess) bool {
 	return DescribePreprocess(a) == DescribePreprocess(b)
 }
 
-// pretrained loads model.from (nil without one) and fills the data
-// settings the spec leaves open.
-func (r *runner) pretrained() (*Pretrained, error) {
-	if r.spec.Model.From == "" {
-		return nil, nil
+// ResolvePretrained loads model.from (nil without one) and fills the
+// data settings the spec leaves open with the model's; call it before
+// Defaults. It returns what it did, in words.
+func ResolvePretrained(s *spec.Spec) (*Pretrained, []string, error) {
+	if s.Model.From == "" {
+		return nil, nil, nil
 	}
-	pre, err := LoadPretrained(r.spec.Model.From)
+	pre, err := LoadPretrained(s.Model.From, inputOf(s.Data))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r.notes = append(r.notes, fmt.Sprintf("starting from %s (%d layers, classes %s)", pre.Path, len(pre.Model.Nodes()), shortList(pre.Classes)))
-	r.notes = append(r.notes, pre.FillData(&r.spec.Data)...)
-	return pre, nil
+	notes := []string{fmt.Sprintf("starting from %s (%d layers, classes %s)", pre.Path, len(pre.Model.Nodes()), shortList(pre.Classes))}
+	return pre, append(notes, pre.FillData(&s.Data)...), nil
 }
 
-// newHeadFor sets model.new_head when the data's classes are not the
-// pre-trained model's, and says so.
+// inputOf is the image shape the data settings fix (nil when they leave
+// it open).
+func inputOf(d spec.Data) tensor.Shape {
+	channels := map[string]int{string(data.Grayscale): 1, string(data.RGB): 3, string(data.RGBA): 4}[d.ColorMode]
+	if len(d.TargetSize) != 2 || channels == 0 {
+		return nil
+	}
+	return tensor.Shape{d.TargetSize[0], d.TargetSize[1], channels}
+}
+
+// SetNewHead sets model.new_head when the data's classes are not the
+// pre-trained model's, and says so ("" without a new head).
+func SetNewHead(s *spec.Spec, pre *Pretrained, classes []string) string {
+	switch {
+	case pre == nil:
+		return ""
+	case s.Model.NewHead:
+		return fmt.Sprintf("a new head for the data's %d classes (model.new_head)", len(classes))
+	case !slices.Equal(pre.Classes, classes):
+		s.Model.NewHead = true
+		return fmt.Sprintf("a new head: the data's classes %s are not the model's %s", shortList(classes), shortList(pre.Classes))
+	}
+	return ""
+}
+
+// pretrained is ResolvePretrained for a run, keeping its notes.
+func (r *runner) pretrained() (*Pretrained, error) {
+	pre, notes, err := ResolvePretrained(r.spec)
+	r.notes = append(r.notes, notes...)
+	return pre, err
+}
+
+// newHeadFor is SetNewHead for a run, keeping its note.
 func (r *runner) newHeadFor(pre *Pretrained, classes []string) {
-	if pre == nil {
-		return
-	}
-	if r.spec.Model.NewHead {
-		r.notes = append(r.notes, fmt.Sprintf("a new head for the data's %d classes (model.new_head)", len(classes)))
-		return
-	}
-	if !slices.Equal(pre.Classes, classes) {
-		r.spec.Model.NewHead = true
-		r.notes = append(r.notes, fmt.Sprintf("a new head: the data's classes %s are not the model's %s", shortList(classes), shortList(pre.Classes)))
+	if note := SetNewHead(r.spec, pre, classes); note != "" {
+		r.notes = append(r.notes, note)
 	}
 }
 

@@ -37,7 +37,7 @@ type FineTuneDrift struct {
 // NewFineTuneDrift reads the pre-trained weights the run started from (all
 // but a new head's).
 func NewFineTuneDrift(s *spec.Spec, m nn.Model) (*FineTuneDrift, error) {
-	pre, err := LoadPretrained(s.Model.From)
+	pre, err := LoadPretrained(s.Model.From, m.InputShape())
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func layerNames(ms nn.ModelSpec) string {
 // buildFineTune builds the run's model from model.from: the pre-trained
 // architecture (fineTuneSpec) with its weights, the head fresh.
 func buildFineTune(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error) {
-	pre, err := LoadPretrained(s.Model.From)
+	pre, err := LoadPretrained(s.Model.From, input)
 	if err != nil {
 		return nil, err
 	}

@@ -198,7 +198,7 @@ func TestLoadPretrainedRefusesOtherFiles(t *testing.T) {
 	bad := filepath.Join(dir, "x.onnx")
 	os.WriteFile(bad, []byte("not protobuf"), 0o644)
 	for _, p := range []string{txt, bad, filepath.Join(dir, "none"), dir} {
-		if _, err := LoadPretrained(p); err == nil || !strings.Contains(err.Error(), "model.from") {
+		if _, err := LoadPretrained(p, nil); err == nil || !strings.Contains(err.Error(), "model.from") {
 			t.Errorf("%s: %v, want a model.from error", p, err)
 		}
 	}

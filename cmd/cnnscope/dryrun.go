@@ -13,6 +13,13 @@ import (
 // model summary and the memory estimate, with every check a run makes
 // before its directory exists; it creates nothing.
 func dryRun(w io.Writer, spec *spec.Spec) error {
+	if err := spec.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	pre, notes, err := train.ResolvePretrained(spec)
+	if err != nil {
+		return inputError(err)
+	}
 	spec.Defaults()
 	if err := spec.Validate(); err != nil {
 		return usageError{err.Error()}
@@ -34,6 +41,12 @@ func dryRun(w io.Writer, spec *spec.Spec) error {
 	}
 	if err := spec.ValidateForData(len(p.Classes)); err != nil {
 		return inputError(err)
+	}
+	if note := train.SetNewHead(spec, pre, p.Classes); note != "" {
+		notes = append(notes, note)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "Fine-tune: %s\n", n)
 	}
 	if _, err := train.NewOptimizer(spec.Compile); err != nil {
 		return inputError(err)

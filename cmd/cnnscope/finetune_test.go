@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/modelfile"
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/safetensors"
+	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -99,5 +102,31 @@ func killAfter(t *testing.T, cmd *exec.Cmd, dir, want string) {
 	cmd.Wait()
 	if _, err := os.Stat(filepath.Join(dir, modelfile.WeightsFile)); err == nil {
 		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
+	}
+}
+
+// train --dry-run resolves a fine-tune as a run does: the model's
+// preprocessing, the frozen layers, a new head when asked; it creates
+// nothing.
+func TestDryRunFineTune(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	m := nn.NewSequential(tensor.Shape{28, 28, 1}, &nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}, &nn.Flatten{}, &nn.Dense{Units: 10, Activation: "softmax"})
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	classes := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	if err := modelfile.Save(dir, m, classes, &data.Preprocess{Rescale: 0.5}, "sparse_categorical_crossentropy", ""); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errText := runCLI("train", "--dry-run", "--data", "mnist", "--limit", "100", "--from", dir, "--freeze", "base", "--new-head")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	for _, want := range []string{"Fine-tune: preprocessing from the pre-trained model: rescale 0.5", "rescale: 0.5",
+		"Fine-tune: a new head for the data's 10 classes", "Trainable params: 13,530", "Non-trainable params: 20 ", "Dry run: nothing was created."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run's output lacks %q:\n%s", want, out)
+		}
 	}
 }
