@@ -96,6 +96,9 @@ func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, err
 	// What the spec, its data and its model say is the user's input
 	// (exit code 2), as for train.
 	s := *spec
+	if _, _, err := train.ResolvePretrained(&s); err != nil { // a fine-tune's data settings
+		return nil, &train.InputError{Err: err}
+	}
 	s.Defaults()
 	if err := s.Validate(); err != nil {
 		return nil, &train.InputError{Err: err}

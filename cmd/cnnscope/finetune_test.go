@@ -129,4 +129,12 @@ func TestDryRunFineTune(t *testing.T) {
 			t.Errorf("dry run's output lacks %q:\n%s", want, out)
 		}
 	}
+	// summary --spec builds the same model (the pre-trained preprocessing
+	// and classes: no new head, the base frozen).
+	specPath := filepath.Join(t.TempDir(), "ft.yaml")
+	os.WriteFile(specPath, []byte("data: {source: mnist, limit: 100}\nmodel: {from: "+dir+", freeze: base}\n"), 0o644)
+	code, out, errText = runCLI("summary", "--spec", specPath)
+	if code != 0 || !strings.Contains(out, "Trainable params: 13,530") || !strings.Contains(out, "Non-trainable params: 20 ") {
+		t.Errorf("summary --spec of a fine-tune: exit %d, %s\n%s", code, errText, out)
+	}
 }

@@ -144,6 +144,9 @@ func specModel(fs *flag.FlagSet, f summaryFlags) (nn.Model, *spec.Spec, error) {
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}
+	if _, _, err := train.ResolvePretrained(s); err != nil { // a fine-tune's data settings
+		return nil, nil, inputError(err)
+	}
 	s.Defaults()
 	set := setFlags(fs, nil)
 	var input tensor.Shape
