@@ -39,18 +39,19 @@ func detectExplodingGradients(s *Signals) *Finding {
 		return nil
 	}
 	var ratio float64
+	first := ""
 	for _, r := range rs {
 		ws := weighted(&r)
 		if len(ws) < 2 {
 			return nil
 		}
-		a, b := float64(kernelStats(ws[0]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
+		ref, _ := gradientReference(s, ws) // a chain's first layer
+		a, b := float64(kernelStats(ws[ref]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
 		if !(b > 0 && a > explodeRatio*b) {
 			return nil
 		}
-		ratio = a / b
+		ratio, first = a/b, ws[ref].Layer
 	}
-	first := weighted(&rs[1])[0].Layer
 	f := explodingFinding(s, rs[0].Step, rs[0].Epoch, first)
 	f.Evidence = []Evidence{{Text: fmt.Sprintf("the gradient norm of %s is %.0fx the last layer's (AUTOTRAINER: > 70)", first, ratio),
 		Metric: "grad_ratio", Value: ratio, Threshold: explodeRatio, Step: rs[1].Step, Layer: first}}

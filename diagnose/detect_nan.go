@@ -1,6 +1,10 @@
 package diagnose
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cnnscope/cnnscope/train"
+)
 
 // detectNaN: NaN or ±Inf anywhere, localized to a layer and a phase.
 //
@@ -72,19 +76,8 @@ func firstNonFinite(s *Signals) (step, epoch int, what, layer string) {
 		if step > 0 && r.Step >= step {
 			break
 		}
-		for _, l := range r.Layers {
-			bad := ""
-			switch {
-			case l.Activation != nil && l.Activation.NonFinite > 0:
-				bad = "forward pass"
-			case l.Weights != nil && !finite(float64(l.Weights.GradNorm)):
-				bad = "gradients (backward pass)"
-			case l.Weights != nil && !finite(float64(l.Weights.WeightNorm)):
-				bad = "weights after an update"
-			}
-			if bad != "" {
-				return r.Step, r.Epoch, bad, l.Layer
-			}
+		if what, layer := nonFiniteLayer(&r); what != "" {
+			return r.Step, r.Epoch, what, layer
 		}
 		if !finite(float64(r.Loss)) {
 			return r.Step, r.Epoch, "training loss", ""
@@ -105,4 +98,29 @@ func firstNonFinite(s *Signals) (step, epoch int, what, layer string) {
 		}
 	}
 	return 0, 0, "", ""
+}
+
+// nonFiniteLayer finds where a record's statistics first went non-finite,
+// in the order the step computes them: the forward pass (the first
+// layer in topological order: the others inherit its NaN), the backward
+// pass (the last layer in topological order, the first the gradient
+// reaches: the layers below inherit it, through every path), then the
+// update.
+func nonFiniteLayer(r *train.StepRecord) (what, layer string) {
+	for _, l := range r.Layers {
+		if l.Activation != nil && l.Activation.NonFinite > 0 {
+			return "forward pass", l.Layer
+		}
+	}
+	for i := len(r.Layers) - 1; i >= 0; i-- {
+		if l := r.Layers[i]; l.Weights != nil && !finite(float64(l.Weights.GradNorm)) {
+			return "gradients (backward pass)", l.Layer
+		}
+	}
+	for _, l := range r.Layers {
+		if l.Weights != nil && !finite(float64(l.Weights.WeightNorm)) {
+			return "weights after an update", l.Layer
+		}
+	}
+	return "", ""
 }

@@ -74,7 +74,7 @@ func doubleSquash(s *Signals) *Finding {
 	}
 	var acts, layers []string
 	outer := ""
-	for i := len(s.Model.Layers) - 1; i >= 0; i-- {
+	for _, i := range outputPath(s.Model) { // back from the output along its inputs
 		l := s.Model.Layers[i]
 		typ := strings.ToLower(l.Type)
 		if typ != "dense" && typ != "conv2d" && typ != "activation" {

@@ -39,13 +39,13 @@ func vanishes(s *Signals, rs []train.StepRecord) bool {
 		// A short run (under two metrics intervals) has one record after
 		// step 1: it counts under the stuck bound while the run is stuck
 		// there and at its latest step.
-		r := vanishRatioOf(&rs[0])
+		r := vanishRatioOf(s, &rs[0])
 		return r < vanishStuckRatio && stuckAt(s, rs[0].Step) && stuckAt(s, lastStep(s))
 	}
 	if len(rs) < 2 {
 		return false
 	}
-	r := medianVanishRatio(rs)
+	r := medianVanishRatio(s, rs)
 	return r < vanishRatio || r < vanishStuckRatio && stuckAt(s, rs[len(rs)-1].Step)
 }
 
@@ -76,25 +76,29 @@ func detectVanishingGradients(s *Signals) *Finding {
 	}
 	last := rs[len(rs)-1]
 	ws := weighted(&last)
-	first := ws[0].Layer
+	ref, hops := gradientReference(s, ws)
+	first := ws[ref].Layer
 	all := recordsAfter(s, 1)
 	since := all[len(all)-1]
 	limit := 2 * vanishRatio
-	if medianVanishRatio(rs) >= vanishRatio {
+	if medianVanishRatio(s, rs) >= vanishRatio {
 		limit = 2 * vanishStuckRatio
 	}
 	for i := len(all) - 1; i >= 0; i-- {
-		if r := vanishRatioOf(&all[i]); !(r < limit) {
+		if r := vanishRatioOf(s, &all[i]); !(r < limit) {
 			break
 		}
 		since = all[i]
 	}
 	f := &Finding{Severity: Warning, Step: since.Step, Epoch: since.Epoch, Since: since.Epoch, Layer: first}
 	f.Title = fmt.Sprintf("Vanishing gradients: %s barely learns (since step %d)", first, since.Step)
-	g0, gl := kernelStats(ws[0]), kernelStats(ws[len(ws)-1])
+	g0, gl := kernelStats(ws[ref]), kernelStats(ws[len(ws)-1])
 	f.Evidence = []Evidence{{Text: fmt.Sprintf("step %d: gradient norm %.2g in %s vs %.2g in %s; median ratio over the last %d records %.2g (AUTOTRAINER: < 1e-3; < 1e-2 while the loss does not fall)",
-		last.Step, float64(g0.GradNorm), first, float64(gl.GradNorm), ws[len(ws)-1].Layer, len(rs), medianVanishRatio(rs)),
-		Step: last.Step, Layer: first, Metric: "grad_ratio", Value: medianVanishRatio(rs), Threshold: vanishRatio}}
+		last.Step, float64(g0.GradNorm), first, float64(gl.GradNorm), ws[len(ws)-1].Layer, len(rs), medianVanishRatio(s, rs)),
+		Step: last.Step, Layer: first, Metric: "grad_ratio", Value: medianVanishRatio(s, rs), Threshold: vanishRatio}}
+	if t := topologyOf(s.Model); t != nil && t.merges() {
+		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s is the layer farthest from the loss: its gradient crosses %d layers with weights on its shortest way back (residual connections shorten the others')", first, hops)))
+	}
 	if a := float64(g0.GradNorm); a < vanishAbsolute {
 		f.Evidence = append(f.Evidence, evm("grad_norm", a, vanishAbsolute, "%s's gradient norm %.2g is under AUTOTRAINER's 1e-4", first, a))
 	}
@@ -116,16 +120,18 @@ func detectVanishingGradients(s *Signals) *Finding {
 	return f
 }
 
-// vanishRatioOf is the first layer's kernel gradient norm over the last
-// layer's (NaN when undefined, or when the first layer's gradient is zero
+// vanishRatioOf is the kernel gradient norm of the layer farthest from
+// the loss (gradientReference: a chain's first layer) over the last
+// layer's (NaN when undefined, or when the former's gradient is zero
 // because its units died).
-func vanishRatioOf(r *train.StepRecord) float64 {
+func vanishRatioOf(s *Signals, r *train.StepRecord) float64 {
 	ws := weighted(r)
 	if len(ws) < 2 {
 		return math.NaN()
 	}
-	a, b := float64(kernelStats(ws[0]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
-	if !finite(a) || !finite(b) || b == 0 || float64(ws[0].Weights.GradZeroFrac) >= 0.99 {
+	ref, _ := gradientReference(s, ws)
+	a, b := float64(kernelStats(ws[ref]).GradNorm), float64(kernelStats(ws[len(ws)-1]).GradNorm)
+	if !finite(a) || !finite(b) || b == 0 || float64(ws[ref].Weights.GradZeroFrac) >= 0.99 {
 		return math.NaN()
 	}
 	return a / b
@@ -133,10 +139,10 @@ func vanishRatioOf(r *train.StepRecord) float64 {
 
 // medianVanishRatio is the median of vanishRatioOf over records (NaN when
 // fewer than half have one).
-func medianVanishRatio(rs []train.StepRecord) float64 {
+func medianVanishRatio(s *Signals, rs []train.StepRecord) float64 {
 	var v []float64
 	for i := range rs {
-		if r := vanishRatioOf(&rs[i]); finite(r) {
+		if r := vanishRatioOf(s, &rs[i]); finite(r) {
 			v = append(v, r)
 		}
 	}

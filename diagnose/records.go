@@ -49,12 +49,16 @@ func medianUpdateRatio(r *train.StepRecord) float64 {
 	return v[len(v)/2]
 }
 
-// reluLayers returns the layers of a record whose activation is ReLU,
-// except the model's output layer.
+// reluLayers returns the layers of a record whose activation is ReLU or
+// ReLU6 (MobileNet's: its units die the same way), except the model's
+// output layer.
 func reluLayers(r *train.StepRecord) []train.LayerRecord {
 	var out []train.LayerRecord
 	for i, l := range r.Layers {
-		if l.Activation != nil && strings.EqualFold(l.Activation.Activation, "relu") && i < len(r.Layers)-1 {
+		if l.Activation == nil {
+			continue
+		}
+		if a := strings.ToLower(l.Activation.Activation); (a == "relu" || a == "relu6") && i < len(r.Layers)-1 {
 			out = append(out, l)
 		}
 	}

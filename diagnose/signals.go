@@ -369,7 +369,7 @@ func (s *Signals) lastActivation() (act, layer string) {
 	if s.Model == nil {
 		return "", ""
 	}
-	for i := len(s.Model.Layers) - 1; i >= 0; i-- {
+	for _, i := range outputPath(s.Model) { // back from the output along its inputs
 		l := s.Model.Layers[i]
 		switch strings.ToLower(l.Type) {
 		case "dense", "conv2d", "activation":
