@@ -317,7 +317,7 @@ func (r *runner) options() (Options, error) {
 		&MetricsLogger{Path: filepath.Join(dir, MetricsFile), Every: spec.Fit.MetricsEvery, Append: r.fromCheckpoint},
 		NewCSVLogger(filepath.Join(dir, HistoryFile), r.fromCheckpoint))
 	if tb := spec.Fit.TensorBoard; tb != nil {
-		callbacks = append(callbacks, &TensorBoard{LogDir: tb.LogDir, UpdateFreq: tb.UpdateSteps(), HistogramFreq: *tb.HistogramFreq})
+		callbacks = append(callbacks, &TensorBoard{LogDir: tb.LogDir, UpdateFreq: tb.UpdateSteps(), HistogramFreq: *tb.HistogramFreq, Resumed: r.resume})
 	}
 	callbacks = append(callbacks, r.ro.Callbacks...)
 	callbacks = append(callbacks, r.ckpt) // last: it saves the others' state

@@ -37,14 +37,28 @@ import (
 //     epoch's last training batch, as the optimizer used it (after
 //     clipping).
 //
-// A resumed run adds new files beside the first ones; the epochs and
-// steps after the checkpoint it resumes from are written again there.
+// A resumed run adds new files beside the first ones, each starting with
+// a SessionLog START event at the first optimizer step it trains (step 0
+// when it starts over without a checkpoint), as TensorFlow writes one
+// when a session restarts from a checkpoint: TensorBoard then drops what
+// the first files hold from that step on, so the steps after the
+// checkpoint, which the resumed run trains again, are shown once. (The
+// purge goes by step number across tags: epoch scalars, whose step is
+// the epoch, stay; a first run killed after writing an epoch's scalars
+// but before its checkpoint leaves that epoch's point twice.) Files are
+// created at their first value: a resumed run with nothing left to
+// train writes none.
 type TensorBoard struct {
 	Nop
 	LogDir        string
 	UpdateFreq    int
 	HistogramFreq int
+	// Resumed marks a resumed run (also assumed when the fit starts
+	// after step 0).
+	Resumed bool
 
+	on         bool
+	purgeFrom  int64 // the SessionLog START step; -1: none
 	train, val *tfevents.Writer
 }
 
@@ -66,31 +80,59 @@ func CheckTensorBoardDir(s *spec.Spec) error {
 	return nil
 }
 
-// TrainBegin creates the train/ event file.
-func (c *TensorBoard) TrainBegin(*State) error {
-	w, err := tfevents.Create(filepath.Join(c.LogDir, TensorBoardTrainDir), time.Now())
-	if err != nil {
-		return tensorBoardError(err)
+// TrainBegin starts the callback; the event files come with their first
+// values.
+func (c *TensorBoard) TrainBegin(s *State) error {
+	c.on, c.train, c.val, c.purgeFrom = true, nil, nil, -1
+	switch {
+	case s.Step > 0:
+		c.purgeFrom = int64(s.Step) + 1
+	case c.Resumed:
+		c.purgeFrom = 0
 	}
-	c.train, c.val = w, nil
 	return nil
+}
+
+// open returns the event file of LogDir/sub in *w, creating it (with the
+// SessionLog START of a resumed run) at the first call.
+func (c *TensorBoard) open(w **tfevents.Writer, sub string) (*tfevents.Writer, error) {
+	if *w != nil {
+		return *w, nil
+	}
+	now := time.Now()
+	f, err := tfevents.Create(filepath.Join(c.LogDir, sub), now)
+	if err != nil {
+		return nil, tensorBoardError(err)
+	}
+	if c.purgeFrom >= 0 {
+		if err := f.WriteSessionStart(now, c.purgeFrom); err != nil {
+			f.Close()
+			return nil, tensorBoardError(err)
+		}
+	}
+	*w = f
+	return f, nil
 }
 
 func tensorBoardError(err error) error { return fmt.Errorf("tensorboard: %w", err) }
 
 // BatchEnd writes the batch scalars on every UpdateFreq-th step.
 func (c *TensorBoard) BatchEnd(s *State, b *StepInfo) error {
-	if c.train == nil || c.UpdateFreq <= 0 || s.Step%c.UpdateFreq != 0 {
+	if !c.on || c.UpdateFreq <= 0 || s.Step%c.UpdateFreq != 0 {
 		return nil
 	}
-	return c.write(c.train, int64(s.Step),
+	w, err := c.open(&c.train, TensorBoardTrainDir)
+	if err != nil {
+		return err
+	}
+	return c.write(w, int64(s.Step),
 		tfevents.Value{Tag: "batch_loss", Scalar: b.EpochLoss}, tfevents.Value{Tag: "batch_accuracy", Scalar: b.EpochAccuracy})
 }
 
 // EpochEnd writes the epoch scalars and, on histogram epochs, the
 // weight and gradient histograms.
 func (c *TensorBoard) EpochEnd(s *State, epoch int, logs Logs) error {
-	if c.train == nil {
+	if !c.on {
 		return nil
 	}
 	var train, val []tfevents.Value
@@ -108,27 +150,28 @@ func (c *TensorBoard) EpochEnd(s *State, epoch int, logs Logs) error {
 	if c.HistogramFreq > 0 && epoch%c.HistogramFreq == 0 {
 		train = append(train, histograms(s)...)
 	}
-	if err := c.write(c.train, int64(epoch), train...); err != nil {
+	tw, err := c.open(&c.train, TensorBoardTrainDir)
+	if err != nil {
+		return err
+	}
+	if err := c.write(tw, int64(epoch), train...); err != nil {
 		return err
 	}
 	if len(val) == 0 {
 		return nil
 	}
-	if c.val == nil {
-		w, err := tfevents.Create(filepath.Join(c.LogDir, TensorBoardValDir), time.Now())
-		if err != nil {
-			return tensorBoardError(err)
-		}
-		c.val = w
+	vw, err := c.open(&c.val, TensorBoardValDir)
+	if err != nil {
+		return err
 	}
-	if err := c.write(c.val, int64(epoch), val...); err != nil {
+	if err := c.write(vw, int64(epoch), val...); err != nil {
 		return err
 	}
 	var eval []tfevents.Value
 	for _, v := range val {
 		eval = append(eval, tfevents.Value{Tag: "evaluation_" + strings.TrimPrefix(v.Tag, "epoch_") + "_vs_iterations", Scalar: v.Scalar})
 	}
-	return c.write(c.val, int64(s.Step), eval...)
+	return c.write(vw, int64(s.Step), eval...)
 }
 
 // histograms are the weights' and gradients' histograms.
@@ -158,7 +201,7 @@ func (c *TensorBoard) TrainEnd(*State) error {
 	if verr := c.val.Close(); err == nil {
 		err = verr
 	}
-	c.train, c.val = nil, nil
+	c.train, c.val, c.on = nil, nil, false
 	if err != nil {
 		return tensorBoardError(err)
 	}

@@ -11,7 +11,10 @@
 // 0xa282ead8 on uint32. Each record's data is a serialized Event
 // protobuf (tensorboard/compat/proto/event.proto): wall_time (1,
 // double, seconds since the epoch), step (2, int64) and one of
-// file_version (3, string) or summary (5, Summary). The first event
+// file_version (3, string), summary (5, Summary) or session_log (7,
+// SessionLog: status (1, enum SessionStatus), written only as START = 1,
+// which a resumed run writes at its first step so that TensorBoard
+// drops the first run's data from that step on). The first event
 // holds file_version "brain.Event:2" and source_metadata (10) with
 // writer "cnnscope". A Summary (summary.proto) is repeated value (1):
 // tag (1) with simple_value (2, float) for a scalar or histo (5,

@@ -17,15 +17,19 @@ type Value struct {
 	Histogram *Histogram
 }
 
-// Field numbers of event.proto's Event and SourceMetadata, summary.proto's
+// Field numbers of event.proto's Event, SessionLog and SourceMetadata, summary.proto's
 // Summary and Summary.Value, and histogram.proto's HistogramProto.
 const (
 	eventWallTime       = 1
 	eventStep           = 2
 	eventFileVersion    = 3
 	eventSummary        = 5
+	eventSessionLog     = 7
 	eventSourceMetadata = 10
 	sourceWriter        = 1
+
+	sessionLogStatus = 1 // SessionLog.status, a SessionStatus
+	sessionStart     = 1 // SessionStatus START
 
 	summaryValue     = 1
 	valueTag         = 1
@@ -65,6 +69,20 @@ func summaryEvent(t time.Time, step int64, values []Value) []byte {
 			s.Msg(summaryValue, values[i].marshal)
 		}
 	})
+	return e.B
+}
+
+// sessionStartEvent is an Event holding a SessionLog with status START
+// at step: TensorBoard then drops the data of steps >= step read before
+// it (from this run's earlier files), as after a restart from a
+// checkpoint.
+func sessionStartEvent(t time.Time, step int64) []byte {
+	var e pbwire.Encoder
+	e.Double(eventWallTime, wallTime(t))
+	if step != 0 {
+		e.Varint(eventStep, step)
+	}
+	e.Msg(eventSessionLog, func(m *pbwire.Encoder) { m.Varint(sessionLogStatus, sessionStart) })
 	return e.B
 }
 

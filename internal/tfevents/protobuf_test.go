@@ -18,6 +18,7 @@ type pyEvent struct {
 	Step        int64     `json:"step"`
 	FileVersion string    `json:"file_version"`
 	Writer      string    `json:"writer"`
+	Session     int       `json:"session_status"`
 	Values      []pyValue `json:"values"`
 }
 
@@ -44,7 +45,14 @@ func TestGoogleProtobufReads(t *testing.T) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import google.protobuf").Run(); err != nil {
 		t.Skip("needs /usr/bin/python3 with google.protobuf (Debian: apt-get install python3-protobuf)")
 	}
-	path := writeSample(t, t.TempDir(), []float32{-3, -0.5, 0, 0, 1e-13, 0.1, 0.1, 2, 1e30})
+	dir := t.TempDir()
+	for _, path := range []string{writeSample(t, dir, []float32{-3, -0.5, 0, 0, 1e-13, 0.1, 0.1, 2, 1e30}), writeResumed(t, dir)} {
+		comparePython(t, path)
+	}
+}
+
+func comparePython(t *testing.T, path string) {
+	t.Helper()
 	var stderr bytes.Buffer
 	cmd := exec.Command("/usr/bin/python3", filepath.Join("testdata", "read_events.py"), path)
 	cmd.Stderr = &stderr
@@ -73,7 +81,7 @@ func TestGoogleProtobufReads(t *testing.T) {
 func asPy(events []readback.Event) []pyEvent {
 	var out []pyEvent
 	for _, e := range events {
-		pe := pyEvent{WallTime: e.WallTime, Step: e.Step, FileVersion: e.FileVersion, Writer: e.SourceWriter, Values: []pyValue{}}
+		pe := pyEvent{WallTime: e.WallTime, Step: e.Step, FileVersion: e.FileVersion, Writer: e.SourceWriter, Session: e.SessionStatus, Values: []pyValue{}}
 		for _, v := range e.Values {
 			pv := pyValue{Tag: v.Tag, Kind: "simple_value", SimpleValue: v.Scalar}
 			if h := v.Histogram; h != nil {

@@ -22,6 +22,37 @@ func TestMaskedCRC(t *testing.T) {
 
 var t0 = time.Date(2026, 11, 29, 5, 30, 0, 250_000_000, time.UTC)
 
+// writeResumed writes a resumed run's file: a SessionLog START at step
+// 7, then a scalar there.
+func writeResumed(t *testing.T, dir string) string {
+	t.Helper()
+	w, err := Create(dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.WriteSessionStart(t0, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(t0.Add(time.Second), 7, Value{Tag: "batch_loss", Scalar: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	return w.Path()
+}
+
+// TestSessionStart: a resumed file holds file_version, then the START
+// event at its step, then the values (readback checks the wire types).
+func TestSessionStart(t *testing.T) {
+	events, err := readback.ReadFile(writeResumed(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 3 || events[1].SessionStatus != 1 || events[1].Step != 7 || len(events[1].Values) != 0 ||
+		events[0].SessionStatus != 0 || events[2].SessionStatus != 0 {
+		t.Errorf("events %+v, want file_version, SessionLog START at step 7, a scalar", events)
+	}
+}
+
 // writeSample writes a file with scalars at two steps and a histogram.
 func writeSample(t *testing.T, dir string, values []float32) string {
 	t.Helper()

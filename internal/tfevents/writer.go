@@ -69,6 +69,14 @@ func (w *Writer) Write(t time.Time, step int64, values ...Value) error {
 	return w.write(summaryEvent(t, step, values))
 }
 
+// WriteSessionStart appends a SessionLog START event at step, stamped t:
+// TensorBoard (with its default purge_orphaned_data) then drops every
+// value of steps >= step it read before, so the steps a resumed run
+// writes again replace the first run's instead of doubling them.
+func (w *Writer) WriteSessionStart(t time.Time, step int64) error {
+	return w.write(sessionStartEvent(t, step))
+}
+
 // write frames an event as a record and hands it to the file in one call.
 func (w *Writer) write(event []byte) error {
 	w.buf = appendRecord(w.buf[:0], event)

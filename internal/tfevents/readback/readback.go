@@ -27,6 +27,8 @@ type Event struct {
 	FileVersion  string // set on the first event only
 	SourceWriter string // source_metadata.writer
 	Values       []Value
+	// SessionStatus is session_log.status (1: START); 0 without one.
+	SessionStatus int
 }
 
 // Value is a decoded Summary.Value: a scalar (HasScalar) or a histogram.
@@ -122,15 +124,38 @@ func DecodeEvent(b []byte) (Event, error) {
 				return ev, err
 			}
 			ev.Values = append(ev.Values, vs...)
+		case f == 7 && w == pbwire.WireBytes:
+			st, err := decodeSessionLog(d.Bytes())
+			if err != nil {
+				return ev, err
+			}
+			ev.SessionStatus = st
 		case f == 10 && w == pbwire.WireBytes:
 			pbwire.Walk(d.Bytes(), 1, func(s []byte) { ev.SourceWriter = string(s) })
-		case f == 1 || f == 2 || f == 3 || f == 5 || f == 10:
+		case f == 1 || f == 2 || f == 3 || f == 5 || f == 7 || f == 10:
 			return ev, wrongType("Event", f, w)
 		default:
 			d.Skip(w)
 		}
 	}
 	return ev, d.Err
+}
+
+// decodeSessionLog returns a SessionLog's status (event.proto: status 1,
+// an enum; checkpoint_path 2 and msg 3 are not written).
+func decodeSessionLog(b []byte) (int, error) {
+	st := 0
+	d := pbwire.Decoder{B: b}
+	for f, w, ok := d.Next(); ok; f, w, ok = d.Next() {
+		if f != 1 || w != pbwire.WireVarint {
+			return 0, wrongType("SessionLog", f, w)
+		}
+		st = int(d.Uvarint())
+	}
+	if d.Err == nil && st == 0 {
+		return 0, fmt.Errorf("SessionLog without a status")
+	}
+	return st, d.Err
 }
 
 func decodeSummary(b []byte) ([]Value, error) {

@@ -80,13 +80,18 @@ def event_class():
     value.field[2].oneof_index = 0
     message(fd, "Summary", [("value", 1, F.TYPE_MESSAGE, rep, "Value")])
     message(fd, "SourceMetadata", [("writer", 1, F.TYPE_STRING, 0, "")])
+    session_log = message(fd, "SessionLog", [("status", 1, F.TYPE_ENUM, 0, "SessionLog.SessionStatus")])
+    status = session_log.enum_type.add(name="SessionStatus")
+    for name, number in [("STATUS_UNSPECIFIED", 0), ("START", 1), ("STOP", 2), ("CHECKPOINT", 3)]:
+        status.value.add(name=name, number=number)
     event = message(fd, "Event", [("wall_time", 1, d, 0, ""), ("step", 2, F.TYPE_INT64, 0, ""),
                                   ("file_version", 3, F.TYPE_STRING, 0, ""),
                                   ("summary", 5, F.TYPE_MESSAGE, 0, "Summary"),
+                                  ("session_log", 7, F.TYPE_MESSAGE, 0, "SessionLog"),
                                   ("source_metadata", 10, F.TYPE_MESSAGE, 0, "SourceMetadata")])
     event.oneof_decl.add(name="what")
-    event.field[2].oneof_index = 0
-    event.field[3].oneof_index = 0
+    for i in (2, 3, 4):
+        event.field[i].oneof_index = 0
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fd)
     desc = pool.FindMessageTypeByName("tb.Event")
@@ -97,7 +102,7 @@ def event_class():
 
 def as_dict(ev):
     out = {"wall_time": ev.wall_time, "step": ev.step, "file_version": ev.file_version,
-           "writer": ev.source_metadata.writer, "values": []}
+           "writer": ev.source_metadata.writer, "session_status": ev.session_log.status, "values": []}
     for v in ev.summary.value:
         d = {"tag": v.tag, "kind": v.WhichOneof("value")}
         if d["kind"] == "simple_value":
