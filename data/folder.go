@@ -81,17 +81,8 @@ func LoadFolder(dir string, opts FolderOptions) (*Dataset, error) {
 // LoadFolderFS is LoadFolder on any file system; name is the root's name,
 // joined to each file's path to make its Source.
 func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error) {
-	sc, err := opts.Interpolation.scaler()
+	sc, err := checkFolderOptions(opts)
 	if err != nil {
-		return nil, err
-	}
-	if opts.ColorMode != Auto && opts.ColorMode.Channels() == 0 {
-		return nil, fmt.Errorf("color mode %q: want grayscale, rgb or rgba", string(opts.ColorMode))
-	}
-	if opts.Height < 0 || opts.Width < 0 || (opts.Height == 0) != (opts.Width == 0) {
-		return nil, fmt.Errorf("target size %dx%d: want both positive, or both 0 for the most common size", opts.Width, opts.Height)
-	}
-	if err := cacheDirOK(opts.CacheFile); err != nil {
 		return nil, err
 	}
 	w := walker{fsys: fsys, name: name}
@@ -99,34 +90,15 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		return nil, err
 	}
 	key := cacheKey(name, opts, w.classes, w.cands)
-	if opts.CacheFile != "" {
-		ds, err := openCache(opts.CacheFile, key)
-		if err != nil {
-			return nil, err
-		}
-		if ds != nil {
-			if err := strictCheck(name, opts.Strict, ds.Skipped, ds.Warnings); err != nil {
-				ds.Close()
-				return nil, err
-			}
-			return ds, nil
-		}
+	if ds, err := loadCached(name, opts, key); ds != nil || err != nil {
+		return ds, err
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	cands := w.cands
-	parallelFor(len(cands), workers, func(i, _ int) {
-		c := &cands[i]
-		f, err := fsys.Open(c.path)
-		if err != nil {
-			c.err = err
-			return
-		}
-		defer f.Close()
-		c.orig, c.err = probeImage(f)
-	})
+	probeAll(fsys, cands, workers)
 	ds := &Dataset{Classes: w.classes, Warnings: w.warnings}
 	if err := resolveShape(ds, opts, cands); err != nil {
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, err, countSkips(w.skipped, cands))
@@ -148,15 +120,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		store.abort()
 		return nil, err
 	}
-	var keep []int
-	for i, c := range cands {
-		if c.err == nil {
-			keep = append(keep, i)
-			ds.Labels = append(ds.Labels, c.label)
-			ds.Sources = append(ds.Sources, joinSource(name, c.path))
-			ds.Originals = append(ds.Originals, c.orig)
-		}
-	}
+	keep := keepDecoded(ds, name, cands)
 	if len(keep) == 0 {
 		store.abort()
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, ErrNoImages, len(ds.Skipped))
@@ -166,6 +130,72 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		return nil, err
 	}
 	return ds, ds.Validate()
+}
+
+// checkFolderOptions checks the options that do not depend on the files
+// and returns the resizing's scaler.
+func checkFolderOptions(opts FolderOptions) (draw.Scaler, error) {
+	sc, err := opts.Interpolation.scaler()
+	if err != nil {
+		return nil, err
+	}
+	if opts.ColorMode != Auto && opts.ColorMode.Channels() == 0 {
+		return nil, fmt.Errorf("color mode %q: want grayscale, rgb or rgba", string(opts.ColorMode))
+	}
+	if opts.Height < 0 || opts.Width < 0 || (opts.Height == 0) != (opts.Width == 0) {
+		return nil, fmt.Errorf("target size %dx%d: want both positive, or both 0 for the most common size", opts.Width, opts.Height)
+	}
+	if err := cacheDirOK(opts.CacheFile); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// loadCached returns the data set of opts.CacheFile when it was made
+// from the same files and options (key); nil, nil when there is none.
+func loadCached(name string, opts FolderOptions, key [32]byte) (*Dataset, error) {
+	if opts.CacheFile == "" {
+		return nil, nil
+	}
+	ds, err := openCache(opts.CacheFile, key)
+	if err != nil || ds == nil {
+		return nil, err
+	}
+	if err := strictCheck(name, opts.Strict, ds.Skipped, ds.Warnings); err != nil {
+		ds.Close()
+		return nil, err
+	}
+	return ds, nil
+}
+
+// probeAll reads every candidate's header (size, mode, orientation) on
+// workers goroutines; a file that fails gets its error.
+func probeAll(fsys fs.FS, cands []candidate, workers int) {
+	parallelFor(len(cands), workers, func(i, _ int) {
+		c := &cands[i]
+		f, err := fsys.Open(c.path)
+		if err != nil {
+			c.err = err
+			return
+		}
+		defer f.Close()
+		c.orig, c.err = probeImage(f)
+	})
+}
+
+// keepDecoded adds the labels, sources and originals of the candidates
+// that decoded to ds and returns their indices.
+func keepDecoded(ds *Dataset, name string, cands []candidate) []int {
+	var keep []int
+	for i, c := range cands {
+		if c.err == nil {
+			keep = append(keep, i)
+			ds.Labels = append(ds.Labels, c.label)
+			ds.Sources = append(ds.Sources, joinSource(name, c.path))
+			ds.Originals = append(ds.Originals, c.orig)
+		}
+	}
+	return keep
 }
 
 // decodeAll decodes every candidate that passed the probe into the store

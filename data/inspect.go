@@ -228,41 +228,7 @@ func duplicates(sets []InspectSet, items []item, opts InspectOptions) DuplicateR
 	if opts.NearDistance < 0 {
 		dr.NearDistance = -1
 	}
-	var groups []DupGroup
-	tally := func(kind string, members []int, into map[string]int) {
-		// Each member after the first of its set-pair repeats an earlier
-		// image: count it against the earliest set holding a copy.
-		first := items[members[0]].set
-		seenSet := map[int]bool{}
-		conflict := false
-		for n, m := range members {
-			s := items[m].set
-			if items[m].label != items[members[0]].label {
-				conflict = true
-			}
-			switch {
-			case n == 0:
-			case s == first || seenSet[s]:
-				into[sets[s].Name]++
-			default:
-				into[sets[first].Name+"/"+sets[s].Name]++
-			}
-			seenSet[s] = true
-		}
-		if conflict {
-			dr.ConflictingLabels++
-		}
-		dr.TotalGroups++
-		if len(groups) < opts.MaxGroups {
-			g := DupGroup{Kind: kind}
-			for _, m := range members {
-				it := items[m]
-				ds := sets[it.set].Data
-				g.Members = append(g.Members, DupMember{sets[it.set].Name, it.index, DisplayPath(ds.Sources[it.index]), ds.Classes[it.label]})
-			}
-			groups = append(groups, g)
-		}
-	}
+	t := dupTally{sets: sets, items: items, maxGroups: opts.MaxGroups, dr: &dr}
 	exact := exactGroups(items)
 	rep := make([]bool, len(items)) // representative of its exact group, or unique
 	for i := range rep {
@@ -270,51 +236,110 @@ func duplicates(sets []InspectSet, items []item, opts InspectOptions) DuplicateR
 	}
 	for _, g := range exact {
 		slices.SortFunc(g, func(a, b int) int { return items[a].set - items[b].set })
-		tally("exact", g, dr.Exact)
+		t.add("exact", g, dr.Exact)
 		for _, m := range g[1:] {
 			rep[m] = false
 		}
 	}
 	if opts.NearDistance >= 0 && len(items) > 0 {
-		var ids []int
-		var hashes []uint64
-		var thumbs [][]float32
-		ds := sets[items[0].set].Data
-		for i, it := range items {
-			if rep[i] {
-				ids = append(ids, i)
-				hashes = append(hashes, dHash(it.img, ds.Height, ds.Width, ds.Channels))
-				thumbs = append(thumbs, thumbnail(it.img, ds.Height, ds.Width, ds.Channels))
-			}
-		}
-		// Thumbnails reject most candidates cheaply; survivors are compared
-		// pixel by pixel.
-		confirm := func(i, j int) bool {
-			return thumbDistance(thumbs[i], thumbs[j]) <= 2*opts.NearTolerance &&
-				pixelDistance(items[ids[i]].img, items[ids[j]].img) <= opts.NearTolerance
-		}
-		pairs, trunc := nearPairs(hashes, opts.NearDistance, 256, confirm)
+		near, trunc := nearGroups(sets, items, rep, opts)
 		dr.NearTruncated = trunc
-		uf := newUnionFind(len(ids))
-		for _, p := range pairs {
-			uf.join(p[0], p[1])
-		}
-		byRoot := map[int][]int{}
-		var roots []int
-		for k := range ids {
-			root := uf.find(k)
-			if byRoot[root] == nil {
-				roots = append(roots, root)
-			}
-			byRoot[root] = append(byRoot[root], ids[k])
-		}
-		for _, root := range roots {
-			if g := byRoot[root]; len(g) > 1 {
-				slices.SortStableFunc(g, func(a, b int) int { return items[a].set - items[b].set })
-				tally("near", g, dr.Near)
-			}
+		for _, g := range near {
+			t.add("near", g, dr.Near)
 		}
 	}
-	dr.Groups = groups
 	return dr
+}
+
+// dupTally counts duplicate groups into a report, keeping the first
+// maxGroups of them with their members.
+type dupTally struct {
+	sets      []InspectSet
+	items     []item
+	maxGroups int
+	dr        *DuplicateReport
+}
+
+// add counts one group (items' indices, sorted by set) of a kind into
+// the per-set counts into.
+func (t *dupTally) add(kind string, members []int, into map[string]int) {
+	items, sets := t.items, t.sets
+	// Each member after the first of its set-pair repeats an earlier
+	// image: count it against the earliest set holding a copy.
+	first := items[members[0]].set
+	seenSet := map[int]bool{}
+	conflict := false
+	for n, m := range members {
+		s := items[m].set
+		if items[m].label != items[members[0]].label {
+			conflict = true
+		}
+		switch {
+		case n == 0:
+		case s == first || seenSet[s]:
+			into[sets[s].Name]++
+		default:
+			into[sets[first].Name+"/"+sets[s].Name]++
+		}
+		seenSet[s] = true
+	}
+	if conflict {
+		t.dr.ConflictingLabels++
+	}
+	t.dr.TotalGroups++
+	if len(t.dr.Groups) < t.maxGroups {
+		g := DupGroup{Kind: kind}
+		for _, m := range members {
+			it := items[m]
+			ds := sets[it.set].Data
+			g.Members = append(g.Members, DupMember{sets[it.set].Name, it.index, DisplayPath(ds.Sources[it.index]), ds.Classes[it.label]})
+		}
+		t.dr.Groups = append(t.dr.Groups, g)
+	}
+}
+
+// nearGroups groups the representatives (rep) whose difference hashes
+// are within opts.NearDistance and whose pixels are within
+// opts.NearTolerance, each group sorted by set; truncated counts the
+// entries of crowded hash buckets that were not compared
+// (DuplicateReport.NearTruncated).
+func nearGroups(sets []InspectSet, items []item, rep []bool, opts InspectOptions) (groups [][]int, truncated int) {
+	var ids []int
+	var hashes []uint64
+	var thumbs [][]float32
+	ds := sets[items[0].set].Data
+	for i, it := range items {
+		if rep[i] {
+			ids = append(ids, i)
+			hashes = append(hashes, dHash(it.img, ds.Height, ds.Width, ds.Channels))
+			thumbs = append(thumbs, thumbnail(it.img, ds.Height, ds.Width, ds.Channels))
+		}
+	}
+	// Thumbnails reject most candidates cheaply; survivors are compared
+	// pixel by pixel.
+	confirm := func(i, j int) bool {
+		return thumbDistance(thumbs[i], thumbs[j]) <= 2*opts.NearTolerance &&
+			pixelDistance(items[ids[i]].img, items[ids[j]].img) <= opts.NearTolerance
+	}
+	pairs, truncated := nearPairs(hashes, opts.NearDistance, 256, confirm)
+	uf := newUnionFind(len(ids))
+	for _, p := range pairs {
+		uf.join(p[0], p[1])
+	}
+	byRoot := map[int][]int{}
+	var roots []int
+	for k := range ids {
+		root := uf.find(k)
+		if byRoot[root] == nil {
+			roots = append(roots, root)
+		}
+		byRoot[root] = append(byRoot[root], ids[k])
+	}
+	for _, root := range roots {
+		if g := byRoot[root]; len(g) > 1 {
+			slices.SortStableFunc(g, func(a, b int) int { return items[a].set - items[b].set })
+			groups = append(groups, g)
+		}
+	}
+	return groups, truncated
 }
