@@ -57,11 +57,16 @@ func formatOf(spec nn.ModelSpec) string {
 	return modelFormat
 }
 
-// checkFormat refuses an unknown format and a version-1 description of a
-// graph.
+// checkFormat refuses an unknown format, an unknown interpolation and a
+// version-1 description of a graph.
 func checkFormat(mf *File, path string) error {
 	if mf.Format != modelFormat && mf.Format != modelFormatGraph {
 		return fmt.Errorf("%s: format %q, want %q or %q", path, mf.Format, modelFormat, modelFormatGraph)
+	}
+	switch data.Interpolation(mf.Interpolation) {
+	case "", data.Nearest, data.Bilinear, data.Bicubic:
+	default:
+		return fmt.Errorf("%s: interpolation %q, want nearest, bilinear or bicubic", path, mf.Interpolation)
 	}
 	if mf.Format == modelFormat && mf.Model.Functional() {
 		return fmt.Errorf("%s: format %q is a sequential model, but its layers name inputs (a graph is %q)", path, modelFormat, modelFormatGraph)

@@ -92,3 +92,17 @@ func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 		t.Errorf("Load = %v", err)
 	}
 }
+
+// A description naming an unknown interpolation is refused when the
+// model is loaded, naming the file, not when the first image is resized.
+func TestLoadRefusesUnknownInterpolation(t *testing.T) {
+	dir := t.TempDir()
+	if err := SaveFile(dir, tinyModel(t), File{Classes: []string{"a", "b", "c"}, Interpolation: "lanczos"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(dir)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), `interpolation "lanczos"`) || !strings.Contains(err.Error(), ConfigFile) {
+		t.Errorf("Load: %v, want an InputError naming %s and the interpolation", err, ConfigFile)
+	}
+}

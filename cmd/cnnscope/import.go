@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,7 +37,7 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.rescale, "rescale", 0, "preprocessing: multiply pixels (0..255) by this first (default: the file's cnnscope metadata, else 1)")
 	fs.StringVar(&f.mean, "mean", "", "preprocessing: per-channel mean to subtract after rescaling")
 	fs.StringVar(&f.std, "std", "", "preprocessing: per-channel standard deviation to divide by after that")
-	fs.StringVar(&f.interpolation, "interpolation", "bilinear", "how predict resizes new images: nearest or bilinear")
+	fs.StringVar(&f.interpolation, "interpolation", "", "how predict resizes new images: nearest, bilinear or bicubic (default: the file's cnnscope metadata (nearest when a cnnscope export names none), else bilinear)")
 	err := parseFlags(fs, flagsFirst(fs, args))
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one ONNX file, got %d arguments", fs.NArg())
@@ -48,6 +49,9 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 }
 
 func importONNX(w io.Writer, path string, f importFlags) error {
+	if f.interpolation != "" && !slices.Contains(interpolations, f.interpolation) {
+		return usagef("--interpolation %q: want nearest, bilinear or bicubic", f.interpolation)
+	}
 	opts := onnx.ImportOptions{}
 	if f.input != "" {
 		s, err := parseShape("--input", f.input)
@@ -78,7 +82,7 @@ func importONNX(w io.Writer, path string, f importFlags) error {
 		dir = filepath.Join("runs", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	}
 	if err := writeImported(dir, func(tmp string) error {
-		return modelfile.Save(tmp, im.Model, classes, pp, "sparse_categorical_crossentropy", f.interpolation)
+		return modelfile.Save(tmp, im.Model, classes, pp, "sparse_categorical_crossentropy", importInterpolation(f.interpolation, im.Metadata))
 	}); err != nil {
 		return err
 	}
@@ -107,6 +111,23 @@ func writeImported(dir string, write func(tmp string) error) error {
 	}
 	os.Remove(dir) // an empty folder, if any
 	return os.Rename(tmp, dir)
+}
+
+// interpolations are the resize methods predict knows.
+var interpolations = []string{string(data.Nearest), string(data.Bilinear), string(data.Bicubic)}
+
+// importInterpolation is flag, else the file's cnnscope.interpolation, else
+// cnnscope's default (nearest) for a file cnnscope exported, else bilinear.
+func importInterpolation(flag string, meta map[string]string) string {
+	switch {
+	case flag != "":
+		return flag
+	case slices.Contains(interpolations, meta["cnnscope.interpolation"]):
+		return meta["cnnscope.interpolation"]
+	case meta["cnnscope.input_layout"] != "":
+		return string(data.Nearest)
+	}
+	return string(data.Bilinear)
 }
 
 func importClasses(flag string, meta []string, n int) ([]string, error) {

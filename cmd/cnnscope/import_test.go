@@ -115,3 +115,51 @@ func TestExportGraphRunDir(t *testing.T) {
 		}
 	}
 }
+
+// TestImportKeepsInterpolation: import resizes new images as the exported
+// model did (cnnscope.interpolation; nearest, cnnscope's default, when the
+// model named none) unless --interpolation says otherwise; an unknown
+// --interpolation is exit 2 with nothing written.
+func TestImportKeepsInterpolation(t *testing.T) {
+	for _, c := range []struct{ saved, flag, want string }{
+		{"", "", "nearest"}, {"bicubic", "", "bicubic"}, {"nearest", "bilinear", "bilinear"},
+	} {
+		m := nn.NewSequential(tensor.Shape{8, 8, 1}, &nn.Flatten{}, &nn.Dense{Units: 2, Activation: "softmax"})
+		if err := m.Build(1); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := modelfile.Save(dir, m, []string{"a", "b"}, &data.Preprocess{Rescale: 1.0 / 255}, "sparse_categorical_crossentropy", c.saved); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "m.onnx")
+		if code, _, stderr := runCLI("export", dir, "--out", file); code != 0 {
+			t.Fatalf("export: exit %d: %s", code, stderr)
+		}
+		out := filepath.Join(t.TempDir(), "imported")
+		args := []string{"import", file, "--out", out}
+		if c.flag != "" {
+			args = append(args, "--interpolation", c.flag)
+		}
+		if code, _, stderr := runCLI(args...); code != 0 {
+			t.Fatalf("import %v: exit %d: %s", args, code, stderr)
+		}
+		_, mf, err := modelfile.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mf.Interpolation != c.want {
+			t.Errorf("saved %q, --interpolation %q: imported interpolation %q, want %q", c.saved, c.flag, mf.Interpolation, c.want)
+		}
+		if c.saved == "bicubic" {
+			never := filepath.Join(t.TempDir(), "never")
+			code, _, stderr := runCLI("import", file, "--out", never, "--interpolation", "lanczos")
+			if code != 2 || !strings.Contains(stderr, "--interpolation") {
+				t.Errorf("--interpolation lanczos: exit %d, %q", code, stderr)
+			}
+			if _, err := os.Stat(never); !os.IsNotExist(err) {
+				t.Errorf("--interpolation lanczos: %s was written", never)
+			}
+		}
+	}
+}
