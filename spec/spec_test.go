@@ -76,6 +76,10 @@ func TestParseErrorsNameLineAndForm(t *testing.T) {
 		{"model:\n  layers:\n    - {type: Conv2D, units: 3}\n", "model.layers[0]: Conv2D does not take \"units\""},
 		{"data:\n  validation_split: 2\n", "data.validation_split"},
 		{"", "empty"},
+		{"model:\n  layers: []\n", "line 2: model.layers: an empty list"},
+		{"model:\n  layers:\n    - {type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 0}\n", "line 3: model.layers[0].depth_multiplier: 0, want a positive value"},
+		{"model:\n  layers:\n    - {type: Flatten}\n    - {type: BatchNormalization, momentum: 0.0}\n", "line 4: model.layers[1].momentum: 0, want a positive value"},
+		{"model:\n  layers:\n    - {type: BatchNormalization, epsilon: 0}\n", "line 3: model.layers[0].epsilon: 0, want a positive value"},
 	} {
 		_, err := Parse("s.yaml", strings.NewReader(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "s.yaml") {

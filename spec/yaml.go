@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,9 @@ func checkYAML(n *yaml.Node, t reflect.Type, path string) error {
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml.SequenceNode {
 			return nodeError(n, path, "want a list")
+		}
+		if path == "model.layers" && len(n.Content) == 0 {
+			return nodeError(n, path, "an empty list; give at least one layer (or leave layers out for the basic-cnn preset)")
 		}
 		for i, c := range n.Content {
 			if err := checkYAML(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
@@ -116,7 +120,7 @@ func checkScalar(n *yaml.Node, t reflect.Type, path string) error {
 		return nodeError(n, path, "want a single value, not a list or mapping")
 	}
 	tag := n.ShortTag()
-	if zeroMeansDefault[path] {
+	if zeroMeansDefault[path] || zeroMeansDefault[layerIndex.ReplaceAllString(path, "model.layers[].")] {
 		if v, err := strconv.ParseFloat(n.Value, 64); err == nil && v == 0 {
 			return nodeError(n, path, "0, want a positive value (leave the key out for the default)")
 		}
@@ -148,7 +152,13 @@ func checkScalar(n *yaml.Node, t reflect.Type, path string) error {
 var zeroMeansDefault = map[string]bool{
 	"fit.epochs": true, "fit.batch_size": true, "fit.metrics_every": true, "compile.learning_rate": true,
 	"fit.reduce_lr_on_plateau.factor": true,
+	// A layer's: BatchNormalization's momentum 0 would be 0.99, not Keras'
+	// "moving statistics = the last batch".
+	"model.layers[].depth_multiplier": true, "model.layers[].momentum": true, "model.layers[].epsilon": true,
 }
+
+// layerIndex matches a layer's path prefix, model.layers[3].
+var layerIndex = regexp.MustCompile(`^model\.layers\[\d+\]\.`)
 
 func nodeError(n *yaml.Node, path, msg string) error {
 	return fmt.Errorf("line %d: %s: %s", n.Line, path, msg)

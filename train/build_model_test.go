@@ -39,3 +39,27 @@ model:
 		t.Errorf("zero padding output %v", out)
 	}
 }
+
+// A model whose output is not one vector of class scores per image (a
+// Dense on the image, without Flatten) is refused when it is built, not
+// after training as "model has 7840 outputs for 10 classes"; a 1x1
+// output map of one score per class is such a vector.
+func TestBuildModelRefusesAnOutputThatIsNotAClassVector(t *testing.T) {
+	for _, c := range []struct {
+		layers string
+		ok     bool
+	}{
+		{"    - {type: Dense, units: 10, activation: softmax}\n", false},
+		{"    - {type: Conv2D, filters: 10, kernel_size: 28}\n", true},
+		{"    - {type: Flatten}\n    - {type: Dense, units: 10}\n", true},
+	} {
+		s, err := spec.Parse("spec.yaml", strings.NewReader("data: {source: mnist}\nmodel:\n  layers:\n"+c.layers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = BuildModel(s, tensor.Shape{28, 28, 1}, 10)
+		if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "(None, 28, 28, 10)")) {
+			t.Errorf("%s: error %v", c.layers, err)
+		}
+	}
+}

@@ -105,6 +105,9 @@ func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error)
 	}
 	if out := m.Output(); out[len(out)-1] != classes {
 		return nil, fmt.Errorf("model: the last layer has %d outputs but the data has %d classes", out[len(out)-1], classes)
+	} else if out.Size() != classes {
+		return nil, fmt.Errorf("model: the output is %s, want one score per class for each image, (None, %d): "+
+			"add Flatten or GlobalAveragePooling2D before the last Dense", nn.FormatShape(out), classes)
 	}
 	if err := checkFineTuneStage(s, m); err != nil {
 		return nil, inputError(err)
