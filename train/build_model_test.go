@@ -63,3 +63,18 @@ func TestBuildModelRefusesAnOutputThatIsNotAClassVector(t *testing.T) {
 		}
 	}
 }
+
+// Keras' binary classifier, one sigmoid output for two classes, is
+// refused with what to write instead (evaluation and predict take one
+// output per class).
+func TestBuildModelExplainsASingleSigmoidOutput(t *testing.T) {
+	s, err := spec.Parse("spec.yaml", strings.NewReader("data: {source: mnist}\nmodel:\n  layers:\n"+
+		"    - {type: Flatten}\n    - {type: Dense, units: 1, activation: sigmoid}\ncompile: {loss: binary_crossentropy}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = BuildModel(s, tensor.Shape{28, 28, 1}, 2)
+	if err == nil || !strings.Contains(err.Error(), "single sigmoid output") || !strings.Contains(err.Error(), "units: 2") {
+		t.Errorf("error %v, want it to explain the single sigmoid output", err)
+	}
+}

@@ -103,7 +103,11 @@ func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error)
 	if err := estimateAndBuild(s, m); err != nil {
 		return nil, err
 	}
-	if out := m.Output(); out[len(out)-1] != classes {
+	if out := m.Output(); out[len(out)-1] == 1 && classes == 2 {
+		return nil, fmt.Errorf("model: the last layer has 1 output for the data's 2 classes: a single sigmoid output " +
+			"(Keras' Dense(1, activation=\"sigmoid\") with binary_crossentropy) is not supported; " +
+			"use units: 2 with activation: softmax and loss sparse_categorical_crossentropy")
+	} else if out[len(out)-1] != classes {
 		return nil, fmt.Errorf("model: the last layer has %d outputs but the data has %d classes", out[len(out)-1], classes)
 	} else if out.Size() != classes {
 		return nil, fmt.Errorf("model: the output is %s, want one score per class for each image, (None, %d): "+
