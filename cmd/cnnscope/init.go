@@ -51,6 +51,10 @@ model:
   #   - {type: Dropout, rate: 0.3}
   #   - {type: Dense, units: 64, activation: relu}
   #   - {type: Dense, units: 10, activation: softmax}
+  # Or fine-tune a pre-trained model (instead of preset and layers):
+  # from: runs/digits        # a run directory, a model folder or an .onnx file
+  # freeze: base             # freeze up to this layer (base: all but the head)
+  # new_head: true           # a fresh classifier (automatic when the classes differ)
 
 compile:
   optimizer: adam            # adam, sgd, adamw or rmsprop
@@ -66,6 +70,7 @@ fit:
   # early_stopping: {monitor: val_loss, patience: 3, restore_best_weights: true}
   # reduce_lr_on_plateau: {monitor: val_loss, factor: 0.1, patience: 2, min_lr: 0.00001}
   # tensorboard: {log_dir: tb/run1, update_freq: epoch, histogram_freq: 1}   # tensorboard --logdir tb
+  # fine_tune: {epoch: 3, learning_rate: 0.0001}   # with model.from: unfreeze after 3 epochs
 `
 
 // functionalModel replaces the model section for init --functional: a
