@@ -66,3 +66,21 @@ func TestSummaryOfSpecAndRunDir(t *testing.T) {
 		t.Errorf("summary RUN_DIR: exit %d, %s%s", code, out, errs)
 	}
 }
+
+// TestResumeThreadsAndPresetHelp: resume takes --threads as train does
+// (a negative count is exit 2 before the run directory is read), and
+// train's --model help names every preset.
+func TestResumeThreadsAndPresetHelp(t *testing.T) {
+	if code, out, _ := runCLI("resume", "--help"); code != 0 || !strings.Contains(out, "-threads") {
+		t.Errorf("resume --help: exit %d, no --threads in:\n%s", code, out)
+	}
+	if code, _, errs := runCLI("resume", "--threads", "-1", filepath.Join(t.TempDir(), "none")); code != 2 || !strings.Contains(errs, "--threads -1") {
+		t.Errorf("resume --threads -1: exit %d, %q", code, errs)
+	}
+	_, out, _ := runCLI("train", "--help")
+	for _, p := range []string{"resnet-20", "mobilenet-v2-small", "vgg-small"} {
+		if !strings.Contains(out, p) {
+			t.Errorf("train --help does not name the preset %s", p)
+		}
+	}
+}

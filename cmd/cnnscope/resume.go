@@ -24,12 +24,17 @@ exits 0; a failed run (NaN) exits 1 (resuming would repeat it).
 `
 
 func runResume(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("resume", "resume RUN_DIR", resumeExamples, stderr)
+	fs := newFlagSet("resume", "resume RUN_DIR [--threads N]", resumeExamples, stderr)
+	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: all); the weights do not depend on it")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory, got %d arguments", fs.NArg())
 	}
+	if err == nil && *threads < 0 {
+		err = usagef("--threads %d: want 0 or more", *threads)
+	}
 	if err == nil {
+		defer setThreads(*threads)()
 		dir := fs.Arg(0)
 		var s *spec.Spec
 		s, err = spec.Load(filepath.Join(dir, train.SpecFile))

@@ -19,6 +19,7 @@ import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/modelfile"
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/report"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
@@ -57,7 +58,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.spec, "spec", "", "YAML spec file (see cnnscope init); flags given too override it")
 	fs.StringVar(&f.data, "data", "mnist", "training data: mnist, fashion-mnist or a folder with one sub-folder per class")
 	fs.StringVar(&f.test, "test", "", "folder of test images (built-in data sets use their test split)")
-	fs.StringVar(&f.model, "model", "basic-cnn", "model preset: basic-cnn, vgg-small")
+	fs.StringVar(&f.model, "model", "basic-cnn", "model preset: "+strings.Join(nn.PresetNames(), ", "))
 	fs.IntVar(&f.epochs, "epochs", 5, "epochs to train")
 	fs.IntVar(&f.batch, "batch", 32, "batch size")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, sgd, adamw, rmsprop")

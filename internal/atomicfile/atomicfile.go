@@ -14,8 +14,10 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -33,7 +35,9 @@ func WriteFile(path string, write func(io.Writer) error, perm os.FileMode) (err 
 		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return fmt.Errorf("write %s: folder %s: %w", path, filepath.Clean(dir), pe.Err) // not the temporary file's name
+	} else if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	done := false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,10 @@ func TestErrorsNameThePath(t *testing.T) {
 	err := WriteFile(path, writeString("x"), 0o644)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("err = %v, want one naming %s", err, path)
+	}
+	// A missing folder is named as such, not as the temporary file.
+	if err == nil || strings.Contains(err.Error(), ".tmp-") || !strings.Contains(err.Error(), "folder "+filepath.Dir(path)) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("err = %v, want one naming the missing folder, not the temporary file", err)
 	}
 	// Renaming over a directory fails after the data was written.
 	dir := t.TempDir()
