@@ -25,7 +25,7 @@ exits 0; a failed run (NaN) exits 1 (resuming would repeat it).
 
 func runResume(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("resume", "resume RUN_DIR [--threads N]", resumeExamples, stderr)
-	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: all); the weights do not depend on it")
+	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory, got %d arguments", fs.NArg())
