@@ -53,4 +53,16 @@
 // twins (depthwise_go.go) that give the same bits. BenchmarkDepthwise
 // reports GB/s against the pixel-by-pixel loops, which still run depth
 // multipliers above 1.
+//
+// # Winograd convolution
+//
+// WinogradConv (winograd.go, winograd_transform.go) computes a 3×3
+// stride-1 convolution as Winograd F(2×2, 3×3): the kernel transformed
+// once (WinogradKernel; its flipped form gives the input gradient), the
+// input cut into 4×4 patches of 2×2 output tiles and transformed in pure
+// Go loops over the channels, 16 products run as parallel single-thread
+// Sgemm tasks, and the output transform, a chunk of tiles at a time
+// (WinogradChunk: memory bounded by a byte budget, results independent of
+// threads). nn's Conv2D uses it from 128 input and output channels
+// (measured; see nn/conv2d_winograd.go).
 package kernels

@@ -1,0 +1,163 @@
+package kernels
+
+import "runtime"
+
+// Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2015) for 3×3 stride-1 windows on NHWC
+// data. The output is cut into 2×2 tiles; tile t reads the 4×4 input
+// patch d_t at (2i - PadTop, 2j - PadLeft) and
+//
+//	y_t = Aᵀ [ Σ_c (G g_{c,f} Gᵀ) ⊙ (Bᵀ d_{t,c} B) ] A
+//
+// so the 36 multiplies per output tile and channel pair of the direct
+// method become 16, done as 16 independent products (one per position ξ
+// of the 4×4 transformed tile) V_ξ (tiles × C) · U_ξ (C × F) with Sgemm.
+// The transforms are additions over channels, contiguous in NHWC, written
+// as straight loops. Tiles are processed in chunks whose size depends on
+// the shape and a byte budget only, so memory is bounded by the chunk and
+// results do not depend on the number of threads.
+//
+// The transformed values are rounded to float32 and the products are
+// summed in another order than the direct method, so results differ from
+// it by a few float32 roundings relative to the largest terms (see the
+// tests for the measured error).
+
+// WinogradApplies reports whether g is a window that WinogradConv
+// computes: 3×3, stride 1 (any padding and size).
+func WinogradApplies(g ConvGeom) bool {
+	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
+}
+
+// WinogradKernelLen is the length of a transformed kernel: 16×c×f.
+func WinogradKernelLen(c, f int) int { return 16 * c * f }
+
+// WinogradKernel transforms a Keras HWIO kernel w (3, 3, c, f) into u:
+// u[ξ] (c × f, row-major) = (G g Gᵀ)[ξ] for every channel pair. With flip
+// it transforms the input-gradient kernel instead, w'[kh][kw][f][c] =
+// w[2-kh][2-kw][c][f] (the kernel flipped and its channels swapped), into
+// u[ξ] (f × c): dx is the convolution of dy with it (see WinogradDxGeom).
+func WinogradKernel(w []float32, c, f int, flip bool, u []float32) {
+	cf := c * f
+	if len(w) < 9*cf || len(u) < 16*cf {
+		panic("kernels.WinogradKernel: slice too short")
+	}
+	var g [9]float32
+	var t [16]float32
+	for ci := 0; ci < c; ci++ {
+		for fi := 0; fi < f; fi++ {
+			o := ci*f + fi
+			for k := range g {
+				if flip {
+					g[k] = w[(8-k)*cf+o]
+				} else {
+					g[k] = w[k*cf+o]
+				}
+			}
+			kernelTile(&g, &t)
+			dst := o // u[ξ][ci][fi]
+			if flip {
+				dst = fi*c + ci // u[ξ][fi][ci]
+			}
+			for xi, v := range t {
+				u[xi*cf+dst] = v
+			}
+		}
+	}
+}
+
+// kernelTile sets t = G g Gᵀ with G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
+func kernelTile(g *[9]float32, t *[16]float32) {
+	var r [4][3]float32 // G g
+	for s := 0; s < 3; s++ {
+		g0, g1, g2 := g[s], g[3+s], g[6+s]
+		r[0][s], r[1][s], r[2][s], r[3][s] = g0, 0.5*(g0+g1+g2), 0.5*(g0-g1+g2), g2
+	}
+	for i := 0; i < 4; i++ {
+		a, b, c := r[i][0], r[i][1], r[i][2]
+		t[4*i], t[4*i+1], t[4*i+2], t[4*i+3] = a, 0.5*(a+b+c), 0.5*(a-b+c), c
+	}
+}
+
+// WinogradDxGeom is the geometry of a 3×3 stride-1 convolution's input
+// gradient as a convolution of dy with the flipped kernel: input
+// N×OH×OW×F, output N×H×W×C, padding 2 - the forward padding (the "full"
+// convolution; what lies beyond the input on the far side reads as zero).
+func WinogradDxGeom(g ConvGeom, f int) ConvGeom {
+	return ConvGeom{N: g.N, H: g.OH, W: g.OW, C: f, KH: 3, KW: 3, SH: 1, SW: 1,
+		PadTop: 2 - g.PadTop, PadLeft: 2 - g.PadLeft, OH: g.H, OW: g.W}
+}
+
+// WinogradTiles is the number of 2×2 output tiles of g's batch.
+func WinogradTiles(g ConvGeom) int { return g.N * ((g.OH + 1) / 2) * ((g.OW + 1) / 2) }
+
+// WinogradChunk is how many tiles WinogradConv transforms at once for f
+// output channels within about bytes of scratch (at least one).
+func WinogradChunk(g ConvGeom, f, bytes int) int {
+	return max(1, min(WinogradTiles(g), bytes/(4*16*(g.C+f))))
+}
+
+// WinogradScratchLen is the scratch WinogradConv needs for chunks of
+// chunk tiles: the transformed inputs and products of a chunk, and a row
+// of zeros (the padding and the missing bias).
+func WinogradScratchLen(g ConvGeom, f, chunk int) int {
+	return 16*(chunk*(g.C+f)+2*xiPad) + max(g.C, f)
+}
+
+// xiPad separates the 16 matrices of a chunk's transformed inputs (and of
+// its products) by a cache line beyond their size: the transforms read or
+// write the 16 at once, and at a distance of a multiple of 4 KiB (tiles ×
+// channels is often one) they would all compete for the same L1 set.
+const xiPad = 16
+
+// WinogradConv overwrites y (N×OH×OW×f) with the convolution of x
+// (N×H×W×C) by the kernel u transformed by WinogradKernel (16 × C × f),
+// plus bias when it is not nil. The tiles run chunk at a time (see
+// WinogradChunk) in scratch (WinogradScratchLen); the transforms are
+// split over threads by tiles and the 16 products run as parallel tasks,
+// so the result does not depend on the threads.
+func WinogradConv(g ConvGeom, f int, x, u, bias, y, scratch []float32, chunk int) {
+	if !WinogradApplies(g) || chunk < 1 {
+		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
+	}
+	if len(x) < g.N*g.H*g.W*g.C || len(y) < g.N*g.OH*g.OW*f || len(u) < WinogradKernelLen(g.C, f) ||
+		len(scratch) < WinogradScratchLen(g, f, chunk) || (bias != nil && len(bias) < f) {
+		panic("kernels.WinogradConv: slice too short")
+	}
+	zero := scratch[WinogradScratchLen(g, f, chunk)-max(g.C, f):][:max(g.C, f)]
+	clear(zero)
+	if bias == nil {
+		bias = zero[:f]
+	}
+	tiles := WinogradTiles(g)
+	for t0 := 0; t0 < tiles; t0 += chunk {
+		nt := min(chunk, tiles-t0)
+		vs, ms := nt*g.C+xiPad, nt*f+xiPad // distance between two ξ
+		v, m := scratch[:16*vs], scratch[16*vs:16*(vs+ms)]
+		ForEachChunk(nt, max(1, minChunkValues/(16*g.C)), func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				inputTile(g, x, zero[:g.C], t0+t, v[t*g.C:], vs)
+			}
+		})
+		parallelRun(&winogradProducts{nt: nt, c: g.C, f: f, v: v, u: u, m: m, vs: vs, ms: ms}, 16, runtime.GOMAXPROCS(0))
+		ForEachChunk(nt, max(1, minChunkValues/(16*f)), func(lo, hi int) {
+			for t := lo; t < hi; t++ {
+				outputTile(g, f, m[t*f:], ms, bias[:f], t0+t, y)
+			}
+		})
+	}
+}
+
+// winogradProducts is the 16 products m[ξ] = v[ξ]·u[ξ] of a chunk of nt
+// tiles, one task each, every one on a single thread.
+type winogradProducts struct {
+	nt, c, f int
+	v, u, m  []float32
+	vs, ms   int // the distance between two ξ in v and in m
+}
+
+func (p *winogradProducts) runTask(xi int, s *gemmScratch) {
+	d := gemmDriver{kern: bestKernel, m: p.nt, n: p.f, k: p.c, alpha: 1,
+		a: p.v[xi*p.vs:], lda: p.c, b: p.u[xi*p.c*p.f:], ldb: p.f, c: p.m[xi*p.ms:], ldc: p.f}
+	d.init(packAuto)
+	d.runSerial(s)
+}
