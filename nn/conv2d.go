@@ -51,6 +51,7 @@ type Conv2D struct {
 	colsWhole          bool           // cols holds the whole patch matrix of x
 	kernelT            []float32      // the kernel transposed, (F, KH*KW*C)
 	tileBytes          int            // tests: the tile's size in bytes (0: convTileBytes)
+	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }
@@ -98,6 +99,7 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 	if !l.NoBias {
 		fp.trainable += float64(l.Filters)
 	}
+	fp.fixed += l.winogradCache()
 	fp.buffers, fp.dx = values(out), values(in) // y, dx
 	if act, _ := lookupActivation(l.Activation); act.needsZ {
 		fp.buffers += values(out) // the pre-activation
@@ -171,7 +173,9 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m, k := g.Rows(), g.Cols()
 	l.y = ensureBatch(l.y, g.N, l.out)
 	l.x = x.Data // Backward recomputes the patches from it
-	if l.pointwise() {
+	if l.useWinograd() {
+		l.winogradForward(x.Data, l.y.Data)
+	} else if l.pointwise() {
 		l.gemmRows(x.Data, 0, m, k, l.y.Data)
 	} else {
 		t := l.tileRows()
@@ -206,7 +210,8 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	}
 	l.gradZ(l.y, dy)
 	units := l.units()
-	if needDx {
+	tileDx := needDx && !l.winogradBackward(dy.Data, dx) // Winograd writes all of dx
+	if tileDx {
 		clear(dx)
 		l.transposeKernel()
 		l.dcols = tensor.Ensure(l.dcols, l.tileRows(), k)
@@ -220,7 +225,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		}
 		dz := dy.Data[r0*units : r1*units]
 		l.kernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
-		if needDx {
+		if tileDx {
 			dc := l.dcols.Data[:(r1-r0)*k]
 			kernels.Sgemm(false, false, r1-r0, k, units, 1, dz, units, l.kernelT, k, 0, dc, k)
 			kernels.Col2imRows(g, dc, r0, r1, dx)
