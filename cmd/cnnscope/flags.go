@@ -42,6 +42,27 @@ func inputError(err error) error {
 	return usageError{err.Error()}
 }
 
+// errorLine joins a multi-line message's lines, trimmed, with "; " (a line
+// ending in ":" introduces a list: a space follows it).
+func errorLine(msg string) string {
+	var b strings.Builder
+	for i, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if i > 0 && b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
 // exitCode reports err on stderr and returns the exit code: 0 for nil
 // (and --help), 2 for anything wrong with the input (flags, specs, data,
 // model files, missing run directories), 1 for a run that failed. The
@@ -50,7 +71,7 @@ func exitCode(stderr io.Writer, cmd string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "cnnscope %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", "; "))
+	fmt.Fprintf(stderr, "cnnscope %s: %s\n", cmd, errorLine(err.Error()))
 	var u usageError
 	var f flagError
 	var in *train.InputError

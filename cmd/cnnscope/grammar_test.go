@@ -84,3 +84,12 @@ func TestResumeThreadsAndPresetHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLineErrors: a multi-line error (strict's list of bad files) is
+// one line without ":;" or runs of spaces.
+func TestOneLineErrors(t *testing.T) {
+	got := errorLine("image folder d (strict): 2 problems:\n  d/a.png: empty file\n  d/b.txt: not an image file\n")
+	if want := "image folder d (strict): 2 problems: d/a.png: empty file; d/b.txt: not an image file"; got != want {
+		t.Errorf("errorLine: %q, want %q", got, want)
+	}
+}
