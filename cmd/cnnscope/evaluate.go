@@ -35,12 +35,12 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 		err = usagef("want --batch 1 or more and --top-k 0 (off) or more than 1")
 	}
 	if err == nil {
-		err = evaluate(stdout, fs.Arg(0), *src, *batch, *topK, *asJSON)
+		err = evaluate(stdout, stderr, fs.Arg(0), *src, *batch, *topK, *asJSON)
 	}
 	return exitCode(stderr, "evaluate", err)
 }
 
-func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error {
+func evaluate(w, errw io.Writer, dir, src string, batch, topK int, asJSON bool) error {
 	m, mf, err := modelfile.Load(dir)
 	if err != nil {
 		return inputError(err)
@@ -62,6 +62,7 @@ func evaluate(w io.Writer, dir, src string, batch, topK int, asJSON bool) error 
 	if err != nil {
 		return inputError(err)
 	}
+	warnLeftOut(errw, src, ds)
 	loader, err := data.NewEvalLoader(ds, nil, data.EvalConfig{BatchSize: batch, Preprocess: &mf.Preprocessing})
 	if err != nil {
 		return inputError(err)
@@ -120,6 +121,29 @@ func loadEvalData(src string, m nn.Model, mf *modelfile.File) (*data.Dataset, er
 		return nil, fmt.Errorf("%s: %d classes, the model has %d (%s)", src, len(ds.Classes), len(mf.Classes), strings.Join(mf.Classes, ", "))
 	}
 	return ds, nil
+}
+
+// warnLeftOut lists on stderr the files and class folders of the test
+// data that are not evaluated (unreadable, or not among the model's
+// classes); a model class without a folder is normal in a test set.
+func warnLeftOut(w io.Writer, src string, ds *data.Dataset) {
+	var left []data.Skipped
+	for _, s := range ds.Skipped {
+		if !strings.HasPrefix(s.Reason, "class folder missing") {
+			left = append(left, s)
+		}
+	}
+	if len(left) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "warning: %d file(s) or folder(s) of %s left out:\n", len(left), src)
+	for i, s := range left {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more (see cnnscope data inspect)\n", len(left)-10)
+			break
+		}
+		fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
+	}
 }
 
 // writeClassTable prints per-class precision, recall and F1 and the

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/internal/messy"
+)
+
+// TestEvaluateSaysWhatItLeftOut: a test folder with a class the model
+// does not know and an unreadable file is evaluated on the rest, and
+// stderr names what was left out (it was silent: "10 images" for 20).
+func TestEvaluateSaysWhatItLeftOut(t *testing.T) {
+	model := tinyModel(t) // classes a, b, c; 16x24 grayscale
+	dir := t.TempDir()
+	for _, c := range []string{"a", "zebra"} {
+		if err := os.MkdirAll(filepath.Join(dir, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			os.WriteFile(filepath.Join(dir, c, string(rune('0'+i))+".png"), messy.PNG(messy.Gray(24, 16, i)), 0o644)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "a", "broken.png"), []byte("not a png"), 0o644)
+	code, stdout, stderr := runCLI("evaluate", model, "--data", dir)
+	if code != 0 || !strings.Contains(stdout, ": 3 images") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, want := range []string{"zebra", "broken.png", "left out"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not mention %q", stderr, want)
+		}
+	}
+}
