@@ -166,3 +166,17 @@ func TestConv2DWinogradSelection(t *testing.T) {
 		}
 	}
 }
+
+// TestGradConv2DWinograd: finite differences against Backward with
+// Winograd forced on (the numeric kernel gradient perturbs the weights in
+// place between Forwards, so it also checks that the cached transform
+// follows them).
+func TestGradConv2DWinograd(t *testing.T) {
+	on := func(l *Conv2D) *Conv2D { l.wino.mode = winogradOn; return l }
+	for _, c := range []gradCase{
+		{name: "wino_valid", layer: on(&Conv2D{Filters: 4, KernelSize: [2]int{3, 3}}), in: tensor.Shape{7, 5, 3}, batch: 2},
+		{name: "wino_same_nobias_tanh", layer: on(&Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true, Activation: "tanh"}), in: tensor.Shape{5, 6, 2}, batch: 3},
+	} {
+		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+	}
+}
