@@ -203,6 +203,22 @@ func TestHeatmapCellsHoldCounts(t *testing.T) {
 	}
 }
 
+// A confusion matrix of a few classes is narrow: its title still fits
+// (3 classes: "Confusion matrix (validation, 12 images)" was cut on both
+// sides).
+func TestHeatmapTitleFits(t *testing.T) {
+	for _, n := range []int{2, 3, 10, 40} {
+		h := &Heatmap{ID: "cm", Title: "Confusion matrix (validation, 12,345 images)"}
+		for i := range n {
+			h.Classes = append(h.Classes, fmt.Sprint("c", i))
+			h.Counts = append(h.Counts, make([]int, n))
+		}
+		if w, _ := h.Size(); w < measure(h.Title, heatmapTitleSize, true) {
+			t.Errorf("%d classes: drawing %.0f wide, its title %.0f", n, w, measure(h.Title, heatmapTitleSize, true))
+		}
+	}
+}
+
 func TestWritePlotPNGAndSVG(t *testing.T) {
 	dir := writeRun(t, map[string]string{"history.csv": historyCSV})
 	panels, err := Figure(t.Context(), dir, "curves")

@@ -33,10 +33,15 @@ func (h *Heatmap) geometry() (cell, left, top, bottom, w, ht float64, vertical b
 	} else {
 		bottom += 14
 	}
-	w = left + n*cell + 90
+	// Wide enough for the title (a few classes make a narrow matrix), with
+	// a quarter more for browsers' fonts, which run wider than the Go
+	// fonts measure: Chromium's system-ui bold ran 20% wider here.
+	w = math.Max(left+n*cell+90, 1.25*measure(h.Title, heatmapTitleSize, true)+24)
 	ht = top + n*cell + bottom
 	return
 }
+
+const heatmapTitleSize = 15
 
 // Size is the drawing's width and height in CSS pixels.
 func (h *Heatmap) Size() (float64, float64) {
@@ -58,7 +63,7 @@ func shade(f float64) string {
 func (h *Heatmap) draw(cv canvas, ox, oy float64) {
 	cell, left, top, _, w, ht, vertical := h.geometry()
 	cv.rect(ox, oy, w, ht, "#ffffff", "", "")
-	cv.text(ox+w/2, oy+20, h.Title, textStyle{Size: 15, Anchor: 'm', Bold: true, Color: "#111111"})
+	cv.text(ox+w/2, oy+20, h.Title, textStyle{Size: heatmapTitleSize, Anchor: 'm', Bold: true, Color: "#111111"})
 	n := len(h.Classes)
 	x0, y0 := ox+left, oy+top
 	label := textStyle{Size: 11, Color: "#222222"}
