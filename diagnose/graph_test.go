@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // Detectors on a functional model: a 2-block residual net, whose layers
@@ -198,4 +199,56 @@ func evidenceText(f *Finding) string {
 		b = append(b, e.Text)
 	}
 	return strings.Join(b, "; ")
+}
+
+// weightedRecord is a record of a model's layers with trainable weights
+// (as metrics.jsonl lists them: Nodes order).
+func weightedRecord(m nn.Model) []train.LayerRecord {
+	has := map[nn.Layer]bool{}
+	for _, p := range m.Params() {
+		has[p.Layer] = has[p.Layer] || p.Trainable
+	}
+	var ws []train.LayerRecord
+	for _, n := range m.Nodes() {
+		if has[n.Layer] {
+			ws = append(ws, train.LayerRecord{Layer: n.Layer.Name(), Weights: &train.WeightStats{}})
+		}
+	}
+	return ws
+}
+
+// On the presets: resnet-20's stem is 5 layers with weights from the loss
+// (itself, its BatchNormalization, the two projection shortcuts, dense),
+// its first block's conv 7, the farthest; mobilenet-v2-small's stem is
+// the farthest (its first blocks have no residual), but the residual
+// blocks shorten its way below the count of layers with weights.
+func TestGraphPresetsGradientReference(t *testing.T) {
+	for _, c := range []struct {
+		m          nn.Model
+		ref        string
+		hops, stem int
+	}{{nn.ResNet20(tensor.Shape{32, 32, 3}, 10), "conv2d_1", 7, 5}, {nn.MobileNetV2Small(tensor.Shape{32, 32, 3}, 10), "Conv1", -1, -1}} {
+		if err := c.m.Build(1); err != nil {
+			t.Fatal(err)
+		}
+		ms := c.m.Spec()
+		s := &Signals{Model: &ms}
+		ws := weightedRecord(c.m)
+		k, hops := gradientReference(s, ws)
+		top := topologyOf(&ms)
+		w := map[string]bool{}
+		for _, l := range ws {
+			w[l.Layer] = true
+		}
+		byName := top.gradientHops(func(n string) bool { return w[n] })
+		stem := byName[top.index[ws[0].Layer]]
+		switch {
+		case ws[k].Layer != c.ref:
+			t.Errorf("%s: reference %s (%d hops), want %s", c.m.Name(), ws[k].Layer, hops, c.ref)
+		case c.hops > 0 && (hops != c.hops || stem != c.stem):
+			t.Errorf("%s: %d hops to the reference, %d to the stem; want %d and %d", c.m.Name(), hops, stem, c.hops, c.stem)
+		case hops >= len(ws):
+			t.Errorf("%s: %d hops for %d layers with weights: residual connections not followed", c.m.Name(), hops, len(ws))
+		}
+	}
 }
