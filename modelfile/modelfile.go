@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
@@ -167,6 +168,13 @@ func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
 func load(dir string) (nn.Model, *File, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		hint := ""
+		if strings.EqualFold(filepath.Ext(dir), ".onnx") {
+			hint = "; an ONNX file becomes one with: cnnscope import " + dir
+		}
+		return nil, nil, fmt.Errorf("%s is a file, want a run directory or a folder with %s and %s%s", dir, ConfigFile, WeightsFile, hint)
+	}
 	cfgPath := filepath.Join(dir, ConfigFile)
 	view, err := readModelJSON(cfgPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -106,3 +106,18 @@ func TestLoadRefusesUnknownInterpolation(t *testing.T) {
 		t.Errorf("Load: %v, want an InputError naming %s and the interpolation", err, ConfigFile)
 	}
 }
+
+// Load given a file (an ONNX file, say) says that it wants a folder and
+// how to get one from an ONNX file, not "open m.onnx/model.json: not a
+// directory".
+func TestLoadOfAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(path, []byte("onnx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(path)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "is a file") || !strings.Contains(err.Error(), "cnnscope import "+path) {
+		t.Errorf("Load(%s): %v", path, err)
+	}
+}
