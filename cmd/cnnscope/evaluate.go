@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -22,7 +24,7 @@ func init() {
 func runEvaluate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("evaluate", "evaluate RUN_DIR [--data mnist|fashion-mnist|DIR] [--json]",
 		"  cnnscope evaluate runs/mnist --data mnist\n  cnnscope evaluate runs/pets --data path/to/test --json\n", stderr)
-	src := fs.String("data", "", "test data: mnist, fashion-mnist (their test split) or a folder of class folders (default: the run's data)")
+	src := fs.String("data", "", "test data: mnist, fashion-mnist (their test split) or a folder of class folders (default: the run's data.test, else its data: a folder with train/ and test/ gives test/)")
 	batch := fs.Int("batch", 256, "batch size")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	addFormat(fs, asJSON)
@@ -54,9 +56,14 @@ func evaluate(w, errw io.Writer, dir, src string, batch, topK int, asJSON bool) 
 		}
 	}
 	if src == "" {
-		if sp, err := spec.Load(dir + "/" + train.SpecFile); err == nil {
-			src = sp.Data.Source
+		src = runTestData(errw, dir)
+	}
+	if splits, ok := data.FindSplits(src); ok && !slices.Contains(data.Builtins, src) {
+		if splits.Test == "" {
+			return usagef("%s holds split folders without test/: give --data %s or another test folder", src, cmp.Or(splits.Validation, splits.Train))
 		}
+		fmt.Fprintf(errw, "note: %s holds split folders: evaluating %s\n", src, splits.Test)
+		src = splits.Test
 	}
 	ds, err := loadEvalData(src, m, mf)
 	if err != nil {
@@ -94,6 +101,23 @@ func evaluate(w, errw io.Writer, dir, src string, batch, topK int, asJSON bool) 
 	}
 	fmt.Fprintf(w, " - macro F1 %.4f\n\n", r.Confusion.MacroF1())
 	return writeClassTable(w, r.Confusion)
+}
+
+// runTestData is the run's test data (data.test), else its data source;
+// a plain folder holds the run's training images too, which is said.
+func runTestData(errw io.Writer, dir string) string {
+	sp, err := spec.Load(filepath.Join(dir, train.SpecFile))
+	if err != nil {
+		return ""
+	}
+	if sp.Data.Test != "" {
+		return sp.Data.Test
+	}
+	src := sp.Data.Source
+	if _, split := data.FindSplits(src); !split && !slices.Contains(data.Builtins, src) {
+		fmt.Fprintf(errw, "note: evaluating %s, the run's data, its training images included (--data DIR: a test folder)\n", src)
+	}
+	return src
 }
 
 // loadEvalData loads a test set whose images match the model's input and

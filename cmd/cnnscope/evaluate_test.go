@@ -34,3 +34,25 @@ func TestEvaluateSaysWhatItLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateSplitLayout: --data DIR holding train/ and test/ (the layout
+// train recognizes) evaluates DIR/test and says so; it was "image folder
+// DIR: no images (2 files skipped)", exit 2.
+func TestEvaluateSplitLayout(t *testing.T) {
+	model := tinyModel(t) // classes a, b, c; 16x24 grayscale
+	dir := t.TempDir()
+	for _, split := range []string{"train", "test"} {
+		for _, c := range []string{"a", "b"} {
+			if err := os.MkdirAll(filepath.Join(dir, split, c), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				os.WriteFile(filepath.Join(dir, split, c, string(rune('0'+i))+".png"), messy.PNG(messy.Gray(24, 16, i)), 0o644)
+			}
+		}
+	}
+	code, stdout, stderr := runCLI("evaluate", model, "--data", dir)
+	if code != 0 || !strings.Contains(stdout, ": 4 images") || !strings.Contains(stderr, filepath.Join(dir, "test")) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
