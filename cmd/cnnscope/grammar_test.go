@@ -93,3 +93,13 @@ func TestOneLineErrors(t *testing.T) {
 		t.Errorf("errorLine: %q, want %q", got, want)
 	}
 }
+
+// TestLRFindPlotFolderCheckedFirst: lrfind --plot into a missing folder is
+// exit 2 before the sweep (it swept, then failed writing the file).
+func TestLRFindPlotFolderCheckedFirst(t *testing.T) {
+	plot := filepath.Join(t.TempDir(), "none", "lr.svg")
+	code, _, errs := runCLI("lrfind", "--data", filepath.Join(t.TempDir(), "no-data"), "--plot", plot)
+	if code != 2 || !strings.Contains(errs, "--plot") {
+		t.Errorf("exit %d, %q", code, errs)
+	}
+}

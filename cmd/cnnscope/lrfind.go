@@ -61,6 +61,9 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 	if err == nil && *plot != "" && strings.ToLower(filepath.Ext(*plot)) != ".svg" {
 		err = usagef("--plot %q: want an .svg file", *plot)
 	}
+	if st, e := os.Stat(filepath.Dir(*plot)); err == nil && *plot != "" && (e != nil || !st.IsDir()) {
+		err = usagef("--plot %q: folder %s does not exist (checked before the sweep, not after)", *plot, filepath.Dir(*plot))
+	}
 	var spec *spec.Spec
 	if err == nil {
 		spec, err = tf.toSpec(fs)
