@@ -17,6 +17,8 @@ type affine struct {
 	biasSums     []float64      // sumRows' scratch
 	arena        *gradArena     // where dx goes (nil: the layer's own buffer)
 	dxPer        int            // dx values per sample
+	maskOut      bool           // the output may be overwritten: relu's mask is kept as bits
+	mask         []uint64
 }
 
 func (f *affine) setGradArena(a *gradArena) { f.arena = a }
@@ -58,7 +60,12 @@ func (f *affine) gemmRows(a []float32, r0, r1, in int, y []float32) {
 
 // activate applies the activation to y in place (keeping z when the
 // activation's gradient needs it).
-func (f *affine) activate(y *tensor.Tensor) { f.z = applyActivation(f.act, y, f.z, f.units()) }
+func (f *affine) activate(y *tensor.Tensor) {
+	f.z = applyActivation(f.act, y, f.z, f.units())
+	if f.maskOut && f.act.name == "relu" {
+		f.mask = keepReluMask(f.mask, y.Data)
+	}
+}
 
 // backward: dy (rows, units) -> dz in place; dkernel = aᵀ·dz; dbias = Σ dz;
 // and, when da is not nil, da (rows, in) = dz·kernelᵀ.
@@ -74,7 +81,13 @@ func (f *affine) backward(a []float32, rows, in int, y, dy *tensor.Tensor, da []
 // gradZ turns dy into dz (the gradient before the activation) in place
 // and sets the bias gradient Σ dz.
 func (f *affine) gradZ(y, dy *tensor.Tensor) {
-	if !f.logitsGrad {
+	switch {
+	case f.logitsGrad:
+	case f.maskOut:
+		if f.act.name == "relu" {
+			applyReluMask(dy.Data, f.mask)
+		}
+	default:
 		activationBackward(f.act, dy, y, f.z, f.units())
 	}
 	if f.bias != nil {

@@ -48,8 +48,12 @@ type BatchNormalization struct {
 	c                                  int
 
 	training bool
-	x        []float32 // the last Forward's input (Backward recomputes xhat from it)
+	x        []float32 // the last Forward's input, or its output when written over it
 	y        *tensor.Tensor
+	inPlace  bool      // the model lets Forward write y over x (see pairInPlace)
+	fromY    bool      // the last Forward did: x holds y, and xhat = (y - beta) * invGamma
+	invGamma []float64 // per channel, when fromY
+	beta0    []float64
 	invStd   []float64 // per channel, of the last Forward
 	mean     []float64
 	acc      [2][]float64 // scratch sums
@@ -128,6 +132,7 @@ func (l *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape,
 	fillRows(l.movingVar.Value.Data, []float32{1})
 	l.invStd, l.mean = make([]float64, l.c), make([]float64, l.c)
 	l.acc = [2][]float64{make([]float64, l.c), make([]float64, l.c)}
+	l.invGamma, l.beta0 = make([]float64, l.c), make([]float64, l.c)
 	return in.Clone(), nil
 }
 
@@ -150,8 +155,12 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	rows := len(x.Data) / c
 	training = training && !l.frozen() // Keras 3: a frozen BatchNormalization runs in inference mode
 	l.training = training
-	l.y = ensureBatch(l.y, n, l.in)
+	out := x
 	l.x = x.Data
+	if l.fromY = l.inPlace && l.invertible(); !l.fromY {
+		l.y = ensureBatch(l.y, n, l.in)
+		out = l.y
+	}
 	eps := l.epsilon()
 	if training {
 		sum, sq := l.acc[0], l.acc[1]
@@ -192,17 +201,36 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		shift[j] = b - l.mean[j]*scale[j]
 	}
 	for r := 0; r < rows; r++ {
-		xs, ys := x.Data[r*c:(r+1)*c], l.y.Data[r*c:(r+1)*c]
+		xs, ys := x.Data[r*c:(r+1)*c], out.Data[r*c:(r+1)*c]
 		for j, v := range xs {
 			ys[j] = float32(float64(v)*scale[j] + shift[j])
 		}
 	}
-	return l.y
+	return out
 }
 
-// xhat is the normalized input of the last Forward, as float32: exactly
-// the value Forward's formula rounds to.
+func (l *BatchNormalization) setInPlace(on bool) { l.inPlace = on }
+
+// invertible reports whether xhat can be recomputed from y: every gamma
+// is finite and not zero. It sets invGamma and beta0 for xhat.
+func (l *BatchNormalization) invertible() bool {
+	for j := 0; j < l.c; j++ {
+		g, b := l.scaleShift(j)
+		if g == 0 || math.IsInf(1/g, 0) || math.IsNaN(g) || math.IsInf(g, 0) {
+			return false
+		}
+		l.invGamma[j], l.beta0[j] = 1/g, b
+	}
+	return true
+}
+
+// xhat is the normalized input of the last Forward from v = x[.., j]: as
+// float32, exactly the value Forward's formula rounds to; or, when
+// Forward wrote y over x, from v = y as (y - beta) / gamma.
 func (l *BatchNormalization) xhat(v float32, j int) float64 {
+	if l.fromY {
+		return (float64(v) - l.beta0[j]) * l.invGamma[j]
+	}
 	return float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
 }
 

@@ -136,6 +136,7 @@ func (m *Sequential) plan() ([]footprint, error) {
 		fps[i] = fp
 		shape = fp.out
 	}
+	planInPlace(m.Layers, fps)
 	return fps, nil
 }
 

@@ -60,6 +60,7 @@ func (m *Sequential) Build(seed uint64) error {
 		shape = out
 	}
 	m.grads.shareGrads(m.Layers)
+	pairInPlace(m.Layers)
 	m.built = true
 	return nil
 }
