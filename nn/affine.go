@@ -15,14 +15,12 @@ type affine struct {
 	logitsGrad   bool
 	z            *tensor.Tensor // pre-activation copy, when act needs it
 	biasSums     []float64      // sumRows' scratch
-	arena        *gradArena     // where dx goes (nil: the layer's own buffer)
-	dxPer        int            // dx values per sample
+	arena        *arena         // where dx and inference outputs go (nil: the layer's own buffers)
 	maskOut      bool           // the output may be overwritten: relu's mask is kept as bits
 	mask         []uint64
 }
 
-func (f *affine) setGradArena(a *gradArena) { f.arena = a }
-func (f *affine) dxValues() int             { return f.dxPer }
+func (f *affine) setArena(a *arena) { f.arena = a }
 
 func (f *affine) activationName() string { return f.act.name }
 func (f *affine) setLogitsGrad(on bool)  { f.logitsGrad = on }

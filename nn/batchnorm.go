@@ -51,6 +51,7 @@ type BatchNormalization struct {
 	x        []float32 // the last Forward's input, or its output when written over it
 	y        *tensor.Tensor
 	inPlace  bool      // the model lets Forward write y over x (see pairInPlace)
+	arena    *arena    // where inference outputs go (nil: y)
 	fromY    bool      // the last Forward did: x holds y, and xhat = (y - beta) * invGamma
 	invGamma []float64 // per channel, when fromY
 	beta0    []float64
@@ -105,7 +106,7 @@ func (l *BatchNormalization) plan(in tensor.Shape) (footprint, error) {
 		return footprint{}, err
 	}
 	c := float64(in[len(in)-1])
-	fp := footprint{out: in.Clone(), fixed: 2 * c, buffers: values(in)} // y (dx is computed in dy)
+	fp := footprint{out: in.Clone(), fixed: 2 * c, buffers: values(in), arena: true} // y (dx is computed in dy)
 	if !l.NoScale {
 		fp.trainable += c
 	}
@@ -158,8 +159,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	out := x
 	l.x = x.Data
 	if l.fromY = l.inPlace && l.invertible(); !l.fromY {
-		l.y = ensureBatch(l.y, n, l.in)
-		out = l.y
+		out = output(l.arena, &l.y, x, n, l.in)
 	}
 	eps := l.epsilon()
 	if training {
@@ -210,6 +210,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 }
 
 func (l *BatchNormalization) setInPlace(on bool) { l.inPlace = on }
+func (l *BatchNormalization) setArena(a *arena)  { l.arena = a }
 
 // invertible reports whether xhat can be recomputed from y: every gamma
 // is finite and not zero. It sets invGamma and beta0 for xhat.

@@ -100,7 +100,7 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 		fp.trainable += float64(l.Filters)
 	}
 	fp.fixed += l.winogradCache()
-	fp.buffers, fp.dx = values(out), values(in) // y, dx
+	fp.buffers, fp.dx, fp.arena = values(out), values(in), true // y, dx
 	if act, _ := lookupActivation(l.Activation); act.needsZ {
 		fp.buffers += values(out) // the pre-activation
 	}
@@ -142,7 +142,6 @@ func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 		binit(l.bias.Value.Data, l.Filters, l.Filters, rng)
 	}
 	l.in, l.out = in.Clone(), tensor.Shape{oh, ow, l.Filters}
-	l.dxPer = in.Size()
 	return l.out, nil
 }
 
@@ -171,12 +170,12 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g.N = batchOf(l, x, l.in)
 	l.geom = g
 	m, k := g.Rows(), g.Cols()
-	l.y = ensureBatch(l.y, g.N, l.out)
+	y := output(l.arena, &l.y, x, g.N, l.out)
 	l.x = x.Data // Backward recomputes the patches from it
 	if l.useWinograd() {
-		l.winogradForward(x.Data, l.y.Data)
+		l.winogradForward(x.Data, y.Data)
 	} else if l.pointwise() {
-		l.gemmRows(x.Data, 0, m, k, l.y.Data)
+		l.gemmRows(x.Data, 0, m, k, y.Data)
 	} else {
 		t := l.tileRows()
 		l.cols = tensor.Ensure(l.cols, t, k)
@@ -184,12 +183,12 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 			r1 := min(m, r0+t)
 			c := l.cols.Data[:(r1-r0)*k]
 			kernels.Im2colRows(g, x.Data, r0, r1, c)
-			l.gemmRows(c, r0, r1, k, l.y.Data)
+			l.gemmRows(c, r0, r1, k, y.Data)
 		}
 		l.colsWhole = t == m
 	}
-	l.activate(l.y)
-	return l.y
+	l.activate(y)
+	return y
 }
 
 // Backward: dy (N, OH, OW, F) -> dz; dbias = Σ dz; then tile by tile (the

@@ -64,7 +64,7 @@ func (l *Dense) plan(in tensor.Shape) (footprint, error) {
 	if !l.NoBias {
 		fp.trainable += float64(l.Units)
 	}
-	fp.buffers, fp.dx = values(out), values(in) // y, dx
+	fp.buffers, fp.dx, fp.arena = values(out), values(in), true // y, dx
 	if act, _ := lookupActivation(l.Activation); act.needsZ {
 		fp.buffers += values(out) // the pre-activation
 	}
@@ -96,7 +96,6 @@ func (l *Dense) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 		binit(l.bias.Value.Data, l.Units, l.Units, rng)
 	}
 	l.out = append(in[:len(in)-1].Clone(), l.Units)
-	l.dxPer = in.Size()
 	return l.out, nil
 }
 
@@ -105,9 +104,9 @@ func (l *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	nin := l.in[len(l.in)-1]
 	l.x = x
-	l.y = ensureBatch(l.y, n, l.out)
-	l.forward(x.Data, len(x.Data)/nin, nin, l.y)
-	return l.y
+	y := output(l.arena, &l.y, x, n, l.out)
+	l.forward(x.Data, len(x.Data)/nin, nin, y)
+	return y
 }
 
 // Backward: dy (rows, units) -> dz; dkernel = xᵀ·dz (in, units);

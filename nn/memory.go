@@ -21,8 +21,9 @@ type footprint struct {
 	fixed     float64 // non-trainable weights (moving statistics)
 	buffers   float64 // per sample: output and scratch (masks), and the input gradient where dx is 0
 	// dx is the input gradient per sample of a layer that writes it into
-	// a Sequential's gradArena (two slabs as large as the largest dx).
-	dx float64
+	// a Sequential's arena; arena: the layer's inference output goes there.
+	dx    float64
+	arena bool
 	// tile is scratch that grows with the batch up to a bound: Conv2D's
 	// patch matrix and its gradient, tilePerSample values per sample, at
 	// most tileMax.
@@ -186,27 +187,32 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 }
 
 // estimate adds up the layers' footprints (see EstimateMemory); with
-// shared, the input gradients are a Sequential's two gradArena slabs.
+// shared, a Sequential's arena holds the input gradients and the
+// inference outputs of the layers that use it: two slabs of the largest
+// input or output.
 func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
 	perSample := values(input) // the input batch
-	var trainable, tiles, maxDx float64
+	largest := values(input)
+	var trainable, tiles float64
 	for _, fp := range fps {
 		tiles += min(fp.tilePerSample*float64(batch), fp.tileMax)
 		trainable += fp.trainable
 		e.Weights += 4 * (fp.trainable + fp.fixed)
-		if slots < 0 {
-			perSample += values(fp.out)
-		} else {
+		largest = max(largest, values(fp.out))
+		switch {
+		case slots >= 0:
 			perSample += fp.buffers
-		}
-		if slots >= 0 && shared {
-			maxDx = max(maxDx, fp.dx)
-		} else if slots >= 0 {
-			perSample += fp.dx
+			if !shared {
+				perSample += fp.dx
+			}
+		case !shared || !fp.arena:
+			perSample += values(fp.out)
 		}
 	}
-	perSample += 2 * maxDx
+	if shared {
+		perSample += 2 * largest
+	}
 	if slots >= 0 {
 		e.Gradients = 4 * trainable
 		e.OptimizerState = 4 * trainable * float64(slots)

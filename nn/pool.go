@@ -39,11 +39,10 @@ type pool2D struct {
 	geom    kernels.ConvGeom
 	in, out tensor.Shape
 	y, dx   *tensor.Tensor
-	arena   *gradArena // where dx goes (nil: dx)
+	arena   *arena // where dx and inference outputs go (nil: dx and y)
 }
 
-func (l *pool2D) setGradArena(a *gradArena) { l.arena = a }
-func (l *pool2D) dxValues() int             { return l.in.Size() }
+func (l *pool2D) setArena(a *arena) { l.arena = a }
 
 // build applies Keras' pooling config (pool_size default 2x2, strides
 // default = pool_size, padding "valid") to the input shape.
@@ -87,7 +86,7 @@ func (l *pool2D) plan(in tensor.Shape, poolSize, strides [2]int, padding string)
 	}
 	l.geom = kernels.ConvGeom{H: in[0], W: in[1], C: in[2], KH: k[0], KW: k[1], SH: s[0], SW: s[1], PadTop: pt, PadLeft: pl, OH: oh, OW: ow}
 	out := tensor.Shape{oh, ow, in[2]}
-	return footprint{out: out, buffers: values(out), dx: values(in)}, nil // y, dx
+	return footprint{out: out, buffers: values(out), dx: values(in), arena: true}, nil // y, dx
 }
 
 // span clips the window starting at o*s-pad of size k to [0, n).
@@ -153,9 +152,9 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	n := batchOf(l, x, l.in)
 	l.x = x
-	l.y = ensureBatch(l.y, n, l.out)
+	y := output(l.arena, &l.y, x, n, l.out)
 	l.eachSample(n, func(b, inSize, outSize int) {
-		xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
+		xs, ys := x.Data[b*inSize:(b+1)*inSize], y.Data[b*outSize:(b+1)*outSize]
 		if l.tiled2x2() {
 			kernels.MaxPool2x2(ys, xs, g.H, g.W, g.C)
 			return
@@ -175,7 +174,7 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 			}
 		})
 	})
-	return l.y
+	return y
 }
 
 // Backward: each dy goes to the first position of its window (in row-major
@@ -255,9 +254,9 @@ func (l *AveragePooling2D) plan(in tensor.Shape) (footprint, error) {
 func (l *AveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	n := batchOf(l, x, l.in)
-	l.y = ensureBatch(l.y, n, l.out)
+	y := output(l.arena, &l.y, x, n, l.out)
 	l.eachSample(n, func(b, inSize, outSize int) {
-		xs, ys := x.Data[b*inSize:(b+1)*inSize], l.y.Data[b*outSize:(b+1)*outSize]
+		xs, ys := x.Data[b*inSize:(b+1)*inSize], y.Data[b*outSize:(b+1)*outSize]
 		clear(ys)
 		l.eachWindow(func(o, h0, h1, w0, w1 int) {
 			yr := ys[o : o+g.C]
@@ -275,7 +274,7 @@ func (l *AveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tens
 			}
 		})
 	})
-	return l.y
+	return y
 }
 
 // Backward: each dy is spread evenly over its window.

@@ -20,7 +20,7 @@ type Sequential struct {
 	built   bool
 	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
 	stats   statsCollector
-	grads   gradArena // the layers' input gradients (see gradArena)
+	arena   arena // the layers' input gradients and inference outputs
 }
 
 // NewSequential returns an unbuilt model.
@@ -59,7 +59,7 @@ func (m *Sequential) Build(seed uint64) error {
 		m.outputs = append(m.outputs, out)
 		shape = out
 	}
-	m.grads.shareGrads(m.Layers)
+	m.arena.share(m.Layers, append([]tensor.Shape{m.Input}, m.outputs...)...)
 	pairInPlace(m.Layers)
 	m.built = true
 	return nil
@@ -149,6 +149,8 @@ func (m *Sequential) mustBeBuilt() {
 func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.mustBeBuilt()
 	m.stats.begin()
+	m.arena.inference = !training
+	defer func() { m.arena.inference = false }()
 	for i, l := range m.Layers {
 		x = l.Forward(x, training)
 		m.stats.observe(i, l, x)

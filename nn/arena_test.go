@@ -16,10 +16,11 @@ func arenaTestModel() *Sequential {
 		&Flatten{}, &Dense{Units: 6, Activation: "relu"}, &Dense{Units: 3, Activation: "softmax"})
 }
 
-// A Sequential's layers write their input gradients into two shared
-// slabs; the gradients are the same, bit for bit, as with a buffer per
-// layer, and the layers keep no dx buffer of their own.
-func TestGradArenaMatchesOwnBuffers(t *testing.T) {
+// A Sequential's layers write their input gradients and inference
+// outputs into two shared slabs; the gradients and outputs are the same,
+// bit for bit, as with buffers per layer, and the layers keep no dx
+// buffer of their own.
+func TestArenaMatchesOwnBuffers(t *testing.T) {
 	shared, own := arenaTestModel(), arenaTestModel()
 	for _, m := range []*Sequential{shared, own} {
 		if err := m.Build(3); err != nil {
@@ -27,8 +28,8 @@ func TestGradArenaMatchesOwnBuffers(t *testing.T) {
 		}
 	}
 	for _, l := range own.Layers {
-		if u, ok := l.(gradArenaUser); ok {
-			u.setGradArena(nil)
+		if u, ok := l.(arenaUser); ok {
+			u.setArena(nil)
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -60,7 +61,21 @@ func TestGradArenaMatchesOwnBuffers(t *testing.T) {
 			t.Errorf("%s keeps a dx buffer of its own", c.Name())
 		}
 	}
-	if shared.grads.perSample != 8*8*4 {
-		t.Errorf("arena sized for %d values per sample, want the largest dx, %d", shared.grads.perSample, 8*8*4)
+	if shared.arena.perSample != 8*8*4 {
+		t.Errorf("arena sized for %d values per sample, want the largest tensor, %d", shared.arena.perSample, 8*8*4)
+	}
+	// Inference: the outputs go through the slabs, the same bits.
+	x2 := tensor.New(6, 8, 8, 3)
+	for i := range x2.Data {
+		x2.Data[i] = rng.Float32()
+	}
+	y1, y2 := shared.Forward(x2, false), own.Forward(x2, false)
+	if !within(shared.arena.slabs[0], y1.Data) && !within(shared.arena.slabs[1], y1.Data) {
+		t.Errorf("the inference output is not in the arena")
+	}
+	for i, v := range y1.Data {
+		if math.Float32bits(v) != math.Float32bits(y2.Data[i]) {
+			t.Fatalf("inference output [%d] = %v with the arena, %v without", i, v, y2.Data[i])
+		}
 	}
 }

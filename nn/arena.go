@@ -1,0 +1,90 @@
+package nn
+
+import (
+	"unsafe"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// arena is two slabs a Sequential's layers take in turn for the tensors
+// that live only from one layer to the next: in Backward the input
+// gradients (a layer reads dy, the dx of the layer after it, and writes
+// its own dx; once it returns, dy is dead), and in an inference Forward
+// the outputs (once the next layer has read one, nothing needs it). So
+// two slabs the size of the largest such tensor hold them all, instead
+// of one buffer per layer; training and validation share them. Layers in
+// a Graph (where a tensor may have several consumers) keep buffers of
+// their own (a nil arena).
+type arena struct {
+	perSample int  // the largest input or output of one sample, in values
+	inference bool // the model runs an inference Forward: outputs go here too
+	slabs     [2][]float32
+	t         [2]tensor.Tensor
+}
+
+// arenaUser is a layer that writes its dx (and its inference outputs)
+// into the model's arena when it has one.
+type arenaUser interface{ setArena(a *arena) }
+
+// inputGrad returns the (n, per...) tensor a layer writes dx into: its
+// own buffer *own when a is nil, otherwise the arena's slab that does not
+// hold dy.
+func inputGrad(a *arena, own **tensor.Tensor, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
+	if a == nil {
+		*own = ensureBatch(*own, n, per)
+		return *own
+	}
+	return a.take(dy.Data, n, per)
+}
+
+// output returns the (n, per...) tensor a layer's Forward writes into:
+// the arena's slab that does not hold x in an inference Forward of a
+// Sequential, its own buffer *own otherwise (training keeps the outputs
+// for Backward).
+func output(a *arena, own **tensor.Tensor, x *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
+	if a == nil || !a.inference {
+		*own = ensureBatch(*own, n, per)
+		return *own
+	}
+	return a.take(x.Data, n, per)
+}
+
+// take returns a tensor (n, per...) in the slab that does not hold busy.
+func (a *arena) take(busy []float32, n int, per tensor.Shape) *tensor.Tensor {
+	i := 0
+	if within(a.slabs[0], busy) {
+		i = 1
+	}
+	size := n * per.Size()
+	if cap(a.slabs[i]) < size {
+		a.slabs[i] = make([]float32, max(size, n*a.perSample))
+	}
+	t := &a.t[i]
+	t.Shape = append(append(t.Shape[:0], n), per...)
+	t.Data = a.slabs[i][:size]
+	return t
+}
+
+// within reports whether d starts inside slab's storage.
+func within(slab, d []float32) bool {
+	if len(d) == 0 || cap(slab) == 0 {
+		return false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(slab)))
+	p := uintptr(unsafe.Pointer(&d[0]))
+	return p >= base && p < base+uintptr(cap(slab))*4
+}
+
+// share gives the arena to the layers that use one and sizes it for the
+// largest of the shapes (per sample).
+func (a *arena) share(layers []Layer, shapes ...tensor.Shape) {
+	a.perSample = 0
+	for _, s := range shapes {
+		a.perSample = max(a.perSample, s.Size())
+	}
+	for _, l := range layers {
+		if u, ok := l.(arenaUser); ok {
+			u.setArena(a)
+		}
+	}
+}
