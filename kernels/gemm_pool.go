@@ -96,9 +96,13 @@ func (j *gemmJob) release() {
 // callerSpin, both yielding the CPU to other threads (sched_yield) and
 // the processor to other goroutines (runtime.Gosched) every few
 // microseconds; as OpenMP runtimes spin before they sleep. Under foreign
-// load the polling costs CPU; it is bounded by these windows.
+// load the polling costs CPU; it is bounded by these windows. The
+// helpers' window is short: idle helpers park within 0.1 ms of their last
+// job (BenchmarkIdleHelpers: a 256^3 product followed by 3 ms of sleep
+// cost 1.8 CPU-ms with a 2 ms window, 0.5 with this one); the caller's
+// is longer, as it waits for work in progress.
 const (
-	helperSpin = 2 * time.Millisecond
+	helperSpin = 100 * time.Microsecond
 	callerSpin = 2 * time.Millisecond
 )
 
