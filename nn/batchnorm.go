@@ -57,7 +57,7 @@ type BatchNormalization struct {
 	beta0    []float64
 	invStd   []float64 // per channel, of the last Forward
 	mean     []float64
-	acc      [2][]float64 // scratch sums
+	acc      [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -132,7 +132,9 @@ func (l *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape,
 	l.movingVar = newParam("moving_variance", false, l.c)
 	fillRows(l.movingVar.Value.Data, []float32{1})
 	l.invStd, l.mean = make([]float64, l.c), make([]float64, l.c)
-	l.acc = [2][]float64{make([]float64, l.c), make([]float64, l.c)}
+	for i := range l.acc {
+		l.acc[i] = make([]float64, l.c)
+	}
 	l.invGamma, l.beta0 = make([]float64, l.c), make([]float64, l.c)
 	return in.Clone(), nil
 }
@@ -163,23 +165,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	}
 	eps := l.epsilon()
 	if training {
-		sum, sq := l.acc[0], l.acc[1]
-		clear(sum)
-		clear(sq)
-		for r := 0; r < rows; r++ {
-			for j, v := range x.Data[r*c : (r+1)*c] {
-				sum[j] += float64(v)
-			}
-		}
-		for j := range sum {
-			l.mean[j] = sum[j] / float64(rows)
-		}
-		for r := 0; r < rows; r++ {
-			for j, v := range x.Data[r*c : (r+1)*c] {
-				d := float64(v) - l.mean[j]
-				sq[j] += d * d
-			}
-		}
+		sq := l.batchStats(x.Data, rows)
 		mom := l.momentum()
 		for j := range sq {
 			v := sq[j] / float64(rows) // biased, as Keras
@@ -225,14 +211,46 @@ func (l *BatchNormalization) invertible() bool {
 	return true
 }
 
-// xhat is the normalized input of the last Forward from v = x[.., j]: as
-// float32, exactly the value Forward's formula rounds to; or, when
-// Forward wrote y over x, from v = y as (y - beta) / gamma.
-func (l *BatchNormalization) xhat(v float32, j int) float64 {
-	if l.fromY {
-		return (float64(v) - l.beta0[j]) * l.invGamma[j]
+// batchStats sets mean to the per-channel mean of x's rows and returns
+// the sums of squared deviations, in one pass: sums of x - K and of its
+// square, K being the first row (shifted data, which keeps the variance
+// from cancelling when the mean is large against the spread).
+func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
+	c := l.c
+	sum, sq, k := l.acc[0], l.acc[1], l.acc[2]
+	clear(sum)
+	clear(sq)
+	for j, v := range x[:c] {
+		k[j] = float64(v)
 	}
-	return float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
+	for r := 0; r < rows; r++ {
+		for j, v := range x[r*c : (r+1)*c] {
+			d := float64(v) - k[j]
+			sum[j] += d
+			sq[j] += d * d
+		}
+	}
+	n := float64(rows)
+	for j := range sum {
+		l.mean[j] = k[j] + sum[j]/n
+		sq[j] = max(0, sq[j]-sum[j]*sum[j]/n)
+	}
+	return sq
+}
+
+// xhatRow sets h to the normalized input of the last Forward for one row
+// of l.x: as float32, exactly the value Forward's formula rounds to; or,
+// when Forward wrote y over x, from y as (y - beta) / gamma.
+func (l *BatchNormalization) xhatRow(xs []float32, h []float64) {
+	if l.fromY {
+		for j, v := range xs {
+			h[j] = (float64(v) - l.beta0[j]) * l.invGamma[j]
+		}
+		return
+	}
+	for j, v := range xs {
+		h[j] = float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
+	}
 }
 
 // Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
@@ -242,14 +260,15 @@ func (l *BatchNormalization) xhat(v float32, j int) float64 {
 func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	c := l.c
 	rows := len(dy.Data) / c
-	sdy, sdyx := l.acc[0], l.acc[1]
+	sdy, sdyx, h := l.acc[0], l.acc[1], l.acc[2]
 	clear(sdy)
 	clear(sdyx)
 	for r := 0; r < rows; r++ {
-		ds, xs := dy.Data[r*c:(r+1)*c], l.x[r*c:(r+1)*c]
+		ds := dy.Data[r*c : (r+1)*c]
+		l.xhatRow(l.x[r*c:(r+1)*c], h)
 		for j, d := range ds {
 			sdy[j] += float64(d)
-			sdyx[j] += float64(d) * l.xhat(xs[j], j)
+			sdyx[j] += float64(d) * h[j]
 		}
 	}
 	if l.gamma != nil {
@@ -265,18 +284,34 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 	if !needDx {
 		return nil
 	}
+	l.inputGrad(dy.Data, rows)
+	return dy
+}
+
+// inputGrad writes dx over dy, given Σdy and Σ(dy*xhat) in acc[0] and
+// acc[1]: dx = k*dy in inference, k*(dy - Σdy/M - xhat*Σ(dy*xhat)/M) in
+// training, with k = gamma*invStd, the constants per channel.
+func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
+	c := l.c
 	m := float64(rows)
+	sdy, sdyx, h, k := l.acc[0], l.acc[1], l.acc[2], l.acc[3]
+	for j := range k {
+		g, _ := l.scaleShift(j)
+		k[j] = g * l.invStd[j]
+		sdy[j] /= m
+		sdyx[j] /= m
+	}
 	for r := 0; r < rows; r++ {
-		ds, xs := dy.Data[r*c:(r+1)*c], l.x[r*c:(r+1)*c]
-		for j, d := range ds {
-			g, _ := l.scaleShift(j)
-			k := g * l.invStd[j]
-			if l.training {
-				ds[j] = float32(k * (float64(d) - sdy[j]/m - l.xhat(xs[j], j)*sdyx[j]/m))
-			} else {
-				ds[j] = float32(k * float64(d))
+		ds := dy[r*c : (r+1)*c]
+		if !l.training {
+			for j, d := range ds {
+				ds[j] = float32(k[j] * float64(d))
 			}
+			continue
+		}
+		l.xhatRow(l.x[r*c:(r+1)*c], h)
+		for j, d := range ds {
+			ds[j] = float32(k[j] * (float64(d) - sdy[j] - h[j]*sdyx[j]))
 		}
 	}
-	return dy
 }

@@ -89,10 +89,9 @@ func keepReluMask(mask []uint64, y []float32) []uint64 {
 func applyReluMask(dy []float32, mask []uint64) {
 	for w, m := range mask {
 		ds := dy[w*64 : min(len(dy), w*64+64)]
-		for i := range ds {
-			if m>>i&1 == 0 {
-				ds[i] = 0
-			}
+		for i, d := range ds {
+			keep := -uint32(m >> i & 1) // all ones or zero
+			ds[i] = math.Float32frombits(math.Float32bits(d) & keep)
 		}
 	}
 }
