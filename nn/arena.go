@@ -17,7 +17,7 @@ import (
 // their own (a nil arena).
 type arena struct {
 	perSample int  // the largest input or output of one sample, in values
-	inference bool // the model runs an inference Forward: outputs go here too
+	inference bool // no Backward follows this Forward (inference, ForwardEach): outputs go here too
 	slabs     [2][]float32
 	t         [2]tensor.Tensor
 }

@@ -103,13 +103,16 @@ func Layers(m Model) []Layer {
 // ForwardEach runs x through a built model with every layer in the mode
 // training(layer) says (e.g. only BatchNormalization in training mode, to
 // compare its batch and moving statistics). The result belongs to the
-// model's output layer.
+// model's output layer; no Backward may follow (as after an inference
+// Forward, a Sequential's outputs go to its arena).
 func ForwardEach(m Model, x *tensor.Tensor, training func(Layer) bool) *tensor.Tensor {
 	switch m := m.(type) {
 	case *Graph:
 		return m.forward(x, training)
 	case *Sequential:
 		m.mustBeBuilt()
+		m.arena.inference = true // no Backward follows: outputs go to the arena
+		defer func() { m.arena.inference = false }()
 		for _, l := range m.Layers {
 			x = l.Forward(x, training(l))
 		}
