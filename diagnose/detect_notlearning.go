@@ -31,6 +31,9 @@ const (
 	unstuckAccMargin = 0.10
 )
 
+// detectNotLearning reports a run whose training loss and batch accuracy
+// stalled near their start (the thresholds above), else defers to
+// atChance.
 func detectNotLearning(s *Signals) *Finding {
 	l0, ok := s.progressRef()
 	t := &s.Facts.Loss
@@ -40,79 +43,123 @@ func detectNotLearning(s *Signals) *Finding {
 	chance := s.ChanceAccuracy()
 	w := max(1, stuckWindow/max(t.Stride, 1))
 	ps := prefixSums(t)
-	mean := func(i int) (loss, acc float64) {
-		j := max(0, i+1-w)
-		n := float64(i + 1 - j)
-		return (ps.loss[i+1] - ps.loss[j]) / n, (ps.acc[i+1] - ps.acc[j]) / n
-	}
 	last := t.Len() - 1
-	if loss, acc := mean(last); loss < unstuckLoss*l0 || acc > chance+unstuckAccMargin || !finite(loss) {
+	if loss, acc := ps.windowMean(last, w); loss < unstuckLoss*l0 || acc > chance+unstuckAccMargin || !finite(loss) {
 		return atChance(s)
 	}
-	blowup, dead, vanish := firstPathologies(s)
+	var p stallSigns
+	p.blowup, p.dead, p.vanish = firstPathologies(s)
 	for i := 0; i <= last; i++ {
 		step := t.Step[i]
 		if step < stuckEarly {
 			continue
 		}
-		loss, acc := mean(i)
+		loss, acc := ps.windowMean(i, w)
 		if !(loss >= stuckLoss*l0 && acc <= chance+stuckAccMargin) {
 			continue
 		}
-		var why []Evidence
-		if blowup > 0 && blowup <= step {
-			why = append(why, ev(fmt.Sprintf("the loss blew up or spiked at step %d before it stalled", blowup)))
-		}
-		if dead > 0 && dead <= step {
-			why = append(why, ev(fmt.Sprintf("from step %d every layer below the output has a zero gradient", dead)))
-		}
-		if vanish > 0 && vanish <= step {
-			why = append(why, ev(fmt.Sprintf("from step %d the first layer's gradient has vanished", vanish)))
-		}
-		u := ratioNear(s, step)
-		if len(why) == 0 && step >= stuckMoving && u >= updateRatioLow {
-			why = append(why, evm("update_ratio", u, updateRatioLow, "the weights do move (median |Δw|/|w| %.2g) yet nothing is learned", u))
-		}
-		if len(why) == 0 && step >= stuckLongSteps && t.Epoch[i] >= stuckLongEpochs {
-			why = append(why, ev(fmt.Sprintf("no progress in %d epochs", t.Epoch[i])))
-		}
+		why := stuckWhy(s, i, p)
 		if len(why) == 0 {
 			continue
 		}
-		f := &Finding{Severity: Critical, Step: step, Epoch: t.Epoch[i], Since: t.Epoch[i]}
-		f.Title = fmt.Sprintf("Not learning: after %d steps the loss is %.3g and accuracy %.2f (chance %.2f)", step, loss, acc, chance)
-		start, _ := s.StartLoss()
-		f.Evidence = append([]Evidence{
-			evm("loss_ratio", loss/l0, stuckLoss, "mean training loss of the last %d steps %.3g; it started at %.3g, a uniform guess gives %.3g",
-				stuckWindow, loss, start, s.ChanceLoss()),
-			evm("accuracy", acc, chance+stuckAccMargin, "mean batch accuracy %.3f; a constant guess gets %.3f", acc, chance),
-		}, why...)
-		if c := collapse(s); c != "" {
-			f.Evidence = append(f.Evidence, ev(c))
-		}
-		switch {
-		case blowup > 0 && blowup <= step || dead > 0 && dead <= step:
-			f.Causes = []string{"the learning rate is too high: the loss blew up and units died", "inputs are not normalized"}
-			f.Fixes = []string{lowerLRFix(s), "use leaky_relu activations or BatchNormalization after the convolutions",
-				"check that the model can learn at all: train again with --sanity (overfits 32 samples)"}
-		case vanish > 0 && vanish <= step:
-			f.Causes = []string{"gradients vanish before they reach the first layers"}
-			f.Fixes = []string{batchNormFix(firstWeighted(s)), "use relu activations and he_uniform initialization"}
-		default:
-			f.Causes = []string{
-				"labels do not match the images (shuffled or wrong labels)",
-				"the output activation does not match the loss",
-				"too much regularization (dropout) for the model's size",
-			}
-			f.Fixes = []string{
-				"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
-				"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
-				defaultsFix,
-			}
-		}
-		return f
+		return notLearningFinding(s, i, stall{loss: loss, acc: acc, chance: chance, l0: l0}, why, p)
 	}
 	return atChance(s)
+}
+
+// stallSigns are the first steps at which the loss blew up, the hidden
+// layers' gradients died and the first layer's gradient vanished (0:
+// never), as firstPathologies finds them.
+type stallSigns struct{ blowup, dead, vanish int }
+
+// blewUpBy: the loss blew up or the hidden gradients died by step.
+func (p stallSigns) blewUpBy(step int) bool {
+	return p.blowup > 0 && p.blowup <= step || p.dead > 0 && p.dead <= step
+}
+
+// vanishedBy: the first layer's gradient vanished by step.
+func (p stallSigns) vanishedBy(step int) bool { return p.vanish > 0 && p.vanish <= step }
+
+// stall is the loss and accuracy of a stalled window, with chance
+// accuracy and the reference loss l0.
+type stall struct{ loss, acc, chance, l0 float64 }
+
+// windowMean is the mean loss and accuracy of the (up to) w trace points
+// ending at point i.
+func (ps sums) windowMean(i, w int) (loss, acc float64) {
+	j := max(0, i+1-w)
+	n := float64(i + 1 - j)
+	return (ps.loss[i+1] - ps.loss[j]) / n, (ps.acc[i+1] - ps.acc[j]) / n
+}
+
+// stuckWhy is the evidence that a run stalled at trace point i is not
+// learning (nil: not yet enough to say so).
+func stuckWhy(s *Signals, i int, p stallSigns) []Evidence {
+	t := &s.Facts.Loss
+	step := t.Step[i]
+	var why []Evidence
+	if p.blowup > 0 && p.blowup <= step {
+		why = append(why, ev(fmt.Sprintf("the loss blew up or spiked at step %d before it stalled", p.blowup)))
+	}
+	if p.dead > 0 && p.dead <= step {
+		why = append(why, ev(fmt.Sprintf("from step %d every layer below the output has a zero gradient", p.dead)))
+	}
+	if p.vanishedBy(step) {
+		why = append(why, ev(fmt.Sprintf("from step %d the first layer's gradient has vanished", p.vanish)))
+	}
+	u := ratioNear(s, step)
+	if len(why) == 0 && step >= stuckMoving && u >= updateRatioLow {
+		why = append(why, evm("update_ratio", u, updateRatioLow, "the weights do move (median |Δw|/|w| %.2g) yet nothing is learned", u))
+	}
+	if len(why) == 0 && step >= stuckLongSteps && t.Epoch[i] >= stuckLongEpochs {
+		why = append(why, ev(fmt.Sprintf("no progress in %d epochs", t.Epoch[i])))
+	}
+	return why
+}
+
+// notLearningFinding is the critical finding for a run stalled at trace
+// point i, with the evidence why and the causes the stall signs point to.
+func notLearningFinding(s *Signals, i int, st stall, why []Evidence, p stallSigns) *Finding {
+	t := &s.Facts.Loss
+	step := t.Step[i]
+	f := &Finding{Severity: Critical, Step: step, Epoch: t.Epoch[i], Since: t.Epoch[i]}
+	f.Title = fmt.Sprintf("Not learning: after %d steps the loss is %.3g and accuracy %.2f (chance %.2f)", step, st.loss, st.acc, st.chance)
+	start, _ := s.StartLoss()
+	f.Evidence = append([]Evidence{
+		evm("loss_ratio", st.loss/st.l0, stuckLoss, "mean training loss of the last %d steps %.3g; it started at %.3g, a uniform guess gives %.3g",
+			stuckWindow, st.loss, start, s.ChanceLoss()),
+		evm("accuracy", st.acc, st.chance+stuckAccMargin, "mean batch accuracy %.3f; a constant guess gets %.3f", st.acc, st.chance),
+	}, why...)
+	if c := collapse(s); c != "" {
+		f.Evidence = append(f.Evidence, ev(c))
+	}
+	setStuckCauses(f, s, step, p)
+	return f
+}
+
+// setStuckCauses sets a not-learning finding's causes and fixes from the
+// stall signs seen by step.
+func setStuckCauses(f *Finding, s *Signals, step int, p stallSigns) {
+	switch {
+	case p.blewUpBy(step):
+		f.Causes = []string{"the learning rate is too high: the loss blew up and units died", "inputs are not normalized"}
+		f.Fixes = []string{lowerLRFix(s), "use leaky_relu activations or BatchNormalization after the convolutions",
+			"check that the model can learn at all: train again with --sanity (overfits 32 samples)"}
+	case p.vanishedBy(step):
+		f.Causes = []string{"gradients vanish before they reach the first layers"}
+		f.Fixes = []string{batchNormFix(firstWeighted(s)), "use relu activations and he_uniform initialization"}
+	default:
+		f.Causes = []string{
+			"labels do not match the images (shuffled or wrong labels)",
+			"the output activation does not match the loss",
+			"too much regularization (dropout) for the model's size",
+		}
+		f.Fixes = []string{
+			"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
+			"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
+			defaultsFix,
+		}
+	}
 }
 
 // atChanceEpochs: a run whose evaluation is not clearly above chance

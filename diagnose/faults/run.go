@@ -145,11 +145,6 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		r.Error = err.Error()
 		return r
 	}
-	type raise struct {
-		id   string
-		step int
-		sev  diagnose.Severity
-	}
 	var raised []raise
 	d, res, err := trainNoPanic(ctx, spec, filepath.Join(dir, "run"), diagnose.Options{OnRaise: func(f diagnose.Finding) {
 		raised = append(raised, raise{f.ID, f.Detected, f.Severity})
@@ -165,12 +160,37 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 		}
 	}
 	hit := map[string]bool{}
+	recordRaised(&r, raised, hit)
+	recordFinal(&r, d, hit)
+	judgeTop(&r, sc, d)
+	judgeDetection(&r, sc, d, raised, hit)
+	r.Verdict, r.Steps, r.Overhead = string(d.Verdict), d.Steps, d.OverheadFraction
+	judgeChance(&r, d, res)
+	recordPrecheck(&r, d, res)
+	return r
+}
+
+// raise is a finding raised live at warning or critical severity.
+type raise struct {
+	id   string
+	step int
+	sev  diagnose.Severity
+}
+
+// recordRaised notes the findings raised live in the run and marks their
+// ids in hit.
+func recordRaised(r *Run, raised []raise, hit map[string]bool) {
 	for _, x := range raised {
 		r.Raised = append(r.Raised, fmt.Sprintf("%s@%d", x.id, x.step))
 		hit[x.id] = true
 		r.Warned = true
 		r.Critical = r.Critical || x.sev == diagnose.Critical
 	}
+}
+
+// recordFinal notes the findings of the final diagnosis and marks the ids
+// of those above info in hit.
+func recordFinal(r *Run, d *diagnose.Diagnosis, hit map[string]bool) {
 	for _, f := range d.Findings {
 		r.Final = append(r.Final, fmt.Sprintf("%s %s", f.Severity, f.ID))
 		if f.Severity != diagnose.Info {
@@ -179,15 +199,26 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 			r.Critical = r.Critical || f.Severity == diagnose.Critical
 		}
 	}
-	if len(d.Findings) > 0 {
-		top := d.Findings[0]
-		r.Top, r.TopSeverity = top.ID, string(top.Severity)
-		if len(top.Causes) > 0 {
-			r.TopCause = top.Causes[0]
-		}
-		r.Named = !r.Healthy && top.Severity != diagnose.Info && slices.Contains(sc.Expect, top.ID) &&
-			(sc.Cause == "" || strings.Contains(strings.ToLower(r.TopCause), sc.Cause))
+}
+
+// judgeTop notes the final top finding and whether it names the
+// scenario's root cause.
+func judgeTop(r *Run, sc Scenario, d *diagnose.Diagnosis) {
+	if len(d.Findings) == 0 {
+		return
 	}
+	top := d.Findings[0]
+	r.Top, r.TopSeverity = top.ID, string(top.Severity)
+	if len(top.Causes) > 0 {
+		r.TopCause = top.Causes[0]
+	}
+	r.Named = !r.Healthy && top.Severity != diagnose.Info && slices.Contains(sc.Expect, top.ID) &&
+		(sc.Cause == "" || strings.Contains(strings.ToLower(r.TopCause), sc.Cause))
+}
+
+// judgeDetection sets whether the problem was detected and the step of
+// the first expected finding (else symptom).
+func judgeDetection(r *Run, sc Scenario, d *diagnose.Diagnosis, raised []raise, hit map[string]bool) {
 	for _, ids := range [][]string{sc.Expect, sc.Also} {
 		for _, x := range raised {
 			if slices.Contains(ids, x.id) {
@@ -207,15 +238,18 @@ func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r R
 			}
 		}
 	}
-	r.Verdict, r.Steps, r.Overhead = string(d.Verdict), d.Steps, d.OverheadFraction
-	judgeChance(&r, d, res)
-	if d.Facts != nil {
-		r.PrecheckSeconds = d.Facts.PrecheckSeconds
-		if res != nil && res.Duration > 0 {
-			r.Precheck = d.Facts.PrecheckSeconds / res.Duration.Seconds()
-		}
+}
+
+// recordPrecheck notes the time taken by the checks before step 1, and
+// its share of the training time.
+func recordPrecheck(r *Run, d *diagnose.Diagnosis, res *train.RunResult) {
+	if d.Facts == nil {
+		return
 	}
-	return r
+	r.PrecheckSeconds = d.Facts.PrecheckSeconds
+	if res != nil && res.Duration > 0 {
+		r.Precheck = d.Facts.PrecheckSeconds / res.Duration.Seconds()
+	}
 }
 
 // errPanic marks a run that panicked (a defect whatever the spec).
@@ -318,20 +352,50 @@ func Evaluate(ctx context.Context, o Options) (*Report, error) {
 	mnistErr := MNISTAvailable()
 	rep := &Report{Seeds: o.Seeds}
 	start := time.Now()
-	type job struct {
-		sc   Scenario
-		seed int
+	jobs := planJobs(rep, scs, o.Seeds, mnistErr)
+	runs := runJobs(ctx, o, root, jobs)
+	if err := ctx.Err(); err != nil {
+		return rep, err
 	}
+	rep.Runs = runs
+	if o.OverheadReps > 0 {
+		ov, err := MeasureOverhead(ctx, overheadScenario(mnistErr), o.OverheadReps, filepath.Join(root, "overhead"))
+		if err != nil {
+			return rep, err
+		}
+		rep.Measured = ov
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.summarize()
+	return rep, nil
+}
+
+// job is one scenario to run with one seed.
+type job struct {
+	sc   Scenario
+	seed int
+}
+
+// planJobs lists each scenario with each seed, noting in rep.Skipped the
+// MNIST scenarios when MNIST is not available (mnistErr).
+func planJobs(rep *Report, scs []Scenario, seeds int, mnistErr error) []job {
 	var jobs []job
 	for _, sc := range scs {
 		if sc.Data.Source == "mnist" && mnistErr != nil {
 			rep.Skipped = append(rep.Skipped, sc.Name+": MNIST not available")
 			continue
 		}
-		for k := 1; k <= o.Seeds; k++ {
+		for k := 1; k <= seeds; k++ {
 			jobs = append(jobs, job{sc, k})
 		}
 	}
+	return jobs
+}
+
+// runJobs runs the jobs, o.Parallel at once, each in its folder under
+// root (removed afterwards unless o.Dir is set), and stops handing out
+// jobs once ctx is done.
+func runJobs(ctx context.Context, o Options, root string, jobs []job) []Run {
 	runs := make([]Run, len(jobs))
 	next := make(chan int)
 	var mu sync.Mutex
@@ -363,35 +427,28 @@ func Evaluate(ctx context.Context, o Options) (*Report, error) {
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return rep, err
+	return runs
+}
+
+// overheadScenario is the healthy scenario whose monitoring cost is
+// measured: the basic CNN on 2,000 MNIST images (the generated shapes
+// when MNIST is not available) for 5 epochs, long enough that the fixed
+// costs (checks before step 1, the last write of diagnosis.json) weigh
+// as in a real run, short enough to repeat.
+func overheadScenario(mnistErr error) Scenario {
+	sc := Healthy[1]
+	if mnistErr != nil {
+		sc = Healthy[0]
 	}
-	rep.Runs = runs
-	if o.OverheadReps > 0 {
-		// The basic CNN on 2,000 MNIST images for 5 epochs: long enough
-		// that the fixed costs (checks before step 1, the last write of
-		// diagnosis.json) weigh as in a real run, short enough to repeat.
-		sc := Healthy[1]
-		if mnistErr != nil {
-			sc = Healthy[0]
+	base := sc.Spec
+	sc.Spec = func(s *spec.Spec) {
+		if base != nil {
+			base(s)
 		}
-		base := sc.Spec
-		sc.Spec = func(s *spec.Spec) {
-			if base != nil {
-				base(s)
-			}
-			s.Fit.Epochs = 5
-		}
-		sc.Name += ", 5 epochs"
-		ov, err := MeasureOverhead(ctx, sc, o.OverheadReps, filepath.Join(root, "overhead"))
-		if err != nil {
-			return rep, err
-		}
-		rep.Measured = ov
+		s.Fit.Epochs = 5
 	}
-	rep.Seconds = time.Since(start).Seconds()
-	rep.summarize()
-	return rep, nil
+	sc.Name += ", 5 epochs"
+	return sc
 }
 
 // Line is a one-line account of a run, for progress output.
