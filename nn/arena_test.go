@@ -79,3 +79,22 @@ func TestArenaMatchesOwnBuffers(t *testing.T) {
 		}
 	}
 }
+
+// A layer's buffer keeps its storage through a smaller last batch and
+// back: no reallocation, so no garbage, each epoch.
+func TestEnsureBatchKeepsStorage(t *testing.T) {
+	per := tensor.Shape{3, 2}
+	a := ensureBatch(nil, 4, per)
+	first := &a.Data[0]
+	b := ensureBatch(a, 1, per)
+	if b != a || &b.Data[0] != first || len(b.Data) != 6 || !b.Shape.Equal(tensor.Shape{1, 3, 2}) {
+		t.Errorf("a smaller batch reallocated or is misshaped: %v, %d values", b.Shape, len(b.Data))
+	}
+	c := ensureBatch(b, 4, per)
+	if c != a || &c.Data[0] != first || len(c.Data) != 24 || !c.Shape.Equal(tensor.Shape{4, 3, 2}) {
+		t.Errorf("growing back reallocated or is misshaped: %v, %d values", c.Shape, len(c.Data))
+	}
+	if d := ensureBatch(c, 5, per); d == c || len(d.Data) != 30 {
+		t.Errorf("a larger batch did not get a new buffer of 30 values")
+	}
+}

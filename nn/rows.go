@@ -74,10 +74,16 @@ func activationBackward(act *activation, dy, y, z *tensor.Tensor, n int) {
 }
 
 // ensureBatch returns a tensor of shape (n, per...), reusing t when it
-// already has that shape (no allocation in the steady state).
+// already has that shape (no allocation in the steady state), or the
+// storage of t when it holds enough: an epoch's smaller last batch and
+// the full ones after it do not reallocate every buffer of the model
+// (each time leaving the old ones to the garbage collector).
 func ensureBatch(t *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
-	if t != nil && len(t.Shape) == len(per)+1 && t.Shape[0] == n && t.Shape[1:].Equal(per) {
-		return t
+	if t != nil && len(t.Shape) == len(per)+1 && t.Shape[1:].Equal(per) {
+		if need := n * per.Size(); t.Shape[0] == n || cap(t.Data) >= need {
+			t.Shape[0], t.Data = n, t.Data[:need]
+			return t
+		}
 	}
 	return tensor.New(append([]int{n}, per...)...)
 }
