@@ -133,6 +133,20 @@ func layerNames(ms nn.ModelSpec) string {
 	return "layers: " + strings.Join(names, ", ")
 }
 
+// headSeed is the seed a fine-tune builds its model with. Only the new
+// head keeps the weights it draws (the rest are the pre-trained ones), and
+// it must not be the pre-trained model's own initial head, which the run
+// that trained it drew from the same seed and layer names: the pre-trained
+// features are fitted to it, so a "fresh" head would start fitted. The
+// seed is mixed (SplitMix64's finalizer) with a constant.
+func headSeed(seed uint64) uint64 {
+	const newHead = 0x6e65775f68656164 // "new_head"
+	z := seed ^ newHead + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
 // buildFineTune builds the run's model from model.from: the pre-trained
 // architecture (fineTuneSpec) with its weights, the head fresh.
 func buildFineTune(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error) {
@@ -152,7 +166,7 @@ func buildFineTune(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, err
 	if err != nil {
 		return nil, fmt.Errorf("model.from: %w", err)
 	}
-	if err := estimateAndBuild(s, m); err != nil {
+	if err := estimateAndBuild(s, m, headSeed(s.Seed)); err != nil {
 		return nil, err
 	}
 	own := map[string]*nn.Param{}

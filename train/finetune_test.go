@@ -259,3 +259,31 @@ func TestFineTuneFromONNX(t *testing.T) {
 		}
 	}
 }
+
+// A new head is fresh: not the initial head the pre-trained model's own
+// run drew from the same seed (its features are fitted to that one).
+func TestNewHeadIsNotThePretrainedInitialHead(t *testing.T) {
+	needMNIST(t)
+	pre := t.TempDir()
+	if _, err := Run(context.Background(), bnSpec(1), RunOptions{Dir: pre, Out: io.Discard}, false); err != nil {
+		t.Fatal(err)
+	}
+	input := tensor.Shape{28, 28, 1}
+	initial, err := BuildModel(bnSpec(1), input, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := bnSpec(1)
+	sp.Model = spec.Model{From: pre, NewHead: true}
+	m, err := BuildModel(sp, input, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w0, got := paramsByName(initial), paramsByName(m)
+	if slices.Equal(got["dense/kernel"], w0["dense/kernel"]) {
+		t.Error("the new head's kernel is the pre-trained run's initial kernel (same seed): want fresh weights")
+	}
+	if len(got["dense/kernel"]) != len(w0["dense/kernel"]) {
+		t.Fatalf("head kernel has %d weights, want %d", len(got["dense/kernel"]), len(w0["dense/kernel"]))
+	}
+}

@@ -100,7 +100,7 @@ func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	if err := estimateAndBuild(s, m); err != nil {
+	if err := estimateAndBuild(s, m, s.Seed); err != nil {
 		return nil, err
 	}
 	if out := m.Output(); out[len(out)-1] == 1 && classes == 2 {
@@ -121,7 +121,7 @@ func BuildModel(s *spec.Spec, input tensor.Shape, classes int) (nn.Model, error)
 
 // estimateAndBuild refuses a model whose training cannot fit in memory,
 // then builds it from the spec's seed.
-func estimateAndBuild(s *spec.Spec, m nn.Model) error {
+func estimateAndBuild(s *spec.Spec, m nn.Model, seed uint64) error {
 	e, err := m.EstimateMemory(max(s.Fit.BatchSize, 1), spec.OptimizerSlots(s.Compile))
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
@@ -129,7 +129,7 @@ func estimateAndBuild(s *spec.Spec, m nn.Model) error {
 	if err := e.Fits(); err != nil {
 		return fmt.Errorf("model: training %w", err)
 	}
-	if err := m.Build(s.Seed); err != nil {
+	if err := m.Build(seed); err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
 	return nil
