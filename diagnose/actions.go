@@ -208,7 +208,7 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 		reduceLRFix:     {set("fit.reduce_lr_on_plateau", map[string]any{"monitor": "loss", "factor": 0.2, "patience": 2})},
 		largerModelFix:  {set("model.preset", "vgg-small")},
 		largerModelFix2: {set("model.preset", "vgg-small")},
-		valSplitFix:     {set("data.validation_split", 0.2)},
+		valSplitText:    {set("data.validation_split", 0.2)},
 		lossFix:         {set("compile.loss", "sparse_categorical_crossentropy")},
 	}
 	known := []SpecEdit{set("model.preset", "basic-cnn"), set("compile.optimizer", "adam"), set("compile.learning_rate", 0.001),

@@ -153,6 +153,6 @@ func detectInconclusive(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, ev(j.String()))
 	}
 	f.Causes = []string{"too few validation images or training steps to measure learning"}
-	f.Fixes = nonEmpty(valSplitFix, "add more images per class", epochsFix(s, 2))
+	f.Fixes = nonEmpty(valSplitFix(s), "add more images per class", epochsFix(s, 2))
 	return f
 }

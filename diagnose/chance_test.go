@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -81,6 +82,13 @@ func TestInconclusive(t *testing.T) {
 	}
 	if len(f.Fixes) == 0 || !strings.Contains(strings.Join(f.Fixes, " "), "validation_split") {
 		t.Errorf("fixes %v", f.Fixes)
+	}
+	// A spec that already holds out a fifth or more is not told to hold out 0.2.
+	big := 0.5
+	s.Spec.Data.ValidationSplit = &big
+	d = Analyze(s)
+	if f := find(d, "inconclusive"); f == nil || strings.Contains(strings.Join(f.Fixes, " "), "validation_split") {
+		t.Errorf("validation_split 0.5: fixes %v", f)
 	}
 	// Ambiguous: 0.9 on 30 images of an 80:20 set.
 	s = healthySignals(t, 3)
@@ -199,4 +207,16 @@ func TestBatchNormProbe(t *testing.T) {
 	wantFinding(t, "batchnorm_statistics", s, Warning)
 	s.Facts.BNProbe[0].InferenceModeAcc, s.Facts.BNProbe[0].InferenceLoss = 0.95, 0.12
 	wantNone(t, "batchnorm_statistics", s)
+	// The momentum fix names the layers; a preset's layers are not in the
+	// spec, so the fix says how to get them there.
+	s.Facts.BNProbe[0].InferenceModeAcc, s.Facts.BNProbe[0].InferenceLoss = 0.2, 2.5
+	s.Model.Layers = append(s.Model.Layers, nn.LayerSpec{Type: "BatchNormalization", Name: "batch_normalization"})
+	s.Spec.Model = spec.Model{Preset: "resnet-20"}
+	if fx := strings.Join(wantFinding(t, "batchnorm_statistics", s, Warning).Fixes, " | "); !strings.Contains(fx, "momentum") || !strings.Contains(fx, "cnnscope doctor") {
+		t.Errorf("preset: fixes %q", fx)
+	}
+	s.Spec.Model = spec.Model{Layers: s.Model.Layers}
+	if fx := strings.Join(wantFinding(t, "batchnorm_statistics", s, Warning).Fixes, " | "); !strings.Contains(fx, "model.layers[") || strings.Contains(fx, "cnnscope doctor") {
+		t.Errorf("layers: fixes %q", fx)
+	}
 }

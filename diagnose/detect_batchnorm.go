@@ -49,7 +49,12 @@ func bnMomentumFix(s *Signals) string {
 	if len(refs) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
+	fx := fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
+	if s.Spec != nil && s.Spec.Model.Preset != "" && len(s.Spec.Model.Layers) == 0 {
+		// A preset's layers are not in the spec: say how to get them there.
+		fx += fmt.Sprintf("; model.preset %s has no layers in the spec to edit: `cnnscope doctor RUN_DIR` writes them out and tries this fix", s.Spec.Model.Preset)
+	}
+	return fx
 }
 
 // bnHighMomentum lists the BatchNormalization layers with momentum above

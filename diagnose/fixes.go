@@ -34,7 +34,17 @@ const largerModelFix = "use a larger model: --model vgg-small (model.preset: vgg
 
 const largerModelFix2 = "use a larger model: --model vgg-small"
 
-const valSplitFix = "use a larger validation split: data.validation_split: 0.2 (--val-split 0.2)"
+const valSplitText = "use a larger validation split: data.validation_split: 0.2 (--val-split 0.2)"
+
+// valSplitFix suggests a validation split of 0.2 unless the spec already
+// holds out that much or more (then more images, not a larger share, is
+// the fix).
+func valSplitFix(s *Signals) string {
+	if s.Spec != nil && s.Spec.Data.ValidationSplit != nil && *s.Spec.Data.ValidationSplit >= 0.2 {
+		return ""
+	}
+	return valSplitText
+}
 
 const lossFix = "use compile.loss: sparse_categorical_crossentropy for one label per image"
 
