@@ -50,6 +50,9 @@ func ParseSpace(name string, b []byte, base *spec.Spec) (Space, error) {
 	}
 	var s Space
 	for p, m := range raw {
+		if strings.ContainsAny(p, "[]") {
+			return nil, fmt.Errorf("%s: %s: a search path names map keys only, not list elements (e.g. compile.learning_rate, model.preset)", name, p)
+		}
 		d, err := parseDist(p, m)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %v", name, p, err)
@@ -60,6 +63,9 @@ func ParseSpace(name string, b []byte, base *spec.Spec) (Space, error) {
 	for _, d := range s {
 		for _, v := range d.ends() {
 			if err := s.checkValue(base, d.Path, v); err != nil {
+				if strings.HasPrefix(err.Error(), d.Path+":") { // the spec's own message names the path
+					return nil, fmt.Errorf("%s: %v", name, err)
+				}
 				return nil, fmt.Errorf("%s: %s: %v", name, d.Path, err)
 			}
 		}

@@ -32,11 +32,15 @@ func TestParseSpaceErrors(t *testing.T) {
 		"{}":                                                 "empty",
 		"fit.batch_size: {choice: [16], uniform: [1, 2]}":    "one of",
 		"compile.learning_rate.x: {uniform: [0.001, 0.002]}": "want a single value",
+		"model.layers[0].units: {int: [1, 4]}":               "not list elements",
 	}
 	for in, want := range cases {
 		_, err := ParseSpace("space.yaml", []byte(in), baseSpec(t))
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "space.yaml: ") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: got %v, want one line with %q", in, err, want)
+		}
+		if path, _, _ := strings.Cut(in, ":"); err != nil && strings.Count(err.Error(), path+":") > 1 {
+			t.Errorf("%s: %v names the path twice", in, err)
 		}
 	}
 }
