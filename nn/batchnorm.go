@@ -198,12 +198,20 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 func (l *BatchNormalization) setInPlace(on bool) { l.inPlace = on }
 func (l *BatchNormalization) setArena(a *arena)  { l.arena = a }
 
+// maxShiftOverScale bounds |beta/gamma| for recomputing xhat from the
+// output: y = gamma*xhat + beta carries a rounding error of about
+// 2^-24·|beta|, which (y - beta)/gamma hands to xhat times 1/|gamma|; at
+// |beta/gamma| ≤ 1024 that stays under 2^-14 (beyond it, the layer keeps
+// a buffer of its own).
+const maxShiftOverScale = 1024
+
 // invertible reports whether xhat can be recomputed from y: every gamma
-// is finite and not zero. It sets invGamma and beta0 for xhat.
+// is finite, not zero, and not tiny against its beta (maxShiftOverScale).
+// It sets invGamma and beta0 for xhat.
 func (l *BatchNormalization) invertible() bool {
 	for j := 0; j < l.c; j++ {
 		g, b := l.scaleShift(j)
-		if g == 0 || math.IsInf(1/g, 0) || math.IsNaN(g) || math.IsInf(g, 0) {
+		if g == 0 || math.IsInf(1/g, 0) || math.IsNaN(g) || math.IsInf(g, 0) || math.Abs(b) > maxShiftOverScale*math.Abs(g) {
 			return false
 		}
 		l.invGamma[j], l.beta0[j] = 1/g, b

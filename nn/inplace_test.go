@@ -51,6 +51,9 @@ func inPlaceGrads(t *testing.T, m *Sequential, paired bool, gamma0 float32) [][]
 			}
 		}
 		m.Layers[1].(*BatchNormalization).gamma.Value.Data[0] = gamma0
+		if gamma0 != 0 && gamma0 < 1e-3 {
+			m.Layers[1].(*BatchNormalization).beta.Value.Data[0] = 0.25
+		}
 	}
 	return grads
 }
@@ -82,6 +85,15 @@ func TestBatchNormInPlaceAfterConv(t *testing.T) {
 		t.Errorf("a zero gamma: xhat taken from the output")
 	}
 	closeGrads(t, got, inPlaceGrads(t, inPlaceTestModel(), false, 0))
+
+	// A tiny gamma against beta: xhat = (y - beta) / gamma would carry
+	// y's rounding times |beta/gamma|; the layer keeps a buffer instead.
+	tiny := inPlaceTestModel()
+	got = inPlaceGrads(t, tiny, true, 1e-6)
+	if tiny.Layers[1].(*BatchNormalization).fromY {
+		t.Errorf("gamma 1e-6: xhat taken from the output")
+	}
+	closeGrads(t, got, inPlaceGrads(t, inPlaceTestModel(), false, 1e-6))
 }
 
 // closeGrads compares gradients within float32 rounding of the largest.
