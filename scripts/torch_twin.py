@@ -1,5 +1,5 @@
 """Shared part of the PyTorch twins of cnnscope's presets (torch_resnet_20.py,
-torch_mobilenet_v2_small.py): flags, Keras-style parameter counts, and the
+torch_mobilenet_v2_small.py, torch_basic_cnn_twin.py): flags, Keras-style parameter counts, and the
 timed loops of ../shared/bench/torch_vgg_small.py (Adam 1e-3, eps 1e-7, random
 data; training at --batch for half of --seconds, inference at batch 256 for the
 other half). Not run by itself."""
@@ -40,13 +40,13 @@ def check_params(name, m, expect):
             raise SystemExit(f"torch {name}: {total:,}/{frozen:,} params, cnnscope has {want[0]:,}/{want[1]:,}")
 
 
-def run(name, m, a):
+def run(name, m, a, channels=3):
     """Times training and inference as torch_vgg_small.py does and prints
     the line scripts/bench_vs_pytorch.sh reads."""
     torch.set_num_threads(a.threads)
     opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
     lossf = nn.CrossEntropyLoss()
-    x = torch.rand(a.batch, 3, a.size, a.size)
+    x = torch.rand(a.batch, channels, a.size, a.size)
     y = torch.randint(0, a.classes, (a.batch,))
     if a.channels_last:
         m = m.to(memory_format=torch.channels_last)
@@ -66,7 +66,7 @@ def run(name, m, a):
         n += a.batch
     tr = n / (time.time() - t)
     m.eval()
-    xi = torch.rand(256, 3, a.size, a.size)
+    xi = torch.rand(256, channels, a.size, a.size)
     if a.channels_last:
         xi = xi.contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
@@ -76,4 +76,4 @@ def run(name, m, a):
             m(xi)
             n += 256
     inf = n / (time.time() - t)
-    print(f"torch {name} {a.size}x{a.size}x3 batch {a.batch}: train {tr:.0f} samples/s, infer {inf:.0f} samples/s")
+    print(f"torch {name} {a.size}x{a.size}x{channels} batch {a.batch}: train {tr:.0f} samples/s, infer {inf:.0f} samples/s")
