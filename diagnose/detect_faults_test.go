@@ -27,6 +27,12 @@ func TestDetectBadInitialization(t *testing.T) {
 	same := 0.0
 	s.Facts.Init.OutputSpread = &same
 	wantFinding(t, "bad_initialization", s, Warning)
+	// In a fine-tune the weights were loaded: the finding names model.from.
+	s.Spec.Model.From = "runs/pre"
+	if f := wantFinding(t, "bad_initialization", s, Warning); !strings.Contains(f.Causes[0], "runs/pre") || strings.Contains(strings.Join(f.Fixes, " "), "initializer") {
+		t.Errorf("fine-tune: causes %q fixes %q", f.Causes, f.Fixes)
+	}
+	s.Spec.Model.From = ""
 	// ... unless the inputs are all the same or unscaled (unnormalized_inputs' cases).
 	s.Facts.Data.Input.Std = 0
 	wantNone(t, "bad_initialization", s)

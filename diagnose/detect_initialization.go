@@ -89,5 +89,20 @@ func detectBadInitialization(s *Signals) *Finding {
 	}
 	f.Causes = []string{"the initial weights do not break the symmetry between units or do not keep the signal's scale from layer to layer"}
 	f.Fixes = []string{initFix}
+	if s.Spec != nil && s.Spec.Model.From != "" && init == "" {
+		pretrainedCollapse(f, s.Spec.Model.From, s.Spec.Model.Freeze != "")
+	}
 	return f
+}
+
+// pretrainedCollapse names the cause in a fine-tune: its weights are not
+// initialized but loaded, so a model that gives every image the same
+// output before step 1 got that from model.from.
+func pretrainedCollapse(f *Finding, from string, frozen bool) {
+	f.Title = "The pre-trained model gives every image the same output"
+	f.Causes = []string{fmt.Sprintf("the weights come from model.from (%s): its layers map all these images to the same features (a model trained too little, or its BatchNormalization statistics not settled)", from)}
+	f.Fixes = []string{fmt.Sprintf("start from a model that learned its task (its report: cnnscope report %s)", from)}
+	if frozen {
+		f.Fixes = append(f.Fixes, "train the pre-trained layers too: remove model.freeze (--freeze)")
+	}
 }
