@@ -1,7 +1,7 @@
 """PyTorch twin of cnnscope's mobilenet-v2-small preset
 (nn/preset_mobilenet.go: Keras' MobileNetV2 with alpha 0.35) on random RGB
 input; train and inference samples/s as ../shared/bench/torch_vgg_small.py
-measures them. BatchNorm as the preset's (eps 1e-3, momentum 0.999), ReLU6;
+measures them. BatchNorm as the preset's (eps 1e-3, momentum 0.99), ReLU6;
 the stride-2 depthwise convolutions as padding=1 (Keras pads with
 ZeroPadding2D and uses a valid convolution: the same shapes and work).
 Usage:
@@ -23,7 +23,7 @@ def make_divisible(v, d=8):
 
 def conv_bn(cin, cout, k, stride, groups=1, relu6=True):
     layers = [nn.Conv2d(cin, cout, k, stride, padding=k // 2, groups=groups, bias=False),
-              nn.BatchNorm2d(cout, eps=1e-3, momentum=0.001)]
+              nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)]
     return nn.Sequential(*layers, nn.ReLU6()) if relu6 else nn.Sequential(*layers)
 
 
