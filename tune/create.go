@@ -67,6 +67,16 @@ func Create(dir string, base *spec.Spec, space Space, o Options) (*Study, error)
 	}
 	resolved := *base
 	resolved.Defaults()
+	if tb := resolved.Fit.TensorBoard; tb != nil && tb.LogDir != "" {
+		// Trials (and Slurm tasks) may run in another working directory.
+		abs, err := filepath.Abs(tb.LogDir)
+		if err != nil {
+			return nil, err
+		}
+		c := *tb
+		c.LogDir = abs
+		resolved.Fit.TensorBoard = &c
+	}
 	b, err := resolved.Marshal()
 	if err != nil {
 		return nil, err

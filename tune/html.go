@@ -27,6 +27,7 @@ type htmlPage struct {
 	Title, Algorithm string
 	Trials, Epochs   int
 	Spent, MaxSpent  int
+	StepSpent        string // epochs counting partial ones by their steps
 	Seconds          string
 	Rows, Pruned     []htmlRow
 	Charts           []template.HTML
@@ -41,7 +42,7 @@ th{background:#f4f4f4}.completed{color:#006d2c}.pruned{color:#a63603}.failed{col
 .charts{display:flex;flex-wrap:wrap;gap:1em}svg{font:11px system-ui,sans-serif}
 </style></head><body>
 <h1>{{.Title}}</h1>
-<p>{{.Trials}} trials, {{.Algorithm}}, at most {{.Epochs}} epochs each. Spent: {{.Spent}} epochs of {{.MaxSpent}} at most, in {{.Seconds}}.</p>
+<p>{{.Trials}} trials, {{.Algorithm}}, at most {{.Epochs}} epochs each. Spent: {{.Spent}} epochs of {{.MaxSpent}} at most ({{.StepSpent}} counting the steps of partial epochs), in {{.Seconds}}.</p>
 <h2>Trials ranked by validation loss</h2>
 <table><tr><th>trial</th><th>status</th><th>epochs</th><th>best val_loss</th><th>val_accuracy</th><th>seconds</th><th>parameters</th><th>reason</th></tr>
 {{range .Rows}}<tr><td><a href="{{.Report}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.Epochs}}</td><td>{{.ValLoss}}</td><td>{{.ValAcc}}</td><td>{{.Seconds}}</td><td>{{.Params}}</td><td>{{.Reason}}</td></tr>
@@ -62,6 +63,11 @@ th{background:#f4f4f4}.completed{color:#006d2c}.pruned{color:#a63603}.failed{col
 func (s *Study) WriteHTML(w io.Writer) error {
 	p := htmlPage{Title: s.dir, Algorithm: s.Algorithm, Trials: len(s.Trials), Epochs: s.MaxEpochs,
 		Spent: s.EpochsSpent, MaxSpent: len(s.Trials) * s.MaxEpochs, Seconds: fmt.Sprintf("%.0fs", s.Seconds)}
+	if e, exact := s.StepEpochs(); exact {
+		p.StepSpent = fmt.Sprintf("%.2f", e)
+	} else {
+		p.StepSpent = fmt.Sprintf("about %.2f", e)
+	}
 	for _, t := range s.ranked() {
 		r := htmlRow{ID: t.ID, Status: t.Status, Reason: t.Reason, Params: paramString(t.Params), Epochs: len(t.ValLoss),
 			ValLoss: "-", ValAcc: "-", Seconds: fmt.Sprintf("%.0f", t.Seconds),

@@ -167,6 +167,7 @@ func (s *Study) writeSpecs(base *spec.Spec) error {
 		if err != nil {
 			return fmt.Errorf("trial %d: %v", t.ID, err)
 		}
+		trialLogDir(spec, t.ID)
 		b, err := spec.Marshal()
 		if err != nil {
 			return err
@@ -177,4 +178,13 @@ func (s *Study) writeSpecs(base *spec.Spec) error {
 		}
 	}
 	return nil
+}
+
+// trialLogDir gives a trial its own TensorBoard folder, LOGDIR/trial-007
+// under the base spec's fit.tensorboard.log_dir, so that the trials'
+// curves do not mix (TensorBoard shows each folder as a run).
+func trialLogDir(sp *spec.Spec, id int) {
+	if tb := sp.Fit.TensorBoard; tb != nil && tb.LogDir != "" {
+		tb.LogDir = filepath.Join(tb.LogDir, fmt.Sprintf("trial-%03d", id))
+	}
 }

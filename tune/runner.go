@@ -110,6 +110,7 @@ func (r *Runner) Run(ctx context.Context) error {
 					changed = r.settle(c) || changed
 				}
 				if c.t.Ended() || r.finish(c) {
+					s.countSteps(c.t)
 					delete(running, id)
 					changed = true
 				}

@@ -49,6 +49,10 @@ type Trial struct {
 	// Seconds is the wall time of the trial's child processes (under
 	// Slurm, from submission: queueing included).
 	Seconds float64 `json:"seconds"`
+	// Steps is the global step the trial's run reached and StepsPerEpoch
+	// its steps per epoch (steps.go), known once the trial has ended.
+	Steps         int `json:"steps,omitempty"`
+	StepsPerEpoch int `json:"steps_per_epoch,omitempty"`
 	// SlurmJob is the job array whose task SlurmJob_ID runs the trial.
 	SlurmJob string `json:"slurm_job,omitempty"`
 }

@@ -281,7 +281,17 @@ func runStudy(s *tune.Study, base *spec.Spec, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	s.WriteTable(stdout)
-	fmt.Fprintf(stdout, "\nSpent: %d epochs (of %d at most) in %s; results: %s/%s, best spec: %s/%s\n",
-		s.EpochsSpent, len(s.Trials)*s.MaxEpochs, (time.Duration(s.Seconds) * time.Second).Round(time.Second), s.Dir(), tune.TrialsCSV, s.Dir(), tune.BestFile)
+	fmt.Fprintf(stdout, "\nSpent: %d epochs (of %d at most; %s) in %s; results: %s/%s, best spec: %s/%s\n",
+		s.EpochsSpent, len(s.Trials)*s.MaxEpochs, stepEpochs(s), (time.Duration(s.Seconds) * time.Second).Round(time.Second), s.Dir(), tune.TrialsCSV, s.Dir(), tune.BestFile)
 	return nil
+}
+
+// stepEpochs says the epochs spent counting partial epochs by their
+// steps (a trial stopped inside an epoch trained part of it).
+func stepEpochs(s *tune.Study) string {
+	e, exact := s.StepEpochs()
+	if exact {
+		return fmt.Sprintf("%.2f counting the steps of partial epochs", e)
+	}
+	return fmt.Sprintf("about %.2f counting the steps of partial epochs, where the runs recorded them", e)
 }
