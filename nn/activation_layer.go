@@ -53,8 +53,7 @@ func (l *Activation) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) 
 func (l *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	l.y = ensureBatch(l.y, n, l.in)
-	copy(l.y.Data, x.Data)
-	l.z = applyActivation(l.act, l.y, l.z, l.in[len(l.in)-1])
+	l.z = applyActivationFrom(l.act, l.y, x, l.z, l.in[len(l.in)-1])
 	return l.y
 }
 

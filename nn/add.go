@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -23,6 +24,16 @@ func (l *Add) BuildInputs(in []tensor.Shape) (tensor.Shape, error) { return l.bu
 func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
 	l.y = ensureBatch(l.y, n, l.out)
+	if l.plain() {
+		kernels.ForEachChunk(len(l.y.Data), elementwiseGrain, func(lo, hi int) {
+			ys := l.y.Data[lo:hi]
+			copy(ys, xs[0].Data[lo:hi])
+			for _, x := range xs[1:] {
+				kernels.AddTo(ys, x.Data[lo:hi])
+			}
+		})
+		return l.y
+	}
 	size := l.out.Size()
 	for i, x := range xs {
 		if l.maps[i] == nil {

@@ -58,6 +58,7 @@ type BatchNormalization struct {
 	invStd   []float64 // per channel, of the last Forward
 	mean     []float64
 	acc      [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
+	part     []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -186,12 +187,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		scale[j] = g * l.invStd[j]
 		shift[j] = b - l.mean[j]*scale[j]
 	}
-	for r := 0; r < rows; r++ {
-		xs, ys := x.Data[r*c:(r+1)*c], out.Data[r*c:(r+1)*c]
-		for j, v := range xs {
-			ys[j] = float32(float64(v)*scale[j] + shift[j])
-		}
-	}
+	l.normalize(x.Data, out.Data, rows)
 	return out
 }
 
@@ -217,109 +213,4 @@ func (l *BatchNormalization) invertible() bool {
 		l.invGamma[j], l.beta0[j] = 1/g, b
 	}
 	return true
-}
-
-// batchStats sets mean to the per-channel mean of x's rows and returns
-// the sums of squared deviations, in one pass: sums of x - K and of its
-// square, K being the first row (shifted data, which keeps the variance
-// from cancelling when the mean is large against the spread).
-func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
-	c := l.c
-	sum, sq, k := l.acc[0], l.acc[1], l.acc[2]
-	clear(sum)
-	clear(sq)
-	for j, v := range x[:c] {
-		k[j] = float64(v)
-	}
-	for r := 0; r < rows; r++ {
-		for j, v := range x[r*c : (r+1)*c] {
-			d := float64(v) - k[j]
-			sum[j] += d
-			sq[j] += d * d
-		}
-	}
-	n := float64(rows)
-	for j := range sum {
-		l.mean[j] = k[j] + sum[j]/n
-		sq[j] = max(0, sq[j]-sum[j]*sum[j]/n)
-	}
-	return sq
-}
-
-// xhatRow sets h to the normalized input of the last Forward for one row
-// of l.x: as float32, exactly the value Forward's formula rounds to; or,
-// when Forward wrote y over x, from y as (y - beta) / gamma.
-func (l *BatchNormalization) xhatRow(xs []float32, h []float64) {
-	if l.fromY {
-		for j, v := range xs {
-			h[j] = (float64(v) - l.beta0[j]) * l.invGamma[j]
-		}
-		return
-	}
-	for j, v := range xs {
-		h[j] = float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
-	}
-}
-
-// Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
-// dx = gamma*invStd/M * (M*dy - Σdy - xhat*Σ(dy*xhat)) over the M rows;
-// in inference dx = gamma*invStd*dy. xhat is recomputed from the input,
-// and dx is written over dy (which it returns).
-func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
-	c := l.c
-	rows := len(dy.Data) / c
-	sdy, sdyx, h := l.acc[0], l.acc[1], l.acc[2]
-	clear(sdy)
-	clear(sdyx)
-	for r := 0; r < rows; r++ {
-		ds := dy.Data[r*c : (r+1)*c]
-		l.xhatRow(l.x[r*c:(r+1)*c], h)
-		for j, d := range ds {
-			sdy[j] += float64(d)
-			sdyx[j] += float64(d) * h[j]
-		}
-	}
-	if l.gamma != nil {
-		for j := range sdyx {
-			l.gamma.Grad.Data[j] = float32(sdyx[j])
-		}
-	}
-	if l.beta != nil {
-		for j := range sdy {
-			l.beta.Grad.Data[j] = float32(sdy[j])
-		}
-	}
-	if !needDx {
-		return nil
-	}
-	l.inputGrad(dy.Data, rows)
-	return dy
-}
-
-// inputGrad writes dx over dy, given Σdy and Σ(dy*xhat) in acc[0] and
-// acc[1]: dx = k*dy in inference, k*(dy - Σdy/M - xhat*Σ(dy*xhat)/M) in
-// training, with k = gamma*invStd, the constants per channel.
-func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
-	c := l.c
-	m := float64(rows)
-	sdy, sdyx, h, k := l.acc[0], l.acc[1], l.acc[2], l.acc[3]
-	for j := range k {
-		g, _ := l.scaleShift(j)
-		k[j] = g * l.invStd[j]
-		sdy[j] /= m
-		sdyx[j] /= m
-	}
-	for r := 0; r < rows; r++ {
-		ds := dy[r*c : (r+1)*c]
-		if !l.training {
-			for j, d := range ds {
-				ds[j] = float32(k[j] * float64(d))
-			}
-			continue
-		}
-		l.xhatRow(l.x[r*c:(r+1)*c], h)
-		for j, d := range ds {
-			ds[j] = float32(k[j] * (float64(d) - sdy[j] - h[j]*sdyx[j]))
-		}
-	}
 }

@@ -31,8 +31,6 @@ type Graph struct {
 	shapes  []tensor.Shape // per node output
 	outs    []*tensor.Tensor
 	pending []*tensor.Tensor // per node: the gradient at its output during Backward
-	owned   []bool           // pending[i] is acc[i] (the graph's own buffer)
-	acc     []*tensor.Tensor
 	dout    *tensor.Tensor
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector
@@ -168,7 +166,7 @@ func (g *Graph) Build(seed uint64) error {
 		g.shapes[i] = out
 	}
 	k := len(g.nodes)
-	g.outs, g.pending, g.owned, g.acc = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k), make([]bool, k), make([]*tensor.Tensor, k)
+	g.outs, g.pending = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
 	g.built = true
 	return nil
 }

@@ -9,7 +9,7 @@ import (
 // plan checks the wiring, names the layers and plans every layer call
 // against its input shapes without allocating the weights of layers that
 // plan; it returns the calls' footprints. A tensor used by several layers
-// costs one more buffer: the sum of their gradients.
+// costs no buffer of its own: their gradients are summed into the last.
 func (g *Graph) plan() ([]footprint, error) {
 	if err := g.checkWiring(); err != nil {
 		return nil, err
@@ -18,14 +18,8 @@ func (g *Graph) plan() ([]footprint, error) {
 		return nil, err
 	}
 	layers := make([]Layer, len(g.nodes))
-	uses := make([]int, len(g.nodes))
 	for i, n := range g.nodes {
 		layers[i] = n.layer
-		for _, r := range n.inputs {
-			if r >= 0 {
-				uses[r]++
-			}
-		}
 	}
 	if err := assignKerasNames(layers, g.inputName()); err != nil {
 		return nil, fmt.Errorf("model %s: %w", g.Name(), err)
@@ -46,9 +40,6 @@ func (g *Graph) plan() ([]footprint, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("layer %d %s (%s) with input shape %s: %w", i, n.layer.Name(), n.layer.Type(), formatShapes(in), err)
-		}
-		if uses[i] > 1 {
-			fp.buffers += values(fp.out)
 		}
 		fps[i] = fp
 	}

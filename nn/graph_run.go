@@ -50,7 +50,6 @@ func (g *Graph) tensorOf(r Ref, x *tensor.Tensor) *tensor.Tensor {
 func (g *Graph) Backward(dout *tensor.Tensor) {
 	g.mustBeBuilt()
 	clear(g.pending)
-	clear(g.owned)
 	g.pending[g.outputRef()] = dout
 	for i := len(g.nodes) - 1; i >= 0; i-- {
 		n, dy := g.nodes[i], g.pending[i]
@@ -68,22 +67,20 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 }
 
 // give adds a consumer's gradient d to tensor r's. The first one is used
-// as it is (it belongs to that consumer alone); a second one makes the
-// graph copy the first into its own buffer and add.
+// as it is (it belongs to that consumer alone); each later one gets the
+// sum so far added into it (it too is that consumer's alone, and a + b is
+// b + a to the bit), which spares the graph a buffer and a copy. Chunks
+// run in parallel.
 func (g *Graph) give(r Ref, d *tensor.Tensor) {
 	if r == inputRef {
 		return
 	}
-	if g.pending[r] == nil {
-		g.pending[r] = d
-		return
+	if p := g.pending[r]; p != nil {
+		kernels.ForEachChunk(len(d.Data), elementwiseGrain, func(lo, hi int) {
+			kernels.AddTo(d.Data[lo:hi], p.Data[lo:hi])
+		})
 	}
-	if !g.owned[r] {
-		g.acc[r] = tensor.Ensure(g.acc[r], g.pending[r].Shape...)
-		copy(g.acc[r].Data, g.pending[r].Data)
-		g.pending[r], g.owned[r] = g.acc[r], true
-	}
-	kernels.AddTo(g.pending[r].Data, d.Data)
+	g.pending[r] = d
 }
 
 // Gradients runs a training-mode forward pass on x, computes the loss

@@ -58,6 +58,22 @@ func applyActivation(act *activation, y, z *tensor.Tensor, n int) *tensor.Tensor
 	return z
 }
 
+// applyActivationFrom writes act(x) into y (rows of n values) without
+// first copying x there, as applyActivation does in place. When the
+// derivative needs the pre-activation, z receives a copy of x; the
+// (possibly reallocated) z is returned.
+func applyActivationFrom(act *activation, y, x, z *tensor.Tensor, n int) *tensor.Tensor {
+	if act.needsZ {
+		z = tensor.Ensure(z, x.Shape...)
+		copy(z.Data, x.Data)
+	}
+	rows := len(y.Data) / n
+	kernels.ForEachChunk(rows, max(1, elementwiseGrain/n), func(lo, hi int) {
+		act.forward(y.Data[lo*n:hi*n], x.Data[lo*n:hi*n], n)
+	})
+	return z
+}
+
 // activationBackward turns dy into dz in place, given y = act(z).
 func activationBackward(act *activation, dy, y, z *tensor.Tensor, n int) {
 	if act.name == "linear" {
