@@ -59,7 +59,8 @@ func TestDiagnoseEvalUsage(t *testing.T) {
 		}
 	}
 	code, out, _ := runCLI("diagnose", "eval", "--list")
-	if code != 0 || !strings.Contains(out, "shuffled-labels") || !strings.Contains(out, "ok-basic-mnist") {
+	if code != 0 || !strings.Contains(out, "shuffled-labels") || !strings.Contains(out, "ok-basic-mnist") || !strings.Contains(out, "ok-f-strokes ") ||
+		!strings.Contains(out, "[fresh]") {
 		t.Errorf("--list: exit %d\n%s", code, out)
 	}
 }

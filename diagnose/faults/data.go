@@ -22,7 +22,9 @@ type Data struct {
 	// Source is "shapes" (generated), "mnist" (a subset of MNIST's
 	// training images), or one of the held-out suite's generators:
 	// "textures", "scenes" (colour) and "glyphs" (see heldout_data.go),
-	// or the unseen part's "grain" and "icons" (unseen_data.go).
+	// the unseen part's "grain" and "icons" (unseen_data.go), or the
+	// fresh part's "strokes", "cells", "terrain" and "flags"
+	// (fresh_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
@@ -89,8 +91,10 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = Grain(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "icons":
 		ds, err = Icons(GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "strokes", "cells", "terrain", "flags":
+		ds, err = freshGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain or icons", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain or flags", d.Source)
 	}
 	if err != nil {
 		return nil, err

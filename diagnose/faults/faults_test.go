@@ -206,7 +206,7 @@ func TestHeldOutGenerators(t *testing.T) {
 // Each part selects its own scenarios only; an unknown part is an error.
 func TestPartsSelectTheirScenarios(t *testing.T) {
 	n := 0
-	for _, part := range []string{"dev", "heldout", "unseen"} {
+	for _, part := range Parts {
 		scs, err := Options{Part: part}.Selected()
 		if err != nil || len(scs) < 10 {
 			t.Fatalf("part %s: %d scenarios, %v", part, len(scs), err)

@@ -48,6 +48,9 @@ type Report struct {
 	// Unseen summarizes the second held-out part; the bars are judged on
 	// it when the report has it.
 	Unseen *Summary `json:"unseen,omitempty"`
+	// Fresh summarizes the third held-out part; the bars are judged on
+	// it when the report has it.
+	Fresh *Summary `json:"fresh,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -117,14 +120,18 @@ func (rep *Report) summarize() {
 		return &s
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
-	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen })
+	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh })
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
+	rep.Fresh = part(func(r *Run) bool { return r.Fresh })
 }
 
-// judged is the summary the bars apply to: the unseen part's when the
-// report has one, else the held-out part's, else all runs'.
+// judged is the summary the bars apply to: the newest held-out part the
+// report has (fresh, else unseen, else held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Fresh != nil {
+		return *rep.Fresh, "fresh "
+	}
 	if rep.Unseen != nil {
 		return *rep.Unseen, "unseen "
 	}

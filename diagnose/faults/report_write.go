@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen []Run
+	var dev, held, unseen, fresh []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Fresh:
+			fresh = append(fresh, r)
 		case r.Unseen:
 			unseen = append(unseen, r)
 		case r.HeldOut:
@@ -59,6 +61,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(unseen) > 0 {
 		writeScenarioTables(w, unseen, "Unseen part", rep.Seeds)
+	}
+	if len(fresh) > 0 {
+		writeScenarioTables(w, fresh, "Fresh part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -181,6 +186,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.Unseen != nil {
 		cols = append(cols, col{"unseen", *rep.Unseen})
+	}
+	if rep.Fresh != nil {
+		cols = append(cols, col{"fresh", *rep.Fresh})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})

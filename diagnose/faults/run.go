@@ -32,7 +32,7 @@ type Options struct {
 	Quick bool
 	// Only, when set, names the scenarios to run.
 	Only []string
-	// Part selects "dev", "heldout" or "unseen" scenarios ("": all).
+	// Part selects "dev", "heldout", "unseen" or "fresh" scenarios ("": all).
 	Part string
 	// Parallel runs this many scenarios at once (0: 1).
 	Parallel int
@@ -46,6 +46,9 @@ type Options struct {
 	// monitor, alternately.
 	OverheadReps int
 }
+
+// Parts are the parts of the suite, oldest first.
+var Parts = []string{"dev", "heldout", "unseen", "fresh"}
 
 // Selected returns the scenarios Options pick, faults first.
 func (o Options) Selected() ([]Scenario, error) {
@@ -61,8 +64,8 @@ func (o Options) Selected() ([]Scenario, error) {
 		}
 		out = append(out, s)
 	}
-	if o.Part != "" && o.Part != "dev" && o.Part != "heldout" && o.Part != "unseen" {
-		return nil, fmt.Errorf("part %q: want dev, heldout or unseen", o.Part)
+	if o.Part != "" && !slices.Contains(Parts, o.Part) {
+		return nil, fmt.Errorf("part %q: want dev, heldout, unseen or fresh", o.Part)
 	}
 	for _, n := range o.Only {
 		if !known[n] {
@@ -82,6 +85,7 @@ type Run struct {
 	Later    bool     `json:"later,omitempty"`
 	HeldOut  bool     `json:"held_out,omitempty"`
 	Unseen   bool     `json:"unseen,omitempty"`
+	Fresh    bool     `json:"fresh,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -136,7 +140,7 @@ type Run struct {
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen,
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen, Fresh: sc.Fresh,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()

@@ -39,6 +39,10 @@ type Scenario struct {
 	// committed before the second round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Unseen bool
+	// Fresh marks the third held-out part (fresh.go): written and
+	// committed before the third round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Fresh bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -46,9 +50,11 @@ type Scenario struct {
 }
 
 // Part is the part of the suite the scenario belongs to: "dev",
-// "heldout" or "unseen".
+// "heldout", "unseen" or "fresh".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Fresh:
+		return "fresh"
 	case s.Unseen:
 		return "unseen"
 	case s.HeldOut:
