@@ -79,7 +79,10 @@ func initConv(name string, ls []nn.LayerSpec) []nn.LayerSpec {
 	return ls
 }
 
-func unscaled(s *spec.Spec) { s.Data.Preprocessing = &data.Preprocess{Rescale: 1} }
+// unscaled feeds the pixels at 0..255 (rescale 1).
+func unscaled(s *spec.Spec) {
+	s.Data.Preprocessing = &data.Preprocess{Rescale: 1}
+}
 
 var (
 	lrHighAlso = []string{"divergence", "nan", "dying_relu", "exploding_gradients", "not_learning"}
