@@ -19,7 +19,7 @@ import (
 type Options struct {
 	Trials    int
 	Algorithm string // random, asha, hyperband
-	Sampler   string // lhs (default), random
+	Sampler   string // lhs (default), random, tpe
 	Parallel  int
 	Threads   int // per trial (0: the child's default)
 	// NoDiagnosisPruning runs trials with --stop-on none (to measure what
@@ -44,7 +44,7 @@ func (o Options) Check() error {
 	case len(o.SlurmArgs) > 0 && o.Executor != Slurm:
 		return fmt.Errorf("--slurm-args needs --executor slurm")
 	case o.Sampler != "" && !slices.Contains(Samplers, o.Sampler):
-		return fmt.Errorf("--sampler %q: want lhs or random", o.Sampler)
+		return fmt.Errorf("--sampler %q: want lhs, random or tpe", o.Sampler)
 	case !slices.Contains(Algorithms, o.Algorithm):
 		return fmt.Errorf("--algorithm %q: want random, asha or hyperband", o.Algorithm)
 	}

@@ -159,25 +159,32 @@ func (s *Study) writeSpecs(base *spec.Spec) error {
 		return err
 	}
 	for _, t := range s.Trials {
-		path := s.RunDir(t.ID) + ".yaml"
-		if _, err := os.Stat(path); err == nil {
+		if t.Params == nil { // a TPE trial not drawn yet
 			continue
 		}
-		spec, err := Apply(base, t.Params)
-		if err != nil {
-			return fmt.Errorf("trial %d: %v", t.ID, err)
-		}
-		trialLogDir(spec, t.ID)
-		b, err := spec.Marshal()
-		if err != nil {
-			return err
-		}
-		err = atomicfile.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err }, 0o644)
-		if err != nil {
+		if err := s.writeSpec(base, t, false); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeSpec writes trial t's spec file, unless it exists and !replace.
+func (s *Study) writeSpec(base *spec.Spec, t *Trial, replace bool) error {
+	path := s.RunDir(t.ID) + ".yaml"
+	if _, err := os.Stat(path); err == nil && !replace {
+		return nil
+	}
+	spec, err := Apply(base, t.Params)
+	if err != nil {
+		return fmt.Errorf("trial %d: %v", t.ID, err)
+	}
+	trialLogDir(spec, t.ID)
+	b, err := spec.Marshal()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err }, 0o644)
 }
 
 // trialLogDir gives a trial its own TensorBoard folder, LOGDIR/trial-007

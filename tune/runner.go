@@ -153,15 +153,16 @@ func (r *Runner) startTrials(running map[int]*child) (bool, error) {
 			ts = append(ts, t)
 		}
 	}
-	if len(ts) == 0 {
-		return false, nil
+	ts, drew, err := r.Study.drawTrials(ts)
+	if err != nil || len(ts) == 0 {
+		return drew, err
 	}
 	started, err := r.exec.start(ts, len(running))
 	for _, c := range started {
 		running[c.t.ID] = c
 		c.t.Status = Running
 	}
-	return len(started) > 0, err
+	return drew || len(started) > 0, err
 }
 
 // trialArgs are the cnnscope arguments that run trial t: train into its

@@ -31,7 +31,7 @@ const (
 )
 
 // Samplers are the --sampler values, the default first.
-var Samplers = []string{LHSSampler, RandomSampler}
+var Samplers = []string{LHSSampler, RandomSampler, TPESampler}
 
 // At is the distribution's value at quantile u in [0, 1) (its inverse
 // CDF: uniform and loguniform linearly in the value or its log, int and

@@ -16,12 +16,12 @@ import (
 
 // Dist is one parameter's distribution.
 type Dist struct {
-	Path string // dotted spec path, e.g. compile.learning_rate
-	Kind string // uniform, loguniform, int, choice
-	Low  float64
-	High float64
+	Path string  `json:"path"` // dotted spec path, e.g. compile.learning_rate
+	Kind string  `json:"kind"` // uniform, loguniform, int, choice
+	Low  float64 `json:"low,omitempty"`
+	High float64 `json:"high,omitempty"`
 	// Choices are the values of a choice, as the YAML gave them.
-	Choices []any
+	Choices []any `json:"choices,omitempty"`
 }
 
 // Space is a search space: distributions by dotted path, in path order.

@@ -85,8 +85,10 @@ type Study struct {
 	Seconds float64 `json:"seconds"`
 	// EpochsSpent counts the epochs children completed, including
 	// those a paused or pruned trial ran past its last decision.
-	EpochsSpent int      `json:"epochs_spent"`
-	Trials      []*Trial `json:"trials"`
+	EpochsSpent int `json:"epochs_spent"`
+	// Space is the search space, kept for the TPE sampler's draws (tpe.go).
+	Space  Space    `json:"space,omitempty"`
+	Trials []*Trial `json:"trials"`
 
 	dir string
 }
@@ -98,11 +100,23 @@ func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm, sample
 	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, Sampler: sampler, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
 	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"
 	brackets := s.Brackets()
-	params, err := space.SampleTrials(r, base, n, sampler)
+	drawn, how := n, sampler
+	if sampler == TPESampler {
+		// The first trials at random; the others when they start.
+		drawn, how = min(n, tpeStartup), RandomSampler
+		if err := s.keepSpace(space); err != nil {
+			return nil, err
+		}
+	}
+	params, err := space.SampleTrials(r, base, drawn, how)
 	if err != nil {
 		return nil, err
 	}
-	for i, p := range params {
+	for i := range n {
+		var p map[string]any
+		if i < len(params) {
+			p = params[i]
+		}
 		s.Trials = append(s.Trials, &Trial{ID: i + 1, Bracket: i % brackets, Params: p, Status: Pending, ValLoss: []float64{}, ValAccuracy: []float64{}})
 	}
 	return s, nil
@@ -121,6 +135,9 @@ func LoadStudy(dir string) (*Study, error) {
 	}
 	if s.Format != studyMagic || s.MaxEpochs <= 0 || s.Eta < 2 || s.Grace < 1 {
 		return nil, fmt.Errorf("%s: not a cnnscope study (format %q)", path, s.Format)
+	}
+	if s.Sampler == TPESampler && len(s.Space) == 0 {
+		return nil, fmt.Errorf("%s: a tpe study without its search space (\"space\")", path)
 	}
 	for i, t := range s.Trials {
 		if t == nil || t.ID != i+1 {
@@ -149,4 +166,15 @@ func (s *Study) Dir() string { return s.dir }
 // RunDir is trial id's run directory.
 func (s *Study) RunDir(id int) string {
 	return filepath.Join(s.dir, TrialsDir, fmt.Sprintf("%03d", id))
+}
+
+// keepSpace stores space in the study as study.json gives it back (a
+// choice of 16 comes back as 16.0), so that a fresh study and a resumed
+// one draw from the very same values.
+func (s *Study) keepSpace(space Space) error {
+	b, err := json.Marshal(space)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &s.Space)
 }

@@ -70,7 +70,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	trials := fs.Int("trials", 10, "number of trials")
 	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
 	parallel := fs.Int("parallel", 1, "trials run at once")
-	sampler := fs.String("sampler", tune.LHSSampler, "how the trials' parameters are drawn: lhs (Latin hypercube: each parameter's range cut into --trials strata, one trial in each) or random (independent draws)")
+	sampler := fs.String("sampler", tune.LHSSampler, "how the trials' parameters are drawn: lhs (Latin hypercube: each parameter's range cut into --trials strata, one trial in each), random (independent draws) or tpe (Optuna's TPE: 10 random trials, then each drawn from the results of the trials before it)")
 	resume := fs.String("resume", "", "continue the study in this directory")
 	noDiag := fs.Bool("no-diagnosis-pruning", false, "run trials with --stop-on none (to measure what pruning by diagnosis saves)")
 	executor := fs.String("executor", "local", "local (child processes) or slurm (sbatch --array: one task per trial; the study directory and cnnscope on a filesystem the nodes share)")
