@@ -38,15 +38,25 @@ type Loss interface {
 // probEpsilon is Keras' backend epsilon, used to clip probabilities.
 const probEpsilon = 1e-7
 
-// LossByName returns the loss Keras calls name.
+// LossByName returns the loss Keras calls name, taking probabilities
+// (from_logits=False).
 func LossByName(name string) (Loss, error) {
+	return NewLoss(name, false)
+}
+
+// NewLoss returns the loss Keras calls name; fromLogits is Keras'
+// from_logits=True: the model's outputs are logits (a linear last layer)
+// and the loss applies softmax (sigmoid for binary_crossentropy) itself,
+// in a numerically stable form. Every loss here is a cross-entropy, so
+// every one takes the option.
+func NewLoss(name string, fromLogits bool) (Loss, error) {
 	switch strings.ToLower(name) {
 	case "sparse_categorical_crossentropy":
-		return &SparseCategoricalCrossentropy{}, nil
+		return &SparseCategoricalCrossentropy{FromLogits: fromLogits}, nil
 	case "categorical_crossentropy":
-		return &CategoricalCrossentropy{}, nil
+		return &CategoricalCrossentropy{FromLogits: fromLogits}, nil
 	case "binary_crossentropy":
-		return &BinaryCrossentropy{}, nil
+		return &BinaryCrossentropy{FromLogits: fromLogits}, nil
 	}
 	return nil, fmt.Errorf("unknown loss %q (want sparse_categorical_crossentropy, categorical_crossentropy or binary_crossentropy)", name)
 }

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import golden_layers  # noqa: E402
+import golden_logits  # noqa: E402
 import golden_resnet  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -771,6 +772,8 @@ def main():
     # the graph layers and the ResNet-20 twin (golden_layers.py beside this file)
     golden_layers.main(sys.modules[__name__])
     golden_resnet.main(sys.modules[__name__])
+    # the cross-entropies from logits (golden_logits.py beside this file)
+    golden_logits.main(sys.modules[__name__])
 
 
 if __name__ == "__main__":
