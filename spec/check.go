@@ -174,6 +174,9 @@ func (cs *Compile) validate(c *checker) {
 			c.add("compile.loss", "%v", err)
 		}
 	}
+	if cs.FromLogits && cs.Loss != "" && !strings.HasSuffix(strings.ToLower(cs.Loss), "crossentropy") {
+		c.add("compile.from_logits", "applies to a cross-entropy loss (sparse_categorical_crossentropy, categorical_crossentropy or binary_crossentropy), not %s", cs.Loss)
+	}
 }
 
 // monitors are the logs entries a callback may watch.

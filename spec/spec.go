@@ -122,6 +122,21 @@ type Compile struct {
 	ClipValue    float64 `yaml:"clipvalue,omitempty"`
 	WeightDecay  float64 `yaml:"weight_decay,omitempty"`
 	Loss         string  `yaml:"loss"` // sparse_categorical_crossentropy (default)
+	// FromLogits is Keras' from_logits=True: the model's last layer is
+	// linear and the cross-entropy applies softmax (sigmoid for
+	// binary_crossentropy) itself. The model file records it, so that
+	// evaluate computes the same loss and predict reports probabilities.
+	FromLogits bool `yaml:"from_logits,omitempty"`
+}
+
+// NewLoss is the loss the spec compiles: compile.loss, taking logits when
+// compile.from_logits is set.
+func (cs Compile) NewLoss() (nn.Loss, error) {
+	name := cs.Loss
+	if name == "" {
+		name = "sparse_categorical_crossentropy"
+	}
+	return nn.NewLoss(name, cs.FromLogits)
 }
 
 // Fit is Keras' fit() arguments and the callbacks to use.

@@ -3,6 +3,8 @@ package spec
 import (
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/nn"
 )
 
 func TestParseFull(t *testing.T) {
@@ -84,6 +86,43 @@ func TestParseErrorsNameLineAndForm(t *testing.T) {
 		_, err := Parse("s.yaml", strings.NewReader(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "s.yaml") {
 			t.Errorf("%q: error %v, want it to start with the file and mention %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestFromLogits: compile.from_logits reads as a bool, survives the
+// resolved spec's round trip, gives a loss that takes logits, and is
+// refused (naming the field, on one line) with a loss that is not a
+// cross-entropy or a value that is not a bool.
+func TestFromLogits(t *testing.T) {
+	s, err := Parse("spec.yaml", strings.NewReader("compile:\n  loss: categorical_crossentropy\n  from_logits: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.Compile.NewLoss()
+	if err != nil || !nn.TakesLogits(l) || l.Name() != "categorical_crossentropy" {
+		t.Fatalf("loss %v, %v: want categorical_crossentropy from logits", l, err)
+	}
+	s.Defaults()
+	b, _ := s.Marshal()
+	if !strings.Contains(string(b), "from_logits: true") {
+		t.Errorf("resolved spec lacks from_logits:\n%s", b)
+	}
+	if s2, err := Parse("resolved", strings.NewReader(string(b))); err != nil || !s2.Compile.FromLogits {
+		t.Errorf("round trip: %v, %+v", err, s2)
+	}
+	if l, _ := (Compile{}).NewLoss(); l.Name() != "sparse_categorical_crossentropy" || nn.TakesLogits(l) {
+		t.Errorf("the default: %v", l)
+	}
+	for src, want := range map[string]string{
+		"compile:\n  loss: mse\n  from_logits: true\n": "compile.from_logits: applies to a cross-entropy loss",
+		"compile:\n  from_logits: yes please\n":        "line 2: compile.from_logits",
+		"compile:\n  from_logits: [true]\n":            "line 2: compile.from_logits",
+		"compile:\n  from_logit: true\n":               "from_logits",
+	} {
+		_, err := Parse("spec.yaml", strings.NewReader(src))
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v, want one line with %q", src, err, want)
 		}
 	}
 }
