@@ -21,6 +21,7 @@ import (
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/safetensors"
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // A saved model is two files in a folder:
@@ -84,11 +85,35 @@ type File struct {
 	// Interpolation resizes new images to the input size (nearest or bilinear).
 	Interpolation string `json:"interpolation,omitempty"`
 	Loss          string `json:"loss"`
-	Weights       string `json:"weights"`
+	// FromLogits says the model outputs logits (Keras' from_logits=True:
+	// a linear last layer, the loss applies softmax or sigmoid); files
+	// written before the field read as false.
+	FromLogits bool   `json:"from_logits,omitempty"`
+	Weights    string `json:"weights"`
 	// RunID names the run that trained the model, Epoch the epochs it
 	// had completed.
 	RunID string `json:"run_id,omitempty"`
 	Epoch int    `json:"epoch,omitempty"`
+}
+
+// NewLoss is the loss the model was trained with, from logits when it
+// was; an unknown loss name is an error naming it.
+func (mf *File) NewLoss() (nn.Loss, error) {
+	return nn.NewLoss(mf.Loss, mf.FromLogits)
+}
+
+// Probabilities turns the model's output out into the probabilities it
+// stands for (softmax or sigmoid when the model outputs logits, out itself
+// otherwise), written into dst when a conversion is needed.
+func (mf *File) Probabilities(out, dst *tensor.Tensor) *tensor.Tensor {
+	if !mf.FromLogits {
+		return out
+	}
+	l, err := mf.NewLoss()
+	if err != nil { // an unknown loss name: softmax, as for the cross-entropies over classes
+		l = &nn.SparseCategoricalCrossentropy{FromLogits: true}
+	}
+	return nn.OutputProbabilities(l, out, dst)
 }
 
 // Tensors lists m's weights under their file names ("<layer>/<variable>",

@@ -124,6 +124,7 @@ func (p *Predictor) predictBatches(preds []Prediction, opts Options, read func(i
 	c := mode.Channels()
 	size := h * w * c
 	x := tensor.New(min(opts.Batch, max(len(preds), 1)), h, w, c)
+	var probs *tensor.Tensor
 	for lo := 0; lo < len(preds); lo += opts.Batch {
 		var ok []int
 		for i := lo; i < min(lo+opts.Batch, len(preds)); i++ {
@@ -139,24 +140,29 @@ func (p *Predictor) predictBatches(preds []Prediction, opts Options, read func(i
 			continue
 		}
 		out := p.Model.Forward(tensor.FromData(x.Data[:len(ok)*size], len(ok), h, w, c), false)
+		// A model trained from logits outputs logits: its probabilities
+		// are their softmax (sigmoid for binary_crossentropy).
+		probs = p.File.Probabilities(out, probs)
 		k := len(p.File.Classes)
 		for j, i := range ok {
-			p.rank(&preds[i], out.Data[j*k:(j+1)*k], opts.Top)
+			p.rank(&preds[i], out.Data[j*k:(j+1)*k], probs.Data[j*k:(j+1)*k], opts.Top)
 		}
 	}
 }
 
-// rank fills a prediction from one row of class probabilities.
-func (p *Predictor) rank(pr *Prediction, row []float32, top int) {
+// rank fills a prediction from one row of the model's outputs (which
+// order the classes: logits keep their order where probabilities
+// rounded to 1 would tie) and the class probabilities they stand for.
+func (p *Predictor) rank(pr *Prediction, row, prob []float32, top int) {
 	order := make([]int, len(row))
 	for a := range order {
 		order[a] = a
 	}
 	sort.SliceStable(order, func(a, b int) bool { return row[order[a]] > row[order[b]] })
 	cl := p.File.Classes
-	pr.Class, pr.Probability = cl[order[0]], float64(row[order[0]])
+	pr.Class, pr.Probability = cl[order[0]], float64(prob[order[0]])
 	for _, a := range order[:min(top, len(order))] {
-		pr.Top = append(pr.Top, ClassProbability{cl[a], float64(row[a])})
+		pr.Top = append(pr.Top, ClassProbability{cl[a], float64(prob[a])})
 	}
 }
 

@@ -40,7 +40,12 @@ type Evaluation struct {
 }
 
 // evaluate runs m over the run's validation split (or test set).
-func evaluate(ctx context.Context, m nn.Model, lossName string, pp *data.Preprocess, p *train.Prepared, worst int) (*Evaluation, error) {
+// loss is the model's (from logits when it was trained so), or an error
+// saying why it is unknown.
+func evaluate(ctx context.Context, m nn.Model, loss nn.Loss, lossErr error, pp *data.Preprocess, p *train.Prepared, worst int) (*Evaluation, error) {
+	if lossErr != nil {
+		return nil, lossErr
+	}
 	ds, idx, split := p.Train, p.ValIdx, "validation"
 	if len(idx) == 0 {
 		if p.Test == nil {
@@ -49,10 +54,6 @@ func evaluate(ctx context.Context, m nn.Model, lossName string, pp *data.Preproc
 		ds, idx, split = p.Test, nil, "test"
 	}
 	loader, err := data.NewEvalLoader(ds, idx, data.EvalConfig{BatchSize: 256, Preprocess: pp})
-	if err != nil {
-		return nil, err
-	}
-	loss, err := nn.LossByName(lossName)
 	if err != nil {
 		return nil, err
 	}

@@ -150,13 +150,15 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 		p.Training = append(p.Training, template.HTML(c.SVG()))
 	}
 	if prep != nil && trained {
-		lossName, pp := "", prep.Preprocess
+		pp := prep.Preprocess
+		loss, lossErr := nn.NewLoss("", false) // neither a model file nor a spec: unknown
 		if r.Model != nil {
-			lossName, pp = r.Model.Loss, &r.Model.Preprocessing
+			pp = &r.Model.Preprocessing
+			loss, lossErr = r.Model.NewLoss()
 		} else if r.Spec != nil {
-			lossName = r.Spec.Compile.Loss
+			loss, lossErr = r.Spec.Compile.NewLoss()
 		}
-		if ev, err := evaluate(ctx, m, lossName, pp, prep, 24); err != nil {
+		if ev, err := evaluate(ctx, m, loss, lossErr, pp, prep, 24); err != nil {
 			p.Notes = append(p.Notes, "evaluation failed: "+err.Error())
 		} else {
 			p.Eval = ev

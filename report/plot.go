@@ -62,7 +62,8 @@ func Figure(ctx context.Context, dir, what string) ([]drawable, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev, err := evaluate(ctx, m, mf.Loss, &mf.Preprocessing, prep, 0)
+		loss, lossErr := mf.NewLoss()
+		ev, err := evaluate(ctx, m, loss, lossErr, &mf.Preprocessing, prep, 0)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -39,7 +40,7 @@ func (r *Run) facts(prep *train.Prepared, m nn.Model) [][2]string {
 			lr = fmt.Sprint(s.Compile.LearningRate)
 		}
 		add("Optimizer", "%s, learning rate %s, batch size %d", s.Compile.Optimizer, lr, s.Fit.BatchSize)
-		add("Loss", "%s", s.Compile.Loss)
+		add("Loss", "%s", lossText(s.Compile))
 		aug := "off"
 		if s.Data.Augmentation.Enabled() {
 			aug = "on"
@@ -147,4 +148,12 @@ func flattenSpec(b []byte) [][2]string {
 	}
 	walk("", doc.Content[0])
 	return out
+}
+
+// lossText is the compile loss in words, saying when it takes logits.
+func lossText(c spec.Compile) string {
+	if c.FromLogits {
+		return c.Loss + ", from logits (the last layer is linear)"
+	}
+	return c.Loss
 }

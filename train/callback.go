@@ -65,7 +65,9 @@ type StepInfo struct {
 	// Correct is the number of samples of the batch predicted right.
 	Correct int
 	Batch   *data.Batch
-	// Output is the model's output on the batch (before the update).
+	// Output is the model's output on the batch (before the update) as
+	// probabilities: with a loss from logits, their softmax (sigmoid for
+	// binary_crossentropy), as nn.OutputProbabilities gives them.
 	Output *tensor.Tensor
 	// PerSample holds each sample's loss when Options.PerSampleLoss is set.
 	PerSample []float32

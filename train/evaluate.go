@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // EvalResult is a model's performance on a split (inference mode).
@@ -26,7 +27,7 @@ type Outcome struct {
 	Index       int     // index in the Dataset
 	Label, Pred int32   // true and predicted class
 	Loss        float32 // unweighted loss
-	Confidence  float32 // the predicted class's output
+	Confidence  float32 // the predicted class's probability
 }
 
 // Evaluate runs m over every batch of loader in inference mode and
@@ -41,6 +42,7 @@ func Evaluate(ctx context.Context, m nn.Model, loader *data.Loader, loss nn.Loss
 	var lossSum float64
 	var correct, topk int
 	var per []float32
+	var probs *tensor.Tensor // the outputs as probabilities, for a loss from logits
 	for b, ok := it.Next(); ok; b, ok = it.Next() {
 		if err := ctx.Err(); err != nil {
 			b.Release()
@@ -59,6 +61,7 @@ func Evaluate(ctx context.Context, m nn.Model, loader *data.Loader, loss nn.Loss
 			b.Release()
 			return nil, fmt.Errorf("model has %d outputs for %d classes", d, len(classes))
 		}
+		probs = nn.OutputProbabilities(loss, out, probs)
 		for i := 0; i < n; i++ {
 			row := out.Data[i*d : (i+1)*d]
 			p := argmax(row)
@@ -70,7 +73,7 @@ func Evaluate(ctx context.Context, m nn.Model, loader *data.Loader, loss nn.Loss
 				topk++
 			}
 			r.Confusion.Add(y, p)
-			r.Outcomes = append(r.Outcomes, Outcome{Index: b.Indices[i], Label: int32(y), Pred: int32(p), Loss: per[i], Confidence: row[p]})
+			r.Outcomes = append(r.Outcomes, Outcome{Index: b.Indices[i], Label: int32(y), Pred: int32(p), Loss: per[i], Confidence: probs.Data[i*d+p]})
 		}
 		r.Samples += n
 		b.Release()

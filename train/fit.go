@@ -8,6 +8,7 @@ import (
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/optim"
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // Options configure a fit. The zero value of every field is Keras'
@@ -124,6 +125,7 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 	var lossSum float64
 	var correct, topk, seen int
 	var per []float32
+	var probs *tensor.Tensor // the output as probabilities, for a loss from logits
 	info := &StepInfo{Epoch: s.Epoch}
 	for b, ok := it.Next(); ok; b, ok = it.Next() {
 		if err := ctx.Err(); err != nil {
@@ -163,7 +165,8 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 		seen += n
 		lossSum += loss * float64(n)
 		s.Step++
-		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, LR: lr, Correct: c, Batch: b, Output: out, PerSample: per,
+		probs = nn.OutputProbabilities(opts.Loss, out, probs)
+		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, LR: lr, Correct: c, Batch: b, Output: probs, PerSample: per,
 			EpochLoss: lossSum / float64(seen), EpochAccuracy: float64(correct) / float64(seen), Samples: seen}
 		err := each(func(cb Callback) error { return cb.BatchEnd(s, info) })
 		b.Release()

@@ -274,7 +274,7 @@ func (r *runner) prepare() error {
 	if r.opt, err = NewOptimizer(spec.Compile); err != nil {
 		return inputError(err)
 	}
-	if r.loss, err = nn.LossByName(spec.Compile.Loss); err != nil {
+	if r.loss, err = spec.Compile.NewLoss(); err != nil {
 		return inputError(fmt.Errorf("compile.loss: %w", err))
 	}
 	if r.tr, r.val, r.test, err = p.Loaders(spec.Data, spec.Fit, spec.Seed); err != nil {
@@ -286,8 +286,8 @@ func (r *runner) prepare() error {
 
 // saveModel writes the model into dir as trained for epochs epochs.
 func (r *runner) saveModel(dir string, epochs int) error {
-	info := modelfile.File{Classes: r.p.Classes, Loss: r.loss.Name(), Interpolation: r.spec.Data.Interpolation,
-		RunID: r.id, Epoch: epochs}
+	info := modelfile.File{Classes: r.p.Classes, Loss: r.loss.Name(), FromLogits: nn.TakesLogits(r.loss),
+		Interpolation: r.spec.Data.Interpolation, RunID: r.id, Epoch: epochs}
 	if r.p.Preprocess != nil {
 		info.Preprocessing = *r.p.Preprocess
 	}

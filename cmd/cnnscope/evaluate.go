@@ -74,9 +74,9 @@ func evaluate(w, errw io.Writer, dir, src string, batch, topK int, asJSON bool) 
 	if err != nil {
 		return inputError(err)
 	}
-	loss, err := nn.LossByName(mf.Loss)
+	loss, err := mf.NewLoss()
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	r, err := train.Evaluate(context.Background(), m, loader, loss, mf.Classes, topK)
 	if err != nil {
