@@ -32,6 +32,12 @@ type ExportOptions struct {
 	Classes       []string
 	Preprocess    *data.Preprocess
 	Interpolation string
+	// OutputActivation, "softmax" or "sigmoid", is applied to the model's
+	// output: a model trained from logits (Keras' from_logits=True)
+	// exports the probabilities its predictions report, as Keras' guides
+	// wrap such a model (keras.Sequential([model, layers.Softmax()])) for
+	// inference. "" exports the output as it is.
+	OutputActivation string
 	// ProducerVersion is the producing program's version, if known.
 	ProducerVersion string
 }
@@ -50,6 +56,11 @@ func (o ExportOptions) Checked() (ExportOptions, error) {
 	}
 	if o.Layout != LayoutNHWC && o.Layout != LayoutNCHW {
 		return o, fmt.Errorf("layout %q: want nhwc or nchw", o.Layout)
+	}
+	switch o.OutputActivation {
+	case "", "softmax", "sigmoid":
+	default:
+		return o, fmt.Errorf("output activation %q: want softmax, sigmoid or none", o.OutputActivation)
 	}
 	return o, nil
 }
@@ -107,6 +118,11 @@ func Convert(m nn.Model, opts ExportOptions) (*Model, error) {
 		}
 		vals[n.Layer.Name()] = v
 		last, lastName = v, n.Layer.Name()
+	}
+	if opts.OutputActivation != "" {
+		if last, err = b.activation(opts.OutputActivation, last, lastName+"_"+opts.OutputActivation); err != nil {
+			return nil, fmt.Errorf("onnx export: %w", err)
+		}
 	}
 	b.output(last, lastName, opts.Layout)
 	b.graph.Name = m.Name()
@@ -237,6 +253,9 @@ func metadata(m nn.Model, o ExportOptions) []KeyValue {
 	}
 	if o.Interpolation != "" {
 		kv = append(kv, KeyValue{"cnnscope.interpolation", o.Interpolation})
+	}
+	if o.OutputActivation != "" {
+		kv = append(kv, KeyValue{"cnnscope.output", fmt.Sprintf("probabilities: %s appended to the model's logits (trained with from_logits)", o.OutputActivation)})
 	}
 	return kv
 }

@@ -43,6 +43,12 @@ func export(w io.Writer, dir, out string, opts onnx.ExportOptions) error {
 		return usageError{err.Error()} // a missing or unreadable model is bad input
 	}
 	opts.Classes, opts.Preprocess, opts.Interpolation = mf.Classes, &mf.Preprocessing, mf.Interpolation
+	if mf.FromLogits { // the file outputs what predict reports: probabilities
+		opts.OutputActivation = "softmax"
+		if mf.Loss == "binary_crossentropy" {
+			opts.OutputActivation = "sigmoid"
+		}
+	}
 	pm, err := onnx.Convert(m, opts)
 	if err != nil {
 		return usageError{err.Error()}
@@ -56,5 +62,8 @@ func export(w io.Writer, dir, out string, opts onnx.ExportOptions) error {
 	}
 	o, _ := opts.Checked()
 	fmt.Fprintf(w, "wrote %s (%d bytes, opset %d, input %s %s)\n", out, len(b), o.Opset, pm.Graph.Inputs[0].Name, pm.Graph.Inputs[0].DocString)
+	if o.OutputActivation != "" {
+		fmt.Fprintf(w, "output: probabilities (the model was trained from logits; %s appended)\n", o.OutputActivation)
+	}
 	return nil
 }
