@@ -14,6 +14,7 @@ var flagCases = []badCase{
 	{args: []string{"train", "--out", "$F/out", "--lr", "inf"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--lr", "-inf"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--momentum", "nan"}, lines: 1},
+	{args: []string{"train", "--out", "$F/out", "--from-logits=maybe"}, lines: 2},
 	{args: []string{"train", "--out", "$F/out", "--momentum", "1.5"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--optimizer", "sgd", "--momentum", "-1"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--val-split", "1"}, lines: 1},

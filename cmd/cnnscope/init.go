@@ -62,6 +62,8 @@ compile:
   # momentum: 0.9            # sgd only
   # clipnorm: 1.0
   loss: sparse_categorical_crossentropy
+  # from_logits: true        # Keras' from_logits=True: the last layer is linear (no softmax)
+  #                          # and the loss applies softmax itself; predict still reports probabilities
 
 fit:
   epochs: 5

@@ -42,7 +42,7 @@ type trainFlags struct {
 	epochs, batch, limit, patience, topK                                                            int
 	lr, momentum, valSplit, rescale, rotation, widthShift, heightShift, zoom                        float64
 	seed                                                                                            uint64
-	hflip, vflip, featCenter, featStd, strict, overwrite                                            bool
+	hflip, vflip, featCenter, featStd, strict, overwrite, fromLogits                                bool
 	// Diagnosis: stop on a critical finding; overfit 32 samples first.
 	stopOn string
 	sanity bool
@@ -64,6 +64,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, sgd, adamw, rmsprop")
 	fs.Float64Var(&f.lr, "lr", 0, "learning rate (0: the optimizer's Keras default: 1e-3 for adam, 1e-2 for sgd)")
 	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum")
+	fs.BoolVar(&f.fromLogits, "from-logits", false, "the model's last layer is linear and the loss applies softmax (sigmoid for binary_crossentropy) itself, as Keras' from_logits=True (compile.from_logits)")
 	fs.Float64Var(&f.valSplit, "validation-split", 0.1, "share of the training images held out for validation (stratified)")
 	alias(fs, "val-split", "validation-split")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (weights, split, shuffling, augmentation, dropout)")
@@ -272,6 +273,9 @@ func (f *trainFlags) applyFitFlags(s *spec.Spec, set map[string]bool) {
 	}
 	if set["momentum"] && f.momentum != 0 {
 		s.Compile.Momentum = f.momentum
+	}
+	if set["from-logits"] {
+		s.Compile.FromLogits = f.fromLogits
 	}
 	if set["epochs"] {
 		s.Fit.Epochs = f.epochs
