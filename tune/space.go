@@ -50,8 +50,8 @@ func ParseSpace(name string, b []byte, base *spec.Spec) (Space, error) {
 	}
 	var s Space
 	for p, m := range raw {
-		if strings.ContainsAny(p, "[]") {
-			return nil, fmt.Errorf("%s: %s: a search path names map keys only, not list elements (e.g. compile.learning_rate, model.preset)", name, p)
+		if err := checkPath(p); err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", name, p, err)
 		}
 		d, err := parseDist(p, m)
 		if err != nil {
@@ -63,10 +63,7 @@ func ParseSpace(name string, b []byte, base *spec.Spec) (Space, error) {
 	for _, d := range s {
 		for _, v := range d.ends() {
 			if err := s.checkValue(base, d.Path, v); err != nil {
-				if strings.HasPrefix(err.Error(), d.Path+":") { // the spec's own message names the path
-					return nil, fmt.Errorf("%s: %v", name, err)
-				}
-				return nil, fmt.Errorf("%s: %s: %v", name, d.Path, err)
+				return nil, fmt.Errorf("%s: %s: %s", name, d.Path, withoutPath(err.Error(), d.Path))
 			}
 		}
 	}
@@ -237,6 +234,15 @@ func Apply(base *spec.Spec, params map[string]any) (*spec.Spec, error) {
 
 func set(tree map[string]any, keys []string, v any) error {
 	for i, k := range keys[:len(keys)-1] {
+		k, idx := splitIndex(k)
+		if idx >= 0 {
+			el, err := element(tree[k], idx, strings.Join(append(keys[:i:i], k), "."))
+			if err != nil {
+				return err
+			}
+			tree = el
+			continue
+		}
 		next, ok := tree[k].(map[string]any)
 		if !ok {
 			if tree[k] != nil {
@@ -247,6 +253,10 @@ func set(tree map[string]any, keys []string, v any) error {
 		}
 		tree = next
 	}
-	tree[keys[len(keys)-1]] = v
+	last := keys[len(keys)-1]
+	if _, idx := splitIndex(last); idx >= 0 {
+		return fmt.Errorf("%s: a search path ends in a field (e.g. model.layers[0].units), not a list element", strings.Join(keys, "."))
+	}
+	tree[last] = v
 	return nil
 }

@@ -33,6 +33,7 @@ space.yaml maps dotted spec paths to distributions:
   compile.optimizer: {choice: [adam, sgd]}
   compile.momentum: {uniform: [0.0, 0.95]}
   fit.batch_size: {choice: [16, 32, 64]}
+  model.layers[3].units: {int: [16, 128]}   # a base spec with its layers written out
 
 Each trial is a 'cnnscope train --stop-on critical' run in STUDY/trials/NNN
 (report, diagnose, doctor open it). asha and hyperband compare val_loss at
