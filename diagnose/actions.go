@@ -177,6 +177,7 @@ func fixCatalogue(s *Signals) map[string][]SpecEdit {
 	}
 	lastDense := layerFixes(s, c)
 	outputFixes(s, c, lastDense)
+	logitsFixes(s, c)
 	reluFixes(s, c)
 	return c
 }

@@ -6,17 +6,22 @@ import (
 )
 
 // detectOutputLossMismatch checks the model's last activation against the
-// loss, by Keras' contracts (the losses of a cnnscope spec take
-// probabilities, from_logits=False): a categorical cross-entropy wants a
-// softmax, a binary one a sigmoid. TheDeepChecker's buggy programs
-// (missing_softmax, wrong_activation, wrong_loss_selection) and
-// DeepDiagnosis' range check cover the same mistakes.
+// loss and compile.from_logits, by Keras' contracts: a categorical
+// cross-entropy wants a softmax, a binary one a sigmoid, unless the loss
+// takes logits (from_logits=True), which wants a linear output.
+// TheDeepChecker's buggy programs (missing_softmax, wrong_activation,
+// wrong_loss_selection) and DeepDiagnosis' range check cover the same
+// mistakes.
 //
 //   - categorical loss on outputs that are not probabilities (linear,
-//     relu, tanh, ...): the loss clips them into [1e-7, 1 - 1e-7] and
-//     most gradients vanish: critical;
+//     relu, tanh, ...) without from_logits: the loss clips them into
+//     [1e-7, 1 - 1e-7] and most gradients vanish: critical (a linear
+//     output is fixed by a softmax or by from_logits);
 //   - categorical loss on sigmoid outputs (they do not sum to 1), or a
-//     binary loss on a softmax over more than two classes: warning.
+//     binary loss on a softmax over more than two classes: warning;
+//   - from_logits on a softmax or sigmoid output: the loss squashes the
+//     probabilities a second time: warning (see fromLogitsMismatch);
+//     from_logits on a linear output is what it is for: no finding.
 func detectOutputLossMismatch(s *Signals) *Finding {
 	if f := doubleSquash(s); f != nil {
 		return f
@@ -25,6 +30,9 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 	loss := s.lossName()
 	if act == "" || loss == "" {
 		return nil
+	}
+	if s.fromLogits() {
+		return fromLogitsMismatch(s, act, layer, loss)
 	}
 	f := &Finding{Layer: layer}
 	switch loss {
@@ -39,7 +47,7 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 			f.Severity = Critical
 			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: %s expects softmax outputs (it would need from_logits=True)", act, loss)}
 		}
-		f.Fixes = []string{outputActFix(s, layer, "softmax")}
+		f.Fixes = append([]string{outputActFix(s, layer, "softmax")}, logitsFix(act, loss)...)
 	case "binary_crossentropy":
 		switch {
 		case act == "sigmoid":
@@ -52,8 +60,8 @@ func detectOutputLossMismatch(s *Signals) *Finding {
 			return nil
 		default:
 			f.Severity = Critical
-			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: binary_crossentropy expects sigmoid outputs", act)}
-			f.Fixes = []string{outputActFix(s, layer, "sigmoid")}
+			f.Causes = []string{fmt.Sprintf("%s outputs are not probabilities: binary_crossentropy expects sigmoid outputs (or from_logits=True)", act)}
+			f.Fixes = append([]string{outputActFix(s, layer, "sigmoid")}, logitsFix(act, loss)...)
 		}
 	default:
 		return nil

@@ -115,7 +115,7 @@ func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, err
 	if err != nil {
 		return nil, &train.InputError{Err: err}
 	}
-	loss, err := nn.LossByName(s.Compile.Loss)
+	loss, err := s.Compile.NewLoss()
 	if err != nil {
 		return nil, &train.InputError{Err: fmt.Errorf("compile.loss: %w", err)}
 	}

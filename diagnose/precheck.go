@@ -55,7 +55,7 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	}
 	d.Dup = duplicates(p)
 	f.Data = d
-	lossFn, err := nn.LossByName(spec.Compile.Loss)
+	lossFn, err := spec.Compile.NewLoss()
 	if err != nil {
 		return err
 	}

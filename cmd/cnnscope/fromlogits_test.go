@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -128,5 +131,53 @@ func TestFromLogitsSurvivesKillAndResume(t *testing.T) {
 	b := modelWithoutRunID(t, filepath.Join(killed, modelfile.WeightsFile))
 	if !bytes.Equal(a, b) {
 		t.Errorf("the resumed from_logits run ends with other weights than the uninterrupted one")
+	}
+}
+
+// TestFromLogitsDiagnosis: the live check before step 1 understands
+// from_logits. The same linear-output model is healthy with from_logits
+// (no output_loss_mismatch; the initial loss is the loss from logits,
+// near ln 3) and critical without it, with compile.from_logits offered
+// as a fix beside the softmax.
+func TestFromLogitsDiagnosis(t *testing.T) {
+	dataDir := rgbFolder(t, 3, 8)
+	dir := t.TempDir()
+	for _, fromLogits := range []bool{true, false} {
+		src := strings.NewReplacer("%DATA%", dataDir, "test: %TEST%, ", "", "epochs: 2", "epochs: 1").Replace(fromLogitsSpec)
+		if !fromLogits {
+			src = strings.Replace(src, ", from_logits: true", "", 1)
+		}
+		specPath := filepath.Join(dir, fmt.Sprintf("spec-%v.yaml", fromLogits))
+		out := filepath.Join(dir, fmt.Sprintf("run-%v", fromLogits))
+		if err := os.WriteFile(specPath, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, stdout, stderr := runCLI("train", "--spec", specPath, "--out", out); code != 0 {
+			t.Fatalf("train exit %d:\n%s\n%s", code, stdout, stderr)
+		}
+		var d diagnose.Diagnosis
+		if b, err := os.ReadFile(filepath.Join(out, "diagnosis.json")); err != nil || json.Unmarshal(b, &d) != nil {
+			t.Fatalf("diagnosis.json: %v", err)
+		}
+		var mismatch *diagnose.Finding
+		for i := range d.Findings {
+			if d.Findings[i].ID == "output_loss_mismatch" {
+				mismatch = &d.Findings[i]
+			}
+		}
+		if d.Facts == nil || d.Facts.Init == nil {
+			t.Fatalf("from_logits %v: no initial loss in diagnosis.json", fromLogits)
+		}
+		l0 := float64(d.Facts.Init.Loss)
+		switch {
+		case fromLogits && mismatch != nil:
+			t.Errorf("linear output with from_logits: %s %q", mismatch.Severity, mismatch.Title)
+		case fromLogits && !(l0 > 0.5*math.Log(3) && l0 < 2*math.Log(3)):
+			t.Errorf("from_logits: initial loss %v, want the loss from logits near ln 3", l0)
+		case !fromLogits && (mismatch == nil || mismatch.Severity != diagnose.Critical || !slices.ContainsFunc(mismatch.Fixes, func(f string) bool {
+			return strings.HasPrefix(f, "set compile.from_logits: true")
+		})):
+			t.Errorf("linear output without from_logits: %+v, want critical offering compile.from_logits", mismatch)
+		}
 	}
 }
