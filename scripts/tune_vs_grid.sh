@@ -3,8 +3,10 @@
 # (learning rate log-uniform 1e-5..10, batch 16/32/64/128, pruning by
 # diagnosis) against a 16-point grid (lr 1e-5, 1e-3, 1e-1, 10 x the four
 # batch sizes) trained plainly to the end. Prints both results and the
-# epochs each spent. Usage: scripts/tune_vs_grid.sh [WORKDIR] [LIMIT] [SAMPLER]
-# (SAMPLER: tune's --sampler, lhs or random; default: tune's default)
+# epochs each spent. Usage: scripts/tune_vs_grid.sh [WORKDIR] [LIMIT] [SAMPLER] [nogrid]
+# (SAMPLER: tune's --sampler, lhs, random or tpe; default or "": tune's
+# default; nogrid: the ASHA study only, keeping WORKDIR's grid results:
+# the grid trains with --stop-on none, so the diagnosis does not change it)
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 limit=${2:-6000}
@@ -16,9 +18,11 @@ cat >"$work/space.yaml" <<'YAML'
 compile.learning_rate: {loguniform: [1e-5, 10]}
 fit.batch_size: {choice: [16, 32, 64, 128]}
 YAML
-rm -rf "${work:?}/asha" "${work:?}/grid"
+rm -rf "${work:?}/asha"
 "$bin" tune --space "$work/space.yaml" --data mnist --limit "$limit" --epochs 3 --trials 16 \
   --algorithm asha --seed 1 --threads 1 "${sampler[@]}" --out "$work/asha" | grep -v '^trial [0-9]*:'
+[ "${4:-}" = nogrid ] && exit 0
+rm -rf "${work:?}/grid"
 mkdir -p "$work/grid"
 echo "lr,batch,exit,epochs,best_val_loss,best_val_accuracy" >"$work/grid.csv"
 for lr in 1e-5 1e-3 1e-1 10; do

@@ -1,11 +1,15 @@
 package tune
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -166,5 +170,50 @@ func TestTPEStudyResumes(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, resultsWithoutSeconds(t, dir)); diff != "" {
 		t.Errorf("stopped and resumed TPE study differs from uninterrupted (-want +got):\n%s", diff)
+	}
+}
+
+// Under Slurm a TPE study submits its trials as they are drawn (the
+// startup trials at once, each later one when the trials it learns from
+// have ended) and ends with the local study's trials.csv.
+func TestTPEUnderSlurm(t *testing.T) {
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
+	}
+	mk := func(dir string) *Study {
+		base := baseSpec(t)
+		base.Fit.Epochs = 2
+		sp, err := ParseSpace("space.yaml", []byte(testSpace), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Create(dir, base, sp, Options{Trials: 12, Algorithm: "asha", Sampler: TPESampler, Parallel: 2, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	want := runStudy(t, mk(t.TempDir()))
+	dir := t.TempDir()
+	s := mk(dir)
+	s.Executor, s.SlurmName = Slurm, slurmName(dir, s.Created)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { exec.Command("scancel", "--name="+s.SlurmName).Run() })
+	var log strings.Builder
+	r := &Runner{Study: s, SlurmTask: []string{"env", "TUNE_TEST_HELPER=slurmtask", os.Args[0], dir}, Poll: 50 * time.Millisecond, Log: &log}
+	if err := r.Run(context.Background()); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if diff := cmp.Diff(want, resultsWithoutSeconds(t, dir)); diff != "" {
+		t.Errorf("slurm TPE study differs from the local one (-local +slurm):\n%s", diff)
+	}
+	jobs := map[string]bool{}
+	for _, tr := range s.Trials {
+		jobs[tr.SlurmJob] = true
+	}
+	if len(jobs) < 2 {
+		t.Errorf("want the drawn trials submitted after the startup ones (more than one job), got jobs %v:\n%s", jobs, log.String())
 	}
 }
