@@ -44,6 +44,9 @@ type Pretrained struct {
 	// file does not say (an ONNX file without cnnscope's metadata).
 	Preprocess    *data.Preprocess
 	Interpolation string
+	// FromLogits says the model outputs logits (trained with
+	// compile.from_logits; an ONNX file's output is taken as it is).
+	FromLogits bool
 }
 
 // LoadPretrained reads model.from: a run directory or model folder, or an
@@ -60,7 +63,7 @@ func LoadPretrained(path string, input tensor.Shape) (*Pretrained, error) {
 			return nil, fmt.Errorf("model.from: %w", err)
 		}
 		pp := mf.Preprocessing
-		return &Pretrained{Path: path, Model: m, Classes: mf.Classes, Preprocess: &pp, Interpolation: mf.Interpolation}, nil
+		return &Pretrained{Path: path, Model: m, Classes: mf.Classes, Preprocess: &pp, Interpolation: mf.Interpolation, FromLogits: mf.FromLogits}, nil
 	}
 	if !strings.EqualFold(filepath.Ext(path), ".onnx") {
 		return nil, fmt.Errorf("model.from: %s: want a run directory, a model folder or an .onnx file", path)
@@ -150,7 +153,9 @@ func samePreprocess(a, b *data.Preprocess) bool {
 }
 
 // ResolvePretrained loads model.from (nil without one) and fills the
-// data settings the spec leaves open with the model's; call it before
+// data settings the spec leaves open with the model's, and
+// compile.from_logits when the model outputs logits (its head, kept or
+// replaced by one with the same settings, is linear); call it before
 // Defaults. It returns what it did, in words.
 func ResolvePretrained(s *spec.Spec) (*Pretrained, []string, error) {
 	if s.Model.From == "" {
@@ -161,6 +166,10 @@ func ResolvePretrained(s *spec.Spec) (*Pretrained, []string, error) {
 		return nil, nil, err
 	}
 	notes := []string{fmt.Sprintf("starting from %s (%d layers, classes %s)", pre.Path, len(pre.Model.Nodes()), shortList(pre.Classes))}
+	if pre.FromLogits && !s.Compile.FromLogits {
+		s.Compile.FromLogits = true
+		notes = append(notes, "compile.from_logits from the pre-trained model: it outputs logits (trained with from_logits)")
+	}
 	return pre, append(notes, pre.FillData(&s.Data)...), nil
 }
 
