@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"strings"
 
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -68,4 +69,43 @@ func sigmoid64(z float64) float64 {
 	}
 	e := math.Exp(z)
 	return e / (1 + e)
+}
+
+// OutputsLogits reports whether a model's output is logits: walking back
+// from the output through layers that only reshape or select (Flatten,
+// Reshape, Dropout, global pooling), the first layer with weights has a
+// linear activation and no softmax or sigmoid follows it. An imported
+// classifier without a softmax at the end (PyTorch's usual export) is
+// such a model: it was trained from logits.
+func OutputsLogits(m Model) bool {
+	specs := map[string]LayerSpec{}
+	for _, l := range m.Spec().Layers {
+		specs[l.Name] = l
+	}
+	nodes := m.Nodes()
+	byName := map[string]Node{}
+	for _, n := range nodes {
+		byName[n.Layer.Name()] = n
+	}
+	n, ok := nodes[len(nodes)-1], true
+	for ok {
+		ls := specs[n.Layer.Name()]
+		act := strings.ToLower(ls.Activation)
+		switch strings.ToLower(ls.Type) {
+		case "dense", "conv2d", "depthwiseconv2d", "separableconv2d":
+			return act == "" || act == "linear"
+		case "activation":
+			if act != "" && act != "linear" {
+				return false
+			}
+		case "flatten", "reshape", "dropout", "globalaveragepooling2d", "globalmaxpooling2d":
+		default:
+			return false
+		}
+		if len(n.Inputs) != 1 {
+			return false
+		}
+		n, ok = byName[n.Inputs[0]]
+	}
+	return false
 }

@@ -177,3 +177,37 @@ func argmaxRow(r []float32) int {
 	}
 	return b
 }
+
+// TestOutputsLogits: a linear last layer with weights, seen through
+// Flatten, Dropout and global pooling, is logits; a softmax or sigmoid
+// anywhere after it, a relu output or a merge at the end is not.
+func TestOutputsLogits(t *testing.T) {
+	in := tensor.Shape{6, 6, 2}
+	g := NewGraph(in)
+	a := g.Call(&Conv2D{Filters: 3, KernelSize: [2]int{1, 1}}, g.In())
+	b := g.Call(&Conv2D{Filters: 3, KernelSize: [2]int{1, 1}}, g.In())
+	g.Call(&GlobalAveragePooling2D{}, g.Call(&Add{}, a, b))
+	g2 := NewGraph(in)
+	g2.Call(&Dropout{Rate: 0.1}, g2.Call(&GlobalMaxPooling2D{}, g2.Call(&Conv2D{Filters: 3, KernelSize: [2]int{1, 1}}, g2.In())))
+	for _, c := range []struct {
+		name string
+		m    Model
+		want bool
+	}{
+		{"dense", NewSequential(in, &Flatten{}, &Dense{Units: 3}), true},
+		{"dense linear, dropout", NewSequential(in, &Flatten{}, &Dense{Units: 3, Activation: "linear"}, &Dropout{Rate: 0.5}), true},
+		{"conv, global pool", NewSequential(in, &Conv2D{Filters: 3, KernelSize: [2]int{1, 1}}, &GlobalAveragePooling2D{}), true},
+		{"graph: conv, global max pool, dropout", g2, true},
+		{"dense softmax", NewSequential(in, &Flatten{}, &Dense{Units: 3, Activation: "softmax"}), false},
+		{"dense, Activation sigmoid", NewSequential(in, &Flatten{}, &Dense{Units: 3}, &Activation{Function: "sigmoid"}), false},
+		{"dense relu", NewSequential(in, &Flatten{}, &Dense{Units: 3, Activation: "relu"}), false},
+		{"graph: add, global pool", g, false},
+	} {
+		if err := c.m.Build(1); err != nil {
+			t.Fatal(err)
+		}
+		if got := OutputsLogits(c.m); got != c.want {
+			t.Errorf("%s: OutputsLogits %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -44,8 +44,9 @@ type Pretrained struct {
 	// file does not say (an ONNX file without cnnscope's metadata).
 	Preprocess    *data.Preprocess
 	Interpolation string
-	// FromLogits says the model outputs logits (trained with
-	// compile.from_logits; an ONNX file's output is taken as it is).
+	// FromLogits says the model outputs logits: trained with
+	// compile.from_logits, or an ONNX classifier without a softmax at
+	// the end (nn.OutputsLogits).
 	FromLogits bool
 }
 
@@ -80,7 +81,7 @@ func LoadPretrained(path string, input tensor.Shape) (*Pretrained, error) {
 		return nil, fmt.Errorf("model.from: %s: %w", path, err)
 	}
 	p := &Pretrained{Path: path, Model: im.Model, Classes: im.Classes, Preprocess: im.Preprocess,
-		Interpolation: im.Metadata["cnnscope.interpolation"]}
+		Interpolation: im.Metadata["cnnscope.interpolation"], FromLogits: nn.OutputsLogits(im.Model)}
 	if out := im.Model.Output(); len(p.Classes) != out[len(out)-1] {
 		p.Classes = nil
 		for i := range out[len(out)-1] {

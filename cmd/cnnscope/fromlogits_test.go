@@ -11,8 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
+	"github.com/cnnscope/cnnscope/internal/messy"
 	"github.com/cnnscope/cnnscope/modelfile"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/onnx"
+	"github.com/cnnscope/cnnscope/tensor"
 	"github.com/cnnscope/cnnscope/train"
 )
 
@@ -178,6 +183,65 @@ func TestFromLogitsDiagnosis(t *testing.T) {
 			return strings.HasPrefix(f, "set compile.from_logits: true")
 		})):
 			t.Errorf("linear output without from_logits: %+v, want critical offering compile.from_logits", mismatch)
+		}
+	}
+}
+
+// TestImportRecordsLogits: an ONNX classifier without a softmax at the
+// end (as PyTorch exports them) imports as a model from logits, so that
+// predict reports probabilities; one ending in a softmax does not.
+func TestImportRecordsLogits(t *testing.T) {
+	for _, head := range []string{"", "softmax"} {
+		m := nn.NewSequential(tensor.Shape{16, 24, 1}, &nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}},
+			&nn.GlobalAveragePooling2D{}, &nn.Dropout{Rate: 0.2})
+		if head != "" {
+			m = nn.NewSequential(tensor.Shape{16, 24, 1}, &nn.Flatten{}, &nn.Dense{Units: 3}, &nn.Activation{Function: head})
+		}
+		if err := m.Build(1); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params() {
+			for i := range p.Value.Data {
+				p.Value.Data[i] *= 20 // logits well outside [0, 1]
+			}
+		}
+		file := filepath.Join(t.TempDir(), "m.onnx")
+		f, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := onnx.Export(f, m, onnx.ExportOptions{Classes: []string{"a", "b", "c"}, Preprocess: &data.Preprocess{Rescale: 1.0 / 255}}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		out := filepath.Join(t.TempDir(), "imported")
+		code, stdout, stderr := runCLI("import", file, "--out", out)
+		if code != 0 {
+			t.Fatalf("import: exit %d: %s", code, stderr)
+		}
+		_, mf, err := modelfile.Load(out)
+		if err != nil || mf.FromLogits != (head == "") || strings.Contains(stdout, "logits") != (head == "") {
+			t.Errorf("head %q: from_logits %v (%v), stdout %q", head, mf != nil && mf.FromLogits, err, stdout)
+		}
+		img := filepath.Join(t.TempDir(), "x.png")
+		if err := os.WriteFile(img, messy.PNG(messy.Gray(24, 16, 3)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr = runCLI("predict", out, img, "--format", "json", "--top-k", "3")
+		var preds []struct {
+			Top []struct {
+				Probability float64 `json:"probability"`
+			} `json:"top"`
+		}
+		if code != 0 || json.Unmarshal([]byte(stdout), &preds) != nil || len(preds) != 1 {
+			t.Fatalf("predict exit %d: %s %s", code, stdout, stderr)
+		}
+		var sum float64
+		for _, c := range preds[0].Top {
+			sum += c.Probability
+		}
+		if math.Abs(sum-1) > 1e-5 {
+			t.Errorf("head %q: predict's probabilities sum to %v: %+v", head, sum, preds[0].Top)
 		}
 	}
 }

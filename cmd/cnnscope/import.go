@@ -13,6 +13,7 @@ import (
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/modelfile"
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
 )
 
@@ -81,12 +82,19 @@ func importONNX(w io.Writer, path string, f importFlags) error {
 	if dir == "" {
 		dir = filepath.Join("runs", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	}
-	if err := writeImported(dir, func(tmp string) error {
-		return modelfile.Save(tmp, im.Model, classes, pp, "sparse_categorical_crossentropy", importInterpolation(f.interpolation, im.Metadata))
-	}); err != nil {
+	logits := nn.OutputsLogits(im.Model)
+	info := modelfile.File{Classes: classes, Loss: "sparse_categorical_crossentropy", FromLogits: logits,
+		Interpolation: importInterpolation(f.interpolation, im.Metadata)}
+	if pp != nil {
+		info.Preprocessing = *pp
+	}
+	if err := writeImported(dir, func(tmp string) error { return modelfile.SaveFile(tmp, im.Model, info) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "imported %s (%s input) into %s: %d layers, %d classes\n", path, strings.ToUpper(im.InputLayout), dir, len(im.Model.Nodes()), len(classes))
+	if logits {
+		fmt.Fprintln(w, "its output is logits (no softmax at the end, as PyTorch classifiers export): recorded as from_logits, so predict reports their softmax")
+	}
 	return nil
 }
 
