@@ -52,7 +52,7 @@ var Detectors = []Detector{
 	{ID: "saturated_activations", Explains: []string{"vanishing_gradients", "not_learning", "underfitting"}, Detect: detectSaturatedActivations},
 	{ID: "not_learning", Detect: detectNotLearning},
 	{ID: "majority_class_bias", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectMajorityClassBias},
-	{ID: "underfitting", Detect: detectUnderfitting},
+	{ID: "underfitting", Explains: []string{"not_learning"}, Detect: detectUnderfitting},
 	{ID: "loss_plateau", Detect: detectLossPlateau},
 	{ID: "overfitting", Detect: detectOverfitting},
 	{ID: "val_above_train", Detect: detectValAboveTrain},
@@ -78,6 +78,7 @@ func Analyze(s *Signals) *Diagnosis {
 			d.Findings = append(d.Findings, *f)
 		}
 	}
+	d.Findings = oneVerdict(d.Findings)
 	explained := link(d.Findings)
 	slices.SortStableFunc(d.Findings, func(a, b Finding) int {
 		if r := rank(b.Severity) - rank(a.Severity); r != 0 {
@@ -95,6 +96,17 @@ func Analyze(s *Signals) *Diagnosis {
 	attachActions(s, d.Findings)
 	d.Verdict, d.Summary = verdict(s, d.Findings)
 	return d
+}
+
+// oneVerdict drops the inconclusive finding when a critical finding says
+// the run is not learning: a run is either judged or not, and a critical
+// finding (NaN, a stall in the training loss, a collapse) is evidence
+// enough whatever the size of the validation split.
+func oneVerdict(fs []Finding) []Finding {
+	if !slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == Critical }) {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(f Finding) bool { return f.ID == "inconclusive" })
 }
 
 // link lets causes explain symptoms: each explained finding lists the
@@ -183,6 +195,9 @@ func verdict(s *Signals, fs []Finding) (Verdict, string) {
 	if j, ok := s.judge(); ok && !j.Above {
 		if j.CanTell && j.AtChance {
 			return NotLearning, "Not clearly above chance: " + j.String()
+		}
+		if !j.CanTell {
+			return Inconclusive, "Too little evidence: " + j.tooFew()
 		}
 		return Inconclusive, "Too little evidence: " + j.String()
 	}

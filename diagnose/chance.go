@@ -60,12 +60,19 @@ type Judgement struct {
 	N        int
 	Chance   float64
 	Lower    float64 // Wilson 95% lower bound of Accuracy
+	// Balanced is the mean per-class recall (a constant guess gets 1/K
+	// for K classes present), BalancedLower its 95% lower bound.
+	Balanced, BalancedLower float64
 	// Above: Lower > Chance. CanTell: even a perfect score on N images
 	// would be clearly above chance (otherwise nothing can be concluded).
-	// AtChance: the accuracy itself is at most a quarter of the way from
-	// chance to 1: with CanTell and not Above, the run is not learning;
-	// between that and Above the evidence is ambiguous (inconclusive).
-	Above, CanTell, AtChance bool
+	// Separates: BalancedLower > 1/K: the model tells the classes apart,
+	// whatever its accuracy against the largest class's share (a class-
+	// weighted model trades accuracy for minority recall). AtChance: the
+	// accuracy itself is at most a quarter of the way from chance to 1
+	// and the classes are not told apart: with CanTell and not Above, the
+	// run is not learning; between that and Above the evidence is
+	// ambiguous (inconclusive).
+	Above, CanTell, Separates, AtChance bool
 }
 
 func (j Judgement) String() string {
@@ -98,8 +105,35 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 	j.Lower, _ = WilsonInterval(j.Accuracy, n)
 	j.Above = AboveChance(j.Accuracy, n, j.Chance)
 	j.CanTell = AboveChance(1, n, j.Chance)
-	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4
+	j.Balanced, j.BalancedLower, j.Separates = balancedAccuracy(v)
+	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && !j.Separates
 	return j, true
+}
+
+// balancedAccuracy is the mean recall over the classes present in an
+// evaluation, a lower bound of it (95%, normal approximation with the
+// Agresti-Coull adjustment of each class's recall, so that a class of a
+// few images all right or all wrong still counts as uncertain) and
+// whether that bound is above 1/K, what any constant guess gets. It needs
+// minJudgeSamples images in all.
+func balancedAccuracy(v *ValFacts) (mean, lower float64, separates bool) {
+	k, n, variance := 0, 0, 0.0
+	for c, sup := range v.Support {
+		if sup <= 0 || c >= len(v.Correct) {
+			continue
+		}
+		k++
+		n += sup
+		mean += float64(v.Correct[c]) / float64(sup)
+		adj := (float64(v.Correct[c]) + 2) / float64(sup+4)
+		variance += adj * (1 - adj) / float64(sup+4)
+	}
+	if k < 2 {
+		return 0, 0, false
+	}
+	mean /= float64(k)
+	lower = mean - wilsonZ*math.Sqrt(variance)/float64(k)
+	return mean, lower, n >= minJudgeSamples && lower > 1/float64(k)
 }
 
 // lastEval is the latest per-class evaluation: validation's, else the
@@ -136,16 +170,21 @@ func detectInconclusive(s *Signals) *Finding {
 	steps := s.Steps()
 	j, ok := s.judge()
 	f := &Finding{Severity: Warning, Title: "Inconclusive: too little evidence to tell learning from chance"}
+	more := []string{valSplitFix(s), "add more images per class", epochsFix(s, 2)}
 	switch {
 	case steps < minJudgeSteps && steps > 0:
-		f.Evidence = append(f.Evidence, evm("steps", float64(steps), minJudgeSteps, "only %d optimizer step(s)", steps))
+		f.Evidence = append(f.Evidence, evm("steps", float64(steps), minJudgeSteps, "only %d optimizer step(s): at least %d are needed to judge", steps, minJudgeSteps))
+		more = []string{epochsFix(s, max(2, (minJudgeSteps+steps-1)/max(steps, 1))), "add more images per class"}
 	case !ok:
 		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
 	case !j.CanTell:
-		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), 0,
-			"%d %s image(s): too few to judge (fewer than %d, or even a perfect score would not be clearly above chance %.3f, 95%% interval)", j.N, j.Split, minJudgeSamples, j.Chance))
+		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), minJudgeSamples, "%s", j.tooFew()))
 	case !j.Above && !j.AtChance:
 		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
+		if j.Separates {
+			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("per-class recall shows the classes are told apart (balanced accuracy %.3f, 95%% lower bound %.3f, vs %.3f for a constant guess), but accuracy is not yet clearly better than always answering the largest class", j.Balanced, j.BalancedLower, j.Chance)))
+			more = []string{"judge the model by per-class recall or macro F1 as well as accuracy", epochsFix(s, 2), "add more images per class"}
+		}
 	default:
 		return nil
 	}
@@ -153,6 +192,17 @@ func detectInconclusive(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, ev(j.String()))
 	}
 	f.Causes = []string{"too few validation images or training steps to measure learning"}
-	f.Fixes = nonEmpty(valSplitFix(s), "add more images per class", epochsFix(s, 2))
+	f.Fixes = nonEmpty(more...)
 	return f
+}
+
+// tooFew says why an evaluation of N images cannot show learning: fewer
+// than minJudgeSamples images, or so few that even a perfect score would
+// not be clearly above chance.
+func (j Judgement) tooFew() string {
+	if j.N < minJudgeSamples {
+		return fmt.Sprintf("only %d %s image(s): at least %d are needed to judge (one image more or less moves the accuracy by %s)",
+			j.N, j.Split, minJudgeSamples, pct(1/float64(j.N)))
+	}
+	return fmt.Sprintf("%d %s images: even a perfect score would not be clearly above chance %.3f (95%% interval)", j.N, j.Split, j.Chance)
 }

@@ -40,7 +40,16 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 	}
 	f.Causes = []string{"too few steps for BatchNormalization's momentum: its moving mean and variance have not caught up with the data"}
 	f.Fixes = nonEmpty(bnMomentumFix(s), epochsFix(s, 2), batchFix(s))
+	if presetOnly(s) {
+		// The spec has no layers to edit: lead with what applies to it.
+		f.Fixes = nonEmpty(epochsFix(s, 2), batchFix(s), bnMomentumFix(s))
+	}
 	return f
+}
+
+// presetOnly reports whether the spec names a preset model and no layers.
+func presetOnly(s *Signals) bool {
+	return s.Spec != nil && s.Spec.Model.Preset != "" && len(s.Spec.Model.Layers) == 0
 }
 
 // bnMomentumFix lowers the momentum of BatchNormalization layers above 0.9.
@@ -49,12 +58,11 @@ func bnMomentumFix(s *Signals) string {
 	if len(refs) == 0 {
 		return ""
 	}
-	fx := fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
-	if s.Spec != nil && s.Spec.Model.Preset != "" && len(s.Spec.Model.Layers) == 0 {
+	if presetOnly(s) {
 		// A preset's layers are not in the spec: say how to get them there.
-		fx += fmt.Sprintf("; model.preset %s has no layers in the spec to edit: `cnnscope doctor RUN_DIR` writes them out and tries this fix", s.Spec.Model.Preset)
+		return fmt.Sprintf("or lower the BatchNormalization momentum to 0.9 in %d layer(s): model.preset %s has no layers in your spec to edit; `cnnscope doctor RUN_DIR` writes the preset out as layers with that change and trains it", len(refs), s.Spec.Model.Preset)
 	}
-	return fx
+	return fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
 }
 
 // bnHighMomentum lists the BatchNormalization layers with momentum above

@@ -64,18 +64,10 @@ func detectLRTooHigh(s *Signals) *Finding {
 			break
 		}
 	}
-	if l0, ok := s.StartLoss(); ok {
-		t := &s.Facts.Loss
-		for i := 0; i < t.Len(); i++ {
-			if m := float64(t.Max[i]); finite(m) && m > spikeFactor*l0 {
-				e := evm("batch_loss", m, spikeFactor*l0, "batch loss %.3g at step %d, %.1fx the initial %.3g", m, t.Step[i], m/l0, l0)
-				e.Step = t.Step[i]
-				f.Evidence = append(f.Evidence, e)
-				if f.Step == 0 || t.Step[i] < f.Step {
-					f.Step = t.Step[i]
-				}
-				break
-			}
+	if e, ok := lossSpike(s); ok {
+		f.Evidence = append(f.Evidence, e)
+		if f.Step == 0 || e.Step < f.Step {
+			f.Step = e.Step
 		}
 	}
 	swing := valSwing(s)
@@ -86,11 +78,66 @@ func detectLRTooHigh(s *Signals) *Finding {
 	if len(f.Evidence) == 0 {
 		return nil
 	}
+	if len(f.Evidence) == 1 && f.Evidence[0].Metric == "val_accuracy_swings" && !endsInTrough(s) {
+		// Swings alone, in a run that ends at its best: the instability
+		// cost nothing (issue 10, third round: class weights swing a small
+		// validation split's accuracy by 0.07 from epoch to epoch while the
+		// run ends at 0.975).
+		f.Severity = Info
+	}
 	f.Epoch = s.epochOfStep(f.Step)
 	f.Title = fmt.Sprintf("Learning rate %s is too high for %s", fmtLR(lr), opt)
 	f.Causes = []string{fmt.Sprintf("compile.learning_rate %s: updates overshoot (%s usually starts at %s)", fmtLR(lr), opt, fmtLR(typicalLR(opt)))}
 	f.Fixes = []string{lowerLRFix(s), clipFix, "or find one with a learning-rate range test"}
 	return f
+}
+
+// lossSpike finds a batch loss above spikeFactor times the start: two
+// such batches, or one after which the training loss never got back under
+// its start. A single spike the run recovers from is a hard batch, not an
+// overshooting rate (issue 10, third round: SGD with Nesterov momentum at
+// 0.01 on grain had one batch at 4.8x the start at step 45, then learned).
+func lossSpike(s *Signals) (Evidence, bool) {
+	l0, ok := s.StartLoss()
+	if !ok {
+		return Evidence{}, false
+	}
+	t := &s.Facts.Loss
+	first, count := -1, 0
+	for i := 0; i < t.Len(); i++ {
+		if m := float64(t.Max[i]); finite(m) && m > spikeFactor*l0 {
+			if first < 0 {
+				first = i
+			}
+			count++
+		}
+	}
+	if first < 0 {
+		return Evidence{}, false
+	}
+	if count < 2 {
+		after, _, n := t.window(t.Step[first], t.Step[t.Len()-1])
+		if n > 0 && finite(after) && after < l0 {
+			return Evidence{}, false
+		}
+	}
+	m := float64(t.Max[first])
+	e := evm("batch_loss", m, spikeFactor*l0, "batch loss %.3g at step %d, %.1fx the initial %.3g", m, t.Step[first], m/l0, l0)
+	e.Step = t.Step[first]
+	return e, true
+}
+
+// endsInTrough reports whether the latest validation accuracy is below the
+// run's best by at least the swing that counts (valSwing).
+func endsInTrough(s *Signals) bool {
+	acc := s.series("val_accuracy")
+	best, last, seen := 0.0, 0.0, false
+	for _, a := range acc {
+		if !math.IsNaN(a) {
+			best, last, seen = max(best, a), a, true
+		}
+	}
+	return seen && best-last >= valSwing(s)
 }
 
 // valSwing is the smallest swing of validation accuracy that counts: 0.03

@@ -44,13 +44,14 @@ func detectLRTooLow(s *Signals) *Finding {
 	}
 	l0, ok := s.progressRef()
 	t := &s.Facts.Loss
-	horizon := slowHorizon
-	if last := lastStep(s); last < slowHorizon && last >= slowWindow && (s.Final || !s.Live) {
-		// A run that ended before the horizon is judged at its end.
-		horizon = last
+	horizon, window := slowHorizon, slowWindow
+	if last := lastStep(s); last < slowHorizon && last >= 2*minJudgeSteps && (s.Final || !s.Live) {
+		// A run that ended before the horizon is judged at its end, on
+		// its second half when that is shorter than the window.
+		horizon, window = last, min(slowWindow, last/2)
 	}
-	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= horizon && !pathological(s) {
-		loss, _, _ := t.window(horizon-slowWindow, horizon)
+	if ok && t.Len() > 0 && t.Step[t.Len()-1] >= horizon && !pathological(s) && rateCanBeBlamed(s) {
+		loss, _, _ := t.window(horizon-window, horizon)
 		u := ratioNear(s, horizon)
 		if loss > slowProgress*l0 && (u < updateRatioLow || math.IsNaN(u) && len(f.Evidence) > 0) {
 			f.Step = horizon
@@ -82,11 +83,27 @@ func detectLRTooLow(s *Signals) *Finding {
 	return f
 }
 
-// ratioNear is the median update ratio of the record nearest to step.
+// rateCanBeBlamed says whether slow progress may be put on the learning
+// rate: not when an adaptive optimizer (Adam, AdamW, RMSprop: their step
+// is the rate, whatever the gradient's scale) runs at a third of its
+// usual rate or more, and not when the model is too narrow to separate
+// the classes (capacity.go): a tiny model's updates are small at any
+// rate (issue 10, third round).
+func rateCanBeBlamed(s *Signals) bool {
+	if tooNarrow(s) != nil {
+		return false
+	}
+	opt := s.optimizer()
+	return opt == "sgd" || s.lr() < typicalLR(opt)/3
+}
+
+// ratioNear is the median update ratio of the record nearest to step;
+// step 1's record counts only for SGD and only when there is no other
+// (an adaptive optimizer's first step is its largest).
 func ratioNear(s *Signals, step int) float64 {
 	best, u := -1, math.NaN()
 	for _, r := range s.Records {
-		if r.Step <= 1 {
+		if r.Step <= 1 && (s.optimizer() != "sgd" || len(s.Records) > 1) {
 			continue
 		}
 		if d := abs(r.Step - step); best < 0 || d < best {

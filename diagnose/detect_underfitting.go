@@ -27,6 +27,7 @@ const (
 	underfitAccuracy = 0.7
 	underfitClimbing = 0.15
 	underfitAccGain  = 0.05
+	underfitAccel    = 1.5
 )
 
 func detectUnderfitting(s *Signals) *Finding {
@@ -39,7 +40,13 @@ func detectUnderfitting(s *Signals) *Finding {
 	if !math.IsNaN(vacc) {
 		best = max(acc, vacc)
 	}
-	if math.IsNaN(best) || best >= underfitAccuracy || best <= s.ChanceAccuracy()+stuckAccMargin {
+	if math.IsNaN(best) || best >= underfitAccuracy {
+		return nil
+	}
+	if e := tooNarrow(s); e != nil {
+		return tooSmallFinding(s, *e, best)
+	}
+	if best <= s.ChanceAccuracy()+stuckAccMargin {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Epoch: n, Step: int(s.Epochs[n-1]["step"])}
@@ -80,5 +87,26 @@ func climbing(s *Signals) *Evidence {
 		e := evm("accuracy_gain", b-a, underfitAccGain, "the training accuracy rose from %.3f to %.3f in the last epoch", a, b)
 		return &e
 	}
-	return nil
+	return takingOff(acc)
+}
+
+// takingOff says whether a run's training accuracy gains are growing: the
+// last epoch gained underfitAccGain or more and at least underfitAccel
+// times the epoch before. A run leaving a slow start (a plateau near the
+// uniform guess, then a fall) accelerates; a model too small or too
+// regularized to fit gains less each epoch (issue 10, third round:
+// healthy augmented and batch-64 icon runs gained 1-3 points in epoch 2
+// and 7-8 in epoch 3, then 15-25 in epoch 4, and were told they underfit
+// at epochs 2-3).
+func takingOff(acc []float64) *Evidence {
+	n := len(acc)
+	if n < 3 {
+		return nil
+	}
+	g0, g1 := acc[n-2]-acc[n-3], acc[n-1]-acc[n-2]
+	if !(g1 >= underfitAccGain && g1 >= underfitAccel*max(g0, 0)) {
+		return nil
+	}
+	e := evm("accuracy_gain", g1, underfitAccel*max(g0, 0), "the training accuracy gains are growing: %+.3f then %+.3f in the last two epochs (a slow start ending)", g0, g1)
+	return &e
 }

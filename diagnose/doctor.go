@@ -237,8 +237,9 @@ func tryFix(ctx context.Context, i int, a Action, base *spec.Spec, layers []nn.L
 	}
 	tr.Fix, tr.Edits = t.Fix, t.Edits
 	// Restored means clearly above chance and clearly above the
-	// untreated run, by the same rule as the verdict's.
-	tr.Restored = tr.Restored && tr.AboveChance &&
+	// untreated run, by the same rule as the verdict's; an inconclusive
+	// trial (too few steps or images to judge) restored nothing.
+	tr.Restored = tr.Restored && tr.AboveChance && tr.Verdict != Inconclusive &&
 		ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(baseline.ValAccuracy), baseline.ValSamples)
 	switch {
 	case tr.Error != "":

@@ -243,7 +243,7 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 	if v := s.Val; v != nil && v.Confusion != nil {
 		m.sig.Facts.Val = append(m.sig.Facts.Val, valFacts(epoch+1, v.Confusion.Counts))
 	}
-	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes)
+	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes, m.sig.Facts.Noise)
 	m.probe(s, epoch+1)
 	m.poll(false)
 	err := m.analyze(s, true)

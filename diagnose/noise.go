@@ -21,7 +21,12 @@ type noiseTracker struct {
 	loss    []float32
 	conf    []float32
 	pred    []int16
-	epochs  int
+	// rose and stuck: the epoch (1-based) in which the sample, seen the
+	// epoch before, had a loss above ln C that rose by risingFactor, or
+	// was misclassified as the same class as the epoch before with a
+	// loss above ln C (see risingShare).
+	rose, stuck []int32
+	epochs      int
 	firstEp int
 }
 
@@ -30,11 +35,13 @@ type noiseTracker struct {
 const (
 	suspectConfidence = 0.5
 	suspectStay       = 0.95
+	risingFactor      = 1.05
 )
 
 func (t *noiseTracker) reset(classes int, chance float64) {
 	t.classes, t.chance = classes, float32(chance)
 	t.seen, t.streak, t.loss, t.conf, t.pred = nil, nil, nil, nil, nil
+	t.rose, t.stuck = nil, nil
 	t.epochs, t.firstEp = 0, 0
 }
 
@@ -48,6 +55,8 @@ func (t *noiseTracker) grow(n int) {
 	t.loss = append(t.loss, make([]float32, n-len(t.loss))...)
 	t.conf = append(t.conf, make([]float32, n-len(t.conf))...)
 	t.pred = append(t.pred, make([]int16, n-len(t.pred))...)
+	t.rose = append(t.rose, make([]int32, n-len(t.rose))...)
+	t.stuck = append(t.stuck, make([]int32, n-len(t.stuck))...)
 }
 
 // observe records one training batch (its per-sample losses and outputs).
@@ -76,6 +85,14 @@ func (t *noiseTracker) observe(b *train.StepInfo) {
 			}
 		}
 		suspect := p != int(b.Batch.Labels[i]) && b.PerSample[i] > t.chance && row[p] >= suspectConfidence
+		if t.seen[idx] == ep-1 && b.PerSample[i] > t.chance {
+			if b.PerSample[i] > risingFactor*t.loss[idx] {
+				t.rose[idx] = ep
+			}
+			if p != int(b.Batch.Labels[i]) && int16(p) == t.pred[idx] {
+				t.stuck[idx] = ep
+			}
+		}
 		switch {
 		case !suspect:
 			t.streak[idx] = 0
@@ -95,17 +112,32 @@ func (t *noiseTracker) observe(b *train.StepInfo) {
 }
 
 // facts summarizes the tracker at the end of epoch (1-based).
-func (t *noiseTracker) facts(epoch int, classes []string) *NoiseFacts {
+func (t *noiseTracker) facts(epoch int, classes []string, prev *NoiseFacts) *NoiseFacts {
 	if t.firstEp == 0 {
 		return nil
 	}
 	nf := &NoiseFacts{Epochs: epoch - t.firstEp + 1}
+	defer func() {
+		if prev != nil {
+			nf.RisingHistory = slices.Clone(prev.RisingHistory)
+			nf.StuckHistory = slices.Clone(prev.StuckHistory)
+		}
+		n := float64(max(nf.Samples, 1))
+		nf.RisingHistory = append(nf.RisingHistory, float64(nf.Rising)/n)
+		nf.StuckHistory = append(nf.StuckHistory, float64(nf.Stuck)/n)
+	}()
 	var sus []int
 	for i, e := range t.seen {
 		if int(e) != epoch {
 			continue
 		}
 		nf.Samples++
+		if t.rose[i] == int32(epoch) {
+			nf.Rising++
+		}
+		if t.stuck[i] == int32(epoch) {
+			nf.Stuck++
+		}
 		if t.streak[i] >= 2 {
 			sus = append(sus, i)
 		}

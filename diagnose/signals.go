@@ -156,6 +156,15 @@ type NoiseFacts struct {
 	// confident prediction in each of the last two epochs.
 	Suspects int       `json:"suspects"`
 	Worst    []Suspect `json:"worst,omitempty"`
+	// Rising: samples of the last epoch whose loss, above ln(classes),
+	// rose by 5% or more since the epoch before; Stuck: samples
+	// misclassified as the same class in both epochs, with a loss above
+	// ln(classes). RisingHistory and StuckHistory are their shares of
+	// Samples, epoch by epoch.
+	Rising        int       `json:"rising,omitempty"`
+	Stuck         int       `json:"stuck,omitempty"`
+	RisingHistory []float64 `json:"rising_history,omitempty"`
+	StuckHistory  []float64 `json:"stuck_history,omitempty"`
 }
 
 // Suspect is a training sample whose label looks wrong.

@@ -197,7 +197,11 @@ func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport) {
 	}
 	if rep.Best >= 0 {
 		t := rep.Trials[rep.Best]
-		fmt.Fprintf(w, "Best: %s restored learning: %s\n", t.Name, t.Fix)
+		if t.Outcome == "restored" {
+			fmt.Fprintf(w, "Best: %s restored learning: %s\n", t.Name, t.Fix)
+		} else {
+			fmt.Fprintf(w, "Best: %s improved learning (verdict: %s, validation accuracy %.3f, clearly above the untreated run): %s\n", t.Name, t.Verdict, float64(t.ValAccuracy), t.Fix)
+		}
 	} else {
 		fmt.Fprintln(w, "None of the fixes tried restored learning.")
 	}
