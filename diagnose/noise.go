@@ -27,7 +27,7 @@ type noiseTracker struct {
 	// loss above ln C (see risingShare).
 	rose, stuck []int32
 	epochs      int
-	firstEp int
+	firstEp     int
 }
 
 // A suspect is predicted as another class with 50% or more, and stays one
