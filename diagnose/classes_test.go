@@ -224,3 +224,27 @@ func TestBatchNormFixForPreset(t *testing.T) {
 		t.Errorf("preset fixes %q", f.Fixes)
 	}
 }
+
+// Hysteresis: a warning is confirmed at the next epoch end a quarter of
+// an epoch on; a critical judgement needs two epoch ends after it was
+// first seen; a dead network (stoppable) is confirmed mid-epoch once it
+// has held a quarter of an epoch; NaN at once.
+func TestLiveConfirmation(t *testing.T) {
+	m := &Monitor{}
+	m.sig.Facts.StepsPerEpoch = 100
+	w := Finding{ID: "underfitting", Severity: Warning}
+	c := Finding{ID: "not_learning", Severity: Critical}
+	d := Finding{ID: "dying_relu", Severity: Critical}
+	if m.confirmed(w, 100, true) || !m.confirmed(w, 200, true) {
+		t.Error("warning: want confirmed at the next epoch end")
+	}
+	if m.confirmed(c, 100, true) || m.confirmed(c, 200, true) || !m.confirmed(c, 300, true) {
+		t.Error("critical: want confirmed at the second epoch end after")
+	}
+	if m.confirmed(d, 130, false) || m.confirmed(d, 150, false) || !m.confirmed(d, 155, false) {
+		t.Error("dying_relu: want confirmed mid-epoch after 25 steps")
+	}
+	if !m.confirmed(Finding{ID: "nan", Severity: Critical}, 7, false) {
+		t.Error("nan: want at once")
+	}
+}

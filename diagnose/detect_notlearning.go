@@ -170,7 +170,7 @@ const atChanceEpochs = 2
 
 func atChance(s *Signals) *Finding {
 	j, ok := s.judge()
-	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && j.Epoch < atChanceEpochs {
+	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && (j.Epoch < atChanceEpochs || s.evalRising()) {
 		return nil
 	}
 	f := &Finding{Severity: Critical, Epoch: j.Epoch, Since: j.Epoch, Step: s.stepOfEpoch(j.Epoch)}
@@ -195,6 +195,39 @@ func atChance(s *Signals) *Finding {
 		defaultsFix,
 	}
 	return f
+}
+
+// evalRising reports whether the latest evaluation's accuracy is clearly
+// above the one before (ClearlyAbove on the split's size): a live run
+// that is leaving its slow start is not called not learning while it
+// climbs (a critical needs no improving trend; issue 10, third round).
+func (s *Signals) evalRising() bool {
+	v, _ := s.lastEval()
+	if v == nil {
+		return false
+	}
+	prev := previousEval(s, *v)
+	if prev == nil {
+		return false
+	}
+	a, na := accuracyOf(v)
+	b, nb := accuracyOf(prev)
+	return ClearlyAbove(a, na, b, nb)
+}
+
+// accuracyOf is an evaluation's accuracy and its number of images.
+func accuracyOf(v *ValFacts) (float64, int) {
+	n, c := 0, 0
+	for k, sup := range v.Support {
+		n += sup
+		if k < len(v.Correct) {
+			c += v.Correct[k]
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return float64(c) / float64(n), n
 }
 
 type sums struct{ loss, acc []float64 }

@@ -85,12 +85,10 @@ func (t *noiseTracker) observe(b *train.StepInfo) {
 			}
 		}
 		suspect := p != int(b.Batch.Labels[i]) && b.PerSample[i] > t.chance && row[p] >= suspectConfidence
-		if t.seen[idx] == ep-1 && b.PerSample[i] > t.chance {
+		if t.seen[idx] > 0 && t.seen[idx] == ep-1 && b.PerSample[i] > t.chance && p != int(b.Batch.Labels[i]) && int16(p) == t.pred[idx] {
+			t.stuck[idx] = ep
 			if b.PerSample[i] > risingFactor*t.loss[idx] {
 				t.rose[idx] = ep
-			}
-			if p != int(b.Batch.Labels[i]) && int16(p) == t.pred[idx] {
-				t.stuck[idx] = ep
 			}
 		}
 		switch {

@@ -156,10 +156,10 @@ type NoiseFacts struct {
 	// confident prediction in each of the last two epochs.
 	Suspects int       `json:"suspects"`
 	Worst    []Suspect `json:"worst,omitempty"`
-	// Rising: samples of the last epoch whose loss, above ln(classes),
-	// rose by 5% or more since the epoch before; Stuck: samples
-	// misclassified as the same class in both epochs, with a loss above
-	// ln(classes). RisingHistory and StuckHistory are their shares of
+	// Stuck: samples misclassified as the same class in the last two
+	// epochs, with a loss above ln(classes); Rising: those of them whose
+	// loss rose by 5% or more since the epoch before (the model grows
+	// surer of another class than the label's). RisingHistory and StuckHistory are their shares of
 	// Samples, epoch by epoch.
 	Rising        int       `json:"rising,omitempty"`
 	Stuck         int       `json:"stuck,omitempty"`
