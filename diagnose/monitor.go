@@ -319,64 +319,6 @@ func (m *Monitor) final() *Diagnosis {
 	return d
 }
 
-// Live findings are held until confirmed (hysteresis): a warning or
-// critical finding raised during training is printed (and passed to
-// OnRaise) only when it still holds at an epoch end at least
-// confirmSteps after it was first seen, where confirmSteps is a quarter
-// of an epoch, at least minConfirmSteps; one withdrawn before that is
-// forgotten. A critical finding must also hold at two epoch ends after
-// the one it was first seen at or before (issue 10, third round: a
-// critical needs strong evidence; slow starts and class-weighted runs
-// swing for an epoch or two). A rise in severity is confirmed the same
-// way. NaN and divergence are facts, not estimates: they are printed at
-// once, as are the checks before step 1; a critical dead network
-// (dying_relu) is confirmed at any analysis once it has held
-// confirmSteps. The final diagnosis lists what
-// holds at the end whatever was printed.
-const (
-	minConfirmSteps     = 10
-	criticalConfirmEnds = 2
-)
-
-var immediate = map[string]bool{"nan": true, "divergence": true}
-
-// pendingFinding is a live finding not yet confirmed: the step it was
-// first seen at and the epoch ends it held at after that.
-type pendingFinding struct{ first, ends int }
-
-// confirmed reports whether a finding at this severity has held long
-// enough to be printed.
-func (m *Monitor) confirmed(f Finding, step int, epochEnd bool) bool {
-	if immediate[f.ID] {
-		return true
-	}
-	if m.pending == nil {
-		m.pending = map[string]pendingFinding{}
-	}
-	key := f.ID + "/" + string(f.Severity)
-	p, ok := m.pending[key]
-	if !ok {
-		m.pending[key] = pendingFinding{first: step}
-		return false
-	}
-	need := max(minConfirmSteps, m.sig.Facts.StepsPerEpoch/4)
-	if f.Severity == Critical && stoppable[f.ID] {
-		// A dead network does not come back: confirmed at any analysis
-		// once it has held need steps, so that --stop-on critical stops
-		// the run before the epoch ends (issue 14).
-		return step-p.first >= need
-	}
-	if !epochEnd {
-		return false
-	}
-	p.ends++
-	m.pending[key] = p
-	if f.Severity == Critical && p.ends < criticalConfirmEnds {
-		return false
-	}
-	return step-p.first >= need
-}
-
 // analyze runs the detectors, prints what is new and confirmed, adapts
 // the cadence and stops the run when asked to.
 func (m *Monitor) analyze(s *train.State, epochEnd bool) error {

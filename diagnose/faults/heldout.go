@@ -119,11 +119,8 @@ var heldOutFaults = []Scenario{
 		Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning"}},
 	{Name: "h-bce-softmax-glyphs", Problem: "binary_crossentropy with a 10-way softmax and integer labels", Data: glyphs(150),
 		Spec: loss("binary_crossentropy"), Expect: []string{"output_loss_mismatch"}, Also: []string{"initial_loss", "not_learning"}, RefuseOK: true},
-	// h-cce-int-labels-textures (categorical_crossentropy with integer
-	// labels) was retired in issue 10's third round: the input checks now
-	// one-hot encode a folder's labels for that loss, as Keras'
-	// label_mode="categorical" does, so it injected no problem any more
-	// (it learned to 0.96-1.0 and counted as missed).
+	// h-cce-int-labels-textures retired (issue 10, third round): labels are
+	// now one-hot encoded for categorical_crossentropy, nothing is injected.
 	{Name: "h-bn-lag-glyphs", Problem: "BatchNormalization (momentum 0.99) trained for 18 steps: moving statistics lag", Data: glyphs(30),
 		Spec: all(epochs(2), layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2), flatten(),
 			dense(64, "relu"), dense(10, "softmax"))),
