@@ -248,3 +248,31 @@ func TestLiveConfirmation(t *testing.T) {
 		t.Error("nan: want at once")
 	}
 }
+
+// Label noise early in a run: images predicted as the same other class
+// in consecutive epochs (stuck), spread over the labels, in a run above
+// chance, are noise; held by one small class, or in a run at chance, not.
+func TestStuckLabelNoise(t *testing.T) {
+	s := healthySignals(t, 3)
+	valAt(s, 12, 0.45)
+	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 1000, Stuck: 140, StuckByLabel: []int{14, 14, 14, 14, 14, 14, 14, 14, 14, 14}}
+	if f := wantFinding(t, "label_noise", s, Warning); !strings.Contains(f.Title, "same other class") {
+		t.Errorf("title %q", f.Title)
+	}
+	s.Facts.Noise.Stuck = 60 // 6%: healthy runs reach 7.4%
+	wantNone(t, "label_noise", s)
+	s.Facts.Noise.Stuck = 140
+	valAt(s, 12, 0.1)
+	wantNone(t, "label_noise", s)
+	// Imbalanced, the stuck images are the small class's: not noise.
+	valAt(s, 12, 0.45)
+	s.Facts.Data.TrainCounts[3], s.Facts.Data.Imbalance = 20, 5.5
+	s.Facts.Noise.StuckByLabel = []int{10, 0, 0, 120, 10, 0, 0, 0, 0, 0}
+	wantNone(t, "label_noise", s)
+	// The confident rule: suspects all of a small class, not noise either.
+	setEpochs(s, "loss", 1.0, 0.8, 0.6)
+	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 1000, Suspects: 60, SuspectsByLabel: []int{0, 0, 0, 60, 0, 0, 0, 0, 0, 0}}
+	wantNone(t, "label_noise", s)
+	s.Facts.Noise.SuspectsByLabel = []int{6, 6, 6, 6, 6, 6, 6, 6, 6, 6}
+	wantFinding(t, "label_noise", s, Warning)
+}

@@ -26,6 +26,7 @@ type noiseTracker struct {
 	// was misclassified as the same class as the epoch before with a
 	// loss above ln C (see risingShare).
 	rose, stuck []int32
+	lab         []int16
 	epochs      int
 	firstEp     int
 }
@@ -41,7 +42,7 @@ const (
 func (t *noiseTracker) reset(classes int, chance float64) {
 	t.classes, t.chance = classes, float32(chance)
 	t.seen, t.streak, t.loss, t.conf, t.pred = nil, nil, nil, nil, nil
-	t.rose, t.stuck = nil, nil
+	t.rose, t.stuck, t.lab = nil, nil, nil
 	t.epochs, t.firstEp = 0, 0
 }
 
@@ -57,6 +58,7 @@ func (t *noiseTracker) grow(n int) {
 	t.pred = append(t.pred, make([]int16, n-len(t.pred))...)
 	t.rose = append(t.rose, make([]int32, n-len(t.rose))...)
 	t.stuck = append(t.stuck, make([]int32, n-len(t.stuck))...)
+	t.lab = append(t.lab, make([]int16, n-len(t.lab))...)
 }
 
 // observe records one training batch (its per-sample losses and outputs).
@@ -106,6 +108,7 @@ func (t *noiseTracker) observe(b *train.StepInfo) {
 			t.streak[idx] = 1
 		}
 		t.seen[idx], t.loss[idx], t.conf[idx], t.pred[idx] = ep, b.PerSample[i], row[p], int16(p)
+		t.lab[idx] = int16(b.Batch.Labels[i])
 	}
 }
 
@@ -124,7 +127,8 @@ func (t *noiseTracker) facts(epoch int, classes []string, prev *NoiseFacts) *Noi
 		nf.RisingHistory = append(nf.RisingHistory, float64(nf.Rising)/n)
 		nf.StuckHistory = append(nf.StuckHistory, float64(nf.Stuck)/n)
 	}()
-	var sus []int
+	var sus, stuck []int
+	nf.StuckByLabel, nf.SuspectsByLabel = make([]int, t.classes), make([]int, t.classes)
 	for i, e := range t.seen {
 		if int(e) != epoch {
 			continue
@@ -135,18 +139,36 @@ func (t *noiseTracker) facts(epoch int, classes []string, prev *NoiseFacts) *Noi
 		}
 		if t.stuck[i] == int32(epoch) {
 			nf.Stuck++
+			if l := int(t.lab[i]); l >= 0 && l < t.classes {
+				nf.StuckByLabel[l]++
+			}
+			if t.streak[i] < 2 {
+				stuck = append(stuck, i)
+			}
 		}
 		if t.streak[i] >= 2 {
 			sus = append(sus, i)
+			if l := int(t.lab[i]); l >= 0 && l < t.classes {
+				nf.SuspectsByLabel[l]++
+			}
 		}
 	}
 	nf.Suspects = len(sus)
-	slices.SortFunc(sus, func(a, b int) int { return cmp.Compare(t.loss[b], t.loss[a]) })
-	for _, i := range sus[:min(len(sus), 20)] {
+	byLoss := func(a, b int) int { return cmp.Compare(t.loss[b], t.loss[a]) }
+	slices.SortFunc(sus, byLoss)
+	if len(sus) < 20 {
+		// Early in a run few images are confidently wrong: the samples
+		// stuck on one other class fill the list (stuck rule, label_noise).
+		slices.SortFunc(stuck, byLoss)
+		sus = append(sus, stuck[:min(len(stuck), 20-len(sus))]...)
+	}
+	for _, i := range sus {
 		s := Suspect{Index: i, Loss: float64(t.loss[i]), Confidence: float64(t.conf[i]), Source: "#" + itoa(i)}
 		if t.ds != nil && i < len(t.ds.Sources) {
 			s.Source = t.ds.Sources[i]
 			s.Label = nameOf(classes, int(t.ds.Labels[i]))
+		} else {
+			s.Label = nameOf(classes, int(t.lab[i]))
 		}
 		s.Predicted = nameOf(classes, int(t.pred[i]))
 		nf.Worst = append(nf.Worst, s)

@@ -161,10 +161,13 @@ type NoiseFacts struct {
 	// loss rose by 5% or more since the epoch before (the model grows
 	// surer of another class than the label's). RisingHistory and StuckHistory are their shares of
 	// Samples, epoch by epoch.
-	Rising        int       `json:"rising,omitempty"`
-	Stuck         int       `json:"stuck,omitempty"`
-	RisingHistory []float64 `json:"rising_history,omitempty"`
-	StuckHistory  []float64 `json:"stuck_history,omitempty"`
+	// StuckByLabel and SuspectsByLabel count those samples by label.
+	StuckByLabel    []int     `json:"stuck_by_label,omitempty"`
+	SuspectsByLabel []int     `json:"suspects_by_label,omitempty"`
+	Rising          int       `json:"rising,omitempty"`
+	Stuck           int       `json:"stuck,omitempty"`
+	RisingHistory   []float64 `json:"rising_history,omitempty"`
+	StuckHistory    []float64 `json:"stuck_history,omitempty"`
 }
 
 // Suspect is a training sample whose label looks wrong.
