@@ -276,3 +276,22 @@ func TestStuckLabelNoise(t *testing.T) {
 	s.Facts.Noise.SuspectsByLabel = []int{6, 6, 6, 6, 6, 6, 6, 6, 6, 6}
 	wantFinding(t, "label_noise", s, Warning)
 }
+
+// doctor: an inconclusive trial restored nothing, whatever its accuracy;
+// one clearly above chance and the baseline that still has warnings only
+// improved.
+func TestDoctorTrialOutcome(t *testing.T) {
+	base := Trial{ValAccuracy: 0.1, ValSamples: 150}
+	tr := Trial{Restored: true, AboveChance: true, Verdict: Inconclusive, ValAccuracy: 1, ValSamples: 150}
+	if judgeTrial(&tr, base); tr.Restored || tr.Outcome != "not fixed" {
+		t.Errorf("inconclusive: %+v", tr)
+	}
+	tr = Trial{Restored: true, AboveChance: true, Verdict: LearningWithProblems, ValAccuracy: 0.6, ValSamples: 150}
+	if judgeTrial(&tr, base); !tr.Restored || tr.Outcome != "improved" {
+		t.Errorf("with problems: %+v", tr)
+	}
+	tr = Trial{Restored: true, AboveChance: true, Verdict: LearningEffectively, ValAccuracy: 0.13, ValSamples: 150}
+	if judgeTrial(&tr, base); tr.Restored {
+		t.Errorf("0.13 vs 0.10: %+v", tr)
+	}
+}

@@ -102,7 +102,9 @@ const (
 )
 
 func stuckNoise(s *Signals, nf *NoiseFacts) *Finding {
-	if s.NumClasses() < 3 || nf.Stuck < noiseMinSuspects {
+	if s.NumClasses() < 3 || nf.Stuck < noiseMinSuspects || tooNarrow(s) != nil {
+		// (a model too narrow to separate the classes confuses them the
+		// same way epoch after epoch: underfitting's)
 		return nil
 	}
 	share := float64(nf.Stuck) / float64(nf.Samples)
@@ -152,8 +154,9 @@ func majorityOverPredicted(s *Signals) bool {
 // smallClassHeld reports whether, in imbalanced data, more than
 // noiseStuckLabel of the images counted (by label) carry one label that
 // is not the largest training class: a small class the model has not learned yet, or one that class
-// weights push it to (issue 10, item 2: label_noise listed every minority
-// image; third round: a weighted 85:15 set's 16 "suspects").
+// weights push it to; with class weights on, any one class (issue 10,
+// item 2: label_noise listed every minority image; third round: a
+// weighted 85:15 set's 16 "suspects").
 func smallClassHeld(s *Signals, byLabel []int) bool {
 	top, k := majority(byLabel)
 	d := s.Facts.Data
@@ -161,5 +164,5 @@ func smallClassHeld(s *Signals, byLabel []int) bool {
 		return false
 	}
 	_, big := majority(d.TrainCounts)
-	return k != big
+	return k != big || d.Weighted
 }

@@ -236,9 +236,15 @@ func tryFix(ctx context.Context, i int, a Action, base *spec.Spec, layers []nn.L
 		return Trial{}, err
 	}
 	tr.Fix, tr.Edits = t.Fix, t.Edits
-	// Restored means clearly above chance and clearly above the
-	// untreated run, by the same rule as the verdict's; an inconclusive
-	// trial (too few steps or images to judge) restored nothing.
+	judgeTrial(&tr, baseline)
+	return tr, nil
+}
+
+// judgeTrial sets a fix's outcome against the untreated baseline.
+// Restored means clearly above chance and clearly above the untreated
+// run, by the same rule as the verdict's; an inconclusive trial (too few
+// steps or images to judge) restored nothing.
+func judgeTrial(tr *Trial, baseline Trial) {
 	tr.Restored = tr.Restored && tr.AboveChance && tr.Verdict != Inconclusive &&
 		ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(baseline.ValAccuracy), baseline.ValSamples)
 	switch {
@@ -251,7 +257,6 @@ func tryFix(ctx context.Context, i int, a Action, base *spec.Spec, layers []nn.L
 	default:
 		tr.Outcome = "not fixed"
 	}
-	return tr, nil
 }
 
 // bestTrial returns the index of the best restored trial (-1: none).

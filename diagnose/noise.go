@@ -128,6 +128,11 @@ func (t *noiseTracker) facts(epoch int, classes []string, prev *NoiseFacts) *Noi
 		nf.StuckHistory = append(nf.StuckHistory, float64(nf.Stuck)/n)
 	}()
 	var sus, stuck []int
+	correct := 0
+	defer func() {
+		nf.CorrectConf /= float64(max(correct, 1))
+		nf.StuckConf /= float64(max(nf.Stuck, 1))
+	}()
 	nf.StuckByLabel, nf.SuspectsByLabel = make([]int, t.classes), make([]int, t.classes)
 	for i, e := range t.seen {
 		if int(e) != epoch {
@@ -137,7 +142,12 @@ func (t *noiseTracker) facts(epoch int, classes []string, prev *NoiseFacts) *Noi
 		if t.rose[i] == int32(epoch) {
 			nf.Rising++
 		}
+		if t.pred[i] == t.lab[i] {
+			nf.CorrectConf += float64(t.conf[i])
+			correct++
+		}
 		if t.stuck[i] == int32(epoch) {
+			nf.StuckConf += float64(t.conf[i])
 			nf.Stuck++
 			if l := int(t.lab[i]); l >= 0 && l < t.classes {
 				nf.StuckByLabel[l]++

@@ -161,6 +161,11 @@ type NoiseFacts struct {
 	// loss rose by 5% or more since the epoch before (the model grows
 	// surer of another class than the label's). RisingHistory and StuckHistory are their shares of
 	// Samples, epoch by epoch.
+	// StuckConf and CorrectConf are the mean probability the model gave
+	// its predicted class on the stuck and on the correctly classified
+	// samples of the last epoch.
+	StuckConf   float64 `json:"stuck_conf,omitempty"`
+	CorrectConf float64 `json:"correct_conf,omitempty"`
 	// StuckByLabel and SuspectsByLabel count those samples by label.
 	StuckByLabel    []int     `json:"stuck_by_label,omitempty"`
 	SuspectsByLabel []int     `json:"suspects_by_label,omitempty"`
