@@ -255,10 +255,16 @@ func TestLiveConfirmation(t *testing.T) {
 func TestStuckLabelNoise(t *testing.T) {
 	s := healthySignals(t, 3)
 	valAt(s, 12, 0.45)
-	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 1000, Stuck: 140, StuckByLabel: []int{14, 14, 14, 14, 14, 14, 14, 14, 14, 14}}
+	s.Facts.Noise = &NoiseFacts{Epochs: 3, Samples: 1000, Stuck: 140, StuckByLabel: []int{14, 14, 14, 14, 14, 14, 14, 14, 14, 14},
+		StuckConf: 0.4, CorrectConf: 0.42}
 	if f := wantFinding(t, "label_noise", s, Warning); !strings.Contains(f.Title, "same other class") {
 		t.Errorf("title %q", f.Title)
 	}
+	// Stuck images predicted less surely than the right ones are hard
+	// images, not wrong labels.
+	s.Facts.Noise.StuckConf = 0.3
+	wantNone(t, "label_noise", s)
+	s.Facts.Noise.StuckConf = 0.4
 	s.Facts.Noise.Stuck = 60 // 6%: healthy runs reach 7.4%
 	wantNone(t, "label_noise", s)
 	s.Facts.Noise.Stuck = 140
