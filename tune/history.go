@@ -73,8 +73,9 @@ func field(r []string, col map[string]int, names ...string) float64 {
 	return bad
 }
 
-// criticalFinding is the first critical finding of dir's diagnosis.json
-// as a reason, and the epoch it was raised in; "" when there is none.
+// criticalFinding is the critical finding of dir's diagnosis.json that
+// stopped the run (else its first critical one) as a reason, and the
+// epoch it was raised in; "" when there is none.
 func criticalFinding(dir string) (reason string, epoch int) {
 	b, err := os.ReadFile(filepath.Join(dir, diagnose.DiagnosisFile))
 	if err != nil {
@@ -84,16 +85,29 @@ func criticalFinding(dir string) (reason string, epoch int) {
 	if json.Unmarshal(b, &d) != nil {
 		return "", 0
 	}
-	for _, f := range append(d.Findings, d.Earlier...) {
-		if f.Severity == diagnose.Critical {
-			where := ""
-			if f.Epoch > 0 || f.Step > 0 {
-				where = fmt.Sprintf(" (epoch %d, step %d)", f.Epoch, f.Step)
+	all := append(d.Findings, d.Earlier...)
+	// The finding that stopped the run, else the first critical one.
+	if d.Facts != nil && d.Facts.StopReason != "" {
+		for _, f := range all {
+			if f.Severity == diagnose.Critical && strings.HasSuffix(d.Facts.StopReason, ": "+f.Title) {
+				return findingReason(f), f.Epoch
 			}
-			return "diagnosis: " + f.Title + where, f.Epoch
+		}
+	}
+	for _, f := range all {
+		if f.Severity == diagnose.Critical {
+			return findingReason(f), f.Epoch
 		}
 	}
 	return "", 0
+}
+
+func findingReason(f diagnose.Finding) string {
+	where := ""
+	if f.Epoch > 0 || f.Step > 0 {
+		where = fmt.Sprintf(" (epoch %d, step %d)", f.Epoch, f.Step)
+	}
+	return "diagnosis: " + f.Title + where
 }
 
 // failure says why a child that exited with code ended its trial.

@@ -85,3 +85,24 @@ func TestTrialTensorBoardFolders(t *testing.T) {
 		t.Fatalf("base.yaml does not hold the absolute log_dir %s:\n%s", abs, b)
 	}
 }
+
+// The reason a trial stopped by the diagnosis gets is the finding that
+// stopped it (the run's stop_reason), not the first critical listed.
+func TestCriticalFindingNamesTheStop(t *testing.T) {
+	dir := t.TempDir()
+	d := `{"findings": [
+ {"id": "lr_too_high", "severity": "critical", "title": "Learning rate 0.137 is too high for adam", "epoch": 1, "step": 1},
+ {"id": "dying_relu", "severity": "critical", "title": "Dead network: every layer below the output has a zero gradient since step 50", "epoch": 1, "step": 50}],
+ "facts": {"stop_reason": "stopped on a critical finding: Dead network: every layer below the output has a zero gradient since step 50"}}`
+	if err := os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	why, epoch := criticalFinding(dir)
+	if want := "diagnosis: Dead network: every layer below the output has a zero gradient since step 50 (epoch 1, step 50)"; why != want || epoch != 1 {
+		t.Errorf("got %q, %d; want %q, 1", why, epoch, want)
+	}
+	os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(strings.Replace(d, `"stop_reason"`, `"other"`, 1)), 0o644)
+	if why, _ := criticalFinding(dir); !strings.Contains(why, "Learning rate 0.137") {
+		t.Errorf("without a stop reason: %q, want the first critical finding", why)
+	}
+}
