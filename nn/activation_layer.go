@@ -25,12 +25,14 @@ type Activation struct {
 	in         tensor.Shape
 	logitsGrad bool
 	y, z       *tensor.Tensor
+	arena      *arena // where inference outputs go (nil: y)
 }
 
 func (l *Activation) Type() string           { return "Activation" }
 func (l *Activation) Params() []*Param       { return nil }
 func (l *Activation) activationName() string { return l.act.name }
 func (l *Activation) setLogitsGrad(on bool)  { l.logitsGrad = on }
+func (l *Activation) setArena(a *arena)      { l.arena = a }
 
 // validate checks the function's name.
 func (l *Activation) validate() error {
@@ -39,7 +41,7 @@ func (l *Activation) validate() error {
 }
 
 func (l *Activation) plan(in tensor.Shape) (footprint, error) {
-	return footprint{out: in.Clone(), buffers: 3 * values(in)}, l.validate() // y, z, dx
+	return footprint{out: in.Clone(), buffers: 3 * values(in), arena: true}, l.validate() // y, z, dx
 }
 
 func (l *Activation) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) {
@@ -52,9 +54,9 @@ func (l *Activation) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, error) 
 // Forward: y = f(x), same shape.
 func (l *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
-	l.y = ensureBatch(l.y, n, l.in)
-	l.z = applyActivationFrom(l.act, l.y, x, l.z, l.in[len(l.in)-1])
-	return l.y
+	y := output(l.arena, &l.y, x, n, l.in)
+	l.z = applyActivationFrom(l.act, y, x, l.z, l.in[len(l.in)-1])
+	return y
 }
 
 // Backward: dx = f'(x) * dy, computed in place in dy.

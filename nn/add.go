@@ -23,31 +23,31 @@ func (l *Add) BuildInputs(in []tensor.Shape) (tensor.Shape, error) { return l.bu
 // ForwardInputs: xs[i] (N, ...) -> y (N, ...) = Σ_i xs[i].
 func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
-	l.y = ensureBatch(l.y, n, l.out)
+	y := output(l.arena, &l.y, xs[0], n, l.out)
 	if l.plain() {
-		kernels.ForEachChunk(len(l.y.Data), elementwiseGrain, func(lo, hi int) {
-			ys := l.y.Data[lo:hi]
+		kernels.ForEachChunk(len(y.Data), elementwiseGrain, func(lo, hi int) {
+			ys := y.Data[lo:hi]
 			copy(ys, xs[0].Data[lo:hi])
 			for _, x := range xs[1:] {
 				kernels.AddTo(ys, x.Data[lo:hi])
 			}
 		})
-		return l.y
+		return y
 	}
 	size := l.out.Size()
 	for i, x := range xs {
 		if l.maps[i] == nil {
 			if i == 0 {
-				copy(l.y.Data, x.Data)
+				copy(y.Data, x.Data)
 				continue
 			}
 			for k, v := range x.Data {
-				l.y.Data[k] += v
+				y.Data[k] += v
 			}
 			continue
 		}
 		for b := 0; b < n; b++ {
-			ys := l.y.Data[b*size : (b+1)*size]
+			ys := y.Data[b*size : (b+1)*size]
 			for o := range ys {
 				if i == 0 {
 					ys[o] = l.value(i, b, o)
@@ -57,7 +57,7 @@ func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 			}
 		}
 	}
-	return l.y
+	return y
 }
 
 // BackwardInputs: dxs[i] = dy, summed over the axes input i broadcasts on.

@@ -12,14 +12,20 @@ import (
 // its own dx; once it returns, dy is dead), and in an inference Forward
 // the outputs (once the next layer has read one, nothing needs it). So
 // two slabs the size of the largest such tensor hold them all, instead
-// of one buffer per layer; training and validation share them. Layers in
-// a Graph (where a tensor may have several consumers) keep buffers of
-// their own (a nil arena).
+// of one buffer per layer; training and validation share them.
+//
+// A Graph's arena (graph set) holds only inference outputs, in as many
+// slabs as tensors live at once: before each layer call the Graph picks
+// a slab that holds no tensor still to be read (next), and frees a slab
+// once the last reader of its tensor has run (graph_arena.go). Input
+// gradients stay in the layers' own buffers there.
 type arena struct {
 	perSample int  // the largest input or output of one sample, in values
 	inference bool // no Backward follows this Forward (inference, ForwardEach): outputs go here too
-	slabs     [2][]float32
-	t         [2]tensor.Tensor
+	graph     bool // a Graph's: outputs only, into slab next
+	next      int
+	slabs     [][]float32
+	t         []*tensor.Tensor
 }
 
 // arenaUser is a layer that writes its dx (and its inference outputs)
@@ -27,10 +33,10 @@ type arena struct {
 type arenaUser interface{ setArena(a *arena) }
 
 // inputGrad returns the (n, per...) tensor a layer writes dx into: its
-// own buffer *own when a is nil, otherwise the arena's slab that does not
-// hold dy.
+// own buffer *own when a is nil or a Graph's, otherwise the arena's slab
+// that does not hold dy.
 func inputGrad(a *arena, own **tensor.Tensor, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
-	if a == nil {
+	if a == nil || a.graph {
 		*own = ensureBatch(*own, n, per)
 		return *own
 	}
@@ -38,9 +44,9 @@ func inputGrad(a *arena, own **tensor.Tensor, dy *tensor.Tensor, n int, per tens
 }
 
 // output returns the (n, per...) tensor a layer's Forward writes into:
-// the arena's slab that does not hold x in an inference Forward of a
-// Sequential, its own buffer *own otherwise (training keeps the outputs
-// for Backward).
+// an arena's slab in an inference Forward (of a Sequential: the one that
+// does not hold x), its own buffer *own otherwise (training keeps the
+// outputs for Backward).
 func output(a *arena, own **tensor.Tensor, x *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
 	if a == nil || !a.inference {
 		*own = ensureBatch(*own, n, per)
@@ -49,20 +55,37 @@ func output(a *arena, own **tensor.Tensor, x *tensor.Tensor, n int, per tensor.S
 	return a.take(x.Data, n, per)
 }
 
-// take returns a tensor (n, per...) in the slab that does not hold busy.
+// take returns a tensor (n, per...) in slab next of a Graph's arena, or
+// in the slab of a Sequential's that does not hold busy.
 func (a *arena) take(busy []float32, n int, per tensor.Shape) *tensor.Tensor {
-	i := 0
-	if within(a.slabs[0], busy) {
-		i = 1
+	i := a.next
+	if !a.graph {
+		i = 0
+		if len(a.slabs) > 0 && within(a.slabs[0], busy) {
+			i = 1
+		}
+	}
+	for len(a.slabs) <= i {
+		a.slabs, a.t = append(a.slabs, nil), append(a.t, new(tensor.Tensor))
 	}
 	size := n * per.Size()
 	if cap(a.slabs[i]) < size {
 		a.slabs[i] = make([]float32, max(size, n*a.perSample))
 	}
-	t := &a.t[i]
+	t := a.t[i]
 	t.Shape = append(append(t.Shape[:0], n), per...)
 	t.Data = a.slabs[i][:size]
 	return t
+}
+
+// holding returns the slab d starts in, or -1.
+func (a *arena) holding(d []float32) int {
+	for i, s := range a.slabs {
+		if within(s, d) {
+			return i
+		}
+	}
+	return -1
 }
 
 // within reports whether d starts inside slab's storage.

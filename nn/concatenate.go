@@ -72,9 +72,9 @@ func (l *Concatenate) BuildInputs(in []tensor.Shape) (tensor.Shape, error) {
 // after input along the axis.
 func (l *Concatenate) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
-	l.y = ensureBatch(l.y, n, l.out)
-	l.each(n, func(i, src, dst, k int) { copy(l.y.Data[dst:dst+k], xs[i].Data[src:src+k]) })
-	return l.y
+	y := output(l.arena, &l.y, xs[0], n, l.out)
+	l.each(n, func(i, src, dst, k int) { copy(y.Data[dst:dst+k], xs[i].Data[src:src+k]) })
+	return y
 }
 
 // BackwardInputs: dy (N, ..., ΣC_i, ...) -> dxs[i], the slices of dy.

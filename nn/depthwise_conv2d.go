@@ -50,6 +50,7 @@ type DepthwiseConv2D struct {
 	in, out      tensor.Shape
 
 	x, y, z, dx *tensor.Tensor
+	arena       *arena    // where inference outputs go (nil: y)
 	part        []float32 // per-sample kernel gradients
 	biasSums    []float64
 }
@@ -131,19 +132,21 @@ func (l *DepthwiseConv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, 
 	return l.out.Clone(), nil
 }
 
+func (l *DepthwiseConv2D) setArena(a *arena) { l.arena = a }
+
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C*M) = act(depthwise(x) + bias).
 func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.geom.N = batchOf(l, x, l.in)
 	l.x = x
-	l.y = ensureBatch(l.y, l.geom.N, l.out)
+	y := output(l.arena, &l.y, x, l.geom.N, l.out)
 	if l.bias != nil {
-		fillRows(l.y.Data, l.bias.Value.Data)
+		fillRows(y.Data, l.bias.Value.Data)
 	} else {
-		clear(l.y.Data)
+		clear(y.Data)
 	}
-	kernels.DepthwiseForward(l.geom, l.m, x.Data, l.kernel.Value.Data, l.y.Data)
-	l.z = applyActivation(l.act, l.y, l.z, l.out[2])
-	return l.y
+	kernels.DepthwiseForward(l.geom, l.m, x.Data, l.kernel.Value.Data, y.Data)
+	l.z = applyActivation(l.act, y, l.z, l.out[2])
+	return y
 }
 
 // Backward: dy (N, OH, OW, C*M) -> dz in place; dbias = Σ dz;
@@ -194,7 +197,7 @@ func (l *DepthwiseConv2D) plan(in tensor.Shape) (footprint, error) {
 	}
 	cm := float64(g.C) * float64(m)
 	out := tensor.Shape{g.OH, g.OW, g.C * m}
-	fp := footprint{out: out, trainable: float64(g.KH*g.KW) * cm, buffers: 2*values(out) + values(in)}
+	fp := footprint{out: out, trainable: float64(g.KH*g.KW) * cm, buffers: 2*values(out) + values(in), arena: true}
 	if !l.NoBias {
 		fp.trainable += cm
 	}

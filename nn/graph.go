@@ -34,6 +34,8 @@ type Graph struct {
 	dout    *tensor.Tensor
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector
+	arena   arena      // inference outputs (graph_arena.go)
+	slabs   graphSlabs // which slab holds what during an inference Forward
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.
@@ -167,6 +169,7 @@ func (g *Graph) Build(seed uint64) error {
 	}
 	k := len(g.nodes)
 	g.outs, g.pending = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
+	g.planSlabs()
 	g.built = true
 	return nil
 }

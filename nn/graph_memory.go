@@ -63,7 +63,7 @@ func nodePlan(l Layer, in []tensor.Shape) (footprint, error) {
 	if err != nil {
 		return footprint{}, err
 	}
-	fp := footprint{out: out, buffers: values(out)}
+	fp := footprint{out: out, buffers: values(out), arena: true}
 	for _, s := range in {
 		fp.buffers += values(s)
 	}
@@ -92,5 +92,5 @@ func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(g.Input, fps, batch, slots, false), nil
+	return estimate(g.Input, fps, batch, slots, false, g.countSlabs(fps)), nil
 }

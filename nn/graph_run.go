@@ -9,15 +9,22 @@ import (
 // training selects Dropout's and BatchNormalization's training behaviour.
 // The result belongs to the output layer.
 func (g *Graph) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	return g.forward(x, func(Layer) bool { return training })
+	return g.forward(x, func(Layer) bool { return training }, !training)
 }
 
 // forward runs every layer call in order, each layer in the mode
-// training(layer) says.
-func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool) *tensor.Tensor {
+// training(layer) says. With inference (no Backward follows), outputs go
+// to the arena's slabs (graph_arena.go).
+func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference bool) *tensor.Tensor {
 	g.mustBeBuilt()
 	g.stats.begin()
+	g.arena.inference = inference
+	defer func() { g.arena.inference = false }()
+	clear(g.slabs.refs)
 	for i, n := range g.nodes {
+		if inference {
+			g.pickSlab()
+		}
 		training := trainingOf(n.layer)
 		var y *tensor.Tensor
 		if m, ok := n.layer.(MultiInput); ok {
@@ -31,6 +38,9 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool) *tensor.T
 		}
 		g.outs[i] = y
 		g.stats.observe(i, n.layer, y)
+		if inference {
+			g.settle(i, y)
+		}
 	}
 	return g.outs[g.outputRef()]
 }

@@ -183,14 +183,15 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(m.Input, fps, batch, slots, true), nil
+	return estimate(m.Input, fps, batch, slots, true, 2), nil
 }
 
 // estimate adds up the layers' footprints (see EstimateMemory); with
-// shared, a Sequential's arena holds the input gradients and the
-// inference outputs of the layers that use it: two slabs of the largest
-// input or output.
-func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool) MemoryEstimate {
+// shared, a Sequential's arena holds the input gradients: two slabs of
+// the largest input or output. In inference, the outputs of the layers
+// that use an arena go to slabs of the largest input or output (a
+// Sequential's two, a Graph's as many as tensors are alive at once).
+func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool, slabs int) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
 	perSample := values(input) // the input batch
 	largest := values(input)
@@ -206,12 +207,15 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool
 			if !shared {
 				perSample += fp.dx
 			}
-		case !shared || !fp.arena:
+		case !fp.arena:
 			perSample += values(fp.out)
 		}
 	}
-	if shared {
+	switch {
+	case shared:
 		perSample += 2 * largest
+	case slots < 0:
+		perSample += float64(slabs) * largest
 	}
 	if slots >= 0 {
 		e.Gradients = 4 * trainable

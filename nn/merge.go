@@ -34,9 +34,12 @@ type merge struct {
 	xs   []*tensor.Tensor
 	y    *tensor.Tensor
 	dxs  []*tensor.Tensor
+	// arena is where a Graph's inference outputs go (nil: y).
+	arena *arena
 }
 
-func (m *merge) Params() []*Param { return nil }
+func (m *merge) Params() []*Param  { return nil }
+func (m *merge) setArena(a *arena) { m.arena = a }
 
 func (m *merge) Build(tensor.Shape, *rand.Rand) (tensor.Shape, error) {
 	return nil, fmt.Errorf("a merge layer takes a list of inputs (functional spec: inputs: [a, b])")

@@ -108,7 +108,7 @@ func Layers(m Model) []Layer {
 func ForwardEach(m Model, x *tensor.Tensor, training func(Layer) bool) *tensor.Tensor {
 	switch m := m.(type) {
 	case *Graph:
-		return m.forward(x, training)
+		return m.forward(x, training, true)
 	case *Sequential:
 		m.mustBeBuilt()
 		m.arena.inference = true // no Backward follows: outputs go to the arena

@@ -26,19 +26,19 @@ func (l *Multiply) BuildInputs(in []tensor.Shape) (tensor.Shape, error) {
 // ForwardInputs: xs[i] (N, ...) -> y (N, ...) = Π_i xs[i].
 func (l *Multiply) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
-	l.y = ensureBatch(l.y, n, l.out)
+	y := output(l.arena, &l.y, xs[0], n, l.out)
 	if l.plain() { // no broadcasting: elementwise over the whole batch
-		copy(l.y.Data, xs[0].Data)
+		copy(y.Data, xs[0].Data)
 		for _, x := range xs[1:] {
 			for k, v := range x.Data {
-				l.y.Data[k] *= v
+				y.Data[k] *= v
 			}
 		}
-		return l.y
+		return y
 	}
 	size := l.out.Size()
 	for b := 0; b < n; b++ {
-		ys := l.y.Data[b*size : (b+1)*size]
+		ys := y.Data[b*size : (b+1)*size]
 		for o := range ys {
 			p := l.value(0, b, o)
 			for i := 1; i < len(xs); i++ {
@@ -47,7 +47,7 @@ func (l *Multiply) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Ten
 			ys[o] = p
 		}
 	}
-	return l.y
+	return y
 }
 
 // BackwardInputs: g_i = dy · Π_{j≠i} xs[j] (N, out...), then dxs[i] = g_i

@@ -33,7 +33,10 @@ type ZeroPadding2D struct {
 
 	in, out tensor.Shape
 	y, dx   *tensor.Tensor
+	arena   *arena // where inference outputs go (nil: y)
 }
+
+func (l *ZeroPadding2D) setArena(a *arena) { l.arena = a }
 
 func (l *ZeroPadding2D) Type() string     { return "ZeroPadding2D" }
 func (l *ZeroPadding2D) Params() []*Param { return nil }
@@ -66,10 +69,10 @@ func (l *ZeroPadding2D) rows(n int, fn func(xo, yo, k int)) {
 // Forward: x (N, H, W, C) -> y (N, top+H+bottom, left+W+right, C).
 func (l *ZeroPadding2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
-	l.y = ensureBatch(l.y, n, l.out)
-	clear(l.y.Data)
-	l.rows(n, func(xo, yo, k int) { copy(l.y.Data[yo:yo+k], x.Data[xo:xo+k]) })
-	return l.y
+	y := output(l.arena, &l.y, x, n, l.out)
+	clear(y.Data)
+	l.rows(n, func(xo, yo, k int) { copy(y.Data[yo:yo+k], x.Data[xo:xo+k]) })
+	return y
 }
 
 // Backward: dx is dy without the border.

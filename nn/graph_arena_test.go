@@ -1,0 +1,73 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// A Graph's inference Forward writes the outputs into slabs reused once
+// their last reader has run: the outputs are the same, bit for bit, as
+// with a buffer per layer, training steps in between are unaffected, and
+// a few slabs hold every tensor.
+func TestGraphArenaMatchesOwnBuffers(t *testing.T) {
+	for name, mk := range map[string]func() *Graph{
+		"resnet-20":          func() *Graph { return ResNet20(tensor.Shape{8, 8, 3}, 3) },
+		"mobilenet-v2-small": func() *Graph { return MobileNetV2Small(tensor.Shape{32, 32, 1}, 3) },
+		"add-same-flatten": func() *Graph {
+			g := NewGraph(tensor.Shape{4, 4, 2})
+			a := g.Call(&Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, Padding: "same"}, g.In())
+			b := g.Call(&Activation{Function: "relu"}, a)
+			s := g.Call(&Add{}, b, b)
+			f := g.Call(&Flatten{}, s)
+			g.Call(&Dense{Units: 3, Activation: "softmax"}, g.Call(&Add{}, f, g.Call(&Flatten{}, a)))
+			return g
+		},
+	} {
+		shared, own := mk(), mk()
+		for _, g := range []*Graph{shared, own} {
+			if err := g.Build(3); err != nil {
+				t.Fatal(name, err)
+			}
+		}
+		for _, n := range own.nodes {
+			if u, ok := n.layer.(arenaUser); ok {
+				u.setArena(nil)
+			}
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := tensor.New(append([]int{3}, shared.Input...)...)
+		for i := range x.Data {
+			x.Data[i] = rng.Float32()*2 - 1
+		}
+		labels := []int32{0, 1, 2}
+		for step := 0; step < 2; step++ {
+			for _, g := range []*Graph{shared, own} {
+				g.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+			}
+			sameBitsT(t, name+" gradient", shared.Params()[0].Grad.Data, own.Params()[0].Grad.Data)
+			y1, y2 := shared.Forward(x, false), own.Forward(x, false)
+			sameBitsT(t, name+" inference output", y1.Data, y2.Data)
+		}
+		if n := len(shared.arena.slabs); n == 0 || n > 4 {
+			t.Errorf("%s: %d slabs, want 1 to 4", name, n)
+		}
+		if fps, _ := shared.plan(); name == "resnet-20" && shared.countSlabs(fps) != len(shared.arena.slabs) {
+			t.Errorf("%s: the estimate counts %d slabs, Forward took %d", name, shared.countSlabs(fps), len(shared.arena.slabs))
+		}
+		if shared.arena.holding(shared.outs[len(shared.nodes)-2].Data) < 0 && name == "resnet-20" {
+			t.Errorf("%s: the layer before the output did not write into the arena", name)
+		}
+	}
+}
+
+func sameBitsT(t *testing.T, what string, a, b []float32) {
+	t.Helper()
+	for i, v := range a {
+		if math.Float32bits(v) != math.Float32bits(b[i]) {
+			t.Fatalf("%s [%d] = %v with the arena, %v without", what, i, v, b[i])
+		}
+	}
+}
