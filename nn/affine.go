@@ -70,7 +70,9 @@ func (f *affine) activate(y *tensor.Tensor) {
 func (f *affine) backward(a []float32, rows, in int, y, dy *tensor.Tensor, da []float32) {
 	units := f.units()
 	f.gradZ(y, dy)
-	f.kernelGrad(a, rows, in, dy.Data, 0)
+	if !skipGrad(f.kernel) {
+		f.kernelGrad(a, rows, in, dy.Data, 0)
+	}
 	if da != nil {
 		kernels.Sgemm(false, true, rows, in, units, 1, dy.Data, units, f.kernel.Value.Data, units, 0, da, in)
 	}
@@ -88,7 +90,7 @@ func (f *affine) gradZ(y, dy *tensor.Tensor) {
 	default:
 		activationBackward(f.act, dy, y, f.z, f.units())
 	}
-	if f.bias != nil {
+	if !skipGrad(f.bias) {
 		sumRows(f.bias.Grad.Data, dy.Data, &f.biasSums)
 	}
 }

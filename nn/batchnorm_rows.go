@@ -118,11 +118,20 @@ func (l *BatchNormalization) xhatRow(xs []float32, h []float64) {
 // Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
 // dx = gamma*invStd/M * (M*dy - Σdy - xhat*Σ(dy*xhat)) over the M rows;
 // in inference dx = gamma*invStd*dy. xhat is recomputed from the input,
-// and dx is written over dy (which it returns).
+// and dx is written over dy (which it returns). Frozen gamma and beta get
+// no gradient, and a frozen layer (inference mode) computes no sums.
 func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	c := l.c
 	rows := len(dy.Data) / c
 	sdy, sdyx := l.acc[0], l.acc[1]
+	gammaLearns, betaLearns := !skipGrad(l.gamma), !skipGrad(l.beta)
+	if !l.training && !gammaLearns && !betaLearns { // frozen: dx needs no sums
+		if !needDx {
+			return nil
+		}
+		l.inputGrad(dy.Data, rows)
+		return dy
+	}
 	l.blockSums(rows, sdy, sdyx, func(r0, r1 int, s, q, h []float64) {
 		for r := r0; r < r1; r++ {
 			ds := dy.Data[r*c : (r+1)*c]
@@ -134,12 +143,12 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 			}
 		}
 	})
-	if l.gamma != nil {
+	if gammaLearns {
 		for j := range sdyx {
 			l.gamma.Grad.Data[j] = float32(sdyx[j])
 		}
 	}
-	if l.beta != nil {
+	if betaLearns {
 		for j := range sdy {
 			l.beta.Grad.Data[j] = float32(sdy[j])
 		}

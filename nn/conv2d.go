@@ -193,7 +193,8 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // Backward: dy (N, OH, OW, F) -> dz; dbias = Σ dz; then tile by tile (the
 // patches recomputed from x unless one tile held them all):
-// dkernel += colsᵀ·dz, and dcols = dz·kernelᵀ -> col2im added into dx.
+// dkernel += colsᵀ·dz (not for a frozen kernel), and dcols = dz·kernelᵀ
+// -> col2im added into dx.
 func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
 	m, k := g.Rows(), g.Cols()
@@ -216,14 +217,17 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		l.dcols = tensor.Ensure(l.dcols, l.tileRows(), k)
 	}
 	t := l.tileRows()
-	for r0 := 0; r0 < m; r0 += t {
+	learn := !skipGrad(l.kernel)
+	for r0 := 0; r0 < m && (learn || tileDx); r0 += t {
 		r1 := min(m, r0+t)
-		c := l.cols.Data[:(r1-r0)*k]
-		if !l.colsWhole {
-			kernels.Im2colRows(g, l.x, r0, r1, c)
-		}
 		dz := dy.Data[r0*units : r1*units]
-		l.kernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
+		if learn {
+			c := l.cols.Data[:(r1-r0)*k]
+			if !l.colsWhole {
+				kernels.Im2colRows(g, l.x, r0, r1, c)
+			}
+			l.kernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
+		}
 		if tileDx {
 			dc := l.dcols.Data[:(r1-r0)*k]
 			kernels.Sgemm(false, false, r1-r0, k, units, 1, dz, units, l.kernelT, k, 0, dc, k)

@@ -31,6 +31,7 @@ type Graph struct {
 	shapes  []tensor.Shape // per node output
 	outs    []*tensor.Tensor
 	pending []*tensor.Tensor // per node: the gradient at its output during Backward
+	need    []bool           // per node: Backward runs it (needGrads)
 	dout    *tensor.Tensor
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector

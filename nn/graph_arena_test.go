@@ -67,7 +67,7 @@ func sameBitsT(t *testing.T, what string, a, b []float32) {
 	t.Helper()
 	for i, v := range a {
 		if math.Float32bits(v) != math.Float32bits(b[i]) {
-			t.Fatalf("%s [%d] = %v with the arena, %v without", what, i, v, b[i])
+			t.Fatalf("%s [%d] = %v vs %v", what, i, v, b[i])
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"slices"
+
 	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -61,19 +63,40 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 	g.mustBeBuilt()
 	clear(g.pending)
 	g.pending[g.outputRef()] = dout
+	need := g.needGrads()
 	for i := len(g.nodes) - 1; i >= 0; i-- {
 		n, dy := g.nodes[i], g.pending[i]
+		if !need[i] {
+			skipLayer(n.layer)
+			continue
+		}
 		if m, ok := n.layer.(MultiInput); ok {
 			for k, dx := range m.BackwardInputs(dy) {
-				g.give(n.inputs[k], dx)
+				if r := n.inputs[k]; r != inputRef && need[r] {
+					g.give(r, dx)
+				}
 			}
 			continue
 		}
-		needDx := n.inputs[0] != inputRef
+		r := n.inputs[0]
+		needDx := r != inputRef && need[r]
 		if dx := n.layer.Backward(dy, needDx); needDx {
-			g.give(n.inputs[0], dx)
+			g.give(r, dx)
 		}
 	}
+}
+
+// needGrads marks the nodes Backward runs: those that learn or lie
+// downstream of one that does (a frozen base needs no gradient).
+func (g *Graph) needGrads() []bool {
+	g.need = slices.Grow(g.need[:0], len(g.nodes))[:len(g.nodes)]
+	for i, n := range g.nodes {
+		g.need[i] = learns(n.layer)
+		for _, r := range n.inputs {
+			g.need[i] = g.need[i] || (r != inputRef && g.need[r])
+		}
+	}
+	return g.need
 }
 
 // give adds a consumer's gradient d to tensor r's. The first one is used

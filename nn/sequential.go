@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"slices"
+
 	"fmt"
 	"regexp"
 	"strings"
@@ -162,9 +164,16 @@ func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 // each layer's parameter gradients in its Params. dout may be overwritten.
 func (m *Sequential) Backward(dout *tensor.Tensor) {
 	m.mustBeBuilt()
+	first := slices.IndexFunc(m.Layers, learns) // no gradient is needed below it
+	if first < 0 {
+		first = len(m.Layers)
+	}
+	for _, l := range m.Layers[:first] {
+		skipLayer(l)
+	}
 	d := dout
-	for i := len(m.Layers) - 1; i >= 0; i-- {
-		d = m.Layers[i].Backward(d, i > 0)
+	for i := len(m.Layers) - 1; i >= first; i-- {
+		d = m.Layers[i].Backward(d, i > first)
 	}
 }
 
