@@ -22,34 +22,40 @@ const (
 func bnBlocks(rows int) int { return max(1, min(bnMaxBlocks, rows/bnBlockRows)) }
 
 // blocks runs f on every block of rows [r0, r1), blocks in parallel, with
-// a scratch of 3·C float64 of the block's own (zeroed) and returns the
-// scratches, block after block.
-func (l *BatchNormalization) blocks(rows int, f func(r0, r1 int, s []float64)) (part []float64, nb int) {
+// two C-long float64 parts of the block's own (zeroed), and returns the
+// parts, block after block.
+func (l *BatchNormalization) blocks(rows int, f func(r0, r1 int, p1, p2 []float64)) (part []float64, nb int) {
 	c := l.c
 	nb = bnBlocks(rows)
-	if need := 3 * nb * c; cap(l.part) < need {
+	if need := 2 * nb * c; cap(l.part) < need {
 		l.part = make([]float64, need)
 	}
-	part = l.part[:3*nb*c]
+	part = l.part[:2*nb*c]
 	clear(part)
 	kernels.ForEachChunk(nb, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
-			f(rows*b/nb, rows*(b+1)/nb, part[3*b*c:3*(b+1)*c])
+			f(rows*b/nb, rows*(b+1)/nb, part[2*b*c:(2*b+1)*c], part[(2*b+1)*c:(2*b+2)*c])
 		}
 	})
 	return part, nb
 }
 
-// blockSums runs f on every block of rows, each adding into the first two
-// C-long parts of its scratch (the third is free for f), and sets s1 and
-// s2 to the sums of the blocks' parts, in block order.
-func (l *BatchNormalization) blockSums(rows int, s1, s2 []float64, f func(r0, r1 int, p1, p2, h []float64)) {
+// blockSums runs kernels.NormSums on every block of rows of x (and dy),
+// each into its block's parts, and sets s1 and s2 to the sums of the
+// blocks' parts, in block order.
+func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy []float32, round bool) {
 	c := l.c
-	part, nb := l.blocks(rows, func(r0, r1 int, s []float64) { f(r0, r1, s[:c], s[c:2*c], s[2*c:]) })
+	part, nb := l.blocks(rows, func(r0, r1 int, p1, p2 []float64) {
+		var ds []float32
+		if dy != nil {
+			ds = dy[r0*c : r1*c]
+		}
+		kernels.NormSums(p1, p2, a, b, x[r0*c:r1*c], ds, round)
+	})
 	clear(s1)
 	clear(s2)
-	for b := 0; b < nb; b++ {
-		p1, p2 := part[3*b*c:(3*b+1)*c], part[(3*b+1)*c:(3*b+2)*c]
+	for blk := 0; blk < nb; blk++ {
+		p1, p2 := part[2*blk*c:(2*blk+1)*c], part[(2*blk+1)*c:(2*blk+2)*c]
 		for j := range s1 {
 			s1[j] += p1[j]
 			s2[j] += p2[j]
@@ -63,12 +69,7 @@ func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
 	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xs, ys := x[r*c:(r+1)*c], y[r*c:(r+1)*c]
-			for j := range scale {
-				ys[j] = float32(float64(xs[j])*scale[j] + shift[j])
-			}
-		}
+		kernels.NormApply(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
 	})
 }
 
@@ -78,20 +79,11 @@ func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 // from cancelling when the mean is large against the spread).
 func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
 	c := l.c
-	sum, sq, k := l.acc[0], l.acc[1], l.acc[2][:c]
+	sum, sq, k, ones := l.acc[0], l.acc[1], l.acc[2][:c], l.acc[3][:c]
 	for j, v := range x[:c] {
-		k[j] = float64(v)
+		k[j], ones[j] = float64(v), 1
 	}
-	l.blockSums(rows, sum, sq, func(r0, r1 int, s, q, _ []float64) {
-		for r := r0; r < r1; r++ {
-			xs := x[r*c : (r+1)*c]
-			for j := range k {
-				d := float64(xs[j]) - k[j]
-				s[j] += d
-				q[j] += d * d
-			}
-		}
-	})
+	l.blockSums(rows, sum, sq, k, ones, x, nil, false) // (x - K)·1 = x - K exactly
 	n := float64(rows)
 	for j := range sum {
 		l.mean[j] = k[j] + sum[j]/n
@@ -100,19 +92,14 @@ func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
 	return sq
 }
 
-// xhatRow sets h to the normalized input of the last Forward for one row
-// of l.x: as float32, exactly the value Forward's formula rounds to; or,
-// when Forward wrote y over x, from y as (y - beta) / gamma.
-func (l *BatchNormalization) xhatRow(xs []float32, h []float64) {
+// xhatConsts returns how xhat is recomputed from l.x: (x - a)·b, rounded
+// to float32 (exactly the value Forward's formula rounds to) when round;
+// or, when Forward wrote y over x, (y - beta) / gamma.
+func (l *BatchNormalization) xhatConsts() (a, b []float64, round bool) {
 	if l.fromY {
-		for j, v := range xs {
-			h[j] = (float64(v) - l.beta0[j]) * l.invGamma[j]
-		}
-		return
+		return l.beta0, l.invGamma, false
 	}
-	for j, v := range xs {
-		h[j] = float64(float32((float64(v) - l.mean[j]) * l.invStd[j]))
-	}
+	return l.mean, l.invStd, true
 }
 
 // Backward: dgamma = Σ dy*xhat, dbeta = Σ dy, and in training
@@ -132,17 +119,8 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		l.inputGrad(dy.Data, rows)
 		return dy
 	}
-	l.blockSums(rows, sdy, sdyx, func(r0, r1 int, s, q, h []float64) {
-		for r := r0; r < r1; r++ {
-			ds := dy.Data[r*c : (r+1)*c]
-			l.xhatRow(l.x[r*c:(r+1)*c], h)
-			for j := range h {
-				d := float64(ds[j])
-				s[j] += d
-				q[j] += d * h[j]
-			}
-		}
-	})
+	a, b, round := l.xhatConsts()
+	l.blockSums(rows, sdy, sdyx, a, b, l.x, dy.Data, round)
 	if gammaLearns {
 		for j := range sdyx {
 			l.gamma.Grad.Data[j] = float32(sdyx[j])
@@ -174,20 +152,15 @@ func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
 		sdy[j] /= m
 		sdyx[j] /= m
 	}
-	l.blocks(rows, func(r0, r1 int, s []float64) {
-		h := s[:c]
-		for r := r0; r < r1; r++ {
-			ds := dy[r*c : (r+1)*c]
-			if !l.training {
-				for j := range k {
-					ds[j] = float32(k[j] * float64(ds[j]))
-				}
-				continue
-			}
-			l.xhatRow(l.x[r*c:(r+1)*c], h)
-			for j := range k {
-				ds[j] = float32(k[j] * (float64(ds[j]) - sdy[j] - h[j]*sdyx[j]))
-			}
+	a, b, round := l.xhatConsts()
+	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
+		ds := dy[lo*c : hi*c]
+		if l.training {
+			kernels.NormGrad(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, round)
+			return
+		}
+		for i, d := range ds {
+			ds[i] = float32(k[i%c] * float64(d))
 		}
 	})
 }

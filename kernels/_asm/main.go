@@ -3,13 +3,15 @@
 // used by the benchmarks; with -elementwise, the elementwise kernels
 // instead (ReLU, add, Adam, row sums, 2x2 max-pool; elementwise.go and
 // pool.go); with -depthwise, the depthwise-convolution kernels
-// (depthwise.go).
+// (depthwise.go); with -batchnorm, the batch-normalization kernels
+// (batchnorm.go).
 //
 // Run it through go generate in package kernels:
 //
 //	go run -C _asm . -out ../sgemm_amd64.s -stubs ../sgemm_stub_amd64.go -pkg kernels
 //	go run -C _asm . -elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stub_amd64.go -pkg kernels
 //	go run -C _asm . -depthwise -out ../depthwise_amd64.s -stubs ../depthwise_stub_amd64.go -pkg kernels
+//	go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -38,6 +40,9 @@ type microKernel struct {
 // instead of SGEMM's.
 var elementwise = flag.Bool("elementwise", false, "generate the elementwise kernels instead of SGEMM's")
 
+// batchnorm selects the batch-normalization kernels (batchnorm_amd64.s).
+var batchnorm = flag.Bool("batchnorm", false, "generate the batch-normalization kernels instead of SGEMM's")
+
 // depthwise selects the depthwise-convolution kernels (depthwise_amd64.s).
 var depthwise = flag.Bool("depthwise", false, "generate the depthwise-convolution kernels instead of SGEMM's")
 
@@ -46,6 +51,11 @@ func main() {
 	b.ConstraintExpr("!purego")
 	if *elementwise {
 		genElementwise()
+		b.Generate()
+		return
+	}
+	if *batchnorm {
+		genBatchNorm()
 		b.Generate()
 		return
 	}

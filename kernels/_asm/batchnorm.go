@@ -1,0 +1,258 @@
+package main
+
+import (
+	"fmt"
+
+	b "github.com/mmcloughlin/avo/build"
+	op "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The batch-normalization kernels of package kernels (batchnorm_amd64.s),
+// AVX-512 only (elsewhere the Go twins in batchnorm_go.go run). They work
+// on rows of c channels (NHWC data, channels contiguous) in float64, as
+// the Go twins do: each float32 input widened exactly (VCVTPS2PD), the
+// same operations in the same order without FMA, results rounded to
+// float32 (VCVTPD2PS, round to nearest even, as Go's conversion). The
+// channels go in blocks of 4, 2 and 1 vectors of 8 float64 lanes, then
+// one masked block for the last c%8; within a block the per-channel
+// constants and sums stay in registers while the rows stream by.
+//
+//   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
+//     h = (x - a)·b (rounded to float32 and back with round) and e = h,
+//     or e = dy when the kernel reads dy;
+//   - normApply writes y = float32(x·scale + shift);
+//   - normGrad writes dy = float32(k·((dy - m1) - h·m2)), h as above.
+
+func genBatchNorm() {
+	genNormSums("normStatsAVX512", false, false)
+	genNormSums("normGradSumsAVX512", true, false)
+	genNormSums("normGradSumsRoundAVX512", true, true)
+	genNormApply()
+	genNormGrad("normGradAVX512", false)
+	genNormGrad("normGradRoundAVX512", true)
+}
+
+// normBlocks emits the loop over channel blocks of a kernel named name:
+// cols is the channel count (consumed), f64 the per-channel float64
+// arrays and f32 the row-major float32 ones (advanced past each block).
+// block emits the work on vecs vectors of 8 channels (under the opmask k
+// in the tail, nil otherwise) for every row.
+func normBlocks(name string, cols reg.GPVirtual, f64, f32 []reg.GPVirtual, block func(vecs int, k reg.OpmaskVirtual)) {
+	for _, vecs := range []int{4, 2, 1} {
+		w := vecs * 8
+		top, next := fmt.Sprintf("%s_c%d", name, vecs), fmt.Sprintf("%s_c%ddone", name, vecs)
+		b.Label(top)
+		b.CMPQ(cols, op.U32(w))
+		b.JL(op.LabelRef(next))
+		block(vecs, nil)
+		for _, p := range f64 {
+			b.ADDQ(op.U32(w*8), p)
+		}
+		for _, p := range f32 {
+			b.ADDQ(op.U32(w*4), p)
+		}
+		b.SUBQ(op.U32(w), cols)
+		b.JMP(op.LabelRef(top))
+		b.Label(next)
+	}
+	b.TESTQ(cols, cols)
+	b.JZ(op.LabelRef(name + "_done"))
+	block(1, tailMask(cols))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// load64s loads a per-channel float64 vector (masked under k).
+func load64s(m op.Mem, k reg.OpmaskVirtual) reg.VecVirtual {
+	v := b.ZMM()
+	if k != nil {
+		b.VMOVUPD_Z(m, k, v)
+	} else {
+		b.VMOVUPD(m, v)
+	}
+	return v
+}
+
+func store64s(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual) {
+	if k != nil {
+		b.VMOVUPD(v, k, m)
+	} else {
+		b.VMOVUPD(v, m)
+	}
+}
+
+// widen loads 8 float32 at m as float64 (masked under k).
+func widen(m op.Mem, k reg.OpmaskVirtual) reg.VecVirtual {
+	v := b.ZMM()
+	if k != nil {
+		b.VCVTPS2PD_Z(m, k, v)
+	} else {
+		b.VCVTPS2PD(m, v)
+	}
+	return v
+}
+
+// narrow rounds v to float32 and stores the 8 values at m (masked under k).
+func narrow(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual) {
+	y := b.YMM()
+	b.VCVTPD2PS(v, y)
+	if k != nil {
+		b.VMOVUPS(y, k, m)
+	} else {
+		b.VMOVUPS(y, m)
+	}
+}
+
+// xhat emits h = (x - a)·b, rounded to float32 and back with round.
+func xhat(x, a, bb reg.VecVirtual, round bool) reg.VecVirtual {
+	b.VSUBPD(a, x, x)
+	b.VMULPD(bb, x, x)
+	if round {
+		y := b.YMM()
+		b.VCVTPD2PS(x, y)
+		b.VCVTPS2PD(y, x)
+	}
+	return x
+}
+
+// rowLoop emits a loop over rows: ptrs (copies of the row-major arrays'
+// block pointers) advance by ld bytes per row; body emits one row.
+func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, body func(p []reg.GPVirtual)) {
+	r := b.GP64()
+	b.MOVQ(rows, r)
+	p := make([]reg.GPVirtual, len(ptrs))
+	for i, q := range ptrs {
+		p[i] = b.GP64()
+		b.MOVQ(q, p[i])
+	}
+	b.TESTQ(r, r)
+	b.JZ(op.LabelRef(label + "_end"))
+	b.Label(label)
+	body(p)
+	for _, q := range p {
+		b.ADDQ(ld, q)
+	}
+	b.DECQ(r)
+	b.JNZ(op.LabelRef(label))
+	b.Label(label + "_end")
+}
+
+func genNormSums(name string, withDy, round bool) {
+	sig := "func(s, q, a, bb *float64, x *float32, rows, cols int)"
+	what := "e = h"
+	if withDy {
+		sig = "func(s, q, a, bb *float64, x, dy *float32, rows, cols int)"
+		what = "e = dy"
+	}
+	b.TEXT(name, b.NOSPLIT, sig)
+	b.Pragma("noescape")
+	rnd := ""
+	if round {
+		rnd = " rounded to float32"
+	}
+	b.Doc(fmt.Sprintf("%s (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in row order, "+
+		"with h = (x - a[j])·bb[j]%s and %s, as normSumsGo.", name, rnd, what))
+	s, q, a, bb, x := load64("s"), load64("q"), load64("a"), load64("bb"), load64("x")
+	f32 := []reg.GPVirtual{x}
+	if withDy {
+		f32 = append(f32, load64("dy"))
+	}
+	rows, cols := load64("rows"), load64("cols")
+	ld := b.GP64()
+	b.MOVQ(cols, ld)
+	b.SHLQ(op.U8(2), ld)
+	n := 0
+	normBlocks(name, cols, []reg.GPVirtual{s, q, a, bb}, f32, func(vecs int, k reg.OpmaskVirtual) {
+		n++
+		av, bv, sv, qv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
+			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
+		}
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, func(p []reg.GPVirtual) {
+			for v := 0; v < vecs; v++ {
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v], round)
+				e := h
+				if withDy {
+					e = widen(op.Mem{Base: p[1], Disp: 32 * v}, k)
+				}
+				b.VADDPD(e, sv[v], sv[v])
+				t := b.ZMM()
+				b.VMULPD(h, e, t)
+				b.VADDPD(t, qv[v], qv[v])
+			}
+		})
+		for v := 0; v < vecs; v++ {
+			store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)
+			store64s(qv[v], op.Mem{Base: q, Disp: 64 * v}, k)
+		}
+	})
+}
+
+func genNormApply() {
+	name := "normApplyAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, scale, shift *float64, rows, cols int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) writes y = float32(x·scale[j] + shift[j]) for the rows of x (rows × cols, row-major), as normApplyGo.")
+	y, x, sc, sh := load64("y"), load64("x"), load64("scale"), load64("shift")
+	rows, cols := load64("rows"), load64("cols")
+	ld := b.GP64()
+	b.MOVQ(cols, ld)
+	b.SHLQ(op.U8(2), ld)
+	n := 0
+	normBlocks(name, cols, []reg.GPVirtual{sc, sh}, []reg.GPVirtual{x, y}, func(vecs int, k reg.OpmaskVirtual) {
+		n++
+		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			scv[v], shv[v] = load64s(op.Mem{Base: sc, Disp: 64 * v}, k), load64s(op.Mem{Base: sh, Disp: 64 * v}, k)
+		}
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, y}, func(p []reg.GPVirtual) {
+			for v := 0; v < vecs; v++ {
+				t := widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
+				b.VMULPD(scv[v], t, t)
+				b.VADDPD(shv[v], t, t)
+				narrow(t, op.Mem{Base: p[1], Disp: 32 * v}, k)
+			}
+		})
+	})
+}
+
+func genNormGrad(name string, round bool) {
+	b.TEXT(name, b.NOSPLIT, "func(dy, x *float32, a, bb, k, m1, m2 *float64, rows, cols int)")
+	b.Pragma("noescape")
+	rnd := ""
+	if round {
+		rnd = " rounded to float32"
+	}
+	b.Doc(fmt.Sprintf("%s (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), "+
+		"h = (x - a[j])·bb[j]%s, as normGradGo.", name, rnd))
+	dy, x := load64("dy"), load64("x")
+	a, bb, kk, m1, m2 := load64("a"), load64("bb"), load64("k"), load64("m1"), load64("m2")
+	rows, cols := load64("rows"), load64("cols")
+	ld := b.GP64()
+	b.MOVQ(cols, ld)
+	b.SHLQ(op.U8(2), ld)
+	n := 0
+	normBlocks(name, cols, []reg.GPVirtual{a, bb, kk, m1, m2}, []reg.GPVirtual{x, dy}, func(vecs int, k reg.OpmaskVirtual) {
+		n++
+		c := make([][5]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			for i, p := range []reg.GPVirtual{a, bb, kk, m1, m2} {
+				c[v][i] = load64s(op.Mem{Base: p, Disp: 64 * v}, k)
+			}
+		}
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, dy}, func(p []reg.GPVirtual) {
+			for v := 0; v < vecs; v++ {
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), c[v][0], c[v][1], round)
+				d := widen(op.Mem{Base: p[1], Disp: 32 * v}, k)
+				b.VSUBPD(c[v][3], d, d) // dy - m1
+				b.VMULPD(c[v][4], h, h) // h·m2
+				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
+				b.VMULPD(d, c[v][2], d) // k·(...)
+				narrow(d, op.Mem{Base: p[1], Disp: 32 * v}, k)
+			}
+		})
+	})
+}

@@ -1,0 +1,139 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// normCase is random data for the batch-normalization kernels: rows of c
+// channels, per-channel constants, and a few extreme inputs.
+type normCase struct {
+	x, dy              []float32
+	a, b, k, m1, m2, s []float64
+}
+
+func newNormCase(rng *rand.Rand, rows, c int) normCase {
+	f32 := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * 3)
+		}
+		return v
+	}
+	f64 := func() []float64 {
+		v := make([]float64, c)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	nc := normCase{x: f32(rows * c), dy: f32(rows * c), a: f64(), b: f64(), k: f64(), m1: f64(), m2: f64(), s: f64()}
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1e30, -1e-30, float32(math.Inf(1)), float32(math.NaN())}
+	for i := 0; i < len(nc.x) && i < 2*len(specials); i += 2 {
+		nc.x[i] = specials[i/2]
+	}
+	return nc
+}
+
+// sameNormBits compares two results bit for bit; NaNs match any NaN (the
+// payload may come from either operand, as between two Go compilations).
+func sameNormBits[T float32 | float64](t *testing.T, what string, got, want []T) {
+	t.Helper()
+	for i := range want {
+		g, w := float64(got[i]), float64(want[i])
+		if math.IsNaN(g) && math.IsNaN(w) {
+			continue
+		}
+		if math.Float64bits(g) != math.Float64bits(w) {
+			t.Fatalf("%s [%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// Every implementation gives the bits of the Go twins, for every channel
+// count (whole vector blocks and masked tails) and row count.
+func TestNormKernelsMatchTwins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, impl := range supportedNorm() {
+		for _, c := range []int{1, 3, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 57, 64, 96, 100} {
+			for _, rows := range []int{1, 2, 5, 33} {
+				nc := newNormCase(rng, rows, c)
+				for _, round := range []bool{false, true} {
+					for _, dy := range [][]float32{nil, nc.dy} {
+						s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+						s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+						impl.sums(s1, q1, nc.a, nc.b, nc.x, dy, round)
+						normSumsGo(s2, q2, nc.a, nc.b, nc.x, dy, round)
+						sameNormBits(t, impl.name+" sums s", s1, s2)
+						sameNormBits(t, impl.name+" sums q", q1, q2)
+					}
+					d1, d2 := append([]float32(nil), nc.dy...), append([]float32(nil), nc.dy...)
+					impl.grad(d1, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, round)
+					normGradGo(d2, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, round)
+					sameNormBits(t, impl.name+" grad", d1, d2)
+				}
+				y1, y2 := make([]float32, len(nc.x)), make([]float32, len(nc.x))
+				impl.apply(y1, nc.x, nc.a, nc.b)
+				normApplyGo(y2, nc.x, nc.a, nc.b)
+				sameNormBits(t, impl.name+" apply", y1, y2)
+				impl.apply(y1, y1, nc.a, nc.b) // in place
+				normApplyGo(y2, y2, nc.a, nc.b)
+				sameNormBits(t, impl.name+" apply in place", y1, y2)
+			}
+		}
+	}
+}
+
+// The twins compute the formulas of their documentation (written here
+// once more, element by element).
+func TestNormTwinsFollowTheirFormulas(t *testing.T) {
+	nc := newNormCase(rand.New(rand.NewPCG(1, 1)), 5, 5)
+	x, dy := nc.x[15:], nc.dy[15:] // rows 3 and 4: no special values
+	s, q := make([]float64, 5), make([]float64, 5)
+	normSumsGo(s, q, nc.a, nc.b, x, dy, true)
+	y := make([]float32, 10)
+	normApplyGo(y, x, nc.k, nc.m1)
+	for j := 0; j < 5; j++ {
+		var ws, wq float64
+		for r := 0; r < 2; r++ {
+			h := float64(float32((float64(x[r*5+j]) - nc.a[j]) * nc.b[j]))
+			d := float64(dy[r*5+j])
+			ws += d
+			wq += d * h
+		}
+		if s[j] != ws || q[j] != wq {
+			t.Fatalf("channel %d: sums %v %v, want %v %v", j, s[j], q[j], ws, wq)
+		}
+		if w := float32(float64(x[5+j])*nc.k[j] + nc.m1[j]); y[5+j] != w {
+			t.Fatalf("apply [%d] = %v, want %v", 5+j, y[5+j], w)
+		}
+	}
+}
+
+func TestNormKernelsPanic(t *testing.T) {
+	for name, f := range map[string]func(){
+		"sums rows": func() {
+			NormSums(make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float32, 7), nil, false)
+		},
+		"sums short": func() {
+			NormSums(make([]float64, 2), make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float32, 6), nil, false)
+		},
+		"sums dy": func() {
+			NormSums(make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float64, 3), make([]float32, 6), make([]float32, 3), false)
+		},
+		"apply y": func() { NormApply(make([]float32, 3), make([]float32, 6), make([]float64, 3), make([]float64, 3)) },
+		"grad shapes": func() {
+			NormGrad(make([]float32, 6), make([]float32, 6), make([]float64, 4), make([]float64, 4), nil, nil, nil, false)
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
