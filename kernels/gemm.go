@@ -26,7 +26,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m > 0 && n > 0 && k > 0 {
 		threads = max(1, min(threads, m*n*k/parallelMinWork))
 	}
-	cfg := gemmConfig{kern: bestKernel, threads: threads}
+	cfg := gemmConfig{kern: kernelFor(n), threads: threads}
 	sgemm(&cfg, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 

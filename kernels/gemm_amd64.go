@@ -11,6 +11,13 @@ import "golang.org/x/sys/cpu"
 // with variants of 1 to 11 rows for the bottom edge of C.
 var avx512Kernel = &sgemmKernel{name: "avx512-12x32", mr: 12, nr: 32, kc: 512, mc: 168}
 
+// avx512Kernel16 is the AVX-512 micro-kernel for products of at most 16
+// columns: a 12×16 tile in 12 zmm accumulators, with variants of 1 to 11
+// rows. Each element of C gets the same sum, in the same order, as from
+// avx512Kernel (the k-blocks depend on kc only), so the choice never
+// shows in a result.
+var avx512Kernel16 = &sgemmKernel{name: "avx512-12x16", mr: 12, nr: 16, kc: 512, mc: 168}
+
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in 12 ymm
 // accumulators, with variants of 1 to 5 rows.
 var avx2Kernel = &sgemmKernel{name: "avx2-6x16", mr: 6, nr: 16, kc: 512, mc: 120}
@@ -24,6 +31,11 @@ func init() {
 		sgemmKernel1x32AVX512, sgemmKernel2x32AVX512, sgemmKernel3x32AVX512, sgemmKernel4x32AVX512,
 		sgemmKernel5x32AVX512, sgemmKernel6x32AVX512, sgemmKernel7x32AVX512, sgemmKernel8x32AVX512,
 		sgemmKernel9x32AVX512, sgemmKernel10x32AVX512, sgemmKernel11x32AVX512, sgemmKernel12x32AVX512,
+	})
+	setRows(avx512Kernel16, []asmKernel{
+		sgemmKernel1x16AVX512, sgemmKernel2x16AVX512, sgemmKernel3x16AVX512, sgemmKernel4x16AVX512,
+		sgemmKernel5x16AVX512, sgemmKernel6x16AVX512, sgemmKernel7x16AVX512, sgemmKernel8x16AVX512,
+		sgemmKernel9x16AVX512, sgemmKernel10x16AVX512, sgemmKernel11x16AVX512, sgemmKernel12x16AVX512,
 	})
 	setRows(avx2Kernel, []asmKernel{
 		sgemmKernel1x16AVX2, sgemmKernel2x16AVX2, sgemmKernel3x16AVX2,
@@ -70,12 +82,21 @@ func pickKernel() *sgemmKernel {
 	return goKernel
 }
 
+// kernelFor returns the micro-kernel for a product with n columns: the
+// 16-wide AVX-512 one for n <= 16, bestKernel otherwise.
+func kernelFor(n int) *sgemmKernel {
+	if n <= 16 && bestKernel == avx512Kernel {
+		return avx512Kernel16
+	}
+	return bestKernel
+}
+
 // supportedKernels lists every micro-kernel this CPU can run, the fastest
 // first; tests check each of them against the reference.
 func supportedKernels() []*sgemmKernel {
 	var ks []*sgemmKernel
 	if hasAVX512 {
-		ks = append(ks, avx512Kernel)
+		ks = append(ks, avx512Kernel, avx512Kernel16)
 	}
 	if hasAVX2FMA {
 		ks = append(ks, avx2Kernel)

@@ -88,6 +88,90 @@ func sgemmKernel2x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb
 //go:noescape
 func sgemmKernel1x32AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
+// sgemmKernel12x16AVX512 computes a 12×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel12x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel11x16AVX512 computes a 11×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel11x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel10x16AVX512 computes a 10×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel10x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel9x16AVX512 computes a 9×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel9x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel8x16AVX512 computes a 8×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel8x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel7x16AVX512 computes a 7×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel7x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel6x16AVX512 computes a 6×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel6x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel5x16AVX512 computes a 5×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel5x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel4x16AVX512 computes a 4×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel4x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel3x16AVX512 computes a 3×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel3x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel2x16AVX512 computes a 2×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel2x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
+// sgemmKernel1x16AVX512 computes a 1×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
+// With beta == 0, C is not read.
+//
+//go:noescape
+func sgemmKernel1x16AVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
+
 // sgemmKernel6x16AVX2 computes a 6×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
 // A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].
 // With beta == 0, C is not read.

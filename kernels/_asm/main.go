@@ -76,6 +76,17 @@ func main() {
 			unroll: 4,
 		})
 	}
+	// A one-vector-wide AVX-512 kernel for products with at most 16
+	// columns (convolutions of 16 filters), which the 32-wide one would
+	// compute half in vain.
+	for mr := 12; mr >= 1; mr-- {
+		genMicroKernel(microKernel{
+			name: fmt.Sprintf("sgemmKernel%dx16AVX512", mr), mr: mr, vecs: 1, lanes: 16,
+			vec:    b.ZMM,
+			zero:   func(r reg.VecVirtual) { b.VPXORD(r, r, r) },
+			unroll: 4,
+		})
+	}
 	for mr := 6; mr >= 1; mr-- {
 		genMicroKernel(microKernel{
 			name: fmt.Sprintf("sgemmKernel%dx16AVX2", mr), mr: mr, vecs: 2, lanes: 8,
