@@ -154,7 +154,7 @@ func SaveFile(dir string, m nn.Model, info File) error {
 	if info.RunID != "" {
 		meta["run_id"] = info.RunID
 	}
-	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), Tensors(m, ""), meta); err != nil {
+	if err := safetensors.WriteFileChecked(filepath.Join(dir, WeightsFile), Tensors(m, ""), meta); err != nil {
 		return err
 	}
 	return writeModelJSON(dir, info)
@@ -216,6 +216,10 @@ func load(dir string) (nn.Model, *File, error) {
 	f, err := safetensors.ReadFile(wPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("load model: %w (want a run directory or a folder with %s and %s)", err, ConfigFile, WeightsFile)
+	}
+	if errors.Is(err, safetensors.ErrChecksum) {
+		return nil, nil, fmt.Errorf("%w; its weights cannot be trusted: restore the folder from a backup or train again "+
+			"(a run directory's checkpoints/best/ holds its best epoch's model)", err)
 	}
 	if err != nil {
 		return nil, nil, err

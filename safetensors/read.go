@@ -28,6 +28,9 @@ type File struct {
 	// Raw lists every tensor as stored, in buffer order. Its Data
 	// slices share memory with the bytes read.
 	Raw []Raw
+	// Checked reports that the file carried a checksum (WriteFileChecked)
+	// and that it matched.
+	Checked bool
 }
 
 // Tensor returns the named tensor as float32, or an error saying that
@@ -111,7 +114,7 @@ func parse(b []byte) (*File, error) {
 	if len(data) != l.size {
 		return nil, sizeMismatch(l.size, int64(len(data)))
 	}
-	return assemble(l, data), nil
+	return verified(l, b[8:8+n], data)
 }
 
 // readFrom reads a whole file from r; size is the file's size, or -1
@@ -147,7 +150,18 @@ func readFrom(r io.Reader, size int64) (*File, error) {
 	if k, _ := io.ReadFull(r, one[:]); k > 0 {
 		return nil, fmt.Errorf("more bytes follow the %d bytes of tensor data that data_offsets cover", l.size)
 	}
-	return assemble(l, data), nil
+	return verified(l, hdr, data)
+}
+
+// verified assembles the File after checking its checksum, if it has one.
+func verified(l *layout, hdr, data []byte) (*File, error) {
+	checked, err := verify(l.metadata, hdr, data)
+	if err != nil {
+		return nil, err
+	}
+	f := assemble(l, data)
+	f.Checked = checked
+	return f, nil
 }
 
 func checkHeaderLen(n uint64, size int64) error {

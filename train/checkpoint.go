@@ -2,6 +2,7 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -97,7 +98,7 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 	if st.RunID != "" {
 		md["run_id"] = st.RunID
 	}
-	return safetensors.WriteFile(path, ts, md)
+	return safetensors.WriteFileChecked(path, ts, md)
 }
 
 // LoadCheckpoint restores a checkpoint into a model built from the same
@@ -106,6 +107,10 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 // anything is restored.
 func LoadCheckpoint(path, runID string, m nn.Model, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
 	f, err := safetensors.ReadFile(path)
+	if errors.Is(err, safetensors.ErrChecksum) {
+		return nil, fmt.Errorf("%w; it is the only resumable checkpoint (checkpoints/best/ holds a model, not the optimizer's state): "+
+			"move %s away to resume from epoch 1, or train again", err, path)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -107,3 +107,50 @@ func modelWithoutRunID(t *testing.T, path string) []byte {
 	}
 	return out
 }
+
+// A resume whose checkpoint was damaged after it was written (a flipped
+// bit in a weight: safetensors has no checksum, the checkpoint carries
+// one) is refused, exit 2, in one line naming the file and what to do;
+// predict and evaluate refuse a damaged model file alike.
+func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	data := rgbFolder(t, 2, 4)
+	if code, _, errs := runCLI("train", "--data", data, "--epochs", "1", "--batch", "4", "--out", dir); code != 0 {
+		t.Fatalf("train: exit %d\n%s", code, errs)
+	}
+	in, err := rundir.ReadInfo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.State, in.Ended = rundir.Training, nil // as if killed after its checkpoint
+	if err := rundir.WriteInfo(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	flipLastWeightBit := func(path string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)-4] ^= 1 // lowest mantissa bit of the last float32
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ckpt := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
+	flipLastWeightBit(ckpt)
+	code, _, errs := runCLI("resume", dir)
+	if code != 2 {
+		t.Fatalf("resume of a damaged checkpoint: exit %d, want 2\n%s", code, errs)
+	}
+	oneLine(t, "resume", errs, ckpt, "checksum mismatch", "move "+ckpt+" away to resume from epoch 1")
+
+	flipLastWeightBit(filepath.Join(dir, modelfile.WeightsFile))
+	img := filepath.Join(data, "classa", "a.png")
+	for _, args := range [][]string{{"predict", dir, img}, {"evaluate", dir, "--data", data}} {
+		code, _, errs := runCLI(args...)
+		if code != 2 {
+			t.Errorf("%s of a damaged model: exit %d, want 2\n%s", args[0], code, errs)
+		}
+		oneLine(t, args[0], errs, filepath.Join(dir, modelfile.WeightsFile), "checksum mismatch", "backup or train again")
+	}
+}
