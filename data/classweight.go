@@ -152,7 +152,8 @@ func Resample(labels []int32, indices []int, nClasses int, mode Sampling, rng *r
 	return out, nil
 }
 
-// WriteCountTable prints the per-class count table shown before training:
+// WriteCountTable prints the per-class count table shown before training
+// (more than ten classes without images are counted, not listed):
 // index, name, count, share and, when weights is not nil, the weight.
 func WriteCountTable(w io.Writer, classes []string, counts []int, weights []float64) error {
 	total := 0
@@ -165,7 +166,17 @@ func WriteCountTable(w io.Writer, classes []string, counts []int, weights []floa
 		head += "weight\t"
 	}
 	fmt.Fprintln(tw, head)
+	empty := 0
+	for _, c := range counts {
+		if c == 0 {
+			empty++
+		}
+	}
+	hideEmpty := empty > 10
 	for k, name := range classes {
+		if hideEmpty && counts[k] == 0 {
+			continue
+		}
 		share := 0.0
 		if total > 0 {
 			share = 100 * float64(counts[k]) / float64(total)
@@ -179,6 +190,9 @@ func WriteCountTable(w io.Writer, classes []string, counts []int, weights []floa
 	fmt.Fprintf(tw, "\ttotal\t%d\t\t\n", total)
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if hideEmpty {
+		fmt.Fprintf(w, "(%d classes with no images are not shown)\n", empty)
 	}
 	_, err := fmt.Fprintf(w, "imbalance ratio (largest/smallest class): %.2f\n", ImbalanceRatio(counts))
 	return err

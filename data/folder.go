@@ -232,63 +232,6 @@ func decodeAll(fsys fs.FS, cands []candidate, ds *Dataset, store *pixelStore, wo
 	return err
 }
 
-// resolveShape fills in the target size and channels from the options or,
-// where they are automatic, from the probed images.
-func resolveShape(ds *Dataset, opts FolderOptions, cands []candidate) error {
-	sizes := map[[2]int]int{}
-	var order [][2]int
-	ok, gray := 0, 0
-	for _, c := range cands {
-		if c.err != nil {
-			continue
-		}
-		ok++
-		s := [2]int{c.orig.Height, c.orig.Width}
-		if sizes[s] == 0 {
-			order = append(order, s)
-		}
-		sizes[s]++
-		if c.orig.Mode == string(Grayscale) {
-			gray++
-		}
-	}
-	if ok == 0 {
-		return ErrNoImages
-	}
-	ds.Height, ds.Width = opts.Height, opts.Width
-	if ds.Height == 0 {
-		best := order[0]
-		for _, s := range order {
-			if sizes[s] > sizes[best] {
-				best = s
-			}
-		}
-		ds.Height, ds.Width = best[0], best[1]
-	}
-	mode := opts.ColorMode
-	if mode == Auto {
-		mode = autoMode(ds, gray, ok)
-	}
-	ds.Channels = mode.Channels()
-	return nil
-}
-
-// autoMode picks the color mode of most images (RGB on a tie) and notes
-// the choice when the images disagree.
-func autoMode(ds *Dataset, gray, all int) ColorMode {
-	switch {
-	case gray == all:
-		return Grayscale
-	case gray == 0:
-		return RGB
-	case gray > all-gray:
-		ds.Notes = append(ds.Notes, fmt.Sprintf("color mode grayscale, as %d of %d images: the %d color image(s) are converted to gray (--color-mode rgb keeps color)", gray, all, all-gray))
-		return Grayscale
-	}
-	ds.Notes = append(ds.Notes, fmt.Sprintf("color mode rgb, as %d of %d images: the %d grayscale image(s) are converted to rgb (--color-mode grayscale makes all gray)", all-gray, all, gray))
-	return RGB
-}
-
 // walker lists class folders and the candidate files in them.
 type walker struct {
 	fsys     fs.FS
@@ -359,11 +302,11 @@ func (w *walker) walk(only []string) error {
 		}
 		counts[label] = len(w.cands) - before
 	}
+	folders := make([]string, len(dirs))
 	for i, d := range dirs {
-		if counts[i] == 0 {
-			w.warnings = append(w.warnings, fmt.Sprintf("class %q (folder %s) has no image files: the model gets an output for a class it never sees", w.classes[i], DisplayPath(joinSource(w.name, d))))
-		}
+		folders[i] = DisplayPath(joinSource(w.name, d))
 	}
+	w.warnings = append(w.warnings, emptyClassWarnings(w.classes, folders, counts)...)
 	if len(dirs) == 1 {
 		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", w.classes[0]))
 	}

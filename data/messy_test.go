@@ -29,8 +29,9 @@ func TestLoadMessyFolder(t *testing.T) {
 	if ds.Channels != 1 || ds.Height != 16 || ds.Width != 24 {
 		t.Errorf("shape %dx%dx%d, want 16x24x1", ds.Height, ds.Width, ds.Channels)
 	}
-	if len(ds.Notes) != 1 || !strings.Contains(ds.Notes[0], "grayscale, as 29 of 32 images") {
-		t.Errorf("notes %q, want one saying grayscale as 29 of 32 (probed)", ds.Notes)
+	if len(ds.Notes) != 2 || !strings.Contains(ds.Notes[0], "image size 16x24 (height x width), the most common of 3 sizes (25 of 32 images)") ||
+		!strings.Contains(ds.Notes[1], "grayscale, as 29 of 32 images") {
+		t.Errorf("notes %q, want the size chosen and grayscale as 29 of 32 (probed)", ds.Notes)
 	}
 	if len(ds.Warnings) != 1 || !strings.Contains(ds.Warnings[0], `class "empty"`) {
 		t.Errorf("warnings %q, want the empty class", ds.Warnings)

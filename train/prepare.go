@@ -226,16 +226,7 @@ func (p *Prepared) WriteSummary(w io.Writer, source string) error {
 		for _, wn := range d.Warnings {
 			fmt.Fprintf(w, "Warning: %s\n", wn)
 		}
-		if len(d.Skipped) > 0 {
-			fmt.Fprintf(w, "Skipped %d file(s):\n", len(d.Skipped))
-			for i, s := range d.Skipped {
-				if i == 10 {
-					fmt.Fprintf(w, "  ... and %d more (see data inspect)\n", len(d.Skipped)-10)
-					break
-				}
-				fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)
-			}
-		}
+		data.WriteSkipped(w, source, d.Skipped, d.Len())
 	}
 	return data.WriteCountTable(w, p.Classes, p.Counts, p.ClassWeights)
 }
