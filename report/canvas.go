@@ -29,6 +29,9 @@ type textStyle struct {
 	Color    string
 	Bold     bool
 	Vertical bool // rotated 90° counter-clockwise (a y-axis label)
+	// Title is shown on hovering in SVG (the full text of a shortened
+	// label); raster canvases ignore it.
+	Title string
 }
 
 // canvas is what charts draw on: SVG for the report and .svg files,
@@ -147,7 +150,11 @@ func (c *svgCanvas) text(x, y float64, s string, st textStyle) {
 	if st.Vertical {
 		fmt.Fprintf(&c.b, ` transform="rotate(-90 %s %s)"`, coord(x), coord(y))
 	}
-	fmt.Fprintf(&c.b, ">%s</text>\n", html.EscapeString(s))
+	c.b.WriteByte('>')
+	if st.Title != "" {
+		fmt.Fprintf(&c.b, "<title>%s</title>", html.EscapeString(st.Title))
+	}
+	fmt.Fprintf(&c.b, "%s</text>\n", html.EscapeString(s))
 }
 
 func (c *svgCanvas) group(attrs string) { fmt.Fprintf(&c.b, "<g %s>\n", attrs) }

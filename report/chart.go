@@ -120,7 +120,7 @@ func (c *Chart) hasLegend() bool { return c.Legend || len(c.Series) > 1 }
 // layout computes the frame for a chart drawn at (ox, oy).
 func (c *Chart) layout(ox, oy float64) (frame, bool) {
 	f := frame{Left: ox + marginL, Top: oy + marginT, Right: ox + chartW - marginR, Bottom: oy + chartH - marginB, LogY: c.LogY}
-	if c.hasLegend() {
+	if c.hasLegend() && !c.legendBelow() {
 		f.Right -= legendW
 	}
 	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -257,9 +257,9 @@ func (c *Chart) xTicks(f frame) []float64 {
 	return t
 }
 
-// draw draws the chart at (ox, oy), chartW x chartH, and returns its frame.
+// draw draws the chart at (ox, oy), chartW x c.height(), and returns its frame.
 func (c *Chart) draw(cv canvas, ox, oy float64) frame {
-	cv.rect(ox, oy, chartW, chartH, "#ffffff", "", "")
+	cv.rect(ox, oy, chartW, c.height(), "#ffffff", "", "")
 	cv.text(ox+chartW/2, oy+20, c.Title, textStyle{Size: 15, Anchor: 'm', Bold: true, Color: "#111111"})
 	f, ok := c.layout(ox, oy)
 	if !ok {
@@ -306,7 +306,10 @@ func (c *Chart) draw(cv canvas, ox, oy float64) frame {
 		c.drawSeries(cv, f, s, i)
 	}
 	cv.end()
-	if c.hasLegend() {
+	switch {
+	case c.legendBelow():
+		c.drawLegendBelow(cv, ox, oy+chartH)
+	case c.hasLegend():
 		c.drawLegend(cv, f.Right+12, f.Top)
 	}
 	return f
@@ -398,31 +401,9 @@ func (c *Chart) drawSeries(cv canvas, f frame, s Series, i int) {
 	}
 }
 
-func (c *Chart) drawLegend(cv canvas, x, y float64) {
-	cv.group(`class="legend"`)
-	for i, s := range c.Series {
-		col, dash := s.Color, s.Dash
-		if col == "" {
-			col, dash = styleOf(i)
-		}
-		yy := y + 8 + float64(i)*16
-		if yy > y+chartH-marginT-marginB {
-			cv.text(x, yy, "…", textStyle{Size: 11})
-			break
-		}
-		w := s.Width
-		if w == 0 {
-			w = 2
-		}
-		cv.polyline([][]point{{{x, yy - 4}, {x + 22, yy - 4}}}, lineStyle{Color: col, Width: w, Dash: dash})
-		cv.text(x+28, yy, truncate(s.Name, legendW-30, 11), textStyle{Size: 11, Color: "#222222"})
-	}
-	cv.end()
-}
-
 // SVG renders the chart as an inline SVG element.
 func (c *Chart) SVG() string {
-	cv := newSVG(chartW, chartH, `class="chart" id="`+c.ID+`" role="img" aria-label="`+escapeAttr(c.Title)+`"`)
+	cv := newSVG(chartW, c.height(), `class="chart" id="`+c.ID+`" role="img" aria-label="`+escapeAttr(c.Title)+`"`)
 	c.draw(cv, 0, 0)
 	return cv.String()
 }

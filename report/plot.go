@@ -22,7 +22,7 @@ type drawable interface {
 	draw(cv canvas, ox, oy float64) // draws at (ox, oy)
 }
 
-func (c *Chart) size() (float64, float64) { return chartW, chartH }
+func (c *Chart) size() (float64, float64) { return chartW, c.height() }
 
 func (h *Heatmap) size() (float64, float64) { return h.Size() }
 
