@@ -8,36 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
-	"github.com/cnnscope/cnnscope/modelfile"
-	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
-
-// savedModel saves an untrained small CNN for 16x24 gray images of
-// three classes into a folder and returns it.
-func savedModel(t testing.TB) string {
-	t.Helper()
-	m := nn.NewSequential(tensor.Shape{16, 24, 1},
-		&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: "relu"}, &nn.MaxPooling2D{},
-		&nn.Flatten{}, &nn.Dense{Units: 3, Activation: "softmax"})
-	if err := m.Build(1); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := modelfile.Save(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestPredictorFiles: the library predicts files and in-memory images
 // alike, keeps going past a bad file, and says how an image differs from
 // the model's input.
 func TestPredictorFiles(t *testing.T) {
-	p, err := Load(savedModel(t))
+	p, err := Load(testmodel.TinyCNN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/internal/messy"
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
 
 // TestEvaluateSaysWhatItLeftOut: a test folder with a class the model
 // does not know and an unreadable file is evaluated on the rest, and
 // stderr names what was left out (it was silent: "10 images" for 20).
 func TestEvaluateSaysWhatItLeftOut(t *testing.T) {
-	model := tinyModel(t) // classes a, b, c; 16x24 grayscale
+	model := testmodel.TinyCNN(t) // classes a, b, c; 16x24 grayscale
 	dir := t.TempDir()
 	for _, c := range []string{"a", "zebra"} {
 		if err := os.MkdirAll(filepath.Join(dir, c), 0o755); err != nil {
@@ -39,7 +40,7 @@ func TestEvaluateSaysWhatItLeftOut(t *testing.T) {
 // train recognizes) evaluates DIR/test and says so; it was "image folder
 // DIR: no images (2 files skipped)", exit 2.
 func TestEvaluateSplitLayout(t *testing.T) {
-	model := tinyModel(t) // classes a, b, c; 16x24 grayscale
+	model := testmodel.TinyCNN(t) // classes a, b, c; 16x24 grayscale
 	dir := t.TempDir()
 	for _, split := range []string{"train", "test"} {
 		for _, c := range []string{"a", "b"} {

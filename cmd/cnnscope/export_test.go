@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
 
 // TestExportWritesOnnx: export writes RUN_DIR/model.onnx (or --out) with
 // the classes and preprocessing in it; bad flags and a missing model are
 // exit 2 with one line. (onnx's own tests run the files in onnxruntime.)
 func TestExportWritesOnnx(t *testing.T) {
-	dir := tinyModel(t)
+	dir := testmodel.TinyCNN(t)
 	code, stdout, stderr := runCLI("export", dir, "--format", "onnx")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

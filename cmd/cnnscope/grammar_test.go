@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
 
 // TestHelpVersionAndFlagErrors: --help and help CMD print the usage on
@@ -60,7 +62,7 @@ func TestSummaryOfSpecAndRunDir(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Total params: 51") || !strings.Contains(out, "batch 8") {
 		t.Errorf("summary --spec: exit %d, %s%s", code, out, errs)
 	}
-	dir := tinyModel(t)
+	dir := testmodel.TinyCNN(t)
 	code, out, errs = runCLI("summary", dir, "--batch", "4")
 	if code != 0 || !strings.Contains(out, "conv2d (Conv2D)") || !strings.Contains(out, "batch 4") {
 		t.Errorf("summary RUN_DIR: exit %d, %s%s", code, out, errs)

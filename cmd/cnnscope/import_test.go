@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
@@ -17,7 +18,7 @@ import (
 // predicts as the original, with its classes and preprocessing; an
 // unsupported op and a non-empty --out are exit 2 with nothing written.
 func TestImportRoundTrip(t *testing.T) {
-	dir := tinyModel(t)
+	dir := testmodel.TinyCNN(t)
 	file := filepath.Join(t.TempDir(), "m.onnx")
 	if code, _, stderr := runCLI("export", dir, "--out", file); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)

@@ -8,30 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
-	"github.com/cnnscope/cnnscope/modelfile"
-	"github.com/cnnscope/cnnscope/nn"
-	"github.com/cnnscope/cnnscope/tensor"
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
-
-// tinyModel saves an untrained small CNN for 16x24 gray images of three
-// classes and returns its folder.
-func tinyModel(t testing.TB) string {
-	t.Helper()
-	m := nn.NewSequential(tensor.Shape{16, 24, 1},
-		&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: "relu"}, &nn.MaxPooling2D{},
-		&nn.Flatten{}, &nn.Dense{Units: 3, Activation: "softmax"})
-	if err := m.Build(1); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	pp := data.Preprocess{Rescale: 1.0 / 255}
-	if err := modelfile.Save(dir, m, []string{"a", "b", "c"}, &pp, "sparse_categorical_crossentropy", "nearest"); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestPredictKeepsGoodImagesPastABomb: one decompression bomb among 90
 // good images costs only its own row: exit 2, one stderr line naming it,
@@ -49,7 +28,7 @@ func TestPredictKeepsGoodImagesPastABomb(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, out, errs := runCLI("predict", tinyModel(t), dir, "--format", "csv")
+	code, out, errs := runCLI("predict", testmodel.TinyCNN(t), dir, "--format", "csv")
 	if code != 2 {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", code, errs)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/cnnscope/cnnscope/internal/messy"
+	"github.com/cnnscope/cnnscope/internal/testmodel"
 )
 
 // tortureMaxRSSMiB bounds each command's peak memory on the mutated
@@ -49,7 +50,7 @@ func TestTortureMutatedImages(t *testing.T) {
 	for i := range 40 {
 		write(fmt.Sprintf("c%d", i%5), fmt.Sprintf("good%02d.png", i), messy.PNG(messy.Gray(24, 16, i)))
 	}
-	model := tinyModel(t)
+	model := testmodel.TinyCNN(t)
 	runs := []struct {
 		name string
 		args []string
