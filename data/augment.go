@@ -104,6 +104,11 @@ func (a *Augment) Enabled() bool {
 		a.BrightnessRange != Range{})
 }
 
+// maxAugmentRange bounds rotation, shift and shear ranges: far beyond any
+// use, and small enough that a draw from [-v, v] never overflows to ±Inf
+// (which made NaN pixels, or a panic on the rotation's quarter-turn index).
+const maxAugmentRange = 1e300
+
 // Check reports a configuration error, naming the field.
 func (a *Augment) Check() error {
 	for _, f := range []struct {
@@ -111,8 +116,9 @@ func (a *Augment) Check() error {
 		v    float64
 	}{{"rotation_range", a.RotationRange}, {"width_shift_range", a.WidthShiftRange},
 		{"height_shift_range", a.HeightShiftRange}, {"shear_range", a.ShearRange}} {
-		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return fmt.Errorf("augment: %s = %v, want a finite number >= 0", f.name, f.v)
+		// Drawing from [-v, v] takes 2v, which must stay finite.
+		if !(f.v >= 0 && f.v <= maxAugmentRange) {
+			return fmt.Errorf("augment: %s = %v, want a number from 0 to %g", f.name, f.v, maxAugmentRange)
 		}
 	}
 	for _, f := range []struct {

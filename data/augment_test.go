@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -150,6 +151,39 @@ func TestAugmentConfig(t *testing.T) {
 	for _, bad := range []Augment{{RotationRange: -1}, {FillMode: "mirror"}, {ZoomRange: Range{0, 1}}, {BrightnessRange: Range{1.2, 0.8}}} {
 		if bad.Check() == nil {
 			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// Ranges up to the largest accepted give finite pixels in every fill
+// mode; one above is refused. (1e308 used to overflow the draw to ±Inf:
+// NaN pixels for a shift, an index panic for a rotation.)
+func TestHugeAugmentRanges(t *testing.T) {
+	src := make([]uint8, 6*5*3)
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	dst := make([]float32, len(src))
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, a := range []Augment{{RotationRange: maxAugmentRange}, {WidthShiftRange: maxAugmentRange}, {HeightShiftRange: maxAugmentRange},
+		{ShearRange: maxAugmentRange, RotationRange: 1e299, WidthShiftRange: 1e250}} {
+		if err := a.Check(); err != nil {
+			t.Fatalf("%+v: %v", a, err)
+		}
+		for _, fill := range []FillMode{FillNearest, FillConstant, FillReflect, FillWrap} {
+			for range 20 {
+				ApplyTransform(dst, src, 6, 5, 3, a.Random(rng, 6, 5), fill, 0)
+				for _, v := range dst {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatalf("%+v, fill %s: pixel %v", a, fill, v)
+					}
+				}
+			}
+		}
+	}
+	for _, a := range []Augment{{RotationRange: 1e301}, {WidthShiftRange: math.MaxFloat64}, {ShearRange: math.Inf(1)}} {
+		if err := a.Check(); err == nil {
+			t.Errorf("%+v accepted", a)
 		}
 	}
 }

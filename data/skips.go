@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -131,13 +132,17 @@ func SkipKinds(skipped []Skipped) string {
 
 const notImage = "not an image file"
 
+var digitRuns = regexp.MustCompile(`[0-9]+`)
+
 // skipKind is a skip reason without its particulars: the text before its
-// first ':' or '(', at most 60 bytes.
+// first ':', '(' or ',', numbers as N ("image of NxN pixels"), at most 60
+// bytes.
 func skipKind(reason string) string {
 	k := reason
-	if i := strings.IndexAny(k, ":("); i > 0 {
+	if i := strings.IndexAny(k, ":(,"); i > 0 {
 		k = strings.TrimSpace(k[:i])
 	}
+	k = digitRuns.ReplaceAllString(k, "N")
 	if len(k) > 60 {
 		k = k[:60] + "…"
 	}

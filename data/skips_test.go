@@ -52,15 +52,17 @@ func TestSkipKinds(t *testing.T) {
 	add(1, `not an image file (extension ".html")`)
 	add(3, "unreadable: open f: permission denied")
 	add(1, "hidden")
-	want := `not an image file: 9 (.gz 5, no extension 2, .html 1, ...); unreadable: 3; hidden: 1`
+	add(1, "image of 100000x100000 pixels, more than the 67108864 this loader accepts")
+	add(1, "image of 65535x65535 pixels, more than the 67108864 this loader accepts")
+	want := `not an image file: 9 (.gz 5, no extension 2, .html 1, ...); unreadable: 3; image of NxN pixels: 2; hidden: 1`
 	if got := SkipKinds(sk); got != want {
 		t.Errorf("SkipKinds = %q, want %q", got, want)
 	}
 	var b strings.Builder
 	WriteSkipped(&b, "docs", sk, 4)
 	out := b.String()
-	for _, s := range []string{"Skipped 13 file(s): " + want + "\n", "  f0: not an image file", "... and 8 more: cnnscope data inspect docs lists them all; --strict fails on them",
-		"Warning: 4 of 17 files are images: is docs an image folder"} {
+	for _, s := range []string{"Skipped 15 file(s): " + want + "\n", "  f0: not an image file", "... and 10 more: cnnscope data inspect docs lists them all; --strict fails on them",
+		"Warning: 4 of 19 files are images: is docs an image folder"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("WriteSkipped does not say %q:\n%s", s, out)
 		}
