@@ -206,8 +206,10 @@ func samplingOf(s string) string {
 }
 
 // WriteSummary prints the data summary shown before training: sizes,
-// skipped files and the per-class count table.
-func (p *Prepared) WriteSummary(w io.Writer, source string) error {
+// skipped files and the per-class count table. source and test are the
+// spec's data.source and data.test ("" when the test images come with
+// the source).
+func (p *Prepared) WriteSummary(w io.Writer, source, test string) error {
 	fmt.Fprintf(w, "Data %s: %d training, %d validation", source, len(p.TrainIdx), len(p.ValIdx))
 	if p.Test != nil {
 		fmt.Fprintf(w, ", %d test", p.Test.Len())
@@ -226,7 +228,11 @@ func (p *Prepared) WriteSummary(w io.Writer, source string) error {
 		for _, wn := range d.Warnings {
 			fmt.Fprintf(w, "Warning: %s\n", wn)
 		}
-		data.WriteSkipped(w, source, d.Skipped, d.Len())
+		src := source
+		if d == p.Test && test != "" {
+			src = test
+		}
+		data.WriteSkipped(w, src, d.Skipped, d.Len())
 	}
 	return data.WriteCountTable(w, p.Classes, p.Counts, p.ClassWeights)
 }

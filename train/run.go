@@ -217,7 +217,7 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 	for _, n := range r.notes {
 		fmt.Fprintf(r.ro.Out, "Fine-tune: %s\n", n)
 	}
-	if err := r.p.WriteSummary(r.ro.Out, r.spec.Data.Source); err != nil {
+	if err := r.p.WriteSummary(r.ro.Out, r.spec.Data.Source, r.spec.Data.Test); err != nil {
 		return nil, err
 	}
 	opts, err := r.options()

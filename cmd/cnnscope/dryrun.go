@@ -36,7 +36,7 @@ func dryRun(w io.Writer, spec *spec.Spec) error {
 	if err != nil {
 		return inputError(err)
 	}
-	if err := p.WriteSummary(w, spec.Data.Source); err != nil {
+	if err := p.WriteSummary(w, spec.Data.Source, spec.Data.Test); err != nil {
 		return err
 	}
 	if err := spec.ValidateForData(len(p.Classes)); err != nil {
