@@ -96,7 +96,7 @@ func WritePlot(w io.Writer, panels []drawable, format string) error {
 	switch format {
 	case ".svg":
 		cv := drawFigure(panels, func(w, h float64) canvas { return newSVG(w, h, "") }).(*svgCanvas)
-		_, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+cv.String())
+		_, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+svgMarker+"\n"+cv.String())
 		return err
 	case ".png":
 		cv := drawFigure(panels, func(w, h float64) canvas { return newRaster(w, h, 2) }).(*rasterCanvas)

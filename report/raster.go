@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
@@ -33,7 +34,14 @@ func newRaster(w, h, scale float64) *rasterCanvas {
 }
 
 // writePNG encodes the image.
-func (c *rasterCanvas) writePNG(w io.Writer) error { return png.Encode(w, c.img) }
+func (c *rasterCanvas) writePNG(w io.Writer) error {
+	var b bytes.Buffer
+	if err := png.Encode(&b, c.img); err != nil {
+		return err
+	}
+	_, err := w.Write(markPNG(b.Bytes()))
+	return err
+}
 
 // parseColor reads #rrggbb (anything else is black).
 func parseColor(s string) color.RGBA {
