@@ -27,7 +27,7 @@ var flagCases = []badCase{
 	{args: []string{"train", "--out", "$F/out", "--rotation-range", "nan"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--width-shift-range", "-1"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--height-shift-range", "inf"}, lines: 1},
-	{args: []string{"train", "--out", "$F/out", "--rotation-range", "1e308"}, lines: 1}, // was a panic: 2v overflowed to Inf
+	{args: []string{"train", "--out", "$F/out", "--rotation-range", "1e308"}, lines: 1},    // was a panic: 2v overflowed to Inf
 	{args: []string{"train", "--out", "$F/out", "--width-shift-range", "1e308"}, lines: 1}, // was NaN pixels
 	{args: []string{"train", "--out", "$F/out", "--zoom-range", "1.5"}, lines: 1},
 	{args: []string{"train", "--out", "$F/out", "--zoom-range", "-2"}, lines: 1},
