@@ -367,7 +367,9 @@ func (c *Chart) drawEvents(cv canvas, f frame) {
 	}
 }
 
-func (c *Chart) drawSeries(cv canvas, f frame, s Series, i int) {
+// style is the colour, dash and width series i is drawn with: its own,
+// else the palette's i-th and width 2.
+func (s Series) style(i int) (string, []float64, float64) {
 	col, dash := s.Color, s.Dash
 	if col == "" {
 		col, dash = styleOf(i)
@@ -376,6 +378,11 @@ func (c *Chart) drawSeries(cv canvas, f frame, s Series, i int) {
 	if w == 0 {
 		w = 2
 	}
+	return col, dash, w
+}
+
+func (c *Chart) drawSeries(cv canvas, f frame, s Series, i int) {
+	col, dash, w := s.style(i)
 	var runs [][]point
 	var cur []point
 	for j, x := range s.X {

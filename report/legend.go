@@ -88,14 +88,7 @@ func (c *Chart) drawLegendBelow(cv canvas, ox, top float64) {
 // legendEntry draws series i's line sample and name (text baseline y),
 // the name shortened to width.
 func (c *Chart) legendEntry(cv canvas, x, y float64, i int, s Series, width float64) {
-	col, dash := s.Color, s.Dash
-	if col == "" {
-		col, dash = styleOf(i)
-	}
-	w := s.Width
-	if w == 0 {
-		w = 2
-	}
+	col, dash, w := s.style(i)
 	cv.polyline([][]point{{{x, y - 4}, {x + 22, y - 4}}}, lineStyle{Color: col, Width: w, Dash: dash})
 	name := truncate(s.Name, width, legendFont)
 	st := textStyle{Size: legendFont, Color: "#222222"}
