@@ -104,10 +104,10 @@ func (a *Augment) Enabled() bool {
 		a.BrightnessRange != Range{})
 }
 
-// maxAugmentRange bounds rotation, shift and shear ranges: far beyond any
+// MaxAugmentRange bounds rotation, shift and shear ranges: far beyond any
 // use, and small enough that a draw from [-v, v] never overflows to ±Inf
 // (which made NaN pixels, or a panic on the rotation's quarter-turn index).
-const maxAugmentRange = 1e300
+const MaxAugmentRange = 1e300
 
 // Check reports a configuration error, naming the field.
 func (a *Augment) Check() error {
@@ -117,8 +117,8 @@ func (a *Augment) Check() error {
 	}{{"rotation_range", a.RotationRange}, {"width_shift_range", a.WidthShiftRange},
 		{"height_shift_range", a.HeightShiftRange}, {"shear_range", a.ShearRange}} {
 		// Drawing from [-v, v] takes 2v, which must stay finite.
-		if !(f.v >= 0 && f.v <= maxAugmentRange) {
-			return fmt.Errorf("augment: %s = %v, want a number from 0 to %g", f.name, f.v, maxAugmentRange)
+		if !(f.v >= 0 && f.v <= MaxAugmentRange) {
+			return fmt.Errorf("augment: %s = %v, want a number from 0 to %g", f.name, f.v, MaxAugmentRange)
 		}
 	}
 	for _, f := range []struct {

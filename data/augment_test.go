@@ -157,16 +157,17 @@ func TestAugmentConfig(t *testing.T) {
 
 // Ranges up to the largest accepted give finite pixels in every fill
 // mode; one above is refused. (1e308 used to overflow the draw to ±Inf:
-// NaN pixels for a shift, an index panic for a rotation.)
+// NaN pixels for a shift, an index panic for a rotation; a brightness of
+// 1e308 made 0 × Inf = NaN.)
 func TestHugeAugmentRanges(t *testing.T) {
 	src := make([]uint8, 6*5*3)
 	for i := range src {
-		src[i] = uint8(i * 7)
+		src[i] = uint8(i * 7) // includes 0: 0 × a huge brightness
 	}
 	dst := make([]float32, len(src))
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, a := range []Augment{{RotationRange: maxAugmentRange}, {WidthShiftRange: maxAugmentRange}, {HeightShiftRange: maxAugmentRange},
-		{ShearRange: maxAugmentRange, RotationRange: 1e299, WidthShiftRange: 1e250}} {
+	for _, a := range []Augment{{RotationRange: MaxAugmentRange}, {WidthShiftRange: MaxAugmentRange}, {HeightShiftRange: MaxAugmentRange},
+		{ShearRange: MaxAugmentRange, RotationRange: 1e299, WidthShiftRange: 1e250}, {BrightnessRange: Range{1e308, 1e308}}} {
 		if err := a.Check(); err != nil {
 			t.Fatalf("%+v: %v", a, err)
 		}

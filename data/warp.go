@@ -22,7 +22,9 @@ func ApplyTransform(dst []float32, src []uint8, h, w, c int, t Transform, fill F
 		warp(dst, src, h, w, c, m, fill, cval)
 	}
 	if b := t.Brightness; b != 0 && b != 1 {
-		fb := float32(b)
+		// Above 256 every pixel >= 1 saturates anyway; a factor beyond
+		// float32 would be +Inf, and 0 × Inf a NaN pixel.
+		fb := float32(min(b, 256))
 		for i, v := range dst {
 			dst[i] = min(255, max(0, v*fb))
 		}

@@ -93,10 +93,14 @@ func (d *Data) validate(c *checker) {
 
 func validateAugment(c *checker, a *data.Augment) {
 	const f = "data.augmentation."
-	c.nonNegative(f+"rotation_range", a.RotationRange)
-	c.nonNegative(f+"width_shift_range", a.WidthShiftRange)
-	c.nonNegative(f+"height_shift_range", a.HeightShiftRange)
-	c.nonNegative(f+"shear_range", a.ShearRange)
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"rotation_range", a.RotationRange}, {"width_shift_range", a.WidthShiftRange}, {"height_shift_range", a.HeightShiftRange}, {"shear_range", a.ShearRange}} {
+		if !(r.v >= 0 && r.v <= data.MaxAugmentRange) { // drawing from [-v, v] must not overflow
+			c.add(f+r.name, "%v, want a number from 0 to %g", r.v, data.MaxAugmentRange)
+		}
+	}
 	if z := a.ZoomRange; z != (data.Range{}) && !(finite(z[0]) && finite(z[1]) && z[0] > 0 && z[0] <= z[1]) {
 		c.add(f+"zoom_range", "[%v, %v], want 0 < lo <= hi (a number z means [1-z, 1+z], so 0 <= z < 1)", z[0], z[1])
 	}

@@ -76,6 +76,8 @@ var specCases = []struct {
 	{"data:\n  preprocessing:\n    rescal: 1\n", false},
 	{"data:\n  augmentation:\n    rotation_range: -5\n", false},
 	{"data:\n  augmentation:\n    rotation_range: .nan\n", false},
+	{"data:\n  augmentation:\n    rotation_range: 1e308\n", false},
+	{"data:\n  augmentation:\n    shear_range: 1e301\n", false},
 	{"data:\n  augmentation:\n    rotation_range: abc\n", false},
 	{"data:\n  augmentation:\n    width_shift_range: -0.1\n", false},
 	{"data:\n  augmentation:\n    width_shift_range: .inf\n", false},
