@@ -25,6 +25,18 @@ func ReadImageFile(path string, h, w int, mode ColorMode, ip Interpolation) ([]u
 	if err != nil {
 		return nil, Original{}, fmt.Errorf("%s: %w", path, err)
 	}
+	// Stat before opening: opening a named pipe waits for a writer, and a
+	// device (/dev/zero) never ends.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, Original{}, fmt.Errorf("%s: %w", DisplayPath(path), unwrapPath(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, Original{}, fmt.Errorf("%s: not a regular file (%s), want an image file", DisplayPath(path), fileKind(st.Mode()))
+	}
+	if st.Size() > maxImageFileBytes {
+		return nil, Original{}, fmt.Errorf("%s: file of %d bytes, larger than the %d an image may have", DisplayPath(path), st.Size(), maxImageFileBytes)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Original{}, fmt.Errorf("%s: %w", DisplayPath(path), unwrapPath(err))
@@ -107,4 +119,19 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// fileKind names a file mode that is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
