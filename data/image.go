@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/cnnscope/cnnscope/internal/infile"
 )
 
 // ReadImageFile decodes one image file resized to w x h and converted to
@@ -32,7 +34,7 @@ func ReadImageFile(path string, h, w int, mode ColorMode, ip Interpolation) ([]u
 		return nil, Original{}, fmt.Errorf("%s: %w", DisplayPath(path), unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, Original{}, fmt.Errorf("%s: not a regular file (%s), want an image file", DisplayPath(path), fileKind(st.Mode()))
+		return nil, Original{}, fmt.Errorf("%s: not a regular file (%s), want an image file", DisplayPath(path), infile.Kind(st.Mode()))
 	}
 	if st.Size() > maxImageFileBytes {
 		return nil, Original{}, fmt.Errorf("%s: file of %d bytes, larger than the %d an image may have", DisplayPath(path), st.Size(), maxImageFileBytes)
@@ -119,19 +121,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// fileKind names a file mode that is not a regular file.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }

@@ -8,6 +8,11 @@ import (
 	"github.com/cnnscope/cnnscope/internal/pbwire"
 )
 
+// MaxFileBytes is the largest ONNX file the readers take: protobuf's
+// 2 GiB message limit (larger models keep their weights in external
+// files, which Import does not read).
+const MaxFileBytes = 2 << 30
+
 // Unmarshal decodes an ONNX file's ModelProto (the parts this package
 // uses; other fields are skipped). Only the default domain's opset is
 // kept.

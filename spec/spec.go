@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/internal/infile"
 	"github.com/cnnscope/cnnscope/nn"
 )
 
@@ -238,8 +238,11 @@ func oneLine(err error) string {
 }
 
 // Load reads and validates a spec file.
+// maxSpecBytes bounds a spec file (a spec is a few kilobytes).
+const maxSpecBytes = 16 << 20
+
 func Load(path string) (*Spec, error) {
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, maxSpecBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/internal/infile"
 	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
@@ -69,7 +70,7 @@ func LoadPretrained(path string, input tensor.Shape) (*Pretrained, error) {
 	if !strings.EqualFold(filepath.Ext(path), ".onnx") {
 		return nil, fmt.Errorf("model.from: %s: want a run directory, a model folder or an .onnx file", path)
 	}
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, onnx.MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("model.from: %w", err)
 	}
@@ -248,7 +249,7 @@ func PretrainedPreprocess(path string) (*data.Preprocess, error) {
 		}
 		return &mf.Preprocessing, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, onnx.MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}

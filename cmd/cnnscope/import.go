@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/internal/infile"
 	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/onnx"
@@ -61,7 +62,7 @@ func importONNX(w io.Writer, path string, f importFlags) error {
 		}
 		opts.Input = s
 	}
-	b, err := os.ReadFile(path)
+	b, err := infile.ReadFile(path, onnx.MaxFileBytes)
 	if err != nil {
 		return usageError{err.Error()}
 	}
