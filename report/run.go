@@ -207,8 +207,17 @@ type Run struct {
 
 // LoadRun reads a run directory. Missing files are noted, not errors
 // (a run still in progress has no model yet); a file that exists but
-// cannot be parsed is an error naming it.
+// cannot be parsed is an error naming it, a *train.InputError (the
+// command line exits 2 on a damaged run directory, as on any bad input).
 func LoadRun(dir string) (*Run, error) {
+	r, err := loadRun(dir)
+	if err != nil {
+		return nil, &train.InputError{Err: err}
+	}
+	return r, nil
+}
+
+func loadRun(dir string) (*Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, err

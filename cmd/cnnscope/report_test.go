@@ -44,6 +44,16 @@ func TestReportAndPlotUsageErrors(t *testing.T) {
 	if code, _, stderr := runCLI("report", filepath.Join(dir, "missing")); code != 2 || !strings.Contains(stderr, "missing") {
 		t.Errorf("report of a missing directory: exit %d, %q", code, stderr)
 	}
+	// A damaged file of the run is bad input (exit 2) naming it, not a failed run (exit 1).
+	for name, text := range map[string]string{"diagnosis.json": `{"verdict": "`, "spec.yaml": "", "history.csv": "epoch,loss\none,2\n"} {
+		bad := fakeRun(t, "3")
+		os.WriteFile(filepath.Join(bad, name), []byte(text), 0o644)
+		for _, args := range [][]string{{"report", bad}, {"plot", bad, "--what", "curves", "--out", filepath.Join(bad, "c.svg")}} {
+			if code, _, stderr := runCLI(args...); code != 2 || !strings.Contains(stderr, filepath.Join(bad, name)) {
+				t.Errorf("%s with a damaged %s: exit %d, %q; want 2 naming the file", args[0], name, code, stderr)
+			}
+		}
+	}
 }
 
 func TestReportPlotCompareCommands(t *testing.T) {
