@@ -237,10 +237,10 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", "; ")
 }
 
-// Load reads and validates a spec file.
 // maxSpecBytes bounds a spec file (a spec is a few kilobytes).
 const maxSpecBytes = 16 << 20
 
+// Load reads and validates a spec file.
 func Load(path string) (*Spec, error) {
 	b, err := infile.ReadFile(path, maxSpecBytes)
 	if err != nil {
