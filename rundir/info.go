@@ -23,6 +23,24 @@ const (
 	// Failed: the run ended without a usable final model (NaN loss or
 	// weights); Message says why and which model was kept.
 	Failed State = "failed"
+	// Stopped: the run ended before its last epoch without saving a
+	// model; Message says why and StoppedBy what stopped it. Its
+	// checkpoints stay (resume continues from the last).
+	Stopped State = "stopped"
+)
+
+// What stopped a run (Info.StoppedBy).
+const (
+	// StoppedByInterrupt: Ctrl-C, SIGTERM or a cancelled context; resume
+	// continues the run.
+	StoppedByInterrupt = "interrupt"
+	// StoppedByCallback: a callback asked the run to stop and ended it
+	// (the diagnosis' --stop-on critical); resume does not continue it
+	// unless asked to: it would most likely stop again the same way.
+	StoppedByCallback = "callback"
+	// StoppedByError: an error (writing a file, ...); resume continues
+	// the run once its cause is fixed.
+	StoppedByError = "error"
 )
 
 const infoFormat = "cnnscope.run/v1"
@@ -33,6 +51,8 @@ type Info struct {
 	RunID   string `json:"run_id"`
 	State   State  `json:"state"`
 	Message string `json:"message,omitempty"`
+	// StoppedBy says what stopped a run whose State is Stopped.
+	StoppedBy string `json:"stopped_by,omitempty"`
 	// Options are the command line's settings that spec.yaml does not
 	// hold (stop_on: critical), for resume.
 	Options map[string]string `json:"options,omitempty"`

@@ -8,7 +8,10 @@ import (
 )
 
 // Callback observes a fit, as Keras' callbacks do. An error from any hook
-// ends the fit with that error; to stop cleanly, set State.Stop.
+// ends the fit with that error; to stop cleanly, set State.Stop (StopWith).
+// Unlike Keras, TrainEnd runs however the fit ends, once for every callback
+// whose TrainBegin was called, even when that TrainBegin failed: it must
+// cope with a TrainBegin that stopped partway.
 // Embed Nop to implement only the hooks you need.
 type Callback interface {
 	TrainBegin(s *State) error
@@ -18,6 +21,7 @@ type Callback interface {
 	// EpochEnd runs after validation with the epoch's logs; callbacks may
 	// add entries (e.g. lr) that later callbacks and History see.
 	EpochEnd(s *State, epoch int, logs Logs) error
+	// TrainEnd closes what TrainBegin opened (see above).
 	TrainEnd(s *State) error
 }
 

@@ -46,6 +46,11 @@ var ErrStopped = errors.New("training stopped")
 // val (may be nil) after each, and returns the history. Callbacks run in
 // order at every hook. A cancelled ctx stops after the current batch and
 // returns an error wrapping ErrStopped together with the history so far.
+//
+// However the fit ends (all epochs run, a stop request, an error from a
+// step, validation or any hook, a cancelled ctx), every callback whose
+// TrainBegin was called gets exactly one TrainEnd, in order, before Fit
+// returns; the first error is returned.
 func Fit(ctx context.Context, m nn.Model, train, val *data.Loader, opts Options) (*History, error) {
 	if err := opts.resolve(m, train, val); err != nil {
 		return nil, err
@@ -56,36 +61,75 @@ func Fit(ctx context.Context, m nn.Model, train, val *data.Loader, opts Options)
 	}
 	s := &State{Model: m, Optimizer: opts.Optimizer, Loss: opts.Loss, Options: &opts, History: h,
 		Epoch: opts.InitialEpoch, Step: opts.InitialStep, StepsPerEpoch: train.Batches()}
-	each := func(f func(Callback) error) error {
-		for _, c := range opts.Callbacks {
-			if err := f(c); err != nil {
-				return err
-			}
+	began, err := trainBegin(s)
+	if err == nil {
+		err = fitEpochs(ctx, s, train, val)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w at epoch %d step %d: %v", ErrStopped, s.Epoch+1, s.Step, err)
+	}
+	if endErr := trainEnd(s, began); err == nil {
+		err = endErr
+	}
+	h.StopReason = s.StopReason
+	return h, err
+}
+
+// each calls f on every callback in order, stopping at the first error.
+func each(s *State, f func(Callback) error) error {
+	for _, c := range s.Options.Callbacks {
+		if err := f(c); err != nil {
+			return err
 		}
-		return nil
 	}
-	if err := each(func(c Callback) error { return c.TrainBegin(s) }); err != nil {
-		return h, err
+	return nil
+}
+
+// trainBegin runs the TrainBegin hooks in order until one fails, and
+// returns how many were called (the failing one included: it may have
+// begun what its TrainEnd closes).
+func trainBegin(s *State) (int, error) {
+	for i, c := range s.Options.Callbacks {
+		if err := c.TrainBegin(s); err != nil {
+			return i + 1, err
+		}
 	}
-	var runErr error
+	return len(s.Options.Callbacks), nil
+}
+
+// trainEnd runs the TrainEnd hooks of the first n callbacks, all of them
+// even when one fails, and returns the first error.
+func trainEnd(s *State, n int) error {
+	var first error
+	for _, c := range s.Options.Callbacks[:n] {
+		if err := c.TrainEnd(s); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// fitEpochs runs the epochs from s.Epoch until the last or a stop
+// request. An epoch whose training batches ran enters the history even
+// when an EpochEnd hook fails (the callbacks before it have logged it).
+func fitEpochs(ctx context.Context, s *State, train, val *data.Loader) error {
+	opts, h := s.Options, s.History
 	for epoch := opts.InitialEpoch; epoch < opts.Epochs && !s.Stop; epoch++ {
 		s.Epoch = epoch
-		if err := each(func(c Callback) error { return c.EpochBegin(s, epoch) }); err != nil {
-			return h, err
+		if err := each(s, func(c Callback) error { return c.EpochBegin(s, epoch) }); err != nil {
+			return err
 		}
-		logs, err := runEpoch(ctx, s, train, each)
+		logs, err := runEpoch(ctx, s, train)
 		if err != nil {
-			runErr = err
-			break
+			return err
 		}
 		if s.Stop && logs == nil {
-			break
+			return nil
 		}
 		if val != nil {
-			r, err := Evaluate(ctx, m, val, opts.Loss, opts.Classes, opts.TopK)
+			r, err := Evaluate(ctx, s.Model, val, opts.Loss, opts.Classes, opts.TopK)
 			if err != nil {
-				runErr = err
-				break
+				return err
 			}
 			s.Val = r
 			logs["val_loss"], logs["val_accuracy"] = r.Loss, r.Accuracy
@@ -95,24 +139,18 @@ func Fit(ctx context.Context, m nn.Model, train, val *data.Loader, opts Options)
 		}
 		logs["epoch"] = float64(epoch + 1)
 		logs["lr"] = opts.Optimizer.LearningRate()
-		if err := each(func(c Callback) error { return c.EpochEnd(s, epoch, logs) }); err != nil {
-			return h, err
-		}
+		err = each(s, func(c Callback) error { return c.EpochEnd(s, epoch, logs) })
 		h.Epochs = append(h.Epochs, logs)
+		if err != nil {
+			return err
+		}
 	}
-	if errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded) {
-		runErr = fmt.Errorf("%w at epoch %d step %d: %v", ErrStopped, s.Epoch+1, s.Step, runErr)
-	}
-	if err := each(func(c Callback) error { return c.TrainEnd(s) }); err != nil && runErr == nil {
-		runErr = err
-	}
-	h.StopReason = s.StopReason
-	return h, runErr
+	return nil
 }
 
 // runEpoch runs one epoch's training batches and returns its logs (nil
 // when a callback stopped the run before any batch finished).
-func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(Callback) error) error) (Logs, error) {
+func runEpoch(ctx context.Context, s *State, train *data.Loader) (Logs, error) {
 	opts := s.Options
 	params := s.Model.Params()
 	trainable, other := splitParams(params)
@@ -168,7 +206,7 @@ func runEpoch(ctx context.Context, s *State, train *data.Loader, each func(func(
 		probs = nn.OutputProbabilities(opts.Loss, out, probs)
 		*info = StepInfo{Epoch: s.Epoch, Step: b.Step, Loss: loss, LR: lr, Correct: c, Batch: b, Output: probs, PerSample: per,
 			EpochLoss: lossSum / float64(seen), EpochAccuracy: float64(correct) / float64(seen), Samples: seen}
-		err := each(func(cb Callback) error { return cb.BatchEnd(s, info) })
+		err := each(s, func(cb Callback) error { return cb.BatchEnd(s, info) })
 		b.Release()
 		if err != nil {
 			return nil, err

@@ -39,6 +39,10 @@ type RunOptions struct {
 	// Settings are kept in run.json for resume: settings of the caller
 	// that spec.yaml does not hold (the command line's stop_on).
 	Settings map[string]string
+	// ResumeStopped lets resume continue a run a callback stopped
+	// (run.json stopped by "callback": the diagnosis' --stop-on critical);
+	// without it resume leaves such a run as it is (RunResult.Done).
+	ResumeStopped bool
 	// Hold keeps the run directory locked after Run returns, until
 	// RunResult.Release, for a caller that writes more into it.
 	Hold bool
@@ -66,7 +70,8 @@ type RunResult struct {
 	RunID string
 	Info  *rundir.Info
 	// Done is set when resume found the run already ended (Info.State
-	// finished or failed): nothing ran.
+	// finished or failed, or stopped by a callback without
+	// RunOptions.ResumeStopped): nothing ran.
 	Done bool
 
 	dir *rundir.Dir
@@ -158,12 +163,17 @@ func NewOptimizer(c spec.Compile) (optim.Optimizer, error) {
 //
 // With resume, it continues the run in ro.Dir from
 // checkpoints/last.safetensors, or from epoch 0 when there is no
-// checkpoint yet; a run that has ended is not run again (Done). A
-// checkpoint or run.json of another run than spec.yaml names is refused.
+// checkpoint yet; a run that has ended is not run again (Done), nor one a
+// callback stopped unless ro.ResumeStopped. A checkpoint or run.json of
+// another run than spec.yaml names is refused.
 //
 // A run whose loss became NaN or ±Inf or whose weights did is a
 // *FailedError: the model saved is the last good checkpoint's (none
-// before the first good epoch) and run.json says "failed".
+// before the first good epoch) and run.json says "failed". A run that an
+// interrupt (ctx), a callback's error or another error ended before its
+// last epoch returns that error, with RunResult.History as far as it got;
+// run.json says "stopped" with the error and what stopped it
+// (rundir.StoppedBy*), and no model is saved (see runner.stopped).
 func Run(ctx context.Context, spec *spec.Spec, ro RunOptions, resume bool) (*RunResult, error) {
 	r := &runner{spec: spec, ro: ro, resume: resume, start: time.Now()}
 	res, err := r.run(ctx)
@@ -202,7 +212,7 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 		if err := r.openResume(); err != nil {
 			return nil, err
 		}
-		if st := r.info.State; st == rundir.Finished || st == rundir.Failed {
+		if r.ended() {
 			return &RunResult{Spec: r.spec, RunID: r.id, Info: r.info, Done: true}, nil
 		}
 	}
@@ -226,16 +236,16 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 	}
 	res := &RunResult{Spec: r.spec, Data: r.p, Model: r.m, RunID: r.id, Info: r.info}
 	if r.ro.Setup != nil {
-		if err := r.ro.Setup(r.spec, r.p, r.m, r.tr, r.val, r.resume); err != nil {
-			return res, err
-		}
+		err = r.ro.Setup(r.spec, r.p, r.m, r.tr, r.val, r.resume)
 	}
-	h, err := Fit(ctx, r.m, r.tr, r.val, opts)
-	res.History = h
+	if err == nil {
+		res.History, err = Fit(ctx, r.m, r.tr, r.val, opts)
+	}
 	if err != nil {
-		return res, err
+		err = r.stopped(ctx, res, err)
+	} else {
+		err = r.finish(ctx, res)
 	}
-	err = r.finish(ctx, res)
 	res.Duration = time.Since(r.start)
 	return res, err
 }

@@ -48,7 +48,13 @@ func (r *runner) openResume() error {
 // spec.yaml and run.json; on resume it marks the run as training again.
 func (r *runner) claim() error {
 	if r.resume {
-		r.info.State, r.info.Message, r.info.Ended = rundir.Training, "", nil
+		r.info.State, r.info.Message, r.info.StoppedBy, r.info.Ended = rundir.Training, "", "", nil
+		for k, v := range r.ro.Settings { // what the caller changed for this part
+			if r.info.Options == nil {
+				r.info.Options = map[string]string{}
+			}
+			r.info.Options[k] = v
+		}
 		return r.writeInfo()
 	}
 	r.id = rundir.NewID()

@@ -17,9 +17,13 @@ import (
 type FailedError struct {
 	Reason string
 	Kept   string
+	// Err is the error a callback ended the fit with after TerminateOnNaN
+	// had stopped it (the diagnosis' --stop-on critical); nil otherwise.
+	Err error
 }
 
 func (e *FailedError) Error() string { return "the run failed: " + e.Reason + " — " + e.Kept }
+func (e *FailedError) Unwrap() error { return e.Err }
 
 // finish saves the model (the last good one when the run failed),
 // evaluates it, writes evaluation.json and marks run.json finished or

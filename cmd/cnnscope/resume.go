@@ -20,12 +20,17 @@ const resumeExamples = `  cnnscope resume runs/20261127-101500
 
 A run killed before its first checkpoint starts again from epoch 1 as its
 spec.yaml says. A finished run is not trained again: resume says so and
-exits 0; a failed run (NaN) exits 1 (resuming would repeat it).
+exits 0; a failed run (NaN) exits 1 (resuming would repeat it), and so
+does a run the diagnosis stopped (--stop-on critical): it would most
+likely stop again the same way. --stop-on none continues such a run
+anyway, without stopping on critical findings; --stop-on critical
+continues it and stops again on the next one.
 `
 
 func runResume(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("resume", "resume RUN_DIR [--threads N]", resumeExamples, stderr)
+	fs := newFlagSet("resume", "resume RUN_DIR [--threads N] [--stop-on critical|none]", resumeExamples, stderr)
 	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
+	stopOn := fs.String("stop-on", "", "diagnosis: critical or none, instead of the run's own setting (run.json); given, it also continues a run the diagnosis stopped")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
 		err = usagef("want one run directory, got %d arguments", fs.NArg())
@@ -40,8 +45,12 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 		s, err = spec.Load(filepath.Join(dir, train.SpecFile))
 		if err == nil {
 			var dopts diagnose.Options
-			if dopts, err = resumeOptions(dir); err == nil {
-				err = runSpecWith(s, train.RunOptions{Dir: dir}, true, stdout, dopts)
+			ro := train.RunOptions{Dir: dir}
+			if dopts, err = resumeOptions(dir); err == nil && setFlags(fs, nil)["stop-on"] {
+				err = resumeStopOn(*stopOn, &dopts, &ro)
+			}
+			if err == nil {
+				err = runSpecWith(s, ro, true, stdout, dopts)
 			}
 		} else {
 			err = usageError{err.Error() + " (is it a run directory?)"}
@@ -68,11 +77,31 @@ func resumeOptions(dir string) (diagnose.Options, error) {
 	return o, nil
 }
 
-// ended reports a run that resume found ended: finished (nil, exit 0) or
-// failed (an error, exit 1).
+// resumeStopOn applies resume's --stop-on: the diagnosis' setting for the
+// rest of the run (kept in run.json), and leave to continue a run the
+// diagnosis stopped.
+func resumeStopOn(v string, o *diagnose.Options, ro *train.RunOptions) error {
+	switch v {
+	case "critical":
+		o.StopOn = diagnose.Critical
+	case "none":
+		o.StopOn = ""
+	default:
+		return usagef("--stop-on %q: want critical or none", v)
+	}
+	ro.ResumeStopped, ro.Settings = true, map[string]string{"stop_on": v}
+	return nil
+}
+
+// ended reports a run that resume found ended: finished (nil, exit 0),
+// failed or stopped by the diagnosis (an error, exit 1).
 func ended(w io.Writer, dir string, info *rundir.Info) error {
 	if info.State == rundir.Failed {
 		return errors.New(dir + ": the run failed: " + info.Message + "; resuming would repeat it: train again with other settings (cnnscope diagnose " + dir + " says what to change)")
+	}
+	if info.State == rundir.Stopped {
+		return errors.New(dir + ": the diagnosis stopped this run (" + info.Message + "); resuming would most likely stop it again the same way: " +
+			"train again with other settings (cnnscope diagnose " + dir + " says what to change), or continue it anyway with: cnnscope resume --stop-on none " + dir)
 	}
 	when := ""
 	if info.Ended != nil {

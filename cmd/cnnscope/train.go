@@ -21,6 +21,7 @@ import (
 	"github.com/cnnscope/cnnscope/modelfile"
 	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/report"
+	"github.com/cnnscope/cnnscope/rundir"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
 )
@@ -342,8 +343,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 // runSpecWith runs (or resumes) a spec into ro.Dir, stopping cleanly on
 // Ctrl-C, with the diagnosis' options: a diagnose.Monitor prints findings
 // as they are raised, writes diagnosis.json, and the run ends with the
-// verdict. A run that failed (NaN) still gets its report, and returns
-// the *train.FailedError (exit code 1).
+// verdict. A run that failed (NaN) or that the diagnosis stopped still
+// gets its report, and returns its error (exit code 1).
 func runSpecWith(spec *spec.Spec, ro train.RunOptions, resume bool, stdout io.Writer, dopts diagnose.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -362,19 +363,24 @@ func runSpecWith(spec *spec.Spec, ro train.RunOptions, resume bool, stdout io.Wr
 		return fmt.Errorf("%v; continue with: cnnscope resume %s", err, dir)
 	}
 	var failed *train.FailedError
-	if err != nil && !errors.As(err, &failed) {
+	stopped := err != nil && res != nil && res.Info != nil && res.Info.State == rundir.Stopped &&
+		res.Info.StoppedBy == rundir.StoppedByCallback
+	if err != nil && !errors.As(err, &failed) && !stopped {
 		return err
 	}
 	if res.Done {
 		return ended(stdout, dir, res.Info)
 	}
-	if r := res.History.StopReason; r != "" && failed == nil {
-		fmt.Fprintf(stdout, "Stopped early: %s\n", r)
-	}
-	if failed == nil {
+	in := report.Inputs{Data: res.Data, Model: res.Model, Duration: res.Duration, StopReason: res.History.StopReason}
+	switch {
+	case stopped:
+		in.Model = nil // no model was saved: report what the run directory holds
+	case failed == nil:
+		if r := res.History.StopReason; r != "" {
+			fmt.Fprintf(stdout, "Stopped early: %s\n", r)
+		}
 		fmt.Fprintf(stdout, "Saved model to %s (%s, %s) in %s\n", dir, modelfile.WeightsFile, modelfile.ConfigFile, res.Duration.Round(time.Second))
 	}
-	in := report.Inputs{Data: res.Data, Model: res.Model, Duration: res.Duration, StopReason: res.History.StopReason}
 	if resume {
 		in.Duration = 0 // only this part's: estimate the whole run's from the files
 	}
