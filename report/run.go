@@ -255,7 +255,7 @@ func loadRun(dir string) (*Run, error) {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		r.Model = &mf
-	} else if !missing(err, modelfile.ConfigFile+" (model; the run is still training, or failed)") {
+	} else if !missing(err, modelfile.ConfigFile+" (model; the run is still training, was stopped, or failed)") {
 		return nil, err
 	}
 	path = filepath.Join(dir, DiagnosisFile)
