@@ -52,6 +52,10 @@ func TestTuneResumeTakesNoOtherFlags(t *testing.T) {
 
 // A tiny real study: trials with learning rate 5 are stopped by the
 // diagnosis in their first epoch, the others train; best.yaml reruns.
+// 1,000 images (28 steps an epoch at batch 32): the diagnosis stops a
+// trial at lr 5 after a few steps (7 in tune/EVALUATION.md's study), well
+// inside epoch 1; with 200 images (6 steps an epoch) that stop raced
+// ASHA's decision at the epoch-1 rung and lost 1 run in 2.
 func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a few tiny runs")
@@ -61,7 +65,7 @@ func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
 	space := filepath.Join(dir, "space.yaml")
 	os.WriteFile(space, []byte("compile.learning_rate: {choice: [0.001, 5.0]}\n"), 0o644)
 	study := filepath.Join(dir, "study")
-	out, err := child(t, "tune", "--space", space, "--data", "mnist", "--limit", "200", "--epochs", "2", "--batch", "32",
+	out, err := child(t, "tune", "--space", space, "--data", "mnist", "--limit", "1000", "--epochs", "2", "--batch", "32",
 		"--trials", "3", "--algorithm", "asha", "--seed", "2", "--out", study).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tune: %v\n%s", err, out)
@@ -88,7 +92,7 @@ func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
 		t.Fatalf("seed 2 should draw both rates: %v", seen)
 	}
 	best, err := spec.Load(filepath.Join(study, tune.BestFile))
-	if err != nil || best.Compile.LearningRate != 0.001 || best.Data.Limit != 200 {
+	if err != nil || best.Compile.LearningRate != 0.001 || best.Data.Limit != 1000 {
 		t.Errorf("best.yaml: %v %+v", err, best)
 	}
 	for _, want := range []string{"Study ", "at most 2 epochs each", "trial ", "Spent: "} {
