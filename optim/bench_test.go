@@ -18,26 +18,7 @@ func BenchmarkBasicCNNTrainStep(b *testing.B) {
 	for _, batch := range []int{32, 128} {
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
 			m := nn.BasicCNN(tensor.Shape{28, 28, 1}, 10)
-			if err := m.Build(1); err != nil {
-				b.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			x := tensor.New(batch, 28, 28, 1)
-			for i := range x.Data {
-				x.Data[i] = rng.Float32()
-			}
-			labels := make([]int32, batch)
-			for i := range labels {
-				labels[i] = int32(rng.IntN(10))
-			}
-			opt := NewAdam(Config{})
-			params := m.Params()
-			loss := &nn.SparseCategoricalCrossentropy{}
-			step := func() {
-				m.Gradients(x, nn.Target{Labels: labels}, nil, loss, nil)
-				opt.Step(params)
-			}
-			step()
+			step := trainStep(b, m, batch)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -60,26 +41,7 @@ func BenchmarkGraphTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := m.Build(1); err != nil {
-				b.Fatal(err)
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			x := tensor.New(batch, 32, 32, 1)
-			for i := range x.Data {
-				x.Data[i] = rng.Float32()
-			}
-			labels := make([]int32, batch)
-			for i := range labels {
-				labels[i] = int32(rng.IntN(10))
-			}
-			opt := NewAdam(Config{})
-			params := m.Params()
-			loss := &nn.SparseCategoricalCrossentropy{}
-			step := func() {
-				m.Gradients(x, nn.Target{Labels: labels}, nil, loss, nil)
-				opt.Step(params)
-			}
-			step()
+			step := trainStep(b, m, batch)
 			b.ResetTimer()
 			cpu0 := processCPU()
 			for b.Loop() {
@@ -91,6 +53,33 @@ func BenchmarkGraphTrainStep(b *testing.B) {
 			b.ReportMetric((processCPU()-cpu0).Seconds()*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// trainStep builds m (seed 1) and returns one Adam training step on a
+// fixed random batch of 10-class labels, already run once (warm-up).
+func trainStep(b *testing.B, m nn.Model, batch int) func() {
+	b.Helper()
+	if err := m.Build(1); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := tensor.New(append(tensor.Shape{batch}, m.InputShape()...)...)
+	for i := range x.Data {
+		x.Data[i] = rng.Float32()
+	}
+	labels := make([]int32, batch)
+	for i := range labels {
+		labels[i] = int32(rng.IntN(10))
+	}
+	opt := NewAdam(Config{})
+	params := m.Params()
+	loss := &nn.SparseCategoricalCrossentropy{}
+	step := func() {
+		m.Gradients(x, nn.Target{Labels: labels}, nil, loss, nil)
+		opt.Step(params)
+	}
+	step()
+	return step
 }
 
 // processCPU is the CPU time (user and system) this process has used.
