@@ -9,8 +9,7 @@ import (
 
 // winograd is a Conv2D's state for Winograd F(2×2, 3×3)
 // (kernels.WinogradConv): the transformed kernels and the scratch of a
-// chunk of tiles (as large as a tile of the patch matrix, see
-// convTileBytes).
+// chunk of tiles (winogradTileBytes).
 //
 // The kernel transforms are cached with a copy of the kernel they were
 // computed from and recomputed when the kernel's bits differ from it:
@@ -103,7 +102,8 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 // winogradCache is the values a layer that runs Winograd keeps beside its
 // kernel (the two transformed kernels and the copy they come from),
 // counted with the weights in the memory estimate; its chunk scratch
-// replaces the tile of dcols that Backward no longer needs.
+// (counted with the tiles) replaces the tile of dcols that Backward no
+// longer needs.
 func (l *Conv2D) winogradCache() float64 {
 	if !l.useWinograd() {
 		return 0
@@ -111,13 +111,18 @@ func (l *Conv2D) winogradCache() float64 {
 	return (16 + 16 + 9) * float64(l.geom.C) * float64(l.Filters)
 }
 
-// tileBudget is the bytes of a tile (convTileBytes unless a test set it).
+// tileBudget is the bytes of a Winograd chunk's scratch (winogradTileBytes
+// unless a test set the tile size).
 func (l *Conv2D) tileBudget() int {
 	if l.tileBytes > 0 {
 		return l.tileBytes
 	}
-	return convTileBytes
+	return winogradTileBytes
 }
+
+// winogradTileBytes bounds a Winograd convolution's transformed tiles
+// (measured with 4 MiB, the size im2col tiles had then).
+const winogradTileBytes = 4 << 20
 
 // refresh recomputes u when the kernel w (3×3×c×f) differs from the one
 // it came from.
