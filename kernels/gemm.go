@@ -59,6 +59,23 @@ const (
 	kSplitMaxChunks = 8
 )
 
+// Cutting a reduction into pieces. ReductionStep is a multiple of every
+// micro-kernel's k-block (kc) and ReductionMaxPiece the longest multiple
+// of it that Sgemm never splits over k. Sgemm sums a product whose k is a
+// multiple of ReductionStep, at most ReductionMaxPiece, in k-blocks of
+// exactly kc from its start, each from zero and added into C in order, C
+// = alpha*block + beta*C for the first and C = alpha*block + C after: the
+// same operations as successive products over consecutive pieces of k
+// with beta = 1 after the first. So a long reduction (a convolution's
+// kernel gradient, summed over tiles of rows) cut at multiples of
+// ReductionStep into pieces of at most ReductionMaxPiece, the part after
+// the last multiple being a piece of its own, gives the same bits however
+// it is cut (TestSgemmReductionPieces).
+const (
+	ReductionStep     = 512
+	ReductionMaxPiece = (kSplitMinK - 1) / ReductionStep * ReductionStep
+)
+
 func sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {

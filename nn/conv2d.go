@@ -150,19 +150,21 @@ func (l *Conv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 // im2col writing it to the GEMM reading it: a resnet-20 training step at
 // batch 128 on one thread, the sizes alternated in one process, took 1.32
 // s of CPU with 4 MiB tiles, 0.93 s with 1 MiB, 0.83 s with 512 KiB and
-// 256 KiB. A tile still holds at least minTileRows rows (deep patches:
-// enough rows for the GEMM), unless a test set the size.
-const (
-	convTileBytes = 512 << 10
-	minTileRows   = 192
-)
+// 256 KiB.
+const convTileBytes = 512 << 10
 
-// tileRowCap is the most patch-matrix rows of cols values a tile holds.
+// tileRowCap is the most patch-matrix rows of cols values a tile holds:
+// unless a test set the size, a multiple of kernels.ReductionStep (at
+// least one, at most kernels.ReductionMaxPiece) near convTileBytes, so
+// that the kernel gradient, summed tile by tile, gets the same bits for
+// any such tile (see tileKernelGrad).
 func (l *Conv2D) tileRowCap(cols float64) float64 {
 	if l.tileBytes > 0 {
 		return max(1, math.Floor(float64(l.tileBytes)/(4*cols)))
 	}
-	return max(minTileRows, math.Floor(convTileBytes/(4*cols)))
+	const step = kernels.ReductionStep
+	r := math.Floor(convTileBytes/(4*cols)/step) * step
+	return min(kernels.ReductionMaxPiece, max(step, r))
 }
 
 // tileRows is the number of patch-matrix rows (output positions) of a
@@ -237,7 +239,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 			if !l.colsWhole {
 				kernels.Im2colRows(g, l.x, r0, r1, c)
 			}
-			l.kernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
+			l.tileKernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
 		}
 		if tileDx {
 			dc := l.dcols.Data[:(r1-r0)*k]
@@ -246,6 +248,21 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		}
 	}
 	return dxt
+}
+
+// tileKernelGrad adds the kernel gradient of a tile of rows (beta 0 for
+// the first tile) as kernelGrad does, but computes the rows after the
+// tile's last multiple of kernels.ReductionStep as a product of their
+// own: with tiles of a multiple of ReductionStep rows (tileRowCap), the
+// gradient is then the sum over the same blocks of rows, in the same
+// order, however many multiples a tile holds (kernels.ReductionStep),
+// so the tile size never changes a result.
+func (l *Conv2D) tileKernelGrad(c []float32, rows, k int, dz []float32, beta float32) {
+	if whole := rows - rows%kernels.ReductionStep; whole > 0 && whole < rows {
+		l.kernelGrad(c, whole, k, dz, beta)
+		c, dz, rows, beta = c[whole*k:], dz[whole*l.units():], rows-whole, 1
+	}
+	l.kernelGrad(c, rows, k, dz, beta)
 }
 
 // transposeKernel sets kernelT to the kernel as (F, KH*KW*C), once per

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -121,6 +122,40 @@ func TestConv2DTiles(t *testing.T) {
 			}
 			_, _, ndk := naiveConv(ref, x, dy)
 			near64(t, what+" dkernel", dk, ndk, 1e-5)
+		}
+	}
+}
+
+// TestConv2DTileKernelGradBits: with tiles of a multiple of
+// kernels.ReductionStep rows (as tileRowCap makes them), the kernel
+// gradient does not change by a bit with the tile size, the default tile
+// included.
+func TestConv2DTileKernelGradBits(t *testing.T) {
+	in := tensor.Shape{24, 24, 3}
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := randTensor(rng, 1, append([]int{3}, in...)...) // 1728 rows: 3×512 + 192
+	var ref []float32
+	for _, rows := range []int{0, kernels.ReductionStep, 2 * kernels.ReductionStep, 3 * kernels.ReductionStep} {
+		l := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: "same"}
+		l.SetName("conv")
+		out, err := l.Build(in, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.tileBytes = rows * 4 * l.geom.Cols()
+		dy := randTensor(rand.New(rand.NewPCG(9, 9)), 1, append([]int{3}, out...)...)
+		l.Forward(x, true)
+		l.Backward(dy, true)
+		if ref == nil {
+			ref = append([]float32(nil), l.kernel.Grad.Data...)
+			_, _, ndk := naiveConv(l, x, dy)
+			near64(t, "dkernel", ref, ndk, 1e-5)
+			continue
+		}
+		for j, v := range l.kernel.Grad.Data {
+			if math.Float32bits(v) != math.Float32bits(ref[j]) {
+				t.Fatalf("tiles of %d rows: dkernel[%d] = %v, default tile %v", l.tileRows(), j, v, ref[j])
+			}
 		}
 	}
 }
