@@ -18,7 +18,8 @@ import (
 // only (validation accuracy and its chance check), never by reading the
 // diagnosis. It is run twice: once on the code as it was (the baseline)
 // and once on the final code; its failures are not tuned on. The bars
-// are judged on it when a report holds it.
+// are judged on it when a report holds it and not the newer novel part
+// (novel.go).
 
 // freshGenerators are the fresh part's data sources.
 var freshGenerators = map[string]func(GenOptions) (*data.Dataset, error){

@@ -51,6 +51,9 @@ type Report struct {
 	// Fresh summarizes the third held-out part; the bars are judged on
 	// it when the report has it.
 	Fresh *Summary `json:"fresh,omitempty"`
+	// Novel summarizes the fourth held-out part; the bars are judged on
+	// it when the report has it.
+	Novel *Summary `json:"novel,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -120,15 +123,20 @@ func (rep *Report) summarize() {
 		return &s
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
-	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh })
+	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel })
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
 	rep.Fresh = part(func(r *Run) bool { return r.Fresh })
+	rep.Novel = part(func(r *Run) bool { return r.Novel })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (fresh, else unseen, else held-out), else all runs'.
+// report has (novel, else fresh, else unseen, else held-out), else all
+// runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Novel != nil {
+		return *rep.Novel, "novel "
+	}
 	if rep.Fresh != nil {
 		return *rep.Fresh, "fresh "
 	}

@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen, fresh []Run
+	var dev, held, unseen, fresh, novel []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Novel:
+			novel = append(novel, r)
 		case r.Fresh:
 			fresh = append(fresh, r)
 		case r.Unseen:
@@ -64,6 +66,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(fresh) > 0 {
 		writeScenarioTables(w, fresh, "Fresh part", rep.Seeds)
+	}
+	if len(novel) > 0 {
+		writeScenarioTables(w, novel, "Novel part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -189,6 +194,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.Fresh != nil {
 		cols = append(cols, col{"fresh", *rep.Fresh})
+	}
+	if rep.Novel != nil {
+		cols = append(cols, col{"novel", *rep.Novel})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})

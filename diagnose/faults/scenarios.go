@@ -43,6 +43,10 @@ type Scenario struct {
 	// committed before the third round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Fresh bool
+	// Novel marks the fourth held-out part (novel.go): written and
+	// committed before the fourth round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Novel bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -50,9 +54,11 @@ type Scenario struct {
 }
 
 // Part is the part of the suite the scenario belongs to: "dev",
-// "heldout", "unseen" or "fresh".
+// "heldout", "unseen", "fresh" or "novel".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Novel:
+		return "novel"
 	case s.Fresh:
 		return "fresh"
 	case s.Unseen:
