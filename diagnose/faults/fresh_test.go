@@ -15,7 +15,20 @@ import (
 // and class counts, and draw different images (none blank).
 func TestFreshGenerators(t *testing.T) {
 	want := map[string][3]int{"strokes": {28, 28, 1}, "cells": {40, 40, 3}, "terrain": {64, 64, 3}, "flags": {FlagHeight, FlagWidth, 3}}
-	for _, d := range []Data{strokesData(6), cellsData(6), terrainData(6), flagsData(6)} {
+	checkGenerators(t, []Data{strokesData(6), cellsData(6), terrainData(6), flagsData(6)}, want, 40)
+	for name, gen := range freshGenerators {
+		if _, err := gen(GenOptions{Classes: []string{"nothing", "else"}, Counts: []int{1, 1}}); err == nil {
+			t.Errorf("%s: an unknown class is no error", name)
+		}
+	}
+}
+
+// checkGenerators checks that each data set (the same count of every
+// class) is deterministic per seed, has the shape in want, its class
+// counts, and different images, each spanning at least span levels.
+func checkGenerators(t *testing.T, sets []Data, want map[string][3]int, span uint8) {
+	t.Helper()
+	for _, d := range sets {
 		a, err := d.Generate(7)
 		if err != nil {
 			t.Fatal(err)
@@ -32,34 +45,53 @@ func TestFreshGenerators(t *testing.T) {
 		for _, l := range a.Labels {
 			counts[l]++
 		}
-		if slices.ContainsFunc(counts, func(n int) bool { return n != 6 }) {
-			t.Errorf("%s: class counts %v, want 6 each", d.Source, counts)
+		if slices.ContainsFunc(counts, func(n int) bool { return n != d.PerClass }) {
+			t.Errorf("%s: class counts %v, want %d each", d.Source, counts, d.PerClass)
 		}
 		for i := 0; i < a.Len(); i++ {
 			if i > 0 && bytes.Equal(a.Image(i), a.Image(i-1)) {
 				t.Errorf("%s: images %d and %d are the same", d.Source, i-1, i)
 			}
-			if lo, hi := slices.Min(a.Image(i)), slices.Max(a.Image(i)); hi-lo < 40 {
+			if lo, hi := slices.Min(a.Image(i)), slices.Max(a.Image(i)); hi-lo < span {
 				t.Errorf("%s: image %d spans only %d..%d", d.Source, i, lo, hi)
 			}
-		}
-	}
-	for name, gen := range freshGenerators {
-		if _, err := gen(GenOptions{Classes: []string{"nothing", "else"}, Counts: []int{1, 1}}); err == nil {
-			t.Errorf("%s: an unknown class is no error", name)
 		}
 	}
 }
 
 func freshScenario(t *testing.T, name string) Scenario {
 	t.Helper()
-	for _, s := range slices.Concat(freshFaults, freshHealthy) {
+	return scenarioIn(t, slices.Concat(freshFaults, freshHealthy), name)
+}
+
+// scenarioIn is the scenario of that name in list.
+func scenarioIn(t *testing.T, list []Scenario, name string) Scenario {
+	t.Helper()
+	for _, s := range list {
 		if s.Name == name {
 			return s
 		}
 	}
-	t.Fatalf("no fresh scenario %q", name)
+	t.Fatalf("no scenario %q", name)
 	return Scenario{}
+}
+
+// flipped counts the labels d flips for a seed (of how many).
+func flipped(t *testing.T, d Data, seed uint64) (n, of int) {
+	t.Helper()
+	plain := d
+	plain.FlipLabels = 0
+	clean, _ := plain.Generate(seed)
+	noisy, err := d.Generate(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range clean.Labels {
+		if clean.Labels[i] != noisy.Labels[i] {
+			n++
+		}
+	}
+	return n, clean.Len()
 }
 
 // The fresh part's broken data is broken as its scenarios say: the share
@@ -68,21 +100,8 @@ func TestFreshDataFaultsAreInjected(t *testing.T) {
 	for name, share := range map[string]float64{"f-label-noise-45-strokes": 0.45, "f-label-noise-25-terrain": 0.25} {
 		sc := freshScenario(t, name)
 		sc.Data.PerClass = 20 // the same corruption, on fewer images
-		plain := sc.Data
-		plain.FlipLabels = 0
-		clean, _ := plain.Generate(2)
-		noisy, err := sc.Data.Generate(2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		flipped := 0
-		for i := range clean.Labels {
-			if clean.Labels[i] != noisy.Labels[i] {
-				flipped++
-			}
-		}
-		if w := int(share*float64(clean.Len()) + 0.5); flipped != w {
-			t.Errorf("%s: %d of %d labels flipped, want %d", name, flipped, clean.Len(), w)
+		if n, of := flipped(t, sc.Data, 2); n != int(share*float64(of)+0.5) {
+			t.Errorf("%s: %d of %d labels flipped, want %.0f%%", name, n, of, 100*share)
 		}
 	}
 	sc := freshScenario(t, "f-shuffled-strokes")

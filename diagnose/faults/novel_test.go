@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -17,37 +16,9 @@ var novelShapes = map[string][3]int{"weave": {32, 32, 3}, "pips": {24, 24, 1}, "
 // The novel generators are deterministic, give the asked size, channels
 // and class counts, and draw different, non-blank images.
 func TestNovelGenerators(t *testing.T) {
-	for _, d := range []Data{weaveData(5), pipsData(5), fruitData(5), scopeData(5)} {
-		a, err := d.Generate(11)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := d.Generate(11)
-		c, _ := d.Generate(12)
-		if !bytes.Equal(a.Pixels, b.Pixels) || bytes.Equal(a.Pixels, c.Pixels) {
-			t.Errorf("%s: the same seed gives other images, or another seed the same", d.Source)
-		}
-		if got := [3]int{a.Height, a.Width, a.Channels}; got != novelShapes[d.Source] {
-			t.Errorf("%s: %v (height, width, channels), want %v", d.Source, got, novelShapes[d.Source])
-		}
-		counts := make([]int, len(d.Classes))
-		for _, l := range a.Labels {
-			counts[l]++
-		}
-		if slices.ContainsFunc(counts, func(n int) bool { return n != 5 }) {
-			t.Errorf("%s: class counts %v, want 5 each", d.Source, counts)
-		}
-		for i := 0; i < a.Len(); i++ {
-			if i > 0 && bytes.Equal(a.Image(i), a.Image(i-1)) {
-				t.Errorf("%s: images %d and %d are the same", d.Source, i-1, i)
-			}
-			if lo, hi := slices.Min(a.Image(i)), slices.Max(a.Image(i)); hi-lo < 60 {
-				t.Errorf("%s: image %d spans only %d..%d", d.Source, i, lo, hi)
-			}
-		}
-	}
+	checkGenerators(t, []Data{weaveData(5), pipsData(5), fruitData(5), scopeData(5)}, novelShapes, 60)
 	for name, gen := range novelGenerators {
-		if _, err := gen(GenOptions{Classes: []string{"nothing", "else"}, Counts: []int{1, 1}}); err == nil {
+		if _, err := gen(GenOptions{Classes: []string{"unknown", "class"}, Counts: []int{2, 2}}); err == nil {
 			t.Errorf("%s: an unknown class is no error", name)
 		}
 	}
@@ -82,13 +53,7 @@ func TestWeavePatterns(t *testing.T) {
 
 func novelScenario(t *testing.T, name string) Scenario {
 	t.Helper()
-	for _, s := range slices.Concat(novelFaults, novelHealthy) {
-		if s.Name == name {
-			return s
-		}
-	}
-	t.Fatalf("no novel scenario %q", name)
-	return Scenario{}
+	return scenarioIn(t, slices.Concat(novelFaults, novelHealthy), name)
 }
 
 // Every novel scenario's spec validates and its model builds for its
@@ -133,21 +98,8 @@ func TestNovelFaultsAreInjected(t *testing.T) {
 	for name, share := range map[string]float64{"n-label-noise-50-pips": 0.5, "n-label-noise-40-weave": 0.4} {
 		d := novelScenario(t, name).Data
 		d.PerClass = 10
-		plain := d
-		plain.FlipLabels = 0
-		clean, _ := plain.Generate(3)
-		noisy, err := d.Generate(3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		flipped := 0
-		for i := range clean.Labels {
-			if clean.Labels[i] != noisy.Labels[i] {
-				flipped++
-			}
-		}
-		if w := int(share*float64(clean.Len()) + 0.5); flipped != w {
-			t.Errorf("%s: %d of %d labels flipped, want %d", name, flipped, clean.Len(), w)
+		if n, of := flipped(t, d, 3); n != int(share*float64(of)+0.5) {
+			t.Errorf("%s: %d of %d labels flipped, want %.0f%%", name, n, of, 100*share)
 		}
 	}
 	for name, want := range map[string][]int{"n-imbalance-96-4-weave": {288, 12}, "n-imbalance-93-7-scope": {558, 42}, "ok-n-weave-weighted-85-15": {255, 45}} {
