@@ -40,6 +40,13 @@
 // and optim used before, with guard bands and a guard page around the
 // slices. BenchmarkElementwise compares them with the Go loops.
 //
+// im2col and col2im (Im2colRows, Col2imRows) move the patches wholly
+// inside the image's width a kernel row of a stretch of an output row at
+// a time: copyRuns and addRuns (runs.go in _asm; AVX-512, Go twins
+// elsewhere) copy or add many strided runs of a few vectors per call,
+// where a memmove or AddTo call per run cost more than the work
+// (BenchmarkIm2colRows: resnet-20's convolutions in 512-row tiles).
+//
 // # Depthwise convolution
 //
 // DepthwiseForward and DepthwiseBackward (depthwise.go) run a depthwise

@@ -24,6 +24,8 @@ type elementwise struct {
 	sumRows64      func(acc []float64, src []float32)
 	maxPool2x2     func(y, x []float32, h, w, c int)
 	maxPool2x2Grad func(dx, x, y, dy []float32, h, w, c int)
+	copyRuns       func(dst, src []float32, runs, n, dstStride, srcStride int)
+	addRuns        func(dst, src []float32, runs, n, dstStride, srcStride int)
 }
 
 // goElementwise is the pure-Go implementation, used with -tags purego,
@@ -37,6 +39,8 @@ var goElementwise = &elementwise{
 	sumRows64:      sumRows64Go,
 	maxPool2x2:     maxPool2x2Go,
 	maxPool2x2Grad: maxPool2x2GradGo,
+	copyRuns:       copyRunsGo,
+	addRuns:        addRunsGo,
 }
 
 // Relu sets y[i] = max(z[i], 0), Go's max: +0 for z ≤ 0 (-0 included),
@@ -140,5 +144,35 @@ func checkPool(fn string, h, w, c, lx, ly int) {
 	if h < 0 || w < 0 || c < 0 || lx != h*w*c || ly != (h/2)*(w/2)*c {
 		panic(fmt.Sprintf("kernels.%s: %dx%dx%d input needs len(x) = %d and len(y) = %d, got %d and %d",
 			fn, h, w, c, max(h*w*c, 0), max((h/2)*(w/2)*c, 0), lx, ly))
+	}
+}
+
+// copyRuns copies runs runs of n values, run i from src[i*srcStride:]
+// to dst[i*dstStride:], in run order (im2col: a kernel row of each patch
+// of a stretch of an output row). It panics unless the slices hold every
+// run.
+func copyRuns(dst, src []float32, runs, n, dstStride, srcStride int) {
+	if runs <= 0 || n <= 0 {
+		return
+	}
+	checkRuns("copyRuns", len(dst), len(src), runs, n, dstStride, srcStride)
+	ew.copyRuns(dst, src, runs, n, dstStride, srcStride)
+}
+
+// addRuns adds runs runs of n values, run i of src[i*srcStride:] into
+// dst[i*dstStride:], in run order, so that runs of dst that overlap get
+// their terms run by run (col2im). It panics unless the slices hold
+// every run.
+func addRuns(dst, src []float32, runs, n, dstStride, srcStride int) {
+	if runs <= 0 || n <= 0 {
+		return
+	}
+	checkRuns("addRuns", len(dst), len(src), runs, n, dstStride, srcStride)
+	ew.addRuns(dst, src, runs, n, dstStride, srcStride)
+}
+
+func checkRuns(name string, nd, ns, runs, n, dstStride, srcStride int) {
+	if dstStride < 0 || srcStride < 0 || (runs-1)*dstStride+n > nd || (runs-1)*srcStride+n > ns {
+		panic("kernels." + name + ": slice too short for the runs")
 	}
 }

@@ -49,6 +49,16 @@ var avx512Elementwise = &elementwise{
 	maxPool2x2Grad: func(dx, x, y, dy []float32, h, w, c int) {
 		poolGradRows(dx, x, y, dy, h, w, c, maxPool2x2GradRowAVX512)
 	},
+	copyRuns: func(dst, src []float32, runs, n, dstStride, srcStride int) {
+		if runs > 0 && n > 0 {
+			copyRunsAVX512(&dst[0], &src[0], runs, n, dstStride, srcStride)
+		}
+	},
+	addRuns: func(dst, src []float32, runs, n, dstStride, srcStride int) {
+		if runs > 0 && n > 0 {
+			addRunsAVX512(&dst[0], &src[0], runs, n, dstStride, srcStride)
+		}
+	},
 }
 
 var avx2Elementwise = &elementwise{
@@ -105,6 +115,8 @@ var avx2Elementwise = &elementwise{
 		}
 		poolGradRows(dx, x, y, dy, h, w, c, maxPool2x2GradRowAVX2)
 	},
+	copyRuns: copyRunsGo, // runs of a few vectors: no AVX2 version (yet)
+	addRuns:  addRunsGo,
 }
 
 // poolRows runs a forward row kernel on each pair of input rows.

@@ -1172,3 +1172,109 @@ maxPool2x2GradRowAVX2_tail:
 maxPool2x2GradRowAVX2_done:
 	VZEROUPPER
 	RET
+
+// func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  runs+16(FP), DX
+	MOVQ  n+24(FP), BX
+	MOVQ  dstStride+32(FP), SI
+	MOVQ  srcStride+40(FP), DI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, DI
+	MOVQ  BX, R8
+	SHRQ  $0x04, R8
+	ANDQ  $0x0000000f, BX
+	MOVL  $0x0000ffff, R9
+	BZHIL BX, R9, R9
+	KMOVW R9, K1
+
+copyRunsAVX512_run:
+	TESTQ DX, DX
+	JZ    copyRunsAVX512_done
+	MOVQ  AX, R9
+	MOVQ  CX, R10
+	MOVQ  R8, R11
+
+copyRunsAVX512_vec:
+	TESTQ   R11, R11
+	JZ      copyRunsAVX512_tail
+	VMOVUPS (R10), Z0
+	VMOVUPS Z0, (R9)
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	DECQ    R11
+	JMP     copyRunsAVX512_vec
+
+copyRunsAVX512_tail:
+	TESTQ     BX, BX
+	JZ        copyRunsAVX512_next
+	VMOVUPS.Z (R10), K1, Z0
+	VMOVUPS   Z0, K1, (R9)
+
+copyRunsAVX512_next:
+	ADDQ SI, AX
+	ADDQ DI, CX
+	DECQ DX
+	JMP  copyRunsAVX512_run
+
+copyRunsAVX512_done:
+	VZEROUPPER
+	RET
+
+// func addRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addRunsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  runs+16(FP), DX
+	MOVQ  n+24(FP), BX
+	MOVQ  dstStride+32(FP), SI
+	MOVQ  srcStride+40(FP), DI
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, DI
+	MOVQ  BX, R8
+	SHRQ  $0x04, R8
+	ANDQ  $0x0000000f, BX
+	MOVL  $0x0000ffff, R9
+	BZHIL BX, R9, R9
+	KMOVW R9, K1
+
+addRunsAVX512_run:
+	TESTQ DX, DX
+	JZ    addRunsAVX512_done
+	MOVQ  AX, R9
+	MOVQ  CX, R10
+	MOVQ  R8, R11
+
+addRunsAVX512_vec:
+	TESTQ   R11, R11
+	JZ      addRunsAVX512_tail
+	VMOVUPS (R10), Z0
+	VMOVUPS (R9), Z1
+	VADDPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	DECQ    R11
+	JMP     addRunsAVX512_vec
+
+addRunsAVX512_tail:
+	TESTQ     BX, BX
+	JZ        addRunsAVX512_next
+	VMOVUPS.Z (R10), K1, Z0
+	VMOVUPS.Z (R9), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (R9)
+
+addRunsAVX512_next:
+	ADDQ SI, AX
+	ADDQ DI, CX
+	DECQ DX
+	JMP  addRunsAVX512_run
+
+addRunsAVX512_done:
+	VZEROUPPER
+	RET

@@ -57,6 +57,15 @@ func BenchmarkElementwise(b *testing.B) {
 		})
 	}
 	{
+		// im2col's and col2im's runs: a kernel row (3x16 values) of the 30
+		// inner patches of a 32-wide output row of a 3x3 convolution over 16
+		// channels, into patch rows of 144 values.
+		const runs, n, ds, ss = 30, 48, 144, 16
+		dst, src := benchData((runs-1)*ds+n), benchData((runs-1)*ss+n)
+		benchImpls(b, "CopyRuns/30x48", 8*runs*n, func(e *elementwise) { e.copyRuns(dst, src, runs, n, ds, ss) })
+		benchImpls(b, "AddRuns/30x48", 12*runs*n, func(e *elementwise) { e.addRuns(src, dst, runs, n, ss, ds) })
+	}
+	{
 		h, w, c := 26, 26, 32
 		nx, ny := h*w*c, (h/2)*(w/2)*c
 		x, dx := benchData(nx), make([]float32, nx)

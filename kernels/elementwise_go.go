@@ -59,3 +59,17 @@ func sumRows64Cols(acc []float64, src []float32, lo int) {
 		}
 	}
 }
+
+// copyRunsGo is copyRuns.
+func copyRunsGo(dst, src []float32, runs, n, dstStride, srcStride int) {
+	for i := 0; i < runs; i++ {
+		copy(dst[i*dstStride:i*dstStride+n], src[i*srcStride:i*srcStride+n])
+	}
+}
+
+// addRunsGo is addRuns.
+func addRunsGo(dst, src []float32, runs, n, dstStride, srcStride int) {
+	for i := 0; i < runs; i++ {
+		addToGo(dst[i*dstStride:i*dstStride+n], src[i*srcStride:i*srcStride+n])
+	}
+}

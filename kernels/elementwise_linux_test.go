@@ -39,6 +39,10 @@ func TestElementwiseNoReadPastEnd(t *testing.T) {
 			impl.addTo(y, x)
 			impl.addTo(x, y)
 			impl.adam(y, y, y, y, 1e-3, 0.1, 0.001, 1e-7)
+			impl.copyRuns(y, x, 1, n, 0, 0)
+			impl.addRuns(x, y, 1, n, 0, 0)
+			impl.copyRuns(atEnd(b, n+3), atEnd(a, n+5), 2, n, 3, 5)
+			impl.addRuns(atEnd(a, n+5), atEnd(b, n+3), 2, n, 5, 3)
 			if n > 0 {
 				acc := make([]float64, n)
 				impl.sumRows64(acc, atEnd(b, n*(min(q/n, 5))))

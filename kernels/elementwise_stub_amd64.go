@@ -89,3 +89,13 @@ func maxPool2x2RowAVX2(y *float32, x *float32, ow int, c int, ld int)
 //
 //go:noescape
 func maxPool2x2GradRowAVX2(dx *float32, x *float32, y *float32, dy *float32, ow int, c int, ld int)
+
+// copyRunsAVX512 (AVX-512) copies runs runs of n values, run i from src + i*srcStride to dst + i*dstStride, as copyRunsGo.
+//
+//go:noescape
+func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
+
+// addRunsAVX512 (AVX-512) adds runs runs of n values, run i of src + i*srcStride into dst + i*dstStride, in run order, as addRunsGo.
+//
+//go:noescape
+func addRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)

@@ -49,38 +49,29 @@ func im2colOne(g ConvGeom, x, cols []float32) {
 }
 
 // im2colPatch writes into dst the patch of image x whose top-left corner
-// is (ih0, iw0), zeros where it lies in the padding.
+// is (ih0, iw0), zeros where it lies in the padding: each kernel row as
+// the zeros left of the image, one run of what lies inside (contiguous
+// in x), the zeros right of it.
 func im2colPatch(g ConvGeom, x []float32, ih0, iw0 int, dst []float32) {
-	runLen := g.KW * g.C // one kernel row of a patch: contiguous in x when inside
-	inside := iw0 >= 0 && iw0+g.KW <= g.W
+	runLen := g.KW * g.C
+	kwa, kwb := max(0, -iw0), min(g.KW, g.W-iw0) // the kernel columns inside
 	for kh := 0; kh < g.KH; kh++ {
 		d := dst[kh*runLen : (kh+1)*runLen]
 		ih := ih0 + kh
-		if ih < 0 || ih >= g.H {
+		if ih < 0 || ih >= g.H || kwa >= kwb {
 			clear(d)
 			continue
 		}
-		if inside {
-			src := (ih*g.W + iw0) * g.C
-			if runLen <= smallRun {
-				for i, v := range x[src : src+runLen] {
-					d[i] = v
-				}
-			} else {
-				copy(d, x[src:src+runLen])
+		clear(d[:kwa*g.C])
+		src := (ih*g.W + iw0 + kwa) * g.C
+		if n := (kwb - kwa) * g.C; n <= smallRun {
+			for i, v := range x[src : src+n] {
+				d[kwa*g.C+i] = v
 			}
-			continue
+		} else {
+			copyRuns(d[kwa*g.C:], x[src:], 1, n, 0, 0)
 		}
-		for kw := 0; kw < g.KW; kw++ {
-			iw := iw0 + kw
-			dd := d[kw*g.C : (kw+1)*g.C]
-			if iw < 0 || iw >= g.W {
-				clear(dd)
-			} else {
-				src := (ih*g.W + iw) * g.C
-				copy(dd, x[src:src+g.C])
-			}
-		}
+		clear(d[kwb*g.C:])
 	}
 }
 

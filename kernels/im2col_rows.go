@@ -57,29 +57,116 @@ func checkRows(g ConvGeom, r0, r1, nx, ncols int, name string) {
 	}
 }
 
-// im2colRange writes patch rows [r0, r1) into cols.
+// im2colRange writes patch rows [r0, r1) into cols, one output row's
+// part at a time: the patches at its left and right edges one by one,
+// those in between (wholly inside the image's width) a kernel row of all
+// of them at a time (im2colStretch).
 func im2colRange(g ConvGeom, x []float32, r0, r1 int, cols []float32) {
-	k, per, img := g.Cols(), g.OH*g.OW, g.H*g.W*g.C
-	for r := r0; r < r1; r++ {
-		n, p := r/per, r%per
-		oh, ow := p/g.OW, p%g.OW
-		im2colPatch(g, x[n*img:(n+1)*img], oh*g.SH-g.PadTop, ow*g.SW-g.PadLeft, cols[(r-r0)*k:(r-r0+1)*k])
+	k, img := g.Cols(), g.H*g.W*g.C
+	lo, hi := insideCols(g)
+	for r := r0; r < r1; {
+		n, oh, ow0, ow1 := rowPart(g, r, r1)
+		xi, dst := x[n*img:(n+1)*img], cols[(r-r0)*k:]
+		ih0 := oh*g.SH - g.PadTop
+		a, b := stretch(ow0, ow1, lo, hi)
+		for ow := ow0; ow < ow1; ow++ {
+			if ow == a {
+				im2colStretch(g, xi, ih0, a*g.SW-g.PadLeft, b-a, dst[(a-ow0)*k:])
+				if ow = b; ow == ow1 {
+					break
+				}
+			}
+			im2colPatch(g, xi, ih0, ow*g.SW-g.PadLeft, dst[(ow-ow0)*k:(ow-ow0+1)*k])
+		}
+		r += ow1 - ow0
+	}
+}
+
+// rowPart locates row r of the patch matrix: image n, output row oh, and
+// the output columns [ow0, ow1) of that row that lie in [r, r1).
+func rowPart(g ConvGeom, r, r1 int) (n, oh, ow0, ow1 int) {
+	per := g.OH * g.OW
+	n, p := r/per, r%per
+	oh, ow0 = p/g.OW, p%g.OW
+	return n, oh, ow0, ow0 + min(r1-r, g.OW-ow0)
+}
+
+// insideCols is the output columns [lo, hi) whose patches lie wholly
+// inside the image's width.
+func insideCols(g ConvGeom) (lo, hi int) {
+	lo = (g.PadLeft + g.SW - 1) / g.SW
+	if last := g.W - g.KW + g.PadLeft; last >= 0 {
+		hi = min(g.OW, last/g.SW+1)
+	}
+	return lo, max(lo, hi)
+}
+
+// stretch is the part [a, b) of the output columns [ow0, ow1) that lies
+// inside [lo, hi); a == b == ow1 when none does.
+func stretch(ow0, ow1, lo, hi int) (a, b int) {
+	a, b = max(ow0, lo), min(ow1, hi)
+	if a >= b {
+		return ow1, ow1
+	}
+	return a, b
+}
+
+// im2colStretch writes count consecutive patches of an output row, all
+// inside the image's width (the first at column iw0), into dst (rows of
+// Cols() values): each kernel row of all of them as one copyRuns.
+func im2colStretch(g ConvGeom, x []float32, ih0, iw0, count int, dst []float32) {
+	k, runLen := g.Cols(), g.KW*g.C
+	for kh := 0; kh < g.KH; kh++ {
+		d := dst[kh*runLen:]
+		if ih := ih0 + kh; ih >= 0 && ih < g.H {
+			copyRuns(d, x[(ih*g.W+iw0)*g.C:], count, runLen, k, g.SW*g.C)
+			continue
+		}
+		for i := 0; i < count; i++ {
+			clear(d[i*k : i*k+runLen])
+		}
 	}
 }
 
 // col2imBand adds patch-gradient rows [r0, r1) (dcols) into dx, only
 // where they land in the input rows [lo, hi) (numbered n*H + ih), in
-// row order.
+// row order: one output row's part at a time, its edge patches one by
+// one, those in between a kernel row of all of them at a time (an input
+// row meets a single kernel row of an output row's patches, so each dx
+// element still gets its terms patch by patch, in row order).
 func col2imBand(g ConvGeom, dcols []float32, r0, r1, lo, hi int, dx []float32) {
-	k, per, img := g.Cols(), g.OH*g.OW, g.H*g.W*g.C
-	for r := r0; r < r1; r++ {
-		n, p := r/per, r%per
-		oh, ow := p/g.OW, p%g.OW
+	k, img := g.Cols(), g.H*g.W*g.C
+	clo, chi := insideCols(g)
+	for r := r0; r < r1; {
+		n, oh, ow0, ow1 := rowPart(g, r, r1)
 		ih0 := oh*g.SH - g.PadTop
 		a, b := max(0, lo-n*g.H), min(g.H, hi-n*g.H) // the band within image n
-		if ih0+g.KH <= a || ih0 >= b {
-			continue
+		if ih0+g.KH > a && ih0 < b {
+			src, dxi := dcols[(r-r0)*k:], dx[n*img:(n+1)*img]
+			sa, sb := stretch(ow0, ow1, clo, chi)
+			for ow := ow0; ow < ow1; ow++ {
+				if ow == sa {
+					col2imStretch(g, src[(sa-ow0)*k:], ih0, sa*g.SW-g.PadLeft, sb-sa, a, b, dxi)
+					if ow = sb; ow == ow1 {
+						break
+					}
+				}
+				col2imPatchRows(g, src[(ow-ow0)*k:(ow-ow0+1)*k], ih0, ow*g.SW-g.PadLeft, a, b, dxi)
+			}
 		}
-		col2imPatchRows(g, dcols[(r-r0)*k:(r-r0+1)*k], ih0, ow*g.SW-g.PadLeft, a, b, dx[n*img:(n+1)*img])
+		r += ow1 - ow0
+	}
+}
+
+// col2imStretch adds count consecutive patch gradients of an output row,
+// all inside the image's width (the first at column iw0), into dx where
+// their kernel rows land in the input rows [lo, hi): each kernel row of
+// all of them as one addRuns.
+func col2imStretch(g ConvGeom, src []float32, ih0, iw0, count, lo, hi int, dx []float32) {
+	k, runLen := g.Cols(), g.KW*g.C
+	for kh := 0; kh < g.KH; kh++ {
+		if ih := ih0 + kh; ih >= lo && ih < hi {
+			addRuns(dx[(ih*g.W+iw0)*g.C:], src[kh*runLen:], count, runLen, g.SW*g.C, k)
+		}
 	}
 }

@@ -94,6 +94,35 @@ func TestIm2colCol2im(t *testing.T) {
 	}
 }
 
+// BenchmarkIm2colRows runs resnet-20's 3x3 convolutions (16, 32 and 64
+// channels, and the first one over RGB) at batch 32, in tiles of 512
+// rows as nn's Conv2D does.
+func BenchmarkIm2colRows(b *testing.B) {
+	const tile = 512
+	for _, s := range [][2]int{{32, 3}, {32, 16}, {16, 32}, {8, 64}} {
+		g := ConvGeom{N: 32, H: s[0], W: s[0], C: s[1], KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: s[0], OW: s[0]}
+		x, cols := benchData(g.N*g.H*g.W*g.C), make([]float32, tile*g.Cols())
+		name := fmt.Sprintf("%dx%dx%d", g.H, g.W, g.C)
+		b.Run("Im2colRows/"+name, func(b *testing.B) {
+			b.SetBytes(int64(4 * g.Rows() * g.Cols()))
+			for b.Loop() {
+				for r0 := 0; r0 < g.Rows(); r0 += tile {
+					Im2colRows(g, x, r0, min(g.Rows(), r0+tile), cols)
+				}
+			}
+		})
+		b.Run("Col2imRows/"+name, func(b *testing.B) {
+			b.SetBytes(int64(4 * g.Rows() * g.Cols()))
+			for b.Loop() {
+				clear(x)
+				for r0 := 0; r0 < g.Rows(); r0 += tile {
+					Col2imRows(g, cols, r0, min(g.Rows(), r0+tile), x)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkIm2col runs the basic CNN's first two convolutions at batch 32.
 func BenchmarkIm2col(b *testing.B) {
 	for _, g := range []ConvGeom{

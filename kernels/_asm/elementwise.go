@@ -104,6 +104,8 @@ func genElementwise() {
 		genMaxPool2x2(s)
 		genMaxPool2x2Grad(s)
 	}
+	genCopyRuns()
+	genAddRuns()
 }
 
 // coverage documents how much of n a streaming kernel processes.
