@@ -14,32 +14,43 @@ func (s *Study) Brackets() int {
 		return 1
 	}
 	n := 1
-	for r := s.Grace * s.Eta; r <= s.MaxEpochs; r *= s.Eta {
+	for r := snap(s.Grace * float64(s.Eta)); r <= float64(s.MaxEpochs); r = snap(r * float64(s.Eta)) {
 		n++
 	}
 	return n
 }
 
-// Rungs are the epochs after which a trial of bracket b is compared
-// with its peers: g·η^b, g·η^(b+1), ... below max_epochs; none for random.
-func (s *Study) Rungs(b int) []int {
+// Rungs are the points, in epochs, at which a trial of bracket b is
+// compared with its peers: g·η^b, g·η^(b+1), ... below max_epochs; none
+// for random. With a grace period g below one epoch some fall inside an
+// epoch (1/3, then 1 for g = 1/3, η = 3): see inepoch.go.
+func (s *Study) Rungs(b int) []float64 {
 	if s.Algorithm == "random" {
 		return nil
 	}
 	r := s.Grace
 	for range b {
-		r *= s.Eta
+		r = snap(r * float64(s.Eta))
 	}
-	var rungs []int
-	for ; r < s.MaxEpochs; r *= s.Eta {
+	var rungs []float64
+	for ; r < float64(s.MaxEpochs); r = snap(r * float64(s.Eta)) {
 		rungs = append(rungs, r)
 	}
 	return rungs
 }
 
+// snap rounds r to a whole number of epochs when it is one but for
+// floating-point error (1/3·3).
+func snap(r float64) float64 {
+	if n := math.Round(r); math.Abs(r-n) < 1e-9*math.Max(1, r) {
+		return n
+	}
+	return r
+}
+
 func (s *Study) isRung(b, epoch int) bool {
 	for _, r := range s.Rungs(b) {
-		if r == epoch {
+		if r == float64(epoch) {
 			return true
 		}
 	}
@@ -55,23 +66,33 @@ const (
 	Prune
 )
 
-// Decide is ASHA's rule for trial t reaching rung epoch with val_loss v:
-// t continues if v is within the best 1/η of the values at the rung of
-// the trials of its bracket with a lower id and t itself; it waits while
-// one of those trials is running below the rung.
+// Decide is ASHA's rule for trial t reaching the rung after epoch with
+// val_loss v: t continues if v is within the best 1/η of the values at
+// the rung of the trials of its bracket with a lower id and t itself; it
+// waits while one of those trials is running below the rung.
 func (s *Study) Decide(t *Trial, epoch int, v float64) (Decision, string) {
+	return s.decide(t, v, fmt.Sprintf("at epoch %d", epoch), "val_loss", func(j *Trial) (float64, bool) {
+		if len(j.ValLoss) >= epoch {
+			return j.ValLoss[epoch-1], true
+		}
+		return 0, false
+	})
+}
+
+// decide is ASHA's rule on the values at one rung: value gives a
+// trial's value there, if it has reached the rung.
+func (s *Study) decide(t *Trial, v float64, where, what string, value func(*Trial) (float64, bool)) (Decision, string) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || v >= worst {
-		return Prune, fmt.Sprintf("asha: val_loss is not finite at epoch %d", epoch)
+		return Prune, fmt.Sprintf("asha: %s is not finite %s", what, where)
 	}
 	values := []float64{v}
 	for _, j := range s.Trials[:t.ID-1] {
 		if j.Bracket != t.Bracket {
 			continue
 		}
-		switch {
-		case len(j.ValLoss) >= epoch:
-			values = append(values, j.ValLoss[epoch-1])
-		case !j.Ended():
+		if x, ok := value(j); ok {
+			values = append(values, x)
+		} else if !j.Ended() {
 			return Wait, ""
 		}
 	}
@@ -79,7 +100,7 @@ func (s *Study) Decide(t *Trial, epoch int, v float64) (Decision, string) {
 	if v <= q {
 		return Continue, ""
 	}
-	return Prune, fmt.Sprintf("asha: val_loss %.4g at epoch %d not in the best 1/%d of %d trials (cutoff %.4g)", v, epoch, s.Eta, len(values), q)
+	return Prune, fmt.Sprintf("asha: %s %.4g %s not in the best 1/%d of %d trials (cutoff %.4g)", what, v, where, s.Eta, len(values), q)
 }
 
 // quantile is numpy's linear-interpolated quantile p of xs (NaN-free).

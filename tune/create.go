@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,6 +27,9 @@ type Options struct {
 	// pruning by diagnosis saves).
 	NoDiagnosisPruning bool
 	Seed               uint64
+	// Grace is ASHA's grace period in epochs (0: 1 epoch, the issue's
+	// default); a fraction such as 1/3 puts rungs inside an epoch.
+	Grace float64
 	// Executor is local (default) or slurm; SlurmArgs are passed to
 	// sbatch (partition, time, cpus...).
 	Executor  string
@@ -37,6 +41,8 @@ func (o Options) Check() error {
 	switch {
 	case o.Trials < 1:
 		return fmt.Errorf("--trials %d: want 1 or more", o.Trials)
+	case o.Grace < 0 || math.IsNaN(o.Grace) || math.IsInf(o.Grace, 0):
+		return fmt.Errorf("--grace %g: want more than 0 epochs", o.Grace)
 	case o.Parallel < 1:
 		return fmt.Errorf("--parallel %d: want 1 or more", o.Parallel)
 	case o.Executor != "" && !slices.Contains(Executors, o.Executor):
@@ -89,7 +95,7 @@ func Create(dir string, base *spec.Spec, space Space, o Options) (*Study, error)
 	if sampler == "" {
 		sampler = Samplers[0]
 	}
-	s, err := NewStudy(dir, &resolved, space, o.Trials, o.Algorithm, sampler, o.Seed)
+	s, err := NewStudy(dir, &resolved, space, o.Trials, o.Algorithm, sampler, o.Seed, o.Grace)
 	if err != nil {
 		return nil, err
 	}

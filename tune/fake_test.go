@@ -109,13 +109,33 @@ func fakeTrainer(args []string) int {
 	if ms, err := strconv.Atoi(os.Getenv("TUNE_TEST_EPOCH_MS")); err == nil {
 		epoch = time.Duration(ms) * time.Millisecond
 	}
+	// With step metrics every 5 steps or fewer (a study with rungs inside
+	// an epoch) it writes metrics.jsonl: fakeStepsPerEpoch steps an
+	// epoch, the running loss at step k |log10(lr)+3| + S/k + batch/1000,
+	// which is val_loss at each epoch end.
+	var metrics *os.File
+	if sp.Fit.MetricsEvery > 0 && sp.Fit.MetricsEvery <= inEpochMetricsEvery {
+		metrics, _ = os.OpenFile(filepath.Join(dir, train.MetricsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	}
 	for e := done + 1; e <= sp.Fit.Epochs; e++ {
-		time.Sleep(epoch)
+		for b := 1; b <= fakeStepsPerEpoch; b++ {
+			time.Sleep(epoch / fakeStepsPerEpoch)
+			k := (e-1)*fakeStepsPerEpoch + b
+			if metrics != nil && (k == 1 || k%sp.Fit.MetricsEvery == 0) {
+				running := math.Abs(math.Log10(lr)+3) + float64(fakeStepsPerEpoch)/float64(k) + float64(sp.Fit.BatchSize)/1000
+				fmt.Fprintf(metrics, `{"type":"step","epoch":%d,"step":%d,"running_loss":%g}`+"\n", e, k, running)
+			}
+		}
 		loss := math.Abs(math.Log10(lr)+3) + 1/float64(e) + float64(sp.Fit.BatchSize)/1000
 		fmt.Fprintf(f, "%d,%g,0.5,%g,%g\n", e, loss, loss, 1/(1+loss))
 	}
 	return 0
 }
+
+// fakeStepsPerEpoch is the fake trainer's steps per epoch.
+const fakeStepsPerEpoch = 12
+
+func fakeStepsPer(*spec.Spec) (int, error) { return fakeStepsPerEpoch, nil }
 
 // fakeSlurmTask is a Slurm array task of the study in dir running the
 // fake trainer.

@@ -66,12 +66,22 @@ func paramString(p map[string]any) string {
 	return b.String()
 }
 
+// TimingColumns are trials.csv's columns that depend on timing, not on
+// the study's seed: the seconds, and the steps a run reached, which for
+// a trial pruned at a rung include those it ran until its process
+// stopped. The rest of trials.csv is the same for a seed, however the
+// tuner was stopped and resumed.
+var TimingColumns = []string{"seconds", "steps", "epochs_trained"}
+
 // WriteCSV writes trials.csv: one row per trial with its parameters,
-// status, reason, epochs run, best val_loss and val_accuracy, seconds.
+// status, reason, epochs run (history rows taken in), best val_loss and
+// val_accuracy, seconds, then the steps its run reached, its steps per
+// epoch and epochs_trained = steps / steps per epoch (partial epochs
+// counted; empty where the run did not say).
 func (s *Study) WriteCSV(w io.Writer) error {
 	paths := s.paths()
 	cw := csv.NewWriter(w)
-	cw.Write(append(append([]string{"trial", "bracket"}, paths...), "status", "reason", "epochs", "best_val_loss", "best_val_accuracy", "seconds"))
+	cw.Write(append(append([]string{"trial", "bracket"}, paths...), "status", "reason", "epochs", "best_val_loss", "best_val_accuracy", "seconds", "steps", "steps_per_epoch", "epochs_trained"))
 	for _, t := range s.Trials {
 		row := []string{strconv.Itoa(t.ID), strconv.Itoa(t.Bracket)}
 		for _, p := range paths {
@@ -83,7 +93,12 @@ func (s *Study) WriteCSV(w io.Writer) error {
 			ls, as = strconv.FormatFloat(loss, 'g', -1, 64), strconv.FormatFloat(acc, 'g', -1, 64)
 		}
 		row = append(row, t.Status, t.Reason, strconv.Itoa(len(t.ValLoss)), ls, as, strconv.FormatFloat(t.Seconds, 'f', 1, 64))
-		cw.Write(row)
+		steps, per, trained := "", "", ""
+		if t.StepsPerEpoch > 0 {
+			steps, per = strconv.Itoa(t.Steps), strconv.Itoa(t.StepsPerEpoch)
+			trained = strconv.FormatFloat(float64(t.Steps)/float64(t.StepsPerEpoch), 'f', 4, 64)
+		}
+		cw.Write(append(row, steps, per, trained))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -180,6 +195,9 @@ func (s *Study) writeSpec(base *spec.Spec, t *Trial, replace bool) error {
 		return fmt.Errorf("trial %d: %v", t.ID, err)
 	}
 	trialLogDir(spec, t.ID)
+	if len(s.inEpochRungs(t.Bracket)) > 0 && (spec.Fit.MetricsEvery == 0 || spec.Fit.MetricsEvery > inEpochMetricsEvery) {
+		spec.Fit.MetricsEvery = inEpochMetricsEvery // the values at rungs inside an epoch
+	}
 	b, err := spec.Marshal()
 	if err != nil {
 		return err

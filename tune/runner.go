@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Runner runs a study's trials as child processes on this machine or
@@ -30,7 +32,12 @@ type Runner struct {
 	// trial's id is appended (cnnscope: tune --slurm-task STUDY --trial).
 	SlurmTask []string
 
-	exec executor
+	// StepsPerEpoch gives a trial spec's training steps per epoch, for
+	// rungs inside an epoch (nil: from its data, as train loads it).
+	StepsPerEpoch func(sp *spec.Spec) (int, error)
+
+	exec    executor
+	samples map[string]int // images per epoch by data section (inepoch.go)
 	// fatal stops the study: the first two trials to end were refused
 	// by cnnscope train (exit 2), no trial trained, so none would.
 	fatal                 error
@@ -157,6 +164,11 @@ func (r *Runner) startTrials(running map[int]*child) (bool, error) {
 	if err != nil || len(ts) == 0 {
 		return drew, err
 	}
+	for _, t := range ts {
+		if err := r.planRungs(t); err != nil {
+			return drew, err
+		}
+	}
 	started, err := r.exec.start(ts, len(running))
 	for _, c := range started {
 		running[c.t.ID] = c
@@ -193,8 +205,9 @@ func (s *Study) trialArgs(t *Trial) ([]string, error) {
 	return args, nil
 }
 
-// advance takes in c's new history rows in order, deciding at each rung;
-// it reports whether the study changed.
+// advance takes in c's new history rows and values at rungs inside an
+// epoch in order, deciding at each rung; it reports whether the study
+// changed.
 func (r *Runner) advance(c *child) (bool, error) {
 	s, t := r.Study, c.t
 	if t.Ended() {
@@ -209,39 +222,80 @@ func (r *Runner) advance(c *child) (bool, error) {
 		s.EpochsSpent += len(rows) - c.seen
 		c.seen, changed = len(rows), true
 	}
-	for len(t.ValLoss) < len(rows) {
-		e := len(t.ValLoss) + 1
-		row := rows[e-1]
-		if s.isRung(t.Bracket, e) {
-			d, why := s.Decide(t, e, row.loss)
-			if d == Wait {
-				if !c.paused && !c.exited {
-					c.paused = true
-					if c.proc.pause() {
-						r.logf("trial %d: paused at epoch %d until the trials before it have reached it", t.ID, e)
-					} else {
-						r.logf("trial %d: waits at epoch %d for the trials before it (training on meanwhile)", t.ID, e)
-					}
-				}
-				return changed, nil
-			}
-			t.ValLoss, t.ValAccuracy = append(t.ValLoss, row.loss), append(t.ValAccuracy, row.acc)
-			if d == Prune {
-				t.Status, t.Reason = Pruned, why
-				r.logf("trial %d: pruned: %s", t.ID, why)
-				r.kill(c)
-				return true, nil
-			}
-		} else {
-			t.ValLoss, t.ValAccuracy = append(t.ValLoss, row.loss), append(t.ValAccuracy, row.acc)
+	for {
+		d, why, took := r.nextRung(c, rows)
+		if !took {
+			break
+		}
+		if d == Wait {
+			r.waitAtRung(c, why)
+			return changed, nil
 		}
 		changed = true
+		if d == Prune {
+			t.Status, t.Reason = Pruned, why
+			r.logf("trial %d: pruned: %s", t.ID, why)
+			r.kill(c)
+			return true, nil
+		}
 	}
 	if c.paused && !c.killed {
 		c.proc.cont()
 		c.paused = false
 	}
 	return changed, nil
+}
+
+// nextRung takes in trial c's next value, if the run has written it:
+// the running training loss at its next rung inside an epoch when that
+// rung comes before the next history row, else the next row, and
+// decides where it is at a rung (Continue elsewhere). took is false when
+// there is nothing new or the trial waits (d == Wait, nothing taken in).
+func (r *Runner) nextRung(c *child, rows []epochRow) (d Decision, why string, took bool) {
+	s, t := r.Study, c.t
+	if i := len(t.TrainLoss); i < len(t.RungSteps) {
+		if epoch, _ := rungStep(s.inEpochRungs(t.Bracket)[i], 1); epoch <= len(t.ValLoss)+1 {
+			v, at, ok := s.inEpochValue(t, i)
+			if !ok {
+				return Continue, "", false
+			}
+			if d, why = s.decideInEpoch(t, i, v); d == Wait {
+				return Wait, fmt.Sprintf("the rung at %s epochs", epochsString(s.inEpochRungs(t.Bracket)[i])), true
+			}
+			if at != t.RungSteps[i] {
+				r.logf("trial %d: rung at step %d read at step %d: running training loss %.4g", t.ID, t.RungSteps[i], at, v)
+			}
+			t.TrainLoss = append(t.TrainLoss, v)
+			return d, why, true
+		}
+	}
+	e := len(t.ValLoss) + 1
+	if e > len(rows) {
+		return Continue, "", false
+	}
+	row := rows[e-1]
+	d = Continue
+	if s.isRung(t.Bracket, e) {
+		if d, why = s.Decide(t, e, row.loss); d == Wait {
+			return Wait, fmt.Sprintf("epoch %d", e), true
+		}
+	}
+	t.ValLoss, t.ValAccuracy = append(t.ValLoss, row.loss), append(t.ValAccuracy, row.acc)
+	return d, why, true
+}
+
+// waitAtRung pauses c's process at the rung where until the trials
+// before it have reached it (a Slurm task trains on).
+func (r *Runner) waitAtRung(c *child, where string) {
+	if c.paused || c.exited {
+		return
+	}
+	c.paused = true
+	if c.proc.pause() {
+		r.logf("trial %d: paused at %s until the trials before it have reached it", c.t.ID, where)
+	} else {
+		r.logf("trial %d: waits at %s for the trials before it (training on meanwhile)", c.t.ID, where)
+	}
 }
 
 // kill stops a pruned trial's child (saving first is the caller's: the

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -49,7 +50,7 @@ func runStudy(t *testing.T, s *Study) string {
 	return resultsWithoutSeconds(t, s.Dir())
 }
 
-// resultsWithoutSeconds is trials.csv without its seconds column.
+// resultsWithoutSeconds is trials.csv without its timing columns.
 func resultsWithoutSeconds(t *testing.T, dir string) string {
 	t.Helper()
 	s, base, err := Open(dir)
@@ -69,7 +70,13 @@ func resultsWithoutSeconds(t *testing.T, dir string) string {
 	}
 	var out strings.Builder
 	for _, r := range recs {
-		out.WriteString(strings.Join(r[:len(r)-1], "|") + "\n")
+		var keep []string
+		for i, f := range r {
+			if !slices.Contains(TimingColumns, recs[0][i]) {
+				keep = append(keep, f)
+			}
+		}
+		out.WriteString(strings.Join(keep, "|") + "\n")
 	}
 	return out.String()
 }

@@ -53,6 +53,11 @@ type Trial struct {
 	// its steps per epoch (steps.go), known once the trial has ended.
 	Steps         int `json:"steps,omitempty"`
 	StepsPerEpoch int `json:"steps_per_epoch,omitempty"`
+	// RungSteps are the global steps of the trial's rungs inside an
+	// epoch (a grace period below one epoch), and TrainLoss the running
+	// training loss the study took in at each (inepoch.go).
+	RungSteps []int     `json:"rung_steps,omitempty"`
+	TrainLoss []float64 `json:"rung_train_loss,omitempty"`
 	// SlurmJob is the job array whose task SlurmJob_ID runs the trial.
 	SlurmJob string `json:"slurm_job,omitempty"`
 }
@@ -70,9 +75,11 @@ type Study struct {
 	Sampler   string `json:"sampler,omitempty"` // empty: random (studies made before lhs)
 	MaxEpochs int    `json:"max_epochs"`
 	Eta       int    `json:"reduction_factor"`
-	Grace     int    `json:"grace_period"`
-	Parallel  int    `json:"parallel"`
-	Threads   int    `json:"threads,omitempty"` // per trial; 0: the child's default
+	// Grace is the first rung in epochs (1 unless --grace; a fraction
+	// puts rungs inside an epoch, see inepoch.go).
+	Grace    float64 `json:"grace_period"`
+	Parallel int     `json:"parallel"`
+	Threads  int     `json:"threads,omitempty"` // per trial; 0: the child's default
 	// NoDiagnosisPruning: trials run with --stop-on none.
 	NoDiagnosisPruning bool `json:"no_diagnosis_pruning,omitempty"`
 	// Executor is local (empty) or slurm; SlurmArgs go to sbatch, and
@@ -95,9 +102,13 @@ type Study struct {
 
 // NewStudy samples n trials from space over base with the sampler,
 // deterministically for seed.
-func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm, sampler string, seed uint64) (*Study, error) {
+// grace is the first rung in epochs (0: 1 epoch).
+func NewStudy(dir string, base *spec.Spec, space Space, n int, algorithm, sampler string, seed uint64, grace float64) (*Study, error) {
 	maxEpochs := base.Fit.Epochs
-	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, Sampler: sampler, MaxEpochs: maxEpochs, Eta: 3, Grace: 1, Parallel: 1, Created: time.Now().UTC(), dir: dir}
+	if grace == 0 {
+		grace = 1
+	}
+	s := &Study{Format: studyMagic, Seed: seed, Algorithm: algorithm, Sampler: sampler, MaxEpochs: maxEpochs, Eta: 3, Grace: grace, Parallel: 1, Created: time.Now().UTC(), dir: dir}
 	r := rand.New(rand.NewPCG(seed, 0x7475_6e65)) // "tune"
 	brackets := s.Brackets()
 	drawn, how := n, sampler
@@ -133,7 +144,7 @@ func LoadStudy(dir string) (*Study, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if s.Format != studyMagic || s.MaxEpochs <= 0 || s.Eta < 2 || s.Grace < 1 {
+	if s.Format != studyMagic || s.MaxEpochs <= 0 || s.Eta < 2 || !(s.Grace > 0) {
 		return nil, fmt.Errorf("%s: not a cnnscope study (format %q)", path, s.Format)
 	}
 	if s.Sampler == TPESampler && len(s.Space) == 0 {

@@ -37,7 +37,8 @@ space.yaml maps dotted spec paths to distributions:
 
 Each trial is a 'cnnscope train --stop-on critical' run in STUDY/trials/NNN
 (report, diagnose, doctor open it). asha and hyperband compare val_loss at
-epochs 1, 3, 9, ... (reduction factor 3, grace period 1 epoch) and stop the
+epochs 1, 3, 9, ... (reduction factor 3, grace period 1 epoch; --grace 1/3:
+at 1/3 epoch on the running training loss, then 1, 3, ...) and stop the
 trials outside the best third. --epochs is the most a trial trains;
 --parallel K gives each trial --threads (default: the cores split K ways).
 
@@ -71,6 +72,7 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 	trials := fs.Int("trials", 10, "number of trials")
 	algorithm := fs.String("algorithm", "asha", "random, asha or hyperband")
 	parallel := fs.Int("parallel", 1, "trials run at once")
+	grace := fs.String("grace", "1", "ASHA's grace period, the first rung, in epochs (the issue's default 1: rungs at epochs 1, 3, 9, ...); a fraction such as 1/3 puts rungs inside an epoch (1/3, 1, 3, ...), where trials are compared on their running training loss (no validation inside an epoch) and log step metrics every 5 steps")
 	sampler := fs.String("sampler", tune.LHSSampler, "how the trials' parameters are drawn: lhs (Latin hypercube: each parameter's range cut into --trials strata, one trial in each), random (independent draws) or tpe (Optuna's TPE: 10 random trials, then each drawn from the results of the trials before it)")
 	resume := fs.String("resume", "", "continue the study in this directory")
 	noDiag := fs.Bool("no-diagnosis-pruning", false, "run trials with --stop-on none (to measure what pruning by diagnosis saves)")
@@ -101,7 +103,12 @@ func runTune(args []string, stdout, stderr io.Writer) int {
 			err = usageError{err.Error()}
 		}
 	default:
-		o := tune.Options{Trials: *trials, Algorithm: *algorithm, Sampler: *sampler, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel),
+		var g float64
+		if g, err = tune.ParseGrace(*grace); err != nil {
+			err = usageError{err.Error()}
+			break
+		}
+		o := tune.Options{Grace: g, Trials: *trials, Algorithm: *algorithm, Sampler: *sampler, Parallel: *parallel, Seed: f.seed, Threads: trialThreads(f.threads, *parallel),
 			NoDiagnosisPruning: *noDiag, Executor: *executor, SlurmArgs: strings.Fields(*slurmArgs)}
 		if *executor == tune.Slurm {
 			o.Threads = f.threads // the nodes' cores are not this machine's
@@ -282,17 +289,21 @@ func runStudy(s *tune.Study, base *spec.Spec, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 	s.WriteTable(stdout)
-	fmt.Fprintf(stdout, "\nSpent: %d epochs (of %d at most; %s) in %s; results: %s/%s, best spec: %s/%s\n",
-		s.EpochsSpent, len(s.Trials)*s.MaxEpochs, stepEpochs(s), (time.Duration(s.Seconds) * time.Second).Round(time.Second), s.Dir(), tune.TrialsCSV, s.Dir(), tune.BestFile)
+	fmt.Fprintf(stdout, "\n%s in %s; results: %s/%s, best spec: %s/%s\n",
+		spentLine(s), (time.Duration(s.Seconds) * time.Second).Round(time.Second), s.Dir(), tune.TrialsCSV, s.Dir(), tune.BestFile)
 	return nil
 }
 
-// stepEpochs says the epochs spent counting partial epochs by their
-// steps (a trial stopped inside an epoch trained part of it).
-func stepEpochs(s *tune.Study) string {
+// spentLine says the epochs the trials trained, every step counted (a
+// trial stopped inside an epoch trained part of it), against every trial
+// trained to the end, and the whole epochs of the history rows.
+func spentLine(s *tune.Study) string {
 	e, exact := s.StepEpochs()
-	if exact {
-		return fmt.Sprintf("%.2f counting the steps of partial epochs", e)
+	most := len(s.Trials) * s.MaxEpochs
+	about := ""
+	if !exact {
+		about = "about " // a run that recorded no steps counts its history rows
 	}
-	return fmt.Sprintf("about %.2f counting the steps of partial epochs, where the runs recorded them", e)
+	return fmt.Sprintf("Spent: %s%.2f epochs = the sum over trials of steps run / steps per epoch (%.3f of the %d of all trials trained to the end); %d whole epochs (history.csv rows)",
+		about, e, e/float64(most), most, s.EpochsSpent)
 }
