@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SIGKILL a real `cnnscope tune` study KILLS times at random moments,
-# resume it, and compare its trials.csv (without the seconds column) with
+# resume it, and compare its trials.csv (without its timing columns: seconds, steps, epochs_trained) with
 # an uninterrupted study of the same seed. Kill i comes 2-7 s (at
 # random) after (i-1)*TRIALS/KILLS trials have ended, so the kills are
 # spread over the study. Usage:
-#   scripts/tune_kill_resume.sh [WORKDIR] [KILLS] [TRIALS]
+#   scripts/tune_kill_resume.sh [WORKDIR] [KILLS] [TRIALS] [GRACE]
+# GRACE: tune's --grace (default: tune's, 1 epoch; 1/3 adds a rung inside epoch 1).
 # Small by default (MNIST --limit 200, 3 epochs, 6 trials): minutes on 2 cores.
 set -euo pipefail
 work=${1:-$(mktemp -d)}
 kills=${2:-3}
 trials=${3:-6}
+grace=()
+[ -n "${4:-}" ] && grace=(--grace "$4")
 bin=$work/cnnscope
 go build -o "$bin" ./cmd/cnnscope
 cat >"$work/space.yaml" <<'YAML'
@@ -17,7 +20,7 @@ compile.learning_rate: {choice: [0.0003, 0.001, 0.003, 5.0]}
 fit.batch_size: {choice: [16, 32]}
 YAML
 args=(tune --space "$work/space.yaml" --data mnist --limit 200 --epochs 3 --trials "$trials"
-  --algorithm asha --seed 5 --threads 1)
+  --algorithm asha --seed 5 --threads 1 "${grace[@]}")
 rm -rf "$work/whole" "$work/killed"
 "$bin" "${args[@]}" --out "$work/whole" >"$work/whole.log"
 "$bin" "${args[@]}" --out "$work/killed" >"$work/killed.log" &
@@ -39,9 +42,18 @@ for i in $(seq "$kills"); do
   pid=$!
 done
 wait "$pid"
-strip() { cut -d, -f1-$(($(head -1 "$1" | tr ',' '\n' | wc -l) - 1)) "$1"; }
+# trials.csv without its timing columns (seconds; steps and epochs_trained,
+# which count the steps a pruned trial ran until its process stopped)
+strip() {
+  /usr/bin/python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+keep = [i for i, h in enumerate(rows[0]) if h not in ("seconds", "steps", "epochs_trained")]
+w = csv.writer(sys.stdout)
+for r in rows:
+    w.writerow([r[i] for i in keep])' "$1"
+}
 if diff <(strip "$work/whole/trials.csv") <(strip "$work/killed/trials.csv"); then
-  echo "same trials.csv (without seconds) after $done_kills kills (of $kills asked; fewer: the study ended first)"
+  echo "same trials.csv (without timing columns) after $done_kills kills (of $kills asked; fewer: the study ended first)"
 else
   echo "trials.csv differs"; exit 1
 fi

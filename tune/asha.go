@@ -67,9 +67,14 @@ const (
 )
 
 // Decide is ASHA's rule for trial t reaching the rung after epoch with
-// val_loss v: t continues if v is within the best 1/η of the values at
-// the rung of the trials of its bracket with a lower id and t itself; it
-// waits while one of those trials is running below the rung.
+// val_loss v: t continues if v is no worse than the cutoff of the values
+// at the rung of the trials of its bracket with a lower id, the
+// linear-interpolated 1/η quantile of those values (the first trial at a
+// rung continues); it waits while one of those trials is running below
+// the rung. This is Ray Tune's AsyncHyperBandScheduler (_Bracket: the
+// cutoff is the (1-1/η) percentile of the rewards recorded at the rung
+// before the arriving trial's, which is recorded after; a trial stops
+// when strictly worse), with "before" meaning a lower id.
 func (s *Study) Decide(t *Trial, epoch int, v float64) (Decision, string) {
 	return s.decide(t, v, fmt.Sprintf("at epoch %d", epoch), "val_loss", func(j *Trial) (float64, bool) {
 		if len(j.ValLoss) >= epoch {
@@ -85,7 +90,7 @@ func (s *Study) decide(t *Trial, v float64, where, what string, value func(*Tria
 	if math.IsNaN(v) || math.IsInf(v, 0) || v >= worst {
 		return Prune, fmt.Sprintf("asha: %s is not finite %s", what, where)
 	}
-	values := []float64{v}
+	var values []float64
 	for _, j := range s.Trials[:t.ID-1] {
 		if j.Bracket != t.Bracket {
 			continue
@@ -96,11 +101,14 @@ func (s *Study) decide(t *Trial, v float64, where, what string, value func(*Tria
 			return Wait, ""
 		}
 	}
+	if len(values) == 0 {
+		return Continue, ""
+	}
 	q := quantile(values, 1/float64(s.Eta))
 	if v <= q {
 		return Continue, ""
 	}
-	return Prune, fmt.Sprintf("asha: %s %.4g %s not in the best 1/%d of %d trials (cutoff %.4g)", what, v, where, s.Eta, len(values), q)
+	return Prune, fmt.Sprintf("asha: %s %.4g %s worse than the best 1/%d of the %d trials before it there (cutoff %.4g)", what, v, where, s.Eta, len(values), q)
 }
 
 // quantile is numpy's linear-interpolated quantile p of xs (NaN-free).

@@ -43,11 +43,17 @@ func TestDecide(t *testing.T) {
 	if d, _ := s.Decide(s.Trials[0], 1, 1.0); d != Continue {
 		t.Errorf("first trial at a rung: %v, want continue", d)
 	}
-	// Trial 3 against 1.0 and 2.0: cutoff quantile([v,1,2],1/3).
+	// Trial 3 against 1.0 and 2.0: cutoff quantile([1,2],1/3) = 1.333,
+	// its own value left out (Ray Tune's _Bracket.cutoff of the rewards
+	// recorded before it): 1.3 continues, though quantile([1.3,1,2],1/3)
+	// would be 1.2.
 	if d, _ := s.Decide(s.Trials[2], 1, 0.5); d != Continue {
 		t.Errorf("best so far: %v", d)
 	}
-	if d, why := s.Decide(s.Trials[2], 1, 1.9); d != Prune || !strings.Contains(why, "best 1/3 of 3 trials") {
+	if d, _ := s.Decide(s.Trials[2], 1, 1.3); d != Continue {
+		t.Errorf("below the cutoff of the trials before it: %v", d)
+	}
+	if d, why := s.Decide(s.Trials[2], 1, 1.34); d != Prune || !strings.Contains(why, "best 1/3 of the 2 trials before it there (cutoff 1.333)") {
 		t.Errorf("worse than cutoff: %v %q", d, why)
 	}
 	// Trial 4 must wait for trial 3 (running, no epoch 1 yet).

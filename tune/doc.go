@@ -16,12 +16,19 @@
 //   - reduction factor 3 and grace period 1 epoch: the choice; 3 is
 //     Hyperband's and KerasTuner's factor (Li et al., "Hyperband", JMLR
 //     2018) and Optuna's SuccessiveHalvingPruner default; Ray Tune's ASHA
-//     uses 4 with grace period 1.
+//     uses 4 with grace period 1 (one report of the trainable: an epoch
+//     where the objective is reported per epoch). --grace takes a fraction
+//     of an epoch: ASHA's resource may be any measure of training (Li et
+//     al. 2018, 2020 use epochs, iterations, data set size); rungs inside
+//     an epoch are in steps and compare the running training loss
+//     (inepoch.go).
 //   - the promotion rule is ASHA's early-stopping form (Li et al.,
 //     "A System for Massively Parallel Hyperparameter Tuning", MLSys 2020;
 //     Ray Tune's AsyncHyperBandScheduler): a trial that reaches rung r
-//     continues only if its val_loss is within the best 1/η of the values
-//     recorded at r so far (linear-interpolated quantile, as numpy).
+//     continues only if its value is no worse than the cutoff of the
+//     values recorded at r before it, their best-1/η quantile (linear
+//     interpolation, as numpy); the first trial at a rung continues. As in
+//     Ray's _Bracket, the arriving trial's own value is not in the pool.
 //   - hyperband is asynchronous Hyperband (Li et al. 2020, §3.3): brackets
 //     of successive halving with grace periods g·η^b, trials assigned to
 //     brackets in turn.

@@ -45,7 +45,7 @@ func TestGraceInsideAnEpoch(t *testing.T) {
 	if par := runGraceStudy(t, newGraceStudy(t, t.TempDir(), 8, 3)); cmp.Diff(got, par) != "" {
 		t.Errorf("--parallel 3 differs from --parallel 1 (-seq +par):\n%s", cmp.Diff(got, par))
 	}
-	if !strings.Contains(got, "|pruned|asha: running training loss ") || !strings.Contains(got, " at 1/3 epochs (step 4) not in the best 1/3 of ") {
+	if !strings.Contains(got, "|pruned|asha: running training loss ") || !strings.Contains(got, " at 1/3 epochs (step 4) worse than the best 1/3 of the ") {
 		t.Errorf("want trials pruned at the rung at 1/3 epoch:\n%s", got)
 	}
 	if !strings.Contains(got, "|completed|") {
