@@ -1,12 +1,9 @@
 package tune
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -116,14 +113,7 @@ func (r *Runner) dataStepsPerEpoch(sp *spec.Spec) (int, error) {
 // own); ok is false until the run has written it.
 func (s *Study) inEpochValue(t *Trial, i int) (v float64, at int, ok bool) {
 	epoch, _ := rungStep(s.inEpochRungs(t.Bracket)[i], 1)
-	f, err := os.Open(filepath.Join(s.RunDir(t.ID), train.MetricsFile))
-	if err != nil {
-		return 0, 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
+	eachMetric(s.RunDir(t.ID), func(line []byte) bool {
 		var r struct {
 			Type    string           `json:"type"`
 			Epoch   int              `json:"epoch"`
@@ -131,17 +121,18 @@ func (s *Study) inEpochValue(t *Trial, i int) (v float64, at int, ok bool) {
 			Running *train.JSONFloat `json:"running_loss"`
 			Loss    *train.JSONFloat `json:"loss"`
 		}
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Epoch != epoch || r.Step < t.RungSteps[i] {
-			continue
+		if json.Unmarshal(line, &r) != nil || r.Epoch != epoch || r.Step < t.RungSteps[i] {
+			return true
 		}
 		switch {
 		case r.Type == "step" && r.Running != nil:
-			return float64(*r.Running), r.Step, true
+			v, at, ok = float64(*r.Running), r.Step, true
 		case r.Type == "epoch" && r.Loss != nil:
-			return float64(*r.Loss), r.Step, true
+			v, at, ok = float64(*r.Loss), r.Step, true
 		}
-	}
-	return 0, 0, false
+		return !ok
+	})
+	return v, at, ok
 }
 
 // decideInEpoch is ASHA's rule at trial t's i-th rung inside an epoch,

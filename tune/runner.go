@@ -310,17 +310,30 @@ func (r *Runner) kill(c *child) {
 }
 
 // settle gives a trial ASHA pruned at a rung the diagnosis' reason when
-// its run, now ended, had stopped itself on a critical finding raised
-// no later than that epoch: the run's history row for the epoch it
-// stopped in can reach the tuner before the run has exited, and which
-// of the two the tuner saw first must not change trials.csv.
+// its run, now ended, had a critical finding raised no later than that
+// rung (in an epoch up to the rung's, or for a rung inside an epoch at a
+// step up to the rung's): the run's history row (or step record) at the
+// rung can reach the tuner before the run has stopped itself on the
+// finding, and which of the two the tuner saw first must not change
+// trials.csv.
 func (r *Runner) settle(c *child) bool {
 	t := c.t
 	if t.Status != Pruned || !strings.HasPrefix(t.Reason, "asha:") {
 		return false
 	}
-	why, epoch := criticalFinding(r.Study.RunDir(t.ID))
-	if why == "" || epoch > len(t.ValLoss) {
+	why, epoch, step := criticalFinding(r.Study.RunDir(t.ID))
+	if why == "" {
+		return false
+	}
+	early := epoch <= len(t.ValLoss)
+	if i := len(t.TrainLoss) - 1; i >= 0 && i < len(t.RungSteps) {
+		// Pruned at its rung inside an epoch when that rung lies past
+		// the epochs taken in.
+		if e, _ := rungStep(r.Study.inEpochRungs(t.Bracket)[i], 1); e > len(t.ValLoss) {
+			early = early || step > 0 && step <= t.RungSteps[i]
+		}
+	}
+	if !early {
 		return false
 	}
 	t.Reason = why

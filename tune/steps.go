@@ -38,21 +38,14 @@ func readSteps(dir string) (steps, perEpoch int, ok bool) {
 // record, and the steps per epoch from the first epoch-1 record (a run
 // stopped inside its first epoch has none: not ok).
 func metricsSteps(dir string) (steps, perEpoch int, ok bool) {
-	f, err := os.Open(filepath.Join(dir, train.MetricsFile))
-	if err != nil {
-		return 0, 0, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
+	eachMetric(dir, func(line []byte) bool {
 		var r struct {
 			Type  string `json:"type"`
 			Epoch int    `json:"epoch"`
 			Step  int    `json:"step"`
 		}
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue
+		if json.Unmarshal(line, &r) != nil {
+			return true
 		}
 		if r.Type == "step" || r.Type == "epoch" {
 			steps = max(steps, r.Step)
@@ -60,8 +53,23 @@ func metricsSteps(dir string) (steps, perEpoch int, ok bool) {
 		if r.Type == "epoch" && r.Epoch == 1 && perEpoch == 0 {
 			perEpoch = r.Step
 		}
-	}
+		return true
+	})
 	return steps, perEpoch, steps > 0 && perEpoch > 0
+}
+
+// eachMetric calls f with each line of dir's metrics.jsonl until f
+// returns false (nothing when there is no such file).
+func eachMetric(dir string, f func(line []byte) bool) {
+	file, err := os.Open(filepath.Join(dir, train.MetricsFile))
+	if err != nil {
+		return
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() && f(sc.Bytes()) {
+	}
 }
 
 // countSteps records the steps trial t's run reached, once it has ended.
