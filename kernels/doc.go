@@ -46,6 +46,10 @@
 // elsewhere) copy or add many strided runs of a few vectors per call,
 // where a memmove or AddTo call per run cost more than the work
 // (BenchmarkIm2colRows: resnet-20's convolutions in 512-row tiles).
+// ReluMask and ApplyReluMask keep relu's gradient as one bit per value
+// for a Conv2D or Dense whose output a BatchNormalization overwrites
+// (AVX-512 on whole 64-value words, Go twins for the rest), split over
+// threads by words.
 //
 // # Depthwise convolution
 //

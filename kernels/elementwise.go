@@ -26,6 +26,8 @@ type elementwise struct {
 	maxPool2x2Grad func(dx, x, y, dy []float32, h, w, c int)
 	copyRuns       func(dst, src []float32, runs, n, dstStride, srcStride int)
 	addRuns        func(dst, src []float32, runs, n, dstStride, srcStride int)
+	reluMask       func(mask []uint64, y []float32)
+	applyReluMask  func(dy []float32, mask []uint64)
 }
 
 // goElementwise is the pure-Go implementation, used with -tags purego,
@@ -41,6 +43,8 @@ var goElementwise = &elementwise{
 	maxPool2x2Grad: maxPool2x2GradGo,
 	copyRuns:       copyRunsGo,
 	addRuns:        addRunsGo,
+	reluMask:       reluMaskGo,
+	applyReluMask:  applyReluMaskGo,
 }
 
 // Relu sets y[i] = max(z[i], 0), Go's max: +0 for z ≤ 0 (-0 included),

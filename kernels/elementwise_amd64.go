@@ -59,6 +59,20 @@ var avx512Elementwise = &elementwise{
 			addRunsAVX512(&dst[0], &src[0], runs, n, dstStride, srcStride)
 		}
 	},
+	reluMask: func(mask []uint64, y []float32) {
+		w := len(y) / 64
+		if w > 0 {
+			reluMaskAVX512(&mask[0], &y[0], w)
+		}
+		reluMaskGo(mask[w:], y[w*64:])
+	},
+	applyReluMask: func(dy []float32, mask []uint64) {
+		w := len(dy) / 64
+		if w > 0 {
+			applyReluMaskAVX512(&dy[0], &mask[0], w)
+		}
+		applyReluMaskGo(dy[w*64:], mask[w:])
+	},
 }
 
 var avx2Elementwise = &elementwise{
@@ -115,8 +129,10 @@ var avx2Elementwise = &elementwise{
 		}
 		poolGradRows(dx, x, y, dy, h, w, c, maxPool2x2GradRowAVX2)
 	},
-	copyRuns: copyRunsGo, // runs of a few vectors: no AVX2 version (yet)
-	addRuns:  addRunsGo,
+	copyRuns:      copyRunsGo, // runs of a few vectors: no AVX2 version (yet)
+	addRuns:       addRunsGo,
+	reluMask:      reluMaskGo,
+	applyReluMask: applyReluMaskGo,
 }
 
 // poolRows runs a forward row kernel on each pair of input rows.

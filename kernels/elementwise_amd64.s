@@ -1278,3 +1278,84 @@ addRunsAVX512_next:
 addRunsAVX512_done:
 	VZEROUPPER
 	RET
+
+// func reluMaskAVX512(mask *uint64, y *float32, words int)
+// Requires: AVX, AVX512F
+TEXT ·reluMaskAVX512(SB), NOSPLIT, $0-24
+	MOVQ   mask+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   words+16(FP), DX
+	VPXORD Z0, Z0, Z0
+
+reluMaskAVX512_word:
+	TESTQ    DX, DX
+	JZ       reluMaskAVX512_done
+	XORQ     BX, BX
+	VMOVUPS  192(CX), Z1
+	VPSUBD   Z1, Z0, Z1
+	VPCMPGTD Z1, Z0, K1
+	KMOVW    K1, SI
+	SHLQ     $0x10, BX
+	ORQ      SI, BX
+	VMOVUPS  128(CX), Z1
+	VPSUBD   Z1, Z0, Z1
+	VPCMPGTD Z1, Z0, K1
+	KMOVW    K1, SI
+	SHLQ     $0x10, BX
+	ORQ      SI, BX
+	VMOVUPS  64(CX), Z1
+	VPSUBD   Z1, Z0, Z1
+	VPCMPGTD Z1, Z0, K1
+	KMOVW    K1, SI
+	SHLQ     $0x10, BX
+	ORQ      SI, BX
+	VMOVUPS  (CX), Z1
+	VPSUBD   Z1, Z0, Z1
+	VPCMPGTD Z1, Z0, K1
+	KMOVW    K1, SI
+	SHLQ     $0x10, BX
+	ORQ      SI, BX
+	MOVQ     BX, (AX)
+	ADDQ     $0x00000008, AX
+	ADDQ     $0x00000100, CX
+	DECQ     DX
+	JMP      reluMaskAVX512_word
+
+reluMaskAVX512_done:
+	VZEROUPPER
+	RET
+
+// func applyReluMaskAVX512(dy *float32, mask *uint64, words int)
+// Requires: AVX, AVX512F
+TEXT ·applyReluMaskAVX512(SB), NOSPLIT, $0-24
+	MOVQ dy+0(FP), AX
+	MOVQ mask+8(FP), CX
+	MOVQ words+16(FP), DX
+
+applyReluMaskAVX512_word:
+	TESTQ     DX, DX
+	JZ        applyReluMaskAVX512_done
+	MOVQ      (CX), BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS   Z0, (AX)
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z 64(AX), K1, Z0
+	VMOVUPS   Z0, 64(AX)
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z 128(AX), K1, Z0
+	VMOVUPS   Z0, 128(AX)
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z 192(AX), K1, Z0
+	VMOVUPS   Z0, 192(AX)
+	ADDQ      $0x00000008, CX
+	ADDQ      $0x00000100, AX
+	DECQ      DX
+	JMP       applyReluMaskAVX512_word
+
+applyReluMaskAVX512_done:
+	VZEROUPPER
+	RET

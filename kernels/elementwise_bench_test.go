@@ -66,6 +66,12 @@ func BenchmarkElementwise(b *testing.B) {
 		benchImpls(b, "AddRuns/30x48", 12*runs*n, func(e *elementwise) { e.addRuns(src, dst, runs, n, ss, ds) })
 	}
 	{
+		n := 32 * 32 * 32 * 32 // vgg-small's first convolution at batch 32
+		y, dy, mask := benchData(n), benchData(n), make([]uint64, n/64)
+		benchImpls(b, "ReluMask/n=1M", 4*n, func(e *elementwise) { e.reluMask(mask, y) })
+		benchImpls(b, "ApplyReluMask/n=1M", 8*n, func(e *elementwise) { e.applyReluMask(dy, mask) })
+	}
+	{
 		h, w, c := 26, 26, 32
 		nx, ny := h*w*c, (h/2)*(w/2)*c
 		x, dx := benchData(nx), make([]float32, nx)

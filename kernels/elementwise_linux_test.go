@@ -43,6 +43,9 @@ func TestElementwiseNoReadPastEnd(t *testing.T) {
 			impl.addRuns(x, y, 1, n, 0, 0)
 			impl.copyRuns(atEnd(b, n+3), atEnd(a, n+5), 2, n, 3, 5)
 			impl.addRuns(atEnd(a, n+5), atEnd(b, n+3), 2, n, 5, 3)
+			mask := make([]uint64, (n+63)/64)
+			impl.reluMask(mask, x)
+			impl.applyReluMask(y, mask)
 			if n > 0 {
 				acc := make([]float64, n)
 				impl.sumRows64(acc, atEnd(b, n*(min(q/n, 5))))

@@ -99,3 +99,13 @@ func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, 
 //
 //go:noescape
 func addRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
+
+// reluMaskAVX512 (AVX-512) sets bit i of mask[w] where -int32(bits(y[64w+i]))>>31 is set, as reluMaskGo, for w < words.
+//
+//go:noescape
+func reluMaskAVX512(mask *uint64, y *float32, words int)
+
+// applyReluMaskAVX512 (AVX-512) zeroes dy[64w+i] where bit i of mask[w] is clear, as applyReluMaskGo, for w < words.
+//
+//go:noescape
+func applyReluMaskAVX512(dy *float32, mask *uint64, words int)

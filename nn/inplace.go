@@ -1,6 +1,6 @@
 package nn
 
-import "math"
+import "github.com/cnnscope/cnnscope/kernels"
 
 // In a Sequential, a BatchNormalization right after a Conv2D or Dense
 // whose activation is relu or linear writes its output over its input:
@@ -67,31 +67,17 @@ func (l *Conv2D) activationConfig() string { return l.Activation }
 func (l *Dense) activationConfig() string  { return l.Activation }
 
 // keepReluMask sets mask bit i where relu's gradient keeps dy[i], by
-// kernels.ReluGrad's rule (bits(y) as int32, negated, is negative).
+// kernels.ReluGrad's rule (kernels.ReluMask).
 func keepReluMask(mask []uint64, y []float32) []uint64 {
 	words := (len(y) + 63) / 64
 	if cap(mask) < words {
 		mask = make([]uint64, words)
 	}
 	mask = mask[:words]
-	for w := range mask {
-		ys := y[w*64 : min(len(y), w*64+64)]
-		var m uint64
-		for i, v := range ys {
-			m |= uint64(uint32(-int32(math.Float32bits(v)))>>31) << i
-		}
-		mask[w] = m
-	}
+	kernels.ReluMask(mask, y)
 	return mask
 }
 
-// applyReluMask zeroes dy where the mask's bit is clear.
-func applyReluMask(dy []float32, mask []uint64) {
-	for w, m := range mask {
-		ds := dy[w*64 : min(len(dy), w*64+64)]
-		for i, d := range ds {
-			keep := -uint32(m >> i & 1) // all ones or zero
-			ds[i] = math.Float32frombits(math.Float32bits(d) & keep)
-		}
-	}
-}
+// applyReluMask zeroes dy where the mask's bit is clear
+// (kernels.ApplyReluMask).
+func applyReluMask(dy []float32, mask []uint64) { kernels.ApplyReluMask(dy, mask) }

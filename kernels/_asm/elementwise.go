@@ -106,6 +106,8 @@ func genElementwise() {
 	}
 	genCopyRuns()
 	genAddRuns()
+	genReluMask()
+	genApplyReluMask()
 }
 
 // coverage documents how much of n a streaming kernel processes.

@@ -2,7 +2,8 @@
 // the SGEMM micro-kernels (AVX-512 and AVX2+FMA) and the FMA peak loops
 // used by the benchmarks; with -elementwise, the elementwise kernels
 // instead (ReLU, add, Adam, row sums, 2x2 max-pool, im2col's strided
-// runs; elementwise.go, pool.go and runs.go); with -depthwise, the depthwise-convolution kernels
+// runs, relu's mask as bits; elementwise.go, pool.go, runs.go and
+// relumask.go); with -depthwise, the depthwise-convolution kernels
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
 // (batchnorm.go).
 //
