@@ -192,16 +192,53 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	} else {
 		t := l.tileRows()
 		l.cols = tensor.Ensure(l.cols, t, k)
+		tileRelu := l.tileRelu(t, y)
 		for r0 := 0; r0 < m; r0 += t {
 			r1 := min(m, r0+t)
 			c := l.cols.Data[:(r1-r0)*k]
 			kernels.Im2colRows(g, x.Data, r0, r1, c)
 			l.gemmRows(c, r0, r1, k, y.Data)
+			if tileRelu {
+				l.reluRows(y.Data, r0, r1)
+			}
 		}
 		l.colsWhole = t == m
+		if tileRelu {
+			return y
+		}
 	}
 	l.activate(y)
 	return y
+}
+
+// tileRelu reports whether Forward applies relu (and keeps its mask)
+// tile by tile, while the tile's outputs are still in the cache, rather
+// than in a pass over y after the last tile: for relu, when every tile
+// starts on a whole word of the mask (the same bits either way). It
+// sizes the mask for y.
+func (l *Conv2D) tileRelu(t int, y *tensor.Tensor) bool {
+	if l.act.name != "relu" || t*l.units()%64 != 0 {
+		return false
+	}
+	if l.maskOut {
+		words := (len(y.Data) + 63) / 64
+		if cap(l.mask) < words {
+			l.mask = make([]uint64, words)
+		}
+		l.mask = l.mask[:words]
+	}
+	return true
+}
+
+// reluRows applies relu to rows [r0, r1) of y and, when the layer keeps
+// relu's mask, sets their bits.
+func (l *Conv2D) reluRows(y []float32, r0, r1 int) {
+	units := l.units()
+	seg := y[r0*units : r1*units]
+	kernels.Relu(seg, seg)
+	if l.maskOut {
+		kernels.ReluMask(l.mask[r0*units/64:], seg)
+	}
 }
 
 // Backward: dy (N, OH, OW, F) -> dz; dbias = Σ dz; then tile by tile (the

@@ -159,3 +159,50 @@ func TestConv2DTileKernelGradBits(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2DTileRelu: relu applied tile by tile (tiles that start on
+// whole mask words) gives the outputs, relu mask and gradients of relu
+// applied after the last tile (1-row tiles, which do not).
+func TestConv2DTileRelu(t *testing.T) {
+	in := tensor.Shape{24, 24, 3}
+	x := randTensor(rand.New(rand.NewPCG(5, 7)), 1, append([]int{3}, in...)...)
+	var refY, refDx []float32
+	var refMask []uint64
+	for _, rows := range []int{1, kernels.ReductionStep} {
+		l := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"}
+		l.SetName("conv")
+		out, err := l.Build(in, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.tileBytes = rows * 4 * l.geom.Cols()
+		l.setMaskOut(true)
+		first := l.Forward(x, true)
+		if got := l.tileRelu(l.tileRows(), first); got != (rows > 1) {
+			t.Fatalf("tiles of %d rows: tileRelu %v", rows, got)
+		}
+		y := append([]float32(nil), l.Forward(x, true).Data...)
+		mask := append([]uint64(nil), l.mask...)
+		dy := randTensor(rand.New(rand.NewPCG(9, 9)), 1, append([]int{3}, out...)...)
+		dx := append([]float32(nil), l.Backward(dy, true).Data...)
+		if refY == nil {
+			refY, refMask, refDx = y, mask, dx
+			continue
+		}
+		for i := range refY {
+			if math.Float32bits(y[i]) != math.Float32bits(refY[i]) {
+				t.Fatalf("y[%d] = %v tile by tile, %v after the tiles", i, y[i], refY[i])
+			}
+		}
+		for i := range refMask {
+			if mask[i] != refMask[i] {
+				t.Fatalf("mask word %d = %#x tile by tile, %#x after the tiles", i, mask[i], refMask[i])
+			}
+		}
+		for i := range refDx {
+			if math.Float32bits(dx[i]) != math.Float32bits(refDx[i]) {
+				t.Fatalf("dx[%d] = %v tile by tile, %v after the tiles", i, dx[i], refDx[i])
+			}
+		}
+	}
+}
