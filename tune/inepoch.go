@@ -136,11 +136,15 @@ func (s *Study) inEpochValue(t *Trial, i int) (v float64, at int, ok bool) {
 }
 
 // decideInEpoch is ASHA's rule at trial t's i-th rung inside an epoch,
-// on the running training loss v.
+// on the running training loss v. A trial the diagnosis stopped is no
+// peer there: whether its run stopped itself just before the rung's
+// step record or just after depends on when the live analysis ran
+// (settle gives it the diagnosis' reason either way), and the cutoff
+// must not.
 func (s *Study) decideInEpoch(t *Trial, i int, v float64) (Decision, string) {
 	where := fmt.Sprintf("at %s epochs (step %d)", epochsString(s.inEpochRungs(t.Bracket)[i]), t.RungSteps[i])
 	return s.decide(t, v, where, "running training loss", func(j *Trial) (float64, bool) {
-		if len(j.TrainLoss) > i {
+		if len(j.TrainLoss) > i && !strings.HasPrefix(j.Reason, "diagnosis:") {
 			return j.TrainLoss[i], true
 		}
 		return 0, false

@@ -67,3 +67,23 @@ func TestGraceInsideAnEpoch(t *testing.T) {
 		t.Errorf("trial spec without metrics_every 5 (%v):\n%s", err, b)
 	}
 }
+
+// A trial the diagnosis stopped is no peer at a rung inside an epoch,
+// whether or not its run wrote the rung's record before it stopped.
+func TestDiagnosedTrialIsNoPeerInsideAnEpoch(t *testing.T) {
+	s := &Study{Algorithm: "asha", MaxEpochs: 3, Eta: 3, Grace: 1.0 / 3}
+	s.Trials = []*Trial{
+		{ID: 1, Status: Completed, RungSteps: []int{4}, TrainLoss: []float64{1.0}},
+		{ID: 2, Status: Pruned, Reason: "diagnosis: Dead network", RungSteps: []int{4}, TrainLoss: []float64{0.1}},
+		{ID: 3, Status: Pruned, Reason: "diagnosis: Loss diverges", RungSteps: []int{4}},
+		{ID: 4, Status: Running, RungSteps: []int{4}},
+	}
+	// Against trial 1 alone the cutoff is 1.0 (with trial 2's 0.1 it
+	// would be 0.4).
+	if d, why := s.decideInEpoch(s.Trials[3], 0, 0.9); d != Continue {
+		t.Errorf("0.9 against trial 1's 1.0: %v %s", d, why)
+	}
+	if d, why := s.decideInEpoch(s.Trials[3], 0, 1.1); d != Prune || !strings.Contains(why, "of the 1 trials before it there (cutoff 1)") {
+		t.Errorf("1.1: %v %q", d, why)
+	}
+}
