@@ -74,32 +74,32 @@ func field(r []string, col map[string]int, names ...string) float64 {
 }
 
 // criticalFinding is the critical finding of dir's diagnosis.json that
-// stopped the run (else its first critical one) as a reason, and the
-// epoch and global step it was raised at; "" when there is none.
-func criticalFinding(dir string) (reason string, epoch, step int) {
+// stopped the run (stopped true), else its first critical one, as a
+// reason, with the epoch and global step it was raised at; "" when there
+// is none.
+func criticalFinding(dir string) (reason string, epoch, step int, stopped bool) {
 	b, err := os.ReadFile(filepath.Join(dir, diagnose.DiagnosisFile))
 	if err != nil {
-		return "", 0, 0
+		return "", 0, 0, false
 	}
 	var d diagnose.Diagnosis
 	if json.Unmarshal(b, &d) != nil {
-		return "", 0, 0
+		return "", 0, 0, false
 	}
 	all := append(d.Findings, d.Earlier...)
-	// The finding that stopped the run, else the first critical one.
 	if d.Facts != nil && d.Facts.StopReason != "" {
 		for _, f := range all {
 			if f.Severity == diagnose.Critical && strings.HasSuffix(d.Facts.StopReason, ": "+f.Title) {
-				return findingReason(f), f.Epoch, f.Step
+				return findingReason(f), f.Epoch, f.Step, true
 			}
 		}
 	}
 	for _, f := range all {
 		if f.Severity == diagnose.Critical {
-			return findingReason(f), f.Epoch, f.Step
+			return findingReason(f), f.Epoch, f.Step, false
 		}
 	}
-	return "", 0, 0
+	return "", 0, 0, false
 }
 
 func findingReason(f diagnose.Finding) string {
@@ -112,7 +112,7 @@ func findingReason(f diagnose.Finding) string {
 
 // failure says why a child that exited with code ended its trial.
 func failure(dir string, code int, log string) (status, reason string) {
-	if r, _, _ := criticalFinding(dir); r != "" {
+	if r, _, _, _ := criticalFinding(dir); r != "" {
 		return Pruned, r
 	}
 	if info, err := rundir.ReadInfo(dir); err == nil && info.State == rundir.Failed {

@@ -310,19 +310,22 @@ func (r *Runner) kill(c *child) {
 }
 
 // settle gives a trial ASHA pruned at a rung the diagnosis' reason when
-// its run, now ended, had a critical finding raised no later than that
-// rung (in an epoch up to the rung's, or for a rung inside an epoch at a
-// step up to the rung's): the run's history row (or step record) at the
-// rung can reach the tuner before the run has stopped itself on the
-// finding, and which of the two the tuner saw first must not change
-// trials.csv.
+// its run, now ended, had stopped itself on a critical finding raised no
+// later than that rung (in an epoch up to the rung's, or for a rung
+// inside an epoch at a step up to the rung's): the run's history row (or
+// step record) at the rung can reach the tuner before the run has
+// stopped, and which of the two the tuner saw first must not change
+// trials.csv. A run the tuner stopped keeps ASHA's reason: what its
+// diagnosis says at the end depends on how far it trained past the rung
+// before the signal arrived (under Slurm, after a tuner's restart, it
+// may have trained on for epochs).
 func (r *Runner) settle(c *child) bool {
 	t := c.t
 	if t.Status != Pruned || !strings.HasPrefix(t.Reason, "asha:") {
 		return false
 	}
-	why, epoch, step := criticalFinding(r.Study.RunDir(t.ID))
-	if why == "" {
+	why, epoch, step, stopped := criticalFinding(r.Study.RunDir(t.ID))
+	if why == "" || !stopped {
 		return false
 	}
 	early := epoch <= len(t.ValLoss)

@@ -97,12 +97,12 @@ func TestCriticalFindingNamesTheStop(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(d), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	why, epoch, _ := criticalFinding(dir)
+	why, epoch, _, _ := criticalFinding(dir)
 	if want := "diagnosis: Dead network: every layer below the output has a zero gradient since step 50 (epoch 1, step 50)"; why != want || epoch != 1 {
 		t.Errorf("got %q, %d; want %q, 1", why, epoch, want)
 	}
 	os.WriteFile(filepath.Join(dir, "diagnosis.json"), []byte(strings.Replace(d, `"stop_reason"`, `"other"`, 1)), 0o644)
-	if why, _, _ := criticalFinding(dir); !strings.Contains(why, "Learning rate 0.137") {
+	if why, _, _, _ := criticalFinding(dir); !strings.Contains(why, "Learning rate 0.137") {
 		t.Errorf("without a stop reason: %q, want the first critical finding", why)
 	}
 }
