@@ -52,6 +52,7 @@ type Conv2D struct {
 	kernelT            []float32      // the kernel transposed, (F, KH*KW*C)
 	tileBytes          int            // tests: the tile's size in bytes (0: convTileBytes)
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
+	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }

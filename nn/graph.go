@@ -37,6 +37,7 @@ type Graph struct {
 	stats   statsCollector
 	arena   arena      // inference outputs (graph_arena.go)
 	slabs   graphSlabs // which slab holds what during an inference Forward
+	folds   graphFolds // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.
@@ -171,6 +172,7 @@ func (g *Graph) Build(seed uint64) error {
 	k := len(g.nodes)
 	g.outs, g.pending = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
 	g.planSlabs()
+	g.planFolds()
 	g.built = true
 	return nil
 }

@@ -27,16 +27,13 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		if inference {
 			g.pickSlab()
 		}
-		training := trainingOf(n.layer)
 		var y *tensor.Tensor
-		if m, ok := n.layer.(MultiInput); ok {
-			g.inputs = g.inputs[:0]
-			for _, r := range n.inputs {
-				g.inputs = append(g.inputs, g.tensorOf(r, x))
-			}
-			y = m.ForwardInputs(g.inputs, training)
-		} else {
-			y = n.layer.Forward(g.tensorOf(n.inputs[0], x), training)
+		folded := false
+		if inference && len(n.inputs) == 1 {
+			y, folded = g.foldForward(i, g.tensorOf(n.inputs[0], x), trainingOf)
+		}
+		if !folded {
+			y = g.call(n, x, trainingOf(n.layer))
 		}
 		g.outs[i] = y
 		g.stats.observe(i, n.layer, y)
@@ -45,6 +42,18 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		}
 	}
 	return g.outs[g.outputRef()]
+}
+
+// call runs the Forward of node n's layer on its inputs.
+func (g *Graph) call(n graphNode, x *tensor.Tensor, training bool) *tensor.Tensor {
+	if m, ok := n.layer.(MultiInput); ok {
+		g.inputs = g.inputs[:0]
+		for _, r := range n.inputs {
+			g.inputs = append(g.inputs, g.tensorOf(r, x))
+		}
+		return m.ForwardInputs(g.inputs, training)
+	}
+	return n.layer.Forward(g.tensorOf(n.inputs[0], x), training)
 }
 
 func (g *Graph) tensorOf(r Ref, x *tensor.Tensor) *tensor.Tensor {

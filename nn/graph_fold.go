@@ -1,0 +1,139 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// An inference Forward of a Graph folds a BatchNormalization into the
+// Conv2D before it when nothing else reads the convolution's output: the
+// Conv2D runs with kernel*scale and bias*scale + shift (the normalization
+// y = x*scale + shift as the BatchNormalization computes it from its
+// moving statistics, per channel, in float64, rounded once), and takes
+// over a relu Activation right after the BatchNormalization too (applied
+// tile by tile, see Conv2D.tileRelu). The BatchNormalization and the relu
+// then hand their input on as their output. This saves two passes over
+// each such tensor (resnet-20's every convolution); the outputs differ
+// from the unfolded ones in the last bits (the products are rounded in
+// another order). Training, a layer in training mode and a Forward that
+// collects activation statistics (whose per-layer values would change)
+// never fold.
+
+// graphFolds is the plan: per node, its role in a chain.
+type graphFolds struct {
+	conv []int  // per node: for a BatchNormalization or relu whose work a Conv2D takes over, that Conv2D's node; -1 otherwise
+	bn   []int  // per Conv2D node that folds: its BatchNormalization's node; -1 otherwise
+	relu []bool // per Conv2D node that folds: it takes over the relu after the BatchNormalization too
+	done []bool // per Conv2D node: it folded in this Forward
+}
+
+// planFolds finds the chains Conv2D (linear, no Winograd) → its only
+// reader, a BatchNormalization over its channels (→ that one's only
+// reader, a relu Activation).
+func (g *Graph) planFolds() {
+	k := len(g.nodes)
+	f := graphFolds{conv: make([]int, k), bn: make([]int, k), relu: make([]bool, k), done: make([]bool, k)}
+	readers := make([]int, k)
+	for _, n := range g.nodes {
+		for _, r := range n.inputs {
+			if r >= 0 {
+				readers[r]++
+			}
+		}
+	}
+	readers[g.outputRef()]++
+	for i := range f.conv {
+		f.conv[i], f.bn[i] = -1, -1
+	}
+	for j, n := range g.nodes {
+		bn, ok := n.layer.(*BatchNormalization)
+		if !ok || len(n.inputs) != 1 || n.inputs[0] < 0 {
+			continue
+		}
+		i := int(n.inputs[0])
+		conv, ok := g.nodes[i].layer.(*Conv2D)
+		if !ok || readers[i] != 1 || conv.act.name != "linear" || conv.useWinograd() || bn.c != conv.Filters {
+			continue
+		}
+		f.bn[i], f.conv[j] = j, i
+		if readers[j] != 1 {
+			continue
+		}
+		for r, m := range g.nodes {
+			if a, ok := m.layer.(*Activation); ok && len(m.inputs) == 1 && int(m.inputs[0]) == j && a.act.name == "relu" {
+				f.relu[i], f.conv[r] = true, i
+			}
+		}
+	}
+	g.folds = f
+}
+
+// foldForward runs node i of an inference Forward when its work is
+// folded: a Conv2D that applies its BatchNormalization (and relu), or a
+// layer whose Conv2D did its work. ok is false when node i runs as usual.
+func (g *Graph) foldForward(i int, x *tensor.Tensor, trainingOf func(Layer) bool) (y *tensor.Tensor, ok bool) {
+	f := &g.folds
+	if c := f.conv[i]; c >= 0 {
+		return x, f.done[c]
+	}
+	f.done[i] = false
+	j := f.bn[i]
+	if j < 0 || g.stats.on || trainingOf(g.nodes[i].layer) || trainingOf(g.nodes[j].layer) {
+		return nil, false
+	}
+	f.done[i] = true
+	return g.nodes[i].layer.(*Conv2D).forwardFolded(x, g.nodes[j].layer.(*BatchNormalization), f.relu[i]), true
+}
+
+// inferenceScaleShift sets scale and shift (per channel) so that the
+// inference Forward computes y = x*scale + shift, as Forward does.
+func (l *BatchNormalization) inferenceScaleShift(scale, shift []float64) {
+	eps := l.epsilon()
+	for j := 0; j < l.c; j++ {
+		g, b := l.scaleShift(j)
+		mean := float64(l.movingMean.Value.Data[j])
+		scale[j] = g * (1 / math.Sqrt(float64(l.movingVar.Value.Data[j])+eps))
+		shift[j] = b - mean*scale[j]
+	}
+}
+
+// forwardFolded is the inference Forward of the Conv2D followed by bn
+// (and relu when relu): Forward with the folded kernel and bias (see
+// graphFolds) in place of its own.
+func (l *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization, relu bool) *tensor.Tensor {
+	units := l.units()
+	if l.fold.kernel == nil {
+		l.fold.kernel = &Param{Value: tensor.New(l.kernel.Value.Shape...)}
+		l.fold.bias = &Param{Value: tensor.New(units)}
+		l.fold.scale, l.fold.shift = make([]float64, units), make([]float64, units)
+		l.fold.relu, _ = lookupActivation("relu")
+	}
+	scale, shift := l.fold.scale, l.fold.shift
+	bn.inferenceScaleShift(scale, shift)
+	w, fw := l.kernel.Value.Data, l.fold.kernel.Value.Data
+	for i, v := range w {
+		fw[i] = float32(float64(v) * scale[i%units])
+	}
+	for j, s := range shift {
+		b := 0.0
+		if l.bias != nil {
+			b = float64(l.bias.Value.Data[j])
+		}
+		l.fold.bias.Value.Data[j] = float32(b*scale[j] + s)
+	}
+	kernel, bias, act := l.kernel, l.bias, l.act
+	defer func() { l.kernel, l.bias, l.act = kernel, bias, act }()
+	l.kernel, l.bias = l.fold.kernel, l.fold.bias
+	if relu {
+		l.act = l.fold.relu
+	}
+	return l.Forward(x, false)
+}
+
+// convFold is a Conv2D's folded kernel and bias (forwardFolded).
+type convFold struct {
+	kernel, bias *Param
+	scale, shift []float64
+	relu         *activation
+}

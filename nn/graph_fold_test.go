@@ -1,0 +1,99 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// TestGraphFoldsBatchNorm: resnet-20's inference Forward folds every
+// BatchNormalization into its Conv2D (and the relu after it) and gives
+// the unfolded outputs (a Forward that collects statistics does not
+// fold) within float32 rounding, and in training every layer runs.
+func TestGraphFoldsBatchNorm(t *testing.T) {
+	m := ResNet20(tensor.Shape{8, 8, 3}, 4)
+	if err := m.Build(3); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, p := range m.Params() {
+		for i := range p.Value.Data {
+			switch p.Name {
+			case "gamma":
+				p.Value.Data[i] = float32(0.5 + rng.Float64())
+			case "moving_variance":
+				p.Value.Data[i] = float32(0.2 + rng.Float64())
+			case "beta", "moving_mean", "bias":
+				p.Value.Data[i] = float32(rng.Float64() - 0.5)
+			}
+		}
+	}
+	x := randTensor(rng, 1, 5, 8, 8, 3)
+	folded := append([]float32(nil), m.Forward(x, false).Data...)
+	convs, bns := 0, 0
+	for i, n := range m.nodes {
+		switch n.layer.(type) {
+		case *Conv2D:
+			if m.folds.done[i] {
+				convs++
+			}
+		case *BatchNormalization:
+			bns++
+		}
+	}
+	if convs != bns || bns == 0 {
+		t.Fatalf("%d of %d BatchNormalizations folded", convs, bns)
+	}
+	m.CollectStats(true)
+	plain := m.Forward(x, false).Data
+	m.CollectStats(false)
+	for i := range plain {
+		if d := math.Abs(float64(folded[i] - plain[i])); d > 1e-5 {
+			t.Fatalf("output %d: %v folded, %v not", i, folded[i], plain[i])
+		}
+	}
+	m.Forward(x, true)
+	for i, done := range m.folds.done {
+		if done {
+			t.Fatalf("node %d folded in training", i)
+		}
+	}
+}
+
+// TestGraphFoldValues: a Conv2D → BatchNormalization → relu chain folded
+// gives the unfolded values within float32 rounding.
+func TestGraphFoldValues(t *testing.T) {
+	g := NewGraph(tensor.Shape{9, 7, 3})
+	h := g.Call(&Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"}, g.In())
+	h = g.Call(&BatchNormalization{}, h)
+	g.SetOutput(g.Call(&Activation{Function: "relu"}, h))
+	if err := g.Build(4); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 5))
+	for _, p := range g.Params() {
+		for i := range p.Value.Data {
+			if p.Name != "kernel" {
+				p.Value.Data[i] = float32(0.2 + rng.Float64())
+			}
+		}
+	}
+	x := randTensor(rng, 1, 3, 9, 7, 3)
+	folded := append([]float32(nil), g.Forward(x, false).Data...)
+	if !g.folds.done[0] || !g.folds.relu[0] {
+		t.Fatal("the chain did not fold")
+	}
+	g.CollectStats(true)
+	plain := g.Forward(x, false).Data
+	var scale float64
+	for _, v := range plain {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range plain {
+		if d := math.Abs(float64(folded[i] - plain[i])); d > 1e-6*scale {
+			t.Fatalf("output %d: %v folded, %v not", i, folded[i], plain[i])
+		}
+	}
+}
