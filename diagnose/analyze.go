@@ -23,7 +23,13 @@ type Detector struct {
 	// Covers is a phrase of the generic causes this cause makes redundant
 	// in the symptoms it explains ("learning rate is too high").
 	Covers string
-	Detect func(s *Signals) *Finding
+	// Decisive, when set, says whether one of the detector's findings is
+	// evidence enough to explain its symptoms (nil: every finding is). A
+	// partly dead ReLU layer or a generic accuracy shortfall is a symptom
+	// beside not_learning, not its cause: the live units still learn, and
+	// an accuracy under 0.7 says nothing of why (issue 10, fourth round).
+	Decisive func(f *Finding) bool
+	Detect   func(s *Signals) *Finding
 }
 
 // Detectors are every detector, in priority order (earlier ranks first
@@ -48,11 +54,11 @@ var Detectors = []Detector{
 	{ID: "divergence", Detect: detectDivergence},
 	{ID: "exploding_gradients", Detect: detectExplodingGradients},
 	{ID: "vanishing_gradients", Explains: []string{"not_learning", "underfitting"}, Detect: detectVanishingGradients},
-	{ID: "dying_relu", Explains: []string{"not_learning", "underfitting"}, Detect: detectDyingReLU},
+	{ID: "dying_relu", Explains: []string{"not_learning", "underfitting"}, Decisive: deadNetwork, Detect: detectDyingReLU},
 	{ID: "saturated_activations", Explains: []string{"vanishing_gradients", "not_learning", "underfitting"}, Detect: detectSaturatedActivations},
 	{ID: "not_learning", Detect: detectNotLearning},
 	{ID: "majority_class_bias", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectMajorityClassBias},
-	{ID: "underfitting", Explains: []string{"not_learning"}, Detect: detectUnderfitting},
+	{ID: "underfitting", Explains: []string{"not_learning"}, Decisive: tooSmallModel, Detect: detectUnderfitting},
 	{ID: "loss_plateau", Detect: detectLossPlateau},
 	{ID: "overfitting", Detect: detectOverfitting},
 	{ID: "val_above_train", Detect: detectValAboveTrain},
@@ -118,13 +124,19 @@ func link(fs []Finding) map[string]bool {
 	for i, f := range fs {
 		byID[f.ID] = i
 	}
+	decisive := map[string]bool{}
+	for _, det := range Detectors {
+		if ci, ok := byID[det.ID]; ok {
+			decisive[det.ID] = det.Decisive == nil || det.Decisive(&fs[ci])
+		}
+	}
 	explained := map[string]bool{}
 	causes := map[int][]string{}
 	fixes := map[int][]string{}
 	covers := map[int][]string{}
 	for _, det := range Detectors {
 		ci, ok := byID[det.ID]
-		if !ok {
+		if !ok || !decisive[det.ID] {
 			continue
 		}
 		for _, sym := range det.Explains {

@@ -17,10 +17,14 @@ import (
 // bottleneck is the narrowest feature width a chain model passes toward
 // its output: the units of a Dense layer other than the last, or the
 // filters a global pooling layer averages over. ok is false for a model
-// with no such layer (or none read).
+// with no such layer (or none read). Raw marks a global pooling of the
+// raw input (no convolution before it): its width is the input's
+// channels, and the features are fixed statistics of the image (a mean
+// colour) that no training can improve.
 type bottleneck struct {
 	Layer string
 	Width int
+	Raw   bool
 }
 
 func (s *Signals) bottleneck() (b bottleneck, ok bool) {
@@ -34,40 +38,94 @@ func (s *Signals) bottleneck() (b bottleneck, ok bool) {
 			last = i
 		}
 	}
-	filters := 0
+	filters, raw := 0, false
 	for i, l := range layers {
 		w := 0
 		switch {
-		case layerIs(l.Type, "conv2d") || layerIs(l.Type, "separableconv2d"):
+		case layerIs(l.Type, "conv2d") || layerIs(l.Type, "separableconv2d") || layerIs(l.Type, "depthwiseconv2d"):
 			filters = l.Filters
 		case layerIs(l.Type, "globalaveragepooling2d") || layerIs(l.Type, "globalmaxpooling2d"):
-			w = filters
+			w, raw = filters, false
+			if s.poolsInput(i) {
+				w, raw = s.inputChannels(), true
+			}
 		case layerIs(l.Type, "dense") && i != last:
-			w = l.Units
+			w, raw = l.Units, false
 		}
-		if w > 0 && (!ok || w < b.Width) {
-			b, ok = bottleneck{Layer: l.Name, Width: w}, true
+		if w > 0 && (!ok || w < b.Width || raw && !b.Raw && w == b.Width) {
+			b, ok = bottleneck{Layer: l.Name, Width: w, Raw: raw}, true
 		}
 	}
 	return b, ok
 }
 
+// poolsInput reports whether layer i, a global pooling layer, pools the
+// raw input: it names the model's input, or, in a chain, no layer with a
+// spatial kernel comes before it.
+func (s *Signals) poolsInput(i int) bool {
+	ls := s.Model.Layers
+	if in := ls[i].Inputs; len(in) > 0 {
+		name := s.Model.InputName
+		if name == "" {
+			name = "input_layer"
+		}
+		return len(in) == 1 && in[0] == name
+	}
+	for _, l := range ls[:i] {
+		if len(l.Inputs) > 0 || strings.Contains(strings.ToLower(l.Type), "conv") {
+			return false
+		}
+	}
+	return true
+}
+
+// inputChannels is the model input's channel count (0 when unknown).
+func (s *Signals) inputChannels() int {
+	if in := s.Model.Input; len(in) > 0 {
+		return in[len(in)-1]
+	}
+	return 0
+}
+
 // tooNarrow is the evidence that the model's bottleneck is narrower than
-// half the number of classes (nil: it is not, or the model is unknown).
+// half the number of classes, or that the model pools the raw input
+// (nil: neither, or the model is unknown).
 func tooNarrow(s *Signals) *Evidence {
 	b, ok := s.bottleneck()
 	c := s.NumClasses()
-	if !ok || c < 3 || 2*b.Width >= c {
-		return nil
-	}
 	name := b.Layer
 	if name == "" {
 		name = "a layer"
+	}
+	if ok && b.Raw && c >= 2 {
+		e := evm("bottleneck_width", float64(b.Width), float64(c),
+			"%s pools the raw input: the model sees only %d number(s) per image (each channel's %s), no shape or texture, for %d classes",
+			name, b.Width, poolWord(s, b.Layer), c)
+		e.Layer = b.Layer
+		return &e
+	}
+	if !ok || c < 3 || 2*b.Width >= c {
+		return nil
 	}
 	e := evm("bottleneck_width", float64(b.Width), float64(c)/2,
 		"%s passes only %d feature(s) on toward the %d-class output: too few to separate the classes", name, b.Width, c)
 	e.Layer = b.Layer
 	return &e
+}
+
+// poolWord is "mean" or "maximum" for a global pooling layer.
+func poolWord(s *Signals, layer string) string {
+	if i := s.layerIndex(layer); i >= 0 && strings.Contains(strings.ToLower(s.Model.Layers[i].Type), "max") {
+		return "maximum"
+	}
+	return "mean"
+}
+
+// tooSmallModel reports whether an underfitting finding rests on the
+// model's wiring (too narrow, or pooling the raw input): only that
+// explains a run that does not learn at all (Detector.Decisive).
+func tooSmallModel(f *Finding) bool {
+	return len(f.Evidence) > 0 && f.Evidence[0].Metric == "bottleneck_width"
 }
 
 // layerIs compares a layer type with a lower-case name without
@@ -89,5 +147,9 @@ func tooSmallFinding(s *Signals, e Evidence, best float64) *Finding {
 	f.Evidence = []Evidence{e}
 	f.Causes = []string{"the model is too small for the task"}
 	f.Fixes = []string{largerModelFix}
+	if b, ok := s.bottleneck(); ok && b.Raw {
+		f.Causes = []string{"global pooling right after the input throws away every spatial pattern: nothing before it learns features"}
+		f.Fixes = []string{fmt.Sprintf("add Conv2D layers before %s (model.layers: {type: Conv2D, filters: 32, kernel_size: 3, activation: relu}), or start from --model basic-cnn", b.Layer), largerModelFix}
+	}
 	return f
 }

@@ -78,3 +78,12 @@ func dyingFinding(s *Signals, sev Severity, step int, layer string) *Finding {
 			leakyReluFix(s, layer), batchNormFix(layer), heUniformFix},
 	}
 }
+
+// deadNetwork reports whether a dying_relu finding is the dead network
+// (every hidden gradient zero): only that explains a run that does not
+// learn (Detector.Decisive). A partly dead layer still passes gradient
+// through its live units; a model fitting labels that carry no signal
+// (shuffled) lets most of its units die on the way to the uniform guess
+// (issue 10, fourth round: shuffled letters and glyphs, 78-88% dead in
+// one layer, were blamed on dying ReLUs).
+func deadNetwork(f *Finding) bool { return f.Severity == Critical }

@@ -34,6 +34,9 @@ func detectOverfitting(s *Signals) *Finding {
 		if g := overfitByGap(s); g != nil {
 			return g
 		}
+		if g := overfitByPersistentGap(s); g != nil {
+			return g
+		}
 	}
 	return f
 }
@@ -134,5 +137,57 @@ func overfitByValLoss(s *Signals) *Finding {
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout", "training past the best epoch"}
 	f.Fixes = []string{patienceFix, augmentFix, addDropoutFix,
 		"use more training images (data.limit, or more data)"}
+	return f
+}
+
+// Persistent-gap thresholds: a model can overfit a tiny training set
+// without memorizing it to the last image or its validation loss rising
+// (dropout-free dense models on 50-75 images: training accuracy 0.9-0.98
+// for epochs while validation sits at 0.5-0.7, its loss still falling
+// slowly; issue 10, fourth round). After at least gapMinEpochs epochs,
+// over the last gapEpochs: the gap is overfitGapLow (AUTOTRAINER's) or
+// more in each, the mean training accuracy is gapTrainAcc or more, the
+// mean gap gapLarge or more, the mean training accuracy above the upper
+// end of the validation accuracy's 95% interval (a small split's noise
+// does not make the gap), and the validation accuracy clearly above
+// chance (at chance the run is not learning: not_learning's).
+const (
+	gapEpochs    = 3
+	gapMinEpochs = 5
+	gapTrainAcc  = 0.9
+	gapLarge     = 0.2
+)
+
+func overfitByPersistentGap(s *Signals) *Finding {
+	acc, vacc := s.series("accuracy"), s.series("val_accuracy")
+	n := len(acc)
+	if n < gapMinEpochs || len(vacc) < n {
+		return nil
+	}
+	ta, va := 0.0, 0.0
+	for e := n - gapEpochs; e < n; e++ {
+		if !finite(acc[e]) || !finite(vacc[e]) || acc[e]-vacc[e] < overfitGapLow {
+			return nil
+		}
+		ta += acc[e] / gapEpochs
+		va += vacc[e] / gapEpochs
+	}
+	j, ok := s.judge()
+	if !ok || j.Split != "validation" || !j.Above || ta < gapTrainAcc || ta-va < gapLarge {
+		return nil
+	}
+	if _, hi := WilsonInterval(va, j.N); ta <= hi {
+		return nil
+	}
+	f := &Finding{Severity: Warning, Epoch: n, Since: n - gapEpochs + 1, Step: int(s.Epochs[n-1]["step"])}
+	f.Title = fmt.Sprintf("Overfitting: training accuracy %.2f vs %.2f on validation over the last %d epochs", ta, va, gapEpochs)
+	f.Evidence = []Evidence{
+		evm("accuracy_gap", ta-va, gapLarge, "mean accuracy %.3f vs val_accuracy %.3f over epochs %d-%d (each gap %.2f or more)",
+			ta, va, n-gapEpochs+1, n, overfitGapLow),
+		ev(fmt.Sprintf("the training accuracy is above the validation accuracy's 95%% interval on %d images: not the split's noise", j.N)),
+	}
+	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout"}
+	f.Fixes = []string{augmentFix, addDropoutFix,
+		"use more training images (data.limit, or more data)", "use a smaller model", patienceFix}
 	return f
 }
