@@ -23,11 +23,11 @@ const (
 func detectBatchNormStatistics(s *Signals) *Finding {
 	n := len(s.Facts.BNProbe)
 	if n == 0 {
-		return nil
+		return bnSmallBatchFinding(s)
 	}
 	p := s.Facts.BNProbe[n-1]
 	if p.TrainModeAcc-p.InferenceModeAcc < bnAccGap || p.InferenceLoss < bnLossGrow*p.TrainModeLoss {
-		return nil
+		return bnSmallBatchFinding(s)
 	}
 	f := &Finding{Severity: Warning, Epoch: p.Epoch, Step: s.stepOfEpoch(p.Epoch)}
 	f.Title = fmt.Sprintf("BatchNormalization's moving statistics lag: accuracy %.2f in training mode, %.2f in inference mode on the same images",

@@ -75,7 +75,9 @@ func detectLRTooHigh(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, evm("val_accuracy_swings", float64(swings), oscillationRate*float64(n),
 			"validation accuracy swung by %.2f or more %d times in %d epochs", swing, swings, n))
 	}
-	if len(f.Evidence) == 0 {
+	if len(f.Evidence) == 0 || bnBatchNoise(s) {
+		// (at a usual rate, spikes under BatchNormalization on small
+		// batches are the batch statistics': batchnorm_statistics')
 		return nil
 	}
 	if len(f.Evidence) == 1 && f.Evidence[0].Metric == "val_accuracy_swings" && !endsInTrough(s) {

@@ -141,6 +141,9 @@ func notLearningFinding(s *Signals, i int, st stall, why []Evidence, p stallSign
 // stall signs seen by step.
 func setStuckCauses(f *Finding, s *Signals, step int, p stallSigns) {
 	switch {
+	case p.blewUpBy(step) && bnBatchNoise(s):
+		f.Causes = []string{fmt.Sprintf("BatchNormalization on batches of %d: noisy batch statistics make the training loss jump (the learning rate is the optimizer's usual)", s.Spec.Fit.BatchSize)}
+		f.Fixes = nonEmpty(batchFix32(s), "check that the model can learn at all: train again with --sanity (overfits 32 samples)")
 	case p.blewUpBy(step):
 		f.Causes = []string{"the learning rate is too high: the loss blew up and units died", "inputs are not normalized"}
 		f.Fixes = []string{lowerLRFix(s), "use leaky_relu activations or BatchNormalization after the convolutions",

@@ -151,3 +151,52 @@ func TestOverfittingByPersistentGap(t *testing.T) {
 	valAt(s, 10, 0.1) // at chance: not_learning's
 	wantNone(t, "overfitting", s)
 }
+
+// withSpikes gives the healthy run two batch losses of 8 (3.5x the start)
+// and a model with a BatchNormalization layer, trained at batch b with
+// Adam at its default rate.
+func withSpikes(t *testing.T, b int) *Signals {
+	s := healthySignals(t, 3)
+	s.Final = true
+	loss := s.Facts.Loss
+	setLoss(s, func(st int) float64 {
+		if st == 50 || st == 150 {
+			return 8
+		}
+		for i, x := range loss.Step {
+			if x == st {
+				return float64(loss.Loss[i])
+			}
+		}
+		return 1
+	}, flat(0.9))
+	s.Model.Layers = append([]nn.LayerSpec{{Type: "BatchNormalization", Name: "batch_normalization"}}, s.Model.Layers...)
+	s.Spec.Fit.BatchSize = b
+	return s
+}
+
+// Loss spikes under BatchNormalization at batch 8 and Adam's usual rate
+// are the batch statistics', not a too-high learning rate; at batch 32
+// they still count against the rate.
+func TestSmallBatchBatchNormIsNotATooHighRate(t *testing.T) {
+	s := withSpikes(t, 8)
+	wantNone(t, "lr_too_high", s)
+	f := detect(t, "batchnorm_statistics", s)
+	if f == nil || !strings.Contains(f.Title, "batches of 8") || !strings.Contains(f.Fixes[0], "batch_size: 32") {
+		t.Fatalf("batch 8: %+v", f)
+	}
+	if f.Severity != Info {
+		t.Errorf("a run that learns: severity %s, want info", f.Severity)
+	}
+	s = withSpikes(t, 32)
+	if f := detect(t, "lr_too_high", s); f == nil {
+		t.Error("batch 32: no lr_too_high")
+	}
+	wantNone(t, "batchnorm_statistics", s)
+	// A rate above the usual one is still the rate's.
+	s = withSpikes(t, 8)
+	s.Spec.Compile.LearningRate = 0.05
+	if f := detect(t, "lr_too_high", s); f == nil {
+		t.Error("lr 0.05 at batch 8: no lr_too_high")
+	}
+}
