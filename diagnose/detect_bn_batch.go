@@ -71,7 +71,7 @@ func bnSmallBatchFinding(s *Signals) *Finding {
 		f.Severity = Warning
 	}
 	bns := trainableBN(s)
-	f.Title = fmt.Sprintf("BatchNormalization on batches of %d: the batch statistics are too noisy to train on", b)
+	f.Title = fmt.Sprintf("BatchNormalization on batches of %d: noisy batch statistics, not the learning rate, make the training loss jump", b)
 	f.Evidence = []Evidence{why,
 		evm("batch_size", float64(b), bnSmallBatch, "fit.batch_size %d with %d BatchNormalization layer(s) in training mode (%s): each batch is normalized by its own %d images' mean and variance",
 			b, len(bns), joinNames(bns, 3), b),
