@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -68,6 +69,11 @@ func ApplyEdits(s *spec.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*spec.Sp
 		return nil, err
 	}
 	for _, e := range edits {
+		if s.Model.From != "" && (strings.HasPrefix(e.Path, "model.layers") || e.Path == "model.preset") {
+			// Writing layers or a preset in would drop model.from: the
+			// run would start from scratch, not from the trained model.
+			return nil, fmt.Errorf("edit %s: %w", e.Path, errFromModel)
+		}
 		if strings.HasPrefix(e.Path, "model.layers") {
 			model, _ := doc["model"].(map[string]any)
 			if model == nil || model["layers"] == nil {
@@ -101,6 +107,10 @@ func ApplyEdits(s *spec.Spec, edits []SpecEdit, layers []nn.LayerSpec) (*spec.Sp
 	}
 	return spec.Parse("edited spec", bytes.NewReader(out))
 }
+
+// errFromModel refuses an edit of the layers or the preset of a model
+// that starts from a pre-trained one (model.from).
+var errFromModel = errors.New("the model starts from a pre-trained one (model.from): its layers are not in the spec, and a preset or layers would replace it")
 
 var pathPart = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\])?$`)
 
@@ -275,14 +285,7 @@ func outputFixes(s *Signals, c map[string][]SpecEdit, lastDense int) {
 		i := s.layerIndex(name)
 		c[outputActFix(s, name, "softmax")] = []SpecEdit{set(layer(i, "activation"), "softmax")}
 		c[outputActFix(s, name, "sigmoid")] = []SpecEdit{set(layer(i, "activation"), "sigmoid")}
-		var pair []SpecEdit
-		if act != "softmax" {
-			pair = append(pair, set(layer(i, "activation"), "softmax"))
-		}
-		if s.lossName() != "sparse_categorical_crossentropy" {
-			pair = append(pair, set("compile.loss", "sparse_categorical_crossentropy"))
-		}
-		c[pairFix] = pair
+		c[pairFix] = pairEdits(s, act, i)
 	}
 	if f := doubleSquash(s); f != nil {
 		c[f.Fixes[0]] = []SpecEdit{set(layer(s.layerIndex(f.Layer), "activation"), "linear")}
@@ -313,4 +316,27 @@ func reluFixes(s *Signals, c map[string][]SpecEdit) {
 		}
 		c[reluFix(s, squash)] = edits
 	}
+}
+
+// pairEdits are the edits of pairFix: a softmax output under
+// sparse_categorical_crossentropy, or, with compile.from_logits, a linear
+// output under it (the loss applies softmax itself); a softmax or other
+// output with from_logits drops from_logits. None when the spec already
+// pairs them (the fix is then dropped).
+func pairEdits(s *Signals, act string, i int) []SpecEdit {
+	var pair []SpecEdit
+	switch {
+	case s.fromLogits() && act == "linear":
+	case s.fromLogits():
+		pair = append(pair, setEdit("compile.from_logits", false))
+		if act != "softmax" {
+			pair = append(pair, setEdit(layerPath(i, "activation"), "softmax"))
+		}
+	case act != "softmax":
+		pair = append(pair, setEdit(layerPath(i, "activation"), "softmax"))
+	}
+	if s.lossName() != "sparse_categorical_crossentropy" {
+		pair = append(pair, setEdit("compile.loss", "sparse_categorical_crossentropy"))
+	}
+	return pair
 }

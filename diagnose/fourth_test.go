@@ -200,3 +200,40 @@ func TestSmallBatchBatchNormIsNotATooHighRate(t *testing.T) {
 		t.Error("lr 0.05 at batch 8: no lr_too_high")
 	}
 }
+
+// Item 6 of issue 10 (fourth round): the output/loss pairing fix reads
+// compile.from_logits (a linear output with it is already paired), and no
+// fix writes layers or a preset over a pre-trained model (model.from).
+func TestFixesGroundedInFromLogitsAndFrom(t *testing.T) {
+	s := healthySignals(t, 1)
+	fs := []Finding{{ID: "x", Fixes: []string{pairFix}}}
+	groundFixes(s, fs)
+	if len(fs[0].Fixes) != 0 {
+		t.Errorf("softmax + sparse CE: pairFix kept: %q", fs[0].Fixes)
+	}
+	s = healthySignals(t, 1)
+	s.Model.Layers[len(s.Model.Layers)-1].Activation = "linear"
+	s.Spec.Compile.FromLogits = true
+	fs = []Finding{{ID: "x", Fixes: []string{pairFix}}}
+	groundFixes(s, fs)
+	if len(fs[0].Fixes) != 0 {
+		t.Errorf("linear + from_logits: pairFix kept: %q", fs[0].Fixes)
+	}
+	s = healthySignals(t, 1)
+	s.Model.Layers[len(s.Model.Layers)-1].Activation = "softmax"
+	s.Spec.Compile.FromLogits = true
+	edits := pairEdits(s, "softmax", len(s.Model.Layers)-1)
+	if len(edits) != 1 || edits[0].Path != "compile.from_logits" || edits[0].Value != false {
+		t.Errorf("softmax + from_logits: edits %+v", edits)
+	}
+	s = healthySignals(t, 1)
+	s.Spec.Model.From = "runs/pretrained"
+	fs = []Finding{{ID: "x", Fixes: []string{heUniformFix, largerModelFix, lowerLRFix(s)}}}
+	groundFixes(s, fs)
+	if got := strings.Join(fs[0].Fixes, " | "); got != lowerLRFix(s) {
+		t.Errorf("model.from: fixes %q", got)
+	}
+	if _, err := ApplyEdits(s.Spec, []SpecEdit{setEdit("model.layers[0].kernel_initializer", "he_uniform")}, s.Model.Layers); err == nil {
+		t.Error("model.from: a layers edit applied")
+	}
+}

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
@@ -57,6 +58,9 @@ func changesSpec(s *Signals, cat map[string][]SpecEdit, fix string) bool {
 		layers = s.Model.Layers
 	}
 	after, err := ApplyEdits(s.Spec, edits, layers)
+	if errors.Is(err, errFromModel) {
+		return false // not a change this spec can take
+	}
 	if err != nil {
 		return true
 	}
