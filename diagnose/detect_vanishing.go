@@ -75,9 +75,11 @@ func stuckAt(s *Signals, step int) bool {
 // latest step (issue 10, fourth round: seven sigmoid Dense(32) layers, 42
 // steps at a metrics interval of 50, stuck at ln 4, step 1's gradient
 // norms shrinking 2-4x a layer from 0.58 at the output to 1e-4..7e-4 in
-// the first layers).
+// the first layers). It is judged at the run's end only: live, a healthy
+// run's slow start would be held against one record of its initial
+// weights.
 func initVanishes(s *Signals) []train.StepRecord {
-	if len(recordsAfter(s, 1)) > 0 || len(s.Records) == 0 {
+	if s.Live && !s.Final || len(recordsAfter(s, 1)) > 0 || len(s.Records) == 0 {
 		return nil
 	}
 	r := s.Records[len(s.Records)-1]

@@ -103,6 +103,11 @@ func TestVanishingAtInitOnShortRuns(t *testing.T) {
 	if len(d.Findings) == 0 || d.Findings[0].ID != "vanishing_gradients" {
 		t.Fatalf("first finding: %v", ids(d.Findings))
 	}
+	// Live, before the end, one record of the initial weights is not
+	// judged.
+	s.Live, s.Final = true, false
+	wantNone(t, "vanishing_gradients", s)
+	s.Live, s.Final = false, true
 	// Healthy gradients at step 1: nothing.
 	flatG := []float64{0.3, 0.4, 0.4, 0.5, 0.5, 0.5, 0.6, 0.6}
 	_, ls = sigmoidDeep(flatG)
