@@ -42,7 +42,7 @@ func (s *Signals) bottleneck() (b bottleneck, ok bool) {
 	for i, l := range layers {
 		w := 0
 		switch {
-		case layerIs(l.Type, "conv2d") || layerIs(l.Type, "separableconv2d") || layerIs(l.Type, "depthwiseconv2d"):
+		case layerIs(l.Type, "conv2d") || layerIs(l.Type, "separableconv2d"):
 			filters = l.Filters
 		case layerIs(l.Type, "globalaveragepooling2d") || layerIs(l.Type, "globalmaxpooling2d"):
 			w, raw = filters, false
@@ -52,7 +52,8 @@ func (s *Signals) bottleneck() (b bottleneck, ok bool) {
 		case layerIs(l.Type, "dense") && i != last:
 			w, raw = l.Units, false
 		}
-		if w > 0 && (!ok || w < b.Width || raw && !b.Raw && w == b.Width) {
+		// A raw-input pooling is the bottleneck whatever comes after it.
+		if w > 0 && (!ok || raw && !b.Raw || !b.Raw && w < b.Width) {
 			b, ok = bottleneck{Layer: l.Name, Width: w, Raw: raw}, true
 		}
 	}
