@@ -42,7 +42,7 @@ var Detectors = []Detector{
 	{ID: "initial_loss", Root: true, Explains: []string{"not_learning", "divergence", "dying_relu", "saturated_activations", "vanishing_gradients"}, Detect: detectInitialLoss},
 	{ID: "leakage", Root: true, Covers: "leakage", Explains: []string{"val_above_train"}, Detect: detectLeakage},
 	{ID: "label_noise", Root: true, Covers: "labels", Explains: []string{"underfitting", "val_above_train", "loss_plateau"}, Detect: detectLabelNoise},
-	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning", "sanity_failed"}, Detect: detectHighDropout},
+	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning", "sanity_failed", "label_noise"}, Detect: detectHighDropout},
 	{ID: "lr_too_low", Root: true, Covers: "learning rate", Explains: []string{"underfitting", "loss_plateau", "not_learning", "sanity_failed"}, Detect: detectLRTooLow},
 	{ID: "batchnorm_statistics", Root: true, Covers: "memoriz", Explains: []string{"overfitting", "val_above_train", "underfitting", "not_learning", "loss_plateau"}, Detect: detectBatchNormStatistics},
 	{ID: "pretrained_input_range", Root: true, Covers: "not normalized", Explains: []string{"unnormalized_inputs", "initial_loss", "not_learning", "underfitting", "loss_plateau", "lr_too_high", "divergence"}, Detect: detectPretrainedInputRange},

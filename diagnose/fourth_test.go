@@ -132,6 +132,16 @@ func TestLabelNoiseNeedsAModelThatFits(t *testing.T) {
 	}
 	setEpochs(s, "accuracy", 0.1, 0.11, 0.11)
 	wantNone(t, "label_noise", s)
+	// Heavy dropout explains images misclassified in training mode: it
+	// ranks first (Dropout 0.9 on shapes: 9.9% stuck at training accuracy
+	// 0.30, validation 0.77).
+	setEpochs(s, "accuracy", 0.5, 0.55, 0.6)
+	s.Model.Layers = append(s.Model.Layers[:len(s.Model.Layers)-1:len(s.Model.Layers)-1],
+		nn.LayerSpec{Type: "Dropout", Name: "dropout", Rate: 0.9}, s.Model.Layers[len(s.Model.Layers)-1])
+	d := Analyze(s)
+	if len(d.Findings) < 2 || d.Findings[0].ID != "high_dropout" || find(d, "label_noise") == nil {
+		t.Errorf("dropout 0.9 and stuck images: %v", ids(d.Findings))
+	}
 }
 
 // A training accuracy near 1 and a validation accuracy far below it for
