@@ -33,6 +33,24 @@ func TestTuneRefusesBadSpaceBeforeRunning(t *testing.T) {
 	}
 }
 
+func TestTuneRefusesBadGrace(t *testing.T) {
+	dir := t.TempDir()
+	space := filepath.Join(dir, "space.yaml")
+	os.WriteFile(space, []byte("compile.learning_rate: {loguniform: [1e-5, 1e-1]}\n"), 0o644)
+	for _, g := range []string{"0", "-1/3", "third"} {
+		out := filepath.Join(dir, "study")
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"tune", "--space", space, "--data", "mnist", "--trials", "2", "--grace", g, "--out", out}, &stdout, &stderr)
+		msg := strings.TrimSpace(stderr.String())
+		if code != 2 || !strings.Contains(msg, "--grace") || strings.Contains(msg, "\n") {
+			t.Errorf("--grace %s: exit %d, stderr %q; want 2 and one line naming --grace", g, code, msg)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--grace %s: the study directory was created", g)
+		}
+	}
+}
+
 func TestTuneResumeTakesNoOtherFlags(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"tune", "--resume", t.TempDir(), "--trials", "3"}, &stdout, &stderr)
