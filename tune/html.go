@@ -42,7 +42,7 @@ th{background:#f4f4f4}.completed{color:#006d2c}.pruned{color:#a63603}.failed{col
 .charts{display:flex;flex-wrap:wrap;gap:1em}svg{font:11px system-ui,sans-serif}
 </style></head><body>
 <h1>{{.Title}}</h1>
-<p>{{.Trials}} trials, {{.Algorithm}}, at most {{.Epochs}} epochs each. Spent: {{.Spent}} epochs of {{.MaxSpent}} at most ({{.StepSpent}} counting the steps of partial epochs), in {{.Seconds}}.</p>
+<p>{{.Trials}} trials, {{.Algorithm}}, at most {{.Epochs}} epochs each. Spent: {{.StepSpent}} epochs counting every step (the sum over trials of steps run / steps per epoch) of the {{.MaxSpent}} of every trial trained to the end; {{.Spent}} whole epochs (history.csv rows); in {{.Seconds}}.</p>
 <h2>Trials ranked by validation loss</h2>
 <table><tr><th>trial</th><th>status</th><th>epochs</th><th>best val_loss</th><th>val_accuracy</th><th>seconds</th><th>parameters</th><th>reason</th></tr>
 {{range .Rows}}<tr><td><a href="{{.Report}}">{{.ID}}</a></td><td class="{{.Status}}">{{.Status}}</td><td>{{.Epochs}}</td><td>{{.ValLoss}}</td><td>{{.ValAcc}}</td><td>{{.Seconds}}</td><td>{{.Params}}</td><td>{{.Reason}}</td></tr>

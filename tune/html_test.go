@@ -21,7 +21,7 @@ func TestStudyHTML(t *testing.T) {
 		`<a href="trials/001/report.html">1</a></td><td class="completed">completed</td><td>3</td><td>0.2500</td><td>0.9000</td>`,
 		"Loss diverges &lt;fast&gt;", // escaped
 		`id="param0"`, "log10 compile.learning_rate", `id="param1"`, "compile.optimizer (choice index)", `id="curves"`,
-		"Spent: 5 epochs of 9 at most",
+		"epochs counting every step (the sum over trials of steps run / steps per epoch) of the 9 of every trial trained to the end; 5 whole epochs (history.csv rows)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("study.html lacks %q", want)
