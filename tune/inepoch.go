@@ -50,7 +50,8 @@ func rungStep(r float64, perEpoch int) (epoch, step int) {
 }
 
 // planRungs gives trial t the steps of its bracket's rungs inside an
-// epoch (Trial.RungSteps), once; steps is its spec's steps per epoch.
+// epoch (Trial.RungSteps), once, from its spec's steps per epoch; data
+// the tuner cannot load is an *InputError (the trials could not either).
 func (r *Runner) planRungs(t *Trial) error {
 	s := r.Study
 	in := s.inEpochRungs(t.Bracket)
@@ -68,7 +69,7 @@ func (r *Runner) planRungs(t *Trial) error {
 	}
 	n, err := per(sp)
 	if err != nil {
-		return fmt.Errorf("trial %d: steps per epoch: %v", t.ID, err)
+		return &InputError{fmt.Sprintf("trial %d: its steps per epoch, for the rungs inside an epoch (--grace %s): %v", t.ID, epochsString(s.Grace), err)}
 	}
 	for _, x := range in {
 		_, step := rungStep(x, n)

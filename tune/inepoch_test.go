@@ -2,6 +2,7 @@ package tune
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -85,5 +86,26 @@ func TestDiagnosedTrialIsNoPeerInsideAnEpoch(t *testing.T) {
 	}
 	if d, why := s.decideInEpoch(s.Trials[3], 0, 1.1); d != Prune || !strings.Contains(why, "of the 1 trials before it there (cutoff 1)") {
 		t.Errorf("1.1: %v %q", d, why)
+	}
+}
+
+// Data the tuner cannot load for a study with rungs inside an epoch
+// stops the study as bad input, naming the trial and --grace.
+func TestGraceWithBadDataIsInputError(t *testing.T) {
+	base := baseSpec(t)
+	base.Data.Source = "/nonexistent"
+	sp, err := ParseSpace("space.yaml", []byte(testSpace), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(t.TempDir(), base, sp, Options{Trials: 2, Algorithm: "asha", Parallel: 1, Seed: 7, Grace: 1.0 / 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Study: s, Command: helperCommand("trainer"), Poll: 5 * time.Millisecond}
+	err = r.Run(context.Background())
+	var bad *InputError
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "trial 1: its steps per epoch, for the rungs inside an epoch (--grace 1/3): ") {
+		t.Fatalf("got %v, want an InputError naming trial 1 and --grace", err)
 	}
 }
