@@ -31,7 +31,7 @@ import (
 // changed for it.) No file of package diagnose was changed with it. It is run twice: once on
 // the code as it was (the baseline) and once on the final code; its
 // failures are not tuned on. The bars are judged on it when a report
-// holds it.
+// holds it and not the newer fifth part (fifth.go).
 
 // novelGenerators are the novel part's data sources.
 var novelGenerators = map[string]func(GenOptions) (*data.Dataset, error){

@@ -54,6 +54,9 @@ type Report struct {
 	// Novel summarizes the fourth held-out part; the bars are judged on
 	// it when the report has it.
 	Novel *Summary `json:"novel,omitempty"`
+	// Fifth summarizes the fifth held-out part; the bars are judged on
+	// it when the report has it.
+	Fifth *Summary `json:"fifth,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -123,17 +126,21 @@ func (rep *Report) summarize() {
 		return &s
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
-	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel })
+	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth })
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
 	rep.Fresh = part(func(r *Run) bool { return r.Fresh })
 	rep.Novel = part(func(r *Run) bool { return r.Novel })
+	rep.Fifth = part(func(r *Run) bool { return r.Fifth })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (novel, else fresh, else unseen, else held-out), else all
-// runs'.
+// report has (fifth, else novel, else fresh, else unseen, else
+// held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Fifth != nil {
+		return *rep.Fifth, "fifth "
+	}
 	if rep.Novel != nil {
 		return *rep.Novel, "novel "
 	}

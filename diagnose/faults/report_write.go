@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen, fresh, novel []Run
+	var dev, held, unseen, fresh, novel, fifth []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Fifth:
+			fifth = append(fifth, r)
 		case r.Novel:
 			novel = append(novel, r)
 		case r.Fresh:
@@ -69,6 +71,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(novel) > 0 {
 		writeScenarioTables(w, novel, "Novel part", rep.Seeds)
+	}
+	if len(fifth) > 0 {
+		writeScenarioTables(w, fifth, "Fifth part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -197,6 +202,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.Novel != nil {
 		cols = append(cols, col{"novel", *rep.Novel})
+	}
+	if rep.Fifth != nil {
+		cols = append(cols, col{"fifth", *rep.Fifth})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})

@@ -47,6 +47,10 @@ type Scenario struct {
 	// committed before the fourth round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Novel bool
+	// Fifth marks the fifth held-out part (fifth.go): written and
+	// committed before the fifth round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Fifth bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -54,9 +58,11 @@ type Scenario struct {
 }
 
 // Part is the part of the suite the scenario belongs to: "dev",
-// "heldout", "unseen", "fresh" or "novel".
+// "heldout", "unseen", "fresh", "novel" or "fifth".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Fifth:
+		return "fifth"
 	case s.Novel:
 		return "novel"
 	case s.Fresh:
