@@ -55,9 +55,21 @@ func fifthScenario(t *testing.T, name string) Scenario {
 // (a RefuseOK one may be refused, with an error), and the part is
 // registered whole.
 func TestFifthSpecsValidate(t *testing.T) {
-	for _, sc := range slices.Concat(fifthFaults, fifthHealthy) {
+	checkPartSpecs(t, "fifth", "v-", fifthFaults, fifthHealthy, fifthShapes)
+	if len(fifthFaults) < 26 || len(fifthHealthy) < 16 {
+		t.Errorf("%d faults, %d healthy", len(fifthFaults), len(fifthHealthy))
+	}
+}
+
+// checkPartSpecs checks that every scenario of a part validates, builds
+// for its data's shape (a RefuseOK one may be refused with an error), is
+// named "<prefix>..." ("ok-<prefix>..." when healthy) with an expected
+// cause for a fault, and that the part registers them all.
+func checkPartSpecs(t *testing.T, part, prefix string, faults, healthy []Scenario, shapes map[string][3]int) {
+	t.Helper()
+	for _, sc := range slices.Concat(faults, healthy) {
 		s := Spec(sc, "data", 1)
-		sh := fifthShapes[sc.Data.Source]
+		sh := shapes[sc.Data.Source]
 		err := s.Validate()
 		if err == nil {
 			err = s.ValidateForData(len(sc.Data.Classes))
@@ -68,21 +80,18 @@ func TestFifthSpecsValidate(t *testing.T) {
 		if err != nil && !sc.RefuseOK {
 			t.Errorf("%s: %v", sc.Name, err)
 		}
-		if sc.Healthy() != strings.HasPrefix(sc.Name, "ok-v-") || !sc.Healthy() && (len(sc.Expect) == 0 || !strings.HasPrefix(sc.Name, "v-")) {
+		if sc.Healthy() != strings.HasPrefix(sc.Name, "ok-"+prefix) || !sc.Healthy() && (len(sc.Expect) == 0 || !strings.HasPrefix(sc.Name, prefix)) {
 			t.Errorf("%s: named or expected wrongly (problem %q, expect %v)", sc.Name, sc.Problem, sc.Expect)
 		}
 	}
 	n := 0
 	for _, s := range slices.Concat(Faults, Healthy) {
-		if s.Fifth {
+		if s.Part() == part {
 			n++
-			if s.Part() != "fifth" {
-				t.Errorf("%s: part %s", s.Name, s.Part())
-			}
 		}
 	}
-	if n != len(fifthFaults)+len(fifthHealthy) || len(fifthFaults) < 26 || len(fifthHealthy) < 16 {
-		t.Errorf("%d fifth scenarios registered, %d faults, %d healthy", n, len(fifthFaults), len(fifthHealthy))
+	if n != len(faults)+len(healthy) {
+		t.Errorf("%d %s scenarios registered, want %d", n, part, len(faults)+len(healthy))
 	}
 }
 

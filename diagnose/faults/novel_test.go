@@ -2,12 +2,9 @@ package faults
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/spec"
-	"github.com/cnnscope/cnnscope/tensor"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // novelShapes are the novel generators' (height, width, channels).
@@ -60,34 +57,9 @@ func novelScenario(t *testing.T, name string) Scenario {
 // data (a RefuseOK one may be refused, with an error), and the part is
 // registered whole.
 func TestNovelSpecsValidate(t *testing.T) {
-	for _, sc := range slices.Concat(novelFaults, novelHealthy) {
-		s := Spec(sc, "data", 1)
-		sh := novelShapes[sc.Data.Source]
-		err := s.Validate()
-		if err == nil {
-			err = s.ValidateForData(len(sc.Data.Classes))
-		}
-		if err == nil {
-			_, err = train.BuildModel(s, tensor.Shape{sh[0], sh[1], sh[2]}, len(sc.Data.Classes))
-		}
-		if err != nil && !sc.RefuseOK {
-			t.Errorf("%s: %v", sc.Name, err)
-		}
-		if sc.Healthy() != strings.HasPrefix(sc.Name, "ok-n-") || !sc.Healthy() && (len(sc.Expect) == 0 || !strings.HasPrefix(sc.Name, "n-")) {
-			t.Errorf("%s: named or expected wrongly (problem %q, expect %v)", sc.Name, sc.Problem, sc.Expect)
-		}
-	}
-	n := 0
-	for _, s := range slices.Concat(Faults, Healthy) {
-		if s.Novel {
-			n++
-			if s.Part() != "novel" {
-				t.Errorf("%s: part %s", s.Name, s.Part())
-			}
-		}
-	}
-	if n != len(novelFaults)+len(novelHealthy) || len(novelFaults) < 30 || len(novelHealthy) < 14 {
-		t.Errorf("%d novel scenarios registered, %d faults, %d healthy", n, len(novelFaults), len(novelHealthy))
+	checkPartSpecs(t, "novel", "n-", novelFaults, novelHealthy, novelShapes)
+	if len(novelFaults) < 30 || len(novelHealthy) < 14 {
+		t.Errorf("%d faults, %d healthy", len(novelFaults), len(novelHealthy))
 	}
 }
 
