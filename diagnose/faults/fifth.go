@@ -41,17 +41,18 @@ var (
 )
 
 // residualTwo is a functional model with two plain residual blocks (no
-// normalization) after a stem.
+// normalization) after a stem, each block at half the size of the one
+// before.
 func residualTwo(classes int) []nn.LayerSpec {
 	stem := sameConv(24, "relu")
 	stem.Name = "stem"
 	a1, b1, a2, b2 := sameConv(24, "relu"), sameConv(24, "linear"), sameConv(24, "relu"), sameConv(24, "linear")
 	a1.Name, b1.Name, a2.Name, b2.Name = "a1", "b1", "a2", "b2"
-	relu1 := activation("relu")
-	relu1.Name = "r1"
-	return []nn.LayerSpec{stem, a1, b1, {Type: "Add", Name: "s1", Inputs: []string{"stem", "b1"}}, relu1, pool(2),
+	relu1, p0 := activation("relu"), pool(2)
+	relu1.Name, p0.Name = "r1", "p0"
+	return []nn.LayerSpec{stem, p0, a1, b1, {Type: "Add", Name: "s1", Inputs: []string{"p0", "b1"}}, relu1, pool(2),
 		{Type: "Conv2D", Filters: 24, KernelSize: nn.Pair{3, 3}, Activation: "relu", Padding: nn.PaddingArg("same"), Name: "mid"},
-		a2, b2, {Type: "Add", Name: "s2", Inputs: []string{"mid", "b2"}}, activation("relu"), pool(2), gap(), dense(32, "relu"), dense(classes, "softmax")}
+		a2, b2, {Type: "Add", Name: "s2", Inputs: []string{"mid", "b2"}}, activation("relu"), pool(2), flatten(), dense(32, "relu"), dense(classes, "softmax")}
 }
 
 // spectroSeparable is a depthwise-separable model for the spectrograms.
@@ -108,7 +109,7 @@ var fifthFaults = []Scenario{
 		Data: withData(cracksData(150, "crazed", "star"), func(d *Data) { d.ShuffleLabels = true }),
 		Spec: epochs(6, batch(16)), Expect: []string{"not_learning"}, Cause: "labels", Also: labelsAlso},
 	{Name: "v-label-noise-45-signs", Problem: "45% of sign labels flipped to another class", Data: withData(signsData(100), func(d *Data) { d.FlipLabels = 0.45 }),
-		Spec: epochs(6), Expect: []string{"label_noise"}, Also: noiseAlso},
+		Spec: epochs(10), Expect: []string{"label_noise"}, Also: noiseAlso},
 	{Name: "v-label-noise-35-spectro", Problem: "35% of spectrogram labels flipped to another class", Data: withData(spectroData(150), func(d *Data) { d.FlipLabels = 0.35 }),
 		Spec: epochs(5), Expect: []string{"label_noise"}, Also: noiseAlso},
 	{Name: "v-imbalance-95-5-cracks", Problem: "300 cracks at 95:5 (single vs forked), no class weights",
@@ -135,15 +136,15 @@ var fifthFaults = []Scenario{
 	{Name: "v-leakage-signs", Problem: "every sign twice: validation copies training images", Data: withData(signsData(50), func(d *Data) { d.Duplicate = true }),
 		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
 	{Name: "v-leakage-near-cracks", Problem: "every crack image twice, the copy re-noised by ±6 levels", Data: withData(cracksData(60), func(d *Data) { d.Duplicate, d.Jitter = true, 6 }),
-		Spec: epochs(2), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
+		Spec: epochs(5), Expect: []string{"leakage"}, Also: []string{"val_above_train"}},
 	{Name: "v-sigmoid-output-signs", Problem: "sigmoid output with sparse_categorical_crossentropy (softmax missing)", Data: signsData(100),
 		Spec: layers(withOutput(basicLayers(5), dense(5, "sigmoid"))...), Expect: []string{"output_loss_mismatch"}, Also: outputAlso},
 	{Name: "v-linear-output-spectro", Problem: "a linear output with sparse_categorical_crossentropy and from_logits false (softmax missing)", Data: spectroData(150),
 		Spec: layers(withOutput(basicLayers(10), dense(10, "linear"))...), Expect: []string{"output_loss_mismatch"}, Also: outputAlso},
 	{Name: "v-binary-loss-galaxy", Problem: "binary_crossentropy on a 5-class softmax output (the multi-class loss was meant)", Data: galaxyData(100),
 		Spec: loss("binary_crossentropy"), Expect: []string{"output_loss_mismatch"}, Also: outputAlso, RefuseOK: true},
-	{Name: "v-dying-relu-dense-signs", Problem: "six ReLU Dense(128) layers on flattened pixels, plain SGD at lr 0.8: the ReLUs die", Data: signsData(100),
-		Spec: all(sgd(0.8, 0, false), layers(denseStack(6, 128, "relu", 5)...)), Expect: []string{"dying_relu", "lr_too_high"}, Also: lrHighAlso},
+	{Name: "v-dying-relu-dense-signs", Problem: "six ReLU Dense(128) layers on flattened pixels, plain SGD at lr 0.3: the ReLUs die", Data: signsData(100),
+		Spec: all(sgd(0.3, 0, false), layers(denseStack(6, 128, "relu", 5)...)), Expect: []string{"dying_relu", "lr_too_high"}, Also: lrHighAlso},
 	{Name: "v-bn-lag-galaxy", Problem: "BatchNormalization (momentum 0.99) after both convolutions, 18 steps in all: moving statistics lag", Data: galaxyData(40),
 		Spec:   epochs(3, layers(conv(32, "relu"), bnMomentum(0.99), pool(2), conv(64, "relu"), bnMomentum(0.99), pool(2), flatten(), dense(64, "relu"), dense(5, "softmax"))),
 		Expect: []string{"batchnorm_statistics"}},
@@ -161,7 +162,7 @@ var fifthHealthy = []Scenario{
 	{Name: "ok-v-cracks-rmsprop-early-stop", Data: cracksData(120), Spec: epochs(12, lr("rmsprop", 5e-4), func(s *spec.Spec) {
 		s.Fit.EarlyStopping = &spec.EarlyStopping{Monitor: "val_loss", Patience: 3, RestoreBestWeights: true}
 	})},
-	{Name: "ok-v-cracks-bn-dropout", Data: cracksData(120), Spec: epochs(6, layers(conv(32, "relu"), batchNorm(), pool(2), conv(64, "relu"), batchNorm(), pool(2),
+	{Name: "ok-v-cracks-bn-dropout", Data: cracksData(120), Spec: epochs(8, batch(16), layers(conv(32, "relu"), bnMomentum(0.9), pool(2), conv(64, "relu"), bnMomentum(0.9), pool(2),
 		flatten(), dropout(0.3), dense(64, "relu"), dropout(0.3), dense(4, "softmax")))},
 	{Name: "ok-v-signs", Data: signsData(100), Spec: epochs(6)},
 	{Name: "ok-v-signs-weighted-90-10", Data: Data{Source: "signs", Classes: []string{"octagon", "yield"}, Counts: []int{270, 30}},
@@ -177,7 +178,7 @@ var fifthHealthy = []Scenario{
 	{Name: "ok-v-spectro-separable", Data: spectroData(150), Spec: epochs(5, layers(spectroSeparable(10)...))},
 	{Name: "ok-v-spectro-batch-16-he", Data: spectroData(100), Spec: epochs(4, batch(16), layers(initializer("he_uniform", basicLayers(10))...))},
 	{Name: "ok-v-galaxy", Data: galaxyData(100), Spec: epochs(5)},
-	{Name: "ok-v-galaxy-residual-graph", Data: galaxyData(100), Spec: epochs(6, layers(residualTwo(5)...))},
+	{Name: "ok-v-galaxy-residual-graph", Data: galaxyData(100), Spec: epochs(8, layers(residualTwo(5)...))},
 	{Name: "ok-v-galaxy-adamw-flips", Data: galaxyData(100), Spec: epochs(6, lr("adamw", 1e-3), func(s *spec.Spec) { s.Compile.WeightDecay = 0.004 },
 		augment(data.Augment{HorizontalFlip: true, VerticalFlip: true}))},
 	{Name: "ok-v-galaxy-batch-4", Data: galaxyData(60), Spec: epochs(3, batch(4), lr("adam", 2e-4))},

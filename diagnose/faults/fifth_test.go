@@ -142,7 +142,7 @@ func TestFifthFaultsAreInjected(t *testing.T) {
 		"v-sigmoid-output-signs":       func(s *spec.Spec) bool { return last(s) == "Dense:sigmoid" },
 		"v-linear-output-spectro":      func(s *spec.Spec) bool { return last(s) == "Dense:linear" },
 		"v-binary-loss-galaxy":         func(s *spec.Spec) bool { return s.Compile.Loss == "binary_crossentropy" },
-		"v-dying-relu-dense-signs":     func(s *spec.Spec) bool { return s.Compile.LearningRate == 0.8 && count(s, "Dense", "relu") == 6 },
+		"v-dying-relu-dense-signs":     func(s *spec.Spec) bool { return s.Compile.LearningRate == 0.3 && count(s, "Dense", "relu") == 6 },
 		"v-bn-lag-galaxy":              func(s *spec.Spec) bool { return s.Model.Layers[1].Momentum == 0.99 },
 		"v-bn-0999-separable-spectro": func(s *spec.Spec) bool {
 			return count(s, "BatchNormalization", "") == 3 && s.Model.Layers[1].Momentum == 0.999
