@@ -72,7 +72,9 @@ func strided(f, k, stride int, act string) nn.LayerSpec {
 	return nn.LayerSpec{Type: "Conv2D", Filters: f, KernelSize: nn.Pair{k, k}, Strides: nn.Pair{stride, stride}, Activation: act}
 }
 
-func classWeights(s *spec.Spec) { s.Data.ClassWeight = spec.ClassWeight{Mode: "balanced"} }
+func classWeights(s *spec.Spec) {
+	s.Data.ClassWeight = spec.ClassWeight{Mode: "balanced"}
+}
 
 // fifthFaults are the fifth part's injected problems.
 var fifthFaults = []Scenario{
