@@ -63,6 +63,8 @@ type Judgement struct {
 	// Balanced is the mean per-class recall (a constant guess gets 1/K
 	// for K classes present), BalancedLower its 95% lower bound.
 	Balanced, BalancedLower float64
+	// Classes is the number of classes present in the evaluation (K).
+	Classes int
 	// Above: Lower > Chance. CanTell: even a perfect score on N images
 	// would be clearly above chance (otherwise nothing can be concluded).
 	// Separates: BalancedLower > 1/K: the model tells the classes apart,
@@ -106,6 +108,11 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 	j.Above = AboveChance(j.Accuracy, n, j.Chance)
 	j.CanTell = AboveChance(1, n, j.Chance)
 	j.Balanced, j.BalancedLower, j.Separates = balancedAccuracy(v)
+	for _, c := range v.Support {
+		if c > 0 {
+			j.Classes++
+		}
+	}
 	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && !j.Separates
 	return j, true
 }
@@ -182,8 +189,11 @@ func detectInconclusive(s *Signals) *Finding {
 	case !j.Above && !j.AtChance:
 		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
 		if j.Separates {
-			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("per-class recall shows the classes are told apart (balanced accuracy %.3f, 95%% lower bound %.3f, vs %.3f for a constant guess), but accuracy is not yet clearly better than always answering the largest class", j.Balanced, j.BalancedLower, j.Chance)))
+			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("per-class recall shows the classes are told apart (balanced accuracy %.3f, 95%% lower bound %.3f, vs %.3f for a constant guess), but accuracy is not yet clearly better than always answering the largest class", j.Balanced, j.BalancedLower, 1/float64(j.Classes))))
 			more = []string{"judge the model by per-class recall or macro F1 as well as accuracy", epochsFix(s, 2), "add more images per class"}
+			if s.balancedObjective() {
+				weightedLearns(f)
+			}
 		}
 	default:
 		return nil
@@ -194,6 +204,18 @@ func detectInconclusive(s *Signals) *Finding {
 	f.Causes = []string{"too few validation images or training steps to measure learning"}
 	f.Fixes = nonEmpty(more...)
 	return f
+}
+
+// weightedLearns turns an inconclusive finding into information when the
+// run's class weights or resampling balance the classes (weights.go): the
+// loss they define is judged by balanced accuracy, and the model clearly
+// beats a constant guess's 1/K on it; accuracy against the largest class's
+// share is what the weights trade away, not a sign that nothing was
+// learned. The verdict stays inconclusive on accuracy.
+func weightedLearns(f *Finding) {
+	f.Severity = Info
+	f.Title = "Accuracy is not clearly above always answering the largest class, but the class-weighted model tells the classes apart"
+	f.Evidence = append(f.Evidence, ev("class weights or resampling balance the classes in the loss: its objective is per-class recall (balanced accuracy), which is clearly above a constant guess's"))
 }
 
 // tooFew says why an evaluation of N images cannot show learning: fewer

@@ -48,8 +48,8 @@ func TestWeightedRunSeparatingClassesIsNotAtChance(t *testing.T) {
 		t.Errorf("judgement %+v", j)
 	}
 	// At the end, 0.8875 against 0.85: not clearly above the majority
-	// share, so not "learning effectively", but not "not learning" (a
-	// warning that says why, not a critical).
+	// share, so not "learning effectively", but not "not learning" (an
+	// inconclusive finding that says why, not a critical).
 	s = weightedBinary(t, val2(18, 10, 60), val2(17, 10, 61))
 	s.Final = true
 	d := Analyze(s)

@@ -19,6 +19,11 @@ import (
 //   - Collapse: 95% or more of the predictions go to that class and a
 //     class is never recognized: critical (the model learned the class
 //     prior only).
+//   - Weights: with class weights or resampling that balance the classes
+//     in the loss (weights.go), predictions that go to the largest class
+//     are not the prior learned (the loss does not reward it) and the bias
+//     test does not apply; weights that leave the loss imbalanced are
+//     tested on the classes' weighted imbalance.
 //   - Over-correction: with class weights or resampling on, the same test
 //     for any other class: the weights pushed the predictions to a small
 //     class (measured: balanced weights on a 95:5 hard pair put 88% of
@@ -65,6 +70,10 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		if f := overCorrected(s, v, big, total); f != nil {
 			return f
 		}
+		if s.balancedObjective() {
+			// The loss does not reward the largest class (weights.go).
+			return nil
+		}
 	}
 	trueShare = float64(v.Support[big]) / float64(total)
 	predShare := float64(v.Pred[big]) / float64(total)
@@ -97,6 +106,7 @@ func detectMajorityClassBias(s *Signals) *Finding {
 	}
 	f.Causes = []string{"imbalanced classes: the loss is lowest when predicting the largest class"}
 	if d.Weighted {
+		f.Evidence = append(f.Evidence, evm("weighted_imbalance", weightedImbalance(d), imbalanceBias, "with the class weights the classes' total weights in the loss are still %.1f:1", weightedImbalance(d)))
 		f.Causes = append(f.Causes, "class weights or resampling are on but not enough")
 		f.Fixes = []string{"train longer or raise the weights of the minority classes (data.class_weight: {class: weight})"}
 	} else {

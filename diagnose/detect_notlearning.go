@@ -168,12 +168,16 @@ func setStuckCauses(f *Finding, s *Signals, step int, p stallSigns) {
 // atChanceEpochs: a run whose evaluation is not clearly above chance
 // (chance.go) at the end, or live after this many epochs, is not
 // learning, however its training loss moves (memorizing shuffled labels
-// lowers it a little).
+// lowers it a little). Live, it also needs stuckEarly steps, the least
+// the loss rule judges a stall on: two epochs of a small set are a few
+// optimizer steps (issue 10, fifth round: a class-weighted 85:15 run of 8
+// steps an epoch still predicted the largest class for every image at
+// step 32 and separated the classes by its end at step 80).
 const atChanceEpochs = 2
 
 func atChance(s *Signals) *Finding {
 	j, ok := s.judge()
-	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && (j.Epoch < atChanceEpochs || s.evalRising()) {
+	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && (j.Epoch < atChanceEpochs || s.Steps() < stuckEarly || s.evalRising()) {
 		return nil
 	}
 	f := &Finding{Severity: Critical, Epoch: j.Epoch, Since: j.Epoch, Step: s.stepOfEpoch(j.Epoch)}

@@ -38,7 +38,8 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	f := &m.sig.Facts
 	f.MetricsEvery = spec.Fit.MetricsEvery
 	d := &DataFacts{Classes: p.Classes, TrainCounts: p.Counts, Imbalance: data.ImbalanceRatio(p.Counts),
-		Weighted: p.ClassWeights != nil || spec.Data.Sampling == "oversample" || spec.Data.Sampling == "undersample"}
+		Weighted:     p.ClassWeights != nil || spec.Data.Sampling == "oversample" || spec.Data.Sampling == "undersample",
+		ClassWeights: p.ClassWeights}
 	if len(p.ValIdx) > 0 {
 		d.ValCounts = data.CountClasses(p.Train.Labels, p.ValIdx, len(p.Classes))
 	}

@@ -80,6 +80,8 @@ type DataFacts struct {
 	Imbalance float64 `json:"imbalance_ratio"`
 	// Weighted is set when class weights or resampling even out classes.
 	Weighted bool `json:"weighted,omitempty"`
+	// ClassWeights are the class weights of the loss (nil: none).
+	ClassWeights []float64 `json:"class_weights,omitempty"`
 	// Input describes a few preprocessed training batches: what the
 	// model's first layer actually receives.
 	Input *InputStats `json:"input,omitempty"`

@@ -1,0 +1,104 @@
+package diagnose
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// Issue 10, fifth round: false alarms on healthy runs of the novel part,
+// one synthetic case per class (no training).
+
+// weighted8515 is a two-class 255:45 run (48 and 12 validation images)
+// whose per-epoch validation is given, with class weights w (nil:
+// resampling) or none (unweighted).
+func weighted8515(t *testing.T, weighted bool, w []float64, vals ...ValFacts) *Signals {
+	s := healthySignals(t, len(vals))
+	s.Classes = []string{"plain", "satin"}
+	d := s.Facts.Data
+	d.Classes, d.TrainCounts, d.Imbalance, d.Weighted, d.ClassWeights = s.Classes, []int{255, 45}, 255.0/45, weighted, w
+	s.Facts.Noise = nil
+	for i := range vals {
+		vals[i].Epoch = i + 1
+		s.Facts.Val[i] = vals[i]
+		a, _ := accuracyOf(&vals[i])
+		s.Epochs[i]["val_accuracy"] = a
+	}
+	return s
+}
+
+func val8515(pred0, correct0, correct1 int) ValFacts {
+	return ValFacts{Support: []int{51, 9}, Pred: []int{pred0, 60 - pred0}, Correct: []int{correct0, correct1}}
+}
+
+// Class 1: under weights that balance the loss, predictions that all go to
+// the largest class are not its prior learned: no majority_class_bias
+// (not_learning judges a model that stays there). Weights that leave the
+// loss imbalanced, or none, still get the collapse as critical.
+func TestBalancedWeightsCollapseIsNotMajorityBias(t *testing.T) {
+	balanced := []float64{300.0 / 510, 300.0 / 90}
+	collapsed := val8515(60, 51, 0)
+	for _, w := range [][]float64{balanced, nil} {
+		s := weighted8515(t, true, w, collapsed, collapsed, collapsed)
+		if f := detect(t, "majority_class_bias", s); f != nil {
+			t.Errorf("weights %v: %s %s", w, f.Severity, f.Title)
+		}
+	}
+	// {1, 1.2} on 255:45 leaves 4.7:1 in the loss: not balanced.
+	s := weighted8515(t, true, []float64{1, 1.2}, collapsed, collapsed, collapsed)
+	if f := wantFinding(t, "majority_class_bias", s, Critical); !strings.Contains(f.Evidence[len(f.Evidence)-1].Text, "4.7:1") {
+		t.Errorf("weighted imbalance not said: %v", f.Evidence)
+	}
+	wantFinding(t, "majority_class_bias", weighted8515(t, false, nil, collapsed, collapsed, collapsed), Critical)
+	if r := weightedImbalance(&DataFacts{TrainCounts: []int{255, 45}, Imbalance: 5.67, Weighted: true, ClassWeights: balanced}); math.Abs(r-1) > 1e-9 {
+		t.Errorf("balanced weights: weighted imbalance %v", r)
+	}
+}
+
+// Class 1: live, an evaluation at chance after two epochs of 8 steps is
+// not yet "not learning" (stuckEarly steps are needed); at the end it is.
+func TestLiveAtChanceNeedsSteps(t *testing.T) {
+	collapsed := val8515(60, 51, 0)
+	s := weighted8515(t, true, nil, collapsed, collapsed, collapsed)
+	s.Live = true
+	if f := detect(t, "not_learning", s); f == nil || f.Severity != Critical {
+		t.Fatalf("300 steps at chance: %v", f)
+	}
+	short := *s
+	short.Records, short.Facts.Loss, short.Epochs = nil, LossTrace{}, nil
+	for i, l := range s.Epochs {
+		short.Epochs = append(short.Epochs, l.Clone())
+		short.Epochs[i]["step"] = float64(8 * (i + 1))
+	}
+	for st := 1; st <= 24; st++ {
+		short.Facts.Loss.Add(st, (st-1)/8+1, 0.69, 0.85)
+	}
+	if f := atChance(&short); f != nil {
+		t.Errorf("live at step 24: %s", f.Title)
+	}
+	short.Final = true
+	if f := atChance(&short); f == nil {
+		t.Error("at the end of the run: want not learning")
+	}
+}
+
+// Class 2: a class-weighted run whose per-class recall clearly beats a
+// constant guess has learned, though its accuracy (0.80 on 60 images) is
+// not above the 0.85 majority share: information, not an inconclusive
+// warning; the verdict stays inconclusive on accuracy. Unweighted, the
+// same numbers stay a warning.
+func TestWeightedRunThatSeparatesIsNotInconclusive(t *testing.T) {
+	end := val8515(43, 40, 8) // recall 0.78 and 0.89, accuracy 0.80
+	s := weighted8515(t, true, nil, end, end, end)
+	s.Final = true
+	f := wantFinding(t, "inconclusive", s, Info)
+	if !strings.Contains(f.Title, "tells the classes apart") {
+		t.Errorf("title %q", f.Title)
+	}
+	if d := Analyze(s); d.Verdict != Inconclusive {
+		t.Errorf("verdict %q %v", d.Verdict, ids(d.Findings))
+	}
+	s = weighted8515(t, false, nil, end, end, end)
+	s.Final = true
+	wantFinding(t, "inconclusive", s, Warning)
+}
