@@ -9,7 +9,8 @@ import (
 // for every sample and position (nn.ActivationStats.DeadFrac).
 //
 //   - Warning: a ReLU layer with 70% or more of its units dead in the two
-//     latest records after step 1 (DeepDiagnosis and AUTOTRAINER use 0.7;
+//     latest records after step 1, in a run whose learning is impaired
+//     (learnsAnyway; info otherwise) (DeepDiagnosis and AUTOTRAINER use 0.7;
 //     TheDeepChecker 0.5 over a buffer of batches, but one batch of 32
 //     overstates deadness: the basic CNN's Dense(64) shows 0.4 on healthy
 //     runs).
@@ -67,7 +68,46 @@ func detectDyingReLU(s *Signals) *Finding {
 	f.Evidence = []Evidence{{Text: fmt.Sprintf("ReLU layers with %s or more units dead at steps %d and %d: %s",
 		pct(dyingThreshold), rs[0].Step, rs[1].Step, strings.Join(dead, ", ")), Metric: "dead_frac", Value: worstFrac,
 		Threshold: dyingThreshold, Step: rs[1].Step, Layer: worst}}
+	if e, ok := learnsAnyway(s); ok {
+		f.Severity = Info
+		f.Title = fmt.Sprintf("%s of units dead in %s, but the network learns", pct(worstFrac), worst)
+		f.Evidence = append(f.Evidence, e)
+	}
 	return f
+}
+
+// learnsAnyway says why a run with a partly dead ReLU layer learns all the
+// same (ok false: it does not, or it cannot be told yet). Dead units cost
+// capacity; they are a problem when learning is impaired, not in a network
+// whose live units learn (issue 10, fifth round: healthy SGD + momentum
+// and batch-4 runs with 70-80% of one layer dead reached validation
+// accuracy 0.87 and 0.5 on 5 classes). It learns when its latest
+// evaluation is clearly above chance (chance.go) and it does not underfit
+// (detectUnderfitting: accuracy under 0.7 and no longer climbing); before
+// any evaluation, when its training loss fell under unstuckLoss of its
+// start (not_learning's "got going"). A network whose every hidden
+// gradient is zero is the critical finding above whatever its accuracy.
+func learnsAnyway(s *Signals) (Evidence, bool) {
+	if j, ok := s.judge(); ok {
+		if !j.Above {
+			return Evidence{}, false
+		}
+		if u := detectUnderfitting(s); u != nil && u.Severity != Info {
+			return Evidence{}, false
+		}
+		return ev(fmt.Sprintf("the network learns: %s, clearly above chance, and it does not underfit", j)), true
+	}
+	l0, ok := s.progressRef()
+	t := &s.Facts.Loss
+	if !ok || t.Len() == 0 {
+		return Evidence{}, false
+	}
+	w := max(1, stuckWindow/max(t.Stride, 1))
+	loss, _ := prefixSums(t).windowMean(t.Len()-1, w)
+	if !(loss < unstuckLoss*l0) {
+		return Evidence{}, false
+	}
+	return evm("loss_ratio", loss/l0, unstuckLoss, "the network learns: the mean training loss of the last %d steps is %.3g, %s of where it started", stuckWindow, loss, pct(loss/l0)), true
 }
 
 func dyingFinding(s *Signals, sev Severity, step int, layer string) *Finding {

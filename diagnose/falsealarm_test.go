@@ -102,3 +102,27 @@ func TestWeightedRunThatSeparatesIsNotInconclusive(t *testing.T) {
 	s.Final = true
 	wantFinding(t, "inconclusive", s, Warning)
 }
+
+// Class 3: a partly dead ReLU layer in a network that learns well is
+// information; in one that does not learn, a warning.
+func TestPartlyDeadReLUInALearningNetwork(t *testing.T) {
+	dead := func(int) []synthLayer {
+		ls := healthyLayers()
+		ls[6].dead = 0.8
+		return ls
+	}
+	s := healthySignals(t, 3)
+	setLayers(s, dead)
+	if f := wantFinding(t, "dying_relu", s, Info); !strings.Contains(f.Title, "learns") {
+		t.Errorf("title %q", f.Title)
+	}
+	// Before the first evaluation: the training loss fell.
+	early := prefix(s, 150)
+	early.Epochs, early.Facts.Val = nil, nil
+	if f := detect(t, "dying_relu", early); f == nil || f.Severity != Info {
+		t.Errorf("step 150, loss falling, no evaluation: %+v", f)
+	}
+	s = stuckAtChance(t, 3)
+	setLayers(s, dead)
+	wantFinding(t, "dying_relu", s, Warning)
+}

@@ -158,6 +158,7 @@ func TestGraphDyingReLU6(t *testing.T) {
 			l.dead = 0.9
 		}
 	})
+	valAt(s, 10, 0.1) // a run that does not learn (else information)
 	if f := wantFinding(t, "dying_relu", s, Warning); f.Layer != "activation_1" {
 		t.Errorf("dying relu6 in %q, want activation_1", f.Layer)
 	}
