@@ -29,6 +29,15 @@ const (
 )
 
 func detectOverfitting(s *Signals) *Finding {
+	f := overfitting(s)
+	if f == nil || f.Severity == Info {
+		return f
+	}
+	return restoredBefore(s, f)
+}
+
+// overfitting is the strongest of the three rules' findings.
+func overfitting(s *Signals) *Finding {
 	f := overfitByValLoss(s)
 	if f == nil || f.Severity == Info {
 		if g := overfitByGap(s); g != nil {

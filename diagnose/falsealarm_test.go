@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Issue 10, fifth round: false alarms on healthy runs of the novel part,
@@ -125,4 +127,24 @@ func TestPartlyDeadReLUInALearningNetwork(t *testing.T) {
 	s = stuckAtChance(t, 3)
 	setLayers(s, dead)
 	wantFinding(t, "dying_relu", s, Warning)
+}
+
+// Class 4: overfitting after the epoch whose weights early stopping
+// restores is handled: info; without restore_best_weights, a warning.
+func TestRestoredEarlyStoppingHandlesOverfitting(t *testing.T) {
+	s := healthySignals(t, 6)
+	setEpochs(s, "val_loss", 0.9, 0.8, 0.75, 0.85, 0.95, 1.1)
+	setEpochs(s, "loss", 1.2, 0.8, 0.6, 0.4, 0.3, 0.2)
+	setEpochs(s, "accuracy", 0.6, 0.7, 0.75, 0.85, 0.9, 0.95)
+	setEpochs(s, "val_accuracy", 0.6, 0.65, 0.7, 0.7, 0.68, 0.66)
+	wantFinding(t, "overfitting", s, Warning)
+	s.Spec.Fit.EarlyStopping = &spec.EarlyStopping{Monitor: "val_loss", Patience: 3, RestoreBestWeights: true}
+	if f := wantFinding(t, "overfitting", s, Info); !strings.Contains(f.Title, "restores epoch 3") {
+		t.Errorf("title %q", f.Title)
+	}
+	if b, ok := s.restoredEpoch(); !ok || b != 3 {
+		t.Errorf("restored epoch %d %v", b, ok)
+	}
+	s.Spec.Fit.EarlyStopping.RestoreBestWeights = false
+	wantFinding(t, "overfitting", s, Warning)
 }

@@ -1,0 +1,73 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Early stopping with restore_best_weights (issue 10, fifth round): Keras
+// puts back, when the fit ends, the weights of the epoch with the best
+// monitored value, whether or not training stopped early; the model of
+// the epochs after it is discarded. Overfitting that sets in after that
+// epoch is what the callback is there to handle: the run delivers the
+// model from before it. Such a finding is info; one that already holds at
+// the restored epoch (judged on the epochs up to it) stays a warning.
+
+// restoredEpoch is the 1-based epoch whose weights the run delivers under
+// early_stopping.restore_best_weights, by the callback's rule on the
+// epochs logged so far (ok false: no such callback, or no finite value
+// of its monitored metric yet).
+func (s *Signals) restoredEpoch() (int, bool) {
+	if s.Spec == nil || s.Spec.Fit.EarlyStopping == nil || !s.Spec.Fit.EarlyStopping.RestoreBestWeights {
+		return 0, false
+	}
+	es := s.Spec.Fit.EarlyStopping
+	name := es.Monitor
+	if name == "" {
+		name = "val_loss"
+	}
+	v := s.series(name)
+	up := maximizes(name)
+	best := -1
+	for e := max(es.StartFromEpoch, 0); e < len(v); e++ {
+		if !finite(v[e]) {
+			continue
+		}
+		d := max(es.MinDelta, -es.MinDelta)
+		if best < 0 || up && v[e]-d > v[best] || !up && v[e]+d < v[best] {
+			best = e
+		}
+	}
+	return best + 1, best >= 0
+}
+
+// maximizes is the callback's "auto" direction: larger is better for
+// accuracies, AUC, precision, recall and F1 (train's rule, by name).
+func maximizes(metric string) bool {
+	name := strings.ToLower(strings.TrimPrefix(metric, "val_"))
+	for _, up := range []string{"acc", "auc", "precision", "recall", "f1"} {
+		if strings.Contains(name, up) {
+			return true
+		}
+	}
+	return false
+}
+
+// restoredBefore turns an overfitting warning into information when early
+// stopping restores the weights of an epoch before the overfitting: the
+// same rules on the epochs up to the restored one find no warning.
+func restoredBefore(s *Signals, f *Finding) *Finding {
+	b, ok := s.restoredEpoch()
+	if !ok || b >= len(s.Epochs) {
+		return f
+	}
+	t := *s
+	t.Epochs = s.Epochs[:b]
+	if g := overfitting(&t); g != nil && g.Severity != Info {
+		return f
+	}
+	f.Severity = Info
+	f.Title += fmt.Sprintf(" (handled: early stopping restores epoch %d's weights)", b)
+	f.Evidence = append(f.Evidence, ev(fmt.Sprintf("fit.early_stopping.restore_best_weights puts back the weights of epoch %d, the best by its monitored metric; the same rules find no overfitting up to that epoch", b)))
+	return f
+}
