@@ -232,7 +232,7 @@ func TestBatchNormFixForPreset(t *testing.T) {
 func TestLiveConfirmation(t *testing.T) {
 	m := &Monitor{}
 	m.sig.Facts.StepsPerEpoch = 100
-	w := Finding{ID: "underfitting", Severity: Warning}
+	w := Finding{ID: "lr_too_high", Severity: Warning}
 	c := Finding{ID: "not_learning", Severity: Critical}
 	d := Finding{ID: "dying_relu", Severity: Critical}
 	if m.confirmed(w, 100, true) || !m.confirmed(w, 200, true) {

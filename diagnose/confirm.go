@@ -12,14 +12,23 @@ package diagnose
 // way. NaN and divergence are facts, not estimates: they are printed at
 // once, as are the checks before step 1; a critical dead network
 // (dying_relu) is confirmed at any analysis once it has held
-// confirmSteps. The final diagnosis lists what
-// holds at the end whatever was printed.
+// confirmSteps. A warning judged on per-epoch measurements only
+// (epochJudged: epoch accuracies and losses, the noise tracker's epochs)
+// needs the same two epoch ends as a critical: one epoch end after its
+// first sighting is two readings of a quantity that swings from epoch to
+// epoch (issue 10, fifth round: live underfitting and label_noise warnings
+// in a healthy 8-epoch run, withdrawn by its end, counted as false
+// alarms). The final diagnosis lists what holds at the end whatever was
+// printed.
 const (
 	minConfirmSteps     = 10
 	criticalConfirmEnds = 2
 )
 
 var immediate = map[string]bool{"nan": true, "divergence": true}
+
+// epochJudged are the detectors whose evidence changes only at epoch ends.
+var epochJudged = map[string]bool{"underfitting": true, "label_noise": true, "overfitting": true}
 
 // pendingFinding is a live finding not yet confirmed: the step it was
 // first seen at and the epoch ends it held at after that.
@@ -52,7 +61,7 @@ func (m *Monitor) confirmed(f Finding, step int, epochEnd bool) bool {
 	}
 	p.ends++
 	m.pending[key] = p
-	if f.Severity == Critical && p.ends < criticalConfirmEnds {
+	if (f.Severity == Critical || epochJudged[f.ID]) && p.ends < criticalConfirmEnds {
 		return false
 	}
 	return step-p.first >= need

@@ -54,7 +54,11 @@ func detectUnderfitting(s *Signals) *Finding {
 	f := &Finding{Severity: Warning, Epoch: n, Step: int(s.Epochs[n-1]["step"])}
 	f.Title = fmt.Sprintf("Underfitting: accuracy only %.3f after %d epochs", best, n)
 	f.Evidence = []Evidence{evm("accuracy", best, underfitAccuracy, "accuracy %.4f, val_accuracy %.4f at epoch %d (AUTOTRAINER expects 0.7)", acc, vacc, n)}
-	if e := climbing(s); e != nil {
+	e := climbing(s)
+	if e == nil {
+		e = onPace(s)
+	}
+	if e != nil {
 		f.Severity = Info
 		f.Title = fmt.Sprintf("Accuracy only %.3f after %d epochs, but still climbing", best, n)
 		f.Evidence = append(f.Evidence, *e)
@@ -96,6 +100,28 @@ func climbing(s *Signals) *Evidence {
 		}
 	}
 	return takingOff(acc)
+}
+
+// onPace says whether a live run's training accuracy, at its mean gain
+// over the last two epochs, reaches underfitAccuracy within the epochs
+// its plan has left (nil: it does not, or none are left): before then
+// underfitting is a forecast the plan may still prove wrong (issue 10,
+// fifth round: a healthy 8-epoch separable-CNN run gaining 3-4 points an
+// epoch was told it underfits at epoch 4 and reached 0.7 by its end). At
+// the end of a run no epochs are left and the rule says nothing.
+func onPace(s *Signals) *Evidence {
+	n, acc := len(s.Epochs), s.series("accuracy")
+	left := s.Facts.PlannedEpochs - n
+	if s.Final || left <= 0 || n < 3 || len(acc) < n || !(acc[n-1] < underfitAccuracy) {
+		return nil
+	}
+	g := (acc[n-1] - acc[n-3]) / 2
+	if !(g > 0) || (underfitAccuracy-acc[n-1])/g > float64(left) {
+		return nil
+	}
+	e := evm("accuracy_pace", g, (underfitAccuracy-acc[n-1])/float64(left),
+		"the training accuracy gains %.3f an epoch over the last two: at that pace it reaches %.1f within the %d planned epoch(s) left", g, underfitAccuracy, left)
+	return &e
 }
 
 // takingOff says whether a run's training accuracy gains are growing: the

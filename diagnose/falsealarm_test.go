@@ -148,3 +148,41 @@ func TestRestoredEarlyStoppingHandlesOverfitting(t *testing.T) {
 	s.Spec.Fit.EarlyStopping.RestoreBestWeights = false
 	wantFinding(t, "overfitting", s, Warning)
 }
+
+// Class 5: a warning judged on per-epoch measurements is confirmed at the
+// second epoch end after its first sighting, as a critical is; another
+// warning at the first.
+func TestEpochJudgedWarningsNeedTwoEpochEnds(t *testing.T) {
+	m := &Monitor{}
+	m.sig.Facts.StepsPerEpoch = 17
+	for _, id := range []string{"underfitting", "label_noise", "overfitting"} {
+		w := Finding{ID: id, Severity: Warning}
+		if m.confirmed(w, 51, true) || m.confirmed(w, 68, true) || !m.confirmed(w, 85, true) {
+			t.Errorf("%s: want confirmed at the second epoch end after", id)
+		}
+	}
+	w := Finding{ID: "lr_too_high", Severity: Warning}
+	if m.confirmed(w, 51, true) || !m.confirmed(w, 68, true) {
+		t.Error("lr_too_high: want confirmed at the next epoch end")
+	}
+}
+
+// Class 5: live, a run whose training accuracy gains, at their recent
+// pace, reach 0.7 within the planned epochs left is not yet underfitting;
+// at its end, or off that pace, it is.
+func TestUnderfittingOnPaceIsAForecast(t *testing.T) {
+	s := healthySignals(t, 4)
+	s.Facts.PlannedEpochs = 8
+	setEpochs(s, "loss", 1.3, 1.2, 1.12, 1.05)
+	setEpochs(s, "accuracy", 0.45, 0.5, 0.54, 0.58)
+	valAt(s, 10, 0.55)
+	s.Live = true
+	if f := detect(t, "underfitting", s); f == nil || f.Severity != Info || f.Evidence[1].Metric != "accuracy_pace" {
+		t.Errorf("on pace with 4 epochs left: %+v", f)
+	}
+	s.Final = true
+	wantFinding(t, "underfitting", s, Warning)
+	s.Final = false
+	setEpochs(s, "accuracy", 0.5, 0.54, 0.56, 0.57) // 1.5 points an epoch: 8.7 epochs to go
+	wantFinding(t, "underfitting", s, Warning)
+}
