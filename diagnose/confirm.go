@@ -27,8 +27,13 @@ const (
 
 var immediate = map[string]bool{"nan": true, "divergence": true}
 
-// epochJudged are the detectors whose evidence changes only at epoch ends.
-var epochJudged = map[string]bool{"underfitting": true, "label_noise": true, "overfitting": true}
+// epochJudged are the detectors whose evidence changes only at epoch ends,
+// and dying_relu's partly dead layer (its warning; the dead network is a
+// critical): units revive, and a batch's dead fraction overstates deadness
+// on small batches (a unit active on 30% of the images looks dead on a
+// batch of 4 one time in four; issue 10, fifth round: a batch-4 run's
+// layer at 70.3% dead in its slow start, learning an epoch later).
+var epochJudged = map[string]bool{"underfitting": true, "label_noise": true, "overfitting": true, "dying_relu": true}
 
 // pendingFinding is a live finding not yet confirmed: the step it was
 // first seen at and the epoch ends it held at after that.

@@ -155,7 +155,7 @@ func TestRestoredEarlyStoppingHandlesOverfitting(t *testing.T) {
 func TestEpochJudgedWarningsNeedTwoEpochEnds(t *testing.T) {
 	m := &Monitor{}
 	m.sig.Facts.StepsPerEpoch = 17
-	for _, id := range []string{"underfitting", "label_noise", "overfitting"} {
+	for _, id := range []string{"underfitting", "label_noise", "overfitting", "dying_relu"} {
 		w := Finding{ID: id, Severity: Warning}
 		if m.confirmed(w, 51, true) || m.confirmed(w, 68, true) || !m.confirmed(w, 85, true) {
 			t.Errorf("%s: want confirmed at the second epoch end after", id)
@@ -185,4 +185,26 @@ func TestUnderfittingOnPaceIsAForecast(t *testing.T) {
 	s.Final = false
 	setEpochs(s, "accuracy", 0.5, 0.54, 0.56, 0.57) // 1.5 points an epoch: 8.7 epochs to go
 	wantFinding(t, "underfitting", s, Warning)
+}
+
+// Class 4: a persistent accuracy gap in a model still improving (its
+// validation loss at its lowest in the last epoch, its training accuracy
+// clearly rising) is not overfitting yet; the same gap once the training
+// accuracy has converged is.
+func TestPersistentGapWhileStillImproving(t *testing.T) {
+	s := healthySignals(t, 6)
+	s.Facts.Data.TrainCounts = []int{135, 135, 135, 135, 135}
+	valAt(s, 15, 0.65)
+	setEpochs(s, "loss", 1.9, 1.06, 0.72, 0.42, 0.29, 0.22)
+	setEpochs(s, "accuracy", 0.34, 0.61, 0.74, 0.87, 0.89, 0.94)
+	setEpochs(s, "val_loss", 1.33, 1.11, 0.85, 0.93, 0.95, 0.78)
+	setEpochs(s, "val_accuracy", 0.45, 0.59, 0.64, 0.63, 0.65, 0.67)
+	if f := detect(t, "overfitting", s); f != nil && f.Severity != Info {
+		t.Errorf("still improving: %s %s", f.Severity, f.Title)
+	}
+	setEpochs(s, "accuracy", 0.34, 0.61, 0.74, 0.92, 0.93, 0.93) // converged on the training set
+	wantFinding(t, "overfitting", s, Warning)
+	setEpochs(s, "accuracy", 0.34, 0.61, 0.74, 0.87, 0.89, 0.94)
+	setEpochs(s, "val_loss", 1.33, 1.11, 0.85, 0.93, 0.95, 0.9) // validation loss off its minimum
+	wantFinding(t, "overfitting", s, Warning)
 }
