@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // Dying-ReLU thresholds. A unit is dead on a batch when its output is zero
@@ -42,22 +44,20 @@ func detectDyingReLU(s *Signals) *Finding {
 			{Text: fmt.Sprintf("gradients of all hidden layers are exactly zero at step %d", lastR.Step), Step: lastR.Step}}
 		return f
 	}
-	if len(rs) < 2 {
+	if rs = lastRecords(s, deadRecords(s)); len(rs) < deadRecords(s) {
 		return nil
 	}
 	var dead []string
 	worst, worstFrac := "", 0.0
-	for _, l := range reluLayers(&rs[1]) {
-		prev, ok := layerOf(&rs[0], l.Layer)
-		a, b := float64(l.Activation.DeadFrac), 0.0
-		if ok && prev.Activation != nil {
-			b = float64(prev.Activation.DeadFrac)
+	last := &rs[len(rs)-1]
+	for _, l := range reluLayers(last) {
+		a := float64(l.Activation.DeadFrac)
+		if !deadIn(rs, l.Layer) {
+			continue
 		}
-		if a >= dyingThreshold && b >= dyingThreshold {
-			dead = append(dead, fmt.Sprintf("%s (%s)", l.Layer, pct(a)))
-			if a > worstFrac {
-				worst, worstFrac = l.Layer, a
-			}
+		dead = append(dead, fmt.Sprintf("%s (%s)", l.Layer, pct(a)))
+		if a > worstFrac {
+			worst, worstFrac = l.Layer, a
 		}
 	}
 	if len(dead) == 0 {
@@ -65,9 +65,9 @@ func detectDyingReLU(s *Signals) *Finding {
 	}
 	f := dyingFinding(s, Warning, rs[0].Step, worst)
 	f.Title = fmt.Sprintf("Dying ReLU: %s of units dead in %s", pct(worstFrac), worst)
-	f.Evidence = []Evidence{{Text: fmt.Sprintf("ReLU layers with %s or more units dead at steps %d and %d: %s",
-		pct(dyingThreshold), rs[0].Step, rs[1].Step, strings.Join(dead, ", ")), Metric: "dead_frac", Value: worstFrac,
-		Threshold: dyingThreshold, Step: rs[1].Step, Layer: worst}}
+	f.Evidence = []Evidence{{Text: fmt.Sprintf("ReLU layers with %s or more units dead in each of the %d records from step %d to %d: %s",
+		pct(dyingThreshold), len(rs), rs[0].Step, last.Step, strings.Join(dead, ", ")), Metric: "dead_frac", Value: worstFrac,
+		Threshold: dyingThreshold, Step: last.Step, Layer: worst}}
 	if e, ok := learnsAnyway(s); ok {
 		f.Severity = Info
 		f.Title = fmt.Sprintf("%s of units dead in %s, but the network learns", pct(worstFrac), worst)
@@ -108,6 +108,38 @@ func learnsAnyway(s *Signals) (Evidence, bool) {
 		return Evidence{}, false
 	}
 	return evm("loss_ratio", loss/l0, unstuckLoss, "the network learns: the mean training loss of the last %d steps is %.3g, %s of where it started", stuckWindow, loss, pct(loss/l0)), true
+}
+
+// deadImages is the number of images a partly dead layer is judged on:
+// two records of a batch of 32, the batch the threshold was set on. A
+// unit is dead on a batch when it is zero for every image of it, so small
+// batches overstate deadness (a unit active on 30% of the images looks
+// dead on a batch of 4 one time in four, on a batch of 32 never): a run
+// with smaller batches needs as many records as hold deadImages images
+// (issue 10, fifth round: a batch-4 run's dense layer at 70.3% dead in two
+// records of its slow start, learning an epoch later).
+const deadImages = 64
+
+// deadRecords is the number of step records a partly dead layer must be
+// dead in (at least 2).
+func deadRecords(s *Signals) int {
+	b := 32
+	if s.Spec != nil && s.Spec.Fit.BatchSize > 0 {
+		b = s.Spec.Fit.BatchSize
+	}
+	return max(2, (deadImages+b-1)/b)
+}
+
+// deadIn reports whether a layer has dyingThreshold or more of its units
+// dead in every record of rs.
+func deadIn(rs []train.StepRecord, layer string) bool {
+	for i := range rs {
+		l, ok := layerOf(&rs[i], layer)
+		if !ok || l.Activation == nil || float64(l.Activation.DeadFrac) < dyingThreshold {
+			return false
+		}
+	}
+	return true
 }
 
 func dyingFinding(s *Signals, sev Severity, step int, layer string) *Finding {

@@ -127,6 +127,13 @@ func TestPartlyDeadReLUInALearningNetwork(t *testing.T) {
 	s = stuckAtChance(t, 3)
 	setLayers(s, dead)
 	wantFinding(t, "dying_relu", s, Warning)
+	// On batches of 4 a unit looks dead far more often: 64 images' worth of
+	// records (16) are needed, and 6 are not enough.
+	s.Spec.Fit.BatchSize = 4
+	if n := deadRecords(s); n != 16 {
+		t.Errorf("batch 4: %d records, want 16", n)
+	}
+	wantNone(t, "dying_relu", s)
 }
 
 // Class 4: overfitting after the epoch whose weights early stopping
