@@ -2,7 +2,8 @@ package diagnose
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // Early stopping with restore_best_weights (issue 10, fifth round): Keras
@@ -27,7 +28,7 @@ func (s *Signals) restoredEpoch() (int, bool) {
 		name = "val_loss"
 	}
 	v := s.series(name)
-	up := maximizes(name)
+	up, _ := train.MonitorMaximizes(name, "auto") // the spec has no mode: always auto
 	best := -1
 	for e := max(es.StartFromEpoch, 0); e < len(v); e++ {
 		if !finite(v[e]) {
@@ -39,18 +40,6 @@ func (s *Signals) restoredEpoch() (int, bool) {
 		}
 	}
 	return best + 1, best >= 0
-}
-
-// maximizes is the callback's "auto" direction: larger is better for
-// accuracies, AUC, precision, recall and F1 (train's rule, by name).
-func maximizes(metric string) bool {
-	name := strings.ToLower(strings.TrimPrefix(metric, "val_"))
-	for _, up := range []string{"acc", "auc", "precision", "recall", "f1"} {
-		if strings.Contains(name, up) {
-			return true
-		}
-	}
-	return false
 }
 
 // restoredBefore turns an overfitting warning into information when early

@@ -78,7 +78,7 @@ func (c *EarlyStopping) monitor() string {
 // replays a resumed run's earlier epochs.
 func (c *EarlyStopping) TrainBegin(s *State) error {
 	c.bestAt = -1 // nothing for TrainEnd to restore if this fails
-	max, err := monitorMaximizes(c.monitor(), c.Mode)
+	max, err := MonitorMaximizes(c.monitor(), c.Mode)
 	if err != nil {
 		return fmt.Errorf("early stopping: %w", err)
 	}

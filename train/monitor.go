@@ -11,11 +11,11 @@ import (
 // name, as Keras 2 did with "acc").
 var maximized = []string{"acc", "auc", "precision", "recall", "f1"}
 
-// monitorMaximizes resolves a callback's Mode ("auto", "min", "max"; ""
+// MonitorMaximizes resolves a callback's Mode ("auto", "min", "max"; ""
 // means "auto") for the monitored quantity: true when larger is better.
 // In auto mode names containing "acc" (and auc, precision, recall, f1)
 // are maximized; everything else, losses included, is minimized.
-func monitorMaximizes(monitor, mode string) (bool, error) {
+func MonitorMaximizes(monitor, mode string) (bool, error) {
 	switch strings.ToLower(mode) {
 	case "", "auto":
 		name := strings.ToLower(strings.TrimPrefix(monitor, "val_"))

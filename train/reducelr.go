@@ -96,7 +96,7 @@ func (c *ReduceLROnPlateau) TrainBegin(s *State) error {
 	if f := c.factor(); f >= 1 || f < 0 || math.IsNaN(f) {
 		return fmt.Errorf("reduce lr on plateau: factor %v, want 0 < factor < 1", c.Factor)
 	}
-	max, err := monitorMaximizes(c.monitor(), c.Mode)
+	max, err := MonitorMaximizes(c.monitor(), c.Mode)
 	if err != nil {
 		return fmt.Errorf("reduce lr on plateau: %w", err)
 	}
