@@ -37,16 +37,8 @@ else
   echo "the slurm study ended before the kill"
 fi
 grep -E 'submitted|follows' "$work/slurm.log"
-# trials.csv without its timing columns (seconds; steps and epochs_trained,
-# which count the steps a pruned trial ran until its process stopped)
-strip() {
-  /usr/bin/python3 -c 'import csv, sys
-rows = list(csv.reader(open(sys.argv[1])))
-keep = [i for i, h in enumerate(rows[0]) if h not in ("seconds", "steps", "epochs_trained")]
-w = csv.writer(sys.stdout)
-for r in rows:
-    w.writerow([r[i] for i in keep])' "$1"
-}
+# trials.csv without its timing columns
+strip() { /usr/bin/python3 "$(dirname "$0")/trials_untimed.py" "$1"; }
 if diff <(strip "$work/local/trials.csv") <(strip "$work/slurm/trials.csv"); then
   echo "slurm = local: same trials.csv (without timing columns)"
 else
