@@ -192,12 +192,15 @@ func decodeBytes(b []byte) (img image.Image, o Original, err error) {
 	if op, ok := src.(interface{ Opaque() bool }); ok && !op.Opaque() {
 		o.Mode, opaque = string(RGBA), false
 	}
-	if opaque && o.Orientation < 2 {
-		return src, o, nil
-	}
 	var raw color.Palette
 	if o.Format == "gif" {
 		raw = gifPalette(b)
+		if screen := image.Rect(0, 0, o.Width, o.Height); sb != screen {
+			return gifScreen(straightRGBA(src, raw), sb, b, o.Width, o.Height), o, nil
+		}
+	}
+	if opaque && o.Orientation < 2 {
+		return src, o, nil
 	}
 	return orient(straightRGBA(src, raw), o.Orientation), o, nil
 }
