@@ -19,6 +19,8 @@ type elementwise struct {
 	name           string
 	relu           func(y, z []float32)
 	reluGrad       func(dy, y []float32)
+	relu6          func(y, z []float32)
+	relu6Grad      func(dy, y []float32)
 	addTo          func(dst, src []float32)
 	adam           func(w, g, m, v []float32, alpha, c1, c2, eps float32)
 	sumRows64      func(acc []float64, src []float32)
@@ -36,6 +38,8 @@ var goElementwise = &elementwise{
 	name:           "go",
 	relu:           reluGo,
 	reluGrad:       reluGradGo,
+	relu6:          relu6Go,
+	relu6Grad:      relu6GradGo,
 	addTo:          addToGo,
 	adam:           adamGo,
 	sumRows64:      sumRows64Go,

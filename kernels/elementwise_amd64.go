@@ -28,6 +28,16 @@ var avx512Elementwise = &elementwise{
 			reluGradAVX512(&dy[0], &y[0], len(y))
 		}
 	},
+	relu6: func(y, z []float32) {
+		if len(z) > 0 {
+			relu6AVX512(&y[0], &z[0], len(z))
+		}
+	},
+	relu6Grad: func(dy, y []float32) {
+		if len(y) > 0 {
+			relu6GradAVX512(&dy[0], &y[0], len(y))
+		}
+	},
 	addTo: func(dst, src []float32) {
 		if len(src) > 0 {
 			addToAVX512(&dst[0], &src[0], len(src))
@@ -91,6 +101,8 @@ var avx2Elementwise = &elementwise{
 		}
 		reluGradGo(dy[n:], y[n:])
 	},
+	relu6:     relu6Go, // no AVX2 version: this host has AVX-512
+	relu6Grad: relu6GradGo,
 	addTo: func(dst, src []float32) {
 		n := len(src) &^ 7
 		if n > 0 {

@@ -1173,6 +1173,153 @@ maxPool2x2GradRowAVX2_done:
 	VZEROUPPER
 	RET
 
+// func relu6AVX512(y *float32, z *float32, n int)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·relu6AVX512(SB), NOSPLIT, $0-24
+	MOVQ         y+0(FP), AX
+	MOVQ         z+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VPXORD       Z0, Z0, Z0
+	MOVL         $0x7fffffff, BX
+	MOVD         BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x40c00000, BX
+	MOVD         BX, X2
+	VPBROADCASTD X2, Z2
+
+relu6AVX512_unrolled:
+	CMPQ    DX, $0x00000040
+	JL      relu6AVX512_single
+	VMOVUPS (CX), Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VADDPS  Z0, Z3, Z3
+	VMINPS  Z3, Z2, Z3
+	VMOVUPS Z3, (AX)
+	VMOVUPS 64(CX), Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VADDPS  Z0, Z3, Z3
+	VMINPS  Z3, Z2, Z3
+	VMOVUPS Z3, 64(AX)
+	VMOVUPS 128(CX), Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VADDPS  Z0, Z3, Z3
+	VMINPS  Z3, Z2, Z3
+	VMOVUPS Z3, 128(AX)
+	VMOVUPS 192(CX), Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VADDPS  Z0, Z3, Z3
+	VMINPS  Z3, Z2, Z3
+	VMOVUPS Z3, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, CX
+	SUBQ    $0x00000040, DX
+	JMP     relu6AVX512_unrolled
+
+relu6AVX512_single:
+	CMPQ    DX, $0x00000010
+	JL      relu6AVX512_tail
+	VMOVUPS (CX), Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VADDPS  Z0, Z3, Z3
+	VMINPS  Z3, Z2, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x00000010, DX
+	JMP     relu6AVX512_single
+
+relu6AVX512_tail:
+	TESTQ     DX, DX
+	JZ        relu6AVX512_done
+	MOVL      $0x0000ffff, BX
+	BZHIL     DX, BX, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX), K1, Z3
+	VMAXPS    Z3, Z0, Z3
+	VPANDD    Z1, Z3, Z3
+	VADDPS    Z0, Z3, Z3
+	VMINPS    Z3, Z2, Z3
+	VMOVUPS   Z3, K1, (AX)
+
+relu6AVX512_done:
+	VZEROUPPER
+	RET
+
+// func relu6GradAVX512(dy *float32, y *float32, n int)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·relu6GradAVX512(SB), NOSPLIT, $0-24
+	MOVQ         dy+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVL         $0x00000001, BX
+	MOVD         BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x40bfffff, BX
+	MOVD         BX, X1
+	VPBROADCASTD X1, Z1
+
+relu6GradAVX512_unrolled:
+	CMPQ      DX, $0x00000040
+	JL        relu6GradAVX512_single
+	VMOVUPS   (CX), Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS   Z2, (AX)
+	VMOVUPS   64(CX), Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1
+	VMOVUPS.Z 64(AX), K1, Z2
+	VMOVUPS   Z2, 64(AX)
+	VMOVUPS   128(CX), Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1
+	VMOVUPS.Z 128(AX), K1, Z2
+	VMOVUPS   Z2, 128(AX)
+	VMOVUPS   192(CX), Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1
+	VMOVUPS.Z 192(AX), K1, Z2
+	VMOVUPS   Z2, 192(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, CX
+	SUBQ      $0x00000040, DX
+	JMP       relu6GradAVX512_unrolled
+
+relu6GradAVX512_single:
+	CMPQ      DX, $0x00000010
+	JL        relu6GradAVX512_tail
+	VMOVUPS   (CX), Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS   Z2, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	SUBQ      $0x00000010, DX
+	JMP       relu6GradAVX512_single
+
+relu6GradAVX512_tail:
+	TESTQ     DX, DX
+	JZ        relu6GradAVX512_done
+	MOVL      $0x0000ffff, BX
+	BZHIL     DX, BX, BX
+	KMOVW     BX, K1
+	VMOVUPS.Z (CX), K1, Z2
+	VPSUBD    Z0, Z2, Z2
+	VPCMPUD   $0x01, Z1, Z2, K1, K2
+	VMOVUPS.Z (AX), K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+relu6GradAVX512_done:
+	VZEROUPPER
+	RET
+
 // func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48

@@ -39,6 +39,14 @@ func BenchmarkElementwise(b *testing.B) {
 		benchImpls(b, fmt.Sprintf("Relu/n=%d", n), 8*n, func(e *elementwise) { e.relu(y, z) })
 		benchImpls(b, fmt.Sprintf("ReluGrad/n=%d", n), 12*n, func(e *elementwise) { e.reluGrad(d, z) })
 		benchImpls(b, fmt.Sprintf("AddTo/n=%d", n), 12*n, func(e *elementwise) { e.addTo(d, z) })
+		benchImpls(b, fmt.Sprintf("Relu6/n=%d", n), 8*n, func(e *elementwise) { e.relu6(y, z) })
+		benchImpls(b, fmt.Sprintf("Relu6Grad/n=%d", n), 12*n, func(e *elementwise) { e.relu6Grad(d, z) })
+		b.Run(fmt.Sprintf("Relu6Grad/n=%d/naive", n), func(b *testing.B) { // nn's loop before the kernels
+			b.SetBytes(int64(12 * n))
+			for b.Loop() {
+				refRelu6Grad(d, z)
+			}
+		})
 	}
 	{
 		n := 93322

@@ -90,6 +90,18 @@ func maxPool2x2RowAVX2(y *float32, x *float32, ow int, c int, ld int)
 //go:noescape
 func maxPool2x2GradRowAVX2(dx *float32, x *float32, y *float32, dy *float32, ow int, c int, ld int)
 
+// relu6AVX512 (AVX-512) computes y[i] = min(max(z[i], 0), 6) for i < n, bit for bit as relu6Go.
+// It processes all n elements.
+//
+//go:noescape
+func relu6AVX512(y *float32, z *float32, n int)
+
+// relu6GradAVX512 (AVX-512) zeroes dy[i] unless 0 < y[i] < 6, as relu6GradGo.
+// It processes all n elements.
+//
+//go:noescape
+func relu6GradAVX512(dy *float32, y *float32, n int)
+
 // copyRunsAVX512 (AVX-512) copies runs runs of n values, run i from src + i*srcStride to dst + i*dstStride, as copyRunsGo.
 //
 //go:noescape

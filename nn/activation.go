@@ -115,18 +115,8 @@ var activations = map[string]*activation{
 	"softmax": {name: "softmax", forward: softmaxForward, backward: softmaxBackward},
 	// relu6 is min(max(z, 0), 6); its slope is 1 strictly inside (0, 6).
 	"relu6": {name: "relu6",
-		forward: func(y, z []float32, _ int) {
-			for i, v := range z {
-				y[i] = min(max(v, 0), 6)
-			}
-		},
-		backward: func(dy, y, _ []float32, _ int) {
-			for i, v := range y {
-				if !(v > 0 && v < 6) {
-					dy[i] = 0
-				}
-			}
-		}},
+		forward:  func(y, z []float32, _ int) { kernels.Relu6(y[:len(z)], z) },
+		backward: func(dy, y, _ []float32, _ int) { kernels.Relu6Grad(dy[:len(y)], y) }},
 	// hard_sigmoid is Keras 3's relu6(z + 3) / 6 (slope 1/6 on (-3, 3)).
 	"hard_sigmoid": {name: "hard_sigmoid",
 		forward: func(y, z []float32, _ int) {

@@ -104,6 +104,8 @@ func genElementwise() {
 		genMaxPool2x2(s)
 		genMaxPool2x2Grad(s)
 	}
+	genRelu6()
+	genRelu6Grad()
 	genCopyRuns()
 	genAddRuns()
 	genReluMask()
