@@ -33,6 +33,7 @@ type Graph struct {
 	pending []*tensor.Tensor // per node: the gradient at its output during Backward
 	need    []bool           // per node: Backward runs it (needGrads)
 	dout    *tensor.Tensor
+	whole   *tensor.Tensor   // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector
 	arena   arena      // inference outputs (graph_arena.go)

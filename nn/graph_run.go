@@ -11,6 +11,12 @@ import (
 // training selects Dropout's and BatchNormalization's training behaviour.
 // The result belongs to the output layer.
 func (g *Graph) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	if !training {
+		g.mustBeBuilt()
+		if y := g.forwardMicro(x, g.microBatch()); y != nil {
+			return y
+		}
+	}
 	return g.forward(x, func(Layer) bool { return training }, !training)
 }
 
