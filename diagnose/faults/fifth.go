@@ -26,7 +26,8 @@ import (
 // fault is one; the diagnosis' findings, top finding, verdict and the
 // aggregate rates of no run were read, and no scenario was tuned so that
 // the diagnosis passes or fails. No file of package diagnose was changed
-// with it. The bars are judged on it when a report holds it.
+// with it. The bars are judged on it when a report holds it and not the
+// newer sixth part (sixth.go).
 
 // fifthGenerators are the fifth part's data sources.
 var fifthGenerators = map[string]func(GenOptions) (*data.Dataset, error){

@@ -51,6 +51,10 @@ type Scenario struct {
 	// committed before the fifth round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Fifth bool
+	// Sixth marks the sixth held-out part (sixth.go): written and
+	// committed before the sixth round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Sixth bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -58,9 +62,11 @@ type Scenario struct {
 }
 
 // Part is the part of the suite the scenario belongs to: "dev",
-// "heldout", "unseen", "fresh", "novel" or "fifth".
+// "heldout", "unseen", "fresh", "novel", "fifth" or "sixth".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Sixth:
+		return "sixth"
 	case s.Fifth:
 		return "fifth"
 	case s.Novel:
