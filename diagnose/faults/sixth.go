@@ -158,7 +158,7 @@ func clipNorm(v float64) func(s *spec.Spec) { return func(s *spec.Spec) { s.Comp
 
 func earlyStop(patience int) func(s *spec.Spec) {
 	return func(s *spec.Spec) {
-		s.Fit.EarlyStopping = &spec.EarlyStopping{Monitor: "val_loss", Patience: patience, RestoreBestWeights: true}
+		s.Fit.EarlyStopping = &spec.EarlyStopping{Monitor: "val_loss", Patience: patience, RestoreBestWeights: true, StartFromEpoch: 6}
 	}
 }
 
@@ -269,14 +269,14 @@ var sixthHealthy = []Scenario{
 		sameConv(64, "relu"), bnMomentum(0.9), pool(2), flatten(), dropout(0.4), dense(96, "relu"), dropout(0.3), dense(10, "softmax")))},
 	{Name: "ok-six-dials-sgd-clipnorm", Data: dialsData(120), Spec: epochs(6, sgd(0.05, 0.9, false), clipNorm(1))},
 	{Name: "ok-six-boards", Data: boards(180, 120), Spec: epochs(15, batch(16))},
-	{Name: "ok-six-boards-weighted", Data: boards(220, 80), Spec: epochs(15, batch(16), valSplit(0.2), classWeights)},
-	{Name: "ok-six-boards-early-stop", Data: boards(180, 120), Spec: epochs(20, batch(16), valSplit(0.2), earlyStop(4),
+	{Name: "ok-six-boards-weighted", Data: boards(210, 90), Spec: epochs(20, batch(16), valSplit(0.2), classWeights)},
+	{Name: "ok-six-boards-early-stop", Data: boards(180, 120), Spec: epochs(20, batch(16), valSplit(0.2), earlyStop(5),
 		layers(sameConv(16, "relu"), pool(2), sameConv(32, "relu"), pool(2), sameConv(32, "relu"), pool(2), flatten(), dense(32, "relu"), dense(2, "softmax")))},
 	{Name: "ok-six-rocks", Data: rocksData(100), Spec: epochs(5)},
 	{Name: "ok-six-rocks-adamw-flips", Data: rocksData(80), Spec: epochs(6, lr("adamw", 1e-3), weightDecay(0.004),
 		augment(data.Augment{HorizontalFlip: true, VerticalFlip: true}), layers(rockLayers(6)...))},
 	{Name: "ok-six-rocks-residual-graph", Data: rocksData(100), Spec: epochs(6, layers(residualRocks(6)...))},
-	{Name: "ok-six-rocks-sgd-nesterov", Data: rocksData(80), Spec: epochs(6, sgd(0.05, 0.9, true))},
+	{Name: "ok-six-rocks-sgd-nesterov", Data: rocksData(80), Spec: epochs(8, sgd(0.01, 0.9, true))},
 	{Name: "ok-six-rocks-batch-8", Data: rocksData(60), Spec: epochs(3, batch(8), lr("adam", 3e-4))},
 }
 
