@@ -12,8 +12,8 @@ import "runtime"
 // so the 36 multiplies per output tile and channel pair of the direct
 // method become 16, done as 16 independent products (one per position ξ
 // of the 4×4 transformed tile) V_ξ (tiles × C) · U_ξ (C × F) with Sgemm.
-// The transforms are additions over channels, contiguous in NHWC, written
-// as straight loops. Tiles are processed in chunks whose size depends on
+// The transforms are additions over channels, contiguous in NHWC
+// (winograd_transform.go; AVX-512 with Go twins). Tiles are processed in chunks whose size depends on
 // the shape and a byte budget only, so memory is bounded by the chunk and
 // results do not depend on the number of threads.
 //
@@ -134,15 +134,11 @@ func WinogradConv(g ConvGeom, f int, x, u, bias, y, scratch []float32, chunk int
 		vs, ms := nt*g.C+xiPad, nt*f+xiPad // distance between two ξ
 		v, m := scratch[:16*vs], scratch[16*vs:16*(vs+ms)]
 		ForEachChunk(nt, max(1, minChunkValues/(16*g.C)), func(lo, hi int) {
-			for t := lo; t < hi; t++ {
-				inputTile(g, x, zero[:g.C], t0+t, v[t*g.C:], vs)
-			}
+			inputTiles(g, x, zero[:g.C], t0+lo, t0+hi, v[lo*g.C:], vs)
 		})
 		parallelRun(&winogradProducts{nt: nt, c: g.C, f: f, v: v, u: u, m: m, vs: vs, ms: ms}, 16, runtime.GOMAXPROCS(0))
 		ForEachChunk(nt, max(1, minChunkValues/(16*f)), func(lo, hi int) {
-			for t := lo; t < hi; t++ {
-				outputTile(g, f, m[t*f:], ms, bias[:f], t0+t, y)
-			}
+			outputTiles(g, f, m[lo*f:], ms, bias[:f], t0+lo, t0+hi, y)
 		})
 	}
 }

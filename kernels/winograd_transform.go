@@ -1,18 +1,57 @@
 package kernels
 
-// The data transforms of WinogradConv, one 2×2 output tile at a time,
-// each a straight loop over the channels (contiguous in NHWC).
+// The data transforms of WinogradConv over a range of the batch's tiles:
+// tiles whose patches lie wholly inside the image go in runs along a row
+// of tiles (one call of the implementation per run, the rows of a tile's
+// patch 2·C elements after the previous tile's), the others one at a time
+// with the rows outside the image read from a row of zeros.
 
-// inputTile writes the batch's tile tg transformed, Bᵀ d B of its 4×4
-// input patch d (zeros outside the image), with
-// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: position ξ's C values
-// at v[ξ*stride:].
-func inputTile(g ConvGeom, x, zero []float32, tg int, v []float32, stride int) {
+// inputTiles writes the transforms of the batch's tiles [a, b): position ξ
+// of tile a+t at v[ξ*stride+t*C:], C values.
+func inputTiles(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
-	n, p := tg/(th*tw), tg%(th*tw)
-	ih0, iw0 := 2*(p/tw)-g.PadTop, 2*(p%tw)-g.PadLeft
 	c := g.C
-	var d, o [16][]float32
+	// Tile columns [jlo, jhi) and rows [ilo, ihi) read inside the image.
+	jlo, jhi := (g.PadLeft+1)/2, insideEnd(g.W, g.PadLeft)
+	ilo, ihi := (g.PadTop+1)/2, insideEnd(g.H, g.PadTop)
+	var d [16][]float32
+	for tg := a; tg < b; {
+		n, p := tg/(th*tw), tg%(th*tw)
+		i, j := p/tw, p%tw
+		end := min(b, tg+tw-j) // the end of this row of tiles
+		o := v[(tg-a)*c:]
+		if i < ilo || i >= ihi || j < jlo || j >= jhi {
+			inputTile(g, x, zero, n, i, j, o, stride)
+			tg++
+			continue
+		}
+		run := min(end, tg+jhi-j) - tg
+		ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
+		for k := range d {
+			at := ((n*g.H+ih0+k/4)*g.W + iw0 + k%4) * c
+			d[k] = x[at : at+(run-1)*2*c+c]
+		}
+		wino.input(&d, 2*c, run, c, o, stride)
+		tg += run
+	}
+}
+
+// insideEnd is one past the last tile index whose 4 input positions
+// (from 2i - pad) lie inside size.
+func insideEnd(size, pad int) int {
+	if size-4+pad < 0 {
+		return 0
+	}
+	return (size-4+pad)/2 + 1
+}
+
+// inputTile writes the transform of tile (i, j) of sample n, Bᵀ d B of
+// its 4×4 input patch d (zeros outside the image): position ξ's C values
+// at o[ξ*stride:].
+func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride int) {
+	ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
+	c := g.C
+	var d [16][]float32
 	for r := 0; r < 4; r++ {
 		for s := 0; s < 4; s++ {
 			ih, iw := ih0+r, iw0+s
@@ -24,103 +63,53 @@ func inputTile(g ConvGeom, x, zero []float32, tg int, v []float32, stride int) {
 			d[4*r+s] = x[at : at+c]
 		}
 	}
-	for xi := range o {
-		o[xi] = v[xi*stride:][:c]
-	}
-	inputTransform(&d, &o)
+	wino.input(&d, 0, 1, c, o, stride)
 }
 
-// inputTransform sets o = Bᵀ d B channel by channel (d and o: 16 rows of
-// the same length, row 4r+s holding position (r, s)).
-func inputTransform(d, o *[16][]float32) {
-	n := len(d[0])
-	d0, d1, d2, d3 := d[0][:n], d[1][:n], d[2][:n], d[3][:n]
-	d4, d5, d6, d7 := d[4][:n], d[5][:n], d[6][:n], d[7][:n]
-	d8, d9, d10, d11 := d[8][:n], d[9][:n], d[10][:n], d[11][:n]
-	d12, d13, d14, d15 := d[12][:n], d[13][:n], d[14][:n], d[15][:n]
-	o0, o1, o2, o3 := o[0][:n], o[1][:n], o[2][:n], o[3][:n]
-	o4, o5, o6, o7 := o[4][:n], o[5][:n], o[6][:n], o[7][:n]
-	o8, o9, o10, o11 := o[8][:n], o[9][:n], o[10][:n], o[11][:n]
-	o12, o13, o14, o15 := o[12][:n], o[13][:n], o[14][:n], o[15][:n]
-	for c := 0; c < n; c++ {
-		// Row r of Bᵀ d, then that row times B.
-		e0, e1, e2, e3 := d8[c], d9[c], d10[c], d11[c]
-		t0, t1, t2, t3 := d0[c]-e0, d1[c]-e1, d2[c]-e2, d3[c]-e3
-		o0[c], o1[c], o2[c], o3[c] = t0-t2, t1+t2, t2-t1, t1-t3
-		b0, b1, b2, b3 := d4[c], d5[c], d6[c], d7[c]
-		t0, t1, t2, t3 = b0+e0, b1+e1, b2+e2, b3+e3
-		o4[c], o5[c], o6[c], o7[c] = t0-t2, t1+t2, t2-t1, t1-t3
-		t0, t1, t2, t3 = e0-b0, e1-b1, e2-b2, e3-b3
-		o8[c], o9[c], o10[c], o11[c] = t0-t2, t1+t2, t2-t1, t1-t3
-		t0, t1, t2, t3 = b0-d12[c], b1-d13[c], b2-d14[c], b3-d15[c]
-		o12[c], o13[c], o14[c], o15[c] = t0-t2, t1+t2, t2-t1, t1-t3
-	}
-}
-
-// outputTile writes the batch's tile tg of y (N×OH×OW×f) from its
-// products m (position ξ's f values at mm[ξ*stride:]): Aᵀ m A + bias,
+// outputTiles writes the batch's tiles [a, b) of y (N×OH×OW×f) from their
+// products (position ξ of tile a+t at mm[ξ*stride+t*f:]): Aᵀ m A + bias,
 // with Aᵀ = [1 1 1 0; 0 1 -1 -1]; positions beyond OH or OW (odd sizes)
 // are dropped.
-func outputTile(g ConvGeom, f int, mm []float32, stride int, bias []float32, tg int, y []float32) {
+func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, a, b int, y []float32) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
-	n, p := tg/(th*tw), tg%(th*tw)
-	oh0, ow0 := 2*(p/tw), 2*(p%tw)
-	var m [16][]float32
-	for xi := range m {
-		m[xi] = mm[xi*stride:][:f]
-	}
 	var dst [4][]float32
-	if oh0+1 < g.OH && ow0+1 < g.OW {
-		for k := range dst {
-			at := ((n*g.OH+oh0+k/2)*g.OW + ow0 + k%2) * f
-			dst[k] = y[at : at+f]
+	for tg := a; tg < b; {
+		n, p := tg/(th*tw), tg%(th*tw)
+		i, j := p/tw, p%tw
+		m := mm[(tg-a)*f:]
+		if 2*i+1 >= g.OH || 2*j+1 >= g.OW {
+			outputEdge(g, f, m, stride, bias, n, i, j, y)
+			tg++
+			continue
 		}
-		outputTransform(&m, bias, &dst)
-		return
+		run := min(b, tg+g.OW/2-j) - tg
+		for k := range dst {
+			at := ((n*g.OH+2*i+k/2)*g.OW + 2*j + k%2) * f
+			dst[k] = y[at : at+(run-1)*2*f+f]
+		}
+		wino.output(m, stride, run, f, bias, &dst, 2*f)
+		tg += run
 	}
-	// An edge tile: a block of channels at a time into buf, then the
-	// positions inside y.
+}
+
+// outputEdge writes tile (i, j) of sample n, cut by the bottom or right
+// edge of y: a block of channels at a time into buf, then the positions
+// inside y.
+func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, n, i, j int, y []float32) {
+	oh0, ow0 := 2*i, 2*j
 	var buf [4][64]float32
+	var dst [4][]float32
 	for c0 := 0; c0 < f; c0 += len(buf[0]) {
 		c1 := min(f, c0+len(buf[0]))
-		var sub [16][]float32
-		for xi := range sub {
-			sub[xi] = m[xi][c0:c1]
-		}
 		for k := range dst {
 			dst[k] = buf[k][:c1-c0]
 		}
-		outputTransform(&sub, bias[c0:c1], &dst)
+		wino.output(m[c0:], stride, 1, c1-c0, bias[c0:c1], &dst, 0)
 		for k := range dst {
 			oh, ow := oh0+k/2, ow0+k%2
 			if oh < g.OH && ow < g.OW {
 				copy(y[((n*g.OH+oh)*g.OW+ow)*f+c0:], dst[k])
 			}
 		}
-	}
-}
-
-// outputTransform sets dst (positions (0,0), (0,1), (1,0), (1,1)) to
-// Aᵀ m A + bias channel by channel.
-func outputTransform(m *[16][]float32, bias []float32, dst *[4][]float32) {
-	n := len(bias)
-	m0, m1, m2, m3 := m[0][:n], m[1][:n], m[2][:n], m[3][:n]
-	m4, m5, m6, m7 := m[4][:n], m[5][:n], m[6][:n], m[7][:n]
-	m8, m9, m10, m11 := m[8][:n], m[9][:n], m[10][:n], m[11][:n]
-	m12, m13, m14, m15 := m[12][:n], m[13][:n], m[14][:n], m[15][:n]
-	y0, y1, y2, y3 := dst[0][:n], dst[1][:n], dst[2][:n], dst[3][:n]
-	for c := 0; c < n; c++ {
-		// Aᵀ m: rows s (sum of rows 0..2) and u (rows 1 - 2 - 3).
-		a1, a2 := m4[c], m8[c]
-		s0, u0 := m0[c]+a1+a2, a1-a2-m12[c]
-		a1, a2 = m5[c], m9[c]
-		s1, u1 := m1[c]+a1+a2, a1-a2-m13[c]
-		a1, a2 = m6[c], m10[c]
-		s2, u2 := m2[c]+a1+a2, a1-a2-m14[c]
-		a1, a2 = m7[c], m11[c]
-		s3, u3 := m3[c]+a1+a2, a1-a2-m15[c]
-		b := bias[c]
-		y0[c], y1[c] = s0+s1+s2+b, s1-s2-s3+b
-		y2[c], y3[c] = u0+u1+u2+b, u1-u2-u3+b
 	}
 }

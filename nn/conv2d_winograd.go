@@ -36,18 +36,21 @@ const (
 )
 
 // winogradMinChannels is the fewest input and output channels for which
-// Winograd runs by default. The transforms are scalar Go, linear in the
-// channels, while the products saved grow with input × output channels.
-// BenchmarkConv3x3 (batch 32, 2 threads, process CPU ms per op, load
-// average 14-15 on the 2 cores, inference / training step, Winograd vs
-// direct): 3 -> 32 slower (64 px: 17 vs 12, 62 vs 34); 32 -> 32 level or
-// slower (64 px: 33 vs 31, 125 vs 105); 64 -> 64 mixed (16x16: 5.7 vs
-// 5.8, 20.3 vs 20.1; 32x32: 23 vs 25, 90 vs 98; 64x64: 80 vs 131, 292 vs
-// 412; an earlier run at 32x32: 36 vs 31, 109 vs 143); 128 -> 128 at
-// 32x32: 87 vs 86, 249 vs 351; 256 -> 256 at 16x16: 64 vs 100, 283 vs
-// 454. So it is on from 128 channels, where it won, and off for
-// vgg-small's and resnet-20's layers.
-const winogradMinChannels = 128
+// Winograd runs by default. With the transforms in AVX-512 (kernels'
+// winograd_amd64.s) it saves time from 32 channels on. BenchmarkConv3x3,
+// batch 32, one thread (-cpu 1), process CPU ms per op, inference /
+// training step, Winograd vs direct, load average 1.9-2.5 (two other
+// sessions building): 3 -> 32 slower (64 px: 13.2 vs 8.8, 53 vs 29);
+// 32 -> 32 at 32x32: 7.2 vs 9.7, 23 vs 27; at 64x64: 25.7 vs 30.9, 87
+// vs 106; at 128x128: 99.6 vs 123, 326 vs 429 (70 vs 94 with today's
+// 1 MiB chunks instead of 4 MiB); 32 -> 64 at 16x16: 3.2 vs 4.1, 10.2 vs
+// 11.3; 64 -> 64 at 16x16: 5.2 vs 7.2, 17.1 vs 24.0; at 32x32: 18.2 vs
+// 28.1, 69 vs 93. A whole training step (interleaved with a copy running
+// the direct path, one thread, load 3-6): vgg-small 64 px 265 vs 359 ms,
+// 128 px 943 vs 1195; resnet-20 32 px 142 vs 167. So it is on from 32
+// channels (vgg-small's layers after the first, resnet-20's 32- and
+// 64-channel ones).
+const winogradMinChannels = 32
 
 // useWinograd reports whether Forward (and Backward's dx) run Winograd:
 // a 3×3 stride-1 kernel with enough channels. It depends on the
@@ -120,9 +123,13 @@ func (l *Conv2D) tileBudget() int {
 	return winogradTileBytes
 }
 
-// winogradTileBytes bounds a Winograd convolution's transformed tiles
-// (measured with 4 MiB, the size im2col tiles had then).
-const winogradTileBytes = 4 << 20
+// winogradTileBytes bounds a Winograd convolution's transformed tiles and
+// their products: 1 MiB keeps a chunk in the 2 MiB L2 from the input
+// transform to the output transform. vgg-small's 32 -> 32 at 128 px, batch
+// 32, one thread, inference, CPU ms per op (2 rounds, load 3.3): 512 KiB
+// 79-87, 1 MiB 69-70, 4 MiB 92-97; 64 -> 64 at 32x32: 13.7-15.7,
+// 13.1-13.2, 17.6-18.6.
+const winogradTileBytes = 1 << 20
 
 // refresh recomputes u when the kernel w (3×3×c×f) differs from the one
 // it came from.

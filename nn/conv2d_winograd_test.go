@@ -148,8 +148,10 @@ func TestConv2DWinogradSelection(t *testing.T) {
 	}{
 		{3, 1, 128, 128, winogradAuto, true},
 		{3, 1, 128, 256, winogradAuto, true},
-		{3, 1, 64, 128, winogradAuto, false},
-		{3, 1, 128, 64, winogradAuto, false},
+		{3, 1, 32, 32, winogradAuto, true},
+		{3, 1, 16, 32, winogradAuto, false},
+		{3, 1, 32, 16, winogradAuto, false},
+		{3, 1, 3, 32, winogradAuto, false},
 		{3, 2, 128, 128, winogradAuto, false},
 		{1, 1, 128, 128, winogradAuto, false},
 		{5, 1, 128, 128, winogradOn, false},

@@ -28,7 +28,7 @@ type graphFolds struct {
 	done []bool // per Conv2D node: it folded in this Forward
 }
 
-// planFolds finds the chains Conv2D (linear, no Winograd) → its only
+// planFolds finds the chains Conv2D (linear; Winograd or not) → its only
 // reader, a BatchNormalization over its channels (→ that one's only
 // reader, a relu Activation).
 func (g *Graph) planFolds() {
@@ -53,7 +53,7 @@ func (g *Graph) planFolds() {
 		}
 		i := int(n.inputs[0])
 		conv, ok := g.nodes[i].layer.(*Conv2D)
-		if !ok || readers[i] != 1 || conv.act.name != "linear" || conv.useWinograd() || bn.c != conv.Filters {
+		if !ok || readers[i] != 1 || conv.act.name != "linear" || bn.c != conv.Filters {
 			continue
 		}
 		f.bn[i], f.conv[j] = j, i

@@ -5,7 +5,8 @@
 // runs, relu's mask as bits; elementwise.go, pool.go, runs.go and
 // relumask.go); with -depthwise, the depthwise-convolution kernels
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
-// (batchnorm.go).
+// (batchnorm.go); with -winograd, the Winograd F(2×2,3×3) data transforms
+// (winograd.go).
 //
 // Run it through go generate in package kernels:
 //
@@ -13,6 +14,7 @@
 //	go run -C _asm . -elementwise -out ../elementwise_amd64.s -stubs ../elementwise_stub_amd64.go -pkg kernels
 //	go run -C _asm . -depthwise -out ../depthwise_amd64.s -stubs ../depthwise_stub_amd64.go -pkg kernels
 //	go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
+//	go run -C _asm . -winograd -out ../winograd_amd64.s -stubs ../winograd_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -47,9 +49,17 @@ var batchnorm = flag.Bool("batchnorm", false, "generate the batch-normalization 
 // depthwise selects the depthwise-convolution kernels (depthwise_amd64.s).
 var depthwise = flag.Bool("depthwise", false, "generate the depthwise-convolution kernels instead of SGEMM's")
 
+// winograd selects the Winograd transforms (winograd_amd64.s).
+var winograd = flag.Bool("winograd", false, "generate the Winograd transforms instead of SGEMM's")
+
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
+	if *winograd {
+		genWinograd()
+		b.Generate()
+		return
+	}
 	if *elementwise {
 		genElementwise()
 		b.Generate()

@@ -1,0 +1,160 @@
+package main
+
+import (
+	b "github.com/mmcloughlin/avo/build"
+	op "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The data transforms of Winograd F(2×2, 3×3) (winograd_amd64.s, AVX-512
+// only), vectorized across the channels, which NHWC keeps contiguous. Each
+// call transforms a run of tiles whose rows advance by a fixed step (a
+// stretch of a row of tiles inside the image: 2·C elements to the next
+// one), or a single tile (step 0) whose rows may point at a row of zeros
+// (the padding). The additions are those of the Go twins
+// (winogradInputGo, winogradOutputGo), in the same order, so both give
+// the same bits.
+
+func genWinograd() {
+	genWinogradInput()
+	genWinogradOutput()
+}
+
+// winoChannels emits the loop over the c channels at byte offset cp: whole
+// vectors, then one masked vector; block emits the work on the vector at
+// cp (c.k set in the tail).
+func winoChannels(name string, cc, cp reg.GPVirtual, block func(c vecCtx)) {
+	c := vecCtx{isa: avx512}
+	b.Label(name + "_c")
+	b.CMPQ(cc, op.U32(16))
+	b.JL(op.LabelRef(name + "_ctail"))
+	block(c)
+	b.ADDQ(op.U32(64), cp)
+	b.SUBQ(op.U32(16), cc)
+	b.JMP(op.LabelRef(name + "_c"))
+	b.Label(name + "_ctail")
+	b.TESTQ(cc, cc)
+	b.JZ(op.LabelRef(name + "_cdone"))
+	c.k = tailMask(cc)
+	block(c)
+	b.Label(name + "_cdone")
+}
+
+// sub returns x - y in a new register; add returns x + y.
+func sub(x, y reg.VecVirtual) reg.VecVirtual {
+	r := b.ZMM()
+	b.VSUBPS(y, x, r)
+	return r
+}
+
+func add(x, y reg.VecVirtual) reg.VecVirtual {
+	r := b.ZMM()
+	b.VADDPS(y, x, r)
+	return r
+}
+
+// genWinogradInput emits, for t < tiles and channel i < c,
+//
+//	o[ξ*stride + t*c + i] = (Bᵀ d B)[ξ]   with row r·4+s of d at d[4r+s] + t*step + i
+//
+// as winogradInputGo.
+func genWinogradInput() {
+	name := header(avx512, "winogradInput", "func(d **float32, step, tiles, c int, o *float32, stride int)",
+		"writes the Winograd input transform Bᵀ d B of tiles tiles: tile t's 4×4 patch row 4r+s at d[4r+s] + t*step,",
+		"position ξ of its result at o + ξ*stride + t*c, c channels each, as winogradInputGo.")
+	dp, tiles, ob := load64("d"), load64("tiles"), load64("o")
+	toff := b.GP64() // t*step*4
+	b.XORQ(toff, toff)
+	b.TESTQ(tiles, tiles)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.Label(name + "_tile")
+	cp, cc, ptr := b.GP64(), load64("c"), b.GP64()
+	b.XORQ(cp, cp)
+	winoChannels(name, cc, cp, func(c vecCtx) {
+		var d [16]reg.VecVirtual
+		for i := range d {
+			b.MOVQ(op.Mem{Base: dp, Disp: 8 * i}, ptr)
+			b.ADDQ(toff, ptr)
+			d[i] = c.load(op.Mem{Base: ptr, Index: cp, Scale: 1})
+		}
+		stride := load64("stride")
+		b.SHLQ(op.U8(2), stride)
+		b.LEAQ(op.Mem{Base: ob, Index: cp, Scale: 1}, ptr)
+		out := func(t0, t1, t2, t3 reg.VecVirtual) {
+			for _, v := range []reg.VecVirtual{sub(t0, t2), add(t1, t2), sub(t2, t1), sub(t1, t3)} {
+				c.store(v, op.Mem{Base: ptr})
+				b.ADDQ(stride, ptr)
+			}
+		}
+		// Rows of Bᵀ d (d0-d8, d4+d8, d8-d4, d4-d12, four columns each),
+		// each times B.
+		out(sub(d[0], d[8]), sub(d[1], d[9]), sub(d[2], d[10]), sub(d[3], d[11]))
+		out(add(d[4], d[8]), add(d[5], d[9]), add(d[6], d[10]), add(d[7], d[11]))
+		out(sub(d[8], d[4]), sub(d[9], d[5]), sub(d[10], d[6]), sub(d[11], d[7]))
+		out(sub(d[4], d[12]), sub(d[5], d[13]), sub(d[6], d[14]), sub(d[7], d[15]))
+	})
+	step, c := load64("step"), load64("c")
+	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
+	b.LEAQ(op.Mem{Base: ob, Index: c, Scale: 4}, ob)
+	b.DECQ(tiles)
+	b.JNZ(op.LabelRef(name + "_tile"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// genWinogradOutput emits, for t < tiles and channel i < f,
+//
+//	dst[k] + t*step + i = (Aᵀ m A)[k] + bias[i]   with position ξ of m at m + ξ*stride + t*f
+//
+// as winogradOutputGo.
+func genWinogradOutput() {
+	name := header(avx512, "winogradOutput", "func(m *float32, stride, tiles, f int, bias *float32, dst **float32, step int)",
+		"writes the Winograd output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products at",
+		"m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each, as winogradOutputGo.")
+	mb, tiles, dp := load64("m"), load64("tiles"), load64("dst")
+	toff := b.GP64() // t*step*4
+	b.XORQ(toff, toff)
+	b.TESTQ(tiles, tiles)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.Label(name + "_tile")
+	cp, cc, ptr := b.GP64(), load64("f"), b.GP64()
+	b.XORQ(cp, cp)
+	winoChannels(name, cc, cp, func(c vecCtx) {
+		stride := load64("stride")
+		b.SHLQ(op.U8(2), stride)
+		b.LEAQ(op.Mem{Base: mb, Index: cp, Scale: 1}, ptr)
+		var m [16]reg.VecVirtual
+		for i := range m {
+			m[i] = c.load(op.Mem{Base: ptr})
+			if i < 15 {
+				b.ADDQ(stride, ptr)
+			}
+		}
+		// Aᵀ m: s (rows 0+1+2) and u (rows 1-2-3) of each column.
+		var s, u [4]reg.VecVirtual
+		for j := range s {
+			s[j] = add(add(m[j], m[4+j]), m[8+j])
+			u[j] = sub(sub(m[4+j], m[8+j]), m[12+j])
+		}
+		bias := load64("bias")
+		bv := c.load(op.Mem{Base: bias, Index: cp, Scale: 1})
+		ys := []reg.VecVirtual{
+			add(add(add(s[0], s[1]), s[2]), bv), add(sub(sub(s[1], s[2]), s[3]), bv),
+			add(add(add(u[0], u[1]), u[2]), bv), add(sub(sub(u[1], u[2]), u[3]), bv),
+		}
+		for k, y := range ys {
+			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
+			b.ADDQ(toff, ptr)
+			c.store(y, op.Mem{Base: ptr, Index: cp, Scale: 1})
+		}
+	})
+	step, f := load64("step"), load64("f")
+	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
+	b.LEAQ(op.Mem{Base: mb, Index: f, Scale: 4}, mb)
+	b.DECQ(tiles)
+	b.JNZ(op.LabelRef(name + "_tile"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}

@@ -1,0 +1,98 @@
+package kernels
+
+// winogradImpl is one implementation of the Winograd data transforms:
+// the assembly (winograd_amd64.s) or the pure-Go twins below, which give
+// the same bits (the same additions in the same order).
+type winogradImpl struct {
+	name string
+	// input writes Bᵀ d B for tiles tiles: tile t's patch row 4r+s at
+	// d[4r+s][t*step:], position ξ of its result at o[ξ*stride+t*c:], c
+	// channels each.
+	input func(d *[16][]float32, step, tiles, c int, o []float32, stride int)
+	// output writes Aᵀ m A + bias for tiles tiles: position ξ of tile t's
+	// products at m[ξ*stride+t*f:], output k at dst[k][t*step:], f
+	// channels each.
+	output func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int)
+}
+
+var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo}
+
+// winogradInputGo is the input transform, a tile at a time.
+func winogradInputGo(d *[16][]float32, step, tiles, c int, o []float32, stride int) {
+	var dt, ot [16][]float32
+	for t := range tiles {
+		for i := range dt {
+			dt[i] = d[i][t*step:][:c]
+			ot[i] = o[i*stride+t*c:][:c]
+		}
+		inputTransform(&dt, &ot)
+	}
+}
+
+// winogradOutputGo is the output transform, a tile at a time.
+func winogradOutputGo(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int) {
+	var mt [16][]float32
+	var yt [4][]float32
+	for t := range tiles {
+		for i := range mt {
+			mt[i] = m[i*stride+t*f:][:f]
+		}
+		for k := range yt {
+			yt[k] = dst[k][t*step:][:f]
+		}
+		outputTransform(&mt, bias[:f], &yt)
+	}
+}
+
+// inputTransform sets o = Bᵀ d B channel by channel (d and o: 16 rows of
+// the same length, row 4r+s holding position (r, s)), with
+// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+func inputTransform(d, o *[16][]float32) {
+	n := len(d[0])
+	d0, d1, d2, d3 := d[0][:n], d[1][:n], d[2][:n], d[3][:n]
+	d4, d5, d6, d7 := d[4][:n], d[5][:n], d[6][:n], d[7][:n]
+	d8, d9, d10, d11 := d[8][:n], d[9][:n], d[10][:n], d[11][:n]
+	d12, d13, d14, d15 := d[12][:n], d[13][:n], d[14][:n], d[15][:n]
+	o0, o1, o2, o3 := o[0][:n], o[1][:n], o[2][:n], o[3][:n]
+	o4, o5, o6, o7 := o[4][:n], o[5][:n], o[6][:n], o[7][:n]
+	o8, o9, o10, o11 := o[8][:n], o[9][:n], o[10][:n], o[11][:n]
+	o12, o13, o14, o15 := o[12][:n], o[13][:n], o[14][:n], o[15][:n]
+	for c := 0; c < n; c++ {
+		// Row r of Bᵀ d, then that row times B.
+		e0, e1, e2, e3 := d8[c], d9[c], d10[c], d11[c]
+		t0, t1, t2, t3 := d0[c]-e0, d1[c]-e1, d2[c]-e2, d3[c]-e3
+		o0[c], o1[c], o2[c], o3[c] = t0-t2, t1+t2, t2-t1, t1-t3
+		b0, b1, b2, b3 := d4[c], d5[c], d6[c], d7[c]
+		t0, t1, t2, t3 = b0+e0, b1+e1, b2+e2, b3+e3
+		o4[c], o5[c], o6[c], o7[c] = t0-t2, t1+t2, t2-t1, t1-t3
+		t0, t1, t2, t3 = e0-b0, e1-b1, e2-b2, e3-b3
+		o8[c], o9[c], o10[c], o11[c] = t0-t2, t1+t2, t2-t1, t1-t3
+		t0, t1, t2, t3 = b0-d12[c], b1-d13[c], b2-d14[c], b3-d15[c]
+		o12[c], o13[c], o14[c], o15[c] = t0-t2, t1+t2, t2-t1, t1-t3
+	}
+}
+
+// outputTransform sets dst (positions (0,0), (0,1), (1,0), (1,1)) to
+// Aᵀ m A + bias channel by channel, with Aᵀ = [1 1 1 0; 0 1 -1 -1].
+func outputTransform(m *[16][]float32, bias []float32, dst *[4][]float32) {
+	n := len(bias)
+	m0, m1, m2, m3 := m[0][:n], m[1][:n], m[2][:n], m[3][:n]
+	m4, m5, m6, m7 := m[4][:n], m[5][:n], m[6][:n], m[7][:n]
+	m8, m9, m10, m11 := m[8][:n], m[9][:n], m[10][:n], m[11][:n]
+	m12, m13, m14, m15 := m[12][:n], m[13][:n], m[14][:n], m[15][:n]
+	y0, y1, y2, y3 := dst[0][:n], dst[1][:n], dst[2][:n], dst[3][:n]
+	for c := 0; c < n; c++ {
+		// Aᵀ m: rows s (sum of rows 0..2) and u (rows 1 - 2 - 3).
+		a1, a2 := m4[c], m8[c]
+		s0, u0 := m0[c]+a1+a2, a1-a2-m12[c]
+		a1, a2 = m5[c], m9[c]
+		s1, u1 := m1[c]+a1+a2, a1-a2-m13[c]
+		a1, a2 = m6[c], m10[c]
+		s2, u2 := m2[c]+a1+a2, a1-a2-m14[c]
+		a1, a2 = m7[c], m11[c]
+		s3, u3 := m3[c]+a1+a2, a1-a2-m15[c]
+		b := bias[c]
+		y0[c], y1[c] = s0+s1+s2+b, s1-s2-s3+b
+		y2[c], y3[c] = u0+u1+u2+b, u1-u2-u3+b
+	}
+}

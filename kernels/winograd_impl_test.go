@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// winoCase is one call of the transforms: tiles tiles of c channels, the
+// input rows step apart per tile (0: one tile whose rows are anywhere).
+type winoCase struct{ c, tiles, step, stride int }
+
+func winoCases() []winoCase {
+	var cs []winoCase
+	for _, c := range []int{1, 3, 15, 16, 17, 32, 33, 64, 70} {
+		for _, tiles := range []int{1, 2, 5} {
+			step := 2 * c
+			if tiles == 1 {
+				step = 0
+			}
+			cs = append(cs, winoCase{c: c, tiles: tiles, step: step, stride: tiles*c + 3})
+		}
+	}
+	return cs
+}
+
+// winoGuarded returns a slice of n values between two bands of sentinels
+// and a check that the bands are intact.
+func winoGuarded(t *testing.T, n int) ([]float32, func(string)) {
+	sentinel := math.Float32frombits(0x7fc0dead)
+	buf := make([]float32, n+2*guardBand)
+	for i := range buf {
+		buf[i] = sentinel
+	}
+	return buf[guardBand : guardBand+n : guardBand+n], func(what string) {
+		t.Helper()
+		for i, v := range buf {
+			if (i < guardBand || i >= guardBand+n) && math.Float32bits(v) != 0x7fc0dead {
+				t.Fatalf("%s: wrote outside its output at %d", what, i-guardBand)
+			}
+		}
+	}
+}
+
+func winoRand(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// TestWinogradImplsMatchGo checks that every implementation of the
+// transforms gives the pure-Go twins' bits, writes nothing outside its
+// outputs, and leaves the gaps between the rows of o alone.
+func TestWinogradImplsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, impl := range supportedWinograd() {
+		for _, tc := range winoCases() {
+			rowLen := (tc.tiles-1)*tc.step + tc.c
+			var d [16][]float32
+			for i := range d {
+				d[i] = winoRand(rng, rowLen)
+			}
+			want := make([]float32, 16*tc.stride)
+			goWinograd.input(&d, tc.step, tc.tiles, tc.c, want, tc.stride)
+			got, check := winoGuarded(t, 16*tc.stride)
+			impl.input(&d, tc.step, tc.tiles, tc.c, got, tc.stride)
+			check(impl.name + " input")
+			sameBitsOrSentinel(t, impl.name+" input", got, want)
+
+			m := winoRand(rng, 16*tc.stride)
+			bias := winoRand(rng, tc.c)
+			var wantY, gotY [4][]float32
+			var checks [4]func(string)
+			for k := range wantY {
+				wantY[k] = make([]float32, rowLen)
+				gotY[k], checks[k] = winoGuarded(t, rowLen)
+			}
+			goWinograd.output(m, tc.stride, tc.tiles, tc.c, bias, &wantY, tc.step)
+			impl.output(m, tc.stride, tc.tiles, tc.c, bias, &gotY, tc.step)
+			for k := range gotY {
+				checks[k](impl.name + " output")
+				sameBitsOrSentinel(t, impl.name+" output", gotY[k], wantY[k])
+			}
+		}
+	}
+}
+
+// sameBitsOrSentinel compares got with want bit for bit where want was
+// written (want's unwritten values are 0 and got's the sentinel).
+func sameBitsOrSentinel(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i, v := range got {
+		if math.Float32bits(v) == 0x7fc0dead && want[i] == 0 {
+			continue
+		}
+		if math.Float32bits(v) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: value %d is %v, want %v", what, i, v, want[i])
+		}
+	}
+}

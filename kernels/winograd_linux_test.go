@@ -1,0 +1,55 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// TestWinogradNoReadPastEnd runs every implementation of the transforms
+// with an input row, the products or the bias ending where an
+// inaccessible page begins: reading past the last channel (the masked
+// AVX-512 tail) faults.
+func TestWinogradNoReadPastEnd(t *testing.T) {
+	page := syscall.Getpagesize()
+	const pages = 4 // readable, then one that is not
+	mem, err := syscall.Mmap(-1, 0, (pages+1)*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	defer syscall.Munmap(mem)
+	if err := syscall.Mprotect(mem[pages*page:], syscall.PROT_NONE); err != nil {
+		t.Skip("mprotect:", err)
+	}
+	all := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), pages*page/4)
+	atEnd := func(v []float32) []float32 {
+		s := all[len(all)-len(v):]
+		copy(s, v)
+		return s
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, impl := range supportedWinograd() {
+		for _, c := range []int{5, 17, 40} {
+			for _, tiles := range []int{1, 3} {
+				step := 2 * c * min(1, tiles-1)
+				rowLen := (tiles-1)*step + c
+				for i := range 16 {
+					var d [16][]float32
+					for k := range d {
+						d[k] = winoRand(rng, rowLen)
+					}
+					d[i] = atEnd(d[i])
+					impl.input(&d, step, tiles, c, make([]float32, 16*tiles*c), tiles*c)
+				}
+				m, bias := winoRand(rng, 16*tiles*c), winoRand(rng, c)
+				var y [4][]float32
+				for k := range y {
+					y[k] = make([]float32, rowLen)
+				}
+				impl.output(atEnd(m), tiles*c, tiles, c, bias, &y, step)
+				impl.output(m, tiles*c, tiles, c, atEnd(bias), &y, step)
+			}
+		}
+	}
+}
