@@ -32,6 +32,18 @@ var avx512Winograd = &winogradImpl{
 		}
 		winogradOutputAVX512(&m[0], stride, tiles, f, &bias[0], &p[0], step)
 	},
+	gradOut: func(dy *[4][]float32, step, tiles, f int, o []float32, stride int) {
+		if tiles == 0 || f == 0 {
+			return
+		}
+		var p [4]*float32
+		for k := range dy {
+			_ = dy[k][(tiles-1)*step+f-1]
+			p[k] = &dy[k][0]
+		}
+		_ = o[15*stride+tiles*f-1]
+		winogradGradOutAVX512(&p[0], step, tiles, f, &o[0], stride)
+	},
 }
 
 // wino is the fastest implementation this CPU supports.

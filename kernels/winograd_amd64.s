@@ -465,3 +465,176 @@ winogradOutputAVX512_cdone:
 winogradOutputAVX512_done:
 	VZEROUPPER
 	RET
+
+// func winogradGradOutAVX512(dy **float32, step int, tiles int, f int, o *float32, stride int)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·winogradGradOutAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dy+0(FP), AX
+	MOVQ         tiles+16(FP), CX
+	MOVQ         o+32(FP), DX
+	MOVL         $0x80000000, BX
+	MOVD         BX, X0
+	VPBROADCASTD X0, Z0
+	XORQ         BX, BX
+	TESTQ        CX, CX
+	JZ           winogradGradOutAVX512_done
+
+winogradGradOutAVX512_tile:
+	MOVQ f+24(FP), DI
+	XORQ SI, SI
+
+winogradGradOutAVX512_c:
+	CMPQ    DI, $0x00000010
+	JL      winogradGradOutAVX512_ctail
+	MOVQ    (AX), R8
+	ADDQ    BX, R8
+	VMOVUPS (R8)(SI*1), Z1
+	MOVQ    8(AX), R8
+	ADDQ    BX, R8
+	VMOVUPS (R8)(SI*1), Z2
+	MOVQ    16(AX), R8
+	ADDQ    BX, R8
+	VMOVUPS (R8)(SI*1), Z3
+	MOVQ    24(AX), R8
+	ADDQ    BX, R8
+	VMOVUPS (R8)(SI*1), Z4
+	MOVQ    stride+40(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (DX)(SI*1), R8
+	VADDPS  Z2, Z1, Z5
+	VSUBPS  Z2, Z1, Z6
+	VPXORD  Z0, Z2, Z7
+	VMOVUPS Z1, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z5, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z6, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z7, (R8)
+	ADDQ    R9, R8
+	VADDPS  Z3, Z1, Z5
+	VADDPS  Z4, Z2, Z6
+	VADDPS  Z6, Z5, Z7
+	VSUBPS  Z6, Z5, Z8
+	VPXORD  Z0, Z6, Z6
+	VMOVUPS Z5, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z7, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z8, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z6, (R8)
+	ADDQ    R9, R8
+	VSUBPS  Z3, Z1, Z1
+	VSUBPS  Z4, Z2, Z2
+	VADDPS  Z2, Z1, Z5
+	VSUBPS  Z2, Z1, Z6
+	VPXORD  Z0, Z2, Z2
+	VMOVUPS Z1, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z5, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z6, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z2, (R8)
+	ADDQ    R9, R8
+	VPXORD  Z0, Z3, Z1
+	VPXORD  Z0, Z4, Z2
+	VADDPS  Z2, Z1, Z3
+	VSUBPS  Z2, Z1, Z4
+	VPXORD  Z0, Z2, Z2
+	VMOVUPS Z1, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z3, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z4, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z2, (R8)
+	ADDQ    R9, R8
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000010, DI
+	JMP     winogradGradOutAVX512_c
+
+winogradGradOutAVX512_ctail:
+	TESTQ     DI, DI
+	JZ        winogradGradOutAVX512_cdone
+	MOVL      $0x0000ffff, R8
+	BZHIL     DI, R8, R8
+	KMOVW     R8, K1
+	MOVQ      (AX), R8
+	ADDQ      BX, R8
+	VMOVUPS.Z (R8)(SI*1), K1, Z1
+	MOVQ      8(AX), R8
+	ADDQ      BX, R8
+	VMOVUPS.Z (R8)(SI*1), K1, Z2
+	MOVQ      16(AX), R8
+	ADDQ      BX, R8
+	VMOVUPS.Z (R8)(SI*1), K1, Z3
+	MOVQ      24(AX), R8
+	ADDQ      BX, R8
+	VMOVUPS.Z (R8)(SI*1), K1, Z4
+	MOVQ      stride+40(FP), DI
+	SHLQ      $0x02, DI
+	LEAQ      (DX)(SI*1), R8
+	VADDPS    Z2, Z1, Z5
+	VSUBPS    Z2, Z1, Z6
+	VPXORD    Z0, Z2, Z7
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z5, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z6, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z7, K1, (R8)
+	ADDQ      DI, R8
+	VADDPS    Z3, Z1, Z5
+	VADDPS    Z4, Z2, Z6
+	VADDPS    Z6, Z5, Z7
+	VSUBPS    Z6, Z5, Z8
+	VPXORD    Z0, Z6, Z6
+	VMOVUPS   Z5, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z7, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z8, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z6, K1, (R8)
+	ADDQ      DI, R8
+	VSUBPS    Z3, Z1, Z1
+	VSUBPS    Z4, Z2, Z2
+	VADDPS    Z2, Z1, Z5
+	VSUBPS    Z2, Z1, Z6
+	VPXORD    Z0, Z2, Z2
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z5, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z6, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z2, K1, (R8)
+	ADDQ      DI, R8
+	VPXORD    Z0, Z3, Z1
+	VPXORD    Z0, Z4, Z2
+	VADDPS    Z2, Z1, Z3
+	VSUBPS    Z2, Z1, Z4
+	VPXORD    Z0, Z2, Z2
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z3, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z4, K1, (R8)
+	ADDQ      DI, R8
+	VMOVUPS   Z2, K1, (R8)
+	ADDQ      DI, R8
+
+winogradGradOutAVX512_cdone:
+	MOVQ step+8(FP), SI
+	MOVQ f+24(FP), DI
+	LEAQ (BX)(SI*4), BX
+	LEAQ (DX)(DI*4), DX
+	DECQ CX
+	JNZ  winogradGradOutAVX512_tile
+
+winogradGradOutAVX512_done:
+	VZEROUPPER
+	RET

@@ -13,9 +13,13 @@ type winogradImpl struct {
 	// products at m[ξ*stride+t*f:], output k at dst[k][t*step:], f
 	// channels each.
 	output func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int)
+	// gradOut writes A dy Aᵀ for tiles tiles: output k of tile t's
+	// gradient at dy[k][t*step:], position ξ of its result at
+	// o[ξ*stride+t*f:], f channels each.
+	gradOut func(dy *[4][]float32, step, tiles, f int, o []float32, stride int)
 }
 
-var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo}
+var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo}
 
 // winogradInputGo is the input transform, a tile at a time.
 func winogradInputGo(d *[16][]float32, step, tiles, c int, o []float32, stride int) {
@@ -94,5 +98,29 @@ func outputTransform(m *[16][]float32, bias []float32, dst *[4][]float32) {
 		b := bias[c]
 		y0[c], y1[c] = s0+s1+s2+b, s1-s2-s3+b
 		y2[c], y3[c] = u0+u1+u2+b, u1-u2-u3+b
+	}
+}
+
+// winogradGradOutGo is the transform of the output's gradient, a tile at
+// a time: with A = [1 0; 1 1; 1 -1; 0 -1] and the tile's gradient
+// [a b; c d], the rows of A dy are (a, b), (a+c, b+d), (a-c, b-d),
+// (-c, -d), and a row (p, q) times Aᵀ is (p, p+q, p-q, -q).
+func winogradGradOutGo(dy *[4][]float32, step, tiles, f int, o []float32, stride int) {
+	var ot [16][]float32
+	for t := range tiles {
+		a, b := dy[0][t*step:][:f], dy[1][t*step:][:f]
+		c, d := dy[2][t*step:][:f], dy[3][t*step:][:f]
+		for i := range ot {
+			ot[i] = o[i*stride+t*f:][:f]
+		}
+		for i := range f {
+			row := func(r int, p, q float32) {
+				ot[4*r][i], ot[4*r+1][i], ot[4*r+2][i], ot[4*r+3][i] = p, p+q, p-q, -q
+			}
+			row(0, a[i], b[i])
+			row(1, a[i]+c[i], b[i]+d[i])
+			row(2, a[i]-c[i], b[i]-d[i])
+			row(3, -c[i], -d[i])
+		}
 	}
 }

@@ -83,6 +83,17 @@ func TestWinogradImplsMatchGo(t *testing.T) {
 				checks[k](impl.name + " output")
 				sameBitsOrSentinel(t, impl.name+" output", gotY[k], wantY[k])
 			}
+
+			// The gradient's transform reads four rows like those of y.
+			for k := range wantY {
+				copy(wantY[k], winoRand(rng, rowLen))
+			}
+			want = make([]float32, 16*tc.stride)
+			goWinograd.gradOut(&wantY, tc.step, tc.tiles, tc.c, want, tc.stride)
+			got, check = winoGuarded(t, 16*tc.stride)
+			impl.gradOut(&wantY, tc.step, tc.tiles, tc.c, got, tc.stride)
+			check(impl.name + " gradOut")
+			sameBitsOrSentinel(t, impl.name+" gradOut", got, want)
 		}
 	}
 }

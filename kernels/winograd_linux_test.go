@@ -49,6 +49,11 @@ func TestWinogradNoReadPastEnd(t *testing.T) {
 				}
 				impl.output(atEnd(m), tiles*c, tiles, c, bias, &y, step)
 				impl.output(m, tiles*c, tiles, c, atEnd(bias), &y, step)
+				for k := range y {
+					dy := y
+					dy[k] = atEnd(winoRand(rng, rowLen))
+					impl.gradOut(&dy, step, tiles, c, m, tiles*c)
+				}
 			}
 		}
 	}

@@ -15,3 +15,9 @@ func winogradInputAVX512(d **float32, step int, tiles int, c int, o *float32, st
 //
 //go:noescape
 func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int)
+
+// winogradGradOutAVX512 (AVX-512) writes A dy Aᵀ of tiles tiles: output k (of (0,0), (0,1), (1,0), (1,1)) of tile t's gradient at dy[k] + t*step,
+// position ξ of its result at o + ξ*stride + t*f, f channels each, as winogradGradOutGo.
+//
+//go:noescape
+func winogradGradOutAVX512(dy **float32, step int, tiles int, f int, o *float32, stride int)

@@ -105,14 +105,15 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 	if act, _ := lookupActivation(l.Activation); act.needsZ {
 		fp.buffers += values(out) // the pre-activation
 	}
-	// A tile of the patch matrix and its gradient (see tileRows).
-	if !l.pointwise() {
+	// A tile of the patch matrix and its gradient (see tileRows), or a
+	// chunk of Winograd tiles.
+	switch {
+	case l.useWinograd():
+		fp.tilePerSample, fp.tileMax = l.winogradTiles()
+	case !l.pointwise():
 		cols := float64(k[0]*k[1]) * float64(in[2])
 		fp.tilePerSample = 2 * float64(oh) * float64(ow) * cols
 		fp.tileMax = 2 * l.tileRowCap(cols) * cols
-		if l.useWinograd() { // its chunk scratch instead of the dcols tile
-			fp.tileMax += float64(l.tileBudget())/4 - l.tileRowCap(cols)*cols
-		}
 	}
 	return fp, nil
 }
@@ -268,7 +269,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		l.dcols = tensor.Ensure(l.dcols, l.tileRows(), k)
 	}
 	t := l.tileRows()
-	learn := !skipGrad(l.kernel)
+	learn := !skipGrad(l.kernel) && !l.winogradKernelGrad(dy.Data) // Winograd writes all of dkernel
 	for r0 := 0; r0 < m && (learn || tileDx); r0 += t {
 		r1 := min(m, r0+t)
 		dz := dy.Data[r0*units : r1*units]

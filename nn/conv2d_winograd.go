@@ -76,10 +76,7 @@ func (l *Conv2D) winogradForward(x, y []float32) {
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, l.wino.scratchFor(g, f, chunk), chunk)
-	// Backward recomputes the patches tile by tile for the kernel gradient.
-	l.cols = tensor.Ensure(l.cols, l.tileRows(), g.Cols())
-	l.colsWhole = false
+	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, l.wino.scratchFor(kernels.WinogradScratchLen(g, f, chunk)), chunk)
 }
 
 // winogradBackward overwrites dx with the input gradient of dz when
@@ -98,21 +95,47 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 	}
 	dg := kernels.WinogradDxGeom(g, f)
 	chunk := kernels.WinogradChunk(dg, g.C, l.tileBudget())
-	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, l.wino.scratchFor(dg, g.C, chunk), chunk)
+	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, l.wino.scratchFor(kernels.WinogradScratchLen(dg, g.C, chunk)), chunk)
+	return true
+}
+
+// winogradKernelGrad overwrites the kernel gradient with that of dz (the
+// gradient before the activation) when Winograd applies
+// (kernels.WinogradKernelGrad: no patches are recomputed) and reports
+// whether it did.
+func (l *Conv2D) winogradKernelGrad(dz []float32) bool {
+	if !l.useWinograd() {
+		return false
+	}
+	g, f := l.geom, l.Filters
+	chunk := kernels.WinogradChunk(g, f, l.tileBudget())
+	kernels.WinogradKernelGrad(g, f, l.x, dz, l.kernel.Grad.Data, l.wino.scratchFor(kernels.WinogradGradScratchLen(g, f, chunk)), chunk)
 	return true
 }
 
 // winogradCache is the values a layer that runs Winograd keeps beside its
-// kernel (the two transformed kernels and the copy they come from),
-// counted with the weights in the memory estimate; its chunk scratch
-// (counted with the tiles) replaces the tile of dcols that Backward no
-// longer needs.
+// kernel (the two transformed kernels, the copy they come from and the
+// sums of the kernel gradient), counted with the weights in the memory
+// estimate; its chunk scratch (winogradTiles) replaces the patch tiles.
 func (l *Conv2D) winogradCache() float64 {
 	if !l.useWinograd() {
 		return 0
 	}
-	return (16 + 16 + 9) * float64(l.geom.C) * float64(l.Filters)
+	return (16 + 16 + 9 + 16) * float64(l.geom.C) * float64(l.Filters)
 }
+
+// winogradTiles is the scratch of a chunk of Winograd tiles: per sample
+// and at most (the byte budget), in values.
+func (l *Conv2D) winogradTiles() (perSample, most float64) {
+	g := l.geom
+	tiles := float64((g.OH + 1) / 2 * ((g.OW + 1) / 2))
+	c := float64(max(g.C, l.Filters))
+	return 16 * tiles * 2 * c, float64(l.tileBudget())/4 + 16*2*winogradXiPad + c
+}
+
+// winogradXiPad is kernels' padding between the 16 matrices of a chunk
+// (see kernels.WinogradScratchLen), counted in the estimate.
+const winogradXiPad = 16
 
 // tileBudget is the bytes of a Winograd chunk's scratch (winogradTileBytes
 // unless a test set the tile size).
@@ -143,8 +166,13 @@ func (s *winograd) refresh(w []float32, c, f int) {
 	s.flipOK = false
 }
 
-func (s *winograd) scratchFor(g kernels.ConvGeom, f, chunk int) []float32 {
-	s.scratch = tensor.Ensure(s.scratch, kernels.WinogradScratchLen(g, f, chunk))
+// scratchFor returns the layer's Winograd scratch, at least n values
+// (kept at the largest size asked for, so that the forward pass, the input
+// gradient and the kernel gradient share it).
+func (s *winograd) scratchFor(n int) []float32 {
+	if s.scratch == nil || len(s.scratch.Data) < n {
+		s.scratch = tensor.Ensure(s.scratch, n)
+	}
 	return s.scratch.Data
 }
 

@@ -18,6 +18,7 @@ import (
 func genWinograd() {
 	genWinogradInput()
 	genWinogradOutput()
+	genWinogradGradOut()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
@@ -152,6 +153,62 @@ func genWinogradOutput() {
 	step, f := load64("step"), load64("f")
 	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
 	b.LEAQ(op.Mem{Base: mb, Index: f, Scale: 4}, mb)
+	b.DECQ(tiles)
+	b.JNZ(op.LabelRef(name + "_tile"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// genWinogradGradOut emits, for t < tiles and channel i < f,
+//
+//	o[ξ*stride + t*f + i] = (A dy Aᵀ)[ξ]   with output k of dy's 2×2 tile at dy[k] + t*step + i
+//
+// (the gradient of the products from the output's, A = [1 0; 1 1; 1 -1;
+// 0 -1]) as winogradGradOutGo; -x flips the sign bit, as Go's negation.
+func genWinogradGradOut() {
+	name := header(avx512, "winogradGradOut", "func(dy **float32, step, tiles, f int, o *float32, stride int)",
+		"writes A dy Aᵀ of tiles tiles: output k (of (0,0), (0,1), (1,0), (1,1)) of tile t's gradient at dy[k] + t*step,",
+		"position ξ of its result at o + ξ*stride + t*f, f channels each, as winogradGradOutGo.")
+	dp, tiles, ob := load64("dy"), load64("tiles"), load64("o")
+	sign := avx512.broadcast(0x80000000)
+	toff := b.GP64() // t*step*4
+	b.XORQ(toff, toff)
+	b.TESTQ(tiles, tiles)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.Label(name + "_tile")
+	cp, cc, ptr := b.GP64(), load64("f"), b.GP64()
+	b.XORQ(cp, cp)
+	winoChannels(name, cc, cp, func(c vecCtx) {
+		var d [4]reg.VecVirtual
+		for k := range d {
+			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
+			b.ADDQ(toff, ptr)
+			d[k] = c.load(op.Mem{Base: ptr, Index: cp, Scale: 1})
+		}
+		neg := func(x reg.VecVirtual) reg.VecVirtual {
+			r := b.ZMM()
+			b.VPXORD(sign, x, r)
+			return r
+		}
+		stride := load64("stride")
+		b.SHLQ(op.U8(2), stride)
+		b.LEAQ(op.Mem{Base: ob, Index: cp, Scale: 1}, ptr)
+		row := func(p, q reg.VecVirtual) { // p, p+q, p-q, -q
+			for _, v := range []reg.VecVirtual{p, add(p, q), sub(p, q), neg(q)} {
+				c.store(v, op.Mem{Base: ptr})
+				b.ADDQ(stride, ptr)
+			}
+		}
+		// Rows of A dy: (a, b), (a+c, b+d), (a-c, b-d), (-c, -d).
+		row(d[0], d[1])
+		row(add(d[0], d[2]), add(d[1], d[3]))
+		row(sub(d[0], d[2]), sub(d[1], d[3]))
+		row(neg(d[2]), neg(d[3]))
+	})
+	step, f := load64("step"), load64("f")
+	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
+	b.LEAQ(op.Mem{Base: ob, Index: f, Scale: 4}, ob)
 	b.DECQ(tiles)
 	b.JNZ(op.LabelRef(name + "_tile"))
 	b.Label(name + "_done")
