@@ -15,12 +15,14 @@ type gemmTasker interface {
 }
 
 // gemmScratch is one goroutine's working memory: packed A, an edge tile
-// of C, and packed B when the goroutine runs a problem alone. Scratches
+// of C, packed B when the goroutine runs a problem alone, and a chunk of
+// Winograd tiles. Scratches
 // are recycled through scratchPool, so steady-state calls do not allocate.
 type gemmScratch struct {
 	a    []float32
 	b    []float32
 	tile []float32
+	wino []float32 // a chunk of WinogradConv's tiles
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}

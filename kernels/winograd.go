@@ -96,9 +96,10 @@ func WinogradChunk(g ConvGeom, f, bytes int) int {
 	return max(1, min(WinogradTiles(g), bytes/(4*16*(g.C+f))))
 }
 
-// WinogradScratchLen is the scratch WinogradConv needs for chunks of
-// chunk tiles: the transformed inputs and products of a chunk, and a row
-// of zeros (the padding and the missing bias).
+// WinogradScratchLen is the scratch of one chunk of chunk tiles: its
+// transformed inputs and products, and a row of zeros (the padding and the
+// missing bias). WinogradConv keeps one per thread that runs chunks, in
+// the threads' own scratch; WinogradKernelGrad takes one from its caller.
 func WinogradScratchLen(g ConvGeom, f, chunk int) int {
 	return 16*(chunk*(g.C+f)+2*xiPad) + max(g.C, f)
 }
@@ -112,35 +113,49 @@ const xiPad = 16
 // WinogradConv overwrites y (N×OH×OW×f) with the convolution of x
 // (N×H×W×C) by the kernel u transformed by WinogradKernel (16 × C × f),
 // plus bias when it is not nil. The tiles run chunk at a time (see
-// WinogradChunk) in scratch (WinogradScratchLen); the transforms are
-// split over threads by tiles and the 16 products run as parallel tasks,
-// so the result does not depend on the threads.
-func WinogradConv(g ConvGeom, f int, x, u, bias, y, scratch []float32, chunk int) {
+// WinogradChunk), each chunk a task that one thread runs from start to
+// end (input transform, the 16 products, output transform) in its own
+// scratch, which stays in its core's cache; the chunks' outputs do not
+// overlap, so the result does not depend on the threads.
+func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, chunk int) {
 	if !WinogradApplies(g) || chunk < 1 {
 		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
 	}
 	if len(x) < g.N*g.H*g.W*g.C || len(y) < g.N*g.OH*g.OW*f || len(u) < WinogradKernelLen(g.C, f) ||
-		len(scratch) < WinogradScratchLen(g, f, chunk) || (bias != nil && len(bias) < f) {
+		(bias != nil && len(bias) < f) {
 		panic("kernels.WinogradConv: slice too short")
 	}
-	zero := scratch[WinogradScratchLen(g, f, chunk)-max(g.C, f):][:max(g.C, f)]
+	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, chunk: chunk}
+	parallelRun(w, ceilDiv(WinogradTiles(g), chunk), runtime.GOMAXPROCS(0))
+}
+
+// winogradChunks runs the chunks of a WinogradConv, one task each.
+type winogradChunks struct {
+	g             ConvGeom
+	f, chunk      int
+	x, u, bias, y []float32
+}
+
+func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
+	g, f := w.g, w.f
+	t0 := ci * w.chunk
+	nt := min(w.chunk, WinogradTiles(g)-t0)
+	n := WinogradScratchLen(g, f, w.chunk)
+	s.wino = grow(s.wino, n)
+	zero := s.wino[n-max(g.C, f):]
 	clear(zero)
+	bias := w.bias
 	if bias == nil {
 		bias = zero[:f]
 	}
-	tiles := WinogradTiles(g)
-	for t0 := 0; t0 < tiles; t0 += chunk {
-		nt := min(chunk, tiles-t0)
-		vs, ms := nt*g.C+xiPad, nt*f+xiPad // distance between two ξ
-		v, m := scratch[:16*vs], scratch[16*vs:16*(vs+ms)]
-		ForEachChunk(nt, max(1, minChunkValues/(16*g.C)), func(lo, hi int) {
-			inputTiles(g, x, zero[:g.C], t0+lo, t0+hi, v[lo*g.C:], vs)
-		})
-		parallelRun(&winogradProducts{nt: nt, c: g.C, f: f, v: v, u: u, m: m, vs: vs, ms: ms}, 16, runtime.GOMAXPROCS(0))
-		ForEachChunk(nt, max(1, minChunkValues/(16*f)), func(lo, hi int) {
-			outputTiles(g, f, m[lo*f:], ms, bias[:f], t0+lo, t0+hi, y)
-		})
+	vs, ms := nt*g.C+xiPad, nt*f+xiPad // distance between two ξ
+	v, m := s.wino[:16*vs], s.wino[16*vs:16*(vs+ms)]
+	inputTiles(g, w.x, zero[:g.C], t0, t0+nt, v, vs)
+	p := winogradProducts{nt: nt, c: g.C, f: f, v: v, u: w.u, m: m, vs: vs, ms: ms}
+	for xi := range 16 {
+		p.runTask(xi, s)
 	}
+	outputTiles(g, f, m, ms, bias[:f], t0, t0+nt, w.y)
 }
 
 // winogradProducts is the 16 products m[ξ] = v[ξ]·u[ξ] of a chunk of nt

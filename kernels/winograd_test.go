@@ -104,7 +104,7 @@ func checkWinograd(t *testing.T, name string, g ConvGeom, f int, x, w, bias []fl
 	WinogradKernel(w, g.C, f, false, u)
 	y := make([]float32, g.N*g.OH*g.OW*f)
 	chunk = min(chunk, WinogradTiles(g))
-	WinogradConv(g, f, x, u, bias, y, make([]float32, WinogradScratchLen(g, f, chunk)), chunk)
+	WinogradConv(g, f, x, u, bias, y, chunk)
 	e := relErr(y, directConv64(g, f, x, w, bias))
 	if e > winogradTol {
 		t.Errorf("%s: error %.3g relative to the largest output, want <= %g", name, e, winogradTol)
@@ -118,7 +118,7 @@ func checkWinogradFlip(t *testing.T, name string, dg ConvGeom, c int, dy, w, wf 
 	WinogradKernel(w, c, dg.C, true, u)
 	dx := make([]float32, dg.N*dg.OH*dg.OW*c)
 	chunk = min(chunk, WinogradTiles(dg))
-	WinogradConv(dg, c, dy, u, nil, dx, make([]float32, WinogradScratchLen(dg, c, chunk)), chunk)
+	WinogradConv(dg, c, dy, u, nil, dx, chunk)
 	e := relErr(dx, directConv64(dg, c, dy, wf, nil))
 	if e > winogradTol {
 		t.Errorf("%s: error %.3g relative to the largest dx, want <= %g", name, e, winogradTol)
@@ -150,7 +150,7 @@ func TestWinogradThreads(t *testing.T) {
 	run := func() []float32 {
 		y := make([]float32, g.N*g.OH*g.OW*f)
 		chunk := 50
-		WinogradConv(g, f, x, u, bias, y, make([]float32, WinogradScratchLen(g, f, chunk)), chunk)
+		WinogradConv(g, f, x, u, bias, y, chunk)
 		return y
 	}
 	var ref []float32

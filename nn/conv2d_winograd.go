@@ -8,8 +8,9 @@ import (
 )
 
 // winograd is a Conv2D's state for Winograd F(2×2, 3×3)
-// (kernels.WinogradConv): the transformed kernels and the scratch of a
-// chunk of tiles (winogradTileBytes).
+// (kernels.WinogradConv): the transformed kernels and the scratch of the
+// kernel gradient's chunks of tiles (winogradTileBytes; the convolutions'
+// chunks run in the kernels' threads' own scratch).
 //
 // The kernel transforms are cached with a copy of the kernel they were
 // computed from and recomputed when the kernel's bits differ from it:
@@ -76,7 +77,7 @@ func (l *Conv2D) winogradForward(x, y []float32) {
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, l.wino.scratchFor(kernels.WinogradScratchLen(g, f, chunk)), chunk)
+	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, chunk)
 }
 
 // winogradBackward overwrites dx with the input gradient of dz when
@@ -95,7 +96,7 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 	}
 	dg := kernels.WinogradDxGeom(g, f)
 	chunk := kernels.WinogradChunk(dg, g.C, l.tileBudget())
-	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, l.wino.scratchFor(kernels.WinogradScratchLen(dg, g.C, chunk)), chunk)
+	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, chunk)
 	return true
 }
 
@@ -166,9 +167,7 @@ func (s *winograd) refresh(w []float32, c, f int) {
 	s.flipOK = false
 }
 
-// scratchFor returns the layer's Winograd scratch, at least n values
-// (kept at the largest size asked for, so that the forward pass, the input
-// gradient and the kernel gradient share it).
+// scratchFor returns the layer's Winograd scratch, at least n values.
 func (s *winograd) scratchFor(n int) []float32 {
 	if s.scratch == nil || len(s.scratch.Data) < n {
 		s.scratch = tensor.Ensure(s.scratch, n)
