@@ -112,12 +112,13 @@ const xiPad = 16
 
 // WinogradConv overwrites y (N×OH×OW×f) with the convolution of x
 // (N×H×W×C) by the kernel u transformed by WinogradKernel (16 × C × f),
-// plus bias when it is not nil. The tiles run chunk at a time (see
+// plus bias when it is not nil, then relu (max(y, 0), as Relu) when relu.
+// The tiles run chunk at a time (see
 // WinogradChunk), each chunk a task that one thread runs from start to
 // end (input transform, the 16 products, output transform) in its own
 // scratch, which stays in its core's cache; the chunks' outputs do not
 // overlap, so the result does not depend on the threads.
-func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, chunk int) {
+func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int) {
 	if !WinogradApplies(g) || chunk < 1 {
 		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
 	}
@@ -125,7 +126,7 @@ func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, chunk int) {
 		(bias != nil && len(bias) < f) {
 		panic("kernels.WinogradConv: slice too short")
 	}
-	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, chunk: chunk}
+	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, chunk: chunk}
 	parallelRun(w, ceilDiv(WinogradTiles(g), chunk), runtime.GOMAXPROCS(0))
 }
 
@@ -134,6 +135,7 @@ type winogradChunks struct {
 	g             ConvGeom
 	f, chunk      int
 	x, u, bias, y []float32
+	relu          bool
 }
 
 func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
@@ -155,7 +157,7 @@ func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
 	for xi := range 16 {
 		p.runTask(xi, s)
 	}
-	outputTiles(g, f, m, ms, bias[:f], t0, t0+nt, w.y)
+	outputTiles(g, f, m, ms, bias[:f], w.relu, t0, t0+nt, w.y)
 }
 
 // winogradProducts is the 16 products m[ξ] = v[ξ]·u[ξ] of a chunk of nt

@@ -19,7 +19,7 @@ var avx512Winograd = &winogradImpl{
 		_ = o[15*stride+tiles*c-1]
 		winogradInputAVX512(&p[0], step, tiles, c, &o[0], stride)
 	},
-	output: func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int) {
+	output: func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int, relu bool) {
 		if tiles == 0 || f == 0 {
 			return
 		}
@@ -30,7 +30,7 @@ var avx512Winograd = &winogradImpl{
 			_ = dst[k][(tiles-1)*step+f-1]
 			p[k] = &dst[k][0]
 		}
-		winogradOutputAVX512(&m[0], stride, tiles, f, &bias[0], &p[0], step)
+		winogradOutputAVX512(&m[0], stride, tiles, f, &bias[0], &p[0], step, relu)
 	},
 	gradOut: func(dy *[4][]float32, step, tiles, f int, o []float32, stride int) {
 		if tiles == 0 || f == 0 {

@@ -274,65 +274,62 @@ winogradInputAVX512_done:
 	VZEROUPPER
 	RET
 
-// func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-56
-	MOVQ  m+0(FP), AX
-	MOVQ  tiles+16(FP), CX
-	MOVQ  dst+40(FP), DX
-	XORQ  BX, BX
-	TESTQ CX, CX
-	JZ    winogradOutputAVX512_done
+// func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-57
+	MOVQ         m+0(FP), AX
+	MOVQ         tiles+16(FP), CX
+	MOVQ         dst+40(FP), DX
+	VPXORD       Z0, Z0, Z0
+	MOVL         $0x7fffffff, BX
+	MOVD         BX, X1
+	VPBROADCASTD X1, Z1
+	MOVB         relu+56(FP), BL
+	XORQ         SI, SI
+	TESTQ        CX, CX
+	JZ           winogradOutputAVX512_done
 
 winogradOutputAVX512_tile:
-	MOVQ f+24(FP), DI
-	XORQ SI, SI
+	MOVQ f+24(FP), R8
+	XORQ DI, DI
 
 winogradOutputAVX512_c:
-	CMPQ    DI, $0x00000010
+	CMPQ    R8, $0x00000010
 	JL      winogradOutputAVX512_ctail
-	MOVQ    stride+8(FP), R9
-	SHLQ    $0x02, R9
-	LEAQ    (AX)(SI*1), R8
-	VMOVUPS (R8), Z0
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z1
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z2
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z3
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z4
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z5
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z6
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z7
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z8
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z9
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z10
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z11
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z12
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z13
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z14
-	ADDQ    R9, R8
-	VMOVUPS (R8), Z15
-	VADDPS  Z4, Z0, Z0
-	VADDPS  Z8, Z0, Z0
-	VSUBPS  Z8, Z4, Z4
-	VSUBPS  Z12, Z4, Z4
-	VADDPS  Z5, Z1, Z1
-	VADDPS  Z9, Z1, Z1
-	VSUBPS  Z9, Z5, Z5
-	VSUBPS  Z13, Z5, Z5
+	MOVQ    stride+8(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (AX)(DI*1), R9
+	VMOVUPS (R9), Z2
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z3
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z4
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z5
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z6
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z7
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z8
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z9
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z10
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z11
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z12
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z13
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z14
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z15
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z16
+	ADDQ    R10, R9
+	VMOVUPS (R9), Z17
 	VADDPS  Z6, Z2, Z2
 	VADDPS  Z10, Z2, Z2
 	VSUBPS  Z10, Z6, Z6
@@ -341,84 +338,96 @@ winogradOutputAVX512_c:
 	VADDPS  Z11, Z3, Z3
 	VSUBPS  Z11, Z7, Z7
 	VSUBPS  Z15, Z7, Z7
-	MOVQ    bias+32(FP), R8
-	VMOVUPS (R8)(SI*1), Z8
-	VADDPS  Z1, Z0, Z0
-	VADDPS  Z2, Z0, Z0
-	VADDPS  Z8, Z0, Z0
-	VSUBPS  Z2, Z1, Z1
-	VSUBPS  Z3, Z1, Z1
-	VADDPS  Z8, Z1, Z1
-	VADDPS  Z5, Z4, Z2
-	VADDPS  Z6, Z2, Z2
-	VADDPS  Z8, Z2, Z2
-	VSUBPS  Z6, Z5, Z3
-	VSUBPS  Z7, Z3, Z3
-	VADDPS  Z8, Z3, Z3
-	MOVQ    (DX), R8
-	ADDQ    BX, R8
-	VMOVUPS Z0, (R8)(SI*1)
-	MOVQ    8(DX), R8
-	ADDQ    BX, R8
-	VMOVUPS Z1, (R8)(SI*1)
-	MOVQ    16(DX), R8
-	ADDQ    BX, R8
-	VMOVUPS Z2, (R8)(SI*1)
-	MOVQ    24(DX), R8
-	ADDQ    BX, R8
-	VMOVUPS Z3, (R8)(SI*1)
-	ADDQ    $0x00000040, SI
-	SUBQ    $0x00000010, DI
+	VADDPS  Z8, Z4, Z4
+	VADDPS  Z12, Z4, Z4
+	VSUBPS  Z12, Z8, Z8
+	VSUBPS  Z16, Z8, Z8
+	VADDPS  Z9, Z5, Z5
+	VADDPS  Z13, Z5, Z5
+	VSUBPS  Z13, Z9, Z9
+	VSUBPS  Z17, Z9, Z9
+	MOVQ    bias+32(FP), R9
+	VMOVUPS (R9)(DI*1), Z10
+	VADDPS  Z3, Z2, Z2
+	VADDPS  Z4, Z2, Z2
+	VADDPS  Z10, Z2, Z2
+	VSUBPS  Z4, Z3, Z3
+	VSUBPS  Z5, Z3, Z3
+	VADDPS  Z10, Z3, Z3
+	VADDPS  Z7, Z6, Z4
+	VADDPS  Z8, Z4, Z4
+	VADDPS  Z10, Z4, Z4
+	VSUBPS  Z8, Z7, Z5
+	VSUBPS  Z9, Z5, Z5
+	VADDPS  Z10, Z5, Z5
+	TESTB   BL, BL
+	JZ      winogradOutputAVX512_norelu
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VMAXPS  Z4, Z0, Z4
+	VPANDD  Z1, Z4, Z4
+	VMAXPS  Z5, Z0, Z5
+	VPANDD  Z1, Z5, Z5
+
+winogradOutputAVX512_norelu:
+	MOVQ    (DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z2, (R9)(DI*1)
+	MOVQ    8(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z3, (R9)(DI*1)
+	MOVQ    16(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z4, (R9)(DI*1)
+	MOVQ    24(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z5, (R9)(DI*1)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
 	JMP     winogradOutputAVX512_c
 
 winogradOutputAVX512_ctail:
-	TESTQ     DI, DI
+	TESTQ     R8, R8
 	JZ        winogradOutputAVX512_cdone
-	MOVL      $0x0000ffff, R8
-	BZHIL     DI, R8, R8
-	KMOVW     R8, K1
-	MOVQ      stride+8(FP), DI
-	SHLQ      $0x02, DI
-	LEAQ      (AX)(SI*1), R8
-	VMOVUPS.Z (R8), K1, Z0
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z1
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z2
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z3
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z4
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z5
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z6
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z7
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z8
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z9
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z10
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z11
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z12
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z13
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z14
-	ADDQ      DI, R8
-	VMOVUPS.Z (R8), K1, Z15
-	VADDPS    Z4, Z0, Z0
-	VADDPS    Z8, Z0, Z0
-	VSUBPS    Z8, Z4, Z4
-	VSUBPS    Z12, Z4, Z4
-	VADDPS    Z5, Z1, Z1
-	VADDPS    Z9, Z1, Z1
-	VSUBPS    Z9, Z5, Z5
-	VSUBPS    Z13, Z5, Z5
+	MOVL      $0x0000ffff, R9
+	BZHIL     R8, R9, R9
+	KMOVW     R9, K1
+	MOVQ      stride+8(FP), R8
+	SHLQ      $0x02, R8
+	LEAQ      (AX)(DI*1), R9
+	VMOVUPS.Z (R9), K1, Z2
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z3
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z4
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z5
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z6
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z7
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z8
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z9
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z10
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z11
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z12
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z13
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z14
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z15
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z16
+	ADDQ      R8, R9
+	VMOVUPS.Z (R9), K1, Z17
 	VADDPS    Z6, Z2, Z2
 	VADDPS    Z10, Z2, Z2
 	VSUBPS    Z10, Z6, Z6
@@ -427,38 +436,58 @@ winogradOutputAVX512_ctail:
 	VADDPS    Z11, Z3, Z3
 	VSUBPS    Z11, Z7, Z7
 	VSUBPS    Z15, Z7, Z7
-	MOVQ      bias+32(FP), DI
-	VMOVUPS.Z (DI)(SI*1), K1, Z8
-	VADDPS    Z1, Z0, Z0
-	VADDPS    Z2, Z0, Z0
-	VADDPS    Z8, Z0, Z0
-	VSUBPS    Z2, Z1, Z1
-	VSUBPS    Z3, Z1, Z1
-	VADDPS    Z8, Z1, Z1
-	VADDPS    Z5, Z4, Z2
-	VADDPS    Z6, Z2, Z2
-	VADDPS    Z8, Z2, Z2
-	VSUBPS    Z6, Z5, Z3
-	VSUBPS    Z7, Z3, Z3
-	VADDPS    Z8, Z3, Z3
-	MOVQ      (DX), R8
-	ADDQ      BX, R8
-	VMOVUPS   Z0, K1, (R8)(SI*1)
-	MOVQ      8(DX), R8
-	ADDQ      BX, R8
-	VMOVUPS   Z1, K1, (R8)(SI*1)
-	MOVQ      16(DX), R8
-	ADDQ      BX, R8
-	VMOVUPS   Z2, K1, (R8)(SI*1)
-	MOVQ      24(DX), R8
-	ADDQ      BX, R8
-	VMOVUPS   Z3, K1, (R8)(SI*1)
+	VADDPS    Z8, Z4, Z4
+	VADDPS    Z12, Z4, Z4
+	VSUBPS    Z12, Z8, Z8
+	VSUBPS    Z16, Z8, Z8
+	VADDPS    Z9, Z5, Z5
+	VADDPS    Z13, Z5, Z5
+	VSUBPS    Z13, Z9, Z9
+	VSUBPS    Z17, Z9, Z9
+	MOVQ      bias+32(FP), R8
+	VMOVUPS.Z (R8)(DI*1), K1, Z10
+	VADDPS    Z3, Z2, Z2
+	VADDPS    Z4, Z2, Z2
+	VADDPS    Z10, Z2, Z2
+	VSUBPS    Z4, Z3, Z3
+	VSUBPS    Z5, Z3, Z3
+	VADDPS    Z10, Z3, Z3
+	VADDPS    Z7, Z6, Z4
+	VADDPS    Z8, Z4, Z4
+	VADDPS    Z10, Z4, Z4
+	VSUBPS    Z8, Z7, Z5
+	VSUBPS    Z9, Z5, Z5
+	VADDPS    Z10, Z5, Z5
+	TESTB     BL, BL
+	JZ        winogradOutputAVX512_norelum
+	VMAXPS    Z2, Z0, Z2
+	VPANDD    Z1, Z2, Z2
+	VMAXPS    Z3, Z0, Z3
+	VPANDD    Z1, Z3, Z3
+	VMAXPS    Z4, Z0, Z4
+	VPANDD    Z1, Z4, Z4
+	VMAXPS    Z5, Z0, Z5
+	VPANDD    Z1, Z5, Z5
+
+winogradOutputAVX512_norelum:
+	MOVQ    (DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z2, K1, (R9)(DI*1)
+	MOVQ    8(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z3, K1, (R9)(DI*1)
+	MOVQ    16(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z4, K1, (R9)(DI*1)
+	MOVQ    24(DX), R9
+	ADDQ    SI, R9
+	VMOVUPS Z5, K1, (R9)(DI*1)
 
 winogradOutputAVX512_cdone:
-	MOVQ step+48(FP), SI
-	MOVQ f+24(FP), DI
-	LEAQ (BX)(SI*4), BX
-	LEAQ (AX)(DI*4), AX
+	MOVQ step+48(FP), DI
+	MOVQ f+24(FP), R8
+	LEAQ (SI)(DI*4), SI
+	LEAQ (AX)(R8*4), AX
 	DECQ CX
 	JNZ  winogradOutputAVX512_tile
 

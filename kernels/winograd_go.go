@@ -9,10 +9,10 @@ type winogradImpl struct {
 	// d[4r+s][t*step:], position ξ of its result at o[ξ*stride+t*c:], c
 	// channels each.
 	input func(d *[16][]float32, step, tiles, c int, o []float32, stride int)
-	// output writes Aᵀ m A + bias for tiles tiles: position ξ of tile t's
-	// products at m[ξ*stride+t*f:], output k at dst[k][t*step:], f
-	// channels each.
-	output func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int)
+	// output writes Aᵀ m A + bias for tiles tiles (with relu, max of that
+	// and 0, as Relu): position ξ of tile t's products at
+	// m[ξ*stride+t*f:], output k at dst[k][t*step:], f channels each.
+	output func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int, relu bool)
 	// gradOut writes A dy Aᵀ for tiles tiles: output k of tile t's
 	// gradient at dy[k][t*step:], position ξ of its result at
 	// o[ξ*stride+t*f:], f channels each.
@@ -34,7 +34,7 @@ func winogradInputGo(d *[16][]float32, step, tiles, c int, o []float32, stride i
 }
 
 // winogradOutputGo is the output transform, a tile at a time.
-func winogradOutputGo(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int) {
+func winogradOutputGo(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int, relu bool) {
 	var mt [16][]float32
 	var yt [4][]float32
 	for t := range tiles {
@@ -45,6 +45,11 @@ func winogradOutputGo(m []float32, stride, tiles, f int, bias []float32, dst *[4
 			yt[k] = dst[k][t*step:][:f]
 		}
 		outputTransform(&mt, bias[:f], &yt)
+		for k := range yt {
+			if relu {
+				reluGo(yt[k], yt[k])
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -77,11 +78,13 @@ func TestWinogradImplsMatchGo(t *testing.T) {
 				wantY[k] = make([]float32, rowLen)
 				gotY[k], checks[k] = winoGuarded(t, rowLen)
 			}
-			goWinograd.output(m, tc.stride, tc.tiles, tc.c, bias, &wantY, tc.step)
-			impl.output(m, tc.stride, tc.tiles, tc.c, bias, &gotY, tc.step)
-			for k := range gotY {
-				checks[k](impl.name + " output")
-				sameBitsOrSentinel(t, impl.name+" output", gotY[k], wantY[k])
+			for _, relu := range []bool{false, true} {
+				goWinograd.output(m, tc.stride, tc.tiles, tc.c, bias, &wantY, tc.step, relu)
+				impl.output(m, tc.stride, tc.tiles, tc.c, bias, &gotY, tc.step, relu)
+				for k := range gotY {
+					checks[k](impl.name + " output")
+					sameBitsOrSentinel(t, fmt.Sprintf("%s output (relu %v)", impl.name, relu), gotY[k], wantY[k])
+				}
 			}
 
 			// The gradient's transform reads four rows like those of y.

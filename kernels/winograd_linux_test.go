@@ -47,8 +47,8 @@ func TestWinogradNoReadPastEnd(t *testing.T) {
 				for k := range y {
 					y[k] = make([]float32, rowLen)
 				}
-				impl.output(atEnd(m), tiles*c, tiles, c, bias, &y, step)
-				impl.output(m, tiles*c, tiles, c, atEnd(bias), &y, step)
+				impl.output(atEnd(m), tiles*c, tiles, c, bias, &y, step, true)
+				impl.output(m, tiles*c, tiles, c, atEnd(bias), &y, step, false)
 				for k := range y {
 					dy := y
 					dy[k] = atEnd(winoRand(rng, rowLen))

@@ -11,10 +11,11 @@ package kernels
 func winogradInputAVX512(d **float32, step int, tiles int, c int, o *float32, stride int)
 
 // winogradOutputAVX512 (AVX-512) writes the Winograd output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products at
-// m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each, as winogradOutputGo.
+// m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each,
+// with relu max(y, 0) (as reluAVX512), as winogradOutputGo.
 //
 //go:noescape
-func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int)
+func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool)
 
 // winogradGradOutAVX512 (AVX-512) writes A dy Aᵀ of tiles tiles: output k (of (0,0), (0,1), (1,0), (1,1)) of tile t's gradient at dy[k] + t*step,
 // position ξ of its result at o + ξ*stride + t*f, f channels each, as winogradGradOutGo.

@@ -104,10 +104,19 @@ func checkWinograd(t *testing.T, name string, g ConvGeom, f int, x, w, bias []fl
 	WinogradKernel(w, g.C, f, false, u)
 	y := make([]float32, g.N*g.OH*g.OW*f)
 	chunk = min(chunk, WinogradTiles(g))
-	WinogradConv(g, f, x, u, bias, y, chunk)
+	WinogradConv(g, f, x, u, bias, y, false, chunk)
 	e := relErr(y, directConv64(g, f, x, w, bias))
 	if e > winogradTol {
 		t.Errorf("%s: error %.3g relative to the largest output, want <= %g", name, e, winogradTol)
+	}
+	// With relu: Relu's bits of the same outputs.
+	yr := make([]float32, len(y))
+	WinogradConv(g, f, x, u, bias, yr, true, chunk)
+	Relu(y, y)
+	for i, v := range yr {
+		if math.Float32bits(v) != math.Float32bits(y[i]) {
+			t.Fatalf("%s: with relu y[%d] = %v, want %v", name, i, v, y[i])
+		}
 	}
 	return e
 }
@@ -118,7 +127,7 @@ func checkWinogradFlip(t *testing.T, name string, dg ConvGeom, c int, dy, w, wf 
 	WinogradKernel(w, c, dg.C, true, u)
 	dx := make([]float32, dg.N*dg.OH*dg.OW*c)
 	chunk = min(chunk, WinogradTiles(dg))
-	WinogradConv(dg, c, dy, u, nil, dx, chunk)
+	WinogradConv(dg, c, dy, u, nil, dx, false, chunk)
 	e := relErr(dx, directConv64(dg, c, dy, wf, nil))
 	if e > winogradTol {
 		t.Errorf("%s: error %.3g relative to the largest dx, want <= %g", name, e, winogradTol)
@@ -150,7 +159,7 @@ func TestWinogradThreads(t *testing.T) {
 	run := func() []float32 {
 		y := make([]float32, g.N*g.OH*g.OW*f)
 		chunk := 50
-		WinogradConv(g, f, x, u, bias, y, chunk)
+		WinogradConv(g, f, x, u, bias, y, false, chunk)
 		return y
 	}
 	var ref []float32

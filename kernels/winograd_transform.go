@@ -68,9 +68,9 @@ func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride i
 
 // outputTiles writes the batch's tiles [a, b) of y (N×OH×OW×f) from their
 // products (position ξ of tile a+t at mm[ξ*stride+t*f:]): Aᵀ m A + bias,
-// with Aᵀ = [1 1 1 0; 0 1 -1 -1]; positions beyond OH or OW (odd sizes)
-// are dropped.
-func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, a, b int, y []float32) {
+// with Aᵀ = [1 1 1 0; 0 1 -1 -1], and relu's max(y, 0) when relu;
+// positions beyond OH or OW (odd sizes) are dropped.
+func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, relu bool, a, b int, y []float32) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	var dst [4][]float32
 	for tg := a; tg < b; {
@@ -78,7 +78,7 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, a,
 		i, j := p/tw, p%tw
 		m := mm[(tg-a)*f:]
 		if 2*i+1 >= g.OH || 2*j+1 >= g.OW {
-			outputEdge(g, f, m, stride, bias, n, i, j, y)
+			outputEdge(g, f, m, stride, bias, relu, n, i, j, y)
 			tg++
 			continue
 		}
@@ -87,7 +87,7 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, a,
 			at := ((n*g.OH+2*i+k/2)*g.OW + 2*j + k%2) * f
 			dst[k] = y[at : at+(run-1)*2*f+f]
 		}
-		wino.output(m, stride, run, f, bias, &dst, 2*f)
+		wino.output(m, stride, run, f, bias, &dst, 2*f, relu)
 		tg += run
 	}
 }
@@ -95,7 +95,7 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, a,
 // outputEdge writes tile (i, j) of sample n, cut by the bottom or right
 // edge of y: a block of channels at a time into buf, then the positions
 // inside y.
-func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, n, i, j int, y []float32) {
+func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, relu bool, n, i, j int, y []float32) {
 	oh0, ow0 := 2*i, 2*j
 	var buf [4][64]float32
 	var dst [4][]float32
@@ -104,7 +104,7 @@ func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, n, i
 		for k := range dst {
 			dst[k] = buf[k][:c1-c0]
 		}
-		wino.output(m[c0:], stride, 1, c1-c0, bias[c0:c1], &dst, 0)
+		wino.output(m[c0:], stride, 1, c1-c0, bias[c0:c1], &dst, 0, relu)
 		for k := range dst {
 			oh, ow := oh0+k/2, ow0+k%2
 			if oh < g.OH && ow < g.OW {

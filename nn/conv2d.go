@@ -188,7 +188,9 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	y := output(l.arena, &l.y, x, g.N, l.out)
 	l.x = x.Data // Backward recomputes the patches from it
 	if l.useWinograd() {
-		l.winogradForward(x.Data, y.Data)
+		if l.winogradForward(x.Data, y.Data) {
+			return y
+		}
 	} else if l.pointwise() {
 		l.gemmRows(x.Data, 0, m, k, y.Data)
 	} else {

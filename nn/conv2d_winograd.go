@@ -67,9 +67,12 @@ func (l *Conv2D) useWinograd() bool {
 	return g.C >= winogradMinChannels && l.Filters >= winogradMinChannels
 }
 
-// winogradForward writes the convolution of x (plus the bias) into y,
-// before the activation.
-func (l *Conv2D) winogradForward(x, y []float32) {
+// winogradForward writes the convolution of x (plus the bias) into y:
+// with a relu activation, relu applied too, in the output transform while
+// the values are in registers (the same bits as a pass of kernels.Relu
+// after it), and relu's mask kept when the layer keeps it; otherwise
+// before the activation. It reports whether it applied the activation.
+func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 	g, f := l.geom, l.Filters
 	l.wino.refresh(l.kernel.Value.Data, g.C, f)
 	chunk := kernels.WinogradChunk(g, f, l.tileBudget())
@@ -77,7 +80,12 @@ func (l *Conv2D) winogradForward(x, y []float32) {
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, chunk)
+	relu := l.act.name == "relu"
+	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, relu, chunk)
+	if relu && l.maskOut {
+		l.mask = keepReluMask(l.mask, y)
+	}
+	return relu
 }
 
 // winogradBackward overwrites dx with the input gradient of dz when
@@ -96,7 +104,7 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 	}
 	dg := kernels.WinogradDxGeom(g, f)
 	chunk := kernels.WinogradChunk(dg, g.C, l.tileBudget())
-	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, chunk)
+	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, false, chunk)
 	return true
 }
 

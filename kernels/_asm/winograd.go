@@ -110,10 +110,14 @@ func genWinogradInput() {
 //
 // as winogradOutputGo.
 func genWinogradOutput() {
-	name := header(avx512, "winogradOutput", "func(m *float32, stride, tiles, f int, bias *float32, dst **float32, step int)",
+	name := header(avx512, "winogradOutput", "func(m *float32, stride, tiles, f int, bias *float32, dst **float32, step int, relu bool)",
 		"writes the Winograd output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products at",
-		"m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each, as winogradOutputGo.")
+		"m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each,",
+		"with relu max(y, 0) (as reluAVX512), as winogradOutputGo.")
 	mb, tiles, dp := load64("m"), load64("tiles"), load64("dst")
+	zero, abs := avx512.zero(), avx512.broadcast(0x7fffffff)
+	relu := b.GP8()
+	b.Load(b.Param("relu"), relu)
 	toff := b.GP64() // t*step*4
 	b.XORQ(toff, toff)
 	b.TESTQ(tiles, tiles)
@@ -144,6 +148,17 @@ func genWinogradOutput() {
 			add(add(add(s[0], s[1]), s[2]), bv), add(sub(sub(s[1], s[2]), s[3]), bv),
 			add(add(add(u[0], u[1]), u[2]), bv), add(sub(sub(u[1], u[2]), u[3]), bv),
 		}
+		skip := name + "_norelu"
+		if c.k != nil {
+			skip += "m"
+		}
+		b.TESTB(relu, relu)
+		b.JZ(op.LabelRef(skip))
+		for _, y := range ys {
+			b.VMAXPS(y, zero, y) // zero > y ? zero : y
+			b.VPANDD(abs, y, y)
+		}
+		b.Label(skip)
 		for k, y := range ys {
 			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
 			b.ADDQ(toff, ptr)
