@@ -277,16 +277,16 @@ winogradInputAVX512_done:
 // func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool)
 // Requires: AVX, AVX512F, BMI2, SSE2
 TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-57
-	MOVQ         m+0(FP), AX
-	MOVQ         tiles+16(FP), CX
-	MOVQ         dst+40(FP), DX
+	MOVQ         dst+40(FP), AX
 	VPXORD       Z0, Z0, Z0
-	MOVL         $0x7fffffff, BX
-	MOVD         BX, X1
+	MOVL         $0x7fffffff, CX
+	MOVD         CX, X1
 	VPBROADCASTD X1, Z1
-	MOVB         relu+56(FP), BL
+	MOVB         relu+56(FP), CL
+	MOVQ         tiles+16(FP), DX
+	MOVQ         m+0(FP), BX
 	XORQ         SI, SI
-	TESTQ        CX, CX
+	TESTQ        DX, DX
 	JZ           winogradOutputAVX512_done
 
 winogradOutputAVX512_tile:
@@ -298,7 +298,7 @@ winogradOutputAVX512_c:
 	JL      winogradOutputAVX512_ctail
 	MOVQ    stride+8(FP), R10
 	SHLQ    $0x02, R10
-	LEAQ    (AX)(DI*1), R9
+	LEAQ    (BX)(DI*1), R9
 	VMOVUPS (R9), Z2
 	ADDQ    R10, R9
 	VMOVUPS (R9), Z3
@@ -360,7 +360,7 @@ winogradOutputAVX512_c:
 	VSUBPS  Z8, Z7, Z5
 	VSUBPS  Z9, Z5, Z5
 	VADDPS  Z10, Z5, Z5
-	TESTB   BL, BL
+	TESTB   CL, CL
 	JZ      winogradOutputAVX512_norelu
 	VMAXPS  Z2, Z0, Z2
 	VPANDD  Z1, Z2, Z2
@@ -372,16 +372,16 @@ winogradOutputAVX512_c:
 	VPANDD  Z1, Z5, Z5
 
 winogradOutputAVX512_norelu:
-	MOVQ    (DX), R9
+	MOVQ    (AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z2, (R9)(DI*1)
-	MOVQ    8(DX), R9
+	MOVQ    8(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z3, (R9)(DI*1)
-	MOVQ    16(DX), R9
+	MOVQ    16(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z4, (R9)(DI*1)
-	MOVQ    24(DX), R9
+	MOVQ    24(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z5, (R9)(DI*1)
 	ADDQ    $0x00000040, DI
@@ -396,7 +396,7 @@ winogradOutputAVX512_ctail:
 	KMOVW     R9, K1
 	MOVQ      stride+8(FP), R8
 	SHLQ      $0x02, R8
-	LEAQ      (AX)(DI*1), R9
+	LEAQ      (BX)(DI*1), R9
 	VMOVUPS.Z (R9), K1, Z2
 	ADDQ      R8, R9
 	VMOVUPS.Z (R9), K1, Z3
@@ -458,7 +458,7 @@ winogradOutputAVX512_ctail:
 	VSUBPS    Z8, Z7, Z5
 	VSUBPS    Z9, Z5, Z5
 	VADDPS    Z10, Z5, Z5
-	TESTB     BL, BL
+	TESTB     CL, CL
 	JZ        winogradOutputAVX512_norelum
 	VMAXPS    Z2, Z0, Z2
 	VPANDD    Z1, Z2, Z2
@@ -470,16 +470,16 @@ winogradOutputAVX512_ctail:
 	VPANDD    Z1, Z5, Z5
 
 winogradOutputAVX512_norelum:
-	MOVQ    (DX), R9
+	MOVQ    (AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z2, K1, (R9)(DI*1)
-	MOVQ    8(DX), R9
+	MOVQ    8(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z3, K1, (R9)(DI*1)
-	MOVQ    16(DX), R9
+	MOVQ    16(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z4, K1, (R9)(DI*1)
-	MOVQ    24(DX), R9
+	MOVQ    24(AX), R9
 	ADDQ    SI, R9
 	VMOVUPS Z5, K1, (R9)(DI*1)
 
@@ -487,8 +487,8 @@ winogradOutputAVX512_cdone:
 	MOVQ step+48(FP), DI
 	MOVQ f+24(FP), R8
 	LEAQ (SI)(DI*4), SI
-	LEAQ (AX)(R8*4), AX
-	DECQ CX
+	LEAQ (BX)(R8*4), BX
+	DECQ DX
 	JNZ  winogradOutputAVX512_tile
 
 winogradOutputAVX512_done:
@@ -499,11 +499,11 @@ winogradOutputAVX512_done:
 // Requires: AVX, AVX512F, BMI2, SSE2
 TEXT ·winogradGradOutAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dy+0(FP), AX
+	MOVL         $0x80000000, CX
+	MOVD         CX, X0
+	VPBROADCASTD X0, Z0
 	MOVQ         tiles+16(FP), CX
 	MOVQ         o+32(FP), DX
-	MOVL         $0x80000000, BX
-	MOVD         BX, X0
-	VPBROADCASTD X0, Z0
 	XORQ         BX, BX
 	TESTQ        CX, CX
 	JZ           winogradGradOutAVX512_done

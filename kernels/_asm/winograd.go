@@ -41,6 +41,31 @@ func winoChannels(name string, cc, cp reg.GPVirtual, block func(c vecCtx)) {
 	b.Label(name + "_cdone")
 }
 
+// tileLoop emits the loop over the tiles of a transform and returns: ob
+// is the pointer parameter named contiguous, whose tile t starts
+// t*chans values after tile 0's, toff the byte offset t*step*4 of tile
+// t's rows behind the pointers of the other side; body emits the work on
+// the vector of channels at byte offset cp (ptr is a free register).
+func tileLoop(name, contiguous, chans string, body func(c vecCtx, ob, toff, cp, ptr reg.GPVirtual)) {
+	tiles, ob := load64("tiles"), load64(contiguous)
+	toff := b.GP64() // t*step*4
+	b.XORQ(toff, toff)
+	b.TESTQ(tiles, tiles)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.Label(name + "_tile")
+	cp, cc, ptr := b.GP64(), load64(chans), b.GP64()
+	b.XORQ(cp, cp)
+	winoChannels(name, cc, cp, func(c vecCtx) { body(c, ob, toff, cp, ptr) })
+	step, n := load64("step"), load64(chans)
+	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
+	b.LEAQ(op.Mem{Base: ob, Index: n, Scale: 4}, ob)
+	b.DECQ(tiles)
+	b.JNZ(op.LabelRef(name + "_tile"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
 // sub returns x - y in a new register; add returns x + y.
 func sub(x, y reg.VecVirtual) reg.VecVirtual {
 	r := b.ZMM()
@@ -63,15 +88,8 @@ func genWinogradInput() {
 	name := header(avx512, "winogradInput", "func(d **float32, step, tiles, c int, o *float32, stride int)",
 		"writes the Winograd input transform Bᵀ d B of tiles tiles: tile t's 4×4 patch row 4r+s at d[4r+s] + t*step,",
 		"position ξ of its result at o + ξ*stride + t*c, c channels each, as winogradInputGo.")
-	dp, tiles, ob := load64("d"), load64("tiles"), load64("o")
-	toff := b.GP64() // t*step*4
-	b.XORQ(toff, toff)
-	b.TESTQ(tiles, tiles)
-	b.JZ(op.LabelRef(name + "_done"))
-	b.Label(name + "_tile")
-	cp, cc, ptr := b.GP64(), load64("c"), b.GP64()
-	b.XORQ(cp, cp)
-	winoChannels(name, cc, cp, func(c vecCtx) {
+	dp := load64("d")
+	tileLoop(name, "o", "c", func(c vecCtx, ob, toff, cp, ptr reg.GPVirtual) {
 		var d [16]reg.VecVirtual
 		for i := range d {
 			b.MOVQ(op.Mem{Base: dp, Disp: 8 * i}, ptr)
@@ -94,14 +112,6 @@ func genWinogradInput() {
 		out(sub(d[8], d[4]), sub(d[9], d[5]), sub(d[10], d[6]), sub(d[11], d[7]))
 		out(sub(d[4], d[12]), sub(d[5], d[13]), sub(d[6], d[14]), sub(d[7], d[15]))
 	})
-	step, c := load64("step"), load64("c")
-	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
-	b.LEAQ(op.Mem{Base: ob, Index: c, Scale: 4}, ob)
-	b.DECQ(tiles)
-	b.JNZ(op.LabelRef(name + "_tile"))
-	b.Label(name + "_done")
-	b.VZEROUPPER()
-	b.RET()
 }
 
 // genWinogradOutput emits, for t < tiles and channel i < f,
@@ -114,18 +124,11 @@ func genWinogradOutput() {
 		"writes the Winograd output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products at",
 		"m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each,",
 		"with relu max(y, 0) (as reluAVX512), as winogradOutputGo.")
-	mb, tiles, dp := load64("m"), load64("tiles"), load64("dst")
+	dp := load64("dst")
 	zero, abs := avx512.zero(), avx512.broadcast(0x7fffffff)
 	relu := b.GP8()
 	b.Load(b.Param("relu"), relu)
-	toff := b.GP64() // t*step*4
-	b.XORQ(toff, toff)
-	b.TESTQ(tiles, tiles)
-	b.JZ(op.LabelRef(name + "_done"))
-	b.Label(name + "_tile")
-	cp, cc, ptr := b.GP64(), load64("f"), b.GP64()
-	b.XORQ(cp, cp)
-	winoChannels(name, cc, cp, func(c vecCtx) {
+	tileLoop(name, "m", "f", func(c vecCtx, mb, toff, cp, ptr reg.GPVirtual) {
 		stride := load64("stride")
 		b.SHLQ(op.U8(2), stride)
 		b.LEAQ(op.Mem{Base: mb, Index: cp, Scale: 1}, ptr)
@@ -165,14 +168,6 @@ func genWinogradOutput() {
 			c.store(y, op.Mem{Base: ptr, Index: cp, Scale: 1})
 		}
 	})
-	step, f := load64("step"), load64("f")
-	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
-	b.LEAQ(op.Mem{Base: mb, Index: f, Scale: 4}, mb)
-	b.DECQ(tiles)
-	b.JNZ(op.LabelRef(name + "_tile"))
-	b.Label(name + "_done")
-	b.VZEROUPPER()
-	b.RET()
 }
 
 // genWinogradGradOut emits, for t < tiles and channel i < f,
@@ -185,16 +180,9 @@ func genWinogradGradOut() {
 	name := header(avx512, "winogradGradOut", "func(dy **float32, step, tiles, f int, o *float32, stride int)",
 		"writes A dy Aᵀ of tiles tiles: output k (of (0,0), (0,1), (1,0), (1,1)) of tile t's gradient at dy[k] + t*step,",
 		"position ξ of its result at o + ξ*stride + t*f, f channels each, as winogradGradOutGo.")
-	dp, tiles, ob := load64("dy"), load64("tiles"), load64("o")
+	dp := load64("dy")
 	sign := avx512.broadcast(0x80000000)
-	toff := b.GP64() // t*step*4
-	b.XORQ(toff, toff)
-	b.TESTQ(tiles, tiles)
-	b.JZ(op.LabelRef(name + "_done"))
-	b.Label(name + "_tile")
-	cp, cc, ptr := b.GP64(), load64("f"), b.GP64()
-	b.XORQ(cp, cp)
-	winoChannels(name, cc, cp, func(c vecCtx) {
+	tileLoop(name, "o", "f", func(c vecCtx, ob, toff, cp, ptr reg.GPVirtual) {
 		var d [4]reg.VecVirtual
 		for k := range d {
 			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
@@ -221,12 +209,4 @@ func genWinogradGradOut() {
 		row(sub(d[0], d[2]), sub(d[1], d[3]))
 		row(neg(d[2]), neg(d[3]))
 	})
-	step, f := load64("step"), load64("f")
-	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
-	b.LEAQ(op.Mem{Base: ob, Index: f, Scale: 4}, ob)
-	b.DECQ(tiles)
-	b.JNZ(op.LabelRef(name + "_tile"))
-	b.Label(name + "_done")
-	b.VZEROUPPER()
-	b.RET()
 }
