@@ -14,7 +14,10 @@ func init() {
 type Add struct {
 	named
 	merge
+	fused actFusion // the activation after it, applied by ForwardInputs and undone by BackwardInputs (graph_fuse.go)
 }
+
+func (l *Add) fuseActivation(a *activation) { l.fused.act = a }
 
 func (l *Add) Type() string { return "Add" }
 
@@ -24,6 +27,8 @@ func (l *Add) BuildInputs(in []tensor.Shape) (tensor.Shape, error) { return l.bu
 func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	n := l.checkInputs(l, xs)
 	y := output(l.arena, &l.y, xs[0], n, l.out)
+	l.fused.y = y.Data
+	act, c := l.fused.act, l.out[len(l.out)-1]
 	if l.plain() {
 		kernels.ForEachChunk(len(y.Data), elementwiseGrain, func(lo, hi int) {
 			ys := y.Data[lo:hi]
@@ -31,9 +36,21 @@ func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 			for _, x := range xs[1:] {
 				kernels.AddTo(ys, x.Data[lo:hi])
 			}
+			if act != nil {
+				act.forward(ys, ys, c)
+			}
 		})
 		return y
 	}
+	l.broadcastSum(xs, y, n)
+	if act != nil {
+		act.forward(y.Data, y.Data, c)
+	}
+	return y
+}
+
+// broadcastSum writes Σ xs[i] into y, input by input, broadcasting.
+func (l *Add) broadcastSum(xs []*tensor.Tensor, y *tensor.Tensor, n int) {
 	size := l.out.Size()
 	for i, x := range xs {
 		if l.maps[i] == nil {
@@ -57,13 +74,16 @@ func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 			}
 		}
 	}
-	return y
 }
 
 // BackwardInputs: dxs[i] = dy, summed over the axes input i broadcasts on.
 // The first input of the output's shape gets dy itself, the others copies.
 func (l *Add) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
 	n := dy.Shape[0]
+	if l.plain() && len(l.in) == 2 && l.fused.act != nil {
+		return l.backwardFused(dy, n)
+	}
+	l.fused.backward(dy.Data, l.out[len(l.out)-1])
 	given := false
 	for i := range l.in {
 		switch {
@@ -87,4 +107,18 @@ func ensureOwn(t, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
 		t = nil
 	}
 	return ensureBatch(t, n, per)
+}
+
+// backwardFused is BackwardInputs of two inputs of the output's shape
+// after a fused activation: dy turned into the gradient before it and
+// copied for the second input, chunk by chunk, in one pass.
+func (l *Add) backwardFused(dy *tensor.Tensor, n int) []*tensor.Tensor {
+	l.dxs[1] = ensureOwn(l.dxs[1], dy, n, l.in[1])
+	l.dxs[0] = dy
+	act, c, d := l.fused.act, l.out[len(l.out)-1], l.dxs[1].Data
+	kernels.ForEachChunk(len(dy.Data), elementwiseGrain, func(lo, hi int) {
+		act.backward(dy.Data[lo:hi], l.fused.y[lo:hi], nil, c)
+		copy(d[lo:hi], dy.Data[lo:hi])
+	})
+	return l.dxs
 }

@@ -51,6 +51,7 @@ type BatchNormalization struct {
 	x        []float32 // the last Forward's input, or its output when written over it
 	y        *tensor.Tensor
 	inPlace  bool      // the model lets Forward write y over x (see pairInPlace)
+	fused    actFusion // the activation after it, applied by Forward and undone by Backward (graph_fuse.go)
 	arena    *arena    // where inference outputs go (nil: y)
 	fromY    bool      // the last Forward did: x holds y, and xhat = (y - beta) * invGamma
 	invGamma []float64 // per channel, when fromY
@@ -161,9 +162,10 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	l.training = training
 	out := x
 	l.x = x.Data
-	if l.fromY = l.inPlace && l.invertible(); !l.fromY {
+	if l.fromY = l.inPlace && l.fused.act == nil && l.invertible(); !l.fromY {
 		out = output(l.arena, &l.y, x, n, l.in)
 	}
+	l.fused.y = out.Data
 	eps := l.epsilon()
 	if training {
 		sq := l.batchStats(x.Data, rows)
@@ -191,8 +193,9 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	return out
 }
 
-func (l *BatchNormalization) setInPlace(on bool) { l.inPlace = on }
-func (l *BatchNormalization) setArena(a *arena)  { l.arena = a }
+func (l *BatchNormalization) setInPlace(on bool)           { l.inPlace = on }
+func (l *BatchNormalization) fuseActivation(a *activation) { l.fused.act = a }
+func (l *BatchNormalization) setArena(a *arena)            { l.arena = a }
 
 // maxShiftOverScale bounds |beta/gamma| for recomputing xhat from the
 // output: y = gamma*xhat + beta carries a rounding error of about

@@ -43,14 +43,30 @@ func (l *BatchNormalization) blocks(rows int, f func(r0, r1 int, p1, p2 []float6
 // blockSums runs kernels.NormSums on every block of rows of x (and dy),
 // each into its block's parts, and sets s1 and s2 to the sums of the
 // blocks' parts, in block order.
+//
+// With a fused activation (and dy), each block first turns its rows of dy
+// into the gradient before the activation, a cache-sized piece at a
+// time, each piece summed right after (NormSums adds rows in order, so
+// the pieces give the block's sums to the bit).
 func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy []float32, round bool) {
 	c := l.c
+	act := l.fused.act
 	part, nb := l.blocks(rows, func(r0, r1 int, p1, p2 []float64) {
-		var ds []float32
-		if dy != nil {
-			ds = dy[r0*c : r1*c]
+		if dy == nil || act == nil {
+			var ds []float32
+			if dy != nil {
+				ds = dy[r0*c : r1*c]
+			}
+			kernels.NormSums(p1, p2, a, b, x[r0*c:r1*c], ds, round)
+			return
 		}
-		kernels.NormSums(p1, p2, a, b, x[r0*c:r1*c], ds, round)
+		step := max(1, fusePieceValues/c)
+		for p0 := r0; p0 < r1; p0 += step {
+			p1r := min(r1, p0+step)
+			ds := dy[p0*c : p1r*c]
+			act.backward(ds, l.fused.y[p0*c:p1r*c], nil, c)
+			kernels.NormSums(p1, p2, a, b, x[p0*c:p1r*c], ds, round)
+		}
 	})
 	clear(s1)
 	clear(s2)
@@ -64,12 +80,23 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 }
 
 // normalize writes y = x*scale + shift (acc[0] and acc[1], per channel)
-// for every row, rows in parallel. x and y may be the same slice.
+// for every row, rows in parallel, and applies a fused activation to y a
+// cache-sized piece at a time. x and y may be the same slice.
 func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
+	act := l.fused.act
 	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
-		kernels.NormApply(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
+		if act == nil {
+			kernels.NormApply(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
+			return
+		}
+		step := max(1, fusePieceValues/c)
+		for p0 := lo; p0 < hi; p0 += step {
+			ys := y[p0*c : min(hi, p0+step)*c]
+			kernels.NormApply(ys, x[p0*c:min(hi, p0+step)*c], scale, shift)
+			act.forward(ys, ys, c)
+		}
 	})
 }
 
@@ -116,6 +143,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		if !needDx {
 			return nil
 		}
+		l.fused.backward(dy.Data, c)
 		l.inputGrad(dy.Data, rows)
 		return dy
 	}

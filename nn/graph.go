@@ -36,9 +36,10 @@ type Graph struct {
 	whole   *tensor.Tensor   // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector
-	arena   arena      // inference outputs (graph_arena.go)
-	slabs   graphSlabs // which slab holds what during an inference Forward
-	folds   graphFolds // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
+	arena   arena       // inference outputs (graph_arena.go)
+	slabs   graphSlabs  // which slab holds what during an inference Forward
+	folds   graphFolds  // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
+	fusion  graphFusion // relu and relu6 Activations fused into the layer before them (graph_fuse.go)
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.
@@ -174,6 +175,7 @@ func (g *Graph) Build(seed uint64) error {
 	g.outs, g.pending = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
 	g.planSlabs()
 	g.planFolds()
+	g.planFusion()
 	g.built = true
 	return nil
 }

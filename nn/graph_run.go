@@ -29,6 +29,7 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 	g.arena.inference = inference
 	defer func() { g.arena.inference = false }()
 	clear(g.slabs.refs)
+	g.beginFusion()
 	for i, n := range g.nodes {
 		if inference {
 			g.pickSlab()
@@ -38,7 +39,12 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		if inference && len(n.inputs) == 1 {
 			y, folded = g.foldForward(i, g.tensorOf(n.inputs[0], x), trainingOf)
 		}
-		if !folded {
+		switch {
+		case folded:
+		case g.fusedActivation(i):
+			y = g.tensorOf(n.inputs[0], x)
+		default:
+			g.prepareFuser(i)
 			y = g.call(n, x, trainingOf(n.layer))
 		}
 		g.outs[i] = y
@@ -95,6 +101,12 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 		}
 		r := n.inputs[0]
 		needDx := r != inputRef && need[r]
+		if g.fusedActivation(i) { // its input's layer undoes it
+			if needDx {
+				g.give(r, dy)
+			}
+			continue
+		}
 		if dx := n.layer.Backward(dy, needDx); needDx {
 			g.give(r, dx)
 		}
