@@ -12,7 +12,8 @@ import (
 // y = x*scale + shift as the BatchNormalization computes it from its
 // moving statistics, per channel, in float64, rounded once), and takes
 // over a relu Activation right after the BatchNormalization too (applied
-// tile by tile, see Conv2D.tileRelu). The BatchNormalization and the relu
+// tile by tile, see Conv2D.tileRelu), or a relu6 one (applied in place
+// after the convolution). The BatchNormalization and the relu
 // then hand their input on as their output. This saves two passes over
 // each such tensor (resnet-20's every convolution); the outputs differ
 // from the unfolded ones in the last bits (the products are rounded in
@@ -22,18 +23,24 @@ import (
 
 // graphFolds is the plan: per node, its role in a chain.
 type graphFolds struct {
-	conv []int  // per node: for a BatchNormalization or relu whose work a Conv2D takes over, that Conv2D's node; -1 otherwise
-	bn   []int  // per Conv2D node that folds: its BatchNormalization's node; -1 otherwise
-	relu []bool // per Conv2D node that folds: it takes over the relu after the BatchNormalization too
-	done []bool // per Conv2D node: it folded in this Forward
+	conv []int         // per node: for a BatchNormalization or relu whose work a Conv2D takes over, that Conv2D's node; -1 otherwise
+	bn   []int         // per Conv2D node that folds: its BatchNormalization's node; -1 otherwise
+	act  []*activation // per Conv2D node that folds: the relu or relu6 after the BatchNormalization it takes over too, or nil
+	done []bool        // per Conv2D node: it folded in this Forward
+	// fresh is per Conv2D node: its folded kernel and bias are those of
+	// the weights now (set by its first fold in a Forward, kept across
+	// the micro-batches of one, graph_micro.go); keep says the Forward
+	// running is such a later micro-batch.
+	fresh []bool
+	keep  bool
 }
 
 // planFolds finds the chains Conv2D (linear; Winograd or not) → its only
 // reader, a BatchNormalization over its channels (→ that one's only
-// reader, a relu Activation).
+// reader, a relu or relu6 Activation).
 func (g *Graph) planFolds() {
 	k := len(g.nodes)
-	f := graphFolds{conv: make([]int, k), bn: make([]int, k), relu: make([]bool, k), done: make([]bool, k)}
+	f := graphFolds{conv: make([]int, k), bn: make([]int, k), act: make([]*activation, k), done: make([]bool, k), fresh: make([]bool, k)}
 	readers := make([]int, k)
 	for _, n := range g.nodes {
 		for _, r := range n.inputs {
@@ -61,8 +68,8 @@ func (g *Graph) planFolds() {
 			continue
 		}
 		for r, m := range g.nodes {
-			if a, ok := m.layer.(*Activation); ok && len(m.inputs) == 1 && int(m.inputs[0]) == j && a.act.name == "relu" {
-				f.relu[i], f.conv[r] = true, i
+			if a, ok := m.layer.(*Activation); ok && len(m.inputs) == 1 && int(m.inputs[0]) == j && (a.act.name == "relu" || a.act.name == "relu6") {
+				f.act[i], f.conv[r] = a.act, i
 			}
 		}
 	}
@@ -83,7 +90,12 @@ func (g *Graph) foldForward(i int, x *tensor.Tensor, trainingOf func(Layer) bool
 		return nil, false
 	}
 	f.done[i] = true
-	return g.nodes[i].layer.(*Conv2D).forwardFolded(x, g.nodes[j].layer.(*BatchNormalization), f.relu[i]), true
+	conv := g.nodes[i].layer.(*Conv2D)
+	if !f.fresh[i] {
+		conv.fold.set(conv, g.nodes[j].layer.(*BatchNormalization))
+		f.fresh[i] = true
+	}
+	return conv.forwardFolded(x, f.act[i]), true
 }
 
 // inferenceScaleShift sets scale and shift (per channel) so that the
@@ -98,35 +110,40 @@ func (l *BatchNormalization) inferenceScaleShift(scale, shift []float64) {
 	}
 }
 
-// forwardFolded is the inference Forward of the Conv2D followed by bn
-// (and relu when relu): Forward with the folded kernel and bias (see
-// graphFolds) in place of its own.
-func (l *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization, relu bool) *tensor.Tensor {
+// set computes the folded kernel and bias of Conv2D l followed by bn
+// (see graphFolds), in float64 rounded once.
+func (f *convFold) set(l *Conv2D, bn *BatchNormalization) {
 	units := l.units()
-	if l.fold.kernel == nil {
-		l.fold.kernel = &Param{Value: tensor.New(l.kernel.Value.Shape...)}
-		l.fold.bias = &Param{Value: tensor.New(units)}
-		l.fold.scale, l.fold.shift = make([]float64, units), make([]float64, units)
-		l.fold.relu, _ = lookupActivation("relu")
+	if f.kernel == nil {
+		f.kernel = &Param{Value: tensor.New(l.kernel.Value.Shape...)}
+		f.bias = &Param{Value: tensor.New(units)}
+		f.scale, f.shift = make([]float64, units), make([]float64, units)
 	}
-	scale, shift := l.fold.scale, l.fold.shift
-	bn.inferenceScaleShift(scale, shift)
-	w, fw := l.kernel.Value.Data, l.fold.kernel.Value.Data
-	for i, v := range w {
-		fw[i] = float32(float64(v) * scale[i%units])
+	bn.inferenceScaleShift(f.scale, f.shift)
+	w, fw := l.kernel.Value.Data, f.kernel.Value.Data
+	for r := 0; r < len(w); r += units {
+		for j, v := range w[r : r+units] {
+			fw[r+j] = float32(float64(v) * f.scale[j])
+		}
 	}
-	for j, s := range shift {
+	for j, s := range f.shift {
 		b := 0.0
 		if l.bias != nil {
 			b = float64(l.bias.Value.Data[j])
 		}
-		l.fold.bias.Value.Data[j] = float32(b*scale[j] + s)
+		f.bias.Value.Data[j] = float32(b*f.scale[j] + s)
 	}
-	kernel, bias, act := l.kernel, l.bias, l.act
-	defer func() { l.kernel, l.bias, l.act = kernel, bias, act }()
+}
+
+// forwardFolded is the inference Forward of the Conv2D followed by its
+// BatchNormalization (and act, relu or relu6, unless nil): Forward with the folded kernel
+// and bias (fold.set) in place of its own.
+func (l *Conv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
+	kernel, bias, own := l.kernel, l.bias, l.act
+	defer func() { l.kernel, l.bias, l.act = kernel, bias, own }()
 	l.kernel, l.bias = l.fold.kernel, l.fold.bias
-	if relu {
-		l.act = l.fold.relu
+	if act != nil {
+		l.act = act
 	}
 	return l.Forward(x, false)
 }
@@ -135,5 +152,4 @@ func (l *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization, relu bo
 type convFold struct {
 	kernel, bias *Param
 	scale, shift []float64
-	relu         *activation
 }

@@ -62,38 +62,85 @@ func TestGraphFoldsBatchNorm(t *testing.T) {
 	}
 }
 
-// TestGraphFoldValues: a Conv2D → BatchNormalization → relu chain folded
-// gives the unfolded values within float32 rounding.
+// TestGraphFoldValues: a Conv2D → BatchNormalization → relu (relu6)
+// chain folded gives the unfolded values within float32 rounding.
 func TestGraphFoldValues(t *testing.T) {
-	g := NewGraph(tensor.Shape{9, 7, 3})
-	h := g.Call(&Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"}, g.In())
-	h = g.Call(&BatchNormalization{}, h)
-	g.SetOutput(g.Call(&Activation{Function: "relu"}, h))
-	if err := g.Build(4); err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(4, 5))
-	for _, p := range g.Params() {
-		for i := range p.Value.Data {
-			if p.Name != "kernel" {
-				p.Value.Data[i] = float32(0.2 + rng.Float64())
+	for _, act := range []string{"relu", "relu6"} {
+		g := NewGraph(tensor.Shape{9, 7, 3})
+		h := g.Call(&Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"}, g.In())
+		h = g.Call(&BatchNormalization{}, h)
+		g.SetOutput(g.Call(&Activation{Function: act}, h))
+		if err := g.Build(4); err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(4, 5))
+		for _, p := range g.Params() {
+			for i := range p.Value.Data {
+				if p.Name != "kernel" {
+					p.Value.Data[i] = float32(0.2 + rng.Float64())
+				}
+			}
+		}
+		x := randTensor(rng, 1, 3, 9, 7, 3)
+		for i := range x.Data {
+			x.Data[i] *= 20 // some outputs above 6
+		}
+		folded := append([]float32(nil), g.Forward(x, false).Data...)
+		if !g.folds.done[0] || g.folds.act[0] == nil || g.folds.act[0].name != act {
+			t.Fatalf("the chain with %s did not fold", act)
+		}
+		g.CollectStats(true)
+		plain := g.Forward(x, false).Data
+		var scale float64
+		sixes := 0
+		for _, v := range plain {
+			scale = math.Max(scale, math.Abs(float64(v)))
+			if v == 6 {
+				sixes++
+			}
+		}
+		if act == "relu6" && sixes == 0 {
+			t.Fatal("no output reached relu6's 6")
+		}
+		for i := range plain {
+			if d := math.Abs(float64(folded[i] - plain[i])); d > 1e-6*scale {
+				t.Fatalf("%s: output %d: %v folded, %v not", act, i, folded[i], plain[i])
 			}
 		}
 	}
-	x := randTensor(rng, 1, 3, 9, 7, 3)
-	folded := append([]float32(nil), g.Forward(x, false).Data...)
-	if !g.folds.done[0] || !g.folds.relu[0] {
-		t.Fatal("the chain did not fold")
+}
+
+// TestGraphRefoldsChangedWeights: the folded kernels are computed once
+// per inference Forward (kept across its micro-batches), so weights and
+// moving statistics changed between two Forwards (a training step) are
+// folded again: the second Forward gives what a fresh model with those
+// weights gives.
+func TestGraphRefoldsChangedWeights(t *testing.T) {
+	defer func(b int) { microBatchBytes = b }(microBatchBytes)
+	build := func() *Graph {
+		m := ResNet20(tensor.Shape{8, 8, 3}, 4)
+		if err := m.Build(3); err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
-	g.CollectStats(true)
-	plain := g.Forward(x, false).Data
-	var scale float64
-	for _, v := range plain {
-		scale = math.Max(scale, math.Abs(float64(v)))
+	m, fresh := build(), build()
+	microBatchBytes = 4 * m.arena.perSample * 2 // micro-batches of 2 samples
+	rng := rand.New(rand.NewPCG(6, 7))
+	x := randTensor(rng, 1, 5, 8, 8, 3)
+	m.Forward(x, false)
+	for _, g := range []*Graph{m, fresh} {
+		r := rand.New(rand.NewPCG(8, 9))
+		for _, p := range g.Params() {
+			for i := range p.Value.Data {
+				p.Value.Data[i] *= float32(0.5 + r.Float64())
+			}
+		}
 	}
-	for i := range plain {
-		if d := math.Abs(float64(folded[i] - plain[i])); d > 1e-6*scale {
-			t.Fatalf("output %d: %v folded, %v not", i, folded[i], plain[i])
+	got, want := m.Forward(x, false).Data, fresh.Forward(x, false).Data
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("output %d after the weights changed: %v, a fresh model %v", i, got[i], want[i])
 		}
 	}
 }

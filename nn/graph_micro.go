@@ -38,9 +38,11 @@ func (g *Graph) forwardMicro(x *tensor.Tensor, mb int) *tensor.Tensor {
 	per := len(x.Data) / n
 	var out []float32
 	part := &tensor.Tensor{Shape: x.Shape.Clone()}
+	defer func() { g.folds.keep = false }()
 	for lo := 0; lo < n; lo += mb {
 		hi := min(n, lo+mb)
 		part.Shape[0], part.Data = hi-lo, x.Data[lo*per:hi*per]
+		g.folds.keep = lo > 0 // the weights are those the first micro-batch folded
 		y := g.forward(part, func(Layer) bool { return false }, true)
 		if out == nil {
 			g.whole = ensureBatch(g.whole, n, y.Shape[1:])

@@ -29,6 +29,9 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 	g.arena.inference = inference
 	defer func() { g.arena.inference = false }()
 	clear(g.slabs.refs)
+	if !g.folds.keep {
+		clear(g.folds.fresh)
+	}
 	g.beginFusion()
 	for i, n := range g.nodes {
 		if inference {
