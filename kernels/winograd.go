@@ -97,11 +97,11 @@ func WinogradChunk(g ConvGeom, f, bytes int) int {
 }
 
 // WinogradScratchLen is the scratch of one chunk of chunk tiles: its
-// transformed inputs and products, and a row of zeros (the padding and the
+// transformed inputs and products, and zeros (the padding and the
 // missing bias). WinogradConv keeps one per thread that runs chunks, in
 // the threads' own scratch; WinogradKernelGrad takes one from its caller.
 func WinogradScratchLen(g ConvGeom, f, chunk int) int {
-	return 16*(chunk*(g.C+f)+2*xiPad) + max(g.C, f)
+	return 16*(chunk*(g.C+f)+2*xiPad) + winogradZeroLen(g, f)
 }
 
 // xiPad separates the 16 matrices of a chunk's transformed inputs (and of
@@ -144,7 +144,7 @@ func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
 	nt := min(w.chunk, WinogradTiles(g)-t0)
 	n := WinogradScratchLen(g, f, w.chunk)
 	s.wino = grow(s.wino, n)
-	zero := s.wino[n-max(g.C, f):]
+	zero := s.wino[n-winogradZeroLen(g, f):]
 	clear(zero)
 	bias := w.bias
 	if bias == nil {
@@ -152,7 +152,7 @@ func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
 	}
 	vs, ms := nt*g.C+xiPad, nt*f+xiPad // distance between two ξ
 	v, m := s.wino[:16*vs], s.wino[16*vs:16*(vs+ms)]
-	inputTiles(g, w.x, zero[:g.C], t0, t0+nt, v, vs)
+	inputTiles(g, w.x, zero, t0, t0+nt, v, vs)
 	p := winogradProducts{nt: nt, c: g.C, f: f, v: v, u: w.u, m: m, vs: vs, ms: ms}
 	for xi := range 16 {
 		p.runTask(xi, s)

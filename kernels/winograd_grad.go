@@ -34,7 +34,7 @@ func WinogradKernelGrad(g ConvGeom, f int, x, dy, dw, scratch []float32, chunk i
 		panic("kernels.WinogradKernelGrad: slice too short")
 	}
 	sl := WinogradScratchLen(g, f, chunk)
-	zero := scratch[sl-max(g.C, f) : sl]
+	zero := scratch[sl-winogradZeroLen(g, f) : sl]
 	clear(zero)
 	du := scratch[sl : sl+16*g.C*f]
 	tiles := WinogradTiles(g)
@@ -43,7 +43,7 @@ func WinogradKernelGrad(g ConvGeom, f int, x, dy, dw, scratch []float32, chunk i
 		vs, ms := nt*g.C+xiPad, nt*f+xiPad
 		v, m := scratch[:16*vs], scratch[16*vs:16*(vs+ms)]
 		ForEachChunk(nt, max(1, minChunkValues/(16*(g.C+f))), func(lo, hi int) {
-			inputTiles(g, x, zero[:g.C], t0+lo, t0+hi, v[lo*g.C:], vs)
+			inputTiles(g, x, zero, t0+lo, t0+hi, v[lo*g.C:], vs)
 			gradOutTiles(g, f, dy, zero[:f], t0+lo, t0+hi, m[lo*f:], ms)
 		})
 		p := &winogradGradProducts{nt: nt, c: g.C, f: f, v: v, m: m, du: du, vs: vs, ms: ms, beta: float32(min(t0, 1))}

@@ -1,26 +1,33 @@
 package kernels
 
 // The data transforms of WinogradConv over a range of the batch's tiles:
-// tiles whose patches lie wholly inside the image go in runs along a row
-// of tiles (one call of the implementation per run, the rows of a tile's
-// patch 2·C elements after the previous tile's), the others one at a time
-// with the rows outside the image read from a row of zeros.
+// tiles whose patches lie wholly inside the image's width go in runs
+// along a row of tiles (one call of the implementation per run, the rows
+// of a tile's patch 2·C elements after the previous tile's; rows above or
+// below the image read a run of zeros), the others one at a time with the
+// positions outside the image read from zeros.
+
+// winogradZeroLen is the zeros the transforms of g read (the longest run
+// of a row of tiles, or f values of a missing bias or gradient).
+func winogradZeroLen(g ConvGeom, f int) int {
+	return max(f, g.C*(g.OW+1)) // (2·tiles per row - 1)·C or more
+}
 
 // inputTiles writes the transforms of the batch's tiles [a, b): position ξ
-// of tile a+t at v[ξ*stride+t*C:], C values.
+// of tile a+t at v[ξ*stride+t*C:], C values. zero holds
+// winogradZeroLen(g, f) zeros.
 func inputTiles(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	c := g.C
-	// Tile columns [jlo, jhi) and rows [ilo, ihi) read inside the image.
+	// Tile columns [jlo, jhi) read inside the image's width.
 	jlo, jhi := (g.PadLeft+1)/2, insideEnd(g.W, g.PadLeft)
-	ilo, ihi := (g.PadTop+1)/2, insideEnd(g.H, g.PadTop)
 	var d [16][]float32
 	for tg := a; tg < b; {
 		n, p := tg/(th*tw), tg%(th*tw)
 		i, j := p/tw, p%tw
 		end := min(b, tg+tw-j) // the end of this row of tiles
 		o := v[(tg-a)*c:]
-		if i < ilo || i >= ihi || j < jlo || j >= jhi {
+		if j < jlo || j >= jhi {
 			inputTile(g, x, zero, n, i, j, o, stride)
 			tg++
 			continue
@@ -28,8 +35,13 @@ func inputTiles(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int
 		run := min(end, tg+jhi-j) - tg
 		ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
 		for k := range d {
+			ln := (run-1)*2*c + c
+			if ih := ih0 + k/4; ih < 0 || ih >= g.H {
+				d[k] = zero[:ln]
+				continue
+			}
 			at := ((n*g.H+ih0+k/4)*g.W + iw0 + k%4) * c
-			d[k] = x[at : at+(run-1)*2*c+c]
+			d[k] = x[at : at+ln]
 		}
 		wino.input(&d, 2*c, run, c, o, stride)
 		tg += run
