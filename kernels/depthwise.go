@@ -27,7 +27,38 @@ func DepthwiseForward(g ConvGeom, m int, x, k, y []float32) {
 		depthwiseForwardPixels(g, m, x, k, y)
 		return
 	}
-	depthwiseForwardWith(dw, g, x, k, y)
+	depthwiseForwardWith(dw, g, x, k, nil, false, y)
+}
+
+// DepthwiseForwardBias is DepthwiseForward into a y it first sets, sample
+// by sample just before the sample's sums (while in the cache), to bias
+// per output channel, or to zeros when bias is nil.
+func DepthwiseForwardBias(g ConvGeom, m int, x, k, bias, y []float32) {
+	if m != 1 {
+		ny := g.OH * g.OW * g.C * m
+		ForEachChunk(g.N, 1, func(lo, hi int) {
+			for b := lo; b < hi; b++ {
+				fillBias(sampleOf(y, b, ny), bias)
+			}
+		})
+		depthwiseForwardPixels(g, m, x, k, y)
+		return
+	}
+	depthwiseForwardWith(dw, g, x, k, bias, true, y)
+}
+
+// fillBias sets every row of y to bias (rows of len(bias) values, by
+// doubling copies), or clears y when bias is nil.
+func fillBias(y, bias []float32) {
+	n := len(bias)
+	if n == 0 {
+		clear(y)
+		return
+	}
+	copy(y, bias)
+	for done := n; done < len(y); done *= 2 {
+		copy(y[done:], y[:done])
+	}
 }
 
 // DepthwiseBackward, given dz (N×OH×OW×C·M, the gradient at the output
@@ -45,12 +76,15 @@ func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 // sampleOf is sample b of a batch of samples of n elements each.
 func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
 
-func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, y []float32) {
+func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32) {
 	p := depthwisePlan(g, false)
 	nx, ny := g.H*g.W*g.C, g.OH*g.OW*g.C
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
+			if init {
+				fillBias(yb, bias)
+			}
 			for _, r := range p.runs {
 				impl.taps(yb[r.y:], xb, k, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs)
 			}

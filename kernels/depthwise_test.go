@@ -82,7 +82,7 @@ func (c dwCase) String() string {
 func (c dwCase) forward(t *testing.T, impl *depthwiseImpl, y0 []float32) []float32 {
 	t.Helper()
 	x, k, y := newBanded(c.x), newBanded(c.k), newBanded(y0)
-	depthwiseForwardWith(impl, c.g, x.s(), k.s(), y.s())
+	depthwiseForwardWith(impl, c.g, x.s(), k.s(), nil, false, y.s())
 	what := fmt.Sprintf("%s forward %v", impl.name, c)
 	y.check(t, what)
 	sameBits(t, what+": x changed", x.s(), c.x)
@@ -205,6 +205,35 @@ func TestDepthwiseMultiplier(t *testing.T) {
 						t.Fatalf("y[%d,%d,%d,%d] = %g, want %g", b, oh, ow, o, got, s)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestDepthwiseForwardBias: setting y to the bias (or zeros) inside the
+// per-sample loop gives the bits of filling y first and adding into it,
+// for M = 1 and M > 1, whatever y held before.
+func TestDepthwiseForwardBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 5))
+	for _, m := range []int{1, 2} {
+		for _, g := range dwGeoms()[:4] {
+			c := newDwCase(rng, g)
+			k := normals(rng, g.KH*g.KW*g.C*m)
+			ny := g.N * g.OH * g.OW * g.C * m
+			for _, bias := range [][]float32{nil, normals(rng, g.C*m)} {
+				want := make([]float32, ny)
+				fillBias(want, bias)
+				if bias != nil {
+					for i := range want {
+						if want[i] != bias[i%len(bias)] {
+							t.Fatalf("fillBias: [%d] = %g, want %g", i, want[i], bias[i%len(bias)])
+						}
+					}
+				}
+				DepthwiseForward(g, m, c.x, k, want)
+				got := normals(rng, ny) // garbage to overwrite
+				DepthwiseForwardBias(g, m, c.x, k, bias, got)
+				sameBits(t, fmt.Sprintf("m=%d bias=%v %v", m, bias != nil, g), got, want)
 			}
 		}
 	}

@@ -139,12 +139,11 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	l.geom.N = batchOf(l, x, l.in)
 	l.x = x
 	y := output(l.arena, &l.y, x, l.geom.N, l.out)
+	var bias []float32
 	if l.bias != nil {
-		fillRows(y.Data, l.bias.Value.Data)
-	} else {
-		clear(y.Data)
+		bias = l.bias.Value.Data
 	}
-	kernels.DepthwiseForward(l.geom, l.m, x.Data, l.kernel.Value.Data, y.Data)
+	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.kernel.Value.Data, bias, y.Data) // y starts at the bias, sample by sample
 	l.z = applyActivation(l.act, y, l.z, l.out[2])
 	return y
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -55,33 +56,47 @@ func (l *ZeroPadding2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, erro
 	return l.out.Clone(), nil
 }
 
-// rows calls fn for every input row: its offset in x and in the padded y.
-func (l *ZeroPadding2D) rows(n int, fn func(xo, yo, k int)) {
-	h, w, c := l.in[0], l.in[1], l.in[2]
-	oh, ow := l.out[0], l.out[1]
-	for b := 0; b < n; b++ {
-		for i := 0; i < h; i++ {
-			fn(((b*h+i)*w)*c, ((b*oh+i+l.Padding[0])*ow+l.Padding[2])*c, w*c)
-		}
-	}
-}
-
-// Forward: x (N, H, W, C) -> y (N, top+H+bottom, left+W+right, C).
+// Forward: x (N, H, W, C) -> y (N, top+H+bottom, left+W+right, C), in
+// one pass, samples in parallel: each output row is either zeros (the
+// top and bottom borders) or left zeros, an input row, right zeros.
 func (l *ZeroPadding2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	y := output(l.arena, &l.y, x, n, l.out)
-	clear(y.Data)
-	l.rows(n, func(xo, yo, k int) { copy(y.Data[yo:yo+k], x.Data[xo:xo+k]) })
+	h, w, c := l.in[0], l.in[1], l.in[2]
+	oh, ow := l.out[0], l.out[1]
+	top, left := l.Padding[0], l.Padding[2]
+	kernels.ForEachChunk(n, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			yb, xb := y.Data[b*oh*ow*c:(b+1)*oh*ow*c], x.Data[b*h*w*c:(b+1)*h*w*c]
+			clear(yb[:top*ow*c])
+			clear(yb[(top+h)*ow*c:])
+			for i := 0; i < h; i++ {
+				row := yb[(top+i)*ow*c : (top+i+1)*ow*c]
+				clear(row[:left*c])
+				copy(row[left*c:], xb[i*w*c:(i+1)*w*c])
+				clear(row[(left+w)*c:])
+			}
+		}
+	})
 	return y
 }
 
-// Backward: dx is dy without the border.
+// Backward: dx is dy without the border, samples in parallel.
 func (l *ZeroPadding2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
 	}
 	n := dy.Shape[0]
 	l.dx = ensureBatch(l.dx, n, l.in)
-	l.rows(n, func(xo, yo, k int) { copy(l.dx.Data[xo:xo+k], dy.Data[yo:yo+k]) })
+	h, w, c := l.in[0], l.in[1], l.in[2]
+	oh, ow := l.out[0], l.out[1]
+	kernels.ForEachChunk(n, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			for i := 0; i < h; i++ {
+				yo := ((b*oh+i+l.Padding[0])*ow + l.Padding[2]) * c
+				copy(l.dx.Data[(b*h+i)*w*c:(b*h+i+1)*w*c], dy.Data[yo:yo+w*c])
+			}
+		}
+	})
 	return l.dx
 }
