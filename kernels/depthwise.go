@@ -27,13 +27,14 @@ func DepthwiseForward(g ConvGeom, m int, x, k, y []float32) {
 		depthwiseForwardPixels(g, m, x, k, y)
 		return
 	}
-	depthwiseForwardWith(dw, g, x, k, nil, false, y)
+	depthwiseForwardWith(dw, g, x, k, nil, false, y, nil)
 }
 
 // DepthwiseForwardBias is DepthwiseForward into a y it first sets, sample
 // by sample just before the sample's sums (while in the cache), to bias
-// per output channel, or to zeros when bias is nil.
-func DepthwiseForwardBias(g ConvGeom, m int, x, k, bias, y []float32) {
+// per output channel, or to zeros when bias is nil; then, unless post is
+// nil, it calls post on the sample's output (an activation in place).
+func DepthwiseForwardBias(g ConvGeom, m int, x, k, bias, y []float32, post func(yb []float32)) {
 	if m != 1 {
 		ny := g.OH * g.OW * g.C * m
 		ForEachChunk(g.N, 1, func(lo, hi int) {
@@ -42,9 +43,12 @@ func DepthwiseForwardBias(g ConvGeom, m int, x, k, bias, y []float32) {
 			}
 		})
 		depthwiseForwardPixels(g, m, x, k, y)
+		if post != nil {
+			post(y)
+		}
 		return
 	}
-	depthwiseForwardWith(dw, g, x, k, bias, true, y)
+	depthwiseForwardWith(dw, g, x, k, bias, true, y, post)
 }
 
 // fillBias sets every row of y to bias (rows of len(bias) values, by
@@ -76,7 +80,7 @@ func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 // sampleOf is sample b of a batch of samples of n elements each.
 func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
 
-func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32) {
+func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32, post func([]float32)) {
 	p := depthwisePlan(g, false)
 	nx, ny := g.H*g.W*g.C, g.OH*g.OW*g.C
 	ForEachChunk(g.N, 1, func(lo, hi int) {
@@ -87,6 +91,9 @@ func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32,
 			}
 			for _, r := range p.runs {
 				impl.taps(yb[r.y:], xb, k, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs)
+			}
+			if post != nil {
+				post(yb)
 			}
 		}
 	})

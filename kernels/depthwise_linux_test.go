@@ -35,7 +35,7 @@ func TestDepthwiseNoReadPastEnd(t *testing.T) {
 			for which := range 6 {
 				v := [6][]float32{c.x, c.k, make([]float32, c.ny), c.dz, make([]float32, c.nk), make([]float32, c.nx)}
 				v[which] = atEnd(v[which])
-				depthwiseForwardWith(impl, g, v[0], v[1], nil, false, v[2])
+				depthwiseForwardWith(impl, g, v[0], v[1], nil, false, v[2], nil)
 				depthwiseBackwardWith(impl, g, v[0], v[1], v[3], v[4], v[5], make([]float32, c.nk))
 			}
 		}

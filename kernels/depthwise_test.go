@@ -82,7 +82,7 @@ func (c dwCase) String() string {
 func (c dwCase) forward(t *testing.T, impl *depthwiseImpl, y0 []float32) []float32 {
 	t.Helper()
 	x, k, y := newBanded(c.x), newBanded(c.k), newBanded(y0)
-	depthwiseForwardWith(impl, c.g, x.s(), k.s(), nil, false, y.s())
+	depthwiseForwardWith(impl, c.g, x.s(), k.s(), nil, false, y.s(), nil)
 	what := fmt.Sprintf("%s forward %v", impl.name, c)
 	y.check(t, what)
 	sameBits(t, what+": x changed", x.s(), c.x)
@@ -232,8 +232,11 @@ func TestDepthwiseForwardBias(t *testing.T) {
 				}
 				DepthwiseForward(g, m, c.x, k, want)
 				got := normals(rng, ny) // garbage to overwrite
-				DepthwiseForwardBias(g, m, c.x, k, bias, got)
+				DepthwiseForwardBias(g, m, c.x, k, bias, got, nil)
 				sameBits(t, fmt.Sprintf("m=%d bias=%v %v", m, bias != nil, g), got, want)
+				DepthwiseForwardBias(g, m, c.x, k, bias, got, func(yb []float32) { Relu6(yb, yb) })
+				Relu6(want, want)
+				sameBits(t, fmt.Sprintf("m=%d bias=%v %v, relu6 after each sample", m, bias != nil, g), got, want)
 			}
 		}
 	}

@@ -53,6 +53,7 @@ type DepthwiseConv2D struct {
 	arena       *arena    // where inference outputs go (nil: y)
 	part        []float32 // per-sample kernel gradients
 	biasSums    []float64
+	fold        convFold // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 }
 
 func (l *DepthwiseConv2D) Type() string           { return "DepthwiseConv2D" }
@@ -143,7 +144,7 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.kernel.Value.Data, bias, y.Data) // y starts at the bias, sample by sample
+	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, nil) // y starts at the bias, sample by sample
 	l.z = applyActivation(l.act, y, l.z, l.out[2])
 	return y
 }
@@ -201,4 +202,24 @@ func (l *DepthwiseConv2D) plan(in tensor.Shape) (footprint, error) {
 		fp.trainable += cm
 	}
 	return fp, nil
+}
+
+func (l *DepthwiseConv2D) foldable(c int) bool { return l.act.name == "linear" && c == l.geom.C*l.m }
+func (l *DepthwiseConv2D) foldParams() (kernel, bias *Param, fold *convFold) {
+	return l.kernel, l.bias, &l.fold
+}
+
+// forwardFolded is the inference Forward with the folded kernel and bias,
+// act (relu or relu6, unless nil) applied to each sample's output right
+// after its sums.
+func (l *DepthwiseConv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
+	l.geom.N = batchOf(l, x, l.in)
+	l.x = x
+	y := output(l.arena, &l.y, x, l.geom.N, l.out)
+	var post func([]float32)
+	if act != nil {
+		post = func(yb []float32) { act.forward(yb, yb, l.out[2]) }
+	}
+	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.fold.kernel.Value.Data, l.fold.bias.Value.Data, y.Data, post)
+	return y
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -59,8 +60,8 @@ func (g *Graph) planFolds() {
 			continue
 		}
 		i := int(n.inputs[0])
-		conv, ok := g.nodes[i].layer.(*Conv2D)
-		if !ok || readers[i] != 1 || conv.act.name != "linear" || bn.c != conv.Filters {
+		conv, ok := g.nodes[i].layer.(folder)
+		if !ok || readers[i] != 1 || !conv.foldable(bn.c) {
 			continue
 		}
 		f.bn[i], f.conv[j] = j, i
@@ -90,12 +91,30 @@ func (g *Graph) foldForward(i int, x *tensor.Tensor, trainingOf func(Layer) bool
 		return nil, false
 	}
 	f.done[i] = true
-	conv := g.nodes[i].layer.(*Conv2D)
+	conv := g.nodes[i].layer.(folder)
 	if !f.fresh[i] {
-		conv.fold.set(conv, g.nodes[j].layer.(*BatchNormalization))
+		kernel, bias, fold := conv.foldParams()
+		fold.set(kernel, bias, g.nodes[j].layer.(*BatchNormalization))
 		f.fresh[i] = true
 	}
 	return conv.forwardFolded(x, f.act[i]), true
+}
+
+// folder is a layer a BatchNormalization after it can fold into: a
+// Conv2D or a DepthwiseConv2D.
+type folder interface {
+	// foldable reports whether the layer is linear with c output channels.
+	foldable(c int) bool
+	// foldParams returns its kernel, its bias (nil: none) and its fold.
+	foldParams() (kernel, bias *Param, fold *convFold)
+	// forwardFolded is the inference Forward with the folded kernel and
+	// bias in place of its own, and act (relu or relu6) unless nil.
+	forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor
+}
+
+func (l *Conv2D) foldable(c int) bool { return l.act.name == "linear" && c == l.Filters }
+func (l *Conv2D) foldParams() (kernel, bias *Param, fold *convFold) {
+	return l.kernel, l.bias, &l.fold
 }
 
 // inferenceScaleShift sets scale and shift (per channel) so that the
@@ -110,17 +129,18 @@ func (l *BatchNormalization) inferenceScaleShift(scale, shift []float64) {
 	}
 }
 
-// set computes the folded kernel and bias of Conv2D l followed by bn
-// (see graphFolds), in float64 rounded once.
-func (f *convFold) set(l *Conv2D, bn *BatchNormalization) {
-	units := l.units()
+// set computes the folded kernel and bias of a layer (kernel, bias: its
+// own; the kernel's last axes are the output channels, as bn's) followed
+// by bn (see graphFolds), in float64 rounded once.
+func (f *convFold) set(kernel, bias *Param, bn *BatchNormalization) {
+	units := bn.c
 	if f.kernel == nil {
-		f.kernel = &Param{Value: tensor.New(l.kernel.Value.Shape...)}
+		f.kernel = &Param{Value: tensor.New(kernel.Value.Shape...)}
 		f.bias = &Param{Value: tensor.New(units)}
 		f.scale, f.shift = make([]float64, units), make([]float64, units)
 	}
 	bn.inferenceScaleShift(f.scale, f.shift)
-	w, fw := l.kernel.Value.Data, f.kernel.Value.Data
+	w, fw := kernel.Value.Data, f.kernel.Value.Data
 	for r := 0; r < len(w); r += units {
 		for j, v := range w[r : r+units] {
 			fw[r+j] = float32(float64(v) * f.scale[j])
@@ -128,16 +148,15 @@ func (f *convFold) set(l *Conv2D, bn *BatchNormalization) {
 	}
 	for j, s := range f.shift {
 		b := 0.0
-		if l.bias != nil {
-			b = float64(l.bias.Value.Data[j])
+		if bias != nil {
+			b = float64(bias.Value.Data[j])
 		}
 		f.bias.Value.Data[j] = float32(b*f.scale[j] + s)
 	}
 }
 
-// forwardFolded is the inference Forward of the Conv2D followed by its
-// BatchNormalization (and act, relu or relu6, unless nil): Forward with the folded kernel
-// and bias (fold.set) in place of its own.
+// forwardFolded is the Conv2D's: Forward with the folded kernel and bias
+// (a pointwise convolution in tiles of rows, forwardPointwiseFolded).
 func (l *Conv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
 	kernel, bias, own := l.kernel, l.bias, l.act
 	defer func() { l.kernel, l.bias, l.act = kernel, bias, own }()
@@ -145,10 +164,43 @@ func (l *Conv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor
 	if act != nil {
 		l.act = act
 	}
+	if l.pointwise() && !l.useWinograd() {
+		return l.forwardPointwiseFolded(x, act)
+	}
 	return l.Forward(x, false)
 }
 
-// convFold is a Conv2D's folded kernel and bias (forwardFolded).
+// foldTileValues is the most values of an input or output tile of a
+// folded pointwise convolution: 256 KiB, in the L2 cache from the bias
+// fill through the product to the activation.
+const foldTileValues = 64 << 10
+
+// forwardPointwiseFolded is Forward of a 1×1 stride-1 convolution (its
+// patch matrix is x) in tiles of rows: the bias written, the product
+// added and act applied while a tile's outputs are in the cache, instead
+// of three passes over y. Each output row depends on its own input row
+// only (affine.gemmRows), so the tiles give Forward's bits.
+func (l *Conv2D) forwardPointwiseFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
+	g := l.geom
+	g.N = batchOf(l, x, l.in)
+	l.geom = g
+	m, k, units := g.Rows(), g.Cols(), l.units()
+	y := output(l.arena, &l.y, x, g.N, l.out)
+	l.x = x.Data
+	t := max(kernels.ReductionStep, foldTileValues/max(k, units))
+	for r0 := 0; r0 < m; r0 += t {
+		r1 := min(m, r0+t)
+		l.gemmRows(x.Data[r0*k:r1*k], r0, r1, k, y.Data)
+		if act != nil {
+			seg := y.Data[r0*units : r1*units]
+			act.forward(seg, seg, units)
+		}
+	}
+	return y
+}
+
+// convFold is a Conv2D's or DepthwiseConv2D's folded kernel and bias
+// (forwardFolded).
 type convFold struct {
 	kernel, bias *Param
 	scale, shift []float64

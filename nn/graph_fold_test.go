@@ -65,9 +65,23 @@ func TestGraphFoldsBatchNorm(t *testing.T) {
 // TestGraphFoldValues: a Conv2D → BatchNormalization → relu (relu6)
 // chain folded gives the unfolded values within float32 rounding.
 func TestGraphFoldValues(t *testing.T) {
-	for _, act := range []string{"relu", "relu6"} {
-		g := NewGraph(tensor.Shape{9, 7, 3})
-		h := g.Call(&Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"}, g.In())
+	for _, c := range []struct {
+		act   string
+		layer func() Layer
+		in    tensor.Shape // default 9x7x3
+	}{
+		{"relu", func() Layer { return &Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"} }, nil},
+		{"relu6", func() Layer { return &Conv2D{Filters: 5, KernelSize: [2]int{3, 3}, Padding: "same"} }, nil},
+		{"relu6", func() Layer { return &Conv2D{Filters: 5, KernelSize: [2]int{1, 1}} }, tensor.Shape{80, 60, 3}}, // pointwise, 2 tiles
+		{"relu6", func() Layer { return &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true} }, nil},
+		{"relu", func() Layer { return &DepthwiseConv2D{KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}} }, nil},
+	} {
+		act, in := c.act, c.in
+		if in == nil {
+			in = tensor.Shape{9, 7, 3}
+		}
+		g := NewGraph(in)
+		h := g.Call(c.layer(), g.In())
 		h = g.Call(&BatchNormalization{}, h)
 		g.SetOutput(g.Call(&Activation{Function: act}, h))
 		if err := g.Build(4); err != nil {
@@ -81,13 +95,13 @@ func TestGraphFoldValues(t *testing.T) {
 				}
 			}
 		}
-		x := randTensor(rng, 1, 3, 9, 7, 3)
+		x := randTensor(rng, 1, append([]int{3}, in...)...)
 		for i := range x.Data {
 			x.Data[i] *= 20 // some outputs above 6
 		}
 		folded := append([]float32(nil), g.Forward(x, false).Data...)
 		if !g.folds.done[0] || g.folds.act[0] == nil || g.folds.act[0].name != act {
-			t.Fatalf("the chain with %s did not fold", act)
+			t.Fatalf("the chain %T with %s did not fold", g.nodes[0].layer, act)
 		}
 		g.CollectStats(true)
 		plain := g.Forward(x, false).Data
@@ -104,7 +118,7 @@ func TestGraphFoldValues(t *testing.T) {
 		}
 		for i := range plain {
 			if d := math.Abs(float64(folded[i] - plain[i])); d > 1e-6*scale {
-				t.Fatalf("%s: output %d: %v folded, %v not", act, i, folded[i], plain[i])
+				t.Fatalf("%T %s: output %d: %v folded, %v not", g.nodes[0].layer, act, i, folded[i], plain[i])
 			}
 		}
 	}
