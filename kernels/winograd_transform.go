@@ -28,7 +28,7 @@ func inputTiles(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int
 		end := min(b, tg+tw-j) // the end of this row of tiles
 		o := v[(tg-a)*c:]
 		if j < jlo || j >= jhi {
-			inputTile(g, x, zero, n, i, j, o, stride)
+			inputTile(g, x, zero, n, i, j, o, stride, &d)
 			tg++
 			continue
 		}
@@ -59,11 +59,11 @@ func insideEnd(size, pad int) int {
 
 // inputTile writes the transform of tile (i, j) of sample n, Bᵀ d B of
 // its 4×4 input patch d (zeros outside the image): position ξ's C values
-// at o[ξ*stride:].
-func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride int) {
+// at o[ξ*stride:]. d is the caller's (the implementations take it through
+// a function value, so an array of its own would go to the heap per tile).
+func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride int, d *[16][]float32) {
 	ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
 	c := g.C
-	var d [16][]float32
 	for r := 0; r < 4; r++ {
 		for s := 0; s < 4; s++ {
 			ih, iw := ih0+r, iw0+s
@@ -75,7 +75,7 @@ func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride i
 			d[4*r+s] = x[at : at+c]
 		}
 	}
-	wino.input(&d, 0, 1, c, o, stride)
+	wino.input(d, 0, 1, c, o, stride)
 }
 
 // outputTiles writes the batch's tiles [a, b) of y (N×OH×OW×f) from their
@@ -85,12 +85,16 @@ func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride i
 func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, relu bool, a, b int, y []float32) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	var dst [4][]float32
+	var buf *[4][64]float32 // for the tiles cut by the edge of y
 	for tg := a; tg < b; {
 		n, p := tg/(th*tw), tg%(th*tw)
 		i, j := p/tw, p%tw
 		m := mm[(tg-a)*f:]
 		if 2*i+1 >= g.OH || 2*j+1 >= g.OW {
-			outputEdge(g, f, m, stride, bias, relu, n, i, j, y)
+			if buf == nil {
+				buf = new([4][64]float32)
+			}
+			outputEdge(g, f, m, stride, bias, relu, n, i, j, y, buf, &dst)
 			tg++
 			continue
 		}
@@ -106,17 +110,16 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, re
 
 // outputEdge writes tile (i, j) of sample n, cut by the bottom or right
 // edge of y: a block of channels at a time into buf, then the positions
-// inside y.
-func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, relu bool, n, i, j int, y []float32) {
+// inside y (buf and dst are the caller's, allocated once per call of
+// outputTiles).
+func outputEdge(g ConvGeom, f int, m []float32, stride int, bias []float32, relu bool, n, i, j int, y []float32, buf *[4][64]float32, dst *[4][]float32) {
 	oh0, ow0 := 2*i, 2*j
-	var buf [4][64]float32
-	var dst [4][]float32
 	for c0 := 0; c0 < f; c0 += len(buf[0]) {
 		c1 := min(f, c0+len(buf[0]))
 		for k := range dst {
 			dst[k] = buf[k][:c1-c0]
 		}
-		wino.output(m[c0:], stride, 1, c1-c0, bias[c0:c1], &dst, 0, relu)
+		wino.output(m[c0:], stride, 1, c1-c0, bias[c0:c1], dst, 0, relu)
 		for k := range dst {
 			oh, ow := oh0+k/2, ow0+k%2
 			if oh < g.OH && ow < g.OW {
