@@ -67,7 +67,7 @@ func bnSmallBatchFinding(s *Signals) *Finding {
 	}
 	b := s.Spec.Fit.BatchSize
 	f := &Finding{Severity: Info, Step: why.Step, Epoch: s.epochOfStep(why.Step)}
-	if j, ok := s.judge(); ok && !j.Above || stuckAt(s, lastStep(s)) {
+	if notLearningYet(s) {
 		f.Severity = Warning
 	}
 	bns := trainableBN(s)
@@ -84,6 +84,27 @@ func bnSmallBatchFinding(s *Signals) *Finding {
 	f.Causes = []string{fmt.Sprintf("batches of %d images give BatchNormalization noisy mean and variance estimates", b)}
 	f.Fixes = nonEmpty(batchFix32(s), epochsFix(s, 2), bnMomentumFix(s))
 	return f
+}
+
+// notLearningYet reports whether a run shows, by the standard
+// not_learning judges a live run on, that it does not learn: its training
+// loss is stuck near its start, or its latest evaluation is not clearly
+// above chance; live, the evaluation counts only after atChanceEpochs
+// epochs and stuckEarly steps and while it is not clearly rising, as for
+// atChance (issue 10, sixth round: a healthy BatchNormalization + dropout
+// run at batch 16 got a live warning at its first epoch end, step 27, its
+// validation at chance after one epoch; it reached 0.62 by its end).
+func notLearningYet(s *Signals) bool {
+	step := lastStep(s)
+	live := s.Live && !s.Final
+	if stuckAt(s, step) && (!live || step >= stuckEarly) {
+		return true
+	}
+	j, ok := s.judge()
+	if !ok || j.Above {
+		return false
+	}
+	return !live || j.Epoch >= atChanceEpochs && s.Steps() >= stuckEarly && !s.evalRising()
 }
 
 // batchFix32 suggests batches of 32 (Keras' default), where batch

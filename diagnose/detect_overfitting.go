@@ -50,6 +50,33 @@ func overfitting(s *Signals) *Finding {
 	return f
 }
 
+// A warning needs the rise to persist in the validation loss's 2-epoch
+// means (sm), the series the 1.5x rule already judges: their lowest is
+// at least 2 epochs before the last and the last is above it by the same
+// margin, max(overfitEpsilon, overfitRelRise of the lowest). A rise that
+// the means show for one epoch only is a blip of a noisy split:
+// information (issue 10, sixth round: a healthy BatchNormalization +
+// dropout run on 48 validation images, its validation loss 0.82, 1.21,
+// 0.77, 0.88, 0.94 in epochs 4-8 and its accuracy 0.65 both at the
+// lowest and at the end, was told it overfits; its 2-epoch means are
+// 1.02, 0.99, 0.83, 0.91). The memorization and persistent-gap rules,
+// which judge the accuracies, still apply.
+func smoothedBlip(sm []float64) (Evidence, bool) {
+	n := len(sm)
+	m := -1
+	for i := 1; i < n; i++ {
+		if finite(sm[i]) && (m < 0 || sm[i] < sm[m]) {
+			m = i
+		}
+	}
+	if m < 0 || n-1-m >= 2 && sm[n-1]-sm[m] > max(overfitEpsilon, overfitRelRise*sm[m]) {
+		return Evidence{}, false
+	}
+	return evm("val_loss_mean_rise", sm[n-1]-sm[m], max(overfitEpsilon, overfitRelRise*sm[m]),
+		"over 2-epoch means the validation loss is %.3g, its lowest %.3g at epochs %d-%d (%d epoch(s) ago): not two epochs of a clear rise, a blip of a noisy validation split",
+		sm[n-1], sm[m], m, m+1, n-1-m), true
+}
+
 // Memorization thresholds: the validation loss need not rise for a model
 // to overfit; one that memorizes a small training set can keep it flat.
 // After at least 3 epochs, training accuracy (the epoch's) is 0.99 or more
@@ -141,6 +168,10 @@ func overfitByValLoss(s *Signals) *Finding {
 	}
 	if gap >= limit || sm[n-1] >= overfitLossRise*lowest {
 		f.Severity = Warning
+		if e, ok := smoothedBlip(sm); ok {
+			f.Severity = Info
+			f.Evidence = append(f.Evidence, e)
+		}
 	}
 	f.Title = fmt.Sprintf("Overfitting since epoch %d: val_loss rose from %.3g to %.3g", m+2, val[m], val[n-1])
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout", "training past the best epoch"}
@@ -223,11 +254,17 @@ func stillImproving(s *Signals) bool {
 			return false
 		}
 	}
+	nt := s.trainImages()
+	return ClearlyAbove(acc[n-1], nt, acc[n-gapEpochs], nt)
+}
+
+// trainImages is the number of training images (0: unknown).
+func (s *Signals) trainImages() int {
 	nt := 0
 	if d := s.Facts.Data; d != nil {
 		for _, c := range d.TrainCounts {
 			nt += c
 		}
 	}
-	return ClearlyAbove(acc[n-1], nt, acc[n-gapEpochs], nt)
+	return nt
 }

@@ -76,6 +76,9 @@ type Monitor struct {
 	evalSet     *evalSet
 	probeX      *tensor.Tensor
 	probeLabels []int32
+	// probedEpoch is the last epoch probed, probeSec what that took.
+	probedEpoch int
+	probeSec    float64
 	// pending holds live findings not yet confirmed: the step each was
 	// first seen at and the epoch ends it held at since (see confirmed).
 	pending map[string]pendingFinding
@@ -115,6 +118,7 @@ func (m *Monitor) TrainBegin(s *train.State) error {
 	}
 	m.ensure()
 	m.cadence, m.sinceLast, m.stopped, m.trainEnded = 1, 0, false, false
+	m.probedEpoch, m.probeSec = 0, 0
 	m.sig.Live = true
 	spec := s.Model.Spec()
 	m.sig.Model = &spec
@@ -244,7 +248,9 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 		m.sig.Facts.Val = append(m.sig.Facts.Val, valFacts(epoch+1, v.Confusion.Counts))
 	}
 	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes, m.sig.Facts.Noise)
-	m.probe(s, epoch+1)
+	if m.probeDue(s, epoch+1) {
+		m.probe(s, epoch+1)
+	}
 	m.poll(false)
 	err := m.analyze(s, true)
 	// A running run's diagnosis.json is kept current, unless writing it
@@ -258,12 +264,15 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 
 // writeEvery: an epoch-end write of diagnosis.json waits until 50 times
 // its last duration has passed since the previous write (or the start of
-// training). firstWriteGuess is the cost assumed before the first write
-// (measured: 0.7-3 ms for a synced 20 kB file on a VM's disk), so that a
-// run shorter than 50 ms writes diagnosis.json only at its end.
+// training). firstWriteGuess is the cost assumed before the first write,
+// so that a run shorter than a second writes diagnosis.json only at its
+// end (measured: 0.7-3 ms for a synced 20 kB file on a quiet VM's disk,
+// 40-80 ms on the loaded one, where a 0.24 s run of a tiny model spent
+// 0.084 s, 35% of its time, in two epoch-end writes; issue 10, sixth
+// round).
 const (
 	writeEvery      = 50
-	firstWriteGuess = 0.001
+	firstWriteGuess = 0.02
 )
 
 func valFacts(epoch int, counts [][]int) ValFacts {
@@ -283,6 +292,7 @@ func (m *Monitor) TrainEnd(s *train.State) error {
 	start := time.Now()
 	m.poll(false)
 	m.sig.Facts.StopReason = s.StopReason
+	m.probeAtEnd(s)
 	d := m.final()
 	wall := time.Since(m.started)
 	m.overhead += time.Since(start)
