@@ -48,7 +48,7 @@ func detectUnderfitting(s *Signals) *Finding {
 	if e := tooNarrow(s); e != nil {
 		return tooSmallFinding(s, *e, best)
 	}
-	if best <= s.ChanceAccuracy()+stuckAccMargin {
+	if best <= s.ChanceAccuracy()+stuckAccMargin || s.Live && !s.Final && !gotGoing(s) {
 		return nil
 	}
 	f := &Finding{Severity: Warning, Epoch: n, Step: int(s.Epochs[n-1]["step"])}
@@ -192,4 +192,18 @@ func stillLearning(s *Signals) *Evidence {
 		return &e
 	}
 	return nil
+}
+
+// gotGoing reports whether the training loss of the latest epoch is under
+// unstuckLoss of where progress is measured from (not_learning's "got
+// going"). Live, a run whose loss has not left its start is in a slow
+// start or not learning (not_learning judges a stall): underfitting, a
+// model that has learned what it can, is not judged on it (issue 10,
+// sixth round: a healthy 4-class run at ln 4 for four epochs, training
+// accuracy 0.32, was told it underfits at epoch 4 and reached 0.58 by its
+// end at epoch 6). At the end of a run it is judged whatever the loss.
+func gotGoing(s *Signals) bool {
+	loss := s.series("loss")
+	l0, ok := s.progressRef()
+	return !ok || len(loss) == 0 || loss[len(loss)-1] < unstuckLoss*l0
 }

@@ -35,6 +35,16 @@ func TestUnderfittingNeedsAPlateau(t *testing.T) {
 	// A rise too slow to reach 0.7 in as many epochs again is no reprieve.
 	setEpochs(s, "accuracy", 0.3, 0.33, 0.36, 0.39, 0.42)
 	wantFinding(t, "underfitting", s, Warning)
+	// Live, a loss still at its start (ln 10, within 90%) is a slow start,
+	// not a model that has learned what it can; at the end it is judged.
+	s.Final, s.Live = false, true
+	setEpochs(s, "loss", 2.3, 2.29, 2.27, 2.2, 2.15)
+	wantNone(t, "underfitting", s)
+	setEpochs(s, "loss", 2.3, 2.29, 2.0, 1.95, 1.93)
+	wantFinding(t, "underfitting", s, Warning)
+	s.Final = true
+	setEpochs(s, "loss", 2.3, 2.29, 2.27, 2.2, 2.15)
+	wantFinding(t, "underfitting", s, Warning)
 }
 
 // Gradients that grow a hundred times from a flat start while the loss
