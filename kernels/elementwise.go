@@ -21,6 +21,8 @@ type elementwise struct {
 	reluGrad       func(dy, y []float32)
 	relu6          func(y, z []float32)
 	relu6Grad      func(dy, y []float32)
+	add2           func(y, a, b []float32)
+	add2Relu       func(y, a, b []float32)
 	addTo          func(dst, src []float32)
 	adam           func(w, g, m, v []float32, alpha, c1, c2, eps float32)
 	sumRows64      func(acc []float64, src []float32)
@@ -40,6 +42,8 @@ var goElementwise = &elementwise{
 	reluGrad:       reluGradGo,
 	relu6:          relu6Go,
 	relu6Grad:      relu6GradGo,
+	add2:           add2Go,
+	add2Relu:       add2ReluGo,
 	addTo:          addToGo,
 	adam:           adamGo,
 	sumRows64:      sumRows64Go,

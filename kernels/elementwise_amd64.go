@@ -38,6 +38,16 @@ var avx512Elementwise = &elementwise{
 			relu6GradAVX512(&dy[0], &y[0], len(y))
 		}
 	},
+	add2: func(y, a, b []float32) {
+		if len(y) > 0 {
+			add2AVX512(&y[0], &a[0], &b[0], len(y))
+		}
+	},
+	add2Relu: func(y, a, b []float32) {
+		if len(y) > 0 {
+			add2ReluAVX512(&y[0], &a[0], &b[0], len(y))
+		}
+	},
 	addTo: func(dst, src []float32) {
 		if len(src) > 0 {
 			addToAVX512(&dst[0], &src[0], len(src))
@@ -103,6 +113,8 @@ var avx2Elementwise = &elementwise{
 	},
 	relu6:     relu6Go, // no AVX2 version: this host has AVX-512
 	relu6Grad: relu6GradGo,
+	add2:      add2Go,
+	add2Relu:  add2ReluGo,
 	addTo: func(dst, src []float32) {
 		n := len(src) &^ 7
 		if n > 0 {

@@ -1320,6 +1320,144 @@ relu6GradAVX512_done:
 	VZEROUPPER
 	RET
 
+// func add2AVX512(y *float32, a *float32, b *float32, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·add2AVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), BX
+
+add2AVX512_unrolled:
+	CMPQ    BX, $0x00000040
+	JL      add2AVX512_single
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS 64(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, 64(AX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS 128(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, 128(AX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS 192(DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	JMP     add2AVX512_unrolled
+
+add2AVX512_single:
+	CMPQ    BX, $0x00000010
+	JL      add2AVX512_tail
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     add2AVX512_single
+
+add2AVX512_tail:
+	TESTQ     BX, BX
+	JZ        add2AVX512_done
+	MOVL      $0x0000ffff, SI
+	BZHIL     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+add2AVX512_done:
+	VZEROUPPER
+	RET
+
+// func add2ReluAVX512(y *float32, a *float32, b *float32, n int)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·add2ReluAVX512(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), AX
+	MOVQ         a+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VPXORD       Z0, Z0, Z0
+	MOVL         $0x7fffffff, SI
+	MOVD         SI, X1
+	VPBROADCASTD X1, Z1
+
+add2ReluAVX512_unrolled:
+	CMPQ    BX, $0x00000040
+	JL      add2ReluAVX512_single
+	VMOVUPS (CX), Z2
+	VMOVUPS (DX), Z3
+	VADDPS  Z3, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, (AX)
+	VMOVUPS 64(CX), Z2
+	VMOVUPS 64(DX), Z3
+	VADDPS  Z3, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 128(DX), Z3
+	VADDPS  Z3, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS 192(CX), Z2
+	VMOVUPS 192(DX), Z3
+	VADDPS  Z3, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	JMP     add2ReluAVX512_unrolled
+
+add2ReluAVX512_single:
+	CMPQ    BX, $0x00000010
+	JL      add2ReluAVX512_tail
+	VMOVUPS (CX), Z2
+	VMOVUPS (DX), Z3
+	VADDPS  Z3, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     add2ReluAVX512_single
+
+add2ReluAVX512_tail:
+	TESTQ     BX, BX
+	JZ        add2ReluAVX512_done
+	MOVL      $0x0000ffff, SI
+	BZHIL     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z2
+	VMOVUPS.Z (DX), K1, Z3
+	VADDPS    Z3, Z2, Z2
+	VMAXPS    Z2, Z0, Z2
+	VPANDD    Z1, Z2, Z2
+	VMOVUPS   Z2, K1, (AX)
+
+add2ReluAVX512_done:
+	VZEROUPPER
+	RET
+
 // func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48

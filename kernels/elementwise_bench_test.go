@@ -41,6 +41,15 @@ func BenchmarkElementwise(b *testing.B) {
 		benchImpls(b, fmt.Sprintf("AddTo/n=%d", n), 12*n, func(e *elementwise) { e.addTo(d, z) })
 		benchImpls(b, fmt.Sprintf("Relu6/n=%d", n), 8*n, func(e *elementwise) { e.relu6(y, z) })
 		benchImpls(b, fmt.Sprintf("Relu6Grad/n=%d", n), 12*n, func(e *elementwise) { e.relu6Grad(d, z) })
+		benchImpls(b, fmt.Sprintf("Add2Relu/n=%d", n), 12*n, func(e *elementwise) { e.add2Relu(y, z, d) })
+		b.Run(fmt.Sprintf("Add2Relu/n=%d/copy-addto-relu", n), func(b *testing.B) { // nn's Add and relu before
+			b.SetBytes(int64(12 * n))
+			for b.Loop() {
+				copy(y, z)
+				ew.addTo(y, d)
+				ew.relu(y, y)
+			}
+		})
 		b.Run(fmt.Sprintf("Relu6Grad/n=%d/naive", n), func(b *testing.B) { // nn's loop before the kernels
 			b.SetBytes(int64(12 * n))
 			for b.Loop() {

@@ -40,6 +40,8 @@ func TestElementwiseNoReadPastEnd(t *testing.T) {
 			impl.relu6(x, y)
 			impl.relu6Grad(y, x)
 			impl.relu6Grad(x, y)
+			impl.add2(y, x, y)
+			impl.add2Relu(x, y, x)
 			impl.addTo(y, x)
 			impl.addTo(x, y)
 			impl.adam(y, y, y, y, 1e-3, 0.1, 0.001, 1e-7)

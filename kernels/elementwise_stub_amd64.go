@@ -102,6 +102,18 @@ func relu6AVX512(y *float32, z *float32, n int)
 //go:noescape
 func relu6GradAVX512(dy *float32, y *float32, n int)
 
+// add2AVX512 (AVX-512) computes y[i] = a[i] + b[i] for i < n, as add2Go.
+// It processes all n elements.
+//
+//go:noescape
+func add2AVX512(y *float32, a *float32, b *float32, n int)
+
+// add2ReluAVX512 (AVX-512) computes y[i] = max(a[i] + b[i], 0) for i < n, as add2ReluGo.
+// It processes all n elements.
+//
+//go:noescape
+func add2ReluAVX512(y *float32, a *float32, b *float32, n int)
+
 // copyRunsAVX512 (AVX-512) copies runs runs of n values, run i from src + i*srcStride to dst + i*dstStride, as copyRunsGo.
 //
 //go:noescape

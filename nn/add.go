@@ -32,8 +32,12 @@ func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	if l.plain() {
 		kernels.ForEachChunk(len(y.Data), elementwiseGrain, func(lo, hi int) {
 			ys := y.Data[lo:hi]
-			copy(ys, xs[0].Data[lo:hi])
-			for _, x := range xs[1:] {
+			if act != nil && act.name == "relu" && len(xs) == 2 { // one pass, the bits of add then relu
+				kernels.Add2Relu(ys, xs[0].Data[lo:hi], xs[1].Data[lo:hi])
+				return
+			}
+			kernels.Add2(ys, xs[0].Data[lo:hi], xs[1].Data[lo:hi])
+			for _, x := range xs[2:] {
 				kernels.AddTo(ys, x.Data[lo:hi])
 			}
 			if act != nil {

@@ -106,6 +106,8 @@ func genElementwise() {
 	}
 	genRelu6()
 	genRelu6Grad()
+	genAdd2(false)
+	genAdd2(true)
 	genCopyRuns()
 	genAddRuns()
 	genReluMask()
