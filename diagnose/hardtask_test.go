@@ -119,24 +119,24 @@ func TestProbesKeepToTheirBudget(t *testing.T) {
 	m.sig.Facts.PlannedEpochs = 10
 	m.started = time.Now().Add(-10 * time.Second)
 	m.probeSec = 0.5 // over 3% of 10 s
-	if m.probeDue(nil, 2) {
+	if m.probeDue(2) {
 		t.Error("0.5 s probes after 10 s: want skipped")
 	}
-	if !m.probeDue(nil, 10) {
+	if !m.probeDue(10) {
 		t.Error("the planned last epoch: want probed")
 	}
 	m.probeSec = 0.1
-	if !m.probeDue(nil, 2) {
+	if !m.probeDue(2) {
 		t.Error("0.1 s probes after 10 s: want probed")
 	}
 	// Before any probe, the cost is estimated from the step time: 256
 	// images at batch 32 are 8 steps' forward passes, 8 x 0.1 s / 3.
 	m.probeSec, m.stepSec = 0, 0.1
-	if !m.probeDue(nil, 1) {
+	if !m.probeDue(1) {
 		t.Error("0.27 s expected after 10 s: want probed")
 	}
 	m.started = time.Now().Add(-5 * time.Second)
-	if m.probeDue(nil, 1) {
+	if m.probeDue(1) {
 		t.Error("0.27 s expected after 5 s: want skipped")
 	}
 }

@@ -248,7 +248,7 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 		m.sig.Facts.Val = append(m.sig.Facts.Val, valFacts(epoch+1, v.Confusion.Counts))
 	}
 	m.sig.Facts.Noise = m.noise.facts(epoch+1, m.sig.Classes, m.sig.Facts.Noise)
-	if m.probeDue(s, epoch+1) {
+	if m.probeDue(epoch + 1) {
 		m.probe(s, epoch+1)
 	}
 	m.poll(false)

@@ -235,7 +235,7 @@ func bnProbe(m nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32, epoch
 const probeBudget = 0.03
 
 // probeDue reports whether the probes run at this epoch end.
-func (m *Monitor) probeDue(s *train.State, epoch int) bool {
+func (m *Monitor) probeDue(epoch int) bool {
 	if m.evalSet == nil && m.probeX == nil {
 		return false
 	}
