@@ -70,13 +70,15 @@
 // WinogradConv (winograd.go, winograd_transform.go) computes a 3×3
 // stride-1 convolution as Winograd F(2×2, 3×3): the kernel transformed
 // once (WinogradKernel; its flipped form gives the input gradient), the
-// input cut into 4×4 patches of 2×2 output tiles and transformed, 16
-// products run as parallel single-thread Sgemm tasks, and the output
-// transform, a chunk of tiles at a time (WinogradChunk: memory bounded by
-// a byte budget, results independent of threads). The data transforms
-// (winogradInput, winogradOutput) are AVX-512 across the channels
-// (generated with -winograd, winograd_amd64.s), a run of tiles along a
-// row per call, with Go twins (winograd_go.go) that give the same bits.
-// nn's Conv2D uses it from 32 input and output channels (measured; see
-// nn/conv2d_winograd.go).
+// input cut into 4×4 patches of 2×2 output tiles, a chunk of tiles at a
+// time (WinogradChunk: memory bounded by a byte budget), each chunk a
+// task that one thread runs from its input transform through its 16
+// products (single-thread Sgemm) to its output transform (bias and relu
+// included) in its own scratch; results do not depend on the threads.
+// WinogradKernelGrad (winograd_grad.go) gives the kernel gradient through
+// the same transforms (dU = Σ Vᵀ·(A dy Aᵀ), dw = Gᵀ dU G). The data
+// transforms are AVX-512 across the channels (generated with -winograd,
+// winograd_amd64.s), a run of tiles along a row per call, with Go twins
+// (winograd_go.go) that give the same bits. nn's Conv2D uses it from 32
+// input and output channels (measured; see nn/conv2d_winograd.go).
 package kernels

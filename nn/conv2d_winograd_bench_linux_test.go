@@ -74,3 +74,54 @@ func cpuTime() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// BenchmarkVGGSmallWinograd interleaves training steps (Gradients, batch
+// 32) and inference (Forward, batch 256) of two copies of vgg-small, one
+// with Winograd off (A) and one in the default mode (B), a step of each
+// in turn, and reports each one's process CPU ms per training step and
+// per 32 inference samples: an A/B within one run, steadier than two runs
+// on a shared machine. The Go benchmark loop runs once.
+//
+//	go test ./nn -run '^$' -bench VGGSmallWinograd -benchtime 1x -cpu 1,2
+func BenchmarkVGGSmallWinograd(b *testing.B) {
+	for _, px := range []int{32, 64, 128} {
+		b.Run(fmt.Sprintf("px%d", px), func(b *testing.B) {
+			var ms [2]*Sequential
+			for i, mode := range []winogradMode{winogradOff, winogradAuto} {
+				ms[i] = VGGSmall(tensor.Shape{px, px, 3}, 10)
+				for _, l := range ms[i].Layers {
+					if c, ok := l.(*Conv2D); ok {
+						c.wino.mode = mode
+					}
+				}
+				if err := ms[i].Build(1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 32, px, px, 3)
+			xi := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 256, px, px, 3)
+			labels := make([]int32, 32)
+			for i := range labels {
+				labels[i] = int32(i % 10)
+			}
+			var train, infer [2]float64
+			steps := max(2, 256/px)
+			for it := 0; it <= steps; it++ { // the first round warms up
+				for i, m := range ms {
+					c0 := cpuTime()
+					m.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+					c1 := cpuTime()
+					m.Forward(xi, false)
+					if c2 := cpuTime(); it > 0 {
+						train[i] += (c1 - c0) * 1e3 / float64(steps)
+						infer[i] += (c2 - c1) * 1e3 / float64(steps) / 8
+					}
+				}
+			}
+			b.ReportMetric(train[0], "A-direct-train-cpu-ms")
+			b.ReportMetric(train[1], "B-default-train-cpu-ms")
+			b.ReportMetric(infer[0], "A-direct-infer32-cpu-ms")
+			b.ReportMetric(infer[1], "B-default-infer32-cpu-ms")
+		})
+	}
+}
