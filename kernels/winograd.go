@@ -13,9 +13,10 @@ import "runtime"
 // method become 16, done as 16 independent products (one per position ξ
 // of the 4×4 transformed tile) V_ξ (tiles × C) · U_ξ (C × F) with Sgemm.
 // The transforms are additions over channels, contiguous in NHWC
-// (winograd_transform.go; AVX-512 with Go twins). Tiles are processed in chunks whose size depends on
-// the shape and a byte budget only, so memory is bounded by the chunk and
-// results do not depend on the number of threads.
+// (winograd_transform.go; AVX-512 with Go twins). Tiles are processed in
+// chunks whose size depends on the shape and a byte budget only, so
+// memory is bounded by the chunk and results do not depend on the number
+// of threads.
 //
 // The transformed values are rounded to float32 and the products are
 // summed in another order than the direct method, so results differ from
@@ -113,11 +114,11 @@ const xiPad = 16
 // WinogradConv overwrites y (N×OH×OW×f) with the convolution of x
 // (N×H×W×C) by the kernel u transformed by WinogradKernel (16 × C × f),
 // plus bias when it is not nil, then relu (max(y, 0), as Relu) when relu.
-// The tiles run chunk at a time (see
-// WinogradChunk), each chunk a task that one thread runs from start to
-// end (input transform, the 16 products, output transform) in its own
-// scratch, which stays in its core's cache; the chunks' outputs do not
-// overlap, so the result does not depend on the threads.
+// The tiles run chunk at a time (see WinogradChunk), each chunk a task
+// that one thread runs from start to end (input transform, the 16
+// products, output transform) in its own scratch, which stays in its
+// core's cache; the chunks' outputs do not overlap, so the result does
+// not depend on the threads.
 func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int) {
 	if !WinogradApplies(g) || chunk < 1 {
 		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")

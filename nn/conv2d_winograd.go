@@ -133,18 +133,16 @@ func (l *Conv2D) winogradCache() float64 {
 	return (16 + 16 + 9 + 16) * float64(l.geom.C) * float64(l.Filters)
 }
 
-// winogradTiles is the scratch of a chunk of Winograd tiles: per sample
-// and at most (the byte budget), in values.
+// winogradTiles is the scratch of a chunk of Winograd tiles
+// (kernels.WinogradScratchLen), in values: for one sample's tiles, and
+// for a chunk of the byte budget (the most).
 func (l *Conv2D) winogradTiles() (perSample, most float64) {
 	g := l.geom
-	tiles := float64((g.OH + 1) / 2 * ((g.OW + 1) / 2))
-	c := float64(max(g.C, l.Filters))
-	return 16 * tiles * 2 * c, float64(l.tileBudget())/4 + 16*2*winogradXiPad + c
+	g.N = 1
+	chunk := kernels.WinogradChunk(g, l.Filters, math.MaxInt)
+	most = float64(kernels.WinogradScratchLen(g, l.Filters, max(1, l.tileBudget()/(64*(g.C+l.Filters)))))
+	return float64(kernels.WinogradScratchLen(g, l.Filters, chunk)), most
 }
-
-// winogradXiPad is kernels' padding between the 16 matrices of a chunk
-// (see kernels.WinogradScratchLen), counted in the estimate.
-const winogradXiPad = 16
 
 // tileBudget is the bytes of a Winograd chunk's scratch (winogradTileBytes
 // unless a test set the tile size).
