@@ -2,7 +2,7 @@ package nn
 
 import "github.com/cnnscope/cnnscope/tensor"
 
-// An inference Forward of a Graph on a large batch runs it in slices of
+// An inference Forward of a Graph or a Sequential on a large batch runs it in slices of
 // the batch (micro-batches), each through every layer before the next:
 // a layer's output then stays in the cache for the layers that read it,
 // instead of one batch-sized tensor per layer streaming through memory,
@@ -13,6 +13,8 @@ import "github.com/cnnscope/cnnscope/tensor"
 // statistics), so the outputs are the same bits as one pass. Training,
 // ForwardEach (which may run BatchNormalization on batch statistics) and
 // a Forward that collects activation statistics run the whole batch.
+// A Sequential's two arena slabs, shared with training's input
+// gradients, then need not grow to the inference batch either.
 
 // microBatchBytes is the most bytes of the largest tensor of one layer
 // call (per micro-batch) an inference Forward aims at: resnet-20 at 32×32
@@ -22,33 +24,46 @@ import "github.com/cnnscope/cnnscope/tensor"
 // variable for the tests.
 var microBatchBytes = 4 << 20
 
-// microBatch is the number of samples of a micro-batch: at least one.
-func (g *Graph) microBatch() int {
-	return max(1, microBatchBytes/(4*max(1, g.arena.perSample)))
+// microBatch is the number of samples of a micro-batch of a model whose
+// largest tensor holds perSample values per sample: at least one.
+func microBatch(perSample int) int {
+	return max(1, microBatchBytes/(4*max(1, perSample)))
 }
 
 // forwardMicro runs an inference Forward of x a micro-batch at a time and
 // returns the outputs gathered in the Graph's own tensor, or nil when x
 // is not larger than one micro-batch.
-func (g *Graph) forwardMicro(x *tensor.Tensor, mb int) *tensor.Tensor {
+func (g *Graph) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
+	if g.stats.on {
+		return nil
+	}
+	defer func() { g.folds.keep = false }()
+	return inMicroBatches(x, microBatch(g.arena.perSample), &g.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
+		g.folds.keep = !first // the weights are those the first micro-batch folded
+		return g.forward(part, func(Layer) bool { return false }, true)
+	})
+}
+
+// inMicroBatches runs forward on x's micro-batches of mb samples in
+// order and gathers the outputs in *whole (reused), or returns nil when x
+// is not larger than one micro-batch.
+func inMicroBatches(x *tensor.Tensor, mb int, whole **tensor.Tensor, forward func(part *tensor.Tensor, first bool) *tensor.Tensor) *tensor.Tensor {
 	n := x.Shape[0]
-	if n <= mb || g.stats.on {
+	if n <= mb {
 		return nil
 	}
 	per := len(x.Data) / n
 	var out []float32
 	part := &tensor.Tensor{Shape: x.Shape.Clone()}
-	defer func() { g.folds.keep = false }()
 	for lo := 0; lo < n; lo += mb {
 		hi := min(n, lo+mb)
 		part.Shape[0], part.Data = hi-lo, x.Data[lo*per:hi*per]
-		g.folds.keep = lo > 0 // the weights are those the first micro-batch folded
-		y := g.forward(part, func(Layer) bool { return false }, true)
+		y := forward(part, lo == 0)
 		if out == nil {
-			g.whole = ensureBatch(g.whole, n, y.Shape[1:])
-			out = g.whole.Data
+			*whole = ensureBatch(*whole, n, y.Shape[1:])
+			out = (*whole).Data
 		}
 		copy(out[lo*len(y.Data)/(hi-lo):], y.Data)
 	}
-	return g.whole
+	return *whole
 }

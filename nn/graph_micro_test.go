@@ -42,10 +42,50 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 		whole := g.Forward(x, false).Clone()
 		for _, per := range []int{1, 3} {
 			microBatchBytes = 4 * g.arena.perSample * per
-			if g.microBatch() != per {
-				t.Fatalf("%s: micro-batch %d, want %d", c.name, g.microBatch(), per)
+			if microBatch(g.arena.perSample) != per {
+				t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(g.arena.perSample), per)
 			}
 			got := g.Forward(x, false)
+			if !got.Shape.Equal(whole.Shape) {
+				t.Fatalf("%s: shape %v, want %v", c.name, got.Shape, whole.Shape)
+			}
+			for i, v := range got.Data {
+				if math.Float32bits(v) != math.Float32bits(whole.Data[i]) {
+					t.Fatalf("%s, micro-batches of %d: output[%d] = %g, want %g (one pass)", c.name, per, i, v, whole.Data[i])
+				}
+			}
+		}
+	}
+}
+
+// TestSequentialMicroBatchSameBits: a Sequential's inference Forward in
+// micro-batches of 1 and 3 samples gives the bits of one pass (vgg-small
+// holds BatchNormalizations written in place over relu Conv2Ds).
+func TestSequentialMicroBatchSameBits(t *testing.T) {
+	defer func(b int) { microBatchBytes = b }(microBatchBytes)
+	for _, c := range []struct {
+		name string
+		in   tensor.Shape
+	}{{"basic-cnn", tensor.Shape{28, 28, 1}}, {"vgg-small", tensor.Shape{16, 16, 3}}} {
+		m, err := NewPreset(c.name, c.in, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Build(3); err != nil {
+			t.Fatal(err)
+		}
+		s := m.(*Sequential)
+		rng := rand.New(rand.NewPCG(4, 6))
+		x := tensor.New(append([]int{7}, c.in...)...)
+		for i := range x.Data {
+			x.Data[i] = rng.Float32()
+		}
+		s.Forward(x, true) // moving statistics away from their start
+		microBatchBytes = 1 << 30
+		whole := s.Forward(x, false).Clone()
+		for _, per := range []int{1, 3} {
+			microBatchBytes = 4 * s.arena.perSample * per
+			got := s.Forward(x, false)
 			if !got.Shape.Equal(whole.Shape) {
 				t.Fatalf("%s: shape %v, want %v", c.name, got.Shape, whole.Shape)
 			}

@@ -13,7 +13,7 @@ import (
 func (g *Graph) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !training {
 		g.mustBeBuilt()
-		if y := g.forwardMicro(x, g.microBatch()); y != nil {
+		if y := g.forwardMicro(x); y != nil {
 			return y
 		}
 	}

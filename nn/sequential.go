@@ -21,6 +21,7 @@ type Sequential struct {
 	outputs []tensor.Shape
 	built   bool
 	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
+	whole   *tensor.Tensor // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	stats   statsCollector
 	arena   arena // the layers' input gradients and inference outputs
 }
@@ -150,6 +151,17 @@ func (m *Sequential) mustBeBuilt() {
 // belongs to the last layer.
 func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.mustBeBuilt()
+	if !training && !m.stats.on { // micro-batches (graph_micro.go)
+		if y := inMicroBatches(x, microBatch(m.arena.perSample), &m.whole, func(part *tensor.Tensor, _ bool) *tensor.Tensor {
+			return m.forward(part, false)
+		}); y != nil {
+			return y
+		}
+	}
+	return m.forward(x, training)
+}
+
+func (m *Sequential) forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.stats.begin()
 	m.arena.inference = !training
 	defer func() { m.arena.inference = false }()
