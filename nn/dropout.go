@@ -24,7 +24,6 @@ type Dropout struct {
 
 	in   tensor.Shape
 	src  *rand.PCG
-	rng  *rand.Rand
 	mask []uint64 // one bit per element of the last training batch: kept
 	y    *tensor.Tensor
 	on   bool // the last Forward dropped units
@@ -51,7 +50,6 @@ func (l *Dropout) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 	}
 	l.in = in.Clone()
 	l.src = rand.NewPCG(rng.Uint64(), rng.Uint64())
-	l.rng = rand.New(l.src)
 	return in.Clone(), nil
 }
 
@@ -60,7 +58,10 @@ func (l *Dropout) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, error) {
 func (l *Dropout) RNG() *rand.PCG { return l.src }
 
 // Forward: y = x * mask in training, y = x otherwise; the mask is 0 or
-// 1/(1-Rate), kept as one bit per element.
+// 1/(1-Rate), kept as one bit per element. Each training call takes one
+// number from the layer's source and draws the mask from it in blocks
+// (dropout_mask.go), so the mask does not depend on the thread count and
+// the saved source (RNG) resumes it exactly.
 func (l *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	l.on = training && l.Rate > 0
@@ -73,19 +74,13 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		l.mask = make([]uint64, words)
 	}
 	l.mask = l.mask[:words]
-	clear(l.mask)
-	keep := float32(1 / (1 - l.Rate))
-	rate := float32(l.Rate)
-	for i, v := range x.Data {
-		m := float32(0)
-		if l.rng.Float32() >= rate {
-			m = keep
-			l.mask[i/64] |= 1 << (i % 64)
-		}
-		l.y.Data[i] = v * m
-	}
+	d := dropMask{seed: l.src.Uint64(), keep: l.keep(), thr: dropThreshold(l.Rate)}
+	d.forward(x.Data, l.y.Data, l.mask)
 	return l.y
 }
+
+// keep is the survivors' scale, 1/(1-Rate).
+func (l *Dropout) keep() float32 { return float32(1 / (1 - l.Rate)) }
 
 // Backward: dx = dy * mask (the same mask as Forward), written over dy.
 func (l *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
@@ -95,13 +90,6 @@ func (l *Dropout) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !l.on {
 		return dy
 	}
-	keep := float32(1 / (1 - l.Rate))
-	for i, d := range dy.Data {
-		m := float32(0)
-		if l.mask[i/64]&(1<<(i%64)) != 0 {
-			m = keep
-		}
-		dy.Data[i] = d * m
-	}
+	applyMask(dy.Data, dy.Data, l.mask, l.keep())
 	return dy
 }

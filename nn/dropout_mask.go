@@ -1,0 +1,97 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/cnnscope/cnnscope/kernels"
+)
+
+// dropBlock is how many elements share one random stream: a multiple of
+// 64, so each block owns whole words of the mask and blocks can run on
+// any thread without changing a bit.
+const dropBlock = 4096
+
+// dropMask draws a Dropout mask. Block b of the elements draws from a PCG
+// seeded with (seed, mix(b)); each 64-bit draw decides two elements, one
+// per 32-bit half: an element is kept when the top 24 bits of its half,
+// read as a fraction of 2^24, are >= Rate (the test rand.Float32 makes).
+type dropMask struct {
+	seed uint64
+	thr  uint32 // keep when the 24-bit draw >= thr
+	keep float32
+}
+
+// dropThreshold is the smallest 24-bit k with k/2^24 >= rate, so that
+// "k >= thr" is "float32(k)/2^24 >= float32(rate)".
+func dropThreshold(rate float64) uint32 {
+	return uint32(math.Ceil(float64(float32(rate)) * (1 << 24)))
+}
+
+// mix spreads a block index over 64 bits (splitmix64's finalizer), so
+// neighbouring blocks' streams start far apart.
+func mix(b uint64) uint64 {
+	b += 0x9e3779b97f4a7c15
+	b = (b ^ b>>30) * 0xbf58476d1ce4e5b9
+	b = (b ^ b>>27) * 0x94d049bb133111eb
+	return b ^ b>>31
+}
+
+// forward fills mask (len(x)/64 words, rounded up) and y = x * mask, the
+// blocks in parallel.
+func (d dropMask) forward(x, y []float32, mask []uint64) {
+	blocks := (len(x) + dropBlock - 1) / dropBlock
+	kernels.ForEachChunk(blocks, 4, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			e0, e1 := b*dropBlock, min((b+1)*dropBlock, len(x))
+			d.block(uint64(b), x[e0:e1], y[e0:e1], mask[e0/64:(e1+63)/64])
+		}
+	})
+}
+
+// block draws the mask words of one block and applies them.
+func (d dropMask) block(b uint64, x, y []float32, mask []uint64) {
+	var p rand.PCG
+	p.Seed(d.seed, mix(b))
+	scale := [2]float32{0, d.keep}
+	for w := range mask {
+		lo := w * 64
+		n := min(64, len(x)-lo)
+		var bits uint64
+		for i := 0; i < n; i += 2 {
+			r := p.Uint64()
+			bits |= keepBit(uint32(r)>>8 >= d.thr)<<i | keepBit(uint32(r>>32)>>8 >= d.thr)<<(i+1)
+		}
+		if n < 64 {
+			bits &= 1<<n - 1
+		}
+		mask[w] = bits
+		xs, ys := x[lo:lo+n], y[lo:lo+n]
+		for i, v := range xs {
+			ys[i] = v * scale[bits>>i&1]
+		}
+	}
+}
+
+func keepBit(k bool) uint64 {
+	if k {
+		return 1
+	}
+	return 0
+}
+
+// applyMask writes dst = src * mask (0 or keep per bit), in parallel over
+// chunks of whole mask words; dst may be src.
+func applyMask(dst, src []float32, mask []uint64, keep float32) {
+	scale := [2]float32{0, keep}
+	kernels.ForEachChunk(len(mask), 256, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			e0, e1 := w*64, min(w*64+64, len(src))
+			bits := mask[w]
+			ds := dst[e0:e1]
+			for i, v := range src[e0:e1] {
+				ds[i] = v * scale[bits>>i&1]
+			}
+		}
+	})
+}
