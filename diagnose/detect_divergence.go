@@ -57,6 +57,15 @@ func detectDivergence(s *Signals) *Finding {
 			f.Evidence = append(f.Evidence, evm("smoothed_loss", v, relapseFactor*lowest,
 				"smoothed training loss %.3g at step %d, over %.0fx its minimum %.3g for %d steps", v, f.Step, relapseFactor, lowest, run))
 		}
+		if !blowup && peak < l0 {
+			// Climbed back, but never to where it started: progress
+			// damaged, not lost (issue 10, sixth round (d): SGD with
+			// Nesterov momentum on 6 classes, smoothed loss 0.317 -> 1.59
+			// against a start of 1.78, validation 0.81 -> 0.54).
+			f.Severity = Warning
+			f.Evidence = append(f.Evidence, evm("peak_vs_start", peak/l0, 1,
+				"the smoothed loss peaked at %.3g, under its start %.3g: the model lost part of what it learned, not all", peak, l0))
+		}
 		if last := ema[len(ema)-1]; last < recoveredFactor*l0 {
 			f.Severity = Warning
 			f.Title = fmt.Sprintf("Training loss spiked at step %d (to %.3g) and then recovered", f.Step, peak)

@@ -181,6 +181,9 @@ func atChance(s *Signals) *Finding {
 	if !ok || !j.CanTell || j.Above || !j.AtChance || s.Live && !s.Final && (j.Epoch < atChanceEpochs || s.Steps() < stuckEarly || s.evalRising()) {
 		return nil
 	}
+	if _, slow := slowStart(s); slow && s.Live && !s.Final {
+		return nil // leaving the constant prediction's loss (slowstart.go)
+	}
 	f := &Finding{Severity: Critical, Epoch: j.Epoch, Since: j.Epoch, Step: s.stepOfEpoch(j.Epoch)}
 	f.Title = fmt.Sprintf("Not learning: %s accuracy %.3f is not clearly above chance (%.3f) after %d epoch(s)", j.Split, j.Accuracy, j.Chance, j.Epoch)
 	f.Evidence = []Evidence{evm("accuracy_lower_bound", j.Lower, j.Chance, "%s", j.String())}
