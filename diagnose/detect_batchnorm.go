@@ -30,9 +30,13 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 	if p.TrainModeAcc-p.InferenceModeAcc < bnAccGap || p.InferenceLoss < bnLossGrow*p.TrainModeLoss {
 		return bnSmallBatchFinding(s)
 	}
-	if m, ok := bnCaughtUp(s); ok {
+	if m, ok := bnCaughtUp(s, s.stepOfEpoch(p.Epoch)); ok {
 		// The moving statistics forgot their start: a gap in a fast-moving
-		// early model, not too few steps for the momentum.
+		// early model, not too few steps for the momentum (or, on small
+		// batches, noisy batch statistics: the small-batch finding's).
+		if g := bnSmallBatchFinding(s); g != nil {
+			return g
+		}
 		return bnCaughtUpFinding(s, p, m)
 	}
 	f := &Finding{Severity: Warning, Epoch: p.Epoch, Step: s.stepOfEpoch(p.Epoch)}
@@ -65,9 +69,9 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 const bnStartShare = 0.1
 
 // bnCaughtUp reports whether the BatchNormalization layers' moving
-// statistics have forgotten their initial values (the rule above), with
-// the highest momentum (an unset one is Keras' 0.99).
-func bnCaughtUp(s *Signals) (float64, bool) {
+// statistics had forgotten their initial values after steps (the rule
+// above), with the highest momentum (an unset one is Keras' 0.99).
+func bnCaughtUp(s *Signals, steps int) (float64, bool) {
 	if s.Model == nil {
 		return 0, false
 	}
@@ -81,10 +85,10 @@ func bnCaughtUp(s *Signals) (float64, bool) {
 			m = max(m, mom)
 		}
 	}
-	if m <= 0 || s.Steps() <= 0 {
+	if m <= 0 || steps <= 0 {
 		return m, false
 	}
-	return m, math.Pow(m, float64(s.Steps())) < bnStartShare
+	return m, math.Pow(m, float64(steps)) < bnStartShare
 }
 
 // bnCaughtUpFinding is the information for a training/inference gap
@@ -93,8 +97,10 @@ func bnCaughtUpFinding(s *Signals, p ProbeFacts, m float64) *Finding {
 	f := &Finding{Severity: Info, Epoch: p.Epoch, Step: s.stepOfEpoch(p.Epoch)}
 	f.Title = fmt.Sprintf("BatchNormalization gap: accuracy %.2f in training mode, %.2f in inference mode on the same images, with moving statistics that have caught up",
 		p.TrainModeAcc, p.InferenceModeAcc)
-	f.Evidence = []Evidence{evm("bn_start_share", math.Pow(m, float64(s.Steps())), bnStartShare,
-		"momentum %.3g after %d steps keeps %.2g of the initial statistics: they follow the latest batches; a model whose weights still move fast gives such a gap for a while", m, s.Steps(), math.Pow(m, float64(s.Steps())))}
+	n := s.stepOfEpoch(p.Epoch)
+	kept := math.Pow(m, float64(n))
+	f.Evidence = []Evidence{evm("bn_start_share", kept, bnStartShare,
+		"momentum %.3g after %d steps keeps %.2g of the initial statistics: they follow the latest batches; a model whose weights still move fast gives such a gap for a while", m, n, kept)}
 	f.Causes = []string{"weights that change quickly early in training: the moving statistics trail them by a few steps"}
 	f.Fixes = []string{"nothing yet: watch whether the gap stays at the next epochs"}
 	return f

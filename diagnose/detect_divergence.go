@@ -17,7 +17,9 @@ const (
 
 // detectDivergence: the training loss blew up above where it started, or
 // climbed back far above the minimum it had reached (a relapse); both
-// sustained, so that one bad batch does not count.
+// sustained, so that one bad batch does not count. Critical, but a
+// warning when the loss recovered or when a relapse peaked under the
+// loss the run started at (part of the progress lost, not all of it).
 func detectDivergence(s *Signals) *Finding {
 	l0, ok := s.StartLoss()
 	t := &s.Facts.Loss
@@ -57,14 +59,9 @@ func detectDivergence(s *Signals) *Finding {
 			f.Evidence = append(f.Evidence, evm("smoothed_loss", v, relapseFactor*lowest,
 				"smoothed training loss %.3g at step %d, over %.0fx its minimum %.3g for %d steps", v, f.Step, relapseFactor, lowest, run))
 		}
-		if !blowup && peak < l0 {
-			// Climbed back, but never to where it started: progress
-			// damaged, not lost (issue 10, sixth round (d): SGD with
-			// Nesterov momentum on 6 classes, smoothed loss 0.317 -> 1.59
-			// against a start of 1.78, validation 0.81 -> 0.54).
+		if e, ok := relapseSurvived(s, f.Epoch, peak, l0); !blowup && ok {
 			f.Severity = Warning
-			f.Evidence = append(f.Evidence, evm("peak_vs_start", peak/l0, 1,
-				"the smoothed loss peaked at %.3g, under its start %.3g: the model lost part of what it learned, not all", peak, l0))
+			f.Evidence = append(f.Evidence, e)
 		}
 		if last := ema[len(ema)-1]; last < recoveredFactor*l0 {
 			f.Severity = Warning
@@ -76,4 +73,21 @@ func detectDivergence(s *Signals) *Finding {
 		return f
 	}
 	return nil
+}
+
+// relapseSurvived is the evidence that a relapse left part of what the
+// model learned: its peak stayed under the loss the run started at, and
+// an evaluation from the relapse's epoch on is clearly above chance
+// (issue 10, sixth round (d): SGD with Nesterov momentum on 6 classes,
+// smoothed loss 0.317 -> 1.59 against a start of 1.78 at step 102,
+// validation 0.81 -> 0.54 at the end, chance 0.17, was critical and "not
+// learning"). A run left at chance stays critical (and not_learning's).
+func relapseSurvived(s *Signals, epoch int, peak, l0 float64) (Evidence, bool) {
+	j, ok := s.judge()
+	if !ok || peak >= l0 || j.Epoch < epoch || !j.Above {
+		return Evidence{}, false
+	}
+	return evm("peak_vs_start", peak/l0, 1,
+		"the smoothed loss peaked at %.3g, under its start %.3g, and %s accuracy %.3f at epoch %d is clearly above chance (%.3f): part of what was learned is lost, not all",
+		peak, l0, j.Split, j.Accuracy, j.Epoch, j.Chance), true
 }

@@ -173,7 +173,9 @@ func setStuckCauses(f *Finding, s *Signals, step int, p stallSigns) {
 // optimizer steps (issue 10, fifth round: a class-weighted 85:15 run of 8
 // steps an epoch predicted the largest class for every validation image
 // at steps 8-24 and for 57 of 60 at step 32, and told the classes apart
-// by its end at step 80).
+// by its end at step 80). Live, a slow start (slowstart.go: the losses
+// leaving a constant prediction's while the accuracy sits at the largest
+// class's share) is not called either.
 const atChanceEpochs = 2
 
 func atChance(s *Signals) *Finding {

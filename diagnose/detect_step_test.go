@@ -66,8 +66,11 @@ func TestDetectDivergence(t *testing.T) {
 	s = healthySignals(t, 2)
 	s.Facts.Loss.Loss[50] = 30
 	wantNone(t, "divergence", s)
-	// A relapse: learned down to 0.1, then back up to 2.
+	// A relapse: learned down to 0.1, then back up to 2, and the model at
+	// chance (one that stays clearly above chance is a warning:
+	// TestRelapseUnderItsStartIsAWarning).
 	s = healthySignals(t, 2)
+	valAt(s, 100, 0.1)
 	setLoss(s, func(st int) float64 {
 		switch {
 		case st < 5:

@@ -63,6 +63,10 @@ func TestLiveAtChanceNeedsSteps(t *testing.T) {
 	collapsed := val8515(60, 51, 0)
 	s := weighted8515(t, true, nil, collapsed, collapsed, collapsed)
 	s.Live = true
+	// Losses of a model at the constant prediction (not a slow start:
+	// TestLiveAtChanceWaitsOutASlowStart).
+	setEpochs(s, "loss", 0.69, 0.69, 0.69)
+	setEpochs(s, "val_loss", 0.7, 0.7, 0.7)
 	if f := detect(t, "not_learning", s); f == nil || f.Severity != Critical {
 		t.Fatalf("300 steps at chance: %v", f)
 	}

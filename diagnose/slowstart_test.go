@@ -55,6 +55,10 @@ func TestRelapseUnderItsStartIsAWarning(t *testing.T) {
 	}
 	setLoss(s, relapse(1.6), flat(0.5))
 	wantFinding(t, "divergence", s, Warning)
+	// The same relapse with the model left at chance.
+	valAt(s, 100, 0.1)
+	wantFinding(t, "divergence", s, Critical)
+	valAt(s, 100, 0.6)
 	setLoss(s, relapse(3), flat(0.2))
 	wantFinding(t, "divergence", s, Critical)
 }
