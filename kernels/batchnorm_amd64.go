@@ -7,32 +7,73 @@ package kernels
 // The AVX-512 batch-normalization kernels take every channel (the last
 // c%8 under a mask). NormSums without dy and with round (which nn does
 // not use) runs the Go twin. There is no AVX2 version.
+//
+// An assembly kernel walks the rows once per block of up to 32 channels;
+// with more channels than that, the wrappers below hand it the rows a
+// piece of about normPieceValues values at a time, so that its later
+// blocks find the piece in the L1 cache instead of streaming the whole
+// tensor again. Every channel still meets its rows in row order (the sums
+// are added piece after piece into the same s and q), so the bits do not
+// change.
 var avx512Norm = &normImpl{
 	name: "avx512",
 	sums: func(s, q, a, b []float64, x, dy []float32, round bool) {
-		rows, c := len(x)/len(a), len(a)
-		switch {
-		case dy == nil && !round:
-			normStatsAVX512(&s[0], &q[0], &a[0], &b[0], &x[0], rows, c)
-		case dy == nil:
+		c := len(a)
+		if dy == nil && round {
 			normSumsGo(s, q, a, b, x, dy, round)
-		case round:
-			normGradSumsRoundAVX512(&s[0], &q[0], &a[0], &b[0], &x[0], &dy[0], rows, c)
-		default:
-			normGradSumsAVX512(&s[0], &q[0], &a[0], &b[0], &x[0], &dy[0], rows, c)
+			return
 		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			rows := (hi - lo) / c
+			switch {
+			case dy == nil:
+				normStatsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], rows, c)
+			case round:
+				normGradSumsRoundAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], rows, c)
+			default:
+				normGradSumsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], rows, c)
+			}
+		})
 	},
 	apply: func(y, x []float32, scale, shift []float64) {
-		normApplyAVX512(&y[0], &x[0], &scale[0], &shift[0], len(x)/len(scale), len(scale))
+		c := len(scale)
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normApplyAVX512(&y[lo], &x[lo], &scale[0], &shift[0], (hi-lo)/c, c)
+		})
 	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
-		rows, c := len(x)/len(a), len(a)
-		if round {
-			normGradRoundAVX512(&dy[0], &x[0], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
-		} else {
-			normGradAVX512(&dy[0], &x[0], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
-		}
+		c := len(a)
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			rows := (hi - lo) / c
+			if round {
+				normGradRoundAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
+			} else {
+				normGradAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
+			}
+		})
 	},
+}
+
+// normPieceValues is the size of a piece of rows in values (16 KiB of
+// float32 per array: a kernel's two or three arrays stay in the 48 KiB
+// L1 cache), normOneBlock the most channels an assembly kernel takes in
+// one walk over the rows.
+const (
+	normPieceValues = 4 << 10
+	normOneBlock    = 32
+)
+
+// eachNormPiece calls f on consecutive pieces [lo, hi) of n values (rows
+// of c), whole rows each: all n at once when c needs one block.
+func eachNormPiece(n, c int, f func(lo, hi int)) {
+	if c <= normOneBlock {
+		f(0, n)
+		return
+	}
+	step := max(1, normPieceValues/c) * c
+	for lo := 0; lo < n; lo += step {
+		f(lo, min(n, lo+step))
+	}
 }
 
 // supportedNorm lists the implementations this CPU can run, fastest first.

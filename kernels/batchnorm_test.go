@@ -52,12 +52,13 @@ func sameNormBits[T float32 | float64](t *testing.T, what string, got, want []T)
 }
 
 // Every implementation gives the bits of the Go twins, for every channel
-// count (whole vector blocks and masked tails) and row count.
+// count (whole vector blocks and masked tails) and row count (150 rows of
+// more than 32 channels run in several pieces: normPieceValues).
 func TestNormKernelsMatchTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, impl := range supportedNorm() {
 		for _, c := range []int{1, 3, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 57, 64, 96, 100} {
-			for _, rows := range []int{1, 2, 5, 33} {
+			for _, rows := range []int{1, 2, 5, 33, 150} {
 				nc := newNormCase(rng, rows, c)
 				for _, round := range []bool{false, true} {
 					for _, dy := range [][]float32{nil, nc.dy} {
