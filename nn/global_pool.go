@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
@@ -39,24 +40,23 @@ func (l *GlobalAveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Sh
 	return tensor.Shape{in[2]}, nil
 }
 
-// Forward: x (N, H, W, C) -> y (N, C).
+// Forward: x (N, H, W, C) -> y (N, C). Each sample's positions are
+// summed in float64 in position order (kernels.SumRows64, vectorized
+// across channels), samples in parallel.
 func (l *GlobalAveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	n := batchOf(l, x, l.in)
 	c, hw := l.in[2], l.in[0]*l.in[1]
 	l.y = ensureBatch(l.y, n, tensor.Shape{c})
-	acc := make([]float64, c)
-	for b := 0; b < n; b++ {
-		clear(acc)
-		xs := x.Data[b*hw*c : (b+1)*hw*c]
-		for p := 0; p < hw; p++ {
-			for j, v := range xs[p*c : (p+1)*c] {
-				acc[j] += float64(v)
+	kernels.ForEachChunk(n, max(1, elementwiseGrain/(hw*c)), func(lo, hi int) {
+		acc := make([]float64, c)
+		for b := lo; b < hi; b++ {
+			clear(acc)
+			kernels.SumRows64(acc, x.Data[b*hw*c:(b+1)*hw*c])
+			for j := range acc {
+				l.y.Data[b*c+j] = float32(acc[j] / float64(hw))
 			}
 		}
-		for j := range acc {
-			l.y.Data[b*c+j] = float32(acc[j] / float64(hw))
-		}
-	}
+	})
 	return l.y
 }
 
@@ -69,14 +69,14 @@ func (l *GlobalAveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tenso
 	c, hw := l.in[2], l.in[0]*l.in[1]
 	l.dx = ensureBatch(l.dx, n, l.in)
 	inv := 1 / float32(hw)
-	for b := 0; b < n; b++ {
-		d := dy.Data[b*c : (b+1)*c]
-		for p := 0; p < hw; p++ {
-			o := l.dx.Data[(b*hw+p)*c : (b*hw+p+1)*c]
-			for j, v := range d {
+	kernels.ForEachChunk(n, max(1, elementwiseGrain/(hw*c)), func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			o := l.dx.Data[b*hw*c : (b+1)*hw*c]
+			for j, v := range dy.Data[b*c : (b+1)*c] {
 				o[j] = v * inv
 			}
+			fillRows(o, o[:c])
 		}
-	}
+	})
 	return l.dx
 }
