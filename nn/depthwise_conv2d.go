@@ -54,6 +54,11 @@ type DepthwiseConv2D struct {
 	part        []float32 // per-sample kernel gradients
 	biasSums    []float64
 	fold        convFold // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
+
+	prePad   *[4]int          // a ZeroPadding2D before it whose work it does (graph_pad.go), nil: none
+	unpadded tensor.Shape     // the input shape then
+	run      kernels.ConvGeom // the geometry of the last Forward, N included
+	runIn    tensor.Shape     // and its input shape
 }
 
 func (l *DepthwiseConv2D) Type() string           { return "DepthwiseConv2D" }
@@ -135,16 +140,40 @@ func (l *DepthwiseConv2D) Build(in tensor.Shape, rng *rand.Rand) (tensor.Shape, 
 
 func (l *DepthwiseConv2D) setArena(a *arena) { l.arena = a }
 
+// setPrePad makes the following Forward calls take the input of the
+// ZeroPadding2D before the layer, with padding p (top, bottom, left,
+// right), instead of its output (nil: the layer's own input again).
+func (l *DepthwiseConv2D) setPrePad(p *[4]int) {
+	l.prePad = p
+	if p != nil {
+		l.unpadded = tensor.Shape{l.in[0] - p[0] - p[1], l.in[1] - p[2] - p[3], l.in[2]}
+	}
+}
+
+// begin sets the geometry of a Forward on x (run and runIn): the
+// layer's own, or, with a pre-padding, the geometry on the unpadded
+// input with the padding moved into PadTop and PadLeft (the taps that
+// fall in it are the ones the kernels skip at the borders: the same sums
+// without the zero products).
+func (l *DepthwiseConv2D) begin(x *tensor.Tensor) {
+	g, in := l.geom, l.in
+	if p := l.prePad; p != nil {
+		g.H, g.W, g.PadTop, g.PadLeft = l.unpadded[0], l.unpadded[1], g.PadTop+p[0], g.PadLeft+p[2]
+		in = l.unpadded
+	}
+	g.N = batchOf(l, x, in)
+	l.run, l.runIn, l.x = g, in, x
+}
+
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C*M) = act(depthwise(x) + bias).
 func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	l.geom.N = batchOf(l, x, l.in)
-	l.x = x
-	y := output(l.arena, &l.y, x, l.geom.N, l.out)
+	l.begin(x)
+	y := output(l.arena, &l.y, x, l.run.N, l.out)
 	var bias []float32
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, nil) // y starts at the bias, sample by sample
+	kernels.DepthwiseForwardBias(l.run, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, nil) // y starts at the bias, sample by sample
 	l.z = applyActivation(l.act, y, l.z, l.out[2])
 	return y
 }
@@ -152,7 +181,7 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 // Backward: dy (N, OH, OW, C*M) -> dz in place; dbias = Σ dz;
 // dkernel[kh,kw,c,m] = Σ x·dz; dx[h,w,c] = Σ kernel·dz (N, H, W, C).
 func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
-	g := l.geom
+	g := l.run
 	if !l.logitsGrad {
 		activationBackward(l.act, dy, l.y, l.z, l.out[2])
 	}
@@ -165,7 +194,7 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 	}
 	var dx []float32
 	if needDx {
-		l.dx = ensureBatch(l.dx, g.N, l.in)
+		l.dx = ensureBatch(l.dx, g.N, l.runIn)
 		dx = l.dx.Data
 	}
 	kernels.DepthwiseBackward(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk])
@@ -213,13 +242,12 @@ func (l *DepthwiseConv2D) foldParams() (kernel, bias *Param, fold *convFold) {
 // act (relu or relu6, unless nil) applied to each sample's output right
 // after its sums.
 func (l *DepthwiseConv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
-	l.geom.N = batchOf(l, x, l.in)
-	l.x = x
-	y := output(l.arena, &l.y, x, l.geom.N, l.out)
+	l.begin(x)
+	y := output(l.arena, &l.y, x, l.run.N, l.out)
 	var post func([]float32)
 	if act != nil {
 		post = func(yb []float32) { act.forward(yb, yb, l.out[2]) }
 	}
-	kernels.DepthwiseForwardBias(l.geom, l.m, x.Data, l.fold.kernel.Value.Data, l.fold.bias.Value.Data, y.Data, post)
+	kernels.DepthwiseForwardBias(l.run, l.m, x.Data, l.fold.kernel.Value.Data, l.fold.bias.Value.Data, y.Data, post)
 	return y
 }

@@ -46,8 +46,9 @@ func (f *actFusion) backward(dy []float32, n int) {
 // applies (-1: none), and per Activation node, its fuser node (-1).
 type graphFusion struct {
 	act, by []int
+	padTo   []int  // per ZeroPadding2D node, the DepthwiseConv2D node that does its work (graph_pad.go), or -1
 	on      bool   // this Forward fuses
-	ran     []bool // per fuser node: it ran with its activation in this Forward
+	ran     []bool // per fuser node: it ran with its activation in this Forward; per padding node: it handed its work on
 }
 
 // planFusion finds the pairs: a BatchNormalization or Add whose only
@@ -76,6 +77,7 @@ func (g *Graph) planFusion() {
 			f.act[j], f.by[i] = i, j
 		}
 	}
+	f.padTo = g.planPadding(readers)
 	g.fusion = f
 }
 

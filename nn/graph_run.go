@@ -44,7 +44,7 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		}
 		switch {
 		case folded:
-		case g.fusedActivation(i):
+		case g.fusedActivation(i), g.passPadding(i):
 			y = g.tensorOf(n.inputs[0], x)
 		default:
 			g.prepareFuser(i)
@@ -104,7 +104,7 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 		}
 		r := n.inputs[0]
 		needDx := r != inputRef && need[r]
-		if g.fusedActivation(i) { // its input's layer undoes it
+		if g.fusedActivation(i) || g.passedPadding(i) { // its input's layer undoes it, or its reader did its work
 			if needDx {
 				g.give(r, dy)
 			}
