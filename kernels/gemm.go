@@ -30,6 +30,33 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	sgemm(&cfg, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// SgemmSerial is Sgemm on the calling goroutine only, with the same
+// result: for callers that already run in parallel (ForEachTask).
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	cfg := gemmConfig{kern: kernelFor(n), threads: 1}
+	sgemm(&cfg, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmKBlock is the length of the k-blocks in which Sgemm sums a product
+// with n columns and a reduction of length k < 4096 (see ReductionStep):
+// block i is [i*kb, min((i+1)*kb, k)), computed from zero and added into
+// C in order (C = alpha*block + beta*C for the first, C = alpha*block + C
+// after). So a caller may compute the blocks separately, each with beta
+// 0 and alpha 1, and add them in that order (TestSgemmKBlocks).
+func SgemmKBlock(n, k int) int {
+	_, kb := kBlocks(kernelFor(n), k)
+	return kb
+}
+
+// kBlocks is the number and length of the k-blocks of a reduction of
+// length k for kern: the count is k/kern.kc rounded to nearest (blocks
+// up to 1.5 kc), so that k = 576 is one pass over C rather than two of
+// 288.
+func kBlocks(kern *sgemmKernel, k int) (count, length int) {
+	count = max(1, (k+kern.kc/2)/kern.kc)
+	return count, ceilDiv(k, count)
+}
+
 // packMode selects which panels are packed; tests force each mode.
 type packMode int
 

@@ -67,10 +67,7 @@ func (d *gemmDriver) init(mode packMode) {
 	mr, nr := d.kern.mr, d.kern.nr
 	d.mPanels = ceilDiv(d.m, mr)
 	d.nPanels = ceilDiv(d.n, nr)
-	// Round the number of k-blocks to nearest (blocks up to 1.5 kc), so
-	// that k = 576 is one pass over C rather than two of 288.
-	d.nkb = max(1, (d.k+d.kern.kc/2)/d.kern.kc)
-	d.kc = ceilDiv(d.k, d.nkb)
+	d.nkb, d.kc = kBlocks(d.kern, d.k)
 	// By default interior panels are read in place: on Zen 5 the kernels
 	// run as fast from strided, even power-of-two-strided, operands as
 	// from packed ones (see BenchmarkSgemmPack), and packing costs a

@@ -22,7 +22,8 @@ type gemmScratch struct {
 	a    []float32
 	b    []float32
 	tile []float32
-	wino []float32 // a chunk of WinogradConv's tiles
+	wino []float32   // a chunk of WinogradConv's tiles
+	task TaskScratch // ForEachTask's buffers
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}

@@ -13,6 +13,12 @@ func Im2colRows(g ConvGeom, x []float32, r0, r1 int, cols []float32) {
 	})
 }
 
+// Im2colRowsSerial is Im2colRows on the calling goroutine only.
+func Im2colRowsSerial(g ConvGeom, x []float32, r0, r1 int, cols []float32) {
+	checkRows(g, r0, r1, len(x), len(cols), "Im2colRowsSerial")
+	im2colRange(g, x, r0, r1, cols[:(r1-r0)*g.Cols()])
+}
+
 // Col2imRows is Im2colRows' adjoint: it adds the entries of dcols, rows
 // [r0, r1) of a patch-matrix gradient ((r1-r0)×Cols() values), into dx
 // (N×H×W×C), which the caller clears before the first tile. Threads
@@ -22,22 +28,34 @@ func Im2colRows(g ConvGeom, x []float32, r0, r1 int, cols []float32) {
 // the rows are tiled: the same sums as Col2im.
 func Col2imRows(g ConvGeom, dcols []float32, r0, r1 int, dx []float32) {
 	checkRows(g, r0, r1, len(dx), len(dcols), "Col2imRows")
-	if r1 == r0 {
-		return
-	}
-	// The span of input rows, numbered n*H + ih across the batch, that
-	// the tile's patches touch.
-	per := g.OH * g.OW
-	n0, oh0 := r0/per, r0%per/g.OW
-	n1, oh1 := (r1-1)/per, (r1-1)%per/g.OW
-	lo := n0*g.H + max(0, oh0*g.SH-g.PadTop)
-	hi := n1*g.H + min(g.H, oh1*g.SH-g.PadTop+g.KH)
-	if hi <= lo {
-		return // every patch lies in the padding
-	}
+	lo, hi := col2imSpan(g, r0, r1)
 	ForEachChunk(hi-lo, minBandRows, func(a, b int) {
 		col2imBand(g, dcols, r0, r1, lo+a, lo+b, dx)
 	})
+}
+
+// Col2imRowsSerial is Col2imRows on the calling goroutine only, with the
+// same sums.
+func Col2imRowsSerial(g ConvGeom, dcols []float32, r0, r1 int, dx []float32) {
+	checkRows(g, r0, r1, len(dx), len(dcols), "Col2imRowsSerial")
+	if lo, hi := col2imSpan(g, r0, r1); hi > lo {
+		col2imBand(g, dcols, r0, r1, lo, hi, dx)
+	}
+}
+
+// col2imSpan is the span [lo, hi) of input rows, numbered n*H + ih across
+// the batch, that the patches of rows [r0, r1) touch (empty when every
+// patch lies in the padding).
+func col2imSpan(g ConvGeom, r0, r1 int) (lo, hi int) {
+	if r1 == r0 {
+		return 0, 0
+	}
+	per := g.OH * g.OW
+	n0, oh0 := r0/per, r0%per/g.OW
+	n1, oh1 := (r1-1)/per, (r1-1)%per/g.OW
+	lo = n0*g.H + max(0, oh0*g.SH-g.PadTop)
+	hi = n1*g.H + min(g.H, oh1*g.SH-g.PadTop+g.KH)
+	return lo, max(lo, hi)
 }
 
 const (

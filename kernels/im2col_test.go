@@ -146,8 +146,9 @@ func BenchmarkIm2col(b *testing.B) {
 }
 
 // TestIm2colRowsTiles cuts each patch matrix into tiles of several sizes
-// (inside one image and across images): Im2colRows must give the rows of
-// the reference, and Col2imRows over all tiles the same bits as Col2im.
+// (inside one image and across images): Im2colRows and Im2colRowsSerial
+// must give the rows of the reference, and Col2imRows or Col2imRowsSerial
+// over all tiles the same bits as Col2im.
 func TestIm2colRowsTiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 1))
 	// big has enough rows for Im2colRows to split them over threads.
@@ -165,17 +166,23 @@ func TestIm2colRowsTiles(t *testing.T) {
 				continue
 			}
 			what := fmt.Sprintf("%+v tile %d", g, tile)
-			dx := newBanded(make([]float32, len(x)))
+			dx, dxSerial := newBanded(make([]float32, len(x))), newBanded(make([]float32, len(x)))
 			for r0 := 0; r0 < m; r0 += tile {
 				r1 := min(m, r0+tile)
-				cols := newBanded(values(rng, (r1-r0)*k))
+				cols, serial := newBanded(values(rng, (r1-r0)*k)), newBanded(values(rng, (r1-r0)*k))
 				Im2colRows(g, x, r0, r1, cols.s())
-				cols.check(t, "Im2colRows "+what)
-				sameBits(t, "Im2colRows "+what, cols.s(), want[r0*k:r1*k])
+				Im2colRowsSerial(g, x, r0, r1, serial.s())
+				for name, c := range map[string]*banded{"Im2colRows ": cols, "Im2colRowsSerial ": serial} {
+					c.check(t, name+what)
+					sameBits(t, name+what, c.s(), want[r0*k:r1*k])
+				}
 				Col2imRows(g, dcols[r0*k:r1*k], r0, r1, dx.s())
+				Col2imRowsSerial(g, dcols[r0*k:r1*k], r0, r1, dxSerial.s())
 			}
-			dx.check(t, "Col2imRows "+what)
-			sameBits(t, "Col2imRows "+what, dx.s(), wantDx)
+			for name, d := range map[string]*banded{"Col2imRows ": dx, "Col2imRowsSerial ": dxSerial} {
+				d.check(t, name+what)
+				sameBits(t, name+what, d.s(), wantDx)
+			}
 		}
 	}
 }

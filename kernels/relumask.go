@@ -17,6 +17,15 @@ func ReluMask(mask []uint64, y []float32) {
 	})
 }
 
+// ReluMaskSerial is ReluMask on the calling goroutine only.
+func ReluMaskSerial(mask []uint64, y []float32) {
+	words := (len(y) + 63) / 64
+	if len(mask) < words {
+		panic("kernels.ReluMaskSerial: mask too short")
+	}
+	ew.reluMask(mask[:words], y)
+}
+
 // ApplyReluMask zeroes dy[i] (to +0) where bit i%64 of mask[i/64] is
 // clear and keeps it, bit for bit, where it is set: ReluGrad from the
 // bits ReluMask kept. It panics unless mask holds (len(dy)+63)/64 words.

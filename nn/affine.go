@@ -46,6 +46,14 @@ func (f *affine) forward(a []float32, rows, in int, y *tensor.Tensor) {
 // starting C. Each row depends on its own row of A only, so tiling the
 // rows does not change a bit.
 func (f *affine) gemmRows(a []float32, r0, r1, in int, y []float32) {
+	f.gemmRowsBy(kernels.Sgemm, a, r0, r1, in, y)
+}
+
+// sgemmFunc is kernels.Sgemm or kernels.SgemmSerial.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// gemmRowsBy is gemmRows with the product computed by gemm.
+func (f *affine) gemmRowsBy(gemm sgemmFunc, a []float32, r0, r1, in int, y []float32) {
 	units := f.units()
 	out := y[r0*units : r1*units]
 	var beta float32
@@ -53,7 +61,7 @@ func (f *affine) gemmRows(a []float32, r0, r1, in int, y []float32) {
 		fillRows(out, f.bias.Value.Data)
 		beta = 1
 	}
-	kernels.Sgemm(false, false, r1-r0, units, in, 1, a, in, f.kernel.Value.Data, units, beta, out, units)
+	gemm(false, false, r1-r0, units, in, 1, a, in, f.kernel.Value.Data, units, beta, out, units)
 }
 
 // activate applies the activation to y in place (keeping z when the

@@ -51,6 +51,8 @@ type Conv2D struct {
 	colsWhole          bool           // cols holds the whole patch matrix of x
 	kernelT            []float32      // the kernel transposed, (F, KH*KW*C)
 	tileBytes          int            // tests: the tile's size in bytes (0: convTileBytes)
+	par                [][2]int       // a parallel Backward's kernel-gradient blocks (conv2d_parallel.go)
+	gradSlots          []float32      // and their products
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 }
@@ -193,26 +195,37 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		}
 	} else if l.pointwise() {
 		l.gemmRows(x.Data, 0, m, k, y.Data)
-	} else {
-		t := l.tileRows()
-		l.cols = tensor.Ensure(l.cols, t, k)
-		tileRelu := l.tileRelu(t, y)
-		for r0 := 0; r0 < m; r0 += t {
-			r1 := min(m, r0+t)
-			c := l.cols.Data[:(r1-r0)*k]
-			kernels.Im2colRows(g, x.Data, r0, r1, c)
-			l.gemmRows(c, r0, r1, k, y.Data)
-			if tileRelu {
-				l.reluRows(y.Data, r0, r1)
-			}
-		}
-		l.colsWhole = t == m
-		if tileRelu {
-			return y
-		}
+	} else if l.forwardTiled(x.Data, y) {
+		return y
 	}
 	l.activate(y)
 	return y
+}
+
+// forwardTiled is Forward's im2col path, a tile at a time (or whole
+// tiles per thread, forwardTiles); it reports whether it applied the
+// activation (relu, tile by tile).
+func (l *Conv2D) forwardTiled(x []float32, y *tensor.Tensor) bool {
+	g := l.geom
+	m, k, t := g.Rows(), g.Cols(), l.tileRows()
+	tileRelu := l.tileRelu(t, y)
+	l.colsWhole = false
+	if tileParallel(m, t) {
+		l.forwardTiles(x, y.Data, m, k, t, tileRelu)
+		return tileRelu
+	}
+	l.cols = tensor.Ensure(l.cols, t, k)
+	for r0 := 0; r0 < m; r0 += t {
+		r1 := min(m, r0+t)
+		c := l.cols.Data[:(r1-r0)*k]
+		kernels.Im2colRows(g, x, r0, r1, c)
+		l.gemmRows(c, r0, r1, k, y.Data)
+		if tileRelu {
+			l.reluRows(y.Data, r0, r1)
+		}
+	}
+	l.colsWhole = t == m
+	return tileRelu
 }
 
 // tileRelu reports whether Forward applies relu (and keeps its mask)
@@ -263,32 +276,53 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		return dxt
 	}
 	l.gradZ(l.y, dy)
-	units := l.units()
-	tileDx := needDx && !l.winogradBackward(dy.Data, dx) // Winograd writes all of dx
+	tileDx := needDx && !l.winogradBackward(dy.Data, dx)           // Winograd writes all of dx
+	learn := !skipGrad(l.kernel) && !l.winogradKernelGrad(dy.Data) // Winograd writes all of dkernel
+	if !learn && !tileDx {
+		return dxt
+	}
+	if tileDx {
+		l.transposeKernel()
+	}
+	if t := l.tileRows(); tileParallel(m, t) {
+		if p := l.planTiles(m, t, tileDx); p.groups > 1 {
+			l.backwardTiles(p, dy.Data, dx, learn, tileDx)
+			return dxt
+		}
+	}
+	l.backwardSerial(dy.Data, dx, learn, tileDx)
+	return dxt
+}
+
+// backwardSerial is Backward's tile loop, each tile's steps split over
+// the threads: dz is the gradient before the activation; learn: add the
+// kernel gradient; tileDx: compute dx.
+func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
+	g := l.geom
+	m, k, t, units := g.Rows(), g.Cols(), l.tileRows(), l.units()
 	if tileDx {
 		clear(dx)
-		l.transposeKernel()
-		l.dcols = tensor.Ensure(l.dcols, l.tileRows(), k)
+		l.dcols = tensor.Ensure(l.dcols, t, k)
 	}
-	t := l.tileRows()
-	learn := !skipGrad(l.kernel) && !l.winogradKernelGrad(dy.Data) // Winograd writes all of dkernel
-	for r0 := 0; r0 < m && (learn || tileDx); r0 += t {
+	if learn && !l.colsWhole {
+		l.cols = tensor.Ensure(l.cols, t, k)
+	}
+	for r0 := 0; r0 < m; r0 += t {
 		r1 := min(m, r0+t)
-		dz := dy.Data[r0*units : r1*units]
+		dzt := dz[r0*units : r1*units]
 		if learn {
 			c := l.cols.Data[:(r1-r0)*k]
 			if !l.colsWhole {
 				kernels.Im2colRows(g, l.x, r0, r1, c)
 			}
-			l.tileKernelGrad(c, r1-r0, k, dz, float32(min(r0, 1)))
+			l.tileKernelGrad(c, r1-r0, k, dzt, float32(min(r0, 1)))
 		}
 		if tileDx {
 			dc := l.dcols.Data[:(r1-r0)*k]
-			kernels.Sgemm(false, false, r1-r0, k, units, 1, dz, units, l.kernelT, k, 0, dc, k)
+			kernels.Sgemm(false, false, r1-r0, k, units, 1, dzt, units, l.kernelT, k, 0, dc, k)
 			kernels.Col2imRows(g, dc, r0, r1, dx)
 		}
 	}
-	return dxt
 }
 
 // tileKernelGrad adds the kernel gradient of a tile of rows (beta 0 for

@@ -1,0 +1,183 @@
+package nn
+
+import (
+	"runtime"
+
+	"github.com/cnnscope/cnnscope/kernels"
+)
+
+// Whole tiles per thread. A small convolution (resnet-20's 16-channel
+// ones: tiles of 512 rows, products of 512×144 by 144×16) would otherwise
+// split each tile's im2col and SGEMM over the threads: regions of tens of
+// microseconds, each thread reading what the other wrote. With more than
+// one thread, Forward and Backward instead give each thread whole tiles
+// (kernels.ForEachTask), every step of a tile run serially on its thread,
+// and get the same bits as one thread working through the tiles in order:
+//   - Forward: each output row depends on its own patch row only.
+//   - the input gradient: tasks are groups of tiles that start and end on
+//     whole samples (col2im of a sample's tiles adds into that sample's
+//     part of dx only), each group's tiles in order, so every dx element
+//     receives its terms in Col2imRows' order.
+//   - the kernel gradient: Backward sums it block by block, each block
+//     from zero, in row order (tileKernelGrad and Sgemm's k-blocks,
+//     kernels.SgemmKBlock). The tasks compute the blocks into slots of
+//     their own; the slots are then added into the gradient in that
+//     order, a wave of at most gradSlotBytes of slots at a time.
+
+// gradSlotBytes bounds the kernel-gradient blocks a parallel Backward
+// holds before adding them up.
+const gradSlotBytes = 1 << 20
+
+// tileParallel reports whether Forward and Backward run whole tiles on
+// each thread: with more than one thread and more than one tile of t
+// rows, tiles no longer than kernels.ReductionMaxPiece (Sgemm then never
+// splits a tile's kernel-gradient product over k).
+func tileParallel(m, t int) bool {
+	return runtime.GOMAXPROCS(0) > 1 && m > t && t <= kernels.ReductionMaxPiece
+}
+
+// forwardTiles is Forward's tile loop with whole tiles per thread: im2col,
+// the product with the bias and, when tileRelu, relu and its mask.
+func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
+	g, units := l.geom, l.units()
+	kernels.ForEachTask(ceilDiv(m, t), func(i int, s *kernels.TaskScratch) {
+		r0 := i * t
+		r1 := min(m, r0+t)
+		c := s.Buf(0, (r1-r0)*k)
+		kernels.Im2colRowsSerial(g, x, r0, r1, c)
+		l.gemmRowsBy(kernels.SgemmSerial, c, r0, r1, k, y)
+		if tileRelu {
+			seg := y[r0*units : r1*units]
+			kernels.Relu(seg, seg)
+			if l.maskOut {
+				kernels.ReluMaskSerial(l.mask[r0*units/64:], seg)
+			}
+		}
+	})
+}
+
+// tileTasks is the plan of a parallel Backward: tiles of t rows, grouped
+// by perGroup (whole samples each when dx is computed), and the
+// kernel-gradient blocks of a whole tile (perTile) and of all tiles
+// (blocks, in row order; a tile i's start at i*perTile).
+type tileTasks struct {
+	t, tiles, perGroup, groups int
+	perTile                    int
+	blocks                     [][2]int
+}
+
+// planTiles lays out a parallel Backward over m rows in tiles of t.
+func (l *Conv2D) planTiles(m, t int, tileDx bool) tileTasks {
+	p := tileTasks{t: t, tiles: ceilDiv(m, t), perGroup: 1}
+	if tileDx {
+		per := l.geom.OH * l.geom.OW
+		p.perGroup = per / gcd(t, per) // lcm(t, per) / t
+	}
+	p.groups = ceilDiv(p.tiles, p.perGroup)
+	p.perTile = len(l.gradBlocks(0, t, nil))
+	p.blocks = l.par[:0]
+	for r0 := 0; r0 < m; r0 += t {
+		p.blocks = l.gradBlocks(r0, min(m, r0+t), p.blocks)
+	}
+	l.par = p.blocks
+	return p
+}
+
+// gradBlocks appends the kernel-gradient blocks of tile rows [a, b) to
+// dst: the tile cut as tileKernelGrad cuts it, each piece as Sgemm blocks
+// its reduction.
+func (l *Conv2D) gradBlocks(a, b int, dst [][2]int) [][2]int {
+	pieces := [][2]int{{a, b}}
+	if whole := (b - a) - (b-a)%kernels.ReductionStep; whole > 0 && whole < b-a {
+		pieces = [][2]int{{a, a + whole}, {a + whole, b}}
+	}
+	for _, pc := range pieces {
+		kb := kernels.SgemmKBlock(l.units(), pc[1]-pc[0])
+		for s := pc[0]; s < pc[1]; s += kb {
+			dst = append(dst, [2]int{s, min(pc[1], s+kb)})
+		}
+	}
+	return dst
+}
+
+// backwardTiles is Backward's tile loop with whole groups of tiles per
+// thread, in waves of groups whose kernel-gradient slots fit in
+// gradSlotBytes; dz is the gradient before the activation.
+func (l *Conv2D) backwardTiles(p tileTasks, dz, dx []float32, learn, tileDx bool) {
+	k, units := l.geom.Cols(), l.units()
+	slot := k * units
+	wave := p.groups
+	if learn {
+		wave = max(1, gradSlotBytes/(4*slot*p.perGroup*p.perTile))
+	}
+	grad := l.kernel.Grad.Data
+	for g0 := 0; g0 < p.groups; g0 += wave {
+		g1 := min(p.groups, g0+wave)
+		b0 := min(len(p.blocks), g0*p.perGroup*p.perTile) // the wave's first block
+		b1 := len(p.blocks)
+		if g1 < p.groups {
+			b1 = g1 * p.perGroup * p.perTile
+		}
+		if learn {
+			l.gradSlots = growSlice(l.gradSlots, (b1-b0)*slot)
+		}
+		kernels.ForEachTask(g1-g0, func(i int, s *kernels.TaskScratch) {
+			l.backwardGroup(p, g0+i, b0, dz, dx, learn, tileDx, s)
+		})
+		for b := b0; learn && b < b1; b++ {
+			if sl := l.gradSlots[(b-b0)*slot : (b-b0+1)*slot]; b == 0 {
+				copy(grad, sl)
+			} else {
+				kernels.AddTo(grad, sl)
+			}
+		}
+	}
+}
+
+// backwardGroup runs the tiles of group gi in order: their kernel-gradient
+// blocks into the wave's slots (b0: the wave's first block) and their
+// input gradient into dx, which it clears first.
+func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn, tileDx bool, s *kernels.TaskScratch) {
+	g, k, units := l.geom, l.geom.Cols(), l.units()
+	m := g.Rows()
+	first, last := gi*p.perGroup, min(p.tiles, (gi+1)*p.perGroup)
+	if tileDx {
+		per, img := g.OH*g.OW, g.H*g.W*g.C
+		clear(dx[first*p.t/per*img : ceilDiv(min(m, last*p.t), per)*img])
+	}
+	for ti := first; ti < last; ti++ {
+		r0 := ti * p.t
+		r1 := min(m, r0+p.t)
+		if learn {
+			c := s.Buf(0, (r1-r0)*k)
+			kernels.Im2colRowsSerial(g, l.x, r0, r1, c)
+			for b := ti * p.perTile; b < len(p.blocks) && p.blocks[b][0] < r1; b++ {
+				a0, a1 := p.blocks[b][0], p.blocks[b][1]
+				sl := l.gradSlots[(b-b0)*k*units : (b-b0+1)*k*units]
+				kernels.SgemmSerial(true, false, k, units, a1-a0, 1, c[(a0-r0)*k:], k, dz[a0*units:a1*units], units, 0, sl, units)
+			}
+		}
+		if tileDx {
+			dc := s.Buf(1, (r1-r0)*k)
+			kernels.SgemmSerial(false, false, r1-r0, k, units, 1, dz[r0*units:r1*units], units, l.kernelT, k, 0, dc, k)
+			kernels.Col2imRowsSerial(g, dc, r0, r1, dx)
+		}
+	}
+}
+
+// growSlice returns s with n values, reallocated when too small.
+func growSlice(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}

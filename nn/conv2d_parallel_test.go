@@ -1,0 +1,132 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// tileRun is what one Forward and Backward of a Conv2D produced.
+type tileRun struct {
+	y, dx, dk, db []float32
+	mask          []uint64
+}
+
+// runConvCase builds the layer mk makes on in, runs Forward (training)
+// and Backward on a batch of n at GOMAXPROCS procs, with tiles of rows
+// patch rows (0: the default) and relu's mask kept, and returns the
+// results.
+func runConvCase(t *testing.T, mk func() *Conv2D, in tensor.Shape, n, rows, procs int, needDx, frozen bool) (*Conv2D, *tensor.Tensor, *tensor.Tensor, tileRun) {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+	l := mk()
+	l.SetName("conv")
+	out, err := l.Build(in, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tileBytes = rows * 4 * l.geom.Cols()
+	l.setMaskOut(true)
+	l.kernel.Trainable = !frozen
+	x := randTensor(rand.New(rand.NewPCG(3, 4)), 1, append([]int{n}, in...)...)
+	dy := randTensor(rand.New(rand.NewPCG(9, 9)), 1, append([]int{n}, out...)...)
+	var r tileRun
+	r.y = append(r.y, l.Forward(x, true).Data...)
+	r.mask = append(r.mask, l.mask...)
+	dx := l.Backward(dy.Clone(), needDx)
+	if needDx {
+		r.dx = append(r.dx, dx.Data...)
+	}
+	r.dk = append(r.dk, l.kernel.Grad.Data...)
+	if l.bias != nil {
+		r.db = append(r.db, l.bias.Grad.Data...)
+	}
+	return l, x, dy, r
+}
+
+func sameBitsOf(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s[%d] = %v, one thread %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestConv2DTilesParallel: whole tiles per thread (tileParallel) give the
+// bits of one thread working through the tiles in order (y, relu's mask,
+// dx, dkernel, dbias) with 2 and 3 threads, for tiles within a sample
+// (dx tasks of several tiles), tiles of several samples, tiles that are
+// not a multiple of kernels.ReductionStep, strides, a frozen kernel and
+// no dx; and one thread's results match direct float64 sums.
+func TestConv2DTilesParallel(t *testing.T) {
+	conv := func(f, s int, act string, noBias bool) func() *Conv2D {
+		return func() *Conv2D {
+			return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Strides: [2]int{s, s}, Padding: "same", Activation: act, NoBias: noBias}
+		}
+	}
+	cases := []struct {
+		mk             func() *Conv2D
+		in             tensor.Shape
+		n, rows        int
+		needDx, frozen bool
+	}{
+		{conv(16, 1, "relu", false), tensor.Shape{16, 16, 16}, 5, 0, true, false},  // tiles of 2 samples
+		{conv(8, 1, "relu", false), tensor.Shape{32, 32, 4}, 3, 512, true, false},  // 2 tiles per sample
+		{conv(8, 1, "", true), tensor.Shape{20, 20, 3}, 4, 300, true, false},       // tiles across samples, not a multiple of 512
+		{conv(8, 1, "relu", false), tensor.Shape{20, 20, 3}, 3, 1100, true, false}, // 2 blocks per tile
+		{conv(32, 2, "relu", false), tensor.Shape{16, 16, 16}, 9, 0, true, false},  // strided
+		{conv(16, 1, "", false), tensor.Shape{16, 16, 16}, 5, 0, true, true},       // frozen kernel
+		{conv(16, 1, "relu", false), tensor.Shape{16, 16, 16}, 5, 0, false, false}, // no dx
+	}
+	for i, c := range cases {
+		l, x, dy, want := runConvCase(t, c.mk, c.in, c.n, c.rows, 1, c.needDx, c.frozen)
+		if m, tr := l.geom.Rows(), l.tileRows(); m <= tr {
+			t.Fatalf("case %d: one tile of %d rows for %d: not parallel", i, tr, m)
+		}
+		if !c.frozen && l.act.name == "linear" {
+			ny, ndx, ndk := naiveConv(l, x, dy)
+			near64(t, "y", want.y, ny, 1e-5)
+			near64(t, "dx", want.dx, ndx, 1e-5)
+			near64(t, "dkernel", want.dk, ndk, 1e-5)
+		}
+		for _, procs := range []int{2, 3} {
+			_, _, _, got := runConvCase(t, c.mk, c.in, c.n, c.rows, procs, c.needDx, c.frozen)
+			what := fmt.Sprintf("case %d, %d threads", i, procs)
+			sameBitsOf(t, what+" y", got.y, want.y)
+			sameBitsOf(t, what+" dx", got.dx, want.dx)
+			sameBitsOf(t, what+" dkernel", got.dk, want.dk)
+			sameBitsOf(t, what+" dbias", got.db, want.db)
+			for j := range want.mask {
+				if got.mask[j] != want.mask[j] {
+					t.Fatalf("%s: mask word %d = %#x, one thread %#x", what, j, got.mask[j], want.mask[j])
+				}
+			}
+		}
+	}
+}
+
+// TestConv2DTilesParallelWaves: a kernel gradient whose blocks exceed
+// gradSlotBytes is added up in several waves, with the same bits.
+func TestConv2DTilesParallelWaves(t *testing.T) {
+	mk := func() *Conv2D {
+		l := &Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Padding: "same"}
+		l.wino.mode = winogradOff
+		return l
+	}
+	in := tensor.Shape{16, 16, 32} // slots of 288×64 values: 14 blocks per MiB
+	l, _, _, want := runConvCase(t, mk, in, 40, 512, 1, true, false)
+	if blocks := len(l.gradBlocks(0, l.geom.Rows(), nil)); blocks*4*288*64 <= gradSlotBytes {
+		t.Fatalf("%d blocks fit in one wave", blocks)
+	}
+	_, _, _, got := runConvCase(t, mk, in, 40, 512, 2, true, false)
+	sameBitsOf(t, "dkernel", got.dk, want.dk)
+	sameBitsOf(t, "dx", got.dx, want.dx)
+}
