@@ -37,6 +37,7 @@ func init() {
 		sgemmKernel5x16AVX512, sgemmKernel6x16AVX512, sgemmKernel7x16AVX512, sgemmKernel8x16AVX512,
 		sgemmKernel9x16AVX512, sgemmKernel10x16AVX512, sgemmKernel11x16AVX512, sgemmKernel12x16AVX512,
 	})
+	avx512Kernel.half = avx512Kernel16
 	setRows(avx2Kernel, []asmKernel{
 		sgemmKernel1x16AVX2, sgemmKernel2x16AVX2, sgemmKernel3x16AVX2,
 		sgemmKernel4x16AVX2, sgemmKernel5x16AVX2, sgemmKernel6x16AVX2,

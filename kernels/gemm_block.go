@@ -204,7 +204,6 @@ func (d *gemmDriver) computeTask(t int, s *gemmScratch) {
 		s.a = grow(s.a, d.kc*mr)
 	}
 	s.tile = grow(s.tile, mr*nr)
-	fn := d.kern.fn
 	for kb := 0; kb < d.nkb; kb++ {
 		p0, kl := d.kBlock(kb)
 		beta := d.beta
@@ -225,11 +224,15 @@ func (d *gemmDriver) computeTask(t int, s *gemmScratch) {
 				apan, rs, cs := d.aPanel(s.a, ip, ip0, p0, kl)
 				i0 := ip * mr
 				mv := min(mr, d.m-i0)
-				kfn, rows := fn, mr
-				if mv < mr && d.aSlot(ip, ip0) < 0 {
-					kfn, rows = d.kern.edge[mv], mv
+				kern, cols := d.kern, nr
+				if h := kern.half; h != nil && nv == h.nr {
+					kern, cols = h, h.nr
 				}
-				if rows == mv && nv == nr {
+				kfn, rows := kern.fn, mr
+				if mv < mr && d.aSlot(ip, ip0) < 0 {
+					kfn, rows = kern.edge[mv], mv
+				}
+				if rows == mv && nv == cols {
 					kfn(kl, apan, rs, cs, bpan, ldbk, d.c[i0*d.ldc+j0:], d.ldc, d.alpha, beta)
 					continue
 				}

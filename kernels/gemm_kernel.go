@@ -23,6 +23,10 @@ type sgemmKernel struct {
 	nr   int // columns of the register tile
 	kc   int // nominal k-block (blocks are 0.5 to 1.5 times as long)
 	mc   int // largest row block per task (a multiple of mr): mc×kc of A in L2
+	// half, when not nil, is a kernel of nr/2 columns, the same mr and
+	// the same sums: it computes a right-edge tile of exactly nr/2
+	// columns straight into C, rather than a whole tile into a buffer.
+	half *sgemmKernel
 }
 
 // goKernel is the pure-Go micro-kernel: a 4×4 tile in 16 scalar

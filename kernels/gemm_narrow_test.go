@@ -41,3 +41,37 @@ func TestNarrowKernelSameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmHalfEdge: a right edge of exactly nr/2 columns computed by the
+// kernel's half (straight into C) gets the bits of the whole-width kernel
+// computing it into a buffer, with edge rows, transposes, packing, beta
+// and 1 or 2 threads.
+func TestSgemmHalfEdge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, kern := range supportedKernels() {
+		if kern.half == nil {
+			continue
+		}
+		whole := *kern
+		whole.half = nil
+		for _, tc := range []gemmCase{
+			{m: 512, n: 144, k: 16, alpha: 1},
+			{transB: true, m: 37, n: 48, k: 700, alpha: 1, beta: 1, pad: 3},
+			{transA: true, m: 25, n: kern.nr + kern.nr/2, k: 90, alpha: 0.5, beta: -1},
+		} {
+			f := newFixture(rng, tc)
+			for _, th := range []int{1, 2} {
+				for _, p := range []packMode{packAuto, packAll} {
+					want, got := f.c.clone(), f.c.clone()
+					sgemm(&gemmConfig{kern: &whole, threads: th, pack: p}, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, f.a.data(), f.a.ld, f.b.data(), f.b.ld, tc.beta, want.data(), want.ld)
+					sgemm(&gemmConfig{kern: kern, threads: th, pack: p}, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, f.a.data(), f.a.ld, f.b.data(), f.b.ld, tc.beta, got.data(), got.ld)
+					for i, v := range got.data() {
+						if math.Float32bits(v) != math.Float32bits(want.data()[i]) {
+							t.Fatalf("%s %v, %d threads, pack %d: [%d] = %v, whole-width kernel %v", kern.name, tc, th, p, i, v, want.data()[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
