@@ -87,11 +87,11 @@ func (l *Conv2D) planTiles(m, t int, tileDx bool) tileTasks {
 // dst: the tile cut as tileKernelGrad cuts it, each piece as Sgemm blocks
 // its reduction.
 func (l *Conv2D) gradBlocks(a, b int, dst [][2]int) [][2]int {
-	pieces := [][2]int{{a, b}}
+	pieces, n := [2][2]int{{a, b}}, 1
 	if whole := (b - a) - (b-a)%kernels.ReductionStep; whole > 0 && whole < b-a {
-		pieces = [][2]int{{a, a + whole}, {a + whole, b}}
+		pieces, n = [2][2]int{{a, a + whole}, {a + whole, b}}, 2
 	}
-	for _, pc := range pieces {
+	for _, pc := range pieces[:n] {
 		kb := kernels.SgemmKBlock(l.units(), pc[1]-pc[0])
 		for s := pc[0]; s < pc[1]; s += kb {
 			dst = append(dst, [2]int{s, min(pc[1], s+kb)})
