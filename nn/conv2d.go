@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
@@ -172,11 +173,27 @@ func (l *Conv2D) tileRowCap(cols float64) float64 {
 }
 
 // tileRows is the number of patch-matrix rows (output positions) of a
-// tile: a function of the shape only, so results do not depend on threads.
+// tile: tileRowCap's, or with more than one thread (whole tiles per
+// thread, tileParallel) fewer, down to kernels.ReductionStep, so that
+// each thread gets at least tilesPerThread tiles. Results do not depend
+// on it: each output row is its own product, col2im adds every dx
+// element's terms in the same order however the rows are tiled
+// (kernels.Col2imRows), and tiles of a multiple of ReductionStep rows
+// give the kernel gradient the same bits (tileKernelGrad).
 func (l *Conv2D) tileRows() int {
 	m, k := l.geom.Rows(), l.geom.Cols()
-	return min(m, int(l.tileRowCap(float64(k))))
+	t := min(m, int(l.tileRowCap(float64(k))))
+	if threads := runtime.GOMAXPROCS(0); threads > 1 && l.tileBytes == 0 {
+		const step = kernels.ReductionStep
+		t = min(t, max(step, m/(tilesPerThread*threads)/step*step))
+	}
+	return t
 }
+
+// tilesPerThread is the fewest tiles tileRows gives each thread: tiles
+// are claimed one at a time, so the threads' shares differ by at most
+// one tile in this many.
+const tilesPerThread = 4
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, F), a tile of output positions
 // at a time: im2col of the tile's patches (tile, KH*KW*C), then one SGEMM
@@ -304,7 +321,8 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 		clear(dx)
 		l.dcols = tensor.Ensure(l.dcols, t, k)
 	}
-	if learn && !l.colsWhole {
+	whole := l.colsWhole && t == m // Forward's one tile holds every row
+	if learn && !whole {
 		l.cols = tensor.Ensure(l.cols, t, k)
 	}
 	for r0 := 0; r0 < m; r0 += t {
@@ -312,7 +330,7 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 		dzt := dz[r0*units : r1*units]
 		if learn {
 			c := l.cols.Data[:(r1-r0)*k]
-			if !l.colsWhole {
+			if !whole {
 				kernels.Im2colRows(g, l.x, r0, r1, c)
 			}
 			l.tileKernelGrad(c, r1-r0, k, dzt, float32(min(r0, 1)))

@@ -14,6 +14,7 @@ import (
 type tileRun struct {
 	y, dx, dk, db []float32
 	mask          []uint64
+	tile          int // tileRows
 }
 
 // runConvCase builds the layer mk makes on in, runs Forward (training)
@@ -36,6 +37,7 @@ func runConvCase(t *testing.T, mk func() *Conv2D, in tensor.Shape, n, rows, proc
 	dy := randTensor(rand.New(rand.NewPCG(9, 9)), 1, append([]int{n}, out...)...)
 	var r tileRun
 	r.y = append(r.y, l.Forward(x, true).Data...)
+	r.tile = l.tileRows()
 	r.mask = append(r.mask, l.mask...)
 	dx := l.Backward(dy.Clone(), needDx)
 	if needDx {
@@ -64,8 +66,9 @@ func sameBitsOf(t *testing.T, what string, got, want []float32) {
 // bits of one thread working through the tiles in order (y, relu's mask,
 // dx, dkernel, dbias) with 2 and 3 threads, for tiles within a sample
 // (dx tasks of several tiles), tiles of several samples, tiles that are
-// not a multiple of kernels.ReductionStep, strides, a frozen kernel and
-// no dx; and one thread's results match direct float64 sums.
+// not a multiple of kernels.ReductionStep, strides, smaller tiles with
+// more threads (tileRows), a frozen kernel and no dx; and one thread's
+// results match direct float64 sums.
 func TestConv2DTilesParallel(t *testing.T) {
 	conv := func(f, s int, act string, noBias bool) func() *Conv2D {
 		return func() *Conv2D {
@@ -83,13 +86,14 @@ func TestConv2DTilesParallel(t *testing.T) {
 		{conv(8, 1, "", true), tensor.Shape{20, 20, 3}, 4, 300, true, false},       // tiles across samples, not a multiple of 512
 		{conv(8, 1, "relu", false), tensor.Shape{20, 20, 3}, 3, 1100, true, false}, // 2 blocks per tile
 		{conv(32, 2, "relu", false), tensor.Shape{16, 16, 16}, 9, 0, true, false},  // strided
+		{conv(8, 1, "relu", false), tensor.Shape{32, 32, 3}, 8, 0, true, false},    // smaller tiles with more threads
 		{conv(16, 1, "", false), tensor.Shape{16, 16, 16}, 5, 0, true, true},       // frozen kernel
 		{conv(16, 1, "relu", false), tensor.Shape{16, 16, 16}, 5, 0, false, false}, // no dx
 	}
 	for i, c := range cases {
 		l, x, dy, want := runConvCase(t, c.mk, c.in, c.n, c.rows, 1, c.needDx, c.frozen)
-		if m, tr := l.geom.Rows(), l.tileRows(); m <= tr {
-			t.Fatalf("case %d: one tile of %d rows for %d: not parallel", i, tr, m)
+		if m := l.geom.Rows(); m <= want.tile {
+			t.Fatalf("case %d: one tile of %d rows for %d: not parallel", i, want.tile, m)
 		}
 		if !c.frozen && l.act.name == "linear" {
 			ny, ndx, ndk := naiveConv(l, x, dy)
@@ -99,6 +103,9 @@ func TestConv2DTilesParallel(t *testing.T) {
 		}
 		for _, procs := range []int{2, 3} {
 			_, _, _, got := runConvCase(t, c.mk, c.in, c.n, c.rows, procs, c.needDx, c.frozen)
+			if i == 5 && got.tile >= want.tile {
+				t.Fatalf("case %d, %d threads: tiles of %d rows, one thread's %d", i, procs, got.tile, want.tile)
+			}
 			what := fmt.Sprintf("case %d, %d threads", i, procs)
 			sameBitsOf(t, what+" y", got.y, want.y)
 			sameBitsOf(t, what+" dx", got.dx, want.dx)
