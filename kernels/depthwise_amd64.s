@@ -7,126 +7,409 @@
 // func dwTapsAVX512(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·dwTapsAVX512(SB), NOSPLIT, $0-72
-	MOVQ  y+0(FP), AX
-	MOVQ  x+8(FP), CX
-	MOVQ  n+40(FP), DX
-	TESTQ DX, DX
-	JZ    dwTapsAVX512_done
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+40(FP), DX
 
-dwTapsAVX512_pixel:
+dwTapsAVX512_g4:
+	CMPQ DX, $0x00000004
+	JL   dwTapsAVX512_g4done
 	MOVQ c+48(FP), SI
 	XORQ BX, BX
 
-dwTapsAVX512_c4:
+dwTapsAVX512_g4_c4:
 	CMPQ    SI, $0x00000040
-	JL      dwTapsAVX512_c4done
-	VMOVUPS (AX)(BX*1), Z0
-	VMOVUPS 64(AX)(BX*1), Z1
-	VMOVUPS 128(AX)(BX*1), Z2
-	VMOVUPS 192(AX)(BX*1), Z3
+	JL      dwTapsAVX512_g4_c4done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	LEAQ    (DI)(R8*2), R9
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	VMOVUPS (DI)(R8*1), Z4
+	VMOVUPS 64(DI)(R8*1), Z5
+	VMOVUPS 128(DI)(R8*1), Z6
+	VMOVUPS 192(DI)(R8*1), Z7
+	VMOVUPS (DI)(R8*2), Z8
+	VMOVUPS 64(DI)(R8*2), Z9
+	VMOVUPS 128(DI)(R8*2), Z10
+	VMOVUPS 192(DI)(R8*2), Z11
+	VMOVUPS (R9)(R8*1), Z12
+	VMOVUPS 64(R9)(R8*1), Z13
+	VMOVUPS 128(R9)(R8*1), Z14
+	VMOVUPS 192(R9)(R8*1), Z15
 	MOVQ    k+16(FP), R8
 	LEAQ    (CX)(BX*1), DI
 	ADDQ    BX, R8
 	MOVQ    off+24(FP), R9
 	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
 	TESTQ   R10, R10
-	JZ      dwTapsAVX512_store4
+	JZ      dwTapsAVX512_g4_store4
 
-dwTapsAVX512_tap4:
-	MOVQ    (R9), R11
+dwTapsAVX512_g4_tap4:
 	MOVQ    8(R9), R12
-	VMOVUPS (DI)(R11*4), Z4
-	VMULPS  (R8)(R12*4), Z4, Z4
-	VADDPS  Z4, Z0, Z0
-	VMOVUPS 64(DI)(R11*4), Z4
-	VMULPS  64(R8)(R12*4), Z4, Z4
-	VADDPS  Z4, Z1, Z1
-	VMOVUPS 128(DI)(R11*4), Z4
-	VMULPS  128(R8)(R12*4), Z4, Z4
-	VADDPS  Z4, Z2, Z2
-	VMOVUPS 192(DI)(R11*4), Z4
-	VMULPS  192(R8)(R12*4), Z4, Z4
-	VADDPS  Z4, Z3, Z3
+	VMOVUPS (R8)(R12*4), Z16
+	VMOVUPS 64(R8)(R12*4), Z17
+	VMOVUPS 128(R8)(R12*4), Z18
+	VMOVUPS 192(R8)(R12*4), Z19
+	MOVQ    (R9), R12
+	LEAQ    (DI)(R12*4), R12
+	LEAQ    (R12)(R11*2), R13
+	VMOVUPS (R12), Z20
+	VMULPS  Z16, Z20, Z20
+	VADDPS  Z20, Z0, Z0
+	VMOVUPS (R12)(R11*1), Z20
+	VMULPS  Z16, Z20, Z20
+	VADDPS  Z20, Z4, Z4
+	VMOVUPS (R12)(R11*2), Z20
+	VMULPS  Z16, Z20, Z20
+	VADDPS  Z20, Z8, Z8
+	VMOVUPS (R13)(R11*1), Z20
+	VMULPS  Z16, Z20, Z20
+	VADDPS  Z20, Z12, Z12
+	VMOVUPS 64(R12), Z16
+	VMULPS  Z17, Z16, Z16
+	VADDPS  Z16, Z1, Z1
+	VMOVUPS 64(R12)(R11*1), Z16
+	VMULPS  Z17, Z16, Z16
+	VADDPS  Z16, Z5, Z5
+	VMOVUPS 64(R12)(R11*2), Z16
+	VMULPS  Z17, Z16, Z16
+	VADDPS  Z16, Z9, Z9
+	VMOVUPS 64(R13)(R11*1), Z16
+	VMULPS  Z17, Z16, Z16
+	VADDPS  Z16, Z13, Z13
+	VMOVUPS 128(R12), Z16
+	VMULPS  Z18, Z16, Z16
+	VADDPS  Z16, Z2, Z2
+	VMOVUPS 128(R12)(R11*1), Z16
+	VMULPS  Z18, Z16, Z16
+	VADDPS  Z16, Z6, Z6
+	VMOVUPS 128(R12)(R11*2), Z16
+	VMULPS  Z18, Z16, Z16
+	VADDPS  Z16, Z10, Z10
+	VMOVUPS 128(R13)(R11*1), Z16
+	VMULPS  Z18, Z16, Z16
+	VADDPS  Z16, Z14, Z14
+	VMOVUPS 192(R12), Z16
+	VMULPS  Z19, Z16, Z16
+	VADDPS  Z16, Z3, Z3
+	VMOVUPS 192(R12)(R11*1), Z16
+	VMULPS  Z19, Z16, Z16
+	VADDPS  Z16, Z7, Z7
+	VMOVUPS 192(R12)(R11*2), Z16
+	VMULPS  Z19, Z16, Z16
+	VADDPS  Z16, Z11, Z11
+	VMOVUPS 192(R13)(R11*1), Z16
+	VMULPS  Z19, Z16, Z16
+	VADDPS  Z16, Z15, Z15
 	ADDQ    $0x10, R9
 	DECQ    R10
-	JNZ     dwTapsAVX512_tap4
+	JNZ     dwTapsAVX512_g4_tap4
 
-dwTapsAVX512_store4:
-	VMOVUPS Z0, (AX)(BX*1)
-	VMOVUPS Z1, 64(AX)(BX*1)
-	VMOVUPS Z2, 128(AX)(BX*1)
-	VMOVUPS Z3, 192(AX)(BX*1)
+dwTapsAVX512_g4_store4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	LEAQ    (DI)(R8*2), R9
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMOVUPS Z4, (DI)(R8*1)
+	VMOVUPS Z5, 64(DI)(R8*1)
+	VMOVUPS Z6, 128(DI)(R8*1)
+	VMOVUPS Z7, 192(DI)(R8*1)
+	VMOVUPS Z8, (DI)(R8*2)
+	VMOVUPS Z9, 64(DI)(R8*2)
+	VMOVUPS Z10, 128(DI)(R8*2)
+	VMOVUPS Z11, 192(DI)(R8*2)
+	VMOVUPS Z12, (R9)(R8*1)
+	VMOVUPS Z13, 64(R9)(R8*1)
+	VMOVUPS Z14, 128(R9)(R8*1)
+	VMOVUPS Z15, 192(R9)(R8*1)
 	ADDQ    $0x00000100, BX
 	SUBQ    $0x00000040, SI
-	JMP     dwTapsAVX512_c4
+	JMP     dwTapsAVX512_g4_c4
 
-dwTapsAVX512_c4done:
-dwTapsAVX512_c1:
+dwTapsAVX512_g4_c4done:
+dwTapsAVX512_g4_c1:
 	CMPQ    SI, $0x00000010
-	JL      dwTapsAVX512_c1done
-	VMOVUPS (AX)(BX*1), Z0
+	JL      dwTapsAVX512_g4_c1done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	LEAQ    (DI)(R8*2), R9
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(R8*1), Z1
+	VMOVUPS (DI)(R8*2), Z2
+	VMOVUPS (R9)(R8*1), Z3
 	MOVQ    k+16(FP), R8
 	LEAQ    (CX)(BX*1), DI
 	ADDQ    BX, R8
 	MOVQ    off+24(FP), R9
 	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
 	TESTQ   R10, R10
-	JZ      dwTapsAVX512_store1
+	JZ      dwTapsAVX512_g4_store1
 
-dwTapsAVX512_tap1:
-	MOVQ    (R9), R11
+dwTapsAVX512_g4_tap1:
 	MOVQ    8(R9), R12
-	VMOVUPS (DI)(R11*4), Z1
-	VMULPS  (R8)(R12*4), Z1, Z1
-	VADDPS  Z1, Z0, Z0
+	VMOVUPS (R8)(R12*4), Z4
+	MOVQ    (R9), R12
+	LEAQ    (DI)(R12*4), R12
+	LEAQ    (R12)(R11*2), R13
+	VMOVUPS (R12), Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS (R12)(R11*1), Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z1, Z1
+	VMOVUPS (R12)(R11*2), Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z2, Z2
+	VMOVUPS (R13)(R11*1), Z5
+	VMULPS  Z4, Z5, Z5
+	VADDPS  Z5, Z3, Z3
 	ADDQ    $0x10, R9
 	DECQ    R10
-	JNZ     dwTapsAVX512_tap1
+	JNZ     dwTapsAVX512_g4_tap1
 
-dwTapsAVX512_store1:
-	VMOVUPS Z0, (AX)(BX*1)
+dwTapsAVX512_g4_store1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	LEAQ    (DI)(R8*2), R9
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R8*1)
+	VMOVUPS Z2, (DI)(R8*2)
+	VMOVUPS Z3, (R9)(R8*1)
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
-	JMP     dwTapsAVX512_c1
+	JMP     dwTapsAVX512_g4_c1
 
-dwTapsAVX512_c1done:
+dwTapsAVX512_g4_c1done:
 	TESTQ     SI, SI
-	JZ        dwTapsAVX512_cdone
+	JZ        dwTapsAVX512_g4_cdone
 	MOVL      $0x0000ffff, DI
 	BZHIL     SI, DI, DI
 	KMOVW     DI, K1
-	VMOVUPS.Z (AX)(BX*1), K1, Z0
+	LEAQ      (AX)(BX*1), SI
+	MOVQ      ys+56(FP), DI
+	SHLQ      $0x02, DI
+	LEAQ      (SI)(DI*2), R8
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (SI)(DI*1), K1, Z1
+	VMOVUPS.Z (SI)(DI*2), K1, Z2
+	VMOVUPS.Z (R8)(DI*1), K1, Z3
 	MOVQ      k+16(FP), DI
 	LEAQ      (CX)(BX*1), SI
 	ADDQ      BX, DI
 	MOVQ      off+24(FP), R8
 	MOVQ      taps+32(FP), R9
+	MOVQ      xs+64(FP), R10
+	SHLQ      $0x02, R10
 	TESTQ     R9, R9
-	JZ        dwTapsAVX512_storem
+	JZ        dwTapsAVX512_g4_storem
 
-dwTapsAVX512_tapm:
-	MOVQ      (R8), R10
+dwTapsAVX512_g4_tapm:
 	MOVQ      8(R8), R11
-	VMOVUPS.Z (SI)(R10*4), K1, Z1
-	VMOVUPS.Z (DI)(R11*4), K1, Z2
-	VMULPS    Z2, Z1, Z1
-	VADDPS    Z1, Z0, Z0
+	VMOVUPS.Z (DI)(R11*4), K1, Z4
+	MOVQ      (R8), R11
+	LEAQ      (SI)(R11*4), R11
+	LEAQ      (R11)(R10*2), R12
+	VMOVUPS.Z (R11), K1, Z5
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z5, Z0, Z0
+	VMOVUPS.Z (R11)(R10*1), K1, Z5
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z5, Z1, Z1
+	VMOVUPS.Z (R11)(R10*2), K1, Z5
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z5, Z2, Z2
+	VMOVUPS.Z (R12)(R10*1), K1, Z5
+	VMULPS    Z4, Z5, Z5
+	VADDPS    Z5, Z3, Z3
 	ADDQ      $0x10, R8
 	DECQ      R9
-	JNZ       dwTapsAVX512_tapm
+	JNZ       dwTapsAVX512_g4_tapm
 
-dwTapsAVX512_storem:
-	VMOVUPS Z0, K1, (AX)(BX*1)
+dwTapsAVX512_g4_storem:
+	LEAQ    (AX)(BX*1), BX
+	MOVQ    ys+56(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (BX)(SI*2), DI
+	VMOVUPS Z0, K1, (BX)
+	VMOVUPS Z1, K1, (BX)(SI*1)
+	VMOVUPS Z2, K1, (BX)(SI*2)
+	VMOVUPS Z3, K1, (DI)(SI*1)
 
-dwTapsAVX512_cdone:
+dwTapsAVX512_g4_cdone:
 	MOVQ ys+56(FP), BX
-	LEAQ (AX)(BX*4), AX
+	SHLQ $0x04, BX
+	ADDQ BX, AX
 	MOVQ xs+64(FP), BX
-	LEAQ (CX)(BX*4), CX
-	DECQ DX
-	JNZ  dwTapsAVX512_pixel
+	SHLQ $0x04, BX
+	ADDQ BX, CX
+	SUBQ $0x00000004, DX
+	JMP  dwTapsAVX512_g4
 
-dwTapsAVX512_done:
+dwTapsAVX512_g4done:
+dwTapsAVX512_g1:
+	CMPQ DX, $0x00000001
+	JL   dwTapsAVX512_g1done
+	MOVQ c+48(FP), SI
+	XORQ BX, BX
+
+dwTapsAVX512_g1_c4:
+	CMPQ    SI, $0x00000040
+	JL      dwTapsAVX512_g1_c4done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	MOVQ    k+16(FP), R8
+	LEAQ    (CX)(BX*1), DI
+	ADDQ    BX, R8
+	MOVQ    off+24(FP), R9
+	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
+	TESTQ   R10, R10
+	JZ      dwTapsAVX512_g1_store4
+
+dwTapsAVX512_g1_tap4:
+	MOVQ    8(R9), R11
+	VMOVUPS (R8)(R11*4), Z4
+	VMOVUPS 64(R8)(R11*4), Z5
+	VMOVUPS 128(R8)(R11*4), Z6
+	VMOVUPS 192(R8)(R11*4), Z7
+	MOVQ    (R9), R11
+	LEAQ    (DI)(R11*4), R11
+	VMOVUPS (R11), Z8
+	VMULPS  Z4, Z8, Z8
+	VADDPS  Z8, Z0, Z0
+	VMOVUPS 64(R11), Z4
+	VMULPS  Z5, Z4, Z4
+	VADDPS  Z4, Z1, Z1
+	VMOVUPS 128(R11), Z4
+	VMULPS  Z6, Z4, Z4
+	VADDPS  Z4, Z2, Z2
+	VMOVUPS 192(R11), Z4
+	VMULPS  Z7, Z4, Z4
+	VADDPS  Z4, Z3, Z3
+	ADDQ    $0x10, R9
+	DECQ    R10
+	JNZ     dwTapsAVX512_g1_tap4
+
+dwTapsAVX512_g1_store4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	JMP     dwTapsAVX512_g1_c4
+
+dwTapsAVX512_g1_c4done:
+dwTapsAVX512_g1_c1:
+	CMPQ    SI, $0x00000010
+	JL      dwTapsAVX512_g1_c1done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Z0
+	MOVQ    k+16(FP), R8
+	LEAQ    (CX)(BX*1), DI
+	ADDQ    BX, R8
+	MOVQ    off+24(FP), R9
+	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
+	TESTQ   R10, R10
+	JZ      dwTapsAVX512_g1_store1
+
+dwTapsAVX512_g1_tap1:
+	MOVQ    8(R9), R11
+	VMOVUPS (R8)(R11*4), Z1
+	MOVQ    (R9), R11
+	LEAQ    (DI)(R11*4), R11
+	VMOVUPS (R11), Z2
+	VMULPS  Z1, Z2, Z2
+	VADDPS  Z2, Z0, Z0
+	ADDQ    $0x10, R9
+	DECQ    R10
+	JNZ     dwTapsAVX512_g1_tap1
+
+dwTapsAVX512_g1_store1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     dwTapsAVX512_g1_c1
+
+dwTapsAVX512_g1_c1done:
+	TESTQ     SI, SI
+	JZ        dwTapsAVX512_g1_cdone
+	MOVL      $0x0000ffff, DI
+	BZHIL     SI, DI, DI
+	KMOVW     DI, K1
+	LEAQ      (AX)(BX*1), SI
+	MOVQ      ys+56(FP), DI
+	SHLQ      $0x02, DI
+	VMOVUPS.Z (SI), K1, Z0
+	MOVQ      k+16(FP), DI
+	LEAQ      (CX)(BX*1), SI
+	ADDQ      BX, DI
+	MOVQ      off+24(FP), R8
+	MOVQ      taps+32(FP), R9
+	MOVQ      xs+64(FP), R10
+	SHLQ      $0x02, R10
+	TESTQ     R9, R9
+	JZ        dwTapsAVX512_g1_storem
+
+dwTapsAVX512_g1_tapm:
+	MOVQ      8(R8), R10
+	VMOVUPS.Z (DI)(R10*4), K1, Z1
+	MOVQ      (R8), R10
+	LEAQ      (SI)(R10*4), R10
+	VMOVUPS.Z (R10), K1, Z2
+	VMULPS    Z1, Z2, Z2
+	VADDPS    Z2, Z0, Z0
+	ADDQ      $0x10, R8
+	DECQ      R9
+	JNZ       dwTapsAVX512_g1_tapm
+
+dwTapsAVX512_g1_storem:
+	LEAQ    (AX)(BX*1), BX
+	MOVQ    ys+56(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPS Z0, K1, (BX)
+
+dwTapsAVX512_g1_cdone:
+	MOVQ ys+56(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, AX
+	MOVQ xs+64(FP), BX
+	SHLQ $0x02, BX
+	ADDQ BX, CX
+	SUBQ $0x00000001, DX
+	JMP  dwTapsAVX512_g1
+
+dwTapsAVX512_g1done:
 	VZEROUPPER
 	RET
 
@@ -252,97 +535,259 @@ dwGradKAVX512_done:
 // func dwTapsAVX2(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
 // Requires: AVX
 TEXT ·dwTapsAVX2(SB), NOSPLIT, $0-72
-	MOVQ  y+0(FP), AX
-	MOVQ  x+8(FP), CX
-	MOVQ  n+40(FP), DX
-	TESTQ DX, DX
-	JZ    dwTapsAVX2_done
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+40(FP), DX
 
-dwTapsAVX2_pixel:
+dwTapsAVX2_g2:
+	CMPQ DX, $0x00000002
+	JL   dwTapsAVX2_g2done
 	MOVQ c+48(FP), SI
 	XORQ BX, BX
 
-dwTapsAVX2_c4:
+dwTapsAVX2_g2_c4:
 	CMPQ    SI, $0x00000020
-	JL      dwTapsAVX2_c4done
-	VMOVUPS (AX)(BX*1), Y0
-	VMOVUPS 32(AX)(BX*1), Y1
-	VMOVUPS 64(AX)(BX*1), Y2
-	VMOVUPS 96(AX)(BX*1), Y3
+	JL      dwTapsAVX2_g2_c4done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	VMOVUPS (DI)(R8*1), Y4
+	VMOVUPS 32(DI)(R8*1), Y5
+	VMOVUPS 64(DI)(R8*1), Y6
+	VMOVUPS 96(DI)(R8*1), Y7
 	MOVQ    k+16(FP), R8
 	LEAQ    (CX)(BX*1), DI
 	ADDQ    BX, R8
 	MOVQ    off+24(FP), R9
 	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
 	TESTQ   R10, R10
-	JZ      dwTapsAVX2_store4
+	JZ      dwTapsAVX2_g2_store4
 
-dwTapsAVX2_tap4:
-	MOVQ    (R9), R11
+dwTapsAVX2_g2_tap4:
 	MOVQ    8(R9), R12
-	VMOVUPS (DI)(R11*4), Y4
-	VMULPS  (R8)(R12*4), Y4, Y4
-	VADDPS  Y4, Y0, Y0
-	VMOVUPS 32(DI)(R11*4), Y4
-	VMULPS  32(R8)(R12*4), Y4, Y4
+	VMOVUPS (R8)(R12*4), Y8
+	VMOVUPS 32(R8)(R12*4), Y9
+	VMOVUPS 64(R8)(R12*4), Y10
+	VMOVUPS 96(R8)(R12*4), Y11
+	MOVQ    (R9), R12
+	LEAQ    (DI)(R12*4), R12
+	VMOVUPS (R12), Y12
+	VMULPS  Y8, Y12, Y12
+	VADDPS  Y12, Y0, Y0
+	VMOVUPS (R12)(R11*1), Y12
+	VMULPS  Y8, Y12, Y12
+	VADDPS  Y12, Y4, Y4
+	VMOVUPS 32(R12), Y8
+	VMULPS  Y9, Y8, Y8
+	VADDPS  Y8, Y1, Y1
+	VMOVUPS 32(R12)(R11*1), Y8
+	VMULPS  Y9, Y8, Y8
+	VADDPS  Y8, Y5, Y5
+	VMOVUPS 64(R12), Y8
+	VMULPS  Y10, Y8, Y8
+	VADDPS  Y8, Y2, Y2
+	VMOVUPS 64(R12)(R11*1), Y8
+	VMULPS  Y10, Y8, Y8
+	VADDPS  Y8, Y6, Y6
+	VMOVUPS 96(R12), Y8
+	VMULPS  Y11, Y8, Y8
+	VADDPS  Y8, Y3, Y3
+	VMOVUPS 96(R12)(R11*1), Y8
+	VMULPS  Y11, Y8, Y8
+	VADDPS  Y8, Y7, Y7
+	ADDQ    $0x10, R9
+	DECQ    R10
+	JNZ     dwTapsAVX2_g2_tap4
+
+dwTapsAVX2_g2_store4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, (DI)(R8*1)
+	VMOVUPS Y5, 32(DI)(R8*1)
+	VMOVUPS Y6, 64(DI)(R8*1)
+	VMOVUPS Y7, 96(DI)(R8*1)
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	JMP     dwTapsAVX2_g2_c4
+
+dwTapsAVX2_g2_c4done:
+dwTapsAVX2_g2_c1:
+	CMPQ    SI, $0x00000008
+	JL      dwTapsAVX2_g2_c1done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(R8*1), Y1
+	MOVQ    k+16(FP), R8
+	LEAQ    (CX)(BX*1), DI
+	ADDQ    BX, R8
+	MOVQ    off+24(FP), R9
+	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
+	TESTQ   R10, R10
+	JZ      dwTapsAVX2_g2_store1
+
+dwTapsAVX2_g2_tap1:
+	MOVQ    8(R9), R12
+	VMOVUPS (R8)(R12*4), Y2
+	MOVQ    (R9), R12
+	LEAQ    (DI)(R12*4), R12
+	VMOVUPS (R12), Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y0, Y0
+	VMOVUPS (R12)(R11*1), Y3
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+	ADDQ    $0x10, R9
+	DECQ    R10
+	JNZ     dwTapsAVX2_g2_tap1
+
+dwTapsAVX2_g2_store1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(R8*1)
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     dwTapsAVX2_g2_c1
+
+dwTapsAVX2_g2_c1done:
+	MOVQ ys+56(FP), BX
+	SHLQ $0x03, BX
+	ADDQ BX, AX
+	MOVQ xs+64(FP), BX
+	SHLQ $0x03, BX
+	ADDQ BX, CX
+	SUBQ $0x00000002, DX
+	JMP  dwTapsAVX2_g2
+
+dwTapsAVX2_g2done:
+dwTapsAVX2_g1:
+	CMPQ DX, $0x00000001
+	JL   dwTapsAVX2_g1done
+	MOVQ c+48(FP), SI
+	XORQ BX, BX
+
+dwTapsAVX2_g1_c4:
+	CMPQ    SI, $0x00000020
+	JL      dwTapsAVX2_g1_c4done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ    k+16(FP), R8
+	LEAQ    (CX)(BX*1), DI
+	ADDQ    BX, R8
+	MOVQ    off+24(FP), R9
+	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
+	TESTQ   R10, R10
+	JZ      dwTapsAVX2_g1_store4
+
+dwTapsAVX2_g1_tap4:
+	MOVQ    8(R9), R11
+	VMOVUPS (R8)(R11*4), Y4
+	VMOVUPS 32(R8)(R11*4), Y5
+	VMOVUPS 64(R8)(R11*4), Y6
+	VMOVUPS 96(R8)(R11*4), Y7
+	MOVQ    (R9), R11
+	LEAQ    (DI)(R11*4), R11
+	VMOVUPS (R11), Y8
+	VMULPS  Y4, Y8, Y8
+	VADDPS  Y8, Y0, Y0
+	VMOVUPS 32(R11), Y4
+	VMULPS  Y5, Y4, Y4
 	VADDPS  Y4, Y1, Y1
-	VMOVUPS 64(DI)(R11*4), Y4
-	VMULPS  64(R8)(R12*4), Y4, Y4
+	VMOVUPS 64(R11), Y4
+	VMULPS  Y6, Y4, Y4
 	VADDPS  Y4, Y2, Y2
-	VMOVUPS 96(DI)(R11*4), Y4
-	VMULPS  96(R8)(R12*4), Y4, Y4
+	VMOVUPS 96(R11), Y4
+	VMULPS  Y7, Y4, Y4
 	VADDPS  Y4, Y3, Y3
 	ADDQ    $0x10, R9
 	DECQ    R10
-	JNZ     dwTapsAVX2_tap4
+	JNZ     dwTapsAVX2_g1_tap4
 
-dwTapsAVX2_store4:
-	VMOVUPS Y0, (AX)(BX*1)
-	VMOVUPS Y1, 32(AX)(BX*1)
-	VMOVUPS Y2, 64(AX)(BX*1)
-	VMOVUPS Y3, 96(AX)(BX*1)
+dwTapsAVX2_g1_store4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
 	ADDQ    $0x00000080, BX
 	SUBQ    $0x00000020, SI
-	JMP     dwTapsAVX2_c4
+	JMP     dwTapsAVX2_g1_c4
 
-dwTapsAVX2_c4done:
-dwTapsAVX2_c1:
+dwTapsAVX2_g1_c4done:
+dwTapsAVX2_g1_c1:
 	CMPQ    SI, $0x00000008
-	JL      dwTapsAVX2_c1done
-	VMOVUPS (AX)(BX*1), Y0
+	JL      dwTapsAVX2_g1_c1done
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS (DI), Y0
 	MOVQ    k+16(FP), R8
 	LEAQ    (CX)(BX*1), DI
 	ADDQ    BX, R8
 	MOVQ    off+24(FP), R9
 	MOVQ    taps+32(FP), R10
+	MOVQ    xs+64(FP), R11
+	SHLQ    $0x02, R11
 	TESTQ   R10, R10
-	JZ      dwTapsAVX2_store1
+	JZ      dwTapsAVX2_g1_store1
 
-dwTapsAVX2_tap1:
+dwTapsAVX2_g1_tap1:
+	MOVQ    8(R9), R11
+	VMOVUPS (R8)(R11*4), Y1
 	MOVQ    (R9), R11
-	MOVQ    8(R9), R12
-	VMOVUPS (DI)(R11*4), Y1
-	VMULPS  (R8)(R12*4), Y1, Y1
-	VADDPS  Y1, Y0, Y0
+	LEAQ    (DI)(R11*4), R11
+	VMOVUPS (R11), Y2
+	VMULPS  Y1, Y2, Y2
+	VADDPS  Y2, Y0, Y0
 	ADDQ    $0x10, R9
 	DECQ    R10
-	JNZ     dwTapsAVX2_tap1
+	JNZ     dwTapsAVX2_g1_tap1
 
-dwTapsAVX2_store1:
-	VMOVUPS Y0, (AX)(BX*1)
+dwTapsAVX2_g1_store1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+56(FP), R8
+	SHLQ    $0x02, R8
+	VMOVUPS Y0, (DI)
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
-	JMP     dwTapsAVX2_c1
+	JMP     dwTapsAVX2_g1_c1
 
-dwTapsAVX2_c1done:
+dwTapsAVX2_g1_c1done:
 	MOVQ ys+56(FP), BX
-	LEAQ (AX)(BX*4), AX
+	SHLQ $0x02, BX
+	ADDQ BX, AX
 	MOVQ xs+64(FP), BX
-	LEAQ (CX)(BX*4), CX
-	DECQ DX
-	JNZ  dwTapsAVX2_pixel
+	SHLQ $0x02, BX
+	ADDQ BX, CX
+	SUBQ $0x00000001, DX
+	JMP  dwTapsAVX2_g1
 
-dwTapsAVX2_done:
+dwTapsAVX2_g1done:
 	VZEROUPPER
 	RET
 

@@ -76,60 +76,138 @@ func blockLabel(name, what string, c vecCtx, vecs int) string {
 	return fmt.Sprintf("%s_%s%d", name, what, vecs)
 }
 
+// dwGroup is the number of pixels of a run dwTaps takes at a time: their
+// sums are independent chains of adds that overlap (one pixel's taps are
+// a chain of dependent adds), and each kernel vector loaded serves them
+// all. 4 with AVX-512's 32 registers (16 sums, 4 kernel vectors), 2 with
+// AVX2's 16.
+func dwGroup(s isa) int {
+	if s.masked {
+		return 4
+	}
+	return 2
+}
+
 // genDwTaps emits
 //
 //	y[j*ys+i] += Σ_t x[off[2t]+j*xs+i] * k[off[2t+1]+i]   for j < n, i < c
 //
-// with the sum kept in registers from y's value on, taps in order.
+// with the sum kept in registers from y's value on, taps in order; the
+// pixels dwGroup(s) at a time, then one at a time.
 func genDwTaps(s isa) {
 	name := header(s, "dwTaps", "func(y, x, k *float32, off *int, taps, n, c, ys, xs int)",
 		"adds, for j < n and channel i, the taps t < taps: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i],",
 		"in tap order, as dwTapsGo (product rounded, then added).", chanCoverage(s))
 	yj, xj, n := load64("y"), load64("x"), load64("n")
-	b.TESTQ(n, n)
-	b.JZ(op.LabelRef(name + "_done"))
-	b.Label(name + "_pixel")
+	for _, g := range []int{dwGroup(s), 1} {
+		top, next := fmt.Sprintf("%s_g%d", name, g), fmt.Sprintf("%s_g%ddone", name, g)
+		b.Label(top)
+		b.CMPQ(n, op.U32(g))
+		b.JL(op.LabelRef(next))
+		dwTapsGroup(s, top, g, yj, xj)
+		shift := uint8(2) // log2(g*4)
+		for m := g; m > 1; m /= 2 {
+			shift++
+		}
+		for _, pp := range []struct {
+			p     reg.GPVirtual
+			param string
+		}{{yj, "ys"}, {xj, "xs"}} {
+			step := load64(pp.param)
+			b.SHLQ(op.U8(shift), step) // g pixels of step floats
+			b.ADDQ(step, pp.p)
+		}
+		b.SUBQ(op.U32(g), n)
+		b.JMP(op.LabelRef(top))
+		b.Label(next)
+	}
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// pixelMem addresses pixel p (< 4) of a group at base (pixel 0) with
+// base2 = base + 2*stride (bytes; nil unless p > 2 is asked for).
+func pixelMem(base, base2, stride reg.GPVirtual, p, disp int) op.Mem {
+	switch p {
+	case 0:
+		return op.Mem{Base: base, Disp: disp}
+	case 1, 2:
+		return op.Mem{Base: base, Index: stride, Scale: uint8(p), Disp: disp}
+	}
+	return op.Mem{Base: base2, Index: stride, Scale: 1, Disp: disp}
+}
+
+// byteStride loads the int parameter param times 4 (a float32 stride in
+// bytes) and, for groups of more than 2 pixels, base + 2 strides.
+func byteStride(param string, base reg.GPVirtual, g int) (stride, base2 reg.GPVirtual) {
+	stride = load64(param)
+	b.SHLQ(op.U8(2), stride)
+	if g > 2 {
+		base2 = b.GP64()
+		b.LEAQ(op.Mem{Base: base, Index: stride, Scale: 2}, base2)
+	}
+	return stride, base2
+}
+
+// dwTapsGroup emits the sums of g pixels at yj and xj, every channel.
+func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 	cp, cc := b.GP64(), load64("c")
 	b.XORQ(cp, cp)
 	channelBlocks(s, name, cc, cp, func(c vecCtx, vecs int) {
-		acc := make([]reg.VecVirtual, vecs)
-		for v := range acc {
-			acc[v] = c.load(op.Mem{Base: yj, Index: cp, Scale: 1, Disp: v * s.lanes * 4})
+		acc := make([][]reg.VecVirtual, g)
+		yt := b.GP64()
+		b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
+		ys, yt2 := byteStride("ys", yt, g)
+		for p := range acc {
+			acc[p] = make([]reg.VecVirtual, vecs)
+			for v := range acc[p] {
+				acc[p][v] = c.load(pixelMem(yt, yt2, ys, p, v*s.lanes*4))
+			}
 		}
 		xc, kc := b.GP64(), load64("k")
 		b.LEAQ(op.Mem{Base: xj, Index: cp, Scale: 1}, xc)
 		b.ADDQ(cp, kc)
 		offp, t := load64("off"), load64("taps")
+		xs := load64("xs")
+		b.SHLQ(op.U8(2), xs)
 		loop, store := blockLabel(name, "tap", c, vecs), blockLabel(name, "store", c, vecs)
 		b.TESTQ(t, t)
 		b.JZ(op.LabelRef(store))
 		b.Label(loop)
-		xo, ko := b.GP64(), b.GP64()
-		b.MOVQ(op.Mem{Base: offp}, xo)
+		ko := b.GP64()
 		b.MOVQ(op.Mem{Base: offp, Disp: 8}, ko)
-		for v := range acc {
-			p := c.load(op.Mem{Base: xc, Index: xo, Scale: 4, Disp: v * s.lanes * 4})
-			mulMem(c, p, op.Mem{Base: kc, Index: ko, Scale: 4, Disp: v * s.lanes * 4})
-			b.VADDPS(p, acc[v], acc[v]) // acc + p
+		kv := make([]reg.VecVirtual, vecs)
+		for v := range kv {
+			kv[v] = c.load(op.Mem{Base: kc, Index: ko, Scale: 4, Disp: v * s.lanes * 4})
+		}
+		xt := b.GP64()
+		b.MOVQ(op.Mem{Base: offp}, xt)
+		b.LEAQ(op.Mem{Base: xc, Index: xt, Scale: 4}, xt)
+		var xt2 reg.GPVirtual
+		if g > 2 {
+			xt2 = b.GP64()
+			b.LEAQ(op.Mem{Base: xt, Index: xs, Scale: 2}, xt2)
+		}
+		for v := range kv {
+			for p := range acc {
+				px := c.load(pixelMem(xt, xt2, xs, p, v*s.lanes*4))
+				b.VMULPS(kv[v], px, px)
+				b.VADDPS(px, acc[p][v], acc[p][v]) // acc + x·k
+			}
 		}
 		b.ADDQ(op.U8(16), offp)
 		b.DECQ(t)
 		b.JNZ(op.LabelRef(loop))
 		b.Label(store)
-		for v := range acc {
-			c.store(acc[v], op.Mem{Base: yj, Index: cp, Scale: 1, Disp: v * s.lanes * 4})
+		yt = b.GP64()
+		b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
+		ys, yt2 = byteStride("ys", yt, g)
+		for p := range acc {
+			for v := range acc[p] {
+				c.store(acc[p][v], pixelMem(yt, yt2, ys, p, v*s.lanes*4))
+			}
 		}
 	})
-	step := b.GP64()
-	b.Load(b.Param("ys"), step)
-	b.LEAQ(op.Mem{Base: yj, Index: step, Scale: 4}, yj)
-	b.Load(b.Param("xs"), step)
-	b.LEAQ(op.Mem{Base: xj, Index: step, Scale: 4}, xj)
-	b.DECQ(n)
-	b.JNZ(op.LabelRef(name + "_pixel"))
-	b.Label(name + "_done")
-	b.VZEROUPPER()
-	b.RET()
 }
 
 // genDwGradK emits
