@@ -214,56 +214,81 @@ func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 //
 //	dk[off[2t+1]+i] += Σ_j x[off[2t]+j*xs+i] * dz[j*zs+i]   for t < taps, i < c
 //
-// with the sum kept in registers from dk's value on, pixels in order.
+// with the sum kept in registers from dk's value on, pixels in order; the
+// taps dwGroup(s) at a time (independent chains of adds, and each dz
+// vector loaded serves them all), then one at a time.
 func genDwGradK(s isa) {
 	name := header(s, "dwGradK", "func(dk, x, dz *float32, off *int, taps, n, c, xs, zs int)",
 		"adds, for t < taps and channel i, the pixels j < n: dk[off[2t+1]+i] += x[off[2t]+j*xs+i] * dz[j*zs+i],",
 		"in pixel order, as dwGradKGo (product rounded, then added).", chanCoverage(s))
 	offp, t, n := load64("off"), load64("taps"), load64("n")
-	b.TESTQ(t, t)
-	b.JZ(op.LabelRef(name + "_done"))
 	b.TESTQ(n, n)
 	b.JZ(op.LabelRef(name + "_done"))
-	b.Label(name + "_tap")
-	xb, kb := load64("x"), load64("dk")
-	xo := b.GP64()
-	b.MOVQ(op.Mem{Base: offp}, xo)
-	b.LEAQ(op.Mem{Base: xb, Index: xo, Scale: 4}, xb)
-	b.MOVQ(op.Mem{Base: offp, Disp: 8}, xo)
-	b.LEAQ(op.Mem{Base: kb, Index: xo, Scale: 4}, kb)
+	for _, g := range []int{dwGroup(s), 1} {
+		top, next := fmt.Sprintf("%s_t%d", name, g), fmt.Sprintf("%s_t%ddone", name, g)
+		b.Label(top)
+		b.CMPQ(t, op.U32(g))
+		b.JL(op.LabelRef(next))
+		dwGradKGroup(s, top, g, offp)
+		b.ADDQ(op.U32(16*g), offp)
+		b.SUBQ(op.U32(g), t)
+		b.JMP(op.LabelRef(top))
+		b.Label(next)
+	}
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// dwGradKGroup emits the sums of the g taps at offp, every channel.
+func dwGradKGroup(s isa, name string, g int, offp reg.GPVirtual) {
 	cp, cc := b.GP64(), load64("c")
 	b.XORQ(cp, cp)
 	channelBlocks(s, name, cc, cp, func(c vecCtx, vecs int) {
-		acc := make([]reg.VecVirtual, vecs)
-		for v := range acc {
-			acc[v] = c.load(op.Mem{Base: kb, Index: cp, Scale: 1, Disp: v * s.lanes * 4})
+		kb := load64("dk")
+		b.ADDQ(cp, kb)
+		// tapMem addresses vector v of tap u's channels at base + off[2u+w]·4.
+		tapMem := func(base reg.GPVirtual, u, w, v int) op.Mem {
+			o := b.GP64()
+			b.MOVQ(op.Mem{Base: offp, Disp: 16*u + 8*w}, o)
+			return op.Mem{Base: base, Index: o, Scale: 4, Disp: v * s.lanes * 4}
 		}
-		px, pz, j := b.GP64(), load64("dz"), b.GP64()
-		b.LEAQ(op.Mem{Base: xb, Index: cp, Scale: 1}, px)
+		acc := make([][]reg.VecVirtual, g)
+		for u := range acc {
+			acc[u] = make([]reg.VecVirtual, vecs)
+			for v := range acc[u] {
+				acc[u][v] = c.load(tapMem(kb, u, 1, v))
+			}
+		}
+		px, pz, j := load64("x"), load64("dz"), load64("n")
+		b.ADDQ(cp, px)
 		b.ADDQ(cp, pz)
-		b.MOVQ(n, j)
 		xs, zs := load64("xs"), load64("zs")
 		loop := blockLabel(name, "pixel", c, vecs)
 		b.Label(loop)
-		for v := range acc {
-			p := c.load(op.Mem{Base: px, Disp: v * s.lanes * 4})
-			mulMem(c, p, op.Mem{Base: pz, Disp: v * s.lanes * 4})
-			b.VADDPS(p, acc[v], acc[v]) // acc + p
+		zv := make([]reg.VecVirtual, vecs)
+		for v := range zv {
+			zv[v] = c.load(op.Mem{Base: pz, Disp: v * s.lanes * 4})
+		}
+		for u := range acc {
+			o := b.GP64()
+			b.MOVQ(op.Mem{Base: offp, Disp: 16 * u}, o)
+			for v := range zv {
+				p := c.load(op.Mem{Base: px, Index: o, Scale: 4, Disp: v * s.lanes * 4})
+				b.VMULPS(zv[v], p, p)
+				b.VADDPS(p, acc[u][v], acc[u][v]) // acc + x·dz
+			}
 		}
 		b.LEAQ(op.Mem{Base: px, Index: xs, Scale: 4}, px)
 		b.LEAQ(op.Mem{Base: pz, Index: zs, Scale: 4}, pz)
 		b.DECQ(j)
 		b.JNZ(op.LabelRef(loop))
-		for v := range acc {
-			c.store(acc[v], op.Mem{Base: kb, Index: cp, Scale: 1, Disp: v * s.lanes * 4})
+		for u := range acc {
+			for v := range acc[u] {
+				c.store(acc[u][v], tapMem(kb, u, 1, v))
+			}
 		}
 	})
-	b.ADDQ(op.U8(16), offp)
-	b.DECQ(t)
-	b.JNZ(op.LabelRef(name + "_tap"))
-	b.Label(name + "_done")
-	b.VZEROUPPER()
-	b.RET()
 }
 
 // chanCoverage documents which channels a depthwise kernel processes.
