@@ -62,7 +62,8 @@ func TestDiagnoseEvalUsage(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "shuffled-labels") || !strings.Contains(out, "ok-basic-mnist") || !strings.Contains(out, "ok-f-strokes ") ||
 		!strings.Contains(out, "[fresh]") || !strings.Contains(out, "ok-n-weave ") || !strings.Contains(out, "[novel]") ||
 		!strings.Contains(out, "ok-v-spectro ") || !strings.Contains(out, "[fifth]") ||
-		!strings.Contains(out, "ok-six-dials ") || !strings.Contains(out, "[sixth]") {
+		!strings.Contains(out, "ok-six-dials ") || !strings.Contains(out, "[sixth]") ||
+		!strings.Contains(out, "ok-sev-runes ") || !strings.Contains(out, "[seventh]") {
 		t.Errorf("--list: exit %d\n%s", code, out)
 	}
 }

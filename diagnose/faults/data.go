@@ -27,7 +27,9 @@ type Data struct {
 	// (fresh_data.go), or the novel part's "weave", "pips", "fruit" and
 	// "scope" (novel_data.go), or the fifth part's "cracks", "signs",
 	// "spectro" and "galaxy" (fifth_data.go), or the sixth part's
-	// "leaves", "dials", "boards" and "rocks" (sixth_data.go).
+	// "leaves", "dials", "boards" and "rocks" (sixth_data.go), or the
+	// seventh part's "skies", "runes", "pills" and "bottles"
+	// (seventh_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
@@ -102,8 +104,10 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = fifthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "leaves", "dials", "boards", "rocks":
 		ds, err = sixthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "skies", "runes", "pills", "bottles":
+		ds, err = seventhGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards or rocks", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills or bottles", d.Source)
 	}
 	if err != nil {
 		return nil, err

@@ -60,6 +60,9 @@ type Report struct {
 	// Sixth summarizes the sixth held-out part; the bars are judged on
 	// it when the report has it.
 	Sixth *Summary `json:"sixth,omitempty"`
+	// Seventh summarizes the seventh held-out part; the bars are judged
+	// on it when the report has it.
+	Seventh *Summary `json:"seventh,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -129,19 +132,25 @@ func (rep *Report) summarize() {
 		return &s
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
-	rep.Dev = part(func(r *Run) bool { return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth })
+	rep.Dev = part(func(r *Run) bool {
+		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh
+	})
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
 	rep.Fresh = part(func(r *Run) bool { return r.Fresh })
 	rep.Novel = part(func(r *Run) bool { return r.Novel })
 	rep.Fifth = part(func(r *Run) bool { return r.Fifth })
 	rep.Sixth = part(func(r *Run) bool { return r.Sixth })
+	rep.Seventh = part(func(r *Run) bool { return r.Seventh })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (sixth, else fifth, else novel, else fresh, else unseen,
-// else held-out), else all runs'.
+// report has (seventh, else sixth, else fifth, else novel, else fresh,
+// else unseen, else held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Seventh != nil {
+		return *rep.Seventh, "seventh "
+	}
 	if rep.Sixth != nil {
 		return *rep.Sixth, "sixth "
 	}

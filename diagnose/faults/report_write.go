@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth, &c.Seventh} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen, fresh, novel, fifth, sixth []Run
+	var dev, held, unseen, fresh, novel, fifth, sixth, seventh []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Seventh:
+			seventh = append(seventh, r)
 		case r.Sixth:
 			sixth = append(sixth, r)
 		case r.Fifth:
@@ -79,6 +81,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(sixth) > 0 {
 		writeScenarioTables(w, sixth, "Sixth part", rep.Seeds)
+	}
+	if len(seventh) > 0 {
+		writeScenarioTables(w, seventh, "Seventh part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -213,6 +218,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.Sixth != nil {
 		cols = append(cols, col{"sixth", *rep.Sixth})
+	}
+	if rep.Seventh != nil {
+		cols = append(cols, col{"seventh", *rep.Seventh})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})
