@@ -190,12 +190,12 @@ var seventhHealthy = []Scenario{
 	{Name: "ok-sev-runes-branches-graph", Data: runesData(60), Spec: epochs(5, layers(branches(16)...))},
 	{Name: "ok-sev-pills", Data: pills(350, 100, 50), Spec: epochs(6, valSplit(0.2))},
 	{Name: "ok-sev-pills-weighted", Data: pills(350, 100, 50), Spec: epochs(8, valSplit(0.2), classWeights)},
-	{Name: "ok-sev-pills-mobile-graph", Data: pills(350, 100, 50), Spec: epochs(12, batch(16), valSplit(0.2), layers(mobileLike(3, 0.9)...))},
+	{Name: "ok-sev-pills-mobile-graph", Data: pills(350, 100, 50), Spec: epochs(16, batch(16), valSplit(0.2), layers(mobileLike(3, 0.9)...))},
 	{Name: "ok-sev-pills-early-stop", Data: pills(140, 40, 20), Spec: epochs(20, valSplit(0.2), earlyStop(4))},
 	{Name: "ok-sev-bottles", Data: fullOrLow(100), Spec: epochs(10, batch(16))},
-	{Name: "ok-sev-bottles-rmsprop", Data: fullOrLow(100), Spec: epochs(14, batch(16), lr("rmsprop", 5e-4))},
-	{Name: "ok-sev-bottles-nesterov-3-class", Data: bottlesData(100), Spec: epochs(14, batch(16), sgd(0.02, 0.9, true))},
-	{Name: "ok-sev-bottles-from-logits-batch-8", Data: fullOrLow(100), Spec: epochs(10, batch(8), lr("adam", 3e-4), fromLogits,
+	{Name: "ok-sev-bottles-rmsprop", Data: fullOrLow(100), Spec: epochs(10, batch(16), lr("rmsprop", 5e-4))},
+	{Name: "ok-sev-bottles-nesterov-3-class", Data: bottlesData(100), Spec: epochs(10, batch(16), sgd(0.02, 0.9, true))},
+	{Name: "ok-sev-bottles-from-logits-batch-8", Data: fullOrLow(100), Spec: epochs(6, batch(8), lr("adam", 3e-4), fromLogits,
 		layers(withOutput(basicLayers(2), dense(2, "linear"))...))},
 }
 
