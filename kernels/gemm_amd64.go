@@ -38,6 +38,16 @@ func init() {
 		sgemmKernel9x16AVX512, sgemmKernel10x16AVX512, sgemmKernel11x16AVX512, sgemmKernel12x16AVX512,
 	})
 	avx512Kernel.half = avx512Kernel16
+	setSegRows(avx512Kernel, []asmSegKernel{
+		sgemmKernel1x32SegAVX512, sgemmKernel2x32SegAVX512, sgemmKernel3x32SegAVX512, sgemmKernel4x32SegAVX512,
+		sgemmKernel5x32SegAVX512, sgemmKernel6x32SegAVX512, sgemmKernel7x32SegAVX512, sgemmKernel8x32SegAVX512,
+		sgemmKernel9x32SegAVX512, sgemmKernel10x32SegAVX512, sgemmKernel11x32SegAVX512, sgemmKernel12x32SegAVX512,
+	})
+	setSegRows(avx512Kernel16, []asmSegKernel{
+		sgemmKernel1x16SegAVX512, sgemmKernel2x16SegAVX512, sgemmKernel3x16SegAVX512, sgemmKernel4x16SegAVX512,
+		sgemmKernel5x16SegAVX512, sgemmKernel6x16SegAVX512, sgemmKernel7x16SegAVX512, sgemmKernel8x16SegAVX512,
+		sgemmKernel9x16SegAVX512, sgemmKernel10x16SegAVX512, sgemmKernel11x16SegAVX512, sgemmKernel12x16SegAVX512,
+	})
 	setRows(avx2Kernel, []asmKernel{
 		sgemmKernel1x16AVX2, sgemmKernel2x16AVX2, sgemmKernel3x16AVX2,
 		sgemmKernel4x16AVX2, sgemmKernel5x16AVX2, sgemmKernel6x16AVX2,
@@ -60,6 +70,28 @@ func setRows(k *sgemmKernel, fns []asmKernel) {
 			k.fn = w
 		} else {
 			k.edge[r] = w
+		}
+	}
+}
+
+// asmSegKernel is the signature of the generated segmented kernels:
+// segKernelFunc with raw pointers.
+type asmSegKernel func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int)
+
+// setSegRows installs fns[r-1] as k.seg[r-1], each behind a check that
+// the operands hold the whole tile (A's last element included).
+func setSegRows(k *sgemmKernel, fns []asmSegKernel) {
+	k.seg = make([]segKernelFunc, k.mr)
+	for r := 1; r <= k.mr; r++ {
+		f, nr := fns[r-1], k.nr
+		k.seg[r-1] = func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int) {
+			if segLen <= 0 || kc%segLen != 0 {
+				panic("kernels: kc is not a multiple of segLen")
+			}
+			_ = a[(r-1)*rsA+(kc-1)*csA+(kc/segLen-1)*segJump]
+			_ = b[(kc-1)*ldb+nr-1]
+			_ = c[(r-1)*ldc+nr-1]
+			f(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta, segLen, segJump)
 		}
 	}
 }

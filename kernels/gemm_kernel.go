@@ -27,14 +27,50 @@ type sgemmKernel struct {
 	// the same sums: it computes a right-edge tile of exactly nr/2
 	// columns straight into C, rather than a whole tile into a buffer.
 	half *sgemmKernel
+	// seg[r-1], when not nil, computes an r×nr tile (r <= mr) as fn and
+	// edge do, element by element the same sums, reading A in segments
+	// (ConvRowsDirect).
+	seg []segKernelFunc
 }
+
+// segKernelFunc is a microKernelFunc whose A comes in segments of segLen
+// columns: element (i, p) at a[i*rsA + p*csA + (p/segLen)*segJump]; kc is
+// a multiple of segLen.
+type segKernelFunc func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int)
 
 // goKernel is the pure-Go micro-kernel: a 4×4 tile in 16 scalar
 // accumulators, used under the purego tag, on other architectures and on
 // amd64 CPUs without AVX2+FMA. It keeps the same blocking and packing as
 // the assembly kernels; it has no edge variants, so the bottom edge of C
 // is computed from a zero-padded packed panel.
-var goKernel = &sgemmKernel{name: "go4x4", fn: kernelGo4x4, mr: 4, nr: 4, kc: 256, mc: 128}
+var goKernel = &sgemmKernel{name: "go4x4", fn: kernelGo4x4, mr: 4, nr: 4, kc: 256, mc: 128,
+	seg: []segKernelFunc{segGo(1), segGo(2), segGo(3), segGo(4)}}
+
+// segGo is goKernel's segKernelFunc for rows rows: each element summed
+// and stored by the expressions of kernelGo4x4 and storeRow4.
+func segGo(rows int) segKernelFunc {
+	return func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int) {
+		for i := 0; i < rows; i++ {
+			for j := 0; j < 4; j++ {
+				var s float32
+				ia, ib := i*rsA, j
+				for p := 1; p <= kc; p++ {
+					s += a[ia] * b[ib]
+					ia += csA
+					ib += ldb
+					if p%segLen == 0 {
+						ia += segJump
+					}
+				}
+				if beta == 0 {
+					c[i*ldc+j] = alpha * s
+				} else {
+					c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+				}
+			}
+		}
+	}
+}
 
 // kernelGo4x4 is the microKernelFunc of goKernel.
 func kernelGo4x4(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {

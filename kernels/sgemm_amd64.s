@@ -87,9 +87,9 @@ TEXT ·sgemmKernel12x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel12x32AVX512_tail
+	JL   sgemmKernel12x32AVX512_store_tail
 
-sgemmKernel12x32AVX512_loop:
+sgemmKernel12x32AVX512_store_loop:
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
 	VBROADCASTSS (R8), Z26
@@ -260,13 +260,13 @@ sgemmKernel12x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel12x32AVX512_loop
+	JGE          sgemmKernel12x32AVX512_store_loop
 
-sgemmKernel12x32AVX512_tail:
+sgemmKernel12x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel12x32AVX512_store
 
-sgemmKernel12x32AVX512_tailloop:
+sgemmKernel12x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z24
 	VMOVUPS      64(BX), Z25
 	VBROADCASTSS (R8), Z26
@@ -310,7 +310,7 @@ sgemmKernel12x32AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel12x32AVX512_tailloop
+	JNZ          sgemmKernel12x32AVX512_store_tailloop
 
 sgemmKernel12x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z24
@@ -523,9 +523,9 @@ TEXT ·sgemmKernel11x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel11x32AVX512_tail
+	JL   sgemmKernel11x32AVX512_store_tail
 
-sgemmKernel11x32AVX512_loop:
+sgemmKernel11x32AVX512_store_loop:
 	VMOVUPS      (BX), Z22
 	VMOVUPS      64(BX), Z23
 	VBROADCASTSS (R8), Z24
@@ -684,13 +684,13 @@ sgemmKernel11x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel11x32AVX512_loop
+	JGE          sgemmKernel11x32AVX512_store_loop
 
-sgemmKernel11x32AVX512_tail:
+sgemmKernel11x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel11x32AVX512_store
 
-sgemmKernel11x32AVX512_tailloop:
+sgemmKernel11x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z22
 	VMOVUPS      64(BX), Z23
 	VBROADCASTSS (R8), Z24
@@ -731,7 +731,7 @@ sgemmKernel11x32AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel11x32AVX512_tailloop
+	JNZ          sgemmKernel11x32AVX512_store_tailloop
 
 sgemmKernel11x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z22
@@ -929,9 +929,9 @@ TEXT ·sgemmKernel10x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel10x32AVX512_tail
+	JL   sgemmKernel10x32AVX512_store_tail
 
-sgemmKernel10x32AVX512_loop:
+sgemmKernel10x32AVX512_store_loop:
 	VMOVUPS      (BX), Z20
 	VMOVUPS      64(BX), Z21
 	VBROADCASTSS (R8), Z22
@@ -1078,13 +1078,13 @@ sgemmKernel10x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel10x32AVX512_loop
+	JGE          sgemmKernel10x32AVX512_store_loop
 
-sgemmKernel10x32AVX512_tail:
+sgemmKernel10x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel10x32AVX512_store
 
-sgemmKernel10x32AVX512_tailloop:
+sgemmKernel10x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z20
 	VMOVUPS      64(BX), Z21
 	VBROADCASTSS (R8), Z22
@@ -1122,7 +1122,7 @@ sgemmKernel10x32AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel10x32AVX512_tailloop
+	JNZ          sgemmKernel10x32AVX512_store_tailloop
 
 sgemmKernel10x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z20
@@ -1305,9 +1305,9 @@ TEXT ·sgemmKernel9x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel9x32AVX512_tail
+	JL   sgemmKernel9x32AVX512_store_tail
 
-sgemmKernel9x32AVX512_loop:
+sgemmKernel9x32AVX512_store_loop:
 	VMOVUPS      (BX), Z18
 	VMOVUPS      64(BX), Z19
 	VBROADCASTSS (R8), Z20
@@ -1442,13 +1442,13 @@ sgemmKernel9x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel9x32AVX512_loop
+	JGE          sgemmKernel9x32AVX512_store_loop
 
-sgemmKernel9x32AVX512_tail:
+sgemmKernel9x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel9x32AVX512_store
 
-sgemmKernel9x32AVX512_tailloop:
+sgemmKernel9x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z18
 	VMOVUPS      64(BX), Z19
 	VBROADCASTSS (R8), Z20
@@ -1483,7 +1483,7 @@ sgemmKernel9x32AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel9x32AVX512_tailloop
+	JNZ          sgemmKernel9x32AVX512_store_tailloop
 
 sgemmKernel9x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z18
@@ -1650,9 +1650,9 @@ TEXT ·sgemmKernel8x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel8x32AVX512_tail
+	JL   sgemmKernel8x32AVX512_store_tail
 
-sgemmKernel8x32AVX512_loop:
+sgemmKernel8x32AVX512_store_loop:
 	VMOVUPS      (BX), Z16
 	VMOVUPS      64(BX), Z17
 	VBROADCASTSS (R8), Z18
@@ -1771,13 +1771,13 @@ sgemmKernel8x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel8x32AVX512_loop
+	JGE          sgemmKernel8x32AVX512_store_loop
 
-sgemmKernel8x32AVX512_tail:
+sgemmKernel8x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel8x32AVX512_store
 
-sgemmKernel8x32AVX512_tailloop:
+sgemmKernel8x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z16
 	VMOVUPS      64(BX), Z17
 	VBROADCASTSS (R8), Z18
@@ -1808,7 +1808,7 @@ sgemmKernel8x32AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel8x32AVX512_tailloop
+	JNZ          sgemmKernel8x32AVX512_store_tailloop
 
 sgemmKernel8x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z16
@@ -1960,9 +1960,9 @@ TEXT ·sgemmKernel7x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel7x32AVX512_tail
+	JL   sgemmKernel7x32AVX512_store_tail
 
-sgemmKernel7x32AVX512_loop:
+sgemmKernel7x32AVX512_store_loop:
 	VMOVUPS      (BX), Z14
 	VMOVUPS      64(BX), Z15
 	VBROADCASTSS (R8), Z16
@@ -2069,13 +2069,13 @@ sgemmKernel7x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel7x32AVX512_loop
+	JGE          sgemmKernel7x32AVX512_store_loop
 
-sgemmKernel7x32AVX512_tail:
+sgemmKernel7x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel7x32AVX512_store
 
-sgemmKernel7x32AVX512_tailloop:
+sgemmKernel7x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z14
 	VMOVUPS      64(BX), Z15
 	VBROADCASTSS (R8), Z16
@@ -2103,7 +2103,7 @@ sgemmKernel7x32AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel7x32AVX512_tailloop
+	JNZ          sgemmKernel7x32AVX512_store_tailloop
 
 sgemmKernel7x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z14
@@ -2240,9 +2240,9 @@ TEXT ·sgemmKernel6x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel6x32AVX512_tail
+	JL   sgemmKernel6x32AVX512_store_tail
 
-sgemmKernel6x32AVX512_loop:
+sgemmKernel6x32AVX512_store_loop:
 	VMOVUPS      (BX), Z12
 	VMOVUPS      64(BX), Z13
 	VBROADCASTSS (R8), Z14
@@ -2337,13 +2337,13 @@ sgemmKernel6x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel6x32AVX512_loop
+	JGE          sgemmKernel6x32AVX512_store_loop
 
-sgemmKernel6x32AVX512_tail:
+sgemmKernel6x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel6x32AVX512_store
 
-sgemmKernel6x32AVX512_tailloop:
+sgemmKernel6x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z12
 	VMOVUPS      64(BX), Z13
 	VBROADCASTSS (R8), Z14
@@ -2368,7 +2368,7 @@ sgemmKernel6x32AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel6x32AVX512_tailloop
+	JNZ          sgemmKernel6x32AVX512_store_tailloop
 
 sgemmKernel6x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z12
@@ -2490,9 +2490,9 @@ TEXT ·sgemmKernel5x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel5x32AVX512_tail
+	JL   sgemmKernel5x32AVX512_store_tail
 
-sgemmKernel5x32AVX512_loop:
+sgemmKernel5x32AVX512_store_loop:
 	VMOVUPS      (BX), Z10
 	VMOVUPS      64(BX), Z11
 	VBROADCASTSS (R8), Z12
@@ -2575,13 +2575,13 @@ sgemmKernel5x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel5x32AVX512_loop
+	JGE          sgemmKernel5x32AVX512_store_loop
 
-sgemmKernel5x32AVX512_tail:
+sgemmKernel5x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel5x32AVX512_store
 
-sgemmKernel5x32AVX512_tailloop:
+sgemmKernel5x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z10
 	VMOVUPS      64(BX), Z11
 	VBROADCASTSS (R8), Z12
@@ -2603,7 +2603,7 @@ sgemmKernel5x32AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel5x32AVX512_tailloop
+	JNZ          sgemmKernel5x32AVX512_store_tailloop
 
 sgemmKernel5x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z10
@@ -2709,9 +2709,9 @@ TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel4x32AVX512_tail
+	JL   sgemmKernel4x32AVX512_store_tail
 
-sgemmKernel4x32AVX512_loop:
+sgemmKernel4x32AVX512_store_loop:
 	VMOVUPS      (BX), Z8
 	VMOVUPS      64(BX), Z9
 	VBROADCASTSS (R8), Z10
@@ -2778,13 +2778,13 @@ sgemmKernel4x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel4x32AVX512_loop
+	JGE          sgemmKernel4x32AVX512_store_loop
 
-sgemmKernel4x32AVX512_tail:
+sgemmKernel4x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel4x32AVX512_store
 
-sgemmKernel4x32AVX512_tailloop:
+sgemmKernel4x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z8
 	VMOVUPS      64(BX), Z9
 	VBROADCASTSS (R8), Z10
@@ -2802,7 +2802,7 @@ sgemmKernel4x32AVX512_tailloop:
 	ADDQ         DX, R8
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel4x32AVX512_tailloop
+	JNZ          sgemmKernel4x32AVX512_store_tailloop
 
 sgemmKernel4x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z8
@@ -2893,9 +2893,9 @@ TEXT ·sgemmKernel3x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel3x32AVX512_tail
+	JL   sgemmKernel3x32AVX512_store_tail
 
-sgemmKernel3x32AVX512_loop:
+sgemmKernel3x32AVX512_store_loop:
 	VMOVUPS      (BX), Z6
 	VMOVUPS      64(BX), Z7
 	VBROADCASTSS (DI), Z8
@@ -2950,13 +2950,13 @@ sgemmKernel3x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel3x32AVX512_loop
+	JGE          sgemmKernel3x32AVX512_store_loop
 
-sgemmKernel3x32AVX512_tail:
+sgemmKernel3x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel3x32AVX512_store
 
-sgemmKernel3x32AVX512_tailloop:
+sgemmKernel3x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z6
 	VMOVUPS      64(BX), Z7
 	VBROADCASTSS (DI), Z8
@@ -2971,7 +2971,7 @@ sgemmKernel3x32AVX512_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel3x32AVX512_tailloop
+	JNZ          sgemmKernel3x32AVX512_store_tailloop
 
 sgemmKernel3x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z6
@@ -3047,9 +3047,9 @@ TEXT ·sgemmKernel2x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel2x32AVX512_tail
+	JL   sgemmKernel2x32AVX512_store_tail
 
-sgemmKernel2x32AVX512_loop:
+sgemmKernel2x32AVX512_store_loop:
 	VMOVUPS      (BX), Z4
 	VMOVUPS      64(BX), Z5
 	VBROADCASTSS (DI), Z6
@@ -3092,13 +3092,13 @@ sgemmKernel2x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel2x32AVX512_loop
+	JGE          sgemmKernel2x32AVX512_store_loop
 
-sgemmKernel2x32AVX512_tail:
+sgemmKernel2x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel2x32AVX512_store
 
-sgemmKernel2x32AVX512_tailloop:
+sgemmKernel2x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z4
 	VMOVUPS      64(BX), Z5
 	VBROADCASTSS (DI), Z6
@@ -3110,7 +3110,7 @@ sgemmKernel2x32AVX512_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel2x32AVX512_tailloop
+	JNZ          sgemmKernel2x32AVX512_store_tailloop
 
 sgemmKernel2x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z4
@@ -3171,9 +3171,9 @@ TEXT ·sgemmKernel1x32AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel1x32AVX512_tail
+	JL   sgemmKernel1x32AVX512_store_tail
 
-sgemmKernel1x32AVX512_loop:
+sgemmKernel1x32AVX512_store_loop:
 	VMOVUPS      (BX), Z2
 	VMOVUPS      64(BX), Z3
 	VBROADCASTSS (CX), Z4
@@ -3204,13 +3204,13 @@ sgemmKernel1x32AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel1x32AVX512_loop
+	JGE          sgemmKernel1x32AVX512_store_loop
 
-sgemmKernel1x32AVX512_tail:
+sgemmKernel1x32AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel1x32AVX512_store
 
-sgemmKernel1x32AVX512_tailloop:
+sgemmKernel1x32AVX512_store_tailloop:
 	VMOVUPS      (BX), Z2
 	VMOVUPS      64(BX), Z3
 	VBROADCASTSS (CX), Z4
@@ -3219,7 +3219,7 @@ sgemmKernel1x32AVX512_tailloop:
 	ADDQ         DX, CX
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel1x32AVX512_tailloop
+	JNZ          sgemmKernel1x32AVX512_store_tailloop
 
 sgemmKernel1x32AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z2
@@ -3315,9 +3315,9 @@ TEXT ·sgemmKernel12x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel12x16AVX512_tail
+	JL   sgemmKernel12x16AVX512_store_tail
 
-sgemmKernel12x16AVX512_loop:
+sgemmKernel12x16AVX512_store_loop:
 	VMOVUPS      (BX), Z12
 	VBROADCASTSS (R8), Z13
 	VFMADD231PS  Z12, Z13, Z0
@@ -3436,13 +3436,13 @@ sgemmKernel12x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel12x16AVX512_loop
+	JGE          sgemmKernel12x16AVX512_store_loop
 
-sgemmKernel12x16AVX512_tail:
+sgemmKernel12x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel12x16AVX512_store
 
-sgemmKernel12x16AVX512_tailloop:
+sgemmKernel12x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z12
 	VBROADCASTSS (R8), Z13
 	VFMADD231PS  Z12, Z13, Z0
@@ -3473,7 +3473,7 @@ sgemmKernel12x16AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel12x16AVX512_tailloop
+	JNZ          sgemmKernel12x16AVX512_store_tailloop
 
 sgemmKernel12x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z12
@@ -3627,9 +3627,9 @@ TEXT ·sgemmKernel11x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel11x16AVX512_tail
+	JL   sgemmKernel11x16AVX512_store_tail
 
-sgemmKernel11x16AVX512_loop:
+sgemmKernel11x16AVX512_store_loop:
 	VMOVUPS      (BX), Z11
 	VBROADCASTSS (R8), Z12
 	VFMADD231PS  Z11, Z12, Z0
@@ -3740,13 +3740,13 @@ sgemmKernel11x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel11x16AVX512_loop
+	JGE          sgemmKernel11x16AVX512_store_loop
 
-sgemmKernel11x16AVX512_tail:
+sgemmKernel11x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel11x16AVX512_store
 
-sgemmKernel11x16AVX512_tailloop:
+sgemmKernel11x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z11
 	VBROADCASTSS (R8), Z12
 	VFMADD231PS  Z11, Z12, Z0
@@ -3775,7 +3775,7 @@ sgemmKernel11x16AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel11x16AVX512_tailloop
+	JNZ          sgemmKernel11x16AVX512_store_tailloop
 
 sgemmKernel11x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z11
@@ -3919,9 +3919,9 @@ TEXT ·sgemmKernel10x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel10x16AVX512_tail
+	JL   sgemmKernel10x16AVX512_store_tail
 
-sgemmKernel10x16AVX512_loop:
+sgemmKernel10x16AVX512_store_loop:
 	VMOVUPS      (BX), Z10
 	VBROADCASTSS (R8), Z11
 	VFMADD231PS  Z10, Z11, Z0
@@ -4024,13 +4024,13 @@ sgemmKernel10x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel10x16AVX512_loop
+	JGE          sgemmKernel10x16AVX512_store_loop
 
-sgemmKernel10x16AVX512_tail:
+sgemmKernel10x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel10x16AVX512_store
 
-sgemmKernel10x16AVX512_tailloop:
+sgemmKernel10x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z10
 	VBROADCASTSS (R8), Z11
 	VFMADD231PS  Z10, Z11, Z0
@@ -4057,7 +4057,7 @@ sgemmKernel10x16AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel10x16AVX512_tailloop
+	JNZ          sgemmKernel10x16AVX512_store_tailloop
 
 sgemmKernel10x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z10
@@ -4191,9 +4191,9 @@ TEXT ·sgemmKernel9x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel9x16AVX512_tail
+	JL   sgemmKernel9x16AVX512_store_tail
 
-sgemmKernel9x16AVX512_loop:
+sgemmKernel9x16AVX512_store_loop:
 	VMOVUPS      (BX), Z9
 	VBROADCASTSS (R8), Z10
 	VFMADD231PS  Z9, Z10, Z0
@@ -4288,13 +4288,13 @@ sgemmKernel9x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel9x16AVX512_loop
+	JGE          sgemmKernel9x16AVX512_store_loop
 
-sgemmKernel9x16AVX512_tail:
+sgemmKernel9x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel9x16AVX512_store
 
-sgemmKernel9x16AVX512_tailloop:
+sgemmKernel9x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z9
 	VBROADCASTSS (R8), Z10
 	VFMADD231PS  Z9, Z10, Z0
@@ -4319,7 +4319,7 @@ sgemmKernel9x16AVX512_tailloop:
 	ADDQ         DX, R10
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel9x16AVX512_tailloop
+	JNZ          sgemmKernel9x16AVX512_store_tailloop
 
 sgemmKernel9x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z9
@@ -4442,9 +4442,9 @@ TEXT ·sgemmKernel8x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel8x16AVX512_tail
+	JL   sgemmKernel8x16AVX512_store_tail
 
-sgemmKernel8x16AVX512_loop:
+sgemmKernel8x16AVX512_store_loop:
 	VMOVUPS      (BX), Z8
 	VBROADCASTSS (R8), Z9
 	VFMADD231PS  Z8, Z9, Z0
@@ -4527,13 +4527,13 @@ sgemmKernel8x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel8x16AVX512_loop
+	JGE          sgemmKernel8x16AVX512_store_loop
 
-sgemmKernel8x16AVX512_tail:
+sgemmKernel8x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel8x16AVX512_store
 
-sgemmKernel8x16AVX512_tailloop:
+sgemmKernel8x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z8
 	VBROADCASTSS (R8), Z9
 	VFMADD231PS  Z8, Z9, Z0
@@ -4555,7 +4555,7 @@ sgemmKernel8x16AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel8x16AVX512_tailloop
+	JNZ          sgemmKernel8x16AVX512_store_tailloop
 
 sgemmKernel8x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z8
@@ -4668,9 +4668,9 @@ TEXT ·sgemmKernel7x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel7x16AVX512_tail
+	JL   sgemmKernel7x16AVX512_store_tail
 
-sgemmKernel7x16AVX512_loop:
+sgemmKernel7x16AVX512_store_loop:
 	VMOVUPS      (BX), Z7
 	VBROADCASTSS (R8), Z8
 	VFMADD231PS  Z7, Z8, Z0
@@ -4745,13 +4745,13 @@ sgemmKernel7x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel7x16AVX512_loop
+	JGE          sgemmKernel7x16AVX512_store_loop
 
-sgemmKernel7x16AVX512_tail:
+sgemmKernel7x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel7x16AVX512_store
 
-sgemmKernel7x16AVX512_tailloop:
+sgemmKernel7x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z7
 	VBROADCASTSS (R8), Z8
 	VFMADD231PS  Z7, Z8, Z0
@@ -4771,7 +4771,7 @@ sgemmKernel7x16AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel7x16AVX512_tailloop
+	JNZ          sgemmKernel7x16AVX512_store_tailloop
 
 sgemmKernel7x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z7
@@ -4874,9 +4874,9 @@ TEXT ·sgemmKernel6x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel6x16AVX512_tail
+	JL   sgemmKernel6x16AVX512_store_tail
 
-sgemmKernel6x16AVX512_loop:
+sgemmKernel6x16AVX512_store_loop:
 	VMOVUPS      (BX), Z6
 	VBROADCASTSS (R8), Z7
 	VFMADD231PS  Z6, Z7, Z0
@@ -4943,13 +4943,13 @@ sgemmKernel6x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel6x16AVX512_loop
+	JGE          sgemmKernel6x16AVX512_store_loop
 
-sgemmKernel6x16AVX512_tail:
+sgemmKernel6x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel6x16AVX512_store
 
-sgemmKernel6x16AVX512_tailloop:
+sgemmKernel6x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z6
 	VBROADCASTSS (R8), Z7
 	VFMADD231PS  Z6, Z7, Z0
@@ -4967,7 +4967,7 @@ sgemmKernel6x16AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel6x16AVX512_tailloop
+	JNZ          sgemmKernel6x16AVX512_store_tailloop
 
 sgemmKernel6x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z6
@@ -5060,9 +5060,9 @@ TEXT ·sgemmKernel5x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel5x16AVX512_tail
+	JL   sgemmKernel5x16AVX512_store_tail
 
-sgemmKernel5x16AVX512_loop:
+sgemmKernel5x16AVX512_store_loop:
 	VMOVUPS      (BX), Z5
 	VBROADCASTSS (R8), Z6
 	VFMADD231PS  Z5, Z6, Z0
@@ -5121,13 +5121,13 @@ sgemmKernel5x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel5x16AVX512_loop
+	JGE          sgemmKernel5x16AVX512_store_loop
 
-sgemmKernel5x16AVX512_tail:
+sgemmKernel5x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel5x16AVX512_store
 
-sgemmKernel5x16AVX512_tailloop:
+sgemmKernel5x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z5
 	VBROADCASTSS (R8), Z6
 	VFMADD231PS  Z5, Z6, Z0
@@ -5143,7 +5143,7 @@ sgemmKernel5x16AVX512_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel5x16AVX512_tailloop
+	JNZ          sgemmKernel5x16AVX512_store_tailloop
 
 sgemmKernel5x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z5
@@ -5225,9 +5225,9 @@ TEXT ·sgemmKernel4x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel4x16AVX512_tail
+	JL   sgemmKernel4x16AVX512_store_tail
 
-sgemmKernel4x16AVX512_loop:
+sgemmKernel4x16AVX512_store_loop:
 	VMOVUPS      (BX), Z4
 	VBROADCASTSS (R8), Z5
 	VFMADD231PS  Z4, Z5, Z0
@@ -5274,13 +5274,13 @@ sgemmKernel4x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel4x16AVX512_loop
+	JGE          sgemmKernel4x16AVX512_store_loop
 
-sgemmKernel4x16AVX512_tail:
+sgemmKernel4x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel4x16AVX512_store
 
-sgemmKernel4x16AVX512_tailloop:
+sgemmKernel4x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z4
 	VBROADCASTSS (R8), Z5
 	VFMADD231PS  Z4, Z5, Z0
@@ -5293,7 +5293,7 @@ sgemmKernel4x16AVX512_tailloop:
 	ADDQ         DX, R8
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel4x16AVX512_tailloop
+	JNZ          sgemmKernel4x16AVX512_store_tailloop
 
 sgemmKernel4x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z4
@@ -5365,9 +5365,9 @@ TEXT ·sgemmKernel3x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel3x16AVX512_tail
+	JL   sgemmKernel3x16AVX512_store_tail
 
-sgemmKernel3x16AVX512_loop:
+sgemmKernel3x16AVX512_store_loop:
 	VMOVUPS      (BX), Z3
 	VBROADCASTSS (DI), Z4
 	VFMADD231PS  Z3, Z4, Z0
@@ -5406,13 +5406,13 @@ sgemmKernel3x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel3x16AVX512_loop
+	JGE          sgemmKernel3x16AVX512_store_loop
 
-sgemmKernel3x16AVX512_tail:
+sgemmKernel3x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel3x16AVX512_store
 
-sgemmKernel3x16AVX512_tailloop:
+sgemmKernel3x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z3
 	VBROADCASTSS (DI), Z4
 	VFMADD231PS  Z3, Z4, Z0
@@ -5423,7 +5423,7 @@ sgemmKernel3x16AVX512_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel3x16AVX512_tailloop
+	JNZ          sgemmKernel3x16AVX512_store_tailloop
 
 sgemmKernel3x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z3
@@ -5485,9 +5485,9 @@ TEXT ·sgemmKernel2x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel2x16AVX512_tail
+	JL   sgemmKernel2x16AVX512_store_tail
 
-sgemmKernel2x16AVX512_loop:
+sgemmKernel2x16AVX512_store_loop:
 	VMOVUPS      (BX), Z2
 	VBROADCASTSS (DI), Z3
 	VFMADD231PS  Z2, Z3, Z0
@@ -5518,13 +5518,13 @@ sgemmKernel2x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel2x16AVX512_loop
+	JGE          sgemmKernel2x16AVX512_store_loop
 
-sgemmKernel2x16AVX512_tail:
+sgemmKernel2x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel2x16AVX512_store
 
-sgemmKernel2x16AVX512_tailloop:
+sgemmKernel2x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z2
 	VBROADCASTSS (DI), Z3
 	VFMADD231PS  Z2, Z3, Z0
@@ -5533,7 +5533,7 @@ sgemmKernel2x16AVX512_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel2x16AVX512_tailloop
+	JNZ          sgemmKernel2x16AVX512_store_tailloop
 
 sgemmKernel2x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z2
@@ -5585,9 +5585,9 @@ TEXT ·sgemmKernel1x16AVX512(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel1x16AVX512_tail
+	JL   sgemmKernel1x16AVX512_store_tail
 
-sgemmKernel1x16AVX512_loop:
+sgemmKernel1x16AVX512_store_loop:
 	VMOVUPS      (BX), Z1
 	VBROADCASTSS (CX), Z2
 	VFMADD231PS  Z1, Z2, Z0
@@ -5610,20 +5610,20 @@ sgemmKernel1x16AVX512_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel1x16AVX512_loop
+	JGE          sgemmKernel1x16AVX512_store_loop
 
-sgemmKernel1x16AVX512_tail:
+sgemmKernel1x16AVX512_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel1x16AVX512_store
 
-sgemmKernel1x16AVX512_tailloop:
+sgemmKernel1x16AVX512_store_tailloop:
 	VMOVUPS      (BX), Z1
 	VBROADCASTSS (CX), Z2
 	VFMADD231PS  Z1, Z2, Z0
 	ADDQ         DX, CX
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel1x16AVX512_tailloop
+	JNZ          sgemmKernel1x16AVX512_store_tailloop
 
 sgemmKernel1x16AVX512_store:
 	VBROADCASTSS alpha+64(FP), Z1
@@ -5696,9 +5696,9 @@ TEXT ·sgemmKernel6x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel6x16AVX2_tail
+	JL   sgemmKernel6x16AVX2_store_tail
 
-sgemmKernel6x16AVX2_loop:
+sgemmKernel6x16AVX2_store_loop:
 	VMOVUPS      (BX), Y12
 	VMOVUPS      32(BX), Y13
 	VBROADCASTSS (R8), Y14
@@ -5793,13 +5793,13 @@ sgemmKernel6x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel6x16AVX2_loop
+	JGE          sgemmKernel6x16AVX2_store_loop
 
-sgemmKernel6x16AVX2_tail:
+sgemmKernel6x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel6x16AVX2_store
 
-sgemmKernel6x16AVX2_tailloop:
+sgemmKernel6x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y12
 	VMOVUPS      32(BX), Y13
 	VBROADCASTSS (R8), Y14
@@ -5824,7 +5824,7 @@ sgemmKernel6x16AVX2_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel6x16AVX2_tailloop
+	JNZ          sgemmKernel6x16AVX2_store_tailloop
 
 sgemmKernel6x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y12
@@ -5946,9 +5946,9 @@ TEXT ·sgemmKernel5x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel5x16AVX2_tail
+	JL   sgemmKernel5x16AVX2_store_tail
 
-sgemmKernel5x16AVX2_loop:
+sgemmKernel5x16AVX2_store_loop:
 	VMOVUPS      (BX), Y10
 	VMOVUPS      32(BX), Y11
 	VBROADCASTSS (R8), Y12
@@ -6031,13 +6031,13 @@ sgemmKernel5x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel5x16AVX2_loop
+	JGE          sgemmKernel5x16AVX2_store_loop
 
-sgemmKernel5x16AVX2_tail:
+sgemmKernel5x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel5x16AVX2_store
 
-sgemmKernel5x16AVX2_tailloop:
+sgemmKernel5x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y10
 	VMOVUPS      32(BX), Y11
 	VBROADCASTSS (R8), Y12
@@ -6059,7 +6059,7 @@ sgemmKernel5x16AVX2_tailloop:
 	ADDQ         DX, R9
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel5x16AVX2_tailloop
+	JNZ          sgemmKernel5x16AVX2_store_tailloop
 
 sgemmKernel5x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y10
@@ -6165,9 +6165,9 @@ TEXT ·sgemmKernel4x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel4x16AVX2_tail
+	JL   sgemmKernel4x16AVX2_store_tail
 
-sgemmKernel4x16AVX2_loop:
+sgemmKernel4x16AVX2_store_loop:
 	VMOVUPS      (BX), Y8
 	VMOVUPS      32(BX), Y9
 	VBROADCASTSS (R8), Y10
@@ -6234,13 +6234,13 @@ sgemmKernel4x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel4x16AVX2_loop
+	JGE          sgemmKernel4x16AVX2_store_loop
 
-sgemmKernel4x16AVX2_tail:
+sgemmKernel4x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel4x16AVX2_store
 
-sgemmKernel4x16AVX2_tailloop:
+sgemmKernel4x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y8
 	VMOVUPS      32(BX), Y9
 	VBROADCASTSS (R8), Y10
@@ -6258,7 +6258,7 @@ sgemmKernel4x16AVX2_tailloop:
 	ADDQ         DX, R8
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel4x16AVX2_tailloop
+	JNZ          sgemmKernel4x16AVX2_store_tailloop
 
 sgemmKernel4x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y8
@@ -6349,9 +6349,9 @@ TEXT ·sgemmKernel3x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel3x16AVX2_tail
+	JL   sgemmKernel3x16AVX2_store_tail
 
-sgemmKernel3x16AVX2_loop:
+sgemmKernel3x16AVX2_store_loop:
 	VMOVUPS      (BX), Y6
 	VMOVUPS      32(BX), Y7
 	VBROADCASTSS (DI), Y8
@@ -6406,13 +6406,13 @@ sgemmKernel3x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel3x16AVX2_loop
+	JGE          sgemmKernel3x16AVX2_store_loop
 
-sgemmKernel3x16AVX2_tail:
+sgemmKernel3x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel3x16AVX2_store
 
-sgemmKernel3x16AVX2_tailloop:
+sgemmKernel3x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y6
 	VMOVUPS      32(BX), Y7
 	VBROADCASTSS (DI), Y8
@@ -6427,7 +6427,7 @@ sgemmKernel3x16AVX2_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel3x16AVX2_tailloop
+	JNZ          sgemmKernel3x16AVX2_store_tailloop
 
 sgemmKernel3x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y6
@@ -6503,9 +6503,9 @@ TEXT ·sgemmKernel2x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel2x16AVX2_tail
+	JL   sgemmKernel2x16AVX2_store_tail
 
-sgemmKernel2x16AVX2_loop:
+sgemmKernel2x16AVX2_store_loop:
 	VMOVUPS      (BX), Y4
 	VMOVUPS      32(BX), Y5
 	VBROADCASTSS (DI), Y6
@@ -6548,13 +6548,13 @@ sgemmKernel2x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel2x16AVX2_loop
+	JGE          sgemmKernel2x16AVX2_store_loop
 
-sgemmKernel2x16AVX2_tail:
+sgemmKernel2x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel2x16AVX2_store
 
-sgemmKernel2x16AVX2_tailloop:
+sgemmKernel2x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y4
 	VMOVUPS      32(BX), Y5
 	VBROADCASTSS (DI), Y6
@@ -6566,7 +6566,7 @@ sgemmKernel2x16AVX2_tailloop:
 	ADDQ         DX, DI
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel2x16AVX2_tailloop
+	JNZ          sgemmKernel2x16AVX2_store_tailloop
 
 sgemmKernel2x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y4
@@ -6627,9 +6627,9 @@ TEXT ·sgemmKernel1x16AVX2(SB), NOSPLIT, $0-72
 
 	// Main loop: 4 steps of k per iteration.
 	CMPQ AX, $0x04
-	JL   sgemmKernel1x16AVX2_tail
+	JL   sgemmKernel1x16AVX2_store_tail
 
-sgemmKernel1x16AVX2_loop:
+sgemmKernel1x16AVX2_store_loop:
 	VMOVUPS      (BX), Y2
 	VMOVUPS      32(BX), Y3
 	VBROADCASTSS (CX), Y4
@@ -6660,13 +6660,13 @@ sgemmKernel1x16AVX2_loop:
 	ADDQ         SI, BX
 	SUBQ         $0x04, AX
 	CMPQ         AX, $0x04
-	JGE          sgemmKernel1x16AVX2_loop
+	JGE          sgemmKernel1x16AVX2_store_loop
 
-sgemmKernel1x16AVX2_tail:
+sgemmKernel1x16AVX2_store_tail:
 	TESTQ AX, AX
 	JZ    sgemmKernel1x16AVX2_store
 
-sgemmKernel1x16AVX2_tailloop:
+sgemmKernel1x16AVX2_store_tailloop:
 	VMOVUPS      (BX), Y2
 	VMOVUPS      32(BX), Y3
 	VBROADCASTSS (CX), Y4
@@ -6675,7 +6675,7 @@ sgemmKernel1x16AVX2_tailloop:
 	ADDQ         DX, CX
 	ADDQ         SI, BX
 	DECQ         AX
-	JNZ          sgemmKernel1x16AVX2_tailloop
+	JNZ          sgemmKernel1x16AVX2_store_tailloop
 
 sgemmKernel1x16AVX2_store:
 	VBROADCASTSS alpha+64(FP), Y2
@@ -6697,6 +6697,5910 @@ sgemmKernel1x16AVX2_beta:
 	VMOVUPS      Y0, (DI)
 	VFMADD231PS  32(DI), Y2, Y1
 	VMOVUPS      Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel12x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel12x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel12x16SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel12x16SegAVX512_segend_tail
+
+sgemmKernel12x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R10)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R10)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R10)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R10)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel12x16SegAVX512_segend_loop
+
+sgemmKernel12x16SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel12x16SegAVX512_segend
+
+sgemmKernel12x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VBROADCASTSS (R8)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z1
+	VBROADCASTSS (R8)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z3
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R9)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z5
+	VBROADCASTSS (R9)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z7
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R10)(CX*1), Z13
+	VFMADD231PS  Z12, Z13, Z9
+	VBROADCASTSS (R10)(CX*2), Z13
+	VFMADD231PS  Z12, Z13, Z10
+	VBROADCASTSS (R10)(DI*1), Z13
+	VFMADD231PS  Z12, Z13, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel12x16SegAVX512_segend_tailloop
+
+sgemmKernel12x16SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel12x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel12x16SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z7, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z9, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z11, (R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel12x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z12
+	VFMADD231PS  (R11), Z12, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z7
+	VMOVUPS      Z7, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z8
+	VMOVUPS      Z8, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z9
+	VMOVUPS      Z9, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z10
+	VMOVUPS      Z10, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z12, Z11
+	VMOVUPS      Z11, (R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel11x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel11x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel11x16SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel11x16SegAVX512_segend_tail
+
+sgemmKernel11x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R9)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R9)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R9)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R9)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel11x16SegAVX512_segend_loop
+
+sgemmKernel11x16SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel11x16SegAVX512_segend
+
+sgemmKernel11x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z11, Z12, Z0
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z2
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z11, Z12, Z4
+	VBROADCASTSS (R9)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R9)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z6
+	VBROADCASTSS (R9)(DI*1), Z12
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R10), Z12
+	VFMADD231PS  Z11, Z12, Z8
+	VBROADCASTSS (R10)(CX*1), Z12
+	VFMADD231PS  Z11, Z12, Z9
+	VBROADCASTSS (R10)(CX*2), Z12
+	VFMADD231PS  Z11, Z12, Z10
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel11x16SegAVX512_segend_tailloop
+
+sgemmKernel11x16SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel11x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z11
+	VMULPS       Z11, Z0, Z0
+	VMULPS       Z11, Z1, Z1
+	VMULPS       Z11, Z2, Z2
+	VMULPS       Z11, Z3, Z3
+	VMULPS       Z11, Z4, Z4
+	VMULPS       Z11, Z5, Z5
+	VMULPS       Z11, Z6, Z6
+	VMULPS       Z11, Z7, Z7
+	VMULPS       Z11, Z8, Z8
+	VMULPS       Z11, Z9, Z9
+	VMULPS       Z11, Z10, Z10
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel11x16SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z7, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z9, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel11x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z11
+	VFMADD231PS  (R11), Z11, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z7
+	VMOVUPS      Z7, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z8
+	VMOVUPS      Z8, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z9
+	VMOVUPS      Z9, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z11, Z10
+	VMOVUPS      Z10, (R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel10x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel10x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel10x16SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel10x16SegAVX512_segend_tail
+
+sgemmKernel10x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (R8)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (R8)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (R8)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (R8)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (R8)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (R8)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (R8)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (R8)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel10x16SegAVX512_segend_loop
+
+sgemmKernel10x16SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel10x16SegAVX512_segend
+
+sgemmKernel10x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z10, Z11, Z0
+	VBROADCASTSS (R8)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z1
+	VBROADCASTSS (R8)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z3
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R9)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z5
+	VBROADCASTSS (R9)(CX*2), Z11
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9)(DI*1), Z11
+	VFMADD231PS  Z10, Z11, Z7
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z10, Z11, Z8
+	VBROADCASTSS (R10)(CX*1), Z11
+	VFMADD231PS  Z10, Z11, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel10x16SegAVX512_segend_tailloop
+
+sgemmKernel10x16SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel10x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel10x16SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z7, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z9, (R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel10x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z10
+	VFMADD231PS  (R11), Z10, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z7
+	VMOVUPS      Z7, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z8
+	VMOVUPS      Z8, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z10, Z9
+	VMOVUPS      Z9, (R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel9x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel9x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 60(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel9x16SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel9x16SegAVX512_segend_tail
+
+sgemmKernel9x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R9)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R10), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R9)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R10), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R9)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R10), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R9)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R10), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel9x16SegAVX512_segend_loop
+
+sgemmKernel9x16SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel9x16SegAVX512_segend
+
+sgemmKernel9x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z9, Z10, Z0
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z2
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R9), Z10
+	VFMADD231PS  Z9, Z10, Z4
+	VBROADCASTSS (R9)(CX*1), Z10
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R9)(CX*2), Z10
+	VFMADD231PS  Z9, Z10, Z6
+	VBROADCASTSS (R9)(DI*1), Z10
+	VFMADD231PS  Z9, Z10, Z7
+	VBROADCASTSS (R10), Z10
+	VFMADD231PS  Z9, Z10, Z8
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel9x16SegAVX512_segend_tailloop
+
+sgemmKernel9x16SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel9x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z9
+	VMULPS       Z9, Z0, Z0
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel9x16SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z1, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z3, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z5, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z7, (R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel9x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z9
+	VFMADD231PS  (R11), Z9, Z0
+	VMOVUPS      Z0, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z1
+	VMOVUPS      Z1, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z2
+	VMOVUPS      Z2, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z3
+	VMOVUPS      Z3, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z4
+	VMOVUPS      Z4, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z5
+	VMOVUPS      Z5, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z6
+	VMOVUPS      Z6, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z7
+	VMOVUPS      Z7, (R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z9, Z8
+	VMOVUPS      Z8, (R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel8x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel8x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel8x16SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel8x16SegAVX512_segend_tail
+
+sgemmKernel8x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (R8)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (R8)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (R8)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (R8)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel8x16SegAVX512_segend_loop
+
+sgemmKernel8x16SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel8x16SegAVX512_segend
+
+sgemmKernel8x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (R8)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (R8)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(CX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(CX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(DI*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel8x16SegAVX512_segend_tailloop
+
+sgemmKernel8x16SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel8x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel8x16SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z1, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z3, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z5, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z7, (R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel8x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z8
+	VFMADD231PS  (R10), Z8, Z0
+	VMOVUPS      Z0, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z1
+	VMOVUPS      Z1, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z2
+	VMOVUPS      Z2, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z3
+	VMOVUPS      Z3, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z4
+	VMOVUPS      Z4, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z5
+	VMOVUPS      Z5, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z6
+	VMOVUPS      Z6, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z8, Z7
+	VMOVUPS      Z7, (R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel7x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel7x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel7x16SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel7x16SegAVX512_segend_tail
+
+sgemmKernel7x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z7
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (R8)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R8)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R8)(DI*1), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z7
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (R8)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R8)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R8)(DI*1), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z7
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (R8)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R8)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R8)(DI*1), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z7
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (R8)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R8)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R8)(DI*1), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel7x16SegAVX512_segend_loop
+
+sgemmKernel7x16SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel7x16SegAVX512_segend
+
+sgemmKernel7x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z7
+	VBROADCASTSS (R8), Z8
+	VFMADD231PS  Z7, Z8, Z0
+	VBROADCASTSS (R8)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R8)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z2
+	VBROADCASTSS (R8)(DI*1), Z8
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R9), Z8
+	VFMADD231PS  Z7, Z8, Z4
+	VBROADCASTSS (R9)(CX*1), Z8
+	VFMADD231PS  Z7, Z8, Z5
+	VBROADCASTSS (R9)(CX*2), Z8
+	VFMADD231PS  Z7, Z8, Z6
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel7x16SegAVX512_segend_tailloop
+
+sgemmKernel7x16SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel7x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z7
+	VMULPS       Z7, Z0, Z0
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z7, Z2, Z2
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z7, Z4, Z4
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z7, Z6, Z6
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel7x16SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z1, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z3, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z5, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel7x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z7
+	VFMADD231PS  (R10), Z7, Z0
+	VMOVUPS      Z0, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z1
+	VMOVUPS      Z1, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z2
+	VMOVUPS      Z2, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z3
+	VMOVUPS      Z3, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z4
+	VMOVUPS      Z4, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z5
+	VMOVUPS      Z5, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z7, Z6
+	VMOVUPS      Z6, (R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel6x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel6x16SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel6x16SegAVX512_segend_tail
+
+sgemmKernel6x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(DI*1), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R9), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R9)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(DI*1), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R9), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R9)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(DI*1), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R9), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R9)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(DI*1), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R9), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R9)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel6x16SegAVX512_segend_loop
+
+sgemmKernel6x16SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel6x16SegAVX512_segend
+
+sgemmKernel6x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R8)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R8)(CX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(DI*1), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R9), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R9)(CX*1), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel6x16SegAVX512_segend_tailloop
+
+sgemmKernel6x16SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel6x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel6x16SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z1, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z3, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z5, (R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel6x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z6
+	VFMADD231PS  (R10), Z6, Z0
+	VMOVUPS      Z0, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z6, Z1
+	VMOVUPS      Z1, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z6, Z2
+	VMOVUPS      Z2, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z6, Z3
+	VMOVUPS      Z3, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z6, Z4
+	VMOVUPS      Z4, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z6, Z5
+	VMOVUPS      Z5, (R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel5x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel5x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 60(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel5x16SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel5x16SegAVX512_segend_tail
+
+sgemmKernel5x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z5
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R8)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8)(DI*1), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R9), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z5
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R8)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8)(DI*1), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R9), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z5
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R8)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8)(DI*1), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R9), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z5
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R8)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8)(DI*1), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R9), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel5x16SegAVX512_segend_loop
+
+sgemmKernel5x16SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel5x16SegAVX512_segend
+
+sgemmKernel5x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z5
+	VBROADCASTSS (R8), Z6
+	VFMADD231PS  Z5, Z6, Z0
+	VBROADCASTSS (R8)(CX*1), Z6
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R8)(CX*2), Z6
+	VFMADD231PS  Z5, Z6, Z2
+	VBROADCASTSS (R8)(DI*1), Z6
+	VFMADD231PS  Z5, Z6, Z3
+	VBROADCASTSS (R9), Z6
+	VFMADD231PS  Z5, Z6, Z4
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel5x16SegAVX512_segend_tailloop
+
+sgemmKernel5x16SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel5x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z5
+	VMULPS       Z5, Z0, Z0
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z5, Z2, Z2
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z5, Z4, Z4
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel5x16SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z1, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z3, (R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel5x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z5
+	VFMADD231PS  (R10), Z5, Z0
+	VMOVUPS      Z0, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z5, Z1
+	VMOVUPS      Z1, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z5, Z2
+	VMOVUPS      Z2, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z5, Z3
+	VMOVUPS      Z3, (R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z5, Z4
+	VMOVUPS      Z4, (R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel4x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R9
+	MOVQ       ldc+56(FP), R10
+	SHLQ       $0x02, R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 60(R11)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	MOVQ       segLen+72(FP), R11
+	MOVQ       segJump+80(FP), R12
+	SHLQ       $0x02, R12
+
+	// One segment of segLen steps at a time.
+sgemmKernel4x16SegAVX512_seg:
+	MOVQ R11, R13
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R13, $0x04
+	JL   sgemmKernel4x16SegAVX512_segend_tail
+
+sgemmKernel4x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z4
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R8)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R8)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R8)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R8)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R8)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R8)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R8)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R8)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	SUBQ         $0x04, R13
+	CMPQ         R13, $0x04
+	JGE          sgemmKernel4x16SegAVX512_segend_loop
+
+sgemmKernel4x16SegAVX512_segend_tail:
+	TESTQ R13, R13
+	JZ    sgemmKernel4x16SegAVX512_segend
+
+sgemmKernel4x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z4
+	VBROADCASTSS (R8), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R8)(CX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R8)(CX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R8)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	DECQ         R13
+	JNZ          sgemmKernel4x16SegAVX512_segend_tailloop
+
+sgemmKernel4x16SegAVX512_segend:
+	ADDQ         R12, R8
+	SUBQ         R11, AX
+	JNZ          sgemmKernel4x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel4x16SegAVX512_beta
+	VMOVUPS Z0, (R9)
+	ADDQ    R10, R9
+	VMOVUPS Z1, (R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	ADDQ    R10, R9
+	VMOVUPS Z3, (R9)
+	VZEROUPPER
+	RET
+
+sgemmKernel4x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z4
+	VFMADD231PS  (R9), Z4, Z0
+	VMOVUPS      Z0, (R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z4, Z1
+	VMOVUPS      Z1, (R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z4, Z2
+	VMOVUPS      Z2, (R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z4, Z3
+	VMOVUPS      Z3, (R9)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel3x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel3x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), DI
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	MOVQ       segLen+72(FP), R10
+	MOVQ       segJump+80(FP), R11
+	SHLQ       $0x02, R11
+
+	// One segment of segLen steps at a time.
+sgemmKernel3x16SegAVX512_seg:
+	MOVQ R10, R12
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R12, $0x04
+	JL   sgemmKernel3x16SegAVX512_segend_tail
+
+sgemmKernel3x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z3
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z3
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z3
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z3
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          sgemmKernel3x16SegAVX512_segend_loop
+
+sgemmKernel3x16SegAVX512_segend_tail:
+	TESTQ R12, R12
+	JZ    sgemmKernel3x16SegAVX512_segend
+
+sgemmKernel3x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z3
+	VBROADCASTSS (DI), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (DI)(CX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (DI)(CX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	DECQ         R12
+	JNZ          sgemmKernel3x16SegAVX512_segend_tailloop
+
+sgemmKernel3x16SegAVX512_segend:
+	ADDQ         R11, DI
+	SUBQ         R10, AX
+	JNZ          sgemmKernel3x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z3
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z3, Z2, Z2
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel3x16SegAVX512_beta
+	VMOVUPS Z0, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z1, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z2, (R8)
+	VZEROUPPER
+	RET
+
+sgemmKernel3x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z3
+	VFMADD231PS  (R8), Z3, Z0
+	VMOVUPS      Z0, (R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z3, Z1
+	VMOVUPS      Z1, (R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z3, Z2
+	VMOVUPS      Z2, (R8)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel2x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), DI
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 60(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	MOVQ       segLen+72(FP), R10
+	MOVQ       segJump+80(FP), R11
+	SHLQ       $0x02, R11
+
+	// One segment of segLen steps at a time.
+sgemmKernel2x16SegAVX512_seg:
+	MOVQ R10, R12
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R12, $0x04
+	JL   sgemmKernel2x16SegAVX512_segend_tail
+
+sgemmKernel2x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z2
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          sgemmKernel2x16SegAVX512_segend_loop
+
+sgemmKernel2x16SegAVX512_segend_tail:
+	TESTQ R12, R12
+	JZ    sgemmKernel2x16SegAVX512_segend
+
+sgemmKernel2x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z2
+	VBROADCASTSS (DI), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (DI)(CX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	DECQ         R12
+	JNZ          sgemmKernel2x16SegAVX512_segend_tailloop
+
+sgemmKernel2x16SegAVX512_segend:
+	ADDQ         R11, DI
+	SUBQ         R10, AX
+	JNZ          sgemmKernel2x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel2x16SegAVX512_beta
+	VMOVUPS Z0, (R8)
+	ADDQ    R9, R8
+	VMOVUPS Z1, (R8)
+	VZEROUPPER
+	RET
+
+sgemmKernel2x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z2
+	VFMADD231PS  (R8), Z2, Z0
+	VMOVUPS      Z0, (R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z2, Z1
+	VMOVUPS      Z1, (R8)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel1x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel1x16SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), CX
+	MOVQ a+8(FP), CX
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	VPXORD     Z0, Z0, Z0
+	MOVQ       segLen+72(FP), R8
+	MOVQ       segJump+80(FP), R9
+	SHLQ       $0x02, R9
+
+	// One segment of segLen steps at a time.
+sgemmKernel1x16SegAVX512_seg:
+	MOVQ R8, R10
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R10, $0x04
+	JL   sgemmKernel1x16SegAVX512_segend_tail
+
+sgemmKernel1x16SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z1
+	VBROADCASTSS (CX), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z1
+	VBROADCASTSS (CX), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z1
+	VBROADCASTSS (CX), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z1
+	VBROADCASTSS (CX), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	SUBQ         $0x04, R10
+	CMPQ         R10, $0x04
+	JGE          sgemmKernel1x16SegAVX512_segend_loop
+
+sgemmKernel1x16SegAVX512_segend_tail:
+	TESTQ R10, R10
+	JZ    sgemmKernel1x16SegAVX512_segend
+
+sgemmKernel1x16SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z1
+	VBROADCASTSS (CX), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         R10
+	JNZ          sgemmKernel1x16SegAVX512_segend_tailloop
+
+sgemmKernel1x16SegAVX512_segend:
+	ADDQ         R9, CX
+	SUBQ         R8, AX
+	JNZ          sgemmKernel1x16SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z1
+	VMULPS       Z1, Z0, Z0
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel1x16SegAVX512_beta
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+
+sgemmKernel1x16SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z1
+	VFMADD231PS  (DI), Z1, Z0
+	VMOVUPS      Z0, (DI)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel12x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel12x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel12x32SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel12x32SegAVX512_segend_tail
+
+sgemmKernel12x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R8)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (R8)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R8)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R9)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R9)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R10), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R10)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R10)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R10)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R8)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (R8)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R8)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R9)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R9)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R10), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R10)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R10)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R10)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R8)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (R8)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R8)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R9)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R9)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R10), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R10)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R10)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R10)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R8)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (R8)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R8)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R9)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R9)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R10), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R10)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R10)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R10)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel12x32SegAVX512_segend_loop
+
+sgemmKernel12x32SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel12x32SegAVX512_segend
+
+sgemmKernel12x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z24
+	VMOVUPS      64(BX), Z25
+	VBROADCASTSS (R8), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS (R8)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS (R8)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS (R8)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS (R9), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS (R9)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS (R9)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS (R9)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS (R10), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS (R10)(CX*1), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS (R10)(CX*2), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS (R10)(DI*1), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel12x32SegAVX512_segend_tailloop
+
+sgemmKernel12x32SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel12x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z24
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z24, Z1, Z1
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z24, Z3, Z3
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z24, Z5, Z5
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z24, Z7, Z7
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z24, Z9, Z9
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z24, Z11, Z11
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z24, Z13, Z13
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z24, Z15, Z15
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z24, Z17, Z17
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z24, Z19, Z19
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z24, Z21, Z21
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z24, Z23, Z23
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel12x32SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z16, (R11)
+	VMOVUPS Z17, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z18, (R11)
+	VMOVUPS Z19, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z20, (R11)
+	VMOVUPS Z21, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z22, (R11)
+	VMOVUPS Z23, 64(R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel12x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z24
+	VFMADD231PS  (R11), Z24, Z0
+	VMOVUPS      Z0, (R11)
+	VFMADD231PS  64(R11), Z24, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z2
+	VMOVUPS      Z2, (R11)
+	VFMADD231PS  64(R11), Z24, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z4
+	VMOVUPS      Z4, (R11)
+	VFMADD231PS  64(R11), Z24, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z6
+	VMOVUPS      Z6, (R11)
+	VFMADD231PS  64(R11), Z24, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z8
+	VMOVUPS      Z8, (R11)
+	VFMADD231PS  64(R11), Z24, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z10
+	VMOVUPS      Z10, (R11)
+	VFMADD231PS  64(R11), Z24, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z12
+	VMOVUPS      Z12, (R11)
+	VFMADD231PS  64(R11), Z24, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z14
+	VMOVUPS      Z14, (R11)
+	VFMADD231PS  64(R11), Z24, Z15
+	VMOVUPS      Z15, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z16
+	VMOVUPS      Z16, (R11)
+	VFMADD231PS  64(R11), Z24, Z17
+	VMOVUPS      Z17, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z18
+	VMOVUPS      Z18, (R11)
+	VFMADD231PS  64(R11), Z24, Z19
+	VMOVUPS      Z19, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z20
+	VMOVUPS      Z20, (R11)
+	VFMADD231PS  64(R11), Z24, Z21
+	VMOVUPS      Z21, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z24, Z22
+	VMOVUPS      Z22, (R11)
+	VFMADD231PS  64(R11), Z24, Z23
+	VMOVUPS      Z23, 64(R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel11x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel11x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel11x32SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel11x32SegAVX512_segend_tail
+
+sgemmKernel11x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (R8)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (R8)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (R8)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (R9)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R9)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R9)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R10), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R10)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R10)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (R8)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (R8)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (R8)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (R9)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R9)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R9)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R10), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R10)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R10)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (R8)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (R8)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (R8)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (R9)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R9)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R9)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R10), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R10)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R10)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (R8)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (R8)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (R8)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (R9)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R9)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R9)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R10), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R10)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R10)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel11x32SegAVX512_segend_loop
+
+sgemmKernel11x32SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel11x32SegAVX512_segend
+
+sgemmKernel11x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z22
+	VMOVUPS      64(BX), Z23
+	VBROADCASTSS (R8), Z24
+	VFMADD231PS  Z22, Z24, Z0
+	VFMADD231PS  Z23, Z24, Z1
+	VBROADCASTSS (R8)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z2
+	VFMADD231PS  Z23, Z24, Z3
+	VBROADCASTSS (R8)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z4
+	VFMADD231PS  Z23, Z24, Z5
+	VBROADCASTSS (R8)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z6
+	VFMADD231PS  Z23, Z24, Z7
+	VBROADCASTSS (R9), Z24
+	VFMADD231PS  Z22, Z24, Z8
+	VFMADD231PS  Z23, Z24, Z9
+	VBROADCASTSS (R9)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z10
+	VFMADD231PS  Z23, Z24, Z11
+	VBROADCASTSS (R9)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z12
+	VFMADD231PS  Z23, Z24, Z13
+	VBROADCASTSS (R9)(DI*1), Z24
+	VFMADD231PS  Z22, Z24, Z14
+	VFMADD231PS  Z23, Z24, Z15
+	VBROADCASTSS (R10), Z24
+	VFMADD231PS  Z22, Z24, Z16
+	VFMADD231PS  Z23, Z24, Z17
+	VBROADCASTSS (R10)(CX*1), Z24
+	VFMADD231PS  Z22, Z24, Z18
+	VFMADD231PS  Z23, Z24, Z19
+	VBROADCASTSS (R10)(CX*2), Z24
+	VFMADD231PS  Z22, Z24, Z20
+	VFMADD231PS  Z23, Z24, Z21
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel11x32SegAVX512_segend_tailloop
+
+sgemmKernel11x32SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel11x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z22
+	VMULPS       Z22, Z0, Z0
+	VMULPS       Z22, Z1, Z1
+	VMULPS       Z22, Z2, Z2
+	VMULPS       Z22, Z3, Z3
+	VMULPS       Z22, Z4, Z4
+	VMULPS       Z22, Z5, Z5
+	VMULPS       Z22, Z6, Z6
+	VMULPS       Z22, Z7, Z7
+	VMULPS       Z22, Z8, Z8
+	VMULPS       Z22, Z9, Z9
+	VMULPS       Z22, Z10, Z10
+	VMULPS       Z22, Z11, Z11
+	VMULPS       Z22, Z12, Z12
+	VMULPS       Z22, Z13, Z13
+	VMULPS       Z22, Z14, Z14
+	VMULPS       Z22, Z15, Z15
+	VMULPS       Z22, Z16, Z16
+	VMULPS       Z22, Z17, Z17
+	VMULPS       Z22, Z18, Z18
+	VMULPS       Z22, Z19, Z19
+	VMULPS       Z22, Z20, Z20
+	VMULPS       Z22, Z21, Z21
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel11x32SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z16, (R11)
+	VMOVUPS Z17, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z18, (R11)
+	VMOVUPS Z19, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z20, (R11)
+	VMOVUPS Z21, 64(R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel11x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z22
+	VFMADD231PS  (R11), Z22, Z0
+	VMOVUPS      Z0, (R11)
+	VFMADD231PS  64(R11), Z22, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z2
+	VMOVUPS      Z2, (R11)
+	VFMADD231PS  64(R11), Z22, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z4
+	VMOVUPS      Z4, (R11)
+	VFMADD231PS  64(R11), Z22, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z6
+	VMOVUPS      Z6, (R11)
+	VFMADD231PS  64(R11), Z22, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z8
+	VMOVUPS      Z8, (R11)
+	VFMADD231PS  64(R11), Z22, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z10
+	VMOVUPS      Z10, (R11)
+	VFMADD231PS  64(R11), Z22, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z12
+	VMOVUPS      Z12, (R11)
+	VFMADD231PS  64(R11), Z22, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z14
+	VMOVUPS      Z14, (R11)
+	VFMADD231PS  64(R11), Z22, Z15
+	VMOVUPS      Z15, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z16
+	VMOVUPS      Z16, (R11)
+	VFMADD231PS  64(R11), Z22, Z17
+	VMOVUPS      Z17, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z18
+	VMOVUPS      Z18, (R11)
+	VFMADD231PS  64(R11), Z22, Z19
+	VMOVUPS      Z19, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z22, Z20
+	VMOVUPS      Z20, (R11)
+	VFMADD231PS  64(R11), Z22, Z21
+	VMOVUPS      Z21, 64(R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel10x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel10x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel10x32SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel10x32SegAVX512_segend_tail
+
+sgemmKernel10x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (R8)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (R8)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (R8)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (R9)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R9)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R9)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R10), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R10)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (R8)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (R8)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (R8)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (R9)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R9)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R9)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R10), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R10)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (R8)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (R8)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (R8)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (R9)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R9)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R9)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R10), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R10)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (R8)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (R8)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (R8)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (R9)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R9)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R9)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R10), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R10)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel10x32SegAVX512_segend_loop
+
+sgemmKernel10x32SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel10x32SegAVX512_segend
+
+sgemmKernel10x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z20
+	VMOVUPS      64(BX), Z21
+	VBROADCASTSS (R8), Z22
+	VFMADD231PS  Z20, Z22, Z0
+	VFMADD231PS  Z21, Z22, Z1
+	VBROADCASTSS (R8)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z2
+	VFMADD231PS  Z21, Z22, Z3
+	VBROADCASTSS (R8)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z4
+	VFMADD231PS  Z21, Z22, Z5
+	VBROADCASTSS (R8)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z6
+	VFMADD231PS  Z21, Z22, Z7
+	VBROADCASTSS (R9), Z22
+	VFMADD231PS  Z20, Z22, Z8
+	VFMADD231PS  Z21, Z22, Z9
+	VBROADCASTSS (R9)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z10
+	VFMADD231PS  Z21, Z22, Z11
+	VBROADCASTSS (R9)(CX*2), Z22
+	VFMADD231PS  Z20, Z22, Z12
+	VFMADD231PS  Z21, Z22, Z13
+	VBROADCASTSS (R9)(DI*1), Z22
+	VFMADD231PS  Z20, Z22, Z14
+	VFMADD231PS  Z21, Z22, Z15
+	VBROADCASTSS (R10), Z22
+	VFMADD231PS  Z20, Z22, Z16
+	VFMADD231PS  Z21, Z22, Z17
+	VBROADCASTSS (R10)(CX*1), Z22
+	VFMADD231PS  Z20, Z22, Z18
+	VFMADD231PS  Z21, Z22, Z19
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel10x32SegAVX512_segend_tailloop
+
+sgemmKernel10x32SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel10x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z20
+	VMULPS       Z20, Z0, Z0
+	VMULPS       Z20, Z1, Z1
+	VMULPS       Z20, Z2, Z2
+	VMULPS       Z20, Z3, Z3
+	VMULPS       Z20, Z4, Z4
+	VMULPS       Z20, Z5, Z5
+	VMULPS       Z20, Z6, Z6
+	VMULPS       Z20, Z7, Z7
+	VMULPS       Z20, Z8, Z8
+	VMULPS       Z20, Z9, Z9
+	VMULPS       Z20, Z10, Z10
+	VMULPS       Z20, Z11, Z11
+	VMULPS       Z20, Z12, Z12
+	VMULPS       Z20, Z13, Z13
+	VMULPS       Z20, Z14, Z14
+	VMULPS       Z20, Z15, Z15
+	VMULPS       Z20, Z16, Z16
+	VMULPS       Z20, Z17, Z17
+	VMULPS       Z20, Z18, Z18
+	VMULPS       Z20, Z19, Z19
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel10x32SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z16, (R11)
+	VMOVUPS Z17, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z18, (R11)
+	VMOVUPS Z19, 64(R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel10x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z20
+	VFMADD231PS  (R11), Z20, Z0
+	VMOVUPS      Z0, (R11)
+	VFMADD231PS  64(R11), Z20, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z2
+	VMOVUPS      Z2, (R11)
+	VFMADD231PS  64(R11), Z20, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z4
+	VMOVUPS      Z4, (R11)
+	VFMADD231PS  64(R11), Z20, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z6
+	VMOVUPS      Z6, (R11)
+	VFMADD231PS  64(R11), Z20, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z8
+	VMOVUPS      Z8, (R11)
+	VFMADD231PS  64(R11), Z20, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z10
+	VMOVUPS      Z10, (R11)
+	VFMADD231PS  64(R11), Z20, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z12
+	VMOVUPS      Z12, (R11)
+	VFMADD231PS  64(R11), Z20, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z14
+	VMOVUPS      Z14, (R11)
+	VFMADD231PS  64(R11), Z20, Z15
+	VMOVUPS      Z15, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z16
+	VMOVUPS      Z16, (R11)
+	VFMADD231PS  64(R11), Z20, Z17
+	VMOVUPS      Z17, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z20, Z18
+	VMOVUPS      Z18, (R11)
+	VFMADD231PS  64(R11), Z20, Z19
+	VMOVUPS      Z19, 64(R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel9x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel9x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+	LEAQ (R9)(CX*4), R10
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R11
+	MOVQ       ldc+56(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       R11, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 124(R13)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	MOVQ       segLen+72(FP), R13
+	MOVQ       segJump+80(FP), R14
+	SHLQ       $0x02, R14
+
+	// One segment of segLen steps at a time.
+sgemmKernel9x32SegAVX512_seg:
+	MOVQ R13, R15
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R15, $0x04
+	JL   sgemmKernel9x32SegAVX512_segend_tail
+
+sgemmKernel9x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (R8)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R8)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (R8)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R9), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (R9)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R9)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R9)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R10), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (R8)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R8)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (R8)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R9), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (R9)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R9)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R9)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R10), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (R8)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R8)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (R8)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R9), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (R9)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R9)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R9)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R10), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (R8)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R8)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (R8)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R9), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (R9)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R9)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R9)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R10), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	SUBQ         $0x04, R15
+	CMPQ         R15, $0x04
+	JGE          sgemmKernel9x32SegAVX512_segend_loop
+
+sgemmKernel9x32SegAVX512_segend_tail:
+	TESTQ R15, R15
+	JZ    sgemmKernel9x32SegAVX512_segend
+
+sgemmKernel9x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z18
+	VMOVUPS      64(BX), Z19
+	VBROADCASTSS (R8), Z20
+	VFMADD231PS  Z18, Z20, Z0
+	VFMADD231PS  Z19, Z20, Z1
+	VBROADCASTSS (R8)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R8)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z4
+	VFMADD231PS  Z19, Z20, Z5
+	VBROADCASTSS (R8)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R9), Z20
+	VFMADD231PS  Z18, Z20, Z8
+	VFMADD231PS  Z19, Z20, Z9
+	VBROADCASTSS (R9)(CX*1), Z20
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R9)(CX*2), Z20
+	VFMADD231PS  Z18, Z20, Z12
+	VFMADD231PS  Z19, Z20, Z13
+	VBROADCASTSS (R9)(DI*1), Z20
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	VBROADCASTSS (R10), Z20
+	VFMADD231PS  Z18, Z20, Z16
+	VFMADD231PS  Z19, Z20, Z17
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         DX, R10
+	ADDQ         SI, BX
+	DECQ         R15
+	JNZ          sgemmKernel9x32SegAVX512_segend_tailloop
+
+sgemmKernel9x32SegAVX512_segend:
+	ADDQ         R14, R8
+	ADDQ         R14, R9
+	ADDQ         R14, R10
+	SUBQ         R13, AX
+	JNZ          sgemmKernel9x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z18
+	VMULPS       Z18, Z0, Z0
+	VMULPS       Z18, Z1, Z1
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z18, Z3, Z3
+	VMULPS       Z18, Z4, Z4
+	VMULPS       Z18, Z5, Z5
+	VMULPS       Z18, Z6, Z6
+	VMULPS       Z18, Z7, Z7
+	VMULPS       Z18, Z8, Z8
+	VMULPS       Z18, Z9, Z9
+	VMULPS       Z18, Z10, Z10
+	VMULPS       Z18, Z11, Z11
+	VMULPS       Z18, Z12, Z12
+	VMULPS       Z18, Z13, Z13
+	VMULPS       Z18, Z14, Z14
+	VMULPS       Z18, Z15, Z15
+	VMULPS       Z18, Z16, Z16
+	VMULPS       Z18, Z17, Z17
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel9x32SegAVX512_beta
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z2, (R11)
+	VMOVUPS Z3, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z6, (R11)
+	VMOVUPS Z7, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z10, (R11)
+	VMOVUPS Z11, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z14, (R11)
+	VMOVUPS Z15, 64(R11)
+	ADDQ    R12, R11
+	VMOVUPS Z16, (R11)
+	VMOVUPS Z17, 64(R11)
+	VZEROUPPER
+	RET
+
+sgemmKernel9x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z18
+	VFMADD231PS  (R11), Z18, Z0
+	VMOVUPS      Z0, (R11)
+	VFMADD231PS  64(R11), Z18, Z1
+	VMOVUPS      Z1, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z2
+	VMOVUPS      Z2, (R11)
+	VFMADD231PS  64(R11), Z18, Z3
+	VMOVUPS      Z3, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z4
+	VMOVUPS      Z4, (R11)
+	VFMADD231PS  64(R11), Z18, Z5
+	VMOVUPS      Z5, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z6
+	VMOVUPS      Z6, (R11)
+	VFMADD231PS  64(R11), Z18, Z7
+	VMOVUPS      Z7, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z8
+	VMOVUPS      Z8, (R11)
+	VFMADD231PS  64(R11), Z18, Z9
+	VMOVUPS      Z9, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z10
+	VMOVUPS      Z10, (R11)
+	VFMADD231PS  64(R11), Z18, Z11
+	VMOVUPS      Z11, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z12
+	VMOVUPS      Z12, (R11)
+	VFMADD231PS  64(R11), Z18, Z13
+	VMOVUPS      Z13, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z14
+	VMOVUPS      Z14, (R11)
+	VFMADD231PS  64(R11), Z18, Z15
+	VMOVUPS      Z15, 64(R11)
+	ADDQ         R12, R11
+	VFMADD231PS  (R11), Z18, Z16
+	VMOVUPS      Z16, (R11)
+	VFMADD231PS  64(R11), Z18, Z17
+	VMOVUPS      Z17, 64(R11)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel8x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel8x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel8x32SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel8x32SegAVX512_segend_tail
+
+sgemmKernel8x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (R8)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (R8)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (R8)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R9), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R9)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R9)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (R8)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (R8)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (R8)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R9), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R9)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R9)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (R8)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (R8)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (R8)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R9), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R9)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R9)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (R8)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (R8)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (R8)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R9), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R9)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R9)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel8x32SegAVX512_segend_loop
+
+sgemmKernel8x32SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel8x32SegAVX512_segend
+
+sgemmKernel8x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z16
+	VMOVUPS      64(BX), Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS (R8)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z2
+	VFMADD231PS  Z17, Z18, Z3
+	VBROADCASTSS (R8)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS (R8)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z6
+	VFMADD231PS  Z17, Z18, Z7
+	VBROADCASTSS (R9), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS (R9)(CX*1), Z18
+	VFMADD231PS  Z16, Z18, Z10
+	VFMADD231PS  Z17, Z18, Z11
+	VBROADCASTSS (R9)(CX*2), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS (R9)(DI*1), Z18
+	VFMADD231PS  Z16, Z18, Z14
+	VFMADD231PS  Z17, Z18, Z15
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel8x32SegAVX512_segend_tailloop
+
+sgemmKernel8x32SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel8x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z16
+	VMULPS       Z16, Z0, Z0
+	VMULPS       Z16, Z1, Z1
+	VMULPS       Z16, Z2, Z2
+	VMULPS       Z16, Z3, Z3
+	VMULPS       Z16, Z4, Z4
+	VMULPS       Z16, Z5, Z5
+	VMULPS       Z16, Z6, Z6
+	VMULPS       Z16, Z7, Z7
+	VMULPS       Z16, Z8, Z8
+	VMULPS       Z16, Z9, Z9
+	VMULPS       Z16, Z10, Z10
+	VMULPS       Z16, Z11, Z11
+	VMULPS       Z16, Z12, Z12
+	VMULPS       Z16, Z13, Z13
+	VMULPS       Z16, Z14, Z14
+	VMULPS       Z16, Z15, Z15
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel8x32SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	VMOVUPS Z3, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	VMOVUPS Z5, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z7, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z9, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z10, (R10)
+	VMOVUPS Z11, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z12, (R10)
+	VMOVUPS Z13, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z14, (R10)
+	VMOVUPS Z15, 64(R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel8x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z16
+	VFMADD231PS  (R10), Z16, Z0
+	VMOVUPS      Z0, (R10)
+	VFMADD231PS  64(R10), Z16, Z1
+	VMOVUPS      Z1, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z2
+	VMOVUPS      Z2, (R10)
+	VFMADD231PS  64(R10), Z16, Z3
+	VMOVUPS      Z3, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z4
+	VMOVUPS      Z4, (R10)
+	VFMADD231PS  64(R10), Z16, Z5
+	VMOVUPS      Z5, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z6
+	VMOVUPS      Z6, (R10)
+	VFMADD231PS  64(R10), Z16, Z7
+	VMOVUPS      Z7, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z8
+	VMOVUPS      Z8, (R10)
+	VFMADD231PS  64(R10), Z16, Z9
+	VMOVUPS      Z9, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z10
+	VMOVUPS      Z10, (R10)
+	VFMADD231PS  64(R10), Z16, Z11
+	VMOVUPS      Z11, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z12
+	VMOVUPS      Z12, (R10)
+	VFMADD231PS  64(R10), Z16, Z13
+	VMOVUPS      Z13, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z16, Z14
+	VMOVUPS      Z14, (R10)
+	VFMADD231PS  64(R10), Z16, Z15
+	VMOVUPS      Z15, 64(R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel7x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel7x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel7x32SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel7x32SegAVX512_segend_tail
+
+sgemmKernel7x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (R8)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (R8)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (R8)(DI*1), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R9), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R9)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (R8)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (R8)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (R8)(DI*1), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R9), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R9)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (R8)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (R8)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (R8)(DI*1), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R9), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R9)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (R8)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (R8)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (R8)(DI*1), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R9), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R9)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel7x32SegAVX512_segend_loop
+
+sgemmKernel7x32SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel7x32SegAVX512_segend
+
+sgemmKernel7x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z14
+	VMOVUPS      64(BX), Z15
+	VBROADCASTSS (R8), Z16
+	VFMADD231PS  Z14, Z16, Z0
+	VFMADD231PS  Z15, Z16, Z1
+	VBROADCASTSS (R8)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z2
+	VFMADD231PS  Z15, Z16, Z3
+	VBROADCASTSS (R8)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z4
+	VFMADD231PS  Z15, Z16, Z5
+	VBROADCASTSS (R8)(DI*1), Z16
+	VFMADD231PS  Z14, Z16, Z6
+	VFMADD231PS  Z15, Z16, Z7
+	VBROADCASTSS (R9), Z16
+	VFMADD231PS  Z14, Z16, Z8
+	VFMADD231PS  Z15, Z16, Z9
+	VBROADCASTSS (R9)(CX*1), Z16
+	VFMADD231PS  Z14, Z16, Z10
+	VFMADD231PS  Z15, Z16, Z11
+	VBROADCASTSS (R9)(CX*2), Z16
+	VFMADD231PS  Z14, Z16, Z12
+	VFMADD231PS  Z15, Z16, Z13
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel7x32SegAVX512_segend_tailloop
+
+sgemmKernel7x32SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel7x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z14
+	VMULPS       Z14, Z0, Z0
+	VMULPS       Z14, Z1, Z1
+	VMULPS       Z14, Z2, Z2
+	VMULPS       Z14, Z3, Z3
+	VMULPS       Z14, Z4, Z4
+	VMULPS       Z14, Z5, Z5
+	VMULPS       Z14, Z6, Z6
+	VMULPS       Z14, Z7, Z7
+	VMULPS       Z14, Z8, Z8
+	VMULPS       Z14, Z9, Z9
+	VMULPS       Z14, Z10, Z10
+	VMULPS       Z14, Z11, Z11
+	VMULPS       Z14, Z12, Z12
+	VMULPS       Z14, Z13, Z13
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel7x32SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	VMOVUPS Z3, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	VMOVUPS Z5, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z7, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z9, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z10, (R10)
+	VMOVUPS Z11, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z12, (R10)
+	VMOVUPS Z13, 64(R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel7x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z14
+	VFMADD231PS  (R10), Z14, Z0
+	VMOVUPS      Z0, (R10)
+	VFMADD231PS  64(R10), Z14, Z1
+	VMOVUPS      Z1, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z2
+	VMOVUPS      Z2, (R10)
+	VFMADD231PS  64(R10), Z14, Z3
+	VMOVUPS      Z3, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z4
+	VMOVUPS      Z4, (R10)
+	VFMADD231PS  64(R10), Z14, Z5
+	VMOVUPS      Z5, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z6
+	VMOVUPS      Z6, (R10)
+	VFMADD231PS  64(R10), Z14, Z7
+	VMOVUPS      Z7, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z8
+	VMOVUPS      Z8, (R10)
+	VFMADD231PS  64(R10), Z14, Z9
+	VMOVUPS      Z9, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z10
+	VMOVUPS      Z10, (R10)
+	VFMADD231PS  64(R10), Z14, Z11
+	VMOVUPS      Z11, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z14, Z12
+	VMOVUPS      Z12, (R10)
+	VFMADD231PS  64(R10), Z14, Z13
+	VMOVUPS      Z13, 64(R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel6x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel6x32SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel6x32SegAVX512_segend_tail
+
+sgemmKernel6x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R8)(CX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(DI*1), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R9), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R9)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R8)(CX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(DI*1), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R9), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R9)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R8)(CX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(DI*1), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R9), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R9)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R8)(CX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(DI*1), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R9), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R9)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel6x32SegAVX512_segend_loop
+
+sgemmKernel6x32SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel6x32SegAVX512_segend
+
+sgemmKernel6x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z12
+	VMOVUPS      64(BX), Z13
+	VBROADCASTSS (R8), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R8)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R8)(CX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R8)(DI*1), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R9), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R9)(CX*1), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel6x32SegAVX512_segend_tailloop
+
+sgemmKernel6x32SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel6x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel6x32SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	VMOVUPS Z3, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	VMOVUPS Z5, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z7, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z9, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z10, (R10)
+	VMOVUPS Z11, 64(R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel6x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z12
+	VFMADD231PS  (R10), Z12, Z0
+	VMOVUPS      Z0, (R10)
+	VFMADD231PS  64(R10), Z12, Z1
+	VMOVUPS      Z1, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z12, Z2
+	VMOVUPS      Z2, (R10)
+	VFMADD231PS  64(R10), Z12, Z3
+	VMOVUPS      Z3, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z12, Z4
+	VMOVUPS      Z4, (R10)
+	VFMADD231PS  64(R10), Z12, Z5
+	VMOVUPS      Z5, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z12, Z6
+	VMOVUPS      Z6, (R10)
+	VFMADD231PS  64(R10), Z12, Z7
+	VMOVUPS      Z7, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z12, Z8
+	VMOVUPS      Z8, (R10)
+	VFMADD231PS  64(R10), Z12, Z9
+	VMOVUPS      Z9, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z12, Z10
+	VMOVUPS      Z10, (R10)
+	VFMADD231PS  64(R10), Z12, Z11
+	VMOVUPS      Z11, 64(R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel5x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel5x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+	LEAQ (R8)(CX*4), R9
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R10
+	MOVQ       ldc+56(FP), R11
+	SHLQ       $0x02, R11
+	MOVQ       R10, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 124(R12)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	MOVQ       segLen+72(FP), R12
+	MOVQ       segJump+80(FP), R13
+	SHLQ       $0x02, R13
+
+	// One segment of segLen steps at a time.
+sgemmKernel5x32SegAVX512_seg:
+	MOVQ R12, R14
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R14, $0x04
+	JL   sgemmKernel5x32SegAVX512_segend_tail
+
+sgemmKernel5x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	SUBQ         $0x04, R14
+	CMPQ         R14, $0x04
+	JGE          sgemmKernel5x32SegAVX512_segend_loop
+
+sgemmKernel5x32SegAVX512_segend_tail:
+	TESTQ R14, R14
+	JZ    sgemmKernel5x32SegAVX512_segend
+
+sgemmKernel5x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z10
+	VMOVUPS      64(BX), Z11
+	VBROADCASTSS (R8), Z12
+	VFMADD231PS  Z10, Z12, Z0
+	VFMADD231PS  Z11, Z12, Z1
+	VBROADCASTSS (R8)(CX*1), Z12
+	VFMADD231PS  Z10, Z12, Z2
+	VFMADD231PS  Z11, Z12, Z3
+	VBROADCASTSS (R8)(CX*2), Z12
+	VFMADD231PS  Z10, Z12, Z4
+	VFMADD231PS  Z11, Z12, Z5
+	VBROADCASTSS (R8)(DI*1), Z12
+	VFMADD231PS  Z10, Z12, Z6
+	VFMADD231PS  Z11, Z12, Z7
+	VBROADCASTSS (R9), Z12
+	VFMADD231PS  Z10, Z12, Z8
+	VFMADD231PS  Z11, Z12, Z9
+	ADDQ         DX, R8
+	ADDQ         DX, R9
+	ADDQ         SI, BX
+	DECQ         R14
+	JNZ          sgemmKernel5x32SegAVX512_segend_tailloop
+
+sgemmKernel5x32SegAVX512_segend:
+	ADDQ         R13, R8
+	ADDQ         R13, R9
+	SUBQ         R12, AX
+	JNZ          sgemmKernel5x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z10
+	VMULPS       Z10, Z0, Z0
+	VMULPS       Z10, Z1, Z1
+	VMULPS       Z10, Z2, Z2
+	VMULPS       Z10, Z3, Z3
+	VMULPS       Z10, Z4, Z4
+	VMULPS       Z10, Z5, Z5
+	VMULPS       Z10, Z6, Z6
+	VMULPS       Z10, Z7, Z7
+	VMULPS       Z10, Z8, Z8
+	VMULPS       Z10, Z9, Z9
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel5x32SegAVX512_beta
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z2, (R10)
+	VMOVUPS Z3, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z4, (R10)
+	VMOVUPS Z5, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z7, 64(R10)
+	ADDQ    R11, R10
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z9, 64(R10)
+	VZEROUPPER
+	RET
+
+sgemmKernel5x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z10
+	VFMADD231PS  (R10), Z10, Z0
+	VMOVUPS      Z0, (R10)
+	VFMADD231PS  64(R10), Z10, Z1
+	VMOVUPS      Z1, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z10, Z2
+	VMOVUPS      Z2, (R10)
+	VFMADD231PS  64(R10), Z10, Z3
+	VMOVUPS      Z3, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z10, Z4
+	VMOVUPS      Z4, (R10)
+	VFMADD231PS  64(R10), Z10, Z5
+	VMOVUPS      Z5, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z10, Z6
+	VMOVUPS      Z6, (R10)
+	VFMADD231PS  64(R10), Z10, Z7
+	VMOVUPS      Z7, 64(R10)
+	ADDQ         R11, R10
+	VFMADD231PS  (R10), Z10, Z8
+	VMOVUPS      Z8, (R10)
+	VFMADD231PS  64(R10), Z10, Z9
+	VMOVUPS      Z9, 64(R10)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel4x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), R8
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R9
+	MOVQ       ldc+56(FP), R10
+	SHLQ       $0x02, R10
+	MOVQ       R9, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 124(R11)
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 124(R11)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	MOVQ       segLen+72(FP), R11
+	MOVQ       segJump+80(FP), R12
+	SHLQ       $0x02, R12
+
+	// One segment of segLen steps at a time.
+sgemmKernel4x32SegAVX512_seg:
+	MOVQ R11, R13
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R13, $0x04
+	JL   sgemmKernel4x32SegAVX512_segend_tail
+
+sgemmKernel4x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	SUBQ         $0x04, R13
+	CMPQ         R13, $0x04
+	JGE          sgemmKernel4x32SegAVX512_segend_loop
+
+sgemmKernel4x32SegAVX512_segend_tail:
+	TESTQ R13, R13
+	JZ    sgemmKernel4x32SegAVX512_segend
+
+sgemmKernel4x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z8
+	VMOVUPS      64(BX), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R8)(CX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R8)(CX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R8)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         DX, R8
+	ADDQ         SI, BX
+	DECQ         R13
+	JNZ          sgemmKernel4x32SegAVX512_segend_tailloop
+
+sgemmKernel4x32SegAVX512_segend:
+	ADDQ         R12, R8
+	SUBQ         R11, AX
+	JNZ          sgemmKernel4x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z8
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel4x32SegAVX512_beta
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	VZEROUPPER
+	RET
+
+sgemmKernel4x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z8
+	VFMADD231PS  (R9), Z8, Z0
+	VMOVUPS      Z0, (R9)
+	VFMADD231PS  64(R9), Z8, Z1
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z8, Z2
+	VMOVUPS      Z2, (R9)
+	VFMADD231PS  64(R9), Z8, Z3
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z8, Z4
+	VMOVUPS      Z4, (R9)
+	VFMADD231PS  64(R9), Z8, Z5
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z8, Z6
+	VMOVUPS      Z6, (R9)
+	VFMADD231PS  64(R9), Z8, Z7
+	VMOVUPS      Z7, 64(R9)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel3x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel3x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), DI
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	MOVQ       segLen+72(FP), R10
+	MOVQ       segJump+80(FP), R11
+	SHLQ       $0x02, R11
+
+	// One segment of segLen steps at a time.
+sgemmKernel3x32SegAVX512_seg:
+	MOVQ R10, R12
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R12, $0x04
+	JL   sgemmKernel3x32SegAVX512_segend_tail
+
+sgemmKernel3x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          sgemmKernel3x32SegAVX512_segend_loop
+
+sgemmKernel3x32SegAVX512_segend_tail:
+	TESTQ R12, R12
+	JZ    sgemmKernel3x32SegAVX512_segend
+
+sgemmKernel3x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z6
+	VMOVUPS      64(BX), Z7
+	VBROADCASTSS (DI), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (DI)(CX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (DI)(CX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	DECQ         R12
+	JNZ          sgemmKernel3x32SegAVX512_segend_tailloop
+
+sgemmKernel3x32SegAVX512_segend:
+	ADDQ         R11, DI
+	SUBQ         R10, AX
+	JNZ          sgemmKernel3x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z6
+	VMULPS       Z6, Z0, Z0
+	VMULPS       Z6, Z1, Z1
+	VMULPS       Z6, Z2, Z2
+	VMULPS       Z6, Z3, Z3
+	VMULPS       Z6, Z4, Z4
+	VMULPS       Z6, Z5, Z5
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel3x32SegAVX512_beta
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	ADDQ    R9, R8
+	VMOVUPS Z2, (R8)
+	VMOVUPS Z3, 64(R8)
+	ADDQ    R9, R8
+	VMOVUPS Z4, (R8)
+	VMOVUPS Z5, 64(R8)
+	VZEROUPPER
+	RET
+
+sgemmKernel3x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z6
+	VFMADD231PS  (R8), Z6, Z0
+	VMOVUPS      Z0, (R8)
+	VFMADD231PS  64(R8), Z6, Z1
+	VMOVUPS      Z1, 64(R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z6, Z2
+	VMOVUPS      Z2, (R8)
+	VFMADD231PS  64(R8), Z6, Z3
+	VMOVUPS      Z3, 64(R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z6, Z4
+	VMOVUPS      Z4, (R8)
+	VFMADD231PS  64(R8), Z6, Z5
+	VMOVUPS      Z5, 64(R8)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel2x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), DI
+	MOVQ a+8(FP), DI
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), R8
+	MOVQ       ldc+56(FP), R9
+	SHLQ       $0x02, R9
+	MOVQ       R8, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 124(R10)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	MOVQ       segLen+72(FP), R10
+	MOVQ       segJump+80(FP), R11
+	SHLQ       $0x02, R11
+
+	// One segment of segLen steps at a time.
+sgemmKernel2x32SegAVX512_seg:
+	MOVQ R10, R12
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R12, $0x04
+	JL   sgemmKernel2x32SegAVX512_segend_tail
+
+sgemmKernel2x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	SUBQ         $0x04, R12
+	CMPQ         R12, $0x04
+	JGE          sgemmKernel2x32SegAVX512_segend_loop
+
+sgemmKernel2x32SegAVX512_segend_tail:
+	TESTQ R12, R12
+	JZ    sgemmKernel2x32SegAVX512_segend
+
+sgemmKernel2x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z4
+	VMOVUPS      64(BX), Z5
+	VBROADCASTSS (DI), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (DI)(CX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         DX, DI
+	ADDQ         SI, BX
+	DECQ         R12
+	JNZ          sgemmKernel2x32SegAVX512_segend_tailloop
+
+sgemmKernel2x32SegAVX512_segend:
+	ADDQ         R11, DI
+	SUBQ         R10, AX
+	JNZ          sgemmKernel2x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z4
+	VMULPS       Z4, Z0, Z0
+	VMULPS       Z4, Z1, Z1
+	VMULPS       Z4, Z2, Z2
+	VMULPS       Z4, Z3, Z3
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel2x32SegAVX512_beta
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	ADDQ    R9, R8
+	VMOVUPS Z2, (R8)
+	VMOVUPS Z3, 64(R8)
+	VZEROUPPER
+	RET
+
+sgemmKernel2x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z4
+	VFMADD231PS  (R8), Z4, Z0
+	VMOVUPS      Z0, (R8)
+	VFMADD231PS  64(R8), Z4, Z1
+	VMOVUPS      Z1, 64(R8)
+	ADDQ         R9, R8
+	VFMADD231PS  (R8), Z4, Z2
+	VMOVUPS      Z2, (R8)
+	VFMADD231PS  64(R8), Z4, Z3
+	VMOVUPS      Z3, 64(R8)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·sgemmKernel1x32SegAVX512(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), AX
+	MOVQ rsA+16(FP), CX
+	SHLQ $0x02, CX
+	MOVQ csA+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (CX)(CX*2), CX
+	MOVQ a+8(FP), CX
+
+	// Prefetch the C tile.
+	MOVQ       c+48(FP), DI
+	MOVQ       ldc+56(FP), R8
+	SHLQ       $0x02, R8
+	MOVQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 124(R8)
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	MOVQ       segLen+72(FP), R8
+	MOVQ       segJump+80(FP), R9
+	SHLQ       $0x02, R9
+
+	// One segment of segLen steps at a time.
+sgemmKernel1x32SegAVX512_seg:
+	MOVQ R8, R10
+
+	// Main loop: 4 steps of k per iteration.
+	CMPQ R10, $0x04
+	JL   sgemmKernel1x32SegAVX512_segend_tail
+
+sgemmKernel1x32SegAVX512_segend_loop:
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	VBROADCASTSS (CX), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	VBROADCASTSS (CX), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	VBROADCASTSS (CX), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	VBROADCASTSS (CX), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	SUBQ         $0x04, R10
+	CMPQ         R10, $0x04
+	JGE          sgemmKernel1x32SegAVX512_segend_loop
+
+sgemmKernel1x32SegAVX512_segend_tail:
+	TESTQ R10, R10
+	JZ    sgemmKernel1x32SegAVX512_segend
+
+sgemmKernel1x32SegAVX512_segend_tailloop:
+	VMOVUPS      (BX), Z2
+	VMOVUPS      64(BX), Z3
+	VBROADCASTSS (CX), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         R10
+	JNZ          sgemmKernel1x32SegAVX512_segend_tailloop
+
+sgemmKernel1x32SegAVX512_segend:
+	ADDQ         R9, CX
+	SUBQ         R8, AX
+	JNZ          sgemmKernel1x32SegAVX512_seg
+	VBROADCASTSS alpha+64(FP), Z2
+	VMULPS       Z2, Z0, Z0
+	VMULPS       Z2, Z1, Z1
+
+	// beta == ±0 (bits other than the sign all zero): C is write-only.
+	MOVL    beta+68(FP), AX
+	ANDL    $0x7fffffff, AX
+	JNZ     sgemmKernel1x32SegAVX512_beta
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET
+
+sgemmKernel1x32SegAVX512_beta:
+	VBROADCASTSS beta+68(FP), Z2
+	VFMADD231PS  (DI), Z2, Z0
+	VMOVUPS      Z0, (DI)
+	VFMADD231PS  64(DI), Z2, Z1
+	VMOVUPS      Z1, 64(DI)
 	VZEROUPPER
 	RET
 

@@ -56,12 +56,19 @@ type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32
 func (f *affine) gemmRowsBy(gemm sgemmFunc, a []float32, r0, r1, in int, y []float32) {
 	units := f.units()
 	out := y[r0*units : r1*units]
-	var beta float32
-	if f.bias != nil {
-		fillRows(out, f.bias.Value.Data)
-		beta = 1
-	}
+	beta := f.biasRows(out)
 	gemm(false, false, r1-r0, units, in, 1, a, in, f.kernel.Value.Data, units, beta, out, units)
+}
+
+// biasRows fills the rows of out with the bias, when the layer has one,
+// and returns the beta of the product added to them (1, or 0 without a
+// bias: out is not read).
+func (f *affine) biasRows(out []float32) float32 {
+	if f.bias == nil {
+		return 0
+	}
+	fillRows(out, f.bias.Value.Data)
+	return 1
 }
 
 // activate applies the activation to y in place (keeping z when the

@@ -197,8 +197,10 @@ const tilesPerThread = 4
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, F), a tile of output positions
 // at a time: im2col of the tile's patches (tile, KH*KW*C), then one SGEMM
-// into the tile's rows of y. A 1x1 stride-1 unpadded kernel reads x in
-// place.
+// into the tile's rows of y; or, where kernels.ConvDirectApplies (16 or
+// 32 filters and a short reduction: resnet-20's convolutions), the same
+// product with the patches read in place from x, the same bits. A 1x1
+// stride-1 unpadded kernel reads x in place.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	g.N = batchOf(l, x, l.in)
@@ -231,17 +233,26 @@ func (l *Conv2D) forwardTiled(x []float32, y *tensor.Tensor) bool {
 		l.forwardTiles(x, y.Data, m, k, t, tileRelu)
 		return tileRelu
 	}
-	l.cols = tensor.Ensure(l.cols, t, k)
+	direct := kernels.ConvDirectApplies(g, l.units())
+	if direct {
+		l.cols = tensor.Ensure(l.cols, kernels.ConvDirectLen(g, l.units()))
+	} else {
+		l.cols = tensor.Ensure(l.cols, t, k)
+	}
 	for r0 := 0; r0 < m; r0 += t {
 		r1 := min(m, r0+t)
-		c := l.cols.Data[:(r1-r0)*k]
-		kernels.Im2colRows(g, x, r0, r1, c)
-		l.gemmRows(c, r0, r1, k, y.Data)
+		if direct {
+			l.directRows(x, r0, r1, y.Data, l.cols.Data)
+		} else {
+			c := l.cols.Data[:(r1-r0)*k]
+			kernels.Im2colRows(g, x, r0, r1, c)
+			l.gemmRows(c, r0, r1, k, y.Data)
+		}
 		if tileRelu {
 			l.reluRows(y.Data, r0, r1)
 		}
 	}
-	l.colsWhole = t == m
+	l.colsWhole = t == m && !direct
 	return tileRelu
 }
 

@@ -40,12 +40,17 @@ func tileParallel(m, t int) bool {
 // the product with the bias and, when tileRelu, relu and its mask.
 func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 	g, units := l.geom, l.units()
+	direct := kernels.ConvDirectApplies(g, units)
 	kernels.ForEachTask(ceilDiv(m, t), func(i int, s *kernels.TaskScratch) {
 		r0 := i * t
 		r1 := min(m, r0+t)
-		c := s.Buf(0, (r1-r0)*k)
-		kernels.Im2colRowsSerial(g, x, r0, r1, c)
-		l.gemmRowsBy(kernels.SgemmSerial, c, r0, r1, k, y)
+		if direct {
+			l.directRows(x, r0, r1, y, s.Buf(0, kernels.ConvDirectLen(g, units)))
+		} else {
+			c := s.Buf(0, (r1-r0)*k)
+			kernels.Im2colRowsSerial(g, x, r0, r1, c)
+			l.gemmRowsBy(kernels.SgemmSerial, c, r0, r1, k, y)
+		}
 		if tileRelu {
 			seg := y[r0*units : r1*units]
 			kernels.Relu(seg, seg)
@@ -54,6 +59,15 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 			}
 		}
 	})
+}
+
+// directRows computes rows [r0, r1) of y before the activation with the
+// patches read in place (kernels.ConvRowsDirect: Im2colRows' and the
+// product's bits) on the calling goroutine; buf is its scratch.
+func (l *Conv2D) directRows(x []float32, r0, r1 int, y, buf []float32) {
+	units := l.units()
+	out := y[r0*units : r1*units]
+	kernels.ConvRowsDirect(l.geom, x, r0, r1, l.kernel.Value.Data, units, l.biasRows(out), out, buf)
 }
 
 // tileTasks is the plan of a parallel Backward: tiles of t rows, grouped

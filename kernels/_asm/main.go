@@ -1,5 +1,6 @@
 // Command _asm generates the amd64 assembly of package kernels with avo:
-// the SGEMM micro-kernels (AVX-512 and AVX2+FMA) and the FMA peak loops
+// the SGEMM micro-kernels (AVX-512 and AVX2+FMA; AVX-512 ones reading A
+// in segments too, for convolutions read in place) and the FMA peak loops
 // used by the benchmarks; with -elementwise, the elementwise kernels
 // instead (ReLU, add, Adam, row sums, 2x2 max-pool, im2col's strided
 // runs, relu's mask as bits; elementwise.go, pool.go, runs.go and
@@ -37,6 +38,11 @@ type microKernel struct {
 	vec    func() reg.VecVirtual // allocates a vector register
 	zero   func(r reg.VecVirtual)
 	unroll int // k steps per iteration of the main loop
+	// seg: A's columns come in segments of segLen (a parameter), A
+	// jumping segJump elements between one segment's end and the next
+	// one's start (a convolution's kernel rows read in place from its
+	// input, kernels.ConvRowsDirect); kc is a multiple of segLen.
+	seg bool
 }
 
 // elementwise selects the elementwise kernels (elementwise_amd64.s)
@@ -106,6 +112,18 @@ func main() {
 			unroll: 4,
 		})
 	}
+	// The same kernels reading A in segments (convolutions in place).
+	for _, vecs := range []int{1, 2} {
+		for mr := 12; mr >= 1; mr-- {
+			genMicroKernel(microKernel{
+				name: fmt.Sprintf("sgemmKernel%dx%dSegAVX512", mr, 16*vecs), mr: mr, vecs: vecs, lanes: 16,
+				vec:    b.ZMM,
+				zero:   func(r reg.VecVirtual) { b.VPXORD(r, r, r) },
+				unroll: 4,
+				seg:    true,
+			})
+		}
+	}
 	genFMAPeak("fmaPeakAVX512", b.ZMM, func(r reg.VecVirtual) { b.VPXORD(r, r, r) })
 	genFMAPeak("fmaPeakAVX2", b.YMM, func(r reg.VecVirtual) { b.VXORPS(r, r, r) })
 	b.Generate()
@@ -121,11 +139,19 @@ func main() {
 // only written. Strides and ldc are in elements.
 func genMicroKernel(mk microKernel) {
 	nr := mk.vecs * mk.lanes
-	b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)")
-	b.Pragma("noescape")
-	b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
-		"A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].",
-		"With beta == 0, C is not read.")
+	if mk.seg {
+		b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int)")
+		b.Pragma("noescape")
+		b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
+			"A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];",
+			"kc is a multiple of segLen. With beta == 0, C is not read.")
+	} else {
+		b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)")
+		b.Pragma("noescape")
+		b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
+			"A element (i, p) is at a[i*rsA + p*csA], B element (p, j) at b[p*ldb + j].",
+			"With beta == 0, C is not read.")
+	}
 
 	kc := b.Load(b.Param("kc"), b.GP64())
 	rs := b.Load(b.Param("rsA"), b.GP64())
@@ -200,24 +226,24 @@ func genMicroKernel(mk microKernel) {
 		b.ADDQ(ldb, bp)
 	}
 
-	b.Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", mk.unroll))
-	b.CMPQ(kc, op.U8(mk.unroll))
-	b.JL(op.LabelRef(mk.name + "_tail"))
-	b.Label(mk.name + "_loop")
-	for u := 0; u < mk.unroll; u++ {
-		step()
+	if mk.seg {
+		segLen := b.Load(b.Param("segLen"), b.GP64())
+		jump := b.Load(b.Param("segJump"), b.GP64())
+		b.SHLQ(op.U8(2), jump)
+		n := b.GP64()
+		b.Comment("One segment of segLen steps at a time.")
+		b.Label(mk.name + "_seg")
+		b.MOVQ(segLen, n)
+		emitSteps(mk, n, step, "_segend")
+		b.Label(mk.name + "_segend")
+		for _, base := range bases {
+			b.ADDQ(jump, base)
+		}
+		b.SUBQ(segLen, kc)
+		b.JNZ(op.LabelRef(mk.name + "_seg"))
+	} else {
+		emitSteps(mk, kc, step, "_store")
 	}
-	b.SUBQ(op.U8(mk.unroll), kc)
-	b.CMPQ(kc, op.U8(mk.unroll))
-	b.JGE(op.LabelRef(mk.name + "_loop"))
-
-	b.Label(mk.name + "_tail")
-	b.TESTQ(kc, kc)
-	b.JZ(op.LabelRef(mk.name + "_store"))
-	b.Label(mk.name + "_tailloop")
-	step()
-	b.DECQ(kc)
-	b.JNZ(op.LabelRef(mk.name + "_tailloop"))
 
 	b.Label(mk.name + "_store")
 	va := mk.vec()
@@ -258,6 +284,29 @@ func genMicroKernel(mk microKernel) {
 	}
 	b.VZEROUPPER()
 	b.RET()
+}
+
+// emitSteps emits n (a register, counted down to zero) steps of k,
+// unrolled, then jumps to the label mk.name+done.
+func emitSteps(mk microKernel, n reg.Register, step func(), done string) {
+	b.Comment(fmt.Sprintf("Main loop: %d steps of k per iteration.", mk.unroll))
+	b.CMPQ(n, op.U8(mk.unroll))
+	b.JL(op.LabelRef(mk.name + done + "_tail"))
+	b.Label(mk.name + done + "_loop")
+	for u := 0; u < mk.unroll; u++ {
+		step()
+	}
+	b.SUBQ(op.U8(mk.unroll), n)
+	b.CMPQ(n, op.U8(mk.unroll))
+	b.JGE(op.LabelRef(mk.name + done + "_loop"))
+
+	b.Label(mk.name + done + "_tail")
+	b.TESTQ(n, n)
+	b.JZ(op.LabelRef(mk.name + done))
+	b.Label(mk.name + done + "_tailloop")
+	step()
+	b.DECQ(n)
+	b.JNZ(op.LabelRef(mk.name + done + "_tailloop"))
 }
 
 // genFMAPeak emits a loop of iters iterations, each issuing 16 independent
