@@ -16,7 +16,7 @@ package kernels
 // dwTapsGo and dwGradKGo for their contracts).
 type depthwiseImpl struct {
 	name  string
-	taps  func(y, x, k []float32, off []int, n, c, ys, xs int)
+	taps  func(y, x, k, init []float32, off []int, n, c, ys, xs int, relu6 bool)
 	gradK func(dk, x, dz []float32, off []int, n, c, xs, zs int)
 }
 
@@ -27,7 +27,7 @@ func DepthwiseForward(g ConvGeom, m int, x, k, y []float32) {
 		depthwiseForwardPixels(g, m, x, k, y)
 		return
 	}
-	depthwiseForwardWith(dw, g, x, k, nil, false, y, nil)
+	depthwiseForwardWith(dw, g, x, k, nil, false, y, nil, false)
 }
 
 // DepthwiseForwardBias is DepthwiseForward into a y it first sets, sample
@@ -48,7 +48,19 @@ func DepthwiseForwardBias(g ConvGeom, m int, x, k, bias, y []float32, post func(
 		}
 		return
 	}
-	depthwiseForwardWith(dw, g, x, k, bias, true, y, post)
+	depthwiseForwardWith(dw, g, x, k, bias, true, y, post, false)
+}
+
+// DepthwiseForwardBiasRelu6 is DepthwiseForwardBias followed by relu6
+// (Relu6's bits) on y, without a post: with M = 1 the kernels apply it as
+// they store each output (and start each sum from the bias instead of a
+// y set first) when the runs write every output.
+func DepthwiseForwardBiasRelu6(g ConvGeom, m int, x, k, bias, y []float32) {
+	if m != 1 {
+		DepthwiseForwardBias(g, m, x, k, bias, y, func(yb []float32) { Relu6(yb, yb) })
+		return
+	}
+	depthwiseForwardWith(dw, g, x, k, bias, true, y, nil, true)
 }
 
 // fillBias sets every row of y to bias (rows of len(bias) values, by
@@ -80,17 +92,32 @@ func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 // sampleOf is sample b of a batch of samples of n elements each.
 func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
 
-func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32, post func([]float32)) {
+// depthwiseForwardWith runs the forward plan's runs on every sample; with
+// init, the outputs start from the bias (zeros when nil): in y set first,
+// or, when the runs write every output (p.covers), from the bias the
+// kernels read (also the only case where relu6 goes into the kernels'
+// stores; otherwise Relu6 runs on each sample after its sums).
+func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32, post func([]float32), relu6 bool) {
 	p := depthwisePlan(g, false)
 	nx, ny := g.H*g.W*g.C, g.OH*g.OW*g.C
+	var from []float32
+	if init && p.covers {
+		if from = bias; from == nil {
+			from = make([]float32, g.C)
+		}
+	}
+	inKernel := relu6 && from != nil
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
-			if init {
+			if init && from == nil {
 				fillBias(yb, bias)
 			}
 			for _, r := range p.runs {
-				impl.taps(yb[r.y:], xb, k, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs)
+				impl.taps(yb[r.y:], xb, k, from, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs, inKernel)
+			}
+			if relu6 && !inKernel {
+				Relu6(yb, yb)
 			}
 			if post != nil {
 				post(yb)
@@ -118,7 +145,7 @@ func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, pa
 			dxb := sampleOf(dx, b, nx)
 			clear(dxb)
 			for _, r := range bp.runs {
-				impl.taps(dxb[r.y:], dzb, k, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs)
+				impl.taps(dxb[r.y:], dzb, k, nil, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs, false)
 			}
 		}
 	})

@@ -10,8 +10,8 @@ package kernels
 
 var avx512Depthwise = &depthwiseImpl{
 	name: "avx512",
-	taps: func(y, x, k []float32, off []int, n, c, ys, xs int) {
-		dwTapsAVX512(&y[0], &x[0], &k[0], &off[0], len(off)/2, n, c, ys, xs)
+	taps: func(y, x, k, init []float32, off []int, n, c, ys, xs int, relu6 bool) {
+		dwTapsAVX512(&y[0], &x[0], &k[0], firstOrNil(init), &off[0], len(off)/2, n, c, ys, xs, boolInt(relu6))
 	},
 	gradK: func(dk, x, dz []float32, off []int, n, c, xs, zs int) {
 		dwGradKAVX512(&dk[0], &x[0], &dz[0], &off[0], len(off)/2, n, c, xs, zs)
@@ -20,12 +20,12 @@ var avx512Depthwise = &depthwiseImpl{
 
 var avx2Depthwise = &depthwiseImpl{
 	name: "avx2",
-	taps: func(y, x, k []float32, off []int, n, c, ys, xs int) {
+	taps: func(y, x, k, init []float32, off []int, n, c, ys, xs int, relu6 bool) {
 		if c8 := c &^ 7; c8 > 0 {
-			dwTapsAVX2(&y[0], &x[0], &k[0], &off[0], len(off)/2, n, c8, ys, xs)
+			dwTapsAVX2(&y[0], &x[0], &k[0], firstOrNil(init), &off[0], len(off)/2, n, c8, ys, xs, boolInt(relu6))
 		}
 		if c%8 != 0 {
-			dwTapsGo(y, x, k, off, n, c&^7, c, ys, xs)
+			dwTapsGo(y, x, k, init, off, n, c&^7, c, ys, xs, relu6)
 		}
 	},
 	gradK: func(dk, x, dz []float32, off []int, n, c, xs, zs int) {
@@ -36,6 +36,21 @@ var avx2Depthwise = &depthwiseImpl{
 			dwGradKGo(dk, x, dz, off, n, c&^7, c, xs, zs)
 		}
 	},
+}
+
+// firstOrNil is &v[0], or nil for an empty v.
+func firstOrNil(v []float32) *float32 {
+	if len(v) == 0 {
+		return nil
+	}
+	return &v[0]
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // dw is the fastest implementation this CPU supports.

@@ -4,26 +4,48 @@
 
 #include "textflag.h"
 
-// func dwTapsAVX512(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
+// func dwTapsAVX512(y *float32, x *float32, k *float32, init *float32, off *int, taps int, n int, c int, ys int, xs int, relu6 int)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·dwTapsAVX512(SB), NOSPLIT, $0-72
+TEXT ·dwTapsAVX512(SB), NOSPLIT, $0-88
 	MOVQ y+0(FP), AX
 	MOVQ x+8(FP), CX
-	MOVQ n+40(FP), DX
+	MOVQ n+48(FP), DX
 
 dwTapsAVX512_g4:
 	CMPQ DX, $0x00000004
 	JL   dwTapsAVX512_g4done
-	MOVQ c+48(FP), SI
+	MOVQ c+56(FP), SI
 	XORQ BX, BX
 
 dwTapsAVX512_g4_c4:
 	CMPQ    SI, $0x00000040
 	JL      dwTapsAVX512_g4_c4done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
 	LEAQ    (DI)(R8*2), R9
+	MOVQ    init+24(FP), R10
+	TESTQ   R10, R10
+	JZ      dwTapsAVX512_g4_fromy4
+	VMOVUPS (R10)(BX*1), Z0
+	VMOVUPS (R10)(BX*1), Z4
+	VMOVUPS (R10)(BX*1), Z8
+	VMOVUPS (R10)(BX*1), Z12
+	VMOVUPS 64(R10)(BX*1), Z1
+	VMOVUPS 64(R10)(BX*1), Z5
+	VMOVUPS 64(R10)(BX*1), Z9
+	VMOVUPS 64(R10)(BX*1), Z13
+	VMOVUPS 128(R10)(BX*1), Z2
+	VMOVUPS 128(R10)(BX*1), Z6
+	VMOVUPS 128(R10)(BX*1), Z10
+	VMOVUPS 128(R10)(BX*1), Z14
+	VMOVUPS 192(R10)(BX*1), Z3
+	VMOVUPS 192(R10)(BX*1), Z7
+	VMOVUPS 192(R10)(BX*1), Z11
+	VMOVUPS 192(R10)(BX*1), Z15
+	JMP     dwTapsAVX512_g4_loaded4
+
+dwTapsAVX512_g4_fromy4:
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
@@ -40,15 +62,17 @@ dwTapsAVX512_g4_c4:
 	VMOVUPS 64(R9)(R8*1), Z13
 	VMOVUPS 128(R9)(R8*1), Z14
 	VMOVUPS 192(R9)(R8*1), Z15
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g4_store4
+
+dwTapsAVX512_g4_loaded4:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX512_g4_store4
 
 dwTapsAVX512_g4_tap4:
 	MOVQ    8(R9), R12
@@ -112,10 +136,84 @@ dwTapsAVX512_g4_tap4:
 	JNZ     dwTapsAVX512_g4_tap4
 
 dwTapsAVX512_g4_store4:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
-	LEAQ    (DI)(R8*2), R9
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (DI)(R8*2), R9
+	MOVQ         relu6+80(FP), R10
+	TESTQ        R10, R10
+	JZ           dwTapsAVX512_g4_stored4
+	VPXORD       Z21, Z21, Z21
+	MOVL         $0x7fffffff, R10
+	VPBROADCASTD R10, Z16
+	MOVL         $0x40c00000, R10
+	VPBROADCASTD R10, Z17
+	VMAXPS       Z0, Z21, Z0
+	VPANDD       Z16, Z0, Z0
+	VADDPS       Z21, Z0, Z0
+	VMINPS       Z0, Z17, Z0
+	VMAXPS       Z1, Z21, Z1
+	VPANDD       Z16, Z1, Z1
+	VADDPS       Z21, Z1, Z1
+	VMINPS       Z1, Z17, Z1
+	VMAXPS       Z2, Z21, Z2
+	VPANDD       Z16, Z2, Z2
+	VADDPS       Z21, Z2, Z2
+	VMINPS       Z2, Z17, Z2
+	VMAXPS       Z3, Z21, Z3
+	VPANDD       Z16, Z3, Z3
+	VADDPS       Z21, Z3, Z3
+	VMINPS       Z3, Z17, Z3
+	VMAXPS       Z4, Z21, Z4
+	VPANDD       Z16, Z4, Z4
+	VADDPS       Z21, Z4, Z4
+	VMINPS       Z4, Z17, Z4
+	VMAXPS       Z5, Z21, Z5
+	VPANDD       Z16, Z5, Z5
+	VADDPS       Z21, Z5, Z5
+	VMINPS       Z5, Z17, Z5
+	VMAXPS       Z6, Z21, Z6
+	VPANDD       Z16, Z6, Z6
+	VADDPS       Z21, Z6, Z6
+	VMINPS       Z6, Z17, Z6
+	VMAXPS       Z7, Z21, Z7
+	VPANDD       Z16, Z7, Z7
+	VADDPS       Z21, Z7, Z7
+	VMINPS       Z7, Z17, Z7
+	VMAXPS       Z8, Z21, Z8
+	VPANDD       Z16, Z8, Z8
+	VADDPS       Z21, Z8, Z8
+	VMINPS       Z8, Z17, Z8
+	VMAXPS       Z9, Z21, Z9
+	VPANDD       Z16, Z9, Z9
+	VADDPS       Z21, Z9, Z9
+	VMINPS       Z9, Z17, Z9
+	VMAXPS       Z10, Z21, Z10
+	VPANDD       Z16, Z10, Z10
+	VADDPS       Z21, Z10, Z10
+	VMINPS       Z10, Z17, Z10
+	VMAXPS       Z11, Z21, Z11
+	VPANDD       Z16, Z11, Z11
+	VADDPS       Z21, Z11, Z11
+	VMINPS       Z11, Z17, Z11
+	VMAXPS       Z12, Z21, Z12
+	VPANDD       Z16, Z12, Z12
+	VADDPS       Z21, Z12, Z12
+	VMINPS       Z12, Z17, Z12
+	VMAXPS       Z13, Z21, Z13
+	VPANDD       Z16, Z13, Z13
+	VADDPS       Z21, Z13, Z13
+	VMINPS       Z13, Z17, Z13
+	VMAXPS       Z14, Z21, Z14
+	VPANDD       Z16, Z14, Z14
+	VADDPS       Z21, Z14, Z14
+	VMINPS       Z14, Z17, Z14
+	VMAXPS       Z15, Z21, Z15
+	VPANDD       Z16, Z15, Z15
+	VADDPS       Z21, Z15, Z15
+	VMINPS       Z15, Z17, Z15
+
+dwTapsAVX512_g4_stored4:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)
@@ -141,22 +239,34 @@ dwTapsAVX512_g4_c1:
 	CMPQ    SI, $0x00000010
 	JL      dwTapsAVX512_g4_c1done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
 	LEAQ    (DI)(R8*2), R9
+	MOVQ    init+24(FP), R10
+	TESTQ   R10, R10
+	JZ      dwTapsAVX512_g4_fromy1
+	VMOVUPS (R10)(BX*1), Z0
+	VMOVUPS (R10)(BX*1), Z1
+	VMOVUPS (R10)(BX*1), Z2
+	VMOVUPS (R10)(BX*1), Z3
+	JMP     dwTapsAVX512_g4_loaded1
+
+dwTapsAVX512_g4_fromy1:
 	VMOVUPS (DI), Z0
 	VMOVUPS (DI)(R8*1), Z1
 	VMOVUPS (DI)(R8*2), Z2
 	VMOVUPS (R9)(R8*1), Z3
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g4_store1
+
+dwTapsAVX512_g4_loaded1:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX512_g4_store1
 
 dwTapsAVX512_g4_tap1:
 	MOVQ    8(R9), R12
@@ -181,10 +291,36 @@ dwTapsAVX512_g4_tap1:
 	JNZ     dwTapsAVX512_g4_tap1
 
 dwTapsAVX512_g4_store1:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
-	LEAQ    (DI)(R8*2), R9
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (DI)(R8*2), R9
+	MOVQ         relu6+80(FP), R10
+	TESTQ        R10, R10
+	JZ           dwTapsAVX512_g4_stored1
+	VPXORD       Z22, Z22, Z22
+	MOVL         $0x7fffffff, R10
+	VPBROADCASTD R10, Z4
+	MOVL         $0x40c00000, R10
+	VPBROADCASTD R10, Z5
+	VMAXPS       Z0, Z22, Z0
+	VPANDD       Z4, Z0, Z0
+	VADDPS       Z22, Z0, Z0
+	VMINPS       Z0, Z5, Z0
+	VMAXPS       Z1, Z22, Z1
+	VPANDD       Z4, Z1, Z1
+	VADDPS       Z22, Z1, Z1
+	VMINPS       Z1, Z5, Z1
+	VMAXPS       Z2, Z22, Z2
+	VPANDD       Z4, Z2, Z2
+	VADDPS       Z22, Z2, Z2
+	VMINPS       Z2, Z5, Z2
+	VMAXPS       Z3, Z22, Z3
+	VPANDD       Z4, Z3, Z3
+	VADDPS       Z22, Z3, Z3
+	VMINPS       Z3, Z5, Z3
+
+dwTapsAVX512_g4_stored1:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, (DI)(R8*1)
 	VMOVUPS Z2, (DI)(R8*2)
@@ -200,22 +336,34 @@ dwTapsAVX512_g4_c1done:
 	BZHIL     SI, DI, DI
 	KMOVW     DI, K1
 	LEAQ      (AX)(BX*1), SI
-	MOVQ      ys+56(FP), DI
+	MOVQ      ys+64(FP), DI
 	SHLQ      $0x02, DI
 	LEAQ      (SI)(DI*2), R8
+	MOVQ      init+24(FP), R9
+	TESTQ     R9, R9
+	JZ        dwTapsAVX512_g4_fromym
+	VMOVUPS.Z (R9)(BX*1), K1, Z0
+	VMOVUPS.Z (R9)(BX*1), K1, Z1
+	VMOVUPS.Z (R9)(BX*1), K1, Z2
+	VMOVUPS.Z (R9)(BX*1), K1, Z3
+	JMP       dwTapsAVX512_g4_loadedm
+
+dwTapsAVX512_g4_fromym:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (SI)(DI*1), K1, Z1
 	VMOVUPS.Z (SI)(DI*2), K1, Z2
 	VMOVUPS.Z (R8)(DI*1), K1, Z3
-	MOVQ      k+16(FP), DI
-	LEAQ      (CX)(BX*1), SI
-	ADDQ      BX, DI
-	MOVQ      off+24(FP), R8
-	MOVQ      taps+32(FP), R9
-	MOVQ      xs+64(FP), R10
-	SHLQ      $0x02, R10
-	TESTQ     R9, R9
-	JZ        dwTapsAVX512_g4_storem
+
+dwTapsAVX512_g4_loadedm:
+	MOVQ  k+16(FP), DI
+	LEAQ  (CX)(BX*1), SI
+	ADDQ  BX, DI
+	MOVQ  off+32(FP), R8
+	MOVQ  taps+40(FP), R9
+	MOVQ  xs+72(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R9, R9
+	JZ    dwTapsAVX512_g4_storem
 
 dwTapsAVX512_g4_tapm:
 	MOVQ      8(R8), R11
@@ -240,20 +388,46 @@ dwTapsAVX512_g4_tapm:
 	JNZ       dwTapsAVX512_g4_tapm
 
 dwTapsAVX512_g4_storem:
-	LEAQ    (AX)(BX*1), BX
-	MOVQ    ys+56(FP), SI
-	SHLQ    $0x02, SI
-	LEAQ    (BX)(SI*2), DI
+	LEAQ         (AX)(BX*1), BX
+	MOVQ         ys+64(FP), SI
+	SHLQ         $0x02, SI
+	LEAQ         (BX)(SI*2), DI
+	MOVQ         relu6+80(FP), R8
+	TESTQ        R8, R8
+	JZ           dwTapsAVX512_g4_storedm
+	VPXORD       Z23, Z23, Z23
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z4
+	MOVL         $0x40c00000, R8
+	VPBROADCASTD R8, Z5
+	VMAXPS       Z0, Z23, Z0
+	VPANDD       Z4, Z0, Z0
+	VADDPS       Z23, Z0, Z0
+	VMINPS       Z0, Z5, Z0
+	VMAXPS       Z1, Z23, Z1
+	VPANDD       Z4, Z1, Z1
+	VADDPS       Z23, Z1, Z1
+	VMINPS       Z1, Z5, Z1
+	VMAXPS       Z2, Z23, Z2
+	VPANDD       Z4, Z2, Z2
+	VADDPS       Z23, Z2, Z2
+	VMINPS       Z2, Z5, Z2
+	VMAXPS       Z3, Z23, Z3
+	VPANDD       Z4, Z3, Z3
+	VADDPS       Z23, Z3, Z3
+	VMINPS       Z3, Z5, Z3
+
+dwTapsAVX512_g4_storedm:
 	VMOVUPS Z0, K1, (BX)
 	VMOVUPS Z1, K1, (BX)(SI*1)
 	VMOVUPS Z2, K1, (BX)(SI*2)
 	VMOVUPS Z3, K1, (DI)(SI*1)
 
 dwTapsAVX512_g4_cdone:
-	MOVQ ys+56(FP), BX
+	MOVQ ys+64(FP), BX
 	SHLQ $0x04, BX
 	ADDQ BX, AX
-	MOVQ xs+64(FP), BX
+	MOVQ xs+72(FP), BX
 	SHLQ $0x04, BX
 	ADDQ BX, CX
 	SUBQ $0x00000004, DX
@@ -263,28 +437,40 @@ dwTapsAVX512_g4done:
 dwTapsAVX512_g1:
 	CMPQ DX, $0x00000001
 	JL   dwTapsAVX512_g1done
-	MOVQ c+48(FP), SI
+	MOVQ c+56(FP), SI
 	XORQ BX, BX
 
 dwTapsAVX512_g1_c4:
 	CMPQ    SI, $0x00000040
 	JL      dwTapsAVX512_g1_c4done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R8
+	TESTQ   R8, R8
+	JZ      dwTapsAVX512_g1_fromy4
+	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS 64(R8)(BX*1), Z1
+	VMOVUPS 128(R8)(BX*1), Z2
+	VMOVUPS 192(R8)(BX*1), Z3
+	JMP     dwTapsAVX512_g1_loaded4
+
+dwTapsAVX512_g1_fromy4:
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
 	VMOVUPS 192(DI), Z3
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g1_store4
+
+dwTapsAVX512_g1_loaded4:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX512_g1_store4
 
 dwTapsAVX512_g1_tap4:
 	MOVQ    8(R9), R11
@@ -311,9 +497,35 @@ dwTapsAVX512_g1_tap4:
 	JNZ     dwTapsAVX512_g1_tap4
 
 dwTapsAVX512_g1_store4:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R8
+	TESTQ        R8, R8
+	JZ           dwTapsAVX512_g1_stored4
+	VPXORD       Z24, Z24, Z24
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z4
+	MOVL         $0x40c00000, R8
+	VPBROADCASTD R8, Z5
+	VMAXPS       Z0, Z24, Z0
+	VPANDD       Z4, Z0, Z0
+	VADDPS       Z24, Z0, Z0
+	VMINPS       Z0, Z5, Z0
+	VMAXPS       Z1, Z24, Z1
+	VPANDD       Z4, Z1, Z1
+	VADDPS       Z24, Z1, Z1
+	VMINPS       Z1, Z5, Z1
+	VMAXPS       Z2, Z24, Z2
+	VPANDD       Z4, Z2, Z2
+	VADDPS       Z24, Z2, Z2
+	VMINPS       Z2, Z5, Z2
+	VMAXPS       Z3, Z24, Z3
+	VPANDD       Z4, Z3, Z3
+	VADDPS       Z24, Z3, Z3
+	VMINPS       Z3, Z5, Z3
+
+dwTapsAVX512_g1_stored4:
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)
@@ -327,18 +539,27 @@ dwTapsAVX512_g1_c1:
 	CMPQ    SI, $0x00000010
 	JL      dwTapsAVX512_g1_c1done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R8
+	TESTQ   R8, R8
+	JZ      dwTapsAVX512_g1_fromy1
+	VMOVUPS (R8)(BX*1), Z0
+	JMP     dwTapsAVX512_g1_loaded1
+
+dwTapsAVX512_g1_fromy1:
 	VMOVUPS (DI), Z0
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g1_store1
+
+dwTapsAVX512_g1_loaded1:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX512_g1_store1
 
 dwTapsAVX512_g1_tap1:
 	MOVQ    8(R9), R11
@@ -353,9 +574,23 @@ dwTapsAVX512_g1_tap1:
 	JNZ     dwTapsAVX512_g1_tap1
 
 dwTapsAVX512_g1_store1:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R8
+	TESTQ        R8, R8
+	JZ           dwTapsAVX512_g1_stored1
+	VPXORD       Z25, Z25, Z25
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z1
+	MOVL         $0x40c00000, R8
+	VPBROADCASTD R8, Z2
+	VMAXPS       Z0, Z25, Z0
+	VPANDD       Z1, Z0, Z0
+	VADDPS       Z25, Z0, Z0
+	VMINPS       Z0, Z2, Z0
+
+dwTapsAVX512_g1_stored1:
 	VMOVUPS Z0, (DI)
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000010, SI
@@ -368,18 +603,27 @@ dwTapsAVX512_g1_c1done:
 	BZHIL     SI, DI, DI
 	KMOVW     DI, K1
 	LEAQ      (AX)(BX*1), SI
-	MOVQ      ys+56(FP), DI
+	MOVQ      ys+64(FP), DI
 	SHLQ      $0x02, DI
+	MOVQ      init+24(FP), DI
+	TESTQ     DI, DI
+	JZ        dwTapsAVX512_g1_fromym
+	VMOVUPS.Z (DI)(BX*1), K1, Z0
+	JMP       dwTapsAVX512_g1_loadedm
+
+dwTapsAVX512_g1_fromym:
 	VMOVUPS.Z (SI), K1, Z0
-	MOVQ      k+16(FP), DI
-	LEAQ      (CX)(BX*1), SI
-	ADDQ      BX, DI
-	MOVQ      off+24(FP), R8
-	MOVQ      taps+32(FP), R9
-	MOVQ      xs+64(FP), R10
-	SHLQ      $0x02, R10
-	TESTQ     R9, R9
-	JZ        dwTapsAVX512_g1_storem
+
+dwTapsAVX512_g1_loadedm:
+	MOVQ  k+16(FP), DI
+	LEAQ  (CX)(BX*1), SI
+	ADDQ  BX, DI
+	MOVQ  off+32(FP), R8
+	MOVQ  taps+40(FP), R9
+	MOVQ  xs+72(FP), R10
+	SHLQ  $0x02, R10
+	TESTQ R9, R9
+	JZ    dwTapsAVX512_g1_storem
 
 dwTapsAVX512_g1_tapm:
 	MOVQ      8(R8), R10
@@ -394,16 +638,30 @@ dwTapsAVX512_g1_tapm:
 	JNZ       dwTapsAVX512_g1_tapm
 
 dwTapsAVX512_g1_storem:
-	LEAQ    (AX)(BX*1), BX
-	MOVQ    ys+56(FP), SI
-	SHLQ    $0x02, SI
+	LEAQ         (AX)(BX*1), BX
+	MOVQ         ys+64(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         relu6+80(FP), SI
+	TESTQ        SI, SI
+	JZ           dwTapsAVX512_g1_storedm
+	VPXORD       Z26, Z26, Z26
+	MOVL         $0x7fffffff, SI
+	VPBROADCASTD SI, Z1
+	MOVL         $0x40c00000, SI
+	VPBROADCASTD SI, Z2
+	VMAXPS       Z0, Z26, Z0
+	VPANDD       Z1, Z0, Z0
+	VADDPS       Z26, Z0, Z0
+	VMINPS       Z0, Z2, Z0
+
+dwTapsAVX512_g1_storedm:
 	VMOVUPS Z0, K1, (BX)
 
 dwTapsAVX512_g1_cdone:
-	MOVQ ys+56(FP), BX
+	MOVQ ys+64(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, AX
-	MOVQ xs+64(FP), BX
+	MOVQ xs+72(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, CX
 	SUBQ $0x00000001, DX
@@ -821,25 +1079,39 @@ dwGradKAVX512_done:
 	VZEROUPPER
 	RET
 
-// func dwTapsAVX2(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
-// Requires: AVX
-TEXT ·dwTapsAVX2(SB), NOSPLIT, $0-72
+// func dwTapsAVX2(y *float32, x *float32, k *float32, init *float32, off *int, taps int, n int, c int, ys int, xs int, relu6 int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·dwTapsAVX2(SB), NOSPLIT, $0-88
 	MOVQ y+0(FP), AX
 	MOVQ x+8(FP), CX
-	MOVQ n+40(FP), DX
+	MOVQ n+48(FP), DX
 
 dwTapsAVX2_g2:
 	CMPQ DX, $0x00000002
 	JL   dwTapsAVX2_g2done
-	MOVQ c+48(FP), SI
+	MOVQ c+56(FP), SI
 	XORQ BX, BX
 
 dwTapsAVX2_g2_c4:
 	CMPQ    SI, $0x00000020
 	JL      dwTapsAVX2_g2_c4done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R9
+	TESTQ   R9, R9
+	JZ      dwTapsAVX2_g2_fromy4
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS (R9)(BX*1), Y4
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 32(R9)(BX*1), Y5
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 64(R9)(BX*1), Y6
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 96(R9)(BX*1), Y7
+	JMP     dwTapsAVX2_g2_loaded4
+
+dwTapsAVX2_g2_fromy4:
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
@@ -848,15 +1120,17 @@ dwTapsAVX2_g2_c4:
 	VMOVUPS 32(DI)(R8*1), Y5
 	VMOVUPS 64(DI)(R8*1), Y6
 	VMOVUPS 96(DI)(R8*1), Y7
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX2_g2_store4
+
+dwTapsAVX2_g2_loaded4:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX2_g2_store4
 
 dwTapsAVX2_g2_tap4:
 	MOVQ    8(R9), R12
@@ -895,9 +1169,53 @@ dwTapsAVX2_g2_tap4:
 	JNZ     dwTapsAVX2_g2_tap4
 
 dwTapsAVX2_g2_store4:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R9
+	TESTQ        R9, R9
+	JZ           dwTapsAVX2_g2_stored4
+	VPXOR        Y8, Y8, Y8
+	MOVL         $0x7fffffff, R9
+	MOVD         R9, X9
+	VPBROADCASTD X9, Y9
+	MOVL         $0x40c00000, R9
+	MOVD         R9, X10
+	VPBROADCASTD X10, Y10
+	VMAXPS       Y0, Y8, Y0
+	VPAND        Y9, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VMINPS       Y0, Y10, Y0
+	VMAXPS       Y1, Y8, Y1
+	VPAND        Y9, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMINPS       Y1, Y10, Y1
+	VMAXPS       Y2, Y8, Y2
+	VPAND        Y9, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VMINPS       Y2, Y10, Y2
+	VMAXPS       Y3, Y8, Y3
+	VPAND        Y9, Y3, Y3
+	VADDPS       Y8, Y3, Y3
+	VMINPS       Y3, Y10, Y3
+	VMAXPS       Y4, Y8, Y4
+	VPAND        Y9, Y4, Y4
+	VADDPS       Y8, Y4, Y4
+	VMINPS       Y4, Y10, Y4
+	VMAXPS       Y5, Y8, Y5
+	VPAND        Y9, Y5, Y5
+	VADDPS       Y8, Y5, Y5
+	VMINPS       Y5, Y10, Y5
+	VMAXPS       Y6, Y8, Y6
+	VPAND        Y9, Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VMINPS       Y6, Y10, Y6
+	VMAXPS       Y7, Y8, Y7
+	VPAND        Y9, Y7, Y7
+	VADDPS       Y8, Y7, Y7
+	VMINPS       Y7, Y10, Y7
+
+dwTapsAVX2_g2_stored4:
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
@@ -915,19 +1233,29 @@ dwTapsAVX2_g2_c1:
 	CMPQ    SI, $0x00000008
 	JL      dwTapsAVX2_g2_c1done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R9
+	TESTQ   R9, R9
+	JZ      dwTapsAVX2_g2_fromy1
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS (R9)(BX*1), Y1
+	JMP     dwTapsAVX2_g2_loaded1
+
+dwTapsAVX2_g2_fromy1:
 	VMOVUPS (DI), Y0
 	VMOVUPS (DI)(R8*1), Y1
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX2_g2_store1
+
+dwTapsAVX2_g2_loaded1:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX2_g2_store1
 
 dwTapsAVX2_g2_tap1:
 	MOVQ    8(R9), R12
@@ -945,9 +1273,29 @@ dwTapsAVX2_g2_tap1:
 	JNZ     dwTapsAVX2_g2_tap1
 
 dwTapsAVX2_g2_store1:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R9
+	TESTQ        R9, R9
+	JZ           dwTapsAVX2_g2_stored1
+	VPXOR        Y2, Y2, Y2
+	MOVL         $0x7fffffff, R9
+	MOVD         R9, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x40c00000, R9
+	MOVD         R9, X4
+	VPBROADCASTD X4, Y4
+	VMAXPS       Y0, Y2, Y0
+	VPAND        Y3, Y0, Y0
+	VADDPS       Y2, Y0, Y0
+	VMINPS       Y0, Y4, Y0
+	VMAXPS       Y1, Y2, Y1
+	VPAND        Y3, Y1, Y1
+	VADDPS       Y2, Y1, Y1
+	VMINPS       Y1, Y4, Y1
+
+dwTapsAVX2_g2_stored1:
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, (DI)(R8*1)
 	ADDQ    $0x00000020, BX
@@ -955,10 +1303,10 @@ dwTapsAVX2_g2_store1:
 	JMP     dwTapsAVX2_g2_c1
 
 dwTapsAVX2_g2_c1done:
-	MOVQ ys+56(FP), BX
+	MOVQ ys+64(FP), BX
 	SHLQ $0x03, BX
 	ADDQ BX, AX
-	MOVQ xs+64(FP), BX
+	MOVQ xs+72(FP), BX
 	SHLQ $0x03, BX
 	ADDQ BX, CX
 	SUBQ $0x00000002, DX
@@ -968,28 +1316,40 @@ dwTapsAVX2_g2done:
 dwTapsAVX2_g1:
 	CMPQ DX, $0x00000001
 	JL   dwTapsAVX2_g1done
-	MOVQ c+48(FP), SI
+	MOVQ c+56(FP), SI
 	XORQ BX, BX
 
 dwTapsAVX2_g1_c4:
 	CMPQ    SI, $0x00000020
 	JL      dwTapsAVX2_g1_c4done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R8
+	TESTQ   R8, R8
+	JZ      dwTapsAVX2_g1_fromy4
+	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS 32(R8)(BX*1), Y1
+	VMOVUPS 64(R8)(BX*1), Y2
+	VMOVUPS 96(R8)(BX*1), Y3
+	JMP     dwTapsAVX2_g1_loaded4
+
+dwTapsAVX2_g1_fromy4:
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
 	VMOVUPS 96(DI), Y3
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX2_g1_store4
+
+dwTapsAVX2_g1_loaded4:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX2_g1_store4
 
 dwTapsAVX2_g1_tap4:
 	MOVQ    8(R9), R11
@@ -1016,9 +1376,37 @@ dwTapsAVX2_g1_tap4:
 	JNZ     dwTapsAVX2_g1_tap4
 
 dwTapsAVX2_g1_store4:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R8
+	TESTQ        R8, R8
+	JZ           dwTapsAVX2_g1_stored4
+	VPXOR        Y4, Y4, Y4
+	MOVL         $0x7fffffff, R8
+	MOVD         R8, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0x40c00000, R8
+	MOVD         R8, X6
+	VPBROADCASTD X6, Y6
+	VMAXPS       Y0, Y4, Y0
+	VPAND        Y5, Y0, Y0
+	VADDPS       Y4, Y0, Y0
+	VMINPS       Y0, Y6, Y0
+	VMAXPS       Y1, Y4, Y1
+	VPAND        Y5, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMINPS       Y1, Y6, Y1
+	VMAXPS       Y2, Y4, Y2
+	VPAND        Y5, Y2, Y2
+	VADDPS       Y4, Y2, Y2
+	VMINPS       Y2, Y6, Y2
+	VMAXPS       Y3, Y4, Y3
+	VPAND        Y5, Y3, Y3
+	VADDPS       Y4, Y3, Y3
+	VMINPS       Y3, Y6, Y3
+
+dwTapsAVX2_g1_stored4:
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
@@ -1032,18 +1420,27 @@ dwTapsAVX2_g1_c1:
 	CMPQ    SI, $0x00000008
 	JL      dwTapsAVX2_g1_c1done
 	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
+	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
+	MOVQ    init+24(FP), R8
+	TESTQ   R8, R8
+	JZ      dwTapsAVX2_g1_fromy1
+	VMOVUPS (R8)(BX*1), Y0
+	JMP     dwTapsAVX2_g1_loaded1
+
+dwTapsAVX2_g1_fromy1:
 	VMOVUPS (DI), Y0
-	MOVQ    k+16(FP), R8
-	LEAQ    (CX)(BX*1), DI
-	ADDQ    BX, R8
-	MOVQ    off+24(FP), R9
-	MOVQ    taps+32(FP), R10
-	MOVQ    xs+64(FP), R11
-	SHLQ    $0x02, R11
-	TESTQ   R10, R10
-	JZ      dwTapsAVX2_g1_store1
+
+dwTapsAVX2_g1_loaded1:
+	MOVQ  k+16(FP), R8
+	LEAQ  (CX)(BX*1), DI
+	ADDQ  BX, R8
+	MOVQ  off+32(FP), R9
+	MOVQ  taps+40(FP), R10
+	MOVQ  xs+72(FP), R11
+	SHLQ  $0x02, R11
+	TESTQ R10, R10
+	JZ    dwTapsAVX2_g1_store1
 
 dwTapsAVX2_g1_tap1:
 	MOVQ    8(R9), R11
@@ -1058,19 +1455,35 @@ dwTapsAVX2_g1_tap1:
 	JNZ     dwTapsAVX2_g1_tap1
 
 dwTapsAVX2_g1_store1:
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+56(FP), R8
-	SHLQ    $0x02, R8
+	LEAQ         (AX)(BX*1), DI
+	MOVQ         ys+64(FP), R8
+	SHLQ         $0x02, R8
+	MOVQ         relu6+80(FP), R8
+	TESTQ        R8, R8
+	JZ           dwTapsAVX2_g1_stored1
+	VPXOR        Y1, Y1, Y1
+	MOVL         $0x7fffffff, R8
+	MOVD         R8, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x40c00000, R8
+	MOVD         R8, X3
+	VPBROADCASTD X3, Y3
+	VMAXPS       Y0, Y1, Y0
+	VPAND        Y2, Y0, Y0
+	VADDPS       Y1, Y0, Y0
+	VMINPS       Y0, Y3, Y0
+
+dwTapsAVX2_g1_stored1:
 	VMOVUPS Y0, (DI)
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, SI
 	JMP     dwTapsAVX2_g1_c1
 
 dwTapsAVX2_g1_c1done:
-	MOVQ ys+56(FP), BX
+	MOVQ ys+64(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, AX
-	MOVQ xs+64(FP), BX
+	MOVQ xs+72(FP), BX
 	SHLQ $0x02, BX
 	ADDQ BX, CX
 	SUBQ $0x00000001, DX

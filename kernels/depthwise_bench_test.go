@@ -28,7 +28,7 @@ func BenchmarkDepthwise(b *testing.B) {
 				depthwiseForwardPixels(g, 1, c.x, c.k, y)
 				return
 			}
-			depthwiseForwardWith(impl, g, c.x, c.k, nil, false, y, nil)
+			depthwiseForwardWith(impl, g, c.x, c.k, nil, false, y, nil, false)
 		})
 		benchDepthwise(b, "Backward/"+shape, bwd, func(impl *depthwiseImpl) {
 			if impl == nil {

@@ -7,8 +7,8 @@ package kernels
 
 var goDepthwise = &depthwiseImpl{
 	name: "go",
-	taps: func(y, x, k []float32, off []int, n, c, ys, xs int) {
-		dwTapsGo(y, x, k, off, n, 0, c, ys, xs)
+	taps: func(y, x, k, init []float32, off []int, n, c, ys, xs int, relu6 bool) {
+		dwTapsGo(y, x, k, init, off, n, 0, c, ys, xs, relu6)
 	},
 	gradK: func(dk, x, dz []float32, off []int, n, c, xs, zs int) {
 		dwGradKGo(dk, x, dz, off, n, 0, c, xs, zs)
@@ -16,16 +16,24 @@ var goDepthwise = &depthwiseImpl{
 }
 
 // dwTapsGo adds to each of n pixels (pixel j's channel i is y[j*ys+i])
-// its taps, in order: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i].
-func dwTapsGo(y, x, k []float32, off []int, n, c0, c, ys, xs int) {
+// its taps, in order: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i],
+// after setting y[j*ys+i] = init[i] unless init is nil; with relu6 it
+// then applies relu6Go to the pixel's channels.
+func dwTapsGo(y, x, k, init []float32, off []int, n, c0, c, ys, xs int, relu6 bool) {
 	for j := range n {
 		yj := y[j*ys+c0 : j*ys+c]
+		if init != nil {
+			copy(yj, init[c0:c])
+		}
 		for t := 0; t < len(off); t += 2 {
 			xt := x[off[t]+j*xs+c0 : off[t]+j*xs+c]
 			kt, yt := k[off[t+1]+c0 : off[t+1]+c][:len(xt)], yj[:len(xt)]
 			for i, v := range xt {
 				yt[i] += float32(v * kt[i])
 			}
+		}
+		if relu6 {
+			relu6Go(yj, yj)
 		}
 	}
 }

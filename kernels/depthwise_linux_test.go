@@ -32,10 +32,11 @@ func TestDepthwiseNoReadPastEnd(t *testing.T) {
 	for _, g := range []ConvGeom{dwGeom(1, 5, 4, 17, 3, 3, 1, 1, true), dwGeom(1, 7, 7, 13, 3, 3, 2, 2, false), dwGeom(1, 3, 3, 3, 3, 3, 1, 1, true)} {
 		c := newDwCase(rng, g)
 		for _, impl := range supportedDepthwise() {
-			for which := range 6 {
-				v := [6][]float32{c.x, c.k, make([]float32, c.ny), c.dz, make([]float32, c.nk), make([]float32, c.nx)}
+			for which := range 7 {
+				v := [7][]float32{c.x, c.k, make([]float32, c.ny), c.dz, make([]float32, c.nk), make([]float32, c.nx), normals(rng, g.C)}
 				v[which] = atEnd(v[which])
-				depthwiseForwardWith(impl, g, v[0], v[1], nil, false, v[2], nil)
+				depthwiseForwardWith(impl, g, v[0], v[1], nil, false, v[2], nil, false)
+				depthwiseForwardWith(impl, g, v[0], v[1], v[6], true, v[2], nil, true) // starting from the bias (v[6])
 				depthwiseBackwardWith(impl, g, v[0], v[1], v[3], v[4], v[5], make([]float32, c.nk))
 			}
 		}

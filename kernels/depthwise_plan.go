@@ -18,6 +18,7 @@ type dwPlan struct {
 	runs   []dwRun
 	off    []int // pairs of (read offset, kernel offset) in elements
 	ys, xs int   // elements from one pixel of a run to the next: written, read
+	covers bool  // the runs write every pixel (none meets no tap)
 }
 
 // dwRun is n pixels starting at element y of the written tensor, whose
@@ -123,7 +124,17 @@ func forwardPlan(g ConvGeom) *dwPlan {
 			func(ow int) int { return (oh*g.OW + ow) * g.C },
 			func(r, c tap1) int { return (r.at*g.W + c.at) * g.C }, g.KW, g.C)
 	}
+	p.setCovers(g.OH * g.OW)
 	return p
+}
+
+// setCovers sets covers: the runs hold all pixels pixels.
+func (p *dwPlan) setCovers(pixels int) {
+	n := 0
+	for _, r := range p.runs {
+		n += r.n
+	}
+	p.covers = n == pixels
 }
 
 // inputGradPlan: runs over the input pixels of each input row, one

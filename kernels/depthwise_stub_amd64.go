@@ -5,11 +5,12 @@
 package kernels
 
 // dwTapsAVX512 (AVX-512) adds, for j < n and channel i, the taps t < taps: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i],
-// in tap order, as dwTapsGo (product rounded, then added).
+// in tap order, as dwTapsGo (product rounded, then added); each sum starts from init[i] instead of y's value
+// unless init is nil, and with relu6 != 0 it is stored as min(max(sum, 0), 6) (relu6Go's bits).
 // It processes all c channels.
 //
 //go:noescape
-func dwTapsAVX512(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
+func dwTapsAVX512(y *float32, x *float32, k *float32, init *float32, off *int, taps int, n int, c int, ys int, xs int, relu6 int)
 
 // dwGradKAVX512 (AVX-512) adds, for t < taps and channel i, the pixels j < n: dk[off[2t+1]+i] += x[off[2t]+j*xs+i] * dz[j*zs+i],
 // in pixel order, as dwGradKGo (product rounded, then added).
@@ -19,11 +20,12 @@ func dwTapsAVX512(y *float32, x *float32, k *float32, off *int, taps int, n int,
 func dwGradKAVX512(dk *float32, x *float32, dz *float32, off *int, taps int, n int, c int, xs int, zs int)
 
 // dwTapsAVX2 (AVX2) adds, for j < n and channel i, the taps t < taps: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i],
-// in tap order, as dwTapsGo (product rounded, then added).
+// in tap order, as dwTapsGo (product rounded, then added); each sum starts from init[i] instead of y's value
+// unless init is nil, and with relu6 != 0 it is stored as min(max(sum, 0), 6) (relu6Go's bits).
 // It processes the first c&^7 channels only.
 //
 //go:noescape
-func dwTapsAVX2(y *float32, x *float32, k *float32, off *int, taps int, n int, c int, ys int, xs int)
+func dwTapsAVX2(y *float32, x *float32, k *float32, init *float32, off *int, taps int, n int, c int, ys int, xs int, relu6 int)
 
 // dwGradKAVX2 (AVX2) adds, for t < taps and channel i, the pixels j < n: dk[off[2t+1]+i] += x[off[2t]+j*xs+i] * dz[j*zs+i],
 // in pixel order, as dwGradKGo (product rounded, then added).

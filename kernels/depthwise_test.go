@@ -82,7 +82,7 @@ func (c dwCase) String() string {
 func (c dwCase) forward(t *testing.T, impl *depthwiseImpl, y0 []float32) []float32 {
 	t.Helper()
 	x, k, y := newBanded(c.x), newBanded(c.k), newBanded(y0)
-	depthwiseForwardWith(impl, c.g, x.s(), k.s(), nil, false, y.s(), nil)
+	depthwiseForwardWith(impl, c.g, x.s(), k.s(), nil, false, y.s(), nil, false)
 	what := fmt.Sprintf("%s forward %v", impl.name, c)
 	y.check(t, what)
 	sameBits(t, what+": x changed", x.s(), c.x)
@@ -240,4 +240,45 @@ func TestDepthwiseForwardBias(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The forward pass starting from the bias and applying relu6 in the
+// kernels (depthwiseForwardWith with relu6, every implementation) gives
+// the bits of y set to the bias, the pixel loops' sums, then Relu6; on
+// every geometry, with outputs around relu6's corners, with and without a
+// bias, and on a plan whose runs leave outputs unwritten (padding wider
+// than the kernel: the bias stays there).
+func TestDepthwiseForwardRelu6(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 6))
+	wide := ConvGeom{N: 2, H: 2, W: 3, C: 17, KH: 1, KW: 1, SH: 1, SW: 1, PadTop: 1, PadLeft: 2, OH: 4, OW: 6}
+	if depthwisePlan(wide, false).covers || !depthwisePlan(dwGeoms()[0], false).covers {
+		t.Fatal("covers: want false for the wide padding, true for a same padding")
+	}
+	for _, g := range append(dwGeoms(), wide) {
+		c := newDwCase(rng, g)
+		for i := range c.k {
+			c.k[i] *= 3 // sums well past 6 and below 0
+		}
+		for _, bias := range [][]float32{nil, normals(rng, g.C)} {
+			want := make([]float32, c.ny)
+			fillBias(want, bias)
+			depthwiseForwardPixels(g, 1, c.x, c.k, want)
+			Relu6(want, want)
+			for _, impl := range supportedDepthwise() {
+				y := newBanded(normals(rng, c.ny)) // garbage to overwrite
+				depthwiseForwardWith(impl, g, c.x, c.k, bias, true, y.s(), nil, true)
+				what := fmt.Sprintf("%s relu6 bias=%v %v", impl.name, bias != nil, c)
+				y.check(t, what)
+				sameBits(t, what, y.s(), want)
+			}
+		}
+	}
+	g := dwGeoms()[1]
+	c := newDwCase(rng, g)
+	bias := normals(rng, g.C)
+	want := make([]float32, c.ny)
+	DepthwiseForwardBias(g, 1, c.x, c.k, bias, want, func(yb []float32) { Relu6(yb, yb) })
+	got := make([]float32, c.ny)
+	DepthwiseForwardBiasRelu6(g, 1, c.x, c.k, bias, got)
+	sameBits(t, "DepthwiseForwardBiasRelu6", got, want)
 }

@@ -244,10 +244,15 @@ func (l *DepthwiseConv2D) foldParams() (kernel, bias *Param, fold *convFold) {
 func (l *DepthwiseConv2D) forwardFolded(x *tensor.Tensor, act *activation) *tensor.Tensor {
 	l.begin(x)
 	y := output(l.arena, &l.y, x, l.run.N, l.out)
+	k, bias := l.fold.kernel.Value.Data, l.fold.bias.Value.Data
+	if act != nil && act.name == "relu6" { // applied as the kernels store each output
+		kernels.DepthwiseForwardBiasRelu6(l.run, l.m, x.Data, k, bias, y.Data)
+		return y
+	}
 	var post func([]float32)
 	if act != nil {
 		post = func(yb []float32) { act.forward(yb, yb, l.out[2]) }
 	}
-	kernels.DepthwiseForwardBias(l.run, l.m, x.Data, l.fold.kernel.Value.Data, l.fold.bias.Value.Data, y.Data, post)
+	kernels.DepthwiseForwardBias(l.run, l.m, x.Data, k, bias, y.Data, post)
 	return y
 }

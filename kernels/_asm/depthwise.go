@@ -95,9 +95,10 @@ func dwGroup(s isa) int {
 // with the sum kept in registers from y's value on, taps in order; the
 // pixels dwGroup(s) at a time, then one at a time.
 func genDwTaps(s isa) {
-	name := header(s, "dwTaps", "func(y, x, k *float32, off *int, taps, n, c, ys, xs int)",
+	name := header(s, "dwTaps", "func(y, x, k, init *float32, off *int, taps, n, c, ys, xs, relu6 int)",
 		"adds, for j < n and channel i, the taps t < taps: y[j*ys+i] += x[off[2t]+j*xs+i] * k[off[2t+1]+i],",
-		"in tap order, as dwTapsGo (product rounded, then added).", chanCoverage(s))
+		"in tap order, as dwTapsGo (product rounded, then added); each sum starts from init[i] instead of y's value",
+		"unless init is nil, and with relu6 != 0 it is stored as min(max(sum, 0), 6) (relu6Go's bits).", chanCoverage(s))
 	yj, xj, n := load64("y"), load64("x"), load64("n")
 	for _, g := range []int{dwGroup(s), 1} {
 		top, next := fmt.Sprintf("%s_g%d", name, g), fmt.Sprintf("%s_g%ddone", name, g)
@@ -123,6 +124,18 @@ func genDwTaps(s isa) {
 	}
 	b.VZEROUPPER()
 	b.RET()
+}
+
+// splat is s.broadcast(u), straight from a general register with
+// AVX-512 (whose registers past 15 MOVD cannot reach).
+func splat(s isa, u uint32) reg.VecVirtual {
+	if !s.masked {
+		return s.broadcast(u)
+	}
+	g, v := b.GP32(), s.vec()
+	b.MOVL(op.U32(u), g)
+	b.VPBROADCASTD(g, v)
+	return v
 }
 
 // pixelMem addresses pixel p (< 4) of a group at base (pixel 0) with
@@ -161,9 +174,27 @@ func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 		for p := range acc {
 			acc[p] = make([]reg.VecVirtual, vecs)
 			for v := range acc[p] {
-				acc[p][v] = c.load(pixelMem(yt, yt2, ys, p, v*s.lanes*4))
+				acc[p][v] = c.vec()
 			}
 		}
+		fromY, loaded := blockLabel(name, "fromy", c, vecs), blockLabel(name, "loaded", c, vecs)
+		init := load64("init")
+		b.TESTQ(init, init)
+		b.JZ(op.LabelRef(fromY))
+		for v := 0; v < vecs; v++ {
+			m := op.Mem{Base: init, Index: cp, Scale: 1, Disp: v * s.lanes * 4}
+			for p := range acc {
+				c.loadInto(acc[p][v], m)
+			}
+		}
+		b.JMP(op.LabelRef(loaded))
+		b.Label(fromY)
+		for p := range acc {
+			for v := range acc[p] {
+				c.loadInto(acc[p][v], pixelMem(yt, yt2, ys, p, v*s.lanes*4))
+			}
+		}
+		b.Label(loaded)
 		xc, kc := b.GP64(), load64("k")
 		b.LEAQ(op.Mem{Base: xj, Index: cp, Scale: 1}, xc)
 		b.ADDQ(cp, kc)
@@ -202,6 +233,20 @@ func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 		yt = b.GP64()
 		b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
 		ys, yt2 = byteStride("ys", yt, g)
+		stored := blockLabel(name, "stored", c, vecs)
+		r6 := load64("relu6")
+		b.TESTQ(r6, r6)
+		b.JZ(op.LabelRef(stored))
+		zero, abs, six := s.zero(), splat(s, 0x7fffffff), splat(s, relu6Six)
+		for p := range acc {
+			for _, v := range acc[p] { // as genRelu6
+				b.VMAXPS(v, zero, v)
+				s.and(abs, v, v)
+				b.VADDPS(zero, v, v)
+				b.VMINPS(v, six, v)
+			}
+		}
+		b.Label(stored)
 		for p := range acc {
 			for v := range acc[p] {
 				c.store(acc[p][v], pixelMem(yt, yt2, ys, p, v*s.lanes*4))

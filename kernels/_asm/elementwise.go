@@ -61,6 +61,15 @@ func (c vecCtx) load(m op.Mem) reg.VecVirtual {
 	return v
 }
 
+// loadInto loads the vector at m into v (under c's mask in the tail).
+func (c vecCtx) loadInto(v reg.VecVirtual, m op.Mem) {
+	if c.k != nil {
+		b.VMOVUPS_Z(m, c.k, v)
+	} else {
+		b.VMOVUPS(m, v)
+	}
+}
+
 func (c vecCtx) store(v reg.VecVirtual, m op.Mem) {
 	if c.k != nil {
 		b.VMOVUPS(v, c.k, m)
