@@ -76,7 +76,7 @@ func setRows(k *sgemmKernel, fns []asmKernel) {
 
 // asmSegKernel is the signature of the generated segmented kernels:
 // segKernelFunc with raw pointers.
-type asmSegKernel func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int)
+type asmSegKernel func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int, cin *float32, ldcin int)
 
 // setSegRows installs fns[r-1] as k.seg[r-1], each behind a check that
 // the operands hold the whole tile (A's last element included).
@@ -84,14 +84,15 @@ func setSegRows(k *sgemmKernel, fns []asmSegKernel) {
 	k.seg = make([]segKernelFunc, k.mr)
 	for r := 1; r <= k.mr; r++ {
 		f, nr := fns[r-1], k.nr
-		k.seg[r-1] = func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int) {
+		k.seg[r-1] = func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int, cin []float32, ldcin int) {
 			if segLen <= 0 || kc%segLen != 0 {
 				panic("kernels: kc is not a multiple of segLen")
 			}
 			_ = a[(r-1)*rsA+(kc-1)*csA+(kc/segLen-1)*segJump]
 			_ = b[(kc-1)*ldb+nr-1]
 			_ = c[(r-1)*ldc+nr-1]
-			f(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta, segLen, segJump)
+			_ = cin[(r-1)*ldcin+nr-1]
+			f(kc, &a[0], rsA, csA, &b[0], ldb, &c[0], ldc, alpha, beta, segLen, segJump, &cin[0], ldcin)
 		}
 	}
 }

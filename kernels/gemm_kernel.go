@@ -34,9 +34,10 @@ type sgemmKernel struct {
 }
 
 // segKernelFunc is a microKernelFunc whose A comes in segments of segLen
-// columns: element (i, p) at a[i*rsA + p*csA + (p/segLen)*segJump]; kc is
-// a multiple of segLen.
-type segKernelFunc func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int)
+// columns, element (i, p) at a[i*rsA + p*csA + (p/segLen)*segJump] (kc a
+// multiple of segLen), and whose C starts from cin (element (i, j) at
+// cin[i*ldcin + j]; cin may be C itself): C = alpha*A*B + beta*Cin.
+type segKernelFunc func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int, cin []float32, ldcin int)
 
 // goKernel is the pure-Go micro-kernel: a 4×4 tile in 16 scalar
 // accumulators, used under the purego tag, on other architectures and on
@@ -49,7 +50,7 @@ var goKernel = &sgemmKernel{name: "go4x4", fn: kernelGo4x4, mr: 4, nr: 4, kc: 25
 // segGo is goKernel's segKernelFunc for rows rows: each element summed
 // and stored by the expressions of kernelGo4x4 and storeRow4.
 func segGo(rows int) segKernelFunc {
-	return func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int) {
+	return func(kc int, a []float32, rsA, csA int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, segLen, segJump int, cin []float32, ldcin int) {
 		for i := 0; i < rows; i++ {
 			for j := 0; j < 4; j++ {
 				var s float32
@@ -65,7 +66,7 @@ func segGo(rows int) segKernelFunc {
 				if beta == 0 {
 					c[i*ldc+j] = alpha * s
 				} else {
-					c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+					c[i*ldc+j] = alpha*s + beta*cin[i*ldcin+j]
 				}
 			}
 		}

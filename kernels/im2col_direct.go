@@ -29,21 +29,24 @@ func ConvDirectApplies(g ConvGeom, f int) bool {
 }
 
 // ConvRowsDirect sets y (rows [r0, r1) of a convolution's output before
-// the activation, f values each) to P·w + beta·y, where P holds x's patch
+// the activation, f values each) to P·w + bias, where P holds x's patch
 // rows [r0, r1) (Im2colRows) and w is the kernel (Cols()×f), with the bits
 // of Im2colRows followed by SgemmSerial(false, false, r1-r0, f, Cols(), 1,
-// P, Cols(), w, f, beta, y, f), on the calling goroutine. With beta == 0, y
-// is not read. buf holds at least ConvDirectLen(g, f) values. It panics
-// unless ConvDirectApplies(g, f).
-func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, beta float32, y, buf []float32) {
+// P, Cols(), w, f, 1, y, f) on y filled with the bias (beta 0, y not
+// read, when bias is nil), on the calling goroutine. buf holds at least
+// ConvDirectLen(g, f) values. It panics unless ConvDirectApplies(g, f).
+func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bias, y, buf []float32) {
 	if !ConvDirectApplies(g, f) {
 		panic("kernels.ConvRowsDirect: no segmented kernel for this convolution")
 	}
 	checkRows(g, r0, r1, len(x), g.Cols()*(r1-r0), "ConvRowsDirect")
-	if len(y) < (r1-r0)*f || len(w) < g.Cols()*f || len(buf) < ConvDirectLen(g, f) {
+	if len(y) < (r1-r0)*f || len(w) < g.Cols()*f || len(buf) < ConvDirectLen(g, f) || bias != nil && len(bias) < f {
 		panic("kernels.ConvRowsDirect: slice too short")
 	}
-	d := directConv{g: g, kern: kernelFor(f), x: x, w: w, f: f, beta: beta, y: y, r0: r0, buf: buf}
+	d := directConv{g: g, kern: kernelFor(f), x: x, w: w, f: f, bias: bias, y: y, r0: r0, buf: buf}
+	if bias != nil {
+		d.beta = 1
+	}
 	lo, hi := insideCols(g)
 	img := g.H * g.W * g.C
 	for r := r0; r < r1; {
@@ -75,7 +78,8 @@ type directConv struct {
 	kern    *sgemmKernel
 	x, w    []float32
 	f       int
-	beta    float32
+	bias    []float32 // nil: none
+	beta    float32   // 1 with a bias, 0 without
 	y       []float32 // output row r at (r-r0)*f
 	r0      int
 	buf     []float32
@@ -93,7 +97,11 @@ func (d *directConv) inPlace(xi []float32, ih0, ow0, count, r int) {
 		a := xi[(ih0*g.W+(ow0+i)*g.SW-g.PadLeft)*g.C:]
 		c := d.y[(r+i-d.r0)*d.f:]
 		for j := 0; j < d.f; j += kern.nr {
-			kern.seg[rows-1](k, a, g.SW*g.C, 1, d.w[j:], d.f, c[j:], d.f, 1, d.beta, segLen, segJump)
+			cin, ldcin := c[j:], d.f // beta 0: not read
+			if d.bias != nil {
+				cin, ldcin = d.bias[j:], 0
+			}
+			kern.seg[rows-1](k, a, g.SW*g.C, 1, d.w[j:], d.f, c[j:], d.f, 1, d.beta, segLen, segJump, cin, ldcin)
 		}
 	}
 }
@@ -109,18 +117,16 @@ func (d *directConv) gather(xi []float32, ih0, ow, r int) {
 	}
 }
 
-// flush computes the gathered border patches: their output rows copied
-// into buf (when beta reads them), one product, and copied back.
+// flush computes the gathered border patches (rows of buf starting from
+// the bias), one product, and copies them to their output rows.
 func (d *directConv) flush() {
 	n, k, f := d.pending, d.g.Cols(), d.f
 	if n == 0 {
 		return
 	}
 	c := d.buf[directGather*k : directGather*k+n*f]
-	for i, r := range d.dst[:n] {
-		if d.beta != 0 {
-			copy(c[i*f:(i+1)*f], d.y[(r-d.r0)*f:])
-		}
+	for i := 0; i < n && d.bias != nil; i++ {
+		copy(c[i*f:(i+1)*f], d.bias)
 	}
 	SgemmSerial(false, false, n, f, k, 1, d.buf[:n*k], k, d.w, f, d.beta, c, f)
 	for i, r := range d.dst[:n] {

@@ -11,8 +11,9 @@ import (
 // by SgemmSerial, for patches inside the image (read in place) and at
 // its borders (gathered), row ranges inside one image and across images,
 // more border patches than one gather holds, strides, kernel shapes,
-// 'valid' and 'same' padding, f of one and two kernel widths, beta 0 (y
-// not read) and 1; and writes nothing outside y.
+// 'valid' and 'same' padding, f of one and two kernel widths, with and
+// without a bias (y's old values never read); and writes nothing outside
+// y.
 func TestConvRowsDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	nr := kernelFor(16).nr
@@ -41,22 +42,27 @@ func TestConvRowsDirect(t *testing.T) {
 				w[i] = float32(rng.NormFloat64())
 			}
 			for _, rr := range [][2]int{{0, m}, {1, m - 2}, {g.OW + 1, min(m, 3*g.OW+5)}} {
-				for _, beta := range []float32{0, 1} {
+				for _, withBias := range []bool{false, true} {
 					r0, r1 := rr[0], rr[1]
-					start := values(rng, (r1-r0)*f)
+					var bias []float32
+					var beta float32
+					want := make([]float32, (r1-r0)*f)
+					start := make([]float32, len(want)) // what y held: never read
 					for i := range start {
-						start[i] = float32(rng.NormFloat64())
-						if beta == 0 {
-							start[i] = float32(math.NaN())
+						start[i] = float32(math.NaN())
+					}
+					if withBias {
+						bias, beta = values(rng, f), 1
+						for r := 0; r < r1-r0; r++ {
+							copy(want[r*f:], bias)
 						}
 					}
 					cols := make([]float32, (r1-r0)*k)
 					Im2colRowsSerial(g, x, r0, r1, cols)
-					want := append([]float32(nil), start...)
 					SgemmSerial(false, false, r1-r0, f, k, 1, cols, k, w, f, beta, want, f)
-					got := newBanded(append([]float32(nil), start...))
-					ConvRowsDirect(g, x, r0, r1, w, f, beta, got.s(), make([]float32, ConvDirectLen(g, f)))
-					what := fmt.Sprintf("%+v, %d filters, rows [%d, %d), beta %v", g, f, r0, r1, beta)
+					got := newBanded(start)
+					ConvRowsDirect(g, x, r0, r1, w, f, bias, got.s(), make([]float32, ConvDirectLen(g, f)))
+					what := fmt.Sprintf("%+v, %d filters, rows [%d, %d), bias %v", g, f, r0, r1, withBias)
 					got.check(t, what)
 					sameBits(t, what, got.s(), want)
 					tried++

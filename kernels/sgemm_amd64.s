@@ -6700,9 +6700,9 @@ sgemmKernel1x16AVX2_beta:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel12x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel12x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel12x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel12x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -6990,47 +6990,61 @@ sgemmKernel12x16SegAVX512_segend:
 
 sgemmKernel12x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z12
-	VFMADD231PS  (R11), Z12, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z12, Z0
 	VMOVUPS      Z0, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z1
 	VMOVUPS      Z1, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z2
 	VMOVUPS      Z2, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z3
 	VMOVUPS      Z3, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z4
 	VMOVUPS      Z4, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z5
 	VMOVUPS      Z5, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z6
 	VMOVUPS      Z6, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z7
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z7
 	VMOVUPS      Z7, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z8
 	VMOVUPS      Z8, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z9
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z9
 	VMOVUPS      Z9, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z10
 	VMOVUPS      Z10, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z12, Z11
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z11
 	VMOVUPS      Z11, (R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel11x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel11x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel11x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel11x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -7301,44 +7315,57 @@ sgemmKernel11x16SegAVX512_segend:
 
 sgemmKernel11x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z11
-	VFMADD231PS  (R11), Z11, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z11, Z0
 	VMOVUPS      Z0, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z1
 	VMOVUPS      Z1, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z2
 	VMOVUPS      Z2, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z3
 	VMOVUPS      Z3, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z4
 	VMOVUPS      Z4, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z5
 	VMOVUPS      Z5, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z6
 	VMOVUPS      Z6, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z7
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z7
 	VMOVUPS      Z7, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z8
 	VMOVUPS      Z8, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z9
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z9
 	VMOVUPS      Z9, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z11, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z11, Z10
 	VMOVUPS      Z10, (R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel10x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel10x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel10x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel10x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -7592,41 +7619,53 @@ sgemmKernel10x16SegAVX512_segend:
 
 sgemmKernel10x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z10
-	VFMADD231PS  (R11), Z10, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z10, Z0
 	VMOVUPS      Z0, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z1
 	VMOVUPS      Z1, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z2
 	VMOVUPS      Z2, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z3
 	VMOVUPS      Z3, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z4
 	VMOVUPS      Z4, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z5
 	VMOVUPS      Z5, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z6
 	VMOVUPS      Z6, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z7
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z7
 	VMOVUPS      Z7, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z8
 	VMOVUPS      Z8, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z10, Z9
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z9
 	VMOVUPS      Z9, (R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel9x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel9x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel9x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel9x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -7863,38 +7902,49 @@ sgemmKernel9x16SegAVX512_segend:
 
 sgemmKernel9x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z9
-	VFMADD231PS  (R11), Z9, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z9, Z0
 	VMOVUPS      Z0, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z1
 	VMOVUPS      Z1, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z2
 	VMOVUPS      Z2, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z3
 	VMOVUPS      Z3, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z4
 	VMOVUPS      Z4, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z5
 	VMOVUPS      Z5, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z6
 	VMOVUPS      Z6, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z7
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z7
 	VMOVUPS      Z7, (R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z9, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z8
 	VMOVUPS      Z8, (R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel8x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel8x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel8x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel8x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -8107,35 +8157,45 @@ sgemmKernel8x16SegAVX512_segend:
 
 sgemmKernel8x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z8
-	VFMADD231PS  (R10), Z8, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z1
 	VMOVUPS      Z1, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z2
 	VMOVUPS      Z2, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z3
 	VMOVUPS      Z3, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z4
 	VMOVUPS      Z4, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z5
 	VMOVUPS      Z5, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z6
 	VMOVUPS      Z6, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z8, Z7
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z7
 	VMOVUPS      Z7, (R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel7x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel7x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel7x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel7x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -8331,32 +8391,41 @@ sgemmKernel7x16SegAVX512_segend:
 
 sgemmKernel7x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z7
-	VFMADD231PS  (R10), Z7, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z7, Z0
 	VMOVUPS      Z0, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z1
 	VMOVUPS      Z1, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z2
 	VMOVUPS      Z2, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z3
 	VMOVUPS      Z3, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z4
 	VMOVUPS      Z4, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z5
 	VMOVUPS      Z5, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z7, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z7, Z6
 	VMOVUPS      Z6, (R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel6x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel6x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel6x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -8535,29 +8604,37 @@ sgemmKernel6x16SegAVX512_segend:
 
 sgemmKernel6x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z6
-	VFMADD231PS  (R10), Z6, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z6, Z0
 	VMOVUPS      Z0, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z6, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z1
 	VMOVUPS      Z1, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z6, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z2
 	VMOVUPS      Z2, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z6, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z3
 	VMOVUPS      Z3, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z6, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z4
 	VMOVUPS      Z4, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z6, Z5
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z5
 	VMOVUPS      Z5, (R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel5x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel5x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel5x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel5x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -8719,26 +8796,33 @@ sgemmKernel5x16SegAVX512_segend:
 
 sgemmKernel5x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z5
-	VFMADD231PS  (R10), Z5, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z5, Z0
 	VMOVUPS      Z0, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z5, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z5, Z1
 	VMOVUPS      Z1, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z5, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z5, Z2
 	VMOVUPS      Z2, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z5, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z5, Z3
 	VMOVUPS      Z3, (R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z5, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z5, Z4
 	VMOVUPS      Z4, (R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel4x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel4x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel4x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel4x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -8876,23 +8960,29 @@ sgemmKernel4x16SegAVX512_segend:
 
 sgemmKernel4x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z4
-	VFMADD231PS  (R9), Z4, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z4, Z0
 	VMOVUPS      Z0, (R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z4, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z4, Z1
 	VMOVUPS      Z1, (R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z4, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z4, Z2
 	VMOVUPS      Z2, (R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z4, Z3
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z4, Z3
 	VMOVUPS      Z3, (R9)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel3x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel3x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel3x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel3x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -9013,20 +9103,25 @@ sgemmKernel3x16SegAVX512_segend:
 
 sgemmKernel3x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z3
-	VFMADD231PS  (R8), Z3, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z3, Z0
 	VMOVUPS      Z0, (R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z3, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z3, Z1
 	VMOVUPS      Z1, (R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z3, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z3, Z2
 	VMOVUPS      Z2, (R8)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel2x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel2x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel2x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel2x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -9130,17 +9225,21 @@ sgemmKernel2x16SegAVX512_segend:
 
 sgemmKernel2x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z2
-	VFMADD231PS  (R8), Z2, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z2, Z0
 	VMOVUPS      Z0, (R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z2, Z1
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z2, Z1
 	VMOVUPS      Z1, (R8)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel1x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel1x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel1x16SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel1x16SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -9227,14 +9326,17 @@ sgemmKernel1x16SegAVX512_segend:
 
 sgemmKernel1x16SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z1
-	VFMADD231PS  (DI), Z1, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z1, Z0
 	VMOVUPS      Z0, (DI)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel12x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel12x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel12x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel12x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -9623,71 +9725,85 @@ sgemmKernel12x32SegAVX512_segend:
 
 sgemmKernel12x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z24
-	VFMADD231PS  (R11), Z24, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (R11)
-	VFMADD231PS  64(R11), Z24, Z1
+	VFMADD231PS  64(AX), Z24, Z1
 	VMOVUPS      Z1, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z2
 	VMOVUPS      Z2, (R11)
-	VFMADD231PS  64(R11), Z24, Z3
+	VFMADD231PS  64(AX), Z24, Z3
 	VMOVUPS      Z3, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z4
 	VMOVUPS      Z4, (R11)
-	VFMADD231PS  64(R11), Z24, Z5
+	VFMADD231PS  64(AX), Z24, Z5
 	VMOVUPS      Z5, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z6
 	VMOVUPS      Z6, (R11)
-	VFMADD231PS  64(R11), Z24, Z7
+	VFMADD231PS  64(AX), Z24, Z7
 	VMOVUPS      Z7, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z8
 	VMOVUPS      Z8, (R11)
-	VFMADD231PS  64(R11), Z24, Z9
+	VFMADD231PS  64(AX), Z24, Z9
 	VMOVUPS      Z9, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z10
 	VMOVUPS      Z10, (R11)
-	VFMADD231PS  64(R11), Z24, Z11
+	VFMADD231PS  64(AX), Z24, Z11
 	VMOVUPS      Z11, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z12
 	VMOVUPS      Z12, (R11)
-	VFMADD231PS  64(R11), Z24, Z13
+	VFMADD231PS  64(AX), Z24, Z13
 	VMOVUPS      Z13, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z14
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z14
 	VMOVUPS      Z14, (R11)
-	VFMADD231PS  64(R11), Z24, Z15
+	VFMADD231PS  64(AX), Z24, Z15
 	VMOVUPS      Z15, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z16
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z16
 	VMOVUPS      Z16, (R11)
-	VFMADD231PS  64(R11), Z24, Z17
+	VFMADD231PS  64(AX), Z24, Z17
 	VMOVUPS      Z17, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z18
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z18
 	VMOVUPS      Z18, (R11)
-	VFMADD231PS  64(R11), Z24, Z19
+	VFMADD231PS  64(AX), Z24, Z19
 	VMOVUPS      Z19, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z20
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z20
 	VMOVUPS      Z20, (R11)
-	VFMADD231PS  64(R11), Z24, Z21
+	VFMADD231PS  64(AX), Z24, Z21
 	VMOVUPS      Z21, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z24, Z22
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z22
 	VMOVUPS      Z22, (R11)
-	VFMADD231PS  64(R11), Z24, Z23
+	VFMADD231PS  64(AX), Z24, Z23
 	VMOVUPS      Z23, 64(R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel11x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel11x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel11x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel11x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -10051,66 +10167,79 @@ sgemmKernel11x32SegAVX512_segend:
 
 sgemmKernel11x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z22
-	VFMADD231PS  (R11), Z22, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z22, Z0
 	VMOVUPS      Z0, (R11)
-	VFMADD231PS  64(R11), Z22, Z1
+	VFMADD231PS  64(AX), Z22, Z1
 	VMOVUPS      Z1, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z2
 	VMOVUPS      Z2, (R11)
-	VFMADD231PS  64(R11), Z22, Z3
+	VFMADD231PS  64(AX), Z22, Z3
 	VMOVUPS      Z3, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z4
 	VMOVUPS      Z4, (R11)
-	VFMADD231PS  64(R11), Z22, Z5
+	VFMADD231PS  64(AX), Z22, Z5
 	VMOVUPS      Z5, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z6
 	VMOVUPS      Z6, (R11)
-	VFMADD231PS  64(R11), Z22, Z7
+	VFMADD231PS  64(AX), Z22, Z7
 	VMOVUPS      Z7, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z8
 	VMOVUPS      Z8, (R11)
-	VFMADD231PS  64(R11), Z22, Z9
+	VFMADD231PS  64(AX), Z22, Z9
 	VMOVUPS      Z9, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z10
 	VMOVUPS      Z10, (R11)
-	VFMADD231PS  64(R11), Z22, Z11
+	VFMADD231PS  64(AX), Z22, Z11
 	VMOVUPS      Z11, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z12
 	VMOVUPS      Z12, (R11)
-	VFMADD231PS  64(R11), Z22, Z13
+	VFMADD231PS  64(AX), Z22, Z13
 	VMOVUPS      Z13, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z14
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z14
 	VMOVUPS      Z14, (R11)
-	VFMADD231PS  64(R11), Z22, Z15
+	VFMADD231PS  64(AX), Z22, Z15
 	VMOVUPS      Z15, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z16
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z16
 	VMOVUPS      Z16, (R11)
-	VFMADD231PS  64(R11), Z22, Z17
+	VFMADD231PS  64(AX), Z22, Z17
 	VMOVUPS      Z17, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z18
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z18
 	VMOVUPS      Z18, (R11)
-	VFMADD231PS  64(R11), Z22, Z19
+	VFMADD231PS  64(AX), Z22, Z19
 	VMOVUPS      Z19, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z22, Z20
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z22, Z20
 	VMOVUPS      Z20, (R11)
-	VFMADD231PS  64(R11), Z22, Z21
+	VFMADD231PS  64(AX), Z22, Z21
 	VMOVUPS      Z21, 64(R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel10x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel10x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel10x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel10x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -10449,61 +10578,73 @@ sgemmKernel10x32SegAVX512_segend:
 
 sgemmKernel10x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z20
-	VFMADD231PS  (R11), Z20, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z20, Z0
 	VMOVUPS      Z0, (R11)
-	VFMADD231PS  64(R11), Z20, Z1
+	VFMADD231PS  64(AX), Z20, Z1
 	VMOVUPS      Z1, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z2
 	VMOVUPS      Z2, (R11)
-	VFMADD231PS  64(R11), Z20, Z3
+	VFMADD231PS  64(AX), Z20, Z3
 	VMOVUPS      Z3, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z4
 	VMOVUPS      Z4, (R11)
-	VFMADD231PS  64(R11), Z20, Z5
+	VFMADD231PS  64(AX), Z20, Z5
 	VMOVUPS      Z5, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z6
 	VMOVUPS      Z6, (R11)
-	VFMADD231PS  64(R11), Z20, Z7
+	VFMADD231PS  64(AX), Z20, Z7
 	VMOVUPS      Z7, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z8
 	VMOVUPS      Z8, (R11)
-	VFMADD231PS  64(R11), Z20, Z9
+	VFMADD231PS  64(AX), Z20, Z9
 	VMOVUPS      Z9, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z10
 	VMOVUPS      Z10, (R11)
-	VFMADD231PS  64(R11), Z20, Z11
+	VFMADD231PS  64(AX), Z20, Z11
 	VMOVUPS      Z11, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z12
 	VMOVUPS      Z12, (R11)
-	VFMADD231PS  64(R11), Z20, Z13
+	VFMADD231PS  64(AX), Z20, Z13
 	VMOVUPS      Z13, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z14
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z14
 	VMOVUPS      Z14, (R11)
-	VFMADD231PS  64(R11), Z20, Z15
+	VFMADD231PS  64(AX), Z20, Z15
 	VMOVUPS      Z15, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z16
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z16
 	VMOVUPS      Z16, (R11)
-	VFMADD231PS  64(R11), Z20, Z17
+	VFMADD231PS  64(AX), Z20, Z17
 	VMOVUPS      Z17, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z20, Z18
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z20, Z18
 	VMOVUPS      Z18, (R11)
-	VFMADD231PS  64(R11), Z20, Z19
+	VFMADD231PS  64(AX), Z20, Z19
 	VMOVUPS      Z19, 64(R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel9x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel9x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel9x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel9x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -10817,56 +10958,67 @@ sgemmKernel9x32SegAVX512_segend:
 
 sgemmKernel9x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z18
-	VFMADD231PS  (R11), Z18, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z18, Z0
 	VMOVUPS      Z0, (R11)
-	VFMADD231PS  64(R11), Z18, Z1
+	VFMADD231PS  64(AX), Z18, Z1
 	VMOVUPS      Z1, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z2
 	VMOVUPS      Z2, (R11)
-	VFMADD231PS  64(R11), Z18, Z3
+	VFMADD231PS  64(AX), Z18, Z3
 	VMOVUPS      Z3, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z4
 	VMOVUPS      Z4, (R11)
-	VFMADD231PS  64(R11), Z18, Z5
+	VFMADD231PS  64(AX), Z18, Z5
 	VMOVUPS      Z5, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z6
 	VMOVUPS      Z6, (R11)
-	VFMADD231PS  64(R11), Z18, Z7
+	VFMADD231PS  64(AX), Z18, Z7
 	VMOVUPS      Z7, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z8
 	VMOVUPS      Z8, (R11)
-	VFMADD231PS  64(R11), Z18, Z9
+	VFMADD231PS  64(AX), Z18, Z9
 	VMOVUPS      Z9, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z10
 	VMOVUPS      Z10, (R11)
-	VFMADD231PS  64(R11), Z18, Z11
+	VFMADD231PS  64(AX), Z18, Z11
 	VMOVUPS      Z11, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z12
 	VMOVUPS      Z12, (R11)
-	VFMADD231PS  64(R11), Z18, Z13
+	VFMADD231PS  64(AX), Z18, Z13
 	VMOVUPS      Z13, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z14
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z14
 	VMOVUPS      Z14, (R11)
-	VFMADD231PS  64(R11), Z18, Z15
+	VFMADD231PS  64(AX), Z18, Z15
 	VMOVUPS      Z15, 64(R11)
 	ADDQ         R12, R11
-	VFMADD231PS  (R11), Z18, Z16
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z18, Z16
 	VMOVUPS      Z16, (R11)
-	VFMADD231PS  64(R11), Z18, Z17
+	VFMADD231PS  64(AX), Z18, Z17
 	VMOVUPS      Z17, 64(R11)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel8x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel8x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel8x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel8x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -11148,51 +11300,61 @@ sgemmKernel8x32SegAVX512_segend:
 
 sgemmKernel8x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z16
-	VFMADD231PS  (R10), Z16, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (R10)
-	VFMADD231PS  64(R10), Z16, Z1
+	VFMADD231PS  64(AX), Z16, Z1
 	VMOVUPS      Z1, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z2
 	VMOVUPS      Z2, (R10)
-	VFMADD231PS  64(R10), Z16, Z3
+	VFMADD231PS  64(AX), Z16, Z3
 	VMOVUPS      Z3, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z4
 	VMOVUPS      Z4, (R10)
-	VFMADD231PS  64(R10), Z16, Z5
+	VFMADD231PS  64(AX), Z16, Z5
 	VMOVUPS      Z5, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z6
 	VMOVUPS      Z6, (R10)
-	VFMADD231PS  64(R10), Z16, Z7
+	VFMADD231PS  64(AX), Z16, Z7
 	VMOVUPS      Z7, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z8
 	VMOVUPS      Z8, (R10)
-	VFMADD231PS  64(R10), Z16, Z9
+	VFMADD231PS  64(AX), Z16, Z9
 	VMOVUPS      Z9, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z10
 	VMOVUPS      Z10, (R10)
-	VFMADD231PS  64(R10), Z16, Z11
+	VFMADD231PS  64(AX), Z16, Z11
 	VMOVUPS      Z11, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z12
 	VMOVUPS      Z12, (R10)
-	VFMADD231PS  64(R10), Z16, Z13
+	VFMADD231PS  64(AX), Z16, Z13
 	VMOVUPS      Z13, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z16, Z14
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z16, Z14
 	VMOVUPS      Z14, (R10)
-	VFMADD231PS  64(R10), Z16, Z15
+	VFMADD231PS  64(AX), Z16, Z15
 	VMOVUPS      Z15, 64(R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel7x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel7x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel7x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel7x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -11449,46 +11611,55 @@ sgemmKernel7x32SegAVX512_segend:
 
 sgemmKernel7x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z14
-	VFMADD231PS  (R10), Z14, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z14, Z0
 	VMOVUPS      Z0, (R10)
-	VFMADD231PS  64(R10), Z14, Z1
+	VFMADD231PS  64(AX), Z14, Z1
 	VMOVUPS      Z1, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z2
 	VMOVUPS      Z2, (R10)
-	VFMADD231PS  64(R10), Z14, Z3
+	VFMADD231PS  64(AX), Z14, Z3
 	VMOVUPS      Z3, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z4
 	VMOVUPS      Z4, (R10)
-	VFMADD231PS  64(R10), Z14, Z5
+	VFMADD231PS  64(AX), Z14, Z5
 	VMOVUPS      Z5, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z6
 	VMOVUPS      Z6, (R10)
-	VFMADD231PS  64(R10), Z14, Z7
+	VFMADD231PS  64(AX), Z14, Z7
 	VMOVUPS      Z7, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z8
 	VMOVUPS      Z8, (R10)
-	VFMADD231PS  64(R10), Z14, Z9
+	VFMADD231PS  64(AX), Z14, Z9
 	VMOVUPS      Z9, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z10
 	VMOVUPS      Z10, (R10)
-	VFMADD231PS  64(R10), Z14, Z11
+	VFMADD231PS  64(AX), Z14, Z11
 	VMOVUPS      Z11, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z14, Z12
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z14, Z12
 	VMOVUPS      Z12, (R10)
-	VFMADD231PS  64(R10), Z14, Z13
+	VFMADD231PS  64(AX), Z14, Z13
 	VMOVUPS      Z13, 64(R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel6x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel6x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel6x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel6x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -11720,41 +11891,49 @@ sgemmKernel6x32SegAVX512_segend:
 
 sgemmKernel6x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z12
-	VFMADD231PS  (R10), Z12, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z12, Z0
 	VMOVUPS      Z0, (R10)
-	VFMADD231PS  64(R10), Z12, Z1
+	VFMADD231PS  64(AX), Z12, Z1
 	VMOVUPS      Z1, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z12, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z2
 	VMOVUPS      Z2, (R10)
-	VFMADD231PS  64(R10), Z12, Z3
+	VFMADD231PS  64(AX), Z12, Z3
 	VMOVUPS      Z3, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z12, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z4
 	VMOVUPS      Z4, (R10)
-	VFMADD231PS  64(R10), Z12, Z5
+	VFMADD231PS  64(AX), Z12, Z5
 	VMOVUPS      Z5, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z12, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z6
 	VMOVUPS      Z6, (R10)
-	VFMADD231PS  64(R10), Z12, Z7
+	VFMADD231PS  64(AX), Z12, Z7
 	VMOVUPS      Z7, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z12, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z8
 	VMOVUPS      Z8, (R10)
-	VFMADD231PS  64(R10), Z12, Z9
+	VFMADD231PS  64(AX), Z12, Z9
 	VMOVUPS      Z9, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z12, Z10
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z12, Z10
 	VMOVUPS      Z10, (R10)
-	VFMADD231PS  64(R10), Z12, Z11
+	VFMADD231PS  64(AX), Z12, Z11
 	VMOVUPS      Z11, 64(R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel5x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel5x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel5x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel5x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -11961,36 +12140,43 @@ sgemmKernel5x32SegAVX512_segend:
 
 sgemmKernel5x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z10
-	VFMADD231PS  (R10), Z10, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z10, Z0
 	VMOVUPS      Z0, (R10)
-	VFMADD231PS  64(R10), Z10, Z1
+	VFMADD231PS  64(AX), Z10, Z1
 	VMOVUPS      Z1, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z10, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z2
 	VMOVUPS      Z2, (R10)
-	VFMADD231PS  64(R10), Z10, Z3
+	VFMADD231PS  64(AX), Z10, Z3
 	VMOVUPS      Z3, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z10, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z4
 	VMOVUPS      Z4, (R10)
-	VFMADD231PS  64(R10), Z10, Z5
+	VFMADD231PS  64(AX), Z10, Z5
 	VMOVUPS      Z5, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z10, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z6
 	VMOVUPS      Z6, (R10)
-	VFMADD231PS  64(R10), Z10, Z7
+	VFMADD231PS  64(AX), Z10, Z7
 	VMOVUPS      Z7, 64(R10)
 	ADDQ         R11, R10
-	VFMADD231PS  (R10), Z10, Z8
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z10, Z8
 	VMOVUPS      Z8, (R10)
-	VFMADD231PS  64(R10), Z10, Z9
+	VFMADD231PS  64(AX), Z10, Z9
 	VMOVUPS      Z9, 64(R10)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel4x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel4x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel4x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel4x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -12165,31 +12351,37 @@ sgemmKernel4x32SegAVX512_segend:
 
 sgemmKernel4x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z8
-	VFMADD231PS  (R9), Z8, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (R9)
-	VFMADD231PS  64(R9), Z8, Z1
+	VFMADD231PS  64(AX), Z8, Z1
 	VMOVUPS      Z1, 64(R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z8, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z2
 	VMOVUPS      Z2, (R9)
-	VFMADD231PS  64(R9), Z8, Z3
+	VFMADD231PS  64(AX), Z8, Z3
 	VMOVUPS      Z3, 64(R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z8, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z4
 	VMOVUPS      Z4, (R9)
-	VFMADD231PS  64(R9), Z8, Z5
+	VFMADD231PS  64(AX), Z8, Z5
 	VMOVUPS      Z5, 64(R9)
 	ADDQ         R10, R9
-	VFMADD231PS  (R9), Z8, Z6
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z8, Z6
 	VMOVUPS      Z6, (R9)
-	VFMADD231PS  64(R9), Z8, Z7
+	VFMADD231PS  64(AX), Z8, Z7
 	VMOVUPS      Z7, 64(R9)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel3x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel3x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel3x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel3x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -12339,26 +12531,31 @@ sgemmKernel3x32SegAVX512_segend:
 
 sgemmKernel3x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z6
-	VFMADD231PS  (R8), Z6, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z6, Z0
 	VMOVUPS      Z0, (R8)
-	VFMADD231PS  64(R8), Z6, Z1
+	VFMADD231PS  64(AX), Z6, Z1
 	VMOVUPS      Z1, 64(R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z6, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z2
 	VMOVUPS      Z2, (R8)
-	VFMADD231PS  64(R8), Z6, Z3
+	VFMADD231PS  64(AX), Z6, Z3
 	VMOVUPS      Z3, 64(R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z6, Z4
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z6, Z4
 	VMOVUPS      Z4, (R8)
-	VFMADD231PS  64(R8), Z6, Z5
+	VFMADD231PS  64(AX), Z6, Z5
 	VMOVUPS      Z5, 64(R8)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel2x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel2x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel2x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel2x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -12483,21 +12680,25 @@ sgemmKernel2x32SegAVX512_segend:
 
 sgemmKernel2x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z4
-	VFMADD231PS  (R8), Z4, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z4, Z0
 	VMOVUPS      Z0, (R8)
-	VFMADD231PS  64(R8), Z4, Z1
+	VFMADD231PS  64(AX), Z4, Z1
 	VMOVUPS      Z1, 64(R8)
 	ADDQ         R9, R8
-	VFMADD231PS  (R8), Z4, Z2
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z4, Z2
 	VMOVUPS      Z2, (R8)
-	VFMADD231PS  64(R8), Z4, Z3
+	VFMADD231PS  64(AX), Z4, Z3
 	VMOVUPS      Z3, 64(R8)
 	VZEROUPPER
 	RET
 
-// func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+// func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernel1x32SegAVX512(SB), NOSPLIT, $0-88
+TEXT ·sgemmKernel1x32SegAVX512(SB), NOSPLIT, $0-104
 	MOVQ kc+0(FP), AX
 	MOVQ rsA+16(FP), CX
 	SHLQ $0x02, CX
@@ -12597,9 +12798,12 @@ sgemmKernel1x32SegAVX512_segend:
 
 sgemmKernel1x32SegAVX512_beta:
 	VBROADCASTSS beta+68(FP), Z2
-	VFMADD231PS  (DI), Z2, Z0
+	MOVQ         cin+88(FP), AX
+	MOVQ         ldcin+96(FP), CX
+	SHLQ         $0x02, CX
+	VFMADD231PS  (AX), Z2, Z0
 	VMOVUPS      Z0, (DI)
-	VFMADD231PS  64(DI), Z2, Z1
+	VFMADD231PS  64(AX), Z2, Z1
 	VMOVUPS      Z1, 64(DI)
 	VZEROUPPER
 	RET

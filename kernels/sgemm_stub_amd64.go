@@ -214,173 +214,173 @@ func sgemmKernel2x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb i
 //go:noescape
 func sgemmKernel1x16AVX2(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32)
 
-// sgemmKernel12x16SegAVX512 computes a 12×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel12x16SegAVX512 computes a 12×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel12x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel12x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel11x16SegAVX512 computes a 11×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel11x16SegAVX512 computes a 11×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel11x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel11x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel10x16SegAVX512 computes a 10×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel10x16SegAVX512 computes a 10×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel10x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel10x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel9x16SegAVX512 computes a 9×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel9x16SegAVX512 computes a 9×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel9x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel9x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel8x16SegAVX512 computes a 8×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel8x16SegAVX512 computes a 8×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel8x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel8x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel7x16SegAVX512 computes a 7×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel7x16SegAVX512 computes a 7×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel7x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel7x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel6x16SegAVX512 computes a 6×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel6x16SegAVX512 computes a 6×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel6x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel6x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel5x16SegAVX512 computes a 5×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel5x16SegAVX512 computes a 5×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel5x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel5x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel4x16SegAVX512 computes a 4×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel4x16SegAVX512 computes a 4×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel4x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel4x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel3x16SegAVX512 computes a 3×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel3x16SegAVX512 computes a 3×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel3x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel3x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel2x16SegAVX512 computes a 2×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel2x16SegAVX512 computes a 2×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel2x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel2x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel1x16SegAVX512 computes a 1×16 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel1x16SegAVX512 computes a 1×16 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel1x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel1x16SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel12x32SegAVX512 computes a 12×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel12x32SegAVX512 computes a 12×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel12x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel12x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel11x32SegAVX512 computes a 11×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel11x32SegAVX512 computes a 11×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel11x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel11x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel10x32SegAVX512 computes a 10×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel10x32SegAVX512 computes a 10×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel10x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel10x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel9x32SegAVX512 computes a 9×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel9x32SegAVX512 computes a 9×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel9x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel9x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel8x32SegAVX512 computes a 8×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel8x32SegAVX512 computes a 8×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel8x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel8x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel7x32SegAVX512 computes a 7×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel7x32SegAVX512 computes a 7×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel7x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel7x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel6x32SegAVX512 computes a 6×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel6x32SegAVX512 computes a 6×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel6x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel6x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel5x32SegAVX512 computes a 5×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel5x32SegAVX512 computes a 5×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel5x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel5x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel4x32SegAVX512 computes a 4×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel4x32SegAVX512 computes a 4×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel4x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel4x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel3x32SegAVX512 computes a 3×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel3x32SegAVX512 computes a 3×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel3x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel3x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel2x32SegAVX512 computes a 2×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel2x32SegAVX512 computes a 2×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel2x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel2x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
-// sgemmKernel1x32SegAVX512 computes a 1×32 tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.
-// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];
-// kc is a multiple of segLen. With beta == 0, C is not read.
+// sgemmKernel1x32SegAVX512 computes a 1×32 tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.
+// A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],
+// Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.
 //
 //go:noescape
-func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int)
+func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, segLen int, segJump int, cin *float32, ldcin int)
 
 // fmaPeakAVX512 runs iters iterations of 16 independent vector FMA chains.
 func fmaPeakAVX512(iters int)

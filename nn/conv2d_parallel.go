@@ -66,8 +66,11 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 // product's bits) on the calling goroutine; buf is its scratch.
 func (l *Conv2D) directRows(x []float32, r0, r1 int, y, buf []float32) {
 	units := l.units()
-	out := y[r0*units : r1*units]
-	kernels.ConvRowsDirect(l.geom, x, r0, r1, l.kernel.Value.Data, units, l.biasRows(out), out, buf)
+	var bias []float32
+	if l.bias != nil {
+		bias = l.bias.Value.Data
+	}
+	kernels.ConvRowsDirect(l.geom, x, r0, r1, l.kernel.Value.Data, units, bias, y[r0*units:r1*units], buf)
 }
 
 // tileTasks is the plan of a parallel Backward: tiles of t rows, grouped

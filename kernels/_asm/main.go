@@ -140,11 +140,11 @@ func main() {
 func genMicroKernel(mk microKernel) {
 	nr := mk.vecs * mk.lanes
 	if mk.seg {
-		b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int)")
+		b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32, segLen, segJump int, cin *float32, ldcin int)")
 		b.Pragma("noescape")
-		b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*C over kc >= 1 steps of k.", mk.name, mk.mr, nr),
-			"A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j];",
-			"kc is a multiple of segLen. With beta == 0, C is not read.")
+		b.Doc(fmt.Sprintf("%s computes a %d×%d tile of C = alpha*A*B + beta*Cin over kc >= 1 steps of k.", mk.name, mk.mr, nr),
+			"A element (i, p) is at a[i*rsA + p*csA + (p/segLen)*segJump], B element (p, j) at b[p*ldb + j],",
+			"Cin element (i, j) at cin[i*ldcin + j]; kc is a multiple of segLen. With beta == 0, Cin is not read.")
 	} else {
 		b.TEXT(mk.name, b.NOSPLIT, "func(kc int, a *float32, rsA, csA int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)")
 		b.Pragma("noescape")
@@ -272,6 +272,24 @@ func genMicroKernel(mk microKernel) {
 	b.Label(mk.name + "_beta")
 	vb := mk.vec()
 	b.VBROADCASTSS(mustAddr(b.Param("beta")), vb)
+	if mk.seg { // C's starting values from cin (ldcin apart), C written
+		cin := b.Load(b.Param("cin"), b.GP64())
+		ldcin := b.Load(b.Param("ldcin"), b.GP64())
+		b.SHLQ(op.U8(2), ldcin)
+		for r := range acc {
+			for v := range acc[r] {
+				b.VFMADD231PS(op.Mem{Base: cin, Disp: v * mk.lanes * 4}, vb, acc[r][v])
+				b.VMOVUPS(acc[r][v], op.Mem{Base: cp, Disp: v * mk.lanes * 4})
+			}
+			if r < mk.mr-1 {
+				b.ADDQ(ldc, cp)
+				b.ADDQ(ldcin, cin)
+			}
+		}
+		b.VZEROUPPER()
+		b.RET()
+		return
+	}
 	for r := range acc {
 		for v := range acc[r] {
 			m := op.Mem{Base: cp, Disp: v * mk.lanes * 4}
