@@ -301,3 +301,32 @@ func TestDoctorTrialOutcome(t *testing.T) {
 		t.Errorf("0.13 vs 0.10: %+v", tr)
 	}
 }
+
+// The confirmation window grows with the planned run: in a 20-epoch run a
+// critical judgement holds for 5 epoch ends and a warning for 2 before it
+// is printed; a relapse of the loss is confirmed like other judgements,
+// a blow-up is printed at once.
+func TestLiveConfirmationScalesWithTheRun(t *testing.T) {
+	m := &Monitor{}
+	m.sig.Facts.StepsPerEpoch, m.sig.Facts.PlannedEpochs = 15, 20
+	c := Finding{ID: "not_learning", Severity: Critical}
+	w := Finding{ID: "lr_too_high", Severity: Warning}
+	for end := 6; end <= 11; end++ {
+		got := m.confirmed(c, 15*end, true)
+		if want := end == 11; got != want {
+			t.Errorf("critical first seen at epoch 6, epoch end %d: confirmed %v, want %v", end, got, want)
+		}
+		got = m.confirmed(w, 15*end, true)
+		if want := end >= 8; got != want {
+			t.Errorf("warning first seen at epoch 6, epoch end %d: confirmed %v, want %v", end, got, want)
+		}
+	}
+	relapse := Finding{ID: "divergence", Severity: Critical, Evidence: []Evidence{{Metric: relapseMetric}}}
+	if m.confirmed(relapse, 102, false) || m.confirmed(relapse, 105, true) {
+		t.Error("relapse: want confirmed like a critical judgement, not at once")
+	}
+	blowup := Finding{ID: "divergence", Severity: Critical, Evidence: []Evidence{{Metric: "smoothed_loss"}}}
+	if !m.confirmed(blowup, 6, false) {
+		t.Error("blow-up: want at once")
+	}
+}

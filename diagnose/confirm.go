@@ -1,5 +1,7 @@
 package diagnose
 
+import "math"
+
 // Live findings are held until confirmed (hysteresis): a warning or
 // critical finding raised during training is printed (and passed to
 // OnRaise) only when it still holds at an epoch end at least
@@ -20,12 +22,58 @@ package diagnose
 // in a healthy 8-epoch run, withdrawn by its end, counted as false
 // alarms). The final diagnosis lists what holds at the end whatever was
 // printed.
+//
+// The window also grows with the run (issue 10, seventh round (b)): a
+// long run of a small set swings for longer before it settles (a class-
+// weighted 300-image two-class run sat at chance for 9 of its 20 epochs,
+// was called "not learning" live at epoch 8 and ended at 0.97), and a
+// judgement made a few epochs into it is a small part of the evidence the
+// run will have. A critical must hold for criticalRunShare of the planned
+// epochs, a warning for warningRunShare, each at least the ends above;
+// short runs (the suites' 2-8 epochs) keep the ends above. The run's
+// judgement is not delayed: the final diagnosis lists what holds at the
+// end, whatever was confirmed live.
 const (
 	minConfirmSteps     = 10
 	criticalConfirmEnds = 2
+	criticalRunShare    = 0.25
+	warningRunShare     = 0.1
 )
 
+// Unmistakable findings are printed at once: a non-finite loss, and a
+// training loss that blew up above where it started. A relapse (the loss
+// climbing back from the minimum it reached, under a blow-up) is a
+// judgement like any other: SGD with momentum and schedules swing there
+// and come back (issue 10, sixth round: a healthy 6-class run's loss went
+// from 0.32 back to 1.59, under its start of 1.78, and its validation
+// accuracy from 0.81 to 0.33 and back to 0.54; called critical live).
 var immediate = map[string]bool{"nan": true, "divergence": true}
+
+// unmistakable reports whether a finding is printed without confirmation.
+func unmistakable(f Finding) bool {
+	if !immediate[f.ID] {
+		return false
+	}
+	for _, e := range f.Evidence {
+		if e.Metric == relapseMetric {
+			return false
+		}
+	}
+	return true
+}
+
+// confirmEnds is how many epoch ends after its first sighting a live
+// finding at this severity must hold at (see the window above).
+func (m *Monitor) confirmEnds(f Finding) int {
+	ends, share := 1, warningRunShare
+	if f.Severity == Critical || epochJudged[f.ID] {
+		ends = criticalConfirmEnds
+	}
+	if f.Severity == Critical {
+		share = criticalRunShare
+	}
+	return max(ends, int(math.Ceil(share*float64(m.sig.Facts.PlannedEpochs))))
+}
 
 // epochJudged are the detectors whose evidence changes only at epoch ends,
 // and dying_relu's partly dead layer (its warning; the dead network is a
@@ -42,7 +90,7 @@ type pendingFinding struct{ first, ends int }
 // confirmed reports whether a finding at this severity has held long
 // enough to be printed.
 func (m *Monitor) confirmed(f Finding, step int, epochEnd bool) bool {
-	if immediate[f.ID] {
+	if unmistakable(f) {
 		return true
 	}
 	if m.pending == nil {
@@ -66,7 +114,7 @@ func (m *Monitor) confirmed(f Finding, step int, epochEnd bool) bool {
 	}
 	p.ends++
 	m.pending[key] = p
-	if (f.Severity == Critical || epochJudged[f.ID]) && p.ends < criticalConfirmEnds {
+	if p.ends < m.confirmEnds(f) {
 		return false
 	}
 	return step-p.first >= need

@@ -15,6 +15,10 @@ const (
 	recoveredFactor = 0.5 // the current smoothed loss below 0.5 L0: recovered
 )
 
+// relapseMetric names a relapse's evidence (a blow-up's is smoothed_loss):
+// a relapse is confirmed live like other judgements (confirm.go).
+const relapseMetric = "relapse_loss"
+
 // detectDivergence: the training loss blew up above where it started, or
 // climbed back far above the minimum it had reached (a relapse); both
 // sustained, so that one bad batch does not count. Critical, but a
@@ -56,7 +60,7 @@ func detectDivergence(s *Signals) *Finding {
 				"smoothed training loss %.3g at step %d, above max(%.0fx initial, initial + 1) = %.3g for %d steps", v, f.Step, divergeFactor, limit, run))
 		} else {
 			f.Title = fmt.Sprintf("Training loss relapsed at step %d: from %.3g back up to %.3g", f.Step, lowest, peak)
-			f.Evidence = append(f.Evidence, evm("smoothed_loss", v, relapseFactor*lowest,
+			f.Evidence = append(f.Evidence, evm(relapseMetric, v, relapseFactor*lowest,
 				"smoothed training loss %.3g at step %d, over %.0fx its minimum %.3g for %d steps", v, f.Step, relapseFactor, lowest, run))
 		}
 		if e, ok := relapseSurvived(s, f.Epoch, peak, l0); !blowup && ok {
