@@ -51,8 +51,8 @@ func TestDetectDivergence(t *testing.T) {
 		return 14
 	}, flat(0.1))
 	f := wantFinding(t, "divergence", s, Critical)
-	if f.Step > 8 || !unmistakable(*f) {
-		t.Errorf("detected at step %d, want within the first 8 steps and printed at once (%v)", f.Step, unmistakable(*f))
+	if f.Step > 8 || !unmistakable(Finding{ID: "divergence", Evidence: f.Evidence}) {
+		t.Errorf("detected at step %d (%v), want within the first 8 steps and printed at once", f.Step, f.Evidence)
 	}
 	// BatchNormalization can start the training loss high (6.9 for
 	// vgg-small against 2.6 in inference mode): falling from there is not
@@ -80,8 +80,8 @@ func TestDetectDivergence(t *testing.T) {
 		}
 		return 2
 	}, flat(0.5))
-	if f := wantFinding(t, "divergence", s, Critical); !strings.Contains(f.Title, "relapsed") || unmistakable(*f) {
-		t.Errorf("title %q, printed live without confirmation %v", f.Title, unmistakable(*f))
+	if f := wantFinding(t, "divergence", s, Critical); !strings.Contains(f.Title, "relapsed") || unmistakable(Finding{ID: "divergence", Evidence: f.Evidence}) {
+		t.Errorf("title %q, evidence %v: want a relapse confirmed live like a judgement", f.Title, f.Evidence)
 	}
 	// A spike that recovers is a warning.
 	s = healthySignals(t, 2)
