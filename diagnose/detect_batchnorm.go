@@ -28,7 +28,10 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 	}
 	p := s.Facts.BNProbe[n-1]
 	if p.TrainModeAcc-p.InferenceModeAcc < bnAccGap || p.InferenceLoss < bnLossGrow*p.TrainModeLoss {
-		return bnSmallBatchFinding(s)
+		if g := bnSmallBatchFinding(s); g != nil {
+			return g
+		}
+		return bnHeavyLagFinding(s)
 	}
 	if m, ok := bnCaughtUp(s, s.stepOfEpoch(p.Epoch)); ok {
 		// The moving statistics forgot their start: a gap in a fast-moving
