@@ -24,7 +24,8 @@ var stoppable = map[string]bool{"nan": true, "divergence": true, "dying_relu": t
 // Analysis cadence: detectors run after every step of the first ten, at
 // every new metrics record, at a non-finite loss and at every epoch end;
 // otherwise every cadence steps, where cadence keeps their cost under
-// analysisBudget of the step time (it adapts to the measured times).
+// analysisBudget of the step time (it adapts to the measured times); between
+// epoch ends, all within the monitor's time budget (budget.go).
 const (
 	analysisBudget = 0.005
 	maxCadence     = 64
@@ -209,7 +210,8 @@ func (m *Monitor) BatchEnd(s *train.State, b *train.StepInfo) error {
 	}
 	m.sinceLast++
 	var err error
-	if fresh || bad || s.Stop || s.Step <= 10 || m.sinceLast >= m.cadence {
+	due := fresh || s.Step <= 10 || m.sinceLast >= m.cadence
+	if bad || s.Stop || m.lossAlarm(b.Loss) || due && m.withinBudget() {
 		err = m.analyze(s, false)
 	}
 	m.lastEnd = time.Now()
