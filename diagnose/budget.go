@@ -1,6 +1,10 @@
 package diagnose
 
-import "time"
+import (
+	"time"
+
+	"github.com/cnnscope/cnnscope/train"
+)
 
 // The monitor's time budget (issue 10, seventh round (b)): the analyses
 // between epoch ends, the first ten steps' included, run only while the
@@ -10,8 +14,11 @@ import "time"
 // on the sixth part: 13-20% of runs of 0.7-7 s). A batch loss above
 // alarmFactor times the starting loss (healthy runs stay under it, see
 // detect_divergence.go) or a non-finite one is analyzed whatever the
-// budget, so that a blow-up is still found within its first steps; epoch
-// ends and the end of training are always analyzed.
+// budget, so that a blow-up is still found within its first steps. An
+// epoch end before the planned last one is analyzed within the budget
+// too (a skipped one does not count towards a live finding's
+// confirmation: it is printed later, never sooner); the planned last
+// epoch, a stopping run and the end of training always are.
 const (
 	monitorBudget = 0.03
 	alarmFactor   = 1.3
@@ -28,4 +35,9 @@ func (m *Monitor) withinBudget() bool {
 func (m *Monitor) lossAlarm(loss float64) bool {
 	l0, ok := m.sig.StartLoss()
 	return ok && finite(l0) && loss > alarmFactor*l0
+}
+
+// epochDue reports whether this epoch end (1-based) is analyzed.
+func (m *Monitor) epochDue(s *train.State, epoch int) bool {
+	return epoch >= m.sig.Facts.PlannedEpochs || s.Stop || m.withinBudget()
 }

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"testing"
 	"time"
+
+	"github.com/cnnscope/cnnscope/train"
 )
 
 // Between epoch ends the monitor analyzes only within its time budget,
@@ -16,6 +18,16 @@ func TestMonitorBudgetAndLossAlarm(t *testing.T) {
 	m.overhead = time.Second
 	if m.withinBudget() {
 		t.Error("1 s of 10 s: want over the budget")
+	}
+	// Over the budget, an epoch end is analyzed only when it is the
+	// planned last one or the run stops there.
+	m.sig.Facts.PlannedEpochs = 5
+	st := &train.State{}
+	if m.epochDue(st, 3) || !m.epochDue(st, 5) {
+		t.Errorf("over the budget: epoch 3 due %v (want false), epoch 5 due %v (want true)", m.epochDue(st, 3), m.epochDue(st, 5))
+	}
+	if st.Stop = true; !m.epochDue(st, 3) {
+		t.Error("a stopping run's epoch end: want analyzed")
 	}
 	if m.lossAlarm(50) {
 		t.Error("no starting loss known: want no alarm")

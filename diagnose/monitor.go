@@ -254,6 +254,10 @@ func (m *Monitor) EpochEnd(s *train.State, epoch int, logs train.Logs) error {
 		m.probe(s, epoch+1)
 	}
 	m.poll(false)
+	if !m.epochDue(s, epoch+1) {
+		m.overhead += time.Since(start)
+		return nil
+	}
 	err := m.analyze(s, true)
 	// A running run's diagnosis.json is kept current, unless writing it
 	// (a synced, atomic replace) would cost more than 2% of the time.
