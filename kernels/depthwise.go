@@ -128,10 +128,15 @@ func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32,
 
 // depthwiseBackwardWith: the weight gradient over the forward plan's runs
 // (per sample, into part), the input gradient gathered over the
-// input-gradient plan's runs.
+// input-gradient plan's runs, each sum starting from zeros the kernels
+// read when the runs write every input pixel (else from a cleared dx).
 func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, part []float32) {
 	fp, bp := depthwisePlan(g, false), depthwisePlan(g, true)
 	nx, nz, nk := g.H*g.W*g.C, g.OH*g.OW*g.C, len(dk)
+	var zeros []float32
+	if bp.covers {
+		zeros = make([]float32, g.C)
+	}
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			xb, dzb, pk := sampleOf(x, b, nx), sampleOf(dz, b, nz), sampleOf(part, b, nk)
@@ -143,9 +148,11 @@ func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, pa
 				continue
 			}
 			dxb := sampleOf(dx, b, nx)
-			clear(dxb)
+			if zeros == nil {
+				clear(dxb)
+			}
 			for _, r := range bp.runs {
-				impl.taps(dxb[r.y:], dzb, k, nil, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs, false)
+				impl.taps(dxb[r.y:], dzb, k, zeros, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs, false)
 			}
 		}
 	})

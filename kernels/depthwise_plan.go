@@ -151,5 +151,6 @@ func inputGradPlan(g ConvGeom) *dwPlan {
 				func(rt, ct tap1) int { return (rt.at*g.OW + ct.at) * g.C }, g.KW, g.C)
 		}
 	}
+	p.setCovers(g.H * g.W)
 	return p
 }

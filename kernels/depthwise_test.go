@@ -251,8 +251,12 @@ func TestDepthwiseForwardBias(t *testing.T) {
 func TestDepthwiseForwardRelu6(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 6))
 	wide := ConvGeom{N: 2, H: 2, W: 3, C: 17, KH: 1, KW: 1, SH: 1, SW: 1, PadTop: 1, PadLeft: 2, OH: 4, OW: 6}
-	if depthwisePlan(wide, false).covers || !depthwisePlan(dwGeoms()[0], false).covers {
+	gs := dwGeoms()
+	if depthwisePlan(wide, false).covers || !depthwisePlan(gs[0], false).covers {
 		t.Fatal("covers: want false for the wide padding, true for a same padding")
+	}
+	if depthwisePlan(gs[len(gs)-1], true).covers || !depthwisePlan(gs[0], true).covers {
+		t.Fatal("input-gradient covers: want false for pixels read by no output, true for a same padding")
 	}
 	for _, g := range append(dwGeoms(), wide) {
 		c := newDwCase(rng, g)
