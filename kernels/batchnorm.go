@@ -17,10 +17,12 @@ type normImpl struct {
 	sums  func(s, q, a, b []float64, x, dy []float32, round bool)
 	apply func(y, x []float32, scale, shift []float64)
 	grad  func(dy, x []float32, a, b, k, m1, m2 []float64, round bool)
+	// applyRelu6 is apply with relu6 on the result (NormApplyRelu6)
+	applyRelu6 func(y, x []float32, scale, shift []float64)
 }
 
 // goNorm is the pure-Go implementation.
-var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: normGradGo}
+var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: normGradGo, applyRelu6: normApplyRelu6Go}
 
 // NormSums adds, for every row of x (len(x)/len(a) rows of c = len(a)
 // channels) in row order, e to s[j] and e·h to q[j], where
@@ -49,6 +51,17 @@ func NormApply(y, x []float32, scale, shift []float64) {
 	sameLen("NormApply", "y", len(y), "x", len(x))
 	if c > 0 && len(x) > 0 {
 		bn.apply(y, x, scale[:c], shift[:c])
+	}
+}
+
+// NormApplyRelu6 is NormApply followed by Relu6 on y (the same bits), in
+// one pass: a BatchNormalization's training output with the relu6 after
+// it fused.
+func NormApplyRelu6(y, x []float32, scale, shift []float64) {
+	c := checkNorm("NormApplyRelu6", len(x), scale, shift)
+	sameLen("NormApplyRelu6", "y", len(y), "x", len(x))
+	if c > 0 && len(x) > 0 {
+		bn.applyRelu6(y, x, scale[:c], shift[:c])
 	}
 }
 

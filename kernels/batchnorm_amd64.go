@@ -41,6 +41,12 @@ var avx512Norm = &normImpl{
 			normApplyAVX512(&y[lo], &x[lo], &scale[0], &shift[0], (hi-lo)/c, c)
 		})
 	},
+	applyRelu6: func(y, x []float32, scale, shift []float64) {
+		c := len(scale)
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normApplyRelu6AVX512(&y[lo], &x[lo], &scale[0], &shift[0], (hi-lo)/c, c)
+		})
+	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 		c := len(a)
 		eachNormPiece(len(x), c, func(lo, hi int) {

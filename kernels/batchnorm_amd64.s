@@ -818,6 +818,205 @@ normApplyAVX512_done:
 	VZEROUPPER
 	RET
 
+// func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
+// Requires: AVX, AVX512F, AVX512VL, BMI2
+TEXT ·normApplyRelu6AVX512(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         scale+16(FP), DX
+	MOVQ         shift+24(FP), BX
+	MOVQ         rows+32(FP), SI
+	MOVQ         cols+40(FP), DI
+	MOVQ         DI, R8
+	SHLQ         $0x02, R8
+	MOVL         $0x00000000, R9
+	VPBROADCASTD R9, Y0
+	MOVL         $0x7fffffff, R9
+	VPBROADCASTD R9, Y1
+	MOVL         $0x40c00000, R9
+	VPBROADCASTD R9, Y2
+
+normApplyRelu6AVX512_c4:
+	CMPQ    DI, $0x00000020
+	JL      normApplyRelu6AVX512_c4done
+	VMOVUPD (DX), Z3
+	VMOVUPD (BX), Z4
+	VMOVUPD 64(DX), Z5
+	VMOVUPD 64(BX), Z6
+	VMOVUPD 128(DX), Z7
+	VMOVUPD 128(BX), Z8
+	VMOVUPD 192(DX), Z9
+	VMOVUPD 192(BX), Z10
+	MOVQ    SI, R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	TESTQ   R9, R9
+	JZ      normApplyRelu6AVX512_rows1_end
+
+normApplyRelu6AVX512_rows1:
+	VCVTPS2PD (R10), Z11
+	VMULPD    Z3, Z11, Z11
+	VADDPD    Z4, Z11, Z11
+	VCVTPD2PS Z11, Y11
+	VMAXPS    Y11, Y0, Y11
+	VPANDD    Y1, Y11, Y11
+	VADDPS    Y0, Y11, Y11
+	VMINPS    Y11, Y2, Y11
+	VMOVUPS   Y11, (R11)
+	VCVTPS2PD 32(R10), Z11
+	VMULPD    Z5, Z11, Z11
+	VADDPD    Z6, Z11, Z11
+	VCVTPD2PS Z11, Y11
+	VMAXPS    Y11, Y0, Y11
+	VPANDD    Y1, Y11, Y11
+	VADDPS    Y0, Y11, Y11
+	VMINPS    Y11, Y2, Y11
+	VMOVUPS   Y11, 32(R11)
+	VCVTPS2PD 64(R10), Z11
+	VMULPD    Z7, Z11, Z11
+	VADDPD    Z8, Z11, Z11
+	VCVTPD2PS Z11, Y11
+	VMAXPS    Y11, Y0, Y11
+	VPANDD    Y1, Y11, Y11
+	VADDPS    Y0, Y11, Y11
+	VMINPS    Y11, Y2, Y11
+	VMOVUPS   Y11, 64(R11)
+	VCVTPS2PD 96(R10), Z11
+	VMULPD    Z9, Z11, Z11
+	VADDPD    Z10, Z11, Z11
+	VCVTPD2PS Z11, Y11
+	VMAXPS    Y11, Y0, Y11
+	VPANDD    Y1, Y11, Y11
+	VADDPS    Y0, Y11, Y11
+	VMINPS    Y11, Y2, Y11
+	VMOVUPS   Y11, 96(R11)
+	ADDQ      R8, R10
+	ADDQ      R8, R11
+	DECQ      R9
+	JNZ       normApplyRelu6AVX512_rows1
+
+normApplyRelu6AVX512_rows1_end:
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	SUBQ $0x00000020, DI
+	JMP  normApplyRelu6AVX512_c4
+
+normApplyRelu6AVX512_c4done:
+normApplyRelu6AVX512_c2:
+	CMPQ    DI, $0x00000010
+	JL      normApplyRelu6AVX512_c2done
+	VMOVUPD (DX), Z3
+	VMOVUPD (BX), Z4
+	VMOVUPD 64(DX), Z5
+	VMOVUPD 64(BX), Z6
+	MOVQ    SI, R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	TESTQ   R9, R9
+	JZ      normApplyRelu6AVX512_rows2_end
+
+normApplyRelu6AVX512_rows2:
+	VCVTPS2PD (R10), Z7
+	VMULPD    Z3, Z7, Z7
+	VADDPD    Z4, Z7, Z7
+	VCVTPD2PS Z7, Y7
+	VMAXPS    Y7, Y0, Y7
+	VPANDD    Y1, Y7, Y7
+	VADDPS    Y0, Y7, Y7
+	VMINPS    Y7, Y2, Y7
+	VMOVUPS   Y7, (R11)
+	VCVTPS2PD 32(R10), Z7
+	VMULPD    Z5, Z7, Z7
+	VADDPD    Z6, Z7, Z7
+	VCVTPD2PS Z7, Y7
+	VMAXPS    Y7, Y0, Y7
+	VPANDD    Y1, Y7, Y7
+	VADDPS    Y0, Y7, Y7
+	VMINPS    Y7, Y2, Y7
+	VMOVUPS   Y7, 32(R11)
+	ADDQ      R8, R10
+	ADDQ      R8, R11
+	DECQ      R9
+	JNZ       normApplyRelu6AVX512_rows2
+
+normApplyRelu6AVX512_rows2_end:
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	SUBQ $0x00000010, DI
+	JMP  normApplyRelu6AVX512_c2
+
+normApplyRelu6AVX512_c2done:
+normApplyRelu6AVX512_c1:
+	CMPQ    DI, $0x00000008
+	JL      normApplyRelu6AVX512_c1done
+	VMOVUPD (DX), Z3
+	VMOVUPD (BX), Z4
+	MOVQ    SI, R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	TESTQ   R9, R9
+	JZ      normApplyRelu6AVX512_rows3_end
+
+normApplyRelu6AVX512_rows3:
+	VCVTPS2PD (R10), Z5
+	VMULPD    Z3, Z5, Z5
+	VADDPD    Z4, Z5, Z5
+	VCVTPD2PS Z5, Y5
+	VMAXPS    Y5, Y0, Y5
+	VPANDD    Y1, Y5, Y5
+	VADDPS    Y0, Y5, Y5
+	VMINPS    Y5, Y2, Y5
+	VMOVUPS   Y5, (R11)
+	ADDQ      R8, R10
+	ADDQ      R8, R11
+	DECQ      R9
+	JNZ       normApplyRelu6AVX512_rows3
+
+normApplyRelu6AVX512_rows3_end:
+	ADDQ $0x00000040, DX
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, DI
+	JMP  normApplyRelu6AVX512_c1
+
+normApplyRelu6AVX512_c1done:
+	TESTQ     DI, DI
+	JZ        normApplyRelu6AVX512_done
+	MOVL      $0x0000ffff, R9
+	BZHIL     DI, R9, R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (DX), K1, Z3
+	VMOVUPD.Z (BX), K1, Z4
+	MOVQ      SI, DX
+	MOVQ      AX, AX
+	TESTQ     DX, DX
+	JZ        normApplyRelu6AVX512_rows4_end
+
+normApplyRelu6AVX512_rows4:
+	VCVTPS2PD.Z (CX), K1, Z5
+	VMULPD      Z3, Z5, Z5
+	VADDPD      Z4, Z5, Z5
+	VCVTPD2PS   Z5, Y5
+	VMAXPS      Y5, Y0, Y5
+	VPANDD      Y1, Y5, Y5
+	VADDPS      Y0, Y5, Y5
+	VMINPS      Y5, Y2, Y5
+	VMOVUPS     Y5, K1, (AX)
+	ADDQ        R8, CX
+	ADDQ        R8, AX
+	DECQ        DX
+	JNZ         normApplyRelu6AVX512_rows4
+
+normApplyRelu6AVX512_rows4_end:
+normApplyRelu6AVX512_done:
+	VZEROUPPER
+	RET
+
 // func normGradAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
 // Requires: AVX, AVX512F, AVX512VL, BMI2
 TEXT ·normGradAVX512(SB), NOSPLIT, $0-72

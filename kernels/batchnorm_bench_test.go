@@ -41,6 +41,19 @@ func BenchmarkNorm(b *testing.B) {
 					impl.apply(y, x, a, k)
 				}
 			})
+			b.Run("applyRelu6/"+name, func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					impl.applyRelu6(y, x, a, k)
+				}
+			})
+			b.Run("apply+relu6/"+name, func(b *testing.B) { // the two passes it replaces
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					impl.apply(y, x, a, k)
+					ew.relu6(y, y)
+				}
+			})
 			b.Run("grad/"+name, func(b *testing.B) {
 				b.SetBytes(int64(12 * n))
 				for b.Loop() {

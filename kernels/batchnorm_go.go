@@ -40,6 +40,18 @@ func normApplyGo(y, x []float32, scale, shift []float64) {
 	}
 }
 
+// normApplyRelu6Go is NormApplyRelu6's twin: relu6Go's min(max(v, 0), 6)
+// on each value.
+func normApplyRelu6Go(y, x []float32, scale, shift []float64) {
+	c := len(scale)
+	for r := 0; r+c <= len(x); r += c {
+		xs, ys := x[r:r+c], y[r:r+c]
+		for j, v := range xs {
+			ys[j] = min(max(float32(float64(float64(v)*scale[j])+shift[j]), 0), 6)
+		}
+	}
+}
+
 // normGradGo is NormGrad's twin.
 func normGradGo(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 	c := len(a)

@@ -46,11 +46,13 @@ func TestNormNoReadPastEnd(t *testing.T) {
 			impl.grad(ds, xs, cst(0), cst(1), cst(2), cst(3), cst(4), true)
 			impl.grad(ds, xs, cst(4), cst(3), cst(2), cst(1), cst(0), false)
 			impl.apply(ds, xs, cst(0), cst(1))
+			impl.applyRelu6(ds, xs, cst(0), cst(1))
 			// the same with x's role on the guarded rows
 			impl.sums(s, sq, cst(0), cst(1), ds, nil, false)
 			impl.sums(s, sq, cst(0), cst(1), ds, xs, true)
 			impl.grad(xs, ds, cst(0), cst(1), cst(2), cst(3), cst(4), false)
 			impl.apply(xs, ds, cst(0), cst(1))
+			impl.applyRelu6(xs, ds, cst(0), cst(1))
 			for i := range ds {
 				ds[i] = float32(i%3) - 1
 			}

@@ -24,6 +24,11 @@ func normGradSumsRoundAVX512(s *float64, q *float64, a *float64, bb *float64, x 
 //go:noescape
 func normApplyAVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
 
+// normApplyRelu6AVX512 (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major), as normApplyRelu6Go.
+//
+//go:noescape
+func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
+
 // normGradAVX512 (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), h = (x - a[j])·bb[j], as normGradGo.
 //
 //go:noescape

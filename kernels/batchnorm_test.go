@@ -81,6 +81,12 @@ func TestNormKernelsMatchTwins(t *testing.T) {
 				impl.apply(y1, y1, nc.a, nc.b) // in place
 				normApplyGo(y2, y2, nc.a, nc.b)
 				sameNormBits(t, impl.name+" apply in place", y1, y2)
+				sc := append([]float64{1}, nc.b[1:]...) // channel 0: y = x, the specials reach relu6
+				sh := append([]float64{0}, nc.a[1:]...)
+				impl.applyRelu6(y1, nc.x, sc, sh)
+				normApplyGo(y2, nc.x, sc, sh)
+				relu6Go(y2, y2)
+				sameNormBits(t, impl.name+" applyRelu6", y1, y2)
 			}
 		}
 	}

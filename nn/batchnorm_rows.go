@@ -81,7 +81,8 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 
 // normalize writes y = x*scale + shift (acc[0] and acc[1], per channel)
 // for every row, rows in parallel, and applies a fused activation to y a
-// cache-sized piece at a time. x and y may be the same slice.
+// cache-sized piece at a time (relu6 in the same kernel, NormApplyRelu6). x
+// and y may be the same slice.
 func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
@@ -89,6 +90,10 @@ func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
 		if act == nil {
 			kernels.NormApply(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
+			return
+		}
+		if act.name == "relu6" { // one kernel (Relu6's bits)
+			kernels.NormApplyRelu6(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
 			return
 		}
 		step := max(1, fusePieceValues/c)

@@ -28,7 +28,8 @@ func genBatchNorm() {
 	genNormSums("normStatsAVX512", false, false)
 	genNormSums("normGradSumsAVX512", true, false)
 	genNormSums("normGradSumsRoundAVX512", true, true)
-	genNormApply()
+	genNormApply("normApplyAVX512", false)
+	genNormApply("normApplyRelu6AVX512", true)
 	genNormGrad("normGradAVX512", false)
 	genNormGrad("normGradRoundAVX512", true)
 }
@@ -191,16 +192,29 @@ func genNormSums(name string, withDy, round bool) {
 	})
 }
 
-func genNormApply() {
-	name := "normApplyAVX512"
+func genNormApply(name string, relu6 bool) {
 	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, scale, shift *float64, rows, cols int)")
 	b.Pragma("noescape")
-	b.Doc(name + " (AVX-512) writes y = float32(x·scale[j] + shift[j]) for the rows of x (rows × cols, row-major), as normApplyGo.")
+	if relu6 {
+		b.Doc(name + " (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major), as normApplyRelu6Go.")
+	} else {
+		b.Doc(name + " (AVX-512) writes y = float32(x·scale[j] + shift[j]) for the rows of x (rows × cols, row-major), as normApplyGo.")
+	}
 	y, x, sc, sh := load64("y"), load64("x"), load64("scale"), load64("shift")
 	rows, cols := load64("rows"), load64("cols")
 	ld := b.GP64()
 	b.MOVQ(cols, ld)
 	b.SHLQ(op.U8(2), ld)
+	var clamp func(v reg.VecVirtual)
+	if relu6 {
+		zero, abs, six := splat32(0), splat32(0x7fffffff), splat32(0x40c00000)
+		clamp = func(v reg.VecVirtual) { // as genRelu6
+			b.VMAXPS(v, zero, v)
+			b.VPANDD(abs, v, v)
+			b.VADDPS(zero, v, v)
+			b.VMINPS(v, six, v)
+		}
+	}
 	n := 0
 	normBlocks(name, cols, []reg.GPVirtual{sc, sh}, []reg.GPVirtual{x, y}, func(vecs int, k reg.OpmaskVirtual) {
 		n++
@@ -213,10 +227,33 @@ func genNormApply() {
 				t := widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
 				b.VMULPD(scv[v], t, t)
 				b.VADDPD(shv[v], t, t)
-				narrow(t, op.Mem{Base: p[1], Disp: 32 * v}, k)
+				narrowThen(t, op.Mem{Base: p[1], Disp: 32 * v}, k, clamp)
 			}
 		})
 	})
+}
+
+// splat32 returns 8 int32 lanes (a YMM register) of the bits u.
+func splat32(u uint32) reg.VecVirtual {
+	g, v := b.GP32(), b.YMM()
+	b.MOVL(op.U32(u), g)
+	b.VPBROADCASTD(g, v)
+	return v
+}
+
+// narrowThen is narrow with f (unless nil) applied to the float32 values
+// before the store.
+func narrowThen(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual, f func(reg.VecVirtual)) {
+	y := b.YMM()
+	b.VCVTPD2PS(v, y)
+	if f != nil {
+		f(y)
+	}
+	if k != nil {
+		b.VMOVUPS(y, k, m)
+	} else {
+		b.VMOVUPS(y, m)
+	}
 }
 
 func genNormGrad(name string, round bool) {
