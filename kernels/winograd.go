@@ -170,8 +170,6 @@ type winogradProducts struct {
 }
 
 func (p *winogradProducts) runTask(xi int, s *gemmScratch) {
-	d := gemmDriver{kern: bestKernel, m: p.nt, n: p.f, k: p.c, alpha: 1,
-		a: p.v[xi*p.vs:], lda: p.c, b: p.u[xi*p.c*p.f:], ldb: p.f, c: p.m[xi*p.ms:], ldc: p.f}
-	d.init(packAuto)
-	d.runSerial(s)
+	cf := p.c * p.f
+	wino.gemm(p.v[xi*p.vs:][:p.nt*p.c], p.nt, p.c, p.u[xi*cf:][:cf], p.f, p.m[xi*p.ms:][:p.nt*p.f], s)
 }

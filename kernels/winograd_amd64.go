@@ -44,6 +44,7 @@ var avx512Winograd = &winogradImpl{
 		_ = o[15*stride+tiles*f-1]
 		winogradGradOutAVX512(&p[0], step, tiles, f, &o[0], stride)
 	},
+	gemm: winogradGemmAVX512,
 }
 
 // wino is the fastest implementation this CPU supports.
@@ -56,4 +57,42 @@ func supportedWinograd() []*winogradImpl {
 		return []*winogradImpl{avx512Winograd, goWinograd}
 	}
 	return []*winogradImpl{goWinograd}
+}
+
+// winogradGemmAVX512 is winogradImpl.gemm in AVX-512
+// (winogradGemm<r>x32AVX512): 12-row panels of each 32-column strip in one
+// call, then the rows left in one more. Where the SGEMM driver would not
+// compute the product as one pass of its 12×32 micro-kernels from zero
+// (columns not a multiple of 32, or a reduction of several k-blocks) it
+// runs winogradGemmGo, so the bits are always bestKernel's.
+func winogradGemmAVX512(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch) {
+	if bestKernel != avx512Kernel || n%32 != 0 || k < 1 || rows < 1 {
+		winogradGemmGo(a, rows, k, b, n, c, s)
+		return
+	}
+	if nkb, _ := kBlocks(bestKernel, k); nkb != 1 {
+		winogradGemmGo(a, rows, k, b, n, c, s)
+		return
+	}
+	_ = a[rows*k-1]
+	_ = b[k*n-1]
+	_ = c[rows*n-1]
+	full, rest := rows/12, rows%12
+	for j := 0; j < n; j += 32 {
+		if full > 0 {
+			winogradGemm12x32AVX512(&a[0], k, &b[j], n, &c[j], full)
+		}
+		if rest > 0 {
+			r0 := full * 12
+			winogradGemmEdge[rest](&a[r0*k], k, &b[j], n, &c[r0*n+j], 1)
+		}
+	}
+}
+
+// winogradGemmEdge[r] computes r-row panels (the rows after the 12-row ones).
+var winogradGemmEdge = [12]func(a *float32, k int, b *float32, n int, c *float32, panels int){
+	1: winogradGemm1x32AVX512, 2: winogradGemm2x32AVX512, 3: winogradGemm3x32AVX512,
+	4: winogradGemm4x32AVX512, 5: winogradGemm5x32AVX512, 6: winogradGemm6x32AVX512,
+	7: winogradGemm7x32AVX512, 8: winogradGemm8x32AVX512, 9: winogradGemm9x32AVX512,
+	10: winogradGemm10x32AVX512, 11: winogradGemm11x32AVX512,
 }

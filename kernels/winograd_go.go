@@ -17,9 +17,23 @@ type winogradImpl struct {
 	// gradient at dy[k][t*step:], position ξ of its result at
 	// o[ξ*stride+t*f:], f channels each.
 	gradOut func(dy *[4][]float32, step, tiles, f int, o []float32, stride int)
+	// gemm writes c (rows × n) = a (rows × k) · b (k × n), all dense and
+	// row-major: one of a chunk's 16 products (winogradProducts), with
+	// bestKernel's bits (Sgemm's with alpha 1 and beta 0), in s.
+	gemm func(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch)
 }
 
-var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo}
+var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
+	gemm: winogradGemmGo}
+
+// winogradGemmGo is the product through the blocked SGEMM driver with
+// bestKernel, on the calling goroutine: the twin of winogradGemmAVX512
+// (which gives its bits) and the product of builds without it.
+func winogradGemmGo(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch) {
+	d := gemmDriver{kern: bestKernel, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: c, ldc: n}
+	d.init(packAuto)
+	d.runSerial(s)
+}
 
 // winogradInputGo is the input transform, a tile at a time.
 func winogradInputGo(d *[16][]float32, step, tiles, c int, o []float32, stride int) {

@@ -10,7 +10,8 @@ import (
 // TestWinogradNoReadPastEnd runs every implementation of the transforms
 // with an input row, the products or the bias ending where an
 // inaccessible page begins: reading past the last channel (the masked
-// AVX-512 tail) faults.
+// AVX-512 tail) faults; and of the chunk products (gemm) with A, B or C
+// ending there.
 func TestWinogradNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
 	const pages = 4 // readable, then one that is not
@@ -54,6 +55,16 @@ func TestWinogradNoReadPastEnd(t *testing.T) {
 					dy[k] = atEnd(winoRand(rng, rowLen))
 					impl.gradOut(&dy, step, tiles, c, m, tiles*c)
 				}
+			}
+		}
+		var s gemmScratch
+		for _, rows := range []int{1, 11, 12, 13, 25} {
+			for _, n := range []int{32, 64} {
+				k := 5
+				a, bm, cm := winoRand(rng, rows*k), winoRand(rng, k*n), make([]float32, rows*n)
+				impl.gemm(atEnd(a), rows, k, bm, n, cm, &s)
+				impl.gemm(a, rows, k, atEnd(bm), n, cm, &s)
+				impl.gemm(a, rows, k, bm, n, atEnd(cm), &s)
 			}
 		}
 	}

@@ -22,3 +22,87 @@ func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float3
 //
 //go:noescape
 func winogradGradOutAVX512(dy **float32, step int, tiles int, f int, o *float32, stride int)
+
+// winogradGemm12x32AVX512 computes panels panels of 12 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm12x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm11x32AVX512 computes panels panels of 11 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm11x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm10x32AVX512 computes panels panels of 10 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm10x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm9x32AVX512 computes panels panels of 9 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm9x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm8x32AVX512 computes panels panels of 8 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm8x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm7x32AVX512 computes panels panels of 7 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm7x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm6x32AVX512 computes panels panels of 6 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm6x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm5x32AVX512 computes panels panels of 5 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm5x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm4x32AVX512 computes panels panels of 4 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm4x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm3x32AVX512 computes panels panels of 3 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm3x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm2x32AVX512 computes panels panels of 2 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm2x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradGemm1x32AVX512 computes panels panels of 1 rows of a 32-column strip of C = A·B:
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[r*k+q]*b[q*n+j],
+// from zero, one FMA per q in ascending order (the bits of the SGEMM micro-kernels with alpha 1, beta 0).
+//
+//go:noescape
+func winogradGemm1x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)

@@ -19,6 +19,7 @@ func genWinograd() {
 	genWinogradInput()
 	genWinogradOutput()
 	genWinogradGradOut()
+	genWinogradGemm()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
