@@ -52,12 +52,18 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 		ev(fmt.Sprintf("%d optimizer steps so far", s.Steps())),
 	}
 	f.Causes = []string{"too few steps for BatchNormalization's momentum: its moving mean and variance have not caught up with the data"}
-	f.Fixes = nonEmpty(bnMomentumFix(s), epochsFix(s, 2), batchFix(s))
+	f.Fixes = bnLagFixes(s)
+	return f
+}
+
+// bnLagFixes are the fixes for lagging moving statistics: a lower
+// momentum, more steps, larger batches.
+func bnLagFixes(s *Signals) []string {
 	if presetOnly(s) {
 		// The spec has no layers to edit: lead with what applies to it.
-		f.Fixes = nonEmpty(epochsFix(s, 2), batchFix(s), bnMomentumFix(s))
+		return nonEmpty(epochsFix(s, 2), batchFix(s), bnMomentumFix(s))
 	}
-	return f
+	return nonEmpty(bnMomentumFix(s), epochsFix(s, 2), batchFix(s))
 }
 
 // A moving statistic keeps momentum^steps of its initial value (0 and 1).

@@ -57,10 +57,7 @@ func bnHeavyLagFinding(s *Signals) *Finding {
 		evm("train_accuracy", acc, s.ChanceAccuracy(), "training accuracy %.3f (training mode, %d images) against chance %.3f", acc, nTrain, s.ChanceAccuracy()),
 	}
 	f.Causes = []string{"too few steps for BatchNormalization's momentum: its moving mean and variance have not caught up with the data"}
-	f.Fixes = nonEmpty(bnMomentumFix(s), epochsFix(s, 2), batchFix(s))
-	if presetOnly(s) {
-		f.Fixes = nonEmpty(epochsFix(s, 2), batchFix(s), bnMomentumFix(s))
-	}
+	f.Fixes = bnLagFixes(s)
 	return f
 }
 
