@@ -19,10 +19,13 @@ type normImpl struct {
 	grad  func(dy, x []float32, a, b, k, m1, m2 []float64, round bool)
 	// applyRelu6 is apply with relu6 on the result (NormApplyRelu6)
 	applyRelu6 func(y, x []float32, scale, shift []float64)
+	// sumsRelu6 is sums with dy and round after Relu6Grad (NormSumsRelu6)
+	sumsRelu6 func(s, q, a, b []float64, x, dy, y []float32)
 }
 
 // goNorm is the pure-Go implementation.
-var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: normGradGo, applyRelu6: normApplyRelu6Go}
+var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: normGradGo,
+	applyRelu6: normApplyRelu6Go, sumsRelu6: normSumsRelu6Go}
 
 // NormSums adds, for every row of x (len(x)/len(a) rows of c = len(a)
 // channels) in row order, e to s[j] and e·h to q[j], where
@@ -40,6 +43,20 @@ func NormSums(s, q, a, b []float64, x, dy []float32, round bool) {
 	}
 	if c > 0 && len(x) > 0 {
 		bn.sums(s[:c], q[:c], a[:c], b[:c], x, dy, round)
+	}
+}
+
+// NormSumsRelu6 is Relu6Grad(dy, y) followed by NormSums(s, q, a, b, x,
+// dy, true) (the same bits, dy written the same), in one pass: Backward's
+// sums of a BatchNormalization with relu6 fused after it, y being relu6's
+// output. It panics unless len(x) is a multiple of c = len(a), dy and y
+// are shaped as x and the other slices hold c values.
+func NormSumsRelu6(s, q, a, b []float64, x, dy, y []float32) {
+	c := checkNorm("NormSumsRelu6", len(x), a, b, s, q)
+	sameLen("NormSumsRelu6", "dy", len(dy), "x", len(x))
+	sameLen("NormSumsRelu6", "y", len(y), "x", len(x))
+	if c > 0 && len(x) > 0 {
+		bn.sumsRelu6(s[:c], q[:c], a[:c], b[:c], x, dy, y)
 	}
 }
 

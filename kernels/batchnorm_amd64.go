@@ -47,6 +47,12 @@ var avx512Norm = &normImpl{
 			normApplyRelu6AVX512(&y[lo], &x[lo], &scale[0], &shift[0], (hi-lo)/c, c)
 		})
 	},
+	sumsRelu6: func(s, q, a, b []float64, x, dy, y []float32) {
+		c := len(a)
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normSumsRelu6AVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], &y[lo], (hi-lo)/c, c)
+		})
+	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 		c := len(a)
 		eachNormPiece(len(x), c, func(lo, hi int) {

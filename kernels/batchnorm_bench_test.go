@@ -54,6 +54,19 @@ func BenchmarkNorm(b *testing.B) {
 					ew.relu6(y, y)
 				}
 			})
+			b.Run("gradsumsRelu6/"+name, func(b *testing.B) {
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					impl.sumsRelu6(s, q, a, k, x, y, dy)
+				}
+			})
+			b.Run("relu6grad+gradsums/"+name, func(b *testing.B) { // the two passes it replaces
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					ew.relu6Grad(y, dy)
+					impl.sums(s, q, a, k, x, y, true)
+				}
+			})
 			b.Run("grad/"+name, func(b *testing.B) {
 				b.SetBytes(int64(12 * n))
 				for b.Loop() {

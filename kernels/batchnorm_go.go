@@ -40,6 +40,12 @@ func normApplyGo(y, x []float32, scale, shift []float64) {
 	}
 }
 
+// normSumsRelu6Go is NormSumsRelu6's twin.
+func normSumsRelu6Go(s, q, a, b []float64, x, dy, y []float32) {
+	relu6GradGo(dy[:len(x)], y[:len(x)])
+	normSumsGo(s, q, a, b, x, dy, true)
+}
+
 // normApplyRelu6Go is NormApplyRelu6's twin: relu6Go's min(max(v, 0), 6)
 // on each value.
 func normApplyRelu6Go(y, x []float32, scale, shift []float64) {

@@ -47,6 +47,9 @@ func TestNormNoReadPastEnd(t *testing.T) {
 			impl.grad(ds, xs, cst(4), cst(3), cst(2), cst(1), cst(0), false)
 			impl.apply(ds, xs, cst(0), cst(1))
 			impl.applyRelu6(ds, xs, cst(0), cst(1))
+			impl.sumsRelu6(s, sq, cst(0), cst(1), xs, ds, xs)
+			impl.sumsRelu6(s, sq, cst(0), cst(1), ds, xs, xs)
+			impl.sumsRelu6(s, sq, cst(0), cst(1), xs, xs, ds)
 			// the same with x's role on the guarded rows
 			impl.sums(s, sq, cst(0), cst(1), ds, nil, false)
 			impl.sums(s, sq, cst(0), cst(1), ds, xs, true)

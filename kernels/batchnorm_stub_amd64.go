@@ -29,6 +29,11 @@ func normApplyAVX512(y *float32, x *float32, scale *float64, shift *float64, row
 //go:noescape
 func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
 
+// normSumsRelu6AVX512 (AVX-512) zeroes dy where 0 < y < 6 fails and then adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), in row order, with h = (x - a[j])·bb[j] rounded to float32, as normSumsRelu6Go.
+//
+//go:noescape
+func normSumsRelu6AVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, y *float32, rows int, cols int)
+
 // normGradAVX512 (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), h = (x - a[j])·bb[j], as normGradGo.
 //
 //go:noescape

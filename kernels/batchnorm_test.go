@@ -81,6 +81,17 @@ func TestNormKernelsMatchTwins(t *testing.T) {
 				impl.apply(y1, y1, nc.a, nc.b) // in place
 				normApplyGo(y2, y2, nc.a, nc.b)
 				sameNormBits(t, impl.name+" apply in place", y1, y2)
+				yr := append([]float32(nil), nc.x...) // as relu6's output: specials and values in (0, 6) and out
+				relu6Go(yr[len(yr)/2:], yr[len(yr)/2:])
+				s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+				s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+				d1, d2 := append([]float32(nil), nc.dy...), append([]float32(nil), nc.dy...)
+				impl.sumsRelu6(s1, q1, nc.a, nc.b, nc.x, d1, yr)
+				relu6GradGo(d2, yr)
+				normSumsGo(s2, q2, nc.a, nc.b, nc.x, d2, true)
+				sameNormBits(t, impl.name+" sumsRelu6 s", s1, s2)
+				sameNormBits(t, impl.name+" sumsRelu6 q", q1, q2)
+				sameNormBits(t, impl.name+" sumsRelu6 dy", d1, d2)
 				sc := append([]float64{1}, nc.b[1:]...) // channel 0: y = x, the specials reach relu6
 				sh := append([]float64{0}, nc.a[1:]...)
 				impl.applyRelu6(y1, nc.x, sc, sh)

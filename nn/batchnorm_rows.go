@@ -47,11 +47,17 @@ func (l *BatchNormalization) blocks(rows int, f func(r0, r1 int, p1, p2 []float6
 // With a fused activation (and dy), each block first turns its rows of dy
 // into the gradient before the activation, a cache-sized piece at a
 // time, each piece summed right after (NormSums adds rows in order, so
-// the pieces give the block's sums to the bit).
+// the pieces give the block's sums to the bit); relu6's gradient runs in
+// the kernel that sums (kernels.NormSumsRelu6).
 func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy []float32, round bool) {
 	c := l.c
 	act := l.fused.act
+	relu6 := dy != nil && act != nil && act.name == "relu6" && round
 	part, nb := l.blocks(rows, func(r0, r1 int, p1, p2 []float64) {
+		if relu6 { // relu6's gradient and the sums in one kernel
+			kernels.NormSumsRelu6(p1, p2, a, b, x[r0*c:r1*c], dy[r0*c:r1*c], l.fused.y[r0*c:r1*c])
+			return
+		}
 		if dy == nil || act == nil {
 			var ds []float32
 			if dy != nil {

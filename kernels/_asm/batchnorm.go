@@ -30,6 +30,7 @@ func genBatchNorm() {
 	genNormSums("normGradSumsRoundAVX512", true, true)
 	genNormApply("normApplyAVX512", false)
 	genNormApply("normApplyRelu6AVX512", true)
+	genNormSumsRelu6()
 	genNormGrad("normGradAVX512", false)
 	genNormGrad("normGradRoundAVX512", true)
 }
