@@ -20,32 +20,32 @@ dwTapsAVX512_g4:
 dwTapsAVX512_g4_c4:
 	CMPQ    SI, $0x00000040
 	JL      dwTapsAVX512_g4_c4done
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
+	JZ      dwTapsAVX512_g4_fromy4
+	VMOVUPS (DI)(BX*1), Z0
+	VMOVUPS (DI)(BX*1), Z4
+	VMOVUPS (DI)(BX*1), Z8
+	VMOVUPS (DI)(BX*1), Z12
+	VMOVUPS 64(DI)(BX*1), Z1
+	VMOVUPS 64(DI)(BX*1), Z5
+	VMOVUPS 64(DI)(BX*1), Z9
+	VMOVUPS 64(DI)(BX*1), Z13
+	VMOVUPS 128(DI)(BX*1), Z2
+	VMOVUPS 128(DI)(BX*1), Z6
+	VMOVUPS 128(DI)(BX*1), Z10
+	VMOVUPS 128(DI)(BX*1), Z14
+	VMOVUPS 192(DI)(BX*1), Z3
+	VMOVUPS 192(DI)(BX*1), Z7
+	VMOVUPS 192(DI)(BX*1), Z11
+	VMOVUPS 192(DI)(BX*1), Z15
+	JMP     dwTapsAVX512_g4_loaded4
+
+dwTapsAVX512_g4_fromy4:
 	LEAQ    (AX)(BX*1), DI
 	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
 	LEAQ    (DI)(R8*2), R9
-	MOVQ    init+24(FP), R10
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g4_fromy4
-	VMOVUPS (R10)(BX*1), Z0
-	VMOVUPS (R10)(BX*1), Z4
-	VMOVUPS (R10)(BX*1), Z8
-	VMOVUPS (R10)(BX*1), Z12
-	VMOVUPS 64(R10)(BX*1), Z1
-	VMOVUPS 64(R10)(BX*1), Z5
-	VMOVUPS 64(R10)(BX*1), Z9
-	VMOVUPS 64(R10)(BX*1), Z13
-	VMOVUPS 128(R10)(BX*1), Z2
-	VMOVUPS 128(R10)(BX*1), Z6
-	VMOVUPS 128(R10)(BX*1), Z10
-	VMOVUPS 128(R10)(BX*1), Z14
-	VMOVUPS 192(R10)(BX*1), Z3
-	VMOVUPS 192(R10)(BX*1), Z7
-	VMOVUPS 192(R10)(BX*1), Z11
-	VMOVUPS 192(R10)(BX*1), Z15
-	JMP     dwTapsAVX512_g4_loaded4
-
-dwTapsAVX512_g4_fromy4:
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
@@ -238,20 +238,20 @@ dwTapsAVX512_g4_c4done:
 dwTapsAVX512_g4_c1:
 	CMPQ    SI, $0x00000010
 	JL      dwTapsAVX512_g4_c1done
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
+	JZ      dwTapsAVX512_g4_fromy1
+	VMOVUPS (DI)(BX*1), Z0
+	VMOVUPS (DI)(BX*1), Z1
+	VMOVUPS (DI)(BX*1), Z2
+	VMOVUPS (DI)(BX*1), Z3
+	JMP     dwTapsAVX512_g4_loaded1
+
+dwTapsAVX512_g4_fromy1:
 	LEAQ    (AX)(BX*1), DI
 	MOVQ    ys+64(FP), R8
 	SHLQ    $0x02, R8
 	LEAQ    (DI)(R8*2), R9
-	MOVQ    init+24(FP), R10
-	TESTQ   R10, R10
-	JZ      dwTapsAVX512_g4_fromy1
-	VMOVUPS (R10)(BX*1), Z0
-	VMOVUPS (R10)(BX*1), Z1
-	VMOVUPS (R10)(BX*1), Z2
-	VMOVUPS (R10)(BX*1), Z3
-	JMP     dwTapsAVX512_g4_loaded1
-
-dwTapsAVX512_g4_fromy1:
 	VMOVUPS (DI), Z0
 	VMOVUPS (DI)(R8*1), Z1
 	VMOVUPS (DI)(R8*2), Z2
@@ -335,20 +335,20 @@ dwTapsAVX512_g4_c1done:
 	MOVL      $0x0000ffff, DI
 	BZHIL     SI, DI, DI
 	KMOVW     DI, K1
+	MOVQ      init+24(FP), SI
+	TESTQ     SI, SI
+	JZ        dwTapsAVX512_g4_fromym
+	VMOVUPS.Z (SI)(BX*1), K1, Z0
+	VMOVUPS.Z (SI)(BX*1), K1, Z1
+	VMOVUPS.Z (SI)(BX*1), K1, Z2
+	VMOVUPS.Z (SI)(BX*1), K1, Z3
+	JMP       dwTapsAVX512_g4_loadedm
+
+dwTapsAVX512_g4_fromym:
 	LEAQ      (AX)(BX*1), SI
 	MOVQ      ys+64(FP), DI
 	SHLQ      $0x02, DI
 	LEAQ      (SI)(DI*2), R8
-	MOVQ      init+24(FP), R9
-	TESTQ     R9, R9
-	JZ        dwTapsAVX512_g4_fromym
-	VMOVUPS.Z (R9)(BX*1), K1, Z0
-	VMOVUPS.Z (R9)(BX*1), K1, Z1
-	VMOVUPS.Z (R9)(BX*1), K1, Z2
-	VMOVUPS.Z (R9)(BX*1), K1, Z3
-	JMP       dwTapsAVX512_g4_loadedm
-
-dwTapsAVX512_g4_fromym:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z (SI)(DI*1), K1, Z1
 	VMOVUPS.Z (SI)(DI*2), K1, Z2
@@ -443,19 +443,19 @@ dwTapsAVX512_g1:
 dwTapsAVX512_g1_c4:
 	CMPQ    SI, $0x00000040
 	JL      dwTapsAVX512_g1_c4done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R8
-	TESTQ   R8, R8
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX512_g1_fromy4
-	VMOVUPS (R8)(BX*1), Z0
-	VMOVUPS 64(R8)(BX*1), Z1
-	VMOVUPS 128(R8)(BX*1), Z2
-	VMOVUPS 192(R8)(BX*1), Z3
+	VMOVUPS (DI)(BX*1), Z0
+	VMOVUPS 64(DI)(BX*1), Z1
+	VMOVUPS 128(DI)(BX*1), Z2
+	VMOVUPS 192(DI)(BX*1), Z3
 	JMP     dwTapsAVX512_g1_loaded4
 
 dwTapsAVX512_g1_fromy4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Z0
 	VMOVUPS 64(DI), Z1
 	VMOVUPS 128(DI), Z2
@@ -538,16 +538,16 @@ dwTapsAVX512_g1_c4done:
 dwTapsAVX512_g1_c1:
 	CMPQ    SI, $0x00000010
 	JL      dwTapsAVX512_g1_c1done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R8
-	TESTQ   R8, R8
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX512_g1_fromy1
-	VMOVUPS (R8)(BX*1), Z0
+	VMOVUPS (DI)(BX*1), Z0
 	JMP     dwTapsAVX512_g1_loaded1
 
 dwTapsAVX512_g1_fromy1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Z0
 
 dwTapsAVX512_g1_loaded1:
@@ -602,16 +602,16 @@ dwTapsAVX512_g1_c1done:
 	MOVL      $0x0000ffff, DI
 	BZHIL     SI, DI, DI
 	KMOVW     DI, K1
-	LEAQ      (AX)(BX*1), SI
-	MOVQ      ys+64(FP), DI
-	SHLQ      $0x02, DI
-	MOVQ      init+24(FP), DI
-	TESTQ     DI, DI
+	MOVQ      init+24(FP), SI
+	TESTQ     SI, SI
 	JZ        dwTapsAVX512_g1_fromym
-	VMOVUPS.Z (DI)(BX*1), K1, Z0
+	VMOVUPS.Z (SI)(BX*1), K1, Z0
 	JMP       dwTapsAVX512_g1_loadedm
 
 dwTapsAVX512_g1_fromym:
+	LEAQ      (AX)(BX*1), SI
+	MOVQ      ys+64(FP), DI
+	SHLQ      $0x02, DI
 	VMOVUPS.Z (SI), K1, Z0
 
 dwTapsAVX512_g1_loadedm:
@@ -1095,23 +1095,23 @@ dwTapsAVX2_g2:
 dwTapsAVX2_g2_c4:
 	CMPQ    SI, $0x00000020
 	JL      dwTapsAVX2_g2_c4done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R9
-	TESTQ   R9, R9
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX2_g2_fromy4
-	VMOVUPS (R9)(BX*1), Y0
-	VMOVUPS (R9)(BX*1), Y4
-	VMOVUPS 32(R9)(BX*1), Y1
-	VMOVUPS 32(R9)(BX*1), Y5
-	VMOVUPS 64(R9)(BX*1), Y2
-	VMOVUPS 64(R9)(BX*1), Y6
-	VMOVUPS 96(R9)(BX*1), Y3
-	VMOVUPS 96(R9)(BX*1), Y7
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS (DI)(BX*1), Y4
+	VMOVUPS 32(DI)(BX*1), Y1
+	VMOVUPS 32(DI)(BX*1), Y5
+	VMOVUPS 64(DI)(BX*1), Y2
+	VMOVUPS 64(DI)(BX*1), Y6
+	VMOVUPS 96(DI)(BX*1), Y3
+	VMOVUPS 96(DI)(BX*1), Y7
 	JMP     dwTapsAVX2_g2_loaded4
 
 dwTapsAVX2_g2_fromy4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
@@ -1232,17 +1232,17 @@ dwTapsAVX2_g2_c4done:
 dwTapsAVX2_g2_c1:
 	CMPQ    SI, $0x00000008
 	JL      dwTapsAVX2_g2_c1done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R9
-	TESTQ   R9, R9
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX2_g2_fromy1
-	VMOVUPS (R9)(BX*1), Y0
-	VMOVUPS (R9)(BX*1), Y1
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS (DI)(BX*1), Y1
 	JMP     dwTapsAVX2_g2_loaded1
 
 dwTapsAVX2_g2_fromy1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Y0
 	VMOVUPS (DI)(R8*1), Y1
 
@@ -1322,19 +1322,19 @@ dwTapsAVX2_g1:
 dwTapsAVX2_g1_c4:
 	CMPQ    SI, $0x00000020
 	JL      dwTapsAVX2_g1_c4done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R8
-	TESTQ   R8, R8
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX2_g1_fromy4
-	VMOVUPS (R8)(BX*1), Y0
-	VMOVUPS 32(R8)(BX*1), Y1
-	VMOVUPS 64(R8)(BX*1), Y2
-	VMOVUPS 96(R8)(BX*1), Y3
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS 32(DI)(BX*1), Y1
+	VMOVUPS 64(DI)(BX*1), Y2
+	VMOVUPS 96(DI)(BX*1), Y3
 	JMP     dwTapsAVX2_g1_loaded4
 
 dwTapsAVX2_g1_fromy4:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Y0
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
@@ -1419,16 +1419,16 @@ dwTapsAVX2_g1_c4done:
 dwTapsAVX2_g1_c1:
 	CMPQ    SI, $0x00000008
 	JL      dwTapsAVX2_g1_c1done
-	LEAQ    (AX)(BX*1), DI
-	MOVQ    ys+64(FP), R8
-	SHLQ    $0x02, R8
-	MOVQ    init+24(FP), R8
-	TESTQ   R8, R8
+	MOVQ    init+24(FP), DI
+	TESTQ   DI, DI
 	JZ      dwTapsAVX2_g1_fromy1
-	VMOVUPS (R8)(BX*1), Y0
+	VMOVUPS (DI)(BX*1), Y0
 	JMP     dwTapsAVX2_g1_loaded1
 
 dwTapsAVX2_g1_fromy1:
+	LEAQ    (AX)(BX*1), DI
+	MOVQ    ys+64(FP), R8
+	SHLQ    $0x02, R8
 	VMOVUPS (DI), Y0
 
 dwTapsAVX2_g1_loaded1:

@@ -58,16 +58,6 @@ func channelBlocks(s isa, name string, cc, cp reg.GPVirtual, block func(c vecCtx
 	}
 }
 
-// mulMem returns the product of v and the vector at m (loaded under c's
-// mask in the tail, so masked-off lanes are not read).
-func mulMem(c vecCtx, v reg.VecVirtual, m op.Mem) {
-	if c.k != nil {
-		b.VMULPS(c.load(m), v, v)
-		return
-	}
-	b.VMULPS(m, v, v)
-}
-
 // blockLabel names a channel block's inner loop uniquely.
 func blockLabel(name, what string, c vecCtx, vecs int) string {
 	if c.k != nil {
@@ -167,34 +157,7 @@ func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 	cp, cc := b.GP64(), load64("c")
 	b.XORQ(cp, cp)
 	channelBlocks(s, name, cc, cp, func(c vecCtx, vecs int) {
-		acc := make([][]reg.VecVirtual, g)
-		yt := b.GP64()
-		b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
-		ys, yt2 := byteStride("ys", yt, g)
-		for p := range acc {
-			acc[p] = make([]reg.VecVirtual, vecs)
-			for v := range acc[p] {
-				acc[p][v] = c.vec()
-			}
-		}
-		fromY, loaded := blockLabel(name, "fromy", c, vecs), blockLabel(name, "loaded", c, vecs)
-		init := load64("init")
-		b.TESTQ(init, init)
-		b.JZ(op.LabelRef(fromY))
-		for v := 0; v < vecs; v++ {
-			m := op.Mem{Base: init, Index: cp, Scale: 1, Disp: v * s.lanes * 4}
-			for p := range acc {
-				c.loadInto(acc[p][v], m)
-			}
-		}
-		b.JMP(op.LabelRef(loaded))
-		b.Label(fromY)
-		for p := range acc {
-			for v := range acc[p] {
-				c.loadInto(acc[p][v], pixelMem(yt, yt2, ys, p, v*s.lanes*4))
-			}
-		}
-		b.Label(loaded)
+		acc := dwTapsStart(c, name, g, vecs, yj, cp)
 		xc, kc := b.GP64(), load64("k")
 		b.LEAQ(op.Mem{Base: xj, Index: cp, Scale: 1}, xc)
 		b.ADDQ(cp, kc)
@@ -230,29 +193,69 @@ func dwTapsGroup(s isa, name string, g int, yj, xj reg.GPVirtual) {
 		b.DECQ(t)
 		b.JNZ(op.LabelRef(loop))
 		b.Label(store)
-		yt = b.GP64()
-		b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
-		ys, yt2 = byteStride("ys", yt, g)
-		stored := blockLabel(name, "stored", c, vecs)
-		r6 := load64("relu6")
-		b.TESTQ(r6, r6)
-		b.JZ(op.LabelRef(stored))
-		zero, abs, six := s.zero(), splat(s, 0x7fffffff), splat(s, relu6Six)
-		for p := range acc {
-			for _, v := range acc[p] { // as genRelu6
-				b.VMAXPS(v, zero, v)
-				s.and(abs, v, v)
-				b.VADDPS(zero, v, v)
-				b.VMINPS(v, six, v)
-			}
-		}
-		b.Label(stored)
-		for p := range acc {
-			for v := range acc[p] {
-				c.store(acc[p][v], pixelMem(yt, yt2, ys, p, v*s.lanes*4))
-			}
-		}
+		dwTapsStore(c, name, g, vecs, yj, cp, acc)
 	})
+}
+
+// dwTapsStart emits the g×vecs sums' starting values: the vectors at
+// init (one for all pixels) unless init is nil, else y's.
+func dwTapsStart(c vecCtx, name string, g, vecs int, yj, cp reg.GPVirtual) [][]reg.VecVirtual {
+	acc := make([][]reg.VecVirtual, g)
+	for p := range acc {
+		acc[p] = make([]reg.VecVirtual, vecs)
+		for v := range acc[p] {
+			acc[p][v] = c.vec()
+		}
+	}
+	fromY, loaded := blockLabel(name, "fromy", c, vecs), blockLabel(name, "loaded", c, vecs)
+	init := load64("init")
+	b.TESTQ(init, init)
+	b.JZ(op.LabelRef(fromY))
+	for v := 0; v < vecs; v++ {
+		m := op.Mem{Base: init, Index: cp, Scale: 1, Disp: v * c.lanes * 4}
+		for p := range acc {
+			c.loadInto(acc[p][v], m)
+		}
+	}
+	b.JMP(op.LabelRef(loaded))
+	b.Label(fromY)
+	yt := b.GP64()
+	b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
+	ys, yt2 := byteStride("ys", yt, g)
+	for p := range acc {
+		for v := range acc[p] {
+			c.loadInto(acc[p][v], pixelMem(yt, yt2, ys, p, v*c.lanes*4))
+		}
+	}
+	b.Label(loaded)
+	return acc
+}
+
+// dwTapsStore emits the stores of the sums into y, through relu6 (as
+// genRelu6) when the relu6 parameter is not 0.
+func dwTapsStore(c vecCtx, name string, g, vecs int, yj, cp reg.GPVirtual, acc [][]reg.VecVirtual) {
+	yt := b.GP64()
+	b.LEAQ(op.Mem{Base: yj, Index: cp, Scale: 1}, yt)
+	ys, yt2 := byteStride("ys", yt, g)
+	stored := blockLabel(name, "stored", c, vecs)
+	r6 := load64("relu6")
+	b.TESTQ(r6, r6)
+	b.JZ(op.LabelRef(stored))
+	zero, abs, six := c.zero(), splat(c.isa, 0x7fffffff), splat(c.isa, relu6Six)
+	for p := range acc {
+		for _, v := range acc[p] {
+			b.VMAXPS(v, zero, v)
+			c.and(abs, v, v)
+			b.VADDPS(zero, v, v)
+			b.VMINPS(v, six, v)
+		}
+	}
+	b.Label(stored)
+	for p := range acc {
+		for v := range acc[p] {
+			c.store(acc[p][v], pixelMem(yt, yt2, ys, p, v*c.lanes*4))
+		}
+	}
 }
 
 // genDwGradK emits
