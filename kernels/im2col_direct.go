@@ -92,17 +92,22 @@ type directConv struct {
 func (d *directConv) inPlace(xi []float32, ih0, ow0, count, r int) {
 	g, kern, k := d.g, d.kern, d.g.Cols()
 	segLen, segJump := g.KW*g.C, (g.W-g.KW)*g.C
-	for i := 0; i < count; i += kern.mr {
-		rows := min(kern.mr, count-i)
+	// Calls of as even a number of rows as the kernel's allows (30 as
+	// 10+10+10, not 12+12+6): a kernel of few rows has too few
+	// accumulators to keep the FMA units busy.
+	calls := ceilDiv(count, kern.mr)
+	for c, i := 0, 0; c < calls; c++ {
+		rows := (c+1)*count/calls - c*count/calls
 		a := xi[(ih0*g.W+(ow0+i)*g.SW-g.PadLeft)*g.C:]
-		c := d.y[(r+i-d.r0)*d.f:]
+		out := d.y[(r+i-d.r0)*d.f:]
 		for j := 0; j < d.f; j += kern.nr {
-			cin, ldcin := c[j:], d.f // beta 0: not read
+			cin, ldcin := out[j:], d.f // beta 0: not read
 			if d.bias != nil {
 				cin, ldcin = d.bias[j:], 0
 			}
-			kern.seg[rows-1](k, a, g.SW*g.C, 1, d.w[j:], d.f, c[j:], d.f, 1, d.beta, segLen, segJump, cin, ldcin)
+			kern.seg[rows-1](k, a, g.SW*g.C, 1, d.w[j:], d.f, out[j:], d.f, 1, d.beta, segLen, segJump, cin, ldcin)
 		}
+		i += rows
 	}
 }
 
