@@ -54,6 +54,7 @@ type Conv2D struct {
 	tileBytes          int            // tests: the tile's size in bytes (0: convTileBytes)
 	par                [][2]int       // a parallel Backward's kernel-gradient blocks (conv2d_parallel.go)
 	gradSlots          []float32      // and their products
+	legacy             bool           // tests and benchmarks: no whole tiles per thread, no patches read in place
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 }
@@ -183,7 +184,7 @@ func (l *Conv2D) tileRowCap(cols float64) float64 {
 func (l *Conv2D) tileRows() int {
 	m, k := l.geom.Rows(), l.geom.Cols()
 	t := min(m, int(l.tileRowCap(float64(k))))
-	if threads := runtime.GOMAXPROCS(0); threads > 1 && l.tileBytes == 0 {
+	if threads := runtime.GOMAXPROCS(0); threads > 1 && l.tileBytes == 0 && !l.legacy {
 		const step = kernels.ReductionStep
 		t = min(t, max(step, m/(tilesPerThread*threads)/step*step))
 	}
@@ -229,11 +230,11 @@ func (l *Conv2D) forwardTiled(x []float32, y *tensor.Tensor) bool {
 	m, k, t := g.Rows(), g.Cols(), l.tileRows()
 	tileRelu := l.tileRelu(t, y)
 	l.colsWhole = false
-	if tileParallel(m, t) {
+	if l.tileParallel(m, t) {
 		l.forwardTiles(x, y.Data, m, k, t, tileRelu)
 		return tileRelu
 	}
-	direct := kernels.ConvDirectApplies(g, l.units())
+	direct := l.direct()
 	if direct {
 		l.cols = tensor.Ensure(l.cols, kernels.ConvDirectLen(g, l.units()))
 	} else {
@@ -312,7 +313,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if tileDx {
 		l.transposeKernel()
 	}
-	if t := l.tileRows(); tileParallel(m, t) {
+	if t := l.tileRows(); l.tileParallel(m, t) {
 		if p := l.planTiles(m, t, tileDx); p.groups > 1 {
 			l.backwardTiles(p, dy.Data, dx, learn, tileDx)
 			return dxt

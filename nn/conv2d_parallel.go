@@ -32,15 +32,19 @@ const gradSlotBytes = 1 << 20
 // each thread: with more than one thread and more than one tile of t
 // rows, tiles no longer than kernels.ReductionMaxPiece (Sgemm then never
 // splits a tile's kernel-gradient product over k).
-func tileParallel(m, t int) bool {
-	return runtime.GOMAXPROCS(0) > 1 && m > t && t <= kernels.ReductionMaxPiece
+func (l *Conv2D) tileParallel(m, t int) bool {
+	return !l.legacy && runtime.GOMAXPROCS(0) > 1 && m > t && t <= kernels.ReductionMaxPiece
 }
+
+// direct reports whether Forward reads the patches in place
+// (kernels.ConvRowsDirect).
+func (l *Conv2D) direct() bool { return !l.legacy && kernels.ConvDirectApplies(l.geom, l.units()) }
 
 // forwardTiles is Forward's tile loop with whole tiles per thread: im2col,
 // the product with the bias and, when tileRelu, relu and its mask.
 func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 	g, units := l.geom, l.units()
-	direct := kernels.ConvDirectApplies(g, units)
+	direct := l.direct()
 	kernels.ForEachTask(ceilDiv(m, t), func(i int, s *kernels.TaskScratch) {
 		r0 := i * t
 		r1 := min(m, r0+t)
