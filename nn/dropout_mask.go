@@ -49,14 +49,13 @@ func (d dropMask) forward(x, y []float32, mask []uint64) {
 	})
 }
 
-// block draws the mask words of one block and applies them.
+// block draws the mask words of one block, then applies them
+// (kernels.ScaleByBits).
 func (d dropMask) block(b uint64, x, y []float32, mask []uint64) {
 	var p rand.PCG
 	p.Seed(d.seed, mix(b))
-	scale := [2]float32{0, d.keep}
 	for w := range mask {
-		lo := w * 64
-		n := min(64, len(x)-lo)
+		n := min(64, len(x)-w*64)
 		var bits uint64
 		for i := 0; i < n; i += 2 {
 			r := p.Uint64()
@@ -66,11 +65,8 @@ func (d dropMask) block(b uint64, x, y []float32, mask []uint64) {
 			bits &= 1<<n - 1
 		}
 		mask[w] = bits
-		xs, ys := x[lo:lo+n], y[lo:lo+n]
-		for i, v := range xs {
-			ys[i] = v * scale[bits>>i&1]
-		}
 	}
+	kernels.ScaleByBits(y, x, mask, d.keep)
 }
 
 func keepBit(k bool) uint64 {
@@ -80,18 +76,12 @@ func keepBit(k bool) uint64 {
 	return 0
 }
 
-// applyMask writes dst = src * mask (0 or keep per bit), in parallel over
-// chunks of whole mask words; dst may be src.
+// applyMask writes dst = src * mask (0 or keep per bit,
+// kernels.ScaleByBits), in parallel over chunks of whole mask words; dst
+// may be src.
 func applyMask(dst, src []float32, mask []uint64, keep float32) {
-	scale := [2]float32{0, keep}
 	kernels.ForEachChunk(len(mask), 256, func(lo, hi int) {
-		for w := lo; w < hi; w++ {
-			e0, e1 := w*64, min(w*64+64, len(src))
-			bits := mask[w]
-			ds := dst[e0:e1]
-			for i, v := range src[e0:e1] {
-				ds[i] = v * scale[bits>>i&1]
-			}
-		}
+		e0, e1 := lo*64, min(hi*64, len(src))
+		kernels.ScaleByBits(dst[e0:e1], src[e0:e1], mask[lo:hi], keep)
 	})
 }

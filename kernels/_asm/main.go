@@ -7,7 +7,7 @@
 // relumask.go); with -depthwise, the depthwise-convolution kernels
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
 // (batchnorm.go); with -winograd, the Winograd F(2×2,3×3) data transforms
-// (winograd.go).
+// (winograd.go); with -scalebits, a Dropout's mask applied (scalebits.go).
 //
 // Run it through go generate in package kernels:
 //
@@ -16,6 +16,7 @@
 //	go run -C _asm . -depthwise -out ../depthwise_amd64.s -stubs ../depthwise_stub_amd64.go -pkg kernels
 //	go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
 //	go run -C _asm . -winograd -out ../winograd_amd64.s -stubs ../winograd_stub_amd64.go -pkg kernels
+//	go run -C _asm . -scalebits -out ../scalebits_amd64.s -stubs ../scalebits_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -58,11 +59,19 @@ var depthwise = flag.Bool("depthwise", false, "generate the depthwise-convolutio
 // winograd selects the Winograd transforms (winograd_amd64.s).
 var winograd = flag.Bool("winograd", false, "generate the Winograd transforms instead of SGEMM's")
 
+// scalebits selects a Dropout's mask kernel (scalebits_amd64.s).
+var scalebits = flag.Bool("scalebits", false, "generate the mask-scaling kernel instead of SGEMM's")
+
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
 	if *winograd {
 		genWinograd()
+		b.Generate()
+		return
+	}
+	if *scalebits {
+		genScaleBits()
 		b.Generate()
 		return
 	}
