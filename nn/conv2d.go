@@ -340,7 +340,7 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 	for r0 := 0; r0 < m; r0 += t {
 		r1 := min(m, r0+t)
 		dzt := dz[r0*units : r1*units]
-		if learn {
+		if learn && !l.directGradRows(r0, r1, dz) {
 			c := l.cols.Data[:(r1-r0)*k]
 			if !whole {
 				kernels.Im2colRows(g, l.x, r0, r1, c)

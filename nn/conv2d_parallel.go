@@ -170,13 +170,7 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 		r0 := ti * p.t
 		r1 := min(m, r0+p.t)
 		if learn {
-			c := s.Buf(0, (r1-r0)*k)
-			kernels.Im2colRowsSerial(g, l.x, r0, r1, c)
-			for b := ti * p.perTile; b < len(p.blocks) && p.blocks[b][0] < r1; b++ {
-				a0, a1 := p.blocks[b][0], p.blocks[b][1]
-				sl := l.gradSlots[(b-b0)*k*units : (b-b0+1)*k*units]
-				kernels.SgemmSerial(true, false, k, units, a1-a0, 1, c[(a0-r0)*k:], k, dz[a0*units:a1*units], units, 0, sl, units)
-			}
+			l.tileGradSlots(p, ti, r0, r1, b0, dz, s)
 		}
 		if tileDx {
 			dc := s.Buf(1, (r1-r0)*k)
@@ -184,6 +178,55 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 			kernels.Col2imRowsSerial(g, dc, r0, r1, dx)
 		}
 	}
+}
+
+// tileGradSlots computes the kernel-gradient blocks of tile ti (rows
+// [r0, r1)) into the wave's slots (b0: the wave's first block): with the
+// patches read in place where kernels.ConvGradDirectApplies, else from
+// the tile's im2col.
+func (l *Conv2D) tileGradSlots(p tileTasks, ti, r0, r1, b0 int, dz []float32, s *kernels.TaskScratch) {
+	g, k, units := l.geom, l.geom.Cols(), l.units()
+	var c []float32 // the tile's patches, once a block needs them
+	for b := ti * p.perTile; b < len(p.blocks) && p.blocks[b][0] < r1; b++ {
+		a0, a1 := p.blocks[b][0], p.blocks[b][1]
+		sl := l.gradSlots[(b-b0)*k*units : (b-b0+1)*k*units]
+		if l.directGrad(a0, a1) {
+			kernels.ConvKernelGradDirect(g, l.x, a0, a1, dz, units, 0, sl, s.Buf(1, kernels.ConvGradDirectLen(g, a0, a1)))
+			continue
+		}
+		if c == nil {
+			c = s.Buf(0, (r1-r0)*k)
+			kernels.Im2colRowsSerial(g, l.x, r0, r1, c)
+		}
+		kernels.SgemmSerial(true, false, k, units, a1-a0, 1, c[(a0-r0)*k:], k, dz[a0*units:a1*units], units, 0, sl, units)
+	}
+}
+
+// directGrad reports whether the kernel-gradient block of rows [a0, a1)
+// reads its patches in place (kernels.ConvKernelGradDirect).
+func (l *Conv2D) directGrad(a0, a1 int) bool {
+	return !l.legacy && kernels.ConvGradDirectApplies(l.geom, l.units(), a0, a1)
+}
+
+// directGradRows adds the kernel gradient of tile rows [r0, r1) as
+// tileKernelGrad does (from zero for the first tile), block by block with
+// the patches read in place, when every block of the tile can
+// (directGrad), and reports whether it did.
+func (l *Conv2D) directGradRows(r0, r1 int, dz []float32) bool {
+	l.par = l.gradBlocks(r0, r1, l.par[:0])
+	n := 0
+	for _, b := range l.par {
+		if !l.directGrad(b[0], b[1]) {
+			return false
+		}
+		n = max(n, kernels.ConvGradDirectLen(l.geom, b[0], b[1]))
+	}
+	l.gradSlots = growSlice(l.gradSlots, n)
+	for _, b := range l.par {
+		beta := float32(min(b[0], 1)) // the first block starts the gradient
+		kernels.ConvKernelGradDirect(l.geom, l.x, b[0], b[1], dz, l.units(), beta, l.kernel.Grad.Data, l.gradSlots)
+	}
+	return true
 }
 
 // growSlice returns s with n values, reallocated when too small.

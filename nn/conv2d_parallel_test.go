@@ -89,6 +89,7 @@ func TestConv2DTilesParallel(t *testing.T) {
 		{conv(8, 1, "relu", false), tensor.Shape{32, 32, 3}, 8, 0, true, false},    // smaller tiles with more threads
 		{conv(16, 1, "", false), tensor.Shape{16, 16, 16}, 5, 0, true, true},       // frozen kernel
 		{conv(16, 1, "relu", false), tensor.Shape{16, 16, 16}, 5, 0, false, false}, // no dx
+		{conv(16, 1, "", false), tensor.Shape{32, 32, 16}, 3, 0, true, false},      // kernel-gradient patches read in place
 	}
 	for i, c := range cases {
 		l, x, dy, want := runConvCase(t, c.mk, c.in, c.n, c.rows, 1, c.needDx, c.frozen)
@@ -139,11 +140,17 @@ func TestConv2DTilesParallelWaves(t *testing.T) {
 }
 
 // TestConv2DLegacySameBits: resnet-20 (a training step and an inference
-// call, batch 4, 2 threads) gets the same gradients and outputs with its
+// call, batch 4, 1 and 2 threads) gets the same gradients and outputs with its
 // convolutions on the path of before whole tiles per thread and patches
 // read in place (Conv2D.legacy) as on today's.
 func TestConv2DLegacySameBits(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, procs := range []int{1, 2} {
+		legacySameBits(t, procs)
+	}
+}
+
+func legacySameBits(t *testing.T, procs int) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 4, 32, 32, 3)
 	var grads, outs [2][]float32
 	for i := range 2 {

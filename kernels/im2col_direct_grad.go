@@ -1,0 +1,97 @@
+package kernels
+
+// The kernel gradient of a convolution, Pᵀ·dz over a block of patch rows
+// P, with the patches read in place: from a copy of the input rows the
+// block's output rows cover, zero-padded to the left and right and above
+// and below (a slab about as large as those input rows, where im2col
+// writes KH*KW times as much). In the slab, a run of KW*C patch values
+// (one kernel row) is contiguous, the next output position's run SW*C
+// values on and the next output row's SH slab rows on: for a panel of
+// kernel-gradient rows inside one run, a matrix with a row stride of 1 and
+// steps that jump at each output row's end, which the segmented
+// micro-kernels read as is.
+
+// ConvGradDirectApplies reports whether ConvKernelGradDirect computes the
+// kernel-gradient product of patch rows [a0, a1) of a convolution of
+// geometry g with f filters: whole output rows of one image, a reduction
+// that Sgemm sums as one k-block, and panels of the micro-kernel's rows
+// that lie within a kernel row's run of KW*C values.
+func ConvGradDirectApplies(g ConvGeom, f, a0, a1 int) bool {
+	kern := kernelFor(f)
+	per := g.OH * g.OW
+	if kern.seg == nil || f <= 0 || f%kern.nr != 0 || (g.KW*g.C)%kern.mr != 0 || a0 >= a1 || g.OW <= 0 {
+		return false
+	}
+	nkb, _ := kBlocks(kern, a1-a0)
+	wp, _ := slabWidth(g)
+	return nkb == 1 && a0%g.OW == 0 && (a1-a0)%g.OW == 0 && a0/per == (a1-1)/per && g.SH*wp >= g.OW*g.SW
+}
+
+// ConvGradDirectLen is the scratch ConvKernelGradDirect needs for patch
+// rows [a0, a1) of g: the slab.
+func ConvGradDirectLen(g ConvGeom, a0, a1 int) int {
+	wp, _ := slabWidth(g)
+	return slabRows(g, a0, a1) * wp * g.C
+}
+
+// slabWidth is the width of a zero-padded input row that holds every
+// patch of an output row, and its padding on the right.
+func slabWidth(g ConvGeom) (wp, padRight int) {
+	padRight = max(0, (g.OW-1)*g.SW+g.KW-g.PadLeft-g.W)
+	return g.PadLeft + g.W + padRight, padRight
+}
+
+// slabRows is how many input rows the patches of rows [a0, a1) cover.
+func slabRows(g ConvGeom, a0, a1 int) int { return ((a1-a0)/g.OW-1)*g.SH + g.KH }
+
+// ConvKernelGradDirect sets grad (Cols()×f) to Pᵀ·dz[a0*f:a1*f] +
+// beta·grad, where P holds x's patch rows [a0, a1) (Im2colRows), with the
+// bits of Im2colRows followed by SgemmSerial(true, false, Cols(), f,
+// a1-a0, 1, P, Cols(), dz[a0*f:], f, beta, grad, f), on the calling
+// goroutine. With beta == 0, grad is not read. buf holds at least
+// ConvGradDirectLen(g, a0, a1) values. It panics unless
+// ConvGradDirectApplies(g, f, a0, a1).
+func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f int, beta float32, grad, buf []float32) {
+	if !ConvGradDirectApplies(g, f, a0, a1) {
+		panic("kernels.ConvKernelGradDirect: no segmented kernel for these rows")
+	}
+	k := g.Cols()
+	checkRows(g, a0, a1, len(x), (a1-a0)*k, "ConvKernelGradDirect")
+	if len(dz) < a1*f || len(grad) < k*f || len(buf) < ConvGradDirectLen(g, a0, a1) {
+		panic("kernels.ConvKernelGradDirect: slice too short")
+	}
+	slab := fillSlab(g, x, a0, a1, buf)
+	wp, _ := slabWidth(g)
+	kern, run, row := kernelFor(f), g.KW*g.C, wp*g.C
+	jump := g.SH*row - g.OW*g.SW*g.C
+	for p0 := 0; p0 < k; p0 += kern.mr {
+		a := slab[p0/run*row+p0%run:]
+		for j := 0; j < f; j += kern.nr {
+			c := grad[p0*f+j:]
+			kern.seg[kern.mr-1](a1-a0, a, 1, g.SW*g.C, dz[a0*f+j:], f, c, f, 1, beta, g.OW, jump, c, f)
+		}
+	}
+}
+
+// fillSlab copies the input rows that the patches of rows [a0, a1) cover
+// into buf, zero-padded (slabWidth), and returns them.
+func fillSlab(g ConvGeom, x []float32, a0, a1 int, buf []float32) []float32 {
+	per, img := g.OH*g.OW, g.H*g.W*g.C
+	n, oh0 := a0/per, a0%per/g.OW
+	wp, padRight := slabWidth(g)
+	row, rows := wp*g.C, slabRows(g, a0, a1)
+	slab := buf[:rows*row]
+	xi := x[n*img : (n+1)*img]
+	for i := 0; i < rows; i++ {
+		d := slab[i*row : (i+1)*row]
+		ih := oh0*g.SH - g.PadTop + i
+		if ih < 0 || ih >= g.H {
+			clear(d)
+			continue
+		}
+		clear(d[:g.PadLeft*g.C])
+		copy(d[g.PadLeft*g.C:], xi[ih*g.W*g.C:(ih+1)*g.W*g.C])
+		clear(d[(g.PadLeft+g.W)*g.C : (g.PadLeft+g.W+padRight)*g.C])
+	}
+	return slab
+}

@@ -1,0 +1,82 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestConvKernelGradDirect: ConvKernelGradDirect gives the bits of
+// Im2colRowsSerial followed by SgemmSerial (transposed patches), for
+// blocks of whole output rows at an image's top, middle and bottom,
+// 'same' and 'valid' padding, strides 1 and 2, f of one and two kernel
+// widths, beta 0 (grad not read) and 1; and reads no more scratch than
+// ConvGradDirectLen.
+func TestConvKernelGradDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	nr := kernelFor(16).nr
+	for _, gc := range []ConvGeom{
+		{N: 2, H: 32, W: 32, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
+		{N: 2, H: 11, W: 9, C: 4, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 0, PadLeft: 0},
+		{N: 2, H: 17, W: 16, C: 32, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 1, PadLeft: 1},
+	} {
+		g := gc
+		g.OH = (g.H+2*g.PadTop-g.KH)/g.SH + 1
+		g.OW = (g.W+2*g.PadLeft-g.KW)/g.SW + 1
+		x := normal(g.N * g.H * g.W * g.C)
+		k, per := g.Cols(), g.OH*g.OW
+		for _, f := range []int{nr, 2 * nr} {
+			dz := normal(g.Rows() * f)
+			for _, blk := range [][2]int{{0, 3 * g.OW}, {per + 2*g.OW, per + 5*g.OW}, {2*per - 2*g.OW, 2 * per}, {per, per + g.OW*min(g.OH, kernelFor(f).kc/g.OW)}} {
+				a0, a1 := blk[0], blk[1]
+				if !ConvGradDirectApplies(g, f, a0, a1) {
+					t.Fatalf("%+v, %d filters, rows [%d, %d): no direct path", g, f, a0, a1)
+				}
+				for _, beta := range []float32{0, 1} {
+					start := normal(k * f)
+					if beta == 0 {
+						for i := range start {
+							start[i] = float32(math.NaN())
+						}
+					}
+					cols := make([]float32, (a1-a0)*k)
+					Im2colRowsSerial(g, x, a0, a1, cols)
+					want := append([]float32(nil), start...)
+					SgemmSerial(true, false, k, f, a1-a0, 1, cols, k, dz[a0*f:], f, beta, want, f)
+					got := newBanded(append([]float32(nil), start...))
+					buf := newBanded(normal(ConvGradDirectLen(g, a0, a1)))
+					ConvKernelGradDirect(g, x, a0, a1, dz, f, beta, got.s(), buf.s())
+					what := fmt.Sprintf("%+v, %d filters, rows [%d, %d), beta %v", g, f, a0, a1, beta)
+					got.check(t, what)
+					buf.check(t, what+" scratch")
+					sameBits(t, what, got.s(), want)
+				}
+			}
+		}
+	}
+}
+
+// TestConvGradDirectApplies: no direct path for rows that start or end
+// inside an output row, that span two images, or whose kernel rows do
+// not hold whole panels.
+func TestConvGradDirectApplies(t *testing.T) {
+	g := ConvGeom{N: 2, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 8, OW: 8}
+	nr := kernelFor(16).nr
+	for _, c := range []struct{ f, a0, a1 int }{{nr, 3, 16}, {nr, 0, 13}, {nr, 56, 72}} {
+		if ConvGradDirectApplies(g, c.f, c.a0, c.a1) {
+			t.Errorf("%d filters, rows [%d, %d): direct path", c.f, c.a0, c.a1)
+		}
+	}
+	g.C = 3 // kernel rows of 9 values
+	if kernelFor(16).mr > 3 && ConvGradDirectApplies(g, nr, 0, 16) {
+		t.Error("C = 3: direct path")
+	}
+}
