@@ -120,6 +120,29 @@ const xiPad = 16
 // core's cache; the chunks' outputs do not overlap, so the result does
 // not depend on the threads.
 func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int) {
+	winogradConv(g, f, x, u, bias, y, relu, nil, chunk)
+}
+
+// WinogradFusesMask reports whether WinogradConvMask applies to g's
+// output with f channels: f a multiple of 32 and an even output size, so
+// that every run of tiles writes whole 64-value words of the mask.
+func WinogradFusesMask(g ConvGeom, f int) bool {
+	return f%32 == 0 && g.OH%2 == 0 && g.OW%2 == 0
+}
+
+// WinogradConvMask is WinogradConv with relu that also sets mask (at
+// least (N·OH·OW·f+63)/64 words) to ReluMask's bits for y, each run of
+// tiles' words right after its output transform (while they are in
+// cache) rather than in a pass of its own over y. It panics unless
+// WinogradFusesMask(g, f).
+func WinogradConvMask(g ConvGeom, f int, x, u, bias, y []float32, mask []uint64, chunk int) {
+	if !WinogradFusesMask(g, f) || len(mask) < (g.N*g.OH*g.OW*f+63)/64 {
+		panic("kernels.WinogradConvMask: the output's runs are not whole mask words, or mask too short")
+	}
+	winogradConv(g, f, x, u, bias, y, true, mask, chunk)
+}
+
+func winogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, mask []uint64, chunk int) {
 	if !WinogradApplies(g) || chunk < 1 {
 		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
 	}
@@ -127,7 +150,7 @@ func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk i
 		(bias != nil && len(bias) < f) {
 		panic("kernels.WinogradConv: slice too short")
 	}
-	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, chunk: chunk}
+	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, mask: mask, chunk: chunk}
 	parallelRun(w, ceilDiv(WinogradTiles(g), chunk), runtime.GOMAXPROCS(0))
 }
 
@@ -137,6 +160,7 @@ type winogradChunks struct {
 	f, chunk      int
 	x, u, bias, y []float32
 	relu          bool
+	mask          []uint64 // relu's mask, set run by run (WinogradConvMask), or nil
 }
 
 func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
@@ -158,7 +182,7 @@ func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
 	for xi := range 16 {
 		p.runTask(xi, s)
 	}
-	outputTiles(g, f, m, ms, bias[:f], w.relu, t0, t0+nt, w.y)
+	outputTiles(g, f, m, ms, bias[:f], w.relu, t0, t0+nt, w.y, w.mask)
 }
 
 // winogradProducts is the 16 products m[ξ] = v[ξ]·u[ξ] of a chunk of nt

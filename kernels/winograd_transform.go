@@ -81,8 +81,10 @@ func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride i
 // outputTiles writes the batch's tiles [a, b) of y (N×OH×OW×f) from their
 // products (position ξ of tile a+t at mm[ξ*stride+t*f:]): Aᵀ m A + bias,
 // with Aᵀ = [1 1 1 0; 0 1 -1 -1], and relu's max(y, 0) when relu;
-// positions beyond OH or OW (odd sizes) are dropped.
-func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, relu bool, a, b int, y []float32) {
+// positions beyond OH or OW (odd sizes) are dropped. With a mask
+// (WinogradConvMask: even sizes), each run's two rows of y then set their
+// words of relu's mask.
+func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, relu bool, a, b int, y []float32, mask []uint64) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	var dst [4][]float32
 	var buf *[4][64]float32 // for the tiles cut by the edge of y
@@ -104,6 +106,12 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, re
 			dst[k] = y[at : at+(run-1)*2*f+f]
 		}
 		wino.output(m, stride, run, f, bias, &dst, 2*f, relu)
+		if mask != nil {
+			for r := range 2 {
+				at, ln := ((n*g.OH+2*i+r)*g.OW+2*j)*f, 2*run*f
+				ew.reluMask(mask[at/64:(at+ln)/64], y[at:at+ln])
+			}
+		}
 		tg += run
 	}
 }

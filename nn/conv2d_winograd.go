@@ -72,6 +72,9 @@ func (l *Conv2D) useWinograd() bool {
 // the values are in registers (the same bits as a pass of kernels.Relu
 // after it), and relu's mask kept when the layer keeps it; otherwise
 // before the activation. It reports whether it applied the activation.
+// The mask's words are set run by run in the kernels' chunks where they
+// can be (kernels.WinogradConvMask: 32k filters, even output sizes), with
+// y in cache, else in a pass over y after it.
 func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 	g, f := l.geom, l.Filters
 	l.wino.refresh(l.kernel.Value.Data, g.C, f)
@@ -81,11 +84,27 @@ func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 		bias = l.bias.Value.Data
 	}
 	relu := l.act.name == "relu"
-	kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, relu, chunk)
-	if relu && l.maskOut {
+	switch {
+	case relu && l.maskOut && kernels.WinogradFusesMask(g, f):
+		l.mask = sizeMask(l.mask, len(y))
+		kernels.WinogradConvMask(g, f, x, l.wino.u.Data, bias, y, l.mask, chunk)
+	case relu && l.maskOut:
+		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, true, chunk)
 		l.mask = keepReluMask(l.mask, y)
+	default:
+		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, relu, chunk)
 	}
 	return relu
+}
+
+// sizeMask returns mask with room for one bit per value of n, reusing its
+// array when it can.
+func sizeMask(mask []uint64, n int) []uint64 {
+	words := (n + 63) / 64
+	if cap(mask) < words {
+		return make([]uint64, words)
+	}
+	return mask[:words]
 }
 
 // winogradBackward overwrites dx with the input gradient of dz when

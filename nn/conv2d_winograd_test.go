@@ -186,32 +186,37 @@ func TestGradConv2DWinograd(t *testing.T) {
 // TestConv2DWinogradRelu: a relu Conv2D running Winograd applies relu in
 // the output transform with the bits of Relu after the linear
 // convolution, and its gradients are the same whether it keeps relu's
-// mask as bits (a BatchNormalization after it writes over y) or not.
+// mask as bits (a BatchNormalization after it writes over y) or not:
+// with the mask set in a pass after the convolution (7 filters, odd
+// height) and set run by run in its chunks (32 filters, even sizes,
+// kernels.WinogradConvMask).
 func TestConv2DWinogradRelu(t *testing.T) {
-	in := tensor.Shape{9, 8, 5}
-	rng := rand.New(rand.NewPCG(21, 22))
-	x := randTensor(rng, 1, 2, 9, 8, 5)
-	dy := randTensor(rng, 1, 2, 9, 8, 7)
-	mk := func(act string, mask bool) *Conv2D {
-		l := &Conv2D{Filters: 7, KernelSize: [2]int{3, 3}, Padding: "same", Activation: act}
-		l.wino.mode = winogradOn
-		l.maskOut = mask
-		return l
-	}
-	lin := runConv(t, mk("", false), in, x, dy)
-	var runs [2]convRun
-	for i, mask := range []bool{false, true} {
-		runs[i] = runConv(t, mk("relu", mask), in, x, dy)
-		for j, v := range runs[i].y {
-			if want := max(lin.y[j], 0); math.Float32bits(v) != math.Float32bits(want) {
-				t.Fatalf("mask %v: y[%d] = %v, relu of the linear output %v", mask, j, v, want)
+	for _, s := range []struct{ h, w, f int }{{9, 8, 7}, {8, 6, 32}} {
+		in := tensor.Shape{s.h, s.w, 5}
+		rng := rand.New(rand.NewPCG(21, 22))
+		x := randTensor(rng, 1, 2, s.h, s.w, 5)
+		dy := randTensor(rng, 1, 2, s.h, s.w, s.f)
+		mk := func(act string, mask bool) *Conv2D {
+			l := &Conv2D{Filters: s.f, KernelSize: [2]int{3, 3}, Padding: "same", Activation: act}
+			l.wino.mode = winogradOn
+			l.maskOut = mask
+			return l
+		}
+		lin := runConv(t, mk("", false), in, x, dy)
+		var runs [2]convRun
+		for i, mask := range []bool{false, true} {
+			runs[i] = runConv(t, mk("relu", mask), in, x, dy)
+			for j, v := range runs[i].y {
+				if want := max(lin.y[j], 0); math.Float32bits(v) != math.Float32bits(want) {
+					t.Fatalf("%+v mask %v: y[%d] = %v, relu of the linear output %v", s, mask, j, v, want)
+				}
 			}
 		}
-	}
-	for _, c := range [][2][]float32{{runs[0].dx, runs[1].dx}, {runs[0].dk, runs[1].dk}, {runs[0].db, runs[1].db}} {
-		for j, v := range c[0] {
-			if math.Float32bits(v) != math.Float32bits(c[1][j]) {
-				t.Fatalf("gradient [%d] = %v without the mask, %v with it", j, v, c[1][j])
+		for _, c := range [][2][]float32{{runs[0].dx, runs[1].dx}, {runs[0].dk, runs[1].dk}, {runs[0].db, runs[1].db}} {
+			for j, v := range c[0] {
+				if math.Float32bits(v) != math.Float32bits(c[1][j]) {
+					t.Fatalf("%+v: gradient [%d] = %v without the mask, %v with it", s, j, v, c[1][j])
+				}
 			}
 		}
 	}
