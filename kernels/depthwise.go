@@ -89,6 +89,17 @@ func DepthwiseBackward(g ConvGeom, m int, x, k, dz, dk, dx, part []float32) {
 	depthwiseBackwardWith(dw, g, x, k, dz, dk, dx, part)
 }
 
+// zeroBlock is read-only zeros for the kernels' starting values.
+var zeroBlock [4096]float32
+
+// zerosOf returns n zeros (shared and read-only up to len(zeroBlock)).
+func zerosOf(n int) []float32 {
+	if n <= len(zeroBlock) {
+		return zeroBlock[:n:n]
+	}
+	return make([]float32, n)
+}
+
 // sampleOf is sample b of a batch of samples of n elements each.
 func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
 
@@ -103,7 +114,7 @@ func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32,
 	var from []float32
 	if init && p.covers {
 		if from = bias; from == nil {
-			from = make([]float32, g.C)
+			from = zerosOf(g.C)
 		}
 	}
 	inKernel := relu6 && from != nil
@@ -135,7 +146,7 @@ func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, pa
 	nx, nz, nk := g.H*g.W*g.C, g.OH*g.OW*g.C, len(dk)
 	var zeros []float32
 	if bp.covers {
-		zeros = make([]float32, g.C)
+		zeros = zerosOf(g.C)
 	}
 	ForEachChunk(g.N, 1, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
