@@ -42,11 +42,45 @@ func mix(b uint64) uint64 {
 func (d dropMask) forward(x, y []float32, mask []uint64) {
 	blocks := (len(x) + dropBlock - 1) / dropBlock
 	kernels.ForEachChunk(blocks, 4, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
+		b := lo
+		for ; b+4 <= hi && (b+4)*dropBlock <= len(x); b += 4 {
+			e0, e1 := b*dropBlock, (b+4)*dropBlock
+			d.block4(uint64(b), mask[e0/64:e1/64])
+			kernels.ScaleByBits(y[e0:e1], x[e0:e1], mask[e0/64:e1/64], d.keep)
+		}
+		for ; b < hi; b++ {
 			e0, e1 := b*dropBlock, min((b+1)*dropBlock, len(x))
 			d.block(uint64(b), x[e0:e1], y[e0:e1], mask[e0/64:(e1+63)/64])
 		}
 	})
+}
+
+// block4 draws the mask words of the four whole blocks from b on, as
+// block does, their four streams interleaved (independent chains of
+// multiplies that the core overlaps).
+func (d dropMask) block4(b uint64, mask []uint64) {
+	var p0, p1, p2, p3 rand.PCG
+	p0.Seed(d.seed, mix(b))
+	p1.Seed(d.seed, mix(b+1))
+	p2.Seed(d.seed, mix(b+2))
+	p3.Seed(d.seed, mix(b+3))
+	const words = dropBlock / 64
+	mask = mask[:4*words]
+	for w := range words {
+		var m0, m1, m2, m3 uint64
+		for i := 0; i < 64; i += 2 {
+			m0 |= d.pair(p0.Uint64(), i)
+			m1 |= d.pair(p1.Uint64(), i)
+			m2 |= d.pair(p2.Uint64(), i)
+			m3 |= d.pair(p3.Uint64(), i)
+		}
+		mask[w], mask[words+w], mask[2*words+w], mask[3*words+w] = m0, m1, m2, m3
+	}
+}
+
+// pair is the mask bits i and i+1 one draw r decides.
+func (d dropMask) pair(r uint64, i int) uint64 {
+	return keepBit(uint32(r)>>8 >= d.thr)<<i | keepBit(uint32(r>>32)>>8 >= d.thr)<<(i+1)
 }
 
 // block draws the mask words of one block, then applies them
@@ -58,8 +92,7 @@ func (d dropMask) block(b uint64, x, y []float32, mask []uint64) {
 		n := min(64, len(x)-w*64)
 		var bits uint64
 		for i := 0; i < n; i += 2 {
-			r := p.Uint64()
-			bits |= keepBit(uint32(r)>>8 >= d.thr)<<i | keepBit(uint32(r>>32)>>8 >= d.thr)<<(i+1)
+			bits |= d.pair(p.Uint64(), i)
 		}
 		if n < 64 {
 			bits &= 1<<n - 1

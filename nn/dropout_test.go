@@ -105,3 +105,20 @@ func TestDropThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestDropBlock4: four interleaved blocks (block4) draw exactly the words
+// each block draws on its own (block).
+func TestDropBlock4(t *testing.T) {
+	d := dropMask{seed: 12345, thr: dropThreshold(0.3), keep: 1 / 0.7}
+	x := make([]float32, 4*dropBlock)
+	y := make([]float32, len(x))
+	want, got := make([]uint64, len(x)/64), make([]uint64, len(x)/64)
+	for q := range 4 {
+		e0 := q * dropBlock
+		d.block(uint64(9+q), x[e0:e0+dropBlock], y[e0:e0+dropBlock], want[e0/64:(e0+dropBlock)/64])
+	}
+	d.block4(9, got)
+	if !slices.Equal(got, want) {
+		t.Fatal("block4's words differ from block's")
+	}
+}
