@@ -385,5 +385,5 @@ func sgemmKernel1x32SegAVX512(kc int, a *float32, rsA int, csA int, b *float32, 
 // fmaPeakAVX512 runs iters iterations of 16 independent vector FMA chains.
 func fmaPeakAVX512(iters int)
 
-// fmaPeakAVX2 runs iters iterations of 16 independent vector FMA chains.
+// fmaPeakAVX2 runs iters iterations of 14 independent vector FMA chains.
 func fmaPeakAVX2(iters int)

@@ -133,8 +133,9 @@ func main() {
 			})
 		}
 	}
-	genFMAPeak("fmaPeakAVX512", b.ZMM, func(r reg.VecVirtual) { b.VPXORD(r, r, r) })
-	genFMAPeak("fmaPeakAVX2", b.YMM, func(r reg.VecVirtual) { b.VXORPS(r, r, r) })
+	genFMAPeak("fmaPeakAVX512", 16, b.ZMM, func(r reg.VecVirtual) { b.VPXORD(r, r, r) })
+	// AVX2 has 16 vector registers: two operands and 14 chains.
+	genFMAPeak("fmaPeakAVX2", 14, b.YMM, func(r reg.VecVirtual) { b.VXORPS(r, r, r) })
 	b.Generate()
 }
 
@@ -336,16 +337,17 @@ func emitSteps(mk microKernel, n reg.Register, step func(), done string) {
 	b.JNZ(op.LabelRef(mk.name + done + "_tailloop"))
 }
 
-// genFMAPeak emits a loop of iters iterations, each issuing 16 independent
-// VFMADD231PS on full-width vectors: the machine's fp32 FMA peak.
-func genFMAPeak(name string, vec func() reg.VecVirtual, zero func(reg.VecVirtual)) {
+// genFMAPeak emits a loop of iters iterations, each issuing chains
+// independent VFMADD231PS on full-width vectors: the machine's fp32 FMA
+// peak.
+func genFMAPeak(name string, chains int, vec func() reg.VecVirtual, zero func(reg.VecVirtual)) {
 	b.TEXT(name, b.NOSPLIT, "func(iters int)")
-	b.Doc(name + " runs iters iterations of 16 independent vector FMA chains.")
+	b.Doc(fmt.Sprintf("%s runs iters iterations of %d independent vector FMA chains.", name, chains))
 	n := b.Load(b.Param("iters"), b.GP64())
 	x, y := vec(), vec()
 	zero(x)
 	zero(y)
-	acc := make([]reg.VecVirtual, 16)
+	acc := make([]reg.VecVirtual, chains)
 	for i := range acc {
 		acc[i] = vec()
 		zero(acc[i])
