@@ -9,8 +9,9 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// BenchmarkPresetSteps interleaves two copies of resnet-20 (32×32×3) and
-// of basic-cnn (28×28×1), as `cnnscope bench` runs them: A with its
+// BenchmarkPresetSteps interleaves two copies of resnet-20 (32×32×3), of
+// basic-cnn (28×28×1) and of vgg-small (32×32×3), as `cnnscope bench`
+// runs them: A with its
 // convolutions on the path of before whole tiles per thread and patches
 // read in place (Conv2D.legacy), B as they are; a training step
 // (Gradients, batch 32) and an inference call (Forward, batch 256) of
@@ -35,6 +36,13 @@ func BenchmarkPresetSteps(b *testing.B) {
 		}},
 		{"basic-cnn", tensor.Shape{28, 28, 1}, func(legacy bool) (presetModel, error) {
 			s := BasicCNN(tensor.Shape{28, 28, 1}, 10)
+			for _, l := range s.Layers {
+				setLegacy(l, legacy)
+			}
+			return s, s.Build(1)
+		}},
+		{"vgg-small", tensor.Shape{32, 32, 3}, func(legacy bool) (presetModel, error) {
+			s := VGGSmall(tensor.Shape{32, 32, 3}, 10)
 			for _, l := range s.Layers {
 				setLegacy(l, legacy)
 			}
