@@ -49,7 +49,8 @@
 // ReluMask and ApplyReluMask keep relu's gradient as one bit per value
 // for a Conv2D or Dense whose output a BatchNormalization overwrites
 // (AVX-512 on whole 64-value words, Go twins for the rest), split over
-// threads by words.
+// threads by words. ScaleByBits applies a Dropout's mask the same way
+// (-scalebits, scalebits_amd64.s, AVX-512; Go twin scaleByBitsGo).
 //
 // # Depthwise convolution
 //
@@ -73,8 +74,12 @@
 // input cut into 4×4 patches of 2×2 output tiles, a chunk of tiles at a
 // time (WinogradChunk: memory bounded by a byte budget), each chunk a
 // task that one thread runs from its input transform through its 16
-// products (single-thread Sgemm) to its output transform (bias and relu
-// included) in its own scratch; results do not depend on the threads.
+// products to its output transform (bias and relu included; with
+// WinogradConvMask, relu's mask bits too, run by run) in its own
+// scratch; results do not depend on the threads. The products run in
+// winogradGemm<r>x32AVX512 (-winograd, 12-row panels of a 32-column
+// strip per call; the bits of the SGEMM micro-kernel, whose driver is
+// their Go twin and runs the shapes they do not take).
 // WinogradKernelGrad (winograd_grad.go) gives the kernel gradient through
 // the same transforms (dU = Σ Vᵀ·(A dy Aᵀ), dw = Gᵀ dU G). The data
 // transforms are AVX-512 across the channels (generated with -winograd,
