@@ -146,6 +146,9 @@ func balancedAccuracy(v *ValFacts) (mean, lower float64, separates bool) {
 // lastEval is the latest per-class evaluation: validation's, else the
 // training-set evaluation's (nil: none).
 func (s *Signals) lastEval() (*ValFacts, string) {
+	if v := s.restoredEval(); v != nil {
+		return v, fmt.Sprintf("validation (epoch %d, whose weights early stopping restores)", v.Epoch)
+	}
 	if n := len(s.Facts.Val); n > 0 {
 		return &s.Facts.Val[n-1], "validation"
 	}

@@ -107,3 +107,26 @@ func TestTwoClassSuspectsOfOneSmallClassAreNotNoise(t *testing.T) {
 	s.Facts.Noise.SuspectsByLabel = []int{8, 13}
 	wantFinding(t, "label_noise", s, Warning)
 }
+
+// Live, a majority-class collapse on validation waits while the losses
+// show a slow start (the model's outputs already depend on the image);
+// a validation loss above a constant prediction's, a training loss at
+// the prior's entropy, or the end of the run is judged as before.
+func TestLiveMajorityBiasWaitsOutASlowStart(t *testing.T) {
+	collapsed := val8515(60, 51, 0)
+	s := weighted8515(t, false, nil, collapsed, collapsed, collapsed)
+	s.Live = true
+	setEpochs(s, "loss", 0.44, 0.425, 0.39)
+	setEpochs(s, "val_loss", 0.43, 0.425, 0.415)
+	if f := detect(t, "majority_class_bias", s); f != nil && f.Severity != Info {
+		t.Errorf("slow start: %s %s", f.Severity, f.Title)
+	}
+	setEpochs(s, "val_loss", 0.43, 0.44, 0.47)
+	wantFinding(t, "majority_class_bias", s, Critical)
+	setEpochs(s, "val_loss", 0.43, 0.425, 0.415)
+	setEpochs(s, "loss", 0.44, 0.43, 0.42)
+	wantFinding(t, "majority_class_bias", s, Critical)
+	setEpochs(s, "loss", 0.44, 0.425, 0.39)
+	s.Final = true
+	wantFinding(t, "majority_class_bias", s, Critical)
+}
