@@ -22,9 +22,10 @@ import (
 // channels, and the features are fixed statistics of the image (a mean
 // colour) that no training can improve.
 type bottleneck struct {
-	Layer string
-	Width int
-	Raw   bool
+	Layer     string
+	Width     int
+	Raw       bool
+	Pointwise bool // Raw because only 1×1 convolutions come before
 }
 
 func (s *Signals) bottleneck() (b bottleneck, ok bool) {
@@ -40,7 +41,7 @@ func (s *Signals) bottleneck() (b bottleneck, ok bool) {
 	}
 	filters, raw := 0, false
 	for i, l := range layers {
-		w := 0
+		w, pw := 0, false
 		switch {
 		case layerIs(l.Type, "conv2d") || layerIs(l.Type, "separableconv2d"):
 			filters = l.Filters
@@ -49,12 +50,14 @@ func (s *Signals) bottleneck() (b bottleneck, ok bool) {
 			if s.poolsInput(i) {
 				w, raw = s.inputChannels(), true
 			}
+			pw = !raw && s.poolsPixels(i)
+			raw = raw || pw
 		case layerIs(l.Type, "dense") && i != last:
 			w, raw = l.Units, false
 		}
 		// A raw-input pooling is the bottleneck whatever comes after it.
 		if w > 0 && (!ok || raw && !b.Raw || !b.Raw && w < b.Width) {
-			b, ok = bottleneck{Layer: l.Name, Width: w, Raw: raw}, true
+			b, ok = bottleneck{Layer: l.Name, Width: w, Raw: raw, Pointwise: pw}, true
 		}
 	}
 	return b, ok
@@ -80,6 +83,30 @@ func (s *Signals) poolsInput(i int) bool {
 	return true
 }
 
+// poolsPixels reports whether layer i, a global pooling layer in a
+// chain, pools features that only 1×1 convolutions computed: each is a
+// function of one pixel's colour, so the pooled features are colour
+// statistics of the image, with no shape or texture, as when the raw
+// input is pooled (issue 10, seventh round (d): one 1×1 Conv2D with one
+// filter before global average pooling sat at chance on two classes
+// and was named not_learning, its size never blamed).
+func (s *Signals) poolsPixels(i int) bool {
+	convs := 0
+	for _, l := range s.Model.Layers[:i] {
+		t := strings.ToLower(l.Type)
+		switch {
+		case len(l.Inputs) > 0 || strings.Contains(t, "pool"):
+			return false
+		case strings.Contains(t, "conv"):
+			if len(l.KernelSize) != 2 || l.KernelSize[0] != 1 || l.KernelSize[1] != 1 {
+				return false
+			}
+			convs++
+		}
+	}
+	return convs > 0
+}
+
 // inputChannels is the model input's channel count (0 when unknown).
 func (s *Signals) inputChannels() int {
 	if in := s.Model.Input; len(in) > 0 {
@@ -97,6 +124,13 @@ func tooNarrow(s *Signals) *Evidence {
 	name := b.Layer
 	if name == "" {
 		name = "a layer"
+	}
+	if ok && b.Pointwise && c >= 2 {
+		e := evm("bottleneck_width", float64(b.Width), float64(c),
+			"%s pools features of 1×1 convolutions only: the model sees %d per-pixel colour mixture(s) averaged over the image, no shape or texture, for %d classes",
+			name, b.Width, c)
+		e.Layer = b.Layer
+		return &e
 	}
 	if ok && b.Raw && c >= 2 {
 		e := evm("bottleneck_width", float64(b.Width), float64(c),
@@ -149,7 +183,7 @@ func tooSmallFinding(s *Signals, e Evidence, best float64) *Finding {
 	f.Causes = []string{"the model is too small for the task"}
 	f.Fixes = []string{largerModelFix}
 	if b, ok := s.bottleneck(); ok && b.Raw {
-		f.Causes = []string{"global pooling right after the input throws away every spatial pattern: nothing before it learns features"}
+		f.Causes = []string{"global pooling right after the input (or after 1×1 convolutions only) throws away every spatial pattern: nothing before it learns features"}
 		f.Fixes = []string{fmt.Sprintf("add Conv2D layers before %s (model.layers: {type: Conv2D, filters: 32, kernel_size: 3, activation: relu}), or start from --model basic-cnn", b.Layer), largerModelFix}
 	}
 	return f

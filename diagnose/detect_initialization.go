@@ -83,6 +83,9 @@ func detectBadInitialization(s *Signals) *Finding {
 	if len(f.Evidence) == 0 {
 		return nil
 	}
+	if init == "" && len(f.Evidence) == 1 && f.Evidence[0].Metric == "output_spread" && len(squashing(s)) >= squashStack {
+		return squashedOutput(s, f)
+	}
 	f.Title = "Bad weight initialization"
 	if init != "" {
 		f.Title = fmt.Sprintf("Bad weight initialization: kernel_initializer %s in %s", init, plural(len(layers), "layer"))
@@ -94,6 +97,35 @@ func detectBadInitialization(s *Signals) *Finding {
 	}
 	return f
 }
+
+// squashStack is the number of hidden sigmoid/tanh layers from which the
+// same output for every image is put on the activations, not on the
+// initializer (below).
+const squashStack = 3
+
+// squashedOutput is the finding for a model whose untrained outputs are
+// the same for every image while its initializers are not constant and
+// its activations did not blow up, in a stack of sigmoid/tanh layers:
+// each such layer with the usual Glorot initialization passes on about a
+// quarter of its input's spread (sigmoid's slope is 1/4 at most), so
+// nine of them leave 4^-9 (issue 10, seventh round (d): nine sigmoid
+// Dense(48) layers with Keras' default initializer were named
+// bad_initialization first, though the initializer is the usual one and
+// the activations are what squash the signal; vanishing_gradients and
+// saturated_activations name that). Information, and not decisive
+// (Detector.Decisive): it explains nothing on its own.
+func squashedOutput(s *Signals, f *Finding) *Finding {
+	sat := squashing(s)
+	f.Severity = Info
+	f.Title = fmt.Sprintf("Before training every image gets the same output: %d sigmoid/tanh layers squash the signal", len(sat))
+	f.Causes = []string{fmt.Sprintf("sigmoid/tanh activations in %s shrink the signal's spread layer after layer", joinNames(sat, 3))}
+	f.Fixes = []string{reluFix(s, sat)}
+	return f
+}
+
+// initDecisive says whether a bad_initialization finding explains the
+// symptoms it may: not squashedOutput's information.
+func initDecisive(f *Finding) bool { return f.Severity != Info }
 
 // pretrainedCollapse names the cause in a fine-tune: its weights are not
 // initialized but loaded, so a model that gives every image the same

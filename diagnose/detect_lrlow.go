@@ -131,7 +131,13 @@ func pathological(s *Signals) bool {
 	if rs := lastRecords(s, vanishWindow); vanishes(s, rs) {
 		return true
 	}
-	return false
+	// A run shorter than one metrics interval has only step 1's record:
+	// vanishing_gradients judges it at the end (initVanishes), and so
+	// does this rule (issue 10, seventh round (d): five sigmoid Conv2D
+	// layers and a sigmoid Dense, SGD at 0.02, 27 steps, vanishing at
+	// initialization, were named lr_too_low first, at twice SGD's usual
+	// rate).
+	return initVanishes(s) != nil
 }
 
 func abs(x int) int {

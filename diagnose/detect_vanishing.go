@@ -124,16 +124,7 @@ func detectVanishingGradients(s *Signals) *Finding {
 	if a := float64(g0.GradNorm); a < vanishAbsolute {
 		f.Evidence = append(f.Evidence, evm("grad_norm", a, vanishAbsolute, "%s's gradient norm %.2g is under AUTOTRAINER's 1e-4", first, a))
 	}
-	var sat []string
-	if s.Model != nil {
-		for i, l := range s.Model.Layers {
-			a := strings.ToLower(l.Activation)
-			if (a == "sigmoid" || a == "tanh") && i < len(s.Model.Layers)-1 {
-				sat = append(sat, l.Name)
-			}
-		}
-	}
-	if len(sat) > 0 {
+	if sat := squashing(s); len(sat) > 0 {
 		f.Causes = append(f.Causes, fmt.Sprintf("sigmoid/tanh activations in %s squash the gradient layer after layer", joinNames(sat, 3)))
 		f.Fixes = append(f.Fixes, reluFix(s, sat))
 	}
@@ -173,4 +164,18 @@ func medianVanishRatio(s *Signals, rs []train.StepRecord) float64 {
 	}
 	slices.Sort(v)
 	return v[len(v)/2]
+}
+
+// squashing names the hidden layers with a sigmoid or tanh activation.
+func squashing(s *Signals) []string {
+	var sat []string
+	if s.Model != nil {
+		for i, l := range s.Model.Layers {
+			a := strings.ToLower(l.Activation)
+			if (a == "sigmoid" || a == "tanh") && i < len(s.Model.Layers)-1 {
+				sat = append(sat, l.Name)
+			}
+		}
+	}
+	return sat
 }
