@@ -93,15 +93,7 @@ func detectMajorityClassBias(s *Signals) *Finding {
 	if len(low) == 0 || predShare < trueShare+overPredicted && predShare < collapseShare {
 		return info()
 	}
-	if _, slow := slowStart(s); slow && s.Live && !s.Final {
-		// Early in training any model answers the class prior first; it
-		// has collapsed only once its loss stops at the prior's entropy.
-		// A training loss clearly under a constant prediction's, with the
-		// validation loss not above one's, is a slow start (slowstart.go):
-		// the seventh part's healthy 70:20:10 pills runs (200-500 images)
-		// were called biased live at steps 15-52, with training losses
-		// 0.38-0.54 against the prior's 0.80, and ended at 0.86-0.975
-		// accuracy. Judged again at later epochs and at the end.
+	if startingLive(s) {
 		return info()
 	}
 	f := &Finding{Severity: Warning, Epoch: v.Epoch, Since: v.Epoch, Step: s.stepOfEpoch(v.Epoch)}
@@ -125,6 +117,20 @@ func detectMajorityClassBias(s *Signals) *Finding {
 	}
 	f.Fixes = append(f.Fixes, "judge the model by per-class recall or macro F1, not accuracy")
 	return f
+}
+
+// startingLive reports a run in progress whose losses show a slow start
+// (slowstart.go): early in training any model answers the class prior
+// first, and it has collapsed only once its loss stops at the prior's
+// entropy; a training loss clearly under a constant prediction's, with
+// the validation loss not above one's, is no collapse yet (issue 10,
+// seventh round (d): healthy 70:20:10 pills runs of 200-500 images were
+// called biased live at steps 15-52, their training losses 0.38-0.54
+// against the prior's 0.80, and ended at 0.86-0.975 accuracy). Judged
+// again at later epochs and at the end.
+func startingLive(s *Signals) bool {
+	_, slow := slowStart(s)
+	return slow && s.Live && !s.Final
 }
 
 // biasEval is the evaluation that judges per-class recall: validation's
