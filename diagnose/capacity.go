@@ -25,7 +25,7 @@ type bottleneck struct {
 	Layer     string
 	Width     int
 	Raw       bool
-	Pointwise bool // Raw because only 1×1 convolutions come before
+	Pointwise bool // Raw because only 1×1 or linear convolutions come before
 }
 
 func (s *Signals) bottleneck() (b bottleneck, ok bool) {
@@ -84,27 +84,34 @@ func (s *Signals) poolsInput(i int) bool {
 }
 
 // poolsPixels reports whether layer i, a global pooling layer in a
-// chain, pools features that only 1×1 convolutions computed: each is a
-// function of one pixel's colour, so the pooled features are colour
-// statistics of the image, with no shape or texture, as when the raw
-// input is pooled (issue 10, seventh round (d): one 1×1 Conv2D with one
-// filter before global average pooling sat at chance on two classes
-// and was named not_learning, its size never blamed).
+// chain, pools features that see no shape: computed by 1×1 convolutions
+// only (each a function of one pixel's colour), or by linear
+// convolutions only (global averaging commutes with them: the pooled
+// features are linear mixtures of the input's channel means, up to the
+// borders), as when the raw input is pooled. Issue 10, seventh round
+// (d): one 1×1 Conv2D with one filter before global average pooling sat
+// at chance on two classes, and one linear 3×3 Conv2D (4 filters,
+// stride 4) before it on five classes (sixth part), both named
+// not_learning with their size never blamed. A linear convolution
+// followed by a nonlinear one sees texture (an edge filter, rectified):
+// mixed, it is not pixel-only.
 func (s *Signals) poolsPixels(i int) bool {
-	convs := 0
+	pointwise, linear, convs := true, true, 0
 	for _, l := range s.Model.Layers[:i] {
 		t := strings.ToLower(l.Type)
 		switch {
 		case len(l.Inputs) > 0 || strings.Contains(t, "pool"):
 			return false
 		case strings.Contains(t, "conv"):
-			if len(l.KernelSize) != 2 || l.KernelSize[0] != 1 || l.KernelSize[1] != 1 {
-				return false
-			}
 			convs++
+			pointwise = pointwise && len(l.KernelSize) == 2 && l.KernelSize[0] == 1 && l.KernelSize[1] == 1
+			a := strings.ToLower(l.Activation)
+			linear = linear && (a == "" || a == "linear")
+		default:
+			linear = false // an activation or normalization layer
 		}
 	}
-	return convs > 0
+	return convs > 0 && (pointwise || linear)
 }
 
 // inputChannels is the model input's channel count (0 when unknown).
@@ -125,25 +132,24 @@ func tooNarrow(s *Signals) *Evidence {
 	if name == "" {
 		name = "a layer"
 	}
-	if ok && b.Pointwise && c >= 2 {
-		e := evm("bottleneck_width", float64(b.Width), float64(c),
-			"%s pools features of 1×1 convolutions only: the model sees %d per-pixel colour mixture(s) averaged over the image, no shape or texture, for %d classes",
-			name, b.Width, c)
-		e.Layer = b.Layer
-		return &e
-	}
-	if ok && b.Raw && c >= 2 {
-		e := evm("bottleneck_width", float64(b.Width), float64(c),
+	var e Evidence
+	switch {
+	case !ok:
+		return nil
+	case b.Raw && !b.Pointwise && c >= 2:
+		e = evm("bottleneck_width", float64(b.Width), float64(c),
 			"%s pools the raw input: the model sees only %d number(s) per image (each channel's %s), no shape or texture, for %d classes",
 			name, b.Width, poolWord(s, b.Layer), c)
-		e.Layer = b.Layer
-		return &e
-	}
-	if !ok || c < 3 || 2*b.Width >= c {
+	case c >= 3 && 2*b.Width < c:
+		e = evm("bottleneck_width", float64(b.Width), float64(c)/2,
+			"%s passes only %d feature(s) on toward the %d-class output: too few to separate the classes", name, b.Width, c)
+	case b.Pointwise && c >= 2:
+		e = evm("bottleneck_width", float64(b.Width), float64(c),
+			"%s pools features of 1×1 or linear convolutions only: the model sees %d colour mixture(s) averaged over the image, no shape or texture, for %d classes",
+			name, b.Width, c)
+	default:
 		return nil
 	}
-	e := evm("bottleneck_width", float64(b.Width), float64(c)/2,
-		"%s passes only %d feature(s) on toward the %d-class output: too few to separate the classes", name, b.Width, c)
 	e.Layer = b.Layer
 	return &e
 }
@@ -183,7 +189,7 @@ func tooSmallFinding(s *Signals, e Evidence, best float64) *Finding {
 	f.Causes = []string{"the model is too small for the task"}
 	f.Fixes = []string{largerModelFix}
 	if b, ok := s.bottleneck(); ok && b.Raw {
-		f.Causes = []string{"global pooling right after the input (or after 1×1 convolutions only) throws away every spatial pattern: nothing before it learns features"}
+		f.Causes = []string{"global pooling right after the input (or after 1×1 or linear convolutions only) throws away every spatial pattern: nothing before it learns features"}
 		f.Fixes = []string{fmt.Sprintf("add Conv2D layers before %s (model.layers: {type: Conv2D, filters: 32, kernel_size: 3, activation: relu}), or start from --model basic-cnn", b.Layer), largerModelFix}
 	}
 	return f

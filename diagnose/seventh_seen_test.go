@@ -67,12 +67,23 @@ func TestPointwisePoolingIsTooSmall(t *testing.T) {
 	if len(d.Findings) == 0 || d.Findings[0].ID != "underfitting" {
 		t.Fatalf("first finding: %v", ids(d.Findings))
 	}
-	if f := d.Findings[0]; !strings.Contains(f.Evidence[0].Text, "1×1 convolutions only") {
+	if f := d.Findings[0]; !strings.Contains(f.Evidence[0].Text, "1×1 or linear convolutions only") {
 		t.Errorf("evidence %q", f.Evidence[0].Text)
 	}
 	s.Model.Layers[0].KernelSize = nn.Pair{3, 3}
 	if e := tooNarrow(s); e != nil {
-		t.Errorf("3×3 conv then pooling: %s", e.Text)
+		t.Errorf("3×3 relu conv then pooling: %s", e.Text)
+	}
+	// A linear 3×3 convolution before the pooling: mean colours again.
+	s.Model.Layers[0].Activation = "linear"
+	if e := tooNarrow(s); e == nil || !strings.Contains(e.Text, "linear convolutions only") {
+		t.Errorf("linear 3×3 conv then pooling: %+v", e)
+	}
+	// ... but not followed by a nonlinear one (rectified texture).
+	s.Model.Layers = append([]nn.LayerSpec{s.Model.Layers[0]}, s.Model.Layers...)
+	s.Model.Layers[1].Activation, s.Model.Layers[1].Name = "relu", "conv2d_1"
+	if e := tooNarrow(s); e != nil {
+		t.Errorf("linear then relu 3×3 convs, then pooling: %s", e.Text)
 	}
 }
 
