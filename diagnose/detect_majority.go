@@ -125,7 +125,7 @@ func detectMajorityClassBias(s *Signals) *Finding {
 // entropy; a training loss clearly under a constant prediction's, with
 // the validation loss not above one's, is no collapse yet (issue 10,
 // seventh round (d): healthy 70:20:10 pills runs of 200-500 images were
-// called biased live at steps 15-52, their training losses 0.38-0.54
+// called biased live at steps 15-52, their training losses 0.38-0.51
 // against the prior's 0.80, and ended at 0.86-0.975 accuracy). Judged
 // again at later epochs and at the end.
 func startingLive(s *Signals) bool {
