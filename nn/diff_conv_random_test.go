@@ -151,6 +151,29 @@ func sameRun(t *testing.T, what string, a, b [][]float32) {
 	}
 }
 
+// acrossThreads calls run at each of diffThreads twice, check set on
+// the first call only (which compares with a reference), and requires
+// every later call's values to be the bits of the first. It stops early,
+// returning false, when run returns nil (a case that does not build).
+func acrossThreads(t *testing.T, what string, run func(procs int, check bool) [][]float32) bool {
+	t.Helper()
+	var first [][]float32
+	for _, procs := range diffThreads {
+		for rep := 0; rep < 2; rep++ {
+			got := run(procs, first == nil)
+			switch {
+			case got == nil:
+				return false
+			case first == nil:
+				first = got
+			default:
+				sameRun(t, fmt.Sprintf("%s threads %d run %d", what, procs, rep), first, got)
+			}
+		}
+	}
+	return true
+}
+
 // TestDiffConv2DRandom: random Conv2D layers (odd, non-square and 1×1
 // inputs; 1 to 65 channels; kernels 1, 3, 5; strides 1, 2; both
 // paddings; relu with and without its mask kept; Winograd-eligible ones)
@@ -163,22 +186,16 @@ func TestDiffConv2DRandom(t *testing.T) {
 	}
 	wino := 0
 	for _, d := range diffConvCases(rand.New(rand.NewPCG(61, 62)), count) {
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				r := runDiffConv(t, d, procs)
-				got := [][]float32{r.y, r.dx, r.dk, r.db}
-				if first == nil {
-					checkConvReference(t, d, r)
-					first = got
-					if r.usedWino {
-						wino++
-					}
-					continue
+		acrossThreads(t, d.String(), func(procs int, check bool) [][]float32 {
+			r := runDiffConv(t, d, procs)
+			if check {
+				checkConvReference(t, d, r)
+				if r.usedWino {
+					wino++
 				}
-				sameRun(t, fmt.Sprintf("%v threads %d run %d", d, procs, rep), first, got)
 			}
-		}
+			return [][]float32{r.y, r.dx, r.dk, r.db}
+		})
 	}
 	if wino < 5 {
 		t.Fatalf("%d cases ran Winograd, want at least the 5 fixed ones", wino)

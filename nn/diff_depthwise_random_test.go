@@ -110,17 +110,9 @@ func diffDWCases(rng *rand.Rand, count int) []diffDW {
 // at 1, 2 and 3 threads.
 func TestDiffDepthwiseRandom(t *testing.T) {
 	for _, d := range diffDWCases(rand.New(rand.NewPCG(71, 72)), 24) {
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runDiffDW(t, d, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%v threads %d run %d", d, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, d.String(), func(procs int, check bool) [][]float32 {
+			return runDiffDW(t, d, procs, check)
+		})
 	}
 }
 
@@ -179,23 +171,11 @@ func sumChannels(v []float32, c int) []float64 {
 // the same bits at each.
 func TestDiffPaddedDepthwiseGraph(t *testing.T) {
 	rng := rand.New(rand.NewPCG(81, 82))
-cases:
 	for i, d := range diffDWCases(rng, 18) {
 		p := [4]int{rng.IntN(5), rng.IntN(5), rng.IntN(5), rng.IntN(5)}
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runPaddedDW(t, d, p, procs, first == nil)
-				if got == nil {
-					continue cases
-				}
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("case %d %v pad %v threads %d run %d", i, d, p, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("case %d %v pad %v", i, d, p), func(procs int, check bool) [][]float32 {
+			return runPaddedDW(t, d, p, procs, check)
+		})
 	}
 }
 

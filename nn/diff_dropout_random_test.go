@@ -51,18 +51,13 @@ func TestDiffDropoutRandom(t *testing.T) {
 			}
 		}
 		what := fmt.Sprintf("Dropout(%g) %v n%d", rate, shape, n)
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runDropoutTwice(t, rate, shape, x, uint64(k), procs)
-				if first == nil {
-					checkDropout(t, what, rate, x.Data, got)
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%s threads %d run %d", what, procs, rep), first, got)
+		acrossThreads(t, what, func(procs int, check bool) [][]float32 {
+			got := runDropoutTwice(t, rate, shape, x, uint64(k), procs)
+			if check {
+				checkDropout(t, what, rate, x.Data, got)
 			}
-		}
+			return got
+		})
 	}
 }
 

@@ -29,17 +29,9 @@ func TestDiffConvReluBN(t *testing.T) {
 			continue
 		}
 		ran++
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runConvReluBN(t, d, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%v + BN threads %d run %d", d, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("%v + BN", d), func(procs int, check bool) [][]float32 {
+			return runConvReluBN(t, d, procs, check)
+		})
 	}
 	if ran < 10 {
 		t.Fatalf("%d cases ran", ran)
@@ -98,18 +90,10 @@ func TestDiffFoldInference(t *testing.T) {
 	for k, d := range diffConvCases(rand.New(rand.NewPCG(67, 68)), 20) {
 		d.act = []string{"relu", "relu6"}[k%2]
 		depthwise := k%3 == 2
-		var first [][]float32
 		seed := rng.Uint64()
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runFold(t, d, depthwise, seed, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%v depthwise %v threads %d run %d", d, depthwise, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("%v depthwise %v", d, depthwise), func(procs int, check bool) [][]float32 {
+			return runFold(t, d, depthwise, seed, procs, check)
+		})
 	}
 }
 

@@ -97,17 +97,9 @@ func TestDiffGraphBNRelu(t *testing.T) {
 		}
 		in := tensor.Shape{sz[0], sz[1], c}
 		what := fmt.Sprintf("BN relu BN relu6 %v n%d", in, n)
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runBNGraph(t, what, in, n, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%s threads %d run %d", what, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("%s", what), func(procs int, check bool) [][]float32 {
+			return runBNGraph(t, what, in, n, procs, check)
+		})
 	}
 }
 
@@ -173,17 +165,9 @@ func TestDiffGraphAddReluGAP(t *testing.T) {
 		}
 		in := tensor.Shape{sz[0], sz[1], c}
 		what := fmt.Sprintf("Add relu GAP %v n%d", in, n)
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runAddGraph(t, what, in, n, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("%s threads %d run %d", what, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("%s", what), func(procs int, check bool) [][]float32 {
+			return runAddGraph(t, what, in, n, procs, check)
+		})
 	}
 }
 

@@ -22,17 +22,9 @@ func TestDiffSeparableRandom(t *testing.T) {
 		if d.act == "relu6" {
 			d.act = "relu"
 		}
-		var first [][]float32
-		for _, procs := range diffThreads {
-			for rep := 0; rep < 2; rep++ {
-				got := runSeparable(t, d, f, procs, first == nil)
-				if first == nil {
-					first = got
-					continue
-				}
-				sameRun(t, fmt.Sprintf("case %d %v f%d threads %d run %d", k, d, f, procs, rep), first, got)
-			}
-		}
+		acrossThreads(t, fmt.Sprintf("case %d %v f%d", k, d, f), func(procs int, check bool) [][]float32 {
+			return runSeparable(t, d, f, procs, check)
+		})
 	}
 }
 
