@@ -63,7 +63,8 @@ func TestDiagnoseEvalUsage(t *testing.T) {
 		!strings.Contains(out, "[fresh]") || !strings.Contains(out, "ok-n-weave ") || !strings.Contains(out, "[novel]") ||
 		!strings.Contains(out, "ok-v-spectro ") || !strings.Contains(out, "[fifth]") ||
 		!strings.Contains(out, "ok-six-dials ") || !strings.Contains(out, "[sixth]") ||
-		!strings.Contains(out, "ok-sev-runes ") || !strings.Contains(out, "[seventh]") {
+		!strings.Contains(out, "ok-sev-runes ") || !strings.Contains(out, "[seventh]") ||
+		!strings.Contains(out, "ok-eig-rosettes ") || !strings.Contains(out, "[eighth]") {
 		t.Errorf("--list: exit %d\n%s", code, out)
 	}
 }

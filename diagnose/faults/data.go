@@ -29,7 +29,8 @@ type Data struct {
 	// "spectro" and "galaxy" (fifth_data.go), or the sixth part's
 	// "leaves", "dials", "boards" and "rocks" (sixth_data.go), or the
 	// seventh part's "skies", "runes", "pills" and "bottles"
-	// (seventh_data.go).
+	// (seventh_data.go), or the eighth part's "suits", "charts",
+	// "rosettes" and "tracks" (eighth_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
@@ -106,8 +107,10 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = sixthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "skies", "runes", "pills", "bottles":
 		ds, err = seventhGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "suits", "charts", "rosettes", "tracks":
+		ds, err = eighthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills or bottles", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills, bottles, suits, charts, rosettes or tracks", d.Source)
 	}
 	if err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ type Report struct {
 	// Seventh summarizes the seventh held-out part; the bars are judged
 	// on it when the report has it.
 	Seventh *Summary `json:"seventh,omitempty"`
+	// Eighth summarizes the eighth held-out part; the bars are judged on
+	// it when the report has it.
+	Eighth *Summary `json:"eighth,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -133,7 +136,7 @@ func (rep *Report) summarize() {
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
 	rep.Dev = part(func(r *Run) bool {
-		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh
+		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh && !r.Eighth
 	})
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
@@ -142,12 +145,16 @@ func (rep *Report) summarize() {
 	rep.Fifth = part(func(r *Run) bool { return r.Fifth })
 	rep.Sixth = part(func(r *Run) bool { return r.Sixth })
 	rep.Seventh = part(func(r *Run) bool { return r.Seventh })
+	rep.Eighth = part(func(r *Run) bool { return r.Eighth })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (seventh, else sixth, else fifth, else novel, else fresh,
-// else unseen, else held-out), else all runs'.
+// report has (eighth, else seventh, else sixth, else fifth, else novel,
+// else fresh, else unseen, else held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Eighth != nil {
+		return *rep.Eighth, "eighth "
+	}
 	if rep.Seventh != nil {
 		return *rep.Seventh, "seventh "
 	}

@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth, &c.Seventh} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth, &c.Seventh, &c.Eighth} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen, fresh, novel, fifth, sixth, seventh []Run
+	var dev, held, unseen, fresh, novel, fifth, sixth, seventh, eighth []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Eighth:
+			eighth = append(eighth, r)
 		case r.Seventh:
 			seventh = append(seventh, r)
 		case r.Sixth:
@@ -84,6 +86,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(seventh) > 0 {
 		writeScenarioTables(w, seventh, "Seventh part", rep.Seeds)
+	}
+	if len(eighth) > 0 {
+		writeScenarioTables(w, eighth, "Eighth part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -221,6 +226,9 @@ func (rep *Report) writeBars(w io.Writer) {
 	}
 	if rep.Seventh != nil {
 		cols = append(cols, col{"seventh", *rep.Seventh})
+	}
+	if rep.Eighth != nil {
+		cols = append(cols, col{"eighth", *rep.Eighth})
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})

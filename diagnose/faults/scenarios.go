@@ -59,6 +59,10 @@ type Scenario struct {
 	// committed before the seventh round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Seventh bool
+	// Eighth marks the eighth held-out part (eighth.go): written and
+	// committed before the eighth round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Eighth bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -66,9 +70,12 @@ type Scenario struct {
 }
 
 // Part is the part of the suite the scenario belongs to: "dev",
-// "heldout", "unseen", "fresh", "novel", "fifth", "sixth" or "seventh".
+// "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh" or
+// "eighth".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Eighth:
+		return "eighth"
 	case s.Seventh:
 		return "seventh"
 	case s.Sixth:
