@@ -188,8 +188,8 @@ var eighthHealthy = []Scenario{
 	{Name: "ok-eig-rosettes-rmsprop-reduce-lr", Data: rosettesData(100), Spec: epochs(10, lr("rmsprop", 1e-3), reduceLR(2, 0.5))},
 	{Name: "ok-eig-rosettes-mobile-graph", Data: rosettesData(100), Spec: epochs(12, batch(16), layers(mobileLike(6, 0.9)...))},
 	{Name: "ok-eig-tracks-two-class", Data: muonOrShower(125), Spec: epochs(10, batch(16))},
-	{Name: "ok-eig-tracks-weighted", Data: tracks(200, 60, 40), Spec: epochs(8, valSplit(0.2), classWeights)},
-	{Name: "ok-eig-tracks-sgd-momentum", Data: tracksData(150), Spec: epochs(8, sgd(0.05, 0.9, false))},
+	{Name: "ok-eig-tracks-weighted", Data: tracks(300, 90, 60), Spec: epochs(12, valSplit(0.2), classWeights)},
+	{Name: "ok-eig-tracks-sgd-momentum", Data: tracksData(150), Spec: epochs(12, sgd(0.02, 0.9, false))},
 	{Name: "ok-eig-tracks-from-logits", Data: tracksData(150), Spec: epochs(8, lr("adam", 5e-4), fromLogits,
 		layers(withOutput(basicLayers(3), dense(3, "linear"))...))},
 }

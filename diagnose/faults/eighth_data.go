@@ -322,14 +322,14 @@ func Tracks(o GenOptions) (*data.Dataset, error) {
 			x, y := s*rng.Float64(), s*rng.Float64()
 			faint = append(faint, [4]float64{x - s*math.Cos(a), y - s*math.Sin(a), x + s*math.Cos(a), y + s*math.Sin(a)})
 		}
-		field, bright, width := lowFreq(rng, 10, 30), 150+90*rng.Float64(), 0.4+0.4*rng.Float64()
+		field, bright, width := lowFreq(rng, 10, 30), 160+80*rng.Float64(), 0.6+0.4*rng.Float64()
 		base := 25 + 30*rng.Float64()
 		img := make([]uint8, n*n)
 		for y := 0; y < n; y++ {
 			for x := 0; x < n; x++ {
 				px, py := float64(x)+0.5, float64(y)+0.5
 				c := base + 10*field(px, py)
-				c += 50 * soft(segmentsDistance(faint, px, py)-0.3)
+				c += 30 * soft(segmentsDistance(faint, px, py)-0.3)
 				c += (bright - c) * soft(segmentsDistance(event, px, py)-width)
 				if rng.IntN(150) == 0 {
 					c = 200

@@ -130,7 +130,7 @@ func TestEighthFaultsAreInjected(t *testing.T) {
 			t.Errorf("%s: %d of %d labels flipped, want %.0f%%", name, n, of, 100*share)
 		}
 	}
-	for name, want := range map[string][]int{"eig-imbalance-96-4-tracks": {288, 12}, "eig-imbalance-92-5-3-charts": {368, 20, 12}, "ok-eig-tracks-weighted": {200, 60, 40}} {
+	for name, want := range map[string][]int{"eig-imbalance-96-4-tracks": {288, 12}, "eig-imbalance-92-5-3-charts": {368, 20, 12}, "ok-eig-tracks-weighted": {300, 90, 60}} {
 		if got := eighthScenario(t, name).Data.counts(); !slices.Equal(got, want) {
 			t.Errorf("%s: counts %v, want %v", name, got, want)
 		}
