@@ -203,32 +203,15 @@ func (rep *Report) writeBars(w io.Writer) {
 		s    Summary
 	}
 	var cols []col
-	if rep.Dev != nil {
-		cols = append(cols, col{"dev", *rep.Dev})
-	}
-	if rep.HeldOut != nil {
-		cols = append(cols, col{"held-out", *rep.HeldOut})
-	}
-	if rep.Unseen != nil {
-		cols = append(cols, col{"unseen", *rep.Unseen})
-	}
-	if rep.Fresh != nil {
-		cols = append(cols, col{"fresh", *rep.Fresh})
-	}
-	if rep.Novel != nil {
-		cols = append(cols, col{"novel", *rep.Novel})
-	}
-	if rep.Fifth != nil {
-		cols = append(cols, col{"fifth", *rep.Fifth})
-	}
-	if rep.Sixth != nil {
-		cols = append(cols, col{"sixth", *rep.Sixth})
-	}
-	if rep.Seventh != nil {
-		cols = append(cols, col{"seventh", *rep.Seventh})
-	}
-	if rep.Eighth != nil {
-		cols = append(cols, col{"eighth", *rep.Eighth})
+	parts := []struct {
+		name string
+		s    *Summary
+	}{{"dev", rep.Dev}, {"held-out", rep.HeldOut}, {"unseen", rep.Unseen}, {"fresh", rep.Fresh}, {"novel", rep.Novel},
+		{"fifth", rep.Fifth}, {"sixth", rep.Sixth}, {"seventh", rep.Seventh}, {"eighth", rep.Eighth}}
+	for _, p := range parts {
+		if p.s != nil {
+			cols = append(cols, col{p.name, *p.s})
+		}
 	}
 	if len(cols) == 0 {
 		cols = append(cols, col{"all", rep.Summary})
