@@ -1,40 +1,14 @@
 package faults
 
 import (
-	"slices"
 	"testing"
 
-	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 )
 
 // eighthSpecChecks say, per scenario, what its spec must hold.
 func eighthSpecChecks() map[string]func(s *spec.Spec) bool {
-	count := func(s *spec.Spec, typ, act string) int {
-		return countLayers(s, func(t, a string, _ float64) bool { return t == typ && (act == "" || a == act) })
-	}
-	rate := func(s *spec.Spec, r float64) int {
-		return countLayers(s, func(t, _ string, v float64) bool { return t == "Dropout" && v == r })
-	}
-	last := func(s *spec.Spec) string {
-		l := s.Model.Layers[len(s.Model.Layers)-1]
-		return l.Type + ":" + l.Activation
-	}
-	every := func(s *spec.Spec, typ, init string) bool {
-		return !slices.ContainsFunc(s.Model.Layers, func(l nn.LayerSpec) bool { return l.Type == typ && l.KernelInitializer != init })
-	}
-	bn := func(s *spec.Spec, m float64) int {
-		n := 0
-		for _, l := range s.Model.Layers {
-			if l.Type == "BatchNormalization" && l.Momentum == m {
-				n++
-			}
-		}
-		return n
-	}
-	opt := func(s *spec.Spec, name string, lr float64) bool {
-		return s.Compile.Optimizer == name && s.Compile.LearningRate == lr
-	}
+	count, rate, last, every, bn, opt := layerCount, dropoutCount, lastLayer, everyInit, bnCount, usesOptimizer
 	concat := func(s *spec.Spec) bool { return count(s, "Concatenate", "") == 2 }
 	return map[string]func(s *spec.Spec) bool{
 		"eig-lr-high-adam-concat-suits":    func(s *spec.Spec) bool { return opt(s, "adam", 0.15) && concat(s) },

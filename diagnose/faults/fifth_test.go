@@ -1,7 +1,9 @@
 package faults
 
 import (
+	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -92,6 +94,27 @@ func checkPartSpecs(t *testing.T, part, prefix string, faults, healthy []Scenari
 	}
 	if n != len(faults)+len(healthy) {
 		t.Errorf("%d %s scenarios registered, want %d", n, part, len(faults)+len(healthy))
+	}
+}
+
+// checkHealthyDiffer checks that no healthy configuration of a part
+// trains the same data with the same spec as one of its injected
+// problems.
+func checkHealthyDiffer(t *testing.T, healthy, faults []Scenario) {
+	t.Helper()
+	key := func(sc Scenario) string {
+		b, err := json.Marshal(Spec(sc, "data", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, h := range healthy {
+		for _, f := range faults {
+			if reflect.DeepEqual(h.Data, f.Data) && key(h) == key(f) {
+				t.Errorf("%s trains as %s", h.Name, f.Name)
+			}
+		}
 	}
 }
 

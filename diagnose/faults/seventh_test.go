@@ -1,13 +1,10 @@
 package faults
 
 import (
-	"encoding/json"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
 
-	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 )
 
@@ -79,20 +76,7 @@ func TestSeventhSpecsValidate(t *testing.T) {
 // No healthy configuration trains the same data with the same spec as an
 // injected problem.
 func TestSeventhHealthyDifferFromFaults(t *testing.T) {
-	key := func(sc Scenario) string {
-		b, err := json.Marshal(Spec(sc, "data", 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	for _, h := range seventhHealthy {
-		for _, f := range seventhFaults {
-			if reflect.DeepEqual(h.Data, f.Data) && key(h) == key(f) {
-				t.Errorf("%s trains as %s", h.Name, f.Name)
-			}
-		}
-	}
+	checkHealthyDiffer(t, seventhHealthy, seventhFaults)
 }
 
 // The seventh part's faults are in what it trains on: the flipped share,
@@ -125,31 +109,7 @@ func TestSeventhFaultsAreInjected(t *testing.T) {
 
 // seventhSpecChecks say, per scenario, what its spec must hold.
 func seventhSpecChecks() map[string]func(s *spec.Spec) bool {
-	count := func(s *spec.Spec, typ, act string) int {
-		return countLayers(s, func(t, a string, _ float64) bool { return t == typ && (act == "" || a == act) })
-	}
-	rate := func(s *spec.Spec, r float64) int {
-		return countLayers(s, func(t, _ string, v float64) bool { return t == "Dropout" && v == r })
-	}
-	last := func(s *spec.Spec) string {
-		l := s.Model.Layers[len(s.Model.Layers)-1]
-		return l.Type + ":" + l.Activation
-	}
-	every := func(s *spec.Spec, typ, init string) bool {
-		return !slices.ContainsFunc(s.Model.Layers, func(l nn.LayerSpec) bool { return l.Type == typ && l.KernelInitializer != init })
-	}
-	bn := func(s *spec.Spec, m float64) int {
-		n := 0
-		for _, l := range s.Model.Layers {
-			if l.Type == "BatchNormalization" && l.Momentum == m {
-				n++
-			}
-		}
-		return n
-	}
-	opt := func(s *spec.Spec, name string, lr float64) bool {
-		return s.Compile.Optimizer == name && s.Compile.LearningRate == lr
-	}
+	count, rate, last, every, bn, opt := layerCount, dropoutCount, lastLayer, everyInit, bnCount, usesOptimizer
 	return map[string]func(s *spec.Spec) bool{
 		"sev-lr-high-adamw-skies":            func(s *spec.Spec) bool { return opt(s, "adamw", 0.3) },
 		"sev-lr-high-rmsprop-batch-64-runes": func(s *spec.Spec) bool { return opt(s, "rmsprop", 0.2) && s.Fit.BatchSize == 64 },
