@@ -23,7 +23,8 @@ type Sequential struct {
 	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
 	whole   *tensor.Tensor // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	stats   statsCollector
-	arena   arena // the layers' input gradients and inference outputs
+	arena   arena      // the layers' input gradients and inference outputs
+	clock   layerClock // per-layer times (sequential_timing.go)
 }
 
 // NewSequential returns an unbuilt model.
@@ -166,7 +167,7 @@ func (m *Sequential) forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.arena.inference = !training
 	defer func() { m.arena.inference = false }()
 	for i, l := range m.Layers {
-		x = l.Forward(x, training)
+		x = m.forwardLayer(i, x, training)
 		m.stats.observe(i, l, x)
 	}
 	return x
@@ -185,7 +186,7 @@ func (m *Sequential) Backward(dout *tensor.Tensor) {
 	}
 	d := dout
 	for i := len(m.Layers) - 1; i >= first; i-- {
-		d = m.Layers[i].Backward(d, i > first)
+		d = m.backwardLayer(i, d, i > first)
 	}
 }
 

@@ -35,7 +35,11 @@ trap 'rm -rf "$out"' EXIT
 # the other; each under /usr/bin/time for its peak RSS. Prints one table:
 # samples/s, ratios to PyTorch's best, peak RSS, GFLOP/s (cnnscope's count:
 # multiply-adds of the convolutions and dense layers as 2, training 3x the
-# forward pass) and % of the peak; then the load average.
+# forward pass) and % of the peak; then, for vgg-small (bench --layers: the
+# FMA peak measured again inside cnnscope bench, and each layer timed over the
+# same measured steps), the large 3x3 convolutions' (from 32 channels)
+# training and inference GFLOP/s and % of that peak beside the whole model's;
+# then the load average.
 if [[ "${1:-}" == vgg-small || "${1:-}" == graphs || "${1:-}" == matrix ]]; then
   rows=()
   case $1 in
@@ -78,8 +82,10 @@ if [[ "${1:-}" == vgg-small || "${1:-}" == graphs || "${1:-}" == matrix ]]; then
         --size "$s" --batch 32 --seconds "$secs" --threads 2 "${extra[@]}" >"$out/torch_${model}_${s}_$v.log" 2>&1 \
         || { cat "$out/torch_${model}_${s}_$v.log"; exit 1; }
     done
+    layers=()
+    [[ $model == vgg-small ]] && layers=(--layers)
     /usr/bin/time -f '%M' -o "$out/cnnscope_${model}_$s.rss" "$out/cnnscope" bench --model "$model" --input "$s,$s,$ch" \
-      --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 --json >"$out/cnnscope_${model}_$s.json"
+      --batch 32 --infer-batch 256 --seconds "$secs" --threads 2 "${layers[@]}" --json >"$out/cnnscope_${model}_$s.json"
   done
   /usr/bin/python3 - "$out" "$peak" "${rows[@]}" <<'PY'
 import json, re, sys
@@ -105,6 +111,20 @@ for model, s, ch in rows:
           f"| {c['train_samples_per_s']/max(tr[0], 1):.2f}x / {c['infer_samples_per_s']/max(inf[1], 1):.2f}x "
           f"| {rss(f'{out}/cnnscope_{model}_{s}.rss'):.0f} / {tr[3]:.0f} MiB "
           f"| {ct:.0f} ({pct(ct)}) / {ci:.0f} ({pct(ci)}) | {3 * f * tr[0]:.0f} / {f * inf[1]:.0f} |")
+convs = [(m, s, ch, json.load(open(f"{out}/cnnscope_{m}_{s}.json"))) for m, s, ch in rows if m == "vgg-small"]
+if convs:
+    print()
+    print("cnnscope bench --layers (same runs): the large 3x3 convolutions (from 32 channels, Winograd) against the FMA peak "
+          "measured inside that bench; GFLOP/s count direct-method multiply-adds x2")
+    print("| model, input | FMA peak in bench (GFLOP/s) | 3x3 convs train / infer GFLOP/s (% of peak) "
+          "| 3x3 convs ms per train step / per infer call | whole model train / infer GFLOP/s (% of peak) |")
+    print("|---|---|---|---|---|")
+    for model, s, ch, c in convs:
+        cv, p = c.get("conv3x3") or {}, c.get("fma_peak_gflop_per_s", 0)
+        share = lambda g: f"{g:.0f} ({100 * g / p:.0f}%)" if p else f"{g:.0f} (n/a)"
+        print(f"| {model} {s}x{s}x{ch} | {p:.0f} | {share(cv.get('train_gflop_per_s', 0))} / {share(cv.get('infer_gflop_per_s', 0))} "
+              f"| {cv.get('train_ms', 0):.1f} of {c['train_step_ms']:.1f} / {cv.get('infer_ms', 0):.1f} "
+              f"| {share(c['train_gflop_per_s'])} / {share(c['infer_gflop_per_s'])} |")
 PY
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   exit 0

@@ -33,11 +33,17 @@ type benchResult struct {
 	PeakRSSMiB        float64 `json:"peak_rss_mib"`
 	MeasuredSeconds   float64 `json:"measured_seconds"`
 	TrainStepMillisec float64 `json:"train_step_ms"`
+	// --layers: the FMA peak measured in this run, and each layer's times
+	FMAPeak    float64      `json:"fma_peak_gflop_per_s,omitempty"`
+	FMAPeakISA string       `json:"fma_peak_isa,omitempty"`
+	Layers     []benchLayer `json:"layers,omitempty"`
+	Conv3x3    *benchConvs  `json:"conv3x3,omitempty"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bench", "bench [--model NAME] [--batch N] [--seconds S] [--json]",
-		"  cnnscope bench --model basic-cnn --batch 32 --seconds 20\n  cnnscope bench --batch 128 --json\n", stderr)
+	fs := newFlagSet("bench", "bench [--model NAME] [--batch N] [--seconds S] [--layers] [--json]",
+		"  cnnscope bench --model basic-cnn --batch 32 --seconds 20\n  cnnscope bench --batch 128 --json\n"+
+			"  cnnscope bench --model vgg-small --input 64,64,3 --threads 1 --layers\n", stderr)
 	model := fs.String("model", "basic-cnn", "model preset")
 	input := fs.String("input", "28,28,1", "input shape height,width,channels")
 	classes := fs.Int("classes", 10, "number of classes")
@@ -45,12 +51,13 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	inferBatch := fs.Int("infer-batch", 256, "inference batch size")
 	seconds := fs.Float64("seconds", 20, "total measuring time, split between training and inference")
 	threads := fs.Int("threads", 0, "cores to use (0: all)")
+	layers := fs.Bool("layers", false, "also time each layer (Sequential models) and measure the FMA peak")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
 	if err == nil {
 		var r benchResult
-		r, err = bench(*model, *input, *classes, *batch, *inferBatch, *seconds, *threads)
+		r, err = bench(benchConfig{*model, *input, *classes, *batch, *inferBatch, *seconds, *threads, *layers})
 		if err == nil {
 			err = printBench(stdout, r, *asJSON)
 		}
@@ -58,41 +65,79 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	return exitCode(stderr, "bench", err)
 }
 
-func bench(model, input string, classes, batch, inferBatch int, seconds float64, threads int) (benchResult, error) {
-	shape, err := parseShape("input", input)
+// benchConfig is bench's flags.
+type benchConfig struct {
+	model, input               string
+	classes, batch, inferBatch int
+	seconds                    float64
+	threads                    int
+	layers                     bool
+}
+
+func bench(c benchConfig) (benchResult, error) {
+	shape, err := parseShape("input", c.input)
 	if err != nil {
 		return benchResult{}, err
 	}
-	if batch <= 0 || inferBatch <= 0 || !(seconds > 0 && seconds <= 24*3600) || threads < 0 || classes < 1 {
+	if c.batch <= 0 || c.inferBatch <= 0 || !(c.seconds > 0 && c.seconds <= 24*3600) || c.threads < 0 || c.classes < 1 {
 		return benchResult{}, usagef("--batch, --infer-batch and --classes must be positive, --seconds in (0, 86400], --threads >= 0")
 	}
-	if threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+	if c.threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))
 	}
-	m, err := nn.NewPreset(model, shape, classes)
+	m, err := benchModel(c, shape)
 	if err != nil {
-		return benchResult{}, usageError{err.Error()}
+		return benchResult{}, err
+	}
+	timer, _ := m.(layerTimer)
+	if c.layers && timer == nil {
+		return benchResult{}, usagef("--layers times the layers of Sequential models (basic-cnn, vgg-small); %s is a graph", c.model)
+	}
+	r := benchResult{Model: c.model, Input: shape, Batch: c.batch, InferBatch: c.inferBatch, Threads: runtime.GOMAXPROCS(0)}
+	if c.layers {
+		measurePeak(&r, c.seconds)
+	} else {
+		timer = nil
+	}
+	measure(m, timer, c, &r)
+	return r, nil
+}
+
+// benchModel builds the preset and checks that its training and inference
+// batches fit in memory.
+func benchModel(c benchConfig, shape []int) (nn.Model, error) {
+	m, err := nn.NewPreset(c.model, shape, c.classes)
+	if err != nil {
+		return nil, usageError{err.Error()}
 	}
 	for _, b := range []struct {
 		n, slots int
 		what     string
-	}{{batch, 2, "training"}, {inferBatch, -1, "inference"}} {
+	}{{c.batch, 2, "training"}, {c.inferBatch, -1, "inference"}} {
 		e, err := m.EstimateMemory(b.n, b.slots)
 		if err == nil {
 			err = e.Fits()
 		}
 		if err != nil {
-			return benchResult{}, usagef("%s %v", b.what, err)
+			return nil, usagef("%s %v", b.what, err)
 		}
 	}
 	if err := m.Build(1); err != nil {
-		return benchResult{}, usageError{err.Error()}
+		return nil, usageError{err.Error()}
 	}
+	return m, nil
+}
+
+// measure times training steps (Gradients and an Adam step) on random
+// images for half of the seconds, then inference calls for the other
+// half; with a timer, each layer over the measured calls too.
+func measure(m nn.Model, timer layerTimer, c benchConfig, r *benchResult) {
+	shape := r.Input
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := randomImages(rng, batch, shape)
-	labels := make([]int32, batch)
+	x := randomImages(rng, c.batch, shape)
+	labels := make([]int32, c.batch)
 	for i := range labels {
-		labels[i] = int32(rng.IntN(classes))
+		labels[i] = int32(rng.IntN(c.classes))
 	}
 	loss := &nn.SparseCategoricalCrossentropy{}
 	opt := optim.NewAdam(optim.Config{})
@@ -101,22 +146,31 @@ func bench(model, input string, classes, batch, inferBatch int, seconds float64,
 		m.Gradients(x, nn.Target{Labels: labels}, nil, loss, nil)
 		opt.Step(params)
 	}
-	half := time.Duration(seconds / 2 * float64(time.Second))
-	trainSteps, trainTime := timeLoop(step, half)
-	xi := randomImages(rng, inferBatch, shape)
-	inferSteps, inferTime := timeLoop(func() { m.Forward(xi, false) }, half)
-	flops := m.ForwardFLOPs()
-	r := benchResult{
-		Model: model, Input: shape, Batch: batch, InferBatch: inferBatch, Threads: runtime.GOMAXPROCS(0),
-		TrainSteps: trainSteps, ForwardFLOPs: flops, PeakRSSMiB: peakRSSMiB(),
-		MeasuredSeconds: (trainTime + inferTime).Seconds(),
+	begin := func() {
+		if timer != nil {
+			timer.TimeLayers(true)
+		}
 	}
-	r.TrainSamplesPerS = float64(trainSteps*batch) / trainTime.Seconds()
-	r.InferSamplesPerS = float64(inferSteps*inferBatch) / inferTime.Seconds()
+	half := time.Duration(c.seconds / 2 * float64(time.Second))
+	trainSteps, trainTime := timeLoop(step, half, begin)
+	var trainLayers []nn.LayerTime
+	if timer != nil {
+		trainLayers = timer.LayerTimes()
+	}
+	xi := randomImages(rng, c.inferBatch, shape)
+	inferSteps, inferTime := timeLoop(func() { m.Forward(xi, false) }, half, begin)
+	flops := m.ForwardFLOPs()
+	r.TrainSteps, r.ForwardFLOPs, r.PeakRSSMiB = trainSteps, flops, peakRSSMiB()
+	r.MeasuredSeconds = (trainTime + inferTime).Seconds()
+	r.TrainSamplesPerS = float64(trainSteps*c.batch) / trainTime.Seconds()
+	r.InferSamplesPerS = float64(inferSteps*c.inferBatch) / inferTime.Seconds()
 	r.TrainGFLOPs = r.TrainSamplesPerS * 3 * float64(flops) / 1e9
 	r.InferGFLOPs = r.InferSamplesPerS * float64(flops) / 1e9
 	r.TrainStepMillisec = trainTime.Seconds() * 1000 / float64(trainSteps)
-	return r, nil
+	if timer != nil {
+		r.Layers, r.Conv3x3 = layerRows(trainLayers, timer.LayerTimes(), trainSteps, inferSteps, r.FMAPeak)
+		timer.TimeLayers(false)
+	}
 }
 
 func randomImages(rng *rand.Rand, n int, shape []int) *tensor.Tensor {
@@ -127,13 +181,14 @@ func randomImages(rng *rand.Rand, n int, shape []int) *tensor.Tensor {
 	return x
 }
 
-// timeLoop runs f a few times to warm up, then repeatedly for about d,
-// and returns the count and time of the measured calls.
-func timeLoop(f func(), d time.Duration) (int, time.Duration) {
+// timeLoop runs f a few times to warm up, then begin, then f repeatedly
+// for about d, and returns the count and time of the measured calls.
+func timeLoop(f func(), d time.Duration, begin func()) (int, time.Duration) {
 	warm := time.Now()
 	for i := 0; i < 3 || time.Since(warm) < d/10; i++ {
 		f()
 	}
+	begin()
 	start := time.Now()
 	n := 0
 	for n == 0 || time.Since(start) < d {
@@ -158,5 +213,8 @@ func printBench(w io.Writer, r benchResult, asJSON bool) error {
 		"peak RSS: %.1f MiB\n",
 		r.Model, r.Input, r.Threads, r.TrainSamplesPerS, r.Batch, r.TrainStepMillisec, r.TrainGFLOPs,
 		r.InferSamplesPerS, r.InferBatch, r.InferGFLOPs, r.PeakRSSMiB)
-	return err
+	if err != nil || r.Layers == nil {
+		return err
+	}
+	return printLayers(w, r)
 }
