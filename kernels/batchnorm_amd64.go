@@ -5,7 +5,8 @@ package kernels
 //go:generate go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
 
 // The AVX-512 batch-normalization kernels take every channel (the last
-// c%8 under a mask). NormSums without dy and with round (which nn does
+// c%8 under a mask; the kernels with relu6's gradient as bits take
+// channel counts that are multiples of 8 and run the Go twins on others). NormSums without dy and with round (which nn does
 // not use) runs the Go twin. There is no AVX2 version.
 //
 // An assembly kernel walks the rows once per block of up to 32 channels;
@@ -51,6 +52,36 @@ var avx512Norm = &normImpl{
 		c := len(a)
 		eachNormPiece(len(x), c, func(lo, hi int) {
 			normSumsRelu6AVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], &y[lo], (hi-lo)/c, c)
+		})
+	},
+	applyRelu6Keep: func(y, x []float32, scale, shift []float64, keep []byte) {
+		c := len(scale)
+		if c%8 != 0 {
+			normApplyRelu6KeepGo(y, x, scale, shift, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normApplyRelu6KeepAVX512(&y[lo], &x[lo], &keep[lo/8], &scale[0], &shift[0], (hi-lo)/c, c)
+		})
+	},
+	sumsKeep: func(s, q, a, b []float64, x, dy []float32, keep []byte) {
+		c := len(a)
+		if c%8 != 0 {
+			normSumsKeepGo(s, q, a, b, x, dy, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normSumsKeepAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], &keep[lo/8], (hi-lo)/c, c)
+		})
+	},
+	gradKeep: func(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+		c := len(a)
+		if c%8 != 0 {
+			normGradKeepGo(dy, x, a, b, k, m1, m2, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normGradKeepAVX512(&dy[lo], &x[lo], &keep[lo/8], &a[0], &b[0], &k[0], &m1[0], &m2[0], (hi-lo)/c, c)
 		})
 	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {

@@ -1797,3 +1797,704 @@ normGradRoundAVX512_rows4_end:
 normGradRoundAVX512_done:
 	VZEROUPPER
 	RET
+
+// func normApplyRelu6KeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·normApplyRelu6KeepAVX512(SB), NOSPLIT, $0-56
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         keep+16(FP), DX
+	MOVQ         cols+48(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	SHRQ         $0x03, DI
+	MOVL         $0x00000000, R8
+	VPBROADCASTD R8, Z0
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z1
+	MOVL         $0x40c00000, R8
+	VPBROADCASTD R8, Z2
+	MOVL         $0x00000001, R8
+	VPBROADCASTD R8, Z3
+	MOVL         $0x40bfffff, R8
+	VPBROADCASTD R8, Z4
+	XORQ         R8, R8
+
+normApplyRelu6KeepAVX512_c4:
+	CMPQ    BX, $0x00000020
+	JL      normApplyRelu6KeepAVX512_c4done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z5
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z6
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z8
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z9
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z10
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z11
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z12
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyRelu6KeepAVX512_rows1_end
+
+normApplyRelu6KeepAVX512_rows1:
+	VCVTPS2PD    (R10), Z14
+	VMULPD       Z5, Z14, Z14
+	VADDPD       Z6, Z14, Z14
+	VCVTPD2PS    Z14, Y13
+	VCVTPS2PD    32(R10), Z14
+	VMULPD       Z7, Z14, Z14
+	VADDPD       Z8, Z14, Z14
+	VCVTPD2PS    Z14, Y14
+	VINSERTF64X4 $0x01, Y14, Z13, Z13
+	VMAXPS       Z13, Z0, Z13
+	VPANDD       Z1, Z13, Z13
+	VADDPS       Z0, Z13, Z13
+	VMINPS       Z13, Z2, Z13
+	VMOVUPS      Z13, (R11)
+	VPSUBD       Z3, Z13, Z14
+	VPCMPUD      $0x01, Z4, Z14, K1
+	KMOVW        K1, (R12)
+	VCVTPS2PD    64(R10), Z14
+	VMULPD       Z9, Z14, Z14
+	VADDPD       Z10, Z14, Z14
+	VCVTPD2PS    Z14, Y15
+	VCVTPS2PD    96(R10), Z14
+	VMULPD       Z11, Z14, Z14
+	VADDPD       Z12, Z14, Z14
+	VCVTPD2PS    Z14, Y13
+	VINSERTF64X4 $0x01, Y13, Z15, Z15
+	VMAXPS       Z15, Z0, Z15
+	VPANDD       Z1, Z15, Z15
+	VADDPS       Z0, Z15, Z15
+	VMINPS       Z15, Z2, Z15
+	VMOVUPS      Z15, 64(R11)
+	VPSUBD       Z3, Z15, Z14
+	VPCMPUD      $0x01, Z4, Z14, K1
+	KMOVW        K1, 2(R12)
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DI, R12
+	DECQ         R9
+	JNZ          normApplyRelu6KeepAVX512_rows1
+
+normApplyRelu6KeepAVX512_rows1_end:
+	ADDQ $0x00000100, R8
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x00000004, DX
+	SUBQ $0x00000020, BX
+	JMP  normApplyRelu6KeepAVX512_c4
+
+normApplyRelu6KeepAVX512_c4done:
+normApplyRelu6KeepAVX512_c2:
+	CMPQ    BX, $0x00000010
+	JL      normApplyRelu6KeepAVX512_c2done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z5
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z6
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z8
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyRelu6KeepAVX512_rows2_end
+
+normApplyRelu6KeepAVX512_rows2:
+	VCVTPS2PD    (R10), Z9
+	VMULPD       Z5, Z9, Z9
+	VADDPD       Z6, Z9, Z9
+	VCVTPD2PS    Z9, Y16
+	VCVTPS2PD    32(R10), Z9
+	VMULPD       Z7, Z9, Z9
+	VADDPD       Z8, Z9, Z9
+	VCVTPD2PS    Z9, Y9
+	VINSERTF64X4 $0x01, Y9, Z16, Z16
+	VMAXPS       Z16, Z0, Z16
+	VPANDD       Z1, Z16, Z16
+	VADDPS       Z0, Z16, Z16
+	VMINPS       Z16, Z2, Z16
+	VMOVUPS      Z16, (R11)
+	VPSUBD       Z3, Z16, Z9
+	VPCMPUD      $0x01, Z4, Z9, K1
+	KMOVW        K1, (R12)
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DI, R12
+	DECQ         R9
+	JNZ          normApplyRelu6KeepAVX512_rows2
+
+normApplyRelu6KeepAVX512_rows2_end:
+	ADDQ $0x00000080, R8
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000002, DX
+	SUBQ $0x00000010, BX
+	JMP  normApplyRelu6KeepAVX512_c2
+
+normApplyRelu6KeepAVX512_c2done:
+normApplyRelu6KeepAVX512_c1:
+	CMPQ    BX, $0x00000008
+	JL      normApplyRelu6KeepAVX512_c1done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z5
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z6
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyRelu6KeepAVX512_rows3_end
+
+normApplyRelu6KeepAVX512_rows3:
+	VCVTPS2PD (R10), Z7
+	VMULPD    Z5, Z7, Z7
+	VADDPD    Z6, Z7, Z7
+	VCVTPD2PS Z7, Y7
+	VMAXPS    Y7, Y0, Y7
+	VPANDD    Y1, Y7, Y7
+	VADDPS    Y0, Y7, Y7
+	VMINPS    Y7, Y2, Y7
+	VMOVUPS   Y7, (R11)
+	VPSUBD    Y3, Y7, Y7
+	VPCMPUD   $0x01, Y4, Y7, K1
+	KMOVW     K1, R13
+	MOVB      R13, (R12)
+	ADDQ      SI, R10
+	ADDQ      SI, R11
+	ADDQ      DI, R12
+	DECQ      R9
+	JNZ       normApplyRelu6KeepAVX512_rows3
+
+normApplyRelu6KeepAVX512_rows3_end:
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000001, DX
+	SUBQ $0x00000008, BX
+	JMP  normApplyRelu6KeepAVX512_c1
+
+normApplyRelu6KeepAVX512_c1done:
+	VZEROUPPER
+	RET
+
+// func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·normSumsKeepAVX512(SB), NOSPLIT, $0-72
+	MOVQ x+32(FP), AX
+	MOVQ dy+40(FP), CX
+	MOVQ keep+48(FP), DX
+	MOVQ cols+64(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x02, SI
+	MOVQ BX, DI
+	SHRQ $0x03, DI
+	XORQ R8, R8
+
+normSumsKeepAVX512_c4:
+	CMPQ    BX, $0x00000020
+	JL      normSumsKeepAVX512_c4done
+	MOVQ    a+16(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    s+0(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    q+8(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    a+16(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z4
+	MOVQ    bb+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    s+0(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z6
+	MOVQ    q+8(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    a+16(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z8
+	MOVQ    bb+24(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z9
+	MOVQ    s+0(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z10
+	MOVQ    q+8(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z11
+	MOVQ    a+16(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z12
+	MOVQ    bb+24(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z13
+	MOVQ    s+0(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z14
+	MOVQ    q+8(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z15
+	MOVQ    rows+56(FP), R9
+	MOVQ    AX, R10
+	MOVQ    CX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normSumsKeepAVX512_rows1_end
+
+normSumsKeepAVX512_rows1:
+	KMOVW       (R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD.Z (R11), K1, Z16
+	VCVTPS2PD   (R10), Z17
+	VSUBPD      Z0, Z17, Z17
+	VMULPD      Z1, Z17, Z17
+	VCVTPD2PS   Z17, Y17
+	VCVTPS2PD   Y17, Z17
+	VADDPD      Z16, Z2, Z2
+	VMULPD      Z17, Z16, Z16
+	VADDPD      Z16, Z3, Z3
+	VCVTPS2PD.Z 32(R11), K2, Z16
+	VCVTPS2PD   32(R10), Z17
+	VSUBPD      Z4, Z17, Z17
+	VMULPD      Z5, Z17, Z17
+	VCVTPD2PS   Z17, Y17
+	VCVTPS2PD   Y17, Z17
+	VADDPD      Z16, Z6, Z6
+	VMULPD      Z17, Z16, Z16
+	VADDPD      Z16, Z7, Z7
+	KMOVW       2(R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD.Z 64(R11), K1, Z16
+	VCVTPS2PD   64(R10), Z17
+	VSUBPD      Z8, Z17, Z17
+	VMULPD      Z9, Z17, Z17
+	VCVTPD2PS   Z17, Y17
+	VCVTPS2PD   Y17, Z17
+	VADDPD      Z16, Z10, Z10
+	VMULPD      Z17, Z16, Z16
+	VADDPD      Z16, Z11, Z11
+	VCVTPS2PD.Z 96(R11), K2, Z16
+	VCVTPS2PD   96(R10), Z17
+	VSUBPD      Z12, Z17, Z17
+	VMULPD      Z13, Z17, Z17
+	VCVTPD2PS   Z17, Y17
+	VCVTPS2PD   Y17, Z17
+	VADDPD      Z16, Z14, Z14
+	VMULPD      Z17, Z16, Z16
+	VADDPD      Z16, Z15, Z15
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normSumsKeepAVX512_rows1
+
+normSumsKeepAVX512_rows1_end:
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z2, (R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z3, (R9)(R8*1)
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z6, 64(R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z7, 64(R9)(R8*1)
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z10, 128(R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z11, 128(R9)(R8*1)
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z14, 192(R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z15, 192(R9)(R8*1)
+	ADDQ    $0x00000100, R8
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000004, DX
+	SUBQ    $0x00000020, BX
+	JMP     normSumsKeepAVX512_c4
+
+normSumsKeepAVX512_c4done:
+normSumsKeepAVX512_c2:
+	CMPQ    BX, $0x00000010
+	JL      normSumsKeepAVX512_c2done
+	MOVQ    a+16(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    s+0(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    q+8(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    a+16(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z4
+	MOVQ    bb+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    s+0(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z6
+	MOVQ    q+8(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    rows+56(FP), R9
+	MOVQ    AX, R10
+	MOVQ    CX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normSumsKeepAVX512_rows2_end
+
+normSumsKeepAVX512_rows2:
+	KMOVW       (R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD.Z (R11), K1, Z8
+	VCVTPS2PD   (R10), Z9
+	VSUBPD      Z0, Z9, Z9
+	VMULPD      Z1, Z9, Z9
+	VCVTPD2PS   Z9, Y9
+	VCVTPS2PD   Y9, Z9
+	VADDPD      Z8, Z2, Z2
+	VMULPD      Z9, Z8, Z8
+	VADDPD      Z8, Z3, Z3
+	VCVTPS2PD.Z 32(R11), K2, Z8
+	VCVTPS2PD   32(R10), Z9
+	VSUBPD      Z4, Z9, Z9
+	VMULPD      Z5, Z9, Z9
+	VCVTPD2PS   Z9, Y9
+	VCVTPS2PD   Y9, Z9
+	VADDPD      Z8, Z6, Z6
+	VMULPD      Z9, Z8, Z8
+	VADDPD      Z8, Z7, Z7
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normSumsKeepAVX512_rows2
+
+normSumsKeepAVX512_rows2_end:
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z2, (R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z3, (R9)(R8*1)
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z6, 64(R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z7, 64(R9)(R8*1)
+	ADDQ    $0x00000080, R8
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000002, DX
+	SUBQ    $0x00000010, BX
+	JMP     normSumsKeepAVX512_c2
+
+normSumsKeepAVX512_c2done:
+normSumsKeepAVX512_c1:
+	CMPQ    BX, $0x00000008
+	JL      normSumsKeepAVX512_c1done
+	MOVQ    a+16(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    s+0(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    q+8(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    rows+56(FP), R9
+	MOVQ    AX, R10
+	MOVQ    CX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normSumsKeepAVX512_rows3_end
+
+normSumsKeepAVX512_rows3:
+	MOVBLZX     (R12), R13
+	KMOVW       R13, K1
+	VCVTPS2PD.Z (R11), K1, Z4
+	VCVTPS2PD   (R10), Z5
+	VSUBPD      Z0, Z5, Z5
+	VMULPD      Z1, Z5, Z5
+	VCVTPD2PS   Z5, Y5
+	VCVTPS2PD   Y5, Z5
+	VADDPD      Z4, Z2, Z2
+	VMULPD      Z5, Z4, Z4
+	VADDPD      Z4, Z3, Z3
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normSumsKeepAVX512_rows3
+
+normSumsKeepAVX512_rows3_end:
+	MOVQ    s+0(FP), R9
+	VMOVUPD Z2, (R9)(R8*1)
+	MOVQ    q+8(FP), R9
+	VMOVUPD Z3, (R9)(R8*1)
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000001, DX
+	SUBQ    $0x00000008, BX
+	JMP     normSumsKeepAVX512_c1
+
+normSumsKeepAVX512_c1done:
+	VZEROUPPER
+	RET
+
+// func normGradKeepAVX512(dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·normGradKeepAVX512(SB), NOSPLIT, $0-80
+	MOVQ dy+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ keep+16(FP), DX
+	MOVQ cols+72(FP), BX
+	MOVQ BX, SI
+	SHLQ $0x02, SI
+	MOVQ BX, DI
+	SHRQ $0x03, DI
+	XORQ R8, R8
+
+normGradKeepAVX512_c4:
+	CMPQ    BX, $0x00000020
+	JL      normGradKeepAVX512_c4done
+	MOVQ    a+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    k+40(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    m1+48(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    m2+56(FP), R9
+	VMOVUPD (R9)(R8*1), Z4
+	MOVQ    a+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    bb+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z6
+	MOVQ    k+40(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    m1+48(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z8
+	MOVQ    m2+56(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z9
+	MOVQ    a+24(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z10
+	MOVQ    bb+32(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z11
+	MOVQ    k+40(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z12
+	MOVQ    m1+48(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z13
+	MOVQ    m2+56(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z14
+	MOVQ    a+24(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z15
+	MOVQ    bb+32(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z16
+	MOVQ    k+40(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z17
+	MOVQ    m1+48(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z18
+	MOVQ    m2+56(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z19
+	MOVQ    rows+64(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normGradKeepAVX512_rows1_end
+
+normGradKeepAVX512_rows1:
+	KMOVW       (R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   (R10), Z20
+	VSUBPD      Z0, Z20, Z20
+	VMULPD      Z1, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z (R11), K1, Z21
+	VSUBPD      Z3, Z21, Z21
+	VMULPD      Z4, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z2, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, (R11)
+	VCVTPS2PD   32(R10), Z20
+	VSUBPD      Z5, Z20, Z20
+	VMULPD      Z6, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 32(R11), K2, Z21
+	VSUBPD      Z8, Z21, Z21
+	VMULPD      Z9, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z7, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 32(R11)
+	KMOVW       2(R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   64(R10), Z20
+	VSUBPD      Z10, Z20, Z20
+	VMULPD      Z11, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 64(R11), K1, Z21
+	VSUBPD      Z13, Z21, Z21
+	VMULPD      Z14, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z12, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 64(R11)
+	VCVTPS2PD   96(R10), Z20
+	VSUBPD      Z15, Z20, Z20
+	VMULPD      Z16, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 96(R11), K2, Z21
+	VSUBPD      Z18, Z21, Z21
+	VMULPD      Z19, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z17, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 96(R11)
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normGradKeepAVX512_rows1
+
+normGradKeepAVX512_rows1_end:
+	ADDQ $0x00000100, R8
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x00000004, DX
+	SUBQ $0x00000020, BX
+	JMP  normGradKeepAVX512_c4
+
+normGradKeepAVX512_c4done:
+normGradKeepAVX512_c2:
+	CMPQ    BX, $0x00000010
+	JL      normGradKeepAVX512_c2done
+	MOVQ    a+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    k+40(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    m1+48(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    m2+56(FP), R9
+	VMOVUPD (R9)(R8*1), Z4
+	MOVQ    a+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    bb+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z6
+	MOVQ    k+40(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z7
+	MOVQ    m1+48(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z8
+	MOVQ    m2+56(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z9
+	MOVQ    rows+64(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normGradKeepAVX512_rows2_end
+
+normGradKeepAVX512_rows2:
+	KMOVW       (R12), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   (R10), Z10
+	VSUBPD      Z0, Z10, Z10
+	VMULPD      Z1, Z10, Z10
+	VCVTPD2PS   Z10, Y10
+	VCVTPS2PD   Y10, Z10
+	VCVTPS2PD.Z (R11), K1, Z11
+	VSUBPD      Z3, Z11, Z11
+	VMULPD      Z4, Z10, Z10
+	VSUBPD      Z10, Z11, Z11
+	VMULPD      Z11, Z2, Z11
+	VCVTPD2PS   Z11, Y10
+	VMOVUPS     Y10, (R11)
+	VCVTPS2PD   32(R10), Z10
+	VSUBPD      Z5, Z10, Z10
+	VMULPD      Z6, Z10, Z10
+	VCVTPD2PS   Z10, Y10
+	VCVTPS2PD   Y10, Z10
+	VCVTPS2PD.Z 32(R11), K2, Z11
+	VSUBPD      Z8, Z11, Z11
+	VMULPD      Z9, Z10, Z10
+	VSUBPD      Z10, Z11, Z11
+	VMULPD      Z11, Z7, Z11
+	VCVTPD2PS   Z11, Y10
+	VMOVUPS     Y10, 32(R11)
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normGradKeepAVX512_rows2
+
+normGradKeepAVX512_rows2_end:
+	ADDQ $0x00000080, R8
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000002, DX
+	SUBQ $0x00000010, BX
+	JMP  normGradKeepAVX512_c2
+
+normGradKeepAVX512_c2done:
+normGradKeepAVX512_c1:
+	CMPQ    BX, $0x00000008
+	JL      normGradKeepAVX512_c1done
+	MOVQ    a+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z0
+	MOVQ    bb+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z1
+	MOVQ    k+40(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    m1+48(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    m2+56(FP), R9
+	VMOVUPD (R9)(R8*1), Z4
+	MOVQ    rows+64(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normGradKeepAVX512_rows3_end
+
+normGradKeepAVX512_rows3:
+	MOVBLZX     (R12), R13
+	KMOVW       R13, K1
+	VCVTPS2PD   (R10), Z5
+	VSUBPD      Z0, Z5, Z5
+	VMULPD      Z1, Z5, Z5
+	VCVTPD2PS   Z5, Y5
+	VCVTPS2PD   Y5, Z5
+	VCVTPS2PD.Z (R11), K1, Z6
+	VSUBPD      Z3, Z6, Z6
+	VMULPD      Z4, Z5, Z5
+	VSUBPD      Z5, Z6, Z6
+	VMULPD      Z6, Z2, Z6
+	VCVTPD2PS   Z6, Y5
+	VMOVUPS     Y5, (R11)
+	ADDQ        SI, R10
+	ADDQ        SI, R11
+	ADDQ        DI, R12
+	DECQ        R9
+	JNZ         normGradKeepAVX512_rows3
+
+normGradKeepAVX512_rows3_end:
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000001, DX
+	SUBQ $0x00000008, BX
+	JMP  normGradKeepAVX512_c1
+
+normGradKeepAVX512_c1done:
+	VZEROUPPER
+	RET

@@ -8,7 +8,8 @@ import (
 // BenchmarkNorm runs each implementation of the batch-normalization
 // kernels (the "go" one is the loop nn ran before) on resnet-20's first
 // stage at batch 32 (32x32 pixels of 16 channels) and on a 64-channel
-// map, reporting the float32 bytes read and written per second.
+// map, reporting the float32 bytes read and written per second (the
+// pairs of Backward passes: x and dy's bytes).
 func BenchmarkNorm(b *testing.B) {
 	for _, c := range []int{16, 64} {
 		n := 32 * 32 * 32 * 16
@@ -65,6 +66,29 @@ func BenchmarkNorm(b *testing.B) {
 				for b.Loop() {
 					ew.relu6Grad(y, dy)
 					impl.sums(s, q, a, k, x, y, true)
+				}
+			})
+			keep, d2 := make([]byte, n/8), make([]float32, n)
+			b.Run("applyRelu6Keep/"+name, func(b *testing.B) { // applyRelu6 and the bits
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					impl.applyRelu6Keep(y, x, a, k, keep)
+				}
+			})
+			b.Run("sumsRelu6+grad/"+name, func(b *testing.B) { // Backward's passes reading y
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					copy(d2, dy)
+					impl.sumsRelu6(s, q, a, k, x, d2, y)
+					impl.grad(d2, x, a, k, s, q, a, true)
+				}
+			})
+			b.Run("sumsKeep+gradKeep/"+name, func(b *testing.B) { // the same reading the bits
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					copy(d2, dy)
+					impl.sumsKeep(s, q, a, k, x, d2, keep)
+					impl.gradKeep(d2, x, a, k, s, q, a, keep)
 				}
 			})
 			b.Run("grad/"+name, func(b *testing.B) {

@@ -43,3 +43,18 @@ func normGradAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64
 //
 //go:noescape
 func normGradRoundAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
+
+// normApplyRelu6KeepAVX512 (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.
+//
+//go:noescape
+func normApplyRelu6KeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+
+// normSumsKeepAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), in row order, with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, as normSumsKeepGo.
+//
+//go:noescape
+func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)
+
+// normGradKeepAVX512 (AVX-512) overwrites dy with float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.
+//
+//go:noescape
+func normGradKeepAVX512(dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)

@@ -33,6 +33,7 @@ func genBatchNorm() {
 	genNormSumsRelu6()
 	genNormGrad("normGradAVX512", false)
 	genNormGrad("normGradRoundAVX512", true)
+	genNormKeep()
 }
 
 // normBlocks emits the loop over channel blocks of a kernel named name:

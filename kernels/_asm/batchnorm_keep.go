@@ -1,0 +1,271 @@
+package main
+
+import (
+	"fmt"
+
+	b "github.com/mmcloughlin/avo/build"
+	op "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The batch-normalization kernels of a training step whose relu6 is fused
+// after the BatchNormalization and whose relu6 gradient is kept as bits
+// (one per value, bit i%8 of byte i/8): Forward writes relu6's output and
+// the bits where relu6 passes its gradient (0 < y < 6, relu6GradGo's
+// test); Backward's two passes read the bits instead of relu6's output,
+// and the first no longer writes the masked dy back. The channel count is
+// a multiple of 8 (the Go wrappers run the Go twins otherwise), so each
+// vector of 8 channels of a row has its own byte of bits: no tail.
+func genNormKeep() {
+	genNormApplyRelu6Keep()
+	genNormSumsKeep()
+	genNormGradKeep()
+}
+
+// keepBlocks emits the loop over channel blocks of 4, 2 and 1 vectors of
+// 8 channels (cols a multiple of 8, consumed), advancing the row-major
+// float32 arrays f32 and the bits kp past each block, and off, the
+// block's offset in bytes into the per-channel float64 arrays; block
+// emits the work on vecs vectors for every row. The float64 arrays are
+// addressed from their parameters (per64) to spare registers.
+func keepBlocks(name string, cols reg.GPVirtual, f32 []reg.GPVirtual, kp reg.GPVirtual, block func(vecs int, off reg.GPVirtual)) {
+	off := b.GP64()
+	b.XORQ(off, off)
+	for _, vecs := range []int{4, 2, 1} {
+		w := vecs * 8
+		top, next := fmt.Sprintf("%s_c%d", name, vecs), fmt.Sprintf("%s_c%ddone", name, vecs)
+		b.Label(top)
+		b.CMPQ(cols, op.U32(w))
+		b.JL(op.LabelRef(next))
+		block(vecs, off)
+		b.ADDQ(op.U32(w*8), off)
+		for _, p := range f32 {
+			b.ADDQ(op.U32(w*4), p)
+		}
+		b.ADDQ(op.U32(vecs), kp)
+		b.SUBQ(op.U32(w), cols)
+		b.JMP(op.LabelRef(top))
+		b.Label(next)
+	}
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// per64 returns the memory operand of vector v of the block at off of
+// the per-channel float64 parameter name (its address loaded into a
+// scratch register).
+func per64(name string, off reg.GPVirtual, v int) op.Mem {
+	p := load64(name)
+	return op.Mem{Base: p, Index: off, Scale: 1, Disp: 64 * v}
+}
+
+// keepRows emits a loop over the rows (the parameter rows): copies of the float32 block pointers
+// ptrs advance by ld bytes per row, a copy of the bits pointer kp by kld;
+// body emits one row.
+func keepRows(label string, ld, kld reg.GPVirtual, ptrs []reg.GPVirtual, kp reg.GPVirtual, body func(p []reg.GPVirtual, k reg.GPVirtual)) {
+	r := load64("rows")
+	p := make([]reg.GPVirtual, len(ptrs))
+	for i, q := range ptrs {
+		p[i] = b.GP64()
+		b.MOVQ(q, p[i])
+	}
+	k := b.GP64()
+	b.MOVQ(kp, k)
+	b.TESTQ(r, r)
+	b.JZ(op.LabelRef(label + "_end"))
+	b.Label(label)
+	body(p, k)
+	for _, q := range p {
+		b.ADDQ(ld, q)
+	}
+	b.ADDQ(kld, k)
+	b.DECQ(r)
+	b.JNZ(op.LabelRef(label))
+	b.Label(label + "_end")
+}
+
+// keepStrides returns a row's stride in bytes of float32 (cols·4) and of
+// bits (cols/8).
+func keepStrides(cols reg.GPVirtual) (ld, kld reg.GPVirtual) {
+	ld, kld = b.GP64(), b.GP64()
+	b.MOVQ(cols, ld)
+	b.SHLQ(op.U8(2), ld)
+	b.MOVQ(cols, kld)
+	b.SHRQ(op.U8(3), kld)
+	return ld, kld
+}
+
+// loadKeep loads the byte of bits at m into an opmask.
+func loadKeep(m op.Mem) reg.OpmaskVirtual {
+	g, k := b.GP32(), b.K()
+	b.MOVBLZX(m, g)
+	b.KMOVW(g, k)
+	return k
+}
+
+func genNormApplyRelu6Keep() {
+	name := "normApplyRelu6KeepAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, keep *uint8, scale, shift *float64, rows, cols int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, " +
+		"cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.")
+	y, x, kp := load64("y"), load64("x"), load64("keep")
+	cols := load64("cols")
+	ld, kld := keepStrides(cols)
+	c := relu6Consts{zero: splat32z(0), abs: splat32z(0x7fffffff), six: splat32z(0x40c00000), one: splat32z(1), six1: splat32z(0x40c00000 - 1)}
+	n := 0
+	keepBlocks(name, cols, []reg.GPVirtual{x, y}, kp, func(vecs int, off reg.GPVirtual) {
+		n++
+		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			scv[v], shv[v] = load64s(per64("scale", off, v), nil), load64s(per64("shift", off, v), nil)
+		}
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+			for v := 0; v < vecs; v += 2 {
+				// 8 values per vector of float64, 16 (two vectors) per
+				// vector of float32: the clamp and the bits a pair at a time
+				yz := b.ZMM()
+				for i := v; i < min(v+2, vecs); i++ {
+					t := widen(op.Mem{Base: p[0], Disp: 32 * i}, nil)
+					b.VMULPD(scv[i], t, t)
+					b.VADDPD(shv[i], t, t)
+					if i == v {
+						b.VCVTPD2PS(t, yz.AsY())
+						continue
+					}
+					hi := b.YMM()
+					b.VCVTPD2PS(t, hi)
+					b.VINSERTF64X4(op.U8(1), hi, yz, yz)
+				}
+				if v+1 < vecs {
+					c.keep16(yz, op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: kr, Disp: v})
+				} else {
+					c.keep16(yz.AsY(), op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: kr, Disp: v})
+				}
+			}
+		})
+	})
+}
+
+// relu6Consts are the splats of the clamp and of relu6's gradient test
+// (ZMM registers; their YMM halves serve 8 values).
+type relu6Consts struct{ zero, abs, six, one, six1 reg.VecVirtual }
+
+// keep16 clamps the 16 (ZMM) or 8 (YMM) float32 values in yv to relu6
+// (as genRelu6), stores them at ym and their bits of relu6's gradient
+// (0 < y < 6) at km (two bytes or one).
+func (c relu6Consts) keep16(yv reg.Register, ym, km op.Mem) {
+	as := func(r reg.VecVirtual) reg.Register { return r }
+	if yv.Size() == 32 {
+		as = func(r reg.VecVirtual) reg.Register { return r.AsY() }
+	}
+	b.VMAXPS(yv, as(c.zero), yv)
+	b.VPANDD(as(c.abs), yv, yv)
+	b.VADDPS(as(c.zero), yv, yv)
+	b.VMINPS(yv, as(c.six), yv)
+	b.VMOVUPS(yv, ym)
+	u, k := b.ZMM(), b.K()
+	b.VPSUBD(as(c.one), yv, as(u)) // bits - 1: +0 and -0 wrap past six1
+	b.VPCMPUD(op.U8(1), as(c.six1), as(u), k)
+	if yv.Size() == 32 { // one byte: through a register (KMOVB is AVX512DQ)
+		g := b.GP32()
+		b.KMOVW(k, g)
+		b.MOVB(g.As8(), km)
+		return
+	}
+	b.KMOVW(k, km)
+}
+
+// keepMasks returns the opmasks of vectors v and v+1 (when v+1 < vecs) of
+// a row, from the bytes at km: a pair's two bytes in one load, the
+// second vector's shifted down.
+func keepMasks(km op.Mem, v, vecs int) (reg.OpmaskVirtual, reg.OpmaskVirtual) {
+	if v+1 >= vecs {
+		return loadKeep(km), nil
+	}
+	k0, k1 := b.K(), b.K()
+	b.KMOVW(km, k0)
+	b.KSHIFTRW(op.U8(8), k0, k1)
+	return k0, k1
+}
+
+// splat32z returns 16 int32 lanes (a ZMM register) of the bits u.
+func splat32z(u uint32) reg.VecVirtual {
+	g, v := b.GP32(), b.ZMM()
+	b.MOVL(op.U32(u), g)
+	b.VPBROADCASTD(g, v)
+	return v
+}
+
+func genNormSumsKeep() {
+	name := "normSumsKeepAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(s, q, a, bb *float64, x, dy *float32, keep *uint8, rows, cols int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), " +
+		"in row order, with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, as normSumsKeepGo.")
+	x, dy, kp := load64("x"), load64("dy"), load64("keep")
+	cols := load64("cols")
+	ld, kld := keepStrides(cols)
+	n := 0
+	keepBlocks(name, cols, []reg.GPVirtual{x, dy}, kp, func(vecs int, off reg.GPVirtual) {
+		n++
+		av, bv, sv, qv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			av[v], bv[v] = load64s(per64("a", off, v), nil), load64s(per64("bb", off, v), nil)
+			sv[v], qv[v] = load64s(per64("s", off, v), nil), load64s(per64("q", off, v), nil)
+		}
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, dy}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+			var km [2]reg.OpmaskVirtual
+			for v := 0; v < vecs; v++ {
+				if v%2 == 0 {
+					km[0], km[1] = keepMasks(op.Mem{Base: kr, Disp: v}, v, vecs)
+				}
+				e := widen(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2]) // +0 where not kept
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, nil), av[v], bv[v], true)
+				b.VADDPD(e, sv[v], sv[v])
+				b.VMULPD(h, e, e)
+				b.VADDPD(e, qv[v], qv[v])
+			}
+		})
+		for v := 0; v < vecs; v++ {
+			store64s(sv[v], per64("s", off, v), nil)
+			store64s(qv[v], per64("q", off, v), nil)
+		}
+	})
+}
+
+func genNormGradKeep() {
+	name := "normGradKeepAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(dy, x *float32, keep *uint8, a, bb, k, m1, m2 *float64, rows, cols int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) overwrites dy with float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, " +
+		"row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.")
+	dy, x, kp := load64("dy"), load64("x"), load64("keep")
+	cols := load64("cols")
+	ld, kld := keepStrides(cols)
+	n := 0
+	keepBlocks(name, cols, []reg.GPVirtual{x, dy}, kp, func(vecs int, off reg.GPVirtual) {
+		n++
+		c := make([][5]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			for i, p := range []string{"a", "bb", "k", "m1", "m2"} {
+				c[v][i] = load64s(per64(p, off, v), nil)
+			}
+		}
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, dy}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+			var km [2]reg.OpmaskVirtual
+			for v := 0; v < vecs; v++ {
+				if v%2 == 0 {
+					km[0], km[1] = keepMasks(op.Mem{Base: kr, Disp: v}, v, vecs)
+				}
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, nil), c[v][0], c[v][1], true)
+				d := widen(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2])
+				b.VSUBPD(c[v][3], d, d) // dy - m1
+				b.VMULPD(c[v][4], h, h) // h·m2
+				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
+				b.VMULPD(d, c[v][2], d) // k·(...)
+				narrow(d, op.Mem{Base: p[1], Disp: 32 * v}, nil)
+			}
+		})
+	})
+}

@@ -1,0 +1,106 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// The batch-normalization kernels of a training step whose relu6 is fused
+// after the BatchNormalization, with relu6's gradient kept as bits: one
+// bit per value (value i of a slice: bit i%8 of keep[i/8]), set where
+// relu6 passes the gradient (0 < y < 6, Relu6Grad's rule). Forward writes
+// them with relu6's output (NormApplyRelu6Keep); Backward's sums and input
+// gradient read them (NormSumsKeep, NormGradKeep) instead of relu6's
+// output, and dy is not written between the two passes. The results are
+// the bits of NormApplyRelu6, NormSumsRelu6 and NormGrad(round). The
+// assembly takes channel counts that are multiples of 8 (a byte of bits
+// per vector of 8 channels); other counts run the Go twins.
+
+// NormApplyRelu6Keep is NormApplyRelu6, which also sets the bits of keep
+// (len(x) of them) where relu6 passes its gradient. It panics unless
+// len(y) == len(x), a multiple of c = len(scale), and keep holds
+// len(x) bits.
+func NormApplyRelu6Keep(y, x []float32, scale, shift []float64, keep []byte) {
+	c := checkNorm("NormApplyRelu6Keep", len(x), scale, shift)
+	sameLen("NormApplyRelu6Keep", "y", len(y), "x", len(x))
+	checkKeep("NormApplyRelu6Keep", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.applyRelu6Keep(y, x, scale[:c], shift[:c], keep)
+	}
+}
+
+// NormSumsKeep is NormSums(s, q, a, b, x, dy', true), dy' being dy with
+// the values whose keep bit is clear zeroed; dy is not written. It panics
+// unless len(x) is a multiple of c = len(a), dy is shaped as x, keep
+// holds len(x) bits and the other slices hold c values.
+func NormSumsKeep(s, q, a, b []float64, x, dy []float32, keep []byte) {
+	c := checkNorm("NormSumsKeep", len(x), a, b, s, q)
+	sameLen("NormSumsKeep", "dy", len(dy), "x", len(x))
+	checkKeep("NormSumsKeep", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.sumsKeep(s[:c], q[:c], a[:c], b[:c], x, dy, keep)
+	}
+}
+
+// NormGradKeep is NormGrad(dy', x, a, b, k, m1, m2, true), dy' being dy
+// with the values whose keep bit is clear zeroed: the input gradient of
+// a BatchNormalization in training with its relu6's gradient applied.
+func NormGradKeep(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+	c := checkNorm("NormGradKeep", len(x), a, b, k, m1, m2)
+	sameLen("NormGradKeep", "dy", len(dy), "x", len(x))
+	checkKeep("NormGradKeep", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.gradKeep(dy, x, a[:c], b[:c], k[:c], m1[:c], m2[:c], keep)
+	}
+}
+
+func checkKeep(fn string, keep []byte, n int) {
+	if len(keep) < (n+7)/8 {
+		panic(fmt.Sprintf("kernels.%s: keep holds %d bytes, want %d for %d values", fn, len(keep), (n+7)/8, n))
+	}
+}
+
+// kept reports bit i of keep.
+func kept(keep []byte, i int) bool { return keep[i/8]>>(i%8)&1 != 0 }
+
+// normApplyRelu6KeepGo is NormApplyRelu6Keep's twin.
+func normApplyRelu6KeepGo(y, x []float32, scale, shift []float64, keep []byte) {
+	normApplyRelu6Go(y, x, scale, shift)
+	clear(keep[:(len(x)+7)/8])
+	for i, v := range y[:len(x)] {
+		if math.Float32bits(v)-1 < six1 { // relu6GradGo's rule
+			keep[i/8] |= 1 << (i % 8)
+		}
+	}
+}
+
+// normSumsKeepGo is NormSumsKeep's twin.
+func normSumsKeepGo(s, q, a, b []float64, x, dy []float32, keep []byte) {
+	c := len(a)
+	for r := 0; r+c <= len(x); r += c {
+		for j, v := range x[r : r+c] {
+			h := float64(float32((float64(v) - a[j]) * b[j]))
+			e := 0.0
+			if kept(keep, r+j) {
+				e = float64(dy[r+j])
+			}
+			s[j] += e
+			q[j] += float64(e * h)
+		}
+	}
+}
+
+// normGradKeepGo is NormGradKeep's twin.
+func normGradKeepGo(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+	c := len(a)
+	for r := 0; r+c <= len(x); r += c {
+		for j, v := range x[r : r+c] {
+			h := float64(float32((float64(v) - a[j]) * b[j]))
+			d := 0.0
+			if kept(keep, r+j) {
+				d = float64(dy[r+j])
+			}
+			dy[r+j] = float32(k[j] * ((d - m1[j]) - float64(h*m2[j])))
+		}
+	}
+}

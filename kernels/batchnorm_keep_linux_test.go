@@ -1,0 +1,62 @@
+package kernels
+
+import (
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// guardedBytes returns n bytes that end where an inaccessible page
+// begins (unmapped when the test ends); it skips the test if the
+// system will not map one.
+func guardedBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	page := syscall.Getpagesize()
+	pages := (n + page - 1) / page
+	mem, err := syscall.Mmap(-1, 0, (pages+1)*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skip("mmap:", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[pages*page:], syscall.PROT_NONE); err != nil {
+		t.Skip("mprotect:", err)
+	}
+	return mem[pages*page-n : pages*page]
+}
+
+func guardedF32(t *testing.T, n int) []float32 {
+	b := guardedBytes(t, 4*n)
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
+}
+
+func guardedF64(t *testing.T, n int) []float64 {
+	b := guardedBytes(t, 8*n)
+	return unsafe.Slice((*float64)(unsafe.Pointer(&b[0])), n)
+}
+
+// TestNormKeepNoReadPastEnd runs the kernels with relu6's gradient as
+// bits on arrays that each end at an inaccessible page (rows, bits and
+// per-channel constants): a kernel that reads or writes past the end of
+// one faults.
+func TestNormKeepNoReadPastEnd(t *testing.T) {
+	for _, impl := range supportedNorm() {
+		for _, c := range []int{3, 8, 16, 24, 32, 40, 56, 96} {
+			n := 5 * c
+			x, dy, y := guardedF32(t, n), guardedF32(t, n), guardedF32(t, n)
+			keep := guardedBytes(t, (n+7)/8)
+			per := make([][]float64, 7)
+			for i := range per {
+				per[i] = guardedF64(t, c)
+				for j := range per[i] {
+					per[i][j] = 0.5 + float64(j)
+				}
+			}
+			for i := range x {
+				x[i], dy[i] = float32(i%7)-2, float32(i%3)-1
+			}
+			impl.applyRelu6Keep(y, x, per[0], per[1], keep)
+			impl.sumsKeep(per[2], per[3], per[0], per[1], x, dy, keep)
+			impl.gradKeep(dy, x, per[0], per[1], per[4], per[5], per[6], keep)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// Every implementation of the kernels with relu6's gradient as bits gives
+// the bits of the passes they replace: NormApplyRelu6 (and Relu6Grad's
+// rule for the bits), Relu6Grad then NormSums(round) and NormGrad(round),
+// for channel counts that the assembly takes (multiples of 8, one to
+// four vectors and more, several pieces past 32 channels) and others
+// (the Go twins).
+func TestNormKeepMatchesPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, impl := range supportedNorm() {
+		for _, c := range []int{3, 8, 12, 16, 24, 32, 40, 48, 56, 64, 96, 112} {
+			for _, rows := range []int{1, 2, 5, 33, 150} {
+				nc := newNormCase(rng, rows, c)
+				n := len(nc.x)
+				sc := append([]float64{1}, nc.b[1:]...) // channel 0: y = x, the specials reach relu6
+				sh := append([]float64{0}, nc.a[1:]...)
+				y1, y2 := make([]float32, n), make([]float32, n)
+				keep := make([]byte, (n+7)/8)
+				for i := range keep {
+					keep[i] = 0xa5 // overwritten
+				}
+				impl.applyRelu6Keep(y1, nc.x, sc, sh, keep)
+				normApplyRelu6Go(y2, nc.x, sc, sh)
+				sameNormBits(t, impl.name+" applyRelu6Keep y", y1, y2)
+				ones := make([]float32, n)
+				for i := range ones {
+					ones[i] = 1
+				}
+				relu6GradGo(ones, y2)
+				for i := range ones {
+					if kept(keep, i) != (ones[i] == 1) {
+						t.Fatalf("%s c%d rows %d: keep bit %d = %v, y %v", impl.name, c, rows, i, kept(keep, i), y2[i])
+					}
+				}
+				if n%8 != 0 && keep[n/8]>>(n%8) != 0 {
+					t.Fatalf("%s c%d rows %d: bits past the values set: %08b", impl.name, c, rows, keep[n/8])
+				}
+				dy := append([]float32(nil), nc.dy...)
+				masked := append([]float32(nil), nc.dy...)
+				relu6GradGo(masked, y2)
+				s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+				s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+				impl.sumsKeep(s1, q1, nc.a, nc.b, nc.x, dy, keep)
+				normSumsGo(s2, q2, nc.a, nc.b, nc.x, masked, true)
+				sameNormBits(t, impl.name+" sumsKeep s", s1, s2)
+				sameNormBits(t, impl.name+" sumsKeep q", q1, q2)
+				sameNormBits(t, impl.name+" sumsKeep leaves dy", dy, nc.dy)
+				impl.gradKeep(dy, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, keep)
+				normGradGo(masked, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, true)
+				sameNormBits(t, impl.name+" gradKeep", dy, masked)
+			}
+		}
+	}
+}
+
+func TestNormKeepPanics(t *testing.T) {
+	f64 := func() []float64 { return make([]float64, 8) }
+	for name, f := range map[string]func(){
+		"apply keep": func() { NormApplyRelu6Keep(make([]float32, 16), make([]float32, 16), f64(), f64(), make([]byte, 1)) },
+		"sums keep":  func() { NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 16), make([]byte, 1)) },
+		"sums dy":    func() { NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 8), make([]byte, 2)) },
+		"grad rows": func() {
+			NormGradKeep(make([]float32, 12), make([]float32, 12), f64(), f64(), f64(), f64(), f64(), make([]byte, 2))
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
