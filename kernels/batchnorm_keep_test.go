@@ -63,8 +63,12 @@ func TestNormKeepPanics(t *testing.T) {
 	f64 := func() []float64 { return make([]float64, 8) }
 	for name, f := range map[string]func(){
 		"apply keep": func() { NormApplyRelu6Keep(make([]float32, 16), make([]float32, 16), f64(), f64(), make([]byte, 1)) },
-		"sums keep":  func() { NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 16), make([]byte, 1)) },
-		"sums dy":    func() { NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 8), make([]byte, 2)) },
+		"sums keep": func() {
+			NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 16), make([]byte, 1))
+		},
+		"sums dy": func() {
+			NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 8), make([]byte, 2))
+		},
 		"grad rows": func() {
 			NormGradKeep(make([]float32, 12), make([]float32, 12), f64(), f64(), f64(), f64(), f64(), make([]byte, 2))
 		},
