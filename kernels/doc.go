@@ -46,6 +46,14 @@
 // elsewhere) copy or add many strided runs of a few vectors per call,
 // where a memmove or AddTo call per run cost more than the work
 // (BenchmarkIm2colRows: resnet-20's convolutions in 512-row tiles).
+// ConvInputGradDirect gives a convolution's input gradient without dcols
+// or col2im: for runs of input pixels that meet the same kernel taps, the
+// generated convDxTaps<r>x16AVX512 kernels (-convdx, convdx_amd64.s)
+// read the output gradient's pixels in place, sum each tap's product from
+// zero as Sgemm does and add the taps in Col2imRows' order, so dx gets
+// the bits of Sgemm followed by Col2imRows; convDxGo (a product per tap
+// through SgemmSerial) is their twin and runs everywhere else.
+// BenchmarkConvInputGradDirect compares them with Sgemm + Col2imRows.
 // ReluMask and ApplyReluMask keep relu's gradient as one bit per value
 // for a Conv2D or Dense whose output a BatchNormalization overwrites
 // (AVX-512 on whole 64-value words, Go twins for the rest), split over

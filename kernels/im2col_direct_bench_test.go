@@ -92,3 +92,59 @@ func BenchmarkConvKernelGradDirect(b *testing.B) {
 		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// BenchmarkConvInputGradDirect compares the input gradient of one sample
+// of resnet-20's im2col convolutions computed by ConvInputGradDirect
+// (this CPU's kernel, and convDxGo, a product per tap through SgemmSerial)
+// with clearing dx, SgemmSerial (dz·kernelᵀ) and Col2imRowsSerial in tiles
+// of 512 rows (the same bits).
+//
+//	go test ./kernels -run '^$' -bench ConvInputGradDirect -cpu 1
+func BenchmarkConvInputGradDirect(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, s := range []struct {
+		name                 string
+		hw, c, k, st, pad, f int
+	}{
+		{"32x32x16-16", 32, 16, 3, 1, 1, 16},
+		{"32x32x16-32-s2", 32, 16, 3, 2, 0, 32},
+		{"16x16x32-64-s2", 16, 32, 3, 2, 0, 64},
+		{"32x32x16-32-1x1s2", 32, 16, 1, 2, 0, 32},
+	} {
+		g := ConvGeom{N: 1, H: s.hw, W: s.hw, C: s.c, KH: s.k, KW: s.k, SH: s.st, SW: s.st, PadTop: s.pad, PadLeft: s.pad}
+		g.OH = (g.H+2*s.pad-g.KH)/s.st + 1
+		g.OW = g.OH
+		k, m := g.Cols(), g.Rows()
+		dz, kT := make([]float32, m*s.f), make([]float32, s.f*k)
+		for _, v := range [][]float32{dz, kT} {
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
+		}
+		dx, dcols := make([]float32, g.H*g.W*g.C), make([]float32, 512*k)
+		buf := make([]float32, ConvInputGradDirectLen(g))
+		flops := 2 * float64(m*s.f*k)
+		b.Run(s.name+"/sgemm+col2im", func(b *testing.B) {
+			for b.Loop() {
+				clear(dx)
+				for r0 := 0; r0 < m; r0 += 512 {
+					r1 := min(m, r0+512)
+					SgemmSerial(false, false, r1-r0, k, s.f, 1, dz[r0*s.f:], s.f, kT, k, 0, dcols, k)
+					Col2imRowsSerial(g, dcols, r0, r1, dx)
+				}
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		for _, kern := range []struct {
+			name string
+			fn   dxKernel
+		}{{"direct", dxKernelFor(g.C)}, {"direct-go", convDxGo}} {
+			b.Run(s.name+"/"+kern.name, func(b *testing.B) {
+				for b.Loop() {
+					convInputGradWith(kern.fn, g, dz, s.f, kT, 0, 1, dx, buf)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -290,7 +290,8 @@ func (l *Conv2D) reluRows(y []float32, r0, r1 int) {
 // Backward: dy (N, OH, OW, F) -> dz; dbias = Σ dz; then tile by tile (the
 // patches recomputed from x unless one tile held them all):
 // dkernel += colsᵀ·dz (not for a frozen kernel), and dcols = dz·kernelᵀ
-// -> col2im added into dx.
+// -> col2im added into dx; or, for stride-1 kernels (directDx), dx of the
+// samples a tile completes straight from dz (the same bits).
 func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	g := l.geom
 	m, k := g.Rows(), g.Cols()
@@ -329,7 +330,8 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 	g := l.geom
 	m, k, t, units := g.Rows(), g.Cols(), l.tileRows(), l.units()
-	if tileDx {
+	directDx := tileDx && l.directDx()
+	if tileDx && !directDx {
 		clear(dx)
 		l.dcols = tensor.Ensure(l.dcols, t, k)
 	}
@@ -337,6 +339,7 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 	if learn && !whole {
 		l.cols = tensor.Ensure(l.cols, t, k)
 	}
+	done := 0 // samples whose dx is computed (directDx)
 	for r0 := 0; r0 < m; r0 += t {
 		r1 := min(m, r0+t)
 		dzt := dz[r0*units : r1*units]
@@ -347,7 +350,13 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 			}
 			l.tileKernelGrad(c, r1-r0, k, dzt, float32(min(r0, 1)))
 		}
-		if tileDx {
+		if directDx { // the samples this tile completes, one per task
+			n0, n1 := done, r1/(g.OH*g.OW)
+			kernels.ForEachTask(n1-n0, func(i int, s *kernels.TaskScratch) {
+				l.inputGradDirect(dz, n0+i, n0+i+1, dx, s)
+			})
+			done = n1
+		} else if tileDx {
 			dc := l.dcols.Data[:(r1-r0)*k]
 			kernels.Sgemm(false, false, r1-r0, k, units, 1, dzt, units, l.kernelT, k, 0, dc, k)
 			kernels.Col2imRows(g, dc, r0, r1, dx)

@@ -18,6 +18,8 @@ import (
 //     whole samples (col2im of a sample's tiles adds into that sample's
 //     part of dx only), each group's tiles in order, so every dx element
 //     receives its terms in Col2imRows' order.
+//     With directDx the group computes its samples' dx after its tiles
+//     (kernels.ConvInputGradDirect: Col2imRows' sums and order).
 //   - the kernel gradient: Backward sums it block by block, each block
 //     from zero, in row order (tileKernelGrad and Sgemm's k-blocks,
 //     kernels.SgemmKBlock). The tasks compute the blocks into slots of
@@ -162,9 +164,11 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 	g, k, units := l.geom, l.geom.Cols(), l.units()
 	m := g.Rows()
 	first, last := gi*p.perGroup, min(p.tiles, (gi+1)*p.perGroup)
-	if tileDx {
-		per, img := g.OH*g.OW, g.H*g.W*g.C
-		clear(dx[first*p.t/per*img : ceilDiv(min(m, last*p.t), per)*img])
+	per, img := g.OH*g.OW, g.H*g.W*g.C
+	n0, n1 := first*p.t/per, ceilDiv(min(m, last*p.t), per) // the group's samples (tileDx)
+	directDx := tileDx && l.directDx()
+	if tileDx && !directDx {
+		clear(dx[n0*img : n1*img])
 	}
 	for ti := first; ti < last; ti++ {
 		r0 := ti * p.t
@@ -172,12 +176,32 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 		if learn {
 			l.tileGradSlots(p, ti, r0, r1, b0, dz, s)
 		}
-		if tileDx {
+		if tileDx && !directDx {
 			dc := s.Buf(1, (r1-r0)*k)
 			kernels.SgemmSerial(false, false, r1-r0, k, units, 1, dz[r0*units:r1*units], units, l.kernelT, k, 0, dc, k)
 			kernels.Col2imRowsSerial(g, dc, r0, r1, dx)
 		}
 	}
+	if directDx {
+		l.inputGradDirect(dz, n0, n1, dx, s)
+	}
+}
+
+// directDx reports whether Backward computes dx with
+// kernels.ConvInputGradDirect (no dcols, no col2im; the same bits): for
+// stride-1 convolutions, where it is faster (see
+// BenchmarkConvInputGradDirect; with stride 2 the im2col path was
+// faster).
+func (l *Conv2D) directDx() bool {
+	g := l.geom
+	return !l.legacy && g.SH == 1 && g.SW == 1 && kernels.ConvInputGradDirectApplies(g, l.units())
+}
+
+// inputGradDirect sets dx's samples [n0, n1) from dz on the calling
+// goroutine (kernels.ConvInputGradDirect), in s's scratch.
+func (l *Conv2D) inputGradDirect(dz []float32, n0, n1 int, dx []float32, s *kernels.TaskScratch) {
+	g := l.geom
+	kernels.ConvInputGradDirect(g, dz, l.units(), l.kernelT, n0, n1, dx, s.Buf(0, kernels.ConvInputGradDirectLen(g)))
 }
 
 // tileGradSlots computes the kernel-gradient blocks of tile ti (rows

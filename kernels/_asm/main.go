@@ -7,7 +7,8 @@
 // relumask.go); with -depthwise, the depthwise-convolution kernels
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
 // (batchnorm.go); with -winograd, the Winograd F(2×2,3×3) data transforms
-// (winograd.go); with -scalebits, a Dropout's mask applied (scalebits.go).
+// (winograd.go); with -scalebits, a Dropout's mask applied (scalebits.go);
+// with -convdx, a convolution's input gradient read in place (convdx.go).
 //
 // Run it through go generate in package kernels:
 //
@@ -17,6 +18,7 @@
 //	go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
 //	go run -C _asm . -winograd -out ../winograd_amd64.s -stubs ../winograd_stub_amd64.go -pkg kernels
 //	go run -C _asm . -scalebits -out ../scalebits_amd64.s -stubs ../scalebits_stub_amd64.go -pkg kernels
+//	go run -C _asm . -convdx -out ../convdx_amd64.s -stubs ../convdx_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -62,9 +64,17 @@ var winograd = flag.Bool("winograd", false, "generate the Winograd transforms in
 // scalebits selects a Dropout's mask kernel (scalebits_amd64.s).
 var scalebits = flag.Bool("scalebits", false, "generate the mask-scaling kernel instead of SGEMM's")
 
+// convdx selects a convolution's input-gradient kernels (convdx_amd64.s).
+var convdx = flag.Bool("convdx", false, "generate the convolution input-gradient kernels instead of SGEMM's")
+
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
+	if *convdx {
+		genConvDx()
+		b.Generate()
+		return
+	}
 	if *winograd {
 		genWinograd()
 		b.Generate()

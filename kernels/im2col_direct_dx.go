@@ -1,0 +1,178 @@
+package kernels
+
+// A convolution's input gradient read in place. Backward's im2col path
+// computes dcols = dz·kernelᵀ (a row of KH*KW*C values per output
+// position, each a sum over the f filters) and scatters it into a cleared
+// dx with Col2imRows, which adds into each input pixel the terms of the
+// patches that cover it in patch-row order. ConvInputGradDirect makes the
+// same sums without dcols: for a run of input pixels of one row that meet
+// the same kernel taps (kh, kw) (every pixel of a stride class away from
+// the borders), each tap's term is a product of the output-gradient
+// pixels it comes from (consecutive rows of dz, read in place) with the
+// tap's slice of kernelᵀ, computed from zero as Sgemm computes it, and
+// the terms are added from zero in the order Col2imRows adds them (the
+// covering patches in row order: kh descending, then kw descending). So
+// dx gets Col2imRows' bits without the dcols round trip through memory,
+// the scatter's adds, or clearing dx first.
+
+// ConvInputGradDirectApplies reports whether ConvInputGradDirect computes
+// the input gradient of a convolution of geometry g with f filters: when
+// Sgemm sums each of dz·kernelᵀ's values (a reduction of f) as one
+// k-block.
+func ConvInputGradDirectApplies(g ConvGeom, f int) bool {
+	nkb, _ := kBlocks(kernelFor(g.Cols()), f)
+	return f > 0 && nkb == 1 && g.Cols() > 0 && g.KH <= maxDxTaps && g.KW <= maxDxTaps && g.OH > 0 && g.OW > 0 && g.SH > 0 && g.SW > 0
+}
+
+// ConvInputGradDirectLen is the length of the scratch ConvInputGradDirect
+// needs for geometry g.
+func ConvInputGradDirectLen(g ConvGeom) int { return 2 * max(g.H, g.W) * g.C }
+
+// ConvInputGradDirect sets dx's samples [n0, n1) to the input gradient of
+// a convolution of geometry g with f filters: dz holds the gradient before
+// the activation (Rows()×f), kernelT the kernel transposed (f×Cols()).
+// The bits are those of clearing the samples' part of dx, then
+// SgemmSerial(false, false, rows, Cols(), f, 1, dz[r0*f:], f, kernelT,
+// Cols(), 0, dcols, Cols()) and Col2imRowsSerial(g, dcols, r0, r1, dx) for
+// the samples' patch rows [r0, r1) (in tiles of any size). It runs on the
+// calling goroutine; buf holds at least ConvInputGradDirectLen(g) values.
+// It panics unless ConvInputGradDirectApplies(g, f).
+func ConvInputGradDirect(g ConvGeom, dz []float32, f int, kernelT []float32, n0, n1 int, dx, buf []float32) {
+	if !ConvInputGradDirectApplies(g, f) {
+		panic("kernels.ConvInputGradDirect: Sgemm cuts this reduction into k-blocks")
+	}
+	img, per := g.H*g.W*g.C, g.OH*g.OW
+	if n0 < 0 || n1 < n0 || n1 > g.N {
+		panic("kernels.ConvInputGradDirect: samples out of range")
+	}
+	if len(dz) < n1*per*f || len(kernelT) < f*g.Cols() || len(dx) < n1*img || len(buf) < ConvInputGradDirectLen(g) {
+		panic("kernels.ConvInputGradDirect: slice too short")
+	}
+	convInputGradWith(dxKernelFor(g.C), g, dz, f, kernelT, n0, n1, dx, buf)
+}
+
+// convInputGradWith is ConvInputGradDirect with the dxKernel kern.
+func convInputGradWith(kern dxKernel, g ConvGeom, dz []float32, f int, kernelT []float32, n0, n1 int, dx, buf []float32) {
+	var runs [2][12]dxRun
+	rows := dxRuns(g.H, g.PadTop, g.KH, g.SH, g.OH, runs[0][:0])
+	cols := dxRuns(g.W, g.PadLeft, g.KW, g.SW, g.OW, runs[1][:0])
+	var offBuf [2 * maxDxTaps * maxDxTaps]int
+	offs := offBuf[:0]
+	for n := n0; n < n1; n++ {
+		for _, rr := range rows {
+			for _, cr := range cols {
+				offs = dxBlock(kern, g, dz, f, kernelT, n, rr, cr, dx, buf, offs)
+			}
+		}
+	}
+}
+
+// dxTap is one kernel tap meeting an input pixel: its kernel index
+// (kh or kw) and the output index (oh or ow) it comes from.
+type dxTap struct{ k, o int }
+
+// dxRun is a run of input indices of one dimension (rows or columns),
+// start, start+s, ... (count of them), that meet the same kernel indices:
+// taps, those of the first (the next index's output indices are one
+// further).
+type dxRun struct {
+	start, count, nt int
+	tap              [maxDxTaps]dxTap // taps: tap[:nt]
+}
+
+// maxDxTaps is the largest kernel size whose taps a dxRun holds inline.
+const maxDxTaps = 8
+
+func (r *dxRun) taps() []dxTap { return r.tap[:r.nt] }
+
+// dxRuns cuts the input indices [0, size) of a dimension with kernel
+// size k, stride s, padding pad and output size o into runs: one stride
+// class at a time, consecutive indices with the same kernel indices.
+func dxRuns(size, pad, k, s, o int, runs []dxRun) []dxRun {
+	var buf [maxDxTaps]dxTap
+	for rho := 0; rho < min(s, size); rho++ {
+		for i := rho; i < size; i += s {
+			t := dxTaps(i, pad, k, s, o, buf[:0])
+			if last := len(runs) - 1; last >= 0 && runs[last].start%s == rho && sameDxTaps(runs[last].taps(), t) {
+				runs[last].count++
+				continue
+			}
+			r := dxRun{start: i, count: 1, nt: len(t)}
+			copy(r.tap[:], t)
+			runs = append(runs, r)
+		}
+	}
+	return runs
+}
+
+// dxTaps appends to dst the taps of kernel size k, stride s and padding
+// pad that meet input index i of an output of size o, in Col2imRows'
+// order (output index ascending, so kernel index descending).
+func dxTaps(i, pad, k, s, o int, dst []dxTap) []dxTap {
+	for kk := k - 1; kk >= 0; kk-- {
+		if v := i + pad - kk; v >= 0 && v%s == 0 && v/s < o {
+			dst = append(dst, dxTap{kk, v / s})
+		}
+	}
+	return dst
+}
+
+// sameDxTaps reports whether two tap lists use the same kernel indices.
+func sameDxTaps(a, b []dxTap) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].k != b[i].k {
+			return false
+		}
+	}
+	return true
+}
+
+// dxKernel writes rows pixels (ldc apart in c) of width channels each:
+// for each, the sum over taps t of the product of a's row (offs[2t] + i*rsA,
+// kc values) with the kc×width slice of b at offs[2t+1] (rows ldb apart),
+// each product from zero as Sgemm sums it, the sum from zero in t order.
+type dxKernel func(rows, taps int, offs []int, a []float32, rsA int, b []float32, ldb, kc int, c []float32, ldc, width int, buf []float32)
+
+// dxBlock computes the pixels of sample n in input rows rr and columns
+// cr, which all meet the taps rr.taps × cr.taps: a call of kern per row
+// along the columns, or per column along the rows when the rows are the
+// longer run (a border column). It returns offs, the taps' offsets (its
+// storage).
+func dxBlock(kern dxKernel, g ConvGeom, dz []float32, f int, kT []float32, n int, rr, cr dxRun, dx, buf []float32, offs []int) []int {
+	offs = offs[:0]
+	for _, th := range rr.taps() {
+		for _, tw := range cr.taps() {
+			offs = append(offs, ((n*g.OH+th.o)*g.OW+tw.o)*f, (th.k*g.KW+tw.k)*g.C)
+		}
+	}
+	taps, k := len(offs)/2, g.Cols()
+	pix := func(h, w int) []float32 { return dx[((n*g.H+h)*g.W+w)*g.C:] }
+	if cr.count >= rr.count {
+		for i := 0; i < rr.count; i++ {
+			kern(cr.count, taps, offs, dz[i*g.OW*f:], f, kT, k, f, pix(rr.start+i*g.SH, cr.start), g.SW*g.C, g.C, buf)
+		}
+		return offs
+	}
+	for j := 0; j < cr.count; j++ {
+		kern(rr.count, taps, offs, dz[j*f:], g.OW*f, kT, k, f, pix(rr.start, cr.start+j*g.SW), g.SH*g.W*g.C, g.C, buf)
+	}
+	return offs
+}
+
+// convDxGo is the dxKernel of every build: each tap's product by
+// SgemmSerial (bestKernel's sums, as Backward's dz·kernelᵀ) into one half
+// of buf, added (AddTo) into the other, which then goes to c.
+func convDxGo(rows, taps int, offs []int, a []float32, rsA int, b []float32, ldb, kc int, c []float32, ldc, width int, buf []float32) {
+	acc, t := buf[:rows*width], buf[rows*width:2*rows*width]
+	clear(acc)
+	for i := 0; i < taps; i++ {
+		SgemmSerial(false, false, rows, width, kc, 1, a[offs[2*i]:], rsA, b[offs[2*i+1]:], ldb, 0, t, width)
+		AddTo(acc, t)
+	}
+	for i := 0; i < rows; i++ {
+		copy(c[i*ldc:i*ldc+width], acc[i*width:])
+	}
+}
