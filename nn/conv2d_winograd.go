@@ -1,7 +1,9 @@
 package nn
 
 import (
+	"bytes"
 	"math"
+	"unsafe"
 
 	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
@@ -24,7 +26,14 @@ type winograd struct {
 	uFlip   *tensor.Tensor // input gradient: 16 × F × C
 	flipOK  bool           // uFlip matches w
 	scratch *tensor.Tensor
+	same    bool // the kernel is the one of the last refresh: no check (setSameWeights)
 }
+
+// setSameWeights tells the layer whether its weights are those of its
+// previous Forward (on for the later micro-batches of one inference
+// Forward, graph_micro.go): its Winograd kernel transform is then not
+// checked against them.
+func (l *Conv2D) setSameWeights(on bool) { l.wino.same = on }
 
 // winogradMode chooses between Winograd and the direct (im2col) path;
 // only tests and benchmarks set it.
@@ -181,9 +190,9 @@ func (l *Conv2D) tileBudget() int {
 const winogradTileBytes = 1 << 20
 
 // refresh recomputes u when the kernel w (3×3×c×f) differs from the one
-// it came from.
+// it came from (unless same says it cannot).
 func (s *winograd) refresh(w []float32, c, f int) {
-	if len(s.w) == len(w) && sameBits(s.w, w) {
+	if len(s.w) == len(w) && (s.same || sameBits(s.w, w)) {
 		return
 	}
 	s.w = append(s.w[:0], w...)
@@ -201,13 +210,13 @@ func (s *winograd) scratchFor(n int) []float32 {
 }
 
 // sameBits reports whether a and b (of equal length) hold the same bits
-// (NaNs included, so a NaN kernel does not force a transform per call).
+// (NaNs included, so a NaN kernel does not force a transform per call):
+// their bytes compared by bytes.Equal (the runtime's vectorized compare;
+// it runs on every inference call, a Go loop cost 2-3% of basic-cnn's).
 func sameBits(a, b []float32) bool {
-	b = b[:len(a)]
-	for i, v := range a {
-		if math.Float32bits(v) != math.Float32bits(b[i]) {
-			return false
-		}
+	if len(a) == 0 {
+		return true
 	}
-	return true
+	b = b[:len(a)]
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a)), unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 4*len(b)))
 }

@@ -221,3 +221,27 @@ func TestConv2DWinogradRelu(t *testing.T) {
 		}
 	}
 }
+
+// sameBits tells bits apart, not values: -0 from +0, one NaN from
+// another, a change in the last value; equal NaNs match.
+func TestWinogradSameBits(t *testing.T) {
+	nan := float32(math.NaN())
+	a := []float32{1, 2, nan, 0, 5}
+	for i, c := range []struct {
+		b    []float32
+		want bool
+	}{
+		{[]float32{1, 2, nan, 0, 5}, true},
+		{[]float32{1, 2, nan, float32(math.Copysign(0, -1)), 5}, false},
+		{[]float32{1, 2, math.Float32frombits(math.Float32bits(nan) + 1), 0, 5}, false},
+		{[]float32{1, 2, nan, 0, math.Nextafter32(5, 6)}, false},
+		{[]float32{1, 2, nan, 0, 5, 7}, true}, // b is cut to len(a)
+	} {
+		if got := sameBits(a, c.b); got != c.want {
+			t.Errorf("case %d: sameBits = %v, want %v", i, got, c.want)
+		}
+	}
+	if !sameBits(nil, nil) {
+		t.Error("empty slices differ")
+	}
+}

@@ -16,6 +16,17 @@ import "github.com/cnnscope/cnnscope/tensor"
 // A Sequential's two arena slabs, shared with training's input
 // gradients, then need not grow to the inference batch either.
 
+// sameWeighter is a layer that can skip checking its weights for changes
+// (a cached transform of them) in the later micro-batches of one Forward.
+type sameWeighter interface{ setSameWeights(on bool) }
+
+// setSameWeights sets l's hint if l is a sameWeighter.
+func setSameWeights(l Layer, on bool) {
+	if s, ok := l.(sameWeighter); ok {
+		s.setSameWeights(on)
+	}
+}
+
 // microBatchBytes is the most bytes of the largest tensor of one layer
 // call (per micro-batch) an inference Forward aims at: resnet-20 at 32×32
 // takes 64 samples at a time, mobilenet-v2-small at 96×96 4. Measured on
@@ -37,9 +48,15 @@ func (g *Graph) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
 	if g.stats.on {
 		return nil
 	}
-	defer func() { g.folds.keep = false }()
+	same := func(on bool) {
+		g.folds.keep = on // the weights are those the first micro-batch folded
+		for _, n := range g.nodes {
+			setSameWeights(n.layer, on)
+		}
+	}
+	defer same(false)
 	return inMicroBatches(x, microBatch(g.arena.perSample), &g.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
-		g.folds.keep = !first // the weights are those the first micro-batch folded
+		same(!first)
 		return g.forward(part, func(Layer) bool { return false }, true)
 	})
 }

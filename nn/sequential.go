@@ -153,13 +153,27 @@ func (m *Sequential) mustBeBuilt() {
 func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.mustBeBuilt()
 	if !training && !m.stats.on { // micro-batches (graph_micro.go)
-		if y := inMicroBatches(x, microBatch(m.arena.perSample), &m.whole, func(part *tensor.Tensor, _ bool) *tensor.Tensor {
-			return m.forward(part, false)
-		}); y != nil {
+		if y := m.forwardMicro(x); y != nil {
 			return y
 		}
 	}
 	return m.forward(x, training)
+}
+
+// forwardMicro runs an inference Forward of x a micro-batch at a time
+// (graph_micro.go), or returns nil when x is not larger than one. The
+// later micro-batches tell the layers their weights are unchanged.
+func (m *Sequential) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
+	same := func(on bool) {
+		for _, l := range m.Layers {
+			setSameWeights(l, on)
+		}
+	}
+	defer same(false)
+	return inMicroBatches(x, microBatch(m.arena.perSample), &m.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
+		same(!first)
+		return m.forward(part, false)
+	})
 }
 
 func (m *Sequential) forward(x *tensor.Tensor, training bool) *tensor.Tensor {
