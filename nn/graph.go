@@ -40,6 +40,7 @@ type Graph struct {
 	slabs   graphSlabs  // which slab holds what during an inference Forward
 	folds   graphFolds  // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
 	fusion  graphFusion // relu and relu6 Activations fused into the layer before them (graph_fuse.go)
+	clock   layerClock  // per-call times (layer_timing.go)
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.

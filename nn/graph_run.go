@@ -39,6 +39,7 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		}
 		var y *tensor.Tensor
 		folded := false
+		start, timed := g.clock.timing(i)
 		if inference && len(n.inputs) == 1 {
 			y, folded = g.foldForward(i, g.tensorOf(n.inputs[0], x), trainingOf)
 		}
@@ -49,6 +50,9 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		default:
 			g.prepareFuser(i)
 			y = g.call(n, x, trainingOf(n.layer))
+		}
+		if timed {
+			g.clock.forward(i, x.Shape[0], start)
 		}
 		g.outs[i] = y
 		g.stats.observe(i, n.layer, y)
@@ -94,8 +98,13 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 			skipLayer(n.layer)
 			continue
 		}
+		start, timed := g.clock.timing(i)
 		if m, ok := n.layer.(MultiInput); ok {
-			for k, dx := range m.BackwardInputs(dy) {
+			dxs := m.BackwardInputs(dy)
+			if timed {
+				g.clock.backward(i, dy.Shape[0], n.layer, true, start)
+			}
+			for k, dx := range dxs {
 				if r := n.inputs[k]; r != inputRef && need[r] {
 					g.give(r, dx)
 				}
@@ -110,7 +119,11 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 			}
 			continue
 		}
-		if dx := n.layer.Backward(dy, needDx); needDx {
+		dx := n.layer.Backward(dy, needDx)
+		if timed {
+			g.clock.backward(i, dy.Shape[0], n.layer, needDx, start)
+		}
+		if needDx {
 			g.give(r, dx)
 		}
 	}

@@ -51,7 +51,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	inferBatch := fs.Int("infer-batch", 256, "inference batch size")
 	seconds := fs.Float64("seconds", 20, "total measuring time, split between training and inference")
 	threads := fs.Int("threads", 0, "cores to use (0: all)")
-	layers := fs.Bool("layers", false, "also time each layer (Sequential models) and measure the FMA peak")
+	layers := fs.Bool("layers", false, "also time each layer and measure the FMA peak")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
@@ -89,15 +89,11 @@ func bench(c benchConfig) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, err
 	}
-	timer, _ := m.(layerTimer)
-	if c.layers && timer == nil {
-		return benchResult{}, usagef("--layers times the layers of Sequential models (basic-cnn, vgg-small); %s is a graph", c.model)
-	}
+	var timer layerTimer
 	r := benchResult{Model: c.model, Input: shape, Batch: c.batch, InferBatch: c.inferBatch, Threads: runtime.GOMAXPROCS(0)}
 	if c.layers {
 		measurePeak(&r, c.seconds)
-	} else {
-		timer = nil
+		timer, _ = m.(layerTimer)
 	}
 	measure(m, timer, c, &r)
 	return r, nil

@@ -10,7 +10,7 @@ import (
 	"github.com/cnnscope/cnnscope/nn"
 )
 
-// layerTimer is a model that times its layers (nn.Sequential).
+// layerTimer is a model that times its layers (nn.Sequential, nn.Graph).
 type layerTimer interface {
 	TimeLayers(on bool)
 	LayerTimes() []nn.LayerTime

@@ -52,3 +52,45 @@ func TestTimeLayersCounts(t *testing.T) {
 		t.Error("LayerTimes with timing off, want nil")
 	}
 }
+
+// TestTimeLayersGraph checks a Graph's counts: one entry per call in Nodes
+// order, a merge layer's Backward without FLOPs, the stem convolution's
+// Backward without an input gradient.
+func TestTimeLayersGraph(t *testing.T) {
+	g := ResNet20(tensor.Shape{8, 8, 3}, 3)
+	if err := g.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	g.TimeLayers(true)
+	g.Gradients(randTensor(rng, 1, 2, 8, 8, 3), Target{Labels: []int32{0, 2}}, nil, &SparseCategoricalCrossentropy{}, nil)
+	g.Forward(randTensor(rng, 1, 3, 8, 8, 3), false)
+	times, nodes := g.LayerTimes(), g.Nodes()
+	if len(times) != len(nodes) {
+		t.Fatalf("%d times for %d nodes", len(times), len(nodes))
+	}
+	adds := 0
+	for i, lt := range times {
+		l := nodes[i].Layer
+		f := float64(layerFLOPs(l))
+		if lt.Layer != l.Name() || lt.ForwardSamples != 5 || lt.ForwardFLOP != 5*f {
+			t.Errorf("node %d: %+v, want %s with 5 forward samples and %v FLOP", i, lt, l.Name(), 5*f)
+		}
+		switch {
+		case i == 0 && (l.Type() != "Conv2D" || lt.BackwardFLOP != 2*f || lt.BackwardSamples != 2):
+			t.Errorf("stem: %+v, want a Conv2D whose Backward counts the kernel gradient only", lt)
+		case l.Type() == "Add":
+			adds++
+			if lt.BackwardSamples != 2 || lt.BackwardFLOP != 0 {
+				t.Errorf("%s: %+v, want 2 backward samples, no FLOPs", l.Name(), lt)
+			}
+		}
+	}
+	if adds == 0 {
+		t.Error("no Add node timed")
+	}
+	g.TimeLayers(false)
+	if g.LayerTimes() != nil {
+		t.Error("LayerTimes with timing off, want nil")
+	}
+}
