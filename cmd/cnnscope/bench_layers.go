@@ -27,6 +27,7 @@ type benchLayer struct {
 	TrainGFLOPs float64 `json:"train_gflop_per_s"`
 	InferMs     float64 `json:"infer_ms"`
 	InferGFLOPs float64 `json:"infer_gflop_per_s"`
+	Large3x3    bool    `json:"large_3x3,omitempty"` // one of the convolutions benchConvs sums
 }
 
 // benchConvs sums the large 3×3 convolutions' rows (3×3 kernels, at least
@@ -77,6 +78,7 @@ func layerRows(train, infer []nn.LayerTime, trainSteps, inferCalls int, peak flo
 			InferGFLOPs: rate(in.ForwardFLOP, in.Forward),
 		}
 		if t.KernelSize == [2]int{3, 3} && t.InChannels >= bigConvChannels && t.Filters >= bigConvChannels {
+			rows[i].Large3x3 = true
 			cv.Layers++
 			cv.TrainMs += rows[i].TrainFwdMs + rows[i].TrainBwdMs
 			cv.InferMs += rows[i].InferMs

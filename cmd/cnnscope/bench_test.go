@@ -23,6 +23,9 @@ func TestBenchLayersShape(t *testing.T) {
 	if len(r.Layers) != 16 || r.Layers[2].Name != "conv2d_1" || r.Layers[2].Type != "Conv2D" || r.Layers[15].Name != "dense_1" {
 		t.Fatalf("layers %+v, want vgg-small's 16 in order", r.Layers)
 	}
+	if !r.Layers[2].Large3x3 || r.Layers[0].Large3x3 || r.Layers[14].Large3x3 {
+		t.Errorf("large_3x3 flags: conv2d %v, conv2d_1 %v, dense %v; want false, true, false", r.Layers[0].Large3x3, r.Layers[2].Large3x3, r.Layers[14].Large3x3)
+	}
 	if r.Layers[1].TrainGFLOPs != 0 || r.Layers[1].InferGFLOPs != 0 {
 		t.Errorf("batch_normalization has a rate: %+v", r.Layers[1])
 	}
