@@ -28,17 +28,29 @@ func setSameWeights(l Layer, on bool) {
 }
 
 // microBatchBytes is the most bytes of the largest tensor of one layer
-// call (per micro-batch) an inference Forward aims at: resnet-20 at 32×32
-// takes 64 samples at a time, mobilenet-v2-small at 96×96 4. Measured on
-// both at batch 256, one thread, CPU time per call alternating the
-// sizes: 1 MiB and 2 MiB gained less than 4 MiB over the whole batch. A
+// call (per micro-batch) a Graph's inference Forward aims at: resnet-20
+// at 32×32 takes 64 samples at a time, mobilenet-v2-small at 96×96 4.
+// Measured on both at batch 256, one thread, CPU time per call
+// alternating the sizes: 1 MiB and 2 MiB gained less than 4 MiB over the
+// whole batch (again at 18:12 UTC on 2026-11-29, load 10-11: mobilenet
+// 4 MiB 109-119 ms, 1 MiB 123-139; resnet-20 156-180, 193-214). A
 // variable for the tests.
 var microBatchBytes = 4 << 20
 
+// seqMicroBatchBytes is microBatchBytes for a Sequential: basic-cnn and
+// vgg-small gain from smaller micro-batches (no residual branches keep
+// older tensors alive). Batch 256, one thread, CPU ms per call, three
+// runs alternated at load 10-12 (medians of 60 and 10 calls): basic-cnn
+// 1 MiB 11.3, 11.7, 12.2; 2 MiB 11.7, 12.4, 11.9; 4 MiB 12.5, 13.0,
+// 12.5; vgg-small 32 px 1 MiB 70.2, 70.7; 2 MiB 74.7, 72.8; 4 MiB 95.9,
+// 74.6. 2 MiB: with two threads each works on about half of it.
+var seqMicroBatchBytes = 2 << 20
+
 // microBatch is the number of samples of a micro-batch of a model whose
-// largest tensor holds perSample values per sample: at least one.
-func microBatch(perSample int) int {
-	return max(1, microBatchBytes/(4*max(1, perSample)))
+// largest tensor holds perSample values per sample, aiming at bytes: at
+// least one.
+func microBatch(bytes, perSample int) int {
+	return max(1, bytes/(4*max(1, perSample)))
 }
 
 // forwardMicro runs an inference Forward of x a micro-batch at a time and
@@ -55,7 +67,7 @@ func (g *Graph) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	defer same(false)
-	return inMicroBatches(x, microBatch(g.arena.perSample), &g.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
+	return inMicroBatches(x, microBatch(microBatchBytes, g.arena.perSample), &g.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
 		same(!first)
 		return g.forward(part, func(Layer) bool { return false }, true)
 	})

@@ -43,8 +43,8 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 		whole := g.Forward(x, false).Clone()
 		for _, per := range []int{1, 3} {
 			microBatchBytes = 4 * g.arena.perSample * per
-			if microBatch(g.arena.perSample) != per {
-				t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(g.arena.perSample), per)
+			if microBatch(microBatchBytes, g.arena.perSample) != per {
+				t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(microBatchBytes, g.arena.perSample), per)
 			}
 			got := g.Forward(x, false)
 			if !got.Shape.Equal(whole.Shape) {
@@ -64,7 +64,7 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 // holds BatchNormalizations written in place over relu Conv2Ds), also
 // after the weights change between two Forwards.
 func TestSequentialMicroBatchSameBits(t *testing.T) {
-	defer func(b int) { microBatchBytes = b }(microBatchBytes)
+	defer func(b int) { seqMicroBatchBytes = b }(seqMicroBatchBytes)
 	for _, c := range []struct {
 		name string
 		in   tensor.Shape
@@ -93,10 +93,13 @@ func TestSequentialMicroBatchSameBits(t *testing.T) {
 					}
 				}
 			}
-			microBatchBytes = 1 << 30
+			seqMicroBatchBytes = 1 << 30
 			whole := s.Forward(x, false).Clone()
 			for _, per := range []int{1, 3} {
-				microBatchBytes = 4 * s.arena.perSample * per
+				seqMicroBatchBytes = 4 * s.arena.perSample * per
+				if microBatch(seqMicroBatchBytes, s.arena.perSample) != per {
+					t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(seqMicroBatchBytes, s.arena.perSample), per)
+				}
 				sameMicroBits(t, fmt.Sprintf("%s round %d, micro-batches of %d", c.name, round, per), s.Forward(x, false), whole)
 			}
 		}
