@@ -5,7 +5,7 @@ package kernels
 //go:generate go run -C _asm . -batchnorm -out ../batchnorm_amd64.s -stubs ../batchnorm_stub_amd64.go -pkg kernels
 
 // The AVX-512 batch-normalization kernels take every channel (the last
-// c%8 under a mask; the kernels with relu6's gradient as bits take
+// c%8 under a mask; the kernels with the activation's gradient as bits take
 // channel counts that are multiples of 8 and run the Go twins on others). NormSums without dy and with round (which nn does
 // not use) runs the Go twin. There is no AVX2 version.
 //
@@ -62,6 +62,16 @@ var avx512Norm = &normImpl{
 		}
 		eachNormPiece(len(x), c, func(lo, hi int) {
 			normApplyRelu6KeepAVX512(&y[lo], &x[lo], &keep[lo/8], &scale[0], &shift[0], (hi-lo)/c, c)
+		})
+	},
+	applyReluKeep: func(y, x []float32, scale, shift []float64, keep []byte) {
+		c := len(scale)
+		if c%8 != 0 {
+			normApplyReluKeepGo(y, x, scale, shift, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normApplyReluKeepAVX512(&y[lo], &x[lo], &keep[lo/8], &scale[0], &shift[0], (hi-lo)/c, c)
 		})
 	},
 	sumsKeep: func(s, q, a, b []float64, x, dy []float32, keep []byte) {

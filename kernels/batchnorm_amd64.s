@@ -1994,6 +1994,188 @@ normApplyRelu6KeepAVX512_c1done:
 	VZEROUPPER
 	RET
 
+// func normApplyReluKeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·normApplyReluKeepAVX512(SB), NOSPLIT, $0-56
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         keep+16(FP), DX
+	MOVQ         cols+48(FP), BX
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	SHRQ         $0x03, DI
+	MOVL         $0x00000000, R8
+	VPBROADCASTD R8, Z0
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z1
+	XORQ         R8, R8
+
+normApplyReluKeepAVX512_c4:
+	CMPQ    BX, $0x00000020
+	JL      normApplyReluKeepAVX512_c4done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z4
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z6
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 128(R9)(R8*1), Z7
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z8
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 192(R9)(R8*1), Z9
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyReluKeepAVX512_rows1_end
+
+normApplyReluKeepAVX512_rows1:
+	VCVTPS2PD    (R10), Z11
+	VMULPD       Z2, Z11, Z11
+	VADDPD       Z3, Z11, Z11
+	VCVTPD2PS    Z11, Y10
+	VCVTPS2PD    32(R10), Z11
+	VMULPD       Z4, Z11, Z11
+	VADDPD       Z5, Z11, Z11
+	VCVTPD2PS    Z11, Y11
+	VINSERTF64X4 $0x01, Y11, Z10, Z10
+	VMAXPS       Z10, Z0, Z10
+	VPANDD       Z1, Z10, Z10
+	VMOVUPS      Z10, (R11)
+	VPSUBD       Z10, Z0, Z11
+	VPCMPD       $0x01, Z0, Z11, K1
+	KMOVW        K1, (R12)
+	VCVTPS2PD    64(R10), Z11
+	VMULPD       Z6, Z11, Z11
+	VADDPD       Z7, Z11, Z11
+	VCVTPD2PS    Z11, Y12
+	VCVTPS2PD    96(R10), Z11
+	VMULPD       Z8, Z11, Z11
+	VADDPD       Z9, Z11, Z11
+	VCVTPD2PS    Z11, Y10
+	VINSERTF64X4 $0x01, Y10, Z12, Z12
+	VMAXPS       Z12, Z0, Z12
+	VPANDD       Z1, Z12, Z12
+	VMOVUPS      Z12, 64(R11)
+	VPSUBD       Z12, Z0, Z11
+	VPCMPD       $0x01, Z0, Z11, K1
+	KMOVW        K1, 2(R12)
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DI, R12
+	DECQ         R9
+	JNZ          normApplyReluKeepAVX512_rows1
+
+normApplyReluKeepAVX512_rows1_end:
+	ADDQ $0x00000100, R8
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x00000004, DX
+	SUBQ $0x00000020, BX
+	JMP  normApplyReluKeepAVX512_c4
+
+normApplyReluKeepAVX512_c4done:
+normApplyReluKeepAVX512_c2:
+	CMPQ    BX, $0x00000010
+	JL      normApplyReluKeepAVX512_c2done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    scale+24(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z4
+	MOVQ    shift+32(FP), R9
+	VMOVUPD 64(R9)(R8*1), Z5
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyReluKeepAVX512_rows2_end
+
+normApplyReluKeepAVX512_rows2:
+	VCVTPS2PD    (R10), Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VCVTPD2PS    Z6, Y13
+	VCVTPS2PD    32(R10), Z6
+	VMULPD       Z4, Z6, Z6
+	VADDPD       Z5, Z6, Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z13, Z13
+	VMAXPS       Z13, Z0, Z13
+	VPANDD       Z1, Z13, Z13
+	VMOVUPS      Z13, (R11)
+	VPSUBD       Z13, Z0, Z6
+	VPCMPD       $0x01, Z0, Z6, K1
+	KMOVW        K1, (R12)
+	ADDQ         SI, R10
+	ADDQ         SI, R11
+	ADDQ         DI, R12
+	DECQ         R9
+	JNZ          normApplyReluKeepAVX512_rows2
+
+normApplyReluKeepAVX512_rows2_end:
+	ADDQ $0x00000080, R8
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000002, DX
+	SUBQ $0x00000010, BX
+	JMP  normApplyReluKeepAVX512_c2
+
+normApplyReluKeepAVX512_c2done:
+normApplyReluKeepAVX512_c1:
+	CMPQ    BX, $0x00000008
+	JL      normApplyReluKeepAVX512_c1done
+	MOVQ    scale+24(FP), R9
+	VMOVUPD (R9)(R8*1), Z2
+	MOVQ    shift+32(FP), R9
+	VMOVUPD (R9)(R8*1), Z3
+	MOVQ    rows+40(FP), R9
+	MOVQ    CX, R10
+	MOVQ    AX, R11
+	MOVQ    DX, R12
+	TESTQ   R9, R9
+	JZ      normApplyReluKeepAVX512_rows3_end
+
+normApplyReluKeepAVX512_rows3:
+	VCVTPS2PD (R10), Z4
+	VMULPD    Z2, Z4, Z4
+	VADDPD    Z3, Z4, Z4
+	VCVTPD2PS Z4, Y4
+	VMAXPS    Y4, Y0, Y4
+	VPANDD    Y1, Y4, Y4
+	VMOVUPS   Y4, (R11)
+	VPSUBD    Y4, Y0, Y4
+	VPCMPD    $0x01, Y0, Y4, K1
+	KMOVW     K1, R13
+	MOVB      R13, (R12)
+	ADDQ      SI, R10
+	ADDQ      SI, R11
+	ADDQ      DI, R12
+	DECQ      R9
+	JNZ       normApplyReluKeepAVX512_rows3
+
+normApplyReluKeepAVX512_rows3_end:
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000001, DX
+	SUBQ $0x00000008, BX
+	JMP  normApplyReluKeepAVX512_c1
+
+normApplyReluKeepAVX512_c1done:
+	VZEROUPPER
+	RET
+
 // func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)
 // Requires: AVX, AVX512F
 TEXT ·normSumsKeepAVX512(SB), NOSPLIT, $0-72

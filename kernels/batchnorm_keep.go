@@ -5,16 +5,18 @@ import (
 	"math"
 )
 
-// The batch-normalization kernels of a training step whose relu6 is fused
-// after the BatchNormalization, with relu6's gradient kept as bits: one
-// bit per value (value i of a slice: bit i%8 of keep[i/8]), set where
-// relu6 passes the gradient (0 < y < 6, Relu6Grad's rule). Forward writes
-// them with relu6's output (NormApplyRelu6Keep); Backward's sums and input
-// gradient read them (NormSumsKeep, NormGradKeep) instead of relu6's
-// output, and dy is not written between the two passes. The results are
-// the bits of NormApplyRelu6, NormSumsRelu6 and NormGrad(round). The
-// assembly takes channel counts that are multiples of 8 (a byte of bits
-// per vector of 8 channels); other counts run the Go twins.
+// The batch-normalization kernels of a training step whose relu6 or relu
+// is fused after the BatchNormalization, with the activation's gradient
+// kept as bits: one bit per value (value i of a slice: bit i%8 of
+// keep[i/8]), set where the activation passes the gradient (Relu6Grad's
+// and ReluGrad's rules). Forward writes them with the activation's output
+// (NormApplyRelu6Keep, NormApplyReluKeep); Backward's sums and input
+// gradient read them (NormSumsKeep, NormGradKeep) instead of the
+// activation's output, and dy is not written between the two passes. The
+// results are the bits of NormApply with Relu6 or Relu, NormSumsRelu6 (or
+// ReluGrad and NormSums(round)) and NormGrad(round). The assembly takes
+// channel counts that are multiples of 8 (a byte of bits per vector of 8
+// channels); other counts run the Go twins.
 
 // NormApplyRelu6Keep is NormApplyRelu6, which also sets the bits of keep
 // (len(x) of them) where relu6 passes its gradient. It panics unless
@@ -26,6 +28,17 @@ func NormApplyRelu6Keep(y, x []float32, scale, shift []float64, keep []byte) {
 	checkKeep("NormApplyRelu6Keep", keep, len(x))
 	if c > 0 && len(x) > 0 {
 		bn.applyRelu6Keep(y, x, scale[:c], shift[:c], keep)
+	}
+}
+
+// NormApplyReluKeep is NormApply followed by Relu on y, which also sets
+// the bits of keep where relu passes its gradient (ReluGrad's rule).
+func NormApplyReluKeep(y, x []float32, scale, shift []float64, keep []byte) {
+	c := checkNorm("NormApplyReluKeep", len(x), scale, shift)
+	sameLen("NormApplyReluKeep", "y", len(y), "x", len(x))
+	checkKeep("NormApplyReluKeep", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.applyReluKeep(y, x, scale[:c], shift[:c], keep)
 	}
 }
 
@@ -44,7 +57,7 @@ func NormSumsKeep(s, q, a, b []float64, x, dy []float32, keep []byte) {
 
 // NormGradKeep is NormGrad(dy', x, a, b, k, m1, m2, true), dy' being dy
 // with the values whose keep bit is clear zeroed: the input gradient of
-// a BatchNormalization in training with its relu6's gradient applied.
+// a BatchNormalization in training with its activation's gradient applied.
 func NormGradKeep(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
 	c := checkNorm("NormGradKeep", len(x), a, b, k, m1, m2)
 	sameLen("NormGradKeep", "dy", len(dy), "x", len(x))
@@ -69,6 +82,18 @@ func normApplyRelu6KeepGo(y, x []float32, scale, shift []float64, keep []byte) {
 	clear(keep[:(len(x)+7)/8])
 	for i, v := range y[:len(x)] {
 		if math.Float32bits(v)-1 < six1 { // relu6GradGo's rule
+			keep[i/8] |= 1 << (i % 8)
+		}
+	}
+}
+
+// normApplyReluKeepGo is NormApplyReluKeep's twin.
+func normApplyReluKeepGo(y, x []float32, scale, shift []float64, keep []byte) {
+	normApplyGo(y, x, scale, shift)
+	reluGo(y[:len(x)], y[:len(x)])
+	clear(keep[:(len(x)+7)/8])
+	for i, v := range y[:len(x)] {
+		if -int32(math.Float32bits(v)) < 0 { // reluGradGo's rule
 			keep[i/8] |= 1 << (i % 8)
 		}
 	}

@@ -54,6 +54,7 @@ func TestNormKeepNoReadPastEnd(t *testing.T) {
 			for i := range x {
 				x[i], dy[i] = float32(i%7)-2, float32(i%3)-1
 			}
+			impl.applyReluKeep(y, x, per[0], per[1], keep)
 			impl.applyRelu6Keep(y, x, per[0], per[1], keep)
 			impl.sumsKeep(per[2], per[3], per[0], per[1], x, dy, keep)
 			impl.gradKeep(dy, x, per[0], per[1], per[4], per[5], per[6], keep)

@@ -5,15 +5,43 @@ import (
 	"testing"
 )
 
-// Every implementation of the kernels with relu6's gradient as bits gives
-// the bits of the passes they replace: NormApplyRelu6 (and Relu6Grad's
-// rule for the bits), Relu6Grad then NormSums(round) and NormGrad(round),
-// for channel counts that the assembly takes (multiples of 8, one to
-// four vectors and more, several pieces past 32 channels) and others
-// (the Go twins).
+// keepAct is an activation the keep kernels fuse: the implementation's
+// apply kernel, and the passes it replaces (NormApply, then the
+// activation; its gradient).
+type keepAct struct {
+	name  string
+	apply func(impl *normImpl) func(y, x []float32, scale, shift []float64, keep []byte)
+	fwd   func(y, z []float32)
+	grad  func(dy, y []float32)
+}
+
+var keepActs = []keepAct{
+	{"relu6", func(impl *normImpl) func(y, x []float32, scale, shift []float64, keep []byte) {
+		return impl.applyRelu6Keep
+	},
+		relu6Go, relu6GradGo},
+	{"relu", func(impl *normImpl) func(y, x []float32, scale, shift []float64, keep []byte) {
+		return impl.applyReluKeep
+	},
+		reluGo, reluGradGo},
+}
+
+// Every implementation of the kernels with the activation's gradient as
+// bits gives the bits of the passes they replace: NormApply and the
+// activation (and its gradient's rule for the bits), the activation's
+// gradient then NormSums(round) and NormGrad(round), for channel counts
+// that the assembly takes (multiples of 8, one to four vectors and more,
+// several pieces past 32 channels) and others (the Go twins).
 func TestNormKeepMatchesPasses(t *testing.T) {
+	for _, act := range keepActs {
+		testNormKeep(t, act)
+	}
+}
+
+func testNormKeep(t *testing.T, act keepAct) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, impl := range supportedNorm() {
+		name := impl.name + " " + act.name
 		for _, c := range []int{3, 8, 12, 16, 24, 32, 40, 48, 56, 64, 96, 112} {
 			for _, rows := range []int{1, 2, 5, 33, 150} {
 				nc := newNormCase(rng, rows, c)
@@ -25,35 +53,36 @@ func TestNormKeepMatchesPasses(t *testing.T) {
 				for i := range keep {
 					keep[i] = 0xa5 // overwritten
 				}
-				impl.applyRelu6Keep(y1, nc.x, sc, sh, keep)
-				normApplyRelu6Go(y2, nc.x, sc, sh)
-				sameNormBits(t, impl.name+" applyRelu6Keep y", y1, y2)
+				act.apply(impl)(y1, nc.x, sc, sh, keep)
+				normApplyGo(y2, nc.x, sc, sh)
+				act.fwd(y2, y2)
+				sameNormBits(t, name+" apply y", y1, y2)
 				ones := make([]float32, n)
 				for i := range ones {
 					ones[i] = 1
 				}
-				relu6GradGo(ones, y2)
+				act.grad(ones, y2)
 				for i := range ones {
 					if kept(keep, i) != (ones[i] == 1) {
-						t.Fatalf("%s c%d rows %d: keep bit %d = %v, y %v", impl.name, c, rows, i, kept(keep, i), y2[i])
+						t.Fatalf("%s c%d rows %d: keep bit %d = %v, y %v", name, c, rows, i, kept(keep, i), y2[i])
 					}
 				}
 				if n%8 != 0 && keep[n/8]>>(n%8) != 0 {
-					t.Fatalf("%s c%d rows %d: bits past the values set: %08b", impl.name, c, rows, keep[n/8])
+					t.Fatalf("%s c%d rows %d: bits past the values set: %08b", name, c, rows, keep[n/8])
 				}
 				dy := append([]float32(nil), nc.dy...)
 				masked := append([]float32(nil), nc.dy...)
-				relu6GradGo(masked, y2)
+				act.grad(masked, y2)
 				s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
 				s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
 				impl.sumsKeep(s1, q1, nc.a, nc.b, nc.x, dy, keep)
 				normSumsGo(s2, q2, nc.a, nc.b, nc.x, masked, true)
-				sameNormBits(t, impl.name+" sumsKeep s", s1, s2)
-				sameNormBits(t, impl.name+" sumsKeep q", q1, q2)
-				sameNormBits(t, impl.name+" sumsKeep leaves dy", dy, nc.dy)
+				sameNormBits(t, name+" sumsKeep s", s1, s2)
+				sameNormBits(t, name+" sumsKeep q", q1, q2)
+				sameNormBits(t, name+" sumsKeep leaves dy", dy, nc.dy)
 				impl.gradKeep(dy, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, keep)
 				normGradGo(masked, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, true)
-				sameNormBits(t, impl.name+" gradKeep", dy, masked)
+				sameNormBits(t, name+" gradKeep", dy, masked)
 			}
 		}
 	}
@@ -62,7 +91,8 @@ func TestNormKeepMatchesPasses(t *testing.T) {
 func TestNormKeepPanics(t *testing.T) {
 	f64 := func() []float64 { return make([]float64, 8) }
 	for name, f := range map[string]func(){
-		"apply keep": func() { NormApplyRelu6Keep(make([]float32, 16), make([]float32, 16), f64(), f64(), make([]byte, 1)) },
+		"apply relu keep": func() { NormApplyReluKeep(make([]float32, 16), make([]float32, 8), f64(), f64(), make([]byte, 2)) },
+		"apply keep":      func() { NormApplyRelu6Keep(make([]float32, 16), make([]float32, 16), f64(), f64(), make([]byte, 1)) },
 		"sums keep": func() {
 			NormSumsKeep(f64(), f64(), f64(), f64(), make([]float32, 16), make([]float32, 16), make([]byte, 1))
 		},

@@ -49,6 +49,11 @@ func normGradRoundAVX512(dy *float32, x *float32, a *float64, bb *float64, k *fl
 //go:noescape
 func normApplyRelu6KeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
 
+// normApplyReluKeepAVX512 (AVX-512) writes y = relu(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyReluKeepGo.
+//
+//go:noescape
+func normApplyReluKeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+
 // normSumsKeepAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), in row order, with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, as normSumsKeepGo.
 //
 //go:noescape

@@ -60,8 +60,8 @@ type BatchNormalization struct {
 	mean     []float64
 	acc      [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
 	part     []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
-	keep     []byte       // relu6's gradient as bits, when keepOn (batchnorm_rows.go)
-	keepOn   bool         // the last Forward trained with relu6 fused and wrote keep
+	keep     []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
+	keepOn   bool         // the last Forward trained with relu or relu6 fused and wrote keep
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }

@@ -54,7 +54,7 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 	act := l.fused.act
 	relu6 := dy != nil && act != nil && act.name == "relu6" && round
 	part, nb := l.blocks(rows, func(r0, r1 int, p1, p2 []float64) {
-		if relu6 && l.keepOn { // relu6's gradient from the bits, dy not written
+		if dy != nil && l.keepOn { // the activation's gradient from the bits, dy not written
 			kernels.NormSumsKeep(p1, p2, a, b, x[r0*c:r1*c], dy[r0*c:r1*c], l.keep[r0*c/8:r1*c/8])
 			return
 		}
@@ -92,48 +92,49 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 // normalize writes y = x*scale + shift (acc[0] and acc[1], per channel)
 // for every row, rows in parallel, and applies a fused activation to y a
 // cache-sized piece at a time (relu6 in the same kernel, NormApplyRelu6).
-// x and y may be the same slice. In training with relu6 fused and a
-// multiple of 8 channels it also keeps relu6's gradient as bits (keep;
-// see relu6Keeps).
+// x and y may be the same slice. In training with relu or relu6 fused and
+// a multiple of 8 channels the kernel also keeps the activation's
+// gradient as bits (keep; see actKeeps).
 func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
 	act := l.fused.act
-	if l.keepOn = l.relu6Keeps(); l.keepOn && cap(l.keep) < len(x)/8 {
+	if l.keepOn = l.actKeeps(); l.keepOn && cap(l.keep) < len(x)/8 {
 		l.keep = make([]byte, len(x)/8)
 	}
 	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
-		if act == nil {
-			kernels.NormApply(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
-			return
-		}
-		if act.name == "relu6" { // one kernel (Relu6's bits)
-			if l.keepOn {
-				kernels.NormApplyRelu6Keep(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift, l.keep[lo*c/8:hi*c/8])
-				return
+		ys, xs := y[lo*c:hi*c], x[lo*c:hi*c]
+		switch {
+		case act == nil:
+			kernels.NormApply(ys, xs, scale, shift)
+		case l.keepOn && act.name == "relu6":
+			kernels.NormApplyRelu6Keep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+		case l.keepOn: // relu
+			kernels.NormApplyReluKeep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+		case act.name == "relu6": // one kernel (Relu6's bits)
+			kernels.NormApplyRelu6(ys, xs, scale, shift)
+		default:
+			step := max(1, fusePieceValues/c)
+			for p0 := lo; p0 < hi; p0 += step {
+				p1 := min(hi, p0+step)
+				kernels.NormApply(y[p0*c:p1*c], x[p0*c:p1*c], scale, shift)
+				act.forward(y[p0*c:p1*c], y[p0*c:p1*c], c)
 			}
-			kernels.NormApplyRelu6(y[lo*c:hi*c], x[lo*c:hi*c], scale, shift)
-			return
-		}
-		step := max(1, fusePieceValues/c)
-		for p0 := lo; p0 < hi; p0 += step {
-			ys := y[p0*c : min(hi, p0+step)*c]
-			kernels.NormApply(ys, x[p0*c:min(hi, p0+step)*c], scale, shift)
-			act.forward(ys, ys, c)
 		}
 	})
 }
 
-// relu6Keeps reports whether a Forward keeps relu6's gradient as bits:
-// in training, with relu6 fused and a multiple of 8 channels (a row's
-// bits start on a byte). Backward's two passes then read the bits
-// (kernels.NormSumsKeep, NormGradKeep) instead of relu6's output and dy
-// is not written between them: the same bits as masking dy with
-// Relu6Grad first. The bits (a 32nd of the output's bytes) are not in
-// the memory estimate, which counts the fused Activation's own output
-// buffer that the fusion saves.
-func (l *BatchNormalization) relu6Keeps() bool {
-	return l.training && l.fused.act != nil && l.fused.act.name == "relu6" && l.c%8 == 0
+// actKeeps reports whether a Forward keeps its fused activation's
+// gradient as bits: in training, with relu or relu6 fused and a multiple
+// of 8 channels (a row's bits start on a byte). Backward's two passes
+// then read the bits (kernels.NormSumsKeep, NormGradKeep) instead of the
+// activation's output and dy is not written between them: the same bits
+// as applying the activation's gradient to dy first. The bits (a 32nd of
+// the output's bytes) are not in the memory estimate, which counts the
+// fused Activation's own output buffer that the fusion saves.
+func (l *BatchNormalization) actKeeps() bool {
+	a := l.fused.act
+	return l.training && a != nil && (a.name == "relu6" || a.name == "relu") && l.c%8 == 0
 }
 
 // batchStats sets mean to the per-channel mean of x's rows and returns
@@ -219,7 +220,7 @@ func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
 	a, b, round := l.xhatConsts()
 	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
 		ds := dy[lo*c : hi*c]
-		if l.training && l.keepOn { // dy still holds the gradient at relu6's output
+		if l.training && l.keepOn { // dy still holds the gradient at the activation's output
 			kernels.NormGradKeep(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, l.keep[lo*c/8:hi*c/8])
 			return
 		}

@@ -17,7 +17,8 @@ import (
 // a multiple of 8 (the Go wrappers run the Go twins otherwise), so each
 // vector of 8 channels of a row has its own byte of bits: no tail.
 func genNormKeep() {
-	genNormApplyRelu6Keep()
+	genNormApplyKeep(true)
+	genNormApplyKeep(false)
 	genNormSumsKeep()
 	genNormGradKeep()
 }
@@ -103,16 +104,22 @@ func loadKeep(m op.Mem) reg.OpmaskVirtual {
 	return k
 }
 
-func genNormApplyRelu6Keep() {
-	name := "normApplyRelu6KeepAVX512"
+func genNormApplyKeep(relu6 bool) {
+	name, act, test := "normApplyReluKeepAVX512", "relu", "y > 0 (reluGradGo's test: -int32(bits) < 0)"
+	if relu6 {
+		name, act, test = "normApplyRelu6KeepAVX512", "relu6", "0 < y < 6"
+	}
 	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, keep *uint8, scale, shift *float64, rows, cols int)")
 	b.Pragma("noescape")
-	b.Doc(name + " (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, " +
-		"cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.")
+	b.Doc(fmt.Sprintf("%s (AVX-512) writes y = %s(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, "+
+		"cols a multiple of 8) and keep's bits where %s, as normApply%sKeepGo.", name, act, test, map[bool]string{false: "Relu", true: "Relu6"}[relu6]))
 	y, x, kp := load64("y"), load64("x"), load64("keep")
 	cols := load64("cols")
 	ld, kld := keepStrides(cols)
-	c := relu6Consts{zero: splat32z(0), abs: splat32z(0x7fffffff), six: splat32z(0x40c00000), one: splat32z(1), six1: splat32z(0x40c00000 - 1)}
+	c := actConsts{relu6: relu6, zero: splat32z(0), abs: splat32z(0x7fffffff)}
+	if relu6 {
+		c.six, c.one, c.six1 = splat32z(0x40c00000), splat32z(1), splat32z(0x40c00000-1)
+	}
 	n := 0
 	keepBlocks(name, cols, []reg.GPVirtual{x, y}, kp, func(vecs int, off reg.GPVirtual) {
 		n++
@@ -123,7 +130,7 @@ func genNormApplyRelu6Keep() {
 		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			for v := 0; v < vecs; v += 2 {
 				// 8 values per vector of float64, 16 (two vectors) per
-				// vector of float32: the clamp and the bits a pair at a time
+				// vector of float32: the activation and the bits a pair at a time
 				yz := b.ZMM()
 				for i := v; i < min(v+2, vecs); i++ {
 					t := widen(op.Mem{Base: p[0], Disp: 32 * i}, nil)
@@ -147,26 +154,36 @@ func genNormApplyRelu6Keep() {
 	})
 }
 
-// relu6Consts are the splats of the clamp and of relu6's gradient test
-// (ZMM registers; their YMM halves serve 8 values).
-type relu6Consts struct{ zero, abs, six, one, six1 reg.VecVirtual }
+// actConsts are the splats of the activation and of its gradient's test
+// (ZMM registers; their YMM halves serve 8 values): relu6, or relu.
+type actConsts struct {
+	relu6                     bool
+	zero, abs, six, one, six1 reg.VecVirtual
+}
 
-// keep16 clamps the 16 (ZMM) or 8 (YMM) float32 values in yv to relu6
-// (as genRelu6), stores them at ym and their bits of relu6's gradient
-// (0 < y < 6) at km (two bytes or one).
-func (c relu6Consts) keep16(yv reg.Register, ym, km op.Mem) {
+// keep16 applies the activation to the 16 (ZMM) or 8 (YMM) float32 values
+// in yv (as genRelu6 or genRelu), stores them at ym and the bits where
+// its gradient passes at km (two bytes or one).
+func (c actConsts) keep16(yv reg.Register, ym, km op.Mem) {
 	as := func(r reg.VecVirtual) reg.Register { return r }
 	if yv.Size() == 32 {
 		as = func(r reg.VecVirtual) reg.Register { return r.AsY() }
 	}
 	b.VMAXPS(yv, as(c.zero), yv)
 	b.VPANDD(as(c.abs), yv, yv)
-	b.VADDPS(as(c.zero), yv, yv)
-	b.VMINPS(yv, as(c.six), yv)
+	if c.relu6 {
+		b.VADDPS(as(c.zero), yv, yv)
+		b.VMINPS(yv, as(c.six), yv)
+	}
 	b.VMOVUPS(yv, ym)
 	u, k := b.ZMM(), b.K()
-	b.VPSUBD(as(c.one), yv, as(u)) // bits - 1: +0 and -0 wrap past six1
-	b.VPCMPUD(op.U8(1), as(c.six1), as(u), k)
+	if c.relu6 {
+		b.VPSUBD(as(c.one), yv, as(u)) // bits - 1: +0 and -0 wrap past six1
+		b.VPCMPUD(op.U8(1), as(c.six1), as(u), k)
+	} else {
+		b.VPSUBD(yv, as(c.zero), as(u)) // -bits, negative where relu passes
+		b.VPCMPD(op.U8(1), as(c.zero), as(u), k)
+	}
 	if yv.Size() == 32 { // one byte: through a register (KMOVB is AVX512DQ)
 		g := b.GP32()
 		b.KMOVW(k, g)
