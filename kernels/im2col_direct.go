@@ -1,22 +1,25 @@
 package kernels
 
 // A convolution's patches read in place. Patch row r of an output
-// position whose patch lies wholly inside the image is, kernel row by
-// kernel row, KW*C contiguous values of x, the next kernel row W*C values
-// further on, and the next position's patch SW*C values on: a matrix that
-// a micro-kernel reading A in segments (sgemmKernel.seg) takes straight
-// from x. ConvRowsDirect computes such positions that way, with the sums
-// (and so the bits) of Im2colRows followed by Sgemm, and gathers the
-// others (the positions at the image's borders, whose patches reach into
-// the padding) into a small buffer for Sgemm.
+// position is, kernel row by kernel row, KW*C contiguous values of the
+// zero-padded input (a slab of input rows, as ConvKernelGradDirect's),
+// the next kernel row a padded row further on, and the next position's
+// patch SW*C values on: a matrix that a micro-kernel reading A in
+// segments (sgemmKernel.seg) takes straight from the slab.
+// ConvRowsDirect computes every position that way, those at the image's
+// borders too (the padding's zeros are read from the slab as Im2colRows
+// writes them), with the sums (and so the bits) of Im2colRows followed
+// by Sgemm. Where no patch reaches into the padding (a 1x1 strided
+// kernel), the slab is the input itself.
 
-// directGather is how many border patches ConvRowsDirect gathers before
-// one product of them.
-const directGather = 48
-
-// ConvDirectLen is the length of the buffer ConvRowsDirect needs for a
-// convolution of geometry g with f filters.
-func ConvDirectLen(g ConvGeom, f int) int { return directGather * (g.Cols() + f) }
+// ConvDirectLen is the length of the buffer ConvRowsDirect needs for at
+// most rows output positions of a convolution of geometry g: the slab of
+// the input rows they cover within one image.
+func ConvDirectLen(g ConvGeom, rows int) int {
+	wp, _ := slabWidth(g)
+	outRows := min(g.OH, ceilDiv(max(1, rows), g.OW)+1)
+	return ((outRows-1)*g.SH + g.KH) * wp * g.C
+}
 
 // ConvDirectApplies reports whether ConvRowsDirect computes a convolution
 // of geometry g with f filters: when the micro-kernel Sgemm uses for f
@@ -25,7 +28,7 @@ func ConvDirectLen(g ConvGeom, f int) int { return directGather * (g.Cols() + f)
 func ConvDirectApplies(g ConvGeom, f int) bool {
 	kern := kernelFor(f)
 	nkb, _ := kBlocks(kern, g.Cols())
-	return kern.seg != nil && f > 0 && f%kern.nr == 0 && nkb == 1 && g.Cols() > 0
+	return kern.seg != nil && f > 0 && f%kern.nr == 0 && nkb == 1 && g.Cols() > 0 && g.OW > 0
 }
 
 // ConvRowsDirect sets y (rows [r0, r1) of a convolution's output before
@@ -34,108 +37,82 @@ func ConvDirectApplies(g ConvGeom, f int) bool {
 // of Im2colRows followed by SgemmSerial(false, false, r1-r0, f, Cols(), 1,
 // P, Cols(), w, f, 1, y, f) on y filled with the bias (beta 0, y not
 // read, when bias is nil), on the calling goroutine. buf holds at least
-// ConvDirectLen(g, f) values. It panics unless ConvDirectApplies(g, f).
+// ConvDirectLen(g, r1-r0) values. It panics unless ConvDirectApplies(g, f).
 func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bias, y, buf []float32) {
 	if !ConvDirectApplies(g, f) {
 		panic("kernels.ConvRowsDirect: no segmented kernel for this convolution")
 	}
 	checkRows(g, r0, r1, len(x), g.Cols()*(r1-r0), "ConvRowsDirect")
-	if len(y) < (r1-r0)*f || len(w) < g.Cols()*f || len(buf) < ConvDirectLen(g, f) || bias != nil && len(bias) < f {
+	if len(y) < (r1-r0)*f || len(w) < g.Cols()*f || len(buf) < ConvDirectLen(g, r1-r0) || bias != nil && len(bias) < f {
 		panic("kernels.ConvRowsDirect: slice too short")
 	}
-	d := directConv{g: g, kern: kernelFor(f), x: x, w: w, f: f, bias: bias, y: y, r0: r0, buf: buf}
+	d := directConv{g: g, kern: kernelFor(f), w: w, f: f, bias: bias, y: y, r0: r0}
 	if bias != nil {
 		d.beta = 1
 	}
-	lo, hi := insideCols(g)
-	img := g.H * g.W * g.C
-	for r := r0; r < r1; {
-		n, oh, ow0, ow1 := rowPart(g, r, r1)
-		ih0 := oh*g.SH - g.PadTop
-		a, b := ow1, ow1 // the positions read in place
-		if ih0 >= 0 && ih0+g.KH <= g.H {
-			a, b = stretch(ow0, ow1, lo, hi)
+	per, img := g.OH*g.OW, g.H*g.W*g.C
+	wp, _ := slabWidth(g)
+	d.row = wp * g.C
+	for r := r0; r < r1; { // one image's rows at a time
+		n := r / per
+		e := min(r1, (n+1)*per)
+		oh0 := r % per / g.OW
+		outRows := (e-1)%per/g.OW - oh0 + 1
+		var slab []float32
+		if unpadded(g) { // the image is its own slab
+			slab = x[n*img+oh0*g.SH*d.row : (n+1)*img]
+		} else {
+			slab = fillSlabRows(g, x[n*img:(n+1)*img], oh0, (outRows-1)*g.SH+g.KH, buf)
 		}
-		xi := x[n*img : (n+1)*img]
-		for ow := ow0; ow < ow1; ow++ {
-			if ow == a {
-				d.inPlace(xi, ih0, a, b-a, r+a-ow0)
-				if ow = b; ow == ow1 {
-					break
-				}
-			}
-			d.gather(xi, ih0, ow, r+ow-ow0)
+		for q := r; q < e; { // one output row's part at a time
+			oh, ow0 := q%per/g.OW, q%g.OW
+			count := min(g.OW-ow0, e-q)
+			d.positions(slab[(oh-oh0)*g.SH*d.row+ow0*g.SW*g.C:], count, q)
+			q += count
 		}
-		r += ow1 - ow0
+		r = e
 	}
-	d.flush()
 }
 
-// directConv is one ConvRowsDirect call: its operands and the border
-// patches gathered so far (rows of buf, for output rows dst).
+// unpadded reports whether every patch of g lies inside the image (no
+// padding is read): the slab is then the image itself (slabWidth is W).
+func unpadded(g ConvGeom) bool {
+	_, padRight := slabWidth(g)
+	return g.PadTop == 0 && g.PadLeft == 0 && padRight == 0 && (g.OH-1)*g.SH+g.KH <= g.H
+}
+
+// directConv is one ConvRowsDirect call: its operands.
 type directConv struct {
-	g       ConvGeom
-	kern    *sgemmKernel
-	x, w    []float32
-	f       int
-	bias    []float32 // nil: none
-	beta    float32   // 1 with a bias, 0 without
-	y       []float32 // output row r at (r-r0)*f
-	r0      int
-	buf     []float32
-	dst     [directGather]int
-	pending int
+	g    ConvGeom
+	kern *sgemmKernel
+	w    []float32
+	f    int
+	bias []float32 // nil: none
+	beta float32   // 1 with a bias, 0 without
+	y    []float32 // output row r at (r-r0)*f
+	r0   int
+	row  int // values in a slab row
 }
 
-// inPlace computes count positions of one output row, from column ow0
-// on, whose patches lie inside image xi (top row ih0): output row r first.
-func (d *directConv) inPlace(xi []float32, ih0, ow0, count, r int) {
+// positions computes count consecutive positions of one output row,
+// output row r first, whose first patch starts at a in the slab.
+func (d *directConv) positions(a []float32, count, r int) {
 	g, kern, k := d.g, d.kern, d.g.Cols()
-	segLen, segJump := g.KW*g.C, (g.W-g.KW)*g.C
+	segLen := g.KW * g.C
 	// Calls of as even a number of rows as the kernel's allows (30 as
 	// 10+10+10, not 12+12+6): a kernel of few rows has too few
 	// accumulators to keep the FMA units busy.
 	calls := ceilDiv(count, kern.mr)
 	for c, i := 0, 0; c < calls; c++ {
 		rows := (c+1)*count/calls - c*count/calls
-		a := xi[(ih0*g.W+(ow0+i)*g.SW-g.PadLeft)*g.C:]
 		out := d.y[(r+i-d.r0)*d.f:]
 		for j := 0; j < d.f; j += kern.nr {
 			cin, ldcin := out[j:], d.f // beta 0: not read
 			if d.bias != nil {
 				cin, ldcin = d.bias[j:], 0
 			}
-			kern.seg[rows-1](k, a, g.SW*g.C, 1, d.w[j:], d.f, out[j:], d.f, 1, d.beta, segLen, segJump, cin, ldcin)
+			kern.seg[rows-1](k, a[i*g.SW*g.C:], g.SW*g.C, 1, d.w[j:], d.f, out[j:], d.f, 1, d.beta, segLen, d.row-segLen, cin, ldcin)
 		}
 		i += rows
 	}
-}
-
-// gather adds the patch of column ow (image xi, top row ih0), for output
-// row r, to the border patches, computing them when buf is full.
-func (d *directConv) gather(xi []float32, ih0, ow, r int) {
-	k := d.g.Cols()
-	im2colPatch(d.g, xi, ih0, ow*d.g.SW-d.g.PadLeft, d.buf[d.pending*k:(d.pending+1)*k])
-	d.dst[d.pending] = r
-	if d.pending++; d.pending == directGather {
-		d.flush()
-	}
-}
-
-// flush computes the gathered border patches (rows of buf starting from
-// the bias), one product, and copies them to their output rows.
-func (d *directConv) flush() {
-	n, k, f := d.pending, d.g.Cols(), d.f
-	if n == 0 {
-		return
-	}
-	c := d.buf[directGather*k : directGather*k+n*f]
-	for i := 0; i < n && d.bias != nil; i++ {
-		copy(c[i*f:(i+1)*f], d.bias)
-	}
-	SgemmSerial(false, false, n, f, k, 1, d.buf[:n*k], k, d.w, f, d.beta, c, f)
-	for i, r := range d.dst[:n] {
-		copy(d.y[(r-d.r0)*f:(r-d.r0+1)*f], c[i*f:])
-	}
-	d.pending = 0
 }

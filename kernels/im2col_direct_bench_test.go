@@ -37,7 +37,7 @@ func BenchmarkConvRowsDirect(b *testing.B) {
 		x, w, bias := normal(g.N*g.H*g.W*g.C), normal(g.Cols()*s.f), normal(s.f)
 		m := min(g.Rows(), 512)
 		y, cols := make([]float32, m*s.f), make([]float32, m*g.Cols())
-		buf := make([]float32, ConvDirectLen(g, s.f))
+		buf := make([]float32, ConvDirectLen(g, m))
 		flops := 2 * float64(m*s.f*g.Cols())
 		b.Run(s.name+"/im2col+sgemm", func(b *testing.B) {
 			for b.Loop() {

@@ -77,11 +77,17 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 // into buf, zero-padded (slabWidth), and returns them.
 func fillSlab(g ConvGeom, x []float32, a0, a1 int, buf []float32) []float32 {
 	per, img := g.OH*g.OW, g.H*g.W*g.C
-	n, oh0 := a0/per, a0%per/g.OW
+	n := a0 / per
+	return fillSlabRows(g, x[n*img:(n+1)*img], a0%per/g.OW, slabRows(g, a0, a1), buf)
+}
+
+// fillSlabRows copies rows input rows of image xi, from the first one
+// that output row oh0's patches cover, into buf, zero-padded (slabWidth,
+// and rows in the padding all zeros), and returns them.
+func fillSlabRows(g ConvGeom, xi []float32, oh0, rows int, buf []float32) []float32 {
 	wp, padRight := slabWidth(g)
-	row, rows := wp*g.C, slabRows(g, a0, a1)
+	row := wp * g.C
 	slab := buf[:rows*row]
-	xi := x[n*img : (n+1)*img]
 	for i := 0; i < rows; i++ {
 		d := slab[i*row : (i+1)*row]
 		ih := oh0*g.SH - g.PadTop + i

@@ -8,9 +8,9 @@ import (
 )
 
 // TestConvRowsDirect: ConvRowsDirect gives the bits of Im2colRows followed
-// by SgemmSerial, for patches inside the image (read in place) and at
-// its borders (gathered), row ranges inside one image and across images,
-// more border patches than one gather holds, strides, kernel shapes,
+// by SgemmSerial, for patches inside the image and at its borders (read
+// from the slab's padding), row ranges inside one image, starting and
+// ending inside output rows, and across images, strides, kernel shapes,
 // 'valid' and 'same' padding, f of one and two kernel widths, with and
 // without a bias (y's old values never read); and writes nothing outside
 // y.
@@ -41,7 +41,7 @@ func TestConvRowsDirect(t *testing.T) {
 			for i := range w {
 				w[i] = float32(rng.NormFloat64())
 			}
-			for _, rr := range [][2]int{{0, m}, {1, m - 2}, {g.OW + 1, min(m, 3*g.OW+5)}} {
+			for _, rr := range [][2]int{{0, m}, {1, m - 2}, {g.OW + 1, min(m, 3*g.OW+5)}, {m - 2*g.OW - 1, m}, {m - g.OW + 1, m}} {
 				for _, withBias := range []bool{false, true} {
 					r0, r1 := rr[0], rr[1]
 					var bias []float32
@@ -61,7 +61,7 @@ func TestConvRowsDirect(t *testing.T) {
 					Im2colRowsSerial(g, x, r0, r1, cols)
 					SgemmSerial(false, false, r1-r0, f, k, 1, cols, k, w, f, beta, want, f)
 					got := newBanded(start)
-					ConvRowsDirect(g, x, r0, r1, w, f, bias, got.s(), make([]float32, ConvDirectLen(g, f)))
+					ConvRowsDirect(g, x, r0, r1, w, f, bias, got.s(), make([]float32, ConvDirectLen(g, r1-r0)))
 					what := fmt.Sprintf("%+v, %d filters, rows [%d, %d), bias %v", g, f, r0, r1, withBias)
 					got.check(t, what)
 					sameBits(t, what, got.s(), want)

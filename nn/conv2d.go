@@ -200,8 +200,9 @@ const tilesPerThread = 4
 // at a time: im2col of the tile's patches (tile, KH*KW*C), then one SGEMM
 // into the tile's rows of y; or, where kernels.ConvDirectApplies (16 or
 // 32 filters and a short reduction: resnet-20's convolutions), the same
-// product with the patches read in place from x, the same bits. A 1x1
-// stride-1 unpadded kernel reads x in place.
+// product with the patches read in place from a zero-padded copy of the
+// tile's input rows (or from x where no patch reaches into the padding),
+// the same bits. A 1x1 stride-1 unpadded kernel reads x in place.
 func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := l.geom
 	g.N = batchOf(l, x, l.in)
@@ -236,7 +237,7 @@ func (l *Conv2D) forwardTiled(x []float32, y *tensor.Tensor) bool {
 	}
 	direct := l.direct()
 	if direct {
-		l.cols = tensor.Ensure(l.cols, kernels.ConvDirectLen(g, l.units()))
+		l.cols = tensor.Ensure(l.cols, kernels.ConvDirectLen(g, t))
 	} else {
 		l.cols = tensor.Ensure(l.cols, t, k)
 	}

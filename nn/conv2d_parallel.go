@@ -51,7 +51,7 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 		r0 := i * t
 		r1 := min(m, r0+t)
 		if direct {
-			l.directRows(x, r0, r1, y, s.Buf(0, kernels.ConvDirectLen(g, units)))
+			l.directRows(x, r0, r1, y, s.Buf(0, kernels.ConvDirectLen(g, r1-r0)))
 		} else {
 			c := s.Buf(0, (r1-r0)*k)
 			kernels.Im2colRowsSerial(g, x, r0, r1, c)
