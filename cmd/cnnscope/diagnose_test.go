@@ -64,7 +64,8 @@ func TestDiagnoseEvalUsage(t *testing.T) {
 		!strings.Contains(out, "ok-v-spectro ") || !strings.Contains(out, "[fifth]") ||
 		!strings.Contains(out, "ok-six-dials ") || !strings.Contains(out, "[sixth]") ||
 		!strings.Contains(out, "ok-sev-runes ") || !strings.Contains(out, "[seventh]") ||
-		!strings.Contains(out, "ok-eig-rosettes ") || !strings.Contains(out, "[eighth]") {
+		!strings.Contains(out, "ok-eig-rosettes ") || !strings.Contains(out, "[eighth]") ||
+		!strings.Contains(out, "ok-nin-numerals ") || !strings.Contains(out, "[ninth]") {
 		t.Errorf("--list: exit %d\n%s", code, out)
 	}
 }

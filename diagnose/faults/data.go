@@ -30,7 +30,8 @@ type Data struct {
 	// "leaves", "dials", "boards" and "rocks" (sixth_data.go), or the
 	// seventh part's "skies", "runes", "pills" and "bottles"
 	// (seventh_data.go), or the eighth part's "suits", "charts",
-	// "rosettes" and "tracks" (eighth_data.go).
+	// "rosettes" and "tracks" (eighth_data.go), or the ninth part's
+	// "numerals", "lamps", "fibres" and "notes" (ninth_data.go).
 	Source string
 	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
 	Classes []string
@@ -109,8 +110,10 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = seventhGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "suits", "charts", "rosettes", "tracks":
 		ds, err = eighthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "numerals", "lamps", "fibres", "notes":
+		ds, err = ninthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills, bottles, suits, charts, rosettes or tracks", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills, bottles, suits, charts, rosettes, tracks, numerals, lamps, fibres or notes", d.Source)
 	}
 	if err != nil {
 		return nil, err

@@ -66,6 +66,9 @@ type Report struct {
 	// Eighth summarizes the eighth held-out part; the bars are judged on
 	// it when the report has it.
 	Eighth *Summary `json:"eighth,omitempty"`
+	// Ninth summarizes the ninth held-out part; the bars are judged on it
+	// when the report has it.
+	Ninth *Summary `json:"ninth,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -136,7 +139,7 @@ func (rep *Report) summarize() {
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
 	rep.Dev = part(func(r *Run) bool {
-		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh && !r.Eighth
+		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh && !r.Eighth && !r.Ninth
 	})
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
@@ -146,12 +149,16 @@ func (rep *Report) summarize() {
 	rep.Sixth = part(func(r *Run) bool { return r.Sixth })
 	rep.Seventh = part(func(r *Run) bool { return r.Seventh })
 	rep.Eighth = part(func(r *Run) bool { return r.Eighth })
+	rep.Ninth = part(func(r *Run) bool { return r.Ninth })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (eighth, else seventh, else sixth, else fifth, else novel,
-// else fresh, else unseen, else held-out), else all runs'.
+// report has (ninth, else eighth, else seventh, else sixth, else fifth,
+// else novel, else fresh, else unseen, else held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Ninth != nil {
+		return *rep.Ninth, "ninth "
+	}
 	if rep.Eighth != nil {
 		return *rep.Eighth, "eighth "
 	}

@@ -33,7 +33,7 @@ type Options struct {
 	// Only, when set, names the scenarios to run.
 	Only []string
 	// Part selects "dev", "heldout", "unseen", "fresh", "novel", "fifth",
-	// "sixth", "seventh" or "eighth" scenarios ("": all).
+	// "sixth", "seventh", "eighth" or "ninth" scenarios ("": all).
 	Part string
 	// Parallel runs this many scenarios at once (0: 1).
 	Parallel int
@@ -49,7 +49,7 @@ type Options struct {
 }
 
 // Parts are the parts of the suite, oldest first.
-var Parts = []string{"dev", "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh", "eighth"}
+var Parts = []string{"dev", "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh", "eighth", "ninth"}
 
 // Selected returns the scenarios Options pick, faults first.
 func (o Options) Selected() ([]Scenario, error) {
@@ -66,7 +66,7 @@ func (o Options) Selected() ([]Scenario, error) {
 		out = append(out, s)
 	}
 	if o.Part != "" && !slices.Contains(Parts, o.Part) {
-		return nil, fmt.Errorf("part %q: want dev, heldout, unseen, fresh, novel, fifth, sixth, seventh or eighth", o.Part)
+		return nil, fmt.Errorf("part %q: want dev, heldout, unseen, fresh, novel, fifth, sixth, seventh, eighth or ninth", o.Part)
 	}
 	for _, n := range o.Only {
 		if !known[n] {
@@ -92,6 +92,7 @@ type Run struct {
 	Sixth    bool     `json:"sixth,omitempty"`
 	Seventh  bool     `json:"seventh,omitempty"`
 	Eighth   bool     `json:"eighth,omitempty"`
+	Ninth    bool     `json:"ninth,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -146,7 +147,7 @@ type Run struct {
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen, Fresh: sc.Fresh, Novel: sc.Novel, Fifth: sc.Fifth, Sixth: sc.Sixth, Seventh: sc.Seventh, Eighth: sc.Eighth,
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen, Fresh: sc.Fresh, Novel: sc.Novel, Fifth: sc.Fifth, Sixth: sc.Sixth, Seventh: sc.Seventh, Eighth: sc.Eighth, Ninth: sc.Ninth,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
