@@ -62,6 +62,7 @@ type BatchNormalization struct {
 	part     []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
 	keep     []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
 	keepOn   bool         // the last Forward trained with relu or relu6 fused and wrote keep
+	noKeep   bool         // never keep the bits: the passes before them (A/B benchmarks only)
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }

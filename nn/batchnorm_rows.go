@@ -134,7 +134,7 @@ func (l *BatchNormalization) normalize(x, y []float32, rows int) {
 // fused Activation's own output buffer that the fusion saves.
 func (l *BatchNormalization) actKeeps() bool {
 	a := l.fused.act
-	return l.training && a != nil && (a.name == "relu6" || a.name == "relu") && l.c%8 == 0
+	return l.training && a != nil && (a.name == "relu6" || a.name == "relu") && l.c%8 == 0 && !l.noKeep
 }
 
 // batchStats sets mean to the per-channel mean of x's rows and returns
