@@ -94,10 +94,20 @@ func (f *affine) backward(a []float32, rows, in int, y, dy *tensor.Tensor, da []
 }
 
 // gradZ turns dy into dz (the gradient before the activation) in place
-// and sets the bias gradient Σ dz.
+// and sets the bias gradient Σ dz. relu's kept mask and the bias sums go
+// in one pass over dy (kernels.ApplyReluMaskSumRows64: the bits of the
+// mask's pass followed by sumRows).
 func (f *affine) gradZ(y, dy *tensor.Tensor) {
 	switch {
 	case f.logitsGrad:
+	case f.maskOut && f.act.name == "relu" && !skipGrad(f.bias):
+		b := f.bias.Grad.Data
+		acc := growFloat64(&f.biasSums, len(b))
+		kernels.ApplyReluMaskSumRows64(acc, dy.Data[:len(dy.Data)/len(b)*len(b)], f.mask)
+		for j := range b {
+			b[j] = float32(acc[j])
+		}
+		return
 	case f.maskOut:
 		if f.act.name == "relu" {
 			applyReluMask(dy.Data, f.mask)

@@ -33,15 +33,21 @@ func sumRows(dst, src []float32, scratch *[]float64) {
 	if n == 0 {
 		return
 	}
-	if cap(*scratch) < n {
-		*scratch = make([]float64, n)
-	}
-	acc := (*scratch)[:n]
-	clear(acc) // SumRows64 adds into acc
+	acc := growFloat64(scratch, n) // SumRows64 adds into acc
 	kernels.SumRows64(acc, src[:len(src)/n*n])
 	for j := range dst {
 		dst[j] = float32(acc[j])
 	}
+}
+
+// growFloat64 returns n zeros in *scratch, reusing its array when it can.
+func growFloat64(scratch *[]float64, n int) []float64 {
+	if cap(*scratch) < n {
+		*scratch = make([]float64, n)
+	}
+	acc := (*scratch)[:n]
+	clear(acc)
+	return acc
 }
 
 // elementwiseGrain is the fewest elements worth handing to another core.

@@ -64,12 +64,21 @@ var winograd = flag.Bool("winograd", false, "generate the Winograd transforms in
 // scalebits selects a Dropout's mask kernel (scalebits_amd64.s).
 var scalebits = flag.Bool("scalebits", false, "generate the mask-scaling kernel instead of SGEMM's")
 
+// relumasksum selects relu's mask applied with the bias gradient's sums
+// (relumasksum_amd64.s).
+var relumasksum = flag.Bool("relumasksum", false, "generate the relu-mask-and-column-sums kernels instead of SGEMM's")
+
 // convdx selects a convolution's input-gradient kernels (convdx_amd64.s).
 var convdx = flag.Bool("convdx", false, "generate the convolution input-gradient kernels instead of SGEMM's")
 
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
+	if *relumasksum {
+		genReluMaskSum()
+		b.Generate()
+		return
+	}
 	if *convdx {
 		genConvDx()
 		b.Generate()
