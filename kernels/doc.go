@@ -57,7 +57,9 @@
 // ReluMask and ApplyReluMask keep relu's gradient as one bit per value
 // for a Conv2D or Dense whose output a BatchNormalization overwrites
 // (AVX-512 on whole 64-value words, Go twins for the rest), split over
-// threads by words. ScaleByBits applies a Dropout's mask the same way
+// threads by words. ApplyReluMaskSumRows64 applies the mask and sums the
+// bias gradient's columns in one pass (-relumasksum, relumasksum_amd64.s;
+// Go twin applyReluMaskSumGo), groups of 16 columns per thread. ScaleByBits applies a Dropout's mask the same way
 // (-scalebits, scalebits_amd64.s, AVX-512; Go twin scaleByBitsGo).
 //
 // # Depthwise convolution
