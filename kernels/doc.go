@@ -96,4 +96,20 @@
 // winograd_amd64.s), a run of tiles along a row per call, with Go twins
 // (winograd_go.go) that give the same bits. nn's Conv2D uses it from 32
 // input and output channels (measured; see nn/conv2d_winograd.go).
+//
+// # Batch normalization
+//
+// The per-channel passes of a BatchNormalization over NHWC rows (Norm*,
+// batchnorm.go) compute in float64 as nn always has: statistics
+// (NormSums), the output (NormApply, NormApplyRelu6 with the fused
+// relu6), Backward's sums and input gradient (NormSums with dy,
+// NormSumsRelu6, NormGrad). They are generated with -batchnorm
+// (batchnorm_amd64.s, AVX-512 only, no FMA) and have Go twins
+// (batchnorm_go.go) with the same bits. In training with relu or relu6
+// fused after the layer, Forward also keeps the activation's gradient as
+// one bit per value (NormApplyRelu6Keep, NormApplyReluKeep) and Backward's
+// two passes read the bits (NormSumsKeep, NormGradKeep,
+// batchnorm_keep.go) instead of the activation's output, writing dy only
+// once: these passes run near the memory bandwidth of a core, so the
+// bytes they move are what counts (BenchmarkNorm).
 package kernels
