@@ -179,3 +179,45 @@ func setLegacy(l Layer, on bool) {
 		c.legacy = on
 	}
 }
+
+// TestConv2DDirectSameBits: the input gradient read in place (directDx)
+// and the forward's patches read from padded slabs give the bits of the
+// im2col path (Conv2D.legacy) at 1, 2 and 3 threads: one tile (the
+// serial path, its samples' dx one per task), tiles within and across
+// samples, 'valid' padding, a non-square kernel, 8 and 16 filters.
+func TestConv2DDirectSameBits(t *testing.T) {
+	conv := func(f int, k [2]int, pad string, legacy bool) func() *Conv2D {
+		return func() *Conv2D {
+			l := &Conv2D{Filters: f, KernelSize: k, Padding: pad}
+			l.legacy = legacy
+			return l
+		}
+	}
+	for i, c := range []struct {
+		f   int
+		k   [2]int
+		pad string
+		in  tensor.Shape
+		n   int
+	}{
+		{16, [2]int{3, 3}, "same", tensor.Shape{6, 6, 16}, 3},
+		{16, [2]int{3, 3}, "same", tensor.Shape{16, 16, 16}, 5},
+		{16, [2]int{3, 3}, "valid", tensor.Shape{12, 10, 16}, 4},
+		{8, [2]int{2, 3}, "same", tensor.Shape{9, 11, 32}, 3},
+	} {
+		for _, procs := range []int{1, 2, 3} {
+			l, _, _, want := runConvCase(t, conv(c.f, c.k, c.pad, true), c.in, c.n, 0, procs, true, false)
+			if l.useWinograd() {
+				t.Fatalf("case %d: Winograd", i)
+			}
+			nl, _, _, got := runConvCase(t, conv(c.f, c.k, c.pad, false), c.in, c.n, 0, procs, true, false)
+			if !nl.directDx() {
+				t.Fatalf("case %d: no direct input gradient", i)
+			}
+			what := fmt.Sprintf("case %d, %d threads", i, procs)
+			sameBitsOf(t, what+" y", got.y, want.y)
+			sameBitsOf(t, what+" dx", got.dx, want.dx)
+			sameBitsOf(t, what+" dkernel", got.dk, want.dk)
+		}
+	}
+}
