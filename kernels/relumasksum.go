@@ -1,20 +1,19 @@
 package kernels
 
-import (
-	"math"
-	"runtime"
-)
+import "math"
 
 // ApplyReluMaskSumRows64 is ApplyReluMask(dy, mask) followed by
 // SumRows64(acc, dy) in one pass over dy (rows of n = len(acc) values):
 // each value whose bit is clear becomes +0, and acc[j] gets every row's
 // value of column j added in row order, as a float64. It gives their bits
 // (a layer that keeps relu's mask and learns a bias: one read of its
-// output gradient instead of two, and the sums split over threads). With
-// AVX-512, n a multiple of 16 and a group of 16 columns for every thread,
-// the threads take whole groups (each column's sum runs in row order,
-// whoever runs it); otherwise it runs the two kernels. It panics unless
-// len(dy) is a multiple of len(acc) and mask holds (len(dy)+63)/64 words.
+// output gradient instead of two). With AVX-512 and n a multiple of 16 it
+// runs fused, the threads taking whole pairs of groups of 16 columns (128
+// bytes of each row: a thread that took half of a pair would share its
+// cache lines' prefetched neighbours with another; each column's sum runs
+// in row order, whoever runs it); otherwise it runs the two kernels. It
+// panics unless len(dy) is a multiple of len(acc) and mask holds
+// (len(dy)+63)/64 words.
 func ApplyReluMaskSumRows64(acc []float64, dy []float32, mask []uint64) {
 	n := len(acc)
 	if (n == 0 && len(dy) != 0) || (n != 0 && len(dy)%n != 0) || len(mask) < (len(dy)+63)/64 {
@@ -24,14 +23,15 @@ func ApplyReluMaskSumRows64(acc []float64, dy []float32, mask []uint64) {
 		return
 	}
 	groups := n / 16
-	if n%16 != 0 || !relumaskSumFused || groups < runtime.GOMAXPROCS(0) {
+	if n%16 != 0 || !relumaskSumFused {
 		ApplyReluMask(dy, mask)
 		SumRows64(acc, dy)
 		return
 	}
 	rows := len(dy) / n
-	ForEachChunk(groups, max(1, minMaskSumValues/(16*rows)), func(lo, hi int) {
-		relumaskSum(acc[lo*16:hi*16], dy[lo*16:], mask, lo, rows, n)
+	ForEachChunk((groups+1)/2, max(1, minMaskSumValues/(32*rows)), func(lo, hi int) {
+		g0, g1 := 2*lo, min(2*hi, groups)
+		relumaskSum(acc[g0*16:g1*16], dy[g0*16:], mask, g0, rows, n)
 	})
 }
 
