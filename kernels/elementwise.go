@@ -27,6 +27,7 @@ type elementwise struct {
 	adam           func(w, g, m, v []float32, alpha, c1, c2, eps float32)
 	sumRows64      func(acc []float64, src []float32)
 	maxPool2x2     func(y, x []float32, h, w, c int)
+	maxPool2x2Relu func(y, x []float32, h, w, c int)
 	maxPool2x2Grad func(dx, x, y, dy []float32, h, w, c int)
 	copyRuns       func(dst, src []float32, runs, n, dstStride, srcStride int)
 	addRuns        func(dst, src []float32, runs, n, dstStride, srcStride int)
@@ -48,6 +49,7 @@ var goElementwise = &elementwise{
 	adam:           adamGo,
 	sumRows64:      sumRows64Go,
 	maxPool2x2:     maxPool2x2Go,
+	maxPool2x2Relu: maxPool2x2ReluGo,
 	maxPool2x2Grad: maxPool2x2GradGo,
 	copyRuns:       copyRunsGo,
 	addRuns:        addRunsGo,
@@ -129,6 +131,16 @@ func SumRows64(acc []float64, src []float32) {
 func MaxPool2x2(y, x []float32, h, w, c int) {
 	checkPool("MaxPool2x2", h, w, c, len(x), len(y))
 	ew.maxPool2x2(y, x, h, w, c)
+}
+
+// MaxPool2x2Relu is MaxPool2x2 of Relu(x) without writing Relu(x): each
+// input goes through Relu's max(v, 0) before the window's maxes, so y
+// gets the bits of Relu into a copy of x followed by MaxPool2x2, NaNs and
+// ±0 included (relu(max(...)) would differ in a NaN's payload). x is
+// left as it was. It panics as MaxPool2x2 does.
+func MaxPool2x2Relu(y, x []float32, h, w, c int) {
+	checkPool("MaxPool2x2Relu", h, w, c, len(x), len(y))
+	ew.maxPool2x2Relu(y, x, h, w, c)
 }
 
 // MaxPool2x2Grad is MaxPool2x2's backward pass: given its input x, output

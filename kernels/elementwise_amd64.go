@@ -66,6 +66,9 @@ var avx512Elementwise = &elementwise{
 	maxPool2x2: func(y, x []float32, h, w, c int) {
 		poolRows(y, x, h, w, c, maxPool2x2RowAVX512)
 	},
+	maxPool2x2Relu: func(y, x []float32, h, w, c int) {
+		poolRows(y, x, h, w, c, maxPool2x2ReluRowAVX512)
+	},
 	maxPool2x2Grad: func(dx, x, y, dy []float32, h, w, c int) {
 		poolGradRows(dx, x, y, dy, h, w, c, maxPool2x2GradRowAVX512)
 	},
@@ -145,6 +148,13 @@ var avx2Elementwise = &elementwise{
 			return
 		}
 		poolRows(y, x, h, w, c, maxPool2x2RowAVX2)
+	},
+	maxPool2x2Relu: func(y, x []float32, h, w, c int) {
+		if c%8 != 0 {
+			maxPool2x2ReluGo(y, x, h, w, c)
+			return
+		}
+		poolRows(y, x, h, w, c, maxPool2x2ReluRowAVX2)
 	},
 	maxPool2x2Grad: func(dx, x, y, dy []float32, h, w, c int) {
 		if c%8 != 0 {

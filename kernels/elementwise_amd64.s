@@ -561,6 +561,104 @@ maxPool2x2RowAVX512_done:
 	VZEROUPPER
 	RET
 
+// func maxPool2x2ReluRowAVX512(y *float32, x *float32, ow int, c int, ld int)
+// Requires: AVX, AVX512F, BMI2, SSE2
+TEXT ·maxPool2x2ReluRowAVX512(SB), NOSPLIT, $0-40
+	MOVQ         x+8(FP), AX
+	MOVQ         y+0(FP), CX
+	MOVL         $0x80000000, DX
+	MOVD         DX, X0
+	VPBROADCASTD X0, Z0
+	VPXORD       Z1, Z1, Z1
+	MOVQ         ow+16(FP), DX
+	MOVQ         c+24(FP), BX
+	MOVQ         ld+32(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*1), BX
+	LEAQ         (SI)(DI*1), R8
+	TESTQ        DX, DX
+	JZ           maxPool2x2ReluRowAVX512_done
+	TESTQ        DI, DI
+	JZ           maxPool2x2ReluRowAVX512_done
+
+maxPool2x2ReluRowAVX512_window:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	SHRQ $0x02, R10
+
+maxPool2x2ReluRowAVX512_vec:
+	CMPQ    R10, $0x00000010
+	JL      maxPool2x2ReluRowAVX512_tail
+	VMOVUPS (R9), Z2
+	VMAXPS  Z2, Z1, Z2
+	VPORD   Z0, Z2, Z2
+	VMOVUPS (R9)(DI*1), Z3
+	VMAXPS  Z3, Z1, Z3
+	VPORD   Z0, Z3, Z3
+	VMOVUPS (R9)(SI*1), Z4
+	VMAXPS  Z4, Z1, Z4
+	VPORD   Z0, Z4, Z4
+	VMOVUPS (R9)(R8*1), Z5
+	VMAXPS  Z5, Z1, Z5
+	VPORD   Z0, Z5, Z5
+	VMINPS  Z3, Z2, Z3
+	VMINPS  Z2, Z3, Z2
+	VPORD   Z3, Z2, Z2
+	VMINPS  Z5, Z4, Z3
+	VMINPS  Z4, Z3, Z4
+	VPORD   Z3, Z4, Z4
+	VMINPS  Z4, Z2, Z3
+	VMINPS  Z2, Z3, Z2
+	VPORD   Z3, Z2, Z2
+	VPXORD  Z0, Z2, Z2
+	VMOVUPS Z2, (CX)
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, CX
+	SUBQ    $0x00000010, R10
+	JMP     maxPool2x2ReluRowAVX512_vec
+
+maxPool2x2ReluRowAVX512_tail:
+	TESTQ     R10, R10
+	JZ        maxPool2x2ReluRowAVX512_next
+	MOVL      $0x0000ffff, R11
+	BZHIL     R10, R11, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (R9), K1, Z2
+	VMAXPS    Z2, Z1, Z2
+	VPORD     Z0, Z2, Z2
+	VMOVUPS.Z (R9)(DI*1), K1, Z3
+	VMAXPS    Z3, Z1, Z3
+	VPORD     Z0, Z3, Z3
+	VMOVUPS.Z (R9)(SI*1), K1, Z4
+	VMAXPS    Z4, Z1, Z4
+	VPORD     Z0, Z4, Z4
+	VMOVUPS.Z (R9)(R8*1), K1, Z5
+	VMAXPS    Z5, Z1, Z5
+	VPORD     Z0, Z5, Z5
+	VMINPS    Z3, Z2, Z3
+	VMINPS    Z2, Z3, Z2
+	VPORD     Z3, Z2, Z2
+	VMINPS    Z5, Z4, Z3
+	VMINPS    Z4, Z3, Z4
+	VPORD     Z3, Z4, Z4
+	VMINPS    Z4, Z2, Z3
+	VMINPS    Z2, Z3, Z2
+	VPORD     Z3, Z2, Z2
+	VPXORD    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (CX)
+	LEAQ      (CX)(R10*4), CX
+
+maxPool2x2ReluRowAVX512_next:
+	ADDQ BX, AX
+	DECQ DX
+	JNZ  maxPool2x2ReluRowAVX512_window
+
+maxPool2x2ReluRowAVX512_done:
+	VZEROUPPER
+	RET
+
 // func maxPool2x2GradRowAVX512(dx *float32, x *float32, y *float32, dy *float32, ow int, c int, ld int)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·maxPool2x2GradRowAVX512(SB), NOSPLIT, $0-56
@@ -1106,6 +1204,73 @@ maxPool2x2RowAVX2_tail:
 	JNZ  maxPool2x2RowAVX2_window
 
 maxPool2x2RowAVX2_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2x2ReluRowAVX2(y *float32, x *float32, ow int, c int, ld int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxPool2x2ReluRowAVX2(SB), NOSPLIT, $0-40
+	MOVQ         x+8(FP), AX
+	MOVQ         y+0(FP), CX
+	MOVL         $0x80000000, DX
+	MOVD         DX, X0
+	VPBROADCASTD X0, Y0
+	VPXOR        Y1, Y1, Y1
+	MOVQ         ow+16(FP), DX
+	MOVQ         c+24(FP), BX
+	MOVQ         ld+32(FP), SI
+	SHLQ         $0x02, SI
+	MOVQ         BX, DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*1), BX
+	LEAQ         (SI)(DI*1), R8
+	TESTQ        DX, DX
+	JZ           maxPool2x2ReluRowAVX2_done
+	TESTQ        DI, DI
+	JZ           maxPool2x2ReluRowAVX2_done
+
+maxPool2x2ReluRowAVX2_window:
+	MOVQ AX, R9
+	MOVQ DI, R10
+	SHRQ $0x02, R10
+
+maxPool2x2ReluRowAVX2_vec:
+	CMPQ    R10, $0x00000008
+	JL      maxPool2x2ReluRowAVX2_tail
+	VMOVUPS (R9), Y2
+	VMAXPS  Y2, Y1, Y2
+	VPOR    Y0, Y2, Y2
+	VMOVUPS (R9)(DI*1), Y3
+	VMAXPS  Y3, Y1, Y3
+	VPOR    Y0, Y3, Y3
+	VMOVUPS (R9)(SI*1), Y4
+	VMAXPS  Y4, Y1, Y4
+	VPOR    Y0, Y4, Y4
+	VMOVUPS (R9)(R8*1), Y5
+	VMAXPS  Y5, Y1, Y5
+	VPOR    Y0, Y5, Y5
+	VMINPS  Y3, Y2, Y3
+	VMINPS  Y2, Y3, Y2
+	VPOR    Y3, Y2, Y2
+	VMINPS  Y5, Y4, Y3
+	VMINPS  Y4, Y3, Y4
+	VPOR    Y3, Y4, Y4
+	VMINPS  Y4, Y2, Y3
+	VMINPS  Y2, Y3, Y2
+	VPOR    Y3, Y2, Y2
+	VPXOR   Y0, Y2, Y2
+	VMOVUPS Y2, (CX)
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, R10
+	JMP     maxPool2x2ReluRowAVX2_vec
+
+maxPool2x2ReluRowAVX2_tail:
+	ADDQ BX, AX
+	DECQ DX
+	JNZ  maxPool2x2ReluRowAVX2_window
+
+maxPool2x2ReluRowAVX2_done:
 	VZEROUPPER
 	RET
 

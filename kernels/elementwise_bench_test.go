@@ -95,6 +95,12 @@ func BenchmarkElementwise(b *testing.B) {
 		y, dy := make([]float32, ny), benchData(ny)
 		goElementwise.maxPool2x2(y, x, h, w, c)
 		benchImpls(b, "MaxPool2x2/26x26x32", 4*(nx+ny), func(e *elementwise) { e.maxPool2x2(y, x, h, w, c) })
+		r := make([]float32, nx)
+		benchImpls(b, "ReluThenMaxPool2x2/26x26x32", 4*(3*nx+ny), func(e *elementwise) { // the two passes MaxPool2x2Relu replaces
+			e.relu(r, x)
+			e.maxPool2x2(y, r, h, w, c)
+		})
+		benchImpls(b, "MaxPool2x2Relu/26x26x32", 4*(nx+ny), func(e *elementwise) { e.maxPool2x2Relu(y, x, h, w, c) })
 		benchImpls(b, "MaxPool2x2Grad/26x26x32", 8*(nx+ny), func(e *elementwise) {
 			e.maxPool2x2Grad(dx, x, y, dy, h, w, c)
 		})

@@ -60,6 +60,7 @@ func TestElementwiseNoReadPastEnd(t *testing.T) {
 		for _, s := range []poolShape{{2, 2, 1}, {3, 5, 3}, {4, 4, 17}, {2, 2, 16}, {5, 3, 8}} {
 			nx, ny := s.h*s.w*s.c, (s.h/2)*(s.w/2)*s.c
 			impl.maxPool2x2(atEnd(a, ny), atEnd(b, nx), s.h, s.w, s.c)
+			impl.maxPool2x2Relu(atEnd(a, ny), atEnd(b, nx), s.h, s.w, s.c)
 			impl.maxPool2x2Grad(atEnd(b, nx), atEnd(a, nx), atEnd(b, ny), atEnd(a, ny), s.h, s.w, s.c)
 			impl.maxPool2x2Grad(atEnd(a, nx), atEnd(b, nx), atEnd(a, ny), atEnd(b, ny), s.h, s.w, s.c)
 		}

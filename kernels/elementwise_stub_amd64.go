@@ -40,6 +40,13 @@ func sumRows64AVX512(acc *float64, src *float32, rows int, cols int, ld int)
 //go:noescape
 func maxPool2x2RowAVX512(y *float32, x *float32, ow int, c int, ld int)
 
+// maxPool2x2ReluRowAVX512 (AVX-512) writes y[j*c+k] = max(max(r(x0), r(x1)), max(r(x2), r(x3))), r(v) = max(v, 0), of the 2x2 window j of rows x[0:ld] and x[ld:2*ld],
+// for j < ow and k < c (x0 = x[2*j*c+k], x1 = x0's right neighbour, x2 and x3 below them), as maxPool2x2ReluGo.
+// Any c works.
+//
+//go:noescape
+func maxPool2x2ReluRowAVX512(y *float32, x *float32, ow int, c int, ld int)
+
 // maxPool2x2GradRowAVX512 (AVX-512) writes, for each 2x2 window j < ow of rows x[0:ld] and x[ld:2*ld] and channel k < c, dy[j*c+k] to
 // the first of the window's four positions of dx whose x has the bits of y[j*c+k], and zero to the others, as maxPool2x2GradGo.
 // Any c works.
@@ -82,6 +89,13 @@ func sumRows64AVX2(acc *float64, src *float32, rows int, cols int, ld int)
 //
 //go:noescape
 func maxPool2x2RowAVX2(y *float32, x *float32, ow int, c int, ld int)
+
+// maxPool2x2ReluRowAVX2 (AVX2) writes y[j*c+k] = max(max(r(x0), r(x1)), max(r(x2), r(x3))), r(v) = max(v, 0), of the 2x2 window j of rows x[0:ld] and x[ld:2*ld],
+// for j < ow and k < c (x0 = x[2*j*c+k], x1 = x0's right neighbour, x2 and x3 below them), as maxPool2x2ReluGo.
+// c must be a multiple of 8.
+//
+//go:noescape
+func maxPool2x2ReluRowAVX2(y *float32, x *float32, ow int, c int, ld int)
 
 // maxPool2x2GradRowAVX2 (AVX2) writes, for each 2x2 window j < ow of rows x[0:ld] and x[ld:2*ld] and channel k < c, dy[j*c+k] to
 // the first of the window's four positions of dx whose x has the bits of y[j*c+k], and zero to the others, as maxPool2x2GradGo.

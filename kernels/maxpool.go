@@ -4,7 +4,14 @@ import "math"
 
 // maxPool2x2Go is MaxPool2x2 (one sample): the inner loop runs over
 // channels with the branch-free max builtin.
-func maxPool2x2Go(y, x []float32, h, w, c int) {
+func maxPool2x2Go(y, x []float32, h, w, c int) { maxPool2x2Into(y, x, h, w, c, false) }
+
+// maxPool2x2ReluGo is MaxPool2x2Relu (one sample): each input goes
+// through reluGo's max(v, 0) before the window's maxes of maxPool2x2Go,
+// so the result has the bits of reluGo followed by maxPool2x2Go.
+func maxPool2x2ReluGo(y, x []float32, h, w, c int) { maxPool2x2Into(y, x, h, w, c, true) }
+
+func maxPool2x2Into(y, x []float32, h, w, c int, relu bool) {
 	row := w * c
 	o := 0
 	for i := 0; i < h/2; i++ {
@@ -14,6 +21,12 @@ func maxPool2x2Go(y, x []float32, h, w, c int) {
 			x2, x3 := x[p+row:p+row+c:p+row+c], x[p+row+c:p+row+2*c:p+row+2*c]
 			yr := y[o : o+c : o+c]
 			o += c
+			if relu {
+				for k := range yr {
+					yr[k] = max(max(max(x0[k], 0), max(x1[k], 0)), max(max(x2[k], 0), max(x3[k], 0)))
+				}
+				continue
+			}
 			for k := range yr {
 				yr[k] = max(max(x0[k], x1[k]), max(x2[k], x3[k]))
 			}

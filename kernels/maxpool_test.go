@@ -88,18 +88,35 @@ func TestMaxPool2x2(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 1))
 	for _, impl := range supportedElementwise() {
 		for _, s := range poolShapes() {
-			nx, ny := s.h*s.w*s.c, (s.h/2)*(s.w/2)*s.c
-			x := poolValues(rng, nx)
-			want := make([]float32, ny)
-			refMaxPool2x2(want, x, s.h, s.w, s.c)
-			xs, y := newBanded(x), newBanded(values(rng, ny))
-			impl.maxPool2x2(y.s(), xs.s(), s.h, s.w, s.c)
-			what := fmt.Sprintf("%s maxPool2x2 %dx%dx%d", impl.name, s.h, s.w, s.c)
-			y.check(t, what)
-			sameBits(t, what+" input", xs.s(), x)
-			sameBits(t, what, y.s(), want)
+			for _, relu := range []bool{false, true} {
+				nx, ny := s.h*s.w*s.c, (s.h/2)*(s.w/2)*s.c
+				x := poolValues(rng, nx)
+				want := make([]float32, ny)
+				refReluPool(want, x, s.h, s.w, s.c, relu)
+				xs, y := newBanded(x), newBanded(values(rng, ny))
+				pool, name := impl.maxPool2x2, "maxPool2x2"
+				if relu {
+					pool, name = impl.maxPool2x2Relu, "maxPool2x2Relu"
+				}
+				pool(y.s(), xs.s(), s.h, s.w, s.c)
+				what := fmt.Sprintf("%s %s %dx%dx%d", impl.name, name, s.h, s.w, s.c)
+				y.check(t, what)
+				sameBits(t, what+" input", xs.s(), x)
+				sameBits(t, what, y.s(), want)
+			}
 		}
 	}
+}
+
+// refReluPool is refMaxPool2x2 of x, after reluGo on a copy of x when
+// relu is set (what nn ran before MaxPool2x2Relu).
+func refReluPool(y, x []float32, h, w, c int, relu bool) {
+	if relu {
+		r := make([]float32, len(x))
+		reluGo(r, x)
+		x = r
+	}
+	refMaxPool2x2(y, x, h, w, c)
 }
 
 func TestMaxPool2x2Grad(t *testing.T) {
@@ -151,5 +168,32 @@ func TestMaxPool2x2Ties(t *testing.T) {
 		impl.maxPool2x2Grad(dx, x, y, []float32{1, 2, 4, 8}, 2, 8, 1)
 		want := []float32{1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8}
 		sameBits(t, impl.name+" ties", dx, want)
+	}
+}
+
+// TestMaxPool2x2ReluNaN checks windows where relu before the maxes and
+// relu after them differ: a NaN's payload takes the bits of the other
+// inputs it meets, and a negative input meets it as +0 only when relu
+// comes first.
+func TestMaxPool2x2ReluNaN(t *testing.T) {
+	f := math.Float32frombits
+	nan, neg := f(0x7fc00100), f(0x80000003)
+	// Three windows of 1x2x2 (h=2, w=6, c=1): NaN,neg,0,0; neg,-NaN,-1,-0; -2,-0,-1,-3.
+	x := []float32{
+		nan, neg, neg, -nan, -2, f(0x80000000),
+		0, 0, -1, f(0x80000000), -1, -3,
+	}
+	want := make([]float32, 3)
+	refReluPool(want, x, 2, 6, 1, true)
+	if b := math.Float32bits(want[0]); b != 0x7fc00100 {
+		t.Fatalf("reference pool of relu = %#x, want 0x7fc00100 (the NaN untouched by the negative input)", b)
+	}
+	for _, impl := range supportedElementwise() {
+		y := make([]float32, 3)
+		impl.maxPool2x2Relu(y, x, 2, 6, 1)
+		sameBits(t, impl.name+" relu NaN", y, want)
+		if math.Float32bits(y[2]) != 0 {
+			t.Errorf("%s: pool of relu of negatives = %#x, want +0", impl.name, math.Float32bits(y[2]))
+		}
 	}
 }

@@ -131,7 +131,9 @@ type MaxPooling2D struct {
 	Padding  string // "valid" (default) or "same"
 
 	pool2D
-	x *tensor.Tensor // the last Forward's input, to route the gradient
+	x      *tensor.Tensor // the last Forward's input, to route the gradient
+	reluIn bool           // an inference Forward: x is a Conv2D's output before its relu (pool_relu.go)
+	noFuse bool           // benchmarks: relu stays in the Conv2D before (pool_relu.go's A/B)
 }
 
 func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
@@ -155,6 +157,10 @@ func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	y := output(l.arena, &l.y, x, n, l.out)
 	l.eachSample(n, func(b, inSize, outSize int) {
 		xs, ys := x.Data[b*inSize:(b+1)*inSize], y.Data[b*outSize:(b+1)*outSize]
+		if l.reluIn { // set only with tiled2x2
+			kernels.MaxPool2x2Relu(ys, xs, g.H, g.W, g.C)
+			return
+		}
 		if l.tiled2x2() {
 			kernels.MaxPool2x2(ys, xs, g.H, g.W, g.C)
 			return

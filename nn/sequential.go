@@ -153,6 +153,7 @@ func (m *Sequential) mustBeBuilt() {
 func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.mustBeBuilt()
 	if !training && !m.stats.on { // micro-batches (graph_micro.go)
+		defer fuseReluPool(m.Layers)() // relu in the pool (pool_relu.go)
 		if y := m.forwardMicro(x); y != nil {
 			return y
 		}

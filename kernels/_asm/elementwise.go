@@ -110,7 +110,8 @@ func genElementwise() {
 		genAddTo(s)
 		genAdam(s)
 		genSumRows64(s)
-		genMaxPool2x2(s)
+		genMaxPool2x2(s, false)
+		genMaxPool2x2(s, true)
 		genMaxPool2x2Grad(s)
 	}
 	genRelu6()

@@ -2,8 +2,8 @@
 // the SGEMM micro-kernels (AVX-512 and AVX2+FMA; AVX-512 ones reading A
 // in segments too, for convolutions read in place) and the FMA peak loops
 // used by the benchmarks; with -elementwise, the elementwise kernels
-// instead (ReLU, add, Adam, row sums, 2x2 max-pool, im2col's strided
-// runs, relu's mask as bits; elementwise.go, pool.go, runs.go and
+// instead (ReLU, add, Adam, row sums, 2x2 max-pool, also of relu's
+// output, im2col's strided runs, relu's mask as bits; elementwise.go, pool.go, runs.go and
 // relumask.go); with -depthwise, the depthwise-convolution kernels
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
 // (batchnorm.go); with -winograd, the Winograd F(2×2,3×3) data transforms

@@ -73,15 +73,27 @@ func channels(s isa) string {
 // maxPool2x2Go): with the sign bits flipped, t = min(a, b) and
 // max = (min(t, a) | t) flipped back, which is the larger of a and b, or
 // a|b with the sign bit a&b when they are equal or either is NaN. The
-// nested maxes stay in the flipped domain.
-func genMaxPool2x2(s isa) {
-	name := header(s, "maxPool2x2Row", "func(y, x *float32, ow, c, ld int)",
-		"writes y[j*c+k] = max(max(x0, x1), max(x2, x3)) of the 2x2 window j of rows x[0:ld] and x[ld:2*ld],",
-		"for j < ow and k < c (x0 = x[2*j*c+k], x1 = x0's right neighbour, x2 and x3 below them), as maxPool2x2Go.",
+// nested maxes stay in the flipped domain. With relu, each input is
+// first replaced by relu's max(v, 0) as genRelu computes it (VMAXPS with
+// zero, then the sign bit cleared): relu's sign bit is always clear, so
+// the flip is an OR with the sign bit.
+func genMaxPool2x2(s isa, relu bool) {
+	kernel, doc := "maxPool2x2Row", "writes y[j*c+k] = max(max(x0, x1), max(x2, x3)) of the 2x2 window j of rows x[0:ld] and x[ld:2*ld],"
+	twin := "as maxPool2x2Go."
+	if relu {
+		kernel, doc = "maxPool2x2ReluRow", "writes y[j*c+k] = max(max(r(x0), r(x1)), max(r(x2), r(x3))), r(v) = max(v, 0), of the 2x2 window j of rows x[0:ld] and x[ld:2*ld],"
+		twin = "as maxPool2x2ReluGo."
+	}
+	name := header(s, kernel, "func(y, x *float32, ow, c, ld int)", doc,
+		"for j < ow and k < c (x0 = x[2*j*c+k], x1 = x0's right neighbour, x2 and x3 below them), "+twin,
 		channels(s))
 	xp := load64("x")
 	yp := load64("y")
 	sign := s.broadcast(0x80000000)
+	var zero reg.VecVirtual
+	if relu {
+		zero = s.zero()
+	}
 	maxf := func(x, y reg.VecVirtual) reg.VecVirtual { // both flipped
 		t, u := s.vec(), s.vec()
 		b.VMINPS(y, x, t) // x < y ? x : y
@@ -92,7 +104,12 @@ func genMaxPool2x2(s isa) {
 	poolRow(s, name, xp, yp, func(c vecCtx, q, c4, ld4, rc4 reg.GPVirtual) {
 		in := func(m op.Mem) reg.VecVirtual {
 			v := c.load(m)
-			s.xor(sign, v, v)
+			if relu {
+				b.VMAXPS(v, zero, v) // zero > v ? zero : v
+				s.or(sign, v, v)     // relu's sign cleared, then flipped
+			} else {
+				s.xor(sign, v, v)
+			}
 			return v
 		}
 		x0 := in(op.Mem{Base: q})

@@ -1,0 +1,36 @@
+package nn
+
+// In a Sequential's inference Forward, a Conv2D with relu followed by a
+// MaxPooling2D whose 2x2 windows tile its input leaves relu out of its
+// output, and the pool applies relu to each input as it reads it
+// (kernels.MaxPool2x2Relu): the pool's output has the bits of relu
+// followed by the pool (NaNs and ±0 included), without relu's pass over
+// the convolution's output (conv1 of basic-cnn: 26x26x32 per sample).
+// Training keeps relu in the convolution (Backward reads relu's output
+// and the pool's input), and so does a Forward that collects statistics
+// (they describe each layer's output).
+
+// fuseReluPool sets up the pairs of layers for one inference Forward and
+// returns what undoes it.
+func fuseReluPool(layers []Layer) (undo func()) {
+	type pair struct {
+		conv *Conv2D
+		pool *MaxPooling2D
+		act  *activation // the convolution's relu
+	}
+	var pairs []pair
+	for i := 1; i < len(layers); i++ {
+		c, ok := layers[i-1].(*Conv2D)
+		p, ok2 := layers[i].(*MaxPooling2D)
+		if !ok || !ok2 || c.act == nil || c.act.name != "relu" || c.maskOut || !p.tiled2x2() || p.noFuse {
+			continue
+		}
+		pairs = append(pairs, pair{c, p, c.act})
+		c.act, p.reluIn = activations["linear"], true
+	}
+	return func() {
+		for _, q := range pairs {
+			q.conv.act, q.pool.reluIn = q.act, false
+		}
+	}
+}

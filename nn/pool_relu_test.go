@@ -1,0 +1,64 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// TestReluPoolSameBits checks that a Sequential's inference Forward, with
+// relu moved from each Conv2D into the MaxPooling2D after it, gives the
+// bits of the layers run one by one (relu in the convolution), NaNs
+// included, in one micro-batch and in several; and that the layers get
+// their relu back afterwards.
+func TestReluPoolSameBits(t *testing.T) {
+	conv := func(f int, pad string) *Conv2D {
+		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: pad, Activation: "relu"}
+	}
+	for _, n := range []int{3, 200} {
+		s := NewSequential(tensor.Shape{12, 12, 2}, conv(8, ""), &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
+		if err := s.Build(3); err != nil {
+			t.Fatal(err)
+		}
+		x := randTensor(rand.New(rand.NewPCG(3, uint64(n))), 1, n, 12, 12, 2)
+		x.Data[5] = float32(math.NaN())
+		x.Data[len(x.Data)/2] = math.Float32frombits(0xffc00001) // a negative NaN
+		want := x
+		for _, l := range s.Layers {
+			want = l.Forward(want, false)
+		}
+		want = want.Clone()
+
+		undo := fuseReluPool(s.Layers)
+		for _, i := range []int{0, 2} {
+			c, p := s.Layers[i].(*Conv2D), s.Layers[i+1].(*MaxPooling2D)
+			if c.act.name != "linear" || !p.reluIn {
+				t.Fatalf("layer %d: fuseReluPool left relu in the convolution (%s, reluIn %v)", i, c.act.name, p.reluIn)
+			}
+		}
+		undo()
+
+		got := s.Forward(x, false)
+		sameBitsOf(t, "pooled output", got.Data, want.Data)
+		if !hasNaN(got.Data) {
+			t.Errorf("batch %d: no NaN reached the output: the test lost its special values", n)
+		}
+		for _, i := range []int{0, 2} {
+			c, p := s.Layers[i].(*Conv2D), s.Layers[i+1].(*MaxPooling2D)
+			if c.act.name != "relu" || p.reluIn {
+				t.Errorf("layer %d after Forward: activation %s, reluIn %v; want relu, false", i, c.act.name, p.reluIn)
+			}
+		}
+	}
+}
+
+func hasNaN(v []float32) bool {
+	for _, f := range v {
+		if f != f {
+			return true
+		}
+	}
+	return false
+}
