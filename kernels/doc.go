@@ -59,7 +59,10 @@
 // ReluMask and ApplyReluMask keep relu's gradient as one bit per value
 // for a Conv2D or Dense whose output a BatchNormalization overwrites
 // (AVX-512 on whole 64-value words, Go twins for the rest), split over
-// threads by words. ApplyReluMaskSumRows64 applies the mask and sums the
+// threads by words. PCGKeepBits draws a Dropout's keep bits from eight
+// math/rand/v2 PCG streams at once (-pcgbits, pcgbits_amd64.s: the
+// 128-bit LCG and DXSM output one stream per 64-bit lane, AVX-512 with
+// DQ; Go twin pcgKeepBitsGo, rand.PCG itself). ApplyReluMaskSumRows64 applies the mask and sums the
 // bias gradient's columns in one pass (-relumasksum, relumasksum_amd64.s;
 // Go twin applyReluMaskSumGo), groups of 16 columns per thread. ScaleByBits applies a Dropout's mask the same way
 // (-scalebits, scalebits_amd64.s, AVX-512; Go twin scaleByBitsGo).

@@ -41,8 +41,13 @@ func mix(b uint64) uint64 {
 // blocks in parallel.
 func (d dropMask) forward(x, y []float32, mask []uint64) {
 	blocks := (len(x) + dropBlock - 1) / dropBlock
-	kernels.ForEachChunk(blocks, 4, func(lo, hi int) {
+	kernels.ForEachChunk(blocks, 8, func(lo, hi int) {
 		b := lo
+		for ; b+8 <= hi && (b+8)*dropBlock <= len(x); b += 8 {
+			e0, e1 := b*dropBlock, (b+8)*dropBlock
+			d.block8(uint64(b), mask[e0/64:e1/64])
+			kernels.ScaleByBits(y[e0:e1], x[e0:e1], mask[e0/64:e1/64], d.keep)
+		}
 		for ; b+4 <= hi && (b+4)*dropBlock <= len(x); b += 4 {
 			e0, e1 := b*dropBlock, (b+4)*dropBlock
 			d.block4(uint64(b), mask[e0/64:e1/64])
@@ -53,6 +58,16 @@ func (d dropMask) forward(x, y []float32, mask []uint64) {
 			d.block(uint64(b), x[e0:e1], y[e0:e1], mask[e0/64:(e1+63)/64])
 		}
 	})
+}
+
+// block8 draws the mask words of the eight whole blocks from b on, as
+// block does (kernels.PCGKeepBits: eight streams at once in AVX-512).
+func (d dropMask) block8(b uint64, mask []uint64) {
+	var streams [8]uint64
+	for l := range streams {
+		streams[l] = mix(b + uint64(l))
+	}
+	kernels.PCGKeepBits(mask[:8*dropBlock/64], dropBlock/64, d.seed, streams[:], d.thr)
 }
 
 // block4 draws the mask words of the four whole blocks from b on, as

@@ -122,3 +122,20 @@ func TestDropBlock4(t *testing.T) {
 		t.Fatal("block4's words differ from block's")
 	}
 }
+
+// TestDropBlock8: eight blocks at once (block8, kernels.PCGKeepBits) draw
+// exactly the words each block draws on its own (block).
+func TestDropBlock8(t *testing.T) {
+	d := dropMask{seed: 54321, thr: dropThreshold(0.25), keep: 1 / 0.75}
+	x := make([]float32, 8*dropBlock)
+	y := make([]float32, len(x))
+	want, got := make([]uint64, len(x)/64), make([]uint64, len(x)/64)
+	for q := range 8 {
+		e0 := q * dropBlock
+		d.block(uint64(17+q), x[e0:e0+dropBlock], y[e0:e0+dropBlock], want[e0/64:(e0+dropBlock)/64])
+	}
+	d.block8(17, got)
+	if !slices.Equal(got, want) {
+		t.Fatal("block8's words differ from block's")
+	}
+}

@@ -64,6 +64,10 @@ var winograd = flag.Bool("winograd", false, "generate the Winograd transforms in
 // scalebits selects a Dropout's mask kernel (scalebits_amd64.s).
 var scalebits = flag.Bool("scalebits", false, "generate the mask-scaling kernel instead of SGEMM's")
 
+// pcgbits selects a Dropout's keep bits from eight PCG streams
+// (pcgbits_amd64.s).
+var pcgbits = flag.Bool("pcgbits", false, "generate the PCG keep-bits kernel instead of SGEMM's")
+
 // relumasksum selects relu's mask applied with the bias gradient's sums
 // (relumasksum_amd64.s).
 var relumasksum = flag.Bool("relumasksum", false, "generate the relu-mask-and-column-sums kernels instead of SGEMM's")
@@ -74,6 +78,11 @@ var convdx = flag.Bool("convdx", false, "generate the convolution input-gradient
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
+	if *pcgbits {
+		genPCGBits()
+		b.Generate()
+		return
+	}
 	if *relumasksum {
 		genReluMaskSum()
 		b.Generate()
