@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/cnnscope/cnnscope/tensor"
+import (
+	"runtime"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
 
 // An inference Forward of a Graph or a Sequential on a large batch runs it in slices of
 // the batch (micro-batches), each through every layer before the next:
@@ -37,14 +41,24 @@ func setSameWeights(l Layer, on bool) {
 // variable for the tests.
 var microBatchBytes = 4 << 20
 
-// seqMicroBatchBytes is microBatchBytes for a Sequential: basic-cnn and
-// vgg-small gain from smaller micro-batches (no residual branches keep
-// older tensors alive). Batch 256, one thread, CPU ms per call, three
-// runs alternated at load 10-12 (medians of 60 and 10 calls): basic-cnn
-// 1 MiB 11.3, 11.7, 12.2; 2 MiB 11.7, 12.4, 11.9; 4 MiB 12.5, 13.0,
-// 12.5; vgg-small 32 px 1 MiB 70.2, 70.7; 2 MiB 74.7, 72.8; 4 MiB 95.9,
-// 74.6. 2 MiB: with two threads each works on about half of it.
-var seqMicroBatchBytes = 2 << 20
+// seqMicroBatchBytes is microBatchBytes for a Sequential, per thread
+// (seqMicroBatch): basic-cnn and vgg-small gain from smaller
+// micro-batches (no residual branches keep older tensors alive). Batch
+// 256, one thread, CPU ms per call, three runs alternated at load 10-12
+// (medians of 60 and 10 calls): basic-cnn 1 MiB 11.3, 11.7, 12.2; 2 MiB
+// 11.7, 12.4, 11.9; 4 MiB 12.5, 13.0, 12.5; vgg-small 32 px 1 MiB 70.2,
+// 70.7; 2 MiB 74.7, 72.8; 4 MiB 95.9, 74.6. With relu in the pool
+// (pool_relu.go), basic-cnn 1 MiB against 2 MiB, medians of 40 calls,
+// load 13-14: 11.19 / 11.80, 10.28 / 11.03, 11.21 / 11.67, 10.39 / 11.12.
+// Two threads keep 2 MiB, about 1 MiB each (their walls could not be
+// measured on the shared host).
+var seqMicroBatchBytes = 1 << 20
+
+// seqMicroBatch is the number of samples of a Sequential's micro-batch:
+// seqMicroBatchBytes for each thread.
+func seqMicroBatch(perSample int) int {
+	return microBatch(seqMicroBatchBytes*runtime.GOMAXPROCS(0), perSample)
+}
 
 // microBatch is the number of samples of a micro-batch of a model whose
 // largest tensor holds perSample values per sample, aiming at bytes: at

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -96,9 +97,9 @@ func TestSequentialMicroBatchSameBits(t *testing.T) {
 			seqMicroBatchBytes = 1 << 30
 			whole := s.Forward(x, false).Clone()
 			for _, per := range []int{1, 3} {
-				seqMicroBatchBytes = 4 * s.arena.perSample * per
-				if microBatch(seqMicroBatchBytes, s.arena.perSample) != per {
-					t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(seqMicroBatchBytes, s.arena.perSample), per)
+				seqMicroBatchBytes = 4 * s.arena.perSample * per / runtime.GOMAXPROCS(0)
+				if got := seqMicroBatch(s.arena.perSample); got != per {
+					t.Fatalf("%s: micro-batch %d, want %d", c.name, got, per)
 				}
 				sameMicroBits(t, fmt.Sprintf("%s round %d, micro-batches of %d", c.name, round, per), s.Forward(x, false), whole)
 			}

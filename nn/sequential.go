@@ -171,7 +171,7 @@ func (m *Sequential) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	defer same(false)
-	return inMicroBatches(x, microBatch(seqMicroBatchBytes, m.arena.perSample), &m.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
+	return inMicroBatches(x, seqMicroBatch(m.arena.perSample), &m.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
 		same(!first)
 		return m.forward(part, false)
 	})
