@@ -24,6 +24,12 @@ func ConvInputGradDirectApplies(g ConvGeom, f int) bool {
 	return f > 0 && nkb == 1 && g.Cols() > 0 && g.KH <= maxDxTaps && g.KW <= maxDxTaps && g.OH > 0 && g.OW > 0 && g.SH > 0 && g.SW > 0
 }
 
+// ConvInputGradDirectVector reports whether ConvInputGradDirect runs a
+// vector kernel for geometry g (AVX-512, C a multiple of 16) rather than
+// convDxGo's product per tap, which is slower than Sgemm and Col2imRows:
+// callers take the direct path only then.
+func ConvInputGradDirectVector(g ConvGeom) bool { return dxKernelIsVector(g.C) }
+
 // ConvInputGradDirectLen is the length of the scratch ConvInputGradDirect
 // needs for geometry g.
 func ConvInputGradDirectLen(g ConvGeom) int { return 2 * max(g.H, g.W) * g.C }

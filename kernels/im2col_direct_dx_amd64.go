@@ -8,11 +8,14 @@ package kernels
 // (convDxAVX512) where SGEMM runs its AVX-512 kernels and c is a multiple
 // of 16, else convDxGo.
 func dxKernelFor(c int) dxKernel {
-	if bestKernel == avx512Kernel && c%16 == 0 {
+	if dxKernelIsVector(c) {
 		return convDxAVX512
 	}
 	return convDxGo
 }
+
+// dxKernelIsVector reports whether dxKernelFor(c) is the AVX-512 kernel.
+func dxKernelIsVector(c int) bool { return bestKernel == avx512Kernel && c%16 == 0 }
 
 // convDxAVX512 is the dxKernel in AVX-512 (convDxTaps<r>x16AVX512): 16
 // channels at a time, rows in calls of as even a number of rows as 12

@@ -189,12 +189,12 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 
 // directDx reports whether Backward computes dx with
 // kernels.ConvInputGradDirect (no dcols, no col2im; the same bits): for
-// stride-1 convolutions, where it is faster (see
-// BenchmarkConvInputGradDirect; with stride 2 the im2col path was
-// faster).
+// stride-1 convolutions with a vector kernel, where it is faster (see
+// BenchmarkConvInputGradDirect; with stride 2, or through convDxGo's
+// product per tap, the im2col path was faster).
 func (l *Conv2D) directDx() bool {
 	g := l.geom
-	return !l.legacy && g.SH == 1 && g.SW == 1 && kernels.ConvInputGradDirectApplies(g, l.units())
+	return !l.legacy && g.SH == 1 && g.SW == 1 && kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g)
 }
 
 // inputGradDirect sets dx's samples [n0, n1) from dz on the calling
