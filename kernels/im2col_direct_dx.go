@@ -5,9 +5,10 @@ package kernels
 // position, each a sum over the f filters) and scatters it into a cleared
 // dx with Col2imRows, which adds into each input pixel the terms of the
 // patches that cover it in patch-row order. ConvInputGradDirect makes the
-// same sums without dcols: for a run of input pixels of one row that meet
-// the same kernel taps (kh, kw) (every pixel of a stride class away from
-// the borders), each tap's term is a product of the output-gradient
+// same sums without dcols: for a run of input pixels of one row (or, at
+// the left and right borders, of one column) that meet the same kernel
+// taps (kh, kw) (every pixel of a stride class away from the borders),
+// each tap's term is a product of the output-gradient
 // pixels it comes from (consecutive rows of dz, read in place) with the
 // tap's slice of kernelᵀ, computed from zero as Sgemm computes it, and
 // the terms are added from zero in the order Col2imRows adds them (the
@@ -18,7 +19,7 @@ package kernels
 // ConvInputGradDirectApplies reports whether ConvInputGradDirect computes
 // the input gradient of a convolution of geometry g with f filters: when
 // Sgemm sums each of dz·kernelᵀ's values (a reduction of f) as one
-// k-block.
+// k-block, for kernels of at most maxDxTaps a side.
 func ConvInputGradDirectApplies(g ConvGeom, f int) bool {
 	nkb, _ := kBlocks(kernelFor(g.Cols()), f)
 	return f > 0 && nkb == 1 && g.Cols() > 0 && g.KH <= maxDxTaps && g.KW <= maxDxTaps && g.OH > 0 && g.OW > 0 && g.SH > 0 && g.SW > 0
@@ -45,7 +46,7 @@ func ConvInputGradDirectLen(g ConvGeom) int { return 2 * max(g.H, g.W) * g.C }
 // It panics unless ConvInputGradDirectApplies(g, f).
 func ConvInputGradDirect(g ConvGeom, dz []float32, f int, kernelT []float32, n0, n1 int, dx, buf []float32) {
 	if !ConvInputGradDirectApplies(g, f) {
-		panic("kernels.ConvInputGradDirect: Sgemm cuts this reduction into k-blocks")
+		panic("kernels.ConvInputGradDirect: no direct path for this convolution")
 	}
 	img, per := g.H*g.W*g.C, g.OH*g.OW
 	if n0 < 0 || n1 < n0 || n1 > g.N {
