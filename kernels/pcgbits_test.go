@@ -6,8 +6,8 @@ import (
 )
 
 // TestPCGKeepBits checks PCGKeepBits (eight streams at a time in AVX-512
-// where the CPU has it) against pcgKeepBitsGo, rand.PCG one stream at a
-// time: the same words, for thresholds from keep-all to keep-none, and no
+// where the CPU has it) and its Go twin (four interleaved) against
+// rand.PCG one stream at a time: the same words, for thresholds from keep-all to keep-none, and no
 // word written past the streams' words.
 func TestPCGKeepBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
@@ -20,15 +20,25 @@ func TestPCGKeepBits(t *testing.T) {
 					streams[i] = rng.Uint64()
 				}
 				want := make([]uint64, n*words)
-				pcgKeepBitsGo(want, words, seed, streams, thr)
+				for l, st := range streams { // rand.PCG itself, a stream at a time
+					p := rand.NewPCG(seed, st)
+					for w := range words {
+						for i := 0; i < 64; i += 2 {
+							r := p.Uint64()
+							want[l*words+w] |= keepBit(uint32(r)>>8 >= thr)<<i | keepBit(uint32(r>>32)>>8 >= thr)<<(i+1)
+						}
+					}
+				}
+				twin := make([]uint64, n*words)
+				pcgKeepBitsGo(twin, words, seed, streams, thr)
 				got := make([]uint64, n*words+3)
 				for i := range got {
 					got[i] = 0xdeadbeef
 				}
 				PCGKeepBits(got[:n*words], words, seed, streams, thr)
 				for i, w := range want {
-					if got[i] != w {
-						t.Fatalf("%d streams, %d words, thr %d: word %d = %#x, want %#x", n, words, thr, i, got[i], w)
+					if got[i] != w || twin[i] != w {
+						t.Fatalf("%d streams, %d words, thr %d: word %d = %#x (twin %#x), want %#x", n, words, thr, i, got[i], twin[i], w)
 					}
 				}
 				for i := n * words; i < len(got); i++ {
