@@ -30,12 +30,26 @@ func WilsonInterval(p float64, n int) (lo, hi float64) {
 	return max((centre-half)/(1+z2/fn), 0), min((centre+half)/(1+z2/fn), 1)
 }
 
+// AccuracyInterval is the 95% confidence interval of an accuracy acc
+// measured on n images that the chance rules judge by: the Wilson score
+// interval on exactSamples images or more, the exact (Clopper-Pearson)
+// binomial interval on fewer, where the Wilson interval's normal
+// approximation is loose at the extremes (one image right of one: Wilson
+// 0.21..1, exact 0.025..1).
+func AccuracyInterval(acc float64, n int) (lo, hi float64) {
+	if n >= exactSamples || n <= 0 {
+		return WilsonInterval(acc, n)
+	}
+	return ExactInterval(int(math.Round(acc*float64(n))), n)
+}
+
 // AboveChance reports whether an accuracy on n images is clearly above
-// chance: the lower end of its Wilson interval is above it, on at least
-// minJudgeSamples images.
+// chance: the lower end of its AccuracyInterval is above it. However few
+// the images, a decisive interval is evidence enough (18 of 18 right on 4
+// classes: exact lower bound 0.81); too few to be decisive are not.
 func AboveChance(acc float64, n int, chance float64) bool {
-	lo, _ := WilsonInterval(acc, n)
-	return n >= minJudgeSamples && lo > chance
+	lo, _ := AccuracyInterval(acc, n)
+	return n > 0 && lo > chance
 }
 
 // ClearlyAbove reports whether accuracy a (on na images) is clearly above
@@ -59,7 +73,11 @@ type Judgement struct {
 	Accuracy float64 // on N images
 	N        int
 	Chance   float64
-	Lower    float64 // Wilson 95% lower bound of Accuracy
+	// Prior is Chance without the judged split's own largest-class share
+	// (the training split's and 1/C).
+	Prior float64
+	// Lower and Upper: the 95% interval of Accuracy (AccuracyInterval).
+	Lower, Upper float64
 	// Balanced is the mean per-class recall (a constant guess gets 1/K
 	// for K classes present), BalancedLower its 95% lower bound.
 	Balanced, BalancedLower float64
@@ -73,7 +91,9 @@ type Judgement struct {
 	// accuracy itself is at most a quarter of the way from chance to 1
 	// and the classes are not told apart: with CanTell and not Above, the
 	// run is not learning; between that and Above the evidence is
-	// ambiguous (inconclusive).
+	// ambiguous (inconclusive). AtChance also needs the interval to rule
+	// out learning halfway from chance to 1 (its upper end below that): on
+	// few images a middling accuracy is not evidence of chance either.
 	Above, CanTell, Separates, AtChance bool
 }
 
@@ -99,12 +119,12 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 		return j, false
 	}
 	share, _ := majority(v.Support)
-	j = Judgement{Split: split, Epoch: v.Epoch, Accuracy: float64(correct) / float64(n), N: n,
-		Chance: max(s.ChanceAccuracy(), share)}
+	j = Judgement{Split: split, Epoch: v.Epoch, Accuracy: float64(correct) / float64(n), N: n, Prior: s.ChanceAccuracy()}
 	if c := s.NumClasses(); c > 0 {
-		j.Chance = max(j.Chance, 1/float64(c))
+		j.Prior = max(j.Prior, 1/float64(c))
 	}
-	j.Lower, _ = WilsonInterval(j.Accuracy, n)
+	j.Chance = max(j.Prior, share)
+	j.Lower, j.Upper = AccuracyInterval(j.Accuracy, n)
 	j.Above = AboveChance(j.Accuracy, n, j.Chance)
 	j.CanTell = AboveChance(1, n, j.Chance)
 	j.Balanced, j.BalancedLower, j.Separates = balancedAccuracy(v)
@@ -113,7 +133,7 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 			j.Classes++
 		}
 	}
-	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && !j.Separates
+	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && j.Upper < j.Chance+(1-j.Chance)/2 && !j.Separates
 	return j, true
 }
 
@@ -122,7 +142,7 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 // Agresti-Coull adjustment of each class's recall, so that a class of a
 // few images all right or all wrong still counts as uncertain) and
 // whether that bound is above 1/K, what any constant guess gets. It needs
-// minJudgeSamples images in all.
+// exactSamples images in all.
 func balancedAccuracy(v *ValFacts) (mean, lower float64, separates bool) {
 	k, n, variance := 0, 0, 0.0
 	for c, sup := range v.Support {
@@ -140,7 +160,7 @@ func balancedAccuracy(v *ValFacts) (mean, lower float64, separates bool) {
 	}
 	mean /= float64(k)
 	lower = mean - wilsonZ*math.Sqrt(variance)/float64(k)
-	return mean, lower, n >= minJudgeSamples && lower > 1/float64(k)
+	return mean, lower, n >= exactSamples && lower > 1/float64(k)
 }
 
 // lastEval is the latest per-class evaluation: validation's, else the
@@ -158,14 +178,18 @@ func (s *Signals) lastEval() (*ValFacts, string) {
 	return nil, ""
 }
 
-// Too little evidence: fewer optimizer steps than minJudgeSteps, or an
-// evaluation of fewer than minJudgeSamples images, cannot show learning
-// whatever the accuracy (one image right of 10 classes has a Wilson lower
-// bound of 0.21, "above" chance 0.1; one image more or less moves 20
-// images' accuracy by 5 points).
+// Too little evidence: fewer optimizer steps than minJudgeSteps cannot
+// show learning whatever the accuracy. An evaluation split is judged by
+// its interval alone (AccuracyInterval): on fewer than exactSamples
+// images by the exact binomial interval (one image right of 10 classes
+// has a Wilson lower bound of 0.21, "above" chance 0.1, but an exact one
+// of 0.025), so a split is too small exactly when even a perfect score
+// would not be clearly above chance (3 images of 6 classes: 0.29 vs a
+// largest-class share of 1/3 or more). Per-class recall (balancedAccuracy,
+// a normal approximation) still needs exactSamples images in all.
 const (
-	minJudgeSteps   = 10
-	minJudgeSamples = 20
+	minJudgeSteps = 10
+	exactSamples  = 20
 )
 
 // detectInconclusive says when a finished run cannot be judged: too few
@@ -188,7 +212,7 @@ func detectInconclusive(s *Signals) *Finding {
 	case !ok:
 		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
 	case !j.CanTell:
-		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), minJudgeSamples, "%s", j.tooFew()))
+		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
 	case !j.Above && !j.AtChance:
 		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
 		if j.Separates {
@@ -221,13 +245,67 @@ func weightedLearns(f *Finding) {
 	f.Evidence = append(f.Evidence, ev("class weights or resampling balance the classes in the loss: its objective is per-class recall (balanced accuracy), which is clearly above a constant guess's"))
 }
 
-// tooFew says why an evaluation of N images cannot show learning: fewer
-// than minJudgeSamples images, or so few that even a perfect score would
-// not be clearly above chance.
+// tooFew says why an evaluation of N images cannot show learning: so few
+// that even a perfect score would not be clearly above chance.
 func (j Judgement) tooFew() string {
-	if j.N < minJudgeSamples {
-		return fmt.Sprintf("only %d %s image(s): at least %d are needed to judge (one image more or less moves the accuracy by %s)",
-			j.N, j.Split, minJudgeSamples, pct(1/float64(j.N)))
+	held := ""
+	if j.Chance > j.Prior {
+		held = fmt.Sprintf(", %s of them of one class", pct(j.Chance))
 	}
-	return fmt.Sprintf("%d %s images: even a perfect score would not be clearly above chance %.3f (95%% interval)", j.N, j.Split, j.Chance)
+	lo, _ := AccuracyInterval(1, j.N)
+	return fmt.Sprintf("only %d %s image(s)%s: even a perfect score (95%% lower bound %.3f) would not be clearly above chance %.3f; one image more or less moves the accuracy by %s",
+		j.N, j.Split, held, lo, j.Chance, pct(1/float64(max(j.N, 1))))
+}
+
+// ExactInterval is the exact (Clopper-Pearson) 95% interval of k
+// successes in n trials: the proportions whose binomial tail probability
+// of k or more (lower end), or of k or fewer (upper end), is 2.5%.
+func ExactInterval(k, n int) (lo, hi float64) {
+	if n <= 0 {
+		return 0, 1
+	}
+	k = min(max(k, 0), n)
+	lo, hi = 0, 1
+	if k > 0 {
+		lo = bisect(func(p float64) bool { return binomTailAtLeast(k, n, p) < 0.025 })
+	}
+	if k < n {
+		hi = bisect(func(p float64) bool { return 1-binomTailAtLeast(k+1, n, p) > 0.025 })
+	}
+	return lo, hi
+}
+
+// bisect finds the boundary in [0, 1] where below(p) turns false (below
+// is true at small p and false at large p).
+func bisect(below func(p float64) bool) float64 {
+	a, b := 0.0, 1.0
+	for range 60 {
+		if m := (a + b) / 2; below(m) {
+			a = m
+		} else {
+			b = m
+		}
+	}
+	return (a + b) / 2
+}
+
+// binomTailAtLeast is P(X >= k) for X ~ Binomial(n, p).
+func binomTailAtLeast(k, n int, p float64) float64 {
+	if k <= 0 {
+		return 1
+	}
+	if p <= 0 {
+		return 0
+	}
+	if p >= 1 {
+		return 1
+	}
+	sum := 0.0
+	for i := k; i <= n; i++ {
+		lg, _ := math.Lgamma(float64(n + 1))
+		li, _ := math.Lgamma(float64(i + 1))
+		lr, _ := math.Lgamma(float64(n - i + 1))
+		sum += math.Exp(lg - li - lr + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
+	}
+	return min(sum, 1)
 }

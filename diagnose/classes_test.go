@@ -195,10 +195,10 @@ func TestOneVerdict(t *testing.T) {
 	valAt(s, 0, 1)
 	s.Facts.Val[0].Support[0], s.Facts.Val[0].Pred[0], s.Facts.Val[0].Correct[0] = 12, 12, 12
 	d := Analyze(s)
-	if d.Verdict != Inconclusive || !strings.Contains(d.Summary, "at least 20") {
+	if d.Verdict != Inconclusive || !strings.Contains(d.Summary, "even a perfect score") {
 		t.Errorf("12 images: %q %q", d.Verdict, d.Summary)
 	}
-	if f := find(d, "inconclusive"); f == nil || !strings.Contains(f.Evidence[0].Text, "at least 20") {
+	if f := find(d, "inconclusive"); f == nil || !strings.Contains(f.Evidence[0].Text, "even a perfect score") {
 		t.Fatalf("findings %+v", d.Findings)
 	}
 	fs := oneVerdict([]Finding{{ID: "nan", Severity: Critical}, {ID: "inconclusive", Severity: Warning}})
