@@ -121,7 +121,7 @@ func pathological(s *Signals) bool {
 	l0, _ := s.StartLoss()
 	t := &s.Facts.Loss
 	for i, v := range t.smoothed(divergeSpan) {
-		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > spikeFactor*l0 {
+		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > s.spikeLimit(l0) {
 			return true
 		}
 	}

@@ -262,7 +262,7 @@ func firstPathologies(s *Signals) (blowup, dead, vanish int) {
 	l0, _ := s.StartLoss()
 	t := &s.Facts.Loss
 	for i, v := range t.smoothed(divergeSpan) {
-		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > spikeFactor*l0 {
+		if !finite(v) || v > 1.5*l0 || float64(t.Max[i]) > s.spikeLimit(l0) {
 			blowup = t.Step[i]
 			break
 		}

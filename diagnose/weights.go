@@ -59,3 +59,35 @@ func (s *Signals) balancedObjective() bool {
 	d := s.Facts.Data
 	return d != nil && d.Weighted && weightedImbalance(d) < imbalanceBias
 }
+
+// weightSwing is how far class weights alone can lift one batch's loss
+// over a batch of the training mix: the largest class weight over the
+// mean weight of a training image (1 without weights). Keras averages
+// the weighted per-sample losses over the batch size, so a batch of the
+// most-weighted class's images counts weightSwing times a mixed batch of
+// the same per-sample loss (balanced weights on 60:14:6: 4.4). A batch
+// loss spike is judged against the start times this (spikeLimit).
+func weightSwing(d *DataFacts) float64 {
+	if d == nil || len(d.ClassWeights) != len(d.TrainCounts) {
+		return 1
+	}
+	n, sum, top := 0, 0.0, 0.0
+	for k, c := range d.TrainCounts {
+		if c <= 0 {
+			continue
+		}
+		n += c
+		sum += float64(c) * d.ClassWeights[k]
+		top = max(top, d.ClassWeights[k])
+	}
+	if n == 0 || sum <= 0 || !finite(top) {
+		return 1
+	}
+	return max(1, top/(sum/float64(n)))
+}
+
+// spikeLimit is the batch loss that counts as a spike: spikeFactor times
+// the start loss l0, times the class weights' swing.
+func (s *Signals) spikeLimit(l0 float64) float64 {
+	return spikeFactor * l0 * weightSwing(s.Facts.Data)
+}
