@@ -86,7 +86,10 @@ func detectLRTooLow(s *Signals) *Finding {
 // rateCanBeBlamed says whether slow progress may be put on the learning
 // rate: not when an adaptive optimizer (Adam, AdamW, RMSprop: their step
 // is the rate, whatever the gradient's scale) runs at a third of its
-// usual rate or more, and not when the model is too narrow to separate
+// usual rate or more, not when SGD's effective rate (with momentum) is
+// above its usual one (issue 10, ninth round (b): sigmoid stacks at SGD
+// 0.1 and at 0.05 with momentum 0.9, whose gradients vanished, were told
+// to raise the rate), and not when the model is too narrow to separate
 // the classes (capacity.go): a tiny model's updates are small at any
 // rate (issue 10, third round).
 func rateCanBeBlamed(s *Signals) bool {
@@ -94,7 +97,10 @@ func rateCanBeBlamed(s *Signals) bool {
 		return false
 	}
 	opt := s.optimizer()
-	return opt == "sgd" || s.lr() < typicalLR(opt)/3
+	if opt == "sgd" {
+		return s.effectiveLR() <= typicalLR(opt)
+	}
+	return s.lr() < typicalLR(opt)/3
 }
 
 // ratioNear is the median update ratio of the record nearest to step;
