@@ -58,12 +58,19 @@ func confidentNoise(s *Signals, nf *NoiseFacts) *Finding {
 		return nil
 	}
 	f := &Finding{Severity: Info, Epoch: nf.Epochs}
-	if share >= noiseWarn && nf.Suspects >= noiseMinSuspects {
+	falling := stuckFalling(nf)
+	if share >= noiseWarn && nf.Suspects >= noiseMinSuspects && !falling {
 		f.Severity = Warning
 	}
 	f.Title = fmt.Sprintf("Label noise suspected: %s of training images stay confidently misclassified", pct(share))
 	f.Evidence = []Evidence{evm("suspect_share", share, noiseWarn, "%d of %d training images were misclassified with high loss in each of the last two epochs",
 		nf.Suspects, nf.Samples)}
+	if falling {
+		// The images the model gets wrong the same way epoch after epoch
+		// grow fewer: hard images it is learning (with two classes every
+		// error is "confident"), information at most.
+		f.Evidence = append(f.Evidence, ev("the images misclassified the same way epoch after epoch grow fewer: the model is still learning its hard images (information only)"))
+	}
 	noiseAdvice(s, f)
 	return f
 }
@@ -122,14 +129,32 @@ const (
 )
 
 // stuckFalling reports whether the stuck share of the last epoch is
-// clearly below that of the epoch before (the two-proportion test on the
-// training images).
+// clearly below that of the epoch before, or clearly below the mean of
+// the epochs before it (from the second tracked epoch, the first that
+// can count one): the two-proportion test on the training images. A
+// model learning its hard images gets fewer of them wrong as the epochs
+// pass, if not from each epoch to the next (issue 10, ninth round (b):
+// healthy two- and three-class tracks runs ended at 7.6-11.4% stuck,
+// down from 16-27% on average before; the 30-40% noise runs of the same
+// part ended at 20-22%, level with their mean).
 func stuckFalling(nf *NoiseFacts) bool {
 	h := nf.StuckHistory
 	if len(h) < 2 {
 		return false
 	}
-	return ClearlyAbove(h[len(h)-2], nf.Samples, h[len(h)-1], nf.Samples)
+	last := h[len(h)-1]
+	if ClearlyAbove(h[len(h)-2], nf.Samples, last, nf.Samples) {
+		return true
+	}
+	before := h[1 : len(h)-1]
+	if len(before) < 2 {
+		return false
+	}
+	mean := 0.0
+	for _, x := range before {
+		mean += x
+	}
+	return ClearlyAbove(mean/float64(len(before)), nf.Samples, last, nf.Samples)
 }
 
 func stuckNoise(s *Signals, nf *NoiseFacts) *Finding {

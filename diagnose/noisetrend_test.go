@@ -1,0 +1,35 @@
+package diagnose
+
+import "testing"
+
+// Images misclassified the same way epoch after epoch that grow clearly
+// fewer than on average before are hard images the model is learning,
+// not wrong labels: the stuck rule stays silent and the confident rule
+// (every error is confident with two classes) gives information only.
+// A share level with its past is noise.
+func TestLabelNoiseFallingTrend(t *testing.T) {
+	s := healthySignals(t, 3)
+	valAt(s, 12, 0.45)
+	nf := &NoiseFacts{Epochs: 8, Samples: 405, Stuck: 46, StuckByLabel: []int{5, 5, 5, 5, 4, 4, 4, 5, 5, 4},
+		StuckConf: 0.6, CorrectConf: 0.65, StuckHistory: []float64{0, 0.165, 0.24, 0.168, 0.2, 0.104, 0.133, 0.114}}
+	s.Facts.Noise = nf
+	wantNone(t, "label_noise", s)
+	nf.StuckHistory = []float64{0, 0.11, 0.12, 0.105, 0.114}
+	wantFinding(t, "label_noise", s, Warning)
+
+	// Two classes, 15 of 225 confidently wrong (6.7%).
+	s = healthySignals(t, 3)
+	s.Classes = s.Classes[:2]
+	s.Facts.Data.Classes, s.Facts.Data.TrainCounts, s.Facts.Data.Imbalance = s.Classes, []int{113, 112}, 113.0/112
+	s.Facts.Init.Loss, s.Facts.Init.Expected = 0.7, 0.693
+	setEpochs(s, "loss", 0.6, 0.45, 0.4)
+	setEpochs(s, "accuracy", 0.7, 0.78, 0.81)
+	nf = &NoiseFacts{Epochs: 10, Samples: 225, Suspects: 15, SuspectsByLabel: []int{9, 6}, Stuck: 23,
+		StuckHistory: []float64{0, 0.4, 0.39, 0.19, 0.23, 0.19, 0.16, 0.12, 0.14, 0.10}}
+	s.Facts.Noise = nf
+	if f := detect(t, "label_noise", s); f == nil || f.Severity != Info {
+		t.Errorf("falling: %+v", f)
+	}
+	nf.StuckHistory = []float64{0, 0.1, 0.11, 0.1, 0.1, 0.1, 0.11, 0.1, 0.1, 0.10}
+	wantFinding(t, "label_noise", s, Warning)
+}
