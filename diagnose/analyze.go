@@ -60,7 +60,7 @@ var Detectors = []Detector{
 	{ID: "majority_class_bias", Root: true, Explains: []string{"not_learning", "underfitting"}, Detect: detectMajorityClassBias},
 	{ID: "underfitting", Explains: []string{"not_learning"}, Decisive: tooSmallModel, Detect: detectUnderfitting},
 	{ID: "loss_plateau", Detect: detectLossPlateau},
-	{ID: "overfitting", Detect: detectOverfitting},
+	{ID: "overfitting", Explains: []string{"not_learning"}, Decisive: memorizes, Detect: detectOverfitting},
 	{ID: "val_above_train", Detect: detectValAboveTrain},
 	{ID: "inconclusive", Detect: detectInconclusive},
 }
