@@ -91,9 +91,10 @@ type Judgement struct {
 	// accuracy itself is at most a quarter of the way from chance to 1
 	// and the classes are not told apart: with CanTell and not Above, the
 	// run is not learning; between that and Above the evidence is
-	// ambiguous (inconclusive). AtChance also needs the interval to rule
-	// out learning halfway from chance to 1 (its upper end below that): on
-	// few images a middling accuracy is not evidence of chance either.
+	// ambiguous (inconclusive). On fewer than exactSamples images AtChance
+	// also needs the interval to rule out learning halfway from chance to
+	// 1 (its upper end below that): there one image moves the accuracy by
+	// 5 points or more, and a middling accuracy is no evidence of chance.
 	Above, CanTell, Separates, AtChance bool
 }
 
@@ -133,7 +134,7 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 			j.Classes++
 		}
 	}
-	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && j.Upper < j.Chance+(1-j.Chance)/2 && !j.Separates
+	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && (n >= exactSamples || j.Upper < j.Chance+(1-j.Chance)/2) && !j.Separates
 	return j, true
 }
 
