@@ -134,6 +134,8 @@ type MaxPooling2D struct {
 	x      *tensor.Tensor // the last Forward's input, to route the gradient
 	reluIn bool           // an inference Forward: x is a Conv2D's output before its relu (pool_relu.go)
 	noFuse bool           // benchmarks: relu stays in the Conv2D before (pool_relu.go's A/B)
+	conv   *Conv2D        // an inference Forward: the Conv2D before, which this layer runs (pool_conv.go)
+	noConv bool           // benchmarks: the Conv2D runs on its own (pool_conv.go's A/B)
 }
 
 func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
@@ -151,6 +153,9 @@ func (l *MaxPooling2D) plan(in tensor.Shape) (footprint, error) {
 // argmax is stored (Backward finds it again by equality), which is several
 // times faster than a compare-and-branch per element.
 func (l *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	if l.conv != nil {
+		return l.forwardConv(x)
+	}
 	g := l.geom
 	n := batchOf(l, x, l.in)
 	l.x = x

@@ -6,6 +6,7 @@ package nn
 // (kernels.MaxPool2x2Relu): the pool's output has the bits of relu
 // followed by the pool (NaNs and ±0 included), without relu's pass over
 // the convolution's output (conv1 of basic-cnn: 26x26x32 per sample).
+// Where it can, the pool also runs the convolution (pool_conv.go).
 // Training keeps relu in the convolution (Backward reads relu's output
 // and the pool's input), and so does a Forward that collects statistics
 // (they describe each layer's output).
@@ -27,10 +28,13 @@ func fuseReluPool(layers []Layer) (undo func()) {
 		}
 		pairs = append(pairs, pair{c, p, c.act})
 		c.act, p.reluIn = activations["linear"], true
+		if poolsConv(c) && !p.noConv {
+			p.conv = c
+		}
 	}
 	return func() {
 		for _, q := range pairs {
-			q.conv.act, q.pool.reluIn = q.act, false
+			q.conv.act, q.pool.reluIn, q.pool.conv = q.act, false, nil
 		}
 	}
 }

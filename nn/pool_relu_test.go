@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/kernels"
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // TestReluPoolSameBits checks that a Sequential's inference Forward, with
-// relu moved from each Conv2D into the MaxPooling2D after it, gives the
-// bits of the layers run one by one (relu in the convolution), NaNs
+// relu moved from each Conv2D into the MaxPooling2D after it (and the
+// first convolution, read in place, run by the pool: pool_conv.go), gives
+// the bits of the layers run one by one (relu in the convolution), NaNs
 // included, in one micro-batch and in several; and that the layers get
 // their relu back afterwards.
 func TestReluPoolSameBits(t *testing.T) {
@@ -18,11 +20,11 @@ func TestReluPoolSameBits(t *testing.T) {
 		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: pad, Activation: "relu"}
 	}
 	for _, n := range []int{3, 200} {
-		s := NewSequential(tensor.Shape{12, 12, 2}, conv(8, ""), &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
+		s := NewSequential(tensor.Shape{14, 14, 1}, conv(32, ""), &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
 		if err := s.Build(3); err != nil {
 			t.Fatal(err)
 		}
-		x := randTensor(rand.New(rand.NewPCG(3, uint64(n))), 1, n, 12, 12, 2)
+		x := randTensor(rand.New(rand.NewPCG(3, uint64(n))), 1, n, 14, 14, 1)
 		x.Data[5] = float32(math.NaN())
 		x.Data[len(x.Data)/2] = math.Float32frombits(0xffc00001) // a negative NaN
 		want := x
@@ -37,8 +39,14 @@ func TestReluPoolSameBits(t *testing.T) {
 			if c.act.name != "linear" || !p.reluIn {
 				t.Fatalf("layer %d: fuseReluPool left relu in the convolution (%s, reluIn %v)", i, c.act.name, p.reluIn)
 			}
+			if pooled := p.conv != nil; pooled != poolsConv(c) || pooledConv(s.Layers, i) != pooled {
+				t.Fatalf("layer %d: the pool runs the convolution: %v, want %v", i, pooled, poolsConv(c))
+			}
 		}
 		undo()
+		if kernels.ConvDirectApplies(s.Layers[0].(*Conv2D).geom, 32) && !poolsConv(s.Layers[0].(*Conv2D)) {
+			t.Fatal("the first convolution reads its patches in place, yet the pool does not run it")
+		}
 
 		got := s.Forward(x, false)
 		sameBitsOf(t, "pooled output", got.Data, want.Data)
@@ -47,8 +55,8 @@ func TestReluPoolSameBits(t *testing.T) {
 		}
 		for _, i := range []int{0, 2} {
 			c, p := s.Layers[i].(*Conv2D), s.Layers[i+1].(*MaxPooling2D)
-			if c.act.name != "relu" || p.reluIn {
-				t.Errorf("layer %d after Forward: activation %s, reluIn %v; want relu, false", i, c.act.name, p.reluIn)
+			if c.act.name != "relu" || p.reluIn || p.conv != nil {
+				t.Errorf("layer %d after Forward: activation %s, reluIn %v, conv %v; want relu, false, nil", i, c.act.name, p.reluIn, p.conv != nil)
 			}
 		}
 	}

@@ -182,6 +182,9 @@ func (m *Sequential) forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	m.arena.inference = !training
 	defer func() { m.arena.inference = false }()
 	for i, l := range m.Layers {
+		if pooledConv(m.Layers, i) { // the MaxPooling2D after it runs it (pool_conv.go)
+			continue
+		}
 		x = m.forwardLayer(i, x, training)
 		m.stats.observe(i, l, x)
 	}

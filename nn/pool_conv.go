@@ -1,0 +1,67 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// In a Sequential's inference Forward, a MaxPooling2D that fuseReluPool
+// pairs with a Conv2D whose patches are read in place
+// (kernels.ConvRowsDirect: basic-cnn's first convolution) runs that
+// convolution too, a few whole samples per task: each task computes its
+// samples' convolution rows into its own scratch, small enough to stay in
+// the cache, and pools them with relu at once (kernels.MaxPool2x2Relu).
+// The convolution's output is never written out whole and read back, and
+// each thread pools what it has just computed. Every output row is its
+// own product (ConvRowsDirect's bits do not depend on which rows a call
+// covers), so the result has the bits of the two layers run one after
+// the other. The Sequential skips the convolution (pooledConv).
+
+// pooledConvBytes is about the size of a task's convolution output.
+const pooledConvBytes = 256 << 10
+
+// poolsConv reports whether a MaxPooling2D can run c for an inference
+// Forward: c reads its patches in place.
+func poolsConv(c *Conv2D) bool {
+	return !c.useWinograd() && !c.pointwise() && c.direct()
+}
+
+// pooledConv reports whether layer i is a Conv2D that the MaxPooling2D
+// after it runs (pool_conv.go).
+func pooledConv(layers []Layer, i int) bool {
+	if i+1 >= len(layers) {
+		return false
+	}
+	p, ok := layers[i+1].(*MaxPooling2D)
+	return ok && p.conv != nil && Layer(p.conv) == layers[i]
+}
+
+// forwardConv is Forward with the paired convolution: x is the
+// convolution's input.
+func (l *MaxPooling2D) forwardConv(x *tensor.Tensor) *tensor.Tensor {
+	c := l.conv
+	g := c.geom
+	g.N = batchOf(c, x, c.in)
+	c.geom = g
+	n, per, units := g.N, g.OH*g.OW, c.units()
+	pg := l.geom
+	outSize := pg.OH * pg.OW * pg.C
+	y := output(l.arena, &l.y, x, n, l.out)
+	l.x = nil // no Backward after an inference Forward
+	var bias []float32
+	if c.bias != nil {
+		bias = c.bias.Value.Data
+	}
+	group := max(1, pooledConvBytes/(4*per*units)) // samples per task
+	kernels.ForEachTask(ceilDiv(n, group), func(t int, s *kernels.TaskScratch) {
+		b0, b1 := t*group, min(n, (t+1)*group)
+		r0, r1 := b0*per, b1*per
+		ys := s.Buf(1, (r1-r0)*units)
+		kernels.ConvRowsDirect(g, x.Data, r0, r1, c.kernel.Value.Data, units, bias, ys, s.Buf(0, kernels.ConvDirectLen(g, r1-r0)))
+		for b := b0; b < b1; b++ {
+			src := ys[(b-b0)*per*units : (b-b0+1)*per*units]
+			kernels.MaxPool2x2Relu(y.Data[b*outSize:(b+1)*outSize], src, pg.H, pg.W, pg.C)
+		}
+	})
+	return y
+}
