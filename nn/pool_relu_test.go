@@ -19,12 +19,15 @@ func TestReluPoolSameBits(t *testing.T) {
 	conv := func(f int, pad string) *Conv2D {
 		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: pad, Activation: "relu"}
 	}
-	for _, n := range []int{3, 200} {
-		s := NewSequential(tensor.Shape{14, 14, 1}, conv(32, ""), &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
+	for _, c := range []struct{ n, size int }{{3, 14}, {200, 14}, {50, 15}} { // 15: odd conv outputs, no bias
+		n := c.n
+		first := conv(32, "")
+		first.NoBias = c.size%2 == 1
+		s := NewSequential(tensor.Shape{c.size, c.size, 1}, first, &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
 		if err := s.Build(3); err != nil {
 			t.Fatal(err)
 		}
-		x := randTensor(rand.New(rand.NewPCG(3, uint64(n))), 1, n, 14, 14, 1)
+		x := randTensor(rand.New(rand.NewPCG(3, uint64(n))), 1, n, c.size, c.size, 1)
 		x.Data[5] = float32(math.NaN())
 		x.Data[len(x.Data)/2] = math.Float32frombits(0xffc00001) // a negative NaN
 		want := x
