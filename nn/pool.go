@@ -131,11 +131,12 @@ type MaxPooling2D struct {
 	Padding  string // "valid" (default) or "same"
 
 	pool2D
-	x      *tensor.Tensor // the last Forward's input, to route the gradient
-	reluIn bool           // an inference Forward: x is a Conv2D's output before its relu (pool_relu.go)
-	noFuse bool           // benchmarks: relu stays in the Conv2D before (pool_relu.go's A/B)
-	conv   *Conv2D        // an inference Forward: the Conv2D before, which this layer runs (pool_conv.go)
-	noConv bool           // benchmarks: the Conv2D runs on its own (pool_conv.go's A/B)
+	x       *tensor.Tensor // the last Forward's input, to route the gradient
+	reluIn  bool           // an inference Forward: x is a Conv2D's output before its relu (pool_relu.go)
+	noFuse  bool           // benchmarks: relu stays in the Conv2D before (pool_relu.go's A/B)
+	conv    *Conv2D        // an inference Forward: the Conv2D before, which this layer runs (pool_conv.go)
+	reluOut bool           // a Backward: dy takes relu's gradient for the Conv2D before (pool_relu.go)
+	noConv  bool           // benchmarks: the Conv2D runs on its own (pool_conv.go's A/B)
 }
 
 func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }
@@ -202,6 +203,9 @@ func (l *MaxPooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	l.eachSample(n, func(b, inSize, outSize int) {
 		xs, dx := l.x.Data[b*inSize:(b+1)*inSize], dxt.Data[b*inSize:(b+1)*inSize]
 		ys, ds := l.y.Data[b*outSize:(b+1)*outSize], dy.Data[b*outSize:(b+1)*outSize]
+		if l.reluOut { // set only with tiled2x2
+			kernels.ReluGrad(ds, ys)
+		}
 		if l.tiled2x2() {
 			kernels.MaxPool2x2Grad(dx, xs, ys, ds, g.H, g.W, g.C)
 			return

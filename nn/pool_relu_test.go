@@ -73,3 +73,53 @@ func hasNaN(v []float32) bool {
 	}
 	return false
 }
+
+// TestReluPoolGradSameBits checks that a training step with relu's
+// gradient taken by the MaxPooling2Ds (pool_relu.go) gives every
+// parameter gradient with the bits of the layers on their own (noFuse),
+// inputs with ties included, and that the layers get their relu
+// back afterwards. (A NaN input would make every gradient NaN.)
+func TestReluPoolGradSameBits(t *testing.T) {
+	var ms [2]*Sequential
+	for i := range ms {
+		ms[i] = NewSequential(tensor.Shape{15, 15, 2},
+			&Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: "relu"}, &MaxPooling2D{},
+			&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"}, &MaxPooling2D{},
+			&Flatten{}, &Dense{Units: 5, Activation: "softmax"})
+		if err := ms[i].Build(5); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range ms[i].Layers {
+			if p, ok := l.(*MaxPooling2D); ok {
+				p.noFuse = i == 0
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 1))
+	x := randTensor(rng, 1, 9, 15, 15, 2)
+	for i := range x.Data {
+		if rng.IntN(4) == 0 {
+			x.Data[i] = 0.5 // equal inputs: ties in the pools
+		}
+	}
+	labels := []int32{0, 1, 2, 3, 4, 0, 1, 2, 3}
+	for i, m := range ms {
+		m.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		if i == 1 {
+			for _, l := range m.Layers {
+				if c, ok := l.(*Conv2D); ok && c.act.name != "relu" {
+					t.Errorf("%s after Backward: activation %s, want relu", c.Name(), c.act.name)
+				}
+				if p, ok := l.(*MaxPooling2D); ok && p.reluOut {
+					t.Errorf("%s after Backward: reluOut still set", p.Name())
+				}
+			}
+		}
+	}
+	a, b := ms[0].Params(), ms[1].Params()
+	for j := range a {
+		if a[j].Param.Grad != nil {
+			sameBitsOf(t, a[j].FullName()+" gradient", b[j].Param.Grad.Data, a[j].Param.Grad.Data)
+		}
+	}
+}

@@ -202,6 +202,7 @@ func (m *Sequential) Backward(dout *tensor.Tensor) {
 	for _, l := range m.Layers[:first] {
 		skipLayer(l)
 	}
+	defer fuseReluPoolGrad(m.Layers)() // relu's gradient in the pool (pool_relu.go)
 	d := dout
 	for i := len(m.Layers) - 1; i >= first; i-- {
 		d = m.backwardLayer(i, d, i > first)
