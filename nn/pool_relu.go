@@ -7,36 +7,51 @@ package nn
 // followed by the pool (NaNs and ±0 included), without relu's pass over
 // the convolution's output (conv1 of basic-cnn: 26x26x32 per sample).
 // Where it can, the pool also runs the convolution (pool_conv.go).
-// Training keeps relu in the convolution (Backward reads relu's output
-// and the pool's input), and so does a Forward that collects statistics
-// (they describe each layer's output).
+// A training Forward keeps relu in the convolution (the pool's Backward
+// routes the gradient by its input as relu wrote it), and so does a
+// Forward that collects statistics (they describe each layer's output).
 
-// fuseReluPool sets up the pairs of layers for one inference Forward and
-// returns what undoes it.
-func fuseReluPool(layers []Layer) (undo func()) {
-	type pair struct {
-		conv *Conv2D
-		pool *MaxPooling2D
-		act  *activation // the convolution's relu
-	}
-	var pairs []pair
+// reluPool is a Conv2D with relu and the MaxPooling2D after it, whose
+// 2x2 windows tile its input.
+type reluPool struct {
+	conv *Conv2D
+	pool *MaxPooling2D
+	act  *activation // the convolution's relu
+}
+
+// takeRelu takes relu out of the convolution of every reluPool of layers
+// and calls set(q, true) on each; undo puts relu back and calls set(q,
+// false).
+func takeRelu(layers []Layer, set func(q reluPool, on bool)) (undo func()) {
+	var pairs []reluPool
 	for i := 1; i < len(layers); i++ {
 		c, ok := layers[i-1].(*Conv2D)
 		p, ok2 := layers[i].(*MaxPooling2D)
 		if !ok || !ok2 || c.act == nil || c.act.name != "relu" || c.maskOut || !p.tiled2x2() || p.noFuse {
 			continue
 		}
-		pairs = append(pairs, pair{c, p, c.act})
-		c.act, p.reluIn = activations["linear"], true
-		if poolsConv(c) && !p.noConv {
-			p.conv = c
-		}
+		q := reluPool{c, p, c.act}
+		pairs = append(pairs, q)
+		c.act = activations["linear"]
+		set(q, true)
 	}
 	return func() {
 		for _, q := range pairs {
-			q.conv.act, q.pool.reluIn, q.pool.conv = q.act, false, nil
+			q.conv.act = q.act
+			set(q, false)
 		}
 	}
+}
+
+// fuseReluPool sets up the pairs of layers for one inference Forward and
+// returns what undoes it.
+func fuseReluPool(layers []Layer) (undo func()) {
+	return takeRelu(layers, func(q reluPool, on bool) {
+		q.pool.reluIn, q.pool.conv = on, nil
+		if on && poolsConv(q.conv) && !q.pool.noConv {
+			q.pool.conv = q.conv
+		}
+	})
 }
 
 // In a Sequential's Backward, the same pairs take relu's gradient out of
@@ -52,24 +67,5 @@ func fuseReluPool(layers []Layer) (undo func()) {
 // fuseReluPoolGrad sets up the pairs of layers for one Backward and
 // returns what undoes it.
 func fuseReluPoolGrad(layers []Layer) (undo func()) {
-	type pair struct {
-		conv *Conv2D
-		pool *MaxPooling2D
-		act  *activation
-	}
-	var pairs []pair
-	for i := 1; i < len(layers); i++ {
-		c, ok := layers[i-1].(*Conv2D)
-		p, ok2 := layers[i].(*MaxPooling2D)
-		if !ok || !ok2 || c.act == nil || c.act.name != "relu" || c.maskOut || !p.tiled2x2() || p.noFuse {
-			continue
-		}
-		pairs = append(pairs, pair{c, p, c.act})
-		c.act, p.reluOut = activations["linear"], true
-	}
-	return func() {
-		for _, q := range pairs {
-			q.conv.act, q.pool.reluOut = q.act, false
-		}
-	}
+	return takeRelu(layers, func(q reluPool, on bool) { q.pool.reluOut = on })
 }
