@@ -12,14 +12,7 @@ import (
 // lanes it masks off) faults.
 func TestNormNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[3*page:], syscall.PROT_NONE); err != nil {
-		t.Skip("mprotect:", err)
-	}
+	mem := guardedBytes(t, 3*page) // then an inaccessible page
 	// float32 rows ending at the end of page 1 (x) and at the guard page
 	// (dy), and float64 per-channel constants ending at the guard page.
 	f32 := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), 3*page/4)

@@ -13,14 +13,7 @@ import (
 // past the last pixel faults.
 func TestDepthwiseNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
-		t.Skip("mprotect:", err)
-	}
+	mem := guardedBytes(t, page) // then an inaccessible page
 	guarded := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), page/4)
 	// atEnd copies v into the end of the guarded page.
 	atEnd := func(v []float32) []float32 {

@@ -12,14 +12,7 @@ import (
 // must not touch the lanes they mask off.
 func TestElementwiseNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[2*page:], syscall.PROT_NONE); err != nil {
-		t.Skip("mprotect:", err)
-	}
+	mem := guardedBytes(t, 2*page) // then an inaccessible page
 	// Two float32 arrays, each ending at a page end: a (before page 1) and
 	// b (before the protected page 2).
 	floats := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), 2*page/4)

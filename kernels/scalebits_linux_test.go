@@ -13,14 +13,7 @@ import (
 // faults.
 func TestScaleByBitsNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 3*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[2*page:], syscall.PROT_NONE); err != nil {
-		t.Skip("mprotect:", err)
-	}
+	mem := guardedBytes(t, 2*page) // then an inaccessible page
 	floats := unsafe.Slice((*float32)(unsafe.Pointer(&mem[page])), page/4)
 	words := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[page])), page/8)
 	rng := rand.New(rand.NewPCG(7, 8))

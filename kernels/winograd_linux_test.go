@@ -15,14 +15,7 @@ import (
 func TestWinogradNoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
 	const pages = 4 // readable, then one that is not
-	mem, err := syscall.Mmap(-1, 0, (pages+1)*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[pages*page:], syscall.PROT_NONE); err != nil {
-		t.Skip("mprotect:", err)
-	}
+	mem := guardedBytes(t, pages*page)
 	all := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), pages*page/4)
 	atEnd := func(v []float32) []float32 {
 		s := all[len(all)-len(v):]
