@@ -232,6 +232,9 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 	if fx := batchFix(s); fx != "" {
 		c[fx] = []SpecEdit{set("fit.batch_size", 2*s.Spec.Fit.BatchSize)}
 	}
+	if fx, n := bnEpochsFix(s); fx != "" {
+		c[fx] = []SpecEdit{set("fit.epochs", n)}
+	}
 	return c
 }
 

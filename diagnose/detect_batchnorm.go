@@ -56,16 +56,6 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 	return f
 }
 
-// bnLagFixes are the fixes for lagging moving statistics: a lower
-// momentum, more steps, larger batches.
-func bnLagFixes(s *Signals) []string {
-	if presetOnly(s) {
-		// The spec has no layers to edit: lead with what applies to it.
-		return nonEmpty(epochsFix(s, 2), batchFix(s), bnMomentumFix(s))
-	}
-	return nonEmpty(bnMomentumFix(s), epochsFix(s, 2), batchFix(s))
-}
-
 // A moving statistic keeps momentum^steps of its initial value (0 and 1).
 // While the highest momentum's share is bnStartShare or more, the
 // statistics lag for want of steps (0.99 after 114 steps keeps 0.32, the
@@ -128,7 +118,7 @@ func bnMomentumFix(s *Signals) string {
 	}
 	if presetOnly(s) {
 		// A preset's layers are not in the spec: say how to get them there.
-		return fmt.Sprintf("or lower the BatchNormalization momentum to 0.9 in %d layer(s): model.preset %s has no layers in your spec to edit; `cnnscope doctor RUN_DIR` writes the preset out as layers with that change and trains it", len(refs), s.Spec.Model.Preset)
+		return fmt.Sprintf("lower the BatchNormalization momentum to 0.9 in %d layer(s): model.preset %s has no layers in your spec to edit; `cnnscope doctor RUN_DIR` writes the preset out as layers with that change and trains it", len(refs), s.Spec.Model.Preset)
 	}
 	return fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
 }
