@@ -33,12 +33,12 @@ func detectUnnormalizedInputs(s *Signals) *Finding {
 		f.Severity = Critical
 		f.Title = fmt.Sprintf("Inputs hold %d NaN/Inf values", nonFiniteInputs(s))
 		f.Causes = []string{"the preprocessing divides by zero (a featurewise or samplewise std of 0)", "corrupt image files"}
-		f.Fixes = []string{"drop std normalization for constant channels, or check the images: cnnscope data inspect <data>"}
+		f.Fixes = []string{"drop std normalization for constant channels, or check the images: " + inspectCmd(s)}
 	case std == 0:
 		f.Severity = Critical
 		f.Title = "Inputs are constant: every pixel value is the same"
 		f.Causes = []string{"the images are blank, or the preprocessing erases them"}
-		f.Fixes = []string{"check the images: cnnscope data inspect <data>"}
+		f.Fixes = []string{"check the images: " + inspectCmd(s)}
 	case amax > inputMaxHigh:
 		f.Title = fmt.Sprintf("Inputs are not normalized: values range %.4g..%.4g", lo, hi)
 		f.Causes = []string{"pixels reach the model as 0..255: data.preprocessing.rescale is missing or 1"}

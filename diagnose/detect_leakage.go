@@ -60,7 +60,7 @@ func detectLeakage(s *Signals) *Finding {
 		}
 	}
 	f.Causes = []string{"the same image (or a resized/re-encoded copy) is in more than one split"}
-	f.Fixes = []string{"remove the duplicates (listed by cnnscope data inspect <data>) before splitting",
+	f.Fixes = []string{"remove the duplicates (listed by " + inspectCmd(s) + ") before splitting",
 		fmt.Sprintf("treat %s accuracy as optimistic until then", worst.name)}
 	return f
 }

@@ -158,7 +158,7 @@ func setStuckCauses(f *Finding, s *Signals, step int, p stallSigns) {
 			"too much regularization (dropout) for the model's size",
 		}
 		f.Fixes = []string{
-			"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
+			"check that images and labels match: " + inspectCmd(s) + ", then look at a few files per class",
 			"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
 			defaultsFix,
 		}
@@ -203,7 +203,7 @@ func atChance(s *Signals) *Finding {
 		"the model is too small or too regularized to separate the classes",
 	}
 	f.Fixes = []string{
-		"check that images and labels match: cnnscope data inspect <data>, then look at a few files per class",
+		"check that images and labels match: " + inspectCmd(s) + ", then look at a few files per class",
 		"check that the model can learn at all: train again with --sanity (overfits 32 samples)",
 		defaultsFix,
 	}

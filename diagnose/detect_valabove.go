@@ -59,7 +59,7 @@ func detectValAboveTrain(s *Signals) *Finding {
 	}
 	f.Causes = []string{"validation images duplicate training images (leakage)", "dropout or augmentation makes training harder than validation",
 		"the validation split is small or easier than the training data", "training labels are noisier than validation labels"}
-	f.Fixes = nonEmpty("check for duplicates across splits: cnnscope data inspect <data>", valSplitFix(s))
+	f.Fixes = nonEmpty("check for duplicates across splits: "+inspectCmd(s), valSplitFix(s))
 	return f
 }
 

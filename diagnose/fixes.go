@@ -229,3 +229,20 @@ func nonEmpty(xs ...string) []string {
 	}
 	return out
 }
+
+// inspectCmd is the command that inspects the run's data: `cnnscope data
+// inspect` on the spec's data.source, single-quoted when it holds spaces
+// or shell characters; "<data>" only when the source is unknown.
+func inspectCmd(s *Signals) string {
+	src := ""
+	if s != nil && s.Spec != nil {
+		src = s.Spec.Data.Source
+	}
+	switch {
+	case src == "":
+		src = "<data>"
+	case strings.ContainsAny(src, " \t\n'\"$`\\*?[]{}()<>|&;#~!"):
+		src = "'" + strings.ReplaceAll(src, "'", `'\''`) + "'"
+	}
+	return "cnnscope data inspect " + src
+}
