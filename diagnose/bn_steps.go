@@ -82,11 +82,22 @@ func bnLagFixes(s *Signals) []string {
 	switch {
 	case presetOnly(s) && need > 0 && need <= bnEpochsReach*p.epochs:
 		return nonEmpty(more, mom)
+	case p.need > 0 && more == "" && (s.Live && !s.Final || mom == ""):
+		// The planned epochs give the statistics their steps: no change.
+		return nonEmpty(bnFinishFix(s, p), mom)
 	case mom != "" || more != "":
 		return nonEmpty(mom, more)
-	case p.need > 0:
-		return []string{fmt.Sprintf("let the run finish: fit.epochs %d give momentum %.3g the %d steps it needs", p.epochs, p.mom, p.steps)}
 	}
 	// No BatchNormalization layer known: the plain fix.
 	return []string{epochsFix(s, 2)}
+}
+
+// bnFinishFix is the advice when the spec's epochs already give the
+// momentum its steps: let a live run finish; an ended run stopped early.
+func bnFinishFix(s *Signals, p bnLagPlan) string {
+	if s.Live && !s.Final {
+		return fmt.Sprintf("let the run finish: fit.epochs %d give momentum %.3g the %d steps it needs (%d epochs)", p.epochs, p.mom, p.steps, p.need)
+	}
+	return fmt.Sprintf("run all of fit.epochs %d: momentum %.3g needs %d steps (%d epochs), the run stopped after %d epochs (check fit.early_stopping)",
+		p.epochs, p.mom, p.steps, p.need, len(s.Epochs))
 }

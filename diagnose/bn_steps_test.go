@@ -78,7 +78,13 @@ func TestBatchNormLagFixesFollowTheSteps(t *testing.T) {
 	for i := range s.Epochs {
 		s.Epochs[i]["step"] = float64(3 * (i + 1))
 	}
-	if f = wantFinding(t, "batchnorm_statistics", s, Warning); len(f.Fixes) != 1 || !strings.HasPrefix(f.Fixes[0], "let the run finish") {
-		t.Errorf("0.9, 50 epochs planned: fixes %q", f.Fixes)
+	if f = wantFinding(t, "batchnorm_statistics", s, Warning); len(f.Fixes) != 1 || !strings.HasPrefix(f.Fixes[0], "run all of fit.epochs 50") {
+		t.Errorf("0.9, 50 epochs planned, ended: fixes %q", f.Fixes)
+	}
+	// Live, with epochs enough planned: let it finish, before any change.
+	s.Model.Layers[len(s.Model.Layers)-1].Momentum = 0.95 // 77 steps: 26 epochs
+	s.Live = true
+	if f = wantFinding(t, "batchnorm_statistics", s, Warning); len(f.Fixes) != 2 || !strings.HasPrefix(f.Fixes[0], "let the run finish: fit.epochs 50") {
+		t.Errorf("live, 50 epochs planned: fixes %q", f.Fixes)
 	}
 }

@@ -82,6 +82,8 @@ func bnSmallBatchFinding(s *Signals) *Finding {
 			loss[len(loss)-1], vl[len(vl)-1], len(loss))))
 	}
 	f.Causes = []string{fmt.Sprintf("batches of %d images give BatchNormalization noisy mean and variance estimates", b)}
+	// Larger batches here (noisy statistics of few images), unlike the
+	// lag for want of steps (bnLagFixes), which larger batches worsen.
 	f.Fixes = nonEmpty(batchFix32(s), epochsFix(s, 2), bnMomentumFix(s))
 	return f
 }
