@@ -48,12 +48,45 @@ func (e SpecEdit) String() string {
 }
 
 // Describe writes the edits in one line: "compile.learning_rate: 0.001".
+// The same change to three or more layers is written once, with the
+// layers' indices: "model.layers[1, 4, 7, ..., 160].momentum: 0.9 (52
+// layers)".
 func (a Action) Describe() string {
 	var parts []string
+	groups := map[string]int{} // "key: value" -> index in parts
+	indices := map[string][]string{}
 	for _, e := range a.Edits {
-		parts = append(parts, e.String())
+		s := e.String()
+		m := layerEdit.FindStringSubmatch(s)
+		if e.Insert || m == nil {
+			parts = append(parts, s)
+			continue
+		}
+		if _, ok := groups[m[2]]; !ok {
+			groups[m[2]] = len(parts)
+			parts = append(parts, s)
+		}
+		indices[m[2]] = append(indices[m[2]], m[1])
+	}
+	for rest, at := range groups {
+		if ix := indices[rest]; len(ix) >= 3 {
+			parts[at] = fmt.Sprintf("model.layers[%s]%s (%d layers)", shortList(ix), rest, len(ix))
+		} else if len(ix) == 2 {
+			parts[at] += "; model.layers[" + ix[1] + "]" + rest
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// layerEdit splits "model.layers[7].momentum: 0.9" into the index and the rest.
+var layerEdit = regexp.MustCompile(`^model\.layers\[(\d+)\](\..*)$`)
+
+// shortList writes up to four indices, else the first three, "..." and the last.
+func shortList(ix []string) string {
+	if len(ix) > 4 {
+		ix = []string{ix[0], ix[1], ix[2], "...", ix[len(ix)-1]}
+	}
+	return strings.Join(ix, ", ")
 }
 
 // ApplyEdits returns a copy of s with the edits made, validated as a

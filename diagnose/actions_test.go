@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -105,5 +106,27 @@ func TestFindingsCarryActions(t *testing.T) {
 	}
 	if e := cat[leakyReluFix(s, "dense")]; len(e) != 1 || e[0].Path != "model.layers[6].activation" {
 		t.Errorf("leaky relu in dense: %+v", e)
+	}
+}
+
+// TestDescribeGroupsLayerEdits: the same change to many layers is written
+// once with the layers' indices; two stay as two; other edits keep their
+// place.
+func TestDescribeGroupsLayerEdits(t *testing.T) {
+	var a Action
+	a.Edits = append(a.Edits, SpecEdit{Path: "compile.learning_rate", Value: 0.01})
+	for _, i := range []int{1, 4, 7, 9, 13, 160} {
+		a.Edits = append(a.Edits, SpecEdit{Path: fmt.Sprintf("model.layers[%d].momentum", i), Value: 0.9})
+	}
+	a.Edits = append(a.Edits, SpecEdit{Path: "model.layers[2].rate", Value: 0.5}, SpecEdit{Path: "model.layers[5].rate", Value: 0.5},
+		SpecEdit{Path: "model.layers[3]", Value: map[string]any{"type": "Dropout"}, Insert: true})
+	want := "compile.learning_rate: 0.01; model.layers[1, 4, 7, ..., 160].momentum: 0.9 (6 layers); " +
+		"model.layers[2].rate: 0.5; model.layers[5].rate: 0.5; insert at model.layers[3]: type: Dropout"
+	if got := a.Describe(); got != want {
+		t.Errorf("Describe:\n got %s\nwant %s", got, want)
+	}
+	a.Edits = a.Edits[1:4] // three layers: all indices
+	if got, want := a.Describe(), "model.layers[1, 4, 7].momentum: 0.9 (3 layers)"; got != want {
+		t.Errorf("Describe: got %s, want %s", got, want)
 	}
 }
