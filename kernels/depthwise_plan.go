@@ -78,6 +78,8 @@ func backwardTaps(i, on, k, s, pad int) []tap1 {
 	return ts
 }
 
+// sameKernelTaps reports whether two tap lists use the same kernel
+// indices (depthwise plans and the direct input gradient's runs).
 func sameKernelTaps(a, b []tap1) bool {
 	if len(a) != len(b) {
 		return false

@@ -74,33 +74,29 @@ func convInputGradWith(kern dxKernel, g ConvGeom, dz []float32, f int, kernelT [
 	}
 }
 
-// dxTap is one kernel tap meeting an input pixel: its kernel index
-// (kh or kw) and the output index (oh or ow) it comes from.
-type dxTap struct{ k, o int }
-
 // dxRun is a run of input indices of one dimension (rows or columns),
 // start, start+s, ... (count of them), that meet the same kernel indices:
 // taps, those of the first (the next index's output indices are one
 // further).
 type dxRun struct {
 	start, count, nt int
-	tap              [maxDxTaps]dxTap // taps: tap[:nt]
+	tap              [maxDxTaps]tap1 // taps: tap[:nt] (kernel index, output index)
 }
 
 // maxDxTaps is the largest kernel size whose taps a dxRun holds inline.
 const maxDxTaps = 8
 
-func (r *dxRun) taps() []dxTap { return r.tap[:r.nt] }
+func (r *dxRun) taps() []tap1 { return r.tap[:r.nt] }
 
 // dxRuns cuts the input indices [0, size) of a dimension with kernel
 // size k, stride s, padding pad and output size o into runs: one stride
 // class at a time, consecutive indices with the same kernel indices.
 func dxRuns(size, pad, k, s, o int, runs []dxRun) []dxRun {
-	var buf [maxDxTaps]dxTap
+	var buf [maxDxTaps]tap1
 	for rho := 0; rho < min(s, size); rho++ {
 		for i := rho; i < size; i += s {
 			t := dxTaps(i, pad, k, s, o, buf[:0])
-			if last := len(runs) - 1; last >= 0 && runs[last].start%s == rho && sameDxTaps(runs[last].taps(), t) {
+			if last := len(runs) - 1; last >= 0 && runs[last].start%s == rho && sameKernelTaps(runs[last].taps(), t) {
 				runs[last].count++
 				continue
 			}
@@ -115,26 +111,13 @@ func dxRuns(size, pad, k, s, o int, runs []dxRun) []dxRun {
 // dxTaps appends to dst the taps of kernel size k, stride s and padding
 // pad that meet input index i of an output of size o, in Col2imRows'
 // order (output index ascending, so kernel index descending).
-func dxTaps(i, pad, k, s, o int, dst []dxTap) []dxTap {
+func dxTaps(i, pad, k, s, o int, dst []tap1) []tap1 {
 	for kk := k - 1; kk >= 0; kk-- {
 		if v := i + pad - kk; v >= 0 && v%s == 0 && v/s < o {
-			dst = append(dst, dxTap{kk, v / s})
+			dst = append(dst, tap1{kk, v / s})
 		}
 	}
 	return dst
-}
-
-// sameDxTaps reports whether two tap lists use the same kernel indices.
-func sameDxTaps(a, b []dxTap) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].k != b[i].k {
-			return false
-		}
-	}
-	return true
 }
 
 // dxKernel writes rows pixels (ldc apart in c) of width channels each:
@@ -152,7 +135,7 @@ func dxBlock(kern dxKernel, g ConvGeom, dz []float32, f int, kT []float32, n int
 	offs = offs[:0]
 	for _, th := range rr.taps() {
 		for _, tw := range cr.taps() {
-			offs = append(offs, ((n*g.OH+th.o)*g.OW+tw.o)*f, (th.k*g.KW+tw.k)*g.C)
+			offs = append(offs, ((n*g.OH+th.at)*g.OW+tw.at)*f, (th.k*g.KW+tw.k)*g.C)
 		}
 	}
 	taps, k := len(offs)/2, g.Cols()
