@@ -67,18 +67,7 @@ func genConvDxRows(mr int) {
 			b.LEAQ(op.Mem{Base: bases[g-1], Index: rs, Scale: 4}, bases[g])
 		}
 	}
-	rowAddr := func(r int) op.Mem {
-		base := bases[r/4]
-		switch r % 4 {
-		case 1:
-			return op.Mem{Base: base, Index: rs, Scale: 1}
-		case 2:
-			return op.Mem{Base: base, Index: rs, Scale: 2}
-		case 3:
-			return op.Mem{Base: base, Index: rs3, Scale: 1}
-		}
-		return op.Mem{Base: base}
-	}
+	rowAddr := rowAddrs(bases, rs, rs3)
 	bp := b.GP64()
 	b.MOVQ(op.Mem{Base: offs, Disp: 8}, bp)
 	b.SHLQ(op.U8(2), bp)

@@ -209,18 +209,7 @@ func genMicroKernel(mk microKernel) {
 		bases[g] = b.GP64()
 		b.LEAQ(op.Mem{Base: bases[g-1], Index: rs, Scale: 4}, bases[g])
 	}
-	rowAddr := func(r int) op.Mem {
-		base := bases[r/4]
-		switch r % 4 {
-		case 1:
-			return op.Mem{Base: base, Index: rs, Scale: 1}
-		case 2:
-			return op.Mem{Base: base, Index: rs, Scale: 2}
-		case 3:
-			return op.Mem{Base: base, Index: rs3, Scale: 1}
-		}
-		return op.Mem{Base: base}
-	}
+	rowAddr := rowAddrs(bases, rs, rs3)
 
 	b.Comment("Prefetch the C tile.")
 	cp := b.Load(b.Param("c"), b.GP64())
@@ -404,4 +393,23 @@ func mustAddr(c gotypes.Component) op.Mem {
 		panic(err)
 	}
 	return base.Addr
+}
+
+// rowAddrs addresses row r of a matrix whose rows are rs bytes apart
+// (rs3 = 3*rs) from bases, one base per four rows: bases[r/4] + {0, rs,
+// 2rs, 3rs}[r%4]. The SGEMM, Winograd product and direct input-gradient
+// micro-kernels read A this way.
+func rowAddrs[R reg.Register](bases []R, rs, rs3 reg.Register) func(r int) op.Mem {
+	return func(r int) op.Mem {
+		base := bases[r/4]
+		switch r % 4 {
+		case 1:
+			return op.Mem{Base: base, Index: rs, Scale: 1}
+		case 2:
+			return op.Mem{Base: base, Index: rs, Scale: 2}
+		case 3:
+			return op.Mem{Base: base, Index: rs3, Scale: 1}
+		}
+		return op.Mem{Base: base}
+	}
 }

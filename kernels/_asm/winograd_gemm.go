@@ -61,18 +61,7 @@ func genWinogradGemmRows(mr int) {
 			b.LEAQ(op.Mem{Base: bases[g-1], Index: rs, Scale: 4}, bases[g])
 		}
 	}
-	rowAddr := func(r int) op.Mem {
-		base := bases[r/4]
-		switch r % 4 {
-		case 1:
-			return op.Mem{Base: base, Index: rs, Scale: 1}
-		case 2:
-			return op.Mem{Base: base, Index: rs, Scale: 2}
-		case 3:
-			return op.Mem{Base: base, Index: rs3, Scale: 1}
-		}
-		return op.Mem{Base: base}
-	}
+	rowAddr := rowAddrs(bases, rs, rs3)
 	bp, kk := load64("b"), load64("k")
 	for r := range acc {
 		b.VPXORD(acc[r][0], acc[r][0], acc[r][0])
