@@ -156,3 +156,31 @@ func TestDetectLabelNoise(t *testing.T) {
 	s.Facts.Init.Loss = 16
 	wantNone(t, "label_noise", s)
 }
+
+// TestValAboveTrainWeighsTheLastBatch: an epoch that ends with a batch of
+// 2 images (3,170 training images in batches of 32) whose accuracy is 0
+// is two images of evidence, not a batch's: no finding.
+func TestValAboveTrainWeighsTheLastBatch(t *testing.T) {
+	s := healthySignals(t, 4)
+	s.Facts.Data.TrainCounts = []int{317, 317, 317, 317, 317, 317, 317, 317, 317, 317}
+	s.Facts.Data.ValCounts = []int{100, 100, 100, 100, 100, 100, 100, 100, 100, 100}
+	setEpochs(s, "loss", 0.5, 0.5, 0.5, 0.5)
+	setEpochs(s, "accuracy", 0.95, 0.95, 0.95, 0.95)
+	setEpochs(s, "val_accuracy", 0.97, 0.97, 0.97, 0.97)
+	setLoss(s, flat(0.5), func(step int) float64 {
+		if step%synthSPE == 0 {
+			return 0
+		}
+		return 0.95
+	})
+	wantNone(t, "val_above_train", s)
+	// Full last batches at that accuracy are a real gap.
+	s.Facts.Data.TrainCounts = []int{320, 320, 320, 320, 320, 320, 320, 320, 320, 320}
+	setLoss(s, flat(0.5), func(step int) float64 {
+		if step%synthSPE > synthSPE-5 || step%synthSPE == 0 {
+			return 0.5
+		}
+		return 0.95
+	})
+	wantFinding(t, "val_above_train", s, Warning)
+}

@@ -38,8 +38,8 @@ func detectValAboveTrain(s *Signals) *Finding {
 	}
 	var gaps []float64
 	for e := n - 1; e <= n; e++ {
-		tr := endOfEpochAccuracy(s, e)
-		if math.IsNaN(tr) || math.IsNaN(vacc[e-1]) || vacc[e-1]-tr < max(valAboveGap, valAboveZ*gapError(s, vacc[e-1], tr)) {
+		tr, nt := endOfEpochAccuracy(s, e)
+		if math.IsNaN(tr) || math.IsNaN(vacc[e-1]) || vacc[e-1]-tr < max(valAboveGap, valAboveZ*gapError(s, vacc[e-1], tr, nt)) {
 			return nil
 		}
 		gaps = append(gaps, vacc[e-1]-tr)
@@ -63,22 +63,55 @@ func detectValAboveTrain(s *Signals) *Finding {
 	return f
 }
 
-// endOfEpochAccuracy is the mean batch accuracy over the last quarter of
-// epoch e (1-based), or the epoch's accuracy when the trace lacks it.
-func endOfEpochAccuracy(s *Signals, e int) float64 {
+// endOfEpochAccuracy is the batch accuracy over the last quarter of
+// epoch e (1-based), each point of the trace weighted by the training
+// images it covers (an epoch's last batch may hold only a few: 162 images
+// in batches of 32 end with a batch of 2), and that many images; else the
+// epoch's accuracy (images 0: unknown).
+func endOfEpochAccuracy(s *Signals, e int) (acc float64, images int) {
 	t := &s.Facts.Loss
-	spe := s.Facts.StepsPerEpoch
-	if spe > 0 && t.Len() > 0 {
-		end := e * spe
-		if _, acc, n := t.window(end-max(spe/4, 1), end); n > 0 {
-			return acc
+	spe, bs := s.Facts.StepsPerEpoch, 0
+	if s.Spec != nil {
+		bs = s.Spec.Fit.BatchSize
+	}
+	if spe > 0 && bs > 0 && t.Len() > 0 {
+		end, stride := e*spe, max(t.Stride, 1)
+		last := lastBatch(s, spe, bs)
+		sum, n := 0.0, 0
+		for i := t.Len() - 1; i >= 0 && t.Step[i] > end-max(spe/4, 1); i-- {
+			if t.Step[i] > end {
+				continue
+			}
+			w := stride * bs
+			if t.Step[i] == end {
+				w += last - bs
+			}
+			sum += t.Acc[i] * float64(w)
+			n += w
+		}
+		if n > 0 {
+			return sum / float64(n), n
 		}
 	}
-	acc := s.series("accuracy")
-	if e-1 < len(acc) {
-		return acc[e-1]
+	if a := s.series("accuracy"); e-1 < len(a) {
+		return a[e-1], 0
 	}
-	return math.NaN()
+	return math.NaN(), 0
+}
+
+// lastBatch is the size of an epoch's last batch: what the training
+// images leave after spe-1 full batches of bs (bs when unknown).
+func lastBatch(s *Signals, spe, bs int) int {
+	n := 0
+	if d := s.Facts.Data; d != nil {
+		for _, c := range d.TrainCounts {
+			n += c
+		}
+	}
+	if r := n - (spe-1)*bs; r > 0 && r < bs {
+		return r
+	}
+	return bs
 }
 
 // regularizers lists what makes training passes harder than validation.
@@ -100,17 +133,13 @@ func regularizers(s *Signals) []string {
 
 // gapError is the standard error of the difference between validation
 // accuracy va (on the validation split) and training accuracy ta (over
-// the last quarter of an epoch's batches); 0 when the sizes are unknown.
-func gapError(s *Signals, va, ta float64) float64 {
+// nt training images); 0 when the sizes are unknown.
+func gapError(s *Signals, va, ta float64, nt int) float64 {
 	nv := 0
 	if d := s.Facts.Data; d != nil {
 		for _, c := range d.ValCounts {
 			nv += c
 		}
-	}
-	nt := 0
-	if spe := s.Facts.StepsPerEpoch; spe > 0 && s.Spec != nil && s.Spec.Fit.BatchSize > 0 {
-		nt = max(spe/4, 1) * s.Spec.Fit.BatchSize
 	}
 	if nv == 0 || nt == 0 {
 		return 0
