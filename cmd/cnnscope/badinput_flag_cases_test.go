@@ -209,8 +209,9 @@ var flagCases = []badCase{
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--batch", "0"}, lines: 1},
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--top-k", "0"}, lines: 1},
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--format", "xml"}, lines: 1},
-	{args: []string{"predict", "$F/model", "/nonexistent.png"}, lines: 1},
-	{args: []string{"predict", "$F/model", "$F/emptydir"}, lines: 1},
+	// An image that cannot be listed is an error row and a line, as a corrupt one is; then the count.
+	{args: []string{"predict", "$F/model", "/nonexistent.png"}, lines: 2},
+	{args: []string{"predict", "$F/model", "$F/emptydir"}, lines: 2},
 	{args: []string{"predict", "$F/model"}, lines: 1},
 	{args: []string{"predict", "$F/model", "$F/notes.txt"}, lines: 2},
 	{args: []string{"predict"}, lines: 1},

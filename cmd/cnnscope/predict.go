@@ -29,8 +29,8 @@ type prediction struct {
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("predict", "predict RUN_DIR IMAGE|FOLDER... [--format table|csv|json] [--top-k K]",
 		"  cnnscope predict runs/mnist digit.png\n  cnnscope predict runs/pets photos/ --format csv > predictions.csv\n"+
-			"Exit code 2 when an image could not be read: the others are still classified, each bad one is a line on\n"+
-			"stderr and an error row in the output.\n", stderr)
+			"Exit code 2 when an image could not be read (a corrupt image, a missing file or folder, a folder without\n"+
+			"images): the others are still classified, each bad one is a line on stderr and an error row in the output.\n", stderr)
 	format := fs.String("format", "table", "output: table, csv or json")
 	top := fs.Int("top-k", 3, "how many classes to list per image")
 	alias(fs, "top", "top-k")
@@ -69,16 +69,17 @@ func countErrors(ps []prediction) int {
 }
 
 // classify runs the library's Predictor on the images and reports
-// on stderr each file that could not be read and, once per kind, the
-// images whose size or color mode differ from the model's input.
+// on stderr each argument or file that could not be read and, once per
+// kind, the images whose size or color mode differ from the model's input.
 func classify(stderr io.Writer, dir string, paths []string, opts predict.Options) ([]prediction, error) {
 	p, err := predict.Load(dir)
 	if err != nil {
 		return nil, inputError(err)
 	}
-	files, err := data.ListImages(paths)
-	if err != nil {
-		return nil, usageError{err.Error()}
+	args := listArgs(paths)
+	var files []string
+	for _, a := range args {
+		files = append(files, a.files...)
 	}
 	if e, err := p.Model.EstimateMemory(min(opts.Batch, max(len(files), 1)), -1); err == nil {
 		if err := e.Fits(); err != nil {
@@ -86,15 +87,42 @@ func classify(stderr io.Writer, dir string, paths []string, opts predict.Options
 		}
 	}
 	res := p.PredictFiles(files, opts)
-	rows := make([]prediction, len(res))
+	rows := predictionRows(stderr, args, res)
+	warnMismatches(stderr, p, res)
+	return rows, nil
+}
+
+// predictionRows are the output's rows in the arguments' order: each
+// argument that could not be listed is an error row, each of its files
+// a prediction (or an error row); every error is also a line on stderr.
+func predictionRows(stderr io.Writer, args []argImages, res []predict.Prediction) []prediction {
+	rows := make([]prediction, 0, len(res)+len(args))
+	next := 0 // res's first prediction of the next argument
+	for _, a := range args {
+		if a.err != nil {
+			rows = append(rows, prediction{File: a.display, Error: a.err.Error()})
+			fmt.Fprintf(stderr, "cnnscope predict: %v\n", a.err)
+			continue
+		}
+		for _, r := range res[next : next+len(a.files)] {
+			row := prediction{File: r.File, Class: r.Class, Probability: r.Probability, Top: r.Top}
+			if r.Err != nil {
+				row.Error = r.Err.Error()
+				fmt.Fprintf(stderr, "cnnscope predict: %v\n", r.Err)
+			}
+			rows = append(rows, row)
+		}
+		next += len(a.files)
+	}
+	return rows
+}
+
+// warnMismatches says once per kind which images differ from the model's
+// input in size or color mode.
+func warnMismatches(stderr io.Writer, p *predict.Predictor, res []predict.Prediction) {
 	mismatches := map[string][]int{}
 	var kinds []string
 	for i, r := range res {
-		rows[i] = prediction{File: r.File, Class: r.Class, Probability: r.Probability, Top: r.Top}
-		if r.Err != nil {
-			rows[i].Error = r.Err.Error()
-			fmt.Fprintf(stderr, "cnnscope predict: %v\n", r.Err)
-		}
 		if r.Mismatch != "" {
 			// One line per kind: resized or not, and the file's mode.
 			k := fmt.Sprint(r.Original.Width != p.Model.InputShape()[1] || r.Original.Height != p.Model.InputShape()[0], r.Original.Mode)
@@ -108,7 +136,27 @@ func classify(stderr io.Writer, dir string, paths []string, opts predict.Options
 		at := mismatches[k]
 		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images)\n", len(at), res[at[0]].File, res[at[0]].Mismatch, inputLabel(p))
 	}
-	return rows, nil
+}
+
+// argImages is one command-line argument's images: its files (a file
+// itself, or a folder's images), or why it has none.
+type argImages struct {
+	display string // the argument as the output shows it
+	files   []string
+	err     error
+}
+
+// listArgs expands each argument on its own, so that one that cannot be
+// listed (a missing file or folder, a folder without images) becomes an
+// error row of its own, as an unreadable image does, and the other
+// arguments are still classified.
+func listArgs(paths []string) []argImages {
+	args := make([]argImages, len(paths))
+	for i, p := range paths {
+		args[i].display = data.DisplayPath(p)
+		args[i].files, args[i].err = data.ListImages([]string{p})
+	}
+	return args
 }
 
 // inputLabel is the model's input as "28x28 grayscale".

@@ -69,3 +69,44 @@ func TestPredictKeepsGoodImagesPastABomb(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictMissingFileIsAnErrorRow: a missing file and a folder without
+// images among the arguments are error rows in the arguments' order, as a
+// corrupt image is, each a line on stderr; the good image is still
+// classified, and the exit code is 2 (issue 10: the command used to
+// abort with no rows).
+func TestPredictMissingFileIsAnErrorRow(t *testing.T) {
+	dir := t.TempDir()
+	good, corrupt, missing, empty := filepath.Join(dir, "good.png"), filepath.Join(dir, "corrupt.png"), filepath.Join(dir, "nosuch.png"), filepath.Join(dir, "empty")
+	if err := os.WriteFile(good, messy.PNG(messy.Gray(24, 16, 3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(corrupt, []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI("predict", testmodel.TinyCNN(t), missing, good, empty, corrupt, "--format", "csv")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, errs)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ file, err string }{{missing, "no such file"}, {good, ""}, {empty, "no image files"}, {corrupt, "corrupt.png"}}
+	if len(rows) != 1+len(want) {
+		t.Fatalf("%d rows, want a header and %d:\n%s", len(rows), len(want), out)
+	}
+	for i, w := range want {
+		r := rows[1+i]
+		if r[0] != w.file || (w.err == "") != (r[4] == "") || !strings.Contains(r[4], w.err) || (w.err == "") == (r[1] == "") {
+			t.Errorf("row %d: %q, want file %s, error containing %q", i+1, r, w.file, w.err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], "nosuch.png") || !strings.Contains(lines[1], "empty") || !strings.Contains(lines[3], "3 of 4 image(s) could not be read") {
+		t.Errorf("stderr:\n%s\nwant the three bad arguments in order, then the count", errs)
+	}
+}
