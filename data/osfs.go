@@ -75,3 +75,14 @@ func DisplayPath(p string) string {
 	q := strconv.Quote(p)
 	return q[1 : len(q)-1]
 }
+
+// ShellArg is a path as a word of a command line cnnscope suggests (a
+// fix, "cnnscope data inspect DIR"): its DisplayPath, in single quotes
+// when it holds spaces or characters a shell treats specially.
+func ShellArg(p string) string {
+	p = DisplayPath(p)
+	if p == "" || strings.ContainsAny(p, " \t\n'\"$`\\*?[]{}()<>|&;#~!") {
+		return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+	}
+	return p
+}

@@ -156,6 +156,10 @@ func byCount(m map[string]int) []string {
 	return keys
 }
 
+// SkippedShown is how many skipped files a summary lists by name (the
+// console's, run.json's, the report's); `cnnscope data inspect` lists all.
+const SkippedShown = 5
+
 // WriteSkipped prints a summary of the files a folder load skipped:
 // their count by kind, the first few paths, and where the rest are; with
 // images (the images loaded) fewer than the files skipped, it asks
@@ -165,10 +169,9 @@ func WriteSkipped(w io.Writer, source string, skipped []Skipped, images int) {
 		return
 	}
 	fmt.Fprintf(w, "Skipped %d file(s): %s\n", len(skipped), SkipKinds(skipped))
-	const first = 5
 	for i, s := range skipped {
-		if i == first {
-			fmt.Fprintf(w, "  ... and %d more: cnnscope data inspect %s lists them all; --strict fails on them\n", len(skipped)-first, source)
+		if i == SkippedShown {
+			fmt.Fprintf(w, "  ... and %d more: cnnscope data inspect %s lists them all; --strict fails on them\n", len(skipped)-SkippedShown, source)
 			break
 		}
 		fmt.Fprintf(w, "  %s: %s\n", s.Path, s.Reason)

@@ -81,6 +81,7 @@ type page struct {
 	Graph            bool      // the model merges tensors: the table shows connections
 	Params           [3]string // total, trainable, non-trainable
 	DataLine         string
+	Skipped          []skippedNotice
 	Counts           []classCount
 	HasWeights       bool
 	Curves, Training []template.HTML
@@ -143,6 +144,7 @@ func Render(ctx context.Context, w io.Writer, dir string, in Inputs) error {
 	}
 	p.model(m)
 	p.data(prep)
+	p.skipped(r, prep)
 	p.Facts = r.facts(prep, m)
 	p.Settings = flattenSpec(r.SpecYAML)
 	p.Curves = []template.HTML{template.HTML(r.LossChart().SVG()), template.HTML(r.AccuracyChart().SVG())}

@@ -203,6 +203,8 @@ type Run struct {
 	// StopReason is why a callback ended the fit early, when known.
 	StopReason string
 	Missing    []string
+	// Info is run.json (nil: none, a run from before run.json).
+	Info *rundir.Info
 }
 
 // LoadRun reads a run directory. Missing files are noted, not errors
@@ -266,6 +268,9 @@ func loadRun(dir string) (*Run, error) {
 		}
 		r.Diagnosis = &d
 	} else if !missing(err, DiagnosisFile+" (verdict and findings)") {
+		return nil, err
+	}
+	if r.Info, err = rundir.ReadInfo(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	r.estimateDuration()

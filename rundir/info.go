@@ -58,6 +58,25 @@ type Info struct {
 	Options map[string]string `json:"options,omitempty"`
 	Started time.Time         `json:"started"`
 	Ended   *time.Time        `json:"ended,omitempty"`
+	// Skipped records, per data folder, the files its load left out
+	// (unreadable, not images, ...): the run trained without them.
+	Skipped []SkippedFiles `json:"skipped_files,omitempty"`
+}
+
+// SkippedFiles are the files one data folder's load left out: how many,
+// their kinds in one phrase ("not an image file: 3 (.txt 2, .gz 1);
+// unreadable: 1") and the first few, each with why.
+type SkippedFiles struct {
+	Source string        `json:"source"`
+	Count  int           `json:"count"`
+	Kinds  string        `json:"kinds"`
+	First  []SkippedFile `json:"first"`
+}
+
+// SkippedFile is one file left out and why.
+type SkippedFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 // ReadInfo reads dir's run.json; the error wraps fs.ErrNotExist when

@@ -45,10 +45,14 @@ func (r *runner) openResume() error {
 
 // claim makes a new run's directory (refusing one that holds anything,
 // unless it replaces a run with RunOptions.Overwrite) and writes its
-// spec.yaml and run.json; on resume it marks the run as training again.
+// spec.yaml and run.json (with the files the data's load skipped); on
+// resume it marks the run as training again.
 func (r *runner) claim() error {
+	skipped := r.p.SkippedFiles(r.spec.Data.Source, r.spec.Data.Test)
 	if r.resume {
 		r.info.State, r.info.Message, r.info.StoppedBy, r.info.Ended = rundir.Training, "", "", nil
+		// This part's load of the data.
+		r.info.Skipped = skipped
 		for k, v := range r.ro.Settings { // what the caller changed for this part
 			if r.info.Options == nil {
 				r.info.Options = map[string]string{}
@@ -68,7 +72,7 @@ func (r *runner) claim() error {
 		return err
 	}
 	r.dir = d
-	r.info = &rundir.Info{RunID: r.id, State: rundir.Training, Options: r.ro.Settings, Started: time.Now().UTC()}
+	r.info = &rundir.Info{RunID: r.id, State: rundir.Training, Options: r.ro.Settings, Started: time.Now().UTC(), Skipped: skipped}
 	if err := r.writeStart(d.Path); err != nil {
 		// Leave the directory as it was: empty (a run built aside is
 		// removed by Close).
