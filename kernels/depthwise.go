@@ -109,6 +109,12 @@ func sampleOf(v []float32, b, n int) []float32 { return v[b*n : (b+1)*n] }
 // kernels read (also the only case where relu6 goes into the kernels'
 // stores; otherwise Relu6 runs on each sample after its sums).
 func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32, post func([]float32), relu6 bool) {
+	depthwiseForwardHooked(impl, g, x, k, bias, init, y, post, relu6, SampleHooks{})
+}
+
+// depthwiseForwardHooked is depthwiseForwardWith with hooks around each
+// sample's work.
+func depthwiseForwardHooked(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32, init bool, y []float32, post func([]float32), relu6 bool, h SampleHooks) {
 	p := depthwisePlan(g, false)
 	nx, ny := g.H*g.W*g.C, g.OH*g.OW*g.C
 	var from []float32
@@ -118,21 +124,19 @@ func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32,
 		}
 	}
 	inKernel := relu6 && from != nil
-	ForEachChunk(g.N, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
-			if init && from == nil {
-				fillBias(yb, bias)
-			}
-			for _, r := range p.runs {
-				impl.taps(yb[r.y:], xb, k, from, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs, inKernel)
-			}
-			if relu6 && !inKernel {
-				Relu6(yb, yb)
-			}
-			if post != nil {
-				post(yb)
-			}
+	h.each(g.N, func(b int) {
+		xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
+		if init && from == nil {
+			fillBias(yb, bias)
+		}
+		for _, r := range p.runs {
+			impl.taps(yb[r.y:], xb, k, from, p.off[r.t0:r.t1], r.n, g.C, p.ys, p.xs, inKernel)
+		}
+		if relu6 && !inKernel {
+			Relu6(yb, yb)
+		}
+		if post != nil {
+			post(yb)
 		}
 	})
 }
@@ -142,29 +146,33 @@ func depthwiseForwardWith(impl *depthwiseImpl, g ConvGeom, x, k, bias []float32,
 // input-gradient plan's runs, each sum starting from zeros the kernels
 // read when the runs write every input pixel (else from a cleared dx).
 func depthwiseBackwardWith(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, part []float32) {
+	depthwiseBackwardHooked(impl, g, x, k, dz, dk, dx, part, SampleHooks{})
+}
+
+// depthwiseBackwardHooked is depthwiseBackwardWith with hooks around each
+// sample's work.
+func depthwiseBackwardHooked(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, part []float32, h SampleHooks) {
 	fp, bp := depthwisePlan(g, false), depthwisePlan(g, true)
 	nx, nz, nk := g.H*g.W*g.C, g.OH*g.OW*g.C, len(dk)
 	var zeros []float32
 	if bp.covers {
 		zeros = zerosOf(g.C)
 	}
-	ForEachChunk(g.N, 1, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			xb, dzb, pk := sampleOf(x, b, nx), sampleOf(dz, b, nz), sampleOf(part, b, nk)
-			clear(pk)
-			for _, r := range fp.runs {
-				impl.gradK(pk, xb, dzb[r.y:], fp.off[r.t0:r.t1], r.n, g.C, fp.xs, fp.ys)
-			}
-			if dx == nil {
-				continue
-			}
-			dxb := sampleOf(dx, b, nx)
-			if zeros == nil {
-				clear(dxb)
-			}
-			for _, r := range bp.runs {
-				impl.taps(dxb[r.y:], dzb, k, zeros, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs, false)
-			}
+	h.each(g.N, func(b int) {
+		xb, dzb, pk := sampleOf(x, b, nx), sampleOf(dz, b, nz), sampleOf(part, b, nk)
+		clear(pk)
+		for _, r := range fp.runs {
+			impl.gradK(pk, xb, dzb[r.y:], fp.off[r.t0:r.t1], r.n, g.C, fp.xs, fp.ys)
+		}
+		if dx == nil {
+			return
+		}
+		dxb := sampleOf(dx, b, nx)
+		if zeros == nil {
+			clear(dxb)
+		}
+		for _, r := range bp.runs {
+			impl.taps(dxb[r.y:], dzb, k, zeros, bp.off[r.t0:r.t1], r.n, g.C, bp.ys, bp.xs, false)
 		}
 	})
 	sumParts(dk, part, g.N)

@@ -63,6 +63,7 @@ type BatchNormalization struct {
 	keep     []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
 	keepOn   bool         // the last Forward trained with relu or relu6 fused and wrote keep
 	noKeep   bool         // never keep the bits: the passes before them (A/B benchmarks only)
+	hub      bnHub        // passes a DepthwiseConv2D next to it runs (batchnorm_hub.go)
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -163,6 +164,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	rows := len(x.Data) / c
 	training = training && !l.frozen() // Keras 3: a frozen BatchNormalization runs in inference mode
 	l.training = training
+	l.hub.begin()
 	out := x
 	l.x = x.Data
 	if l.fromY = l.inPlace && l.fused.act == nil && l.invertible(); !l.fromY {
@@ -181,6 +183,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 			*mv = float32(float64(*mv)*mom + v*(1-mom))
 		}
 	} else {
+		l.hub.statsX = nil
 		for j := 0; j < c; j++ {
 			l.mean[j] = float64(l.movingMean.Value.Data[j])
 			l.invStd[j] = 1 / math.Sqrt(float64(l.movingVar.Value.Data[j])+eps)
@@ -191,6 +194,9 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		g, b := l.scaleShift(j)
 		scale[j] = g * l.invStd[j]
 		shift[j] = b - l.mean[j]*scale[j]
+	}
+	if l.deferApply(len(x.Data)) { // the depthwise convolution after it writes out
+		return out
 	}
 	l.normalize(x.Data, out.Data, rows)
 	return out

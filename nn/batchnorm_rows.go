@@ -78,6 +78,13 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 			kernels.NormSums(p1, p2, a, b, x[p0*c:p1r*c], ds, round)
 		}
 	})
+	l.addParts(s1, s2, part, nb)
+}
+
+// addParts sets s1 and s2 to the sums of the nb blocks' parts (two C-long
+// runs per block), in block order.
+func (l *BatchNormalization) addParts(s1, s2, part []float64, nb int) {
+	c := l.c
 	clear(s1)
 	clear(s2)
 	for blk := 0; blk < nb; blk++ {
@@ -96,32 +103,43 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 // a multiple of 8 channels the kernel also keeps the activation's
 // gradient as bits (keep; see actKeeps).
 func (l *BatchNormalization) normalize(x, y []float32, rows int) {
+	l.normalizeKeep(len(x))
+	kernels.ForEachChunk(rows, max(1, l.elementGrain()), func(lo, hi int) { l.normalizeRows(x, y, lo, hi) })
+}
+
+func (l *BatchNormalization) elementGrain() int { return elementwiseGrain / l.c }
+
+// normalizeKeep sets keepOn for a Forward on n values and makes room for
+// the bits.
+func (l *BatchNormalization) normalizeKeep(n int) {
+	if l.keepOn = l.actKeeps(); l.keepOn && cap(l.keep) < n/8 {
+		l.keep = make([]byte, n/8)
+	}
+}
+
+// normalizeRows is normalize on rows [lo, hi), on the calling goroutine.
+func (l *BatchNormalization) normalizeRows(x, y []float32, lo, hi int) {
 	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
 	act := l.fused.act
-	if l.keepOn = l.actKeeps(); l.keepOn && cap(l.keep) < len(x)/8 {
-		l.keep = make([]byte, len(x)/8)
-	}
-	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
-		ys, xs := y[lo*c:hi*c], x[lo*c:hi*c]
-		switch {
-		case act == nil:
-			kernels.NormApply(ys, xs, scale, shift)
-		case l.keepOn && act.name == "relu6":
-			kernels.NormApplyRelu6Keep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
-		case l.keepOn: // relu
-			kernels.NormApplyReluKeep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
-		case act.name == "relu6": // one kernel (Relu6's bits)
-			kernels.NormApplyRelu6(ys, xs, scale, shift)
-		default:
-			step := max(1, fusePieceValues/c)
-			for p0 := lo; p0 < hi; p0 += step {
-				p1 := min(hi, p0+step)
-				kernels.NormApply(y[p0*c:p1*c], x[p0*c:p1*c], scale, shift)
-				act.forward(y[p0*c:p1*c], y[p0*c:p1*c], c)
-			}
+	ys, xs := y[lo*c:hi*c], x[lo*c:hi*c]
+	switch {
+	case act == nil:
+		kernels.NormApply(ys, xs, scale, shift)
+	case l.keepOn && act.name == "relu6":
+		kernels.NormApplyRelu6Keep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+	case l.keepOn: // relu
+		kernels.NormApplyReluKeep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+	case act.name == "relu6": // one kernel (Relu6's bits)
+		kernels.NormApplyRelu6(ys, xs, scale, shift)
+	default:
+		step := max(1, fusePieceValues/c)
+		for p0 := lo; p0 < hi; p0 += step {
+			p1 := min(hi, p0+step)
+			kernels.NormApply(y[p0*c:p1*c], x[p0*c:p1*c], scale, shift)
+			act.forward(y[p0*c:p1*c], y[p0*c:p1*c], c)
 		}
-	})
+	}
 }
 
 // actKeeps reports whether a Forward keeps its fused activation's
@@ -147,7 +165,11 @@ func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
 	for j, v := range x[:c] {
 		k[j], ones[j] = float64(v), 1
 	}
-	l.blockSums(rows, sum, sq, k, ones, x, nil, false) // (x - K)·1 = x - K exactly
+	if !l.hub.statsIn(x) {
+		l.blockSums(rows, sum, sq, k, ones, x, nil, false) // (x - K)·1 = x - K exactly
+	} else { // the depthwise convolution before summed the blocks (batchnorm_hub.go)
+		l.addParts(sum, sq, l.part, l.hub.blocks)
+	}
 	n := float64(rows)
 	for j := range sum {
 		l.mean[j] = k[j] + sum[j]/n
@@ -185,7 +207,11 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		return dy
 	}
 	a, b, round := l.xhatConsts()
-	l.blockSums(rows, sdy, sdyx, a, b, l.x, dy.Data, round)
+	if l.hub.sumsIn(dy.Data) { // the depthwise convolution after summed the blocks (batchnorm_hub.go)
+		l.addParts(sdy, sdyx, l.part, l.hub.blocks)
+	} else {
+		l.blockSums(rows, sdy, sdyx, a, b, l.x, dy.Data, round)
+	}
 	if gammaLearns {
 		for j := range sdyx {
 			l.gamma.Grad.Data[j] = float32(sdyx[j])
@@ -199,6 +225,11 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 	if !needDx {
 		return nil
 	}
+	if l.hub.gradOut && l.hub.on { // the depthwise convolution runs it sample by sample (batchnorm_hub.go)
+		l.gradConsts(rows)
+		l.hub.gradPending = dy.Data
+		return dy
+	}
 	l.inputGrad(dy.Data, rows)
 	return dy
 }
@@ -208,6 +239,13 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 // training, with k = gamma*invStd, the constants per channel. Rows run
 // in parallel.
 func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
+	l.gradConsts(rows)
+	kernels.ForEachChunk(rows, max(1, l.elementGrain()), func(lo, hi int) { l.gradRows(dy, lo, hi) })
+}
+
+// gradConsts turns Σdy and Σ(dy*xhat) in acc[0] and acc[1] into their
+// means over the rows and sets k = gamma*invStd in acc[3].
+func (l *BatchNormalization) gradConsts(rows int) {
 	c := l.c
 	m := float64(rows)
 	sdy, sdyx, k := l.acc[0][:c], l.acc[1][:c], l.acc[3][:c]
@@ -217,19 +255,24 @@ func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
 		sdy[j] /= m
 		sdyx[j] /= m
 	}
+}
+
+// gradRows is inputGrad on rows [lo, hi), after gradConsts, on the
+// calling goroutine.
+func (l *BatchNormalization) gradRows(dy []float32, lo, hi int) {
+	c := l.c
+	sdy, sdyx, k := l.acc[0][:c], l.acc[1][:c], l.acc[3][:c]
 	a, b, round := l.xhatConsts()
-	kernels.ForEachChunk(rows, max(1, elementwiseGrain/c), func(lo, hi int) {
-		ds := dy[lo*c : hi*c]
-		if l.training && l.keepOn { // dy still holds the gradient at the activation's output
-			kernels.NormGradKeep(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, l.keep[lo*c/8:hi*c/8])
-			return
-		}
-		if l.training {
-			kernels.NormGrad(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, round)
-			return
-		}
-		for i, d := range ds {
-			ds[i] = float32(k[i%c] * float64(d))
-		}
-	})
+	ds := dy[lo*c : hi*c]
+	if l.training && l.keepOn { // dy still holds the gradient at the activation's output
+		kernels.NormGradKeep(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, l.keep[lo*c/8:hi*c/8])
+		return
+	}
+	if l.training {
+		kernels.NormGrad(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, round)
+		return
+	}
+	for i, d := range ds {
+		ds[i] = float32(k[i%c] * float64(d))
+	}
 }

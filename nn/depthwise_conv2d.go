@@ -59,6 +59,22 @@ type DepthwiseConv2D struct {
 	unpadded tensor.Shape     // the input shape then
 	run      kernels.ConvGeom // the geometry of the last Forward, N included
 	runIn    tensor.Shape     // and its input shape
+
+	hub dwHub // the BatchNormalizations around it whose passes it runs per sample (batchnorm_hub.go)
+}
+
+// dwHub is a DepthwiseConv2D's pairing with the BatchNormalization before
+// it (whose output it reads through the fused activation) and after it
+// (which reads its output), nil where none (graph_hub.go).
+type dwHub struct {
+	in, out *BatchNormalization
+}
+
+// hubbable reports whether the layer can run the passes of the
+// BatchNormalizations around it: no bias and no activation, whose passes
+// over the whole output would come between.
+func (l *DepthwiseConv2D) hubbable() bool {
+	return l.bias == nil && l.act != nil && l.act.name == "linear"
 }
 
 func (l *DepthwiseConv2D) Type() string           { return "DepthwiseConv2D" }
@@ -173,9 +189,28 @@ func (l *DepthwiseConv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tenso
 	if l.bias != nil {
 		bias = l.bias.Value.Data
 	}
-	kernels.DepthwiseForwardBias(l.run, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, nil) // y starts at the bias, sample by sample
+	if h, ok := l.forwardHooks(y.Data, training); ok {
+		kernels.DepthwiseForwardHooked(l.run, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, h)
+	} else {
+		kernels.DepthwiseForwardBias(l.run, l.m, x.Data, l.kernel.Value.Data, bias, y.Data, nil) // y starts at the bias, sample by sample
+	}
 	l.z = applyActivation(l.act, y, l.z, l.out[2])
 	return y
+}
+
+// forwardHooks returns the BatchNormalizations' passes to run per sample
+// in a Forward writing y: the one before applied to each sample first,
+// the one after summing each sample's statistics (sample 0 first).
+func (l *DepthwiseConv2D) forwardHooks(y []float32, training bool) (h kernels.SampleHooks, ok bool) {
+	g := l.run
+	if l.hub.in != nil {
+		h.Before = l.hub.in.hubApply(g.H * g.W)
+	}
+	if l.hub.out != nil && training {
+		h.After = l.hub.out.hubStats(y, g.N, g.OH*g.OW)
+		h.FirstAlone = h.After != nil
+	}
+	return h, h.Before != nil || h.After != nil
 }
 
 // Backward: dy (N, OH, OW, C*M) -> dz in place; dbias = Σ dz;
@@ -197,7 +232,14 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 		l.dx = ensureBatch(l.dx, g.N, l.runIn)
 		dx = l.dx.Data
 	}
-	kernels.DepthwiseBackward(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk])
+	var h kernels.SampleHooks
+	if l.hub.out != nil { // dy becomes dz sample by sample
+		h.Before = l.hub.out.hubGrad(dy.Data, g.OH*g.OW)
+	}
+	if l.hub.in != nil && dx != nil {
+		h.After = l.hub.in.hubSums(dx, g.N, g.H*g.W)
+	}
+	kernels.DepthwiseBackwardHooked(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk], h)
 	if !needDx {
 		return nil
 	}

@@ -41,6 +41,7 @@ type Graph struct {
 	folds   graphFolds  // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
 	fusion  graphFusion // relu and relu6 Activations fused into the layer before them (graph_fuse.go)
 	clock   layerClock  // per-call times (layer_timing.go)
+	hubsOff bool        // no depthwise convolution runs its BatchNormalizations' passes (graph_hub.go; A/B benchmarks only)
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.

@@ -78,6 +78,7 @@ func (g *Graph) planFusion() {
 		}
 	}
 	f.padTo = g.planPadding(readers)
+	g.planHubs(&f, readers)
 	g.fusion = f
 }
 

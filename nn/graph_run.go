@@ -49,6 +49,7 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 			y = g.tensorOf(n.inputs[0], x)
 		default:
 			g.prepareFuser(i)
+			g.prepareHub(i, inference)
 			y = g.call(n, x, trainingOf(n.layer))
 		}
 		if timed {

@@ -1,0 +1,184 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/kernels"
+)
+
+// A BatchNormalization next to a DepthwiseConv2D in a Graph's training
+// step lets the convolution run some of its passes sample by sample, on
+// the task that convolves the sample, while the sample is in the cache
+// (graph_hub.go pairs them): MobileNetV2's expand_BN -> relu6 -> [pad] ->
+// depthwise -> depthwise_BN.
+//
+//   - before the convolution (its output, through its fused activation,
+//     read by the convolution alone): Forward leaves its output to the
+//     convolution, which applies it to each sample just before convolving
+//     it (hubApply); Backward's sums come from the convolution, which
+//     adds each sample's block right after writing its input gradient
+//     (hubSums).
+//   - after it (reading its output alone): Forward's batch statistics
+//     come from the convolution, each sample's block summed right after
+//     its output (hubStats; sample 0 first, whose first row is the shift
+//     K); Backward leaves the input gradient to the convolution, which
+//     runs it on each sample just before reading it (hubGrad).
+//
+// The passes are the same kernels on the same rows: the same bits. The
+// sums take the blocks of rows their own passes take (batchnorm_rows.go),
+// so they move only where every block lies in one sample (the block
+// count a multiple of the batch: MobileNetV2's 48×48 and 24×24 layers at
+// batch 32, 32×32 ones up to batch 16); the elementwise passes move
+// whatever the shape.
+type bnHub struct {
+	applyOut bool // plan: a depthwise convolution alone reads the output through the fused activation
+	gradOut  bool // plan: it reads a depthwise convolution's output alone
+	on       bool // this Forward, and the Backward after it, run the passes in the convolution
+
+	applyPending bool      // Forward left its output to the convolution
+	statsX       []float32 // the input whose statistics' blocks the convolution summed into part
+	sumsDy       []float32 // the gradient whose Backward sums' blocks the convolution summed into part
+	gradPending  []float32 // the gradient whose input gradient Backward left to the convolution
+	blocks, rows int       // the blocks summed into part, of so many rows
+	ran          hubPasses // the passes a convolution ran for it, ever (tests clear it)
+}
+
+// hubPasses are bits of the passes a convolution ran for the layer.
+type hubPasses uint8
+
+const (
+	ranApply hubPasses = 1 << iota
+	ranStats
+	ranSums
+	ranGrad
+)
+
+// statsIn reports whether the convolution summed the statistics' blocks
+// of x, and forgets them.
+func (h *bnHub) statsIn(x []float32) bool {
+	ok := sameData(h.statsX, x)
+	h.statsX = nil
+	return ok
+}
+
+// sumsIn reports whether the convolution summed Backward's blocks of dy,
+// and forgets them.
+func (h *bnHub) sumsIn(dy []float32) bool {
+	ok := sameData(h.sumsDy, dy)
+	h.sumsDy = nil
+	return ok
+}
+
+func sameData(a, b []float32) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
+// deferApply reports whether Forward leaves its output to the
+// convolution after it (setting keepOn and the bits' room as normalize
+// would).
+func (l *BatchNormalization) deferApply(n int) bool {
+	if !l.hub.applyOut || !l.hub.on || l.fused.act == nil {
+		return false
+	}
+	l.normalizeKeep(n)
+	l.hub.applyPending = true
+	return true
+}
+
+// hubApply returns the pass that writes sample b's output (per rows a
+// sample) when Forward left it to the caller, nil otherwise.
+func (l *BatchNormalization) hubApply(per int) func(b int) {
+	if !l.hub.applyPending {
+		return nil
+	}
+	l.hub.applyPending = false
+	l.hub.ran |= ranApply
+	return func(b int) { l.normalizeRows(l.x, l.fused.y, b*per, (b+1)*per) }
+}
+
+// sampleBlocks reports whether every block of the rows of n samples of
+// per rows lies in one sample (the same number in each: the block count
+// a multiple of n), and makes room for their parts.
+func (l *BatchNormalization) sampleBlocks(n, per int) bool {
+	nb := bnBlocks(n * per)
+	if n <= 0 || nb%n != 0 {
+		return false
+	}
+	if need := 2 * nb * l.c; cap(l.part) < need {
+		l.part = make([]float64, need)
+	}
+	l.hub.blocks, l.hub.rows = nb, n*per
+	return true
+}
+
+// eachBlock calls f with the rows [r0, r1) and the zeroed parts of every
+// block of sample s, in order (after sampleBlocks).
+func (l *BatchNormalization) eachBlock(s, n int, f func(r0, r1 int, p1, p2 []float64)) {
+	c, nb, rows := l.c, l.hub.blocks, l.hub.rows
+	k := nb / n
+	for b := s * k; b < (s+1)*k; b++ {
+		p1, p2 := l.part[2*b*c:(2*b+1)*c], l.part[(2*b+1)*c:(2*b+2)*c]
+		clear(p1)
+		clear(p2)
+		f(rows*b/nb, rows*(b+1)/nb, p1, p2)
+	}
+}
+
+// hubStats returns the pass that sums the batch statistics' block of
+// sample b of x (n samples of per rows, the layer's next Forward input),
+// to be run on sample 0 before any other; nil where the blocks are not
+// the samples.
+func (l *BatchNormalization) hubStats(x []float32, n, per int) func(b int) {
+	if !l.hub.gradOut || !l.hub.on || l.frozen() || !l.sampleBlocks(n, per) {
+		return nil
+	}
+	l.hub.statsX = x
+	l.hub.ran |= ranStats
+	c := l.c
+	k, ones := l.acc[2][:c], l.acc[3][:c]
+	return func(s int) {
+		if s == 0 {
+			for j, v := range x[:c] {
+				k[j], ones[j] = float64(v), 1
+			}
+		}
+		l.eachBlock(s, n, func(r0, r1 int, p1, p2 []float64) {
+			kernels.NormSums(p1, p2, k, ones, x[r0*c:r1*c], nil, false)
+		})
+	}
+}
+
+// hubSums returns the pass that sums Backward's block of sample b of dy
+// (n samples of per rows, the gradient the next Backward gets) once the
+// caller has written it; nil unless the last Forward trained with the
+// activation's bits kept and the blocks are the samples.
+func (l *BatchNormalization) hubSums(dy []float32, n, per int) func(b int) {
+	if !l.hub.applyOut || !l.hub.on || !l.training || !l.keepOn || len(dy) != len(l.x) || !l.sampleBlocks(n, per) {
+		return nil
+	}
+	l.hub.sumsDy = dy
+	l.hub.ran |= ranSums
+	c := l.c
+	a, bb, _ := l.xhatConsts()
+	return func(s int) {
+		l.eachBlock(s, n, func(r0, r1 int, p1, p2 []float64) {
+			kernels.NormSumsKeep(p1, p2, a, bb, l.x[r0*c:r1*c], dy[r0*c:r1*c], l.keep[r0*c/8:r1*c/8])
+		})
+	}
+}
+
+// hubGrad returns the pass that writes the input gradient over sample b
+// of dy (per rows a sample) when Backward left it to the caller, nil
+// otherwise.
+func (l *BatchNormalization) hubGrad(dy []float32, per int) func(b int) {
+	if !sameData(l.hub.gradPending, dy) {
+		return nil
+	}
+	l.hub.gradPending = nil
+	l.hub.ran |= ranGrad
+	return func(b int) { l.gradRows(dy, b*per, (b+1)*per) }
+}
+
+// hubBegin starts a Forward: nothing left from the last one.
+func (h *bnHub) begin() {
+	h.applyPending = false
+	h.gradPending, h.sumsDy = nil, nil
+}

@@ -1,0 +1,82 @@
+package nn
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// TestGraphHubSameBits: mobilenet-v2-small with the BatchNormalizations'
+// passes run per sample in its depthwise convolutions (graph_hub.go)
+// gives the bits of the same model without them: losses, every weight
+// and gradient over two steps with a crude SGD step between, and the
+// inference output after; at one and two threads. At 64×64 and batch 4
+// the 32×32 layers' blocks lie in samples (all four passes move) and the
+// 16×16 ones' do not (only the elementwise passes move).
+func TestGraphHubSameBits(t *testing.T) {
+	in := tensor.Shape{64, 64, 3}
+	for _, procs := range []int{1, 2} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var models [2]*Graph
+			var losses [2][2]float64
+			for k := range models {
+				m, err := NewPreset("mobilenet-v2-small", in, 5)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g := m.(*Graph)
+				g.hubsOff = k == 1
+				if err := g.Build(3); err != nil {
+					t.Fatal(err)
+				}
+				x, labels := fuseTestBatch(in, 4)
+				for step := range 2 {
+					losses[k][step], _ = g.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+					if step == 1 {
+						break
+					}
+					for _, p := range g.Params() {
+						if p.Param.Grad != nil {
+							for i, d := range p.Param.Grad.Data {
+								p.Param.Value.Data[i] -= 0.01 * d
+							}
+						}
+					}
+				}
+				models[k] = g
+			}
+			if losses[0] != losses[1] {
+				t.Fatalf("%d threads: losses %v with the passes in the depthwise convolutions, %v without", procs, losses[0], losses[1])
+			}
+			if ran := hubPassesRan(models[0]); ran != ranApply|ranStats|ranSums|ranGrad {
+				t.Errorf("%d threads: passes run in the depthwise convolutions %04b, want all four", procs, ran)
+			}
+			if ran := hubPassesRan(models[1]); ran != 0 {
+				t.Errorf("%d threads: passes %04b ran in the convolutions with hubsOff", procs, ran)
+			}
+			pa, pb := models[0].Params(), models[1].Params()
+			for i := range pa {
+				sameFloats(t, pa[i].Param.Name, pa[i].Param.Value.Data, pb[i].Param.Value.Data)
+				if pa[i].Param.Grad != nil {
+					sameFloats(t, pa[i].Param.Name+" gradient", pa[i].Param.Grad.Data, pb[i].Param.Grad.Data)
+				}
+			}
+			x, _ := fuseTestBatch(in, 3)
+			sameFloats(t, "inference", models[0].Forward(x, false).Data, models[1].Forward(x, false).Data)
+		}()
+	}
+}
+
+// hubPassesRan is the union of the passes the depthwise convolutions ran
+// for g's BatchNormalizations.
+func hubPassesRan(g *Graph) hubPasses {
+	var ran hubPasses
+	for _, n := range g.nodes {
+		if b, ok := n.layer.(*BatchNormalization); ok {
+			ran |= b.hub.ran
+		}
+	}
+	return ran
+}
