@@ -137,6 +137,8 @@ type MaxPooling2D struct {
 	conv    *Conv2D        // an inference Forward: the Conv2D before, which this layer runs (pool_conv.go)
 	reluOut bool           // a Backward: dy takes relu's gradient for the Conv2D before (pool_relu.go)
 	noConv  bool           // benchmarks: the Conv2D runs on its own (pool_conv.go's A/B)
+	noWino  bool           // benchmarks: a Winograd Conv2D runs on its own (pool_conv.go's A/B)
+	convY   *tensor.Tensor // the Winograd convolution's output when no arena holds it (pool_conv.go)
 }
 
 func (l *MaxPooling2D) Type() string     { return "MaxPooling2D" }

@@ -20,10 +20,23 @@ import (
 // pooledConvBytes is about the size of a task's convolution output.
 const pooledConvBytes = 256 << 10
 
+// A Conv2D that runs Winograd (basic-cnn's second convolution) the pool
+// runs on the rows and columns its windows read: where the convolution's
+// output has an odd size the last row and column are dropped (11×11 ->
+// 5×5 reads 10×10), so the 2×2 output tiles that only they need are not
+// computed (25 tiles a sample instead of 36), nor the edge tiles' partial
+// stores. A tile's output is its own: its input transform reads the same
+// input patch, each of its rows of the 16 products is summed alone
+// (kernels.WinogradConv's products are row by row, the same sums whatever
+// rows share a call) and its output transform is its own; so the pooled
+// values have the bits of the whole convolution pooled. The convolution's
+// output goes into the arena's slab that does not hold x, the pool's over
+// x (as two layers would take them).
+
 // poolsConv reports whether a MaxPooling2D can run c for an inference
-// Forward: c reads its patches in place.
+// Forward: c reads its patches in place, or runs Winograd.
 func poolsConv(c *Conv2D) bool {
-	return !c.useWinograd() && !c.pointwise() && c.direct()
+	return c.useWinograd() || (!c.pointwise() && c.direct())
 }
 
 // pooledConv reports whether layer i is a Conv2D that the MaxPooling2D
@@ -40,6 +53,9 @@ func pooledConv(layers []Layer, i int) bool {
 // convolution's input.
 func (l *MaxPooling2D) forwardConv(x *tensor.Tensor) *tensor.Tensor {
 	c := l.conv
+	if c.useWinograd() {
+		return l.forwardWinograd(x)
+	}
 	g := c.geom
 	g.N = batchOf(c, x, c.in)
 	c.geom = g
@@ -61,6 +77,32 @@ func (l *MaxPooling2D) forwardConv(x *tensor.Tensor) *tensor.Tensor {
 		for b := b0; b < b1; b++ {
 			src := ys[(b-b0)*per*units : (b-b0+1)*per*units]
 			kernels.MaxPool2x2Relu(y.Data[b*outSize:(b+1)*outSize], src, pg.H, pg.W, pg.C)
+		}
+	})
+	return y
+}
+
+// forwardWinograd is forwardConv with a convolution that runs Winograd:
+// the convolution of the rows and columns the windows read, then the
+// pool with relu.
+func (l *MaxPooling2D) forwardWinograd(x *tensor.Tensor) *tensor.Tensor {
+	c, pg := l.conv, l.geom
+	g, f := c.geom, c.Filters
+	g.N = batchOf(c, x, c.in)
+	g.OH, g.OW = 2*pg.OH, 2*pg.OW // tiled2x2: the windows read these
+	c.wino.refresh(c.kernel.Value.Data, g.C, f)
+	var bias []float32
+	if c.bias != nil {
+		bias = c.bias.Value.Data
+	}
+	cy := output(l.arena, &l.convY, x, g.N, tensor.Shape{g.OH, g.OW, f})
+	kernels.WinogradConv(g, f, x.Data, c.wino.u.Data, bias, cy.Data, false, kernels.WinogradChunk(g, f, c.tileBudget()))
+	l.x = nil // no Backward after an inference Forward
+	y := output(l.arena, &l.y, cy, g.N, l.out)
+	inSize, outSize := g.OH*g.OW*f, pg.OH*pg.OW*pg.C
+	kernels.ForEachChunk(g.N, 1, func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			kernels.MaxPool2x2Relu(y.Data[b*outSize:(b+1)*outSize], cy.Data[b*inSize:(b+1)*inSize], g.OH, g.OW, f)
 		}
 	})
 	return y

@@ -48,7 +48,7 @@ func takeRelu(layers []Layer, set func(q reluPool, on bool)) (undo func()) {
 func fuseReluPool(layers []Layer) (undo func()) {
 	return takeRelu(layers, func(q reluPool, on bool) {
 		q.pool.reluIn, q.pool.conv = on, nil
-		if on && poolsConv(q.conv) && !q.pool.noConv {
+		if on && poolsConv(q.conv) && !q.pool.noConv && !(q.pool.noWino && q.conv.useWinograd()) {
 			q.pool.conv = q.conv
 		}
 	})

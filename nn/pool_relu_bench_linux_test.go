@@ -10,19 +10,22 @@ import (
 )
 
 // BenchmarkReluPool interleaves inference calls (Forward, batch 256) of
-// three copies of basic-cnn (28×28×1): A with relu in each Conv2D and
-// the MaxPooling2D after it reading relu's output (noFuse), B with relu
-// applied by the pools (pool_relu.go) but the first convolution on its
-// own (noConv), C as they are (the first pool runs the first
-// convolution too, pool_conv.go). It reports the medians over its rounds
-// of the process's CPU time and of the wall time per call: an A/B/C
+// four copies of basic-cnn (28×28×1): A with relu in each Conv2D and the
+// MaxPooling2D after it reading relu's output (noFuse), B with relu
+// applied by the pools (pool_relu.go) but the convolutions on their own
+// (noConv), C with the first pool running the first convolution
+// (pool_conv.go) but the second convolution, Winograd, on its own
+// (noWino), D as they are (the second pool runs the Winograd convolution
+// on the rows and columns it reads). It reports the medians over its
+// rounds of the process's CPU time and of the wall time per call, and
+// the median of D's CPU time less C's in the same round: an A/B/C/D
 // within one run, which other load on a shared machine disturbs alike.
 // The copies' outputs must be the same bits. The Go benchmark loop runs
 // once.
 //
 //	go test ./nn -run '^$' -bench ReluPool -benchtime 1x -cpu 1,2
 func BenchmarkReluPool(b *testing.B) {
-	var ms [3]*Sequential
+	var ms [4]*Sequential
 	for i := range ms {
 		ms[i] = BasicCNN(tensor.Shape{28, 28, 1}, 10)
 		if err := ms[i].Build(1); err != nil {
@@ -30,15 +33,15 @@ func BenchmarkReluPool(b *testing.B) {
 		}
 		for _, l := range ms[i].Layers {
 			if p, ok := l.(*MaxPooling2D); ok {
-				p.noFuse, p.noConv = i == 0, i == 1
+				p.noFuse, p.noConv, p.noWino = i == 0, i == 1, i == 2
 			}
 		}
 	}
 	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 256, 28, 28, 1)
-	var cpu, wall [3][]float64
+	var cpu, wall [4][]float64
 	for b.Loop() {
 		for round := 0; round <= 40; round++ { // round 0 warms up
-			var out [3][]float32
+			var out [4][]float32
 			for i, m := range ms {
 				c0, w0 := cpuTime(), time.Now()
 				out[i] = m.Forward(x, false).Data
@@ -47,13 +50,20 @@ func BenchmarkReluPool(b *testing.B) {
 					cpu[i], wall[i] = append(cpu[i], (c1-c0)*1e3), append(wall[i], w1.Sub(w0).Seconds()*1e3)
 				}
 			}
-			if !slices.Equal(out[0], out[1]) || !slices.Equal(out[0], out[2]) {
-				b.Fatal("A, B and C differ")
+			for i := 1; i < len(out); i++ {
+				if !slices.Equal(out[0], out[i]) {
+					b.Fatalf("A and %c differ", 'A'+i)
+				}
 			}
 		}
 	}
-	median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
-	for i, ab := range []string{"A-", "B-", "C-"} {
+	median := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
+	diff := make([]float64, len(cpu[3]))
+	for r := range diff {
+		diff[r] = cpu[3][r] - cpu[2][r]
+	}
+	b.ReportMetric(median(diff), "D-C-cpu-ms")
+	for i, ab := range []string{"A-", "B-", "C-", "D-"} {
 		b.ReportMetric(median(cpu[i]), ab+"infer256-cpu-ms")
 		b.ReportMetric(median(wall[i]), ab+"infer256-wall-ms")
 	}

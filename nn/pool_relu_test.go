@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/kernels"
@@ -11,19 +12,30 @@ import (
 
 // TestReluPoolSameBits checks that a Sequential's inference Forward, with
 // relu moved from each Conv2D into the MaxPooling2D after it (and the
-// first convolution, read in place, run by the pool: pool_conv.go), gives
-// the bits of the layers run one by one (relu in the convolution), NaNs
-// included, in one micro-batch and in several; and that the layers get
-// their relu back afterwards.
+// first convolution, read in place, and a second one that runs Winograd
+// run by the pools: pool_conv.go), gives the bits of the layers run one
+// by one (relu in the convolution), NaNs included, in one micro-batch and
+// in several, at one and two threads; and that the layers get their relu
+// back afterwards.
 func TestReluPoolSameBits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	conv := func(f int, pad string) *Conv2D {
 		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: pad, Activation: "relu"}
 	}
-	for _, c := range []struct{ n, size int }{{3, 14}, {200, 14}, {50, 15}} { // 15: odd conv outputs, no bias
+	winos := 0
+	for _, c := range []struct {
+		n, size, f2 int
+		pad2        string
+		procs       int
+	}{
+		{3, 14, 16, "same", 2}, {200, 14, 16, "same", 1}, {50, 15, 16, "same", 2}, // 15: odd conv outputs, no bias
+		{37, 28, 64, "", 2}, {130, 28, 64, "", 1}, {5, 30, 64, "same", 2}, // Winograd: basic-cnn's 11×11 -> 5×5, and 14×14 -> 7×7
+	} {
+		runtime.GOMAXPROCS(c.procs)
 		n := c.n
 		first := conv(32, "")
 		first.NoBias = c.size%2 == 1
-		s := NewSequential(tensor.Shape{c.size, c.size, 1}, first, &MaxPooling2D{}, conv(16, "same"), &MaxPooling2D{})
+		s := NewSequential(tensor.Shape{c.size, c.size, 1}, first, &MaxPooling2D{}, conv(c.f2, c.pad2), &MaxPooling2D{})
 		if err := s.Build(3); err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +57,9 @@ func TestReluPoolSameBits(t *testing.T) {
 			if pooled := p.conv != nil; pooled != poolsConv(c) || pooledConv(s.Layers, i) != pooled {
 				t.Fatalf("layer %d: the pool runs the convolution: %v, want %v", i, pooled, poolsConv(c))
 			}
+			if p.conv != nil && c.useWinograd() {
+				winos++
+			}
 		}
 		undo()
 		if kernels.ConvDirectApplies(s.Layers[0].(*Conv2D).geom, 32) && !poolsConv(s.Layers[0].(*Conv2D)) {
@@ -62,6 +77,9 @@ func TestReluPoolSameBits(t *testing.T) {
 				t.Errorf("layer %d after Forward: activation %s, reluIn %v, conv %v; want relu, false, nil", i, c.act.name, p.reluIn, p.conv != nil)
 			}
 		}
+	}
+	if winos != 3 {
+		t.Errorf("the pools ran %d Winograd convolutions, want 3", winos)
 	}
 }
 
