@@ -26,17 +26,24 @@ const pooledConvBytes = 256 << 10
 // 5×5 reads 10×10), so the 2×2 output tiles that only they need are not
 // computed (25 tiles a sample instead of 36), nor the edge tiles' partial
 // stores. A tile's output is its own: its input transform reads the same
-// input patch, each of its rows of the 16 products is summed alone
-// (kernels.WinogradConv's products are row by row, the same sums whatever
-// rows share a call) and its output transform is its own; so the pooled
-// values have the bits of the whole convolution pooled. The convolution's
+// input patch, each of its rows of the 16 products is summed alone (in
+// the AVX-512 products, the same instructions whatever rows share a call;
+// kernels.WinogradRowsOwnBits) and its output transform is its own; so
+// the pooled values have the bits of the whole convolution pooled. (The
+// Go products, purego or without AVX-512, keep the values but not always
+// a NaN's payload; there the convolution runs on its own.) The convolution's
 // output goes into the arena's slab that does not hold x, the pool's over
 // x (as two layers would take them).
 
 // poolsConv reports whether a MaxPooling2D can run c for an inference
-// Forward: c reads its patches in place, or runs Winograd.
+// Forward: c reads its patches in place, or runs Winograd on tiles whose
+// bits are their own, NaN payloads included
+// (kernels.WinogradRowsOwnBits: the AVX-512 products).
 func poolsConv(c *Conv2D) bool {
-	return c.useWinograd() || (!c.pointwise() && c.direct())
+	if c.useWinograd() {
+		return kernels.WinogradRowsOwnBits(c.geom.C, c.Filters)
+	}
+	return !c.pointwise() && c.direct()
 }
 
 // pooledConv reports whether layer i is a Conv2D that the MaxPooling2D
