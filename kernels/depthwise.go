@@ -124,8 +124,8 @@ func depthwiseForwardHooked(impl *depthwiseImpl, g ConvGeom, x, k, bias []float3
 		}
 	}
 	inKernel := relu6 && from != nil
-	h.each(g.N, func(b int) {
-		xb, yb := sampleOf(x, b, nx), sampleOf(y, b, ny)
+	h.each(g.N, x, nx, func(b int, xb []float32) {
+		yb := sampleOf(y, b, ny)
 		if init && from == nil {
 			fillBias(yb, bias)
 		}
@@ -158,8 +158,8 @@ func depthwiseBackwardHooked(impl *depthwiseImpl, g ConvGeom, x, k, dz, dk, dx, 
 	if bp.covers {
 		zeros = zerosOf(g.C)
 	}
-	h.each(g.N, func(b int) {
-		xb, dzb, pk := sampleOf(x, b, nx), sampleOf(dz, b, nz), sampleOf(part, b, nk)
+	h.each(g.N, x, nx, func(b int, xb []float32) {
+		dzb, pk := sampleOf(dz, b, nz), sampleOf(part, b, nk)
 		clear(pk)
 		for _, r := range fp.runs {
 			impl.gradK(pk, xb, dzb[r.y:], fp.off[r.t0:r.t1], r.n, g.C, fp.xs, fp.ys)

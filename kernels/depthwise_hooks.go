@@ -1,48 +1,56 @@
 package kernels
 
 // SampleHooks are calls a depthwise convolution makes around each
-// sample's work, on the goroutine that does it: Before(b) just before it
-// reads sample b's input (x in Forward, dz in Backward), After(b) right
-// after sample b's output (y, or dx) is complete; nil: none. With
-// FirstAlone, sample 0's After completes before any other sample's
-// After starts (with depth multiplier 1, before any other sample
-// starts). They let a caller run the per-sample passes of the layers
-// around the convolution on a sample while it is in the cache (nn's
-// BatchNormalizations next to a DepthwiseConv2D). The convolution's
+// sample's work, on the goroutine that does it: Before(b, s) just before
+// it reads sample b's input (x, and dz in Backward, which Before may
+// rewrite in place), After(b) right after sample b's output (y, or dx)
+// is complete; nil: none. When Before returns a slice (the sample's x,
+// for instance in s, the goroutine's scratch), the convolution reads
+// sample b's x from it instead of from x. With FirstAlone, sample 0's
+// After completes before any other sample's After starts (with depth
+// multiplier 1, before any other sample starts). They let a caller run
+// the per-sample passes of the layers around the convolution on a sample
+// while it is in the cache (nn's BatchNormalizations next to a
+// DepthwiseConv2D), or compute its input there. The convolution's
 // results do not change.
 type SampleHooks struct {
-	Before, After func(b int)
-	FirstAlone    bool
+	Before     func(b int, s *TaskScratch) []float32
+	After      func(b int)
+	FirstAlone bool
 }
 
-// each runs fn on samples [0, n) with the hooks, samples in parallel.
-func (h SampleHooks) each(n int, fn func(b int)) {
-	run := func(b int) {
+// each runs fn on samples [0, n), each with its x (nx values of x, or
+// what Before returned), with the hooks, samples in parallel.
+func (h SampleHooks) each(n int, x []float32, nx int, fn func(b int, xb []float32)) {
+	run := func(b int, s *TaskScratch) {
+		xb := sampleOf(x, b, nx)
 		if h.Before != nil {
-			h.Before(b)
+			if r := h.Before(b, s); r != nil {
+				xb = r[:nx]
+			}
 		}
-		fn(b)
+		fn(b, xb)
 		if h.After != nil {
 			h.After(b)
 		}
 	}
 	first := 0
 	if h.FirstAlone && n > 0 {
-		run(0)
+		ForEachTask(1, func(_ int, s *TaskScratch) { run(0, s) })
 		first = 1
 	}
-	ForEachChunk(n-first, 1, func(lo, hi int) {
-		for b := lo + first; b < hi+first; b++ {
-			run(b)
-		}
-	})
+	ForEachTask(n-first, func(t int, s *TaskScratch) { run(t+first, s) })
 }
 
 // serial calls every Before, then fn, then every After, in sample order:
-// the hooks of the pixel-by-pixel loops (depth multiplier > 1).
+// the hooks of the pixel-by-pixel loops (depth multiplier > 1), where
+// Before may not hand the input over.
 func (h SampleHooks) serial(n int, fn func()) {
+	var s TaskScratch
 	for b := 0; h.Before != nil && b < n; b++ {
-		h.Before(b)
+		if h.Before(b, &s) != nil {
+			panic("kernels: a depthwise convolution with a depth multiplier takes its input from x only")
+		}
 	}
 	fn()
 	for b := 0; h.After != nil && b < n; b++ {

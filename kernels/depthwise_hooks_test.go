@@ -11,10 +11,11 @@ import (
 // TestDepthwiseHooks: with hooks, the depthwise convolution gives the
 // bits it gives without them, each hook runs once per sample, Before(b)
 // before sample b's input is read (it writes that sample's input: x in
-// Forward, dz in Backward, garbage until then), After(b) once sample b's
-// output is complete (it copies it out), and with FirstAlone sample 0's
-// After runs before any other sample's; at one and three threads,
-// for depth multipliers 1 and 2.
+// Forward, dz in Backward, garbage until then; with depth multiplier 1 it
+// also hands x's sample over in its scratch, x itself left garbage),
+// After(b) once sample b's output is complete (it copies it out), and
+// with FirstAlone sample 0's After runs before any other sample's; at one
+// and three threads, for depth multipliers 1 and 2.
 func TestDepthwiseHooks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 9))
 	for _, procs := range []int{1, 3} {
@@ -39,9 +40,20 @@ func checkHooks(t *testing.T, rng *rand.Rand, g ConvGeom, m int, what string) {
 	wantDk, wantDx := make([]float32, nk), make([]float32, g.N*nx)
 	DepthwiseBackward(g, m, x, k, dz, wantDk, wantDx, make([]float32, g.N*nk))
 
+	// x's sample b: written into xh (m > 1), or handed over in s (m = 1)
+	xh := normals(rng, g.N*nx)
+	input := func(b int, s *TaskScratch) []float32 {
+		if m != 1 {
+			copy(sampleOf(xh, b, nx), sampleOf(x, b, nx))
+			return nil
+		}
+		xs := s.Buf(0, nx+3) // longer than a sample
+		copy(xs, sampleOf(x, b, nx))
+		return xs
+	}
 	var order hookOrder
-	xh, y, copied := normals(rng, g.N*nx), normals(rng, g.N*ny), make([]float32, g.N*ny)
-	h := order.hooks(g.N, func(b int) { copy(sampleOf(xh, b, nx), sampleOf(x, b, nx)) },
+	y, copied := normals(rng, g.N*ny), make([]float32, g.N*ny)
+	h := order.hooks(g.N, func(b int, s *TaskScratch) []float32 { return input(b, s) },
 		func(b int) { copy(sampleOf(copied, b, ny), sampleOf(y, b, ny)) })
 	DepthwiseForwardHooked(g, m, xh, k, bias, y, h)
 	order.check(t, what+" forward")
@@ -49,10 +61,13 @@ func checkHooks(t *testing.T, rng *rand.Rand, g ConvGeom, m int, what string) {
 	sameBits(t, what+" forward, copied by After", copied, want)
 
 	order = hookOrder{}
+	xh = normals(rng, g.N*nx)
 	dzh, dk, dx, dxCopied := normals(rng, g.N*ny), make([]float32, nk), make([]float32, g.N*nx), make([]float32, g.N*nx)
-	h = order.hooks(g.N, func(b int) { copy(sampleOf(dzh, b, ny), sampleOf(dz, b, ny)) },
-		func(b int) { copy(sampleOf(dxCopied, b, nx), sampleOf(dx, b, nx)) })
-	DepthwiseBackwardHooked(g, m, x, k, dzh, dk, dx, make([]float32, g.N*nk), h)
+	h = order.hooks(g.N, func(b int, s *TaskScratch) []float32 {
+		copy(sampleOf(dzh, b, ny), sampleOf(dz, b, ny))
+		return input(b, s)
+	}, func(b int) { copy(sampleOf(dxCopied, b, nx), sampleOf(dx, b, nx)) })
+	DepthwiseBackwardHooked(g, m, xh, k, dzh, dk, dx, make([]float32, g.N*nk), h)
 	order.check(t, what+" backward")
 	sameBits(t, what+" backward dk", dk, wantDk)
 	sameBits(t, what+" backward dx", dx, wantDx)
@@ -67,12 +82,12 @@ type hookOrder struct {
 	early         atomic.Int32 // Afters of samples > 0 before sample 0's After
 }
 
-func (o *hookOrder) hooks(n int, before, after func(b int)) SampleHooks {
+func (o *hookOrder) hooks(n int, before func(b int, s *TaskScratch) []float32, after func(b int)) SampleHooks {
 	o.before, o.after = make([]atomic.Int32, n), make([]atomic.Int32, n)
 	return SampleHooks{FirstAlone: true,
-		Before: func(b int) {
+		Before: func(b int, s *TaskScratch) []float32 {
 			o.before[b].Add(1)
-			before(b)
+			return before(b, s)
 		},
 		After: func(b int) {
 			if b > 0 && !o.zeroDone.Load() {

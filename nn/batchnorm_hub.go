@@ -34,6 +34,8 @@ type bnHub struct {
 	on       bool // this Forward, and the Backward after it, run the passes in the convolution
 
 	applyPending bool      // Forward left its output to the convolution
+	virtual      bool      // and the convolution never wrote it (hubApply)
+	noVirtual    bool      // always write it (A/B benchmarks only)
 	statsX       []float32 // the input whose statistics' blocks the convolution summed into part
 	sumsDy       []float32 // the gradient whose Backward sums' blocks the convolution summed into part
 	gradPending  []float32 // the gradient whose input gradient Backward left to the convolution
@@ -84,14 +86,46 @@ func (l *BatchNormalization) deferApply(n int) bool {
 }
 
 // hubApply returns the pass that writes sample b's output (per rows a
-// sample) when Forward left it to the caller, nil otherwise.
-func (l *BatchNormalization) hubApply(per int) func(b int) {
+// sample) when Forward left it to the caller, nil otherwise. In training
+// with the bits kept, the output is the convolution's input alone: the
+// pass writes it into the task's scratch and returns that, and the
+// layer's output is never written (its values are computed again for
+// the convolution's Backward, hubInput).
+func (l *BatchNormalization) hubApply(per int) func(b int, s *kernels.TaskScratch) []float32 {
 	if !l.hub.applyPending {
 		return nil
 	}
 	l.hub.applyPending = false
 	l.hub.ran |= ranApply
-	return func(b int) { l.normalizeRows(l.x, l.fused.y, b*per, (b+1)*per) }
+	l.hub.virtual = l.training && l.keepOn && !l.hub.noVirtual
+	if l.hub.virtual {
+		return l.hubInput(per)
+	}
+	return func(b int, _ *kernels.TaskScratch) []float32 {
+		l.normalizeRows(l.x, l.fused.y, b*per, (b+1)*per)
+		return nil
+	}
+}
+
+// hubInput returns the pass that writes sample b's output (per rows)
+// into the task's scratch and returns it: in Forward (with the bits), and
+// again in the convolution's Backward where the output was not written.
+func (l *BatchNormalization) hubInput(per int) func(b int, s *kernels.TaskScratch) []float32 {
+	c := l.c
+	return func(b int, s *kernels.TaskScratch) []float32 {
+		ys := s.Buf(0, per*c)[:per*c]
+		l.normalizeInto(ys, l.x[b*per*c:(b+1)*per*c], b*per)
+		return ys
+	}
+}
+
+// hubRecompute returns hubInput for the convolution's Backward when the
+// last Forward did not write the output, nil otherwise.
+func (l *BatchNormalization) hubRecompute(per int) func(b int, s *kernels.TaskScratch) []float32 {
+	if !l.hub.virtual || !l.hub.on {
+		return nil
+	}
+	return l.hubInput(per)
 }
 
 // sampleBlocks reports whether every block of the rows of n samples of
@@ -177,8 +211,23 @@ func (l *BatchNormalization) hubGrad(dy []float32, per int) func(b int) {
 	return func(b int) { l.gradRows(dy, b*per, (b+1)*per) }
 }
 
+// hubBefore is the Before hook of the passes before a sample's work:
+// grad (nil: none) on its dz, then input (nil: none) for its x.
+func hubBefore(grad func(b int), input func(b int, s *kernels.TaskScratch) []float32) func(b int, s *kernels.TaskScratch) []float32 {
+	switch {
+	case grad == nil:
+		return input
+	case input == nil:
+		return func(b int, _ *kernels.TaskScratch) []float32 { grad(b); return nil }
+	}
+	return func(b int, s *kernels.TaskScratch) []float32 {
+		grad(b)
+		return input(b, s)
+	}
+}
+
 // hubBegin starts a Forward: nothing left from the last one.
 func (h *bnHub) begin() {
-	h.applyPending = false
+	h.applyPending, h.virtual = false, false
 	h.gradPending, h.sumsDy = nil, nil
 }

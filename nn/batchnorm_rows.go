@@ -120,24 +120,30 @@ func (l *BatchNormalization) normalizeKeep(n int) {
 // normalizeRows is normalize on rows [lo, hi), on the calling goroutine.
 func (l *BatchNormalization) normalizeRows(x, y []float32, lo, hi int) {
 	c := l.c
+	l.normalizeInto(y[lo*c:hi*c], x[lo*c:hi*c], lo)
+}
+
+// normalizeInto is normalizeRows into ys, the rows of xs being the rows
+// from lo on (whose bits it keeps).
+func (l *BatchNormalization) normalizeInto(ys, xs []float32, lo int) {
+	c := l.c
 	scale, shift := l.acc[0][:c], l.acc[1][:c]
 	act := l.fused.act
-	ys, xs := y[lo*c:hi*c], x[lo*c:hi*c]
 	switch {
 	case act == nil:
 		kernels.NormApply(ys, xs, scale, shift)
 	case l.keepOn && act.name == "relu6":
-		kernels.NormApplyRelu6Keep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+		kernels.NormApplyRelu6Keep(ys, xs, scale, shift, l.keep[lo*c/8:(lo*c+len(xs))/8])
 	case l.keepOn: // relu
-		kernels.NormApplyReluKeep(ys, xs, scale, shift, l.keep[lo*c/8:hi*c/8])
+		kernels.NormApplyReluKeep(ys, xs, scale, shift, l.keep[lo*c/8:(lo*c+len(xs))/8])
 	case act.name == "relu6": // one kernel (Relu6's bits)
 		kernels.NormApplyRelu6(ys, xs, scale, shift)
 	default:
-		step := max(1, fusePieceValues/c)
-		for p0 := lo; p0 < hi; p0 += step {
-			p1 := min(hi, p0+step)
-			kernels.NormApply(y[p0*c:p1*c], x[p0*c:p1*c], scale, shift)
-			act.forward(y[p0*c:p1*c], y[p0*c:p1*c], c)
+		step := max(1, fusePieceValues/c) * c
+		for p0 := 0; p0 < len(xs); p0 += step {
+			p1 := min(len(xs), p0+step)
+			kernels.NormApply(ys[p0:p1], xs[p0:p1], scale, shift)
+			act.forward(ys[p0:p1], ys[p0:p1], c)
 		}
 	}
 }

@@ -72,9 +72,10 @@ type dwHub struct {
 
 // hubbable reports whether the layer can run the passes of the
 // BatchNormalizations around it: no bias and no activation, whose passes
-// over the whole output would come between.
+// over the whole output would come between, and a depth multiplier of 1
+// (whose kernels can take a sample's input from elsewhere).
 func (l *DepthwiseConv2D) hubbable() bool {
-	return l.bias == nil && l.act != nil && l.act.name == "linear"
+	return l.bias == nil && l.act != nil && l.act.name == "linear" && l.m == 1
 }
 
 func (l *DepthwiseConv2D) Type() string           { return "DepthwiseConv2D" }
@@ -233,12 +234,18 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 		dx = l.dx.Data
 	}
 	var h kernels.SampleHooks
+	var grad func(b int)
+	var input func(b int, s *kernels.TaskScratch) []float32
 	if l.hub.out != nil { // dy becomes dz sample by sample
-		h.Before = l.hub.out.hubGrad(dy.Data, g.OH*g.OW)
+		grad = l.hub.out.hubGrad(dy.Data, g.OH*g.OW)
 	}
-	if l.hub.in != nil && dx != nil {
-		h.After = l.hub.in.hubSums(dx, g.N, g.H*g.W)
+	if l.hub.in != nil { // x computed again sample by sample where Forward did not write it
+		input = l.hub.in.hubRecompute(g.H * g.W)
+		if dx != nil {
+			h.After = l.hub.in.hubSums(dx, g.N, g.H*g.W)
+		}
 	}
+	h.Before = hubBefore(grad, input)
 	kernels.DepthwiseBackwardHooked(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk], h)
 	if !needDx {
 		return nil

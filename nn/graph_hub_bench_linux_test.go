@@ -10,17 +10,19 @@ import (
 )
 
 // BenchmarkGraphHubs interleaves training steps (Gradients, batch 32) of
-// two copies of mobilenet-v2-small (96×96×3): A without the
+// three copies of mobilenet-v2-small (96×96×3): A without the
 // BatchNormalizations' passes in the depthwise convolutions (hubsOff), B
-// with them (graph_hub.go). It reports the medians over its rounds of
-// the process's CPU time and of the wall time per step: an A/B within
-// one run, which other load on a shared machine disturbs alike. The two
+// with them but every output written (noVirtual), C as they are
+// (graph_hub.go). It reports the medians over its rounds of the
+// process's CPU time and of the wall time per step, and the medians of
+// C's CPU time less A's and less B's in the same round: an A/B/C within
+// one run, which other load on a shared machine disturbs alike. The
 // copies' losses must be the same bits. The Go benchmark loop runs once.
 //
 //	go test ./nn -run '^$' -bench GraphHubs -benchtime 1x -cpu 1,2
 func BenchmarkGraphHubs(b *testing.B) {
 	in := tensor.Shape{96, 96, 3}
-	var ms [2]*Graph
+	var ms [3]*Graph
 	for i := range ms {
 		m, err := NewPreset("mobilenet-v2-small", in, 10)
 		if err != nil {
@@ -31,16 +33,21 @@ func BenchmarkGraphHubs(b *testing.B) {
 		if err := ms[i].Build(1); err != nil {
 			b.Fatal(err)
 		}
+		for _, n := range ms[i].nodes {
+			if l, ok := n.layer.(*BatchNormalization); ok {
+				l.hub.noVirtual = i == 1
+			}
+		}
 	}
 	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, append([]int{32}, in...)...)
 	labels := make([]int32, 32)
 	for i := range labels {
 		labels[i] = int32(i % 10)
 	}
-	var cpu, wall [2][]float64
+	var cpu, wall [3][]float64
 	for b.Loop() {
 		for round := 0; round <= 30; round++ { // round 0 warms up
-			var loss [2]float64
+			var loss [3]float64
 			for i, m := range ms {
 				c0, w0 := cpuTime(), time.Now()
 				loss[i], _ = m.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
@@ -49,18 +56,20 @@ func BenchmarkGraphHubs(b *testing.B) {
 					wall[i] = append(wall[i], float64(time.Since(w0).Microseconds())/1e3)
 				}
 			}
-			if loss[0] != loss[1] {
-				b.Fatalf("round %d: loss %v without the passes in the convolutions, %v with", round, loss[0], loss[1])
+			if loss[0] != loss[1] || loss[0] != loss[2] {
+				b.Fatalf("round %d: losses %v (A, B, C) differ", round, loss)
 			}
 		}
 	}
-	diff := make([]float64, len(cpu[0]))
-	for r := range diff {
-		diff[r] = cpu[1][r] - cpu[0][r]
-	}
 	median := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
-	b.ReportMetric(median(diff), "B-A-cpu-ms")
-	for i, ab := range []string{"A-", "B-"} {
+	for i, name := range []string{"C-A-cpu-ms", "C-B-cpu-ms"} {
+		diff := make([]float64, len(cpu[2]))
+		for r := range diff {
+			diff[r] = cpu[2][r] - cpu[i][r]
+		}
+		b.ReportMetric(median(diff), name)
+	}
+	for i, ab := range []string{"A-", "B-", "C-"} {
 		b.ReportMetric(median(cpu[i]), ab+"train-cpu-ms")
 		b.ReportMetric(slices.Min(cpu[i]), ab+"min-cpu-ms")
 		b.ReportMetric(median(wall[i]), ab+"train-wall-ms")

@@ -11,7 +11,9 @@ import (
 // passes run per sample in its depthwise convolutions (graph_hub.go)
 // gives the bits of the same model without them: losses, every weight
 // and gradient over two steps with a crude SGD step between, and the
-// inference output after; at one and two threads. At 64×64 and batch 4
+// inference output after; at one and two threads. The BatchNormalizations
+// before the convolutions do not write their output (the convolutions
+// compute it into their scratch, in Forward and again in Backward). At 64×64 and batch 4
 // the 32×32 layers' blocks lie in samples (all four passes move) and the
 // 16×16 ones' do not (only the elementwise passes move).
 func TestGraphHubSameBits(t *testing.T) {
@@ -52,6 +54,15 @@ func TestGraphHubSameBits(t *testing.T) {
 			}
 			if ran := hubPassesRan(models[0]); ran != ranApply|ranStats|ranSums|ranGrad {
 				t.Errorf("%d threads: passes run in the depthwise convolutions %04b, want all four", procs, ran)
+			}
+			virtual := 0
+			for _, n := range models[0].nodes {
+				if b, ok := n.layer.(*BatchNormalization); ok && b.hub.virtual {
+					virtual++
+				}
+			}
+			if virtual == 0 {
+				t.Errorf("%d threads: no BatchNormalization left its output unwritten", procs)
 			}
 			if ran := hubPassesRan(models[1]); ran != 0 {
 				t.Errorf("%d threads: passes %04b ran in the convolutions with hubsOff", procs, ran)
