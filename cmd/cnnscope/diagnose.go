@@ -53,7 +53,7 @@ func runDiagnose(args []string, stdout, stderr io.Writer) int {
 }
 
 const diagnoseEvalExamples = `  cnnscope diagnose eval                            # every scenario, 3 seeds
-  cnnscope diagnose eval --part ninth --seeds 5 --parallel 2   # the ninth part the bars apply to
+  cnnscope diagnose eval --part tenth --seeds 5 --parallel 2   # the tenth part the bars apply to
   cnnscope diagnose eval --quick --seeds 1          # the CI subset
   cnnscope diagnose eval --only leakage,ok-basic-mnist --keep runs/eval
   cnnscope diagnose eval --markdown eval.md --json > eval.json
@@ -77,7 +77,7 @@ func (f *diagnoseEvalFlags) register(fs *flag.FlagSet) {
 	f.md = fs.String("markdown", "", "also write the tables to this markdown file")
 	f.keep = fs.String("keep", "", "keep the runs (data, run directories) in this folder")
 	f.reps = fs.Int("overhead-reps", 5, "also time a healthy run this many times with and without the monitor (0: skip)")
-	f.part = fs.String("part", "", "dev, heldout, unseen, fresh, novel, fifth, sixth, seventh, eighth or ninth: only that part of the suite (default all; the bars apply to the newest held-out part present: ninth, else eighth, else seventh, else sixth, else fifth, else novel, else fresh, else unseen, else heldout)")
+	f.part = fs.String("part", "", "dev, heldout, unseen, fresh, novel, fifth, sixth, seventh, eighth, ninth or tenth: only that part of the suite (default all; the bars apply to the newest held-out part present: tenth, else ninth, else eighth, else seventh, else sixth, else fifth, else novel, else fresh, else unseen, else heldout)")
 	f.parallel = fs.Int("parallel", 1, "runs trained at once")
 }
 
@@ -148,6 +148,9 @@ func listScenarios(stdout io.Writer) {
 		if s.Ninth {
 			q += " [ninth]"
 		}
+		if s.Tenth {
+			q += " [tenth]"
+		}
 		fmt.Fprintf(stdout, "%-30s %s%s\n", s.Name, what, q)
 	}
 }
@@ -155,7 +158,7 @@ func listScenarios(stdout io.Writer) {
 // runDiagnoseEval runs the fault-injection evaluation: exit code 0 when
 // it meets the issue's bars, 1 when it does not.
 func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--part dev|heldout|unseen|fresh|novel|fifth|sixth|seventh|eighth|ninth] [--parallel N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
+	fs := newFlagSet("diagnose eval", "diagnose eval [--seeds N] [--part dev|heldout|unseen|fresh|novel|fifth|sixth|seventh|eighth|ninth|tenth] [--parallel N] [--quick] [--only NAMES] [--json] [--markdown FILE]", diagnoseEvalExamples, stderr)
 	var f diagnoseEvalFlags
 	f.register(fs)
 	o, err := f.options(fs, args)

@@ -65,7 +65,8 @@ func TestDiagnoseEvalUsage(t *testing.T) {
 		!strings.Contains(out, "ok-six-dials ") || !strings.Contains(out, "[sixth]") ||
 		!strings.Contains(out, "ok-sev-runes ") || !strings.Contains(out, "[seventh]") ||
 		!strings.Contains(out, "ok-eig-rosettes ") || !strings.Contains(out, "[eighth]") ||
-		!strings.Contains(out, "ok-nin-numerals ") || !strings.Contains(out, "[ninth]") {
+		!strings.Contains(out, "ok-nin-numerals ") || !strings.Contains(out, "[ninth]") ||
+		!strings.Contains(out, "ok-ten-arrows ") || !strings.Contains(out, "[tenth]") {
 		t.Errorf("--list: exit %d\n%s", code, out)
 	}
 }

@@ -31,9 +31,13 @@ type Data struct {
 	// seventh part's "skies", "runes", "pills" and "bottles"
 	// (seventh_data.go), or the eighth part's "suits", "charts",
 	// "rosettes" and "tracks" (eighth_data.go), or the ninth part's
-	// "numerals", "lamps", "fibres" and "notes" (ninth_data.go).
+	// "numerals", "lamps", "fibres" and "notes" (ninth_data.go), or the
+	// tenth part's "arrows", "boats", "sockets" and "cardio"
+	// (tenth_data.go) and "fashion" (a Fashion-MNIST subset,
+	// tenth_fashion.go).
 	Source string
-	// Classes are shape names (see ShapeClasses) or MNIST digits ("0".."9").
+	// Classes are shape names (see ShapeClasses), MNIST digits ("0".."9")
+	// or the generator's (FashionClasses for "fashion").
 	Classes []string
 	// PerClass images of every class, or Counts[i] of class i.
 	PerClass int
@@ -112,8 +116,12 @@ func (d Data) Generate(seed uint64) (*data.Dataset, error) {
 		ds, err = eighthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
 	case "numerals", "lamps", "fibres", "notes":
 		ds, err = ninthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "arrows", "boats", "sockets", "cardio":
+		ds, err = tenthGenerators[d.Source](GenOptions{Classes: d.Classes, Counts: d.counts(), Noise: d.Noise, Seed: seed})
+	case "fashion":
+		ds, err = fashionSubset(d.Classes, d.counts(), seed)
 	default:
-		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills, bottles, suits, charts, rosettes, tracks, numerals, lamps, fibres or notes", d.Source)
+		err = fmt.Errorf("data source %q: want shapes, mnist, textures, scenes, glyphs, grain, icons, strokes, cells, terrain, flags, weave, pips, fruit, scope, cracks, signs, spectro, galaxy, leaves, dials, boards, rocks, skies, runes, pills, bottles, suits, charts, rosettes, tracks, numerals, lamps, fibres, notes, arrows, boats, sockets, cardio or fashion", d.Source)
 	}
 	if err != nil {
 		return nil, err

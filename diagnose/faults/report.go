@@ -69,6 +69,9 @@ type Report struct {
 	// Ninth summarizes the ninth held-out part; the bars are judged on it
 	// when the report has it.
 	Ninth *Summary `json:"ninth,omitempty"`
+	// Tenth summarizes the tenth held-out part; the bars are judged on it
+	// when the report has it.
+	Tenth *Summary `json:"tenth,omitempty"`
 	// Measured is the direct measurement of the monitoring cost (nil
 	// when not asked for).
 	Measured *Overhead `json:"measured_overhead,omitempty"`
@@ -139,7 +142,7 @@ func (rep *Report) summarize() {
 	}
 	rep.Later = part(func(r *Run) bool { return r.Later })
 	rep.Dev = part(func(r *Run) bool {
-		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh && !r.Eighth && !r.Ninth
+		return !r.HeldOut && !r.Unseen && !r.Fresh && !r.Novel && !r.Fifth && !r.Sixth && !r.Seventh && !r.Eighth && !r.Ninth && !r.Tenth
 	})
 	rep.HeldOut = part(func(r *Run) bool { return r.HeldOut })
 	rep.Unseen = part(func(r *Run) bool { return r.Unseen })
@@ -150,12 +153,16 @@ func (rep *Report) summarize() {
 	rep.Seventh = part(func(r *Run) bool { return r.Seventh })
 	rep.Eighth = part(func(r *Run) bool { return r.Eighth })
 	rep.Ninth = part(func(r *Run) bool { return r.Ninth })
+	rep.Tenth = part(func(r *Run) bool { return r.Tenth })
 }
 
 // judged is the summary the bars apply to: the newest held-out part the
-// report has (ninth, else eighth, else seventh, else sixth, else fifth,
+// report has (tenth, else ninth, else eighth, else seventh, else sixth, else fifth,
 // else novel, else fresh, else unseen, else held-out), else all runs'.
 func (rep *Report) judged() (Summary, string) {
+	if rep.Tenth != nil {
+		return *rep.Tenth, "tenth "
+	}
 	if rep.Ninth != nil {
 		return *rep.Ninth, "ninth "
 	}

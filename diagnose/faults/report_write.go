@@ -22,7 +22,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		}
 	}
 	clean(&c.Summary)
-	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth, &c.Seventh, &c.Eighth, &c.Ninth} {
+	for _, p := range []**Summary{&c.Later, &c.Dev, &c.HeldOut, &c.Unseen, &c.Fresh, &c.Novel, &c.Fifth, &c.Sixth, &c.Seventh, &c.Eighth, &c.Ninth, &c.Tenth} {
 		if *p != nil {
 			l := **p
 			clean(&l)
@@ -40,9 +40,11 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as markdown tables: per scenario (the
 // dev part, then the held-out part), then the aggregates against the bars.
 func (rep *Report) WriteMarkdown(w io.Writer) {
-	var dev, held, unseen, fresh, novel, fifth, sixth, seventh, eighth, ninth []Run
+	var dev, held, unseen, fresh, novel, fifth, sixth, seventh, eighth, ninth, tenth []Run
 	for _, r := range rep.Runs {
 		switch {
+		case r.Tenth:
+			tenth = append(tenth, r)
 		case r.Ninth:
 			ninth = append(ninth, r)
 		case r.Eighth:
@@ -94,6 +96,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	if len(ninth) > 0 {
 		writeScenarioTables(w, ninth, "Ninth part", rep.Seeds)
+	}
+	if len(tenth) > 0 {
+		writeScenarioTables(w, tenth, "Tenth part", rep.Seeds)
 	}
 	rep.writeBars(w)
 	if len(rep.Skipped) > 0 {
@@ -212,7 +217,7 @@ func (rep *Report) writeBars(w io.Writer) {
 		name string
 		s    *Summary
 	}{{"dev", rep.Dev}, {"held-out", rep.HeldOut}, {"unseen", rep.Unseen}, {"fresh", rep.Fresh}, {"novel", rep.Novel},
-		{"fifth", rep.Fifth}, {"sixth", rep.Sixth}, {"seventh", rep.Seventh}, {"eighth", rep.Eighth}, {"ninth", rep.Ninth}}
+		{"fifth", rep.Fifth}, {"sixth", rep.Sixth}, {"seventh", rep.Seventh}, {"eighth", rep.Eighth}, {"ninth", rep.Ninth}, {"tenth", rep.Tenth}}
 	for _, p := range parts {
 		if p.s != nil {
 			cols = append(cols, col{p.name, *p.s})

@@ -33,7 +33,7 @@ type Options struct {
 	// Only, when set, names the scenarios to run.
 	Only []string
 	// Part selects "dev", "heldout", "unseen", "fresh", "novel", "fifth",
-	// "sixth", "seventh", "eighth" or "ninth" scenarios ("": all).
+	// "sixth", "seventh", "eighth", "ninth" or "tenth" scenarios ("": all).
 	Part string
 	// Parallel runs this many scenarios at once (0: 1).
 	Parallel int
@@ -49,7 +49,7 @@ type Options struct {
 }
 
 // Parts are the parts of the suite, oldest first.
-var Parts = []string{"dev", "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh", "eighth", "ninth"}
+var Parts = []string{"dev", "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"}
 
 // Selected returns the scenarios Options pick, faults first.
 func (o Options) Selected() ([]Scenario, error) {
@@ -66,7 +66,7 @@ func (o Options) Selected() ([]Scenario, error) {
 		out = append(out, s)
 	}
 	if o.Part != "" && !slices.Contains(Parts, o.Part) {
-		return nil, fmt.Errorf("part %q: want dev, heldout, unseen, fresh, novel, fifth, sixth, seventh, eighth or ninth", o.Part)
+		return nil, fmt.Errorf("part %q: want dev, heldout, unseen, fresh, novel, fifth, sixth, seventh, eighth, ninth or tenth", o.Part)
 	}
 	for _, n := range o.Only {
 		if !known[n] {
@@ -93,6 +93,7 @@ type Run struct {
 	Seventh  bool     `json:"seventh,omitempty"`
 	Eighth   bool     `json:"eighth,omitempty"`
 	Ninth    bool     `json:"ninth,omitempty"`
+	Tenth    bool     `json:"tenth,omitempty"`
 	Expect   []string `json:"expect,omitempty"`
 	// Detected: an expected finding or one of the problem's symptoms
 	// was raised at warning or critical severity, live or at the end.
@@ -147,7 +148,7 @@ type Run struct {
 // RunScenario trains one scenario with one seed in dir (created) and
 // judges its diagnosis.
 func RunScenario(ctx context.Context, sc Scenario, seed uint64, dir string) (r Run) {
-	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen, Fresh: sc.Fresh, Novel: sc.Novel, Fifth: sc.Fifth, Sixth: sc.Sixth, Seventh: sc.Seventh, Eighth: sc.Eighth, Ninth: sc.Ninth,
+	r = Run{Scenario: sc.Name, Problem: sc.Problem, Data: sc.Data.Describe(), Seed: seed, Healthy: sc.Healthy(), Later: sc.Later, HeldOut: sc.HeldOut, Unseen: sc.Unseen, Fresh: sc.Fresh, Novel: sc.Novel, Fifth: sc.Fifth, Sixth: sc.Sixth, Seventh: sc.Seventh, Eighth: sc.Eighth, Ninth: sc.Ninth, Tenth: sc.Tenth,
 		Expect: sc.Expect, FirstStep: -1, Raised: []string{}, Final: []string{}}
 	start := time.Now()
 	defer func() { r.Seconds = time.Since(start).Seconds() }()
@@ -363,7 +364,7 @@ func Evaluate(ctx context.Context, o Options) (*Report, error) {
 	mnistErr := MNISTAvailable()
 	rep := &Report{Seeds: o.Seeds}
 	start := time.Now()
-	jobs := planJobs(rep, scs, o.Seeds, mnistErr)
+	jobs := planJobs(rep, scs, o.Seeds, map[string]error{"mnist": mnistErr, "fashion": FashionAvailable()})
 	runs := runJobs(ctx, o, root, jobs)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -388,12 +389,14 @@ type job struct {
 }
 
 // planJobs lists each scenario with each seed, noting in rep.Skipped the
-// MNIST scenarios when MNIST is not available (mnistErr).
-func planJobs(rep *Report, scs []Scenario, seeds int, mnistErr error) []job {
+// scenarios on a built-in data set that is not installed (missing: the
+// error of each source that needs files, "mnist" or "fashion").
+func planJobs(rep *Report, scs []Scenario, seeds int, missing map[string]error) []job {
 	var jobs []job
+	names := map[string]string{"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 	for _, sc := range scs {
-		if sc.Data.Source == "mnist" && mnistErr != nil {
-			rep.Skipped = append(rep.Skipped, sc.Name+": MNIST not available")
+		if missing[sc.Data.Source] != nil {
+			rep.Skipped = append(rep.Skipped, sc.Name+": "+names[sc.Data.Source]+" not available")
 			continue
 		}
 		for k := 1; k <= seeds; k++ {

@@ -67,6 +67,10 @@ type Scenario struct {
 	// committed before the ninth round of changes, run only as the
 	// baseline and with the final code; the bars are judged on it.
 	Ninth bool
+	// Tenth marks the tenth held-out part (tenth.go): written and
+	// committed before the tenth round of changes, run only as the
+	// baseline and with the final code; the bars are judged on it.
+	Tenth bool
 	// RefuseOK: a configuration the spec validation may refuse before
 	// anything runs (an error, not a panic); a refusal counts as the
 	// problem detected and named.
@@ -75,9 +79,11 @@ type Scenario struct {
 
 // Part is the part of the suite the scenario belongs to: "dev",
 // "heldout", "unseen", "fresh", "novel", "fifth", "sixth", "seventh",
-// "eighth" or "ninth".
+// "eighth", "ninth" or "tenth".
 func (s *Scenario) Part() string {
 	switch {
+	case s.Tenth:
+		return "tenth"
 	case s.Ninth:
 		return "ninth"
 	case s.Eighth:
