@@ -235,30 +235,38 @@ func mnistSubset(classes []string, counts []int, seed uint64) (*data.Dataset, er
 	if mnist.err != nil {
 		return nil, mnist.err
 	}
-	all := mnist.ds
-	byClass := map[int32][]int{}
-	for i, l := range all.Labels {
-		byClass[l] = append(byClass[l], i)
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x3a15))
-	var idx []int
 	var labels []int32
-	for k, c := range classes {
+	for _, c := range classes {
 		digit, err := strconv.Atoi(c)
 		if err != nil || digit < 0 || digit > 9 {
 			return nil, fmt.Errorf("mnist class %q: want a digit 0..9", c)
 		}
-		pool := slices.Clone(byClass[int32(digit)])
+		labels = append(labels, int32(digit))
+	}
+	return pickSubset("mnist digit", mnist.ds, classes, labels, counts, rand.New(rand.NewPCG(seed, 0x3a15)))
+}
+
+// pickSubset picks counts[k] random images of label labels[k] from all,
+// relabelled k of classes (what names the classes in errors).
+func pickSubset(what string, all *data.Dataset, classes []string, labels []int32, counts []int, rng *rand.Rand) (*data.Dataset, error) {
+	byClass := map[int32][]int{}
+	for i, l := range all.Labels {
+		byClass[l] = append(byClass[l], i)
+	}
+	var idx []int
+	var out []int32
+	for k, l := range labels {
+		pool := slices.Clone(byClass[l])
 		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 		if counts[k] > len(pool) {
-			return nil, fmt.Errorf("mnist digit %s: %d images wanted, %d available", c, counts[k], len(pool))
+			return nil, fmt.Errorf("%s %s: %d images wanted, %d available", what, classes[k], counts[k], len(pool))
 		}
 		for _, i := range pool[:counts[k]] {
 			idx = append(idx, i)
-			labels = append(labels, int32(k))
+			out = append(out, int32(k))
 		}
 	}
 	ds := all.Subset(idx)
-	ds.Labels, ds.Classes = labels, append([]string(nil), classes...)
+	ds.Labels, ds.Classes = out, slices.Clone(classes)
 	return ds, ds.Validate()
 }

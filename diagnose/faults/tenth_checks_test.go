@@ -86,7 +86,7 @@ func tenthSpecChecks() map[string]func(s *spec.Spec) bool {
 // the shuffled labels, the imbalance counts, the copies, and in the spec
 // the rates, scaling, layers and loss the problem names.
 func TestTenthFaultsAreInjected(t *testing.T) {
-	for name, share := range map[string]float64{"ten-label-noise-35-arrows-300": 0.35, "ten-label-noise-30-cardio": 0.3} {
+	for name, share := range map[string]float64{"ten-label-noise-35-arrows-300": 0.35, "ten-label-noise-30-boats": 0.3} {
 		d := tenthScenario(t, name).Data
 		d.PerClass = 10
 		if n, of := flipped(t, d, 3); n != int(share*float64(of)+0.5) {

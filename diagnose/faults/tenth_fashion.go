@@ -42,26 +42,5 @@ func fashionSubset(classes []string, counts []int, seed uint64) (*data.Dataset, 
 	if fashion.err != nil {
 		return nil, fashion.err
 	}
-	all := fashion.ds
-	byClass := map[int32][]int{}
-	for i, l := range all.Labels {
-		byClass[l] = append(byClass[l], i)
-	}
-	rng := rand.New(rand.NewPCG(seed, 0xfa5))
-	var idx []int
-	var out []int32
-	for k, l := range labels {
-		pool := slices.Clone(byClass[l])
-		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-		if counts[k] > len(pool) {
-			return nil, fmt.Errorf("fashion class %s: %d images wanted, %d available", classes[k], counts[k], len(pool))
-		}
-		for _, i := range pool[:counts[k]] {
-			idx = append(idx, i)
-			out = append(out, int32(k))
-		}
-	}
-	ds := all.Subset(idx)
-	ds.Labels, ds.Classes = out, slices.Clone(classes)
-	return ds, ds.Validate()
+	return pickSubset("fashion class", fashion.ds, classes, labels, counts, rand.New(rand.NewPCG(seed, 0xfa5)))
 }
