@@ -120,7 +120,7 @@ const xiPad = 16
 // core's cache; the chunks' outputs do not overlap, so the result does
 // not depend on the threads.
 func WinogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int) {
-	winogradConv(g, f, x, u, bias, y, relu, nil, chunk)
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, chunk: chunk})
 }
 
 // WinogradFusesMask reports whether WinogradConvMask applies to g's
@@ -139,19 +139,40 @@ func WinogradConvMask(g ConvGeom, f int, x, u, bias, y []float32, mask []uint64,
 	if !WinogradFusesMask(g, f) || len(mask) < (g.N*g.OH*g.OW*f+63)/64 {
 		panic("kernels.WinogradConvMask: the output's runs are not whole mask words, or mask too short")
 	}
-	winogradConv(g, f, x, u, bias, y, true, mask, chunk)
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: true, mask: mask, chunk: chunk})
 }
 
-func winogradConv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, mask []uint64, chunk int) {
-	if !WinogradApplies(g) || chunk < 1 {
+// WinogradResidualApplies reports whether WinogradConvResidual applies
+// to g's output: an even output size (every run of tiles writes whole
+// rows of two positions each).
+func WinogradResidualApplies(g ConvGeom) bool {
+	return WinogradApplies(g) && g.OH%2 == 0 && g.OW%2 == 0
+}
+
+// WinogradConvResidual is WinogradConv without relu followed by
+// Add2Relu(y, res, y) (resFirst) or Add2Relu(y, y, res): a residual
+// connection's sum and its relu, the same bits, applied to each run of
+// tiles right after its output transform while it is in cache instead of
+// in a pass of their own over y. res is shaped as y. It panics unless
+// WinogradResidualApplies(g).
+func WinogradConvResidual(g ConvGeom, f int, x, u, bias, y, res []float32, resFirst bool, chunk int) {
+	if !WinogradResidualApplies(g) || len(res) < g.N*g.OH*g.OW*f {
+		panic("kernels.WinogradConvResidual: an odd output size, or res too short")
+	}
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, res: res, resFirst: resFirst, chunk: chunk})
+}
+
+// winogradConv checks w's operands and runs its chunks.
+func winogradConv(w *winogradChunks) {
+	g, f := w.g, w.f
+	if !WinogradApplies(g) || w.chunk < 1 {
 		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
 	}
-	if len(x) < g.N*g.H*g.W*g.C || len(y) < g.N*g.OH*g.OW*f || len(u) < WinogradKernelLen(g.C, f) ||
-		(bias != nil && len(bias) < f) {
+	if len(w.x) < g.N*g.H*g.W*g.C || len(w.y) < g.N*g.OH*g.OW*f || len(w.u) < WinogradKernelLen(g.C, f) ||
+		(w.bias != nil && len(w.bias) < f) {
 		panic("kernels.WinogradConv: slice too short")
 	}
-	w := &winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, mask: mask, chunk: chunk}
-	parallelRun(w, ceilDiv(WinogradTiles(g), chunk), runtime.GOMAXPROCS(0))
+	parallelRun(w, ceilDiv(WinogradTiles(g), w.chunk), runtime.GOMAXPROCS(0))
 }
 
 // winogradChunks runs the chunks of a WinogradConv, one task each.
@@ -160,7 +181,9 @@ type winogradChunks struct {
 	f, chunk      int
 	x, u, bias, y []float32
 	relu          bool
-	mask          []uint64 // relu's mask, set run by run (WinogradConvMask), or nil
+	mask          []uint64  // relu's mask, set run by run (WinogradConvMask), or nil
+	res           []float32 // a residual added before relu, run by run (WinogradConvResidual), or nil
+	resFirst      bool      // res is the sum's first operand
 }
 
 func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
@@ -181,6 +204,10 @@ func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
 	p := winogradProducts{nt: nt, c: g.C, f: f, v: v, u: w.u, m: m, vs: vs, ms: ms}
 	for xi := range 16 {
 		p.runTask(xi, s)
+	}
+	if w.res != nil {
+		outputTilesResidual(g, f, m, ms, bias[:f], t0, t0+nt, w.y, w.res, w.resFirst)
+		return
 	}
 	outputTiles(g, f, m, ms, bias[:f], w.relu, t0, t0+nt, w.y, w.mask)
 }

@@ -116,6 +116,34 @@ func outputTiles(g ConvGeom, f int, mm []float32, stride int, bias []float32, re
 	}
 }
 
+// outputTilesResidual is outputTiles without relu (even output sizes:
+// no edge tiles) followed, run by run, by Add2Relu of each of the run's
+// two rows of y with the same rows of res (res first when resFirst).
+func outputTilesResidual(g ConvGeom, f int, mm []float32, stride int, bias []float32, a, b int, y, res []float32, resFirst bool) {
+	tw := g.OW / 2
+	var dst [4][]float32
+	for tg := a; tg < b; {
+		n, p := tg/(g.OH/2*tw), tg%(g.OH/2*tw)
+		i, j := p/tw, p%tw
+		run := min(b, tg+tw-j) - tg
+		for k := range dst {
+			at := ((n*g.OH+2*i+k/2)*g.OW + 2*j + k%2) * f
+			dst[k] = y[at : at+(run-1)*2*f+f]
+		}
+		wino.output(mm[(tg-a)*f:], stride, run, f, bias, &dst, 2*f, false)
+		for r := range 2 {
+			at, ln := ((n*g.OH+2*i+r)*g.OW+2*j)*f, 2*run*f
+			ys, rs := y[at:at+ln], res[at:at+ln]
+			if resFirst {
+				ew.add2Relu(ys, rs, ys)
+			} else {
+				ew.add2Relu(ys, ys, rs)
+			}
+		}
+		tg += run
+	}
+}
+
 // outputEdge writes tile (i, j) of sample n, cut by the bottom or right
 // edge of y: a block of channels at a time into buf, then the positions
 // inside y (buf and dst are the caller's, allocated once per call of

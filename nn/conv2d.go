@@ -57,6 +57,7 @@ type Conv2D struct {
 	legacy             bool           // tests and benchmarks: no whole tiles per thread, no patches read in place
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
+	res                convResidual   // a Graph's inference Forward with the Add and relu after it folded in (conv2d_residual.go)
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }
@@ -219,6 +220,10 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	} else if l.forwardTiled(x.Data, y) {
 		return y
 	}
+	if l.res.x != nil {
+		l.residualAll(y.Data)
+		return y
+	}
 	l.activate(y)
 	return y
 }
@@ -280,6 +285,10 @@ func (l *Conv2D) tileRelu(t int, y *tensor.Tensor) bool {
 // reluRows applies relu to rows [r0, r1) of y and, when the layer keeps
 // relu's mask, sets their bits.
 func (l *Conv2D) reluRows(y []float32, r0, r1 int) {
+	if l.res.x != nil {
+		l.residualRows(y, r0, r1)
+		return
+	}
 	units := l.units()
 	seg := y[r0*units : r1*units]
 	kernels.Relu(seg, seg)

@@ -57,7 +57,9 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 			kernels.Im2colRowsSerial(g, x, r0, r1, c)
 			l.gemmRowsBy(kernels.SgemmSerial, c, r0, r1, k, y)
 		}
-		if tileRelu {
+		if tileRelu && l.res.x != nil {
+			l.residualRows(y, r0, r1)
+		} else if tileRelu {
 			seg := y[r0*units : r1*units]
 			kernels.Relu(seg, seg)
 			if l.maskOut {

@@ -77,7 +77,8 @@ func (l *Conv2D) useWinograd() bool {
 }
 
 // winogradForward writes the convolution of x (plus the bias) into y:
-// with a relu activation, relu applied too, in the output transform while
+// with a residual (conv2d_residual.go), relu(y + res); with a relu
+// activation, relu applied too, in the output transform while
 // the values are in registers (the same bits as a pass of kernels.Relu
 // after it), and relu's mask kept when the layer keeps it; otherwise
 // before the activation. It reports whether it applied the activation.
@@ -94,6 +95,11 @@ func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 	}
 	relu := l.act.name == "relu"
 	switch {
+	case l.res.x != nil && kernels.WinogradResidualApplies(g):
+		kernels.WinogradConvResidual(g, f, x, l.wino.u.Data, bias, y, l.res.x, l.res.first, chunk)
+	case l.res.x != nil:
+		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, false, chunk)
+		l.residualAll(y)
 	case relu && l.maskOut && kernels.WinogradFusesMask(g, f):
 		l.mask = sizeMask(l.mask, len(y))
 		kernels.WinogradConvMask(g, f, x, l.wino.u.Data, bias, y, l.mask, chunk)
@@ -103,7 +109,7 @@ func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 	default:
 		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, relu, chunk)
 	}
-	return relu
+	return relu || l.res.x != nil
 }
 
 // sizeMask returns mask with room for one bit per value of n, reusing its

@@ -91,13 +91,19 @@ func (g *Graph) foldForward(i int, x *tensor.Tensor, trainingOf func(Layer) bool
 		return nil, false
 	}
 	f.done[i] = true
-	conv := g.nodes[i].layer.(folder)
+	g.refreshFold(i, j)
+	return g.nodes[i].layer.(folder).forwardFolded(x, f.act[i]), true
+}
+
+// refreshFold sets the folded kernel and bias of Conv2D node i from its
+// weights and BatchNormalization node j, once per Forward.
+func (g *Graph) refreshFold(i, j int) {
+	f := &g.folds
 	if !f.fresh[i] {
-		kernel, bias, fold := conv.foldParams()
+		kernel, bias, fold := g.nodes[i].layer.(folder).foldParams()
 		fold.set(kernel, bias, g.nodes[j].layer.(*BatchNormalization))
 		f.fresh[i] = true
 	}
-	return conv.forwardFolded(x, f.act[i]), true
 }
 
 // folder is a layer a BatchNormalization after it can fold into: a

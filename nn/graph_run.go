@@ -40,8 +40,8 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		var y *tensor.Tensor
 		folded := false
 		start, timed := g.clock.timing(i)
-		if inference && len(n.inputs) == 1 {
-			y, folded = g.foldForward(i, g.tensorOf(n.inputs[0], x), trainingOf)
+		if inference {
+			y, folded = g.inferenceFold(i, x, trainingOf)
 		}
 		switch {
 		case folded:
