@@ -99,7 +99,7 @@ func (l *BatchNormalization) hubApply(per int) func(b int, s *kernels.TaskScratc
 	l.hub.ran |= ranApply
 	l.hub.virtual = l.training && l.keepOn && !l.hub.noVirtual
 	if l.hub.virtual {
-		return l.hubInput(per)
+		return l.hubInput(per, false)
 	}
 	return func(b int, _ *kernels.TaskScratch) []float32 {
 		l.normalizeRows(l.x, l.fused.y, b*per, (b+1)*per)
@@ -109,12 +109,22 @@ func (l *BatchNormalization) hubApply(per int) func(b int, s *kernels.TaskScratc
 
 // hubInput returns the pass that writes sample b's output (per rows)
 // into the task's scratch and returns it: in Forward (with the bits), and
-// again in the convolution's Backward where the output was not written.
-func (l *BatchNormalization) hubInput(per int) func(b int, s *kernels.TaskScratch) []float32 {
+// again in the convolution's Backward where the output was not written
+// (again: the bits are kept already, the kernel without them gives the
+// same output).
+func (l *BatchNormalization) hubInput(per int, again bool) func(b int, s *kernels.TaskScratch) []float32 {
 	c := l.c
 	return func(b int, s *kernels.TaskScratch) []float32 {
-		ys := s.Buf(0, per*c)[:per*c]
-		l.normalizeInto(ys, l.x[b*per*c:(b+1)*per*c], b*per)
+		ys, xs := s.Buf(0, per*c)[:per*c], l.x[b*per*c:(b+1)*per*c]
+		switch {
+		case !again:
+			l.normalizeInto(ys, xs, b*per)
+		case l.fused.act.name == "relu6":
+			kernels.NormApplyRelu6(ys, xs, l.acc[0][:c], l.acc[1][:c])
+		default: // relu: NormApplyReluKeep's output is NormApply's with Relu after it
+			kernels.NormApply(ys, xs, l.acc[0][:c], l.acc[1][:c])
+			l.fused.act.forward(ys, ys, c)
+		}
 		return ys
 	}
 }
@@ -125,7 +135,7 @@ func (l *BatchNormalization) hubRecompute(per int) func(b int, s *kernels.TaskSc
 	if !l.hub.virtual || !l.hub.on {
 		return nil
 	}
-	return l.hubInput(per)
+	return l.hubInput(per, true)
 }
 
 // sampleBlocks reports whether every block of the rows of n samples of
