@@ -62,6 +62,7 @@ var Detectors = []Detector{
 	{ID: "loss_plateau", Detect: detectLossPlateau},
 	{ID: "overfitting", Explains: []string{"not_learning"}, Decisive: memorizes, Detect: detectOverfitting},
 	{ID: "val_above_train", Detect: detectValAboveTrain},
+	{ID: "learns_by_class", Detect: detectLearnsByClass},
 	{ID: "inconclusive", Detect: detectInconclusive},
 }
 
@@ -193,8 +194,10 @@ func rank(s Severity) int {
 // verdict answers "is it learning effectively?" from the findings and
 // the chance check: any critical finding means not learning; too little
 // evidence is inconclusive; an evaluation not clearly above chance is
-// never learning (not learning when the split could show it, else
-// inconclusive); any warning means learning with problems.
+// never learning effectively (learning with problems when, on an
+// imbalanced split, per-class recall shows learning (balanced.go); not
+// learning when the split could show it; else inconclusive); any warning
+// means learning with problems.
 func verdict(s *Signals, fs []Finding) (Verdict, string) {
 	if len(fs) > 0 && fs[0].Severity == Critical {
 		return NotLearning, fs[0].Title
@@ -205,6 +208,13 @@ func verdict(s *Signals, fs []Finding) (Verdict, string) {
 		}
 	}
 	if j, ok := s.judge(); ok && !j.Above {
+		if j.LearnsByClass() {
+			msg := "Learning by balanced accuracy, not yet by accuracy: " + j.byClassSummary()
+			if len(fs) > 0 && fs[0].Severity == Warning {
+				msg = fs[0].Title + "; " + msg
+			}
+			return LearningWithProblems, msg
+		}
 		if j.CanTell && j.AtChance {
 			return NotLearning, "Not clearly above chance: " + j.String()
 		}

@@ -96,7 +96,25 @@ type Judgement struct {
 	// 1 (its upper end below that): there one image moves the accuracy by
 	// 5 points or more, and a middling accuracy is no evidence of chance.
 	Above, CanTell, Separates, AtChance bool
+	// Imbalanced: Chance is at least imbalancedChance/K (balanced.go).
+	// On such a split learning is judged by class too: ByClass, the
+	// predictions depend on the true class beyond chance (ClassP, the
+	// exact test's p-value, under byClassLevel); ClassPBest is that
+	// p-value had every image been right (not under the level: the
+	// smallest class has too few images to show anything). Recalls are
+	// the per-class recalls with their exact intervals, Minority the
+	// smallest class's.
+	Imbalanced, ByClass bool
+	ClassP, ClassPBest  float64
+	Recalls             []ClassRecall
+	Minority            ClassRecall
 }
+
+// LearnsByClass: accuracy is not clearly above chance, but on an
+// imbalanced split the per-class test shows learning. The verdict is then
+// "learning with problems", never "learning effectively" (accuracy within
+// chance), nor "inconclusive" (balanced.go).
+func (j Judgement) LearnsByClass() bool { return !j.Above && j.Imbalanced && j.ByClass }
 
 func (j Judgement) String() string {
 	return fmt.Sprintf("%s accuracy %.3f on %d images (95%% lower bound %.3f) vs chance %.3f", j.Split, j.Accuracy, j.N, j.Lower, j.Chance)
@@ -135,7 +153,25 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 		}
 	}
 	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && (n >= exactSamples || j.Upper < j.Chance+(1-j.Chance)/2) && !j.Separates
+	j.Imbalanced = j.Classes >= 2 && j.Chance >= imbalancedChance/float64(max(s.NumClasses(), j.Classes))
+	b := judgeByClass(v, s.classNames())
+	j.Recalls, j.ClassP, j.ClassPBest = b.recalls, b.p, b.best
+	j.ByClass = b.p < byClassLevel
+	if b.minor >= 0 {
+		j.Minority = b.recalls[b.minor]
+	}
 	return j, true
+}
+
+// classNames are the class names known to the signals (nil: none).
+func (s *Signals) classNames() []string {
+	if len(s.Classes) > 0 {
+		return s.Classes
+	}
+	if s.Facts.Data != nil {
+		return s.Facts.Data.Classes
+	}
+	return nil
 }
 
 // balancedAccuracy is the mean recall over the classes present in an
@@ -212,11 +248,16 @@ func detectInconclusive(s *Signals) *Finding {
 		more = []string{epochsFix(s, max(2, (minJudgeSteps+steps-1)/max(steps, 1))), "add more images per class"}
 	case !ok:
 		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
+	case j.LearnsByClass():
+		return nil // learning by class: detectLearnsByClass speaks
 	case !j.CanTell:
 		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
+		more = append(byClassEvidence(s, f, j), more...)
 	case !j.Above && !j.AtChance:
 		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
-		if j.Separates {
+		if !j.Separates {
+			more = append(byClassEvidence(s, f, j), more...)
+		} else {
 			f.Evidence = append(f.Evidence, ev(fmt.Sprintf("per-class recall shows the classes are told apart (balanced accuracy %.3f, 95%% lower bound %.3f, vs %.3f for a constant guess), but accuracy is not yet clearly better than always answering the largest class", j.Balanced, j.BalancedLower, 1/float64(j.Classes))))
 			more = []string{"judge the model by per-class recall or macro F1 as well as accuracy", epochsFix(s, 2), "add more images per class"}
 			if s.balancedObjective() {

@@ -118,7 +118,7 @@ func bnMomentumFix(s *Signals) string {
 	}
 	if presetOnly(s) {
 		// A preset's layers are not in the spec: say how to get them there.
-		return fmt.Sprintf("lower the BatchNormalization momentum to 0.9 in %d layer(s): model.preset %s has no layers in your spec to edit; `cnnscope doctor RUN_DIR` writes the preset out as layers with that change and trains it", len(refs), s.Spec.Model.Preset)
+		return fmt.Sprintf("lower the BatchNormalization momentum to 0.9 in %d layer(s): model.preset %s has no layers in your spec to edit; `%s` writes the preset out as layers with that change and trains it", len(refs), s.Spec.Model.Preset, runCmd(s, "doctor"))
 	}
 	return fmt.Sprintf("lower the momentum of %s to 0.9 (model.layers[i].momentum: 0.9)", joinNames(refs, 3))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cnnscope/cnnscope/data"
 )
 
 // Fixes are phrased in the user's terms: the spec key and, where one
@@ -234,15 +236,19 @@ func nonEmpty(xs ...string) []string {
 // inspect` on the spec's data.source, single-quoted when it holds spaces
 // or shell characters; "<data>" only when the source is unknown.
 func inspectCmd(s *Signals) string {
-	src := ""
-	if s != nil && s.Spec != nil {
-		src = s.Spec.Data.Source
+	if s == nil || s.Spec == nil || s.Spec.Data.Source == "" {
+		return "cnnscope data inspect <data>"
 	}
-	switch {
-	case src == "":
-		src = "<data>"
-	case strings.ContainsAny(src, " \t\n'\"$`\\*?[]{}()<>|&;#~!"):
-		src = "'" + strings.ReplaceAll(src, "'", `'\''`) + "'"
+	return "cnnscope data inspect " + data.ShellArg(s.Spec.Data.Source)
+}
+
+// runCmd is a cnnscope command on the run: `cnnscope doctor DIR` with the
+// run's directory, quoted when it holds spaces or shell characters;
+// "<run directory>" only when the directory is unknown (a model trained
+// by the library without one).
+func runCmd(s *Signals, command string) string {
+	if s == nil || s.Dir == "" {
+		return "cnnscope " + command + " <run directory>"
 	}
-	return "cnnscope data inspect " + src
+	return "cnnscope " + command + " " + data.ShellArg(s.Dir)
 }

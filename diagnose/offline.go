@@ -49,7 +49,7 @@ func DiagnoseRun(dir string) (*Diagnosis, error) {
 // history.csv for the epochs) and the facts the live monitor saved in
 // diagnosis.json. The notes say what is missing and what that costs.
 func LoadRun(dir string) (*Signals, []string, error) {
-	s := &Signals{}
+	s := &Signals{Dir: dir}
 	var notes []string
 	sp, err := spec.Load(filepath.Join(dir, train.SpecFile))
 	if err != nil {

@@ -27,7 +27,7 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	start := time.Now()
 	m.ensure()
 	m.setupDone = true
-	m.sig.Spec, m.sig.Classes = spec, p.Classes
+	m.sig.Spec, m.sig.Classes, m.sig.Dir = spec, p.Classes, m.Dir
 	ms := model.Spec()
 	m.sig.Model = &ms
 	if resume && m.Dir != "" {

@@ -35,6 +35,9 @@ type Signals struct {
 	// Live is set while the Monitor analyzes a run in progress; Final
 	// when it analyzes the run at its end.
 	Live, Final bool
+	// Dir is the run directory ("" unknown): fixes that name a command
+	// on the run name it (fixes.go runCmd).
+	Dir string
 
 	// grounded caches whether each fix changes the spec (ground.go).
 	grounded map[string]bool

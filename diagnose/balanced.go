@@ -1,0 +1,205 @@
+package diagnose
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Learning on an imbalanced split. Accuracy's chance is the largest
+// class's share: on a 150:10 set that is 0.94, and no validation split of
+// a few dozen images can show an accuracy clearly above it (32 images all
+// right: Wilson lower bound 0.89), whatever the model learned. There,
+// learning shows in per-class recall: a model that finds the minority
+// images without mistaking the others predicts each class more often
+// where it is the true one than a guess independent of the image would.
+//
+// The test (byClassTest): for each class, its recall given how many
+// images the model predicted as it, against the hypergeometric law of a
+// guess independent of the image (Fisher's exact test, one-sided); over K
+// classes, the smallest p times K (Bonferroni; one test for two classes,
+// whose two tables are the same). Clearly above chance: p < 0.025, the
+// accuracy rule's one-sided level. A model that always answers the
+// majority predicts no other class: p = 1. Balanced accuracy (mean
+// per-class recall; a constant guess gets 1/K) is what the verdict names,
+// with each class's recall and its exact 95% interval by the split's
+// count of that class: "how sure" on a split with few minority images.
+//
+// The split is imbalanced when its chance is at least imbalancedChance
+// times 1/K; on a balanced split accuracy already is per-class recall,
+// and a second test would only add false alarms.
+const (
+	imbalancedChance = 1.5
+	byClassLevel     = 0.025
+)
+
+// ClassRecall is one class's recall on the judged split, with its exact
+// (Clopper-Pearson) 95% interval.
+type ClassRecall struct {
+	Class        string
+	Right, N     int
+	Lower, Upper float64
+}
+
+func (c ClassRecall) String() string {
+	return fmt.Sprintf("%s %d/%d (95%% interval %.2f-%.2f)", c.Class, c.Right, c.N, c.Lower, c.Upper)
+}
+
+// byClass is the per-class judgement of an evaluation.
+type byClass struct {
+	recalls []ClassRecall // classes present, in class order
+	minor   int           // index in recalls of the smallest class (-1: none)
+	p       float64       // the test's p-value
+	best    float64       // its p-value had every image been right
+}
+
+// judgeByClass tests an evaluation's predictions against a guess
+// independent of the image; names are the class names (may be short).
+func judgeByClass(v *ValFacts, names []string) byClass {
+	b := byClass{minor: -1, p: 1, best: 1}
+	n := 0
+	for _, c := range v.Support {
+		n += max(c, 0)
+	}
+	k := 0
+	for c, sup := range v.Support {
+		if sup <= 0 || c >= len(v.Correct) || c >= len(v.Pred) {
+			continue
+		}
+		name := fmt.Sprintf("class %d", c)
+		if c < len(names) {
+			name = fmt.Sprintf("%q", names[c])
+		}
+		r := ClassRecall{Class: name, Right: v.Correct[c], N: sup}
+		r.Lower, r.Upper = ExactInterval(r.Right, r.N)
+		if b.minor < 0 || sup < b.recalls[b.minor].N {
+			b.minor = len(b.recalls)
+		}
+		b.recalls = append(b.recalls, r)
+		b.p = min(b.p, hypergeomTailAtLeast(v.Correct[c], n, sup, v.Pred[c]))
+		k++
+	}
+	if k < 2 {
+		return byClass{minor: -1, p: 1, best: 1}
+	}
+	if m := b.recalls[b.minor]; m.N > 0 {
+		b.best = hypergeomTailAtLeast(m.N, n, m.N, m.N)
+	}
+	if k > 2 {
+		b.p, b.best = min(b.p*float64(k), 1), min(b.best*float64(k), 1)
+	}
+	return b
+}
+
+// hypergeomTailAtLeast is P(X >= x) for X the successes among n draws
+// without replacement from N items of which k are successes.
+func hypergeomTailAtLeast(x, N, k, n int) float64 {
+	if x <= 0 {
+		return 1
+	}
+	if n <= 0 || k <= 0 || N <= 0 || x > min(k, n) {
+		return 0
+	}
+	lc := func(a, b int) float64 {
+		la, _ := math.Lgamma(float64(a + 1))
+		lb, _ := math.Lgamma(float64(b + 1))
+		lab, _ := math.Lgamma(float64(a - b + 1))
+		return la - lb - lab
+	}
+	total, sum := lc(N, n), 0.0
+	for i := x; i <= min(k, n); i++ {
+		if n-i > N-k {
+			continue
+		}
+		sum += math.Exp(lc(k, i) + lc(N-k, n-i) - total)
+	}
+	return min(sum, 1)
+}
+
+// balancedText says how the per-class measure judged the split: balanced
+// accuracy, each class's recall with its interval, and the test.
+func (j Judgement) balancedText() string {
+	var parts []string
+	for _, r := range j.Recalls {
+		parts = append(parts, r.String())
+	}
+	verb := "depend"
+	if !j.ByClass {
+		verb = "do not clearly depend"
+	}
+	return fmt.Sprintf("balanced accuracy %.3f on %d %s images (a constant guess gets %.3f); recall per class: %s; the predictions %s on the true class (exact test, p = %.2g)",
+		j.Balanced, j.N, j.Split, 1/float64(max(j.Classes, 1)), strings.Join(parts, ", "), verb, j.ClassP)
+}
+
+// minorityTooFew says why the smallest class's images cannot show
+// learning: even all right, with no other image predicted as it, the
+// test would not be clearly above chance.
+func (j Judgement) minorityTooFew() string {
+	m := j.Minority
+	return fmt.Sprintf("only %d %s image(s) of %s, the smallest class: even all of them found (and no other image predicted as it) would not be clearly above chance (p = %.2g); its recall %d/%d has the 95%% interval %.2f-%.2f",
+		m.N, j.Split, m.Class, j.ClassPBest, m.Right, m.N, m.Lower, m.Upper)
+}
+
+// byClassSummary is the verdict's sentence for a run that learns by
+// class: the measure used, and the accuracy it is not yet clear on.
+func (j Judgement) byClassSummary() string {
+	return fmt.Sprintf("%s; %s accuracy %.3f on %d images (95%% lower bound %.3f) is not clearly above always answering the largest class (chance %.3f)",
+		j.balancedText(), j.Split, j.Accuracy, j.N, j.Lower, j.Chance)
+}
+
+// byClassEvidence adds to an inconclusive finding on an imbalanced split
+// what per-class recall says: the smallest class has too few images to
+// show learning (how sure the finding is), or the test and its numbers.
+// It returns the fixes that follow (none on a balanced split).
+func byClassEvidence(s *Signals, f *Finding, j Judgement) []string {
+	if !j.Imbalanced || len(j.Recalls) < 2 {
+		return nil
+	}
+	if j.ClassPBest >= byClassLevel {
+		f.Evidence = append(f.Evidence, ev(j.minorityTooFew()))
+		return []string{minorityValFix(s, j.Minority.Class)}
+	}
+	f.Evidence = append(f.Evidence, ev("per class: "+j.balancedText()))
+	return nil
+}
+
+// detectLearnsByClass speaks at the end of a run whose accuracy is not
+// clearly above chance on an imbalanced split while per-class recall shows
+// learning (Judgement.LearnsByClass): information, not a problem of the
+// model (class weights trade accuracy for minority recall by design); the
+// verdict is "learning with problems" and says which measure it used.
+func detectLearnsByClass(s *Signals) *Finding {
+	if !s.Final {
+		return nil
+	}
+	j, ok := s.judge()
+	if !ok || !j.LearnsByClass() || s.Steps() < minJudgeSteps {
+		return nil
+	}
+	f := &Finding{Severity: Info, Title: fmt.Sprintf("Learning shows in per-class recall (balanced accuracy %.3f), not yet in accuracy: the largest class is %s of the %s images", j.Balanced, pct(j.Chance), j.Split)}
+	f.Evidence = []Evidence{evm("balanced_accuracy", j.Balanced, 1/float64(max(j.Classes, 1)), "%s", j.balancedText()),
+		evm("accuracy", j.Accuracy, j.Chance, "%s", j.String())}
+	f.Causes = []string{"an imbalanced split: always answering the largest class already scores its share, and the few images of the other classes move the accuracy too little to tell"}
+	f.Fixes = []string{fmt.Sprintf("judge the model by per-class recall or macro F1 (%s), as well as accuracy", runCmd(s, "evaluate")),
+		minorityValFix(s, j.Minority.Class)}
+	if !s.balancedObjective() {
+		f.Fixes = append(f.Fixes, balancedFix)
+	}
+	return f
+}
+
+// minorityValFix asks for more validation images of the smallest class: a
+// larger split (stratified: it keeps each class's share) up to 0.3, then
+// more images of that class.
+func minorityValFix(s *Signals, class string) string {
+	cur := 0.1
+	if s.Spec != nil && s.Spec.Data.ValidationSplit != nil {
+		cur = *s.Spec.Data.ValidationSplit
+	}
+	for _, next := range []float64{0.2, 0.3} {
+		if cur < next {
+			return fmt.Sprintf("validate on more images of %s: data.validation_split: %g (--val-split %g) holds out that share of each class; or add images of that class", class, next, next)
+		}
+	}
+	return fmt.Sprintf("add images of %s: the validation split already holds out %s of each class", class, pct(cur))
+}
