@@ -1,8 +1,10 @@
 package diagnose
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -120,8 +122,11 @@ func hypergeomTailAtLeast(x, N, k, n int) float64 {
 // accuracy, each class's recall with its interval, and the test.
 func (j Judgement) balancedText() string {
 	var parts []string
-	for _, r := range j.Recalls {
+	for _, r := range j.listedRecalls() {
 		parts = append(parts, r.String())
+	}
+	if n := len(j.Recalls) - len(parts); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d more", n))
 	}
 	verb := "depend"
 	if !j.ByClass {
@@ -202,4 +207,35 @@ func minorityValFix(s *Signals, class string) string {
 		}
 	}
 	return fmt.Sprintf("add images of %s: the validation split already holds out %s of each class", class, pct(cur))
+}
+
+// listedRecalls are the recalls a sentence lists: all of up to four
+// classes; of more, the smallest class and the lowest recalls (four in
+// all), in class order.
+func (j Judgement) listedRecalls() []ClassRecall {
+	if len(j.Recalls) <= 4 {
+		return j.Recalls
+	}
+	order := make([]int, len(j.Recalls))
+	for i := range order {
+		order[i] = i
+	}
+	rate := func(r ClassRecall) float64 { return float64(r.Right) / float64(max(r.N, 1)) }
+	slices.SortStableFunc(order, func(a, b int) int {
+		ra, rb := j.Recalls[a], j.Recalls[b]
+		if (ra == j.Minority) != (rb == j.Minority) {
+			if ra == j.Minority {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(rate(ra), rate(rb))
+	})
+	keep := order[:4]
+	slices.Sort(keep)
+	out := make([]ClassRecall, len(keep))
+	for i, k := range keep {
+		out[i] = j.Recalls[k]
+	}
+	return out
 }

@@ -120,3 +120,23 @@ func TestRunCmdNamesTheRun(t *testing.T) {
 		t.Errorf("BatchNormalization fix %q", fx)
 	}
 }
+
+// With more than four classes a sentence lists the smallest class and the
+// lowest recalls, four in all, in class order.
+func TestListedRecalls(t *testing.T) {
+	var j Judgement
+	for i, c := range [][2]int{{9, 10}, {2, 10}, {10, 10}, {1, 3}, {8, 10}, {5, 10}} {
+		j.Recalls = append(j.Recalls, ClassRecall{Class: string(rune('a' + i)), Right: c[0], N: c[1]})
+	}
+	j.Minority = j.Recalls[3]
+	var got []string
+	for _, r := range j.listedRecalls() {
+		got = append(got, r.Class)
+	}
+	if strings.Join(got, "") != "bdef" {
+		t.Errorf("listed %v, want b d e f", got)
+	}
+	if txt := j.balancedText(); !strings.Contains(txt, "2 more") {
+		t.Errorf("text %q does not say how many are left out", txt)
+	}
+}
