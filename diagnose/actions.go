@@ -21,6 +21,10 @@ type Action struct {
 	// Fix is the fix's text, as in Finding.Fixes.
 	Fix   string     `json:"fix"`
 	Edits []SpecEdit `json:"edits"`
+	// Steps are the optimizer steps the fix needs before its effect can
+	// show (0: none in particular); doctor trains its trial that long
+	// (doctor_length.go).
+	Steps int `json:"steps,omitempty"`
 }
 
 // SpecEdit changes one key of a spec, named as the YAML spec file names
@@ -198,17 +202,33 @@ func setPath(doc map[string]any, e SpecEdit) error {
 // that can be applied automatically.
 func attachActions(s *Signals, fs []Finding) {
 	var cat map[string][]SpecEdit
+	var steps map[string]int
 	for i := range fs {
 		fs[i].Actions = nil
 		for _, fx := range fs[i].Fixes {
 			if cat == nil {
-				cat = fixCatalogue(s)
+				cat, steps = fixCatalogue(s), fixSteps(s)
 			}
 			if edits := cat[fx]; len(edits) > 0 {
-				fs[i].Actions = append(fs[i].Actions, Action{Fix: fx, Edits: edits})
+				fs[i].Actions = append(fs[i].Actions, Action{Fix: fx, Edits: edits, Steps: steps[fx]})
 			}
 		}
 	}
+}
+
+// fixSteps are the optimizer steps the fixes that need some before they
+// can show need: BatchNormalization's moving statistics forget their start
+// in bnStepsToForget(momentum) steps, at the run's momentum when the fix
+// trains longer, at 0.9 when it lowers the momentum to that.
+func fixSteps(s *Signals) map[string]int {
+	m := map[string]int{}
+	if fx, _ := bnEpochsFix(s); fx != "" {
+		m[fx] = bnLagNeed(s).steps
+	}
+	if fx := bnMomentumFix(s); fx != "" {
+		m[fx] = bnStepsToForget(bnFixMomentum)
+	}
+	return m
 }
 
 // fixCatalogue maps every fix text the detectors can write for these
@@ -271,6 +291,9 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 	return c
 }
 
+// bnFixMomentum is the BatchNormalization momentum the lag's fix sets.
+const bnFixMomentum = 0.9
+
 // layerFixes adds the fixes that edit or insert after conv2d and dense
 // layers (batch normalization, leaky relu, initializers, BN momentum) and
 // returns the index of the last dense layer (-1: none).
@@ -303,7 +326,7 @@ func layerFixes(s *Signals, c map[string][]SpecEdit) int {
 	var bnEdits []SpecEdit
 	for i, l := range ls {
 		if strings.EqualFold(l.Type, "BatchNormalization") && (l.Momentum == 0 || l.Momentum > 0.9) {
-			bnEdits = append(bnEdits, set(layer(i, "momentum"), 0.9))
+			bnEdits = append(bnEdits, set(layer(i, "momentum"), bnFixMomentum))
 		}
 	}
 	if fx := bnMomentumFix(s); fx != "" {

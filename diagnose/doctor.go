@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/cnnscope/cnnscope/nn"
@@ -20,8 +19,10 @@ import (
 type DoctorOptions struct {
 	// Epochs is each trial's number of epochs (2 by default; never more
 	// than the spec's), Limit its number of training images (0: the
-	// spec's). A fix that sets fit.epochs gets twice Epochs.
-	Epochs, Limit int
+	// spec's). A fix that sets fit.epochs gets twice Epochs, one that
+	// needs a number of steps to show gets them, up to MaxEpochs (50 by
+	// default; doctor_length.go).
+	Epochs, Limit, MaxEpochs int
 	// Fixes is how many fixes to try (3 by default).
 	Fixes int
 	// Dir keeps the trial runs in Dir/as-is, Dir/fix-1, ...; "" uses a
@@ -48,6 +49,9 @@ type DoctorReport struct {
 	// Best is the index in Trials of the fix to take (-1: none restored
 	// learning).
 	Best int `json:"best"`
+	// Notes say what bounded the trials (the spec's epochs under
+	// --trial-epochs).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Trial is one short training run.
@@ -71,6 +75,13 @@ type Trial struct {
 	Accuracy    train.JSONFloat `json:"accuracy"`
 	ValAccuracy train.JSONFloat `json:"val_accuracy"`
 	Epochs      int             `json:"epochs"`
+	// StepsPerEpoch are the trial's optimizer steps per epoch; Length
+	// says why a fix's trial trains longer than the untreated one, and
+	// Capped that it was cut short of what the fix needs (its effect may
+	// not show).
+	StepsPerEpoch int    `json:"steps_per_epoch,omitempty"`
+	Length        string `json:"length,omitempty"`
+	Capped        bool   `json:"capped,omitempty"`
 	// ValSamples, Chance and AboveChance: the final evaluation's chance
 	// check (chance.go): its accuracy's 95% lower bound is above the best
 	// constant guess.
@@ -94,6 +105,9 @@ func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions)
 	if o.Fixes <= 0 {
 		o.Fixes = 3
 	}
+	if o.MaxEpochs <= 0 {
+		o.MaxEpochs = defaultMaxTrialEpochs
+	}
 	root := o.Dir
 	if root == "" {
 		var err error
@@ -102,8 +116,11 @@ func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions)
 		}
 		defer os.RemoveAll(root)
 	}
-	base, budget := doctorBase(spec, o)
+	base, budget, specEpochs := doctorBase(spec, o)
 	rep := &DoctorReport{Best: -1}
+	if budget < o.Epochs {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("--trial-epochs %d is more than the spec's fit.epochs %d: the untreated trial trains %d", o.Epochs, specEpochs, budget))
+	}
 	var treated string
 	if d != nil {
 		if f := topProblem(d); f != nil {
@@ -123,12 +140,14 @@ func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions)
 		layers = res.Model.Spec().Layers
 	}
 	rep.Advice = manualFixes(rep.Finding)
+	tr := fixTrials{base: &base, layers: layers, root: root, budget: budget, specEpochs: specEpochs, maxEpochs: o.MaxEpochs,
+		treated: treated, baseline: rep.Baseline, say: say}
 	for i, a := range rep.Finding.Actions {
 		if i >= o.Fixes {
 			rep.Untried = append(rep.Untried, a.Fix)
 			continue
 		}
-		t, err := tryFix(ctx, i, a, &base, layers, root, budget, treated, rep.Baseline, say)
+		t, err := tr.try(ctx, i, a)
 		if err != nil {
 			return nil, err
 		}
@@ -152,20 +171,21 @@ func (o DoctorOptions) say(format string, args ...any) {
 }
 
 // doctorBase returns the spec the trials start from (defaults filled in,
-// at most o.Epochs epochs, o.Limit images) and its epoch budget.
-func doctorBase(spec *spec.Spec, o DoctorOptions) (spec.Spec, int) {
+// at most o.Epochs epochs, o.Limit images), its epoch budget and the
+// spec's own epochs.
+func doctorBase(spec *spec.Spec, o DoctorOptions) (spec.Spec, int, int) {
 	base := *spec
 	base.Defaults()
 	base.Fit.TensorBoard = nil // the trials are not the user's run: keep them out of its TensorBoard
-	budget := o.Epochs
-	if base.Fit.Epochs > 0 {
-		budget = min(budget, base.Fit.Epochs)
+	budget, specEpochs := o.Epochs, base.Fit.Epochs
+	if specEpochs > 0 {
+		budget = min(budget, specEpochs)
 	}
 	base.Fit.Epochs = budget
 	if o.Limit > 0 {
 		base.Data.Limit = o.Limit
 	}
-	return base, budget
+	return base, budget, specEpochs
 }
 
 // doctorBaseline trains the settings as they are into rep.Baseline; when
@@ -216,27 +236,43 @@ func manualFixes(f *Finding) []string {
 	return advice
 }
 
-// tryFix trains base with action a (the i-th) applied and judges it
-// against the baseline; only a cancelled ctx is an error.
-func tryFix(ctx context.Context, i int, a Action, base *spec.Spec, layers []nn.LayerSpec, root string, budget int, treated string, baseline Trial, say func(string, ...any)) (Trial, error) {
+// fixTrials is what every fix's trial shares: the spec they start from,
+// the model's layers, where they go, their lengths (doctor_length.go) and
+// the untreated trial they are judged against.
+type fixTrials struct {
+	base                          *spec.Spec
+	layers                        []nn.LayerSpec
+	root                          string
+	budget, specEpochs, maxEpochs int
+	treated                       string
+	baseline                      Trial
+	say                           func(string, ...any)
+}
+
+// try trains the base spec with action a (the i-th) applied, for as long
+// as the fix needs (planTrial), and judges it against the baseline; only
+// a cancelled ctx is an error.
+func (ft fixTrials) try(ctx context.Context, i int, a Action) (Trial, error) {
 	name := fmt.Sprintf("fix %d", i+1)
 	t := Trial{Name: name, Fix: a.Fix, Edits: a.Describe()}
-	s, err := ApplyEdits(base, a.Edits, layers)
+	s, err := ApplyEdits(ft.base, a.Edits, ft.layers)
 	if err != nil {
 		t.Error, t.Outcome = err.Error(), "not applied"
 		return t, nil
 	}
-	s.Fit.Epochs = budget
-	if slices.ContainsFunc(a.Edits, func(e SpecEdit) bool { return e.Path == "fit.epochs" }) {
-		s.Fit.Epochs = 2 * budget
+	plan := planTrial(a, ft.budget, ft.specEpochs, ft.baseline.StepsPerEpoch, ft.maxEpochs)
+	s.Fit.Epochs = plan.epochs
+	if l := plan.describe(); l != "" {
+		ft.say("Trying %s: %s, for %s...", name, t.Edits, l)
+	} else {
+		ft.say("Trying %s: %s...", name, t.Edits)
 	}
-	say("Trying %s: %s...", name, t.Edits)
-	_, _, tr := runTrial(ctx, s, filepath.Join(root, fmt.Sprintf("fix-%d", i+1)), name, treated)
+	_, _, tr := runTrial(ctx, s, filepath.Join(ft.root, fmt.Sprintf("fix-%d", i+1)), name, ft.treated)
 	if err := ctx.Err(); err != nil {
 		return Trial{}, err
 	}
-	tr.Fix, tr.Edits = t.Fix, t.Edits
-	judgeTrial(&tr, baseline)
+	tr.Fix, tr.Edits, tr.Length, tr.Capped = t.Fix, t.Edits, plan.describe(), plan.capped != ""
+	judgeTrial(&tr, ft.baseline)
 	return tr, nil
 }
 
@@ -254,6 +290,8 @@ func judgeTrial(tr *Trial, baseline Trial) {
 		tr.Outcome = "restored"
 	case tr.Restored:
 		tr.Outcome = "improved"
+	case tr.Capped:
+		tr.Outcome = "not shown (trial capped)"
 	default:
 		tr.Outcome = "not fixed"
 	}
@@ -305,6 +343,9 @@ func runTrial(ctx context.Context, spec *spec.Spec, dir, name, treated string) (
 		return nil, res, t
 	}
 	t.Verdict, t.Epochs = d.Verdict, d.Epochs
+	if d.Facts != nil {
+		t.StepsPerEpoch = d.Facts.StepsPerEpoch
+	}
 	if len(d.Findings) > 0 {
 		t.Top = fmt.Sprintf("%s (%s)", d.Findings[0].ID, d.Findings[0].Severity)
 	}

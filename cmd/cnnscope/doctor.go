@@ -28,11 +28,12 @@ const doctorExamples = `  cnnscope doctor runs/20261127-101500          # treat 
 `
 
 func runDoctor(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("doctor", "doctor RUN_DIR | doctor [train's flags] [--trial-epochs 2] [--trial-limit N] [--fixes 3] [--out DIR (keeps the trials)] [--json]", doctorExamples, stderr)
+	fs := newFlagSet("doctor", "doctor RUN_DIR | doctor [train's flags] [--trial-epochs 2] [--max-trial-epochs 50] [--trial-limit N] [--fixes 3] [--out DIR (keeps the trials)] [--json]", doctorExamples, stderr)
 	var tf trainFlags
 	tf.register(fs)
 	var o diagnose.DoctorOptions
 	fs.IntVar(&o.Epochs, "trial-epochs", 2, "epochs of each short training (at most the spec's)")
+	fs.IntVar(&o.MaxEpochs, "max-trial-epochs", 50, "most epochs of a fix's training when the fix needs more steps to show (BatchNormalization momentum, train longer); what is capped is said")
 	fs.IntVar(&o.Limit, "trial-limit", 0, "training images of each short training (0: the spec's)")
 	fs.IntVar(&o.Fixes, "fixes", 3, "how many of the top finding's fixes to try")
 	asJSON := fs.Bool("json", false, "print the comparison as JSON")
@@ -41,15 +42,15 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 1 {
 		err = usagef("want at most one run directory, got %d arguments", fs.NArg())
 	}
-	if err == nil && (o.Epochs < 1 || o.Fixes < 1 || o.Limit < 0) {
-		err = usagef("--trial-epochs and --fixes want 1 or more, --trial-limit 0 or more")
+	if err == nil && (o.Epochs < 1 || o.Fixes < 1 || o.Limit < 0 || o.MaxEpochs < 1) {
+		err = usagef("--trial-epochs, --max-trial-epochs and --fixes want 1 or more, --trial-limit 0 or more")
 	}
 	var s *spec.Spec
 	var d *diagnose.Diagnosis
 	if err == nil && fs.NArg() == 1 {
 		dir := fs.Arg(0)
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name != "out" && f.Name != "trial-epochs" && f.Name != "trial-limit" && f.Name != "fixes" && f.Name != "json" && f.Name != "format" && f.Name != "threads" && err == nil {
+			if f.Name != "out" && f.Name != "trial-epochs" && f.Name != "max-trial-epochs" && f.Name != "trial-limit" && f.Name != "fixes" && f.Name != "json" && f.Name != "format" && f.Name != "threads" && err == nil {
 				err = usagef("--%s: give a run directory or training flags, not both", f.Name)
 			}
 		})
@@ -101,6 +102,9 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 // the recommendation.
 func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 	fmt.Fprintln(w)
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "Note: %s.\n", n)
+	}
 	if rep.Finding == nil {
 		if rep.Baseline.AboveChance {
 			fmt.Fprintf(w, "Nothing to treat: %s (verdict: %s).\n", rep.Baseline.Name, rep.Baseline.Verdict)
@@ -179,7 +183,11 @@ func writeColumns(w io.Writer, rows [][]string) {
 func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport) {
 	for _, t := range rep.Trials {
 		fmt.Fprintf(w, "%s: %s\n     (%s)\n", t.Name, t.Fix, t.Edits)
+		if t.Length != "" {
+			fmt.Fprintf(w, "     trained %s\n", t.Length)
+		}
 	}
+
 	if len(rep.Untried) > 0 {
 		fmt.Fprintf(w, "Not tried (past --fixes %d):\n", len(rep.Trials))
 		for _, a := range rep.Untried {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/diagnose/faults"
+	"github.com/cnnscope/cnnscope/train"
 )
 
 func TestDoctorUsage(t *testing.T) {
@@ -55,9 +57,34 @@ func TestDoctorLRTooHighRun(t *testing.T) {
 	if t2 := rep.Trials[1]; t2.Restored || !strings.Contains(t2.Edits, "clipnorm") {
 		t.Errorf("fix 2 %+v", t2)
 	}
-	// The text form shows them side by side.
-	code, text, _ := runCLI("doctor", run, "--fixes", "1")
-	if code != 0 || !strings.Contains(text, "as is") || !strings.Contains(text, "fix 1") || !strings.Contains(text, "Best: fix 1 restored learning") {
+	// The text form shows them side by side, and says that the trials
+	// were held to the spec's 2 epochs.
+	code, text, _ := runCLI("doctor", run, "--fixes", "1", "--trial-epochs", "3")
+	if code != 0 || !strings.Contains(text, "as is") || !strings.Contains(text, "fix 1") || !strings.Contains(text, "Best: fix 1 restored learning") ||
+		!strings.Contains(text, "Note: --trial-epochs 3 is more than the spec's fit.epochs 2: the untreated trial trains 2.") {
 		t.Errorf("text:\n%s", text)
+	}
+}
+
+// A fix's trial that trains longer than the others says how long and
+// why, and one cut short of what its fix needs says what cut it (issue
+// 10: a BatchNormalization lag's "fit.epochs: 44" trial was silently
+// trained for 4 epochs).
+func TestDoctorSaysTrialLengths(t *testing.T) {
+	f := &diagnose.Finding{ID: "batchnorm_statistics", Severity: diagnose.Warning, Title: "lag"}
+	nan := train.JSONFloat(math.NaN())
+	tr := func(name, length string, capped bool, outcome string) diagnose.Trial {
+		return diagnose.Trial{Name: name, Fix: name + " fix", Edits: "fit.epochs: 44", Length: length, Capped: capped, Outcome: outcome,
+			Loss: nan, ValLoss: nan, Accuracy: nan, ValAccuracy: nan}
+	}
+	rep := &diagnose.DoctorReport{Finding: f, From: "the run's diagnosis", Best: -1, Baseline: tr("as is", "", false, "reproduced"),
+		Trials: []diagnose.Trial{tr("fix 1", "44 epochs: the fix needs about 390 optimizer steps to show: 44 epochs at 9 steps per epoch", false, "not fixed"),
+			tr("fix 2", "50 epochs, capped by --max-trial-epochs 50: the fix needs about 3911 optimizer steps to show: 435 epochs at 9 steps per epoch, so its effect may not show", true, "not shown (trial capped)")}}
+	var b strings.Builder
+	writeDoctor(&b, rep)
+	for _, want := range []string{"     trained 44 epochs: the fix needs about 390 optimizer steps", "     trained 50 epochs, capped by --max-trial-epochs 50", "not shown (trial capped)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
 	}
 }
