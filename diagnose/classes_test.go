@@ -301,6 +301,19 @@ func TestDoctorTrialOutcome(t *testing.T) {
 	if judgeTrial(&tr, base); tr.Restored {
 		t.Errorf("0.13 vs 0.10: %+v", tr)
 	}
+	// Imbalanced: class weights that make a majority-only model learn by
+	// class improved it, though accuracy (0.95 vs 0.94) is within chance;
+	// not over a baseline that already learned by class.
+	collapsed := Trial{ValAccuracy: 0.9375, ValSamples: 80}
+	tr = Trial{Restored: true, ByClass: true, Verdict: LearningWithProblems, ValAccuracy: 0.95, ValSamples: 80}
+	if judgeTrial(&tr, collapsed); !tr.Restored || tr.Outcome != "improved" {
+		t.Errorf("by class over a collapse: %+v", tr)
+	}
+	collapsed.ByClass = true
+	tr = Trial{Restored: true, ByClass: true, Verdict: LearningWithProblems, ValAccuracy: 0.95, ValSamples: 80}
+	if judgeTrial(&tr, collapsed); tr.Restored {
+		t.Errorf("by class over a baseline learning by class: %+v", tr)
+	}
 }
 
 // The confirmation window grows with the planned run: in a 20-epoch run a

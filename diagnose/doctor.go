@@ -88,6 +88,9 @@ type Trial struct {
 	ValSamples  int     `json:"val_samples"`
 	Chance      float64 `json:"chance"`
 	AboveChance bool    `json:"above_chance"`
+	// ByClass: accuracy is within chance, but on an imbalanced split
+	// per-class recall shows learning (Judgement.LearnsByClass).
+	ByClass bool `json:"learns_by_class,omitempty"`
 	Seconds     float64 `json:"seconds"`
 	Dir         string  `json:"dir,omitempty"`
 	Error       string  `json:"error,omitempty"`
@@ -209,7 +212,7 @@ func doctorBaseline(ctx context.Context, rep *DoctorReport, base *spec.Spec, roo
 	rep.Baseline = trial
 	if rep.Finding == nil {
 		rep.Baseline.Outcome = "nothing to treat"
-		if !trial.AboveChance {
+		if !trial.AboveChance && !trial.ByClass {
 			rep.Baseline.Outcome = "not clearly above chance, and no finding names a cause to treat"
 		}
 		return res, treated, nil
@@ -278,11 +281,15 @@ func (ft fixTrials) try(ctx context.Context, i int, a Action) (Trial, error) {
 
 // judgeTrial sets a fix's outcome against the untreated baseline.
 // Restored means clearly above chance and clearly above the untreated
-// run, by the same rule as the verdict's; an inconclusive trial (too few
-// steps or images to judge) restored nothing.
+// run, by the same rule as the verdict's; on an imbalanced split, a trial
+// that learns by class (balanced.go) where the untreated run learned by
+// neither measure improved it (its verdict is "learning with problems").
+// An inconclusive trial (too few steps or images to judge) restored
+// nothing.
 func judgeTrial(tr *Trial, baseline Trial) {
-	tr.Restored = tr.Restored && tr.AboveChance && tr.Verdict != Inconclusive &&
-		ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(baseline.ValAccuracy), baseline.ValSamples)
+	byClass := tr.ByClass && !baseline.ByClass && !baseline.AboveChance
+	tr.Restored = tr.Restored && tr.Verdict != Inconclusive &&
+		(tr.AboveChance && ClearlyAbove(float64(tr.ValAccuracy), tr.ValSamples, float64(baseline.ValAccuracy), baseline.ValSamples) || byClass)
 	switch {
 	case tr.Error != "":
 		tr.Outcome = "failed"
@@ -369,7 +376,7 @@ func runTrial(ctx context.Context, spec *spec.Spec, dir, name, treated string) (
 			s.Classes = d.Facts.Data.Classes
 		}
 		if j, ok := s.judge(); ok {
-			t.ValSamples, t.Chance, t.AboveChance = j.N, j.Chance, j.Above
+			t.ValSamples, t.Chance, t.AboveChance, t.ByClass = j.N, j.Chance, j.Above, j.LearnsByClass()
 			t.ValAccuracy = train.JSONFloat(j.Accuracy)
 		}
 	}

@@ -106,7 +106,7 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 		fmt.Fprintf(w, "Note: %s.\n", n)
 	}
 	if rep.Finding == nil {
-		if rep.Baseline.AboveChance {
+		if rep.Baseline.AboveChance || rep.Baseline.ByClass {
 			fmt.Fprintf(w, "Nothing to treat: %s (verdict: %s).\n", rep.Baseline.Name, rep.Baseline.Verdict)
 		} else {
 			fmt.Fprintf(w, "Not learning, and no finding names a cause to treat: %s is not clearly above chance (accuracy %.3f on %d images, chance %.3f; verdict: %s). Check the labels, then try --sanity.\n",
