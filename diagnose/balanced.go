@@ -155,7 +155,8 @@ func (j Judgement) byClassSummary() string {
 // byClassEvidence adds to an inconclusive finding on an imbalanced split
 // what per-class recall says: the smallest class has too few images to
 // show learning (how sure the finding is), or the test and its numbers.
-// It returns the fixes that follow (none on a balanced split).
+// It returns the fixes that follow: more validation images of the
+// smallest class (none on a balanced split).
 func byClassEvidence(s *Signals, f *Finding, j Judgement) []string {
 	if !j.Imbalanced || len(j.Recalls) < 2 {
 		return nil
@@ -165,7 +166,7 @@ func byClassEvidence(s *Signals, f *Finding, j Judgement) []string {
 		return []string{minorityValFix(s, j.Minority.Class)}
 	}
 	f.Evidence = append(f.Evidence, ev("per class: "+j.balancedText()))
-	return nil
+	return []string{minorityValFix(s, j.Minority.Class)}
 }
 
 // detectLearnsByClass speaks at the end of a run whose accuracy is not
