@@ -140,3 +140,16 @@ func TestListedRecalls(t *testing.T) {
 		t.Errorf("text %q does not say how many are left out", txt)
 	}
 }
+
+// An ambiguous accuracy is not called "above chance" when it is not.
+func TestAmbiguousText(t *testing.T) {
+	j := Judgement{Split: "validation", Accuracy: 0.5, Chance: 0.5, N: 16}
+	j.Lower, j.Upper = AccuracyInterval(j.Accuracy, j.N)
+	if got := j.ambiguous(); !strings.Contains(got, "0.500 is not above chance 0.500, but 16 images cannot rule out learning") {
+		t.Errorf("at chance: %q", got)
+	}
+	j.Accuracy = 0.6
+	if got := j.ambiguous(); !strings.Contains(got, "0.600 is above chance 0.500, but not clearly on 16 images") {
+		t.Errorf("above: %q", got)
+	}
+}

@@ -254,7 +254,7 @@ func detectInconclusive(s *Signals) *Finding {
 		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
 		more = append(byClassEvidence(s, f, j), more...)
 	case !j.Above && !j.AtChance:
-		f.Evidence = append(f.Evidence, ev(fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)))
+		f.Evidence = append(f.Evidence, ev(j.ambiguous()))
 		if !j.Separates {
 			more = append(byClassEvidence(s, f, j), more...)
 		} else {
@@ -285,6 +285,16 @@ func weightedLearns(f *Finding) {
 	f.Severity = Info
 	f.Title = "Accuracy is not clearly above always answering the largest class, but the class-weighted model tells the classes apart"
 	f.Evidence = append(f.Evidence, ev("class weights or resampling balance the classes in the loss: its objective is per-class recall (balanced accuracy), which is clearly above a constant guess's"))
+}
+
+// ambiguous says why an accuracy neither clearly above chance nor at it
+// is no verdict: above chance but not clearly, or not above it on too few
+// images to rule learning out.
+func (j Judgement) ambiguous() string {
+	if j.Accuracy > j.Chance {
+		return fmt.Sprintf("%s accuracy %.3f is above chance %.3f, but not clearly on %d images", j.Split, j.Accuracy, j.Chance, j.N)
+	}
+	return fmt.Sprintf("%s accuracy %.3f is not above chance %.3f, but %d images cannot rule out learning either (95%% interval %.3f-%.3f)", j.Split, j.Accuracy, j.Chance, j.N, j.Lower, j.Upper)
 }
 
 // tooFew says why an evaluation of N images cannot show learning: so few
