@@ -90,10 +90,10 @@ type Trial struct {
 	AboveChance bool    `json:"above_chance"`
 	// ByClass: accuracy is within chance, but on an imbalanced split
 	// per-class recall shows learning (Judgement.LearnsByClass).
-	ByClass bool `json:"learns_by_class,omitempty"`
-	Seconds     float64 `json:"seconds"`
-	Dir         string  `json:"dir,omitempty"`
-	Error       string  `json:"error,omitempty"`
+	ByClass bool    `json:"learns_by_class,omitempty"`
+	Seconds float64 `json:"seconds"`
+	Dir     string  `json:"dir,omitempty"`
+	Error   string  `json:"error,omitempty"`
 }
 
 // Doctor treats the top finding of a run: it trains the spec briefly as
