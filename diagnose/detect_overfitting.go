@@ -3,7 +3,6 @@ package diagnose
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // Overfitting thresholds.
@@ -35,37 +34,9 @@ func detectOverfitting(s *Signals) *Finding {
 		return f
 	}
 	if f = restoredBefore(s, f); f.Severity != Info {
-		memorizedAtChance(s, f)
+		atChanceOverfit(s, f)
 	}
 	return f
-}
-
-// memorizedAtChance marks an overfitting finding as the cause of a run
-// that is not learning on its evaluation: that is not clearly above
-// chance (chance.go) while the training accuracy is past halfway from
-// chance to 1. The model fits its training images and nothing of it
-// carries over: it memorizes (issue 10, ninth round (b): 36 training
-// rosettes of 6 kinds, a 0.8M-parameter Dense head, training accuracy
-// 0.69-0.86 against 0.14-0.28 on validation, were named not_learning
-// first). Such a finding explains not_learning (Detectors).
-func memorizedAtChance(s *Signals, f *Finding) {
-	j, ok := s.judge()
-	acc := s.series("accuracy")
-	if !ok || !j.CanTell || j.Above || len(acc) == 0 {
-		return
-	}
-	a, mid := acc[len(acc)-1], j.Chance+(1-j.Chance)/2
-	if !(a >= mid) {
-		return
-	}
-	f.Evidence = append(f.Evidence, evm("memorized_at_chance", a, mid,
-		"training accuracy %.3f is past halfway from chance to 1 (%.3f) while %s: the model memorizes its training images", a, mid, j.String()))
-}
-
-// memorizes reports whether an overfitting finding carries the
-// memorized_at_chance evidence (memorizedAtChance).
-func memorizes(f *Finding) bool {
-	return f.Severity != Info && slices.ContainsFunc(f.Evidence, func(e Evidence) bool { return e.Metric == "memorized_at_chance" })
 }
 
 // overfitting is the strongest of the three rules' findings.
