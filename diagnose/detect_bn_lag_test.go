@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/nn"
@@ -42,4 +43,23 @@ func TestHeavyBatchNormLagAtTheEnd(t *testing.T) {
 	s = lagged()
 	s.Epochs[1]["accuracy"] = 0.11
 	wantNone(t, "batchnorm_statistics", s)
+
+	// Inference mode on the 90 training images (5 classes) spread over
+	// three classes but at chance (0.19 against 0.35 in training mode): the lag
+	// all the same; not when inference mode scores as training mode does.
+	onTrain := func(correct int) *Signals {
+		s := lagged()
+		s.Facts.Val[1].Pred[3], s.Facts.Val[1].Pred[4] = 80, 20
+		counts := []int{18, 18, 18, 18, 18}
+		s.Facts.Data.TrainCounts = counts
+		e := ValFacts{Epoch: 2, Support: counts, Pred: make([]int, len(counts)), Correct: make([]int, len(counts))}
+		e.Pred[0], e.Pred[1], e.Pred[2] = 36, 12, 42
+		e.Correct[0], e.Correct[1], e.Correct[2] = correct, correct/2, correct
+		s.Facts.TrainEval = []ValFacts{e}
+		return s
+	}
+	if f := wantFinding(t, "batchnorm_statistics", onTrain(7), Warning); !strings.Contains(f.Title, "inference mode on the same training images") {
+		t.Errorf("title %q", f.Title)
+	}
+	wantNone(t, "batchnorm_statistics", onTrain(14))
 }
