@@ -81,6 +81,16 @@ func TestDetectLossPlateau(t *testing.T) {
 	if f := wantFinding(t, "loss_plateau", s, Warning); f.Since != 3 {
 		t.Errorf("since %d", f.Since)
 	}
+	// A loss that zigzags to new lows, or jumps at the end after a new
+	// low, is no plateau; a zigzag without a new low is.
+	s = healthySignals(t, 6)
+	setEpochs(s, "accuracy", 0.8, 0.85, 0.9, 0.92, 0.9, 0.95)
+	setEpochs(s, "loss", 1.0, 0.8, 0.70, 0.75, 0.62, 0.72)
+	wantNone(t, "loss_plateau", s)
+	setEpochs(s, "loss", 1.0, 0.8, 0.60, 0.75, 0.62, 0.72)
+	wantFinding(t, "loss_plateau", s, Warning)
+	setEpochs(s, "loss", 1.0, 0.8, 0.55, 0.48, 0.60, 0.62)
+	wantNone(t, "loss_plateau", s)
 }
 
 func TestDetectValAboveTrain(t *testing.T) {
