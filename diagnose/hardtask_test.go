@@ -140,3 +140,27 @@ func TestProbesKeepToTheirBudget(t *testing.T) {
 		t.Error("0.27 s expected after 5 s: want skipped")
 	}
 }
+
+// A rise of the validation loss's 2-epoch means within twice its median
+// change from epoch to epoch since its lowest is the swing of a small
+// split (information) while the accuracy gap is within the noise too; a
+// steady rise, or a gap no split's noise makes, is a warning.
+func TestOverfittingRiseWithinSwing(t *testing.T) {
+	s := healthySignals(t, 8)
+	valAt(s, 3, 0.83) // 30 validation images
+	for k := range s.Facts.Data.TrainCounts {
+		s.Facts.Data.TrainCounts[k] = 27
+	}
+	setEpochs(s, "loss", 1.34, 0.73, 0.34, 0.146, 0.099, 0.093, 0.09, 0.088)
+	setEpochs(s, "accuracy", 0.44, 0.65, 0.89, 0.94, 0.96, 0.963, 0.963, 0.963)
+	setEpochs(s, "val_loss", 0.974, 0.64, 0.344, 0.261, 0.374, 0.293, 0.36, 0.30)
+	setEpochs(s, "val_accuracy", 0.43, 0.83, 0.87, 0.83, 0.87, 0.83, 0.87, 0.83)
+	if f := detect(t, "overfitting", s); f == nil || f.Severity != Info {
+		t.Errorf("swing: %+v", f)
+	}
+	setEpochs(s, "val_loss", 0.974, 0.64, 0.344, 0.261, 0.30, 0.34, 0.38, 0.42)
+	wantFinding(t, "overfitting", s, Warning)
+	setEpochs(s, "val_loss", 0.974, 0.64, 0.344, 0.261, 0.374, 0.293, 0.36, 0.30)
+	valAt(s, 3, 0.6)
+	wantFinding(t, "overfitting", s, Warning)
+}
