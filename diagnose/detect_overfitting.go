@@ -72,19 +72,26 @@ func overfitting(s *Signals) *Finding {
 // memorization and persistent-gap rules,
 // which judge the accuracies, still apply.
 func smoothedBlip(sm []float64) (Evidence, bool) {
-	n := len(sm)
-	m := -1
-	for i := 1; i < n; i++ {
-		if finite(sm[i]) && (m < 0 || sm[i] < sm[m]) {
-			m = i
-		}
-	}
+	n, m := len(sm), lowestMean(sm)
 	if m < 0 || n-1-m >= 2 && sm[n-1]-sm[m] > max(overfitEpsilon, overfitRelRise*sm[m]) || n-1-m >= gapEpochs && sm[n-1] > sm[m] {
 		return Evidence{}, false
 	}
 	return evm("val_loss_mean_rise", sm[n-1]-sm[m], max(overfitEpsilon, overfitRelRise*sm[m]),
 		"over 2-epoch means the validation loss is %.3g, its lowest %.3g at epochs %d-%d (%d epoch(s) ago): not two epochs of a clear rise, a blip of a noisy validation split",
 		sm[n-1], sm[m], m, m+1, n-1-m), true
+}
+
+// lowestMean is the index of the lowest finite 2-epoch mean of the
+// validation loss (from the second epoch, the first mean of two; -1:
+// none).
+func lowestMean(sm []float64) int {
+	m := -1
+	for i := 1; i < len(sm); i++ {
+		if finite(sm[i]) && (m < 0 || sm[i] < sm[m]) {
+			m = i
+		}
+	}
+	return m
 }
 
 // The validation loss of a small split swings from epoch to epoch by
@@ -118,13 +125,7 @@ func clearGap(s *Signals, a, va float64) bool {
 // riseWithinNoise applies the rule above to the validation loss val and
 // its 2-epoch means sm.
 func riseWithinNoise(val, sm []float64) (Evidence, bool) {
-	n := len(val)
-	m := -1
-	for i := 1; i < n; i++ {
-		if finite(sm[i]) && (m < 0 || sm[i] < sm[m]) {
-			m = i
-		}
-	}
+	n, m := len(val), lowestMean(sm)
 	var d []float64
 	for i := max(1, m, n-riseNoiseEpochs); i < n; i++ {
 		if finite(val[i]) && finite(val[i-1]) {
