@@ -102,20 +102,22 @@ func hypergeomTailAtLeast(x, N, k, n int) float64 {
 	if n <= 0 || k <= 0 || N <= 0 || x > min(k, n) {
 		return 0
 	}
-	lc := func(a, b int) float64 {
-		la, _ := math.Lgamma(float64(a + 1))
-		lb, _ := math.Lgamma(float64(b + 1))
-		lab, _ := math.Lgamma(float64(a - b + 1))
-		return la - lb - lab
-	}
-	total, sum := lc(N, n), 0.0
+	total, sum := logChoose(N, n), 0.0
 	for i := x; i <= min(k, n); i++ {
 		if n-i > N-k {
 			continue
 		}
-		sum += math.Exp(lc(k, i) + lc(N-k, n-i) - total)
+		sum += math.Exp(logChoose(k, i) + logChoose(N-k, n-i) - total)
 	}
 	return min(sum, 1)
+}
+
+// logChoose is ln C(n, k) (0 <= k <= n).
+func logChoose(n, k int) float64 {
+	ln, _ := math.Lgamma(float64(n + 1))
+	lk, _ := math.Lgamma(float64(k + 1))
+	lnk, _ := math.Lgamma(float64(n - k + 1))
+	return ln - lk - lnk
 }
 
 // balancedText says how the per-class measure judged the split: balanced

@@ -354,10 +354,7 @@ func binomTailAtLeast(k, n int, p float64) float64 {
 	}
 	sum := 0.0
 	for i := k; i <= n; i++ {
-		lg, _ := math.Lgamma(float64(n + 1))
-		li, _ := math.Lgamma(float64(i + 1))
-		lr, _ := math.Lgamma(float64(n - i + 1))
-		sum += math.Exp(lg - li - lr + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
+		sum += math.Exp(logChoose(n, i) + float64(i)*math.Log(p) + float64(n-i)*math.Log1p(-p))
 	}
 	return min(sum, 1)
 }
