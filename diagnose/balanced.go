@@ -24,8 +24,9 @@ import (
 // accuracy rule's one-sided level. A model that always answers the
 // majority predicts no other class: p = 1. Balanced accuracy (mean
 // per-class recall; a constant guess gets 1/K) is what the verdict names,
-// with each class's recall and its exact 95% interval by the split's
-// count of that class: "how sure" on a split with few minority images.
+// with each class's recall and its 95% interval by the split's count of
+// that class (exact under exactSamples images): "how sure" on a split
+// with few minority images.
 //
 // The split is imbalanced when its chance is at least imbalancedChance
 // times 1/K; on a balanced split accuracy already is per-class recall,
@@ -35,8 +36,9 @@ const (
 	byClassLevel     = 0.025
 )
 
-// ClassRecall is one class's recall on the judged split, with its exact
-// (Clopper-Pearson) 95% interval.
+// ClassRecall is one class's recall on the judged split, with its 95%
+// interval (AccuracyInterval: exact, Clopper-Pearson, under exactSamples
+// images of the class, where it matters; Wilson's on more).
 type ClassRecall struct {
 	Class        string
 	Right, N     int
@@ -63,7 +65,6 @@ func judgeByClass(v *ValFacts, names []string) byClass {
 	for _, c := range v.Support {
 		n += max(c, 0)
 	}
-	k := 0
 	for c, sup := range v.Support {
 		if sup <= 0 || c >= len(v.Correct) || c >= len(v.Pred) {
 			continue
@@ -73,14 +74,14 @@ func judgeByClass(v *ValFacts, names []string) byClass {
 			name = fmt.Sprintf("%q", names[c])
 		}
 		r := ClassRecall{Class: name, Right: v.Correct[c], N: sup}
-		r.Lower, r.Upper = ExactInterval(r.Right, r.N)
+		r.Lower, r.Upper = AccuracyInterval(float64(r.Right)/float64(sup), sup)
 		if b.minor < 0 || sup < b.recalls[b.minor].N {
 			b.minor = len(b.recalls)
 		}
 		b.recalls = append(b.recalls, r)
 		b.p = min(b.p, hypergeomTailAtLeast(v.Correct[c], n, sup, v.Pred[c]))
-		k++
 	}
+	k := len(b.recalls)
 	if k < 2 {
 		return byClass{minor: -1, p: 1, best: 1}
 	}

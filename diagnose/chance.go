@@ -154,11 +154,14 @@ func (s *Signals) judge() (j Judgement, ok bool) {
 	}
 	j.AtChance = j.Accuracy <= j.Chance+(1-j.Chance)/4 && (n >= exactSamples || j.Upper < j.Chance+(1-j.Chance)/2) && !j.Separates
 	j.Imbalanced = j.Classes >= 2 && j.Chance >= imbalancedChance/float64(max(s.NumClasses(), j.Classes))
-	b := judgeByClass(v, s.classNames())
-	j.Recalls, j.ClassP, j.ClassPBest = b.recalls, b.p, b.best
-	j.ByClass = b.p < byClassLevel
-	if b.minor >= 0 {
-		j.Minority = b.recalls[b.minor]
+	j.ClassP, j.ClassPBest = 1, 1
+	if j.Imbalanced { // a balanced split is judged by accuracy alone
+		b := judgeByClass(v, s.classNames())
+		j.Recalls, j.ClassP, j.ClassPBest = b.recalls, b.p, b.best
+		j.ByClass = b.p < byClassLevel
+		if b.minor >= 0 {
+			j.Minority = b.recalls[b.minor]
+		}
 	}
 	return j, true
 }
