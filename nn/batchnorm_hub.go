@@ -166,10 +166,10 @@ func (l *BatchNormalization) eachBlock(s, n int, f func(r0, r1 int, p1, p2 []flo
 	}
 }
 
-// hubStats returns the pass that sums the batch statistics' block of
-// sample b of x (n samples of per rows, the layer's next Forward input),
-// to be run on sample 0 before any other; nil where the blocks are not
-// the samples.
+// hubStats returns the pass that sums the batch statistics' blocks of
+// sample s of x (n samples of per rows, the layer's next Forward input),
+// to be run on sample 0 before any other; nil where the blocks do not
+// lie in samples.
 func (l *BatchNormalization) hubStats(x []float32, n, per int) func(b int) {
 	if !l.hub.gradOut || !l.hub.on || l.frozen() || !l.sampleBlocks(n, per) {
 		return nil
@@ -190,10 +190,10 @@ func (l *BatchNormalization) hubStats(x []float32, n, per int) func(b int) {
 	}
 }
 
-// hubSums returns the pass that sums Backward's block of sample b of dy
+// hubSums returns the pass that sums Backward's blocks of sample s of dy
 // (n samples of per rows, the gradient the next Backward gets) once the
 // caller has written it; nil unless the last Forward trained with the
-// activation's bits kept and the blocks are the samples.
+// activation's bits kept and the blocks lie in samples.
 func (l *BatchNormalization) hubSums(dy []float32, n, per int) func(b int) {
 	if !l.hub.applyOut || !l.hub.on || !l.training || !l.keepOn || len(dy) != len(l.x) || !l.sampleBlocks(n, per) {
 		return nil
@@ -221,9 +221,9 @@ func (l *BatchNormalization) hubGrad(dy []float32, per int) func(b int) {
 	return func(b int) { l.gradRows(dy, b*per, (b+1)*per) }
 }
 
-// hubBefore is the Before hook of the passes before a sample's work:
+// beforeHook is the Before hook of the passes before a sample's work:
 // grad (nil: none) on its dz, then input (nil: none) for its x.
-func hubBefore(grad func(b int), input func(b int, s *kernels.TaskScratch) []float32) func(b int, s *kernels.TaskScratch) []float32 {
+func beforeHook(grad func(b int), input func(b int, s *kernels.TaskScratch) []float32) func(b int, s *kernels.TaskScratch) []float32 {
 	switch {
 	case grad == nil:
 		return input
@@ -236,7 +236,7 @@ func hubBefore(grad func(b int), input func(b int, s *kernels.TaskScratch) []flo
 	}
 }
 
-// hubBegin starts a Forward: nothing left from the last one.
+// begin starts a Forward: nothing left from the last one.
 func (h *bnHub) begin() {
 	h.applyPending, h.virtual = false, false
 	h.gradPending, h.sumsDy = nil, nil

@@ -245,7 +245,7 @@ func (l *DepthwiseConv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tenso
 			h.After = l.hub.in.hubSums(dx, g.N, g.H*g.W)
 		}
 	}
-	h.Before = hubBefore(grad, input)
+	h.Before = beforeHook(grad, input)
 	kernels.DepthwiseBackwardHooked(g, l.m, l.x.Data, l.kernel.Value.Data, dy.Data, l.kernel.Grad.Data, dx, l.part[:g.N*nk], h)
 	if !needDx {
 		return nil
