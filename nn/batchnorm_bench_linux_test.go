@@ -2,9 +2,7 @@ package nn
 
 import (
 	"math/rand/v2"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -46,27 +44,20 @@ func BenchmarkBatchNormKeep(b *testing.B) {
 			for i := range labels {
 				labels[i] = int32(i % 10)
 			}
-			var cpu, wall [2][]float64
+			var loss [2]float64
+			var cpu, wall [][]float64
 			for b.Loop() {
-				for round := 0; round <= 10; round++ { // round 0 warms up
-					var loss [2]float64
-					for i, m := range ms {
-						c0, w0 := cpuTime(), time.Now()
-						loss[i], _ = m.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
-						if round > 0 {
-							cpu[i] = append(cpu[i], (cpuTime()-c0)*1e3)
-							wall[i] = append(wall[i], float64(time.Since(w0).Microseconds())/1e3)
-						}
-					}
+				cpu, wall = abRounds(10, len(ms), func(i int) {
+					loss[i], _ = ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+				}, func(round int) {
 					if loss[0] != loss[1] {
 						b.Fatalf("round %d: loss %v without the bits, %v with", round, loss[0], loss[1])
 					}
-				}
+				})
 			}
-			median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
 			for i, ab := range []string{"A-", "B-"} {
-				b.ReportMetric(median(cpu[i]), ab+"train-cpu-ms")
-				b.ReportMetric(median(wall[i]), ab+"train-wall-ms")
+				b.ReportMetric(medianMs(cpu[i]), ab+"train-cpu-ms")
+				b.ReportMetric(medianMs(wall[i]), ab+"train-wall-ms")
 			}
 		})
 	}

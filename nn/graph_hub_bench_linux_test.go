@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -44,34 +43,23 @@ func BenchmarkGraphHubs(b *testing.B) {
 	for i := range labels {
 		labels[i] = int32(i % 10)
 	}
-	var cpu, wall [3][]float64
+	var loss [3]float64
+	var cpu, wall [][]float64
 	for b.Loop() {
-		for round := 0; round <= 30; round++ { // round 0 warms up
-			var loss [3]float64
-			for i, m := range ms {
-				c0, w0 := cpuTime(), time.Now()
-				loss[i], _ = m.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
-				if round > 0 {
-					cpu[i] = append(cpu[i], (cpuTime()-c0)*1e3)
-					wall[i] = append(wall[i], float64(time.Since(w0).Microseconds())/1e3)
-				}
-			}
+		cpu, wall = abRounds(30, len(ms), func(i int) {
+			loss[i], _ = ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		}, func(round int) {
 			if loss[0] != loss[1] || loss[0] != loss[2] {
 				b.Fatalf("round %d: losses %v (A, B, C) differ", round, loss)
 			}
-		}
+		})
 	}
-	median := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
 	for i, name := range []string{"C-A-cpu-ms", "C-B-cpu-ms"} {
-		diff := make([]float64, len(cpu[2]))
-		for r := range diff {
-			diff[r] = cpu[2][r] - cpu[i][r]
-		}
-		b.ReportMetric(median(diff), name)
+		b.ReportMetric(medianMs(roundDiffs(cpu[2], cpu[i])), name)
 	}
 	for i, ab := range []string{"A-", "B-", "C-"} {
-		b.ReportMetric(median(cpu[i]), ab+"train-cpu-ms")
+		b.ReportMetric(medianMs(cpu[i]), ab+"train-cpu-ms")
 		b.ReportMetric(slices.Min(cpu[i]), ab+"min-cpu-ms")
-		b.ReportMetric(median(wall[i]), ab+"train-wall-ms")
+		b.ReportMetric(medianMs(wall[i]), ab+"train-wall-ms")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/cnnscope/cnnscope/tensor"
 )
@@ -38,33 +37,20 @@ func BenchmarkReluPool(b *testing.B) {
 		}
 	}
 	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 256, 28, 28, 1)
-	var cpu, wall [4][]float64
+	var out [4][]float32
+	var cpu, wall [][]float64
 	for b.Loop() {
-		for round := 0; round <= 40; round++ { // round 0 warms up
-			var out [4][]float32
-			for i, m := range ms {
-				c0, w0 := cpuTime(), time.Now()
-				out[i] = m.Forward(x, false).Data
-				c1, w1 := cpuTime(), time.Now()
-				if round > 0 {
-					cpu[i], wall[i] = append(cpu[i], (c1-c0)*1e3), append(wall[i], w1.Sub(w0).Seconds()*1e3)
-				}
-			}
+		cpu, wall = abRounds(40, len(ms), func(i int) { out[i] = ms[i].Forward(x, false).Data }, func(int) {
 			for i := 1; i < len(out); i++ {
 				if !slices.Equal(out[0], out[i]) {
 					b.Fatalf("A and %c differ", 'A'+i)
 				}
 			}
-		}
+		})
 	}
-	median := func(v []float64) float64 { v = slices.Clone(v); slices.Sort(v); return v[len(v)/2] }
-	diff := make([]float64, len(cpu[3]))
-	for r := range diff {
-		diff[r] = cpu[3][r] - cpu[2][r]
-	}
-	b.ReportMetric(median(diff), "D-C-cpu-ms")
+	b.ReportMetric(medianMs(roundDiffs(cpu[3], cpu[2])), "D-C-cpu-ms")
 	for i, ab := range []string{"A-", "B-", "C-", "D-"} {
-		b.ReportMetric(median(cpu[i]), ab+"infer256-cpu-ms")
-		b.ReportMetric(median(wall[i]), ab+"infer256-wall-ms")
+		b.ReportMetric(medianMs(cpu[i]), ab+"infer256-cpu-ms")
+		b.ReportMetric(medianMs(wall[i]), ab+"infer256-wall-ms")
 	}
 }
