@@ -42,6 +42,14 @@ func TestLabelNoiseFallingTrend(t *testing.T) {
 	if f := detect(t, "label_noise", s); f == nil || f.Severity != Info {
 		t.Errorf("falling: %+v", f)
 	}
+	// The same fall while the validation loss has risen from its lowest
+	// for longer than gapEpochs: the model memorizes the wrong labels.
+	setEpochs(s, "val_loss", 0.69, 0.68, 0.66, 0.65, 0.66, 0.68, 0.7, 0.73, 0.75, 0.8)
+	wantFinding(t, "label_noise", s, Warning)
+	setEpochs(s, "val_loss", 0.69, 0.68, 0.66, 0.65, 0.64, 0.62, 0.6, 0.58, 0.57, 0.58)
+	if f := detect(t, "label_noise", s); f == nil || f.Severity != Info {
+		t.Errorf("falling, validation loss lowest one epoch ago: %+v", f)
+	}
 	nf.StuckHistory = []float64{0, 0.1, 0.11, 0.1, 0.1, 0.1, 0.11, 0.1, 0.1, 0.10}
 	wantFinding(t, "label_noise", s, Warning)
 }
