@@ -17,11 +17,12 @@ import (
 
 // DoctorOptions configure Doctor.
 type DoctorOptions struct {
-	// Epochs is each trial's number of epochs (2 by default; never more
-	// than the spec's), Limit its number of training images (0: the
-	// spec's). A fix that sets fit.epochs gets twice Epochs, one that
-	// needs a number of steps to show gets them, up to MaxEpochs (50 by
-	// default; doctor_length.go).
+	// Epochs is each trial's number of epochs (0: 2, at most the
+	// spec's; given, that many even past the spec's fit.epochs), Limit
+	// its number of training images (0: the spec's). A fix that sets
+	// fit.epochs gets twice Epochs, one that needs a number of steps to
+	// show gets them whatever the spec's fit.epochs, up to MaxEpochs (50
+	// by default; doctor_length.go).
 	Epochs, Limit, MaxEpochs int
 	// Fixes is how many fixes to try (3 by default).
 	Fixes int
@@ -102,9 +103,6 @@ type Trial struct {
 // learning. d is the run's diagnosis (nil: treat the top finding of the
 // short run as it is). Nothing of the run itself is changed.
 func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions) (*DoctorReport, error) {
-	if o.Epochs <= 0 {
-		o.Epochs = 2
-	}
 	if o.Fixes <= 0 {
 		o.Fixes = 3
 	}
@@ -121,8 +119,8 @@ func Doctor(ctx context.Context, spec *spec.Spec, d *Diagnosis, o DoctorOptions)
 	}
 	base, budget, specEpochs := doctorBase(spec, o)
 	rep := &DoctorReport{Best: -1}
-	if budget < o.Epochs {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("--trial-epochs %d is more than the spec's fit.epochs %d: the untreated trial trains %d", o.Epochs, specEpochs, budget))
+	if specEpochs > 0 && budget > specEpochs {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("--trial-epochs %d is more than the spec's fit.epochs %d: the trials' specs raise fit.epochs to train %d", o.Epochs, specEpochs, budget))
 	}
 	var treated string
 	if d != nil {
@@ -174,15 +172,18 @@ func (o DoctorOptions) say(format string, args ...any) {
 }
 
 // doctorBase returns the spec the trials start from (defaults filled in,
-// at most o.Epochs epochs, o.Limit images), its epoch budget and the
-// spec's own epochs.
+// o.Epochs epochs, or 2 at most the spec's when o.Epochs is 0; o.Limit
+// images), its epoch budget and the spec's own epochs.
 func doctorBase(spec *spec.Spec, o DoctorOptions) (spec.Spec, int, int) {
 	base := *spec
 	base.Defaults()
 	base.Fit.TensorBoard = nil // the trials are not the user's run: keep them out of its TensorBoard
 	budget, specEpochs := o.Epochs, base.Fit.Epochs
-	if specEpochs > 0 {
-		budget = min(budget, specEpochs)
+	if budget <= 0 {
+		budget = 2
+		if specEpochs > 0 {
+			budget = min(budget, specEpochs)
+		}
 	}
 	base.Fit.Epochs = budget
 	if o.Limit > 0 {

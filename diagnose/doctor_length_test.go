@@ -10,8 +10,10 @@ import (
 
 // Issue 10: a doctor trial trains as long as its fix needs to show (a
 // BatchNormalization lag's fit.epochs 44 at 9 steps per epoch: 44 epochs,
-// not 4), bounded by the fixed run's epochs and --max-trial-epochs, and
-// says what it cut.
+// not 4), bounded by a fix's own fit.epochs and --max-trial-epochs, not
+// by the run's fit.epochs (a stranger's 4-epoch mobilenet-v2-small run
+// capped its momentum fix at 4 of the 10 epochs it needs), and says what
+// it cut, raised and did not train as long.
 func TestPlanTrial(t *testing.T) {
 	lr := Action{Edits: []SpecEdit{setEdit("compile.learning_rate", 0.001)}}
 	longer := Action{Edits: []SpecEdit{setEdit("fit.epochs", 44)}, Steps: 390}
@@ -30,7 +32,8 @@ func TestPlanTrial(t *testing.T) {
 		{"BatchNorm epochs, bounded", longer, 3, 9, 20, 20, true, "20 epochs, capped by --max-trial-epochs 20", "may not show"},
 		{"doubling", double, 10, 9, 50, 4, false, "4 epochs: twice the untreated trial's 2", ""},
 		{"momentum", momentum, 30, 4, 50, 10, false, "10 epochs: the fix needs about 38 optimizer steps", ""},
-		{"momentum, short spec", momentum, 5, 4, 50, 5, true, "capped by the fixed run's own fit.epochs 5", "10 epochs at 4 steps"},
+		{"momentum, short spec", momentum, 4, 4, 50, 10, false, "(the trial's spec raises fit.epochs from 4 to 10)", "the untreated trial trained 2, so the comparison"},
+		{"fix's own epochs", Action{Edits: []SpecEdit{setEdit("fit.epochs", 6)}, Steps: 80}, 3, 4, 50, 6, true, "capped by the fix's own fit.epochs 6", "20 epochs at 4 steps"},
 		{"momentum, steps per epoch unknown", momentum, 30, 0, 50, 2, false, "", ""},
 	} {
 		p := planTrial(c.a, 2, c.spec, c.spe, c.maxEp)
@@ -76,5 +79,19 @@ func TestLagFixesCarryTheirSteps(t *testing.T) {
 	}
 	if momentum != 1 {
 		t.Errorf("actions %+v: want one that lowers the momentum", f.Actions)
+	}
+}
+
+// The untreated trial trains 2 epochs at most the spec's by default, and
+// a --trial-epochs given even past the spec's fit.epochs (it was cut to
+// the spec's 4 before).
+func TestDoctorBaseEpochs(t *testing.T) {
+	s := &spec.Spec{Fit: spec.Fit{Epochs: 4}}
+	for _, c := range []struct{ asked, spec, want int }{{0, 4, 2}, {0, 1, 1}, {12, 4, 12}, {3, 10, 3}} {
+		s.Fit.Epochs = c.spec
+		base, budget, specEpochs := doctorBase(s, DoctorOptions{Epochs: c.asked})
+		if budget != c.want || base.Fit.Epochs != c.want || specEpochs != c.spec {
+			t.Errorf("--trial-epochs %d, spec %d: budget %d, base %d, spec %d; want %d", c.asked, c.spec, budget, base.Fit.Epochs, specEpochs, c.want)
+		}
 	}
 }

@@ -32,7 +32,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	var tf trainFlags
 	tf.register(fs)
 	var o diagnose.DoctorOptions
-	fs.IntVar(&o.Epochs, "trial-epochs", 2, "epochs of each short training (at most the spec's)")
+	fs.IntVar(&o.Epochs, "trial-epochs", 2, "epochs of each short training (by default at most the spec's; given, that many even past the spec's fit.epochs)")
 	fs.IntVar(&o.MaxEpochs, "max-trial-epochs", 50, "most epochs of a fix's training when the fix needs more steps to show (BatchNormalization momentum, train longer); what is capped is said")
 	fs.IntVar(&o.Limit, "trial-limit", 0, "training images of each short training (0: the spec's)")
 	fs.IntVar(&o.Fixes, "fixes", 3, "how many of the top finding's fixes to try")
@@ -77,6 +77,9 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 		return exitCode(stderr, "doctor", err)
 	}
 	o.Dir = tf.out
+	if !setFlags(fs, nil)["trial-epochs"] {
+		o.Epochs = 0 // 2, at most the spec's
+	}
 	if !*asJSON {
 		o.Progress = stdout
 	}
