@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/spec"
 	"github.com/cnnscope/cnnscope/train"
@@ -97,13 +98,13 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitCode(stderr, "doctor", err)
 	}
-	writeDoctor(stdout, rep)
+	writeDoctor(stdout, rep, rerunWithOut(args))
 	return 0
 }
 
 // writeDoctor prints the treated finding, the trials side by side and
 // the recommendation.
-func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
+func writeDoctor(w io.Writer, rep *diagnose.DoctorReport, rerun string) {
 	fmt.Fprintln(w)
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "Note: %s.\n", n)
@@ -129,7 +130,7 @@ func writeDoctor(w io.Writer, rep *diagnose.DoctorReport) {
 	fmt.Fprintln(w)
 	writeColumns(w, doctorRows(f.ID, append([]diagnose.Trial{rep.Baseline}, rep.Trials...)))
 	fmt.Fprintln(w)
-	writeDoctorEnd(w, rep)
+	writeDoctorEnd(w, rep, rerun)
 }
 
 // doctorRows is the side-by-side table of the trials: one column per
@@ -183,9 +184,9 @@ func writeColumns(w io.Writer, rows [][]string) {
 
 // writeDoctorEnd prints each trial's fix, what was not tried and the
 // recommendation.
-func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport) {
+func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport, rerun string) {
 	for _, t := range rep.Trials {
-		fmt.Fprintf(w, "%s: %s\n     (%s)\n", t.Name, t.Fix, t.Edits)
+		fmt.Fprintf(w, "%s: %s\n     (%s)\n", t.Name, fixText(t.Fix), t.Edits)
 		if t.Length != "" {
 			fmt.Fprintf(w, "     trained %s\n", t.Length)
 		}
@@ -209,11 +210,41 @@ func writeDoctorEnd(w io.Writer, rep *diagnose.DoctorReport) {
 	if rep.Best >= 0 {
 		t := rep.Trials[rep.Best]
 		if t.Outcome == "restored" {
-			fmt.Fprintf(w, "Best: %s restored learning: %s\n", t.Name, t.Fix)
+			fmt.Fprintf(w, "Best: %s restored learning: %s\n", t.Name, fixText(t.Fix))
 		} else {
-			fmt.Fprintf(w, "Best: %s improved learning (verdict: %s, validation accuracy %.3f, clearly above the untreated run): %s\n", t.Name, t.Verdict, float64(t.ValAccuracy), t.Fix)
+			fmt.Fprintf(w, "Best: %s improved learning (verdict: %s, validation accuracy %.3f, clearly above the untreated run): %s\n", t.Name, t.Verdict, float64(t.ValAccuracy), fixText(t.Fix))
 		}
+		writeFixedSpec(w, t, rep.Best, rerun)
 	} else {
 		fmt.Fprintln(w, "None of the fixes tried restored learning.")
 	}
+}
+
+// fixText is a fix's text without a last clause that sends the user to
+// `cnnscope doctor`: within doctor's own output it is circular.
+func fixText(fix string) string {
+	if i := strings.Index(fix, "; `cnnscope doctor"); i >= 0 {
+		return fix[:i]
+	}
+	return fix
+}
+
+// writeFixedSpec says where the best trial's settings are: its run
+// directory's spec (with --out), or how to rerun doctor to keep them.
+func writeFixedSpec(w io.Writer, t diagnose.Trial, best int, rerun string) {
+	if t.Dir != "" {
+		sp := data.ShellArg(filepath.Join(t.Dir, train.SpecFile))
+		fmt.Fprintf(w, "     Its settings are in %s (the trial's, fit.epochs %d: set the length you want), to train in full with `cnnscope train --spec %s --out DIR`.\n", sp, t.Epochs, sp)
+		return
+	}
+	fmt.Fprintf(w, "     Its settings were kept only in a temporary folder, now removed; to keep them rerun `%s` (they will be in DIR/fix-%d/%s).\n", rerun, best+1, train.SpecFile)
+}
+
+// rerunWithOut is the doctor command line given, with --out DIR added.
+func rerunWithOut(args []string) string {
+	words := []string{"cnnscope", "doctor"}
+	for _, a := range args {
+		words = append(words, data.ShellArg(a))
+	}
+	return strings.Join(append(words, "--out", "DIR"), " ")
 }

@@ -81,10 +81,37 @@ func TestDoctorSaysTrialLengths(t *testing.T) {
 		Trials: []diagnose.Trial{tr("fix 1", "44 epochs: the fix needs about 390 optimizer steps to show: 44 epochs at 9 steps per epoch", false, "not fixed"),
 			tr("fix 2", "50 epochs, capped by --max-trial-epochs 50: the fix needs about 3911 optimizer steps to show: 435 epochs at 9 steps per epoch, so its effect may not show", true, "not shown (trial capped)")}}
 	var b strings.Builder
-	writeDoctor(&b, rep)
+	writeDoctor(&b, rep, "")
 	for _, want := range []string{"     trained 44 epochs: the fix needs about 390 optimizer steps", "     trained 50 epochs, capped by --max-trial-epochs 50", "not shown (trial capped)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// The best fix's line names no `cnnscope doctor` (circular within
+// doctor's output) and says where its settings are: the trial's spec with
+// --out, else the command that keeps them (a stranger's doctor threw the
+// fixed spec away unannounced).
+func TestDoctorSaysWhereTheFixIs(t *testing.T) {
+	nan := train.JSONFloat(math.NaN())
+	fix := "lower the BatchNormalization momentum to 0.9 in 52 layer(s): model.preset mobilenet-v2-small has no layers in your spec to edit; `cnnscope doctor runs/mnv2` writes the preset out as layers with that change and trains it"
+	rep := &diagnose.DoctorReport{Finding: &diagnose.Finding{ID: "batchnorm_statistics", Severity: diagnose.Warning}, Best: 0,
+		Baseline: diagnose.Trial{Name: "as is", Outcome: "reproduced", Loss: nan, ValLoss: nan, ValAccuracy: nan},
+		Trials: []diagnose.Trial{{Name: "fix 1", Fix: fix, Edits: "momentum: 0.9 (52 layers)", Outcome: "restored", Restored: true, Epochs: 10,
+			Loss: nan, ValLoss: nan, ValAccuracy: 0.9}}}
+	var b strings.Builder
+	writeDoctor(&b, rep, rerunWithOut([]string{"runs/mnv2", "--fixes", "1"}))
+	if s := b.String(); strings.Contains(s, "cnnscope doctor runs/mnv2 writes") || strings.Contains(s, "`cnnscope doctor runs/mnv2`") ||
+		!strings.Contains(s, "Best: fix 1 restored learning: lower the BatchNormalization momentum to 0.9 in 52 layer(s): model.preset mobilenet-v2-small has no layers in your spec to edit\n") ||
+		!strings.Contains(s, "rerun `cnnscope doctor runs/mnv2 --fixes 1 --out DIR` (they will be in DIR/fix-1/spec.yaml)") {
+		t.Errorf("without --out:\n%s", s)
+	}
+	rep.Trials[0].Dir = filepath.Join("out dir", "fix-1")
+	b.Reset()
+	writeDoctor(&b, rep, "")
+	if s := b.String(); !strings.Contains(s, "Its settings are in 'out dir/fix-1/spec.yaml' (the trial's, fit.epochs 10") ||
+		!strings.Contains(s, "`cnnscope train --spec 'out dir/fix-1/spec.yaml' --out DIR`") {
+		t.Errorf("with --out:\n%s", s)
 	}
 }
