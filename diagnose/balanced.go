@@ -149,10 +149,12 @@ func (j Judgement) minorityTooFew() string {
 }
 
 // byClassSummary is the verdict's sentence for a run that learns by
-// class: the measure used, and the accuracy it is not yet clear on.
+// class: the measure used, and the accuracy it is not yet clear on
+// (worded so that an accuracy of 1.000 on a few images does not read as
+// below a chance of 0.909: a stranger took it for a contradiction).
 func (j Judgement) byClassSummary() string {
-	return fmt.Sprintf("%s; %s accuracy %.3f on %d images (95%% lower bound %.3f) is not clearly above always answering the largest class (chance %.3f)",
-		j.balancedText(), j.Split, j.Accuracy, j.N, j.Lower, j.Chance)
+	return fmt.Sprintf("%s; %s accuracy %.3f on %d images cannot yet be told apart from always answering the largest class (%.3f): its 95%% lower bound %.3f is not above it",
+		j.balancedText(), j.Split, j.Accuracy, j.N, j.Chance, j.Lower)
 }
 
 // byClassEvidence adds to an inconclusive finding on an imbalanced split

@@ -38,7 +38,7 @@ func TestImbalancedVerdictByClass(t *testing.T) {
 	if d.Verdict != LearningWithProblems || f == nil || f.Severity != Info || find(d, "inconclusive") != nil {
 		t.Fatalf("2/2 and 30/30: verdict %q (%s), findings %v", d.Verdict, d.Summary, d.Findings)
 	}
-	for _, want := range []string{"balanced accuracy 1.000", `"defect" 2/2 (95% interval 0.16-1.00)`, "p = 0.002", "not clearly above always answering the largest class (chance 0.938)"} {
+	for _, want := range []string{"balanced accuracy 1.000", `"defect" 2/2 (95% interval 0.16-1.00)`, "p = 0.002", "cannot yet be told apart from always answering the largest class (0.938): its 95% lower bound"} {
 		if !strings.Contains(d.Summary, want) {
 			t.Errorf("summary %q lacks %q", d.Summary, want)
 		}
