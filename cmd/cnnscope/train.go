@@ -324,7 +324,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		defer setThreads(f.threads)()
 	}
 	if err == nil && f.dryRun {
-		return exitCode(stderr, "train", dryRun(stdout, spec))
+		return exitCode(stderr, "train", nameSpecFile(dryRun(stdout, spec), f.spec, setFlags(fs, nil)["model"]))
 	}
 	if err == nil {
 		dir := f.out
@@ -337,7 +337,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		}
 		err = runSpecWith(spec, train.RunOptions{Dir: dir, Overwrite: f.overwrite, Settings: settings}, false, stdout, dopts)
 	}
-	return exitCode(stderr, "train", err)
+	return exitCode(stderr, "train", nameSpecFile(err, f.spec, setFlags(fs, nil)["model"]))
 }
 
 // runSpecWith runs (or resumes) a spec into ro.Dir, stopping cleanly on
@@ -413,4 +413,19 @@ func defaultRunDir(now time.Time) string {
 		}
 		dir = fmt.Sprintf("%s-%d", base, i)
 	}
+}
+
+// nameSpecFile names the spec file in an error about its model ("b6.yaml:
+// model: the last layer has 7 outputs ..."), as spec.Load names it in
+// its own errors; the error keeps its kind (exit code). Not when there is
+// no spec file or --model replaced its model.
+func nameSpecFile(err error, file string, modelFlag bool) error {
+	if err == nil || file == "" || modelFlag || !strings.HasPrefix(err.Error(), "model: ") {
+		return err
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return usageError{file + ": " + u.Error()}
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }
