@@ -179,7 +179,11 @@ func writePredictions(w io.Writer, preds []prediction, format string) error {
 			for _, t := range p.Top {
 				top = append(top, t.Class+"="+strconv.FormatFloat(t.Probability, 'f', 4, 64))
 			}
-			cw.Write([]string{p.File, p.Class, strconv.FormatFloat(p.Probability, 'f', 4, 64), strings.Join(top, " "), p.Error})
+			prob := strconv.FormatFloat(p.Probability, 'f', 4, 64)
+			if p.Error != "" {
+				prob = "" // an unread image has no probability, not 0
+			}
+			cw.Write([]string{p.File, p.Class, prob, strings.Join(top, " "), p.Error})
 		}
 		cw.Flush()
 		return cw.Error()

@@ -101,8 +101,8 @@ func TestPredictMissingFileIsAnErrorRow(t *testing.T) {
 	}
 	for i, w := range want {
 		r := rows[1+i]
-		if r[0] != w.file || (w.err == "") != (r[4] == "") || !strings.Contains(r[4], w.err) || (w.err == "") == (r[1] == "") {
-			t.Errorf("row %d: %q, want file %s, error containing %q", i+1, r, w.file, w.err)
+		if r[0] != w.file || (w.err == "") != (r[4] == "") || !strings.Contains(r[4], w.err) || (w.err == "") == (r[1] == "") || (w.err == "") == (r[2] == "") {
+			t.Errorf("row %d: %q, want file %s, error containing %q (an error row with no class or probability)", i+1, r, w.file, w.err)
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
