@@ -112,9 +112,16 @@ func probeImage(r io.Reader) (Original, error) {
 		o.Orientation = jpegOrientation(head)
 	case "png":
 		o.Orientation = pngOrientation(head)
-		// Gray with alpha decodes as NRGBA; its colors are gray.
-		if len(head) > 25 && string(head[12:16]) == "IHDR" && head[25] == 4 {
-			o.Mode = string(Grayscale)
+		// Gray with alpha decodes as NRGBA; its colors are gray. RGBA
+		// (color type 6) holds an alpha channel even when every pixel
+		// is opaque.
+		if len(head) > 25 && string(head[12:16]) == "IHDR" {
+			switch head[25] {
+			case 4:
+				o.Mode = string(Grayscale)
+			case 6:
+				o.Mode = string(RGBA)
+			}
 		}
 	}
 	if o.Orientation == 1 {

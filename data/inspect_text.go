@@ -27,7 +27,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if len(s.SourceSizes) > 0 {
 			ew.printf("file sizes (WxH): %s\n", countList(s.SourceSizes))
-			ew.printf("file modes: %s\n", countList(s.SourceModes))
+			ew.printf("file modes: %s%s\n", countList(s.SourceModes), modesConverted(s.SourceModes, s.Channels))
 			ew.printf("file formats: %s\n", countList(s.Formats))
 		}
 		for k := range s.Pixels.Mean {
@@ -95,6 +95,29 @@ func countList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// modesConverted says how files of another mode than the stored one
+// (channels: 1 grayscale, 3 rgb, 4 rgba) were converted: " (stored as
+// rgb: rgba's alpha channel dropped, grayscale copied into 3 channels)";
+// "" when every file has the stored mode.
+func modesConverted(modes map[string]int, channels int) string {
+	stored := map[int]ColorMode{1: Grayscale, 3: RGB, 4: RGBA}[channels]
+	how := map[ColorMode]map[ColorMode]string{
+		Grayscale: {RGB: "rgb converted to gray", RGBA: "rgba's alpha channel dropped, colors converted to gray"},
+		RGB:       {Grayscale: "grayscale copied into 3 channels", RGBA: "rgba's alpha channel dropped, colors kept as stored"},
+		RGBA:      {Grayscale: "grayscale copied into 3 channels with an opaque alpha", RGB: "rgb given an opaque alpha"},
+	}[stored]
+	var parts []string
+	for _, m := range []ColorMode{RGBA, RGB, Grayscale} {
+		if modes[string(m)] > 0 && how[m] != "" {
+			parts = append(parts, how[m])
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (stored as %s: %s)", stored, strings.Join(parts, ", "))
 }
 
 // errWriter keeps the first write error and drops later writes.
