@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
@@ -31,8 +32,11 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	ms := model.Spec()
 	m.sig.Model = &ms
 	if resume && m.Dir != "" {
-		if old, err := readDiagnosis(m.Dir); err == nil && old.Facts != nil {
-			m.sig.Facts = *old.Facts
+		if old, err := readDiagnosis(m.Dir); err == nil {
+			if old.Facts != nil {
+				m.sig.Facts = *old.Facts
+			}
+			m.restoreRaised(old)
 		}
 	}
 	f := &m.sig.Facts
@@ -76,20 +80,55 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 		fmt.Fprintln(m.Out, checksLine(&m.sig))
 	}
 	d0 := Analyze(&m.sig)
-	for _, fd := range d0.Findings {
-		if fd.Severity != Info {
-			m.printed[fd.ID] = fd.Severity
-			fd.Detected = 0
-			m.emitted[fd.ID] = fd
-			m.order = append(m.order, fd.ID)
-			m.print(fd, 0, false)
-			if m.OnRaise != nil {
-				m.OnRaise(fd)
-			}
-		}
-	}
+	m.raiseAtSetup(d0)
 	m.diag = d0
 	return nil
+}
+
+// raiseAtSetup raises the warnings and critical findings of the checks
+// before training, at step 0; one a resumed run raised before keeps its
+// step (restoreRaised).
+func (m *Monitor) raiseAtSetup(d0 *Diagnosis) {
+	for _, fd := range d0.Findings {
+		if fd.Severity == Info {
+			continue
+		}
+		m.printed[fd.ID] = fd.Severity
+		fd.Detected = 0
+		if e, ok := m.emitted[fd.ID]; ok {
+			fd.Detected = e.Detected
+		} else {
+			m.order = append(m.order, fd.ID)
+		}
+		m.emitted[fd.ID] = fd
+		m.print(fd, 0, false)
+		if m.OnRaise != nil {
+			m.OnRaise(fd)
+		}
+	}
+}
+
+// restoreRaised takes back what the interrupted part of a resumed run
+// raised, from its diagnosis.json: each warning or critical finding with
+// the step it was first raised at, so that the run's end says "(step 48)"
+// as the uninterrupted run would. Findings of its end that were never
+// raised live (step 0, or info) are left to be raised again.
+func (m *Monitor) restoreRaised(old *Diagnosis) {
+	var raised []Finding
+	for _, f := range old.Findings {
+		if f.Detected > 0 {
+			raised = append(raised, f)
+		}
+	}
+	raised = append(raised, old.Earlier...)
+	slices.SortStableFunc(raised, func(a, b Finding) int { return a.Detected - b.Detected })
+	for _, f := range raised {
+		if _, ok := m.emitted[f.ID]; ok || f.ID == "" {
+			continue
+		}
+		m.emitted[f.ID] = f
+		m.order = append(m.order, f.ID)
+	}
 }
 
 // checksLine summarizes the pre-training checks in one line.
