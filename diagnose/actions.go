@@ -199,7 +199,8 @@ func setPath(doc map[string]any, e SpecEdit) error {
 }
 
 // attachActions gives each finding the actions of those of its fixes
-// that can be applied automatically.
+// that can be applied automatically; on a preset, a fix that edits
+// model.layers says how (notePresetEdits).
 func attachActions(s *Signals, fs []Finding) {
 	var cat map[string][]SpecEdit
 	var steps map[string]int
@@ -214,6 +215,7 @@ func attachActions(s *Signals, fs []Finding) {
 			}
 		}
 	}
+	notePresetEdits(s, fs)
 }
 
 // fixSteps are the optimizer steps the fixes that need some before they
@@ -266,7 +268,7 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 		balancedFix:    {set("data.class_weight", "balanced")},
 		oversampleFix:  {set("data.sampling", "oversample")},
 		resampleFix:    {set("data.class_weight", "none"), set("data.sampling", "oversample")},
-		patienceFix:    {set("fit.early_stopping", map[string]any{"patience": 3, "restore_best_weights": true})},
+		patienceFix:    {set("fit.early_stopping.patience", 3), set("fit.early_stopping.restore_best_weights", true)},
 		augmentFix: {set("data.augmentation.rotation_range", 10), set("data.augmentation.width_shift_range", 0.1),
 			set("data.augmentation.height_shift_range", 0.1)},
 		reduceLRFix:     {set("fit.reduce_lr_on_plateau", map[string]any{"monitor": "loss", "factor": 0.2, "patience": 2})},
@@ -281,7 +283,7 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 	if m := momentumFix(s); m != "" {
 		c[m] = []SpecEdit{set("compile.momentum", 0.9)}
 	}
-	c[epochsFix(s, 2)] = []SpecEdit{set("fit.epochs", epochsTarget(s, 2))}
+	c[epochsFix(s, 2)] = []SpecEdit{epochsEdit(s, 2)}
 	if fx := batchFix(s); fx != "" {
 		c[fx] = []SpecEdit{set("fit.batch_size", 2*s.Spec.Fit.BatchSize)}
 	}

@@ -185,7 +185,7 @@ func overfitByGap(s *Signals) *Finding {
 	}
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout"}
 	f.Fixes = []string{augmentFix, addDropoutFix,
-		"use more training images (data.limit, or more data)", "use a smaller model", patienceFix}
+		moreImagesFix(s), "use a smaller model", patienceFix}
 	return f
 }
 
@@ -247,7 +247,7 @@ func overfitByValLoss(s *Signals) *Finding {
 	f.Title = fmt.Sprintf("Overfitting since epoch %d: val_loss rose from %.3g to %.3g", m+2, val[m], val[n-1])
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout", "training past the best epoch"}
 	f.Fixes = []string{patienceFix, augmentFix, addDropoutFix,
-		"use more training images (data.limit, or more data)"}
+		moreImagesFix(s)}
 	return f
 }
 
@@ -300,7 +300,7 @@ func overfitByPersistentGap(s *Signals) *Finding {
 	}
 	f.Causes = []string{"the model memorizes a training set that is small for its size", "no augmentation or dropout"}
 	f.Fixes = []string{augmentFix, addDropoutFix,
-		"use more training images (data.limit, or more data)", "use a smaller model", patienceFix}
+		moreImagesFix(s), "use a smaller model", patienceFix}
 	return f
 }
 

@@ -37,8 +37,8 @@ func detectLossPlateau(s *Signals) *Finding {
 	}
 	f := &Finding{Severity: Warning, Epoch: n, Since: n - plateauEpochs + 1, Step: int(s.Epochs[n-1]["step"])}
 	f.Title = fmt.Sprintf("Loss plateau since epoch %d at %.3g", f.Since, b)
-	f.Evidence = []Evidence{evm("loss_drop", (a-b)/a, plateauMinDrop, "training loss %.4g at epoch %d, %.4g at epoch %d: %s better in %d epochs",
-		a, n-plateauEpochs, b, n, pct((a-b)/a), plateauEpochs)}
+	f.Evidence = []Evidence{evm("loss_drop", (a-b)/a, plateauMinDrop, "training loss %.4g at epoch %d, %.4g at epoch %d: %s in %d epochs",
+		a, n-plateauEpochs, b, n, lossChange(a, b), plateauEpochs)}
 	f.Causes = []string{"the learning rate is too high to settle or too low to move on", "the model has reached its capacity"}
 	f.Fixes = []string{reduceLRFix, lowerLRFix(s), largerModelFix2}
 	return plateauHandled(s, f)

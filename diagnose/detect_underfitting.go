@@ -53,7 +53,7 @@ func detectUnderfitting(s *Signals) *Finding {
 	}
 	f := &Finding{Severity: Warning, Epoch: n, Step: int(s.Epochs[n-1]["step"])}
 	f.Title = fmt.Sprintf("Underfitting: accuracy only %.3f after %d epochs", best, n)
-	f.Evidence = []Evidence{evm("accuracy", best, underfitAccuracy, "accuracy %.4f, val_accuracy %.4f at epoch %d (AUTOTRAINER expects 0.7)", acc, vacc, n)}
+	f.Evidence = []Evidence{evm("accuracy", best, underfitAccuracy, "accuracy %.4f, val_accuracy %.4f at epoch %d: the better is under %.2g, the accuracy this check expects of a model that fits its data (the underfitting bar of AUTOTRAINER, a training-problem checker)", acc, vacc, n, underfitAccuracy)}
 	e := climbing(s)
 	if e == nil {
 		e = onPace(s)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/spec"
 )
 
 // Fixes are phrased in the user's terms: the spec key and, where one
@@ -127,8 +128,14 @@ func batchNormFix(layer string) string {
 	return fmt.Sprintf("add BatchNormalization after %s (model.layers: {type: BatchNormalization})", layer)
 }
 
-// epochsFix suggests training longer.
+// epochsFix suggests training longer. When fit.early_stopping ended the
+// run, more fit.epochs would change nothing: the fix raises the patience.
 func epochsFix(s *Signals, factor int) string {
+	if es, ok := stoppedEarly(s); ok {
+		p := patienceTarget(es)
+		return fmt.Sprintf("the run stopped itself at epoch %d of %d (fit.early_stopping, patience %d): to train longer, raise fit.early_stopping.patience to %d (--patience %d)",
+			len(s.Epochs), s.Spec.Fit.Epochs, es.Patience, p, p)
+	}
 	n := epochsTarget(s, factor)
 	if n <= 0 {
 		return "train for more epochs (--epochs)"
@@ -142,6 +149,36 @@ func epochsTarget(s *Signals, factor int) int {
 		n = s.Spec.Fit.Epochs
 	}
 	return n * factor
+}
+
+// stoppedEarly returns the spec's early stopping when it ended the run
+// before its fit.epochs.
+func stoppedEarly(s *Signals) (*spec.EarlyStopping, bool) {
+	if s == nil || s.Spec == nil || s.Spec.Fit.EarlyStopping == nil || !strings.HasPrefix(s.Facts.StopReason, "early stopping") {
+		return nil, false
+	}
+	return s.Spec.Fit.EarlyStopping, true
+}
+
+// patienceTarget is the patience epochsFix suggests: at least 10 epochs,
+// twice the current.
+func patienceTarget(es *spec.EarlyStopping) int { return max(10, 2*es.Patience) }
+
+// epochsEdit is the edit of epochsFix(s, factor).
+func epochsEdit(s *Signals, factor int) SpecEdit {
+	if es, ok := stoppedEarly(s); ok {
+		return setEdit("fit.early_stopping.patience", patienceTarget(es))
+	}
+	return setEdit("fit.epochs", epochsTarget(s, factor))
+}
+
+// moreImagesFix suggests more training images; it names data.limit only
+// when the spec sets one.
+func moreImagesFix(s *Signals) string {
+	if s != nil && s.Spec != nil && s.Spec.Data.Limit > 0 {
+		return fmt.Sprintf("use more training images: raise or remove data.limit (now %d; --limit), or add more data", s.Spec.Data.Limit)
+	}
+	return "use more training images: add more data"
 }
 
 // leakyReluFix suggests leaky_relu in a layer.

@@ -3,6 +3,8 @@ package diagnose
 import (
 	"bytes"
 	"errors"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/cnnscope/cnnscope/nn"
@@ -15,8 +17,12 @@ import (
 // or when its edits leave the spec as it is (say, "start from the
 // defaults" on a spec that uses them). Advice the catalogue does not know
 // (check the labels) is kept. Results are cached per fix: the spec does
-// not change during a run.
+// not change during a run. A fix that ends in a catalogued one ("stop
+// before the model memorizes the noise: stop at the best epoch: ...") is
+// grounded as that one. Causes the run's own checks rule out are dropped
+// (groundCauses).
 func groundFixes(s *Signals, fs []Finding) {
+	groundCauses(s, fs)
 	if s.Spec == nil {
 		return
 	}
@@ -46,7 +52,7 @@ func groundFixes(s *Signals, fs []Finding) {
 // changesSpec reports whether the catalogue's edits for fix change the
 // spec (true for a fix it does not know).
 func changesSpec(s *Signals, cat map[string][]SpecEdit, fix string) bool {
-	edits, known := cat[fix]
+	edits, known := catalogued(cat, fix)
 	if !known {
 		return true
 	}
@@ -95,4 +101,44 @@ func sameSpec(a, b *spec.Spec) bool {
 	x, err1 := norm(a)
 	y, err2 := norm(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// catalogued returns the edits of fix, or of the catalogued fix it ends
+// in after a ": " (a detector's lead-in to a catalogued fix).
+func catalogued(cat map[string][]SpecEdit, fix string) ([]SpecEdit, bool) {
+	if edits, ok := cat[fix]; ok {
+		return edits, true
+	}
+	for rest := fix; ; {
+		i := strings.Index(rest, ": ")
+		if i < 0 {
+			return nil, false
+		}
+		rest = rest[i+2:]
+		if edits, ok := cat[rest]; ok {
+			return edits, true
+		}
+	}
+}
+
+// notNormalizedCause begins the causes that blame unnormalized inputs.
+const notNormalizedCause = "inputs are not normalized"
+
+// groundCauses drops the cause "inputs are not normalized" when the
+// pre-training checks measured what the model receives and found it
+// normalized: finite, not constant, largest magnitude within the range
+// detectUnnormalizedInputs accepts (0.05 to 10).
+func groundCauses(s *Signals, fs []Finding) {
+	d := s.Facts.Data
+	if d == nil || d.Input == nil {
+		return
+	}
+	in := d.Input
+	amax := max(math.Abs(in.Min), math.Abs(in.Max))
+	if in.NonFinite > 0 || in.Std == 0 || amax > inputMaxHigh || amax < inputMaxLow {
+		return
+	}
+	for i := range fs {
+		fs[i].Causes = slices.DeleteFunc(fs[i].Causes, func(c string) bool { return strings.HasPrefix(c, notNormalizedCause) })
+	}
 }

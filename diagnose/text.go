@@ -125,3 +125,12 @@ func (d *Diagnosis) WriteJSON(w io.Writer) error {
 	_, err = w.Write(append(b, '\n'))
 	return err
 }
+
+// lossChange says how a loss moved from a to b: "1.9% better" or "1.9%
+// worse" (a loss that rose).
+func lossChange(a, b float64) string {
+	if b > a {
+		return pct((b-a)/a) + " worse"
+	}
+	return pct((a-b)/a) + " better"
+}
