@@ -122,11 +122,20 @@ func TestLossSpikeAndSwingsNeedMoreThanOnce(t *testing.T) {
 	wantFinding(t, "lr_too_high", s, Warning)
 	s = healthySignals(t, 7)
 	setEpochs(s, "val_accuracy", 0.9, 0.6, 0.9, 0.6, 0.9, 0.6, 0.97)
+	// At Adam's usual 1e-3 such swings blame no rate (a stranger's 33
+	// validation images under class weights: "0.001 is too high for adam
+	// (adam usually starts at 0.001)"); above it, info.
+	wantNone(t, "lr_too_high", s)
+	s.Spec.Compile.LearningRate = 0.003
 	if f := detect(t, "lr_too_high", s); f == nil || f.Severity != Info {
 		t.Errorf("swings ending at the best: %+v", f)
 	}
 	setEpochs(s, "val_accuracy", 0.9, 0.6, 0.9, 0.6, 0.9, 0.6, 0.6)
 	wantFinding(t, "lr_too_high", s, Warning)
+	s.Spec.Compile.LearningRate = 0.001
+	if f := wantFinding(t, "lr_too_high", s, Warning); strings.Contains(f.Causes[0], "usually starts at") {
+		t.Errorf("usual rate blamed against itself: %q", f.Causes[0])
+	}
 }
 
 // A run leaving a slow start (accuracy gains growing) is not told it

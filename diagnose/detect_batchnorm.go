@@ -40,6 +40,9 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 		if g := bnSmallBatchFinding(s); g != nil {
 			return g
 		}
+		if first, ok := bnStayingGap(s); ok {
+			return bnStayingFinding(s, p, first, m)
+		}
 		return bnCaughtUpFinding(s, p, m)
 	}
 	f := &Finding{Severity: Warning, Epoch: p.Epoch, Step: s.stepOfEpoch(p.Epoch)}
@@ -53,6 +56,9 @@ func detectBatchNormStatistics(s *Signals) *Finding {
 	}
 	f.Causes = []string{"too few steps for BatchNormalization's momentum: its moving mean and variance have not caught up with the data"}
 	f.Fixes = bnLagFixes(s)
+	if bnGrowingGap(s) {
+		bnGrowingCause(s, f)
+	}
 	return f
 }
 

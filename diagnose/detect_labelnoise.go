@@ -37,6 +37,10 @@ func detectLabelNoise(s *Signals) *Finding {
 		return nil
 	}
 	f := confidentNoise(s, nf)
+	if f != nil && f.Severity == Info && bnGapAtEnd(s) {
+		// (see bnGapAtEnd)
+		f = nil
+	}
 	if f == nil || f.Severity == Info {
 		if g := stuckNoise(s, nf); g != nil {
 			return g

@@ -45,7 +45,7 @@ func TestPlanTrial(t *testing.T) {
 }
 
 // The BatchNormalization lag's fixes carry the steps they need: the run's
-// momentum's (390 at 0.99) for training longer, 0.9's (38) for lowering
+// momentum's (847 at 0.99) for training longer, 0.9's (81) for lowering
 // the momentum; other fixes none.
 func TestLagFixesCarryTheirSteps(t *testing.T) {
 	s := healthySignals(t, 3)
@@ -65,15 +65,15 @@ func TestLagFixesCarryTheirSteps(t *testing.T) {
 	for _, a := range f.Actions {
 		steps[strings.SplitN(a.Fix, ":", 2)[0]] = a.Steps
 	}
-	if steps["train longer"] != 390 || len(f.Actions) < 2 {
-		t.Errorf("actions %+v: want train longer with 390 steps", f.Actions)
+	if steps["train longer"] != 847 || len(f.Actions) < 2 {
+		t.Errorf("actions %+v: want train longer with 847 steps", f.Actions)
 	}
 	momentum := 0
 	for _, a := range f.Actions {
 		if strings.Contains(a.Describe(), "momentum: 0.9") {
 			momentum++
-			if a.Steps != 38 {
-				t.Errorf("momentum fix: %d steps, want 38", a.Steps)
+			if a.Steps != 81 {
+				t.Errorf("momentum fix: %d steps, want 81", a.Steps)
 			}
 		}
 	}
