@@ -294,7 +294,7 @@ func progressSummary(s *Signals) string {
 		if ta := s.series("accuracy"); len(ta) > 0 && finite(ta[len(ta)-1]) && clearGap(s, ta[len(ta)-1], a) {
 			// (a stranger's vgg-small, 3 epochs: 0.993 against 0.700 on 30
 			// images read "no problems found")
-			return msg + fmt.Sprintf(", clearly below the training accuracy %.3f: no warning yet, but watch that gap (more epochs, or more validation images, will tell whether it closes).", ta[len(ta)-1])
+			return msg + fmt.Sprintf(", clearly below the training accuracy %.3f (by more than the validation split's noise): no warning, but the model fits its training images better than it generalizes.", ta[len(ta)-1])
 		}
 	}
 	return msg + "; no problems found."
