@@ -126,9 +126,21 @@ func TestProgressSummarySaysAClearGap(t *testing.T) {
 	if m := progressSummary(s); strings.Contains(m, "no problems found") || !strings.Contains(m, "clearly below the training accuracy 0.993") {
 		t.Errorf("summary %q", m)
 	}
+	// a gap beyond the noise of a large split but too small to matter
+	setEpochs(s, "accuracy", 0.55, 0.96, 0.993)
+	setEpochs(s, "val_accuracy", 0.3, 0.57, 0.96)
+	for k := range v.Support {
+		v.Support[k], v.Pred[k], v.Correct[k] = 3000, 3000, 2880
+	}
+	if !clearGap(s, 0.993, 0.96) {
+		t.Fatal("test setup: 0.993 against 0.960 on 6,000+ images should be beyond the noise")
+	}
+	if m := progressSummary(s); !strings.Contains(m, "no problems found") {
+		t.Errorf("small gap: summary %q", m)
+	}
 	setEpochs(s, "val_accuracy", 0.3, 0.57, 0.98)
 	for k := range v.Support {
-		v.Correct[k] = 3
+		v.Support[k], v.Pred[k], v.Correct[k] = 3, 3, 3
 	}
 	if m := progressSummary(s); !strings.Contains(m, "no problems found") {
 		t.Errorf("no gap: summary %q", m)
