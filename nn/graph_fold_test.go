@@ -18,18 +18,7 @@ func TestGraphFoldsBatchNorm(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(2, 3))
-	for _, p := range m.Params() {
-		for i := range p.Value.Data {
-			switch p.Name {
-			case "gamma":
-				p.Value.Data[i] = float32(0.5 + rng.Float64())
-			case "moving_variance":
-				p.Value.Data[i] = float32(0.2 + rng.Float64())
-			case "beta", "moving_mean", "bias":
-				p.Value.Data[i] = float32(rng.Float64() - 0.5)
-			}
-		}
-	}
+	randomizeNorms(m, rng)
 	x := randTensor(rng, 1, 5, 8, 8, 3)
 	folded := append([]float32(nil), m.Forward(x, false).Data...)
 	convs, bns := 0, 0
