@@ -26,6 +26,10 @@
 //
 // BenchmarkFMAPeak measures the machine's fp32 FMA peak; BenchmarkSgemm
 // reports GFLOP/s for 512³ and the CNN's products.
+// BenchmarkBF16DotPeak compares the bf16 dot-product peak (AVX512_BF16's
+// VDPBF16PS, spelled out as bytes in sgemm_bf16_amd64.s: Go's assembler
+// does not know it) with the fp32 FMA peak: on the Xeon this was written
+// on it is half of it, so there is no bf16 GEMM (scripts/BENCH.md).
 //
 // # Elementwise kernels
 //
