@@ -74,6 +74,16 @@ var avx512Norm = &normImpl{
 			normApplyReluKeepAVX512(&y[lo], &x[lo], &keep[lo/8], &scale[0], &shift[0], (hi-lo)/c, c)
 		})
 	},
+	applyAddReluKeep: func(y, x, r []float32, scale, shift []float64, keep []byte) {
+		c := len(scale)
+		if c%8 != 0 {
+			normApplyAddReluKeepGo(y, x, r, scale, shift, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normApplyAddReluKeepAVX512(&y[lo], &x[lo], &r[lo], &keep[lo/8], &scale[0], &shift[0], (hi-lo)/c, c)
+		})
+	},
 	sumsKeep: func(s, q, a, b []float64, x, dy []float32, keep []byte) {
 		c := len(a)
 		if c%8 != 0 {

@@ -2176,6 +2176,202 @@ normApplyReluKeepAVX512_c1done:
 	VZEROUPPER
 	RET
 
+// func normApplyAddReluKeepAVX512(y *float32, x *float32, r *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·normApplyAddReluKeepAVX512(SB), NOSPLIT, $0-64
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         r+16(FP), DX
+	MOVQ         keep+24(FP), BX
+	MOVQ         cols+56(FP), SI
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+	MOVQ         SI, R8
+	SHRQ         $0x03, R8
+	MOVL         $0x00000000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0x7fffffff, R9
+	VPBROADCASTD R9, Z1
+	XORQ         R9, R9
+
+normApplyAddReluKeepAVX512_c4:
+	CMPQ    SI, $0x00000020
+	JL      normApplyAddReluKeepAVX512_c4done
+	MOVQ    scale+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    shift+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    scale+32(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z4
+	MOVQ    shift+40(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z5
+	MOVQ    scale+32(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z6
+	MOVQ    shift+40(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z7
+	MOVQ    scale+32(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z8
+	MOVQ    shift+40(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z9
+	MOVQ    rows+48(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    DX, R13
+	MOVQ    BX, R14
+	TESTQ   R10, R10
+	JZ      normApplyAddReluKeepAVX512_rows1_end
+
+normApplyAddReluKeepAVX512_rows1:
+	VCVTPS2PD    (R11), Z11
+	VMULPD       Z2, Z11, Z11
+	VADDPD       Z3, Z11, Z11
+	VCVTPD2PS    Z11, Y10
+	VCVTPS2PD    32(R11), Z11
+	VMULPD       Z4, Z11, Z11
+	VADDPD       Z5, Z11, Z11
+	VCVTPD2PS    Z11, Y11
+	VINSERTF64X4 $0x01, Y11, Z10, Z10
+	VADDPS       (R13), Z10, Z10
+	VMAXPS       Z10, Z0, Z10
+	VPANDD       Z1, Z10, Z10
+	VMOVUPS      Z10, (R12)
+	VPSUBD       Z10, Z0, Z11
+	VPCMPD       $0x01, Z0, Z11, K1
+	KMOVW        K1, (R14)
+	VCVTPS2PD    64(R11), Z11
+	VMULPD       Z6, Z11, Z11
+	VADDPD       Z7, Z11, Z11
+	VCVTPD2PS    Z11, Y12
+	VCVTPS2PD    96(R11), Z11
+	VMULPD       Z8, Z11, Z11
+	VADDPD       Z9, Z11, Z11
+	VCVTPD2PS    Z11, Y10
+	VINSERTF64X4 $0x01, Y10, Z12, Z12
+	VADDPS       64(R13), Z12, Z12
+	VMAXPS       Z12, Z0, Z12
+	VPANDD       Z1, Z12, Z12
+	VMOVUPS      Z12, 64(R12)
+	VPSUBD       Z12, Z0, Z11
+	VPCMPD       $0x01, Z0, Z11, K1
+	KMOVW        K1, 2(R14)
+	ADDQ         DI, R11
+	ADDQ         DI, R12
+	ADDQ         DI, R13
+	ADDQ         R8, R14
+	DECQ         R10
+	JNZ          normApplyAddReluKeepAVX512_rows1
+
+normApplyAddReluKeepAVX512_rows1_end:
+	ADDQ $0x00000100, R9
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000004, BX
+	SUBQ $0x00000020, SI
+	JMP  normApplyAddReluKeepAVX512_c4
+
+normApplyAddReluKeepAVX512_c4done:
+normApplyAddReluKeepAVX512_c2:
+	CMPQ    SI, $0x00000010
+	JL      normApplyAddReluKeepAVX512_c2done
+	MOVQ    scale+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    shift+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    scale+32(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z4
+	MOVQ    shift+40(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z5
+	MOVQ    rows+48(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    DX, R13
+	MOVQ    BX, R14
+	TESTQ   R10, R10
+	JZ      normApplyAddReluKeepAVX512_rows2_end
+
+normApplyAddReluKeepAVX512_rows2:
+	VCVTPS2PD    (R11), Z6
+	VMULPD       Z2, Z6, Z6
+	VADDPD       Z3, Z6, Z6
+	VCVTPD2PS    Z6, Y13
+	VCVTPS2PD    32(R11), Z6
+	VMULPD       Z4, Z6, Z6
+	VADDPD       Z5, Z6, Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z13, Z13
+	VADDPS       (R13), Z13, Z13
+	VMAXPS       Z13, Z0, Z13
+	VPANDD       Z1, Z13, Z13
+	VMOVUPS      Z13, (R12)
+	VPSUBD       Z13, Z0, Z6
+	VPCMPD       $0x01, Z0, Z6, K1
+	KMOVW        K1, (R14)
+	ADDQ         DI, R11
+	ADDQ         DI, R12
+	ADDQ         DI, R13
+	ADDQ         R8, R14
+	DECQ         R10
+	JNZ          normApplyAddReluKeepAVX512_rows2
+
+normApplyAddReluKeepAVX512_rows2_end:
+	ADDQ $0x00000080, R9
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, DX
+	ADDQ $0x00000002, BX
+	SUBQ $0x00000010, SI
+	JMP  normApplyAddReluKeepAVX512_c2
+
+normApplyAddReluKeepAVX512_c2done:
+normApplyAddReluKeepAVX512_c1:
+	CMPQ    SI, $0x00000008
+	JL      normApplyAddReluKeepAVX512_c1done
+	MOVQ    scale+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    shift+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    rows+48(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    DX, R13
+	MOVQ    BX, R14
+	TESTQ   R10, R10
+	JZ      normApplyAddReluKeepAVX512_rows3_end
+
+normApplyAddReluKeepAVX512_rows3:
+	VCVTPS2PD (R11), Z4
+	VMULPD    Z2, Z4, Z4
+	VADDPD    Z3, Z4, Z4
+	VCVTPD2PS Z4, Y4
+	VADDPS    (R13), Y4, Y4
+	VMAXPS    Y4, Y0, Y4
+	VPANDD    Y1, Y4, Y4
+	VMOVUPS   Y4, (R12)
+	VPSUBD    Y4, Y0, Y4
+	VPCMPD    $0x01, Y0, Y4, K1
+	KMOVW     K1, R15
+	MOVB      R15, (R14)
+	ADDQ      DI, R11
+	ADDQ      DI, R12
+	ADDQ      DI, R13
+	ADDQ      R8, R14
+	DECQ      R10
+	JNZ       normApplyAddReluKeepAVX512_rows3
+
+normApplyAddReluKeepAVX512_rows3_end:
+	ADDQ $0x00000040, R9
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, DX
+	ADDQ $0x00000001, BX
+	SUBQ $0x00000008, SI
+	JMP  normApplyAddReluKeepAVX512_c1
+
+normApplyAddReluKeepAVX512_c1done:
+	VZEROUPPER
+	RET
+
 // func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)
 // Requires: AVX, AVX512F
 TEXT ·normSumsKeepAVX512(SB), NOSPLIT, $0-72

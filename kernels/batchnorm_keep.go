@@ -42,6 +42,22 @@ func NormApplyReluKeep(y, x []float32, scale, shift []float64, keep []byte) {
 	}
 }
 
+// NormApplyAddReluKeep is NormApply, then Add2Relu with r (y = relu(bn(x)
+// + r), the bits of the two passes), which also sets the bits of keep
+// where relu passes its gradient (ReluGrad's rule): a BatchNormalization
+// whose only reader is a residual Add with relu fused after it. x and y
+// may be the same slice. It panics unless y and r are shaped as x, a
+// multiple of c = len(scale), and keep holds len(x) bits.
+func NormApplyAddReluKeep(y, x, r []float32, scale, shift []float64, keep []byte) {
+	c := checkNorm("NormApplyAddReluKeep", len(x), scale, shift)
+	sameLen("NormApplyAddReluKeep", "y", len(y), "x", len(x))
+	sameLen("NormApplyAddReluKeep", "r", len(r), "x", len(x))
+	checkKeep("NormApplyAddReluKeep", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.applyAddReluKeep(y, x, r, scale[:c], shift[:c], keep)
+	}
+}
+
 // NormSumsKeep is NormSums(s, q, a, b, x, dy', true), dy' being dy with
 // the values whose keep bit is clear zeroed; dy is not written. It panics
 // unless len(x) is a multiple of c = len(a), dy is shaped as x, keep
@@ -91,6 +107,18 @@ func normApplyRelu6KeepGo(y, x []float32, scale, shift []float64, keep []byte) {
 func normApplyReluKeepGo(y, x []float32, scale, shift []float64, keep []byte) {
 	normApplyGo(y, x, scale, shift)
 	reluGo(y[:len(x)], y[:len(x)])
+	clear(keep[:(len(x)+7)/8])
+	for i, v := range y[:len(x)] {
+		if -int32(math.Float32bits(v)) < 0 { // reluGradGo's rule
+			keep[i/8] |= 1 << (i % 8)
+		}
+	}
+}
+
+// normApplyAddReluKeepGo is NormApplyAddReluKeep's twin.
+func normApplyAddReluKeepGo(y, x, r []float32, scale, shift []float64, keep []byte) {
+	normApplyGo(y, x, scale, shift)
+	add2ReluGo(y[:len(x)], y[:len(x)], r[:len(x)])
 	clear(keep[:(len(x)+7)/8])
 	for i, v := range y[:len(x)] {
 		if -int32(math.Float32bits(v)) < 0 { // reluGradGo's rule

@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// TestNormKeepNoReadPastEnd runs the kernels with relu6's gradient as
+// TestNormKeepNoReadPastEnd runs the kernels with relu's or relu6's gradient as
 // bits on arrays that each end at an inaccessible page (rows, bits and
 // per-channel constants): a kernel that reads or writes past the end of
 // one faults.
@@ -26,6 +26,8 @@ func TestNormKeepNoReadPastEnd(t *testing.T) {
 			}
 			impl.applyReluKeep(y, x, per[0], per[1], keep)
 			impl.applyRelu6Keep(y, x, per[0], per[1], keep)
+			impl.applyAddReluKeep(y, x, guardedF32(t, n), per[0], per[1], keep)
+			CopyKept(guardedF32(t, n), dy, keep)
 			impl.sumsKeep(per[2], per[3], per[0], per[1], x, dy, keep)
 			impl.gradKeep(dy, x, per[0], per[1], per[4], per[5], per[6], keep)
 		}

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -111,5 +112,50 @@ func TestNormKeepPanics(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// NormApplyAddReluKeep gives the bits of NormApply then Add2Relu with the
+// residual, and the bits of ReluGrad's rule on that output; CopyKept
+// gives ReluGrad on a copy of dy from those bits. Every implementation,
+// channel counts the assembly takes and others, residuals with -0, ±Inf
+// and NaN, pieces past 32 channels.
+func TestNormApplyAddReluKeep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	specials := []float32{float32(math.Copysign(0, -1)), 0, float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.NaN()), -3}
+	for _, impl := range supportedNorm() {
+		for _, c := range []int{3, 8, 16, 24, 32, 40, 64, 112} {
+			for _, rows := range []int{1, 2, 5, 33, 150} {
+				nc := newNormCase(rng, rows, c)
+				n := len(nc.x)
+				r := append([]float32(nil), nc.dy...)
+				for i := 1; i < n && i < 4*len(specials); i += 4 {
+					r[i] = specials[i/4]
+				}
+				y1, y2 := make([]float32, n), make([]float32, n)
+				keep := make([]byte, (n+7)/8)
+				for i := range keep {
+					keep[i] = 0x5a // overwritten
+				}
+				impl.applyAddReluKeep(y1, nc.x, r, nc.b, nc.a, keep)
+				normApplyGo(y2, nc.x, nc.b, nc.a)
+				add2ReluGo(y2, y2, r)
+				sameNormBits(t, impl.name+" apply+add+relu", y1, y2)
+				dy, want := append([]float32(nil), nc.dy...), append([]float32(nil), nc.dy...)
+				reluGradGo(want, y2)
+				for i := range y2 {
+					if kept(keep, i) != (-int32(math.Float32bits(y2[i])) < 0) { // reluGradGo's rule
+						t.Fatalf("%s c%d rows %d: bit %d = %v, y %v", impl.name, c, rows, i, kept(keep, i), y2[i])
+					}
+				}
+				if n%8 != 0 && keep[n/8]>>(n%8) != 0 {
+					t.Fatalf("%s c%d rows %d: bits past the values set: %08b", impl.name, c, rows, keep[n/8])
+				}
+				d := make([]float32, n)
+				CopyKept(d, dy, keep)
+				sameNormBits(t, "CopyKept", d, want)
+				sameNormBits(t, "CopyKept leaves dy", dy, nc.dy)
+			}
+		}
 	}
 }

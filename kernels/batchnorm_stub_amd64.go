@@ -54,6 +54,11 @@ func normApplyRelu6KeepAVX512(y *float32, x *float32, keep *uint8, scale *float6
 //go:noescape
 func normApplyReluKeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
 
+// normApplyAddReluKeepAVX512 (AVX-512) writes y = relu(float32(x·scale[j] + shift[j]) + r) for the rows of x and r (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyAddReluKeepGo.
+//
+//go:noescape
+func normApplyAddReluKeepAVX512(y *float32, x *float32, r *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
+
 // normSumsKeepAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), in row order, with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, as normSumsKeepGo.
 //
 //go:noescape

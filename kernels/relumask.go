@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // ReluMask sets bit i%64 of mask[i/64] where ReluGrad would keep dy[i]
 // given relu's output y[i] (-int32(bits(y[i])) negative), and clears it
@@ -65,3 +68,30 @@ func applyReluMaskGo(dy []float32, mask []uint64) {
 		}
 	}
 }
+
+// CopyKept writes d[i] = dy[i] where bit i%8 of keep[i/8] is set and +0
+// where it is clear: ReluGrad on a copy of dy, from the bits a kernel
+// kept for relu (NormApplyAddReluKeep's; ApplyReluMask's rule). It runs
+// on the calling goroutine and panics unless d is shaped as dy and keep
+// holds len(dy) bits.
+func CopyKept(d, dy []float32, keep []byte) {
+	sameLen("CopyKept", "d", len(d), "dy", len(dy))
+	checkKeep("CopyKept", keep, len(dy))
+	var words [keptPiece / 64]uint64
+	for lo := 0; lo < len(dy); lo += keptPiece {
+		hi := min(len(dy), lo+keptPiece)
+		ds, bits := d[lo:hi], keep[lo/8:(hi+7)/8]
+		copy(ds, dy[lo:hi])
+		w := words[:(hi-lo+63)/64]
+		for i := range w {
+			var b [8]byte
+			copy(b[:], bits[min(len(bits), 8*i):])
+			w[i] = binary.LittleEndian.Uint64(b[:])
+		}
+		ew.applyReluMask(ds, w)
+	}
+}
+
+// keptPiece is CopyKept's piece of values (16 KiB of float32, a multiple
+// of 64): copied, then masked in the L1 cache.
+const keptPiece = 4 << 10

@@ -14,7 +14,10 @@ func init() {
 type Add struct {
 	named
 	merge
-	fused actFusion // the activation after it, applied by ForwardInputs and undone by BackwardInputs (graph_fuse.go)
+	fused  actFusion           // the activation after it, applied by ForwardInputs and undone by BackwardInputs (graph_fuse.go)
+	bn     *BatchNormalization // the operand that may leave its output to the Add (batchnorm_add.go)
+	bnSide int                 // which operand bn is
+	bnRan  bool                // the last Forward applied bn
 }
 
 func (l *Add) fuseActivation(a *activation) { l.fused.act = a }
@@ -29,6 +32,9 @@ func (l *Add) ForwardInputs(xs []*tensor.Tensor, training bool) *tensor.Tensor {
 	y := output(l.arena, &l.y, xs[0], n, l.out)
 	l.fused.y = y.Data
 	act, c := l.fused.act, l.out[len(l.out)-1]
+	if l.forwardBN(xs, y) {
+		return y
+	}
 	if l.plain() {
 		kernels.ForEachChunk(len(y.Data), elementwiseGrain, func(lo, hi int) {
 			ys := y.Data[lo:hi]
@@ -84,6 +90,9 @@ func (l *Add) broadcastSum(xs []*tensor.Tensor, y *tensor.Tensor, n int) {
 // The first input of the output's shape gets dy itself, the others copies.
 func (l *Add) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
 	n := dy.Shape[0]
+	if l.bnRan {
+		return l.backwardBN(dy, n)
+	}
 	if l.plain() && len(l.in) == 2 && l.fused.act != nil {
 		return l.backwardFused(dy, n)
 	}

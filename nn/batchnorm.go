@@ -47,23 +47,26 @@ type BatchNormalization struct {
 	in                                 tensor.Shape
 	c                                  int
 
-	training bool
-	x        []float32 // the last Forward's input, or its output when written over it
-	y        *tensor.Tensor
-	inPlace  bool      // the model lets Forward write y over x (see pairInPlace)
-	fused    actFusion // the activation after it, applied by Forward and undone by Backward (graph_fuse.go)
-	arena    *arena    // where inference outputs go (nil: y)
-	fromY    bool      // the last Forward did: x holds y, and xhat = (y - beta) * invGamma
-	invGamma []float64 // per channel, when fromY
-	beta0    []float64
-	invStd   []float64 // per channel, of the last Forward
-	mean     []float64
-	acc      [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
-	part     []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
-	keep     []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
-	keepOn   bool         // the last Forward trained with relu or relu6 fused and wrote keep
-	noKeep   bool         // never keep the bits: the passes before them (A/B benchmarks only)
-	hub      bnHub        // passes a DepthwiseConv2D next to it runs (batchnorm_hub.go)
+	training   bool
+	x          []float32 // the last Forward's input, or its output when written over it
+	y          *tensor.Tensor
+	inPlace    bool      // the model lets Forward write y over x (see pairInPlace)
+	fused      actFusion // the activation after it, applied by Forward and undone by Backward (graph_fuse.go)
+	arena      *arena    // where inference outputs go (nil: y)
+	fromY      bool      // the last Forward did: x holds y, and xhat = (y - beta) * invGamma
+	invGamma   []float64 // per channel, when fromY
+	beta0      []float64
+	invStd     []float64 // per channel, of the last Forward
+	mean       []float64
+	acc        [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
+	part       []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
+	keep       []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
+	keepOn     bool         // the last Forward trained with relu or relu6 fused and wrote keep
+	noKeep     bool         // never keep the bits: the passes before them (A/B benchmarks only)
+	hub        bnHub        // passes a DepthwiseConv2D next to it runs (batchnorm_hub.go)
+	toAdd      bool         // its only reader is an Add with relu fused that can apply it (batchnorm_add.go)
+	addOn      bool         // this Forward may leave its output to that Add
+	addPending bool         // the last Forward left its output to the Add, which has not applied it yet
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -196,6 +199,9 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 		shift[j] = b - l.mean[j]*scale[j]
 	}
 	if l.deferApply(len(x.Data)) { // the depthwise convolution after it writes out
+		return out
+	}
+	if l.deferToAdd(len(x.Data)) { // the Add after it writes relu(out + r) (batchnorm_add.go)
 		return out
 	}
 	l.normalize(x.Data, out.Data, rows)

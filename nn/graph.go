@@ -180,6 +180,7 @@ func (g *Graph) Build(seed uint64) error {
 	g.planFolds()
 	g.planResiduals()
 	g.planFusion()
+	g.planBNAdds(&g.fusion, g.readerCounts())
 	g.built = true
 	return nil
 }

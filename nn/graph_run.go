@@ -50,6 +50,7 @@ func (g *Graph) forward(x *tensor.Tensor, trainingOf func(Layer) bool, inference
 		default:
 			g.prepareFuser(i)
 			g.prepareHub(i, inference)
+			g.prepareBNAdd(i, inference)
 			y = g.call(n, x, trainingOf(n.layer))
 		}
 		if timed {

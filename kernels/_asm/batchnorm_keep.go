@@ -19,6 +19,7 @@ import (
 func genNormKeep() {
 	genNormApplyKeep(true)
 	genNormApplyKeep(false)
+	genNormApplyAddReluKeep()
 	genNormSumsKeep()
 	genNormGradKeep()
 }
@@ -131,19 +132,7 @@ func genNormApplyKeep(relu6 bool) {
 			for v := 0; v < vecs; v += 2 {
 				// 8 values per vector of float64, 16 (two vectors) per
 				// vector of float32: the activation and the bits a pair at a time
-				yz := b.ZMM()
-				for i := v; i < min(v+2, vecs); i++ {
-					t := widen(op.Mem{Base: p[0], Disp: 32 * i}, nil)
-					b.VMULPD(scv[i], t, t)
-					b.VADDPD(shv[i], t, t)
-					if i == v {
-						b.VCVTPD2PS(t, yz.AsY())
-						continue
-					}
-					hi := b.YMM()
-					b.VCVTPD2PS(t, hi)
-					b.VINSERTF64X4(op.U8(1), hi, yz, yz)
-				}
+				yz := applyPair(p[0], scv, shv, v, vecs)
 				if v+1 < vecs {
 					c.keep16(yz, op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: kr, Disp: v})
 				} else {
@@ -152,6 +141,26 @@ func genNormApplyKeep(relu6 bool) {
 			}
 		})
 	})
+}
+
+// applyPair returns float32(x·scale + shift) for vectors v and v+1 (when
+// v+1 < vecs) of 8 channels of the row of x at p: a ZMM register of 16
+// values, or its YMM half of 8.
+func applyPair(p reg.GPVirtual, scv, shv []reg.VecVirtual, v, vecs int) reg.VecVirtual {
+	yz := b.ZMM()
+	for i := v; i < min(v+2, vecs); i++ {
+		t := widen(op.Mem{Base: p, Disp: 32 * i}, nil)
+		b.VMULPD(scv[i], t, t)
+		b.VADDPD(shv[i], t, t)
+		if i == v {
+			b.VCVTPD2PS(t, yz.AsY())
+			continue
+		}
+		hi := b.YMM()
+		b.VCVTPD2PS(t, hi)
+		b.VINSERTF64X4(op.U8(1), hi, yz, yz)
+	}
+	return yz
 }
 
 // actConsts are the splats of the activation and of its gradient's test
@@ -282,6 +291,43 @@ func genNormGradKeep() {
 				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
 				b.VMULPD(d, c[v][2], d) // k·(...)
 				narrow(d, op.Mem{Base: p[1], Disp: 32 * v}, nil)
+			}
+		})
+	})
+}
+
+// genNormApplyAddReluKeep emits normApplyAddReluKeepAVX512: a
+// BatchNormalization's output, the residual Add after it and the Add's
+// relu in one pass (y = relu(float32(x·scale + shift) + r)), with relu's
+// bits as normApplyReluKeepAVX512 keeps them.
+func genNormApplyAddReluKeep() {
+	name := "normApplyAddReluKeepAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(y, x, r *float32, keep *uint8, scale, shift *float64, rows, cols int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) writes y = relu(float32(x·scale[j] + shift[j]) + r) for the rows of x and r (rows × cols, row-major, " +
+		"cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyAddReluKeepGo.")
+	y, x, r, kp := load64("y"), load64("x"), load64("r"), load64("keep")
+	cols := load64("cols")
+	ld, kld := keepStrides(cols)
+	c := actConsts{zero: splat32z(0), abs: splat32z(0x7fffffff)}
+	n := 0
+	keepBlocks(name, cols, []reg.GPVirtual{x, y, r}, kp, func(vecs int, off reg.GPVirtual) {
+		n++
+		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			scv[v], shv[v] = load64s(per64("scale", off, v), nil), load64s(per64("shift", off, v), nil)
+		}
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y, r}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+			for v := 0; v < vecs; v += 2 {
+				yz := applyPair(p[0], scv, shv, v, vecs)
+				rm := op.Mem{Base: p[2], Disp: 32 * v}
+				if v+1 < vecs {
+					b.VADDPS(rm, yz, yz)
+					c.keep16(yz, op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: kr, Disp: v})
+				} else {
+					b.VADDPS(rm, yz.AsY(), yz.AsY())
+					c.keep16(yz.AsY(), op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: kr, Disp: v})
+				}
 			}
 		})
 	})

@@ -1,0 +1,133 @@
+package nn
+
+import (
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// In a Graph's training step, a BatchNormalization whose only reader is a
+// residual Add of two tensors with relu fused after it (resnet's
+// conv-BN-Add-relu) leaves its output to the Add: the Add writes
+// relu(BN(x) + r) in one pass (kernels.NormApplyAddReluKeep) and the
+// BatchNormalization keeps relu's gradient as bits, as with relu fused
+// after it. Its output is never written. In Backward the Add hands dy
+// unmasked to the BatchNormalization, whose passes read the bits
+// (NormSumsKeep, NormGradKeep), and a copy masked by the bits to the
+// other operand (kernels.CopyKept). The results are the bits of the
+// passes apart: NormApply, Add2Relu; ReluGrad, a copy, NormSums and
+// NormGrad. Two passes over the tensor fewer in Forward (the
+// BatchNormalization's output written and read again) and two in
+// Backward (relu's gradient reading the Add's output, written back).
+
+// planBNAdds pairs each Add of two inputs whose relu is fused (f) with an
+// operand that is a BatchNormalization read by it alone, without a fused
+// activation of its own and not paired with a depthwise convolution.
+func (g *Graph) planBNAdds(f *graphFusion, readers []int) {
+	for _, n := range g.nodes {
+		switch l := n.layer.(type) {
+		case *Add:
+			l.bn = nil
+		case *BatchNormalization:
+			l.toAdd = false
+		}
+	}
+	for i, n := range g.nodes {
+		add, ok := n.layer.(*Add)
+		if !ok || len(n.inputs) != 2 || !add.plain() || f.act[i] < 0 || g.nodes[f.act[i]].layer.(*Activation).act.name != "relu" {
+			continue
+		}
+		for side, r := range n.inputs {
+			if r < 0 || readers[r] != 1 || Ref(r) == g.outputRef() || f.act[r] >= 0 {
+				continue
+			}
+			if bn, ok := g.nodes[r].layer.(*BatchNormalization); ok && !bn.hub.applyOut && !bn.hub.gradOut && !bn.noKeep {
+				add.bn, add.bnSide, bn.toAdd = bn, side, true
+				break
+			}
+		}
+	}
+}
+
+// prepareBNAdd tells node i's layer, about to run, whether this Forward
+// leaves its output to the Add after it: a training Forward that fuses.
+func (g *Graph) prepareBNAdd(i int, inference bool) {
+	if l, ok := g.nodes[i].layer.(*BatchNormalization); ok {
+		l.addOn = l.toAdd && g.fusion.on && !inference
+	}
+}
+
+// deferToAdd reports whether Forward leaves its output to the Add after
+// it (training, channels a multiple of 8), and then makes room for the
+// bits and sets keepOn.
+func (l *BatchNormalization) deferToAdd(n int) bool {
+	if !l.addOn || !l.training || l.fused.act != nil || l.c%8 != 0 {
+		return false
+	}
+	if cap(l.keep) < n/8 {
+		l.keep = make([]byte, n/8)
+	}
+	l.keepOn, l.addPending = true, true
+	return true
+}
+
+// applyAdd writes relu(BN(x) + r) into y and keeps relu's bits: the Add's
+// Forward, when the last Forward left its output to it. Rows in parallel.
+func (l *BatchNormalization) applyAdd(y, r []float32) {
+	l.addPending = false
+	c := l.c
+	scale, shift := l.acc[0][:c], l.acc[1][:c]
+	kernels.ForEachChunk(len(l.x)/c, max(1, l.elementGrain()), func(lo, hi int) {
+		kernels.NormApplyAddReluKeep(y[lo*c:hi*c], l.x[lo*c:hi*c], r[lo*c:hi*c], scale, shift, l.keep[lo*c/8:hi*c/8])
+	})
+}
+
+// finishApply writes the output the last Forward left to the Add, as
+// Forward would have (for an Add that cannot take it over).
+func (l *BatchNormalization) finishApply() {
+	l.addPending = false
+	l.normalize(l.x, l.fused.y, len(l.x)/l.c)
+}
+
+// forwardBN is the Add's Forward of its two operands when the
+// BatchNormalization operand left its output to it: true when it did.
+func (l *Add) forwardBN(xs []*tensor.Tensor, y *tensor.Tensor) bool {
+	l.bnRan = false
+	if l.bn == nil || !l.bn.addPending {
+		return false
+	}
+	if l.fused.act == nil || l.fused.act.name != "relu" || len(xs) != 2 {
+		l.bn.finishApply()
+		return false
+	}
+	l.bn.applyAdd(y.Data, xs[1-l.bnSide].Data)
+	l.bnRan = true
+	return true
+}
+
+// backwardBN is BackwardInputs after forwardBN: dy, unmasked, to the
+// BatchNormalization (its passes read the bits), a copy masked by the
+// bits to the other operand.
+func (l *Add) backwardBN(dy *tensor.Tensor, n int) []*tensor.Tensor {
+	o := 1 - l.bnSide
+	l.dxs[o] = ensureOwn(l.dxs[o], dy, n, l.in[o])
+	l.dxs[l.bnSide] = dy
+	d, keep := l.dxs[o].Data, l.bn.keep
+	kernels.ForEachChunk((len(d)+63)/64, elementwiseGrain/64, func(lo, hi int) {
+		lo, hi = lo*64, min(len(d), hi*64)
+		kernels.CopyKept(d[lo:hi], dy.Data[lo:hi], keep[lo/8:(hi+7)/8])
+	})
+	return l.dxs
+}
+
+// readerCounts returns how many layer calls read each node's output.
+func (g *Graph) readerCounts() []int {
+	readers := make([]int, len(g.nodes))
+	for _, n := range g.nodes {
+		for _, r := range n.inputs {
+			if r >= 0 {
+				readers[r]++
+			}
+		}
+	}
+	return readers
+}
