@@ -26,10 +26,15 @@
 //
 // BenchmarkFMAPeak measures the machine's fp32 FMA peak; BenchmarkSgemm
 // reports GFLOP/s for 512³ and the CNN's products.
-// BenchmarkBF16DotPeak compares the bf16 dot-product peak (AVX512_BF16's
-// VDPBF16PS, spelled out as bytes in sgemm_bf16_amd64.s: Go's assembler
-// does not know it) with the fp32 FMA peak: on the Xeon this was written
-// on it is half of it, so there is no bf16 GEMM (scripts/BENCH.md).
+// SgemmBF16 is Sgemm with op(A) and op(B) rounded to bf16 and fp32
+// sums: AVX512_BF16's VDPBF16PS in 12×32 and 12×16 micro-kernels, the
+// operands converted into panels of pairs of k (VCVTNE2PS2BF16), the
+// assembly written by kernels/_asm/bf16 as EVEX bytes (Go's assembler
+// does not know these instructions), with pure-Go twins of the same bits.
+// BenchmarkBF16DotPeak compares the instruction's peak with the fp32
+// FMA's, BenchmarkSgemmBF16 the GEMM with Sgemm on convolution shapes:
+// on the Xeon this was written on both are about half as fast, so
+// nothing uses it (scripts/BENCH.md).
 //
 // # Elementwise kernels
 //
