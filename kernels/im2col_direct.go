@@ -10,7 +10,10 @@ package kernels
 // borders too (the padding's zeros are read from the slab as Im2colRows
 // writes them), with the sums (and so the bits) of Im2colRows followed
 // by Sgemm. Where no patch reaches into the padding (a 1x1 strided
-// kernel), the slab is the input itself.
+// kernel), the slab is the input itself. Stride-1 kernels of three
+// columns with a multiple of 16 filters run the three-tap kernels instead
+// where they exist (convtap.go: each input value broadcast once for the
+// three taps that read it; the sums in another order, other bits).
 
 // ConvDirectLen is the length of the buffer ConvRowsDirect needs for at
 // most rows output positions of a convolution of geometry g: the slab of
@@ -36,7 +39,10 @@ func ConvDirectApplies(g ConvGeom, f int) bool {
 // rows [r0, r1) (Im2colRows) and w is the kernel (Cols()×f), with the bits
 // of Im2colRows followed by SgemmSerial(false, false, r1-r0, f, Cols(), 1,
 // P, Cols(), w, f, 1, y, f) on y filled with the bias (beta 0, y not
-// read, when bias is nil), on the calling goroutine. buf holds at least
+// read, when bias is nil), on the calling goroutine; where
+// ConvTapApplies(g, f), with the three-tap kernels' sums instead (each
+// output from zero over kernel rows, channels, kernel columns, the bias
+// added last). buf holds at least
 // ConvDirectLen(g, r1-r0) values. It panics unless ConvDirectApplies(g, f).
 func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bias, y, buf []float32) {
 	if !ConvDirectApplies(g, f) {
@@ -46,7 +52,7 @@ func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bia
 	if len(y) < (r1-r0)*f || len(w) < g.Cols()*f || len(buf) < ConvDirectLen(g, r1-r0) || bias != nil && len(bias) < f {
 		panic("kernels.ConvRowsDirect: slice too short")
 	}
-	d := directConv{g: g, kern: kernelFor(f), w: w, f: f, bias: bias, y: y, r0: r0}
+	d := directConv{g: g, kern: kernelFor(f), w: w, f: f, bias: bias, y: y, r0: r0, tap: convTapApplies(g, f)}
 	if bias != nil {
 		d.beta = 1
 	}
@@ -91,12 +97,17 @@ type directConv struct {
 	beta float32   // 1 with a bias, 0 without
 	y    []float32 // output row r at (r-r0)*f
 	r0   int
-	row  int // values in a slab row
+	row  int  // values in a slab row
+	tap  bool // the three-tap kernels run (convtap.go)
 }
 
 // positions computes count consecutive positions of one output row,
 // output row r first, whose first patch starts at a in the slab.
 func (d *directConv) positions(a []float32, count, r int) {
+	if d.tap {
+		d.tapPositions(a, count, r)
+		return
+	}
 	g, kern, k := d.g, d.kern, d.g.Cols()
 	segLen := g.KW * g.C
 	// Calls of as even a number of rows as the kernel's allows (30 as

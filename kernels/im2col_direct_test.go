@@ -8,7 +8,8 @@ import (
 )
 
 // TestConvRowsDirect: ConvRowsDirect gives the bits of Im2colRows followed
-// by SgemmSerial, for patches inside the image and at its borders (read
+// by SgemmSerial (where the three-tap kernels run, those of their order,
+// tapConvRef), for patches inside the image and at its borders (read
 // from the slab's padding), row ranges inside one image, starting and
 // ending inside output rows, and across images, strides, kernel shapes,
 // 'valid' and 'same' padding, f of one and two kernel widths, with and
@@ -24,6 +25,8 @@ func TestConvRowsDirect(t *testing.T) {
 		{N: 2, H: 9, W: 8, C: 16, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 0, PadLeft: 0},
 		{N: 2, H: 10, W: 9, C: 3, KH: 3, KW: 2, SH: 2, SW: 1, PadTop: 1, PadLeft: 0},
 		{N: 2, H: 7, W: 7, C: 5, KH: 1, KW: 1, SH: 2, SW: 2},
+		{N: 2, H: 8, W: 30, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
+		{N: 2, H: 9, W: 12, C: 1, KH: 2, KW: 3, SH: 2, SW: 1},
 	} {
 		g := gc
 		g.OH = (g.H+2*g.PadTop-g.KH)/g.SH + 1
@@ -57,9 +60,13 @@ func TestConvRowsDirect(t *testing.T) {
 							copy(want[r*f:], bias)
 						}
 					}
-					cols := make([]float32, (r1-r0)*k)
-					Im2colRowsSerial(g, x, r0, r1, cols)
-					SgemmSerial(false, false, r1-r0, f, k, 1, cols, k, w, f, beta, want, f)
+					if convTapApplies(g, f) {
+						want = tapConvRef(g, x, r0, r1, w, f, bias)
+					} else {
+						cols := make([]float32, (r1-r0)*k)
+						Im2colRowsSerial(g, x, r0, r1, cols)
+						SgemmSerial(false, false, r1-r0, f, k, 1, cols, k, w, f, beta, want, f)
+					}
 					got := newBanded(start)
 					ConvRowsDirect(g, x, r0, r1, w, f, bias, got.s(), make([]float32, ConvDirectLen(g, r1-r0)))
 					what := fmt.Sprintf("%+v, %d filters, rows [%d, %d), bias %v", g, f, r0, r1, withBias)

@@ -8,7 +8,9 @@
 // (depthwise.go); with -batchnorm, the batch-normalization kernels
 // (batchnorm.go); with -winograd, the Winograd F(2×2,3×3) data transforms
 // (winograd.go); with -scalebits, a Dropout's mask applied (scalebits.go);
-// with -convdx, a convolution's input gradient read in place (convdx.go).
+// with -convdx, a convolution's input gradient read in place (convdx.go);
+// with -convtap, stride-1 three-tap convolutions broadcasting each input
+// value once for its taps (convtap.go).
 //
 // Run it through go generate in package kernels:
 //
@@ -19,6 +21,7 @@
 //	go run -C _asm . -winograd -out ../winograd_amd64.s -stubs ../winograd_stub_amd64.go -pkg kernels
 //	go run -C _asm . -scalebits -out ../scalebits_amd64.s -stubs ../scalebits_stub_amd64.go -pkg kernels
 //	go run -C _asm . -convdx -out ../convdx_amd64.s -stubs ../convdx_stub_amd64.go -pkg kernels
+//	go run -C _asm . -convtap -out ../convtap_amd64.s -stubs ../convtap_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -75,6 +78,9 @@ var relumasksum = flag.Bool("relumasksum", false, "generate the relu-mask-and-co
 // convdx selects a convolution's input-gradient kernels (convdx_amd64.s).
 var convdx = flag.Bool("convdx", false, "generate the convolution input-gradient kernels instead of SGEMM's")
 
+// convtap selects the three-tap stride-1 convolution kernels (convtap_amd64.s).
+var convtap = flag.Bool("convtap", false, "generate the three-tap convolution kernels instead of SGEMM's")
+
 func main() {
 	flag.Parse()
 	b.ConstraintExpr("!purego")
@@ -85,6 +91,11 @@ func main() {
 	}
 	if *relumasksum {
 		genReluMaskSum()
+		b.Generate()
+		return
+	}
+	if *convtap {
+		genConvTap()
 		b.Generate()
 		return
 	}
