@@ -28,12 +28,15 @@ type normImpl struct {
 	applyAddReluKeep func(y, x, r []float32, scale, shift []float64, keep []byte)
 	sumsKeep         func(s, q, a, b []float64, x, dy []float32, keep []byte)
 	gradKeep         func(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte)
+	gradKeepTo       func(dx, dy, x []float32, a, b, k, m1, m2 []float64, keep []byte)
+	addKept          func(y, x []float32, keep []byte)
 }
 
 // goNorm is the pure-Go implementation.
 var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: normGradGo,
 	applyRelu6: normApplyRelu6Go, sumsRelu6: normSumsRelu6Go,
-	applyRelu6Keep: normApplyRelu6KeepGo, applyReluKeep: normApplyReluKeepGo, applyAddReluKeep: normApplyAddReluKeepGo, sumsKeep: normSumsKeepGo, gradKeep: normGradKeepGo}
+	applyRelu6Keep: normApplyRelu6KeepGo, applyReluKeep: normApplyReluKeepGo, applyAddReluKeep: normApplyAddReluKeepGo, sumsKeep: normSumsKeepGo, gradKeep: normGradKeepGo,
+	gradKeepTo: normGradKeepToGo, addKept: addKeptGo}
 
 // NormSums adds, for every row of x (len(x)/len(a) rows of c = len(a)
 // channels) in row order, e to s[j] and e·h to q[j], where

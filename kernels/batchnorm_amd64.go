@@ -104,6 +104,23 @@ var avx512Norm = &normImpl{
 			normGradKeepAVX512(&dy[lo], &x[lo], &keep[lo/8], &a[0], &b[0], &k[0], &m1[0], &m2[0], (hi-lo)/c, c)
 		})
 	},
+	gradKeepTo: func(dx, dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+		c := len(a)
+		if c%8 != 0 {
+			normGradKeepToGo(dx, dy, x, a, b, k, m1, m2, keep)
+			return
+		}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normGradKeepToAVX512(&dx[lo], &dy[lo], &x[lo], &keep[lo/8], &a[0], &b[0], &k[0], &m1[0], &m2[0], (hi-lo)/c, c)
+		})
+	},
+	addKept: func(y, x []float32, keep []byte) {
+		g := len(y) / 16
+		if g > 0 {
+			normAddKeptAVX512(&y[0], &x[0], &keep[0], g)
+		}
+		addKeptGo(y[16*g:], x[16*g:len(y)], keep[2*g:])
+	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 		c := len(a)
 		eachNormPiece(len(x), c, func(lo, hi int) {

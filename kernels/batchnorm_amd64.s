@@ -2876,3 +2876,295 @@ normGradKeepAVX512_rows3_end:
 normGradKeepAVX512_c1done:
 	VZEROUPPER
 	RET
+
+// func normGradKeepToAVX512(dx *float32, dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·normGradKeepToAVX512(SB), NOSPLIT, $0-88
+	MOVQ dy+8(FP), AX
+	MOVQ x+16(FP), CX
+	MOVQ keep+24(FP), DX
+	MOVQ dx+0(FP), BX
+	MOVQ cols+80(FP), SI
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+	MOVQ SI, R8
+	SHRQ $0x03, R8
+	XORQ R9, R9
+
+normGradKeepToAVX512_c4:
+	CMPQ    SI, $0x00000020
+	JL      normGradKeepToAVX512_c4done
+	MOVQ    a+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z0
+	MOVQ    bb+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z1
+	MOVQ    k+48(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    m1+56(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    m2+64(FP), R10
+	VMOVUPD (R10)(R9*1), Z4
+	MOVQ    a+32(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z5
+	MOVQ    bb+40(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z6
+	MOVQ    k+48(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z7
+	MOVQ    m1+56(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z8
+	MOVQ    m2+64(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z9
+	MOVQ    a+32(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z10
+	MOVQ    bb+40(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z11
+	MOVQ    k+48(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z12
+	MOVQ    m1+56(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z13
+	MOVQ    m2+64(FP), R10
+	VMOVUPD 128(R10)(R9*1), Z14
+	MOVQ    a+32(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z15
+	MOVQ    bb+40(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z16
+	MOVQ    k+48(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z17
+	MOVQ    m1+56(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z18
+	MOVQ    m2+64(FP), R10
+	VMOVUPD 192(R10)(R9*1), Z19
+	MOVQ    rows+72(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    BX, R13
+	MOVQ    DX, R14
+	TESTQ   R10, R10
+	JZ      normGradKeepToAVX512_rows1_end
+
+normGradKeepToAVX512_rows1:
+	KMOVW       (R14), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   (R11), Z20
+	VSUBPD      Z0, Z20, Z20
+	VMULPD      Z1, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z (R12), K1, Z21
+	VSUBPD      Z3, Z21, Z21
+	VMULPD      Z4, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z2, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, (R13)
+	VCVTPS2PD   32(R11), Z20
+	VSUBPD      Z5, Z20, Z20
+	VMULPD      Z6, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 32(R12), K2, Z21
+	VSUBPD      Z8, Z21, Z21
+	VMULPD      Z9, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z7, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 32(R13)
+	KMOVW       2(R14), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   64(R11), Z20
+	VSUBPD      Z10, Z20, Z20
+	VMULPD      Z11, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 64(R12), K1, Z21
+	VSUBPD      Z13, Z21, Z21
+	VMULPD      Z14, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z12, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 64(R13)
+	VCVTPS2PD   96(R11), Z20
+	VSUBPD      Z15, Z20, Z20
+	VMULPD      Z16, Z20, Z20
+	VCVTPD2PS   Z20, Y20
+	VCVTPS2PD   Y20, Z20
+	VCVTPS2PD.Z 96(R12), K2, Z21
+	VSUBPD      Z18, Z21, Z21
+	VMULPD      Z19, Z20, Z20
+	VSUBPD      Z20, Z21, Z21
+	VMULPD      Z21, Z17, Z21
+	VCVTPD2PS   Z21, Y20
+	VMOVUPS     Y20, 96(R13)
+	ADDQ        DI, R11
+	ADDQ        DI, R12
+	ADDQ        DI, R13
+	ADDQ        R8, R14
+	DECQ        R10
+	JNZ         normGradKeepToAVX512_rows1
+
+normGradKeepToAVX512_rows1_end:
+	ADDQ $0x00000100, R9
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000004, DX
+	SUBQ $0x00000020, SI
+	JMP  normGradKeepToAVX512_c4
+
+normGradKeepToAVX512_c4done:
+normGradKeepToAVX512_c2:
+	CMPQ    SI, $0x00000010
+	JL      normGradKeepToAVX512_c2done
+	MOVQ    a+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z0
+	MOVQ    bb+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z1
+	MOVQ    k+48(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    m1+56(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    m2+64(FP), R10
+	VMOVUPD (R10)(R9*1), Z4
+	MOVQ    a+32(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z5
+	MOVQ    bb+40(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z6
+	MOVQ    k+48(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z7
+	MOVQ    m1+56(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z8
+	MOVQ    m2+64(FP), R10
+	VMOVUPD 64(R10)(R9*1), Z9
+	MOVQ    rows+72(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    BX, R13
+	MOVQ    DX, R14
+	TESTQ   R10, R10
+	JZ      normGradKeepToAVX512_rows2_end
+
+normGradKeepToAVX512_rows2:
+	KMOVW       (R14), K1
+	KSHIFTRW    $0x08, K1, K2
+	VCVTPS2PD   (R11), Z10
+	VSUBPD      Z0, Z10, Z10
+	VMULPD      Z1, Z10, Z10
+	VCVTPD2PS   Z10, Y10
+	VCVTPS2PD   Y10, Z10
+	VCVTPS2PD.Z (R12), K1, Z11
+	VSUBPD      Z3, Z11, Z11
+	VMULPD      Z4, Z10, Z10
+	VSUBPD      Z10, Z11, Z11
+	VMULPD      Z11, Z2, Z11
+	VCVTPD2PS   Z11, Y10
+	VMOVUPS     Y10, (R13)
+	VCVTPS2PD   32(R11), Z10
+	VSUBPD      Z5, Z10, Z10
+	VMULPD      Z6, Z10, Z10
+	VCVTPD2PS   Z10, Y10
+	VCVTPS2PD   Y10, Z10
+	VCVTPS2PD.Z 32(R12), K2, Z11
+	VSUBPD      Z8, Z11, Z11
+	VMULPD      Z9, Z10, Z10
+	VSUBPD      Z10, Z11, Z11
+	VMULPD      Z11, Z7, Z11
+	VCVTPD2PS   Z11, Y10
+	VMOVUPS     Y10, 32(R13)
+	ADDQ        DI, R11
+	ADDQ        DI, R12
+	ADDQ        DI, R13
+	ADDQ        R8, R14
+	DECQ        R10
+	JNZ         normGradKeepToAVX512_rows2
+
+normGradKeepToAVX512_rows2_end:
+	ADDQ $0x00000080, R9
+	ADDQ $0x00000040, CX
+	ADDQ $0x00000040, AX
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000002, DX
+	SUBQ $0x00000010, SI
+	JMP  normGradKeepToAVX512_c2
+
+normGradKeepToAVX512_c2done:
+normGradKeepToAVX512_c1:
+	CMPQ    SI, $0x00000008
+	JL      normGradKeepToAVX512_c1done
+	MOVQ    a+32(FP), R10
+	VMOVUPD (R10)(R9*1), Z0
+	MOVQ    bb+40(FP), R10
+	VMOVUPD (R10)(R9*1), Z1
+	MOVQ    k+48(FP), R10
+	VMOVUPD (R10)(R9*1), Z2
+	MOVQ    m1+56(FP), R10
+	VMOVUPD (R10)(R9*1), Z3
+	MOVQ    m2+64(FP), R10
+	VMOVUPD (R10)(R9*1), Z4
+	MOVQ    rows+72(FP), R10
+	MOVQ    CX, R11
+	MOVQ    AX, R12
+	MOVQ    BX, R13
+	MOVQ    DX, R14
+	TESTQ   R10, R10
+	JZ      normGradKeepToAVX512_rows3_end
+
+normGradKeepToAVX512_rows3:
+	MOVBLZX     (R14), R15
+	KMOVW       R15, K1
+	VCVTPS2PD   (R11), Z5
+	VSUBPD      Z0, Z5, Z5
+	VMULPD      Z1, Z5, Z5
+	VCVTPD2PS   Z5, Y5
+	VCVTPS2PD   Y5, Z5
+	VCVTPS2PD.Z (R12), K1, Z6
+	VSUBPD      Z3, Z6, Z6
+	VMULPD      Z4, Z5, Z5
+	VSUBPD      Z5, Z6, Z6
+	VMULPD      Z6, Z2, Z6
+	VCVTPD2PS   Z6, Y5
+	VMOVUPS     Y5, (R13)
+	ADDQ        DI, R11
+	ADDQ        DI, R12
+	ADDQ        DI, R13
+	ADDQ        R8, R14
+	DECQ        R10
+	JNZ         normGradKeepToAVX512_rows3
+
+normGradKeepToAVX512_rows3_end:
+	ADDQ $0x00000040, R9
+	ADDQ $0x00000020, CX
+	ADDQ $0x00000020, AX
+	ADDQ $0x00000020, BX
+	ADDQ $0x00000001, DX
+	SUBQ $0x00000008, SI
+	JMP  normGradKeepToAVX512_c1
+
+normGradKeepToAVX512_c1done:
+	VZEROUPPER
+	RET
+
+// func normAddKeptAVX512(y *float32, x *float32, keep *uint8, groups int)
+// Requires: AVX, AVX512F
+TEXT ·normAddKeptAVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ keep+16(FP), DX
+	MOVQ groups+24(FP), BX
+
+normAddKeptAVX512_loop:
+	TESTQ     BX, BX
+	JZ        normAddKeptAVX512_done
+	KMOVW     (DX), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   (AX), Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, (AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000002, DX
+	DECQ      BX
+	JMP       normAddKeptAVX512_loop
+
+normAddKeptAVX512_done:
+	VZEROUPPER
+	RET

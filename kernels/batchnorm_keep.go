@@ -83,6 +83,28 @@ func NormGradKeep(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
 	}
 }
 
+// NormGradKeepTo is NormGradKeep writing the input gradient to dx and
+// leaving dy as it is. dx may be dy.
+func NormGradKeepTo(dx, dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+	c := checkNorm("NormGradKeepTo", len(x), a, b, k, m1, m2)
+	sameLen("NormGradKeepTo", "dy", len(dy), "x", len(x))
+	sameLen("NormGradKeepTo", "dx", len(dx), "x", len(x))
+	checkKeep("NormGradKeepTo", keep, len(x))
+	if c > 0 && len(x) > 0 {
+		bn.gradKeepTo(dx, dy, x, a[:c], b[:c], k[:c], m1[:c], m2[:c], keep)
+	}
+}
+
+// AddKept adds x[i] to y[i] where bit i%8 of keep[i/8] is set and +0
+// where it is clear: AddTo(y, x') with x' a copy of x masked by the bits
+// (CopyKept), without the copy. It runs on the calling goroutine and
+// panics unless x is shaped as y and keep holds len(y) bits.
+func AddKept(y, x []float32, keep []byte) {
+	sameLen("AddKept", "x", len(x), "y", len(y))
+	checkKeep("AddKept", keep, len(y))
+	bn.addKept(y, x, keep)
+}
+
 func checkKeep(fn string, keep []byte, n int) {
 	if len(keep) < (n+7)/8 {
 		panic(fmt.Sprintf("kernels.%s: keep holds %d bytes, want %d for %d values", fn, len(keep), (n+7)/8, n))
@@ -143,8 +165,8 @@ func normSumsKeepGo(s, q, a, b []float64, x, dy []float32, keep []byte) {
 	}
 }
 
-// normGradKeepGo is NormGradKeep's twin.
-func normGradKeepGo(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+// normGradKeepToGo is NormGradKeepTo's twin.
+func normGradKeepToGo(dx, dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
 	c := len(a)
 	for r := 0; r+c <= len(x); r += c {
 		for j, v := range x[r : r+c] {
@@ -153,7 +175,23 @@ func normGradKeepGo(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
 			if kept(keep, r+j) {
 				d = float64(dy[r+j])
 			}
-			dy[r+j] = float32(k[j] * ((d - m1[j]) - float64(h*m2[j])))
+			dx[r+j] = float32(k[j] * ((d - m1[j]) - float64(h*m2[j])))
 		}
 	}
+}
+
+// addKeptGo is AddKept's twin.
+func addKeptGo(y, x []float32, keep []byte) {
+	for i := range y {
+		v := float32(0)
+		if kept(keep, i) {
+			v = x[i]
+		}
+		y[i] += v
+	}
+}
+
+// normGradKeepGo is NormGradKeep's twin.
+func normGradKeepGo(dy, x []float32, a, b, k, m1, m2 []float64, keep []byte) {
+	normGradKeepToGo(dy, dy, x, a, b, k, m1, m2, keep)
 }

@@ -29,7 +29,9 @@ func TestNormKeepNoReadPastEnd(t *testing.T) {
 			impl.applyAddReluKeep(y, x, guardedF32(t, n), per[0], per[1], keep)
 			CopyKept(guardedF32(t, n), dy, keep)
 			impl.sumsKeep(per[2], per[3], per[0], per[1], x, dy, keep)
+			impl.gradKeepTo(guardedF32(t, n), dy, x, per[0], per[1], per[4], per[5], per[6], keep)
 			impl.gradKeep(dy, x, per[0], per[1], per[4], per[5], per[6], keep)
+			impl.addKept(y, x, keep)
 		}
 	}
 }

@@ -81,9 +81,13 @@ func testNormKeep(t *testing.T, act keepAct) {
 				sameNormBits(t, name+" sumsKeep s", s1, s2)
 				sameNormBits(t, name+" sumsKeep q", q1, q2)
 				sameNormBits(t, name+" sumsKeep leaves dy", dy, nc.dy)
+				dx := make([]float32, n)
+				impl.gradKeepTo(dx, dy, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, keep)
+				sameNormBits(t, name+" gradKeepTo leaves dy", dy, nc.dy)
 				impl.gradKeep(dy, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, keep)
 				normGradGo(masked, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, true)
 				sameNormBits(t, name+" gradKeep", dy, masked)
+				sameNormBits(t, name+" gradKeepTo", dx, masked)
 			}
 		}
 	}
@@ -117,7 +121,8 @@ func TestNormKeepPanics(t *testing.T) {
 
 // NormApplyAddReluKeep gives the bits of NormApply then Add2Relu with the
 // residual, and the bits of ReluGrad's rule on that output; CopyKept
-// gives ReluGrad on a copy of dy from those bits. Every implementation,
+// gives ReluGrad on a copy of dy from those bits, and AddKept AddTo of
+// that copy. Every implementation,
 // channel counts the assembly takes and others, residuals with -0, ±Inf
 // and NaN, pieces past 32 channels.
 func TestNormApplyAddReluKeep(t *testing.T) {
@@ -155,6 +160,10 @@ func TestNormApplyAddReluKeep(t *testing.T) {
 				CopyKept(d, dy, keep)
 				sameNormBits(t, "CopyKept", d, want)
 				sameNormBits(t, "CopyKept leaves dy", dy, nc.dy)
+				acc, accWant := append([]float32(nil), r...), append([]float32(nil), r...)
+				impl.addKept(acc, dy, keep)
+				addToGo(accWant, want)
+				sameNormBits(t, impl.name+" addKept", acc, accWant)
 			}
 		}
 	}

@@ -68,3 +68,13 @@ func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *floa
 //
 //go:noescape
 func normGradKeepAVX512(dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
+
+// normGradKeepToAVX512 (AVX-512) writes dx = float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.
+//
+//go:noescape
+func normGradKeepToAVX512(dx *float32, dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
+
+// normAddKeptAVX512 (AVX-512) adds x[i] to y[i] where bit i%8 of keep[i/8] is set and +0 elsewhere, for i < 16·groups, as addKeptGo.
+//
+//go:noescape
+func normAddKeptAVX512(y *float32, x *float32, keep *uint8, groups int)

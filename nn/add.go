@@ -14,10 +14,12 @@ func init() {
 type Add struct {
 	named
 	merge
-	fused  actFusion           // the activation after it, applied by ForwardInputs and undone by BackwardInputs (graph_fuse.go)
-	bn     *BatchNormalization // the operand that may leave its output to the Add (batchnorm_add.go)
-	bnSide int                 // which operand bn is
-	bnRan  bool                // the last Forward applied bn
+	fused     actFusion           // the activation after it, applied by ForwardInputs and undone by BackwardInputs (graph_fuse.go)
+	bn        *BatchNormalization // the operand that may leave its output to the Add (batchnorm_add.go)
+	bnSide    int                 // which operand bn is
+	bnRan     bool                // the last Forward applied bn
+	maskSrc   []float32           // the last Backward's dy, whose masked copy the other operand's gradient is (maskedOf)
+	eagerMask bool                // write that copy in BackwardInputs (A/B benchmarks only)
 }
 
 func (l *Add) fuseActivation(a *activation) { l.fused.act = a }

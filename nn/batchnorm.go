@@ -58,15 +58,18 @@ type BatchNormalization struct {
 	beta0      []float64
 	invStd     []float64 // per channel, of the last Forward
 	mean       []float64
-	acc        [4][]float64 // per-channel scratch: sums, scale and shift, Backward's constants
-	part       []float64    // per block of rows: partial sums and scratch (batchnorm_rows.go)
-	keep       []byte       // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
-	keepOn     bool         // the last Forward trained with relu or relu6 fused and wrote keep
-	noKeep     bool         // never keep the bits: the passes before them (A/B benchmarks only)
-	hub        bnHub        // passes a DepthwiseConv2D next to it runs (batchnorm_hub.go)
-	toAdd      bool         // its only reader is an Add with relu fused that can apply it (batchnorm_add.go)
-	addOn      bool         // this Forward may leave its output to that Add
-	addPending bool         // the last Forward left its output to the Add, which has not applied it yet
+	acc        [4][]float64   // per-channel scratch: sums, scale and shift, Backward's constants
+	part       []float64      // per block of rows: partial sums and scratch (batchnorm_rows.go)
+	keep       []byte         // the fused activation's gradient as bits, when keepOn (batchnorm_rows.go)
+	keepOn     bool           // the last Forward trained with relu or relu6 fused and wrote keep
+	noKeep     bool           // never keep the bits: the passes before them (A/B benchmarks only)
+	hub        bnHub          // passes a DepthwiseConv2D next to it runs (batchnorm_hub.go)
+	toAdd      bool           // its only reader is an Add with relu fused that can apply it (batchnorm_add.go)
+	addOn      bool           // this Forward may leave its output to that Add
+	addPending bool           // the last Forward left its output to the Add, which has not applied it yet
+	gradAside  bool           // this Backward writes dx aside (gradOut), leaving dy (the Add asked: batchnorm_add.go)
+	dxOverX    bool           // gradOut is the input: the layer before does without its output
+	xt         *tensor.Tensor // the last Forward's input
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -169,7 +172,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	l.training = training
 	l.hub.begin()
 	out := x
-	l.x = x.Data
+	l.x, l.xt = x.Data, x
 	if l.fromY = l.inPlace && l.fused.act == nil && l.invertible(); !l.fromY {
 		out = output(l.arena, &l.y, x, n, l.in)
 	}

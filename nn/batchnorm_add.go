@@ -12,12 +12,17 @@ import (
 // BatchNormalization keeps relu's gradient as bits, as with relu fused
 // after it. Its output is never written. In Backward the Add hands dy
 // unmasked to the BatchNormalization, whose passes read the bits
-// (NormSumsKeep, NormGradKeep), and a copy masked by the bits to the
-// other operand (kernels.CopyKept). The results are the bits of the
-// passes apart: NormApply, Add2Relu; ReluGrad, a copy, NormSums and
-// NormGrad. Two passes over the tensor fewer in Forward (the
-// BatchNormalization's output written and read again) and two in
-// Backward (relu's gradient reading the Add's output, written back).
+// (NormSumsKeep, NormGradKeepTo: the input gradient written over its
+// input when the layer before does without it, else into its unwritten
+// output, so that dy stays), and to the other operand dy masked by the
+// bits, unwritten: the Graph adds it, masked, to that tensor's other
+// gradient (kernels.AddKept) or writes the copy (kernels.CopyKept) when
+// that tensor's layer needs it first (resnet's 1x1 shortcuts). The
+// results are the bits of the passes apart: NormApply, Add2Relu;
+// ReluGrad, a copy, NormSums, NormGrad, AddTo. Each block's tail saves
+// the BatchNormalization's output written and read again in Forward, and
+// relu's gradient (reading the Add's output, writing dy) and the copy in
+// Backward.
 
 // planBNAdds pairs each Add of two inputs whose relu is fused (f) with an
 // operand that is a BatchNormalization read by it alone, without a fused
@@ -42,10 +47,38 @@ func (g *Graph) planBNAdds(f *graphFusion, readers []int) {
 			}
 			if bn, ok := g.nodes[r].layer.(*BatchNormalization); ok && !bn.hub.applyOut && !bn.hub.gradOut && !bn.noKeep {
 				add.bn, add.bnSide, bn.toAdd = bn, side, true
+				bn.dxOverX = g.losesOutput(g.nodes[r].inputs[0], readers)
 				break
 			}
 		}
 	}
+}
+
+// losesOutput reports whether node r's output, read by one layer call
+// alone, may be overwritten once that reader's Backward has read it: r is
+// a Conv2D or Dense without activation, whose Backward does not read its
+// output.
+func (g *Graph) losesOutput(r Ref, readers []int) bool {
+	if r < 0 || readers[r] != 1 || r == g.outputRef() {
+		return false
+	}
+	o, ok := g.nodes[r].layer.(outputReleaser)
+	if !ok {
+		return false
+	}
+	a, err := lookupActivation(o.activationConfig())
+	return err == nil && a.name == "linear"
+}
+
+// gradOut returns where Backward writes the input gradient when the Add
+// asked it to leave dy (gradAside): over its input when the layer before
+// does without it (dxOverX), else into its output's buffer, which the
+// Add's Forward did not write.
+func (l *BatchNormalization) gradOut() *tensor.Tensor {
+	if l.dxOverX {
+		return l.xt
+	}
+	return l.y
 }
 
 // prepareBNAdd tells node i's layer, about to run, whether this Forward
@@ -105,18 +138,81 @@ func (l *Add) forwardBN(xs []*tensor.Tensor, y *tensor.Tensor) bool {
 }
 
 // backwardBN is BackwardInputs after forwardBN: dy, unmasked, to the
-// BatchNormalization (its passes read the bits), a copy masked by the
-// bits to the other operand.
+// BatchNormalization (its passes read the bits; it writes its input
+// gradient into a buffer of its own, leaving dy), and to the other
+// operand a buffer of the Add's own that the Graph fills with dy masked
+// by the bits only when it needs it (maskedOf): a second gradient of
+// that tensor adds the masked dy instead (kernels.AddKept).
 func (l *Add) backwardBN(dy *tensor.Tensor, n int) []*tensor.Tensor {
 	o := 1 - l.bnSide
 	l.dxs[o] = ensureOwn(l.dxs[o], dy, n, l.in[o])
 	l.dxs[l.bnSide] = dy
-	d, keep := l.dxs[o].Data, l.bn.keep
+	m := maskedGrad{src: dy.Data, keep: l.bn.keep}
+	if l.eagerMask { // the copy written now (A/B benchmarks only)
+		m.fill(l.dxs[o].Data)
+		return l.dxs
+	}
+	l.bn.gradAside = true
+	l.maskSrc = dy.Data
+	return l.dxs
+}
+
+// maskedGrad says how a gradient buffer is to be filled: with src masked
+// by relu's bits keep (kernels.CopyKept); nothing when src is nil.
+type maskedGrad struct {
+	src  []float32
+	keep []byte
+}
+
+// maskedOf returns how the gradient BackwardInputs just returned for
+// input k of m is to be filled, when m left it unwritten.
+func maskedOf(m MultiInput, k int) maskedGrad {
+	if a, ok := m.(*Add); ok && a.bnRan && !a.eagerMask && k != a.bnSide {
+		return maskedGrad{src: a.maskSrc, keep: a.bn.keep}
+	}
+	return maskedGrad{}
+}
+
+// fill writes the masked gradient into d, chunks in parallel.
+func (m maskedGrad) fill(d []float32) {
 	kernels.ForEachChunk((len(d)+63)/64, elementwiseGrain/64, func(lo, hi int) {
 		lo, hi = lo*64, min(len(d), hi*64)
-		kernels.CopyKept(d[lo:hi], dy.Data[lo:hi], keep[lo/8:(hi+7)/8])
+		kernels.CopyKept(d[lo:hi], m.src[lo:hi], m.keep[lo/8:(hi+7)/8])
 	})
-	return l.dxs
+}
+
+// addTo adds the masked gradient to d, chunks in parallel.
+func (m maskedGrad) addTo(d []float32) {
+	kernels.ForEachChunk((len(d)+63)/64, elementwiseGrain/64, func(lo, hi int) {
+		lo, hi = lo*64, min(len(d), hi*64)
+		kernels.AddKept(d[lo:hi], m.src[lo:hi], m.keep[lo/8:(hi+7)/8])
+	})
+}
+
+// giveMasked is give for a consumer's gradient d that is to be filled as
+// m says (give when m is empty): the first one waits unwritten in
+// pending (a later give adds the masked gradient to its own, fillMasked
+// writes it when the tensor's layer needs it); a later one is added,
+// masked, to the sum so far.
+func (g *Graph) giveMasked(r Ref, d *tensor.Tensor, m maskedGrad) {
+	switch {
+	case m.src == nil:
+		g.give(r, d)
+	case r == inputRef:
+	case g.pending[r] == nil:
+		g.pending[r], g.masked[r] = d, m
+	default:
+		g.fillMasked(int(r))
+		m.addTo(g.pending[r].Data)
+	}
+}
+
+// fillMasked writes node i's pending gradient where it waits unwritten.
+func (g *Graph) fillMasked(i int) {
+	if m := g.masked[i]; m.src != nil {
+		g.masked[i] = maskedGrad{}
+		m.fill(g.pending[i].Data)
+	}
 }
 
 // readerCounts returns how many layer calls read each node's output.

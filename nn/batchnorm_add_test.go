@@ -22,8 +22,9 @@ func TestBNAddSameBits(t *testing.T) {
 		build func(in tensor.Shape) *Graph
 	}{
 		{"resnet-20", tensor.Shape{8, 8, 3}, func(in tensor.Shape) *Graph { return ResNet20(in, 5) }},
-		{"bn first", tensor.Shape{6, 5, 8}, func(in tensor.Shape) *Graph { return bnAddGraph(in, true) }},
-		{"bn second", tensor.Shape{6, 5, 8}, func(in tensor.Shape) *Graph { return bnAddGraph(in, false) }},
+		{"bn first", tensor.Shape{6, 5, 8}, func(in tensor.Shape) *Graph { return bnAddGraph(in, true, false) }},
+		{"bn second", tensor.Shape{6, 5, 8}, func(in tensor.Shape) *Graph { return bnAddGraph(in, false, false) }},
+		{"bn on the input", tensor.Shape{6, 5, 8}, func(in tensor.Shape) *Graph { return bnAddGraph(in, false, true) }},
 	}
 	for _, c := range cases {
 		for _, procs := range []int{1, 2} {
@@ -35,6 +36,9 @@ func TestBNAddSameBits(t *testing.T) {
 				g := c.build(c.in)
 				if err := g.Build(7); err != nil {
 					t.Fatal(err)
+				}
+				if over, aside := countDxOverX(g); k == 0 && (over == 0 || (aside == over) != (c.name != "bn on the input")) {
+					t.Fatalf("%s: %d of %d BatchNormalizations before an Add write the input gradient over their input", name, over, aside)
 				}
 				if k == 1 { // the passes apart
 					for _, n := range g.nodes {
@@ -76,12 +80,17 @@ func TestBNAddSameBits(t *testing.T) {
 }
 
 // bnAddGraph is conv-BN-Add(skip)-relu twice, the BatchNormalization the
-// Add's first operand or its second.
-func bnAddGraph(in tensor.Shape, bnFirst bool) *Graph {
+// Add's first operand or its second; onInput: the first block without the
+// convolution (the BatchNormalization reads the graph's input, which it
+// cannot overwrite with its input gradient).
+func bnAddGraph(in tensor.Shape, bnFirst, onInput bool) *Graph {
 	g := NewGraph(in)
 	x := g.In()
-	for range 2 {
-		y := g.Call(&Conv2D{Filters: in[2], KernelSize: [2]int{3, 3}, Padding: "same"}, x)
+	for i := range 2 {
+		y := x
+		if i > 0 || !onInput {
+			y = g.Call(&Conv2D{Filters: in[2], KernelSize: [2]int{3, 3}, Padding: "same"}, x)
+		}
 		y = g.Call(&BatchNormalization{}, y)
 		if bnFirst {
 			x = g.Call(&Add{}, y, x)
@@ -102,4 +111,18 @@ func countBNAdds(g *Graph) int {
 		}
 	}
 	return n
+}
+
+// countDxOverX counts the BatchNormalizations an Add may apply (aside) and
+// those of them that write their input gradient over their input.
+func countDxOverX(g *Graph) (over, aside int) {
+	for _, n := range g.nodes {
+		if b, ok := n.layer.(*BatchNormalization); ok && b.toAdd {
+			aside++
+			if b.dxOverX {
+				over++
+			}
+		}
+	}
+	return over, aside
 }

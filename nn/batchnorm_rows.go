@@ -229,6 +229,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		}
 	}
 	if !needDx {
+		l.gradAside = false
 		return nil
 	}
 	if l.hub.gradOut && l.hub.on { // the depthwise convolution runs it sample by sample (batchnorm_hub.go)
@@ -237,6 +238,10 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		return dy
 	}
 	l.inputGrad(dy.Data, rows)
+	if l.gradAside { // dx went to gradOut (gradRows)
+		l.gradAside = false
+		return l.gradOut()
+	}
 	return dy
 }
 
@@ -270,6 +275,10 @@ func (l *BatchNormalization) gradRows(dy []float32, lo, hi int) {
 	sdy, sdyx, k := l.acc[0][:c], l.acc[1][:c], l.acc[3][:c]
 	a, b, round := l.xhatConsts()
 	ds := dy[lo*c : hi*c]
+	if l.training && l.keepOn && l.gradAside { // dy left for the Add's other operand (batchnorm_add.go)
+		kernels.NormGradKeepTo(l.gradOut().Data[lo*c:hi*c], ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, l.keep[lo*c/8:hi*c/8])
+		return
+	}
 	if l.training && l.keepOn { // dy still holds the gradient at the activation's output
 		kernels.NormGradKeep(ds, l.x[lo*c:hi*c], a, b, k, sdy, sdyx, l.keep[lo*c/8:hi*c/8])
 		return

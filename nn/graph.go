@@ -31,6 +31,7 @@ type Graph struct {
 	shapes  []tensor.Shape // per node output
 	outs    []*tensor.Tensor
 	pending []*tensor.Tensor // per node: the gradient at its output during Backward
+	masked  []maskedGrad     // per node: how pending is still to be filled, when it is (batchnorm_add.go)
 	need    []bool           // per node: Backward runs it (needGrads)
 	dout    *tensor.Tensor
 	whole   *tensor.Tensor   // an inference Forward's output gathered from micro-batches (graph_micro.go)
@@ -175,7 +176,7 @@ func (g *Graph) Build(seed uint64) error {
 		g.shapes[i] = out
 	}
 	k := len(g.nodes)
-	g.outs, g.pending = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
+	g.outs, g.pending, g.masked = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k), make([]maskedGrad, k)
 	g.planSlabs()
 	g.planFolds()
 	g.planResiduals()

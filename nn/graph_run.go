@@ -92,6 +92,7 @@ func (g *Graph) tensorOf(r Ref, x *tensor.Tensor) *tensor.Tensor {
 func (g *Graph) Backward(dout *tensor.Tensor) {
 	g.mustBeBuilt()
 	clear(g.pending)
+	clear(g.masked)
 	g.pending[g.outputRef()] = dout
 	need := g.needGrads()
 	for i := len(g.nodes) - 1; i >= 0; i-- {
@@ -100,6 +101,7 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 			skipLayer(n.layer)
 			continue
 		}
+		g.fillMasked(i)
 		start, timed := g.clock.timing(i)
 		if m, ok := n.layer.(MultiInput); ok {
 			dxs := m.BackwardInputs(dy)
@@ -108,7 +110,7 @@ func (g *Graph) Backward(dout *tensor.Tensor) {
 			}
 			for k, dx := range dxs {
 				if r := n.inputs[k]; r != inputRef && need[r] {
-					g.give(r, dx)
+					g.giveMasked(r, dx, maskedOf(m, k))
 				}
 			}
 			continue
@@ -153,7 +155,10 @@ func (g *Graph) give(r Ref, d *tensor.Tensor) {
 	if r == inputRef {
 		return
 	}
-	if p := g.pending[r]; p != nil {
+	if m := g.masked[r]; m.src != nil { // d + the masked gradient, unwritten (batchnorm_add.go)
+		g.masked[r] = maskedGrad{}
+		m.addTo(d.Data)
+	} else if p := g.pending[r]; p != nil {
 		kernels.ForEachChunk(len(d.Data), elementwiseGrain, func(lo, hi int) {
 			kernels.AddTo(d.Data[lo:hi], p.Data[lo:hi])
 		})

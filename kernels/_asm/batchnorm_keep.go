@@ -21,7 +21,9 @@ func genNormKeep() {
 	genNormApplyKeep(false)
 	genNormApplyAddReluKeep()
 	genNormSumsKeep()
-	genNormGradKeep()
+	genNormGradKeep(false)
+	genNormGradKeep(true)
+	genNormAddKept()
 }
 
 // keepBlocks emits the loop over channel blocks of 4, 2 and 1 vectors of
@@ -260,17 +262,27 @@ func genNormSumsKeep() {
 	})
 }
 
-func genNormGradKeep() {
-	name := "normGradKeepAVX512"
-	b.TEXT(name, b.NOSPLIT, "func(dy, x *float32, keep *uint8, a, bb, k, m1, m2 *float64, rows, cols int)")
+// genNormGradKeep emits normGradKeepAVX512, which writes the input
+// gradient over dy, or with to normGradKeepToAVX512, which writes it to
+// dx and leaves dy.
+func genNormGradKeep(to bool) {
+	name, sig, out := "normGradKeepAVX512", "func(dy, x *float32, keep *uint8, a, bb, k, m1, m2 *float64, rows, cols int)", "overwrites dy with"
+	if to {
+		name, sig, out = "normGradKeepToAVX512", "func(dx, dy, x *float32, keep *uint8, a, bb, k, m1, m2 *float64, rows, cols int)", "writes dx ="
+	}
+	b.TEXT(name, b.NOSPLIT, sig)
 	b.Pragma("noescape")
-	b.Doc(name + " (AVX-512) overwrites dy with float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, " +
+	b.Doc(name + " (AVX-512) " + out + " float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, " +
 		"row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.")
 	dy, x, kp := load64("dy"), load64("x"), load64("keep")
+	f32 := []reg.GPVirtual{x, dy}
+	if to {
+		f32 = append(f32, load64("dx"))
+	}
 	cols := load64("cols")
 	ld, kld := keepStrides(cols)
 	n := 0
-	keepBlocks(name, cols, []reg.GPVirtual{x, dy}, kp, func(vecs int, off reg.GPVirtual) {
+	keepBlocks(name, cols, f32, kp, func(vecs int, off reg.GPVirtual) {
 		n++
 		c := make([][5]reg.VecVirtual, vecs)
 		for v := 0; v < vecs; v++ {
@@ -278,7 +290,7 @@ func genNormGradKeep() {
 				c[v][i] = load64s(per64(p, off, v), nil)
 			}
 		}
-		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, dy}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, f32, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			var km [2]reg.OpmaskVirtual
 			for v := 0; v < vecs; v++ {
 				if v%2 == 0 {
@@ -290,10 +302,39 @@ func genNormGradKeep() {
 				b.VMULPD(c[v][4], h, h) // h·m2
 				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
 				b.VMULPD(d, c[v][2], d) // k·(...)
-				narrow(d, op.Mem{Base: p[1], Disp: 32 * v}, nil)
+				narrow(d, op.Mem{Base: p[len(p)-1], Disp: 32 * v}, nil)
 			}
 		})
 	})
+}
+
+// genNormAddKept emits normAddKeptAVX512: y[i] += x[i] where keep's bit i
+// is set (+0 elsewhere), 16 values (two bytes of bits) at a time: a
+// gradient added to another one masked by relu's bits (AddKept).
+func genNormAddKept() {
+	name := "normAddKeptAVX512"
+	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, keep *uint8, groups int)")
+	b.Pragma("noescape")
+	b.Doc(name + " (AVX-512) adds x[i] to y[i] where bit i%8 of keep[i/8] is set and +0 elsewhere, for i < 16·groups, as addKeptGo.")
+	y, x, kp, g := load64("y"), load64("x"), load64("keep"), load64("groups")
+	k := b.K()
+	b.Label(name + "_loop")
+	b.TESTQ(g, g)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.KMOVW(op.Mem{Base: kp}, k)
+	v, d := b.ZMM(), b.ZMM()
+	b.VMOVUPS_Z(op.Mem{Base: x}, k, v)
+	b.VMOVUPS(op.Mem{Base: y}, d)
+	b.VADDPS(v, d, d) // d + v, as addTo
+	b.VMOVUPS(d, op.Mem{Base: y})
+	b.ADDQ(op.U32(64), y)
+	b.ADDQ(op.U32(64), x)
+	b.ADDQ(op.U32(2), kp)
+	b.DECQ(g)
+	b.JMP(op.LabelRef(name + "_loop"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
 }
 
 // genNormApplyAddReluKeep emits normApplyAddReluKeepAVX512: a
