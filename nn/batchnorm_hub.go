@@ -31,6 +31,7 @@ import (
 type bnHub struct {
 	applyOut bool // plan: a depthwise convolution alone reads the output through the fused activation
 	gradOut  bool // plan: it reads a depthwise convolution's output alone
+	gradConv bool // plan: it reads a pointwise Conv2D's output alone, which may run its input gradient (conv2d_pointwise.go)
 	on       bool // this Forward, and the Backward after it, run the passes in the convolution
 
 	applyPending bool      // Forward left its output to the convolution
@@ -51,6 +52,7 @@ const (
 	ranStats
 	ranSums
 	ranGrad
+	ranConvGrad // the input gradient, by the pointwise Conv2D before it
 )
 
 // statsIn reports whether the convolution summed the statistics' blocks
@@ -219,6 +221,28 @@ func (l *BatchNormalization) hubGrad(dy []float32, per int) func(b int) {
 	l.hub.gradPending = nil
 	l.hub.ran |= ranGrad
 	return func(b int) { l.gradRows(dy, b*per, (b+1)*per) }
+}
+
+// leavesGrad reports whether Backward leaves its input gradient to the
+// layer before it (a depthwise or pointwise convolution).
+func (h *bnHub) leavesGrad() bool { return (h.gradOut || h.gradConv) && h.on }
+
+// takeGrad reports whether Backward left the input gradient over dy to
+// the pointwise convolution before it, and forgets it: the convolution
+// then runs gradRows on every row of dy, or runGrad.
+func (l *BatchNormalization) takeGrad(dy []float32) bool {
+	if !l.hub.gradConv || !sameData(l.hub.gradPending, dy) {
+		return false
+	}
+	l.hub.gradPending = nil
+	l.hub.ran |= ranConvGrad
+	return true
+}
+
+// runGrad is the input gradient over dy (left by Backward), rows in
+// parallel.
+func (l *BatchNormalization) runGrad(dy []float32) {
+	kernels.ForEachChunk(len(dy)/l.c, max(1, l.elementGrain()), func(lo, hi int) { l.gradRows(dy, lo, hi) })
 }
 
 // beforeHook is the Before hook of the passes before a sample's work:

@@ -232,7 +232,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		l.gradAside = false
 		return nil
 	}
-	if l.hub.gradOut && l.hub.on { // the depthwise convolution runs it sample by sample (batchnorm_hub.go)
+	if l.hub.leavesGrad() { // the convolution before runs it sample by sample or tile by tile (batchnorm_hub.go)
 		l.gradConsts(rows)
 		l.hub.gradPending = dy.Data
 		return dy

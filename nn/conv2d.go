@@ -58,6 +58,9 @@ type Conv2D struct {
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 	res                convResidual   // a Graph's inference Forward with the Add and relu after it folded in (conv2d_residual.go)
+
+	// gradBN may leave its input gradient to a pointwise Backward (conv2d_pointwise.go)
+	gradBN *BatchNormalization
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }
@@ -312,6 +315,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		dx = dxt.Data
 	}
 	if l.pointwise() { // the patch matrix is x, and dcols is dx itself
+		if l.pointwiseBackward(dy.Data, dx) {
+			return dxt
+		}
 		l.backward(l.x, m, k, l.y, dy, dx)
 		return dxt
 	}

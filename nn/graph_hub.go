@@ -14,11 +14,14 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 	for _, n := range g.nodes {
 		switch l := n.layer.(type) {
 		case *BatchNormalization:
-			l.hub.applyOut, l.hub.gradOut = false, false
+			l.hub.applyOut, l.hub.gradOut, l.hub.gradConv = false, false, false
 		case *DepthwiseConv2D:
 			l.hub = dwHub{}
+		case *Conv2D:
+			l.gradBN = nil
 		}
 	}
+	g.planConvGrads(readers)
 	for i, n := range g.nodes {
 		d, ok := n.layer.(*DepthwiseConv2D)
 		if !ok || g.hubsOff || !d.hubbable() || len(n.inputs) != 1 || n.inputs[0] < 0 {
@@ -34,6 +37,24 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 			if bn, ok := m.layer.(*BatchNormalization); ok && len(m.inputs) == 1 && m.inputs[0] == Ref(i) {
 				bn.hub.gradOut, d.hub.out = true, bn
 			}
+		}
+	}
+}
+
+// planConvGrads pairs each BatchNormalization that alone reads a
+// pointwise Conv2D's output (1x1, stride 1, no bias, linear: the kind
+// whose Backward tiles, conv2d_pointwise.go) with it: the convolution
+// runs the layer's input gradient tile by tile.
+func (g *Graph) planConvGrads(readers []int) {
+	for _, n := range g.nodes {
+		bn, ok := n.layer.(*BatchNormalization)
+		if !ok || g.hubsOff || len(n.inputs) != 1 || n.inputs[0] < 0 {
+			continue
+		}
+		r := int(n.inputs[0])
+		c, ok := g.nodes[r].layer.(*Conv2D)
+		if ok && readers[r] == 1 && Ref(r) != g.outputRef() && c.pointwise() && c.bias == nil && c.act.name == "linear" {
+			bn.hub.gradConv, c.gradBN = true, bn
 		}
 	}
 }
@@ -61,7 +82,7 @@ func (g *Graph) prepareHub(i int, inference bool) {
 	on := g.fusion.on && !inference
 	switch l := g.nodes[i].layer.(type) {
 	case *BatchNormalization:
-		l.hub.on = on && (l.hub.applyOut || l.hub.gradOut)
+		l.hub.on = on && (l.hub.applyOut || l.hub.gradOut || l.hub.gradConv)
 	case *DepthwiseConv2D:
 		if l.hub.out != nil {
 			l.hub.out.hub.on = on
