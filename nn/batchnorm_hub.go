@@ -32,6 +32,7 @@ type bnHub struct {
 	applyOut bool // plan: a depthwise convolution alone reads the output through the fused activation
 	gradOut  bool // plan: it reads a depthwise convolution's output alone
 	gradConv bool // plan: it reads a pointwise Conv2D's output alone, which may run its input gradient (conv2d_pointwise.go)
+	sumsConv bool // plan: a pointwise Conv2D alone reads its output through the fused activation and runs its Backward sums
 	on       bool // this Forward, and the Backward after it, run the passes in the convolution
 
 	applyPending bool      // Forward left its output to the convolution
@@ -53,6 +54,7 @@ const (
 	ranSums
 	ranGrad
 	ranConvGrad // the input gradient, by the pointwise Conv2D before it
+	ranConvSums // Backward's sums, by the pointwise Conv2D after it
 )
 
 // statsIn reports whether the convolution summed the statistics' blocks
@@ -243,6 +245,48 @@ func (l *BatchNormalization) takeGrad(dy []float32) bool {
 // parallel.
 func (l *BatchNormalization) runGrad(dy []float32) {
 	kernels.ForEachChunk(len(dy)/l.c, max(1, l.elementGrain()), func(lo, hi int) { l.gradRows(dy, lo, hi) })
+}
+
+// convSums returns the pass that sums rows [r0, r1) of dy, the gradient
+// the next Backward gets, into Backward's parts of their block b (of
+// bnBlocks, as blockSums sums them; a block's rows in order, from its
+// first) once the pointwise convolution after the layer has written
+// them; nil unless the last Forward trained with the activation's bits
+// kept.
+func (l *BatchNormalization) convSums(dy []float32) func(b, r0, r1 int) {
+	if !l.hub.sumsConv || !l.hub.on || !l.training || !l.keepOn || len(dy) != len(l.x) {
+		return nil
+	}
+	c := l.c
+	l.rowBlocks(len(dy) / c)
+	l.hub.sumsDy = dy
+	l.hub.ran |= ranConvSums
+	a, bb, _ := l.xhatConsts()
+	return func(b, r0, r1 int) {
+		p1, p2 := l.blockParts(b, r0)
+		kernels.NormSumsKeep(p1, p2, a, bb, l.x[r0*c:r1*c], dy[r0*c:r1*c], l.keep[r0*c/8:r1*c/8])
+	}
+}
+
+// rowBlocks makes room for the parts of the bnBlocks blocks of rows.
+func (l *BatchNormalization) rowBlocks(rows int) {
+	nb := bnBlocks(rows)
+	if need := 2 * nb * l.c; cap(l.part) < need {
+		l.part = make([]float64, need)
+	}
+	l.hub.blocks, l.hub.rows = nb, rows
+}
+
+// blockParts returns block b's parts (after rowBlocks), zeroed when r0
+// is the block's first row.
+func (l *BatchNormalization) blockParts(b, r0 int) (p1, p2 []float64) {
+	c := l.c
+	p1, p2 = l.part[2*b*c:(2*b+1)*c], l.part[(2*b+1)*c:(2*b+2)*c]
+	if r0 == l.hub.rows*b/l.hub.blocks {
+		clear(p1)
+		clear(p2)
+	}
+	return p1, p2
 }
 
 // beforeHook is the Before hook of the passes before a sample's work:

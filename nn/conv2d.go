@@ -59,8 +59,8 @@ type Conv2D struct {
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 	res                convResidual   // a Graph's inference Forward with the Add and relu after it folded in (conv2d_residual.go)
 
-	// gradBN may leave its input gradient to a pointwise Backward (conv2d_pointwise.go)
-	gradBN *BatchNormalization
+	// the BatchNormalizations next to a pointwise convolution whose passes it runs (conv2d_pointwise.go)
+	gradBN, sumsBN *BatchNormalization
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }

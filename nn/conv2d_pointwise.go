@@ -1,41 +1,52 @@
 package nn
 
 import (
-	"runtime"
-
 	"github.com/cnnscope/cnnscope/kernels"
 )
 
-// The Backward of a 1x1 stride-1 Conv2D without bias or activation
-// (MobileNetV2's expand and project convolutions, Conv_1) over at least
-// pointwiseTileMinRows rows runs tile by tile, whole tiles per task: a
-// tile's kernel-gradient blocks, then its rows of dx, while its rows of
-// dz are in the cache (the whole-matrix products read dz from memory
-// twice: 28 MB each for MobileNetV2-0.35's block_1_expand at 96×96,
-// batch 32). When the BatchNormalization that alone reads the output
-// left its input gradient to the convolution (a Graph's training step,
-// graph_hub.go), the tile first turns its rows of dy into dz
-// (gradRows), which saves that pass over the tensor; the same values.
-// The kernel gradient is summed as a parallel im2col Backward sums it
-// (gradBlocks: blocks in row order, each from zero, slots added in
-// order), the same bits for any tile size and thread count; each row of
-// dx is its own product. Fewer rows run the whole-matrix products, which
-// split over threads inside Sgemm (a graph's layers at 6×6 and smaller).
+// A 1x1 stride-1 Conv2D without bias or activation (MobileNetV2's expand
+// and project convolutions, Conv_1) over at least pointwiseTileMinRows
+// rows runs its Backward on tiles of rows, whole tiles per task: the
+// blocks of rows a BatchNormalization over those rows takes (bnBlocks),
+// each a step of rows at a time (pointwiseStep), so that the
+// BatchNormalizations next to it run their Backward passes on a step
+// while it is in the cache (a Graph pairs them, graph_hub.go):
+//
+//   - the one that alone reads its output (gradBN): its input gradient
+//     (gradRows) on the step's rows of dy just before the step's
+//     products read them.
+//   - the one whose output, through its fused activation, it alone reads
+//     (sumsBN): its Backward sums on the step's rows of dx right after
+//     they are written, into their block's parts.
+//
+// (Forward computing gradBN's statistics the same way, right after each
+// step's product, measured slower than the whole-matrix product and the
+// layer's own pass: not done.)
+//
+// The passes are the BatchNormalizations' own kernels on their own blocks:
+// the same bits as without them. Backward computes a tile's kernel
+// gradient into a slot of its own (pieces of at most ReductionMaxPiece
+// rows from the tile's start, each in Sgemm's k-blocks, added in order),
+// then adds the slots in tile order: the tiles depend on the number of
+// rows only, so the bits depend neither on threads nor on the pairing.
+// Each row of y and of dx is its own product. Fewer rows run the
+// whole-matrix products, which split over threads inside Sgemm (a
+// graph's layers at 6×6 and smaller).
 
-// pointwiseTileMinRows is the fewest rows Backward tiles.
-const pointwiseTileMinRows = 4 * kernels.ReductionStep
+// pointwiseTileMinRows is the fewest rows that run on tiles.
+const pointwiseTileMinRows = 4 * bnBlockRows
 
-// pointwiseTiled reports whether Backward runs tile by tile.
+// pointwiseTiled reports whether Backward runs on tiles.
 func (l *Conv2D) pointwiseTiled() bool {
 	return l.pointwise() && !l.legacy && l.bias == nil && l.act.name == "linear" && !l.logitsGrad &&
 		l.geom.Rows() >= pointwiseTileMinRows
 }
 
-// pointwiseBackward is Backward of a pointwise convolution when it
-// tiles (it reports whether it did): dz the gradient at the output, or
-// before the BatchNormalization after it when that layer left its input
-// gradient to the convolution (which it then runs on the whole of dz
-// when the convolution does not tile).
+// pointwiseBackward is Backward of a pointwise convolution when it runs
+// on tiles (it reports whether it did): dz the gradient at the output,
+// or before gradBN when that layer left its input gradient to the
+// convolution (which runs it on the whole of dz when the convolution
+// does not tile).
 func (l *Conv2D) pointwiseBackward(dz, dx []float32) bool {
 	bn := l.gradBN
 	if bn != nil && !bn.takeGrad(dz) {
@@ -47,29 +58,35 @@ func (l *Conv2D) pointwiseBackward(dz, dx []float32) bool {
 		}
 		return false
 	}
+	var sums func(b, r0, r1 int)
+	if l.sumsBN != nil && dx != nil {
+		sums = l.sumsBN.convSums(dx)
+	}
 	learn := !skipGrad(l.kernel)
 	if dx != nil {
 		l.transposeKernel()
 	}
 	m := l.geom.Rows()
-	p := l.planTiles(m, l.pointwiseTileRows(), false)
-	slot := l.geom.Cols() * l.units()
-	wave := p.groups
+	nb, slot := bnBlocks(m), l.geom.Cols()*l.units()
+	wave := nb
 	if learn {
-		wave = max(1, gradSlotBytes/(4*slot*p.perTile))
+		wave = max(1, gradSlotBytes/(4*slot))
 	}
 	grad := l.kernel.Grad.Data
-	for g0 := 0; g0 < p.groups; g0 += wave {
-		g1 := min(p.groups, g0+wave)
-		b0, b1 := g0*p.perTile, min(len(p.blocks), g1*p.perTile)
+	for t0 := 0; t0 < nb; t0 += wave {
+		t1 := min(nb, t0+wave)
 		if learn {
-			l.gradSlots = growSlice(l.gradSlots, (b1-b0)*slot)
+			l.gradSlots = growSlice(l.gradSlots, (t1-t0)*slot)
 		}
-		kernels.ForEachTask(g1-g0, func(i int, _ *kernels.TaskScratch) {
-			l.pointwiseTile(p, g0+i, b0, bn, dz, dx, learn)
+		kernels.ForEachTask(t1-t0, func(i int, _ *kernels.TaskScratch) {
+			var sl []float32
+			if learn {
+				sl = l.gradSlots[i*slot : (i+1)*slot]
+			}
+			l.backwardTile(t0+i, nb, bn, sums, dz, dx, sl)
 		})
-		for b := b0; learn && b < b1; b++ {
-			if sl := l.gradSlots[(b-b0)*slot : (b-b0+1)*slot]; b == 0 {
+		for b := t0; learn && b < t1; b++ {
+			if sl := l.gradSlots[(b-t0)*slot : (b-t0+1)*slot]; b == 0 {
 				copy(grad, sl)
 			} else {
 				kernels.AddTo(grad, sl)
@@ -79,36 +96,45 @@ func (l *Conv2D) pointwiseBackward(dz, dx []float32) bool {
 	return true
 }
 
-// pointwiseTile runs tile ti on the calling goroutine: bn's input
-// gradient on its rows of dz (bn nil: none), its kernel-gradient blocks
-// into the wave's slots (b0: the wave's first block), its rows of dx.
-func (l *Conv2D) pointwiseTile(p tileTasks, ti, b0 int, bn *BatchNormalization, dz, dx []float32, learn bool) {
-	k, units := l.geom.Cols(), l.units()
-	r0 := ti * p.t
-	r1 := min(l.geom.Rows(), r0+p.t)
-	if bn != nil {
-		bn.gradRows(dz, r0, r1)
+// backwardTile runs tile b of nb on the calling goroutine, a step of rows
+// at a time: bn's input gradient on its rows of dz (bn nil: none), its
+// kernel-gradient blocks into slot (nil: none), its rows of dx and sums'
+// pass on them (nil: none).
+func (l *Conv2D) backwardTile(b, nb int, bn *BatchNormalization, sums func(b, r0, r1 int), dz, dx, slot []float32) {
+	k, units, m := l.geom.Cols(), l.units(), l.geom.Rows()
+	start, end := m*b/nb, m*(b+1)/nb
+	var buf [16][2]int
+	blocks := buf[:0]
+	for p0 := start; p0 < end; p0 += kernels.ReductionMaxPiece {
+		blocks = l.gradBlocks(p0, min(end, p0+kernels.ReductionMaxPiece), blocks)
 	}
-	for b := ti * p.perTile; learn && b < len(p.blocks) && p.blocks[b][0] < r1; b++ {
-		a0, a1 := p.blocks[b][0], p.blocks[b][1]
-		sl := l.gradSlots[(b-b0)*k*units : (b-b0+1)*k*units]
-		kernels.SgemmSerial(true, false, k, units, a1-a0, 1, l.x[a0*k:a1*k], k, dz[a0*units:a1*units], units, 0, sl, units)
-	}
-	if dx != nil {
-		kernels.SgemmSerial(false, false, r1-r0, k, units, 1, dz[r0*units:r1*units], units, l.kernelT, k, 0, dx[r0*k:r1*k], k)
+	var beta float32
+	step := l.pointwiseStep()
+	for r0 := start; r0 < end; r0 += step {
+		r1 := min(end, r0+step)
+		if bn != nil {
+			bn.gradRows(dz, r0, r1)
+		}
+		for ; slot != nil && len(blocks) > 0 && blocks[0][1] <= r1; blocks = blocks[1:] {
+			b0, b1 := blocks[0][0], blocks[0][1]
+			kernels.SgemmSerial(true, false, k, units, b1-b0, 1, l.x[b0*k:b1*k], k, dz[b0*units:b1*units], units, beta, slot, units)
+			beta = 1
+		}
+		if dx != nil {
+			kernels.SgemmSerial(false, false, r1-r0, k, units, 1, dz[r0*units:r1*units], units, l.kernelT, k, 0, dx[r0*k:r1*k], k)
+			if sums != nil {
+				sums(b, r0, r1)
+			}
+		}
 	}
 }
 
-// pointwiseTileRows is the tile: a multiple of kernels.ReductionStep
-// rows (at most ReductionMaxPiece) whose wider side (dz or x) holds
-// about convTileBytes, fewer with more than one thread so that each
-// gets tilesPerThread tiles. The results do not depend on it.
-func (l *Conv2D) pointwiseTileRows() int {
+// pointwiseStep is the rows a tile's passes take at a time: a multiple
+// of kernels.ReductionStep (so that the kernel gradient's blocks, cut from
+// the tile's start, lie in one step) whose wider side (dz or x) holds
+// about convTileBytes, at most ReductionMaxPiece.
+func (l *Conv2D) pointwiseStep() int {
 	const step = kernels.ReductionStep
-	m, wide := l.geom.Rows(), max(l.geom.Cols(), l.units())
-	t := min(kernels.ReductionMaxPiece, max(step, convTileBytes/(4*wide)/step*step))
-	if threads := runtime.GOMAXPROCS(0); threads > 1 {
-		t = min(t, max(step, m/(tilesPerThread*threads)/step*step))
-	}
-	return min(m, t)
+	wide := max(l.geom.Cols(), l.units())
+	return min(kernels.ReductionMaxPiece, max(step, convTileBytes/(4*wide)/step*step))
 }

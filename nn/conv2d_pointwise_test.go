@@ -12,7 +12,7 @@ import (
 // TestPointwiseTiles: a 1x1 convolution over enough rows to tile
 // (conv2d_pointwise.go) gives the kernel gradient and dx of the naive
 // float64 sums within float32 rounding, and the same bits at one and two
-// threads (tiles of other sizes); with fewer rows it does not tile.
+// threads; with fewer rows it does not tile.
 func TestPointwiseTiles(t *testing.T) {
 	const n, h, w, c, f = 3, 32, 24, 16, 40 // 2304 rows
 	in := tensor.Shape{h, w, c}

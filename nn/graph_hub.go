@@ -14,14 +14,16 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 	for _, n := range g.nodes {
 		switch l := n.layer.(type) {
 		case *BatchNormalization:
-			l.hub.applyOut, l.hub.gradOut, l.hub.gradConv = false, false, false
+			l.hub.applyOut, l.hub.gradOut, l.hub.gradConv, l.hub.sumsConv = false, false, false, false
 		case *DepthwiseConv2D:
 			l.hub = dwHub{}
 		case *Conv2D:
-			l.gradBN = nil
+			l.gradBN, l.sumsBN = nil, nil
 		}
 	}
-	g.planConvGrads(readers)
+	if !g.hubsOff {
+		g.planPointwise(f, readers)
+	}
 	for i, n := range g.nodes {
 		d, ok := n.layer.(*DepthwiseConv2D)
 		if !ok || g.hubsOff || !d.hubbable() || len(n.inputs) != 1 || n.inputs[0] < 0 {
@@ -41,20 +43,29 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 	}
 }
 
-// planConvGrads pairs each BatchNormalization that alone reads a
-// pointwise Conv2D's output (1x1, stride 1, no bias, linear: the kind
-// whose Backward tiles, conv2d_pointwise.go) with it: the convolution
-// runs the layer's input gradient tile by tile.
-func (g *Graph) planConvGrads(readers []int) {
-	for _, n := range g.nodes {
-		bn, ok := n.layer.(*BatchNormalization)
-		if !ok || g.hubsOff || len(n.inputs) != 1 || n.inputs[0] < 0 {
+// planPointwise pairs each pointwise Conv2D (1x1, stride 1, no bias,
+// linear: the kind that runs on tiles, conv2d_pointwise.go) with the
+// BatchNormalization that alone reads its output, and with the one whose
+// output it alone reads through a fused activation: the convolution runs
+// their passes tile by tile.
+func (g *Graph) planPointwise(f *graphFusion, readers []int) {
+	for i, n := range g.nodes {
+		c, ok := n.layer.(*Conv2D)
+		if !ok || !c.pointwise() || c.bias != nil || c.act.name != "linear" || len(n.inputs) != 1 {
 			continue
 		}
-		r := int(n.inputs[0])
-		c, ok := g.nodes[r].layer.(*Conv2D)
-		if ok && readers[r] == 1 && Ref(r) != g.outputRef() && c.pointwise() && c.bias == nil && c.act.name == "linear" {
-			bn.hub.gradConv, c.gradBN = true, bn
+		if r := int(n.inputs[0]); r >= 0 && readers[r] == 1 && Ref(r) != g.outputRef() && f.by[r] >= 0 {
+			if bn, ok := g.nodes[f.by[r]].layer.(*BatchNormalization); ok {
+				bn.hub.sumsConv, c.sumsBN = true, bn
+			}
+		}
+		if readers[i] != 1 || Ref(i) == g.outputRef() {
+			continue
+		}
+		for _, m := range g.nodes[i+1:] {
+			if bn, ok := m.layer.(*BatchNormalization); ok && len(m.inputs) == 1 && m.inputs[0] == Ref(i) {
+				bn.hub.gradConv, c.gradBN = true, bn
+			}
 		}
 	}
 }
@@ -82,10 +93,14 @@ func (g *Graph) prepareHub(i int, inference bool) {
 	on := g.fusion.on && !inference
 	switch l := g.nodes[i].layer.(type) {
 	case *BatchNormalization:
-		l.hub.on = on && (l.hub.applyOut || l.hub.gradOut || l.hub.gradConv)
+		l.hub.on = on && (l.hub.applyOut || l.hub.gradOut || l.hub.gradConv || l.hub.sumsConv)
 	case *DepthwiseConv2D:
 		if l.hub.out != nil {
 			l.hub.out.hub.on = on
+		}
+	case *Conv2D:
+		if l.gradBN != nil {
+			l.gradBN.hub.on = on
 		}
 	}
 }
