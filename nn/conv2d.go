@@ -397,7 +397,8 @@ func (l *Conv2D) tileKernelGrad(c []float32, rows, k int, dz []float32, beta flo
 
 // transposeKernel sets kernelT to the kernel as (F, KH*KW*C), once per
 // Backward, so that every tile's dz·kernelᵀ reads it in place rather than
-// packing the transposed kernel again.
+// packing the transposed kernel again; or, for the three-tap input
+// gradient (tapDx), flipped (kernels.FlipKernel).
 func (l *Conv2D) transposeKernel() {
 	w := l.kernel.Value.Data
 	units := l.units()
@@ -406,6 +407,10 @@ func (l *Conv2D) transposeKernel() {
 		l.kernelT = make([]float32, len(w))
 	}
 	l.kernelT = l.kernelT[:len(w)]
+	if l.tapDx() {
+		kernels.FlipKernel(l.geom, units, w, l.kernelT)
+		return
+	}
 	for i := 0; i < k; i++ {
 		for j, v := range w[i*units : (i+1)*units] {
 			l.kernelT[j*k+i] = v

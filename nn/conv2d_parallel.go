@@ -196,14 +196,26 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 // product per tap, the im2col path was faster).
 func (l *Conv2D) directDx() bool {
 	g := l.geom
-	return !l.legacy && g.SH == 1 && g.SW == 1 && kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g)
+	return !l.legacy && g.SH == 1 && g.SW == 1 && (l.tapDx() || kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g))
+}
+
+// tapDx reports whether the direct input gradient runs the three-tap
+// kernels (kernels.ConvInputGradTap: dz convolved with the flipped
+// kernel, which kernelT then holds; not col2im's bits).
+func (l *Conv2D) tapDx() bool {
+	return !l.legacy && kernels.ConvInputGradTapApplies(l.geom, l.units())
 }
 
 // inputGradDirect sets dx's samples [n0, n1) from dz on the calling
-// goroutine (kernels.ConvInputGradDirect), in s's scratch.
+// goroutine (kernels.ConvInputGradTap or kernels.ConvInputGradDirect), in
+// s's scratch.
 func (l *Conv2D) inputGradDirect(dz []float32, n0, n1 int, dx []float32, s *kernels.TaskScratch) {
-	g := l.geom
-	kernels.ConvInputGradDirect(g, dz, l.units(), l.kernelT, n0, n1, dx, s.Buf(0, kernels.ConvInputGradDirectLen(g)))
+	g, f := l.geom, l.units()
+	if l.tapDx() {
+		kernels.ConvInputGradTap(g, dz, f, l.kernelT, n0, n1, dx, s.Buf(0, kernels.ConvInputGradTapLen(g, f)))
+		return
+	}
+	kernels.ConvInputGradDirect(g, dz, f, l.kernelT, n0, n1, dx, s.Buf(0, kernels.ConvInputGradDirectLen(g)))
 }
 
 // tileGradSlots computes the kernel-gradient blocks of tile ti (rows
