@@ -36,3 +36,22 @@ var convTapRowsAVX512 = [tapMaxRows + 1]func(kh, c int, x *float32, ldx int, w *
 	17: convTap17x16AVX512, 18: convTap18x16AVX512, 19: convTap19x16AVX512, 20: convTap20x16AVX512,
 	21: convTap21x16AVX512, 22: convTap22x16AVX512, 23: convTap23x16AVX512, 24: convTap24x16AVX512,
 }
+
+// tapGradKernel is the three-tap kernel-gradient kernel in AVX-512
+// (convTapGrad8x16AVX512).
+var tapGradKernel tapGradKernelFunc = convTapGradAVX512
+
+// convTapGradAVX512 checks the operands' lengths and calls the kernel.
+func convTapGradAVX512(rows, ow int, x []float32, ldx, c int, dz []float32, f int, g []float32, add bool) {
+	if rows < 1 || ow < 2 || c < 8 {
+		panic("kernels: convTapGradAVX512 on an empty call")
+	}
+	_ = x[(rows-1)*ldx+(ow+1)*c+7]
+	_ = dz[(rows*ow-1)*f+15]
+	_ = g[(2*c+7)*f+15]
+	var a int
+	if add {
+		a = 1
+	}
+	convTapGrad8x16AVX512(rows, (ow-2)/3, (ow-2)%3, &x[0], ldx, c, &dz[0], f, &g[0], a)
+}

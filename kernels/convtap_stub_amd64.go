@@ -171,3 +171,10 @@ func convTap2x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, 
 //
 //go:noescape
 func convTap1x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// convTapGrad8x16AVX512 sets, for kernel columns t < 3, channels ch < 8 and filters j < 16,
+// gr[(t*c+ch)*f+j] to Σ_{r<rows} Σ_{o<ow} x[r*ldx+(o+t)*c+ch]*dz[(r*ow+o)*f+j] (from zero, one FMA per
+// term in (r, o) order), plus gr's old value when add != 0, where ow = 2 + 3*iters + mod (mod < 3, rows >= 1).
+//
+//go:noescape
+func convTapGrad8x16AVX512(rows int, iters int, mod int, x *float32, ldx int, c int, dz *float32, f int, gr *float32, add int)

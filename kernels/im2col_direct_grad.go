@@ -63,6 +63,10 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 	slab := fillSlab(g, x, a0, a1, buf)
 	wp, _ := slabWidth(g)
 	kern, run, row := kernelFor(f), g.KW*g.C, wp*g.C
+	if convTapGradApplies(g, f, beta) {
+		tapGradBlock(g, slab, row, (a1-a0)/g.OW, dz[a0*f:], f, beta, grad)
+		return
+	}
 	jump := g.SH*row - g.OW*g.SW*g.C
 	for p0 := 0; p0 < k; p0 += kern.mr {
 		a := slab[p0/run*row+p0%run:]

@@ -11,8 +11,8 @@ import (
 // Im2colRowsSerial followed by SgemmSerial (transposed patches), for
 // blocks of whole output rows at an image's top, middle and bottom,
 // 'same' and 'valid' padding, strides 1 and 2, f of one and two kernel
-// widths, beta 0 (grad not read) and 1; and reads no more scratch than
-// ConvGradDirectLen.
+// widths, beta 0 (grad not read) and 1, the three-tap kernel's shapes
+// (the same bits); and reads no more scratch than ConvGradDirectLen.
 func TestConvKernelGradDirect(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	normal := func(n int) []float32 {
@@ -23,10 +23,16 @@ func TestConvKernelGradDirect(t *testing.T) {
 		return v
 	}
 	nr := kernelFor(16).nr
+	taps := 0
 	for _, gc := range []ConvGeom{
 		{N: 2, H: 32, W: 32, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
 		{N: 2, H: 11, W: 9, C: 4, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 0, PadLeft: 0},
 		{N: 2, H: 17, W: 16, C: 32, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 1, PadLeft: 1},
+		// the three-tap kernel's row lengths: ow-2 = 0, 1, 2 mod 3, and none in its steady loop
+		{N: 2, H: 5, W: 33, C: 8, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
+		{N: 2, H: 7, W: 36, C: 8, KH: 3, KW: 3, SH: 1, SW: 1},
+		{N: 2, H: 7, W: 4, C: 16, KH: 3, KW: 3, SH: 1, SW: 1},
+		{N: 2, H: 9, W: 3, C: 24, KH: 3, KW: 3, SH: 2, SW: 1, PadTop: 1, PadLeft: 1},
 	} {
 		g := gc
 		g.OH = (g.H+2*g.PadTop-g.KH)/g.SH + 1
@@ -58,9 +64,15 @@ func TestConvKernelGradDirect(t *testing.T) {
 					got.check(t, what)
 					buf.check(t, what+" scratch")
 					sameBits(t, what, got.s(), want)
+					if convTapGradApplies(g, f, beta) {
+						taps++
+					}
 				}
 			}
 		}
+	}
+	if tapKernelOn() && taps == 0 {
+		t.Fatal("no case ran the three-tap kernel")
 	}
 }
 

@@ -96,6 +96,7 @@ func main() {
 	}
 	if *convtap {
 		genConvTap()
+		genConvTapGrad()
 		b.Generate()
 		return
 	}
