@@ -80,6 +80,9 @@ func (t *noiseTracker) observe(b *train.StepInfo) {
 			t.grow(idx + 1)
 		}
 		row := b.Output.Data[i*d : (i+1)*d]
+		if !finite(float64(b.PerSample[i])) || !allFinite(row) {
+			continue // a step that went NaN says nothing about the labels (and JSON holds no NaN)
+		}
 		p := 0
 		for j, v := range row {
 			if v > row[p] {
