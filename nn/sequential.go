@@ -25,6 +25,8 @@ type Sequential struct {
 	stats   statsCollector
 	arena   arena      // the layers' input gradients and inference outputs
 	clock   layerClock // per-layer times (sequential_timing.go)
+	shards  shardSet   // a training step on more than one thread (sequential_shards.go)
+	noShard bool       // tests and benchmarks: never shard
 }
 
 // NewSequential returns an unbuilt model.
@@ -216,6 +218,10 @@ func (m *Sequential) Backward(dout *tensor.Tensor) {
 // output (owned by the last layer). perSample, when not nil, receives each
 // sample's unweighted loss.
 func (m *Sequential) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
+	m.mustBeBuilt()
+	if s := m.shardCount(x.Shape[0]); s > 1 {
+		return m.gradientsSharded(x, t, w, loss, perSample, s)
+	}
 	out := m.Forward(x, true)
 	m.dout = tensor.Ensure(m.dout, out.Shape...)
 	last := m.Layers[len(m.Layers)-1]

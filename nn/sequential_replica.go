@@ -1,0 +1,80 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// shardsFor returns the model's shard set with at least s-1 replicas,
+// building the missing ones, and points every replica at the model's
+// current weights and trainable flags (a checkpoint load or a freeze
+// between two steps is seen by the next one).
+func (m *Sequential) shardsFor(s int) *shardSet {
+	sh := &m.shards
+	for len(sh.reps) < s-1 {
+		r, err := m.replica()
+		if err != nil { // the model was built from the same config
+			panic("nn: replica of " + m.Name() + ": " + err.Error())
+		}
+		sh.reps = append(sh.reps, r)
+		sh.grads = append(sh.grads, nil)
+	}
+	if len(sh.xs) < s {
+		sh.xs = make([]tensor.Tensor, s)
+		sh.dys = make([]tensor.Tensor, s)
+		sh.outs = make([]*tensor.Tensor, s)
+	}
+	sh.params = sh.params[:0]
+	for _, l := range m.Layers {
+		sh.params = append(sh.params, l.Params()...)
+	}
+	for i, r := range sh.reps[:s-1] {
+		sh.grads[i] = m.linkReplica(r, sh.grads[i][:0])
+	}
+	return sh
+}
+
+// replica builds a copy of the model from its layers' configs: the same
+// layer types, settings, names and trainable flags, its own buffers.
+func (m *Sequential) replica() (*Sequential, error) {
+	layers := make([]Layer, len(m.Layers))
+	for i, l := range m.Layers {
+		c, err := describeLayer(l).Layer()
+		if err != nil {
+			return nil, err
+		}
+		layers[i] = c
+	}
+	r := NewSequential(m.Input, layers...)
+	r.ModelName = m.ModelName
+	if err := r.Build(0); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// linkReplica makes r use the model's weight tensors and trainable flags
+// and appends r's gradient of each of the model's params to grads.
+func (m *Sequential) linkReplica(r *Sequential, grads []*tensor.Tensor) []*tensor.Tensor {
+	for i, l := range m.Layers {
+		rl := r.Layers[i]
+		SetTrainable(rl, Trainable(l))
+		ps, rps := l.Params(), rl.Params()
+		if len(ps) != len(rps) {
+			panic(fmt.Sprintf("nn: replica layer %s has %d params, want %d", rl.Name(), len(rps), len(ps)))
+		}
+		for j, p := range ps {
+			rp := rps[j]
+			if (p.Grad == nil) != (rp.Grad == nil) || !p.Value.Shape.Equal(rp.Value.Shape) {
+				panic("nn: replica param " + rl.Name() + "/" + rp.Name + " does not match the model's")
+			}
+			rp.Value, rp.Trainable = p.Value, p.Trainable
+			grads = append(grads, rp.Grad)
+		}
+	}
+	if r.clock.on != m.clock.on {
+		r.clock.reset(m.clock.on, r.Layers)
+	}
+	return grads
+}

@@ -1,0 +1,153 @@
+package nn
+
+import (
+	"runtime"
+
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// A training step of a Sequential whose layers treat every sample on its
+// own (no BatchNormalization, no Dropout: perSampleLayer) runs on more
+// than one thread as data parallelism: the batch is cut into one shard
+// per thread (shardCount), and each thread runs its shard's whole
+// Forward and Backward, shard 0 on the model itself and shard i on
+// replica i-1, a copy of the model built from its config that uses the
+// model's weight tensors (its own gradients and activations). A small
+// model's layers are a few hundred microseconds each at batch 32, too
+// short to split each of them over the threads without most of the time
+// going to the hand-offs (basic-cnn: dozens of parallel regions a step);
+// a shard's layers run one after another on one thread, its data in that
+// core's caches (the kernels' own parallel regions find the other threads
+// busy with their shards; a thread done with its shard helps with what
+// is left of the others'). The loss is computed on the shards' outputs gathered in
+// batch order, as for the whole batch; the replicas' gradients are then
+// added into the model's in shard order.
+//
+// Results depend on the shard count (the weight gradients are summed
+// over the shards' samples, then shard by shard), which depends only on
+// the batch size and GOMAXPROCS, never on scheduling: each shard is one
+// task, and every kernel gives the same bits whichever goroutine runs it.
+
+// minShardSamples is the smallest shard: a batch is cut into at most
+// batch/minShardSamples shards.
+const minShardSamples = 8
+
+// shardSet is a Sequential's replicas and the buffers of a sharded step.
+type shardSet struct {
+	reps   []*Sequential      // replica i runs shard i+1
+	xs     []tensor.Tensor    // shard i's rows of x (a view)
+	dys    []tensor.Tensor    // shard i's rows of the loss gradient (a view)
+	outs   []*tensor.Tensor   // shard i's output (its last layer's)
+	out    *tensor.Tensor     // the outputs gathered in batch order
+	params []*Param           // the model's params, in Params order
+	grads  [][]*tensor.Tensor // grads[i][j]: replica i's gradient of params[j]
+}
+
+// shardCount is the number of shards a training step on a batch of n
+// runs in: one per thread, each of at least minShardSamples samples; 1
+// (no sharding) when a layer is not per-sample or activation statistics
+// are collected.
+func (m *Sequential) shardCount(n int) int {
+	s := min(runtime.GOMAXPROCS(0), n/minShardSamples)
+	if s < 2 || m.stats.on || m.noShard {
+		return 1
+	}
+	for _, l := range m.Layers {
+		if !perSampleLayer(l) {
+			return 1
+		}
+	}
+	return s
+}
+
+// perSampleLayer reports whether l's training Forward and Backward treat
+// each sample apart from the others and keep no state across steps
+// beyond its weights (so that a replica can run some of the samples).
+func perSampleLayer(l Layer) bool {
+	switch l.(type) {
+	case *Conv2D, *Dense, *MaxPooling2D, *AveragePooling2D, *Flatten, *Activation, *ReLU:
+		return true
+	}
+	return false
+}
+
+// gradientsSharded is Gradients cut into s shards (see above).
+func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
+	sh := m.shardsFor(s)
+	n := x.Shape[0]
+	models := append([]*Sequential{m}, sh.reps[:s-1]...)
+	for i := range s {
+		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
+	}
+	kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) {
+		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
+	})
+	out := sh.gather(s, n)
+	m.dout = tensor.Ensure(m.dout, out.Shape...)
+	fused := false
+	if a, ok := m.Layers[len(m.Layers)-1].(activated); ok {
+		fused = loss.fusesWith(a.activationName())
+		for _, r := range models {
+			r.Layers[len(r.Layers)-1].(activated).setLogitsGrad(fused)
+		}
+	}
+	v := loss.compute(out, t, w, m.dout, perSample, fused)
+	for i := range s {
+		rowsView(&sh.dys[i], m.dout, n*i/s, n*(i+1)/s)
+	}
+	kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) {
+		models[i].Backward(&sh.dys[i])
+	})
+	m.addShardGrads(sh, s)
+	return v, out
+}
+
+// rowsView points v at rows [lo, hi) of x (batch first), reusing v's
+// shape slice.
+func rowsView(v *tensor.Tensor, x *tensor.Tensor, lo, hi int) {
+	per := len(x.Data) / x.Shape[0]
+	v.Shape = append(append(v.Shape[:0], hi-lo), x.Shape[1:]...)
+	v.Data = x.Data[lo*per : hi*per]
+}
+
+// gather copies the s shards' outputs into one tensor of n rows.
+func (sh *shardSet) gather(s, n int) *tensor.Tensor {
+	shape := append([]int{n}, sh.outs[0].Shape[1:]...)
+	sh.out = tensor.Ensure(sh.out, shape...)
+	off := 0
+	for _, o := range sh.outs[:s] {
+		off += copy(sh.out.Data[off:], o.Data)
+	}
+	return sh.out
+}
+
+// addShardGrads adds the replicas' gradients into the model's, shard by
+// shard, and the replicas' per-layer work into the model's clock.
+func (m *Sequential) addShardGrads(sh *shardSet, s int) {
+	for i, r := range sh.reps[:s-1] {
+		for j, p := range sh.params {
+			if p.Trainable && p.Grad != nil {
+				kernels.AddTo(p.Grad.Data, sh.grads[i][j].Data)
+			}
+		}
+		m.clock.addWork(&r.clock)
+	}
+}
+
+// addWork adds o's samples and FLOPs into c and clears them in o; not
+// o's times: the replicas' layers ran at the same time as the model's.
+func (c *layerClock) addWork(o *layerClock) {
+	if !c.on || !o.on {
+		return
+	}
+	for i := range min(len(c.times), len(o.times)) {
+		t, u := &c.times[i], &o.times[i]
+		t.ForwardSamples += u.ForwardSamples
+		t.BackwardSamples += u.BackwardSamples
+		t.ForwardFLOP += u.ForwardFLOP
+		t.BackwardFLOP += u.BackwardFLOP
+		u.ForwardSamples, u.BackwardSamples, u.ForwardFLOP, u.BackwardFLOP = 0, 0, 0, 0
+		u.Forward, u.Backward = 0, 0
+	}
+}
