@@ -172,6 +172,366 @@ func convTap2x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, 
 //go:noescape
 func convTap1x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap24x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap23x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap22x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap21x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap20x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap19x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap18x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap17x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap16x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap15x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap14x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap13x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap12x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap11x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap10x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap9x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap8x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap7x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap6x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap5x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap4x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap3x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap2x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap1x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap24x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap23x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap22x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap21x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap20x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap19x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap18x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap17x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap16x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap15x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap14x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap13x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap12x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap11x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap10x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap9x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap8x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap7x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap6x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap5x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap4x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap3x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap2x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap1x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap24x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap23x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap22x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap21x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap20x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap19x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap18x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap17x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap16x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap15x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap14x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap13x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap12x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap11x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap10x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap9x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap8x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap7x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap6x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap5x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap4x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap3x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap2x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
+// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+//
+//go:noescape
+func convTap1x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
+
 // convTapGrad8x16AVX512 sets, for kernel columns t < 3, channels ch < 8 and filters j < 16,
 // gr[(t*c+ch)*f+j] to Σ_{r<rows} Σ_{o<ow} x[r*ldx+(o+t)*c+ch]*dz[(r*ow+o)*f+j] (from zero, one FMA per
 // term in (r, o) order), plus gr's old value when add != 0, where ow = 2 + 3*iters + mod (mod < 3, rows >= 1).

@@ -40,8 +40,8 @@ func tapConvRef(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bias []
 }
 
 // TestConvTapKernel: the three-tap kernel (assembly where it runs) gives
-// convTapGo's bits for every row count, one to three kernel rows, one,
-// three and 16 channels, strides between rows and filters wider than the
+// convTapGo's bits for every row count and edges, one to three kernel
+// rows, one, three and 16 channels, strides between rows and filters wider than the
 // call's, with and without a bias; and writes nothing outside y's rows.
 func TestConvTapKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
@@ -55,19 +55,21 @@ func TestConvTapKernel(t *testing.T) {
 	for rows := 1; rows <= tapMaxRows; rows++ {
 		for _, kh := range []int{1, 3} {
 			for _, c := range []int{1, 3, 16} {
-				ldx, ldw, ldy := (rows+5)*c, 32, 48
-				x, w := normal((kh-1)*ldx+(rows+2)*c), normal((kh*3*c-1)*ldw+16)
-				for _, bias := range [][]float32{nil, normal(16)} {
-					want := make([]float32, (rows-1)*ldy+16)
-					for i := range want {
-						want[i] = float32(i)
+				for edges := 0; edges <= tapBoth; edges++ {
+					ldx, ldw, ldy := (rows+5)*c, 32, 48
+					x, w := normal((kh-1)*ldx+tapPixels(rows, edges)*c), normal((kh*3*c-1)*ldw+16)
+					for _, bias := range [][]float32{nil, normal(16)} {
+						want := make([]float32, (rows-1)*ldy+16)
+						for i := range want {
+							want[i] = float32(i)
+						}
+						got := newBanded(want)
+						convTapGo(rows, edges, kh, c, x, ldx, w, ldw, want, ldy, bias)
+						tapKernel(rows, edges, kh, c, x, ldx, w, ldw, got.s(), ldy, bias)
+						what := fmt.Sprintf("rows %d, edges %d, kh %d, c %d, bias %v", rows, edges, kh, c, bias != nil)
+						got.check(t, what)
+						sameBits(t, what, got.s(), want)
 					}
-					got := newBanded(want)
-					convTapGo(rows, kh, c, x, ldx, w, ldw, want, ldy, bias)
-					tapKernel(rows, kh, c, x, ldx, w, ldw, got.s(), ldy, bias)
-					what := fmt.Sprintf("rows %d, kh %d, c %d, bias %v", rows, kh, c, bias != nil)
-					got.check(t, what)
-					sameBits(t, what, got.s(), want)
 				}
 			}
 		}

@@ -13,7 +13,9 @@ package kernels
 // kernel), the slab is the input itself. Stride-1 kernels of three
 // columns with a multiple of 16 filters run the three-tap kernels instead
 // where they exist (convtap.go: each input value broadcast once for the
-// three taps that read it; the sums in another order, other bits).
+// three taps that read it; the sums in another order, other bits),
+// reading x in place where the padding is at most a pixel on each side
+// (tapInPlace: the padding's zero terms left out, not read).
 
 // ConvDirectLen is the length of the buffer ConvRowsDirect needs for at
 // most rows output positions of a convolution of geometry g: the slab of
@@ -55,6 +57,10 @@ func ConvRowsDirect(g ConvGeom, x []float32, r0, r1 int, w []float32, f int, bia
 	d := directConv{g: g, kern: kernelFor(f), w: w, f: f, bias: bias, y: y, r0: r0, tap: convTapApplies(g, f)}
 	if bias != nil {
 		d.beta = 1
+	}
+	if d.tap && tapInPlace(g) {
+		d.tapRowsInPlace(x, r0, r1)
+		return
 	}
 	per, img := g.OH*g.OW, g.H*g.W*g.C
 	wp, _ := slabWidth(g)

@@ -23,9 +23,28 @@ import (
 const convTapMaxRows = 24
 
 func genConvTap() {
-	for r := convTapMaxRows; r >= 1; r-- {
-		genConvTapRows(r)
+	for _, e := range []tapEdges{{}, {left: true}, {right: true}, {left: true, right: true}} {
+		for r := convTapMaxRows; r >= 1; r-- {
+			genConvTapRows(r, e)
+		}
 	}
+}
+
+// tapEdges marks a call at the left or right border of a row read in
+// place: its first (left) or last (right) input pixel is padding, never
+// read (a zero term left out); with left, x points at pixel 1.
+type tapEdges struct{ left, right bool }
+
+func (e tapEdges) suffix() string {
+	switch {
+	case e.left && e.right:
+		return "LR"
+	case e.left:
+		return "L"
+	case e.right:
+		return "R"
+	}
+	return ""
 }
 
 // genConvTapRows emits convTap<r>x16AVX512: for positions i < r and
@@ -35,13 +54,16 @@ func genConvTap() {
 //
 // each sum from zero with one FMA per term in that order (h, then ch,
 // then t), the bias (when not nil) added last.
-func genConvTapRows(r int) {
-	name := fmt.Sprintf("convTap%dx16AVX512", r)
+func genConvTapRows(r int, e tapEdges) {
+	name := fmt.Sprintf("convTap%dx16%sAVX512", r, e.suffix())
 	b.TEXT(name, b.NOSPLIT, "func(kh, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)")
 	b.Pragma("noescape")
 	b.Doc(fmt.Sprintf("%s computes %d consecutive output positions of a stride-1 convolution with", name, r),
 		"three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],",
 		"from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).")
+	if e.left || e.right {
+		b.Doc("Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.")
+	}
 	acc := make([]reg.VecVirtual, r)
 	for i := range acc {
 		acc[i] = b.ZMM()
@@ -64,7 +86,7 @@ func genConvTapRows(r int) {
 	xc, cc := b.GP64(), load64("c")
 	b.MOVQ(xrow, xc)
 	b.Label(name + "_c")
-	convTapChannel(acc, xc, wc, cf, s, s3)
+	convTapChannel(acc, e, xc, wc, cf, s, s3)
 	b.ADDQ(op.U8(4), xc)
 	b.ADDQ(ldwb, wc)
 	b.DECQ(cc)
@@ -96,7 +118,7 @@ func genConvTapRows(r int) {
 // convTapChannel emits one kernel row's one channel: the three taps'
 // weights from wc (cf bytes apart), then input pixel p (at xc + p*s) for
 // p < len(acc)+2 broadcast and added with tap t into acc[p-t].
-func convTapChannel(acc []reg.VecVirtual, xc, wc, cf, s, s3 reg.GPVirtual) {
+func convTapChannel(acc []reg.VecVirtual, e tapEdges, xc, wc, cf, s, s3 reg.GPVirtual) {
 	var wt [3]reg.VecVirtual
 	for t := range wt {
 		wt[t] = b.ZMM()
@@ -106,11 +128,19 @@ func convTapChannel(acc []reg.VecVirtual, xc, wc, cf, s, s3 reg.GPVirtual) {
 	b.VMOVUPS(op.Mem{Base: wc, Index: cf, Scale: 2}, wt[2])
 	p := b.GP64()
 	b.MOVQ(xc, p)
-	for px := 0; px < len(acc)+2; px++ {
-		if px > 0 && px%4 == 0 {
+	first, last := 0, len(acc)+1
+	if e.left {
+		first = 1
+	}
+	if e.right {
+		last--
+	}
+	for px := first; px <= last; px++ {
+		q := px - first // x's pixel q
+		if q > 0 && q%4 == 0 {
 			b.LEAQ(op.Mem{Base: p, Index: s, Scale: 4}, p)
 		}
-		addr := []op.Mem{{Base: p}, {Base: p, Index: s, Scale: 1}, {Base: p, Index: s, Scale: 2}, {Base: p, Index: s3, Scale: 1}}[px%4]
+		addr := []op.Mem{{Base: p}, {Base: p, Index: s, Scale: 1}, {Base: p, Index: s, Scale: 2}, {Base: p, Index: s3, Scale: 1}}[q%4]
 		v := b.ZMM()
 		b.VBROADCASTSS(addr, v)
 		for t := range wt {
