@@ -4,530 +4,482 @@
 
 package kernels
 
-// convTap24x16AVX512 computes 24 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap24x16AVX512: 24 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap24x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap23x16AVX512 computes 23 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap23x16AVX512: 23 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap23x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap22x16AVX512 computes 22 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap22x16AVX512: 22 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap22x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap21x16AVX512 computes 21 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap21x16AVX512: 21 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap21x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap20x16AVX512 computes 20 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap20x16AVX512: 20 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap20x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap19x16AVX512 computes 19 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap19x16AVX512: 19 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap19x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap18x16AVX512 computes 18 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap18x16AVX512: 18 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap18x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap17x16AVX512 computes 17 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap17x16AVX512: 17 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap17x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap16x16AVX512 computes 16 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap16x16AVX512: 16 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap16x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap15x16AVX512 computes 15 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap15x16AVX512: 15 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap15x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap14x16AVX512 computes 14 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap14x16AVX512: 14 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap14x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap13x16AVX512 computes 13 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap13x16AVX512: 13 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap13x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap12x16AVX512 computes 12 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap12x16AVX512: 12 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap12x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap11x16AVX512 computes 11 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap11x16AVX512: 11 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap11x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap10x16AVX512 computes 10 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap10x16AVX512: 10 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap10x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap9x16AVX512 computes 9 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap9x16AVX512: 9 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap9x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap8x16AVX512 computes 8 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap8x16AVX512: 8 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap8x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap7x16AVX512 computes 7 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap7x16AVX512: 7 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap7x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap6x16AVX512 computes 6 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap6x16AVX512: 6 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap6x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap5x16AVX512 computes 5 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap5x16AVX512: 5 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap5x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap4x16AVX512 computes 4 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap4x16AVX512: 4 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap4x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap3x16AVX512 computes 3 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap3x16AVX512: 3 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap3x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap2x16AVX512 computes 2 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap2x16AVX512: 2 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap2x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// convTap1x16AVX512 computes 1 consecutive output positions of a stride-1 convolution with
-// three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],
-// from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).
+// convTap1x16AVX512: 1 positions, edges "", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap1x16AVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap24x16LAVX512: 24 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap24x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap23x16LAVX512: 23 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap23x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap22x16LAVX512: 22 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap22x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap21x16LAVX512: 21 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap21x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap20x16LAVX512: 20 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap20x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap19x16LAVX512: 19 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap19x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap18x16LAVX512: 18 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap18x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap17x16LAVX512: 17 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap17x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap16x16LAVX512: 16 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap16x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap15x16LAVX512: 15 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap15x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap14x16LAVX512: 14 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap14x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap13x16LAVX512: 13 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap13x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap12x16LAVX512: 12 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap12x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap11x16LAVX512: 11 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap11x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap10x16LAVX512: 10 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap10x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap9x16LAVX512: 9 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap9x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap8x16LAVX512: 8 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap8x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap7x16LAVX512: 7 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap7x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap6x16LAVX512: 6 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap6x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap5x16LAVX512: 5 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap5x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap4x16LAVX512: 4 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap4x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap3x16LAVX512: 3 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap3x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap2x16LAVX512: 2 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap2x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap1x16LAVX512: 1 positions, edges "L", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap1x16LAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap24x16RAVX512: 24 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap24x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap23x16RAVX512: 23 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap23x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap22x16RAVX512: 22 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap22x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap21x16RAVX512: 21 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap21x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap20x16RAVX512: 20 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap20x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap19x16RAVX512: 19 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap19x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap18x16RAVX512: 18 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap18x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap17x16RAVX512: 17 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap17x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap16x16RAVX512: 16 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap16x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap15x16RAVX512: 15 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap15x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap14x16RAVX512: 14 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap14x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap13x16RAVX512: 13 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap13x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap12x16RAVX512: 12 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap12x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap11x16RAVX512: 11 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap11x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap10x16RAVX512: 10 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap10x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap9x16RAVX512: 9 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap9x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap8x16RAVX512: 8 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap8x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap7x16RAVX512: 7 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap7x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap6x16RAVX512: 6 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap6x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap5x16RAVX512: 5 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap5x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap4x16RAVX512: 4 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap4x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap3x16RAVX512: 3 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap3x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap2x16RAVX512: 2 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap2x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap1x16RAVX512: 1 positions, edges "R", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap1x16RAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap24x16LRAVX512: 24 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap24x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap23x16LRAVX512: 23 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap23x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap22x16LRAVX512: 22 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap22x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap21x16LRAVX512: 21 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap21x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap20x16LRAVX512: 20 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap20x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap19x16LRAVX512: 19 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap19x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap18x16LRAVX512: 18 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap18x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap17x16LRAVX512: 17 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap17x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap16x16LRAVX512: 16 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap16x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap15x16LRAVX512: 15 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap15x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap14x16LRAVX512: 14 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap14x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap13x16LRAVX512: 13 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap13x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap12x16LRAVX512: 12 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap12x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap11x16LRAVX512: 11 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap11x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap10x16LRAVX512: 10 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap10x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap9x16LRAVX512: 9 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap9x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap8x16LRAVX512: 8 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap8x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap7x16LRAVX512: 7 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap7x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap6x16LRAVX512: 6 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap6x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap5x16LRAVX512: 5 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap5x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap4x16LRAVX512: 4 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap4x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap3x16LRAVX512: 3 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap3x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap2x16LRAVX512: 2 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap2x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)
 
-// Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.
+// convTap1x16LRAVX512: 1 positions, edges "LR", of kernels.tapKernelFunc (convTapGo: the same terms in the same order).
 //
 //go:noescape
 func convTap1x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)

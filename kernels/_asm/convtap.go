@@ -58,12 +58,7 @@ func genConvTapRows(r int, e tapEdges) {
 	name := fmt.Sprintf("convTap%dx16%sAVX512", r, e.suffix())
 	b.TEXT(name, b.NOSPLIT, "func(kh, c int, x *float32, ldx int, w *float32, ldw int, y *float32, ldy int, bias *float32)")
 	b.Pragma("noescape")
-	b.Doc(fmt.Sprintf("%s computes %d consecutive output positions of a stride-1 convolution with", name, r),
-		"three kernel columns, 16 filters each: y[i*ldy+j] = Σ_{h<kh} Σ_{ch<c} Σ_{t<3} x[h*ldx+(i+t)*c+ch]*w[((h*3+t)*c+ch)*ldw+j],",
-		"from zero, one FMA per term in that order, plus bias[j] when bias is not nil (kh, c >= 1).")
-	if e.left || e.right {
-		b.Doc("Edges: the terms of the first input pixel (L: x then points at pixel 1) or of the last one (R) are left out, never read.")
-	}
+	b.Doc(fmt.Sprintf("%s: %d positions, edges %q, of kernels.tapKernelFunc (convTapGo: the same terms in the same order).", name, r, e.suffix()))
 	acc := make([]reg.VecVirtual, r)
 	for i := range acc {
 		acc[i] = b.ZMM()
