@@ -65,16 +65,24 @@ var convTapRowsAVX512 = [4][tapMaxRows + 1]convTapAsm{{
 var tapGradKernel tapGradKernelFunc = convTapGradAVX512
 
 // convTapGradAVX512 checks the operands' lengths and calls the kernel.
-func convTapGradAVX512(rows, ow int, x []float32, ldx, c int, dz []float32, f int, g []float32, add bool) {
+func convTapGradAVX512(rows, ow int, x []float32, ldx, c int, dz []float32, f int, g []float32, add, pad bool) {
 	if rows < 1 || ow < 2 || c < 8 {
 		panic("kernels: convTapGradAVX512 on an empty call")
 	}
-	_ = x[(rows-1)*ldx+(ow+1)*c+7]
+	pixels := ow + 2
+	if pad {
+		pixels = ow
+	}
+	_ = x[(rows-1)*ldx+(pixels-1)*c+7]
 	_ = dz[(rows*ow-1)*f+15]
 	_ = g[(2*c+7)*f+15]
 	var a int
 	if add {
 		a = 1
+	}
+	if pad {
+		convTapGrad8x16PadAVX512(rows, (ow-2)/3, (ow-2)%3, &x[0], ldx, c, &dz[0], f, &g[0], a)
+		return
 	}
 	convTapGrad8x16AVX512(rows, (ow-2)/3, (ow-2)%3, &x[0], ldx, c, &dz[0], f, &g[0], a)
 }

@@ -490,3 +490,8 @@ func convTap1x16LRAVX512(kh int, c int, x *float32, ldx int, w *float32, ldw int
 //
 //go:noescape
 func convTapGrad8x16AVX512(rows int, iters int, mod int, x *float32, ldx int, c int, dz *float32, f int, gr *float32, add int)
+
+// Pad: a row's first and last pixel (o+t = 0 and ow+1) are padding, their terms left out, never read: x points at pixel 1.
+//
+//go:noescape
+func convTapGrad8x16PadAVX512(rows int, iters int, mod int, x *float32, ldx int, c int, dz *float32, f int, gr *float32, add int)

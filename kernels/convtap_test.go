@@ -116,8 +116,9 @@ func TestConvTapExact(t *testing.T) {
 // TestConvTapGradKernel: the three-tap kernel-gradient kernel (assembly
 // where it runs) gives convTapGradGo's bits for rows of 2 to 9 and 30 to
 // 34 positions (every remainder of its steady loop), one to three rows,
-// 8 and 24 channels, with and without adding g's old values; and writes
-// nothing outside its 24 vectors' rows.
+// 8 and 24 channels, with and without adding g's old values, with and
+// without the padding pixels left out; and writes nothing outside its 24
+// vectors' rows.
 func TestConvTapGradKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	normal := func(n int) []float32 {
@@ -132,12 +133,17 @@ func TestConvTapGradKernel(t *testing.T) {
 			for _, c := range []int{8, 24} {
 				ldx, f := (ow+3)*c, 32
 				x, dz := normal((rows-1)*ldx+(ow+2)*c), normal(rows*ow*f)
-				for _, add := range []bool{false, true} {
+				for i, add := range []bool{false, true, false, true} {
+					pad := i >= 2
+					xs := x
+					if pad {
+						xs = x[:(rows-1)*ldx+ow*c]
+					}
 					want := normal((2*c+7)*f + 16)
 					got := newBanded(want)
-					convTapGradGo(rows, ow, x, ldx, c, dz, f, want, add)
-					tapGradKernel(rows, ow, x, ldx, c, dz, f, got.s(), add)
-					what := fmt.Sprintf("ow %d, rows %d, c %d, add %v", ow, rows, c, add)
+					convTapGradGo(rows, ow, xs, ldx, c, dz, f, want, add, pad)
+					tapGradKernel(rows, ow, xs, ldx, c, dz, f, got.s(), add, pad)
+					what := fmt.Sprintf("ow %d, rows %d, c %d, add %v, pad %v", ow, rows, c, add, pad)
 					got.check(t, what)
 					sameBits(t, what, got.s(), want)
 				}

@@ -9,7 +9,10 @@ package kernels
 // values on and the next output row's SH slab rows on: for a panel of
 // kernel-gradient rows inside one run, a matrix with a row stride of 1 and
 // steps that jump at each output row's end, which the segmented
-// micro-kernels read as is.
+// micro-kernels read as is. Stride-1 kernels of three columns with
+// channels a multiple of 8 and 16k filters run the three-tap kernel
+// (convtap_grad.go; the same bits), reading x in place where the padding
+// is none or a pixel on each side.
 
 // ConvGradDirectApplies reports whether ConvKernelGradDirect computes the
 // kernel-gradient product of patch rows [a0, a1) of a convolution of
@@ -59,6 +62,12 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 	checkRows(g, a0, a1, len(x), (a1-a0)*k, "ConvKernelGradDirect")
 	if len(dz) < a1*f || len(grad) < k*f || len(buf) < ConvGradDirectLen(g, a0, a1) {
 		panic("kernels.ConvKernelGradDirect: slice too short")
+	}
+	per, oh0 := g.OH*g.OW, a0%(g.OH*g.OW)/g.OW
+	if convTapGradApplies(g, f, beta) && tapGradInPlace(g, oh0, oh0+(a1-a0)/g.OW) {
+		img := g.H * g.W * g.C
+		tapGradBlockInPlace(g, x[a0/per*img:(a0/per+1)*img], oh0, oh0+(a1-a0)/g.OW, dz[a0*f:], f, beta, grad)
+		return
 	}
 	slab := fillSlab(g, x, a0, a1, buf)
 	wp, _ := slabWidth(g)

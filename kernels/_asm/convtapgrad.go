@@ -26,13 +26,19 @@ const tapGradChannels = 8
 // for t < 3, ch < 8, j < 16, each sum from zero in (r, o) order; with add
 // != 0 the old value of g is added to the sum, else g is not read
 // (rows >= 1, ow >= 2).
-func genConvTapGrad() {
+func genConvTapGrad(inPlace bool) {
 	name := "convTapGrad8x16AVX512"
+	if inPlace {
+		name = "convTapGrad8x16PadAVX512"
+	}
 	b.TEXT(name, b.NOSPLIT, "func(rows, iters, mod int, x *float32, ldx, c int, dz *float32, f int, gr *float32, add int)")
 	b.Pragma("noescape")
 	b.Doc(name+" sets, for kernel columns t < 3, channels ch < 8 and filters j < 16,",
 		"gr[(t*c+ch)*f+j] to Σ_{r<rows} Σ_{o<ow} x[r*ldx+(o+t)*c+ch]*dz[(r*ow+o)*f+j] (from zero, one FMA per",
 		"term in (r, o) order), plus gr's old value when add != 0, where ow = 2 + 3*iters + mod (mod < 3, rows >= 1).")
+	if inPlace {
+		b.Doc("Pad: a row's first and last pixel (o+t = 0 and ow+1) are padding, their terms left out, never read: x points at pixel 1.")
+	}
 	var acc [3][tapGradChannels]reg.VecVirtual
 	for t := range acc {
 		for ch := range acc[t] {
@@ -52,12 +58,12 @@ func genConvTapGrad() {
 	b.SHLQ(op.U8(2), ldxb)
 	xrow, dp, rows := load64("x"), load64("dz"), load64("rows")
 	iters, mod := load64("iters"), load64("mod")
-	tapGradRows(name, acc, d, xrow, b.GP64(), dp, s, fb, ldxb, rows, iters, mod)
+	tapGradRows(name, inPlace, acc, d, xrow, b.GP64(), dp, s, fb, ldxb, rows, iters, mod)
 	tapGradStore(name, acc)
 }
 
 // tapGradRows emits the loop over the block's output rows.
-func tapGradRows(name string, acc [3][tapGradChannels]reg.VecVirtual, d [3]reg.VecVirtual, xrow, xp, dp, s, fb, ldxb, rows, iters, mod reg.GPVirtual) {
+func tapGradRows(name string, inPlace bool, acc [3][tapGradChannels]reg.VecVirtual, d [3]reg.VecVirtual, xrow, xp, dp, s, fb, ldxb, rows, iters, mod reg.GPVirtual) {
 	// pixel emits input pixel j: dz[j] (when load) into d[j%3], then its
 	// channels broadcast and added with column t into acc[t] against
 	// dz[j-t] in d[(j-t)%3], for the columns in ts.
@@ -78,7 +84,12 @@ func tapGradRows(name string, acc [3][tapGradChannels]reg.VecVirtual, d [3]reg.V
 	all := []int{0, 1, 2}
 	b.Label(name + "_row")
 	b.MOVQ(xrow, xp)
-	pixel(0, true, []int{0})
+	if inPlace { // pixel 0 is padding: only dz[0]
+		b.VMOVUPS(op.Mem{Base: dp}, d[0])
+		b.ADDQ(fb, dp)
+	} else {
+		pixel(0, true, []int{0})
+	}
 	pixel(1, true, []int{0, 1})
 	cnt := b.GP64()
 	b.MOVQ(iters, cnt)
@@ -98,7 +109,9 @@ func tapGradRows(name string, acc [3][tapGradChannels]reg.VecVirtual, d [3]reg.V
 	b.JA(op.LabelRef(name + "_rest2"))
 	tail := func(last int) { // last = (ow-1)%3 as a j: pixels ow and ow+1
 		pixel(last+1, false, []int{1, 2})
-		pixel(last+2, false, []int{2})
+		if !inPlace { // pixel ow+1: padding in place
+			pixel(last+2, false, []int{2})
+		}
 		b.JMP(op.LabelRef(name + "_next"))
 	}
 	tail(1) // mod 0: ow-1 ≡ 1

@@ -96,7 +96,8 @@ func main() {
 	}
 	if *convtap {
 		genConvTap()
-		genConvTapGrad()
+		genConvTapGrad(false)
+		genConvTapGrad(true)
 		b.Generate()
 		return
 	}
