@@ -670,47 +670,51 @@ TEXT ·normApplyAVX512(SB), NOSPLIT, $0-48
 	SHLQ $0x02, R8
 
 normApplyAVX512_c4:
-	CMPQ    DI, $0x00000020
-	JL      normApplyAVX512_c4done
-	VMOVUPD (DX), Z0
-	VMOVUPD (BX), Z1
-	VMOVUPD 64(DX), Z2
-	VMOVUPD 64(BX), Z3
-	VMOVUPD 128(DX), Z4
-	VMOVUPD 128(BX), Z5
-	VMOVUPD 192(DX), Z6
-	VMOVUPD 192(BX), Z7
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyAVX512_rows1_end
+	CMPQ      DI, $0x00000020
+	JL        normApplyAVX512_c4done
+	VMOVUPD   (DX), Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPD   (BX), Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPD   64(DX), Z2
+	VCVTPD2PS Z2, Y2
+	VMOVUPD   64(BX), Z3
+	VCVTPD2PS Z3, Y3
+	VMOVUPD   128(DX), Z4
+	VCVTPD2PS Z4, Y4
+	VMOVUPD   128(BX), Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPD   192(DX), Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPD   192(BX), Z7
+	VCVTPD2PS Z7, Y7
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyAVX512_rows1_end
 
 normApplyAVX512_rows1:
-	VCVTPS2PD (R10), Z8
-	VMULPD    Z0, Z8, Z8
-	VADDPD    Z1, Z8, Z8
-	VCVTPD2PS Z8, Y8
-	VMOVUPS   Y8, (R11)
-	VCVTPS2PD 32(R10), Z8
-	VMULPD    Z2, Z8, Z8
-	VADDPD    Z3, Z8, Z8
-	VCVTPD2PS Z8, Y8
-	VMOVUPS   Y8, 32(R11)
-	VCVTPS2PD 64(R10), Z8
-	VMULPD    Z4, Z8, Z8
-	VADDPD    Z5, Z8, Z8
-	VCVTPD2PS Z8, Y8
-	VMOVUPS   Y8, 64(R11)
-	VCVTPS2PD 96(R10), Z8
-	VMULPD    Z6, Z8, Z8
-	VADDPD    Z7, Z8, Z8
-	VCVTPD2PS Z8, Y8
-	VMOVUPS   Y8, 96(R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyAVX512_rows1
+	VMOVUPS (R10), Y8
+	VMULPS  Y0, Y8, Y8
+	VADDPS  Y1, Y8, Y8
+	VMOVUPS Y8, (R11)
+	VMOVUPS 32(R10), Y8
+	VMULPS  Y2, Y8, Y8
+	VADDPS  Y3, Y8, Y8
+	VMOVUPS Y8, 32(R11)
+	VMOVUPS 64(R10), Y8
+	VMULPS  Y4, Y8, Y8
+	VADDPS  Y5, Y8, Y8
+	VMOVUPS Y8, 64(R11)
+	VMOVUPS 96(R10), Y8
+	VMULPS  Y6, Y8, Y8
+	VADDPS  Y7, Y8, Y8
+	VMOVUPS Y8, 96(R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyAVX512_rows1
 
 normApplyAVX512_rows1_end:
 	ADDQ $0x00000100, DX
@@ -722,33 +726,35 @@ normApplyAVX512_rows1_end:
 
 normApplyAVX512_c4done:
 normApplyAVX512_c2:
-	CMPQ    DI, $0x00000010
-	JL      normApplyAVX512_c2done
-	VMOVUPD (DX), Z0
-	VMOVUPD (BX), Z1
-	VMOVUPD 64(DX), Z2
-	VMOVUPD 64(BX), Z3
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyAVX512_rows2_end
+	CMPQ      DI, $0x00000010
+	JL        normApplyAVX512_c2done
+	VMOVUPD   (DX), Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPD   (BX), Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPD   64(DX), Z2
+	VCVTPD2PS Z2, Y2
+	VMOVUPD   64(BX), Z3
+	VCVTPD2PS Z3, Y3
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyAVX512_rows2_end
 
 normApplyAVX512_rows2:
-	VCVTPS2PD (R10), Z4
-	VMULPD    Z0, Z4, Z4
-	VADDPD    Z1, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VMOVUPS   Y4, (R11)
-	VCVTPS2PD 32(R10), Z4
-	VMULPD    Z2, Z4, Z4
-	VADDPD    Z3, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VMOVUPS   Y4, 32(R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyAVX512_rows2
+	VMOVUPS (R10), Y4
+	VMULPS  Y0, Y4, Y4
+	VADDPS  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	VMOVUPS 32(R10), Y4
+	VMULPS  Y2, Y4, Y4
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, 32(R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyAVX512_rows2
 
 normApplyAVX512_rows2_end:
 	ADDQ $0x00000080, DX
@@ -760,26 +766,27 @@ normApplyAVX512_rows2_end:
 
 normApplyAVX512_c2done:
 normApplyAVX512_c1:
-	CMPQ    DI, $0x00000008
-	JL      normApplyAVX512_c1done
-	VMOVUPD (DX), Z0
-	VMOVUPD (BX), Z1
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyAVX512_rows3_end
+	CMPQ      DI, $0x00000008
+	JL        normApplyAVX512_c1done
+	VMOVUPD   (DX), Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPD   (BX), Z1
+	VCVTPD2PS Z1, Y1
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyAVX512_rows3_end
 
 normApplyAVX512_rows3:
-	VCVTPS2PD (R10), Z2
-	VMULPD    Z0, Z2, Z2
-	VADDPD    Z1, Z2, Z2
-	VCVTPD2PS Z2, Y2
-	VMOVUPS   Y2, (R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyAVX512_rows3
+	VMOVUPS (R10), Y2
+	VMULPS  Y0, Y2, Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyAVX512_rows3
 
 normApplyAVX512_rows3_end:
 	ADDQ $0x00000040, DX
@@ -796,22 +803,23 @@ normApplyAVX512_c1done:
 	BZHIL     DI, R9, R9
 	KMOVW     R9, K1
 	VMOVUPD.Z (DX), K1, Z0
+	VCVTPD2PS Z0, Y0
 	VMOVUPD.Z (BX), K1, Z1
+	VCVTPD2PS Z1, Y1
 	MOVQ      SI, DX
 	MOVQ      AX, AX
 	TESTQ     DX, DX
 	JZ        normApplyAVX512_rows4_end
 
 normApplyAVX512_rows4:
-	VCVTPS2PD.Z (CX), K1, Z2
-	VMULPD      Z0, Z2, Z2
-	VADDPD      Z1, Z2, Z2
-	VCVTPD2PS   Z2, Y2
-	VMOVUPS     Y2, K1, (AX)
-	ADDQ        R8, CX
-	ADDQ        R8, AX
-	DECQ        DX
-	JNZ         normApplyAVX512_rows4
+	VMOVUPS.Z (CX), K1, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VMOVUPS   Y2, K1, (AX)
+	ADDQ      R8, CX
+	ADDQ      R8, AX
+	DECQ      DX
+	JNZ       normApplyAVX512_rows4
 
 normApplyAVX512_rows4_end:
 normApplyAVX512_done:
@@ -837,63 +845,67 @@ TEXT ·normApplyRelu6AVX512(SB), NOSPLIT, $0-48
 	VPBROADCASTD R9, Y2
 
 normApplyRelu6AVX512_c4:
-	CMPQ    DI, $0x00000020
-	JL      normApplyRelu6AVX512_c4done
-	VMOVUPD (DX), Z3
-	VMOVUPD (BX), Z4
-	VMOVUPD 64(DX), Z5
-	VMOVUPD 64(BX), Z6
-	VMOVUPD 128(DX), Z7
-	VMOVUPD 128(BX), Z8
-	VMOVUPD 192(DX), Z9
-	VMOVUPD 192(BX), Z10
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyRelu6AVX512_rows1_end
+	CMPQ      DI, $0x00000020
+	JL        normApplyRelu6AVX512_c4done
+	VMOVUPD   (DX), Z3
+	VCVTPD2PS Z3, Y3
+	VMOVUPD   (BX), Z4
+	VCVTPD2PS Z4, Y4
+	VMOVUPD   64(DX), Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPD   64(BX), Z6
+	VCVTPD2PS Z6, Y6
+	VMOVUPD   128(DX), Z7
+	VCVTPD2PS Z7, Y7
+	VMOVUPD   128(BX), Z8
+	VCVTPD2PS Z8, Y8
+	VMOVUPD   192(DX), Z9
+	VCVTPD2PS Z9, Y9
+	VMOVUPD   192(BX), Z10
+	VCVTPD2PS Z10, Y10
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyRelu6AVX512_rows1_end
 
 normApplyRelu6AVX512_rows1:
-	VCVTPS2PD (R10), Z11
-	VMULPD    Z3, Z11, Z11
-	VADDPD    Z4, Z11, Z11
-	VCVTPD2PS Z11, Y11
-	VMAXPS    Y11, Y0, Y11
-	VPANDD    Y1, Y11, Y11
-	VADDPS    Y0, Y11, Y11
-	VMINPS    Y11, Y2, Y11
-	VMOVUPS   Y11, (R11)
-	VCVTPS2PD 32(R10), Z11
-	VMULPD    Z5, Z11, Z11
-	VADDPD    Z6, Z11, Z11
-	VCVTPD2PS Z11, Y11
-	VMAXPS    Y11, Y0, Y11
-	VPANDD    Y1, Y11, Y11
-	VADDPS    Y0, Y11, Y11
-	VMINPS    Y11, Y2, Y11
-	VMOVUPS   Y11, 32(R11)
-	VCVTPS2PD 64(R10), Z11
-	VMULPD    Z7, Z11, Z11
-	VADDPD    Z8, Z11, Z11
-	VCVTPD2PS Z11, Y11
-	VMAXPS    Y11, Y0, Y11
-	VPANDD    Y1, Y11, Y11
-	VADDPS    Y0, Y11, Y11
-	VMINPS    Y11, Y2, Y11
-	VMOVUPS   Y11, 64(R11)
-	VCVTPS2PD 96(R10), Z11
-	VMULPD    Z9, Z11, Z11
-	VADDPD    Z10, Z11, Z11
-	VCVTPD2PS Z11, Y11
-	VMAXPS    Y11, Y0, Y11
-	VPANDD    Y1, Y11, Y11
-	VADDPS    Y0, Y11, Y11
-	VMINPS    Y11, Y2, Y11
-	VMOVUPS   Y11, 96(R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyRelu6AVX512_rows1
+	VMOVUPS (R10), Y11
+	VMULPS  Y3, Y11, Y11
+	VADDPS  Y4, Y11, Y11
+	VMAXPS  Y11, Y0, Y11
+	VPANDD  Y1, Y11, Y11
+	VADDPS  Y0, Y11, Y11
+	VMINPS  Y11, Y2, Y11
+	VMOVUPS Y11, (R11)
+	VMOVUPS 32(R10), Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y6, Y11, Y11
+	VMAXPS  Y11, Y0, Y11
+	VPANDD  Y1, Y11, Y11
+	VADDPS  Y0, Y11, Y11
+	VMINPS  Y11, Y2, Y11
+	VMOVUPS Y11, 32(R11)
+	VMOVUPS 64(R10), Y11
+	VMULPS  Y7, Y11, Y11
+	VADDPS  Y8, Y11, Y11
+	VMAXPS  Y11, Y0, Y11
+	VPANDD  Y1, Y11, Y11
+	VADDPS  Y0, Y11, Y11
+	VMINPS  Y11, Y2, Y11
+	VMOVUPS Y11, 64(R11)
+	VMOVUPS 96(R10), Y11
+	VMULPS  Y9, Y11, Y11
+	VADDPS  Y10, Y11, Y11
+	VMAXPS  Y11, Y0, Y11
+	VPANDD  Y1, Y11, Y11
+	VADDPS  Y0, Y11, Y11
+	VMINPS  Y11, Y2, Y11
+	VMOVUPS Y11, 96(R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyRelu6AVX512_rows1
 
 normApplyRelu6AVX512_rows1_end:
 	ADDQ $0x00000100, DX
@@ -905,41 +917,43 @@ normApplyRelu6AVX512_rows1_end:
 
 normApplyRelu6AVX512_c4done:
 normApplyRelu6AVX512_c2:
-	CMPQ    DI, $0x00000010
-	JL      normApplyRelu6AVX512_c2done
-	VMOVUPD (DX), Z3
-	VMOVUPD (BX), Z4
-	VMOVUPD 64(DX), Z5
-	VMOVUPD 64(BX), Z6
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyRelu6AVX512_rows2_end
+	CMPQ      DI, $0x00000010
+	JL        normApplyRelu6AVX512_c2done
+	VMOVUPD   (DX), Z3
+	VCVTPD2PS Z3, Y3
+	VMOVUPD   (BX), Z4
+	VCVTPD2PS Z4, Y4
+	VMOVUPD   64(DX), Z5
+	VCVTPD2PS Z5, Y5
+	VMOVUPD   64(BX), Z6
+	VCVTPD2PS Z6, Y6
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyRelu6AVX512_rows2_end
 
 normApplyRelu6AVX512_rows2:
-	VCVTPS2PD (R10), Z7
-	VMULPD    Z3, Z7, Z7
-	VADDPD    Z4, Z7, Z7
-	VCVTPD2PS Z7, Y7
-	VMAXPS    Y7, Y0, Y7
-	VPANDD    Y1, Y7, Y7
-	VADDPS    Y0, Y7, Y7
-	VMINPS    Y7, Y2, Y7
-	VMOVUPS   Y7, (R11)
-	VCVTPS2PD 32(R10), Z7
-	VMULPD    Z5, Z7, Z7
-	VADDPD    Z6, Z7, Z7
-	VCVTPD2PS Z7, Y7
-	VMAXPS    Y7, Y0, Y7
-	VPANDD    Y1, Y7, Y7
-	VADDPS    Y0, Y7, Y7
-	VMINPS    Y7, Y2, Y7
-	VMOVUPS   Y7, 32(R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyRelu6AVX512_rows2
+	VMOVUPS (R10), Y7
+	VMULPS  Y3, Y7, Y7
+	VADDPS  Y4, Y7, Y7
+	VMAXPS  Y7, Y0, Y7
+	VPANDD  Y1, Y7, Y7
+	VADDPS  Y0, Y7, Y7
+	VMINPS  Y7, Y2, Y7
+	VMOVUPS Y7, (R11)
+	VMOVUPS 32(R10), Y7
+	VMULPS  Y5, Y7, Y7
+	VADDPS  Y6, Y7, Y7
+	VMAXPS  Y7, Y0, Y7
+	VPANDD  Y1, Y7, Y7
+	VADDPS  Y0, Y7, Y7
+	VMINPS  Y7, Y2, Y7
+	VMOVUPS Y7, 32(R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyRelu6AVX512_rows2
 
 normApplyRelu6AVX512_rows2_end:
 	ADDQ $0x00000080, DX
@@ -951,30 +965,31 @@ normApplyRelu6AVX512_rows2_end:
 
 normApplyRelu6AVX512_c2done:
 normApplyRelu6AVX512_c1:
-	CMPQ    DI, $0x00000008
-	JL      normApplyRelu6AVX512_c1done
-	VMOVUPD (DX), Z3
-	VMOVUPD (BX), Z4
-	MOVQ    SI, R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	TESTQ   R9, R9
-	JZ      normApplyRelu6AVX512_rows3_end
+	CMPQ      DI, $0x00000008
+	JL        normApplyRelu6AVX512_c1done
+	VMOVUPD   (DX), Z3
+	VCVTPD2PS Z3, Y3
+	VMOVUPD   (BX), Z4
+	VCVTPD2PS Z4, Y4
+	MOVQ      SI, R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	TESTQ     R9, R9
+	JZ        normApplyRelu6AVX512_rows3_end
 
 normApplyRelu6AVX512_rows3:
-	VCVTPS2PD (R10), Z5
-	VMULPD    Z3, Z5, Z5
-	VADDPD    Z4, Z5, Z5
-	VCVTPD2PS Z5, Y5
-	VMAXPS    Y5, Y0, Y5
-	VPANDD    Y1, Y5, Y5
-	VADDPS    Y0, Y5, Y5
-	VMINPS    Y5, Y2, Y5
-	VMOVUPS   Y5, (R11)
-	ADDQ      R8, R10
-	ADDQ      R8, R11
-	DECQ      R9
-	JNZ       normApplyRelu6AVX512_rows3
+	VMOVUPS (R10), Y5
+	VMULPS  Y3, Y5, Y5
+	VADDPS  Y4, Y5, Y5
+	VMAXPS  Y5, Y0, Y5
+	VPANDD  Y1, Y5, Y5
+	VADDPS  Y0, Y5, Y5
+	VMINPS  Y5, Y2, Y5
+	VMOVUPS Y5, (R11)
+	ADDQ    R8, R10
+	ADDQ    R8, R11
+	DECQ    R9
+	JNZ     normApplyRelu6AVX512_rows3
 
 normApplyRelu6AVX512_rows3_end:
 	ADDQ $0x00000040, DX
@@ -991,26 +1006,27 @@ normApplyRelu6AVX512_c1done:
 	BZHIL     DI, R9, R9
 	KMOVW     R9, K1
 	VMOVUPD.Z (DX), K1, Z3
+	VCVTPD2PS Z3, Y3
 	VMOVUPD.Z (BX), K1, Z4
+	VCVTPD2PS Z4, Y4
 	MOVQ      SI, DX
 	MOVQ      AX, AX
 	TESTQ     DX, DX
 	JZ        normApplyRelu6AVX512_rows4_end
 
 normApplyRelu6AVX512_rows4:
-	VCVTPS2PD.Z (CX), K1, Z5
-	VMULPD      Z3, Z5, Z5
-	VADDPD      Z4, Z5, Z5
-	VCVTPD2PS   Z5, Y5
-	VMAXPS      Y5, Y0, Y5
-	VPANDD      Y1, Y5, Y5
-	VADDPS      Y0, Y5, Y5
-	VMINPS      Y5, Y2, Y5
-	VMOVUPS     Y5, K1, (AX)
-	ADDQ        R8, CX
-	ADDQ        R8, AX
-	DECQ        DX
-	JNZ         normApplyRelu6AVX512_rows4
+	VMOVUPS.Z (CX), K1, Y5
+	VMULPS    Y3, Y5, Y5
+	VADDPS    Y4, Y5, Y5
+	VMAXPS    Y5, Y0, Y5
+	VPANDD    Y1, Y5, Y5
+	VADDPS    Y0, Y5, Y5
+	VMINPS    Y5, Y2, Y5
+	VMOVUPS   Y5, K1, (AX)
+	ADDQ      R8, CX
+	ADDQ      R8, AX
+	DECQ      DX
+	JNZ       normApplyRelu6AVX512_rows4
 
 normApplyRelu6AVX512_rows4_end:
 normApplyRelu6AVX512_done:
@@ -1822,71 +1838,71 @@ TEXT ·normApplyRelu6KeepAVX512(SB), NOSPLIT, $0-56
 	XORQ         R8, R8
 
 normApplyRelu6KeepAVX512_c4:
-	CMPQ    BX, $0x00000020
-	JL      normApplyRelu6KeepAVX512_c4done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z5
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z6
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z7
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z8
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 128(R9)(R8*1), Z9
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 128(R9)(R8*1), Z10
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 192(R9)(R8*1), Z11
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 192(R9)(R8*1), Z12
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyRelu6KeepAVX512_rows1_end
+	CMPQ         BX, $0x00000020
+	JL           normApplyRelu6KeepAVX512_c4done
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      (R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y5
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z5, Z5
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      128(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y7
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      192(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z7, Z7
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      (R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y8
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z8, Z8
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      128(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y9
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      192(R9)(R8*1), Z6
+	VCVTPD2PS    Z6, Y6
+	VINSERTF64X4 $0x01, Y6, Z9, Z9
+	MOVQ         rows+40(FP), R9
+	MOVQ         CX, R10
+	MOVQ         AX, R11
+	MOVQ         DX, R12
+	TESTQ        R9, R9
+	JZ           normApplyRelu6KeepAVX512_rows1_end
 
 normApplyRelu6KeepAVX512_rows1:
-	VCVTPS2PD    (R10), Z14
-	VMULPD       Z5, Z14, Z14
-	VADDPD       Z6, Z14, Z14
-	VCVTPD2PS    Z14, Y13
-	VCVTPS2PD    32(R10), Z14
-	VMULPD       Z7, Z14, Z14
-	VADDPD       Z8, Z14, Z14
-	VCVTPD2PS    Z14, Y14
-	VINSERTF64X4 $0x01, Y14, Z13, Z13
-	VMAXPS       Z13, Z0, Z13
-	VPANDD       Z1, Z13, Z13
-	VADDPS       Z0, Z13, Z13
-	VMINPS       Z13, Z2, Z13
-	VMOVUPS      Z13, (R11)
-	VPSUBD       Z3, Z13, Z14
-	VPCMPUD      $0x01, Z4, Z14, K1
-	KMOVW        K1, (R12)
-	VCVTPS2PD    64(R10), Z14
-	VMULPD       Z9, Z14, Z14
-	VADDPD       Z10, Z14, Z14
-	VCVTPD2PS    Z14, Y15
-	VCVTPS2PD    96(R10), Z14
-	VMULPD       Z11, Z14, Z14
-	VADDPD       Z12, Z14, Z14
-	VCVTPD2PS    Z14, Y13
-	VINSERTF64X4 $0x01, Y13, Z15, Z15
-	VMAXPS       Z15, Z0, Z15
-	VPANDD       Z1, Z15, Z15
-	VADDPS       Z0, Z15, Z15
-	VMINPS       Z15, Z2, Z15
-	VMOVUPS      Z15, 64(R11)
-	VPSUBD       Z3, Z15, Z14
-	VPCMPUD      $0x01, Z4, Z14, K1
-	KMOVW        K1, 2(R12)
-	ADDQ         SI, R10
-	ADDQ         SI, R11
-	ADDQ         DI, R12
-	DECQ         R9
-	JNZ          normApplyRelu6KeepAVX512_rows1
+	VMOVUPS (R10), Z6
+	VMULPS  Z5, Z6, Z6
+	VADDPS  Z8, Z6, Z6
+	VMAXPS  Z6, Z0, Z6
+	VPANDD  Z1, Z6, Z6
+	VADDPS  Z0, Z6, Z6
+	VMINPS  Z6, Z2, Z6
+	VMOVUPS Z6, (R11)
+	VPSUBD  Z3, Z6, Z6
+	VPCMPUD $0x01, Z4, Z6, K1
+	KMOVW   K1, (R12)
+	VMOVUPS 64(R10), Z6
+	VMULPS  Z7, Z6, Z6
+	VADDPS  Z9, Z6, Z6
+	VMAXPS  Z6, Z0, Z6
+	VPANDD  Z1, Z6, Z6
+	VADDPS  Z0, Z6, Z6
+	VMINPS  Z6, Z2, Z6
+	VMOVUPS Z6, 64(R11)
+	VPSUBD  Z3, Z6, Z6
+	VPCMPUD $0x01, Z4, Z6, K1
+	KMOVW   K1, 2(R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyRelu6KeepAVX512_rows1
 
 normApplyRelu6KeepAVX512_rows1_end:
 	ADDQ $0x00000100, R8
@@ -1898,46 +1914,46 @@ normApplyRelu6KeepAVX512_rows1_end:
 
 normApplyRelu6KeepAVX512_c4done:
 normApplyRelu6KeepAVX512_c2:
-	CMPQ    BX, $0x00000010
-	JL      normApplyRelu6KeepAVX512_c2done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z5
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z6
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z7
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z8
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyRelu6KeepAVX512_rows2_end
+	CMPQ         BX, $0x00000010
+	JL           normApplyRelu6KeepAVX512_c2done
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      (R9)(R8*1), Z5
+	VCVTPD2PS    Z5, Y10
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z5
+	VCVTPD2PS    Z5, Y5
+	VINSERTF64X4 $0x01, Y5, Z10, Z10
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      (R9)(R8*1), Z5
+	VCVTPD2PS    Z5, Y11
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z5
+	VCVTPD2PS    Z5, Y5
+	VINSERTF64X4 $0x01, Y5, Z11, Z11
+	MOVQ         rows+40(FP), R9
+	MOVQ         CX, R10
+	MOVQ         AX, R11
+	MOVQ         DX, R12
+	TESTQ        R9, R9
+	JZ           normApplyRelu6KeepAVX512_rows2_end
 
 normApplyRelu6KeepAVX512_rows2:
-	VCVTPS2PD    (R10), Z9
-	VMULPD       Z5, Z9, Z9
-	VADDPD       Z6, Z9, Z9
-	VCVTPD2PS    Z9, Y16
-	VCVTPS2PD    32(R10), Z9
-	VMULPD       Z7, Z9, Z9
-	VADDPD       Z8, Z9, Z9
-	VCVTPD2PS    Z9, Y9
-	VINSERTF64X4 $0x01, Y9, Z16, Z16
-	VMAXPS       Z16, Z0, Z16
-	VPANDD       Z1, Z16, Z16
-	VADDPS       Z0, Z16, Z16
-	VMINPS       Z16, Z2, Z16
-	VMOVUPS      Z16, (R11)
-	VPSUBD       Z3, Z16, Z9
-	VPCMPUD      $0x01, Z4, Z9, K1
-	KMOVW        K1, (R12)
-	ADDQ         SI, R10
-	ADDQ         SI, R11
-	ADDQ         DI, R12
-	DECQ         R9
-	JNZ          normApplyRelu6KeepAVX512_rows2
+	VMOVUPS (R10), Z5
+	VMULPS  Z10, Z5, Z5
+	VADDPS  Z11, Z5, Z5
+	VMAXPS  Z5, Z0, Z5
+	VPANDD  Z1, Z5, Z5
+	VADDPS  Z0, Z5, Z5
+	VMINPS  Z5, Z2, Z5
+	VMOVUPS Z5, (R11)
+	VPSUBD  Z3, Z5, Z5
+	VPCMPUD $0x01, Z4, Z5, K1
+	KMOVW   K1, (R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyRelu6KeepAVX512_rows2
 
 normApplyRelu6KeepAVX512_rows2_end:
 	ADDQ $0x00000080, R8
@@ -1949,38 +1965,39 @@ normApplyRelu6KeepAVX512_rows2_end:
 
 normApplyRelu6KeepAVX512_c2done:
 normApplyRelu6KeepAVX512_c1:
-	CMPQ    BX, $0x00000008
-	JL      normApplyRelu6KeepAVX512_c1done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z5
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z6
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyRelu6KeepAVX512_rows3_end
+	CMPQ      BX, $0x00000008
+	JL        normApplyRelu6KeepAVX512_c1done
+	MOVQ      scale+24(FP), R9
+	VMOVUPD   (R9)(R8*1), Z5
+	VCVTPD2PS Z5, Y5
+	MOVQ      shift+32(FP), R9
+	VMOVUPD   (R9)(R8*1), Z6
+	VCVTPD2PS Z6, Y6
+	MOVQ      rows+40(FP), R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	MOVQ      DX, R12
+	TESTQ     R9, R9
+	JZ        normApplyRelu6KeepAVX512_rows3_end
 
 normApplyRelu6KeepAVX512_rows3:
-	VCVTPS2PD (R10), Z7
-	VMULPD    Z5, Z7, Z7
-	VADDPD    Z6, Z7, Z7
-	VCVTPD2PS Z7, Y7
-	VMAXPS    Y7, Y0, Y7
-	VPANDD    Y1, Y7, Y7
-	VADDPS    Y0, Y7, Y7
-	VMINPS    Y7, Y2, Y7
-	VMOVUPS   Y7, (R11)
-	VPSUBD    Y3, Y7, Y7
-	VPCMPUD   $0x01, Y4, Y7, K1
-	KMOVW     K1, R13
-	MOVB      R13, (R12)
-	ADDQ      SI, R10
-	ADDQ      SI, R11
-	ADDQ      DI, R12
-	DECQ      R9
-	JNZ       normApplyRelu6KeepAVX512_rows3
+	VMOVUPS (R10), Y7
+	VMULPS  Y5, Y7, Y7
+	VADDPS  Y6, Y7, Y7
+	VMAXPS  Y7, Y0, Y7
+	VPANDD  Y1, Y7, Y7
+	VADDPS  Y0, Y7, Y7
+	VMINPS  Y7, Y2, Y7
+	VMOVUPS Y7, (R11)
+	VPSUBD  Y3, Y7, Y7
+	VPCMPUD $0x01, Y4, Y7, K1
+	KMOVW   K1, R13
+	MOVB    R13, (R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyRelu6KeepAVX512_rows3
 
 normApplyRelu6KeepAVX512_rows3_end:
 	ADDQ $0x00000040, R8
@@ -2012,67 +2029,67 @@ TEXT ·normApplyReluKeepAVX512(SB), NOSPLIT, $0-56
 	XORQ         R8, R8
 
 normApplyReluKeepAVX512_c4:
-	CMPQ    BX, $0x00000020
-	JL      normApplyReluKeepAVX512_c4done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z2
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z3
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z4
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z5
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 128(R9)(R8*1), Z6
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 128(R9)(R8*1), Z7
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 192(R9)(R8*1), Z8
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 192(R9)(R8*1), Z9
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyReluKeepAVX512_rows1_end
+	CMPQ         BX, $0x00000020
+	JL           normApplyReluKeepAVX512_c4done
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      (R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y2
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      128(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y4
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      192(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z4, Z4
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      (R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y5
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z5, Z5
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      128(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y6
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      192(R9)(R8*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z6, Z6
+	MOVQ         rows+40(FP), R9
+	MOVQ         CX, R10
+	MOVQ         AX, R11
+	MOVQ         DX, R12
+	TESTQ        R9, R9
+	JZ           normApplyReluKeepAVX512_rows1_end
 
 normApplyReluKeepAVX512_rows1:
-	VCVTPS2PD    (R10), Z11
-	VMULPD       Z2, Z11, Z11
-	VADDPD       Z3, Z11, Z11
-	VCVTPD2PS    Z11, Y10
-	VCVTPS2PD    32(R10), Z11
-	VMULPD       Z4, Z11, Z11
-	VADDPD       Z5, Z11, Z11
-	VCVTPD2PS    Z11, Y11
-	VINSERTF64X4 $0x01, Y11, Z10, Z10
-	VMAXPS       Z10, Z0, Z10
-	VPANDD       Z1, Z10, Z10
-	VMOVUPS      Z10, (R11)
-	VPSUBD       Z10, Z0, Z11
-	VPCMPD       $0x01, Z0, Z11, K1
-	KMOVW        K1, (R12)
-	VCVTPS2PD    64(R10), Z11
-	VMULPD       Z6, Z11, Z11
-	VADDPD       Z7, Z11, Z11
-	VCVTPD2PS    Z11, Y12
-	VCVTPS2PD    96(R10), Z11
-	VMULPD       Z8, Z11, Z11
-	VADDPD       Z9, Z11, Z11
-	VCVTPD2PS    Z11, Y10
-	VINSERTF64X4 $0x01, Y10, Z12, Z12
-	VMAXPS       Z12, Z0, Z12
-	VPANDD       Z1, Z12, Z12
-	VMOVUPS      Z12, 64(R11)
-	VPSUBD       Z12, Z0, Z11
-	VPCMPD       $0x01, Z0, Z11, K1
-	KMOVW        K1, 2(R12)
-	ADDQ         SI, R10
-	ADDQ         SI, R11
-	ADDQ         DI, R12
-	DECQ         R9
-	JNZ          normApplyReluKeepAVX512_rows1
+	VMOVUPS (R10), Z3
+	VMULPS  Z2, Z3, Z3
+	VADDPS  Z5, Z3, Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VMOVUPS Z3, (R11)
+	VPSUBD  Z3, Z0, Z3
+	VPCMPD  $0x01, Z0, Z3, K1
+	KMOVW   K1, (R12)
+	VMOVUPS 64(R10), Z3
+	VMULPS  Z4, Z3, Z3
+	VADDPS  Z6, Z3, Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VMOVUPS Z3, 64(R11)
+	VPSUBD  Z3, Z0, Z3
+	VPCMPD  $0x01, Z0, Z3, K1
+	KMOVW   K1, 2(R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyReluKeepAVX512_rows1
 
 normApplyReluKeepAVX512_rows1_end:
 	ADDQ $0x00000100, R8
@@ -2084,44 +2101,44 @@ normApplyReluKeepAVX512_rows1_end:
 
 normApplyReluKeepAVX512_c4done:
 normApplyReluKeepAVX512_c2:
-	CMPQ    BX, $0x00000010
-	JL      normApplyReluKeepAVX512_c2done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z2
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z3
-	MOVQ    scale+24(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z4
-	MOVQ    shift+32(FP), R9
-	VMOVUPD 64(R9)(R8*1), Z5
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyReluKeepAVX512_rows2_end
+	CMPQ         BX, $0x00000010
+	JL           normApplyReluKeepAVX512_c2done
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      (R9)(R8*1), Z2
+	VCVTPD2PS    Z2, Y7
+	MOVQ         scale+24(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z2
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z7, Z7
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      (R9)(R8*1), Z2
+	VCVTPD2PS    Z2, Y8
+	MOVQ         shift+32(FP), R9
+	VMOVUPD      64(R9)(R8*1), Z2
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z8, Z8
+	MOVQ         rows+40(FP), R9
+	MOVQ         CX, R10
+	MOVQ         AX, R11
+	MOVQ         DX, R12
+	TESTQ        R9, R9
+	JZ           normApplyReluKeepAVX512_rows2_end
 
 normApplyReluKeepAVX512_rows2:
-	VCVTPS2PD    (R10), Z6
-	VMULPD       Z2, Z6, Z6
-	VADDPD       Z3, Z6, Z6
-	VCVTPD2PS    Z6, Y13
-	VCVTPS2PD    32(R10), Z6
-	VMULPD       Z4, Z6, Z6
-	VADDPD       Z5, Z6, Z6
-	VCVTPD2PS    Z6, Y6
-	VINSERTF64X4 $0x01, Y6, Z13, Z13
-	VMAXPS       Z13, Z0, Z13
-	VPANDD       Z1, Z13, Z13
-	VMOVUPS      Z13, (R11)
-	VPSUBD       Z13, Z0, Z6
-	VPCMPD       $0x01, Z0, Z6, K1
-	KMOVW        K1, (R12)
-	ADDQ         SI, R10
-	ADDQ         SI, R11
-	ADDQ         DI, R12
-	DECQ         R9
-	JNZ          normApplyReluKeepAVX512_rows2
+	VMOVUPS (R10), Z2
+	VMULPS  Z7, Z2, Z2
+	VADDPS  Z8, Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, (R11)
+	VPSUBD  Z2, Z0, Z2
+	VPCMPD  $0x01, Z0, Z2, K1
+	KMOVW   K1, (R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyReluKeepAVX512_rows2
 
 normApplyReluKeepAVX512_rows2_end:
 	ADDQ $0x00000080, R8
@@ -2133,36 +2150,37 @@ normApplyReluKeepAVX512_rows2_end:
 
 normApplyReluKeepAVX512_c2done:
 normApplyReluKeepAVX512_c1:
-	CMPQ    BX, $0x00000008
-	JL      normApplyReluKeepAVX512_c1done
-	MOVQ    scale+24(FP), R9
-	VMOVUPD (R9)(R8*1), Z2
-	MOVQ    shift+32(FP), R9
-	VMOVUPD (R9)(R8*1), Z3
-	MOVQ    rows+40(FP), R9
-	MOVQ    CX, R10
-	MOVQ    AX, R11
-	MOVQ    DX, R12
-	TESTQ   R9, R9
-	JZ      normApplyReluKeepAVX512_rows3_end
+	CMPQ      BX, $0x00000008
+	JL        normApplyReluKeepAVX512_c1done
+	MOVQ      scale+24(FP), R9
+	VMOVUPD   (R9)(R8*1), Z2
+	VCVTPD2PS Z2, Y2
+	MOVQ      shift+32(FP), R9
+	VMOVUPD   (R9)(R8*1), Z3
+	VCVTPD2PS Z3, Y3
+	MOVQ      rows+40(FP), R9
+	MOVQ      CX, R10
+	MOVQ      AX, R11
+	MOVQ      DX, R12
+	TESTQ     R9, R9
+	JZ        normApplyReluKeepAVX512_rows3_end
 
 normApplyReluKeepAVX512_rows3:
-	VCVTPS2PD (R10), Z4
-	VMULPD    Z2, Z4, Z4
-	VADDPD    Z3, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VMAXPS    Y4, Y0, Y4
-	VPANDD    Y1, Y4, Y4
-	VMOVUPS   Y4, (R11)
-	VPSUBD    Y4, Y0, Y4
-	VPCMPD    $0x01, Y0, Y4, K1
-	KMOVW     K1, R13
-	MOVB      R13, (R12)
-	ADDQ      SI, R10
-	ADDQ      SI, R11
-	ADDQ      DI, R12
-	DECQ      R9
-	JNZ       normApplyReluKeepAVX512_rows3
+	VMOVUPS (R10), Y4
+	VMULPS  Y2, Y4, Y4
+	VADDPS  Y3, Y4, Y4
+	VMAXPS  Y4, Y0, Y4
+	VPANDD  Y1, Y4, Y4
+	VMOVUPS Y4, (R11)
+	VPSUBD  Y4, Y0, Y4
+	VPCMPD  $0x01, Y0, Y4, K1
+	KMOVW   K1, R13
+	MOVB    R13, (R12)
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    DI, R12
+	DECQ    R9
+	JNZ     normApplyReluKeepAVX512_rows3
 
 normApplyReluKeepAVX512_rows3_end:
 	ADDQ $0x00000040, R8
@@ -2195,71 +2213,71 @@ TEXT ·normApplyAddReluKeepAVX512(SB), NOSPLIT, $0-64
 	XORQ         R9, R9
 
 normApplyAddReluKeepAVX512_c4:
-	CMPQ    SI, $0x00000020
-	JL      normApplyAddReluKeepAVX512_c4done
-	MOVQ    scale+32(FP), R10
-	VMOVUPD (R10)(R9*1), Z2
-	MOVQ    shift+40(FP), R10
-	VMOVUPD (R10)(R9*1), Z3
-	MOVQ    scale+32(FP), R10
-	VMOVUPD 64(R10)(R9*1), Z4
-	MOVQ    shift+40(FP), R10
-	VMOVUPD 64(R10)(R9*1), Z5
-	MOVQ    scale+32(FP), R10
-	VMOVUPD 128(R10)(R9*1), Z6
-	MOVQ    shift+40(FP), R10
-	VMOVUPD 128(R10)(R9*1), Z7
-	MOVQ    scale+32(FP), R10
-	VMOVUPD 192(R10)(R9*1), Z8
-	MOVQ    shift+40(FP), R10
-	VMOVUPD 192(R10)(R9*1), Z9
-	MOVQ    rows+48(FP), R10
-	MOVQ    CX, R11
-	MOVQ    AX, R12
-	MOVQ    DX, R13
-	MOVQ    BX, R14
-	TESTQ   R10, R10
-	JZ      normApplyAddReluKeepAVX512_rows1_end
+	CMPQ         SI, $0x00000020
+	JL           normApplyAddReluKeepAVX512_c4done
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      (R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y2
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      64(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z2, Z2
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      128(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y4
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      192(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z4, Z4
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      (R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y5
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      64(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z5, Z5
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      128(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y6
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      192(R10)(R9*1), Z3
+	VCVTPD2PS    Z3, Y3
+	VINSERTF64X4 $0x01, Y3, Z6, Z6
+	MOVQ         rows+48(FP), R10
+	MOVQ         CX, R11
+	MOVQ         AX, R12
+	MOVQ         DX, R13
+	MOVQ         BX, R14
+	TESTQ        R10, R10
+	JZ           normApplyAddReluKeepAVX512_rows1_end
 
 normApplyAddReluKeepAVX512_rows1:
-	VCVTPS2PD    (R11), Z11
-	VMULPD       Z2, Z11, Z11
-	VADDPD       Z3, Z11, Z11
-	VCVTPD2PS    Z11, Y10
-	VCVTPS2PD    32(R11), Z11
-	VMULPD       Z4, Z11, Z11
-	VADDPD       Z5, Z11, Z11
-	VCVTPD2PS    Z11, Y11
-	VINSERTF64X4 $0x01, Y11, Z10, Z10
-	VADDPS       (R13), Z10, Z10
-	VMAXPS       Z10, Z0, Z10
-	VPANDD       Z1, Z10, Z10
-	VMOVUPS      Z10, (R12)
-	VPSUBD       Z10, Z0, Z11
-	VPCMPD       $0x01, Z0, Z11, K1
-	KMOVW        K1, (R14)
-	VCVTPS2PD    64(R11), Z11
-	VMULPD       Z6, Z11, Z11
-	VADDPD       Z7, Z11, Z11
-	VCVTPD2PS    Z11, Y12
-	VCVTPS2PD    96(R11), Z11
-	VMULPD       Z8, Z11, Z11
-	VADDPD       Z9, Z11, Z11
-	VCVTPD2PS    Z11, Y10
-	VINSERTF64X4 $0x01, Y10, Z12, Z12
-	VADDPS       64(R13), Z12, Z12
-	VMAXPS       Z12, Z0, Z12
-	VPANDD       Z1, Z12, Z12
-	VMOVUPS      Z12, 64(R12)
-	VPSUBD       Z12, Z0, Z11
-	VPCMPD       $0x01, Z0, Z11, K1
-	KMOVW        K1, 2(R14)
-	ADDQ         DI, R11
-	ADDQ         DI, R12
-	ADDQ         DI, R13
-	ADDQ         R8, R14
-	DECQ         R10
-	JNZ          normApplyAddReluKeepAVX512_rows1
+	VMOVUPS (R11), Z3
+	VMULPS  Z2, Z3, Z3
+	VADDPS  Z5, Z3, Z3
+	VADDPS  (R13), Z3, Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VMOVUPS Z3, (R12)
+	VPSUBD  Z3, Z0, Z3
+	VPCMPD  $0x01, Z0, Z3, K1
+	KMOVW   K1, (R14)
+	VMOVUPS 64(R11), Z3
+	VMULPS  Z4, Z3, Z3
+	VADDPS  Z6, Z3, Z3
+	VADDPS  64(R13), Z3, Z3
+	VMAXPS  Z3, Z0, Z3
+	VPANDD  Z1, Z3, Z3
+	VMOVUPS Z3, 64(R12)
+	VPSUBD  Z3, Z0, Z3
+	VPCMPD  $0x01, Z0, Z3, K1
+	KMOVW   K1, 2(R14)
+	ADDQ    DI, R11
+	ADDQ    DI, R12
+	ADDQ    DI, R13
+	ADDQ    R8, R14
+	DECQ    R10
+	JNZ     normApplyAddReluKeepAVX512_rows1
 
 normApplyAddReluKeepAVX512_rows1_end:
 	ADDQ $0x00000100, R9
@@ -2272,47 +2290,47 @@ normApplyAddReluKeepAVX512_rows1_end:
 
 normApplyAddReluKeepAVX512_c4done:
 normApplyAddReluKeepAVX512_c2:
-	CMPQ    SI, $0x00000010
-	JL      normApplyAddReluKeepAVX512_c2done
-	MOVQ    scale+32(FP), R10
-	VMOVUPD (R10)(R9*1), Z2
-	MOVQ    shift+40(FP), R10
-	VMOVUPD (R10)(R9*1), Z3
-	MOVQ    scale+32(FP), R10
-	VMOVUPD 64(R10)(R9*1), Z4
-	MOVQ    shift+40(FP), R10
-	VMOVUPD 64(R10)(R9*1), Z5
-	MOVQ    rows+48(FP), R10
-	MOVQ    CX, R11
-	MOVQ    AX, R12
-	MOVQ    DX, R13
-	MOVQ    BX, R14
-	TESTQ   R10, R10
-	JZ      normApplyAddReluKeepAVX512_rows2_end
+	CMPQ         SI, $0x00000010
+	JL           normApplyAddReluKeepAVX512_c2done
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      (R10)(R9*1), Z2
+	VCVTPD2PS    Z2, Y7
+	MOVQ         scale+32(FP), R10
+	VMOVUPD      64(R10)(R9*1), Z2
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z7, Z7
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      (R10)(R9*1), Z2
+	VCVTPD2PS    Z2, Y8
+	MOVQ         shift+40(FP), R10
+	VMOVUPD      64(R10)(R9*1), Z2
+	VCVTPD2PS    Z2, Y2
+	VINSERTF64X4 $0x01, Y2, Z8, Z8
+	MOVQ         rows+48(FP), R10
+	MOVQ         CX, R11
+	MOVQ         AX, R12
+	MOVQ         DX, R13
+	MOVQ         BX, R14
+	TESTQ        R10, R10
+	JZ           normApplyAddReluKeepAVX512_rows2_end
 
 normApplyAddReluKeepAVX512_rows2:
-	VCVTPS2PD    (R11), Z6
-	VMULPD       Z2, Z6, Z6
-	VADDPD       Z3, Z6, Z6
-	VCVTPD2PS    Z6, Y13
-	VCVTPS2PD    32(R11), Z6
-	VMULPD       Z4, Z6, Z6
-	VADDPD       Z5, Z6, Z6
-	VCVTPD2PS    Z6, Y6
-	VINSERTF64X4 $0x01, Y6, Z13, Z13
-	VADDPS       (R13), Z13, Z13
-	VMAXPS       Z13, Z0, Z13
-	VPANDD       Z1, Z13, Z13
-	VMOVUPS      Z13, (R12)
-	VPSUBD       Z13, Z0, Z6
-	VPCMPD       $0x01, Z0, Z6, K1
-	KMOVW        K1, (R14)
-	ADDQ         DI, R11
-	ADDQ         DI, R12
-	ADDQ         DI, R13
-	ADDQ         R8, R14
-	DECQ         R10
-	JNZ          normApplyAddReluKeepAVX512_rows2
+	VMOVUPS (R11), Z2
+	VMULPS  Z7, Z2, Z2
+	VADDPS  Z8, Z2, Z2
+	VADDPS  (R13), Z2, Z2
+	VMAXPS  Z2, Z0, Z2
+	VPANDD  Z1, Z2, Z2
+	VMOVUPS Z2, (R12)
+	VPSUBD  Z2, Z0, Z2
+	VPCMPD  $0x01, Z0, Z2, K1
+	KMOVW   K1, (R14)
+	ADDQ    DI, R11
+	ADDQ    DI, R12
+	ADDQ    DI, R13
+	ADDQ    R8, R14
+	DECQ    R10
+	JNZ     normApplyAddReluKeepAVX512_rows2
 
 normApplyAddReluKeepAVX512_rows2_end:
 	ADDQ $0x00000080, R9
@@ -2325,39 +2343,40 @@ normApplyAddReluKeepAVX512_rows2_end:
 
 normApplyAddReluKeepAVX512_c2done:
 normApplyAddReluKeepAVX512_c1:
-	CMPQ    SI, $0x00000008
-	JL      normApplyAddReluKeepAVX512_c1done
-	MOVQ    scale+32(FP), R10
-	VMOVUPD (R10)(R9*1), Z2
-	MOVQ    shift+40(FP), R10
-	VMOVUPD (R10)(R9*1), Z3
-	MOVQ    rows+48(FP), R10
-	MOVQ    CX, R11
-	MOVQ    AX, R12
-	MOVQ    DX, R13
-	MOVQ    BX, R14
-	TESTQ   R10, R10
-	JZ      normApplyAddReluKeepAVX512_rows3_end
+	CMPQ      SI, $0x00000008
+	JL        normApplyAddReluKeepAVX512_c1done
+	MOVQ      scale+32(FP), R10
+	VMOVUPD   (R10)(R9*1), Z2
+	VCVTPD2PS Z2, Y2
+	MOVQ      shift+40(FP), R10
+	VMOVUPD   (R10)(R9*1), Z3
+	VCVTPD2PS Z3, Y3
+	MOVQ      rows+48(FP), R10
+	MOVQ      CX, R11
+	MOVQ      AX, R12
+	MOVQ      DX, R13
+	MOVQ      BX, R14
+	TESTQ     R10, R10
+	JZ        normApplyAddReluKeepAVX512_rows3_end
 
 normApplyAddReluKeepAVX512_rows3:
-	VCVTPS2PD (R11), Z4
-	VMULPD    Z2, Z4, Z4
-	VADDPD    Z3, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VADDPS    (R13), Y4, Y4
-	VMAXPS    Y4, Y0, Y4
-	VPANDD    Y1, Y4, Y4
-	VMOVUPS   Y4, (R12)
-	VPSUBD    Y4, Y0, Y4
-	VPCMPD    $0x01, Y0, Y4, K1
-	KMOVW     K1, R15
-	MOVB      R15, (R14)
-	ADDQ      DI, R11
-	ADDQ      DI, R12
-	ADDQ      DI, R13
-	ADDQ      R8, R14
-	DECQ      R10
-	JNZ       normApplyAddReluKeepAVX512_rows3
+	VMOVUPS (R11), Y4
+	VMULPS  Y2, Y4, Y4
+	VADDPS  Y3, Y4, Y4
+	VADDPS  (R13), Y4, Y4
+	VMAXPS  Y4, Y0, Y4
+	VPANDD  Y1, Y4, Y4
+	VMOVUPS Y4, (R12)
+	VPSUBD  Y4, Y0, Y4
+	VPCMPD  $0x01, Y0, Y4, K1
+	KMOVW   K1, R15
+	MOVB    R15, (R14)
+	ADDQ    DI, R11
+	ADDQ    DI, R12
+	ADDQ    DI, R13
+	ADDQ    R8, R14
+	DECQ    R10
+	JNZ     normApplyAddReluKeepAVX512_rows3
 
 normApplyAddReluKeepAVX512_rows3_end:
 	ADDQ $0x00000040, R9

@@ -1,9 +1,9 @@
 package kernels
 
 // The pure-Go twins of the batch-normalization kernels (see
-// batchnorm.go). The explicit float64 conversions of products keep the
-// compiler from fusing a multiply and an add, so that the assembly gives
-// the same bits.
+// batchnorm.go). The explicit float64 and float32 conversions of products
+// keep the compiler from fusing a multiply and an add, so that the
+// assembly gives the same bits.
 
 // normSumsGo is NormSums' twin.
 func normSumsGo(s, q, a, b []float64, x, dy []float32, round bool) {
@@ -35,7 +35,7 @@ func normApplyGo(y, x []float32, scale, shift []float64) {
 	for r := 0; r+c <= len(x); r += c {
 		xs, ys := x[r:r+c], y[r:r+c]
 		for j, v := range xs {
-			ys[j] = float32(float64(float64(v)*scale[j]) + shift[j])
+			ys[j] = float32(v*float32(scale[j])) + float32(shift[j])
 		}
 	}
 }
@@ -49,13 +49,8 @@ func normSumsRelu6Go(s, q, a, b []float64, x, dy, y []float32) {
 // normApplyRelu6Go is NormApplyRelu6's twin: relu6Go's min(max(v, 0), 6)
 // on each value.
 func normApplyRelu6Go(y, x []float32, scale, shift []float64) {
-	c := len(scale)
-	for r := 0; r+c <= len(x); r += c {
-		xs, ys := x[r:r+c], y[r:r+c]
-		for j, v := range xs {
-			ys[j] = min(max(float32(float64(float64(v)*scale[j])+shift[j]), 0), 6)
-		}
-	}
+	normApplyGo(y, x, scale, shift)
+	relu6Go(y[:len(x)], y[:len(x)])
 }
 
 // normGradGo is NormGrad's twin.

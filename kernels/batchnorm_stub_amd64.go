@@ -19,12 +19,12 @@ func normGradSumsAVX512(s *float64, q *float64, a *float64, bb *float64, x *floa
 //go:noescape
 func normGradSumsRoundAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, rows int, cols int)
 
-// normApplyAVX512 (AVX-512) writes y = float32(x·scale[j] + shift[j]) for the rows of x (rows × cols, row-major), as normApplyGo.
+// normApplyAVX512 (AVX-512) writes y = x·scale[j] + shift[j] in float32 for the rows of x (rows × cols, row-major), as normApplyGo.
 //
 //go:noescape
 func normApplyAVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
 
-// normApplyRelu6AVX512 (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major), as normApplyRelu6Go.
+// normApplyRelu6AVX512 (AVX-512) writes y = relu6(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major), as normApplyRelu6Go.
 //
 //go:noescape
 func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
@@ -44,17 +44,17 @@ func normGradAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64
 //go:noescape
 func normGradRoundAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
 
-// normApplyRelu6KeepAVX512 (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.
+// normApplyRelu6KeepAVX512 (AVX-512) writes y = relu6(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.
 //
 //go:noescape
 func normApplyRelu6KeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
 
-// normApplyReluKeepAVX512 (AVX-512) writes y = relu(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyReluKeepGo.
+// normApplyReluKeepAVX512 (AVX-512) writes y = relu(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyReluKeepGo.
 //
 //go:noescape
 func normApplyReluKeepAVX512(y *float32, x *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
 
-// normApplyAddReluKeepAVX512 (AVX-512) writes y = relu(float32(x·scale[j] + shift[j]) + r) for the rows of x and r (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyAddReluKeepGo.
+// normApplyAddReluKeepAVX512 (AVX-512) writes y = relu(x·scale[j] + shift[j] + r) in float32 for the rows of x and r (rows × cols, row-major, cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyAddReluKeepGo.
 //
 //go:noescape
 func normApplyAddReluKeepAVX512(y *float32, x *float32, r *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)

@@ -123,7 +123,7 @@ func TestNormTwinsFollowTheirFormulas(t *testing.T) {
 		if s[j] != ws || q[j] != wq {
 			t.Fatalf("channel %d: sums %v %v, want %v %v", j, s[j], q[j], ws, wq)
 		}
-		if w := float32(float64(x[5+j])*nc.k[j] + nc.m1[j]); y[5+j] != w {
+		if w := float32(x[5+j]*float32(nc.k[j])) + float32(nc.m1[j]); y[5+j] != w {
 			t.Fatalf("apply [%d] = %v, want %v", 5+j, y[5+j], w)
 		}
 	}

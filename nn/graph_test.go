@@ -2,6 +2,7 @@ package nn
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -197,8 +198,21 @@ func TestChainGraphEqualsSequential(t *testing.T) {
 		if ps[i].Grad == nil {
 			continue
 		}
+		// The Sequential's BatchNormalization writes its output over the
+		// Conv2D's (inplace.go) and recomputes xhat from that output in
+		// Backward, the Graph's from its input: gamma's gradient and the
+		// float32 input gradient (and so the Conv2D's) differ by rounding.
+		tol := 0.0
+		if strings.HasPrefix(ps[i].FullName(), "conv2d/") || ps[i].FullName() == "batch_normalization/gamma" {
+			tol = 1e-5
+		}
+		scale := 0.0 // gamma's gradient is a sum that cancels: tolerance against the largest
+		for _, v := range ps[i].Grad.Data {
+			scale = max(scale, math.Abs(float64(v)))
+		}
 		for k := range ps[i].Grad.Data {
-			if ps[i].Grad.Data[k] != pg[i].Grad.Data[k] {
+			a, b := float64(ps[i].Grad.Data[k]), float64(pg[i].Grad.Data[k])
+			if math.Abs(a-b) > tol*scale {
 				t.Fatalf("%s grad[%d]: %v vs %v", ps[i].FullName(), k, ps[i].Grad.Data[k], pg[i].Grad.Data[k])
 			}
 		}

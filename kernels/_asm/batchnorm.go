@@ -10,18 +10,20 @@ import (
 
 // The batch-normalization kernels of package kernels (batchnorm_amd64.s),
 // AVX-512 only (elsewhere the Go twins in batchnorm_go.go run). They work
-// on rows of c channels (NHWC data, channels contiguous) in float64, as
-// the Go twins do: each float32 input widened exactly (VCVTPS2PD), the
-// same operations in the same order without FMA, results rounded to
-// float32 (VCVTPD2PS, round to nearest even, as Go's conversion). The
-// channels go in blocks of 4, 2 and 1 vectors of 8 float64 lanes, then
-// one masked block for the last c%8; within a block the per-channel
-// constants and sums stay in registers while the rows stream by.
+// on rows of c channels (NHWC data, channels contiguous) as the Go twins
+// do, the same operations in the same order without FMA. The sums and
+// the input gradient run in float64: each float32 input widened exactly
+// (VCVTPS2PD), results rounded to float32 (VCVTPD2PS, round to nearest
+// even, as Go's conversion). The apply passes run in float32, their
+// per-channel float64 constants rounded to float32 once (VCVTPD2PS). The
+// channels go in blocks of 4, 2 and 1 vectors of 8 lanes, then one masked
+// block for the last c%8; within a block the per-channel constants and
+// sums stay in registers while the rows stream by.
 //
 //   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
 //     h = (x - a)·b (rounded to float32 and back with round) and e = h,
 //     or e = dy when the kernel reads dy;
-//   - normApply writes y = float32(x·scale + shift);
+//   - normApply writes y = x·scale + shift in float32;
 //   - normGrad writes dy = float32(k·((dy - m1) - h·m2)), h as above.
 
 func genBatchNorm() {
@@ -198,9 +200,9 @@ func genNormApply(name string, relu6 bool) {
 	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, scale, shift *float64, rows, cols int)")
 	b.Pragma("noescape")
 	if relu6 {
-		b.Doc(name + " (AVX-512) writes y = relu6(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major), as normApplyRelu6Go.")
+		b.Doc(name + " (AVX-512) writes y = relu6(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major), as normApplyRelu6Go.")
 	} else {
-		b.Doc(name + " (AVX-512) writes y = float32(x·scale[j] + shift[j]) for the rows of x (rows × cols, row-major), as normApplyGo.")
+		b.Doc(name + " (AVX-512) writes y = x·scale[j] + shift[j] in float32 for the rows of x (rows × cols, row-major), as normApplyGo.")
 	}
 	y, x, sc, sh := load64("y"), load64("x"), load64("scale"), load64("shift")
 	rows, cols := load64("rows"), load64("cols")
@@ -222,17 +224,48 @@ func genNormApply(name string, relu6 bool) {
 		n++
 		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
 		for v := 0; v < vecs; v++ {
-			scv[v], shv[v] = load64s(op.Mem{Base: sc, Disp: 64 * v}, k), load64s(op.Mem{Base: sh, Disp: 64 * v}, k)
+			scv[v], shv[v] = const32(op.Mem{Base: sc, Disp: 64 * v}, k), const32(op.Mem{Base: sh, Disp: 64 * v}, k)
 		}
 		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, y}, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
-				t := widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
-				b.VMULPD(scv[v], t, t)
-				b.VADDPD(shv[v], t, t)
-				narrowThen(t, op.Mem{Base: p[1], Disp: 32 * v}, k, clamp)
+				t := load32(op.Mem{Base: p[0], Disp: 32 * v}, k)
+				b.VMULPS(scv[v], t, t)
+				b.VADDPS(shv[v], t, t)
+				if clamp != nil {
+					clamp(t)
+				}
+				store32(t, op.Mem{Base: p[1], Disp: 32 * v}, k)
 			}
 		})
 	})
+}
+
+// const32 loads 8 per-channel float64 constants (masked under k) rounded
+// to float32 (a YMM register).
+func const32(m op.Mem, k reg.OpmaskVirtual) reg.VecVirtual {
+	y := b.YMM()
+	b.VCVTPD2PS(load64s(m, k), y)
+	return y
+}
+
+// load32 loads 8 float32 at m (zeroed off the opmask k unless nil).
+func load32(m op.Mem, k reg.OpmaskVirtual) reg.VecVirtual {
+	v := b.YMM()
+	if k != nil {
+		b.VMOVUPS_Z(m, k, v)
+	} else {
+		b.VMOVUPS(m, v)
+	}
+	return v
+}
+
+// store32 stores the 8 float32 of v at m (under k unless nil).
+func store32(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual) {
+	if k != nil {
+		b.VMOVUPS(v, k, m)
+	} else {
+		b.VMOVUPS(v, m)
+	}
 }
 
 // splat32 returns 8 int32 lanes (a YMM register) of the bits u.
@@ -241,21 +274,6 @@ func splat32(u uint32) reg.VecVirtual {
 	b.MOVL(op.U32(u), g)
 	b.VPBROADCASTD(g, v)
 	return v
-}
-
-// narrowThen is narrow with f (unless nil) applied to the float32 values
-// before the store.
-func narrowThen(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual, f func(reg.VecVirtual)) {
-	y := b.YMM()
-	b.VCVTPD2PS(v, y)
-	if f != nil {
-		f(y)
-	}
-	if k != nil {
-		b.VMOVUPS(y, k, m)
-	} else {
-		b.VMOVUPS(y, m)
-	}
 }
 
 func genNormGrad(name string, round bool) {

@@ -114,7 +114,7 @@ func genNormApplyKeep(relu6 bool) {
 	}
 	b.TEXT(name, b.NOSPLIT, "func(y, x *float32, keep *uint8, scale, shift *float64, rows, cols int)")
 	b.Pragma("noescape")
-	b.Doc(fmt.Sprintf("%s (AVX-512) writes y = %s(float32(x·scale[j] + shift[j])) for the rows of x (rows × cols, row-major, "+
+	b.Doc(fmt.Sprintf("%s (AVX-512) writes y = %s(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major, "+
 		"cols a multiple of 8) and keep's bits where %s, as normApply%sKeepGo.", name, act, test, map[bool]string{false: "Relu", true: "Relu6"}[relu6]))
 	y, x, kp := load64("y"), load64("x"), load64("keep")
 	cols := load64("cols")
@@ -126,10 +126,7 @@ func genNormApplyKeep(relu6 bool) {
 	n := 0
 	keepBlocks(name, cols, []reg.GPVirtual{x, y}, kp, func(vecs int, off reg.GPVirtual) {
 		n++
-		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
-		for v := 0; v < vecs; v++ {
-			scv[v], shv[v] = load64s(per64("scale", off, v), nil), load64s(per64("shift", off, v), nil)
-		}
+		scv, shv := constPairs("scale", off, vecs), constPairs("shift", off, vecs)
 		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			for v := 0; v < vecs; v += 2 {
 				// 8 values per vector of float64, 16 (two vectors) per
@@ -145,24 +142,37 @@ func genNormApplyKeep(relu6 bool) {
 	})
 }
 
-// applyPair returns float32(x·scale + shift) for vectors v and v+1 (when
-// v+1 < vecs) of 8 channels of the row of x at p: a ZMM register of 16
-// values, or its YMM half of 8.
+// applyPair returns x·scale + shift in float32 for vectors v and v+1
+// (when v+1 < vecs) of 8 channels of the row of x at p: a ZMM register
+// of 16 values, or its YMM half of 8 (scv and shv: constPairs).
 func applyPair(p reg.GPVirtual, scv, shv []reg.VecVirtual, v, vecs int) reg.VecVirtual {
 	yz := b.ZMM()
-	for i := v; i < min(v+2, vecs); i++ {
-		t := widen(op.Mem{Base: p, Disp: 32 * i}, nil)
-		b.VMULPD(scv[i], t, t)
-		b.VADDPD(shv[i], t, t)
-		if i == v {
-			b.VCVTPD2PS(t, yz.AsY())
-			continue
-		}
-		hi := b.YMM()
-		b.VCVTPD2PS(t, hi)
-		b.VINSERTF64X4(op.U8(1), hi, yz, yz)
+	as := func(r reg.VecVirtual) reg.VecVirtual { return r }
+	if v+1 >= vecs {
+		as = func(r reg.VecVirtual) reg.VecVirtual { return r.AsY().(reg.VecVirtual) }
 	}
+	b.VMOVUPS(op.Mem{Base: p, Disp: 32 * v}, as(yz))
+	b.VMULPS(as(scv[v/2]), as(yz), as(yz))
+	b.VADDPS(as(shv[v/2]), as(yz), as(yz))
 	return yz
+}
+
+// constPairs loads the per-channel float64 constants of the block at off
+// of the parameter name rounded to float32, two vectors of 8 channels to
+// a ZMM register (the last one alone in its YMM half when vecs is odd).
+func constPairs(name string, off reg.GPVirtual, vecs int) []reg.VecVirtual {
+	var pairs []reg.VecVirtual
+	for v := 0; v < vecs; v += 2 {
+		z := b.ZMM()
+		b.VCVTPD2PS(load64s(per64(name, off, v), nil), z.AsY())
+		if v+1 < vecs {
+			hi := b.YMM()
+			b.VCVTPD2PS(load64s(per64(name, off, v+1), nil), hi)
+			b.VINSERTF64X4(op.U8(1), hi, z, z)
+		}
+		pairs = append(pairs, z)
+	}
+	return pairs
 }
 
 // actConsts are the splats of the activation and of its gradient's test
@@ -339,13 +349,13 @@ func genNormAddKept() {
 
 // genNormApplyAddReluKeep emits normApplyAddReluKeepAVX512: a
 // BatchNormalization's output, the residual Add after it and the Add's
-// relu in one pass (y = relu(float32(x·scale + shift) + r)), with relu's
+// relu in one pass (y = relu(x·scale + shift + r) in float32), with relu's
 // bits as normApplyReluKeepAVX512 keeps them.
 func genNormApplyAddReluKeep() {
 	name := "normApplyAddReluKeepAVX512"
 	b.TEXT(name, b.NOSPLIT, "func(y, x, r *float32, keep *uint8, scale, shift *float64, rows, cols int)")
 	b.Pragma("noescape")
-	b.Doc(name + " (AVX-512) writes y = relu(float32(x·scale[j] + shift[j]) + r) for the rows of x and r (rows × cols, row-major, " +
+	b.Doc(name + " (AVX-512) writes y = relu(x·scale[j] + shift[j] + r) in float32 for the rows of x and r (rows × cols, row-major, " +
 		"cols a multiple of 8) and keep's bits where y > 0 (reluGradGo's test: -int32(bits) < 0), as normApplyAddReluKeepGo.")
 	y, x, r, kp := load64("y"), load64("x"), load64("r"), load64("keep")
 	cols := load64("cols")
@@ -354,10 +364,7 @@ func genNormApplyAddReluKeep() {
 	n := 0
 	keepBlocks(name, cols, []reg.GPVirtual{x, y, r}, kp, func(vecs int, off reg.GPVirtual) {
 		n++
-		scv, shv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
-		for v := 0; v < vecs; v++ {
-			scv[v], shv[v] = load64s(per64("scale", off, v), nil), load64s(per64("shift", off, v), nil)
-		}
+		scv, shv := constPairs("scale", off, vecs), constPairs("shift", off, vecs)
 		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y, r}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			for v := 0; v < vecs; v += 2 {
 				yz := applyPair(p[0], scv, shv, v, vecs)
