@@ -275,13 +275,12 @@ winogradInputAVX512_done:
 	RET
 
 // func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-57
 	MOVQ         dst+40(FP), AX
 	VPXORD       Z0, Z0, Z0
 	MOVL         $0x7fffffff, CX
-	MOVD         CX, X1
-	VPBROADCASTD X1, Z1
+	VPBROADCASTD CX, Z1
 	MOVB         relu+56(FP), CL
 	MOVQ         tiles+16(FP), DX
 	MOVQ         m+0(FP), BX
@@ -496,12 +495,11 @@ winogradOutputAVX512_done:
 	RET
 
 // func winogradGradOutAVX512(dy **float32, step int, tiles int, f int, o *float32, stride int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·winogradGradOutAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dy+0(FP), AX
 	MOVL         $0x80000000, CX
-	MOVD         CX, X0
-	VPBROADCASTD X0, Z0
+	VPBROADCASTD CX, Z0
 	MOVQ         tiles+16(FP), CX
 	MOVQ         o+32(FP), DX
 	XORQ         BX, BX
