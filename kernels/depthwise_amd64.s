@@ -1080,7 +1080,7 @@ dwGradKAVX512_done:
 	RET
 
 // func dwTapsAVX2(y *float32, x *float32, k *float32, init *float32, off *int, taps int, n int, c int, ys int, xs int, relu6 int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·dwTapsAVX2(SB), NOSPLIT, $0-88
 	MOVQ y+0(FP), AX
 	MOVQ x+8(FP), CX
@@ -1177,10 +1177,10 @@ dwTapsAVX2_g2_store4:
 	JZ           dwTapsAVX2_g2_stored4
 	VPXOR        Y8, Y8, Y8
 	MOVL         $0x7fffffff, R9
-	MOVD         R9, X9
+	VMOVD        R9, X9
 	VPBROADCASTD X9, Y9
 	MOVL         $0x40c00000, R9
-	MOVD         R9, X10
+	VMOVD        R9, X10
 	VPBROADCASTD X10, Y10
 	VMAXPS       Y0, Y8, Y0
 	VPAND        Y9, Y0, Y0
@@ -1281,10 +1281,10 @@ dwTapsAVX2_g2_store1:
 	JZ           dwTapsAVX2_g2_stored1
 	VPXOR        Y2, Y2, Y2
 	MOVL         $0x7fffffff, R9
-	MOVD         R9, X3
+	VMOVD        R9, X3
 	VPBROADCASTD X3, Y3
 	MOVL         $0x40c00000, R9
-	MOVD         R9, X4
+	VMOVD        R9, X4
 	VPBROADCASTD X4, Y4
 	VMAXPS       Y0, Y2, Y0
 	VPAND        Y3, Y0, Y0
@@ -1384,10 +1384,10 @@ dwTapsAVX2_g1_store4:
 	JZ           dwTapsAVX2_g1_stored4
 	VPXOR        Y4, Y4, Y4
 	MOVL         $0x7fffffff, R8
-	MOVD         R8, X5
+	VMOVD        R8, X5
 	VPBROADCASTD X5, Y5
 	MOVL         $0x40c00000, R8
-	MOVD         R8, X6
+	VMOVD        R8, X6
 	VPBROADCASTD X6, Y6
 	VMAXPS       Y0, Y4, Y0
 	VPAND        Y5, Y0, Y0
@@ -1463,10 +1463,10 @@ dwTapsAVX2_g1_store1:
 	JZ           dwTapsAVX2_g1_stored1
 	VPXOR        Y1, Y1, Y1
 	MOVL         $0x7fffffff, R8
-	MOVD         R8, X2
+	VMOVD        R8, X2
 	VPBROADCASTD X2, Y2
 	MOVL         $0x40c00000, R8
-	MOVD         R8, X3
+	VMOVD        R8, X3
 	VPBROADCASTD X3, Y3
 	VMAXPS       Y0, Y1, Y0
 	VPAND        Y2, Y0, Y0

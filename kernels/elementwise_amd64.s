@@ -5,15 +5,14 @@
 #include "textflag.h"
 
 // func reluAVX512(y *float32, z *float32, n int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·reluAVX512(SB), NOSPLIT, $0-24
 	MOVQ         y+0(FP), AX
 	MOVQ         z+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VPXORD       Z0, Z0, Z0
 	MOVL         $0x7fffffff, BX
-	MOVD         BX, X1
-	VPBROADCASTD X1, Z1
+	VPBROADCASTD BX, Z1
 
 reluAVX512_unrolled:
 	CMPQ    DX, $0x00000040
@@ -473,13 +472,12 @@ sumRows64AVX512_done:
 	RET
 
 // func maxPool2x2RowAVX512(y *float32, x *float32, ow int, c int, ld int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·maxPool2x2RowAVX512(SB), NOSPLIT, $0-40
 	MOVQ         x+8(FP), AX
 	MOVQ         y+0(FP), CX
 	MOVL         $0x80000000, DX
-	MOVD         DX, X0
-	VPBROADCASTD X0, Z0
+	VPBROADCASTD DX, Z0
 	MOVQ         ow+16(FP), DX
 	MOVQ         c+24(FP), BX
 	MOVQ         ld+32(FP), SI
@@ -562,13 +560,12 @@ maxPool2x2RowAVX512_done:
 	RET
 
 // func maxPool2x2ReluRowAVX512(y *float32, x *float32, ow int, c int, ld int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·maxPool2x2ReluRowAVX512(SB), NOSPLIT, $0-40
 	MOVQ         x+8(FP), AX
 	MOVQ         y+0(FP), CX
 	MOVL         $0x80000000, DX
-	MOVD         DX, X0
-	VPBROADCASTD X0, Z0
+	VPBROADCASTD DX, Z0
 	VPXORD       Z1, Z1, Z1
 	MOVQ         ow+16(FP), DX
 	MOVQ         c+24(FP), BX
@@ -756,14 +753,14 @@ maxPool2x2GradRowAVX512_done:
 	RET
 
 // func reluAVX2(y *float32, z *float32, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 	MOVQ         y+0(FP), AX
 	MOVQ         z+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VPXOR        Y0, Y0, Y0
 	MOVL         $0x7fffffff, BX
-	MOVD         BX, X1
+	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
 
 reluAVX2_unrolled:
@@ -1146,12 +1143,12 @@ sumRows64AVX2_done:
 	RET
 
 // func maxPool2x2RowAVX2(y *float32, x *float32, ow int, c int, ld int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxPool2x2RowAVX2(SB), NOSPLIT, $0-40
 	MOVQ         x+8(FP), AX
 	MOVQ         y+0(FP), CX
 	MOVL         $0x80000000, DX
-	MOVD         DX, X0
+	VMOVD        DX, X0
 	VPBROADCASTD X0, Y0
 	MOVQ         ow+16(FP), DX
 	MOVQ         c+24(FP), BX
@@ -1208,12 +1205,12 @@ maxPool2x2RowAVX2_done:
 	RET
 
 // func maxPool2x2ReluRowAVX2(y *float32, x *float32, ow int, c int, ld int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxPool2x2ReluRowAVX2(SB), NOSPLIT, $0-40
 	MOVQ         x+8(FP), AX
 	MOVQ         y+0(FP), CX
 	MOVL         $0x80000000, DX
-	MOVD         DX, X0
+	VMOVD        DX, X0
 	VPBROADCASTD X0, Y0
 	VPXOR        Y1, Y1, Y1
 	MOVQ         ow+16(FP), DX
@@ -1339,18 +1336,16 @@ maxPool2x2GradRowAVX2_done:
 	RET
 
 // func relu6AVX512(y *float32, z *float32, n int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·relu6AVX512(SB), NOSPLIT, $0-24
 	MOVQ         y+0(FP), AX
 	MOVQ         z+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VPXORD       Z0, Z0, Z0
 	MOVL         $0x7fffffff, BX
-	MOVD         BX, X1
-	VPBROADCASTD X1, Z1
+	VPBROADCASTD BX, Z1
 	MOVL         $0x40c00000, BX
-	MOVD         BX, X2
-	VPBROADCASTD X2, Z2
+	VPBROADCASTD BX, Z2
 
 relu6AVX512_unrolled:
 	CMPQ    DX, $0x00000040
@@ -1416,17 +1411,15 @@ relu6AVX512_done:
 	RET
 
 // func relu6GradAVX512(dy *float32, y *float32, n int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·relu6GradAVX512(SB), NOSPLIT, $0-24
 	MOVQ         dy+0(FP), AX
 	MOVQ         y+8(FP), CX
 	MOVQ         n+16(FP), DX
 	MOVL         $0x00000001, BX
-	MOVD         BX, X0
-	VPBROADCASTD X0, Z0
+	VPBROADCASTD BX, Z0
 	MOVL         $0x40bfffff, BX
-	MOVD         BX, X1
-	VPBROADCASTD X1, Z1
+	VPBROADCASTD BX, Z1
 
 relu6GradAVX512_unrolled:
 	CMPQ      DX, $0x00000040
@@ -1547,7 +1540,7 @@ add2AVX512_done:
 	RET
 
 // func add2ReluAVX512(y *float32, a *float32, b *float32, n int)
-// Requires: AVX, AVX512F, BMI2, SSE2
+// Requires: AVX, AVX512F, BMI2
 TEXT ·add2ReluAVX512(SB), NOSPLIT, $0-32
 	MOVQ         y+0(FP), AX
 	MOVQ         a+8(FP), CX
@@ -1555,8 +1548,7 @@ TEXT ·add2ReluAVX512(SB), NOSPLIT, $0-32
 	MOVQ         n+24(FP), BX
 	VPXORD       Z0, Z0, Z0
 	MOVL         $0x7fffffff, SI
-	MOVD         SI, X1
-	VPBROADCASTD X1, Z1
+	VPBROADCASTD SI, Z1
 
 add2ReluAVX512_unrolled:
 	CMPQ    BX, $0x00000040
