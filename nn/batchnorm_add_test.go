@@ -126,3 +126,37 @@ func countDxOverX(g *Graph) (over, aside int) {
 	}
 	return over, aside
 }
+
+// With a channel count the bits' kernels do not take (not a multiple of
+// 8), the BatchNormalization applies its output itself and the Add adds
+// as before: the same bits as with the pairing off.
+func TestBNAddOtherChannels(t *testing.T) {
+	in := tensor.Shape{5, 4, 5}
+	var grads [2][][]float32
+	for k := range grads {
+		g := bnAddGraph(in, true, false)
+		if err := g.Build(3); err != nil {
+			t.Fatal(err)
+		}
+		if k == 1 {
+			for _, n := range g.nodes {
+				if b, ok := n.layer.(*BatchNormalization); ok {
+					b.toAdd = false
+				}
+			}
+		}
+		x, labels := fuseTestBatch(in, 4)
+		g.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		if n := countBNAdds(g); n != 0 {
+			t.Fatalf("%d Adds applied a BatchNormalization of 5 channels", n)
+		}
+		for _, p := range g.Params() {
+			if p.Param.Grad != nil {
+				grads[k] = append(grads[k], p.Param.Grad.Data)
+			}
+		}
+	}
+	for i := range grads[0] {
+		sameFloats(t, "gradient", grads[0][i], grads[1][i])
+	}
+}
