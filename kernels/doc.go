@@ -110,6 +110,11 @@
 // winograd_amd64.s), a run of tiles along a row per call, with Go twins
 // (winograd_go.go) that give the same bits. nn's Conv2D uses it from 32
 // input and output channels (measured; see nn/conv2d_winograd.go).
+// Winograd4Conv (winograd4.go, winograd4_transform.go) is the same in
+// F(4×4, 3×3) (6×6 patches, 36 products: 2.25 multiplies per output
+// instead of 4, at about 20× F(2×2)'s rounding error, still ~1e-5 of the
+// largest output) for outputs in whole 4×4 tiles; Conv2D runs it for
+// inference wherever it applies (training stays F(2×2, 3×3)).
 //
 // # Batch normalization
 //

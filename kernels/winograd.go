@@ -184,9 +184,14 @@ type winogradChunks struct {
 	mask          []uint64  // relu's mask, set run by run (WinogradConvMask), or nil
 	res           []float32 // a residual added before relu, run by run (WinogradConvResidual), or nil
 	resFirst      bool      // res is the sum's first operand
+	f4            bool      // F(4×4, 3×3) (winograd4.go) rather than F(2×2, 3×3)
 }
 
 func (w *winogradChunks) runTask(ci int, s *gemmScratch) {
+	if w.f4 {
+		w.runTask4(ci, s)
+		return
+	}
 	g, f := w.g, w.f
 	t0 := ci * w.chunk
 	nt := min(w.chunk, WinogradTiles(g)-t0)

@@ -45,6 +45,33 @@ var avx512Winograd = &winogradImpl{
 		winogradGradOutAVX512(&p[0], step, tiles, f, &o[0], stride)
 	},
 	gemm: winogradGemmAVX512,
+	input4: func(d *[36][]float32, step, tiles, c int, o []float32, stride int) {
+		if tiles == 0 || c == 0 {
+			return
+		}
+		var p [36]*float32
+		for i := range d {
+			_ = d[i][(tiles-1)*step+c-1]
+			p[i] = &d[i][0]
+		}
+		_ = o[35*stride+tiles*c-1]
+		var tmp [36*16 + 16]float32
+		winogradInput4AVX512(&p[0], step, tiles, c, &o[0], stride, &tmp[0])
+	},
+	output4: func(m []float32, stride, tiles, f int, bias []float32, dst *[16][]float32, step int, relu bool) {
+		if tiles == 0 || f == 0 {
+			return
+		}
+		_ = m[35*stride+tiles*f-1]
+		_ = bias[f-1]
+		var p [16]*float32
+		for k := range dst {
+			_ = dst[k][(tiles-1)*step+f-1]
+			p[k] = &dst[k][0]
+		}
+		var tmp [24*16 + 16]float32
+		winogradOutput4AVX512(&m[0], stride, tiles, f, &bias[0], &p[0], step, relu, &tmp[0])
+	},
 }
 
 // wino is the fastest implementation this CPU supports.

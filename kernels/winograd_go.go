@@ -21,10 +21,15 @@ type winogradImpl struct {
 	// row-major: one of a chunk's 16 products (winogradProducts), with
 	// bestKernel's bits (Sgemm's with alpha 1 and beta 0), in s.
 	gemm func(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch)
+	// input4 and output4 are input and output for F(4×4, 3×3)
+	// (winogradInput4Go, winogradOutput4Go): 36 patch rows and positions,
+	// 16 outputs.
+	input4  func(d *[36][]float32, step, tiles, c int, o []float32, stride int)
+	output4 func(m []float32, stride, tiles, f int, bias []float32, dst *[16][]float32, step int, relu bool)
 }
 
 var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
-	gemm: winogradGemmGo}
+	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go}
 
 // winogradGemmGo is the product through the blocked SGEMM driver with
 // bestKernel, on the calling goroutine: the twin of winogradGemmAVX512

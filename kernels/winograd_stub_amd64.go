@@ -106,3 +106,16 @@ func winogradGemm2x32AVX512(a *float32, k int, b *float32, n int, c *float32, pa
 //
 //go:noescape
 func winogradGemm1x32AVX512(a *float32, k int, b *float32, n int, c *float32, panels int)
+
+// winogradInput4AVX512 (AVX-512) writes the Winograd F(4×4, 3×3) input transform Bᵀ d B of tiles tiles: tile t's 6×6 patch row 6r+s at
+// d[6r+s] + t*step, position ξ of its result at o + ξ*stride + t*c, c channels each, as winogradInput4Go.
+//
+//go:noescape
+func winogradInput4AVX512(d **float32, step int, tiles int, c int, o *float32, stride int, tmp *float32)
+
+// winogradOutput4AVX512 (AVX-512) writes the Winograd F(4×4, 3×3) output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products
+// at m + ξ*stride + t*f, output 4r+s at dst[4r+s] + t*step, f channels each, with relu max(y, 0) (as
+// reluAVX512), as winogradOutput4Go.
+//
+//go:noescape
+func winogradOutput4AVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool, tmp *float32)

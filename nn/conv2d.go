@@ -215,7 +215,7 @@ func (l *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	y := output(l.arena, &l.y, x, g.N, l.out)
 	l.x = x.Data // Backward recomputes the patches from it
 	if l.useWinograd() {
-		if l.winogradForward(x.Data, y.Data) {
+		if l.winogradForward(x.Data, y.Data, training) {
 			return y
 		}
 	} else if l.pointwise() {

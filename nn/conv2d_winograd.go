@@ -21,12 +21,40 @@ import (
 // setting them) without the layer being told.
 type winograd struct {
 	mode    winogradMode
+	f2only  bool           // F(2×2, 3×3) even where F(4×4, 3×3) applies (benchmarks' A/B)
 	w       []float32      // the kernel u and uFlip come from
-	u       *tensor.Tensor // forward: 16 × C × F
+	u       *tensor.Tensor // forward: 16 (F(4×4): 36) × C × F
 	uFlip   *tensor.Tensor // input gradient: 16 × F × C
+	uOK     bool           // u matches w
+	u4      bool           // u is F(4×4, 3×3)'s
 	flipOK  bool           // uFlip matches w
 	scratch *tensor.Tensor
 	same    bool // the kernel is the one of the last refresh: no check (setSameWeights)
+}
+
+// winoFns is one Winograd algorithm's convolutions (kernels'
+// F(2×2, 3×3) or F(4×4, 3×3)).
+type winoFns struct {
+	conv     func(g kernels.ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int)
+	mask     func(g kernels.ConvGeom, f int, x, u, bias, y []float32, mask []uint64, chunk int)
+	residual func(g kernels.ConvGeom, f int, x, u, bias, y, res []float32, resFirst bool, chunk int)
+	chunk    func(g kernels.ConvGeom, f, bytes int) int
+}
+
+var (
+	winoF2 = winoFns{kernels.WinogradConv, kernels.WinogradConvMask, kernels.WinogradConvResidual, kernels.WinogradChunk}
+	winoF4 = winoFns{kernels.Winograd4Conv, kernels.Winograd4ConvMask, kernels.Winograd4ConvResidual, kernels.Winograd4Chunk}
+)
+
+// winograd4 reports whether an inference Forward of geometry g runs
+// F(4×4, 3×3): 2.25 multiplies per output instead of 4, wherever the
+// output is in whole 4×4 tiles (kernels.Winograd4Applies). Training
+// (Forward, dx, the kernel gradient) stays F(2×2, 3×3): its rounding error
+// is about 20× smaller (kernels' tests), which the PyTorch-golden
+// training runs hold to, and F(4×4) gained about 1% of a resnet-20
+// training step (scripts/BENCH.md).
+func (l *Conv2D) winograd4(g kernels.ConvGeom) bool {
+	return !l.wino.f2only && kernels.Winograd4Applies(g)
 }
 
 // setSameWeights tells the layer whether its weights are those of its
@@ -84,11 +112,17 @@ func (l *Conv2D) useWinograd() bool {
 // before the activation. It reports whether it applied the activation.
 // The mask's words are set run by run in the kernels' chunks where they
 // can be (kernels.WinogradConvMask: 32k filters, even output sizes), with
-// y in cache, else in a pass over y after it.
-func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
+// y in cache, else in a pass over y after it. An inference Forward runs
+// F(4×4, 3×3) where it applies (winograd4).
+func (l *Conv2D) winogradForward(x, y []float32, training bool) (activated bool) {
 	g, f := l.geom, l.Filters
-	l.wino.refresh(l.kernel.Value.Data, g.C, f)
-	chunk := kernels.WinogradChunk(g, f, l.tileBudget())
+	f4 := !training && l.winograd4(g)
+	l.wino.refresh(l.kernel.Value.Data, g.C, f, f4)
+	fn, u := &winoF2, l.wino.u.Data
+	if f4 {
+		fn = &winoF4
+	}
+	chunk := fn.chunk(g, f, l.tileBudget())
 	var bias []float32
 	if l.bias != nil {
 		bias = l.bias.Value.Data
@@ -96,18 +130,18 @@ func (l *Conv2D) winogradForward(x, y []float32) (activated bool) {
 	relu := l.act.name == "relu"
 	switch {
 	case l.res.x != nil && kernels.WinogradResidualApplies(g):
-		kernels.WinogradConvResidual(g, f, x, l.wino.u.Data, bias, y, l.res.x, l.res.first, chunk)
+		fn.residual(g, f, x, u, bias, y, l.res.x, l.res.first, chunk)
 	case l.res.x != nil:
-		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, false, chunk)
+		fn.conv(g, f, x, u, bias, y, false, chunk)
 		l.residualAll(y)
 	case relu && l.maskOut && kernels.WinogradFusesMask(g, f):
 		l.mask = sizeMask(l.mask, len(y))
-		kernels.WinogradConvMask(g, f, x, l.wino.u.Data, bias, y, l.mask, chunk)
+		fn.mask(g, f, x, u, bias, y, l.mask, chunk)
 	case relu && l.maskOut:
-		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, true, chunk)
+		fn.conv(g, f, x, u, bias, y, true, chunk)
 		l.mask = keepReluMask(l.mask, y)
 	default:
-		kernels.WinogradConv(g, f, x, l.wino.u.Data, bias, y, relu, chunk)
+		fn.conv(g, f, x, u, bias, y, relu, chunk)
 	}
 	return relu || l.res.x != nil
 }
@@ -130,15 +164,10 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 		return false
 	}
 	g, f := l.geom, l.Filters
-	l.wino.refresh(l.kernel.Value.Data, g.C, f)
-	if !l.wino.flipOK {
-		l.wino.uFlip = tensor.Ensure(l.wino.uFlip, kernels.WinogradKernelLen(f, g.C))
-		kernels.WinogradKernel(l.wino.w, g.C, f, true, l.wino.uFlip.Data)
-		l.wino.flipOK = true
-	}
 	dg := kernels.WinogradDxGeom(g, f)
-	chunk := kernels.WinogradChunk(dg, g.C, l.tileBudget())
-	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, false, chunk)
+	l.wino.refresh(l.kernel.Value.Data, g.C, f, false)
+	l.wino.refreshFlip(g.C, f)
+	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, false, kernels.WinogradChunk(dg, g.C, l.tileBudget()))
 	return true
 }
 
@@ -157,25 +186,34 @@ func (l *Conv2D) winogradKernelGrad(dz []float32) bool {
 }
 
 // winogradCache is the values a layer that runs Winograd keeps beside its
-// kernel (the two transformed kernels, the copy they come from and the
-// sums of the kernel gradient), counted with the weights in the memory
+// kernel (the two transformed kernels, the forward one 36 × C × F at most
+// (F(4×4)),
+// the copy they come from and the sums of the kernel gradient), counted with the weights in the memory
 // estimate; its chunk scratch (winogradTiles) replaces the patch tiles.
 func (l *Conv2D) winogradCache() float64 {
 	if !l.useWinograd() {
 		return 0
 	}
-	return (16 + 16 + 9 + 16) * float64(l.geom.C) * float64(l.Filters)
+	return (36 + 16 + 9 + 16) * float64(l.geom.C) * float64(l.Filters)
 }
 
 // winogradTiles is the scratch of a chunk of Winograd tiles
-// (kernels.WinogradScratchLen), in values: for one sample's tiles, and
-// for a chunk of the byte budget (the most).
+// (kernels.WinogradScratchLen, Winograd4ScratchLen), in values: for one
+// sample's tiles, and for a chunk of the byte budget (the most), the
+// larger of the two algorithms'.
 func (l *Conv2D) winogradTiles() (perSample, most float64) {
-	g := l.geom
+	g, f := l.geom, l.Filters
 	g.N = 1
-	chunk := kernels.WinogradChunk(g, l.Filters, math.MaxInt)
-	most = float64(kernels.WinogradScratchLen(g, l.Filters, max(1, l.tileBudget()/(64*(g.C+l.Filters)))))
-	return float64(kernels.WinogradScratchLen(g, l.Filters, chunk)), most
+	budget := l.tileBudget()
+	chunk := kernels.WinogradChunk(g, f, math.MaxInt)
+	perSample = float64(kernels.WinogradScratchLen(g, f, chunk))
+	most = float64(kernels.WinogradScratchLen(g, f, max(1, budget/(64*(g.C+f)))))
+	if kernels.Winograd4Applies(g) {
+		chunk = kernels.Winograd4Chunk(g, f, math.MaxInt)
+		perSample = max(perSample, float64(kernels.Winograd4ScratchLen(g, f, chunk)))
+		most = max(most, float64(kernels.Winograd4ScratchLen(g, f, max(1, budget/(144*(g.C+f))))))
+	}
+	return perSample, most
 }
 
 // tileBudget is the bytes of a Winograd chunk's scratch (winogradTileBytes
@@ -195,16 +233,36 @@ func (l *Conv2D) tileBudget() int {
 // 13.1-13.2, 17.6-18.6.
 const winogradTileBytes = 1 << 20
 
-// refresh recomputes u when the kernel w (3×3×c×f) differs from the one
-// it came from (unless same says it cannot).
-func (s *winograd) refresh(w []float32, c, f int) {
-	if len(s.w) == len(w) && (s.same || sameBits(s.w, w)) {
+// refresh recomputes u for F(4×4, 3×3) (f4) or F(2×2, 3×3) when the
+// kernel w (3×3×c×f) differs from the one it came from (unless same says
+// it cannot) or u is the other algorithm's.
+func (s *winograd) refresh(w []float32, c, f int, f4 bool) {
+	if len(s.w) != len(w) || !(s.same || sameBits(s.w, w)) {
+		s.w = append(s.w[:0], w...)
+		s.uOK, s.flipOK = false, false
+	}
+	if s.uOK && s.u4 == f4 {
 		return
 	}
-	s.w = append(s.w[:0], w...)
-	s.u = tensor.Ensure(s.u, kernels.WinogradKernelLen(c, f))
-	kernels.WinogradKernel(w, c, f, false, s.u.Data)
-	s.flipOK = false
+	if f4 {
+		s.u = tensor.Ensure(s.u, kernels.Winograd4KernelLen(c, f))
+		kernels.Winograd4Kernel(w, c, f, false, s.u.Data)
+	} else {
+		s.u = tensor.Ensure(s.u, kernels.WinogradKernelLen(c, f))
+		kernels.WinogradKernel(w, c, f, false, s.u.Data)
+	}
+	s.uOK, s.u4 = true, f4
+}
+
+// refreshFlip recomputes uFlip, the input gradient's kernel, from the
+// kernel of the last refresh when it does not match it.
+func (s *winograd) refreshFlip(c, f int) {
+	if s.flipOK {
+		return
+	}
+	s.uFlip = tensor.Ensure(s.uFlip, kernels.WinogradKernelLen(f, c))
+	kernels.WinogradKernel(s.w, c, f, true, s.uFlip.Data)
+	s.flipOK = true
 }
 
 // scratchFor returns the layer's Winograd scratch, at least n values.

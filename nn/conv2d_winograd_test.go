@@ -53,7 +53,7 @@ func TestConv2DWinograd(t *testing.T) {
 	var worst [2]float64 // direct, Winograd
 	i := 0
 	for _, s := range []struct{ n, h, w, c, f int }{
-		{1, 3, 3, 1, 1}, {2, 5, 4, 3, 8}, {3, 7, 9, 16, 5}, {1, 10, 10, 20, 33}, {2, 6, 11, 1, 16},
+		{1, 3, 3, 1, 1}, {2, 5, 4, 3, 8}, {3, 7, 9, 16, 5}, {1, 10, 10, 20, 33}, {2, 6, 11, 1, 16}, {2, 8, 12, 24, 32},
 	} {
 		for _, pad := range []string{"valid", "same"} {
 			i++

@@ -97,7 +97,7 @@ func (l *MaxPooling2D) forwardWinograd(x *tensor.Tensor) *tensor.Tensor {
 	g, f := c.geom, c.Filters
 	g.N = batchOf(c, x, c.in)
 	g.OH, g.OW = 2*pg.OH, 2*pg.OW // tiled2x2: the windows read these
-	c.wino.refresh(c.kernel.Value.Data, g.C, f)
+	c.wino.refresh(c.kernel.Value.Data, g.C, f, false)
 	var bias []float32
 	if c.bias != nil {
 		bias = c.bias.Value.Data

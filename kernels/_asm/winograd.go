@@ -20,6 +20,8 @@ func genWinograd() {
 	genWinogradOutput()
 	genWinogradGradOut()
 	genWinogradGemm()
+	genWinogradInput4()
+	genWinogradOutput4()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole

@@ -1,0 +1,48 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// TestWinograd4NoReadPastEnd runs every implementation of the F(4×4)
+// transforms with a patch row, the products or the bias ending where an
+// inaccessible page begins: reading past the last channel (the masked
+// AVX-512 tail) faults.
+func TestWinograd4NoReadPastEnd(t *testing.T) {
+	page := syscall.Getpagesize()
+	const pages = 16 // readable, then one that is not
+	mem := guardedBytes(t, pages*page)
+	all := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), pages*page/4)
+	atEnd := func(v []float32) []float32 {
+		s := all[len(all)-len(v):]
+		copy(s, v)
+		return s
+	}
+	rng := rand.New(rand.NewPCG(37, 38))
+	for _, impl := range supportedWinograd() {
+		for _, c := range []int{5, 17, 40} {
+			for _, tiles := range []int{1, 3} {
+				step := 4 * c * min(1, tiles-1)
+				rowLen := (tiles-1)*step + c
+				for i := range 36 {
+					var d [36][]float32
+					for k := range d {
+						d[k] = winoRand(rng, rowLen)
+					}
+					d[i] = atEnd(d[i])
+					impl.input4(&d, step, tiles, c, make([]float32, 36*tiles*c), tiles*c)
+				}
+				m, bias := winoRand(rng, 36*tiles*c), winoRand(rng, c)
+				var y [16][]float32
+				for k := range y {
+					y[k] = make([]float32, rowLen)
+				}
+				impl.output4(atEnd(m), tiles*c, tiles, c, bias, &y, step, true)
+				impl.output4(m, tiles*c, tiles, c, atEnd(bias), &y, step, false)
+			}
+		}
+	}
+}
