@@ -182,6 +182,7 @@ func (g *Graph) Build(seed uint64) error {
 	g.planResiduals()
 	g.planFusion()
 	g.planBNAdds(&g.fusion, g.readerCounts())
+	g.planPointwise(&g.fusion, g.readerCounts()) // after planBNAdds: a BatchNormalization the Add takes over stays out
 	g.built = true
 	return nil
 }

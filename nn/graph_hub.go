@@ -14,15 +14,10 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 	for _, n := range g.nodes {
 		switch l := n.layer.(type) {
 		case *BatchNormalization:
-			l.hub.applyOut, l.hub.gradOut, l.hub.gradConv, l.hub.sumsConv = false, false, false, false
+			l.hub.applyOut, l.hub.gradOut = false, false
 		case *DepthwiseConv2D:
 			l.hub = dwHub{}
-		case *Conv2D:
-			l.gradBN, l.sumsBN = nil, nil
 		}
-	}
-	if !g.hubsOff {
-		g.planPointwise(f, readers)
 	}
 	for i, n := range g.nodes {
 		d, ok := n.layer.(*DepthwiseConv2D)
@@ -45,10 +40,23 @@ func (g *Graph) planHubs(f *graphFusion, readers []int) {
 
 // planPointwise pairs each pointwise Conv2D (1x1, stride 1, no bias,
 // linear: the kind that runs on tiles, conv2d_pointwise.go) with the
-// BatchNormalization that alone reads its output, and with the one whose
-// output it alone reads through a fused activation: the convolution runs
-// their passes tile by tile.
+// BatchNormalization that alone reads its output, unless an Add takes
+// that one's output over (planBNAdds, which runs first: its Backward
+// then writes the input gradient aside), and with the one whose output
+// it alone reads through a fused activation: the convolution runs their
+// passes tile by tile. Nothing with hubsOff.
 func (g *Graph) planPointwise(f *graphFusion, readers []int) {
+	for _, n := range g.nodes {
+		switch l := n.layer.(type) {
+		case *BatchNormalization:
+			l.hub.gradConv, l.hub.sumsConv = false, false
+		case *Conv2D:
+			l.gradBN, l.sumsBN = nil, nil
+		}
+	}
+	if g.hubsOff {
+		return
+	}
 	for i, n := range g.nodes {
 		c, ok := n.layer.(*Conv2D)
 		if !ok || !c.pointwise() || c.bias != nil || c.act.name != "linear" || len(n.inputs) != 1 {
@@ -63,7 +71,7 @@ func (g *Graph) planPointwise(f *graphFusion, readers []int) {
 			continue
 		}
 		for _, m := range g.nodes[i+1:] {
-			if bn, ok := m.layer.(*BatchNormalization); ok && len(m.inputs) == 1 && m.inputs[0] == Ref(i) {
+			if bn, ok := m.layer.(*BatchNormalization); ok && len(m.inputs) == 1 && m.inputs[0] == Ref(i) && !bn.toAdd {
 				bn.hub.gradConv, c.gradBN = true, bn
 			}
 		}

@@ -37,9 +37,21 @@ func TestGraphHubSameBits(t *testing.T) {
 		g.Call(&Dense{Units: 5, Activation: "softmax"}, x)
 		return g
 	}
+	residual := func() *Graph { // a pointwise conv's BatchNormalization read by an Add with relu (batchnorm_add.go)
+		g := NewGraph(tensor.Shape{32, 32, 8})
+		x := g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, NoBias: true}, g.In()))
+		x = g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, g.In()))
+		x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 16, KernelSize: [2]int{1, 1}, NoBias: true}, x)))
+		x = g.Call(&DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true}, x)
+		x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, x))
+		x = g.Call(&GlobalAveragePooling2D{}, x)
+		g.Call(&Dense{Units: 5, Activation: "softmax"}, x)
+		return g
+	}
 	for _, procs := range []int{1, 2} {
 		func() {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			checkHubs(t, fmt.Sprintf("residual graph, %d threads", procs), residual, 3, ranApply|ranStats|ranSums|ranGrad|ranConvGrad)
 			checkHubs(t, fmt.Sprintf("mobilenet-v2-small, %d threads", procs), mobile, 4, ranApply|ranStats|ranSums|ranGrad|ranConvGrad|ranConvSums)
 			checkHubs(t, fmt.Sprintf("relu graph, %d threads", procs), relu, 3, ranApply|ranGrad|ranConvGrad)
 		}()
