@@ -37,30 +37,62 @@ func WinogradKernelLen(c, f int) int { return 16 * c * f }
 // it transforms the input-gradient kernel instead, w'[kh][kw][f][c] =
 // w[2-kh][2-kw][c][f] (the kernel flipped and its channels swapped), into
 // u[ξ] (f × c): dx is the convolution of dy with it (see WinogradDxGeom).
+//
+// The transform runs a row of the 16 u[ξ] at a time (an input channel's
+// f outputs; AVX-512 16 at once: wino.kernelRow); the flipped one is the
+// forward one with its channels transposed and its positions permuted
+// (WinogradFlipFrom).
 func WinogradKernel(w []float32, c, f int, flip bool, u []float32) {
 	cf := c * f
 	if len(w) < 9*cf || len(u) < 16*cf {
 		panic("kernels.WinogradKernel: slice too short")
 	}
-	var g [9]float32
-	var t [16]float32
-	for ci := 0; ci < c; ci++ {
-		for fi := 0; fi < f; fi++ {
-			o := ci*f + fi
-			for k := range g {
-				if flip {
-					g[k] = w[(8-k)*cf+o]
-				} else {
-					g[k] = w[k*cf+o]
+	if flip {
+		fwd := make([]float32, 16*cf)
+		WinogradKernel(w, c, f, false, fwd)
+		WinogradFlipFrom(fwd, c, f, u)
+		return
+	}
+	ForEachChunk(c, max(1, minChunkValues/(16*f)), func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			wino.kernelRow(w[ci*f:], cf, f, u[ci*f:])
+		}
+	})
+}
+
+// WinogradFlipFrom writes into uFlip the input-gradient kernel transform
+// (as WinogradKernel with flip) from the forward one u (16 × c × f):
+// flipping g reverses G's columns, which swaps G's rows 0 and 3 and
+// leaves rows 1 and 2 ([½ ½ ½], [½ -½ ½]) as they are, so
+// uFlip[4r+s] (f × c) is u[4π(r)+π(s)] (c × f) transposed, π swapping 0
+// and 3. (Computed from the flipped kernel instead, the sums ½(g0+g1+g2)
+// would add in the other order: the same values up to a rounding.)
+func WinogradFlipFrom(u []float32, c, f int, uFlip []float32) {
+	cf := c * f
+	if len(u) < 16*cf || len(uFlip) < 16*cf {
+		panic("kernels.WinogradFlipFrom: slice too short")
+	}
+	pi := [4]int{3, 1, 2, 0}
+	ForEachChunk(16, 1, func(lo, hi int) {
+		for xi := lo; xi < hi; xi++ {
+			src := u[(4*pi[xi/4]+pi[xi%4])*cf:][:cf]
+			transposeBlocked(src, c, f, uFlip[xi*cf:][:cf])
+		}
+	})
+}
+
+// transposeBlocked writes dst (f × c) = src (c × f)ᵀ, 16×16 blocks at a
+// time, each block's rows of dst written in a row.
+func transposeBlocked(src []float32, c, f int, dst []float32) {
+	const blk = 16
+	for i0 := 0; i0 < c; i0 += blk {
+		i1 := min(c, i0+blk)
+		for j0 := 0; j0 < f; j0 += blk {
+			for j := j0; j < min(f, j0+blk); j++ {
+				d := dst[j*c+i0 : j*c+i1]
+				for k := range d {
+					d[k] = src[(i0+k)*f+j]
 				}
-			}
-			kernelTile(&g, &t)
-			dst := o // u[ξ][ci][fi]
-			if flip {
-				dst = fi*c + ci // u[ξ][fi][ci]
-			}
-			for xi, v := range t {
-				u[xi*cf+dst] = v
 			}
 		}
 	}

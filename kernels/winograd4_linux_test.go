@@ -9,8 +9,9 @@ import (
 
 // TestWinograd4NoReadPastEnd runs every implementation of the F(4×4)
 // transforms with a patch row, the products or the bias ending where an
-// inaccessible page begins: reading past the last channel (the masked
-// AVX-512 tail) faults.
+// inaccessible page begins, and of the kernel transform's row with the
+// kernel or its transform ending there: reading or writing past the last
+// channel (the masked AVX-512 tail) faults.
 func TestWinograd4NoReadPastEnd(t *testing.T) {
 	page := syscall.Getpagesize()
 	const pages = 16 // readable, then one that is not
@@ -43,6 +44,10 @@ func TestWinograd4NoReadPastEnd(t *testing.T) {
 				impl.output4(atEnd(m), tiles*c, tiles, c, bias, &y, step, true)
 				impl.output4(m, tiles*c, tiles, c, atEnd(bias), &y, step, false)
 			}
+			// The kernel transform of a row of c channel pairs (cf = c).
+			w, u := winoRand(rng, 9*c), make([]float32, 16*c)
+			impl.kernelRow(atEnd(w), c, c, u)
+			impl.kernelRow(w, c, c, atEnd(u))
 		}
 	}
 }

@@ -72,6 +72,14 @@ var avx512Winograd = &winogradImpl{
 		var tmp [24*16 + 16]float32
 		winogradOutput4AVX512(&m[0], stride, tiles, f, &bias[0], &p[0], step, relu, &tmp[0])
 	},
+	kernelRow: func(w []float32, cf, n int, u []float32) {
+		if n == 0 {
+			return
+		}
+		_ = w[8*cf+n-1]
+		_ = u[15*cf+n-1]
+		winogradKernelRowAVX512(&w[0], cf, n, &u[0])
+	},
 }
 
 // wino is the fastest implementation this CPU supports.

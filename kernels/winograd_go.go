@@ -26,10 +26,14 @@ type winogradImpl struct {
 	// 16 outputs.
 	input4  func(d *[36][]float32, step, tiles, c int, o []float32, stride int)
 	output4 func(m []float32, stride, tiles, f int, bias []float32, dst *[16][]float32, step int, relu bool)
+	// kernelRow writes u[ξ*cf+j] = (G g Gᵀ)[ξ] for j < n, g[k] =
+	// w[k*cf+j] (WinogradKernel's row of an input channel).
+	kernelRow func(w []float32, cf, n int, u []float32)
 }
 
 var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
-	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go}
+	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go,
+	kernelRow: winogradKernelRowGo}
 
 // winogradGemmGo is the product through the blocked SGEMM driver with
 // bestKernel, on the calling goroutine: the twin of winogradGemmAVX512
@@ -38,6 +42,21 @@ func winogradGemmGo(a []float32, rows, k int, b []float32, n int, c []float32, s
 	d := gemmDriver{kern: bestKernel, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: c, ldc: n}
 	d.init(packAuto)
 	d.runSerial(s)
+}
+
+// winogradKernelRowGo is kernelRow, a channel pair at a time (kernelTile).
+func winogradKernelRowGo(w []float32, cf, n int, u []float32) {
+	var g [9]float32
+	var t [16]float32
+	for j := range n {
+		for k := range g {
+			g[k] = w[k*cf+j]
+		}
+		kernelTile(&g, &t)
+		for xi, v := range t {
+			u[xi*cf+j] = v
+		}
+	}
 }
 
 // winogradInputGo is the input transform, a tile at a time.

@@ -119,3 +119,9 @@ func winogradInput4AVX512(d **float32, step int, tiles int, c int, o *float32, s
 //
 //go:noescape
 func winogradOutput4AVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool, tmp *float32)
+
+// winogradKernelRowAVX512 (AVX-512) writes the F(2×2, 3×3) kernel transforms of n channel pairs: for j < n, u[ξ*cf+j] = (G g Gᵀ)[ξ] of the
+// 3×3 kernel g[k] = w[k*cf+j], as kernelTile.
+//
+//go:noescape
+func winogradKernelRowAVX512(w *float32, cf int, n int, u *float32)

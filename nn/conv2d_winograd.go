@@ -254,14 +254,18 @@ func (s *winograd) refresh(w []float32, c, f int, f4 bool) {
 	s.uOK, s.u4 = true, f4
 }
 
-// refreshFlip recomputes uFlip, the input gradient's kernel, from the
-// kernel of the last refresh when it does not match it.
+// refreshFlip recomputes uFlip, the input gradient's kernel, from u (the
+// F(2×2, 3×3) transform of the last refresh: kernels.WinogradFlipFrom)
+// when it does not match the kernel.
 func (s *winograd) refreshFlip(c, f int) {
 	if s.flipOK {
 		return
 	}
+	if s.u4 {
+		panic("nn: refreshFlip after an F(4x4) refresh")
+	}
 	s.uFlip = tensor.Ensure(s.uFlip, kernels.WinogradKernelLen(f, c))
-	kernels.WinogradKernel(s.w, c, f, true, s.uFlip.Data)
+	kernels.WinogradFlipFrom(s.u.Data, c, f, s.uFlip.Data)
 	s.flipOK = true
 }
 

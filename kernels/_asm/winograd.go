@@ -22,6 +22,7 @@ func genWinograd() {
 	genWinogradGemm()
 	genWinogradInput4()
 	genWinogradOutput4()
+	genWinogradKernelRow()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
