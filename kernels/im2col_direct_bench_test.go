@@ -8,7 +8,8 @@ import (
 // BenchmarkConvRowsDirect compares a tile of 512 output positions computed
 // by ConvRowsDirect (patches read in place) with Im2colRowsSerial followed
 // by SgemmSerial (the same bits), for resnet-20's and basic-cnn's
-// convolutions that take the direct path.
+// convolutions that take the direct path; where the three-tap kernels run,
+// also with them off (direct-seg: the segmented SGEMM kernels).
 //
 //	go test ./kernels -run '^$' -bench ConvRowsDirect -cpu 1
 func BenchmarkConvRowsDirect(b *testing.B) {
@@ -55,6 +56,16 @@ func BenchmarkConvRowsDirect(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+		if convTapApplies(g, s.f) { // the segmented SGEMM kernels the three-tap ones replace
+			b.Run(s.name+"/direct-seg", func(b *testing.B) {
+				defer func() { tapOff = false }()
+				tapOff = true
+				for b.Loop() {
+					ConvRowsDirect(g, x, 0, m, w, s.f, bias, y, buf)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 
