@@ -33,6 +33,10 @@ import (
 // batch/minShardSamples shards.
 const minShardSamples = 8
 
+// maxShardParams bounds the weights of a model that is sharded: each
+// replica keeps a gradient of every weight (basic-cnn: 93k).
+const maxShardParams = 4 << 20
+
 // shardSet is a Sequential's replicas and the buffers of a sharded step.
 type shardSet struct {
 	reps   []*Sequential      // replica i runs shard i+1
@@ -46,17 +50,24 @@ type shardSet struct {
 
 // shardCount is the number of shards a training step on a batch of n
 // runs in: one per thread, each of at least minShardSamples samples; 1
-// (no sharding) when a layer is not per-sample or activation statistics
-// are collected.
+// (no sharding) when a layer is not per-sample, the weights are many
+// (maxShardParams) or activation statistics are collected.
 func (m *Sequential) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minShardSamples)
 	if s < 2 || m.stats.on || m.noShard {
 		return 1
 	}
+	params := 0
 	for _, l := range m.Layers {
 		if !perSampleLayer(l) {
 			return 1
 		}
+		for _, p := range l.Params() {
+			params += p.Value.Len()
+		}
+	}
+	if params > maxShardParams {
+		return 1
 	}
 	return s
 }

@@ -114,3 +114,20 @@ func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
 		}
 	}
 }
+
+// A model with more weights than maxShardParams, or with a layer that is
+// not per-sample, trains on the whole batch.
+func TestShardCountLimits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	big := NewSequential(tensor.Shape{2049}, &Dense{Units: 2048})
+	drop := NewSequential(tensor.Shape{8}, &Dense{Units: 4}, &Dropout{Rate: 0.5}, &Dense{Units: 2})
+	small := NewSequential(tensor.Shape{8}, &Dense{Units: 4}, &Dense{Units: 2})
+	for _, m := range []*Sequential{big, drop, small} {
+		if err := m.Build(1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, d, s := big.shardCount(32), drop.shardCount(32), small.shardCount(32); b != 1 || d != 1 || s != 2 {
+		t.Errorf("shardCount(32) at 2 threads: %d with %d weights, %d with Dropout, %d small; want 1, 1, 2", b, big.Layers[0].Params()[0].Value.Len(), d, s)
+	}
+}
