@@ -22,6 +22,9 @@ type Adam struct {
 	Beta1, Beta2, Epsilon float64
 	AMSGrad               bool
 	name                  string
+
+	pieces [][3]int    // update's tasks: param index, first and end value
+	mv     [][]float32 // update's m and v slots, two per param
 }
 
 // NewAdam returns Adam with Keras' defaults.
@@ -49,13 +52,14 @@ func (o *Adam) Step(params []nn.LayerParam) {
 	// then rounded to float32 once.
 	c1, c2 := float32(1-o.Beta1), float32(1-o.Beta2)
 	eps := float32(o.Epsilon)
+	if !o.AMSGrad { // the loop below without vhat, vectorized
+		o.update(ps, alpha, c1, c2, eps)
+		o.iter++
+		return
+	}
 	for _, p := range ps {
 		w, g := p.Value.Data, p.Grad.Data
 		m, v := o.slot(p, "m"), o.slot(p, "v")
-		if !o.AMSGrad { // the same loop as below, vectorized
-			kernels.Adam(w, g, m, v, alpha, c1, c2, eps)
-			continue
-		}
 		vh := o.slot(p, "vhat")
 		for i := range w {
 			gi := g[i]
@@ -66,6 +70,28 @@ func (o *Adam) Step(params []nn.LayerParam) {
 		}
 	}
 	o.iter++
+}
+
+// adamPiece is the most values one task of update runs.
+const adamPiece = 16 << 10
+
+// update runs kernels.Adam on every param of ps, cut into pieces of at
+// most adamPiece values that run as the tasks of one parallel region
+// (each value's update is its own: the same bits however it is cut).
+func (o *Adam) update(ps []nn.LayerParam, alpha, c1, c2, eps float32) {
+	o.pieces = o.pieces[:0]
+	o.mv = o.mv[:0]
+	for j, p := range ps {
+		o.mv = append(o.mv, o.slot(p, "m"), o.slot(p, "v")) // slots are made here, not in the tasks
+		for lo := 0; lo < p.Value.Len(); lo += adamPiece {
+			o.pieces = append(o.pieces, [3]int{j, lo, min(p.Value.Len(), lo+adamPiece)})
+		}
+	}
+	kernels.ForEachTask(len(o.pieces), func(t int, _ *kernels.TaskScratch) {
+		j, lo, hi := o.pieces[t][0], o.pieces[t][1], o.pieces[t][2]
+		w, g, m, v := ps[j].Value.Data, ps[j].Grad.Data, o.mv[2*j], o.mv[2*j+1]
+		kernels.Adam(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], alpha, c1, c2, eps)
+	})
 }
 
 // alpha is Keras' bias-corrected step size, in float32 as Keras computes
