@@ -46,6 +46,7 @@ type shardSet struct {
 	out    *tensor.Tensor     // the outputs gathered in batch order
 	params []*Param           // the model's params, in Params order
 	grads  [][]*tensor.Tensor // grads[i][j]: replica i's gradient of params[j]
+	pieces [][3]int           // addShardGrads' tasks: param index, first and end value
 }
 
 // shardCount is the number of shards a training step on a batch of n
@@ -134,17 +135,31 @@ func (sh *shardSet) gather(s, n int) *tensor.Tensor {
 }
 
 // addShardGrads adds the replicas' gradients into the model's, shard by
-// shard, and the replicas' per-layer work into the model's clock.
+// shard, each weight cut into pieces of at most sumPiece values run as
+// the tasks of one parallel region; and the replicas' per-layer work into
+// the model's clock.
 func (m *Sequential) addShardGrads(sh *shardSet, s int) {
-	for i, r := range sh.reps[:s-1] {
-		for j, p := range sh.params {
-			if p.Trainable && p.Grad != nil {
-				kernels.AddTo(p.Grad.Data, sh.grads[i][j].Data)
+	sh.pieces = sh.pieces[:0]
+	for j, p := range sh.params {
+		if p.Trainable && p.Grad != nil {
+			for lo := 0; lo < p.Grad.Len(); lo += sumPiece {
+				sh.pieces = append(sh.pieces, [3]int{j, lo, min(p.Grad.Len(), lo+sumPiece)})
 			}
 		}
+	}
+	kernels.ForEachTask(len(sh.pieces), func(t int, _ *kernels.TaskScratch) {
+		j, lo, hi := sh.pieces[t][0], sh.pieces[t][1], sh.pieces[t][2]
+		for i := range s - 1 {
+			kernels.AddTo(sh.params[j].Grad.Data[lo:hi], sh.grads[i][j].Data[lo:hi])
+		}
+	})
+	for _, r := range sh.reps[:s-1] {
 		m.clock.addWork(&r.clock)
 	}
 }
+
+// sumPiece is the most values of a weight one task of addShardGrads sums.
+const sumPiece = 16 << 10
 
 // addWork adds o's samples and FLOPs into c and clears them in o; not
 // o's times: the replicas' layers ran at the same time as the model's.
