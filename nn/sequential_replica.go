@@ -78,3 +78,24 @@ func (m *Sequential) linkReplica(r *Sequential, grads []*tensor.Tensor) []*tenso
 	}
 	return grads
 }
+
+// shareWinograd transforms the kernel of each of the model's Conv2D that
+// run Winograd (both transforms: Forward's and the input gradient's),
+// before the shards start, and has the replicas' layers read those
+// instead of transforming the same weights again (a step changes them, so
+// every shard would otherwise transform them twice a step).
+func shareWinograd(m *Sequential, reps []*Sequential) {
+	for i, l := range m.Layers {
+		c, ok := l.(*Conv2D)
+		if !ok || !c.useWinograd() {
+			continue
+		}
+		c.wino.refresh(c.kernel.Value.Data, c.geom.C, c.Filters, false) // training runs F(2x2)
+		c.wino.refreshFlip(c.geom.C, c.Filters)
+		for _, r := range reps {
+			rw := &r.Layers[i].(*Conv2D).wino
+			rw.w, rw.u, rw.uFlip = c.wino.w, c.wino.u, c.wino.uFlip
+			rw.uOK, rw.u4, rw.flipOK, rw.same = true, false, true, true // read-only: no refresh rewrites them
+		}
+	}
+}

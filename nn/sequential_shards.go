@@ -92,6 +92,7 @@ func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, l
 	for i := range s {
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
+	shareWinograd(m, sh.reps[:s-1])
 	kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) {
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 	})
