@@ -1,0 +1,139 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/cnnscope/cnnscope/kernels"
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// The models of TestModelGradientsFiniteDifferences and the plans each
+// must run.
+
+func fdCases() []fdCase {
+	return []fdCase{
+		{name: "mobilenet block", build: fdMobileBlock, batch: 2, classes: 5, coords: 6, plans: fdMobilePlans},
+		{name: "resnet blocks", build: fdResnetBlocks, batch: 3, classes: 4, coords: 6, plans: fdResnetPlans},
+		{name: "basic cnn", build: fdBasicCNN, batch: 16, classes: 7, coords: 8, plans: fdShardPlans},
+	}
+}
+
+// fdMobileBlock: MobileNetV2's inverted residual block (1x1 expand, BN,
+// relu6, depthwise, BN, relu6, 1x1 project, BN, Add with the input)
+// over 2×32×32 = 2048 rows (whole blocks of rows in a sample: every hub
+// pass runs in the depthwise convolution), then conv1x1 -> BN -> Add(skip) -> relu.
+func fdMobileBlock() Model {
+	g := NewGraph(tensor.Shape{32, 32, 8})
+	in := g.Call(&fdProbe{}, g.In())
+	x := g.Call(&Conv2D{Filters: 24, KernelSize: [2]int{1, 1}, NoBias: true}, in)
+	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{Momentum: 0.9}, x))
+	x = g.Call(&DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true}, x)
+	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, x))
+	x = g.Call(&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, NoBias: true}, x)
+	x = g.Call(&BatchNormalization{Momentum: 0.8}, x)
+	s := g.Call(&Add{}, x, in)
+	x = g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, NoBias: true}, s))
+	x = g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, s))
+	x = g.Call(&GlobalAveragePooling2D{}, x)
+	g.Call(&Dense{Units: 5, Activation: "softmax"}, x)
+	return g
+}
+
+func fdMobilePlans(t *testing.T, m Model, procs int) {
+	g := m.(*Graph)
+	want := ranApply | ranStats | ranSums | ranGrad | ranConvGrad | ranConvSums
+	if ran := hubPassesRan(g); ran&want != want {
+		t.Errorf("mobilenet block, %d threads: hub passes ran %06b, want %06b", procs, ran, want)
+	}
+	convs := fdLayers[*Conv2D](g)
+	for _, c := range convs {
+		if !c.pointwiseTiled() {
+			t.Errorf("%s: not on tiles", c.Name())
+		}
+	}
+	if convs[0].gradBN == nil || convs[1].gradBN == nil || convs[1].sumsBN == nil || convs[2].gradBN != nil {
+		t.Errorf("pointwise pairs: expand %v, project %v/%v, last %v (want set, set/set, nil)",
+			convs[0].gradBN != nil, convs[1].gradBN != nil, convs[1].sumsBN != nil, convs[2].gradBN != nil)
+	}
+	adds := fdLayers[*Add](g)
+	if adds[0].bnRan || !adds[1].bnRan {
+		t.Errorf("BN applied by the Add: %v, %v; want false, true", adds[0].bnRan, adds[1].bnRan)
+	}
+}
+
+// fdResnetBlocks: a stem of 16 3×3 filters, a ResNet basic block (conv
+// -> BN -> relu -> conv -> BN -> Add(skip) -> relu), and a projection
+// block whose shortcut is a 1×1 stride-2 conv -> BN the Add applies and
+// whose second conv has 32 channels (Winograd); 6×7 input.
+func fdResnetBlocks() Model {
+	conv := func(f, k, s int, bias bool) *Conv2D {
+		return &Conv2D{Filters: f, KernelSize: [2]int{k, k}, Strides: [2]int{s, s}, Padding: "same", NoBias: !bias}
+	}
+	g := NewGraph(tensor.Shape{6, 7, 16})
+	in := g.Call(&fdProbe{}, g.In())
+	x := g.Call(&Activation{Function: "relu"}, g.Call(&BatchNormalization{}, g.Call(conv(16, 3, 1, true), in)))
+	x = g.Call(&BatchNormalization{Momentum: 0.9}, g.Call(conv(16, 3, 1, false), x))
+	b := g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, in))
+	sc := g.Call(&BatchNormalization{}, g.Call(conv(32, 1, 2, false), b))
+	x = g.Call(&Activation{Function: "relu"}, g.Call(&BatchNormalization{}, g.Call(conv(32, 3, 2, true), b)))
+	x = g.Call(&BatchNormalization{}, g.Call(conv(32, 3, 1, false), x))
+	x = g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, sc, x))
+	x = g.Call(&GlobalAveragePooling2D{}, x)
+	g.Call(&Dense{Units: 4, Activation: "softmax"}, x)
+	return g
+}
+
+func fdResnetPlans(t *testing.T, m Model, procs int) {
+	g := m.(*Graph)
+	convs := fdLayers[*Conv2D](g)
+	tap := kernels.ConvTapApplies(kernels.ConvGeom{N: 1, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, OH: 8, OW: 8, PadTop: 1, PadLeft: 1}, 16)
+	for _, c := range convs[:2] {
+		if tap && !(c.direct() && kernels.ConvTapApplies(c.geom, c.units()) && c.tapDx()) {
+			t.Errorf("%s: not on the three-tap kernels", c.Name())
+		}
+	}
+	if !tap {
+		t.Logf("no three-tap kernels in this build: the 16-filter convolutions run the others")
+	}
+	if !convs[4].useWinograd() || convs[3].useWinograd() {
+		t.Errorf("Winograd: %s %v, %s %v; want true, false", convs[4].Name(), convs[4].useWinograd(), convs[3].Name(), convs[3].useWinograd())
+	}
+	adds := fdLayers[*Add](g)
+	for _, a := range adds {
+		if !a.bnRan || a.bnSide != 0 {
+			t.Errorf("%s, %d threads: BN applied %v side %d; want true, 0", a.Name(), procs, a.bnRan, a.bnSide)
+		}
+	}
+	if bn := adds[1].bn; bn == nil || !bn.dxOverX {
+		t.Errorf("the shortcut's BatchNormalization does not write its input gradient over its input")
+	}
+}
+
+// fdBasicCNN: basic-cnn's shape on an odd 11×11 input, a Sequential of
+// per-sample layers: at 2 threads and batch 16 it runs in 2 shards.
+func fdBasicCNN() Model {
+	return NewSequential(tensor.Shape{11, 11, 1},
+		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Activation: "relu"},
+		&MaxPooling2D{},
+		&Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"},
+		&Flatten{},
+		&Dense{Units: 12, Activation: "relu"},
+		&Dense{Units: 7, Activation: "softmax"})
+}
+
+func fdShardPlans(t *testing.T, m Model, procs int) {
+	if s := m.(*Sequential).shardCount(16); s != procs {
+		t.Errorf("basic cnn at %d threads: %d shards, want %d", procs, s, procs)
+	}
+}
+
+// fdLayers lists a Graph's layers of type L in call order.
+func fdLayers[L Layer](g *Graph) []L {
+	var ls []L
+	for _, n := range g.nodes {
+		if l, ok := n.layer.(L); ok {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}
