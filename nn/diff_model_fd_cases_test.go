@@ -15,6 +15,9 @@ func fdCases() []fdCase {
 		{name: "mobilenet block", build: fdMobileBlock, batch: 2, classes: 5, coords: 6, plans: fdMobilePlans},
 		{name: "resnet blocks", build: fdResnetBlocks, batch: 3, classes: 4, coords: 6, plans: fdResnetPlans},
 		{name: "basic cnn", build: fdBasicCNN, batch: 16, classes: 7, coords: 8, plans: fdShardPlans},
+		{name: "mobilenet stride 2", build: fdMobileStride2, batch: 3, classes: 3, coords: 6, plans: fdStride2Plans},
+		{name: "winograd cnn", build: fdWinogradCNN, batch: 16, classes: 5, coords: 5, plans: fdWinogradShardPlans},
+		{name: "sequential bn", build: fdSequentialBN, batch: 5, classes: 4, coords: 6, plans: fdSequentialBNPlans},
 	}
 }
 
@@ -136,4 +139,86 @@ func fdLayers[L Layer](g *Graph) []L {
 		}
 	}
 	return ls
+}
+
+// fdMobileStride2: MobileNetV2's stride-2 block on an odd 9×11 input,
+// fewer than 2048 rows (the pointwise convolutions' whole-matrix
+// products): expand, BN, relu6, ZeroPadding2D, a valid stride-2
+// depthwise convolution (which does the padding's work), BN, relu6,
+// project, BN; then a Concatenate with the input's average.
+func fdMobileStride2() Model {
+	g := NewGraph(tensor.Shape{9, 11, 8})
+	in := g.Call(&fdProbe{}, g.In())
+	x := g.Call(&Conv2D{Filters: 16, KernelSize: [2]int{1, 1}, NoBias: true}, in)
+	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, x))
+	x = g.Call(&ZeroPadding2D{Padding: [4]int{0, 1, 0, 1}}, x)
+	x = g.Call(&DepthwiseConv2D{KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, NoBias: true}, x)
+	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, x))
+	x = g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, NoBias: true}, x))
+	x = g.Call(&Concatenate{}, g.Call(&GlobalAveragePooling2D{}, x), g.Call(&GlobalAveragePooling2D{}, in))
+	g.Call(&Dense{Units: 3, Activation: "softmax"}, x)
+	return g
+}
+
+func fdStride2Plans(t *testing.T, m Model, procs int) {
+	g := m.(*Graph)
+	want := ranApply | ranGrad | ranConvGrad // no tiles: no sums in the project convolution
+	if ran := hubPassesRan(g); ran&want != want {
+		t.Errorf("mobilenet stride 2, %d threads: hub passes ran %06b, want %06b", procs, ran, want)
+	}
+	if d := fdLayers[*DepthwiseConv2D](g)[0]; d.prePad == nil {
+		t.Errorf("%s does not do the ZeroPadding2D's work", d.Name())
+	}
+	for _, c := range fdLayers[*Conv2D](g) {
+		if c.pointwiseTiled() {
+			t.Errorf("%s: on tiles, want the whole-matrix products", c.Name())
+		}
+	}
+}
+
+// fdWinogradCNN: a Sequential whose first convolution (32 channels in
+// and out, 3×3 stride 1) runs Winograd, then a 16-filter one (three-tap
+// kernels), at batch 16: 2 shards at 2 threads, the replicas reading the
+// model's transformed kernel.
+func fdWinogradCNN() Model {
+	return NewSequential(tensor.Shape{5, 6, 32},
+		&Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"},
+		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Activation: "relu"},
+		&MaxPooling2D{},
+		&Flatten{},
+		&Dense{Units: 5, Activation: "softmax"})
+}
+
+func fdWinogradShardPlans(t *testing.T, m Model, procs int) {
+	fdShardPlans(t, m, procs)
+	if c := m.(*Sequential).Layers[0].(*Conv2D); !c.useWinograd() {
+		t.Errorf("%s: not Winograd", c.Name())
+	}
+}
+
+// fdSequentialBN: a Sequential with BatchNormalizations after a relu
+// Conv2D and a linear 1×1 one (written over their input, nn/inplace.go),
+// which it does not shard.
+func fdSequentialBN() Model {
+	return NewSequential(tensor.Shape{8, 7, 3},
+		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"},
+		&BatchNormalization{Momentum: 0.9},
+		&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}},
+		&BatchNormalization{},
+		&Activation{Function: "relu"},
+		&MaxPooling2D{},
+		&GlobalAveragePooling2D{},
+		&Dense{Units: 4, Activation: "softmax"})
+}
+
+func fdSequentialBNPlans(t *testing.T, m Model, procs int) {
+	s := m.(*Sequential)
+	if n := s.shardCount(5); n != 1 {
+		t.Errorf("sequential bn: %d shards", n)
+	}
+	for _, i := range []int{1, 3} {
+		if bn := s.Layers[i].(*BatchNormalization); !bn.inPlace {
+			t.Errorf("%s: not written over its input", bn.Name())
+		}
+	}
 }

@@ -117,6 +117,10 @@ func (r *fdRef) eval(i int) fdTensor {
 			}
 		}
 		return y
+	case *Concatenate:
+		return r.concat(n.Inputs)
+	case *ZeroPadding2D:
+		return fdZeroPad(x, l.Padding)
 	case *MaxPooling2D:
 		return fdMaxPool(x, l.PoolSize, l.Strides)
 	case *GlobalAveragePooling2D:
@@ -127,6 +131,39 @@ func (r *fdRef) eval(i int) fdTensor {
 		return fdActivate(fdBias(fdDense(x, r.param(l, "kernel")), r.param(l, "bias")), l.Activation)
 	}
 	panic(fmt.Sprintf("fd reference: no %s", n.Layer.Type()))
+}
+
+// concat joins the inputs along the last axis.
+func (r *fdRef) concat(names []string) fdTensor {
+	var ins []fdTensor
+	width := 0
+	for _, name := range names {
+		ins = append(ins, r.input(name))
+		width += ins[len(ins)-1].shape[len(ins[0].shape)-1]
+	}
+	shape := append([]int(nil), ins[0].shape...)
+	shape[len(shape)-1] = width
+	y := fdTensor{shape: shape, v: make([]float64, 0, len(ins[0].v)/ins[0].shape[len(shape)-1]*width)}
+	for o := 0; len(y.v) < cap(y.v); o++ {
+		for _, in := range ins {
+			k := in.shape[len(shape)-1]
+			y.v = append(y.v, in.v[o*k:(o+1)*k]...)
+		}
+	}
+	return y
+}
+
+// fdZeroPad pads (N, H, W, C) with pad = (top, bottom, left, right) zeros.
+func fdZeroPad(x fdTensor, pad [4]int) fdTensor {
+	n, h, w, c := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow := h+pad[0]+pad[1], w+pad[2]+pad[3]
+	y := fdTensor{shape: []int{n, oh, ow, c}, v: make([]float64, n*oh*ow*c)}
+	for b := range n {
+		for i := range h {
+			copy(y.v[((b*oh+i+pad[0])*ow+pad[2])*c:], x.v[(b*h+i)*w*c:(b*h+i+1)*w*c])
+		}
+	}
+	return y
 }
 
 func fdScale(x fdTensor, s float64) fdTensor {
