@@ -97,40 +97,65 @@ func tapInPlace(g ConvGeom) bool {
 // tapRowsInPlace computes rows [r0, r1) of the output with the three-tap
 // kernels reading x in place, one output row's part at a time: the
 // kernel rows inside the image, calls at the row's ends leaving out the
-// padding's pixel.
+// padding's pixel (a whole row's calls planned once).
 func (d *directConv) tapRowsInPlace(x []float32, r0, r1 int) {
 	g := d.g
 	per, img, rowLen := g.OH*g.OW, g.H*g.W*g.C, g.W*g.C
+	n, oh, ow0 := r0/per, r0%per/g.OW, r0%g.OW
+	var bufs [2][16]tapCall
+	whole := tapSplit(g, 0, g.OW, bufs[0][:0])
 	for q := r0; q < r1; {
-		n, oh, ow0 := q/per, q%per/g.OW, q%g.OW
 		count := min(g.OW-ow0, r1-q)
+		calls := whole
+		if count != g.OW {
+			calls = tapSplit(g, ow0, count, bufs[1][:0])
+		}
 		ih0 := oh*g.SH - g.PadTop
 		kh0, kh1 := max(0, -ih0), min(g.KH, g.H-ih0)
 		xr := x[n*img+(ih0+kh0)*rowLen:]
 		w := d.w[kh0*g.KW*g.C*d.f:]
-		calls := ceilDiv(count, tapMaxRows)
-		for c, i := 0, 0; c < calls; c++ {
-			rows := (c+1)*count/calls - c*count/calls
-			p := ow0 + i - g.PadLeft // the call's first input pixel
-			edges := 0
-			if p < 0 {
-				edges, p = tapLeft, 0
-			}
-			if ow0+i+rows+1-g.PadLeft >= g.W {
-				edges |= tapRight
-			}
-			out := d.y[(q+i-d.r0)*d.f:]
+		out := d.y[(q-d.r0)*d.f:]
+		for _, c := range calls {
 			for j := 0; j < d.f; j += 16 {
 				var bias []float32
 				if d.bias != nil {
 					bias = d.bias[j:]
 				}
-				tapKernel(rows, edges, kh1-kh0, g.C, xr[p*g.C:], rowLen, w[j:], d.f, out[j:], d.f, bias)
+				tapKernel(c.rows, c.edges, kh1-kh0, g.C, xr[c.p*g.C:], rowLen, w[j:], d.f, out[c.i*d.f+j:], d.f, bias)
 			}
-			i += rows
 		}
 		q += count
+		if ow0 = 0; oh == g.OH-1 {
+			oh, n = 0, n+1
+		} else {
+			oh++
+		}
 	}
+}
+
+// tapCall is one kernel call of an output row's part read in place: rows
+// positions from the part's i-th, edges, input pixel p first.
+type tapCall struct{ i, rows, edges, p int }
+
+// tapSplit appends to dst the calls of count positions of an output row
+// from position ow0: as even a number of positions each as tapMaxRows
+// allows.
+func tapSplit(g ConvGeom, ow0, count int, dst []tapCall) []tapCall {
+	calls := ceilDiv(count, tapMaxRows)
+	for c, i := 0, 0; c < calls; c++ {
+		rows := (c+1)*count/calls - c*count/calls
+		p := ow0 + i - g.PadLeft // the call's first input pixel
+		edges := 0
+		if p < 0 {
+			edges, p = tapLeft, 0
+		}
+		if ow0+i+rows+1-g.PadLeft >= g.W {
+			edges |= tapRight
+		}
+		dst = append(dst, tapCall{i: i, rows: rows, edges: edges, p: p})
+		i += rows
+	}
+	return dst
 }
 
 // convTapGo is the three-tap kernel in Go, for the tests: the kernels'

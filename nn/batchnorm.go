@@ -171,6 +171,7 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	training = training && !l.frozen() // Keras 3: a frozen BatchNormalization runs in inference mode
 	l.training = training
 	l.hub.begin()
+	l.gradAside, l.addPending = false, false // set again by this step's Add (batchnorm_add.go)
 	out := x
 	l.x, l.xt = x.Data, x
 	if l.fromY = l.inPlace && l.fused.act == nil && l.invertible(); !l.fromY {
