@@ -28,7 +28,7 @@ func fdCases() []fdCase {
 func fdMobileBlock() Model {
 	g := NewGraph(tensor.Shape{32, 32, 8})
 	in := g.Call(&fdProbe{}, g.In())
-	x := g.Call(&Conv2D{Filters: 24, KernelSize: [2]int{1, 1}, NoBias: true}, in)
+	x := g.Call(&Conv2D{Filters: 16, KernelSize: [2]int{1, 1}, NoBias: true}, in)
 	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{Momentum: 0.9}, x))
 	x = g.Call(&DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", NoBias: true}, x)
 	x = g.Call(&Activation{Function: "relu6"}, g.Call(&BatchNormalization{}, x))
