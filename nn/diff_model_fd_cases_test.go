@@ -181,7 +181,7 @@ func fdStride2Plans(t *testing.T, m Model, procs int) {
 // kernels), at batch 16: 2 shards at 2 threads, the replicas reading the
 // model's transformed kernel.
 func fdWinogradCNN() Model {
-	return NewSequential(tensor.Shape{5, 6, 32},
+	return NewSequential(tensor.Shape{4, 5, 32},
 		&Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"},
 		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Activation: "relu"},
 		&MaxPooling2D{},

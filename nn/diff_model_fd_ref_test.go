@@ -190,13 +190,13 @@ func fdActivate(x fdTensor, name string) fdTensor {
 	switch name {
 	case "", "linear":
 		copy(y.v, x.v)
-	case "relu":
-		for j, v := range x.v {
-			y.v[j] = math.Max(v, 0)
+	case "relu", "relu6":
+		top := math.Inf(1)
+		if name == "relu6" {
+			top = 6
 		}
-	case "relu6":
 		for j, v := range x.v {
-			y.v[j] = math.Min(math.Max(v, 0), 6)
+			y.v[j] = min(max(v, 0), top)
 		}
 	case "softmax":
 		k := x.shape[len(x.shape)-1]
@@ -278,32 +278,37 @@ func (r *fdRef) batchNorm(l *BatchNormalization, x fdTensor) fdTensor {
 	c := x.shape[len(x.shape)-1]
 	rows := len(x.v) / c
 	mean, vr := make([]float64, c), make([]float64, c)
-	for j, v := range x.v {
-		mean[j%c] += v
+	for o := 0; o < len(x.v); o += c {
+		for k, v := range x.v[o : o+c] {
+			mean[k] += v
+		}
 	}
 	for k := range mean {
 		mean[k] /= float64(rows)
 	}
-	for j, v := range x.v {
-		d := v - mean[j%c]
-		vr[j%c] += d * d
+	for o := 0; o < len(x.v); o += c {
+		for k, v := range x.v[o : o+c] {
+			vr[k] += (v - mean[k]) * (v - mean[k])
+		}
 	}
+	scale, shift := make([]float64, c), make([]float64, c) // y = (x - mean)·scale + shift
+	gamma, beta := r.param(l, "gamma"), r.param(l, "beta")
 	for k := range vr {
 		vr[k] /= float64(rows)
-	}
-	r.stats[l] = [2][]float64{mean, vr}
-	gamma, beta := r.param(l, "gamma"), r.param(l, "beta")
-	y := fdTensor{shape: x.shape, v: make([]float64, len(x.v))}
-	for j, v := range x.v {
-		k := j % c
-		z := (v - mean[k]) / math.Sqrt(vr[k]+l.epsilon())
+		scale[k] = 1 / math.Sqrt(vr[k]+l.epsilon())
 		if gamma != nil {
-			z *= gamma[k]
+			scale[k] *= gamma[k]
 		}
 		if beta != nil {
-			z += beta[k]
+			shift[k] = beta[k]
 		}
-		y.v[j] = z
+	}
+	r.stats[l] = [2][]float64{mean, vr}
+	y := fdTensor{shape: x.shape, v: make([]float64, len(x.v))}
+	for o := 0; o < len(x.v); o += c {
+		for k, v := range x.v[o : o+c] {
+			y.v[o+k] = (v-mean[k])*scale[k] + shift[k]
+		}
 	}
 	return y
 }
