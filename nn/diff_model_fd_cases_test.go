@@ -14,10 +14,11 @@ func fdCases() []fdCase {
 	return []fdCase{
 		{name: "mobilenet block", build: fdMobileBlock, batch: 2, classes: 5, coords: 6, plans: fdMobilePlans},
 		{name: "resnet blocks", build: fdResnetBlocks, batch: 3, classes: 4, coords: 6, plans: fdResnetPlans},
-		{name: "basic cnn", build: fdBasicCNN, batch: 16, classes: 7, coords: 8, plans: fdShardPlans},
+		{name: "basic cnn", build: fdBasicCNN, batch: 19, classes: 7, coords: 8, plans: fdShardPlans},
 		{name: "mobilenet stride 2", build: fdMobileStride2, batch: 3, classes: 3, coords: 6, plans: fdStride2Plans},
 		{name: "winograd cnn", build: fdWinogradCNN, batch: 16, classes: 5, coords: 5, plans: fdWinogradShardPlans},
 		{name: "sequential bn", build: fdSequentialBN, batch: 5, classes: 4, coords: 6, plans: fdSequentialBNPlans},
+		{name: "bn add variants", build: fdBNAddVariants, batch: 4, classes: 3, coords: 6, plans: fdBNAddPlans},
 	}
 }
 
@@ -64,8 +65,9 @@ func fdMobilePlans(t *testing.T, m Model, procs int) {
 	}
 }
 
-// fdResnetBlocks: a stem of 16 3×3 filters, a ResNet basic block (conv
-// -> BN -> relu -> conv -> BN -> Add(skip) -> relu), and a projection
+// fdResnetBlocks: two ResNet basic blocks of 16 3×3 filters
+// (conv -> BN -> relu -> conv -> BN -> Add(skip) -> relu; the second's
+// skip is the first's fused relu), and a projection
 // block whose shortcut is a 1×1 stride-2 conv -> BN the Add applies and
 // whose second conv has 32 channels (Winograd); 6×7 input.
 func fdResnetBlocks() Model {
@@ -77,6 +79,9 @@ func fdResnetBlocks() Model {
 	x := g.Call(&Activation{Function: "relu"}, g.Call(&BatchNormalization{}, g.Call(conv(16, 3, 1, true), in)))
 	x = g.Call(&BatchNormalization{Momentum: 0.9}, g.Call(conv(16, 3, 1, false), x))
 	b := g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, in))
+	x = g.Call(&Activation{Function: "relu"}, g.Call(&BatchNormalization{}, g.Call(conv(16, 3, 1, false), b)))
+	x = g.Call(&BatchNormalization{}, g.Call(conv(16, 3, 1, false), x))
+	b = g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, b))
 	sc := g.Call(&BatchNormalization{}, g.Call(conv(32, 1, 2, false), b))
 	x = g.Call(&Activation{Function: "relu"}, g.Call(&BatchNormalization{}, g.Call(conv(32, 3, 2, true), b)))
 	x = g.Call(&BatchNormalization{}, g.Call(conv(32, 3, 1, false), x))
@@ -89,8 +94,8 @@ func fdResnetBlocks() Model {
 func fdResnetPlans(t *testing.T, m Model, procs int) {
 	g := m.(*Graph)
 	convs := fdLayers[*Conv2D](g)
-	tap := kernels.ConvTapApplies(kernels.ConvGeom{N: 1, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, OH: 8, OW: 8, PadTop: 1, PadLeft: 1}, 16)
-	for _, c := range convs[:2] {
+	tap := fdTapKernels()
+	for _, c := range convs[:4] {
 		if tap && !(c.direct() && kernels.ConvTapApplies(c.geom, c.units()) && c.tapDx()) {
 			t.Errorf("%s: not on the three-tap kernels", c.Name())
 		}
@@ -98,8 +103,8 @@ func fdResnetPlans(t *testing.T, m Model, procs int) {
 	if !tap {
 		t.Logf("no three-tap kernels in this build: the 16-filter convolutions run the others")
 	}
-	if !convs[4].useWinograd() || convs[3].useWinograd() {
-		t.Errorf("Winograd: %s %v, %s %v; want true, false", convs[4].Name(), convs[4].useWinograd(), convs[3].Name(), convs[3].useWinograd())
+	if !convs[6].useWinograd() || convs[5].useWinograd() {
+		t.Errorf("Winograd: %s %v, %s %v; want true, false", convs[6].Name(), convs[6].useWinograd(), convs[5].Name(), convs[5].useWinograd())
 	}
 	adds := fdLayers[*Add](g)
 	for _, a := range adds {
@@ -107,13 +112,14 @@ func fdResnetPlans(t *testing.T, m Model, procs int) {
 			t.Errorf("%s, %d threads: BN applied %v side %d; want true, 0", a.Name(), procs, a.bnRan, a.bnSide)
 		}
 	}
-	if bn := adds[1].bn; bn == nil || !bn.dxOverX {
+	if bn := adds[2].bn; bn == nil || !bn.dxOverX {
 		t.Errorf("the shortcut's BatchNormalization does not write its input gradient over its input")
 	}
 }
 
 // fdBasicCNN: basic-cnn's shape on an odd 11×11 input, a Sequential of
-// per-sample layers: at 2 threads and batch 16 it runs in 2 shards.
+// per-sample layers: at 2 threads and batch 19 it runs in 2 shards (of
+// 9 and 10 samples, or so).
 func fdBasicCNN() Model {
 	return NewSequential(tensor.Shape{11, 11, 1},
 		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Activation: "relu"},
@@ -125,9 +131,16 @@ func fdBasicCNN() Model {
 }
 
 func fdShardPlans(t *testing.T, m Model, procs int) {
-	if s := m.(*Sequential).shardCount(16); s != procs {
+	if s := m.(*Sequential).shardCount(19); s != procs {
 		t.Errorf("basic cnn at %d threads: %d shards, want %d", procs, s, procs)
 	}
+}
+
+// fdTapKernels reports whether this build runs the three-tap kernels
+// (not with purego or without AVX-512), on a 3×3 "same" convolution of
+// 16 channels and filters.
+func fdTapKernels() bool {
+	return kernels.ConvTapApplies(kernels.ConvGeom{N: 1, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, OH: 8, OW: 8, PadTop: 1, PadLeft: 1}, 16)
 }
 
 // fdLayers lists a Graph's layers of type L in call order.
@@ -197,11 +210,12 @@ func fdWinogradShardPlans(t *testing.T, m Model, procs int) {
 }
 
 // fdSequentialBN: a Sequential with BatchNormalizations after a relu
-// Conv2D and a linear 1×1 one (written over their input, nn/inplace.go),
-// which it does not shard.
+// Conv2D (strides 2×1: the three-tap kernels in the forward pass) and a
+// linear 1×1 one (written over their input, nn/inplace.go), which it does
+// not shard.
 func fdSequentialBN() Model {
 	return NewSequential(tensor.Shape{8, 7, 3},
-		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"},
+		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 1}, Padding: "same", Activation: "relu"},
 		&BatchNormalization{Momentum: 0.9},
 		&Conv2D{Filters: 8, KernelSize: [2]int{1, 1}},
 		&BatchNormalization{},
@@ -216,9 +230,39 @@ func fdSequentialBNPlans(t *testing.T, m Model, procs int) {
 	if n := s.shardCount(5); n != 1 {
 		t.Errorf("sequential bn: %d shards", n)
 	}
+	if c := s.Layers[0].(*Conv2D); fdTapKernels() && !(c.direct() && kernels.ConvTapApplies(c.geom, c.units())) {
+		t.Errorf("%s (strides 2×1): not on the three-tap kernels", c.Name())
+	}
 	for _, i := range []int{1, 3} {
 		if bn := s.Layers[i].(*BatchNormalization); !bn.inPlace {
 			t.Errorf("%s: not written over its input", bn.Name())
 		}
+	}
+}
+
+// fdBNAddVariants: BatchNormalizations read by an Add with relu where the
+// Add cannot apply one (12 channels, not a multiple of 8) and where it
+// does but the Conv2D before (relu) keeps its output, so that the
+// BatchNormalization writes its input gradient into its own buffer.
+func fdBNAddVariants() Model {
+	g := NewGraph(tensor.Shape{6, 5, 12})
+	in := g.Call(&fdProbe{}, g.In())
+	x := g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 12, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"}, in))
+	a := g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, in))
+	x = g.Call(&BatchNormalization{}, g.Call(&Conv2D{Filters: 16, KernelSize: [2]int{1, 1}, Activation: "relu"}, a))
+	y := g.Call(&Conv2D{Filters: 16, KernelSize: [2]int{1, 1}, NoBias: true}, a)
+	x = g.Call(&Activation{Function: "relu"}, g.Call(&Add{}, x, y))
+	x = g.Call(&GlobalAveragePooling2D{}, x)
+	g.Call(&Dense{Units: 3, Activation: "softmax"}, x)
+	return g
+}
+
+func fdBNAddPlans(t *testing.T, m Model, procs int) {
+	adds := fdLayers[*Add](m.(*Graph))
+	if adds[0].bn == nil || adds[0].bnRan {
+		t.Errorf("12 channels: BN paired %v, applied by the Add %v; want true, false", adds[0].bn != nil, adds[0].bnRan)
+	}
+	if !adds[1].bnRan || adds[1].bn.dxOverX {
+		t.Errorf("after a relu Conv2D: BN applied by the Add %v, input gradient over its input %v; want true, false", adds[1].bnRan, adds[1].bn.dxOverX)
 	}
 }
