@@ -40,6 +40,7 @@ const maxShardParams = 4 << 20
 // shardSet is a Sequential's replicas and the buffers of a sharded step.
 type shardSet struct {
 	reps   []*Sequential      // replica i runs shard i+1
+	models []*Sequential      // the model, then the replicas (one per shard)
 	xs     []tensor.Tensor    // shard i's rows of x (a view)
 	dys    []tensor.Tensor    // shard i's rows of the loss gradient (a view)
 	outs   []*tensor.Tensor   // shard i's output (its last layer's)
@@ -88,7 +89,8 @@ func perSampleLayer(l Layer) bool {
 func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
 	sh := m.shardsFor(s)
 	n := x.Shape[0]
-	models := append([]*Sequential{m}, sh.reps[:s-1]...)
+	sh.models = append(append(sh.models[:0], m), sh.reps[:s-1]...)
+	models := sh.models
 	for i := range s {
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
