@@ -19,6 +19,7 @@ func fdCases() []fdCase {
 		{name: "winograd cnn", build: fdWinogradCNN, batch: 16, classes: 5, coords: 5, plans: fdWinogradShardPlans},
 		{name: "sequential bn", build: fdSequentialBN, batch: 5, classes: 4, coords: 6, plans: fdSequentialBNPlans},
 		{name: "bn add variants", build: fdBNAddVariants, batch: 4, classes: 3, coords: 6, plans: fdBNAddPlans},
+		{name: "frozen mobilenet block", build: fdFrozenMobileBlock, batch: 2, classes: 5, coords: 4, plans: fdFrozenPlans},
 	}
 }
 
@@ -264,5 +265,42 @@ func fdBNAddPlans(t *testing.T, m Model, procs int) {
 	}
 	if !adds[1].bnRan || adds[1].bn.dxOverX {
 		t.Errorf("after a relu Conv2D: BN applied by the Add %v, input gradient over its input %v; want true, false", adds[1].bnRan, adds[1].bn.dxOverX)
+	}
+}
+
+// fdFrozenMobileBlock is fdMobileBlock fine-tuned: the expand
+// convolution frozen before Build, and after it (SetTrainableBuilt, as a
+// second fine-tuning stage does) the BatchNormalizations next to the
+// depthwise convolution and the one the last Add applies, which then run
+// in inference mode inside the fused passes.
+func fdFrozenMobileBlock() Model {
+	g := fdMobileBlock().(*Graph)
+	SetTrainable(fdLayers[*Conv2D](g)[0], false)
+	return fdFrozen{g}
+}
+
+// fdFrozen freezes its BatchNormalizations 0, 1 and 3 once built.
+type fdFrozen struct{ *Graph }
+
+func (f fdFrozen) Build(seed uint64) error {
+	if err := f.Graph.Build(seed); err != nil {
+		return err
+	}
+	bns := fdLayers[*BatchNormalization](f.Graph)
+	for _, i := range []int{0, 1, 3} {
+		SetTrainableBuilt(bns[i], false)
+	}
+	return nil
+}
+
+func fdFrozenPlans(t *testing.T, m Model, procs int) {
+	g := m.(fdFrozen).Graph
+	if c := fdLayers[*Conv2D](g)[0]; Trainable(c) || c.kernel.Trainable {
+		t.Errorf("%s is not frozen", c.Name())
+	}
+	for i, bn := range fdLayers[*BatchNormalization](g) {
+		if frozen := i != 2; Trainable(bn) == frozen || bn.training == frozen {
+			t.Errorf("%s: trainable %v, trained %v; want %v", bn.Name(), Trainable(bn), bn.training, !frozen)
+		}
 	}
 }

@@ -276,25 +276,14 @@ func fdConv(x fdTensor, w []float64, ks, strides [2]int, padding string, depthwi
 
 func (r *fdRef) batchNorm(l *BatchNormalization, x fdTensor) fdTensor {
 	c := x.shape[len(x.shape)-1]
-	rows := len(x.v) / c
-	mean, vr := make([]float64, c), make([]float64, c)
-	for o := 0; o < len(x.v); o += c {
-		for k, v := range x.v[o : o+c] {
-			mean[k] += v
-		}
-	}
-	for k := range mean {
-		mean[k] /= float64(rows)
-	}
-	for o := 0; o < len(x.v); o += c {
-		for k, v := range x.v[o : o+c] {
-			vr[k] += (v - mean[k]) * (v - mean[k])
-		}
+	mean, vr := r.param(l, "moving_mean"), r.param(l, "moving_variance") // a frozen one: inference mode
+	if Trainable(l) {
+		mean, vr = fdBatchStats(x.v, c)
+		r.stats[l] = [2][]float64{mean, vr}
 	}
 	scale, shift := make([]float64, c), make([]float64, c) // y = (x - mean)·scale + shift
 	gamma, beta := r.param(l, "gamma"), r.param(l, "beta")
 	for k := range vr {
-		vr[k] /= float64(rows)
 		scale[k] = 1 / math.Sqrt(vr[k]+l.epsilon())
 		if gamma != nil {
 			scale[k] *= gamma[k]
@@ -303,7 +292,6 @@ func (r *fdRef) batchNorm(l *BatchNormalization, x fdTensor) fdTensor {
 			shift[k] = beta[k]
 		}
 	}
-	r.stats[l] = [2][]float64{mean, vr}
 	y := fdTensor{shape: x.shape, v: make([]float64, len(x.v))}
 	for o := 0; o < len(x.v); o += c {
 		for k, v := range x.v[o : o+c] {
@@ -311,6 +299,29 @@ func (r *fdRef) batchNorm(l *BatchNormalization, x fdTensor) fdTensor {
 		}
 	}
 	return y
+}
+
+// fdBatchStats returns the mean and biased variance of each of c channels.
+func fdBatchStats(x []float64, c int) (mean, vr []float64) {
+	rows := len(x) / c
+	mean, vr = make([]float64, c), make([]float64, c)
+	for o := 0; o < len(x); o += c {
+		for k, v := range x[o : o+c] {
+			mean[k] += v
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(rows)
+	}
+	for o := 0; o < len(x); o += c {
+		for k, v := range x[o : o+c] {
+			vr[k] += (v - mean[k]) * (v - mean[k])
+		}
+	}
+	for k := range vr {
+		vr[k] /= float64(rows)
+	}
+	return mean, vr
 }
 
 func fdMaxPool(x fdTensor, pool, strides [2]int) fdTensor {

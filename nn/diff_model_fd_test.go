@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -141,6 +142,11 @@ func fdStep(t *testing.T, what string, m Model, f fdRef0) {
 	}
 	fdCompare(t, what, m, f.samples)
 	fdCheckMoving(t, what, moving)
+	for _, p := range m.Params() {
+		if !p.Trainable && p.Grad != nil && slices.ContainsFunc(p.Grad.Data, func(v float32) bool { return v != 0 }) {
+			t.Errorf("%s: frozen %s/%s has a gradient", what, p.Layer.Name(), p.Name)
+		}
+	}
 }
 
 func fdSnapshot(m Model) map[*Param][]float32 {
@@ -340,7 +346,11 @@ func fdMovingStats(m Model, stats map[*BatchNormalization][2][]float64) []fdMovi
 		if !ok {
 			continue
 		}
-		st, mom := stats[l], l.momentum()
+		st, ok := stats[l]
+		mom := l.momentum()
+		if !ok { // frozen: inference mode, no update
+			st, mom = [2][]float64{fdTo64(l.movingMean.Value.Data), fdTo64(l.movingVar.Value.Data)}, 1
+		}
 		mv := fdMoving{l: l, mean: make([]float64, l.c), vr: make([]float64, l.c)}
 		for k := range l.c {
 			mv.mean[k] = float64(l.movingMean.Value.Data[k])*mom + st[0][k]*(1-mom)
