@@ -123,6 +123,8 @@ func (r *fdRef) eval(i int) fdTensor {
 		return fdZeroPad(x, l.Padding)
 	case *MaxPooling2D:
 		return fdMaxPool(x, l.PoolSize, l.Strides)
+	case *AveragePooling2D:
+		return fdAveragePool(x, l.PoolSize, l.Strides, l.Padding)
 	case *GlobalAveragePooling2D:
 		return fdGlobalAverage(x)
 	case *Flatten:
@@ -350,6 +352,23 @@ func fdMaxPool(x fdTensor, pool, strides [2]int) fdTensor {
 		}
 	}
 	return y
+}
+
+// fdAveragePool is a valid average pooling (by a convolution with a
+// kernel of 1/(ph·pw) per channel).
+func fdAveragePool(x fdTensor, pool, strides [2]int, padding string) fdTensor {
+	if padding == "same" {
+		panic("fd reference: no average pooling with padding same")
+	}
+	if strides == [2]int{} {
+		strides = pool
+	}
+	c := x.shape[3]
+	w := make([]float64, pool[0]*pool[1]*c)
+	for i := range w {
+		w[i] = 1 / float64(pool[0]*pool[1])
+	}
+	return fdConv(x, w, pool, strides, "valid", true)
 }
 
 func fdGlobalAverage(x fdTensor) fdTensor {
