@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -234,7 +235,7 @@ func fdTensorSamples(t *testing.T, r *fdRef, rng *rand.Rand, n int, p *Param, v 
 	var out []fdSample
 	var other []float64 // the differences at fdEps1
 	scale := 0.0
-	for j := range fdCoords(rng, len(v), n) {
+	for _, j := range fdCoords(rng, len(v), n) {
 		out = append(out, fdSample{p: p, j: j, ref: diff(j, fdEps2)})
 		other = append(other, diff(j, fdEps1))
 		scale = math.Max(scale, math.Abs(out[len(out)-1].ref))
@@ -253,13 +254,13 @@ func fdTensorSamples(t *testing.T, r *fdRef, rng *rand.Rand, n int, p *Param, v 
 	return kept
 }
 
-// fdCoords returns up to n distinct random indices below size.
-func fdCoords(rng *rand.Rand, size, n int) map[int]bool {
+// fdCoords returns up to n distinct random indices below size, in order.
+func fdCoords(rng *rand.Rand, size, n int) []int {
 	js := map[int]bool{}
 	for len(js) < min(n, size) {
 		js[rng.IntN(size)] = true
 	}
-	return js
+	return slices.Sorted(maps.Keys(js))
 }
 
 func fdTensorName(r *fdRef, p *Param) string {
