@@ -14,11 +14,11 @@ func fdCases() []fdCase {
 	return []fdCase{
 		{name: "mobilenet block", build: fdMobileBlock, batch: 2, classes: 5, coords: 6, plans: fdMobilePlans},
 		{name: "resnet blocks", build: fdResnetBlocks, batch: 3, classes: 4, coords: 4, plans: fdResnetPlans},
-		{name: "basic cnn", build: fdBasicCNN, batch: 19, classes: 7, coords: 8, plans: fdShardPlans},
+		{name: "basic cnn", build: fdBasicCNN, batch: 19, classes: 7, coords: 8, weights: true, plans: fdShardPlans},
 		{name: "mobilenet stride 2", build: fdMobileStride2, batch: 3, classes: 3, coords: 6, plans: fdStride2Plans},
 		{name: "winograd cnn", build: fdWinogradCNN, batch: 16, classes: 5, coords: 5, plans: fdWinogradShardPlans},
 		{name: "sequential bn", build: fdSequentialBN, batch: 5, classes: 4, coords: 6, plans: fdSequentialBNPlans},
-		{name: "bn add variants", build: fdBNAddVariants, batch: 4, classes: 3, coords: 6, plans: fdBNAddPlans},
+		{name: "bn add variants", build: fdBNAddVariants, batch: 4, classes: 3, coords: 6, weights: true, plans: fdBNAddPlans},
 		// resnet-20 as the command line builds it, a fifth of its
 		// tensors. (mobilenet-v2-small is not here: at 32×32 its last
 		// BatchNormalizations see batch×1×1 rows, and at batch 2 a
@@ -219,8 +219,8 @@ func fdWinogradShardPlans(t *testing.T, m Model, procs int) {
 
 // fdSequentialBN: a Sequential with BatchNormalizations after a relu
 // Conv2D (strides 2×1: the three-tap kernels in the forward pass) and a
-// linear 1×1 one (written over their input, nn/inplace.go), which it does
-// not shard.
+// linear 1×1 one and a relu Dense (written over their input,
+// nn/inplace.go), which it does not shard.
 func fdSequentialBN() Model {
 	return NewSequential(tensor.Shape{8, 7, 3},
 		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 1}, Padding: "same", Activation: "relu"},
@@ -230,6 +230,8 @@ func fdSequentialBN() Model {
 		&Activation{Function: "relu"},
 		&MaxPooling2D{},
 		&GlobalAveragePooling2D{},
+		&Dense{Units: 12, Activation: "relu"},
+		&BatchNormalization{},
 		&Dense{Units: 4, Activation: "softmax"})
 }
 
@@ -241,7 +243,7 @@ func fdSequentialBNPlans(t *testing.T, m Model, procs int) {
 	if c := s.Layers[0].(*Conv2D); fdTapKernels() && !(c.direct() && kernels.ConvTapApplies(c.geom, c.units())) {
 		t.Errorf("%s (strides 2×1): not on the three-tap kernels", c.Name())
 	}
-	for _, i := range []int{1, 3} {
+	for _, i := range []int{1, 3, 8} {
 		if bn := s.Layers[i].(*BatchNormalization); !bn.inPlace {
 			t.Errorf("%s: not written over its input", bn.Name())
 		}

@@ -29,6 +29,7 @@ type fdRef struct {
 	w      map[*Param][]float64
 	x      fdTensor
 	labels []int32
+	weight []float32 // per sample (nil: ones)
 	outs   []fdTensor
 	stats  map[*BatchNormalization][2][]float64 // the last evaluation's batch mean and biased variance
 }
@@ -61,7 +62,9 @@ func fdTo64(a []float32) []float64 {
 
 // loss evaluates the nodes from node from on (the earlier outputs are
 // those of the last evaluation) and returns the mean sparse categorical
-// cross-entropy of the output (softmax probabilities) against labels.
+// cross-entropy of the output (softmax probabilities) against labels,
+// each sample's weighted by weight (Keras' sum_over_batch_size: divided
+// by the batch, not by the weights' sum).
 func (r *fdRef) loss(from int) float64 {
 	for i := from; i < len(r.nodes); i++ {
 		r.outs[i] = r.eval(i)
@@ -71,7 +74,11 @@ func (r *fdRef) loss(from int) float64 {
 	k := len(p.v) / n
 	var s float64
 	for i := range n {
-		s -= math.Log(p.v[i*k+int(r.labels[i])])
+		w := 1.0
+		if r.weight != nil {
+			w = float64(r.weight[i])
+		}
+		s -= w * math.Log(p.v[i*k+int(r.labels[i])])
 	}
 	return s / float64(n)
 }

@@ -59,9 +59,10 @@ type fdCase struct {
 	build   func() Model
 	batch   int
 	classes int
-	coords  int // sampled coordinates per tensor
-	coords2 int // in the second step (0: max(3, coords/2))
-	every   int // sample every every-th trainable tensor (0: all)
+	coords  int  // sampled coordinates per tensor
+	coords2 int  // in the second step (0: max(3, coords/2))
+	every   int  // sample every every-th trainable tensor (0: all)
+	weights bool // per-sample loss weights (class weights), random
 	plans   func(t *testing.T, m Model, procs int)
 }
 
@@ -117,6 +118,7 @@ func checkModelFD(t *testing.T, c fdCase) {
 type fdRef0 struct {
 	x       *tensor.Tensor
 	labels  []int32
+	weight  []float32
 	loss    float64
 	samples []fdSample
 	stats   map[*BatchNormalization][2][]float64
@@ -130,8 +132,16 @@ func fdReference(t *testing.T, m Model, c fdCase, rng *rand.Rand, n int) fdRef0 
 	for i := range labels {
 		labels[i] = int32(rng.IntN(c.classes))
 	}
+	var weight []float32
+	if c.weights {
+		weight = make([]float32, c.batch)
+		for i := range weight {
+			weight[i] = float32(0.5 + rng.Float64())
+		}
+	}
 	ref := newFDRef(m, x, labels)
-	f := fdRef0{x: x, labels: labels, loss: ref.loss(0), stats: map[*BatchNormalization][2][]float64{}}
+	ref.weight = weight
+	f := fdRef0{x: x, labels: labels, weight: weight, loss: ref.loss(0), stats: map[*BatchNormalization][2][]float64{}}
 	for l, st := range ref.stats {
 		f.stats[l] = st
 	}
@@ -143,7 +153,7 @@ func fdReference(t *testing.T, m Model, c fdCase, rng *rand.Rand, n int) fdRef0 
 func fdStep(t *testing.T, what string, m Model, f fdRef0) {
 	moving := fdMovingStats(m, f.stats)
 	clearPlanMarks(m)
-	loss, _ := m.Gradients(f.x.Clone(), Target{Labels: f.labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+	loss, _ := m.Gradients(f.x.Clone(), Target{Labels: f.labels}, f.weight, &SparseCategoricalCrossentropy{}, nil)
 	if math.Abs(loss-f.loss) > 1e-5*math.Abs(f.loss) {
 		t.Errorf("%s: loss %.9g, reference %.9g", what, loss, f.loss)
 	}
