@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"syscall"
 	"testing"
-	"unsafe"
 )
 
 // TestDepthwiseNoReadPastEnd runs every implementation with each tensor
@@ -12,15 +11,7 @@ import (
 // kernel that reads past the last channel (the masked AVX-512 tail) or
 // past the last pixel faults.
 func TestDepthwiseNoReadPastEnd(t *testing.T) {
-	page := syscall.Getpagesize()
-	mem := guardedBytes(t, page) // then an inaccessible page
-	guarded := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), page/4)
-	// atEnd copies v into the end of the guarded page.
-	atEnd := func(v []float32) []float32 {
-		s := guarded[len(guarded)-len(v):]
-		copy(s, v)
-		return s
-	}
+	atEnd := guardedCopy(t, syscall.Getpagesize()/4) // one readable page, then an inaccessible one
 	rng := rand.New(rand.NewPCG(11, 5))
 	for _, g := range []ConvGeom{dwGeom(1, 5, 4, 17, 3, 3, 1, 1, true), dwGeom(1, 7, 7, 13, 3, 3, 2, 2, false), dwGeom(1, 3, 3, 3, 3, 3, 1, 1, true)} {
 		c := newDwCase(rng, g)

@@ -37,3 +37,16 @@ func guardedF64(t *testing.T, n int) []float64 {
 	b := guardedBytes(t, 8*n)
 	return unsafe.Slice((*float64)(unsafe.Pointer(&b[0])), n)
 }
+
+// guardedCopy returns a function that copies v into the end of n
+// guarded float32s (guardedF32) and returns that copy: reading or
+// writing past its end faults. Each call overwrites the previous copy's
+// tail.
+func guardedCopy(t *testing.T, n int) func(v []float32) []float32 {
+	guarded := guardedF32(t, n)
+	return func(v []float32) []float32 {
+		s := guarded[len(guarded)-len(v):]
+		copy(s, v)
+		return s
+	}
+}

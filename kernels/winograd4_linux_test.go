@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"syscall"
 	"testing"
-	"unsafe"
 )
 
 // TestWinograd4NoReadPastEnd runs every implementation of the F(4×4)
@@ -13,15 +12,7 @@ import (
 // kernel or its transform ending there: reading or writing past the last
 // channel (the masked AVX-512 tail) faults.
 func TestWinograd4NoReadPastEnd(t *testing.T) {
-	page := syscall.Getpagesize()
-	const pages = 16 // readable, then one that is not
-	mem := guardedBytes(t, pages*page)
-	all := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), pages*page/4)
-	atEnd := func(v []float32) []float32 {
-		s := all[len(all)-len(v):]
-		copy(s, v)
-		return s
-	}
+	atEnd := guardedCopy(t, 16*syscall.Getpagesize()/4) // 16 readable pages, then one that is not
 	rng := rand.New(rand.NewPCG(37, 38))
 	for _, impl := range supportedWinograd() {
 		for _, c := range []int{5, 17, 40} {

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"syscall"
 	"testing"
-	"unsafe"
 )
 
 // TestWinogradNoReadPastEnd runs every implementation of the transforms
@@ -13,15 +12,7 @@ import (
 // AVX-512 tail) faults; and of the chunk products (gemm) with A, B or C
 // ending there.
 func TestWinogradNoReadPastEnd(t *testing.T) {
-	page := syscall.Getpagesize()
-	const pages = 4 // readable, then one that is not
-	mem := guardedBytes(t, pages*page)
-	all := unsafe.Slice((*float32)(unsafe.Pointer(&mem[0])), pages*page/4)
-	atEnd := func(v []float32) []float32 {
-		s := all[len(all)-len(v):]
-		copy(s, v)
-		return s
-	}
+	atEnd := guardedCopy(t, 4*syscall.Getpagesize()/4) // 4 readable pages, then one that is not
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, impl := range supportedWinograd() {
 		for _, c := range []int{5, 17, 40} {
