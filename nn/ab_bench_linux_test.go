@@ -1,8 +1,12 @@
 package nn
 
 import (
+	"math/rand/v2"
 	"slices"
+	"testing"
 	"time"
+
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // abRounds times copies of one piece of work in turn, rounds+1 times
@@ -45,4 +49,33 @@ func roundDiffs(a, b []float64) []float64 {
 		d[r] = a[r] - b[r]
 	}
 	return d
+}
+
+// abTrainSteps runs abRounds(30, ...) on training steps (Gradients,
+// one random batch of 32 images of shape in, 10 classes) of the models
+// ms, inside b's loop; with sameLoss every model's loss must have the
+// same bits as the first's in every round.
+func abTrainSteps(b *testing.B, ms []Model, in tensor.Shape, sameLoss bool) (cpu, wall [][]float64) {
+	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, append([]int{32}, in...)...)
+	labels := make([]int32, 32)
+	for i := range labels {
+		labels[i] = int32(i % 10)
+	}
+	loss := make([]float64, len(ms))
+	var check func(round int)
+	if sameLoss {
+		check = func(round int) {
+			for i := range loss {
+				if loss[i] != loss[0] {
+					b.Fatalf("round %d: losses %v differ", round, loss)
+				}
+			}
+		}
+	}
+	for b.Loop() {
+		cpu, wall = abRounds(30, len(ms), func(i int) {
+			loss[i], _ = ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
+		}, check)
+	}
+	return cpu, wall
 }

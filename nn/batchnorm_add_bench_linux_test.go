@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -38,22 +37,7 @@ func BenchmarkBNAdd(b *testing.B) {
 		}
 		ms[i] = m
 	}
-	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, 32, 32, 32, 3)
-	labels := make([]int32, 32)
-	for i := range labels {
-		labels[i] = int32(i % 10)
-	}
-	var loss [3]float64
-	var cpu, wall [][]float64
-	for b.Loop() {
-		cpu, wall = abRounds(30, len(ms), func(i int) {
-			loss[i], _ = ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
-		}, func(round int) {
-			if loss[0] != loss[1] || loss[0] != loss[2] {
-				b.Fatalf("round %d: losses %v (A, B, C) differ", round, loss)
-			}
-		})
-	}
+	cpu, wall := abTrainSteps(b, ms[:], tensor.Shape{32, 32, 3}, true)
 	for i, ab := range []string{"A-", "B-", "C-"} {
 		b.ReportMetric(medianMs(cpu[i]), ab+"cpu-ms")
 		b.ReportMetric(medianMs(wall[i]), ab+"wall-ms")

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -36,17 +35,7 @@ func BenchmarkPointwiseTiles(b *testing.B) {
 			}
 		}
 	}
-	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, append([]int{32}, in...)...)
-	labels := make([]int32, 32)
-	for i := range labels {
-		labels[i] = int32(i % 10)
-	}
-	var cpu, wall [][]float64
-	for b.Loop() {
-		cpu, wall = abRounds(30, len(ms), func(i int) {
-			ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
-		}, nil)
-	}
+	cpu, wall := abTrainSteps(b, []Model{ms[0], ms[1]}, in, false)
 	b.ReportMetric(medianMs(roundDiffs(cpu[1], cpu[0])), "B-A-cpu-ms")
 	for i, ab := range []string{"A-", "B-"} {
 		b.ReportMetric(medianMs(cpu[i]), ab+"train-cpu-ms")

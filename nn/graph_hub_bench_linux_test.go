@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -38,22 +37,7 @@ func BenchmarkGraphHubs(b *testing.B) {
 			}
 		}
 	}
-	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, append([]int{32}, in...)...)
-	labels := make([]int32, 32)
-	for i := range labels {
-		labels[i] = int32(i % 10)
-	}
-	var loss [3]float64
-	var cpu, wall [][]float64
-	for b.Loop() {
-		cpu, wall = abRounds(30, len(ms), func(i int) {
-			loss[i], _ = ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
-		}, func(round int) {
-			if loss[0] != loss[1] || loss[0] != loss[2] {
-				b.Fatalf("round %d: losses %v (A, B, C) differ", round, loss)
-			}
-		})
-	}
+	cpu, wall := abTrainSteps(b, []Model{ms[0], ms[1], ms[2]}, in, true)
 	for i, name := range []string{"C-A-cpu-ms", "C-B-cpu-ms"} {
 		b.ReportMetric(medianMs(roundDiffs(cpu[2], cpu[i])), name)
 	}
