@@ -24,7 +24,11 @@ var avx512Norm = &normImpl{
 			normSumsGo(s, q, a, b, x, dy, round)
 			return
 		}
-		eachNormPiece(len(x), c, func(lo, hi int) {
+		each := eachNormPiece
+		if dy != nil {
+			each = eachSumsPiece
+		}
+		each(len(x), c, func(lo, hi int) {
 			rows := (hi - lo) / c
 			switch {
 			case dy == nil:
@@ -50,7 +54,7 @@ var avx512Norm = &normImpl{
 	},
 	sumsRelu6: func(s, q, a, b []float64, x, dy, y []float32) {
 		c := len(a)
-		eachNormPiece(len(x), c, func(lo, hi int) {
+		eachSumsPiece(len(x), c, func(lo, hi int) {
 			normSumsRelu6AVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], &y[lo], (hi-lo)/c, c)
 		})
 	},
@@ -90,7 +94,7 @@ var avx512Norm = &normImpl{
 			normSumsKeepGo(s, q, a, b, x, dy, keep)
 			return
 		}
-		eachNormPiece(len(x), c, func(lo, hi int) {
+		eachSumsPiece(len(x), c, func(lo, hi int) {
 			normSumsKeepAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], &keep[lo/8], (hi-lo)/c, c)
 		})
 	},
@@ -123,7 +127,11 @@ var avx512Norm = &normImpl{
 	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 		c := len(a)
-		eachNormPiece(len(x), c, func(lo, hi int) {
+		each := eachNormPiece
+		if dy != nil {
+			each = eachSumsPiece
+		}
+		each(len(x), c, func(lo, hi int) {
 			rows := (hi - lo) / c
 			if round {
 				normGradRoundAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
@@ -145,16 +153,23 @@ const (
 
 // eachNormPiece calls f on consecutive pieces [lo, hi) of n values (rows
 // of c), whole rows each: all n at once when c needs one block.
-func eachNormPiece(n, c int, f func(lo, hi int)) {
+func eachNormPiece(n, c int, f func(lo, hi int)) { eachPiece(n, c, 1, f) }
+
+// eachPiece is eachNormPiece with pieces of a multiple of g rows.
+func eachPiece(n, c, g int, f func(lo, hi int)) {
 	if c <= normOneBlock {
 		f(0, n)
 		return
 	}
-	step := max(1, normPieceValues/c) * c
+	step := max(1, normPieceValues/c/g) * g * c
 	for lo := 0; lo < n; lo += step {
 		f(lo, min(n, lo+step))
 	}
 }
+
+// eachSumsPiece is eachNormPiece in pieces of a multiple of
+// SumsGroupRows rows (Backward's sums' groups: the same bits as one call).
+func eachSumsPiece(n, c int, f func(lo, hi int)) { eachPiece(n, c, SumsGroupRows, f) }
 
 // supportedNorm lists the implementations this CPU can run, fastest first.
 func supportedNorm() []*normImpl {

@@ -75,6 +75,12 @@ func BenchmarkNorm(b *testing.B) {
 					impl.applyRelu6Keep(y, x, a, k, keep)
 				}
 			})
+			b.Run("sumsKeep/"+name, func(b *testing.B) { // float32 groups; gradsums: the float64 kernel
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					impl.sumsKeep(s, q, a, k, x, dy, keep)
+				}
+			})
 			b.Run("sumsRelu6+grad/"+name, func(b *testing.B) { // Backward's passes reading y
 				b.SetBytes(int64(8 * n))
 				for b.Loop() {

@@ -8,6 +8,12 @@ package kernels
 // normSumsGo is NormSums' twin.
 func normSumsGo(s, q, a, b []float64, x, dy []float32, round bool) {
 	c := len(a)
+	if dy != nil {
+		groupSumsGo(s, q, len(x)/c, func(i, j int) (e, h float32) {
+			return dy[i], float32((float64(x[i]) - a[j]) * b[j])
+		})
+		return
+	}
 	for r := 0; r+c <= len(x); r += c {
 		xs := x[r : r+c]
 		var ds []float32
@@ -64,6 +70,33 @@ func normGradGo(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 				h = float64(float32(h))
 			}
 			ds[j] = float32(k[j] * ((float64(ds[j]) - m1[j]) - float64(h*m2[j])))
+		}
+	}
+}
+
+// groupSumsGo adds to s[j] and q[j] the float32 sums of e and e·h
+// (at(i, j) gives them for value i = r·c + j) over groups of
+// SumsGroupRows rows of c = len(s) channels from row 0, each group's
+// sums in float64 at its end, groups in order: Backward's sums.
+func groupSumsGo(s, q []float64, rows int, at func(i, j int) (e, h float32)) {
+	c := len(s)
+	for j0 := 0; j0 < c; j0 += 64 {
+		j1 := min(c, j0+64)
+		var ps, pq [64]float32
+		for g0 := 0; g0 < rows; g0 += SumsGroupRows {
+			clear(ps[:])
+			clear(pq[:])
+			for r := g0; r < min(rows, g0+SumsGroupRows); r++ {
+				for j := j0; j < j1; j++ {
+					e, h := at(r*c+j, j)
+					ps[j-j0] += e
+					pq[j-j0] += float32(e * h)
+				}
+			}
+			for j := j0; j < j1; j++ {
+				s[j] += float64(ps[j-j0])
+				q[j] += float64(pq[j-j0])
+			}
 		}
 	}
 }

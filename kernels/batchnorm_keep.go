@@ -58,8 +58,9 @@ func NormApplyAddReluKeep(y, x, r []float32, scale, shift []float64, keep []byte
 	}
 }
 
-// NormSumsKeep is NormSums(s, q, a, b, x, dy', true), dy' being dy with
-// the values whose keep bit is clear zeroed; dy is not written. It panics
+// NormSumsKeep is NormSums(s, q, a, b, x, dy', true) (float32 groups of
+// SumsGroupRows rows, see NormSums), dy' being dy with the values whose
+// keep bit is clear zeroed; dy is not written. It panics
 // unless len(x) is a multiple of c = len(a), dy is shaped as x, keep
 // holds len(x) bits and the other slices hold c values.
 func NormSumsKeep(s, q, a, b []float64, x, dy []float32, keep []byte) {
@@ -105,6 +106,12 @@ func AddKept(y, x []float32, keep []byte) {
 	bn.addKept(y, x, keep)
 }
 
+// SumsGroupRows is the rows Backward's sums (NormSums with dy,
+// NormSumsRelu6, NormSumsKeep) add in float32 before adding to their
+// float64 sums; callers that sum a run of rows in pieces cut them at
+// multiples of it.
+const SumsGroupRows = 16
+
 func checkKeep(fn string, keep []byte, n int) {
 	if len(keep) < (n+7)/8 {
 		panic(fmt.Sprintf("kernels.%s: keep holds %d bytes, want %d for %d values", fn, len(keep), (n+7)/8, n))
@@ -149,20 +156,16 @@ func normApplyAddReluKeepGo(y, x, r []float32, scale, shift []float64, keep []by
 	}
 }
 
-// normSumsKeepGo is NormSumsKeep's twin.
+// normSumsKeepGo is NormSumsKeep's twin: float32 partial sums over
+// groups of SumsGroupRows rows (from the first row), each added to s and q
+// in float64 at the group's end, groups in order.
 func normSumsKeepGo(s, q, a, b []float64, x, dy []float32, keep []byte) {
-	c := len(a)
-	for r := 0; r+c <= len(x); r += c {
-		for j, v := range x[r : r+c] {
-			h := float64(float32((float64(v) - a[j]) * b[j]))
-			e := 0.0
-			if kept(keep, r+j) {
-				e = float64(dy[r+j])
-			}
-			s[j] += e
-			q[j] += float64(e * h)
+	groupSumsGo(s[:len(a)], q, len(x)/len(a), func(i, j int) (e, h float32) {
+		if kept(keep, i) {
+			e = dy[i]
 		}
-	}
+		return e, float32((float64(x[i]) - a[j]) * b[j])
+	})
 }
 
 // normGradKeepToGo is NormGradKeepTo's twin.

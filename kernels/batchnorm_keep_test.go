@@ -77,9 +77,10 @@ func testNormKeep(t *testing.T, act keepAct) {
 				s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
 				s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
 				impl.sumsKeep(s1, q1, nc.a, nc.b, nc.x, dy, keep)
-				normSumsGo(s2, q2, nc.a, nc.b, nc.x, masked, true)
+				normSumsKeepGo(s2, q2, nc.a, nc.b, nc.x, dy, keep)
 				sameNormBits(t, name+" sumsKeep s", s1, s2)
 				sameNormBits(t, name+" sumsKeep q", q1, q2)
+				checkSumsKeep(t, name, s1, q1, nc, masked, keep)
 				sameNormBits(t, name+" sumsKeep leaves dy", dy, nc.dy)
 				dx := make([]float32, n)
 				impl.gradKeepTo(dx, dy, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, keep)
@@ -91,6 +92,54 @@ func testNormKeep(t *testing.T, act keepAct) {
 			}
 		}
 	}
+}
+
+// checkSumsKeep checks NormSumsKeep's sums s and q (float32 over groups
+// of rows) against NormSums' float64 ones within float32 rounding of the
+// sums of magnitudes, and that calls on pieces of whole groups (the last
+// one shorter) give the same bits.
+func checkSumsKeep(t *testing.T, name string, s, q []float64, nc normCase, masked []float32, keep []byte) {
+	t.Helper()
+	c := len(nc.a)
+	s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+	normSumsGo(s2, q2, nc.a, nc.b, nc.x, masked, true)
+	abs := make([]float32, len(masked))
+	for i, v := range masked {
+		abs[i] = float32(math.Abs(float64(v)))
+	}
+	sa, qa := make([]float64, c), make([]float64, c)
+	normSumsGo(sa, qa, nc.a, nc.b, nc.x, abs, true)
+	for j := range s {
+		qb := 0.0
+		for r := 0; r < len(nc.x)/c; r++ {
+			qb += math.Abs(float64(abs[r*c+j]) * (float64(nc.x[r*c+j]) - nc.a[j]) * nc.b[j])
+		}
+		if d := math.Abs(s[j] - s2[j]); d > 1e-6*(sa[j]+math.Abs(nc.s[j])) {
+			t.Fatalf("%s c%d: sumsKeep s[%d] = %v, float64 sums %v", name, c, j, s[j], s2[j])
+		}
+		if d := math.Abs(q[j] - q2[j]); d > 1e-6*(qb+math.Abs(nc.m1[j])) {
+			t.Fatalf("%s c%d: sumsKeep q[%d] = %v, float64 sums %v", name, c, j, q[j], q2[j])
+		}
+	}
+	rows := len(nc.x) / c
+	s3, q3 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+	for r0 := 0; r0 < rows; r0 += 2 * SumsGroupRows {
+		r1 := min(rows, r0+2*SumsGroupRows)
+		NormSumsKeep(s3, q3, nc.a, nc.b, nc.x[r0*c:r1*c], nc.dy[r0*c:r1*c], keepFrom(keep, r0*c, r1*c))
+	}
+	sameNormBits(t, name+" sumsKeep pieces s", s3, s)
+	sameNormBits(t, name+" sumsKeep pieces q", q3, q)
+}
+
+// keepFrom returns the bits [lo, hi) of keep, from bit 0.
+func keepFrom(keep []byte, lo, hi int) []byte {
+	out := make([]byte, (hi-lo+7)/8)
+	for i := lo; i < hi; i++ {
+		if kept(keep, i) {
+			out[(i-lo)/8] |= 1 << ((i - lo) % 8)
+		}
+	}
+	return out
 }
 
 func TestNormKeepPanics(t *testing.T) {

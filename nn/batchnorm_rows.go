@@ -7,8 +7,10 @@ import (
 
 // BatchNormalization's passes over the rows (N·H·W rows of C channels),
 // split into blocks of rows that run in parallel. The per-channel sums
-// (batch statistics, Backward's Σdy and Σdy·xhat) are summed in float64
-// within each block in row order, then the blocks' sums in block order;
+// (batch statistics, Backward's Σdy and Σdy·xhat) are summed within each
+// block in row order (the statistics in float64, Backward's sums in
+// float32 groups of kernels.SumsGroupRows rows added in float64), then
+// the blocks' sums in block order;
 // the blocks depend on the number of rows only, so the results do not
 // depend on threads or scheduling.
 
@@ -70,7 +72,7 @@ func (l *BatchNormalization) blockSums(rows int, s1, s2, a, b []float64, x, dy [
 			kernels.NormSums(p1, p2, a, b, x[r0*c:r1*c], ds, round)
 			return
 		}
-		step := max(1, fusePieceValues/c)
+		step := max(1, fusePieceValues/c/kernels.SumsGroupRows) * kernels.SumsGroupRows // pieces of whole groups
 		for p0 := r0; p0 < r1; p0 += step {
 			p1r := min(r1, p0+step)
 			ds := dy[p0*c : p1r*c]

@@ -122,6 +122,76 @@ func xhat(x, a, bb reg.VecVirtual, round bool) reg.VecVirtual {
 	return x
 }
 
+// xhat32 emits h = (x - a)·b rounded to float32 (8 lanes of a YMM).
+func xhat32(x, a, bb reg.VecVirtual) reg.VecVirtual {
+	b.VSUBPD(a, x, x)
+	b.VMULPD(bb, x, x)
+	y := b.YMM()
+	b.VCVTPD2PS(x, y)
+	return y
+}
+
+// sumsGroupRows is the rows Backward's sums kernels sum in float32 before
+// adding to the float64 sums (kernels.sumsGroupRows).
+const sumsGroupRows = 16
+
+// groupSums emits Backward's sums over the rows (rows, not consumed) in
+// groups of sumsGroupRows rows (the last possibly shorter): per group,
+// float32 sums of e and e·h (row loads emits, per vector v, e and h as
+// 8 float32 lanes) from +0, added to the float64 sums sv and qv at the
+// group's end. ptrs are copied and advance by ld bytes per row (by
+// lds[i] where lds is longer).
+func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVirtual, ptrs []reg.GPVirtual, sv, qv []reg.VecVirtual, loads func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual)) {
+	vecs := len(sv)
+	ps, pq := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+	for v := range ps {
+		ps[v], pq[v] = b.YMM(), b.YMM()
+	}
+	r, g := b.GP64(), b.GP64()
+	b.MOVQ(rows, r)
+	p := make([]reg.GPVirtual, len(ptrs))
+	for i, q := range ptrs {
+		p[i] = b.GP64()
+		b.MOVQ(q, p[i])
+	}
+	b.Label(label + "_group")
+	b.TESTQ(r, r)
+	b.JZ(op.LabelRef(label + "_end"))
+	b.MOVQ(op.U32(sumsGroupRows), g)
+	b.CMPQ(r, g)
+	b.CMOVQLT(r, g)
+	b.SUBQ(g, r)
+	for v := range ps {
+		b.VXORPS(ps[v], ps[v], ps[v])
+		b.VXORPS(pq[v], pq[v], pq[v])
+	}
+	b.Label(label)
+	for v := range ps {
+		e, h := loads(p, v)
+		b.VADDPS(e, ps[v], ps[v])
+		b.VMULPS(h, e, e)
+		b.VADDPS(e, pq[v], pq[v])
+	}
+	for i, q := range p {
+		if i < len(lds) {
+			b.ADDQ(lds[i], q)
+		} else {
+			b.ADDQ(ld, q)
+		}
+	}
+	b.DECQ(g)
+	b.JNZ(op.LabelRef(label))
+	for v := range ps {
+		t, u := b.ZMM(), b.ZMM()
+		b.VCVTPS2PD(ps[v], t)
+		b.VADDPD(t, sv[v], sv[v])
+		b.VCVTPS2PD(pq[v], u)
+		b.VADDPD(u, qv[v], qv[v])
+	}
+	b.JMP(op.LabelRef(label + "_group"))
+	b.Label(label + "_end")
+}
+
 // rowLoop emits a loop over rows: ptrs (copies of the row-major arrays'
 // block pointers) advance by ld bytes per row; body emits one row.
 func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, body func(p []reg.GPVirtual)) {
@@ -157,8 +227,12 @@ func genNormSums(name string, withDy, round bool) {
 	if round {
 		rnd = " rounded to float32"
 	}
-	b.Doc(fmt.Sprintf("%s (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in row order, "+
-		"with h = (x - a[j])·bb[j]%s and %s, as normSumsGo.", name, rnd, what))
+	order := "in row order"
+	if withDy {
+		order, rnd = "in float32 over groups of rows added in float64 at each group's end", " rounded to float32"
+	}
+	b.Doc(fmt.Sprintf("%s (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), %s, "+
+		"with h = (x - a[j])·bb[j]%s and %s, as normSumsGo.", name, order, rnd, what))
 	s, q, a, bb, x := load64("s"), load64("q"), load64("a"), load64("bb"), load64("x")
 	f32 := []reg.GPVirtual{x}
 	if withDy {
@@ -175,6 +249,22 @@ func genNormSums(name string, withDy, round bool) {
 		for v := 0; v < vecs; v++ {
 			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
 			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
+		}
+		if withDy { // Backward's sums: float32 over groups of rows
+			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
+				e = b.YMM()
+				if k != nil {
+					b.VMOVUPS_Z(op.Mem{Base: p[1], Disp: 32 * v}, k, e)
+				} else {
+					b.VMOVUPS(op.Mem{Base: p[1], Disp: 32 * v}, e)
+				}
+				return e, xhat32(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
+			})
+			for v := 0; v < vecs; v++ {
+				store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)
+				store64s(qv[v], op.Mem{Base: q, Disp: 64 * v}, k)
+			}
+			return
 		}
 		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
