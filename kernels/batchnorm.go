@@ -46,7 +46,7 @@ var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: n
 //	h = (float64(x) - a[j]) * b[j]   (rounded to float32 and back when round)
 //	e = h, or float64(dy) when dy is not nil (dy shaped as x).
 //
-// With dy (Backward's sums) e and e·h are summed in float32 instead
+// With dy (Backward's sums, whatever round is) e and e·h are summed in float32 instead
 // (h rounded to float32, the product too, no fused multiply-add) over
 // groups of SumsGroupRows rows counted from x's first row, each group's
 // sums added to s and q in float64 at its end, groups in order: calls on

@@ -15,22 +15,13 @@ func normSumsGo(s, q, a, b []float64, x, dy []float32, round bool) {
 		return
 	}
 	for r := 0; r+c <= len(x); r += c {
-		xs := x[r : r+c]
-		var ds []float32
-		if dy != nil {
-			ds = dy[r : r+c]
-		}
-		for j, v := range xs {
+		for j, v := range x[r : r+c] {
 			h := (float64(v) - a[j]) * b[j]
 			if round {
 				h = float64(float32(h))
 			}
-			e := h
-			if ds != nil {
-				e = float64(ds[j])
-			}
-			s[j] += e
-			q[j] += float64(e * h)
+			s[j] += h
+			q[j] += float64(h * h)
 		}
 	}
 }

@@ -14,11 +14,6 @@ func normStatsAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32
 //go:noescape
 func normGradSumsAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, rows int, cols int)
 
-// normGradSumsRoundAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in float32 over groups of rows added in float64 at each group's end, with h = (x - a[j])·bb[j] rounded to float32 and e = dy, as normSumsGo.
-//
-//go:noescape
-func normGradSumsRoundAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, rows int, cols int)
-
 // normApplyAVX512 (AVX-512) writes y = x·scale[j] + shift[j] in float32 for the rows of x (rows × cols, row-major), as normApplyGo.
 //
 //go:noescape

@@ -21,15 +21,14 @@ import (
 // sums stay in registers while the rows stream by.
 //
 //   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
-//     h = (x - a)·b (rounded to float32 and back with round) and e = h,
-//     or e = dy when the kernel reads dy;
+//     h = (x - a)·b and e = h (the statistics), or h rounded to float32
+//     and e = dy when the kernel reads dy (Backward's sums);
 //   - normApply writes y = x·scale + shift in float32;
 //   - normGrad writes dy = float32(k·((dy - m1) - h·m2)), h as above.
 
 func genBatchNorm() {
-	genNormSums("normStatsAVX512", false, false)
-	genNormSums("normGradSumsAVX512", true, false)
-	genNormSums("normGradSumsRoundAVX512", true, true)
+	genNormSums("normStatsAVX512", false)
+	genNormSums("normGradSumsAVX512", true)
 	genNormApply("normApplyAVX512", false)
 	genNormApply("normApplyRelu6AVX512", true)
 	genNormSumsRelu6()
@@ -214,7 +213,10 @@ func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, body fu
 	b.Label(label + "_end")
 }
 
-func genNormSums(name string, withDy, round bool) {
+// genNormSums writes the statistics kernel (e = h, h not rounded: in
+// row order, float64) or, withDy, Backward's sums (e = dy, h rounded to
+// float32: float32 over groups of rows).
+func genNormSums(name string, withDy bool) {
 	sig := "func(s, q, a, bb *float64, x *float32, rows, cols int)"
 	what := "e = h"
 	if withDy {
@@ -223,11 +225,7 @@ func genNormSums(name string, withDy, round bool) {
 	}
 	b.TEXT(name, b.NOSPLIT, sig)
 	b.Pragma("noescape")
-	rnd := ""
-	if round {
-		rnd = " rounded to float32"
-	}
-	order := "in row order"
+	order, rnd := "in row order", ""
 	if withDy {
 		order, rnd = "in float32 over groups of rows added in float64 at each group's end", " rounded to float32"
 	}
@@ -268,11 +266,8 @@ func genNormSums(name string, withDy, round bool) {
 		}
 		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
-				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v], round)
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v], false)
 				e := h
-				if withDy {
-					e = widen(op.Mem{Base: p[1], Disp: 32 * v}, k)
-				}
 				b.VADDPD(e, sv[v], sv[v])
 				t := b.ZMM()
 				b.VMULPD(h, e, t)
