@@ -194,17 +194,25 @@ func WinogradConvResidual(g ConvGeom, f int, x, u, bias, y, res []float32, resFi
 	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, res: res, resFirst: resFirst, chunk: chunk})
 }
 
-// winogradConv checks w's operands and runs its chunks.
+// winogradConv checks w's operands and runs its chunks: F(2×2, 3×3), or
+// F(4×4, 3×3) with w.f4.
 func winogradConv(w *winogradChunks) {
 	g, f := w.g, w.f
-	if !WinogradApplies(g) || w.chunk < 1 {
-		panic("kernels.WinogradConv: not a 3x3 stride-1 window, or no chunk")
+	name, applies, kernelLen, tiles := "WinogradConv", WinogradApplies(g), WinogradKernelLen(g.C, f), 0
+	if w.f4 {
+		name, applies, kernelLen = "Winograd4Conv", Winograd4Applies(g), Winograd4KernelLen(g.C, f)
 	}
-	if len(w.x) < g.N*g.H*g.W*g.C || len(w.y) < g.N*g.OH*g.OW*f || len(w.u) < WinogradKernelLen(g.C, f) ||
+	if !applies || w.chunk < 1 {
+		panic("kernels." + name + ": not a 3x3 stride-1 window (F(4×4): with an output of 4k × 4k), or no chunk")
+	}
+	if len(w.x) < g.N*g.H*g.W*g.C || len(w.y) < g.N*g.OH*g.OW*f || len(w.u) < kernelLen ||
 		(w.bias != nil && len(w.bias) < f) {
-		panic("kernels.WinogradConv: slice too short")
+		panic("kernels." + name + ": slice too short")
 	}
-	parallelRun(w, ceilDiv(WinogradTiles(g), w.chunk), runtime.GOMAXPROCS(0))
+	if tiles = WinogradTiles(g); w.f4 {
+		tiles = Winograd4Tiles(g)
+	}
+	parallelRun(w, ceilDiv(tiles, w.chunk), runtime.GOMAXPROCS(0))
 }
 
 // winogradChunks runs the chunks of a WinogradConv, one task each.

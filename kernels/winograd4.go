@@ -1,7 +1,5 @@
 package kernels
 
-import "runtime"
-
 // Winograd F(4×4, 3×3): the output in 4×4 tiles, each reading a 6×6 input
 // patch d_t at (4i - PadTop, 4j - PadLeft),
 //
@@ -113,7 +111,7 @@ func winograd4ZeroLen(g ConvGeom, f int) int { return max(f, g.C*(g.OW+4)) }
 // Winograd4Conv is WinogradConv in F(4×4, 3×3); it panics unless
 // Winograd4Applies(g). chunk counts 4×4 tiles (Winograd4Chunk).
 func Winograd4Conv(g ConvGeom, f int, x, u, bias, y []float32, relu bool, chunk int) {
-	winograd4Conv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, chunk: chunk, f4: true})
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: relu, chunk: chunk, f4: true})
 }
 
 // Winograd4ConvMask is WinogradConvMask in F(4×4, 3×3).
@@ -121,7 +119,7 @@ func Winograd4ConvMask(g ConvGeom, f int, x, u, bias, y []float32, mask []uint64
 	if !WinogradFusesMask(g, f) || len(mask) < (g.N*g.OH*g.OW*f+63)/64 {
 		panic("kernels.Winograd4ConvMask: the output's runs are not whole mask words, or mask too short")
 	}
-	winograd4Conv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: true, mask: mask, chunk: chunk, f4: true})
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, relu: true, mask: mask, chunk: chunk, f4: true})
 }
 
 // Winograd4ConvResidual is WinogradConvResidual in F(4×4, 3×3).
@@ -129,19 +127,7 @@ func Winograd4ConvResidual(g ConvGeom, f int, x, u, bias, y, res []float32, resF
 	if len(res) < g.N*g.OH*g.OW*f {
 		panic("kernels.Winograd4ConvResidual: res too short")
 	}
-	winograd4Conv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, res: res, resFirst: resFirst, chunk: chunk, f4: true})
-}
-
-func winograd4Conv(w *winogradChunks) {
-	g, f := w.g, w.f
-	if !Winograd4Applies(g) || w.chunk < 1 {
-		panic("kernels.Winograd4Conv: not a 3x3 stride-1 window with an output of 4k × 4k, or no chunk")
-	}
-	if len(w.x) < g.N*g.H*g.W*g.C || len(w.y) < g.N*g.OH*g.OW*f || len(w.u) < Winograd4KernelLen(g.C, f) ||
-		(w.bias != nil && len(w.bias) < f) {
-		panic("kernels.Winograd4Conv: slice too short")
-	}
-	parallelRun(w, ceilDiv(Winograd4Tiles(g), w.chunk), runtime.GOMAXPROCS(0))
+	winogradConv(&winogradChunks{g: g, f: f, x: x, u: u, bias: bias, y: y, res: res, resFirst: resFirst, chunk: chunk, f4: true})
 }
 
 // runTask4 is winogradChunks.runTask for F(4×4, 3×3).
