@@ -104,12 +104,7 @@ const (
 )
 
 func sgemm(cfg *gemmConfig, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleMatrix(m, n, beta, c, ldc)
+	if gemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	threads := cfg.threads
@@ -239,4 +234,19 @@ func checkMatrix(name string, rows, cols int, x []float32, ld int) {
 	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
 		panic("kernels: slice " + name + " too short in Sgemm")
 	}
+}
+
+// gemmTrivial checks a GEMM's operands (checkGemm) and reports whether
+// there is nothing to multiply: an empty C, or k or alpha zero, in which
+// case it has scaled C by beta.
+func gemmTrivial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return true
+	}
+	if k == 0 || alpha == 0 {
+		scaleMatrix(m, n, beta, c, ldc)
+		return true
+	}
+	return false
 }

@@ -44,20 +44,12 @@ func newFDRef(m Model, x *tensor.Tensor, labels []int32) *fdRef {
 	for i, n := range r.nodes {
 		r.index[n.Layer.Name()] = i
 		for _, p := range n.Layer.Params() {
-			r.w[p] = fdTo64(p.Value.Data)
+			r.w[p] = to64(p.Value.Data)
 		}
 	}
-	r.x = fdTensor{shape: append([]int(nil), x.Shape...), v: fdTo64(x.Data)}
+	r.x = fdTensor{shape: append([]int(nil), x.Shape...), v: to64(x.Data)}
 	r.outs = make([]fdTensor, len(r.nodes))
 	return r
-}
-
-func fdTo64(a []float32) []float64 {
-	b := make([]float64, len(a))
-	for i, v := range a {
-		b[i] = float64(v)
-	}
-	return b
 }
 
 // loss evaluates the nodes from node from on (the earlier outputs are

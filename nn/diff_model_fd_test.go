@@ -378,7 +378,7 @@ func fdMovingStats(m Model, stats map[*BatchNormalization][2][]float64) []fdMovi
 		st, ok := stats[l]
 		mom := l.momentum()
 		if !ok { // frozen: inference mode, no update
-			st, mom = [2][]float64{fdTo64(l.movingMean.Value.Data), fdTo64(l.movingVar.Value.Data)}, 1
+			st, mom = [2][]float64{to64(l.movingMean.Value.Data), to64(l.movingVar.Value.Data)}, 1
 		}
 		mv := fdMoving{l: l, mean: make([]float64, l.c), vr: make([]float64, l.c)}
 		for k := range l.c {
