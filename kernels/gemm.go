@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"runtime"
 	"sync"
 )
 
@@ -22,7 +21,7 @@ import (
 // Sgemm panics if a dimension is negative, a leading dimension is too
 // small or a slice is too short for the matrix it holds.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	threads := runtime.GOMAXPROCS(0)
+	threads := regionThreads()
 	if m > 0 && n > 0 && k > 0 {
 		threads = max(1, min(threads, m*n*k/parallelMinWork))
 	}

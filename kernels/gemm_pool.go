@@ -172,10 +172,11 @@ func nextJob() *gemmJob {
 // parallelRun runs the n tasks of tk on up to threads goroutines, the
 // caller included, and returns when all are done. Tasks are claimed
 // dynamically: a helper that starts late does less (or nothing), and
-// when the pool's queue is full the caller does the work.
+// when the pool's queue is full the caller does the work. Inside a
+// ForEachShard task it runs serially (shards.go).
 func parallelRun(tk gemmTasker, n, threads int) {
 	threads = min(threads, n)
-	if threads <= 1 {
+	if threads <= 1 || serialDepth.Load() > 0 {
 		s := scratchPool.Get().(*gemmScratch)
 		for t := 0; t < n; t++ {
 			tk.runTask(t, s)

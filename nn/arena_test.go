@@ -65,6 +65,7 @@ func TestArenaMatchesOwnBuffers(t *testing.T) {
 		t.Errorf("arena sized for %d values per sample, want the largest tensor, %d", shared.arena.perSample, 8*8*4)
 	}
 	// Inference: the outputs go through the slabs, the same bits.
+	shared.noShard, own.noShard = true, true // one pass on one thread, not micro-batches per thread (graph_micro_shards.go)
 	x2 := tensor.New(6, 8, 8, 3)
 	for i := range x2.Data {
 		x2.Data[i] = rng.Float32()

@@ -37,13 +37,14 @@ type Graph struct {
 	whole   *tensor.Tensor   // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	inputs  []*tensor.Tensor // scratch for merge layers' inputs
 	stats   statsCollector
-	arena   arena          // inference outputs (graph_arena.go)
-	slabs   graphSlabs     // which slab holds what during an inference Forward
-	folds   graphFolds     // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
-	resid   graphResiduals // Adds (and their relu) taken over by Conv2Ds in an inference Forward (graph_residual.go)
-	fusion  graphFusion    // relu and relu6 Activations fused into the layer before them (graph_fuse.go)
-	clock   layerClock     // per-call times (layer_timing.go)
-	hubsOff bool           // no depthwise convolution runs its BatchNormalizations' passes (graph_hub.go; A/B benchmarks only)
+	arena   arena                 // inference outputs (graph_arena.go)
+	slabs   graphSlabs            // which slab holds what during an inference Forward
+	folds   graphFolds            // BatchNormalizations folded into Conv2Ds in an inference Forward (graph_fold.go)
+	resid   graphResiduals        // Adds (and their relu) taken over by Conv2Ds in an inference Forward (graph_residual.go)
+	fusion  graphFusion           // relu and relu6 Activations fused into the layer before them (graph_fuse.go)
+	clock   layerClock            // per-call times (layer_timing.go)
+	infer   inferReplicas[*Graph] // an inference Forward on more than one thread (graph_micro_shards.go)
+	hubsOff bool                  // no depthwise convolution runs its BatchNormalizations' passes (graph_hub.go; A/B benchmarks only)
 }
 
 // Ref names a tensor of a Graph: the input (In) or a layer call's output.

@@ -74,15 +74,12 @@ func (g *Graph) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
 	if g.stats.on {
 		return nil
 	}
-	same := func(on bool) {
-		g.folds.keep = on // the weights are those the first micro-batch folded
-		for _, n := range g.nodes {
-			setSameWeights(n.layer, on)
-		}
+	if y := g.forwardShards(x); y != nil { // one thread a micro-batch (graph_micro_shards.go)
+		return y
 	}
-	defer same(false)
+	defer g.sameWeights(false)
 	return inMicroBatches(x, microBatch(microBatchBytes, g.arena.perSample), &g.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
-		same(!first)
+		g.sameWeights(!first) // the weights are those the first micro-batch folded
 		return g.forward(part, func(Layer) bool { return false }, true)
 	})
 }

@@ -12,10 +12,13 @@ import (
 
 // TestGraphMicroBatchSameBits runs the graph presets' inference Forward
 // on a batch in one pass and in micro-batches of 1 and 3 samples (the
-// last one shorter): the outputs must be the same bits, with and without
-// BatchNormalization's moving statistics away from their start.
+// last one shorter), on one thread and on two (each thread its own
+// micro-batches, the second on a replica): the outputs must be the same
+// bits, with and without BatchNormalization's moving statistics away
+// from their start.
 func TestGraphMicroBatchSameBits(t *testing.T) {
-	defer func(b int) { microBatchBytes = b }(microBatchBytes)
+	defer func(b, s int) { microBatchBytes, shardMicroBatchBytes = b, s }(microBatchBytes, shardMicroBatchBytes)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, c := range []struct {
 		name string
 		in   tensor.Shape
@@ -41,31 +44,40 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 			x.Data[i] = rng.Float32()
 		}
 		microBatchBytes = 1 << 30
+		runtime.GOMAXPROCS(1)
 		whole := g.Forward(x, false).Clone()
 		for _, per := range []int{1, 3} {
 			microBatchBytes = 4 * g.arena.perSample * per
 			if microBatch(microBatchBytes, g.arena.perSample) != per {
 				t.Fatalf("%s: micro-batch %d, want %d", c.name, microBatch(microBatchBytes, g.arena.perSample), per)
 			}
-			got := g.Forward(x, false)
-			if !got.Shape.Equal(whole.Shape) {
-				t.Fatalf("%s: shape %v, want %v", c.name, got.Shape, whole.Shape)
+			sameMicroBits(t, fmt.Sprintf("%s, micro-batches of %d", c.name, per), g.Forward(x, false), whole)
+		}
+		for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
+			runtime.GOMAXPROCS(2)
+			shardMicroBatchBytes = 4 * g.arena.perSample * per
+			if w, mb := inferShards(7, g.arena.perSample); w != 2 || mb != per {
+				t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
 			}
-			for i, v := range got.Data {
-				if math.Float32bits(v) != math.Float32bits(whole.Data[i]) {
-					t.Fatalf("%s, micro-batches of %d: output[%d] = %g, want %g (one pass)", c.name, per, i, v, whole.Data[i])
-				}
+			what := fmt.Sprintf("%s, 2 threads, micro-batches of %d", c.name, per)
+			sameMicroBits(t, what, g.Forward(x, false), whole)
+			if len(g.infer.reps) != 1 {
+				t.Fatalf("%s: %d replicas, want 1", what, len(g.infer.reps))
 			}
+			runtime.GOMAXPROCS(1) // the replica alone, on the model's weights
+			sameMicroBits(t, what+": the replica alone", g.infer.reps[0].Forward(x, false), whole)
 		}
 	}
 }
 
 // TestSequentialMicroBatchSameBits: a Sequential's inference Forward in
-// micro-batches of 1 and 3 samples gives the bits of one pass (vgg-small
-// holds BatchNormalizations written in place over relu Conv2Ds), also
-// after the weights change between two Forwards.
+// micro-batches of 1 and 3 samples, on one thread and on two (each thread
+// its own micro-batches, the second on a replica), gives the bits of one
+// pass (vgg-small holds BatchNormalizations written in place over relu
+// Conv2Ds), also after the weights change between two Forwards.
 func TestSequentialMicroBatchSameBits(t *testing.T) {
-	defer func(b int) { seqMicroBatchBytes = b }(seqMicroBatchBytes)
+	defer func(b, s int) { seqMicroBatchBytes, shardMicroBatchBytes = b, s }(seqMicroBatchBytes, shardMicroBatchBytes)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, c := range []struct {
 		name string
 		in   tensor.Shape
@@ -95,13 +107,31 @@ func TestSequentialMicroBatchSameBits(t *testing.T) {
 				}
 			}
 			seqMicroBatchBytes = 1 << 30
+			runtime.GOMAXPROCS(1)
 			whole := s.Forward(x, false).Clone()
 			for _, per := range []int{1, 3} {
-				seqMicroBatchBytes = 4 * s.arena.perSample * per / runtime.GOMAXPROCS(0)
+				seqMicroBatchBytes = 4 * s.arena.perSample * per
 				if got := seqMicroBatch(s.arena.perSample); got != per {
 					t.Fatalf("%s: micro-batch %d, want %d", c.name, got, per)
 				}
 				sameMicroBits(t, fmt.Sprintf("%s round %d, micro-batches of %d", c.name, round, per), s.Forward(x, false), whole)
+			}
+			for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
+				runtime.GOMAXPROCS(2)
+				shardMicroBatchBytes = 4 * s.arena.perSample * per
+				if w, mb := inferShards(7, s.arena.perSample); w != 2 || mb != per {
+					t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
+				}
+				what := fmt.Sprintf("%s round %d, 2 threads, micro-batches of %d", c.name, round, per)
+				sameMicroBits(t, what, s.Forward(x, false), whole)
+				if len(s.infer.reps) != 1 {
+					t.Fatalf("%s: %d replicas, want 1", what, len(s.infer.reps))
+				}
+				runtime.GOMAXPROCS(1) // the replica alone, on the model's weights
+				r := s.infer.reps[0]
+				undo := fuseReluPool(r.Layers)
+				sameMicroBits(t, what+": the replica alone", r.forward(x, false), whole)
+				undo()
 			}
 		}
 	}

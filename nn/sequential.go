@@ -23,10 +23,11 @@ type Sequential struct {
 	dout    *tensor.Tensor // gradient of the loss w.r.t. the output
 	whole   *tensor.Tensor // an inference Forward's output gathered from micro-batches (graph_micro.go)
 	stats   statsCollector
-	arena   arena      // the layers' input gradients and inference outputs
-	clock   layerClock // per-layer times (sequential_timing.go)
-	shards  shardSet   // a training step on more than one thread (sequential_shards.go)
-	noShard bool       // tests and benchmarks: never shard
+	arena   arena                      // the layers' input gradients and inference outputs
+	clock   layerClock                 // per-layer times (sequential_timing.go)
+	shards  shardSet                   // a training step on more than one thread (sequential_shards.go)
+	infer   inferReplicas[*Sequential] // an inference Forward on more than one thread (graph_micro_shards.go)
+	noShard bool                       // tests and benchmarks: never shard
 }
 
 // NewSequential returns an unbuilt model.
@@ -167,14 +168,12 @@ func (m *Sequential) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 // (graph_micro.go), or returns nil when x is not larger than one. The
 // later micro-batches tell the layers their weights are unchanged.
 func (m *Sequential) forwardMicro(x *tensor.Tensor) *tensor.Tensor {
-	same := func(on bool) {
-		for _, l := range m.Layers {
-			setSameWeights(l, on)
-		}
+	if y := m.forwardShards(x); y != nil { // one thread a micro-batch (graph_micro_shards.go)
+		return y
 	}
-	defer same(false)
+	defer m.sameWeights(false)
 	return inMicroBatches(x, seqMicroBatch(m.arena.perSample), &m.whole, func(part *tensor.Tensor, first bool) *tensor.Tensor {
-		same(!first)
+		m.sameWeights(!first)
 		return m.forward(part, false)
 	})
 }

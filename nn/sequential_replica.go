@@ -57,8 +57,19 @@ func (m *Sequential) replica() (*Sequential, error) {
 // linkReplica makes r use the model's weight tensors and trainable flags
 // and appends r's gradient of each of the model's params to grads.
 func (m *Sequential) linkReplica(r *Sequential, grads []*tensor.Tensor) []*tensor.Tensor {
-	for i, l := range m.Layers {
-		rl := r.Layers[i]
+	grads = linkLayers(m.Layers, r.Layers, grads)
+	if r.clock.on != m.clock.on {
+		r.clock.reset(m.clock.on, r.Layers)
+	}
+	return grads
+}
+
+// linkLayers makes each replica layer rs[i] (built from the config of
+// ls[i]) use ls[i]'s weight tensors and trainable flags, and appends the
+// replica's gradient of each param to grads.
+func linkLayers(ls, rs []Layer, grads []*tensor.Tensor) []*tensor.Tensor {
+	for i, l := range ls {
+		rl := rs[i]
 		SetTrainable(rl, Trainable(l))
 		ps, rps := l.Params(), rl.Params()
 		if len(ps) != len(rps) {
@@ -72,9 +83,6 @@ func (m *Sequential) linkReplica(r *Sequential, grads []*tensor.Tensor) []*tenso
 			rp.Value, rp.Trainable = p.Value, p.Trainable
 			grads = append(grads, rp.Grad)
 		}
-	}
-	if r.clock.on != m.clock.on {
-		r.clock.reset(m.clock.on, r.Layers)
 	}
 	return grads
 }
