@@ -2,22 +2,27 @@
 
 package kernels
 
+import (
+	"math/bits"
+	"unsafe"
+)
+
 //go:generate go run -C _asm . -winograd -out ../winograd_amd64.s -stubs ../winograd_stub_amd64.go -pkg kernels
 
 // avx512Winograd runs the transforms in AVX-512 (masked channel tails).
 var avx512Winograd = &winogradImpl{
 	name: "avx512",
-	input: func(d *[16][]float32, step, tiles, c int, o []float32, stride int) {
+	inputRow: func(x []float32, off *[4]int, rows, first, last uint, zero []float32, step, tiles, c int, o []float32, stride int) {
 		if tiles == 0 || c == 0 {
 			return
 		}
-		var p [16]*float32
-		for i := range d {
-			_ = d[i][(tiles-1)*step+c-1]
-			p[i] = &d[i][0]
+		if tiles == 1 {
+			first &= last
+			last = first
 		}
+		checkInputRow(len(x), off, rows, first, last, len(zero), step, tiles, c)
 		_ = o[15*stride+tiles*c-1]
-		winogradInputAVX512(&p[0], step, tiles, c, &o[0], stride)
+		winogradInputAVX512(unsafe.SliceData(x), &off[0], int(rows), int(first), int(last), &zero[0], step, tiles, c, &o[0], stride)
 	},
 	output: func(m []float32, stride, tiles, f int, bias []float32, dst *[4][]float32, step int, relu bool) {
 		if tiles == 0 || f == 0 {
@@ -80,6 +85,14 @@ var avx512Winograd = &winogradImpl{
 		_ = u[15*cf+n-1]
 		winogradKernelRowAVX512(&w[0], cf, n, &u[0])
 	},
+	kernelGradRow: func(du []float32, cf, n int, dw []float32) {
+		if n == 0 {
+			return
+		}
+		_ = du[15*cf+n-1]
+		_ = dw[8*cf+n-1]
+		winogradKernelGradRowAVX512(&du[0], cf, n, &dw[0])
+	},
 }
 
 // wino is the fastest implementation this CPU supports.
@@ -130,4 +143,35 @@ var winogradGemmEdge = [12]func(a *float32, k int, b *float32, n int, c *float32
 	4: winogradGemm4x32AVX512, 5: winogradGemm5x32AVX512, 6: winogradGemm6x32AVX512,
 	7: winogradGemm7x32AVX512, 8: winogradGemm8x32AVX512, 9: winogradGemm9x32AVX512,
 	10: winogradGemm10x32AVX512, 11: winogradGemm11x32AVX512,
+}
+
+// checkInputRow panics unless every value inputRow reads lies in x (n
+// values) or zero (nz): for each row inside, the lowest and highest
+// columns read of the first, second, next-to-last and last tiles (the
+// middle ones lie between).
+func checkInputRow(n int, off *[4]int, rows, first, last uint, nz, step, tiles, c int) {
+	if nz < (tiles-1)*step+c {
+		panic("kernels: Winograd input run: zeros too short")
+	}
+	for r := range 4 {
+		if rows>>r&1 == 0 {
+			continue
+		}
+		for _, t := range [4]int{0, min(1, tiles-1), max(0, tiles-2), tiles - 1} {
+			cols := uint(15)
+			if t == 0 {
+				cols &= first
+			}
+			if t == tiles-1 {
+				cols &= last
+			}
+			if cols == 0 {
+				continue
+			}
+			at := off[r] + t*step
+			if at+bits.TrailingZeros(cols)*c < 0 || at+bits.Len(cols)*c > n {
+				panic("kernels: Winograd input run reads outside x")
+			}
+		}
+	}
 }

@@ -4,74 +4,273 @@
 
 #include "textflag.h"
 
-// func winogradInputAVX512(d **float32, step int, tiles int, c int, o *float32, stride int)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·winogradInputAVX512(SB), NOSPLIT, $0-48
-	MOVQ  d+0(FP), AX
-	MOVQ  tiles+16(FP), CX
-	MOVQ  o+32(FP), DX
-	XORQ  BX, BX
-	TESTQ CX, CX
-	JZ    winogradInputAVX512_done
+// func winogradInputAVX512(x *float32, off *int, rows int, first int, last int, zero *float32, step int, tiles int, c int, o *float32, stride int)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·winogradInputAVX512(SB), NOSPLIT, $384-88
+	MOVQ    x+0(FP), AX
+	MOVQ    off+8(FP), CX
+	MOVQ    zero+40(FP), DX
+	MOVQ    rows+16(FP), BX
+	MOVQ    first+24(FP), SI
+	MOVQ    last+32(FP), DI
+	MOVQ    c+64(FP), R8
+	SHLQ    $0x02, R8
+	LEAQ    (R8)(R8*2), R9
+	MOVQ    (CX), R10
+	LEAQ    (AX)(R10*4), R10
+	LEAQ    (R10), R11
+	TESTQ   $0x00000001, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, (SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000001, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 128(SP)
+	TESTQ   $0x00000001, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 256(SP)
+	LEAQ    (R10)(R8*1), R11
+	TESTQ   $0x00000001, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 8(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000002, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 136(SP)
+	TESTQ   $0x00000002, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 264(SP)
+	LEAQ    (R10)(R8*2), R11
+	TESTQ   $0x00000001, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 16(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000004, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 144(SP)
+	TESTQ   $0x00000004, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 272(SP)
+	LEAQ    (R10)(R9*1), R11
+	TESTQ   $0x00000001, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 24(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000008, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 152(SP)
+	TESTQ   $0x00000008, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 280(SP)
+	MOVQ    8(CX), R10
+	LEAQ    (AX)(R10*4), R10
+	LEAQ    (R10), R11
+	TESTQ   $0x00000002, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 32(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000001, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 160(SP)
+	TESTQ   $0x00000001, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 288(SP)
+	LEAQ    (R10)(R8*1), R11
+	TESTQ   $0x00000002, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 40(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000002, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 168(SP)
+	TESTQ   $0x00000002, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 296(SP)
+	LEAQ    (R10)(R8*2), R11
+	TESTQ   $0x00000002, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 48(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000004, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 176(SP)
+	TESTQ   $0x00000004, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 304(SP)
+	LEAQ    (R10)(R9*1), R11
+	TESTQ   $0x00000002, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 56(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000008, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 184(SP)
+	TESTQ   $0x00000008, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 312(SP)
+	MOVQ    16(CX), R10
+	LEAQ    (AX)(R10*4), R10
+	LEAQ    (R10), R11
+	TESTQ   $0x00000004, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 64(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000001, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 192(SP)
+	TESTQ   $0x00000001, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 320(SP)
+	LEAQ    (R10)(R8*1), R11
+	TESTQ   $0x00000004, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 72(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000002, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 200(SP)
+	TESTQ   $0x00000002, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 328(SP)
+	LEAQ    (R10)(R8*2), R11
+	TESTQ   $0x00000004, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 80(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000004, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 208(SP)
+	TESTQ   $0x00000004, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 336(SP)
+	LEAQ    (R10)(R9*1), R11
+	TESTQ   $0x00000004, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 88(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000008, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 216(SP)
+	TESTQ   $0x00000008, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 344(SP)
+	MOVQ    24(CX), R10
+	LEAQ    (AX)(R10*4), R10
+	LEAQ    (R10), R11
+	TESTQ   $0x00000008, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 96(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000001, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 224(SP)
+	TESTQ   $0x00000001, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 352(SP)
+	LEAQ    (R10)(R8*1), R11
+	TESTQ   $0x00000008, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 104(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000002, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 232(SP)
+	TESTQ   $0x00000002, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 360(SP)
+	LEAQ    (R10)(R8*2), R11
+	TESTQ   $0x00000008, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 112(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000004, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 240(SP)
+	TESTQ   $0x00000004, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 368(SP)
+	LEAQ    (R10)(R9*1), R11
+	TESTQ   $0x00000008, BX
+	CMOVQEQ DX, R11
+	MOVQ    R11, 120(SP)
+	MOVQ    R11, R12
+	TESTQ   $0x00000008, SI
+	CMOVQEQ DX, R12
+	MOVQ    R12, 248(SP)
+	TESTQ   $0x00000008, DI
+	CMOVQEQ DX, R11
+	MOVQ    R11, 376(SP)
+	MOVQ    tiles+56(FP), AX
+	MOVQ    o+72(FP), CX
+	XORQ    DX, DX
+	TESTQ   AX, AX
+	JZ      winogradInputAVX512_done
 
 winogradInputAVX512_tile:
-	MOVQ c+24(FP), DI
-	XORQ SI, SI
+	LEAQ    (SP), BX
+	LEAQ    128(SP), SI
+	TESTQ   DX, DX
+	CMOVQEQ SI, BX
+	LEAQ    256(SP), SI
+	CMPQ    AX, $0x01
+	CMOVQEQ SI, BX
+	MOVQ    c+64(FP), DI
+	XORQ    SI, SI
 
 winogradInputAVX512_c:
 	CMPQ    DI, $0x00000010
 	JL      winogradInputAVX512_ctail
-	MOVQ    (AX), R8
-	ADDQ    BX, R8
+	MOVQ    (BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z0
-	MOVQ    8(AX), R8
-	ADDQ    BX, R8
+	MOVQ    8(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z1
-	MOVQ    16(AX), R8
-	ADDQ    BX, R8
+	MOVQ    16(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z2
-	MOVQ    24(AX), R8
-	ADDQ    BX, R8
+	MOVQ    24(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z3
-	MOVQ    32(AX), R8
-	ADDQ    BX, R8
+	MOVQ    32(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z4
-	MOVQ    40(AX), R8
-	ADDQ    BX, R8
+	MOVQ    40(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z5
-	MOVQ    48(AX), R8
-	ADDQ    BX, R8
+	MOVQ    48(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z6
-	MOVQ    56(AX), R8
-	ADDQ    BX, R8
+	MOVQ    56(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z7
-	MOVQ    64(AX), R8
-	ADDQ    BX, R8
+	MOVQ    64(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z8
-	MOVQ    72(AX), R8
-	ADDQ    BX, R8
+	MOVQ    72(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z9
-	MOVQ    80(AX), R8
-	ADDQ    BX, R8
+	MOVQ    80(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z10
-	MOVQ    88(AX), R8
-	ADDQ    BX, R8
+	MOVQ    88(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z11
-	MOVQ    96(AX), R8
-	ADDQ    BX, R8
+	MOVQ    96(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z12
-	MOVQ    104(AX), R8
-	ADDQ    BX, R8
+	MOVQ    104(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z13
-	MOVQ    112(AX), R8
-	ADDQ    BX, R8
+	MOVQ    112(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z14
-	MOVQ    120(AX), R8
-	ADDQ    BX, R8
+	MOVQ    120(BX), R8
+	ADDQ    DX, R8
 	VMOVUPS (R8)(SI*1), Z15
-	MOVQ    stride+40(FP), R9
+	MOVQ    stride+80(FP), R9
 	SHLQ    $0x02, R9
-	LEAQ    (DX)(SI*1), R8
+	LEAQ    (CX)(SI*1), R8
 	VSUBPS  Z8, Z0, Z0
 	VSUBPS  Z9, Z1, Z1
 	VSUBPS  Z10, Z2, Z2
@@ -146,57 +345,57 @@ winogradInputAVX512_ctail:
 	MOVL      $0x0000ffff, R8
 	BZHIL     DI, R8, R8
 	KMOVW     R8, K1
-	MOVQ      (AX), R8
-	ADDQ      BX, R8
+	MOVQ      (BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z0
-	MOVQ      8(AX), R8
-	ADDQ      BX, R8
+	MOVQ      8(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z1
-	MOVQ      16(AX), R8
-	ADDQ      BX, R8
+	MOVQ      16(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z2
-	MOVQ      24(AX), R8
-	ADDQ      BX, R8
+	MOVQ      24(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z3
-	MOVQ      32(AX), R8
-	ADDQ      BX, R8
+	MOVQ      32(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z4
-	MOVQ      40(AX), R8
-	ADDQ      BX, R8
+	MOVQ      40(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z5
-	MOVQ      48(AX), R8
-	ADDQ      BX, R8
+	MOVQ      48(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z6
-	MOVQ      56(AX), R8
-	ADDQ      BX, R8
+	MOVQ      56(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z7
-	MOVQ      64(AX), R8
-	ADDQ      BX, R8
+	MOVQ      64(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z8
-	MOVQ      72(AX), R8
-	ADDQ      BX, R8
+	MOVQ      72(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z9
-	MOVQ      80(AX), R8
-	ADDQ      BX, R8
+	MOVQ      80(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z10
-	MOVQ      88(AX), R8
-	ADDQ      BX, R8
+	MOVQ      88(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z11
-	MOVQ      96(AX), R8
-	ADDQ      BX, R8
+	MOVQ      96(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z12
-	MOVQ      104(AX), R8
-	ADDQ      BX, R8
+	MOVQ      104(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z13
-	MOVQ      112(AX), R8
-	ADDQ      BX, R8
+	MOVQ      112(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z14
-	MOVQ      120(AX), R8
-	ADDQ      BX, R8
+	MOVQ      120(BX), R8
+	ADDQ      DX, R8
 	VMOVUPS.Z (R8)(SI*1), K1, Z15
-	MOVQ      stride+40(FP), DI
-	SHLQ      $0x02, DI
-	LEAQ      (DX)(SI*1), R8
+	MOVQ      stride+80(FP), BX
+	SHLQ      $0x02, BX
+	LEAQ      (CX)(SI*1), R8
 	VSUBPS    Z8, Z0, Z0
 	VSUBPS    Z9, Z1, Z1
 	VSUBPS    Z10, Z2, Z2
@@ -206,13 +405,13 @@ winogradInputAVX512_ctail:
 	VSUBPS    Z1, Z2, Z2
 	VSUBPS    Z3, Z1, Z1
 	VMOVUPS   Z0, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z16, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VADDPS    Z8, Z4, Z0
 	VADDPS    Z9, Z5, Z1
 	VADDPS    Z10, Z6, Z2
@@ -222,13 +421,13 @@ winogradInputAVX512_ctail:
 	VSUBPS    Z1, Z2, Z2
 	VSUBPS    Z3, Z1, Z1
 	VMOVUPS   Z0, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z16, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VSUBPS    Z4, Z8, Z0
 	VSUBPS    Z5, Z9, Z1
 	VSUBPS    Z6, Z10, Z2
@@ -238,13 +437,13 @@ winogradInputAVX512_ctail:
 	VSUBPS    Z1, Z2, Z2
 	VSUBPS    Z3, Z1, Z1
 	VMOVUPS   Z0, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z8, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VSUBPS    Z12, Z4, Z0
 	VSUBPS    Z13, Z5, Z1
 	VSUBPS    Z14, Z6, Z2
@@ -254,20 +453,20 @@ winogradInputAVX512_ctail:
 	VSUBPS    Z1, Z2, Z2
 	VSUBPS    Z3, Z1, Z1
 	VMOVUPS   Z0, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z4, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
+	ADDQ      BX, R8
 
 winogradInputAVX512_cdone:
-	MOVQ step+8(FP), SI
-	MOVQ c+24(FP), DI
-	LEAQ (BX)(SI*4), BX
-	LEAQ (DX)(DI*4), DX
-	DECQ CX
+	MOVQ step+48(FP), BX
+	MOVQ c+64(FP), SI
+	LEAQ (DX)(BX*4), DX
+	LEAQ (CX)(SI*4), CX
+	DECQ AX
 	JNZ  winogradInputAVX512_tile
 
 winogradInputAVX512_done:
@@ -5133,5 +5332,198 @@ winogradKernelRowAVX512_ctail:
 	ADDQ      BX, DI
 
 winogradKernelRowAVX512_cdone:
+	VZEROUPPER
+	RET
+
+// func winogradKernelGradRowAVX512(du *float32, cf int, n int, dw *float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·winogradKernelGradRowAVX512(SB), NOSPLIT, $0-32
+	MOVL         $0x3f000000, AX
+	VPBROADCASTD AX, Z0
+	MOVQ         du+0(FP), AX
+	MOVQ         dw+24(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         cf+8(FP), BX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), SI
+	XORQ         DI, DI
+
+winogradKernelGradRowAVX512_c:
+	CMPQ    DX, $0x00000010
+	JL      winogradKernelGradRowAVX512_ctail
+	LEAQ    (AX)(DI*1), R8
+	VMOVUPS (R8), Z1
+	VMOVUPS (R8)(BX*1), Z2
+	VMOVUPS (R8)(BX*2), Z3
+	VMOVUPS (R8)(SI*1), Z4
+	LEAQ    (R8)(BX*4), R8
+	VMOVUPS (R8), Z5
+	VMOVUPS (R8)(BX*1), Z6
+	VMOVUPS (R8)(BX*2), Z7
+	VMOVUPS (R8)(SI*1), Z8
+	LEAQ    (R8)(BX*4), R8
+	VMOVUPS (R8), Z9
+	VMOVUPS (R8)(BX*1), Z10
+	VMOVUPS (R8)(BX*2), Z11
+	VMOVUPS (R8)(SI*1), Z12
+	LEAQ    (R8)(BX*4), R8
+	VMOVUPS (R8), Z13
+	VMOVUPS (R8)(BX*1), Z14
+	VMOVUPS (R8)(BX*2), Z15
+	VMOVUPS (R8)(SI*1), Z16
+	VADDPS  Z9, Z5, Z17
+	VMULPS  Z17, Z0, Z17
+	VADDPS  Z17, Z1, Z1
+	VSUBPS  Z9, Z5, Z5
+	VMULPS  Z5, Z0, Z5
+	VADDPS  Z13, Z17, Z9
+	VADDPS  Z10, Z6, Z13
+	VMULPS  Z13, Z0, Z13
+	VADDPS  Z13, Z2, Z2
+	VSUBPS  Z10, Z6, Z6
+	VMULPS  Z6, Z0, Z6
+	VADDPS  Z14, Z13, Z10
+	VADDPS  Z11, Z7, Z13
+	VMULPS  Z13, Z0, Z13
+	VADDPS  Z13, Z3, Z3
+	VSUBPS  Z11, Z7, Z7
+	VMULPS  Z7, Z0, Z7
+	VADDPS  Z15, Z13, Z11
+	VADDPS  Z12, Z8, Z13
+	VMULPS  Z13, Z0, Z13
+	VADDPS  Z13, Z4, Z4
+	VSUBPS  Z12, Z8, Z8
+	VMULPS  Z8, Z0, Z8
+	VADDPS  Z16, Z13, Z12
+	LEAQ    (CX)(DI*1), R8
+	VADDPS  Z3, Z2, Z13
+	VMULPS  Z13, Z0, Z13
+	VADDPS  Z13, Z1, Z1
+	VSUBPS  Z3, Z2, Z2
+	VMULPS  Z2, Z0, Z2
+	VADDPS  Z4, Z13, Z3
+	VMOVUPS Z1, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z2, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z3, (R8)
+	ADDQ    BX, R8
+	VADDPS  Z7, Z6, Z1
+	VMULPS  Z1, Z0, Z1
+	VADDPS  Z1, Z5, Z2
+	VSUBPS  Z7, Z6, Z3
+	VMULPS  Z3, Z0, Z3
+	VADDPS  Z8, Z1, Z1
+	VMOVUPS Z2, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z3, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z1, (R8)
+	ADDQ    BX, R8
+	VADDPS  Z11, Z10, Z1
+	VMULPS  Z1, Z0, Z1
+	VADDPS  Z1, Z9, Z2
+	VSUBPS  Z11, Z10, Z3
+	VMULPS  Z3, Z0, Z3
+	VADDPS  Z12, Z1, Z1
+	VMOVUPS Z2, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z3, (R8)
+	ADDQ    BX, R8
+	VMOVUPS Z1, (R8)
+	ADDQ    BX, R8
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, DX
+	JMP     winogradKernelGradRowAVX512_c
+
+winogradKernelGradRowAVX512_ctail:
+	TESTQ     DX, DX
+	JZ        winogradKernelGradRowAVX512_cdone
+	MOVL      $0x0000ffff, R8
+	BZHIL     DX, R8, R8
+	KMOVW     R8, K1
+	LEAQ      (AX)(DI*1), R8
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z (R8)(BX*1), K1, Z2
+	VMOVUPS.Z (R8)(BX*2), K1, Z3
+	VMOVUPS.Z (R8)(SI*1), K1, Z4
+	LEAQ      (R8)(BX*4), R8
+	VMOVUPS.Z (R8), K1, Z5
+	VMOVUPS.Z (R8)(BX*1), K1, Z6
+	VMOVUPS.Z (R8)(BX*2), K1, Z7
+	VMOVUPS.Z (R8)(SI*1), K1, Z8
+	LEAQ      (R8)(BX*4), R8
+	VMOVUPS.Z (R8), K1, Z9
+	VMOVUPS.Z (R8)(BX*1), K1, Z10
+	VMOVUPS.Z (R8)(BX*2), K1, Z11
+	VMOVUPS.Z (R8)(SI*1), K1, Z12
+	LEAQ      (R8)(BX*4), R8
+	VMOVUPS.Z (R8), K1, Z13
+	VMOVUPS.Z (R8)(BX*1), K1, Z14
+	VMOVUPS.Z (R8)(BX*2), K1, Z15
+	VMOVUPS.Z (R8)(SI*1), K1, Z16
+	VADDPS    Z9, Z5, Z17
+	VMULPS    Z17, Z0, Z17
+	VADDPS    Z17, Z1, Z1
+	VSUBPS    Z9, Z5, Z5
+	VMULPS    Z5, Z0, Z5
+	VADDPS    Z13, Z17, Z9
+	VADDPS    Z10, Z6, Z13
+	VMULPS    Z13, Z0, Z13
+	VADDPS    Z13, Z2, Z2
+	VSUBPS    Z10, Z6, Z6
+	VMULPS    Z6, Z0, Z6
+	VADDPS    Z14, Z13, Z10
+	VADDPS    Z11, Z7, Z13
+	VMULPS    Z13, Z0, Z13
+	VADDPS    Z13, Z3, Z3
+	VSUBPS    Z11, Z7, Z7
+	VMULPS    Z7, Z0, Z7
+	VADDPS    Z15, Z13, Z11
+	VADDPS    Z12, Z8, Z13
+	VMULPS    Z13, Z0, Z13
+	VADDPS    Z13, Z4, Z4
+	VSUBPS    Z12, Z8, Z8
+	VMULPS    Z8, Z0, Z8
+	VADDPS    Z16, Z13, Z12
+	LEAQ      (CX)(DI*1), R8
+	VADDPS    Z3, Z2, Z13
+	VMULPS    Z13, Z0, Z13
+	VADDPS    Z13, Z1, Z1
+	VSUBPS    Z3, Z2, Z2
+	VMULPS    Z2, Z0, Z2
+	VADDPS    Z4, Z13, Z3
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z2, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z3, K1, (R8)
+	ADDQ      BX, R8
+	VADDPS    Z7, Z6, Z1
+	VMULPS    Z1, Z0, Z1
+	VADDPS    Z1, Z5, Z2
+	VSUBPS    Z7, Z6, Z3
+	VMULPS    Z3, Z0, Z3
+	VADDPS    Z8, Z1, Z1
+	VMOVUPS   Z2, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z3, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      BX, R8
+	VADDPS    Z11, Z10, Z1
+	VMULPS    Z1, Z0, Z1
+	VADDPS    Z1, Z9, Z2
+	VSUBPS    Z11, Z10, Z3
+	VMULPS    Z3, Z0, Z0
+	VADDPS    Z12, Z1, Z1
+	VMOVUPS   Z2, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z0, K1, (R8)
+	ADDQ      BX, R8
+	VMOVUPS   Z1, K1, (R8)
+	ADDQ      BX, R8
+
+winogradKernelGradRowAVX512_cdone:
 	VZEROUPPER
 	RET

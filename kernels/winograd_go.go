@@ -5,10 +5,15 @@ package kernels
 // the same bits (the same additions in the same order).
 type winogradImpl struct {
 	name string
-	// input writes Bᵀ d B for tiles tiles: tile t's patch row 4r+s at
-	// d[4r+s][t*step:], position ξ of its result at o[ξ*stride+t*c:], c
-	// channels each.
-	input func(d *[16][]float32, step, tiles, c int, o []float32, stride int)
+	// inputRow writes Bᵀ d B for a run of tiles tiles: tile t's patch
+	// position (r, s) at x[off[r]+s*c+t*step:] where row r lies inside
+	// the image (bit r of rows) and column s too (bit s of first for tile
+	// 0, of last for tile tiles-1, of both for a single tile; every
+	// column of the others), zeros otherwise (zero holds
+	// (tiles-1)*step+c of them); position ξ of its result at
+	// o[ξ*stride+t*c:], c channels each. The positions outside are never
+	// read.
+	inputRow func(x []float32, off *[4]int, rows, first, last uint, zero []float32, step, tiles, c int, o []float32, stride int)
 	// output writes Aᵀ m A + bias for tiles tiles (with relu, max of that
 	// and 0, as Relu): position ξ of tile t's products at
 	// m[ξ*stride+t*f:], output k at dst[k][t*step:], f channels each.
@@ -29,11 +34,14 @@ type winogradImpl struct {
 	// kernelRow writes u[ξ*cf+j] = (G g Gᵀ)[ξ] for j < n, g[k] =
 	// w[k*cf+j] (WinogradKernel's row of an input channel).
 	kernelRow func(w []float32, cf, n int, u []float32)
+	// kernelGradRow writes dw[k*cf+j] = (Gᵀ d G)[k] for j < n, d[ξ] =
+	// du[ξ*cf+j] (WinogradKernelGrad's last step on n channel pairs).
+	kernelGradRow func(du []float32, cf, n int, dw []float32)
 }
 
-var goWinograd = &winogradImpl{name: "go", input: winogradInputGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
+var goWinograd = &winogradImpl{name: "go", inputRow: winogradInputRowGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
 	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go,
-	kernelRow: winogradKernelRowGo}
+	kernelRow: winogradKernelRowGo, kernelGradRow: winogradKernelGradRowGo}
 
 // winogradGemmGo is the product through the blocked SGEMM driver with
 // bestKernel, on the calling goroutine: the twin of winogradGemmAVX512
@@ -59,7 +67,46 @@ func winogradKernelRowGo(w []float32, cf, n int, u []float32) {
 	}
 }
 
-// winogradInputGo is the input transform, a tile at a time.
+// winogradInputRowGo is inputRow: the first and the last tile one at a
+// time, the middle ones as a run (winogradInputGo).
+func winogradInputRowGo(x []float32, off *[4]int, rows, first, last uint, zero []float32, step, tiles, c int, o []float32, stride int) {
+	if tiles == 0 {
+		return
+	}
+	var d [16][]float32
+	if tiles == 1 {
+		first &= last
+	}
+	inputRowPatch(x, off, rows, first, zero, 0, c, c, &d)
+	winogradInputGo(&d, 0, 1, c, o, stride)
+	if tiles == 1 {
+		return
+	}
+	if mid := tiles - 2; mid > 0 {
+		inputRowPatch(x, off, rows, 15, zero, step, c, (mid-1)*step+c, &d)
+		winogradInputGo(&d, step, mid, c, o[c:], stride)
+	}
+	inputRowPatch(x, off, rows, last, zero, (tiles-1)*step, c, c, &d)
+	winogradInputGo(&d, 0, 1, c, o[(tiles-1)*c:], stride)
+}
+
+// inputRowPatch points d[4r+s] at the ln values of x from off[r]+at+s*c
+// where row r and column s are inside (bits of rows and cols), else at
+// zeros.
+func inputRowPatch(x []float32, off *[4]int, rows, cols uint, zero []float32, at, c, ln int, d *[16][]float32) {
+	for k := range d {
+		r, s := k/4, k%4
+		if rows>>r&1 == 0 || cols>>s&1 == 0 {
+			d[k] = zero[:ln]
+			continue
+		}
+		p := off[r] + at + s*c
+		d[k] = x[p : p+ln]
+	}
+}
+
+// winogradInputGo is the input transform of tiles tiles, tile t's patch
+// row 4r+s at d[4r+s][t*step:], a tile at a time.
 func winogradInputGo(d *[16][]float32, step, tiles, c int, o []float32, stride int) {
 	var dt, ot [16][]float32
 	for t := range tiles {

@@ -49,10 +49,9 @@ func WinogradKernelGrad(g ConvGeom, f int, x, dy, dw, scratch []float32, chunk i
 		p := &winogradGradProducts{nt: nt, c: g.C, f: f, v: v, m: m, du: du, vs: vs, ms: ms, beta: float32(min(t0, 1))}
 		parallelRun(p, 16, runtime.GOMAXPROCS(0))
 	}
+	cf := g.C * f
 	ForEachChunk(g.C, max(1, minChunkValues/(16*f)), func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			kernelGradTiles(du, g.C, f, c, dw)
-		}
+		wino.kernelGradRow(du[lo*f:], cf, (hi-lo)*f, dw[lo*f:])
 	})
 }
 
@@ -100,23 +99,22 @@ func gradOutTiles(g ConvGeom, f int, dy, zero []float32, a, b int, o []float32, 
 	}
 }
 
-// kernelGradTiles writes dw (HWIO, 3×3×c×f) of input channel ci from the
-// sums du (16 × c × f): dg = Gᵀ dU G with
-// Gᵀ = [1 ½ ½ 0; 0 ½ -½ 0; 0 ½ ½ 1].
-func kernelGradTiles(du []float32, c, f, ci int, dw []float32) {
-	cf := c * f
-	for fi := 0; fi < f; fi++ {
-		o := ci*f + fi
+// winogradKernelGradRowGo is kernelGradRow: dg = Gᵀ dU G of each pair j
+// < n, with Gᵀ = [1 ½ ½ 0; 0 ½ -½ 0; 0 ½ ½ 1] (the HWIO kernel's pairs
+// are contiguous like dU's, so the pairs of several input channels go
+// in one call).
+func winogradKernelGradRowGo(du []float32, cf, n int, dw []float32) {
+	for j := range n {
 		var r [3][4]float32 // Gᵀ dU
 		for s := 0; s < 4; s++ {
-			d0, d1, d2, d3 := du[o+s*cf], du[o+(4+s)*cf], du[o+(8+s)*cf], du[o+(12+s)*cf]
+			d0, d1, d2, d3 := du[j+s*cf], du[j+(4+s)*cf], du[j+(8+s)*cf], du[j+(12+s)*cf]
 			h := 0.5 * (d1 + d2)
 			r[0][s], r[1][s], r[2][s] = d0+h, 0.5*(d1-d2), h+d3
 		}
 		for i := 0; i < 3; i++ {
 			d0, d1, d2, d3 := r[i][0], r[i][1], r[i][2], r[i][3]
 			h := 0.5 * (d1 + d2)
-			dw[(3*i)*cf+o], dw[(3*i+1)*cf+o], dw[(3*i+2)*cf+o] = d0+h, 0.5*(d1-d2), h+d3
+			dw[(3*i)*cf+j], dw[(3*i+1)*cf+j], dw[(3*i+2)*cf+j] = d0+h, 0.5*(d1-d2), h+d3
 		}
 	}
 }

@@ -59,17 +59,9 @@ func TestWinogradImplsMatchGo(t *testing.T) {
 	for _, impl := range supportedWinograd() {
 		for _, tc := range winoCases() {
 			rowLen := (tc.tiles-1)*tc.step + tc.c
-			var d [16][]float32
-			for i := range d {
-				d[i] = winoRand(rng, rowLen)
-			}
-			want := make([]float32, 16*tc.stride)
-			goWinograd.input(&d, tc.step, tc.tiles, tc.c, want, tc.stride)
-			got, check := winoGuarded(t, 16*tc.stride)
-			impl.input(&d, tc.step, tc.tiles, tc.c, got, tc.stride)
-			check(impl.name + " input")
-			sameBitsOrSentinel(t, impl.name+" input", got, want)
-
+			testInputRow(t, rng, impl, tc)
+			var want, got []float32
+			var check func(string)
 			m := winoRand(rng, 16*tc.stride)
 			bias := winoRand(rng, tc.c)
 			var wantY, gotY [4][]float32
@@ -98,6 +90,60 @@ func TestWinogradImplsMatchGo(t *testing.T) {
 			check(impl.name + " gradOut")
 			sameBitsOrSentinel(t, impl.name+" gradOut", got, want)
 		}
+	}
+}
+
+// inputRowMasks are the rows, first and last masks of inputRow the tests
+// run: everything inside, the image's corners and edges.
+var inputRowMasks = [][3]uint{{15, 15, 15}, {14, 14, 7}, {7, 12, 3}, {6, 15, 14}, {12, 3, 12}, {0, 15, 15}}
+
+// testInputRow checks impl's inputRow on case tc against the transform
+// of each tile's patch gathered by hand (zeros outside), with every value
+// of x outside the patches NaN (a value read from outside would show),
+// bit for bit, and that it writes nothing outside o's rows.
+func testInputRow(t *testing.T, rng *rand.Rand, impl *winogradImpl, tc winoCase) {
+	t.Helper()
+	rowLen := (tc.tiles-1)*tc.step + 4*tc.c
+	nan := float32(math.NaN())
+	for _, m := range inputRowMasks {
+		rows, first, last := m[0], m[1], m[2]
+		x := make([]float32, 4*rowLen+3)
+		for i := range x {
+			x[i] = nan
+		}
+		off := [4]int{3 + 3*rowLen, 3 + rowLen, 3 + 2*rowLen, 3}
+		want := make([]float32, 16*tc.stride)
+		var patch, out [16][]float32
+		for t := range tc.tiles {
+			cols := uint(15)
+			if t == 0 {
+				cols &= first
+			}
+			if t == tc.tiles-1 {
+				cols &= last
+			}
+			for k := range patch {
+				patch[k] = make([]float32, tc.c)
+				out[k] = want[k*tc.stride+t*tc.c:][:tc.c]
+				if rows>>(k/4)&1 == 0 || cols>>(k%4)&1 == 0 {
+					continue
+				}
+				at := off[k/4] + k%4*tc.c + t*tc.step
+				for i := range patch[k] {
+					if x[at+i] != x[at+i] { // not yet set by the tile before
+						x[at+i] = float32(rng.NormFloat64())
+					}
+					patch[k][i] = x[at+i]
+				}
+			}
+			inputTransform(&patch, &out)
+		}
+		zero := make([]float32, (tc.tiles-1)*tc.step+tc.c)
+		got, check := winoGuarded(t, 16*tc.stride)
+		impl.inputRow(x, &off, rows, first, last, zero, tc.step, tc.tiles, tc.c, got, tc.stride)
+		name := fmt.Sprintf("%s inputRow c%d tiles %d masks %v", impl.name, tc.c, tc.tiles, m)
+		check(name)
+		sameBitsOrSentinel(t, name, got, want)
 	}
 }
 

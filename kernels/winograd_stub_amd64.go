@@ -4,11 +4,13 @@
 
 package kernels
 
-// winogradInputAVX512 (AVX-512) writes the Winograd input transform Bᵀ d B of tiles tiles: tile t's 4×4 patch row 4r+s at d[4r+s] + t*step,
-// position ξ of its result at o + ξ*stride + t*c, c channels each, as winogradInputGo.
+// winogradInputAVX512 (AVX-512) writes the Winograd input transform Bᵀ d B of a run of tiles tiles: tile t's 4×4 patch position (r, s) at
+// x + off[r] + s*c + t*step where row r is inside (bit r of rows) and column s too (bit s of first for tile 0,
+// of last for tile tiles-1), zeros from zero + t*step elsewhere; position ξ of its result at o + ξ*stride + t*c,
+// c channels each, as winogradInputRowGo.
 //
 //go:noescape
-func winogradInputAVX512(d **float32, step int, tiles int, c int, o *float32, stride int)
+func winogradInputAVX512(x *float32, off *int, rows int, first int, last int, zero *float32, step int, tiles int, c int, o *float32, stride int)
 
 // winogradOutputAVX512 (AVX-512) writes the Winograd output transform Aᵀ m A + bias of tiles tiles: position ξ of tile t's products at
 // m + ξ*stride + t*f, output k (of (0,0), (0,1), (1,0), (1,1)) at dst[k] + t*step, f channels each,
@@ -125,3 +127,9 @@ func winogradOutput4AVX512(m *float32, stride int, tiles int, f int, bias *float
 //
 //go:noescape
 func winogradKernelRowAVX512(w *float32, cf int, n int, u *float32)
+
+// winogradKernelGradRowAVX512 (AVX-512) writes the F(2×2, 3×3) kernel gradients of n channel pairs: for j < n, dw[k*cf+j] = (Gᵀ d G)[k] of the
+// 4×4 sums d[ξ] = du[ξ*cf+j], as winogradKernelGradRowGo.
+//
+//go:noescape
+func winogradKernelGradRowAVX512(du *float32, cf int, n int, dw *float32)

@@ -1,11 +1,12 @@
 package kernels
 
-// The data transforms of WinogradConv over a range of the batch's tiles:
-// tiles whose patches lie wholly inside the image's width go in runs
-// along a row of tiles (one call of the implementation per run, the rows
-// of a tile's patch 2·C elements after the previous tile's; rows above or
-// below the image read a run of zeros), the others one at a time with the
-// positions outside the image read from zeros.
+// The data transforms of WinogradConv over a range of the batch's tiles,
+// a run along a row of tiles per call of the implementation (the rows of
+// a tile's patch 2·C elements after the previous tile's). The input
+// transform's runs take in the tiles cut by the image's left and right
+// edges at their ends (positions outside the image read as zeros, never
+// from x); the others cut their runs at the end of a row and one tile at
+// a time where the output's edge cuts a tile.
 
 // winogradZeroLen is the zeros the transforms of g read (the longest run
 // of a row of tiles, or f values of a missing bias or gradient).
@@ -15,37 +16,51 @@ func winogradZeroLen(g ConvGeom, f int) int {
 
 // inputTiles writes the transforms of the batch's tiles [a, b): position ξ
 // of tile a+t at v[ξ*stride+t*C:], C values. zero holds
-// winogradZeroLen(g, f) zeros.
+// winogradZeroLen(g, f) zeros. A run covers a row of tiles (as much of it
+// as [a, b) holds) when only its first and last tiles reach outside the
+// image's width, as with paddings up to 2; else the tiles further out go
+// one at a time.
 func inputTiles(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int) {
 	th, tw := (g.OH+1)/2, (g.OW+1)/2
 	c := g.C
 	// Tile columns [jlo, jhi) read inside the image's width.
 	jlo, jhi := (g.PadLeft+1)/2, insideEnd(g.W, g.PadLeft)
-	var d [16][]float32
+	var off [4]int
 	for tg := a; tg < b; {
 		n, p := tg/(th*tw), tg%(th*tw)
 		i, j := p/tw, p%tw
-		end := min(b, tg+tw-j) // the end of this row of tiles
-		o := v[(tg-a)*c:]
-		if j < jlo || j >= jhi {
-			inputTile(g, x, zero, n, i, j, o, stride, &d)
-			tg++
-			continue
-		}
-		run := min(end, tg+jhi-j) - tg
-		ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
-		for k := range d {
-			ln := (run-1)*2*c + c
-			if ih := ih0 + k/4; ih < 0 || ih >= g.H {
-				d[k] = zero[:ln]
-				continue
+		run := 1
+		if j >= jlo-1 && j < jhi { // a left edge tile, then the inside ones, then a right edge tile
+			end := min(b-tg+j, tw, jhi)
+			if end == jhi && end < min(b-tg+j, tw) {
+				end++
 			}
-			at := ((n*g.H+ih0+k/4)*g.W + iw0 + k%4) * c
-			d[k] = x[at : at+ln]
+			run = end - j
 		}
-		wino.input(&d, 2*c, run, c, o, stride)
+		ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
+		var rows uint
+		for r := range off {
+			off[r] = 0
+			if ih := ih0 + r; ih >= 0 && ih < g.H {
+				rows |= 1 << r
+				off[r] = ((n*g.H+ih)*g.W + iw0) * c
+			}
+		}
+		first, last := winoCols(iw0, g.W), winoCols(iw0+2*(run-1), g.W)
+		wino.inputRow(x, &off, rows, first, last, zero, 2*c, run, c, v[(tg-a)*c:], stride)
 		tg += run
 	}
+}
+
+// winoCols is the bits s < 4 of the columns iw0+s inside [0, w).
+func winoCols(iw0, w int) uint {
+	var m uint
+	for s := range 4 {
+		if iw := iw0 + s; iw >= 0 && iw < w {
+			m |= 1 << s
+		}
+	}
+	return m
 }
 
 // insideEnd is one past the last tile index whose 4 input positions
@@ -55,27 +70,6 @@ func insideEnd(size, pad int) int {
 		return 0
 	}
 	return (size-4+pad)/2 + 1
-}
-
-// inputTile writes the transform of tile (i, j) of sample n, Bᵀ d B of
-// its 4×4 input patch d (zeros outside the image): position ξ's C values
-// at o[ξ*stride:]. d is the caller's (the implementations take it through
-// a function value, so an array of its own would go to the heap per tile).
-func inputTile(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride int, d *[16][]float32) {
-	ih0, iw0 := 2*i-g.PadTop, 2*j-g.PadLeft
-	c := g.C
-	for r := 0; r < 4; r++ {
-		for s := 0; s < 4; s++ {
-			ih, iw := ih0+r, iw0+s
-			if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
-				d[4*r+s] = zero[:c]
-				continue
-			}
-			at := ((n*g.H+ih)*g.W + iw) * c
-			d[4*r+s] = x[at : at+c]
-		}
-	}
-	wino.input(d, 0, 1, c, o, stride)
 }
 
 // outputTiles writes the batch's tiles [a, b) of y (N×OH×OW×f) from their

@@ -23,6 +23,7 @@ func genWinograd() {
 	genWinogradInput4()
 	genWinogradOutput4()
 	genWinogradKernelRow()
+	genWinogradKernelGradRow()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
@@ -99,18 +100,43 @@ func add(x, y reg.VecVirtual) reg.VecVirtual {
 
 // genWinogradInput emits, for t < tiles and channel i < c,
 //
-//	o[ξ*stride + t*c + i] = (Bᵀ d B)[ξ]   with row r·4+s of d at d[4r+s] + t*step + i
+//	o[ξ*stride + t*c + i] = (Bᵀ d B)[ξ]   with d[4r+s] = x[off[r] + s*c + t*step + i]
 //
-// as winogradInputGo.
+// where patch row r is inside the image (bit r of rows) and column s of
+// tile t is too (bit s of first for tile 0, of last for tile tiles-1, all
+// columns between), zeros (from zero + t*step) elsewhere: a run of a row of
+// tiles, its first and last tiles possibly cut by the image's left and
+// right edges, in one call, as winogradInputRowGo. The positions outside
+// are never read: their pointers (16 per tile, in three tables built
+// first: the first tile's, the middle ones', the last's) point at zero.
 func genWinogradInput() {
-	name := header(avx512, "winogradInput", "func(d **float32, step, tiles, c int, o *float32, stride int)",
-		"writes the Winograd input transform Bᵀ d B of tiles tiles: tile t's 4×4 patch row 4r+s at d[4r+s] + t*step,",
-		"position ξ of its result at o + ξ*stride + t*c, c channels each, as winogradInputGo.")
-	dp := load64("d")
-	tileLoop(name, "o", "c", func(c vecCtx, ob, toff, cp, ptr reg.GPVirtual) {
+	name := header(avx512, "winogradInput", "func(x *float32, off *int, rows, first, last int, zero *float32, step, tiles, c int, o *float32, stride int)",
+		"writes the Winograd input transform Bᵀ d B of a run of tiles tiles: tile t's 4×4 patch position (r, s) at",
+		"x + off[r] + s*c + t*step where row r is inside (bit r of rows) and column s too (bit s of first for tile 0,",
+		"of last for tile tiles-1), zeros from zero + t*step elsewhere; position ξ of its result at o + ξ*stride + t*c,",
+		"c channels each, as winogradInputRowGo.")
+	tab := b.AllocLocal(3 * 16 * 8) // the middle tiles', the first's, the last's
+	winogradInputTables(tab)
+	tiles, ob := load64("tiles"), load64("o")
+	toff := b.GP64() // t*step*4
+	b.XORQ(toff, toff)
+	b.TESTQ(tiles, tiles)
+	b.JZ(op.LabelRef(name + "_done"))
+	b.Label(name + "_tile")
+	tp, alt := b.GP64(), b.GP64()
+	b.LEAQ(tab, tp)
+	b.LEAQ(tab.Offset(128), alt)
+	b.TESTQ(toff, toff)
+	b.CMOVQEQ(alt, tp)
+	b.LEAQ(tab.Offset(256), alt)
+	b.CMPQ(tiles, op.U8(1))
+	b.CMOVQEQ(alt, tp)
+	cp, cc, ptr := b.GP64(), load64("c"), b.GP64()
+	b.XORQ(cp, cp)
+	winoChannels(name, cc, cp, func(c vecCtx) {
 		var d [16]reg.VecVirtual
 		for i := range d {
-			b.MOVQ(op.Mem{Base: dp, Disp: 8 * i}, ptr)
+			b.MOVQ(op.Mem{Base: tp, Disp: 8 * i}, ptr)
 			b.ADDQ(toff, ptr)
 			d[i] = c.load(op.Mem{Base: ptr, Index: cp, Scale: 1})
 		}
@@ -130,6 +156,51 @@ func genWinogradInput() {
 		out(sub(d[8], d[4]), sub(d[9], d[5]), sub(d[10], d[6]), sub(d[11], d[7]))
 		out(sub(d[4], d[12]), sub(d[5], d[13]), sub(d[6], d[14]), sub(d[7], d[15]))
 	})
+	step, n := load64("step"), load64("c")
+	b.LEAQ(op.Mem{Base: toff, Index: step, Scale: 4}, toff)
+	b.LEAQ(op.Mem{Base: ob, Index: n, Scale: 4}, ob)
+	b.DECQ(tiles)
+	b.JNZ(op.LabelRef(name + "_tile"))
+	b.Label(name + "_done")
+	b.VZEROUPPER()
+	b.RET()
+}
+
+// winogradInputTables fills the three tables of genWinogradInput's 16
+// patch pointers at tab: x + off[r] + s*c (in bytes ×4) where row r is
+// inside, else zero; the first tile's and the last's with zero too where
+// column s is outside (bit s of first, last).
+func winogradInputTables(tab op.Mem) {
+	xp, offp, zp := load64("x"), load64("off"), load64("zero")
+	rows, first, last := load64("rows"), load64("first"), load64("last")
+	cb, cb3 := load64("c"), b.GP64()
+	b.SHLQ(op.U8(2), cb)
+	b.LEAQ(op.Mem{Base: cb, Index: cb, Scale: 2}, cb3)
+	base, p, q := b.GP64(), b.GP64(), b.GP64()
+	for r := range 4 {
+		b.MOVQ(op.Mem{Base: offp, Disp: 8 * r}, base)
+		b.LEAQ(op.Mem{Base: xp, Index: base, Scale: 4}, base)
+		for s := range 4 {
+			m := op.Mem{Base: base}
+			switch s {
+			case 1, 2:
+				m.Index, m.Scale = cb, uint8(s)
+			case 3:
+				m.Index, m.Scale = cb3, 1
+			}
+			b.LEAQ(m, p)
+			b.TESTQ(op.U32(1<<r), rows)
+			b.CMOVQEQ(zp, p)
+			b.MOVQ(p, tab.Offset(8*(4*r+s)))
+			b.MOVQ(p, q)
+			b.TESTQ(op.U32(1<<s), first)
+			b.CMOVQEQ(zp, q)
+			b.MOVQ(q, tab.Offset(128+8*(4*r+s)))
+			b.TESTQ(op.U32(1<<s), last)
+			b.CMOVQEQ(zp, p)
+			b.MOVQ(p, tab.Offset(256+8*(4*r+s)))
+		}
+	}
 }
 
 // genWinogradOutput emits, for t < tiles and channel i < f,
