@@ -70,6 +70,7 @@ type BatchNormalization struct {
 	gradAside  bool           // this Backward writes dx aside (gradOut), leaving dy (the Add asked: batchnorm_add.go)
 	dxOverX    bool           // gradOut is the input: the layer before does without its output
 	xt         *tensor.Tensor // the last Forward's input
+	sync       *bnSync        // this shard's part in a sharded step (batchnorm_sync.go), nil otherwise
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }
@@ -180,11 +181,14 @@ func (l *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	l.fused.y = out.Data
 	eps := l.epsilon()
 	if training {
-		sq := l.batchStats(x.Data, rows)
+		sq, all := l.batchStats(x.Data, rows)
 		mom := l.momentum()
 		for j := range sq {
-			v := sq[j] / float64(rows) // biased, as Keras
+			v := sq[j] / float64(all) // biased, as Keras
 			l.invStd[j] = 1 / math.Sqrt(v+eps)
+			if !l.sync.ownGrads() { // shard 0 updates the shared moving statistics
+				continue
+			}
 			mm, mv := &l.movingMean.Value.Data[j], &l.movingVar.Value.Data[j]
 			*mm = float32(float64(*mm)*mom + l.mean[j]*(1-mom))
 			*mv = float32(float64(*mv)*mom + v*(1-mom))

@@ -166,8 +166,10 @@ func (l *BatchNormalization) actKeeps() bool {
 // batchStats sets mean to the per-channel mean of x's rows and returns
 // the sums of squared deviations, in one pass: sums of x - K and of its
 // square, K being the first row (shifted data, which keeps the variance
-// from cancelling when the mean is large against the spread).
-func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
+// from cancelling when the mean is large against the spread). In a
+// sharded step these are the whole batch's (batchnorm_sync.go); all is
+// the rows they are over.
+func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64, all int) {
 	c := l.c
 	sum, sq, k, ones := l.acc[0], l.acc[1], l.acc[2][:c], l.acc[3][:c]
 	for j, v := range x[:c] {
@@ -178,12 +180,16 @@ func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64) {
 	} else { // the depthwise convolution before summed the blocks (batchnorm_hub.go)
 		l.addParts(sum, sq, l.part, l.hub.blocks)
 	}
-	n := float64(rows)
+	all = rows
+	if l.sync != nil {
+		all = l.sync.syncStats(k, sum, sq, rows)
+	}
+	n := float64(all)
 	for j := range sum {
 		l.mean[j] = k[j] + sum[j]/n
 		sq[j] = max(0, sq[j]-sum[j]*sum[j]/n)
 	}
-	return sq
+	return sq, all
 }
 
 // xhatConsts returns how xhat is recomputed from l.x: (x - a)·b, rounded
@@ -211,7 +217,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 			return nil
 		}
 		l.fused.backward(dy.Data, c)
-		l.inputGrad(dy.Data, rows)
+		l.inputGrad(dy.Data, rows, rows)
 		return dy
 	}
 	a, b, round := l.xhatConsts()
@@ -219,6 +225,10 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		l.addParts(sdy, sdyx, l.part, l.hub.blocks)
 	} else {
 		l.blockSums(rows, sdy, sdyx, a, b, l.x, dy.Data, round)
+	}
+	all := rows
+	if l.sync != nil {
+		all = l.sync.syncSums(sdy, sdyx, rows)
 	}
 	if gammaLearns {
 		for j := range sdyx {
@@ -235,11 +245,11 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 		return nil
 	}
 	if l.hub.leavesGrad() { // the convolution before runs it sample by sample or tile by tile (batchnorm_hub.go)
-		l.gradConsts(rows)
+		l.gradConsts(all)
 		l.hub.gradPending = dy.Data
 		return dy
 	}
-	l.inputGrad(dy.Data, rows)
+	l.inputGrad(dy.Data, rows, all)
 	if l.gradAside { // dx went to gradOut (gradRows)
 		l.gradAside = false
 		return l.gradOut()
@@ -250,9 +260,10 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 // inputGrad writes dx over dy, given Σdy and Σ(dy*xhat) in acc[0] and
 // acc[1]: dx = k*dy in inference, k*(dy - Σdy/M - xhat*Σ(dy*xhat)/M) in
 // training, with k = gamma*invStd, the constants per channel. Rows run
-// in parallel.
-func (l *BatchNormalization) inputGrad(dy []float32, rows int) {
-	l.gradConsts(rows)
+// in parallel; the means are over all rows (the whole batch's in a
+// sharded step).
+func (l *BatchNormalization) inputGrad(dy []float32, rows, all int) {
+	l.gradConsts(all)
 	kernels.ForEachChunk(rows, max(1, l.elementGrain()), func(lo, hi int) { l.gradRows(dy, lo, hi) })
 }
 

@@ -27,6 +27,12 @@ func fdCases() []fdCase {
 		// the tolerance, for 2-3 s. Its blocks are the cases above.)
 		{name: "resnet-20", build: fdPreset("resnet-20", tensor.Shape{8, 8, 3}, 4), batch: 2, classes: 4, coords: 2, coords2: 1, every: 5, plans: fdPresetPlans},
 		{name: "frozen mobilenet block", build: fdFrozenMobileBlock, batch: 2, classes: 5, coords: 4, plans: fdFrozenPlans},
+		// The Graph's data-parallel step (graph_shard.go): at 2 threads
+		// these batches run as 2 shards, every fused plan inside them
+		// (without the probe, a test layer that no replica can be built
+		// of: the input's gradient is not sampled).
+		{name: "resnet blocks sharded", build: fdUnprobed(fdResnetBlocks), batch: 5, classes: 4, coords: 2, weights: true, plans: fdShardedPlans(fdResnetPlans)},
+		{name: "mobilenet block sharded", build: fdUnprobed(fdMobileBlock), batch: 4, classes: 5, coords: 2, plans: fdShardedPlans(fdMobilePlans)},
 	}
 }
 
@@ -336,5 +342,40 @@ func fdPresetPlans(t *testing.T, m Model, procs int) {
 	}
 	if applied != 9 {
 		t.Errorf("resnet-20, %d threads: %d BatchNormalizations applied by Adds, want 9", procs, applied)
+	}
+}
+
+// fdShardedPlans is plans, and a Graph step that ran in one shard per
+// thread (graph_shard.go) at more than one thread, the whole batch at one.
+func fdShardedPlans(plans func(t *testing.T, m Model, procs int)) func(t *testing.T, m Model, procs int) {
+	return func(t *testing.T, m Model, procs int) {
+		plans(t, m, procs)
+		want := procs
+		if procs == 1 {
+			want = 0
+		}
+		if ran := m.(*Graph).shards.ran; ran != want {
+			t.Errorf("%d threads: %d shards ran, want %d", procs, ran, want)
+		}
+	}
+}
+
+// fdUnprobed is build's Graph without its fdProbe: the probe's readers
+// read the input.
+func fdUnprobed(build func() Model) func() Model {
+	return func() Model {
+		g := build().(*Graph)
+		if _, ok := g.nodes[0].layer.(*fdProbe); !ok || g.nodes[0].inputs[0] != inputRef {
+			panic("fdUnprobed: the first layer is not a probe on the input")
+		}
+		r := NewGraph(g.Input)
+		for _, n := range g.nodes[1:] {
+			in := make([]Ref, len(n.inputs))
+			for k, ref := range n.inputs {
+				in[k] = max(inputRef, ref-1) // node 0 (the probe) is the input now
+			}
+			r.Call(n.layer, in...)
+		}
+		return r
 	}
 }

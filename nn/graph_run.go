@@ -171,6 +171,11 @@ func (g *Graph) give(r Ref, d *tensor.Tensor) {
 // leaving the gradients in Params. A final softmax (or sigmoid) is fused
 // with a matching cross-entropy.
 func (g *Graph) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
+	g.mustBeBuilt()
+	if s := g.shardCount(x.Shape[0]); s > 1 { // one shard of the batch per thread (graph_shard.go)
+		return g.gradientsSharded(x, t, w, loss, perSample, s)
+	}
+	g.shards.ran = 0
 	out := g.Forward(x, true)
 	g.dout = tensor.Ensure(g.dout, out.Shape...)
 	fused := false

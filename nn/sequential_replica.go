@@ -94,16 +94,10 @@ func linkLayers(ls, rs []Layer, grads []*tensor.Tensor) []*tensor.Tensor {
 // every shard would otherwise transform them twice a step).
 func shareWinograd(m *Sequential, reps []*Sequential) {
 	for i, l := range m.Layers {
-		c, ok := l.(*Conv2D)
-		if !ok || !c.useWinograd() {
-			continue
-		}
-		c.wino.refresh(c.kernel.Value.Data, c.geom.C, c.Filters, false) // training runs F(2x2)
-		c.wino.refreshFlip(c.geom.C, c.Filters)
-		for _, r := range reps {
-			rw := &r.Layers[i].(*Conv2D).wino
-			rw.w, rw.u, rw.uFlip = c.wino.w, c.wino.u, c.wino.uFlip
-			rw.uOK, rw.u4, rw.flipOK, rw.same = true, false, true, true // read-only: no refresh rewrites them
+		if c, ok := l.(*Conv2D); ok && c.refreshShared() {
+			for _, r := range reps {
+				r.Layers[i].(*Conv2D).readWinograd(c)
+			}
 		}
 	}
 }

@@ -39,15 +39,22 @@ const maxShardParams = 4 << 20
 
 // shardSet is a Sequential's replicas and the buffers of a sharded step.
 type shardSet struct {
-	reps   []*Sequential      // replica i runs shard i+1
-	models []*Sequential      // the model, then the replicas (one per shard)
+	reps   []*Sequential // replica i runs shard i+1
+	models []*Sequential // the model, then the replicas (one per shard)
+	shardBufs
+}
+
+// shardBufs are the buffers of a sharded step, a Sequential's or a
+// Graph's (graph_shard.go).
+type shardBufs struct {
 	xs     []tensor.Tensor    // shard i's rows of x (a view)
 	dys    []tensor.Tensor    // shard i's rows of the loss gradient (a view)
 	outs   []*tensor.Tensor   // shard i's output (its last layer's)
 	out    *tensor.Tensor     // the outputs gathered in batch order
 	params []*Param           // the model's params, in Params order
 	grads  [][]*tensor.Tensor // grads[i][j]: replica i's gradient of params[j]
-	pieces [][3]int           // addShardGrads' tasks: param index, first and end value
+	pieces [][3]int           // sumGrads' tasks: param index, first and end value
+	skip   []bool             // per param: the replicas' gradient is not added (graph_shard.go)
 }
 
 // shardCount is the number of shards a training step on a batch of n
@@ -127,7 +134,7 @@ func rowsView(v *tensor.Tensor, x *tensor.Tensor, lo, hi int) {
 }
 
 // gather copies the s shards' outputs into one tensor of n rows.
-func (sh *shardSet) gather(s, n int) *tensor.Tensor {
+func (sh *shardBufs) gather(s, n int) *tensor.Tensor {
 	shape := append([]int{n}, sh.outs[0].Shape[1:]...)
 	sh.out = tensor.Ensure(sh.out, shape...)
 	off := 0
@@ -142,9 +149,19 @@ func (sh *shardSet) gather(s, n int) *tensor.Tensor {
 // the tasks of one parallel region; and the replicas' per-layer work into
 // the model's clock.
 func (m *Sequential) addShardGrads(sh *shardSet, s int) {
+	sh.sumGrads(s)
+	for _, r := range sh.reps[:s-1] {
+		m.clock.addWork(&r.clock)
+	}
+}
+
+// sumGrads adds the replicas' gradients into the model's, shard by
+// shard, each weight cut into pieces of at most sumPiece values run as
+// the tasks of one parallel region; not those of the params skip marks.
+func (sh *shardBufs) sumGrads(s int) {
 	sh.pieces = sh.pieces[:0]
 	for j, p := range sh.params {
-		if p.Trainable && p.Grad != nil {
+		if p.Trainable && p.Grad != nil && (len(sh.skip) == 0 || !sh.skip[j]) {
 			for lo := 0; lo < p.Grad.Len(); lo += sumPiece {
 				sh.pieces = append(sh.pieces, [3]int{j, lo, min(p.Grad.Len(), lo+sumPiece)})
 			}
@@ -156,9 +173,6 @@ func (m *Sequential) addShardGrads(sh *shardSet, s int) {
 			kernels.AddTo(sh.params[j].Grad.Data[lo:hi], sh.grads[i][j].Data[lo:hi])
 		}
 	})
-	for _, r := range sh.reps[:s-1] {
-		m.clock.addWork(&r.clock)
-	}
 }
 
 // sumPiece is the most values of a weight one task of addShardGrads sums.

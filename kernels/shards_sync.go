@@ -1,0 +1,95 @@
+package kernels
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// RunShards calls fn(i) for every i in [0, n) at the same time, each on
+// a goroutine of its own (fn(0) on the caller's), and returns when all
+// are done. Unlike ForEachShard's workers, which claim tasks when they
+// are free (a late one may find none), every shard has its own goroutine
+// from the start, so shards may wait for each other (Barrier). As inside
+// ForEachShard's tasks, the parallel regions the shards start run
+// serially on their goroutine (serialDepth), with the same results.
+func RunShards(n int, fn func(i int)) {
+	if n <= 1 {
+		if n == 1 {
+			fn(0)
+		}
+		return
+	}
+	serialDepth.Add(1)
+	defer serialDepth.Add(-1)
+	var wg sync.WaitGroup
+	wg.Add(n - 1)
+	for i := 1; i < n; i++ {
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	fn(0)
+	wg.Wait()
+}
+
+// Barrier lets the n goroutines of a RunShards meet: each Wait returns
+// once all n have called it, and the barrier is then ready for the next
+// meeting. A waiter polls for barrierSpin (yielding the CPU now and
+// then, as the pool's helpers do), then parks: when the host is loaded
+// the goroutine it waits for may have lost its core, and a parked waiter
+// leaves that core to it.
+type Barrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Uint32 // meetings completed
+	mu    sync.Mutex
+	cond  sync.Cond
+}
+
+// barrierSpin is how long a waiter polls before it parks.
+const barrierSpin = 100 * time.Microsecond
+
+// NewBarrier returns a barrier for n goroutines.
+func NewBarrier(n int) *Barrier {
+	if n < 1 {
+		panic("kernels: barrier for fewer than one goroutine")
+	}
+	b := &Barrier{n: int32(n)}
+	b.cond.L = &b.mu
+	return b
+}
+
+// Parties is the number of goroutines that meet at b.
+func (b *Barrier) Parties() int { return int(b.n) }
+
+// Wait returns once all of b's goroutines have called it for this meeting.
+// Everything a goroutine wrote before its Wait is visible to every other
+// after theirs.
+func (b *Barrier) Wait() {
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.mu.Lock()
+		b.gen.Add(1)
+		b.mu.Unlock()
+		b.cond.Broadcast()
+		return
+	}
+	deadline := time.Now().Add(barrierSpin)
+	for i := 1; b.gen.Load() == g; i++ {
+		if i%64 != 0 {
+			continue
+		}
+		if time.Now().After(deadline) {
+			b.mu.Lock()
+			for b.gen.Load() == g {
+				b.cond.Wait()
+			}
+			b.mu.Unlock()
+			return
+		}
+		pollYield(i)
+	}
+}
