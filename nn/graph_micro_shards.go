@@ -26,10 +26,19 @@ import (
 // shared between the threads but the weights, read only.
 
 // shardMicroBatchBytes is the most bytes of the largest tensor of one
-// layer call a thread's micro-batch aims at (microBatch), within a core's
-// 2 MiB L2 cache with the layer's input and output. A variable for the
-// tests.
+// layer call a thread's micro-batch aims at (microBatch) in a
+// Sequential's data-parallel inference, and graphShardBytes a Graph's
+// (its residual branches keep more tensors alive, but its 1×1
+// convolutions gain from more rows per product). Measured at two threads
+// on a loaded host (BenchmarkInferShards, batch 256, process CPU ms per
+// call; scripts/BENCH.md, speedI): basic-cnn 1 MiB about equal to 2 MiB,
+// 512 KiB 3-8% above; mobilenet-v2-small 2 MiB 1-9% under 1 MiB in six
+// runs out of six, 4 MiB between; resnet-20 1 and 2 MiB equal. A
+// variable for the tests.
 var shardMicroBatchBytes = 1 << 20
+
+// graphShardBytes is shardMicroBatchBytes for a Graph: twice it.
+func graphShardBytes() int { return 2 * shardMicroBatchBytes }
 
 // noInferShards turns data-parallel inference off (A/B benchmarks only).
 var noInferShards bool
@@ -37,14 +46,14 @@ var noInferShards bool
 // inferShards is the number of threads an inference Forward of n samples
 // runs on as data parallelism, and the samples of each micro-batch
 // (perSample: the largest tensor's values of one sample): one micro-batch
-// per thread at least, each at most shardMicroBatchBytes; workers < 2
-// means no data parallelism.
-func inferShards(n, perSample int) (workers, mb int) {
+// per thread at least, each at most bytes for the largest tensor;
+// workers < 2 means no data parallelism.
+func inferShards(n, perSample, bytes int) (workers, mb int) {
 	workers = min(runtime.GOMAXPROCS(0), n)
 	if workers < 2 || noInferShards {
 		return 1, n
 	}
-	mb = min(microBatch(shardMicroBatchBytes, perSample), ceilDiv(n, workers))
+	mb = min(microBatch(bytes, perSample), ceilDiv(n, workers))
 	return min(workers, ceilDiv(n, mb)), mb
 }
 
@@ -132,7 +141,7 @@ func copyKnobs(r, l Layer) {
 // or nil when it does not apply: one thread, a batch of one micro-batch,
 // per-layer timing on, or a layer that cannot be replicated.
 func (m *Sequential) forwardShards(x *tensor.Tensor) *tensor.Tensor {
-	workers, mb := inferShards(x.Shape[0], m.arena.perSample)
+	workers, mb := inferShards(x.Shape[0], m.arena.perSample, shardMicroBatchBytes)
 	if workers < 2 || m.noShard || m.clock.on || !replicable(m.Layers) {
 		return nil
 	}
@@ -166,7 +175,7 @@ func (m *Sequential) sameWeights(on bool) {
 
 // forwardShards is the Graph's (see Sequential.forwardShards).
 func (g *Graph) forwardShards(x *tensor.Tensor) *tensor.Tensor {
-	workers, mb := inferShards(x.Shape[0], g.arena.perSample)
+	workers, mb := inferShards(x.Shape[0], g.arena.perSample, graphShardBytes())
 	if workers < 2 || g.clock.on || !replicable(g.layers()) {
 		return nil
 	}

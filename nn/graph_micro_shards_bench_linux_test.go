@@ -12,8 +12,9 @@ import (
 // BenchmarkInferShards interleaves inference calls (Forward, batch 256)
 // of each preset model run as today's micro-batches with every layer's
 // parallel regions (A: noInferShards) and as data parallelism, one
-// thread a micro-batch (graph_micro_shards.go), with micro-batches of
-// 256 KiB, 512 KiB, 1 MiB and 2 MiB for the largest tensor (B-E). It
+// thread a micro-batch (graph_micro_shards.go), with
+// shardMicroBatchBytes at 256 KiB, 512 KiB, 1 MiB and 2 MiB (B-E; a
+// Graph's micro-batches twice these, graphShardBytes). It
 // reports the medians of the process's CPU time and of the wall time
 // per call; the outputs must be the same bits. The Go benchmark loop
 // runs once.

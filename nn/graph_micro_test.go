@@ -55,8 +55,8 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 		}
 		for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
 			runtime.GOMAXPROCS(2)
-			shardMicroBatchBytes = 4 * g.arena.perSample * per
-			if w, mb := inferShards(7, g.arena.perSample); w != 2 || mb != per {
+			shardMicroBatchBytes = 2 * g.arena.perSample * per
+			if w, mb := inferShards(7, g.arena.perSample, graphShardBytes()); w != 2 || mb != per {
 				t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
 			}
 			what := fmt.Sprintf("%s, 2 threads, micro-batches of %d", c.name, per)
@@ -119,7 +119,7 @@ func TestSequentialMicroBatchSameBits(t *testing.T) {
 			for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
 				runtime.GOMAXPROCS(2)
 				shardMicroBatchBytes = 4 * s.arena.perSample * per
-				if w, mb := inferShards(7, s.arena.perSample); w != 2 || mb != per {
+				if w, mb := inferShards(7, s.arena.perSample, shardMicroBatchBytes); w != 2 || mb != per {
 					t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
 				}
 				what := fmt.Sprintf("%s round %d, 2 threads, micro-batches of %d", c.name, round, per)
