@@ -45,16 +45,42 @@ var noInferShards bool
 
 // inferShards is the number of threads an inference Forward of n samples
 // runs on as data parallelism, and the samples of each micro-batch
-// (perSample: the largest tensor's values of one sample): one micro-batch
-// per thread at least, each at most bytes for the largest tensor;
-// workers < 2 means no data parallelism.
-func inferShards(n, perSample, bytes int) (workers, mb int) {
+// (perSample: the largest tensor's values of one sample; params: the
+// model's weights): one micro-batch per thread at least, each at most
+// bytes for the largest tensor, and no more replicas than
+// maxReplicaBytes holds; workers < 2 means no data parallelism.
+func inferShards(n, perSample, params, bytes int) (workers, mb int) {
 	workers = min(runtime.GOMAXPROCS(0), n)
 	if workers < 2 || noInferShards {
 		return 1, n
 	}
 	mb = min(microBatch(bytes, perSample), ceilDiv(n, workers))
-	return min(workers, ceilDiv(n, mb)), mb
+	workers = min(workers, ceilDiv(n, mb), max(2, 1+maxReplicaBytes/replicaBytes(mb, perSample, params)))
+	return workers, mb
+}
+
+// maxReplicaBytes bounds the memory of an inference Forward's replicas
+// (which EstimateMemory does not count): two threads always run, more
+// only while their replicas fit (many cores and a large model).
+const maxReplicaBytes = 256 << 20
+
+// replicaBytes is about what a replica of a model with params weights
+// holds at inference: its own weights and their gradients from Build
+// (the weights garbage once it reads the model's), its two arena slabs
+// and as much again of its layers' scratch for micro-batches of mb.
+func replicaBytes(mb, perSample, params int) int {
+	return 4 * (2*params + 4*mb*perSample)
+}
+
+// paramCount is the number of weights of layers.
+func paramCount(layers []Layer) int {
+	n := 0
+	for _, l := range layers {
+		for _, p := range l.Params() {
+			n += p.Value.Len()
+		}
+	}
+	return n
 }
 
 // inferReplicas is a model's replicas for data-parallel inference (not
@@ -141,7 +167,7 @@ func copyKnobs(r, l Layer) {
 // or nil when it does not apply: one thread, a batch of one micro-batch,
 // per-layer timing on, or a layer that cannot be replicated.
 func (m *Sequential) forwardShards(x *tensor.Tensor) *tensor.Tensor {
-	workers, mb := inferShards(x.Shape[0], m.arena.perSample, shardMicroBatchBytes)
+	workers, mb := inferShards(x.Shape[0], m.arena.perSample, paramCount(m.Layers), shardMicroBatchBytes)
 	if workers < 2 || m.noShard || m.clock.on || !replicable(m.Layers) {
 		return nil
 	}
@@ -175,13 +201,14 @@ func (m *Sequential) sameWeights(on bool) {
 
 // forwardShards is the Graph's (see Sequential.forwardShards).
 func (g *Graph) forwardShards(x *tensor.Tensor) *tensor.Tensor {
-	workers, mb := inferShards(x.Shape[0], g.arena.perSample, graphShardBytes())
-	if workers < 2 || g.clock.on || !replicable(g.layers()) {
+	layers := g.layers()
+	workers, mb := inferShards(x.Shape[0], g.arena.perSample, paramCount(layers), graphShardBytes())
+	if workers < 2 || g.clock.on || !replicable(layers) {
 		return nil
 	}
 	models := g.infer.ready(g, workers, g.replica, func(r *Graph) {
 		rs := r.layers()
-		g.infer.grads = linkLayers(g.layers(), rs, g.infer.grads[:0])
+		g.infer.grads = linkLayers(layers, rs, g.infer.grads[:0])
 		for i, n := range g.nodes {
 			copyKnobs(rs[i], n.layer)
 		}

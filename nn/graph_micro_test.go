@@ -56,7 +56,7 @@ func TestGraphMicroBatchSameBits(t *testing.T) {
 		for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
 			runtime.GOMAXPROCS(2)
 			shardMicroBatchBytes = 2 * g.arena.perSample * per
-			if w, mb := inferShards(7, g.arena.perSample, graphShardBytes()); w != 2 || mb != per {
+			if w, mb := inferShards(7, g.arena.perSample, 0, graphShardBytes()); w != 2 || mb != per {
 				t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
 			}
 			what := fmt.Sprintf("%s, 2 threads, micro-batches of %d", c.name, per)
@@ -119,7 +119,7 @@ func TestSequentialMicroBatchSameBits(t *testing.T) {
 			for _, per := range []int{1, 3} { // one thread a micro-batch (graph_micro_shards.go)
 				runtime.GOMAXPROCS(2)
 				shardMicroBatchBytes = 4 * s.arena.perSample * per
-				if w, mb := inferShards(7, s.arena.perSample, shardMicroBatchBytes); w != 2 || mb != per {
+				if w, mb := inferShards(7, s.arena.perSample, 0, shardMicroBatchBytes); w != 2 || mb != per {
 					t.Fatalf("%s: %d threads, micro-batch %d; want 2, %d", c.name, w, mb, per)
 				}
 				what := fmt.Sprintf("%s round %d, 2 threads, micro-batches of %d", c.name, round, per)
@@ -146,5 +146,30 @@ func sameMicroBits(t *testing.T, what string, got, whole *tensor.Tensor) {
 		if math.Float32bits(v) != math.Float32bits(whole.Data[i]) {
 			t.Fatalf("%s: output[%d] = %g, want %g (one pass)", what, i, v, whole.Data[i])
 		}
+	}
+}
+
+// TestInferShardsBound: the threads of a data-parallel inference are
+// bounded by the batch, by the replicas' memory (two always run) and by
+// GOMAXPROCS, and its micro-batches by the bytes asked for.
+func TestInferShardsBound(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	for _, c := range []struct{ n, perSample, params, bytes, workers, mb int }{
+		{256, 1024, 1000, 64 << 10, 16, 16},      // 16 samples of 4 KiB: 16 micro-batches, one per thread
+		{20, 1024, 1000, 1 << 20, 10, 2},         // ceil(20/16) samples a micro-batch: ten of them
+		{3, 1024, 1000, 1 << 20, 3, 1},           // three samples: three threads
+		{256, 1 << 20, 1000, 1 << 20, 16, 1},     // 4 MiB a sample: one at a time; 16 replicas of 16 MiB fit 256 MiB
+		{256, 1 << 20, 100 << 20, 1 << 20, 2, 1}, // 800 MiB of weights and gradients a replica: two threads still
+		{256, 1024, 4 << 20, 1 << 20, 8, 16},     // 32 MiB a replica plus its slabs: 1 + 7 replicas
+		{1, 1024, 1000, 1 << 20, 1, 1},           // one sample: one thread
+	} {
+		w, mb := inferShards(c.n, c.perSample, c.params, c.bytes)
+		if w != c.workers || (w > 1 && mb != c.mb) {
+			t.Errorf("%+v: %d threads, micro-batch %d", c, w, mb)
+		}
+	}
+	runtime.GOMAXPROCS(1)
+	if w, _ := inferShards(256, 1024, 1000, 1<<20); w != 1 {
+		t.Errorf("1 thread: %d workers", w)
 	}
 }
