@@ -56,6 +56,7 @@ type Conv2D struct {
 	gradSlots          []float32      // and their products
 	legacy             bool           // tests and benchmarks: no whole tiles per thread, no patches read in place
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
+	w16                convWino16     // the same for 16 channels and filters, "same" (conv2d_wino16.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
 	res                convResidual   // a Graph's inference Forward with the Add and relu after it folded in (conv2d_residual.go)
 
@@ -239,13 +240,16 @@ func (l *Conv2D) forwardTiled(x []float32, y *tensor.Tensor) bool {
 	m, k, t := g.Rows(), g.Cols(), l.tileRows()
 	tileRelu := l.tileRelu(t, y)
 	l.colsWhole = false
+	if l.wino16() {
+		l.wino16Weights()
+	}
 	if l.tileParallel(m, t) {
 		l.forwardTiles(x, y.Data, m, k, t, tileRelu)
 		return tileRelu
 	}
 	direct := l.direct()
 	if direct {
-		l.cols = tensor.Ensure(l.cols, kernels.ConvDirectLen(g, t))
+		l.cols = tensor.Ensure(l.cols, l.directLen(t))
 	} else {
 		l.cols = tensor.Ensure(l.cols, t, k)
 	}
@@ -403,6 +407,10 @@ func (l *Conv2D) transposeKernel() {
 	w := l.kernel.Value.Data
 	units := l.units()
 	k := len(w) / units
+	if l.wino16() {
+		l.wino16FlipWeights()
+		return
+	}
 	if cap(l.kernelT) < len(w) {
 		l.kernelT = make([]float32, len(w))
 	}

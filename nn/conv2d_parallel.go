@@ -51,7 +51,7 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 		r0 := i * t
 		r1 := min(m, r0+t)
 		if direct {
-			l.directRows(x, r0, r1, y, s.Buf(0, kernels.ConvDirectLen(g, r1-r0)))
+			l.directRows(x, r0, r1, y, s.Buf(0, l.directLen(r1-r0)))
 		} else {
 			c := s.Buf(0, (r1-r0)*k)
 			kernels.Im2colRowsSerial(g, x, r0, r1, c)
@@ -71,12 +71,18 @@ func (l *Conv2D) forwardTiles(x, y []float32, m, k, t int, tileRelu bool) {
 
 // directRows computes rows [r0, r1) of y before the activation with the
 // patches read in place (kernels.ConvRowsDirect: Im2colRows' and the
-// product's bits) on the calling goroutine; buf is its scratch.
+// product's bits), or by Winograd (wino16: kernels.Wino16Rows, its
+// weights set before the tiles), on the calling goroutine; buf is its
+// scratch (directLen).
 func (l *Conv2D) directRows(x []float32, r0, r1 int, y, buf []float32) {
 	units := l.units()
 	var bias []float32
 	if l.bias != nil {
 		bias = l.bias.Value.Data
+	}
+	if l.wino16() {
+		kernels.Wino16Rows(l.geom, x, r0, r1, l.w16.u, bias, y[r0*units:r1*units], buf)
+		return
 	}
 	kernels.ConvRowsDirect(l.geom, x, r0, r1, l.kernel.Value.Data, units, bias, y[r0*units:r1*units], buf)
 }
@@ -211,6 +217,10 @@ func (l *Conv2D) tapDx() bool {
 // s's scratch.
 func (l *Conv2D) inputGradDirect(dz []float32, n0, n1 int, dx []float32, s *kernels.TaskScratch) {
 	g, f := l.geom, l.units()
+	if l.wino16() {
+		l.wino16InputGrad(dz, n0, n1, dx, s.Buf(0, kernels.Wino16Len(g)))
+		return
+	}
 	if l.tapDx() {
 		kernels.ConvInputGradTap(g, dz, f, l.kernelT, n0, n1, dx, s.Buf(0, kernels.ConvInputGradTapLen(g, f)))
 		return

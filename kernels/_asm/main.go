@@ -10,7 +10,8 @@
 // (winograd.go); with -scalebits, a Dropout's mask applied (scalebits.go);
 // with -convdx, a convolution's input gradient read in place (convdx.go);
 // with -convtap, stride-1 three-tap convolutions broadcasting each input
-// value once for its taps (convtap.go).
+// value once for its taps (convtap.go); with -winograd16, Winograd
+// F(2×2,3×3) for 16 channels and filters (winograd16.go).
 //
 // Run it through go generate in package kernels:
 //
@@ -22,6 +23,7 @@
 //	go run -C _asm . -scalebits -out ../scalebits_amd64.s -stubs ../scalebits_stub_amd64.go -pkg kernels
 //	go run -C _asm . -convdx -out ../convdx_amd64.s -stubs ../convdx_stub_amd64.go -pkg kernels
 //	go run -C _asm . -convtap -out ../convtap_amd64.s -stubs ../convtap_stub_amd64.go -pkg kernels
+//	go run -C _asm . -winograd16 -out ../winograd16_amd64.s -stubs ../winograd16_stub_amd64.go -pkg kernels
 package main
 
 import (
@@ -78,6 +80,9 @@ var relumasksum = flag.Bool("relumasksum", false, "generate the relu-mask-and-co
 // convdx selects a convolution's input-gradient kernels (convdx_amd64.s).
 var convdx = flag.Bool("convdx", false, "generate the convolution input-gradient kernels instead of SGEMM's")
 
+// winograd16 selects the 16-channel Winograd passes (winograd16_amd64.s).
+var winograd16 = flag.Bool("winograd16", false, "generate the 16-channel Winograd F(2x2,3x3) passes instead of SGEMM's")
+
 // convtap selects the three-tap stride-1 convolution kernels (convtap_amd64.s).
 var convtap = flag.Bool("convtap", false, "generate the three-tap convolution kernels instead of SGEMM's")
 
@@ -98,6 +103,11 @@ func main() {
 		genConvTap()
 		genConvTapGrad(false)
 		genConvTapGrad(true)
+		b.Generate()
+		return
+	}
+	if *winograd16 {
+		genWinograd16()
 		b.Generate()
 		return
 	}

@@ -1,0 +1,158 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// wino16Direct is a 16-channel 3×3 "same" convolution's output rows [r0,
+// r1) summed in float64 (the reference of TestWino16Error).
+func wino16Direct(g ConvGeom, x []float32, r0, r1 int, w, bias []float32) []float64 {
+	y := make([]float64, (r1-r0)*16)
+	per := g.OH * g.OW
+	for r := r0; r < r1; r++ {
+		n, oh, ow := r/per, r%per/g.OW, r%g.OW
+		for j := 0; j < 16; j++ {
+			var s float64
+			for h := 0; h < 3; h++ {
+				for t := 0; t < 3; t++ {
+					ih, iw := oh-1+h, ow-1+t
+					if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+						continue
+					}
+					for ch := 0; ch < 16; ch++ {
+						s += float64(x[((n*g.H+ih)*g.W+iw)*16+ch]) * float64(w[((h*3+t)*16+ch)*16+j])
+					}
+				}
+			}
+			if bias != nil {
+				s += float64(bias[j])
+			}
+			y[(r-r0)*16+j] = s
+		}
+	}
+	return y
+}
+
+func sameGeom16(n, h, w int) ConvGeom {
+	return ConvGeom{N: n, H: h, W: w, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: h, OW: w}
+}
+
+// TestWino16Error: Wino16Rows against the float64 direct sums, for even
+// and odd heights, widths of one to 20 tiles (groups cut and whole), with
+// and without a bias, every cut of the rows the same bits: the error
+// within 2e-6 of the largest output (measured 1.3e-7 to 2.1e-7 of it).
+// Without the vector passes (purego), their Go twins.
+func TestWino16Error(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for _, g := range []ConvGeom{sameGeom16(2, 6, 32), sameGeom16(1, 7, 2), sameGeom16(2, 5, 18), sameGeom16(1, 4, 40), sameGeom16(1, 1, 4)} {
+		if !wino16Geom(g, 16) {
+			t.Fatalf("%+v: not a 16-channel same convolution", g)
+		}
+		m := g.Rows()
+		x, w := normal(g.N*g.H*g.W*16), normal(9*256)
+		u := make([]float32, Wino16WeightsLen)
+		Wino16Weights(w, u)
+		buf := make([]float32, Wino16Len(g))
+		for _, bias := range [][]float32{nil, normal(16)} {
+			what := fmt.Sprintf("%dx%d, bias %v", g.H, g.W, bias != nil)
+			want := wino16Direct(g, x, 0, m, w, bias)
+			got := make([]float32, m*16)
+			Wino16Rows(g, x, 0, m, u, bias, got, buf)
+			var maxAbs, maxErr float64
+			for i, v := range want {
+				maxAbs = max(maxAbs, math.Abs(v))
+				maxErr = max(maxErr, math.Abs(float64(got[i])-v))
+			}
+			if maxErr > 2e-6*maxAbs {
+				t.Errorf("%s: error %.3g of the largest output %.3g", what, maxErr/maxAbs, maxAbs)
+			}
+			for _, cut := range []int{7, g.OW - 1, g.OW + 3, 2*g.OW + 1} { // cuts inside pairs of rows
+				part := make([]float32, m*16)
+				for r0 := 0; r0 < m; r0 += cut {
+					r1 := min(m, r0+cut)
+					Wino16Rows(g, x, r0, r1, u, bias, part[r0*16:r1*16], buf)
+				}
+				sameBits(t, fmt.Sprintf("%s, cut %d", what, cut), part, got)
+			}
+		}
+	}
+}
+
+// TestWino16Passes: the vector passes give their Go twins' bits (tiles of
+// one to 20, spare tiles in the groups, with and without a bias, zero
+// rows) and write nothing outside their outputs.
+func TestWino16Passes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(63, 64))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for tiles := 1; tiles <= 20; tiles++ {
+		pad := wino16Pad(2 * tiles)
+		var rows [4][]float32
+		for i := range rows {
+			rows[i] = normal(2 * tiles * 16)
+		}
+		rows[3] = make([]float32, 2*tiles*16) // a padding row
+		want := normal(16 * pad * 16)
+		got := newBanded(want)
+		pf := [2][]float32{rows[0], rows[1]}
+		wino16InputGo(rows, tiles, want, pad, pf)
+		wino16Input(rows, tiles, got.s(), pad, pf)
+		what := fmt.Sprintf("input, %d tiles", tiles)
+		got.check(t, what)
+		sameBits(t, what, got.s(), want)
+
+		u := normal(Wino16WeightsLen)
+		wantP := append([]float32(nil), want...)
+		wino16ProductsGo(pad/wino16Group, wantP, pad, u)
+		gotP := newBanded(want)
+		wino16Products(pad/wino16Group, gotP.s(), pad, u)
+		what = fmt.Sprintf("products, %d tiles", tiles)
+		gotP.check(t, what)
+		sameBits(t, what, gotP.s(), wantP)
+
+		for _, bias := range [][]float32{nil, normal(16)} {
+			want0, want1 := normal(2*tiles*16), normal(2*tiles*16)
+			got0, got1 := newBanded(want0), newBanded(want1)
+			wino16OutputGo(wantP, pad, tiles, want0, want1, bias, pf)
+			wino16Output(wantP, pad, tiles, got0.s(), got1.s(), bias, pf)
+			what = fmt.Sprintf("output, %d tiles, bias %v", tiles, bias != nil)
+			got0.check(t, what)
+			got1.check(t, what)
+			sameBits(t, what, got0.s(), want0)
+			sameBits(t, what, got1.s(), want1)
+		}
+	}
+}
+
+// TestWino16Weights: the serial transforms give WinogradKernel's and
+// WinogradFlipFrom's bits.
+func TestWino16Weights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	w := make([]float32, 9*256)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	u, uT := make([]float32, Wino16WeightsLen), make([]float32, Wino16WeightsLen)
+	Wino16Weights(w, u)
+	Wino16FlipWeights(u, uT)
+	want, wantT := make([]float32, Wino16WeightsLen), make([]float32, Wino16WeightsLen)
+	WinogradKernel(w, 16, 16, false, want)
+	WinogradKernel(w, 16, 16, true, wantT)
+	sameBits(t, "forward", u, want)
+	sameBits(t, "flipped", uT, wantT)
+}
