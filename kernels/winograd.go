@@ -76,13 +76,15 @@ func WinogradFlipFrom(u []float32, c, f int, uFlip []float32) {
 	ForEachChunk(16, 1, func(lo, hi int) {
 		for xi := lo; xi < hi; xi++ {
 			src := u[(4*pi[xi/4]+pi[xi%4])*cf:][:cf]
-			transposeBlocked(src, c, f, uFlip[xi*cf:][:cf])
+			wino.transpose(src, c, f, uFlip[xi*cf:][:cf])
 		}
 	})
 }
 
 // transposeBlocked writes dst (f × c) = src (c × f)ᵀ, 16×16 blocks at a
-// time, each block's rows of dst written in a row.
+// time, each block's rows of dst written in a row: winogradImpl.transpose
+// in Go (AVX-512: 16×16 blocks in registers where c and f are multiples of
+// 16).
 func transposeBlocked(src []float32, c, f int, dst []float32) {
 	const blk = 16
 	for i0 := 0; i0 < c; i0 += blk {

@@ -93,6 +93,15 @@ var avx512Winograd = &winogradImpl{
 		_ = dw[8*cf+n-1]
 		winogradKernelGradRowAVX512(&du[0], cf, n, &dw[0])
 	},
+	transpose: func(src []float32, c, f int, dst []float32) {
+		if c%16 != 0 || f%16 != 0 || c == 0 || f == 0 {
+			transposeBlocked(src, c, f, dst)
+			return
+		}
+		_ = src[c*f-1]
+		_ = dst[c*f-1]
+		transpose16AVX512(&src[0], c, f, &dst[0])
+	},
 }
 
 // wino is the fastest implementation this CPU supports.

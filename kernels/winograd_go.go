@@ -37,11 +37,13 @@ type winogradImpl struct {
 	// kernelGradRow writes dw[k*cf+j] = (Gᵀ d G)[k] for j < n, d[ξ] =
 	// du[ξ*cf+j] (WinogradKernelGrad's last step on n channel pairs).
 	kernelGradRow func(du []float32, cf, n int, dw []float32)
+	// transpose writes dst (f × c) = src (c × f)ᵀ (WinogradFlipFrom).
+	transpose func(src []float32, c, f int, dst []float32)
 }
 
 var goWinograd = &winogradImpl{name: "go", inputRow: winogradInputRowGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
 	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go,
-	kernelRow: winogradKernelRowGo, kernelGradRow: winogradKernelGradRowGo}
+	kernelRow: winogradKernelRowGo, kernelGradRow: winogradKernelGradRowGo, transpose: transposeBlocked}
 
 // winogradGemmGo is the product through the blocked SGEMM driver with
 // bestKernel, on the calling goroutine: the twin of winogradGemmAVX512

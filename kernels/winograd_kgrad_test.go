@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -46,6 +47,35 @@ func BenchmarkWinogradKernelGradRow(b *testing.B) {
 					impl.kernelGradRow(du, cf, cf, dw)
 				}
 			})
+		}
+	}
+}
+
+// TestWinogradTransposeImpls checks every implementation's transpose
+// (WinogradFlipFrom's) against the element loop, bit for bit (NaN
+// payloads included), writing nothing outside dst, with src and dst each
+// ending at an inaccessible page.
+func TestWinogradTransposeImpls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	for _, impl := range supportedWinograd() {
+		for _, s := range []struct{ c, f int }{{16, 16}, {16, 48}, {64, 32}, {32, 64}, {64, 64}, {17, 32}, {32, 5}, {1, 1}} {
+			n := s.c * s.f
+			src := winoRand(rng, n)
+			src[n/2] = math.Float32frombits(0x7fc01234)
+			want := make([]float32, n)
+			for i := range s.c {
+				for j := range s.f {
+					want[j*s.c+i] = src[i*s.f+j]
+				}
+			}
+			got, check := winoGuarded(t, n)
+			impl.transpose(src, s.c, s.f, got)
+			name := fmt.Sprintf("%s transpose %dx%d", impl.name, s.c, s.f)
+			check(name)
+			sameBitsOrSentinel(t, name, got, want)
+			atEnd, dstEnd := guardedCopy(t, n), guardedF32(t, n)
+			impl.transpose(atEnd(src), s.c, s.f, dstEnd)
+			sameBitsOrSentinel(t, name+" (at guard pages)", dstEnd, want)
 		}
 	}
 }

@@ -133,3 +133,9 @@ func winogradKernelRowAVX512(w *float32, cf int, n int, u *float32)
 //
 //go:noescape
 func winogradKernelGradRowAVX512(du *float32, cf int, n int, dw *float32)
+
+// transpose16AVX512 (AVX-512) writes dst[j*rows+i] = src[i*cols+j] for i < rows, j < cols (both multiples of 16),
+// a 16×16 block at a time.
+//
+//go:noescape
+func transpose16AVX512(src *float32, rows int, cols int, dst *float32)

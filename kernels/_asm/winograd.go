@@ -24,6 +24,7 @@ func genWinograd() {
 	genWinogradOutput4()
 	genWinogradKernelRow()
 	genWinogradKernelGradRow()
+	genTranspose16()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
