@@ -40,8 +40,9 @@ var shardMicroBatchBytes = 1 << 20
 // graphShardBytes is shardMicroBatchBytes for a Graph: twice it.
 func graphShardBytes() int { return 2 * shardMicroBatchBytes }
 
-// noInferShards turns data-parallel inference off (A/B benchmarks only).
-var noInferShards bool
+// noInferShards turns data-parallel inference off, and noTailCuts the
+// smaller last micro-batches (A/B benchmarks only).
+var noInferShards, noTailCuts bool
 
 // inferShards is the number of threads an inference Forward of n samples
 // runs on as data parallelism, and the samples of each micro-batch
@@ -91,6 +92,7 @@ type inferReplicas[M any] struct {
 	models  []M             // the model, then the replicas: one per thread
 	parts   []tensor.Tensor // each thread's micro-batch of x (a view)
 	started []bool          // each thread has run a micro-batch in this call
+	cuts    []int           // the micro-batches' bounds (tailCuts)
 	grads   []*tensor.Tensor
 }
 
@@ -116,16 +118,17 @@ func (s *inferReplicas[M]) ready(m M, workers int, build func() (M, error), link
 	return s.models
 }
 
-// inMicroShards runs forward(w, part, first) on x's micro-batches of mb
-// samples on up to workers threads, thread w on its own model (first:
-// its first micro-batch of this call), and gathers the outputs (per
-// sample of shape out) in *whole (reused).
+// inMicroShards runs forward(w, part, first) on x's micro-batches of at
+// most mb samples (tailCuts) on up to workers threads, thread w on its
+// own model (first: its first micro-batch of this call), and gathers the
+// outputs (per sample of shape out) in *whole (reused).
 func inMicroShards[M any](s *inferReplicas[M], x *tensor.Tensor, mb, workers int, out tensor.Shape, whole **tensor.Tensor, forward func(w int, part *tensor.Tensor, first bool) *tensor.Tensor) *tensor.Tensor {
 	n := x.Shape[0]
 	*whole = ensureBatch(*whole, n, out)
 	dst, per, outPer := (*whole).Data, len(x.Data)/n, out.Size()
-	kernels.ForEachShard(workers, ceilDiv(n, mb), func(w, t int) {
-		lo, hi := t*mb, min(n, (t+1)*mb)
+	s.cuts = tailCuts(s.cuts[:0], n, mb, workers)
+	kernels.ForEachShard(workers, len(s.cuts)-1, func(w, t int) {
+		lo, hi := s.cuts[t], s.cuts[t+1]
 		part := &s.parts[w]
 		part.Shape = append(append(part.Shape[:0], hi-lo), x.Shape[1:]...)
 		part.Data = x.Data[lo*per : hi*per]
@@ -134,6 +137,26 @@ func inMicroShards[M any](s *inferReplicas[M], x *tensor.Tensor, mb, workers int
 		copy(dst[lo*outPer:hi*outPer], y.Data)
 	})
 	return *whole
+}
+
+// tailCuts appends to cuts the bounds of the micro-batches of n samples,
+// 0 first and n last: mb samples each, then, once the samples left would
+// give each thread fewer than two, smaller ones (the samples left over
+// twice the threads, down to a quarter of mb), so that a thread that
+// finishes its last micro-batch waits for at most a small one of the
+// other's (as guided scheduling). The bounds depend on n, mb and workers
+// only; no sample's output depends on them.
+func tailCuts(cuts []int, n, mb, workers int) []int {
+	least := max(1, mb/4)
+	if noTailCuts {
+		least = mb
+	}
+	cuts = append(cuts, 0)
+	for lo := 0; lo < n; {
+		lo += min(n-lo, mb, max(least, ceilDiv(n-lo, 2*workers)))
+		cuts = append(cuts, lo)
+	}
+	return cuts
 }
 
 // replicable reports whether every layer can be rebuilt from its config

@@ -12,14 +12,13 @@ import (
 // BenchmarkInferShards interleaves inference calls (Forward, batch 256)
 // of each preset model run as today's micro-batches with every layer's
 // parallel regions (A: noInferShards) and as data parallelism, one
-// thread a micro-batch (graph_micro_shards.go), with
-// shardMicroBatchBytes at 256 KiB, 512 KiB, 1 MiB and 2 MiB (B-E; a
-// Graph's micro-batches twice these, graphShardBytes). It
-// reports the medians of the process's CPU time and of the wall time
-// per call; the outputs must be the same bits. The Go benchmark loop
-// runs once.
-//
-//	go test ./nn -run '^$' -bench InferShards -benchtime 1x -cpu 2
+// thread a micro-batch (graph_micro_shards.go): B with micro-batches of
+// shardMicroBatchBytes (1 MiB; a Graph's twice that, graphShardBytes)
+// all of one size (noTailCuts), C the same with the smaller last ones
+// (tailCuts, as they run), D and E as C with shardMicroBatchBytes at
+// 512 KiB and 2 MiB. It reports the medians of the process's CPU time
+// and of the wall time per call; the outputs must be the same bits. The
+// Go benchmark loop runs once.
 func BenchmarkInferShards(b *testing.B) {
 	for _, c := range []struct {
 		name   string
@@ -36,7 +35,7 @@ func BenchmarkInferShards(b *testing.B) {
 }
 
 func benchInferShards(b *testing.B, name string, in tensor.Shape, rounds int) {
-	defer func(s int) { shardMicroBatchBytes, noInferShards = s, false }(shardMicroBatchBytes)
+	defer func(s int) { shardMicroBatchBytes, noInferShards, noTailCuts = s, false, false }(shardMicroBatchBytes)
 	m, err := NewPreset(name, in, 10)
 	if err != nil {
 		b.Fatal(err)
@@ -44,13 +43,13 @@ func benchInferShards(b *testing.B, name string, in tensor.Shape, rounds int) {
 	if err := m.Build(1); err != nil {
 		b.Fatal(err)
 	}
-	sizes := []int{0, 256 << 10, 512 << 10, 1 << 20, 2 << 20}
+	sizes := []int{0, 1 << 20, 1 << 20, 512 << 10, 2 << 20}
 	x := randTensor(rand.New(rand.NewPCG(1, 1)), 1, append([]int{256}, in...)...)
 	out := make([][]float32, len(sizes))
 	var cpu, wall [][]float64
 	for b.Loop() {
 		cpu, wall = abRounds(rounds, len(sizes), func(i int) {
-			noInferShards, shardMicroBatchBytes = i == 0, max(sizes[i], 1)
+			noInferShards, noTailCuts, shardMicroBatchBytes = i == 0, i == 1, max(sizes[i], 1)
 			out[i] = append(out[i][:0], m.Forward(x, false).Data...)
 		}, func(int) {
 			for i := 1; i < len(out); i++ {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -171,5 +172,23 @@ func TestInferShardsBound(t *testing.T) {
 	runtime.GOMAXPROCS(1)
 	if w, _ := inferShards(256, 1024, 1000, 1<<20); w != 1 {
 		t.Errorf("1 thread: %d workers", w)
+	}
+}
+
+// TestTailCuts: micro-batches of mb samples cover the batch in order,
+// then smaller ones, down to a quarter of mb.
+func TestTailCuts(t *testing.T) {
+	for _, c := range []struct {
+		n, mb, workers int
+		want           []int
+	}{
+		{256, 32, 2, []int{0, 32, 64, 96, 128, 160, 184, 202, 216, 226, 234, 242, 250, 256}},
+		{7, 3, 2, []int{0, 2, 4, 5, 6, 7}},
+		{7, 1, 2, []int{0, 1, 2, 3, 4, 5, 6, 7}},
+		{5, 2, 4, []int{0, 1, 2, 3, 4, 5}},
+	} {
+		if got := tailCuts(nil, c.n, c.mb, c.workers); !slices.Equal(got, c.want) {
+			t.Errorf("n %d, mb %d, %d threads: %v, want %v", c.n, c.mb, c.workers, got, c.want)
+		}
 	}
 }
