@@ -18,7 +18,9 @@ import (
 // per-channel float64 constants rounded to float32 once (VCVTPD2PS). The
 // channels go in blocks of 4, 2 and 1 vectors of 8 lanes, then one masked
 // block for the last c%8; within a block the per-channel constants and
-// sums stay in registers while the rows stream by.
+// sums stay in registers while the rows stream by. Every row loop
+// prefetches each array it reads or writes prefetchDist bytes ahead
+// (prefetchRow): no result depends on it.
 //
 //   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
 //     h = (x - a)·b and e = h (the statistics), or h rounded to float32
@@ -140,7 +142,7 @@ const sumsGroupRows = 16
 // 8 float32 lanes) from +0, added to the float64 sums sv and qv at the
 // group's end. ptrs are copied and advance by ld bytes per row (by
 // lds[i] where lds is longer).
-func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVirtual, ptrs []reg.GPVirtual, sv, qv []reg.VecVirtual, loads func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual)) {
+func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVirtual, ptrs []reg.GPVirtual, pf int, sv, qv []reg.VecVirtual, loads func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual)) {
 	vecs := len(sv)
 	ps, pq := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
 	for v := range ps {
@@ -165,6 +167,7 @@ func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVi
 		b.VXORPS(pq[v], pq[v], pq[v])
 	}
 	b.Label(label)
+	prefetchRow(p[:pf], 32*vecs)
 	for v := range ps {
 		e, h := loads(p, v)
 		b.VADDPS(e, ps[v], ps[v])
@@ -191,9 +194,27 @@ func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVi
 	b.Label(label + "_end")
 }
 
+// prefetchDist is how far ahead of a row, in bytes, the kernels prefetch
+// each array they stream. In a training step a BatchNormalization's
+// arrays (and the outputs its passes overwrite) come mostly from memory,
+// not the cache (the step's buffers outgrow the share of the L3 cache a
+// core gets), and the hardware prefetchers, which stop at 4 KiB pages,
+// keep too few lines in flight for loops that work on every line.
+const prefetchDist = 4096
+
+// prefetchRow emits a PREFETCHT0 of every cache line of the span bytes
+// at prefetchDist past each pointer of ptrs (at least one line).
+func prefetchRow(ptrs []reg.GPVirtual, span int) {
+	for _, p := range ptrs {
+		for off := 0; off < max(span, 1); off += 64 {
+			b.PREFETCHT0(op.Mem{Base: p, Disp: prefetchDist + off})
+		}
+	}
+}
+
 // rowLoop emits a loop over rows: ptrs (copies of the row-major arrays'
 // block pointers) advance by ld bytes per row; body emits one row.
-func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, body func(p []reg.GPVirtual)) {
+func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, span int, body func(p []reg.GPVirtual)) {
 	r := b.GP64()
 	b.MOVQ(rows, r)
 	p := make([]reg.GPVirtual, len(ptrs))
@@ -204,6 +225,7 @@ func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, body fu
 	b.TESTQ(r, r)
 	b.JZ(op.LabelRef(label + "_end"))
 	b.Label(label)
+	prefetchRow(p, span)
 	body(p)
 	for _, q := range p {
 		b.ADDQ(ld, q)
@@ -249,7 +271,7 @@ func genNormSums(name string, withDy bool) {
 			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
 		}
 		if withDy { // Backward's sums: float32 over groups of rows
-			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
+			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, len(f32), sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
 				e = b.YMM()
 				if k != nil {
 					b.VMOVUPS_Z(op.Mem{Base: p[1], Disp: 32 * v}, k, e)
@@ -264,7 +286,7 @@ func genNormSums(name string, withDy bool) {
 			}
 			return
 		}
-		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, func(p []reg.GPVirtual) {
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, 32*vecs, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
 				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v], false)
 				e := h
@@ -311,7 +333,7 @@ func genNormApply(name string, relu6 bool) {
 		for v := 0; v < vecs; v++ {
 			scv[v], shv[v] = const32(op.Mem{Base: sc, Disp: 64 * v}, k), const32(op.Mem{Base: sh, Disp: 64 * v}, k)
 		}
-		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, y}, func(p []reg.GPVirtual) {
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, y}, 32*vecs, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
 				t := load32(op.Mem{Base: p[0], Disp: 32 * v}, k)
 				b.VMULPS(scv[v], t, t)
@@ -385,7 +407,7 @@ func genNormGrad(name string, round bool) {
 				c[v][i] = load64s(op.Mem{Base: p, Disp: 64 * v}, k)
 			}
 		}
-		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, dy}, func(p []reg.GPVirtual) {
+		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, dy}, 32*vecs, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
 				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), c[v][0], c[v][1], round)
 				d := widen(op.Mem{Base: p[1], Disp: 32 * v}, k)

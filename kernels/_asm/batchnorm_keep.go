@@ -66,7 +66,7 @@ func per64(name string, off reg.GPVirtual, v int) op.Mem {
 // keepRows emits a loop over the rows (the parameter rows): copies of the float32 block pointers
 // ptrs advance by ld bytes per row, a copy of the bits pointer kp by kld;
 // body emits one row.
-func keepRows(label string, ld, kld reg.GPVirtual, ptrs []reg.GPVirtual, kp reg.GPVirtual, body func(p []reg.GPVirtual, k reg.GPVirtual)) {
+func keepRows(label string, ld, kld reg.GPVirtual, ptrs []reg.GPVirtual, span int, kp reg.GPVirtual, body func(p []reg.GPVirtual, k reg.GPVirtual)) {
 	r := load64("rows")
 	p := make([]reg.GPVirtual, len(ptrs))
 	for i, q := range ptrs {
@@ -78,6 +78,7 @@ func keepRows(label string, ld, kld reg.GPVirtual, ptrs []reg.GPVirtual, kp reg.
 	b.TESTQ(r, r)
 	b.JZ(op.LabelRef(label + "_end"))
 	b.Label(label)
+	prefetchRow(p, span)
 	body(p, k)
 	for _, q := range p {
 		b.ADDQ(ld, q)
@@ -127,7 +128,7 @@ func genNormApplyKeep(relu6 bool) {
 	keepBlocks(name, cols, []reg.GPVirtual{x, y}, kp, func(vecs int, off reg.GPVirtual) {
 		n++
 		scv, shv := constPairs("scale", off, vecs), constPairs("shift", off, vecs)
-		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y}, 32*vecs, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			for v := 0; v < vecs; v += 2 {
 				// 8 values per vector of float64, 16 (two vectors) per
 				// vector of float32: the activation and the bits a pair at a time
@@ -254,7 +255,7 @@ func genNormSumsKeep() {
 			sv[v], qv[v] = load64s(per64("s", off, v), nil), load64s(per64("q", off, v), nil)
 		}
 		var km [2]reg.OpmaskVirtual
-		groupSums(fmt.Sprintf("%s_rows%d", name, n), load64("rows"), ld, []reg.GPVirtual{ld, ld, kld}, []reg.GPVirtual{x, dy, kp}, sv, qv,
+		groupSums(fmt.Sprintf("%s_rows%d", name, n), load64("rows"), ld, []reg.GPVirtual{ld, ld, kld}, []reg.GPVirtual{x, dy, kp}, 2, sv, qv,
 			func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
 				if v%2 == 0 {
 					km[0], km[1] = keepMasks(op.Mem{Base: p[2], Disp: v}, v, vecs)
@@ -298,7 +299,7 @@ func genNormGradKeep(to bool) {
 				c[v][i] = load64s(per64(p, off, v), nil)
 			}
 		}
-		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, f32, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, f32, 32*vecs, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			var km [2]reg.OpmaskVirtual
 			for v := 0; v < vecs; v++ {
 				if v%2 == 0 {
@@ -329,6 +330,7 @@ func genNormAddKept() {
 	b.Label(name + "_loop")
 	b.TESTQ(g, g)
 	b.JZ(op.LabelRef(name + "_done"))
+	prefetchRow([]reg.GPVirtual{y, x}, 64)
 	b.KMOVW(op.Mem{Base: kp}, k)
 	v, d := b.ZMM(), b.ZMM()
 	b.VMOVUPS_Z(op.Mem{Base: x}, k, v)
@@ -363,7 +365,7 @@ func genNormApplyAddReluKeep() {
 	keepBlocks(name, cols, []reg.GPVirtual{x, y, r}, kp, func(vecs int, off reg.GPVirtual) {
 		n++
 		scv, shv := constPairs("scale", off, vecs), constPairs("shift", off, vecs)
-		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y, r}, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
+		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, []reg.GPVirtual{x, y, r}, 32*vecs, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			for v := 0; v < vecs; v += 2 {
 				yz := applyPair(p[0], scv, shv, v, vecs)
 				rm := op.Mem{Base: p[2], Disp: 32 * v}

@@ -34,7 +34,7 @@ func genNormSumsRelu6() {
 			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
 			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
 		}
-		groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, []reg.GPVirtual{x, dy, y}, sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
+		groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, []reg.GPVirtual{x, dy, y}, 3, sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
 			e = relu6KeptDy(op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: p[2], Disp: 32 * v}, one, six1, k)
 			return e, xhat32(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
 		})
