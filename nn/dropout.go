@@ -22,11 +22,13 @@ type Dropout struct {
 	named
 	Rate float64 // in [0, 1)
 
-	in   tensor.Shape
-	src  *rand.PCG
-	mask []uint64 // one bit per element of the last training batch: kept
-	y    *tensor.Tensor
-	on   bool // the last Forward dropped units
+	in    tensor.Shape
+	src   *rand.PCG
+	mask  []uint64 // one bit per element of the last training batch: kept
+	y     *tensor.Tensor
+	on    bool     // the last Forward dropped units
+	whole []uint64 // the whole batch's mask in a sharded step (dropout_shard.go)
+	from  []uint64 // this shard's words of it, nil outside sharded steps
 }
 
 func (l *Dropout) Type() string     { return "Dropout" }
@@ -69,6 +71,10 @@ func (l *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		return x
 	}
 	l.y = ensureBatch(l.y, n, l.in)
+	if l.from != nil { // a shard of the batch: its words of the whole batch's mask
+		l.forwardShard(x.Data, l.y.Data)
+		return l.y
+	}
 	words := (len(x.Data) + 63) / 64
 	if cap(l.mask) < words {
 		l.mask = make([]uint64, words)

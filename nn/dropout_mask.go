@@ -101,20 +101,25 @@ func (d dropMask) pair(r uint64, i int) uint64 {
 // block draws the mask words of one block, then applies them
 // (kernels.ScaleByBits).
 func (d dropMask) block(b uint64, x, y []float32, mask []uint64) {
+	d.blockBits(b, len(x), mask)
+	kernels.ScaleByBits(y, x, mask, d.keep)
+}
+
+// blockBits draws the mask words of one block of n elements.
+func (d dropMask) blockBits(b uint64, n int, mask []uint64) {
 	var p rand.PCG
 	p.Seed(d.seed, mix(b))
 	for w := range mask {
-		n := min(64, len(x)-w*64)
+		k := min(64, n-w*64)
 		var bits uint64
-		for i := 0; i < n; i += 2 {
+		for i := 0; i < k; i += 2 {
 			bits |= d.pair(p.Uint64(), i)
 		}
-		if n < 64 {
-			bits &= 1<<n - 1
+		if k < 64 {
+			bits &= 1<<k - 1
 		}
 		mask[w] = bits
 	}
-	kernels.ScaleByBits(y, x, mask, d.keep)
 }
 
 func keepBit(k bool) uint64 {

@@ -58,6 +58,9 @@ func (g *Graph) shardCount(n int) int {
 		if !shardableLayer(nd.layer) {
 			return 1
 		}
+		if d, ok := nd.layer.(*Dropout); ok && !dropShardable(d.in.Size(), n, s) {
+			return 1
+		}
 		for _, p := range nd.layer.Params() {
 			params += p.Value.Len()
 		}
@@ -70,12 +73,13 @@ func (g *Graph) shardCount(n int) int {
 
 // shardableLayer reports whether l can run on a shard of the batch: a
 // per-sample layer (perSampleLayer), a merge, padding or pooling layer, a
-// depthwise convolution, or a BatchNormalization (its shards share the
-// whole batch's sums). Not Dropout (a replica's random masks would not
-// be the whole batch's).
+// depthwise convolution, a BatchNormalization (its shards share the
+// whole batch's sums) or a Dropout (the whole batch's mask, drawn before
+// the shards start, when every shard starts on a whole mask word:
+// shardCount checks that).
 func shardableLayer(l Layer) bool {
 	switch l.(type) {
-	case *BatchNormalization, *Add, *Multiply, *Concatenate, *ZeroPadding2D, *DepthwiseConv2D,
+	case *BatchNormalization, *Dropout, *Add, *Multiply, *Concatenate, *ZeroPadding2D, *DepthwiseConv2D,
 		*GlobalAveragePooling2D, *GlobalMaxPooling2D, *Rescaling, *Reshape, *SeparableConv2D:
 		return true
 	}
@@ -92,6 +96,8 @@ func (g *Graph) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss L
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
 	g.shareWinograd(sh.reps[:s-1])
+	g.shareDropout(models, n)
+	defer g.shareDropout(models, 0)
 	kernels.RunShards(s, func(i int) {
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 	})
@@ -128,6 +134,29 @@ func (g *Graph) shareWinograd(reps []*Graph) {
 			for _, r := range reps {
 				r.nodes[i].layer.(*Conv2D).readWinograd(c)
 			}
+		}
+	}
+}
+
+// shareDropout draws the whole batch's mask of each of the model's
+// Dropouts (n samples) and gives every shard its rows' words
+// (dropout_shard.go); n 0 takes the words away again.
+func (g *Graph) shareDropout(models []*Graph, n int) {
+	s := len(models)
+	for i, nd := range g.nodes {
+		d, ok := nd.layer.(*Dropout)
+		if !ok || d.Rate <= 0 {
+			continue
+		}
+		if n > 0 {
+			d.drawWhole(n)
+		}
+		for k, m := range models {
+			var mask []uint64
+			if n > 0 {
+				mask = d.whole
+			}
+			m.nodes[i].layer.(*Dropout).shardFrom(mask, n*k/s*d.in.Size())
 		}
 	}
 }

@@ -109,12 +109,13 @@ func graphShardNextWeights(gs [3]*Graph) {
 	}
 }
 
-// A Graph with Dropout, collecting statistics, or on a batch of fewer
-// than two samples a thread trains on the whole batch.
+// A Graph with a Dropout whose second shard would not start on a whole
+// mask word (16 samples of 3 units), collecting statistics, or on a
+// batch of fewer than two samples a thread trains on the whole batch.
 func TestGraphShardCountLimits(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	drop := NewGraph(tensor.Shape{8})
-	drop.Call(&Dense{Units: 2}, drop.Call(&Dropout{Rate: 0.5}, drop.Call(&Dense{Units: 4}, drop.In())))
+	drop.Call(&Dense{Units: 2}, drop.Call(&Dropout{Rate: 0.5}, drop.Call(&Dense{Units: 3}, drop.In())))
 	plain := NewGraph(tensor.Shape{8})
 	plain.Call(&Dense{Units: 2}, plain.Call(&BatchNormalization{}, plain.Call(&Dense{Units: 4}, plain.In())))
 	for _, g := range []*Graph{drop, plain} {
@@ -127,5 +128,62 @@ func TestGraphShardCountLimits(t *testing.T) {
 	ps := plain.shardCount(32)
 	if d != 1 || p != 2 || p3 != 1 || ps != 1 {
 		t.Errorf("shardCount at 2 threads: %d with Dropout, %d without, %d for 3 samples, %d collecting statistics; want 1, 2, 1, 1", d, p, p3, ps)
+	}
+}
+
+// TestGraphShardsDropout: a Graph with Dropouts trains in shards with the
+// masks of the whole batch's step (the shards' words put together are
+// its mask, bit for bit), its gradients up to the order of their sums,
+// and the layers' sources where the whole batch's step leaves them.
+func TestGraphShardsDropout(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var gs [2]*Graph
+	for i := range gs {
+		g := NewGraph(tensor.Shape{8, 8, 3})
+		x := g.Call(&Dropout{Rate: 0.3}, g.Call(&Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: "same", Activation: "relu"}, g.In()))
+		x = g.Call(&Dropout{Rate: 0.5}, g.Call(&Dense{Units: 16, Activation: "relu"}, g.Call(&Flatten{}, x)))
+		g.Call(&Dense{Units: 5, Activation: "softmax"}, x)
+		if err := g.Build(7); err != nil {
+			t.Fatal(err)
+		}
+		gs[i] = g
+	}
+	gs[0].noShard = true
+	rng := rand.New(rand.NewPCG(5, 6))
+	for step := range 2 {
+		x := randTensor(rng, 1, 8, 8, 8, 3)
+		labels := make([]int32, 8)
+		for i := range labels {
+			labels[i] = int32(rng.IntN(5))
+		}
+		v0, _, _, g0, _ := graphShardStep(gs[0], 2, x, labels, nil)
+		v1, _, _, g1, _ := graphShardStep(gs[1], 2, x, labels, nil)
+		if gs[1].shards.ran != 2 {
+			t.Fatalf("step %d: %d shards ran, want 2", step, gs[1].shards.ran)
+		}
+		if math.Abs(v0-v1) > 1e-5*math.Abs(v0) {
+			t.Errorf("step %d: loss %v sharded, %v whole", step, v1, v0)
+		}
+		for j := range g0 {
+			closeTo(t, "gradient", g1[j], g0[j], 1e-4)
+		}
+		for i, nd := range gs[0].nodes {
+			d0, ok := nd.layer.(*Dropout)
+			if !ok {
+				continue
+			}
+			var words []uint64
+			for _, m := range gs[1].shards.models {
+				words = append(words, m.nodes[i].layer.(*Dropout).mask...)
+			}
+			if !slices.Equal(words, d0.mask) {
+				t.Errorf("step %d: %s's shards' masks are not the whole batch's", step, d0.Name())
+			}
+			s0, _ := d0.src.MarshalBinary()
+			s1, _ := gs[1].nodes[i].layer.(*Dropout).src.MarshalBinary()
+			if !slices.Equal(s0, s1) {
+				t.Errorf("step %d: %s's source differs after the step", step, d0.Name())
+			}
+		}
 	}
 }
