@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"math"
 	"math/bits"
 	"unsafe"
 )
@@ -155,32 +156,27 @@ var winogradGemmEdge = [12]func(a *float32, k int, b *float32, n int, c *float32
 }
 
 // checkInputRow panics unless every value inputRow reads lies in x (n
-// values) or zero (nz): for each row inside, the lowest and highest
-// columns read of the first, second, next-to-last and last tiles (the
-// middle ones lie between).
+// values) or zero (nz): for each row inside, from the lowest column read
+// (of the first tile, or the second's first) to the highest (of the last
+// tile, or the one before it's last). A single tile's masks are already
+// first&last.
 func checkInputRow(n int, off *[4]int, rows, first, last uint, nz, step, tiles, c int) {
 	if nz < (tiles-1)*step+c {
 		panic("kernels: Winograd input run: zeros too short")
 	}
-	for r := range 4 {
-		if rows>>r&1 == 0 {
-			continue
-		}
-		for _, t := range [4]int{0, min(1, tiles-1), max(0, tiles-2), tiles - 1} {
-			cols := uint(15)
-			if t == 0 {
-				cols &= first
-			}
-			if t == tiles-1 {
-				cols &= last
-			}
-			if cols == 0 {
-				continue
-			}
-			at := off[r] + t*step
-			if at+bits.TrailingZeros(cols)*c < 0 || at+bits.Len(cols)*c > n {
-				panic("kernels: Winograd input run reads outside x")
-			}
+	lo, hi := math.MaxInt, math.MinInt
+	if first != 0 {
+		lo, hi = bits.TrailingZeros(first)*c, bits.Len(first)*c
+	}
+	if t := (tiles - 1) * step; tiles > 1 && last != 0 {
+		lo, hi = min(lo, t+bits.TrailingZeros(last)*c), max(hi, t+bits.Len(last)*c)
+	}
+	if tiles > 2 {
+		lo, hi = min(lo, step), max(hi, (tiles-2)*step+4*c)
+	}
+	for r, o := range off {
+		if rows>>r&1 != 0 && lo <= hi && (o+lo < 0 || o+hi > n) {
+			panic("kernels: Winograd input run reads outside x")
 		}
 	}
 }
