@@ -12,14 +12,20 @@ package kernels
 // micro-kernels read as is. Stride-1 kernels of three columns with
 // channels a multiple of 8 and 16k filters run the three-tap kernel
 // (convtap_grad.go; the same bits), reading x in place where the padding
-// is none or a pixel on each side.
+// is none or a pixel on each side; 3×3 "same" kernels of 16 channels and
+// filters (Wino16Applies) run Winograd instead (winograd16_grad.go: other
+// bits).
 
 // ConvGradDirectApplies reports whether ConvKernelGradDirect computes the
 // kernel-gradient product of patch rows [a0, a1) of a convolution of
 // geometry g with f filters: whole output rows of one image, a reduction
 // that Sgemm sums as one k-block, and panels of the micro-kernel's rows
-// that lie within a kernel row's run of KW*C values.
+// that lie within a kernel row's run of KW*C values; by Winograd
+// (wino16GradApplies), any whole output rows.
 func ConvGradDirectApplies(g ConvGeom, f, a0, a1 int) bool {
+	if wino16GradApplies(g, f) {
+		return a0 < a1 && a0 >= 0 && a0%g.OW == 0 && a1%g.OW == 0
+	}
 	kern := kernelFor(f)
 	per := g.OH * g.OW
 	if kern.seg == nil || f <= 0 || f%kern.nr != 0 || (g.KW*g.C)%kern.mr != 0 || a0 >= a1 || g.OW <= 0 {
@@ -34,7 +40,7 @@ func ConvGradDirectApplies(g ConvGeom, f, a0, a1 int) bool {
 // rows [a0, a1) of g: the slab.
 func ConvGradDirectLen(g ConvGeom, a0, a1 int) int {
 	wp, _ := slabWidth(g)
-	return slabRows(g, a0, a1) * wp * g.C
+	return max(slabRows(g, a0, a1)*wp*g.C, wino16GradLen(g))
 }
 
 // slabWidth is the width of a zero-padded input row that holds every
@@ -51,7 +57,9 @@ func slabRows(g ConvGeom, a0, a1 int) int { return ((a1-a0)/g.OW-1)*g.SH + g.KH 
 // beta·grad, where P holds x's patch rows [a0, a1) (Im2colRows), with the
 // bits of Im2colRows followed by SgemmSerial(true, false, Cols(), f,
 // a1-a0, 1, P, Cols(), dz[a0*f:], f, beta, grad, f), on the calling
-// goroutine. With beta == 0, grad is not read. buf holds at least
+// goroutine; by Winograd where Wino16Applies(g, f) (the sums in another
+// order: not those bits). With beta == 0, grad is
+// not read. buf holds at least
 // ConvGradDirectLen(g, a0, a1) values. It panics unless
 // ConvGradDirectApplies(g, f, a0, a1).
 func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f int, beta float32, grad, buf []float32) {
@@ -62,6 +70,10 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 	checkRows(g, a0, a1, len(x), (a1-a0)*k, "ConvKernelGradDirect")
 	if len(dz) < a1*f || len(grad) < k*f || len(buf) < ConvGradDirectLen(g, a0, a1) {
 		panic("kernels.ConvKernelGradDirect: slice too short")
+	}
+	if wino16GradApplies(g, f) {
+		wino16KernelGrad(g, x, a0, a1, dz, beta, grad, buf)
+		return
 	}
 	per, oh0 := g.OH*g.OW, a0%(g.OH*g.OW)/g.OW
 	if convTapGradApplies(g, f, beta) && tapGradInPlace(g, oh0, oh0+(a1-a0)/g.OW) {

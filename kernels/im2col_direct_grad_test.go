@@ -13,7 +13,11 @@ import (
 // 'same' and 'valid' padding, strides 1 and 2, f of one and two kernel
 // widths, beta 0 (grad not read) and 1, the three-tap kernel's shapes
 // (the same bits); and reads no more scratch than ConvGradDirectLen.
+// The Winograd path of 16-channel "same" kernels (other bits) is off
+// here: TestWino16KernelGrad checks it.
 func TestConvKernelGradDirect(t *testing.T) {
+	defer func(off bool) { wino16GradOff = off }(wino16GradOff)
+	wino16GradOff = true
 	rng := rand.New(rand.NewPCG(13, 14))
 	normal := func(n int) []float32 {
 		v := make([]float32, n)
@@ -77,11 +81,16 @@ func TestConvKernelGradDirect(t *testing.T) {
 }
 
 // TestConvGradDirectApplies: no direct path for rows that start or end
-// inside an output row, that span two images, or whose kernel rows do
-// not hold whole panels.
+// inside an output row, that span two images (but by Winograd, where it
+// runs), or whose kernel rows do not hold whole panels.
 func TestConvGradDirectApplies(t *testing.T) {
 	g := ConvGeom{N: 2, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 8, OW: 8}
 	nr := kernelFor(16).nr
+	if wino := Wino16GradApplies(g, 16); ConvGradDirectApplies(g, 16, 56, 72) != wino || ConvGradDirectApplies(g, 16, 0, 13) {
+		t.Errorf("16 filters by Winograd (%v): rows [56, 72) %v, [0, 13) %v", wino, ConvGradDirectApplies(g, 16, 56, 72), ConvGradDirectApplies(g, 16, 0, 13))
+	}
+	defer func(off bool) { wino16GradOff = off }(wino16GradOff)
+	wino16GradOff = true
 	for _, c := range []struct{ f, a0, a1 int }{{nr, 3, 16}, {nr, 0, 13}, {nr, 56, 72}} {
 		if ConvGradDirectApplies(g, c.f, c.a0, c.a1) {
 			t.Errorf("%d filters, rows [%d, %d): direct path", c.f, c.a0, c.a1)

@@ -43,3 +43,24 @@ func wino16Output(m []float32, vstride, tiles int, y0, y1, bias []float32, pf [2
 	}
 	wino16OutputAVX512(&m[0], vstride, tiles, &y0[0], &y1[0], bp, &pf[0][0], &pf[1][0])
 }
+
+// wino16GradProducts is wino16GradProductsGo in AVX-512; it prefetches rows
+// pf.
+func wino16GradProducts(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf [2][]float32) {
+	if tiles < 1 || vstride < tiles {
+		panic("kernels: wino16GradProducts on no tiles")
+	}
+	_, _, _ = v[(15*vstride+tiles)*16-1], d0[2*tiles*16-1], d1[2*tiles*16-1]
+	_, _, _ = s[Wino16WeightsLen-1], pf[0][2*tiles*16-1], pf[1][2*tiles*16-1]
+	wino16GradProductsAVX512(tiles, &v[0], &d0[0], &d1[0], vstride, &s[0], &pf[0][0], &pf[1][0])
+}
+
+// wino16GradWeights is wino16GradWeightsGo in AVX-512.
+func wino16GradWeights(s, g []float32, add bool) {
+	_, _ = s[Wino16WeightsLen-1], g[9*256-1]
+	a := 0
+	if add {
+		a = 1
+	}
+	wino16GradWeightsAVX512(&s[0], &g[0], a)
+}

@@ -693,3 +693,1173 @@ wino16OutputAVX512_loop:
 	JNZ        wino16OutputAVX512_loop
 	VZEROUPPER
 	RET
+
+// func wino16GradProductsAVX512(tiles int, v *float32, d0 *float32, d1 *float32, vstride int, s *float32, pf0 *float32, pf1 *float32)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·wino16GradProductsAVX512(SB), NOSPLIT, $0-64
+	MOVQ    v+8(FP), AX
+	MOVQ    s+40(FP), CX
+	MOVQ    vstride+32(FP), DX
+	SHLQ    $0x06, DX
+	VXORPS  Z0, Z0, Z0
+	VMOVUPS (CX), Z1
+	VMOVUPS 64(CX), Z2
+	VMOVUPS 128(CX), Z3
+	VMOVUPS 192(CX), Z4
+	VMOVUPS 256(CX), Z5
+	VMOVUPS 320(CX), Z6
+	VMOVUPS 384(CX), Z7
+	VMOVUPS 448(CX), Z8
+	VMOVUPS 512(CX), Z9
+	VMOVUPS 576(CX), Z10
+	VMOVUPS 640(CX), Z11
+	VMOVUPS 704(CX), Z12
+	VMOVUPS 768(CX), Z13
+	VMOVUPS 832(CX), Z14
+	VMOVUPS 896(CX), Z15
+	VMOVUPS 960(CX), Z16
+	MOVQ    d0+16(FP), SI
+	MOVQ    d1+24(FP), DI
+	MOVQ    tiles+0(FP), R8
+	MOVQ    AX, BX
+
+wino16GradProductsAVX512_p0:
+	VMOVUPS          (SI), Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	MOVQ             pf0+48(FP), R9
+	MOVQ             pf1+56(FP), R10
+	PREFETCHT0       (R9)
+	PREFETCHT0       64(R9)
+	ADDQ             $0x00000080, R9
+	PREFETCHT0       (R10)
+	PREFETCHT0       64(R10)
+	ADDQ             $0x00000080, R10
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p0
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p1:
+	VMOVUPS          (SI), Z17
+	VMOVUPS          64(SI), Z18
+	VADDPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p1
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p2:
+	VMOVUPS          (SI), Z17
+	VMOVUPS          64(SI), Z18
+	VSUBPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p2
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p3:
+	VMOVUPS          64(SI), Z17
+	VSUBPS           Z17, Z0, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p3
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p4:
+	VMOVUPS          (SI), Z17
+	VADDPS           (DI), Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p4
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p5:
+	VMOVUPS          (SI), Z17
+	VADDPS           (DI), Z17, Z17
+	VMOVUPS          64(SI), Z18
+	VADDPS           64(DI), Z18, Z18
+	VADDPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p5
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p6:
+	VMOVUPS          (SI), Z17
+	VADDPS           (DI), Z17, Z17
+	VMOVUPS          64(SI), Z18
+	VADDPS           64(DI), Z18, Z18
+	VSUBPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p6
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p7:
+	VMOVUPS          64(SI), Z17
+	VADDPS           64(DI), Z17, Z17
+	VSUBPS           Z17, Z0, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p7
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p8:
+	VMOVUPS          (SI), Z17
+	VSUBPS           (DI), Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p8
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p9:
+	VMOVUPS          (SI), Z17
+	VSUBPS           (DI), Z17, Z17
+	VMOVUPS          64(SI), Z18
+	VSUBPS           64(DI), Z18, Z18
+	VADDPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p9
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p10:
+	VMOVUPS          (SI), Z17
+	VSUBPS           (DI), Z17, Z17
+	VMOVUPS          64(SI), Z18
+	VSUBPS           64(DI), Z18, Z18
+	VSUBPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p10
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p11:
+	VMOVUPS          64(SI), Z17
+	VSUBPS           64(DI), Z17, Z17
+	VSUBPS           Z17, Z0, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p11
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p12:
+	VSUBPS           (DI), Z0, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p12
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p13:
+	VSUBPS           (DI), Z0, Z17
+	VSUBPS           64(DI), Z0, Z18
+	VADDPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p13
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), SI
+	MOVQ             d1+24(FP), DI
+	MOVQ             tiles+0(FP), R8
+	MOVQ             AX, BX
+
+wino16GradProductsAVX512_p14:
+	VSUBPS           (DI), Z0, Z17
+	VSUBPS           64(DI), Z0, Z18
+	VSUBPS           Z18, Z17, Z17
+	VFMADD231PS.BCST (BX), Z17, Z1
+	VFMADD231PS.BCST 4(BX), Z17, Z2
+	VFMADD231PS.BCST 8(BX), Z17, Z3
+	VFMADD231PS.BCST 12(BX), Z17, Z4
+	VFMADD231PS.BCST 16(BX), Z17, Z5
+	VFMADD231PS.BCST 20(BX), Z17, Z6
+	VFMADD231PS.BCST 24(BX), Z17, Z7
+	VFMADD231PS.BCST 28(BX), Z17, Z8
+	VFMADD231PS.BCST 32(BX), Z17, Z9
+	VFMADD231PS.BCST 36(BX), Z17, Z10
+	VFMADD231PS.BCST 40(BX), Z17, Z11
+	VFMADD231PS.BCST 44(BX), Z17, Z12
+	VFMADD231PS.BCST 48(BX), Z17, Z13
+	VFMADD231PS.BCST 52(BX), Z17, Z14
+	VFMADD231PS.BCST 56(BX), Z17, Z15
+	VFMADD231PS.BCST 60(BX), Z17, Z16
+	ADDQ             $0x40, BX
+	ADDQ             $0x80, SI
+	ADDQ             $0x80, DI
+	DECQ             R8
+	JNZ              wino16GradProductsAVX512_p14
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	ADDQ             DX, AX
+	ADDQ             $0x00000400, CX
+	VMOVUPS          (CX), Z1
+	VMOVUPS          64(CX), Z2
+	VMOVUPS          128(CX), Z3
+	VMOVUPS          192(CX), Z4
+	VMOVUPS          256(CX), Z5
+	VMOVUPS          320(CX), Z6
+	VMOVUPS          384(CX), Z7
+	VMOVUPS          448(CX), Z8
+	VMOVUPS          512(CX), Z9
+	VMOVUPS          576(CX), Z10
+	VMOVUPS          640(CX), Z11
+	VMOVUPS          704(CX), Z12
+	VMOVUPS          768(CX), Z13
+	VMOVUPS          832(CX), Z14
+	VMOVUPS          896(CX), Z15
+	VMOVUPS          960(CX), Z16
+	MOVQ             d0+16(FP), DX
+	MOVQ             d1+24(FP), BX
+	MOVQ             tiles+0(FP), SI
+
+wino16GradProductsAVX512_p15:
+	VSUBPS           64(BX), Z0, Z17
+	VSUBPS           Z17, Z0, Z17
+	VFMADD231PS.BCST (AX), Z17, Z1
+	VFMADD231PS.BCST 4(AX), Z17, Z2
+	VFMADD231PS.BCST 8(AX), Z17, Z3
+	VFMADD231PS.BCST 12(AX), Z17, Z4
+	VFMADD231PS.BCST 16(AX), Z17, Z5
+	VFMADD231PS.BCST 20(AX), Z17, Z6
+	VFMADD231PS.BCST 24(AX), Z17, Z7
+	VFMADD231PS.BCST 28(AX), Z17, Z8
+	VFMADD231PS.BCST 32(AX), Z17, Z9
+	VFMADD231PS.BCST 36(AX), Z17, Z10
+	VFMADD231PS.BCST 40(AX), Z17, Z11
+	VFMADD231PS.BCST 44(AX), Z17, Z12
+	VFMADD231PS.BCST 48(AX), Z17, Z13
+	VFMADD231PS.BCST 52(AX), Z17, Z14
+	VFMADD231PS.BCST 56(AX), Z17, Z15
+	VFMADD231PS.BCST 60(AX), Z17, Z16
+	ADDQ             $0x40, AX
+	ADDQ             $0x80, DX
+	ADDQ             $0x80, BX
+	DECQ             SI
+	JNZ              wino16GradProductsAVX512_p15
+	VMOVUPS          Z1, (CX)
+	VMOVUPS          Z2, 64(CX)
+	VMOVUPS          Z3, 128(CX)
+	VMOVUPS          Z4, 192(CX)
+	VMOVUPS          Z5, 256(CX)
+	VMOVUPS          Z6, 320(CX)
+	VMOVUPS          Z7, 384(CX)
+	VMOVUPS          Z8, 448(CX)
+	VMOVUPS          Z9, 512(CX)
+	VMOVUPS          Z10, 576(CX)
+	VMOVUPS          Z11, 640(CX)
+	VMOVUPS          Z12, 704(CX)
+	VMOVUPS          Z13, 768(CX)
+	VMOVUPS          Z14, 832(CX)
+	VMOVUPS          Z15, 896(CX)
+	VMOVUPS          Z16, 960(CX)
+	VZEROUPPER
+	RET
+
+// func wino16GradWeightsAVX512(s *float32, grad *float32, add int)
+// Requires: AVX, AVX512F
+TEXT ·wino16GradWeightsAVX512(SB), NOSPLIT, $0-24
+	MOVQ         s+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         add+16(FP), DX
+	MOVL         $0x3f000000, BX
+	VPBROADCASTD BX, Z0
+	MOVQ         $0x00000010, BX
+
+wino16GradWeightsAVX512_ch:
+	VMOVUPS (AX), Z1
+	VMOVUPS 4096(AX), Z2
+	VMOVUPS 8192(AX), Z3
+	VMOVUPS 12288(AX), Z4
+	VADDPS  Z3, Z2, Z5
+	VMULPS  Z0, Z5, Z5
+	VSUBPS  Z3, Z2, Z2
+	VADDPS  Z5, Z1, Z1
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z4, Z5, Z3
+	VMOVUPS 1024(AX), Z4
+	VMOVUPS 5120(AX), Z5
+	VMOVUPS 9216(AX), Z6
+	VMOVUPS 13312(AX), Z7
+	VADDPS  Z6, Z5, Z8
+	VMULPS  Z0, Z8, Z8
+	VSUBPS  Z6, Z5, Z5
+	VADDPS  Z8, Z4, Z4
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z7, Z8, Z6
+	VMOVUPS 2048(AX), Z7
+	VMOVUPS 6144(AX), Z8
+	VMOVUPS 10240(AX), Z9
+	VMOVUPS 14336(AX), Z10
+	VADDPS  Z9, Z8, Z11
+	VMULPS  Z0, Z11, Z11
+	VSUBPS  Z9, Z8, Z8
+	VADDPS  Z11, Z7, Z7
+	VMULPS  Z0, Z8, Z8
+	VADDPS  Z10, Z11, Z9
+	VMOVUPS 3072(AX), Z10
+	VMOVUPS 7168(AX), Z11
+	VMOVUPS 11264(AX), Z12
+	VMOVUPS 15360(AX), Z13
+	VADDPS  Z12, Z11, Z14
+	VMULPS  Z0, Z14, Z14
+	VSUBPS  Z12, Z11, Z11
+	VADDPS  Z14, Z10, Z10
+	VMULPS  Z0, Z11, Z11
+	VADDPS  Z13, Z14, Z12
+	VADDPS  Z7, Z4, Z13
+	VMULPS  Z0, Z13, Z13
+	VSUBPS  Z7, Z4, Z4
+	VADDPS  Z13, Z1, Z1
+	VMULPS  Z0, Z4, Z4
+	VADDPS  Z10, Z13, Z7
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st0
+	VADDPS  (CX), Z1, Z1
+
+wino16GradWeightsAVX512_st0:
+	VMOVUPS Z1, (CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st1
+	VADDPS  1024(CX), Z4, Z4
+
+wino16GradWeightsAVX512_st1:
+	VMOVUPS Z4, 1024(CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st2
+	VADDPS  2048(CX), Z7, Z7
+
+wino16GradWeightsAVX512_st2:
+	VMOVUPS Z7, 2048(CX)
+	VADDPS  Z8, Z5, Z1
+	VMULPS  Z0, Z1, Z1
+	VSUBPS  Z8, Z5, Z4
+	VADDPS  Z1, Z2, Z2
+	VMULPS  Z0, Z4, Z4
+	VADDPS  Z11, Z1, Z1
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st3
+	VADDPS  3072(CX), Z2, Z2
+
+wino16GradWeightsAVX512_st3:
+	VMOVUPS Z2, 3072(CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st4
+	VADDPS  4096(CX), Z4, Z4
+
+wino16GradWeightsAVX512_st4:
+	VMOVUPS Z4, 4096(CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st5
+	VADDPS  5120(CX), Z1, Z1
+
+wino16GradWeightsAVX512_st5:
+	VMOVUPS Z1, 5120(CX)
+	VADDPS  Z9, Z6, Z1
+	VMULPS  Z0, Z1, Z1
+	VSUBPS  Z9, Z6, Z2
+	VADDPS  Z1, Z3, Z3
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z12, Z1, Z1
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st6
+	VADDPS  6144(CX), Z3, Z3
+
+wino16GradWeightsAVX512_st6:
+	VMOVUPS Z3, 6144(CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st7
+	VADDPS  7168(CX), Z2, Z2
+
+wino16GradWeightsAVX512_st7:
+	VMOVUPS Z2, 7168(CX)
+	TESTQ   DX, DX
+	JZ      wino16GradWeightsAVX512_st8
+	VADDPS  8192(CX), Z1, Z1
+
+wino16GradWeightsAVX512_st8:
+	VMOVUPS Z1, 8192(CX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	DECQ    BX
+	JNZ     wino16GradWeightsAVX512_ch
+	VZEROUPPER
+	RET

@@ -93,3 +93,67 @@ func wino16OutputGo(m []float32, vstride, tiles int, y0, y1, bias []float32, pf 
 		}
 	}
 }
+
+// wino16GradProductsGo adds v[(p*vstride+t)*16+ch]·m[t][p][j] to
+// s[(p*16+ch)*16+j] for t < tiles, one FMA each in t order, m[t] being the
+// transform A·dy·Aᵀ of pixels 2t, 2t+1 of rows d0 and d1: (y0, y0+y1,
+// y0-y1, 0-y1) down, then across (pf unused).
+func wino16GradProductsGo(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf [2][]float32) {
+	pair := func(a, c float32) [4]float32 {
+		var zero float32
+		return [4]float32{a, a + c, a - c, zero - c}
+	}
+	var m [16][16]float32 // tile t's transform, [point][filter]
+	for t := 0; t < tiles; t++ {
+		for j := 0; j < 16; j++ {
+			c0 := pair(d0[(2*t)*16+j], d1[(2*t)*16+j])
+			c1 := pair(d0[(2*t+1)*16+j], d1[(2*t+1)*16+j])
+			for i := 0; i < 4; i++ {
+				for k, e := range pair(c0[i], c1[i]) {
+					m[i*4+k][j] = e
+				}
+			}
+		}
+		for p := 0; p < 16; p++ {
+			for ch := 0; ch < 16; ch++ {
+				xv := float64(v[(p*vstride+t)*16+ch])
+				acc := s[(p*16+ch)*16:][:16]
+				for j := range acc {
+					acc[j] = float32(math.FMA(xv, float64(m[p][j]), float64(acc[j])))
+				}
+			}
+		}
+	}
+}
+
+// wino16GradWeightsGo sets g[((r*3+c)*16+ch)*16+j] to Gᵀ·s·G of the points'
+// sums s[(p*16+ch)*16+j] (down, then across), plus g's old value when add.
+func wino16GradWeightsGo(s, g []float32, add bool) {
+	gt := func(x [4]float32) [3]float32 {
+		sum := (x[1] + x[2]) * 0.5
+		return [3]float32{x[0] + sum, (x[1] - x[2]) * 0.5, sum + x[3]}
+	}
+	for ch := 0; ch < 16; ch++ {
+		for j := 0; j < 16; j++ {
+			var t [3][4]float32
+			for k := 0; k < 4; k++ {
+				var x [4]float32
+				for i := range x {
+					x[i] = s[((4*i+k)*16+ch)*16+j]
+				}
+				for r, v := range gt(x) {
+					t[r][k] = v
+				}
+			}
+			for r := 0; r < 3; r++ {
+				for c, v := range gt(t[r]) {
+					at := ((r*3+c)*16+ch)*16 + j
+					if add {
+						v += g[at]
+					}
+					g[at] = v
+				}
+			}
+		}
+	}
+}

@@ -41,5 +41,15 @@ func TestWino16Guard(t *testing.T) {
 		wino16Output(m, pad, tiles, y0, y1, bias, pf)
 		sameBits(t, what+" output", y0, w0)
 		sameBits(t, what+" output", y1, w1)
+
+		d0, d1 := fill(guardedF32(t, row)), fill(guardedF32(t, row))
+		s, wantS := guardedF32(t, Wino16WeightsLen), make([]float32, Wino16WeightsLen)
+		wino16GradProductsGo(tiles, m, d0, d1, pad, wantS, [2][]float32{d1, d0})
+		wino16GradProducts(tiles, m, d0, d1, pad, s, [2][]float32{d1, d0})
+		sameBits(t, what+" gradient products", s, wantS)
+		gr, wantG := guardedF32(t, 9*256), make([]float32, 9*256)
+		wino16GradWeightsGo(s, wantG, true)
+		wino16GradWeights(s, gr, true)
+		sameBits(t, what+" gradient weights", gr, wantG)
 	}
 }

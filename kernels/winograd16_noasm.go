@@ -11,3 +11,8 @@ var (
 	wino16Products = wino16ProductsGo
 	wino16Output   = wino16OutputGo
 )
+
+var (
+	wino16GradProducts = wino16GradProductsGo
+	wino16GradWeights  = wino16GradWeightsGo
+)

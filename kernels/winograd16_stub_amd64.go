@@ -24,3 +24,18 @@ func wino16ProductsAVX512(groups int, v *float32, vstride int, u *float32)
 //
 //go:noescape
 func wino16OutputAVX512(m *float32, vstride int, tiles int, y0 *float32, y1 *float32, bias *float32, pf0 *float32, pf1 *float32)
+
+// wino16GradProductsAVX512 adds, for points p = 4i+k < 16 and channels ch < 16, v[(p*vstride+t)*16+ch]*m[t][p][j]
+// to s[(p*16+ch)*16+j] for t < tiles (tiles >= 1), one FMA each in t order, m[t] being the transform
+// A*dy*At of pixels 2t, 2t+1 of rows d0 and d1 (columns (y0, y0+y1, y0-y1, 0-y1) down, then across);
+// it prefetches 2*tiles pixels of rows pf0 and pf1 (the next pair's output gradient).
+//
+//go:noescape
+func wino16GradProductsAVX512(tiles int, v *float32, d0 *float32, d1 *float32, vstride int, s *float32, pf0 *float32, pf1 *float32)
+
+// wino16GradWeightsAVX512 sets grad[((r*3+c)*16+ch)*16+j], r, c < 3, to the sum over points p = 4i+k of
+// G[i][r]*G[k][c]*s[(p*16+ch)*16+j] (G: rows (1,0,0), (1/2,1/2,1/2), (1/2,-1/2,1/2), (0,0,1); down, then
+// across: x0+h(x1+x2), h(x1-x2), h(x1+x2)+x3 with h = 1/2), plus grad's old value when add != 0.
+//
+//go:noescape
+func wino16GradWeightsAVX512(s *float32, grad *float32, add int)

@@ -156,3 +156,110 @@ func TestWino16Weights(t *testing.T) {
 	sameBits(t, "forward", u, want)
 	sameBits(t, "flipped", uT, wantT)
 }
+
+// TestWino16KernelGrad: ConvKernelGradDirect by Winograd (blocks of whole
+// pairs of rows, blocks starting or ending inside a pair, a sample's odd
+// last row, blocks across samples; beta 0, 1 and ½) against the float64
+// sums over the block's
+// positions: within 2e-6 of the largest gradient element (measured
+// 0.9e-7 to 3.5e-7 of it); ConvKernelGradDirect runs it where
+// Wino16Applies. Without the vector passes (purego), their Go twins.
+func TestWino16KernelGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(67, 68))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for _, c := range []struct {
+		g        ConvGeom
+		oh0, oh1 int // the block's output rows from sample 1's first
+	}{
+		{sameGeom16(3, 8, 32), 0, 8}, {sameGeom16(3, 8, 32), 2, 6}, {sameGeom16(3, 7, 6), 1, 7},
+		{sameGeom16(3, 7, 6), 3, 4}, {sameGeom16(3, 5, 2), 0, 5}, {sameGeom16(3, 5, 2), -3, 9},
+		{sameGeom16(3, 4, 8), -4, 8},
+	} {
+		g := c.g
+		x, dz := normal(g.N*g.H*g.W*16), normal(g.Rows()*16)
+		a0, a1 := (g.OH+c.oh0)*g.OW, (g.OH+c.oh1)*g.OW
+		want := make([]float64, 9*256)
+		per := g.OH * g.OW
+		for r := a0; r < a1; r++ {
+			n, oh, ow := r/per, r%per/g.OW, r%g.OW
+			for h := 0; h < 3; h++ {
+				for tap := 0; tap < 3; tap++ {
+					ih, iw := oh-1+h, ow-1+tap
+					if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+						continue
+					}
+					for ch := 0; ch < 16; ch++ {
+						xv := float64(x[((n*g.H+ih)*g.W+iw)*16+ch])
+						for j := 0; j < 16; j++ {
+							want[((h*3+tap)*16+ch)*16+j] += xv * float64(dz[r*16+j])
+						}
+					}
+				}
+			}
+		}
+		old := normal(9 * 256)
+		for _, beta := range []float32{0, 1, 0.5} {
+			got := append([]float32(nil), old...)
+			wino16KernelGrad(g, x, a0, a1, dz, beta, got, make([]float32, wino16GradLen(g)))
+			if wino16GradApplies(g, 16) {
+				direct := append([]float32(nil), old...)
+				ConvKernelGradDirect(g, x, a0, a1, dz, 16, beta, direct, make([]float32, ConvGradDirectLen(g, a0, a1)))
+				sameBits(t, "ConvKernelGradDirect", direct, got)
+			}
+			var maxAbs, maxErr float64
+			for i, w := range want {
+				w += float64(beta) * float64(old[i])
+				maxAbs = max(maxAbs, math.Abs(w))
+				maxErr = max(maxErr, math.Abs(float64(got[i])-w))
+			}
+			if maxErr > 2e-6*maxAbs {
+				t.Errorf("%dx%d rows %d-%d, beta %v: error %.3g of the largest %.3g", g.H, g.W, c.oh0, c.oh1, beta, maxErr/maxAbs, maxAbs)
+			}
+		}
+	}
+}
+
+// TestWino16GradPasses: the kernel gradient's vector passes give their Go
+// twins' bits (one to 20 tiles, a zero row of dy, with and without
+// adding) and write nothing outside their outputs.
+func TestWino16GradPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(69, 70))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	for tiles := 1; tiles <= 20; tiles++ {
+		pad := wino16Pad(2 * tiles)
+		d0, d1 := normal(2*tiles*16), make([]float32, 2*tiles*16)
+		if tiles%2 == 0 {
+			d1 = normal(2 * tiles * 16)
+		}
+		v := normal(16 * pad * 16)
+		wantS := normal(Wino16WeightsLen)
+		gotS := newBanded(wantS)
+		wino16GradProductsGo(tiles, v, d0, d1, pad, wantS, [2][]float32{d0, d1})
+		wino16GradProducts(tiles, v, d0, d1, pad, gotS.s(), [2][]float32{d0, d1})
+		what := fmt.Sprintf("gradient products, %d tiles", tiles)
+		gotS.check(t, what)
+		sameBits(t, what, gotS.s(), wantS)
+
+		for _, add := range []bool{false, true} {
+			wantG := normal(9 * 256)
+			gotG := newBanded(wantG)
+			wino16GradWeightsGo(wantS, wantG, add)
+			wino16GradWeights(wantS, gotG.s(), add)
+			what = fmt.Sprintf("gradient weights, %d tiles, add %v", tiles, add)
+			gotG.check(t, what)
+			sameBits(t, what, gotG.s(), wantG)
+		}
+	}
+}

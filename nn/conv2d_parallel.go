@@ -240,6 +240,7 @@ func (l *Conv2D) tileGradSlots(p tileTasks, ti, r0, r1, b0 int, dz []float32, s 
 		sl := l.gradSlots[(b-b0)*k*units : (b-b0+1)*k*units]
 		if l.directGrad(a0, a1) {
 			kernels.ConvKernelGradDirect(g, l.x, a0, a1, dz, units, 0, sl, s.Buf(1, kernels.ConvGradDirectLen(g, a0, a1)))
+			l.w16.countGrad(g, units)
 			continue
 		}
 		if c == nil {
@@ -273,6 +274,7 @@ func (l *Conv2D) directGradRows(r0, r1 int, dz []float32) bool {
 	for _, b := range l.par {
 		beta := float32(min(b[0], 1)) // the first block starts the gradient
 		kernels.ConvKernelGradDirect(l.geom, l.x, b[0], b[1], dz, l.units(), beta, l.kernel.Grad.Data, l.gradSlots)
+		l.w16.countGrad(l.geom, l.units())
 	}
 	return true
 }

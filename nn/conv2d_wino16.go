@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/cnnscope/cnnscope/kernels"
+import (
+	"sync/atomic"
+
+	"github.com/cnnscope/cnnscope/kernels"
+)
 
 // A 3×3 "same" stride-1 convolution of 16 channels and 16 filters
 // (resnet-20's stage-1 layers) runs Winograd F(2×2,3×3) for its forward
@@ -9,14 +13,25 @@ import "github.com/cnnscope/cnnscope/kernels"
 // convolution of dz with the flipped kernel, kernels.DxTapGeom) where
 // kernels.Wino16Applies: 2.25 times fewer multiplies than the three-tap
 // kernels. Its tiles of output rows, and so its bits, do not depend on
-// how Forward and Backward cut the rows, nor on the threads.
+// how Forward and Backward cut the rows, nor on the threads. Its kernel
+// gradient, block by block, runs Winograd too, inside
+// kernels.ConvKernelGradDirect (kernels.Wino16GradApplies).
 
 // convWino16 holds the transformed weights of the 16-channel Winograd
 // path.
 type convWino16 struct {
-	u, uT   []float32 // forward and input-gradient weights (kernels.Wino16Weights, Wino16FlipWeights)
-	fwd, dx int       // tests: Forwards and Backwards that ran it
-	off     bool      // tests and benchmarks: the three-tap kernels instead
+	u, uT   []float32    // forward and input-gradient weights (kernels.Wino16Weights, Wino16FlipWeights)
+	fwd, dx int          // tests: Forwards and Backwards that ran it
+	grads   atomic.Int64 // tests: kernel-gradient blocks that ran it
+	off     bool         // tests and benchmarks: the three-tap kernels instead
+}
+
+// countGrad counts a kernel-gradient block of geometry g that
+// kernels.ConvKernelGradDirect computed by Winograd (tests).
+func (w *convWino16) countGrad(g kernels.ConvGeom, f int) {
+	if kernels.Wino16GradApplies(g, f) {
+		w.grads.Add(1)
+	}
 }
 
 // wino16 reports whether Forward and the input gradient run

@@ -108,6 +108,7 @@ func main() {
 	}
 	if *winograd16 {
 		genWinograd16()
+		genWinograd16Grad()
 		b.Generate()
 		return
 	}
