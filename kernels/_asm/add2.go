@@ -21,7 +21,7 @@ func genAdd2(relu bool) {
 			zero, abs = s.zero(), s.broadcast(0x7fffffff)
 		}
 	}
-	stream(s, name, []string{"y", "a", "b"}, 4, setup, func(c vecCtx, p []reg.GPVirtual, disp int) {
+	streamPrefetched(s, name, []string{"y", "a", "b"}, 4, setup, func(c vecCtx, p []reg.GPVirtual, disp int) {
 		v := c.load(op.Mem{Base: p[1], Disp: disp})
 		w := c.load(op.Mem{Base: p[2], Disp: disp})
 		b.VADDPS(w, v, v) // a + b

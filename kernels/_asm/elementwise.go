@@ -157,6 +157,18 @@ func header(s isa, name, sig string, doc ...string) string {
 // vector at byte offset disp from each pointer; setup, run once before
 // the loop, sets up its constants.
 func stream(s isa, name string, ptrs []string, unroll int, setup func(), step func(c vecCtx, p []reg.GPVirtual, disp int)) {
+	streamLoop(s, name, ptrs, unroll, false, setup, step)
+}
+
+// streamPrefetched is stream whose unrolled loop prefetches every array
+// prefetchDist bytes ahead (prefetchRow): for the passes of a training
+// step over whole activations or gradients, which mostly come from
+// memory.
+func streamPrefetched(s isa, name string, ptrs []string, unroll int, setup func(), step func(c vecCtx, p []reg.GPVirtual, disp int)) {
+	streamLoop(s, name, ptrs, unroll, true, setup, step)
+}
+
+func streamLoop(s isa, name string, ptrs []string, unroll int, pf bool, setup func(), step func(c vecCtx, p []reg.GPVirtual, disp int)) {
 	p := make([]reg.GPVirtual, len(ptrs))
 	for i, n := range ptrs {
 		p[i] = load64(n)
@@ -173,6 +185,9 @@ func stream(s isa, name string, ptrs []string, unroll int, setup func(), step fu
 	b.Label(name + "_unrolled")
 	b.CMPQ(n, op.U32(unroll*s.lanes))
 	b.JL(op.LabelRef(name + "_single"))
+	if pf {
+		prefetchRow(p, unroll*s.lanes*4)
+	}
 	for u := 0; u < unroll; u++ {
 		step(c, p, u*s.lanes*4)
 	}
@@ -206,7 +221,7 @@ func genRelu(s isa) {
 		"computes y[i] = max(z[i], 0) for i < n, bit for bit as reluGo.", coverage(s))
 	var zero, abs reg.VecVirtual
 	setup := func() { zero, abs = s.zero(), s.broadcast(0x7fffffff) }
-	stream(s, name, []string{"y", "z"}, 4, setup, func(c vecCtx, p []reg.GPVirtual, disp int) {
+	streamPrefetched(s, name, []string{"y", "z"}, 4, setup, func(c vecCtx, p []reg.GPVirtual, disp int) {
 		v := c.load(op.Mem{Base: p[1], Disp: disp})
 		b.VMAXPS(v, zero, v) // zero > v ? zero : v
 		s.and(abs, v, v)
@@ -219,7 +234,7 @@ func genReluGrad(s isa) {
 	name := header(s, "reluGrad", "func(dy, y *float32, n int)",
 		"zeroes dy[i] where -int32(bits(y[i]))>>31 is zero, as reluGradGo.", coverage(s))
 	var zero reg.VecVirtual
-	stream(s, name, []string{"dy", "y"}, 4, func() { zero = s.zero() }, func(c vecCtx, p []reg.GPVirtual, disp int) {
+	streamPrefetched(s, name, []string{"dy", "y"}, 4, func() { zero = s.zero() }, func(c vecCtx, p []reg.GPVirtual, disp int) {
 		keep := c.load(op.Mem{Base: p[1], Disp: disp})
 		b.VPSUBD(keep, zero, keep) // 0 - y
 		b.VPSRAD(op.U8(31), keep, keep)
@@ -233,7 +248,7 @@ func genReluGrad(s isa) {
 func genAddTo(s isa) {
 	name := header(s, "addTo", "func(dst, src *float32, n int)",
 		"adds src[i] to dst[i] for i < n.", coverage(s))
-	stream(s, name, []string{"dst", "src"}, 4, func() {}, func(c vecCtx, p []reg.GPVirtual, disp int) {
+	streamPrefetched(s, name, []string{"dst", "src"}, 4, func() {}, func(c vecCtx, p []reg.GPVirtual, disp int) {
 		d := c.load(op.Mem{Base: p[0], Disp: disp})
 		v := c.load(op.Mem{Base: p[1], Disp: disp})
 		b.VADDPS(v, d, d) // d + v
