@@ -1,15 +1,12 @@
 package nn
 
-import (
-	"github.com/cnnscope/cnnscope/kernels"
-	"github.com/cnnscope/cnnscope/tensor"
-)
+import "github.com/cnnscope/cnnscope/tensor"
 
 // shardsFor returns the Graph's shard set for s shards, building the
 // missing replicas, and points every replica at the model's current
 // weights and trainable flags (a checkpoint load or a freeze between two
 // steps is seen by the next one) and every shard's BatchNormalizations
-// at their shared sums and barrier (batchnorm_sync.go).
+// layers listed (shard_links.go links them for each step).
 func (g *Graph) shardsFor(s int) *graphShards {
 	sh := &g.shards
 	for len(sh.reps) < s-1 {
@@ -26,52 +23,15 @@ func (g *Graph) shardsFor(s int) *graphShards {
 		sh.outs = make([]*tensor.Tensor, s)
 	}
 	sh.models = append(append(sh.models[:0], g), sh.reps[:s-1]...)
-	sh.params, sh.skip = sh.params[:0], sh.skip[:0]
-	for _, n := range g.nodes {
-		_, bn := n.layer.(*BatchNormalization)
-		for _, p := range n.layer.Params() {
-			sh.params = append(sh.params, p)
-			sh.skip = append(sh.skip, bn) // every shard has the whole batch's gamma and beta gradients
-		}
-	}
+	sh.params, sh.skip = shardParams(g.layers(), sh.params[:0], sh.skip[:0])
 	for i, r := range sh.reps[:s-1] {
 		sh.grads[i] = g.linkReplica(r, sh.grads[i][:0])
 	}
-	sh.linkBN(g, s)
+	sh.layers = sh.layers[:0]
+	for _, m := range sh.models {
+		sh.layers = append(sh.layers, m.layers())
+	}
 	return sh
-}
-
-// linkBN gives each shard's BatchNormalizations their sync: the node's
-// shared sums (rebuilt when the shard count changed) and the barrier.
-func (sh *graphShards) linkBN(g *Graph, s int) {
-	if sh.bar == nil || sh.bar.Parties() != s {
-		sh.bar = kernels.NewBarrier(s)
-		sh.bnSlots = map[int]*bnShared{}
-	}
-	for i, n := range g.nodes {
-		bn, ok := n.layer.(*BatchNormalization)
-		if !ok {
-			continue
-		}
-		slots := sh.bnSlots[i]
-		if slots == nil {
-			slots = newBNShared(s, bn.c)
-			sh.bnSlots[i] = slots
-		}
-		for k, m := range sh.models {
-			m.nodes[i].layer.(*BatchNormalization).sync = &bnSync{bar: sh.bar, shard: k, slots: slots}
-		}
-	}
-}
-
-// unlinkBN takes the model's BatchNormalizations out of the shards'
-// sync after a sharded step (the replicas run only in shards).
-func (g *Graph) unlinkBN() {
-	for _, n := range g.nodes {
-		if bn, ok := n.layer.(*BatchNormalization); ok {
-			bn.sync = nil
-		}
-	}
 }
 
 // linkReplica makes r use the model's weight tensors, trainable flags

@@ -35,11 +35,11 @@ const minGraphShardSamples = 2
 
 // graphShards is a Graph's replicas and the buffers of a sharded step.
 type graphShards struct {
-	reps    []*Graph // replica i runs shard i+1
-	models  []*Graph // the model, then the replicas (one per shard)
-	bar     *kernels.Barrier
-	bnSlots map[int]*bnShared // per BatchNormalization node: the shards' sums
-	ran     int               // shards of the last Gradients (tests)
+	reps   []*Graph  // replica i runs shard i+1
+	models []*Graph  // the model, then the replicas (one per shard)
+	layers [][]Layer // layers[k]: shard k's layers in call order
+	links  shardLinks
+	ran    int // shards of the last Gradients (tests)
 	shardBufs
 }
 
@@ -55,10 +55,7 @@ func (g *Graph) shardCount(n int) int {
 	}
 	params := 0
 	for _, nd := range g.nodes {
-		if !shardableLayer(nd.layer) {
-			return 1
-		}
-		if d, ok := nd.layer.(*Dropout); ok && !dropShardable(d.in.Size(), n, s) {
+		if !shardLayerOK(nd.layer, n, s) {
 			return 1
 		}
 		for _, p := range nd.layer.Params() {
@@ -89,15 +86,14 @@ func shardableLayer(l Layer) bool {
 // gradientsSharded is Gradients cut into s shards (see above).
 func (g *Graph) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
 	sh := g.shardsFor(s)
-	defer g.unlinkBN()
 	n := x.Shape[0]
 	models := sh.models
 	for i := range s {
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
 	g.shareWinograd(sh.reps[:s-1])
-	g.shareDropout(models, n)
-	defer g.shareDropout(models, 0)
+	sh.links.link(sh.layers, n)
+	defer unlinkShards(sh.layers)
 	kernels.RunShards(s, func(i int) {
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 	})
@@ -134,29 +130,6 @@ func (g *Graph) shareWinograd(reps []*Graph) {
 			for _, r := range reps {
 				r.nodes[i].layer.(*Conv2D).readWinograd(c)
 			}
-		}
-	}
-}
-
-// shareDropout draws the whole batch's mask of each of the model's
-// Dropouts (n samples) and gives every shard its rows' words
-// (dropout_shard.go); n 0 takes the words away again.
-func (g *Graph) shareDropout(models []*Graph, n int) {
-	s := len(models)
-	for i, nd := range g.nodes {
-		d, ok := nd.layer.(*Dropout)
-		if !ok || d.Rate <= 0 {
-			continue
-		}
-		if n > 0 {
-			d.drawWhole(n)
-		}
-		for k, m := range models {
-			var mask []uint64
-			if n > 0 {
-				mask = d.whole
-			}
-			m.nodes[i].layer.(*Dropout).shardFrom(mask, n*k/s*d.in.Size())
 		}
 	}
 }
