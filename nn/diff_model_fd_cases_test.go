@@ -32,6 +32,7 @@ func fdCases() []fdCase {
 		// (without the probe, a test layer that no replica can be built
 		// of: the input's gradient is not sampled).
 		{name: "resnet blocks sharded", build: fdUnprobed(fdResnetBlocks), batch: 5, classes: 4, coords: 2, weights: true, plans: fdShardedPlans(fdResnetPlans)},
+		{name: "sequential bn sharded", build: fdSequentialBN, batch: 16, classes: 4, coords: 2, plans: fdSequentialBNShardPlans},
 		{name: "mobilenet block sharded", build: fdUnprobed(fdMobileBlock), batch: 4, classes: 5, coords: 2, plans: fdShardedPlans(fdMobilePlans)},
 	}
 }
@@ -389,5 +390,17 @@ func fdUnprobed(build func() Model) func() Model {
 			r.Call(n.layer, in...)
 		}
 		return r
+	}
+}
+
+// fdSequentialBNShardPlans: fdSequentialBN at batch 16 runs in 2 shards at
+// 2 threads, the replica's BatchNormalizations linked to the model's.
+func fdSequentialBNShardPlans(t *testing.T, m Model, procs int) {
+	s := m.(*Sequential)
+	if n := s.shardCount(16); n != procs {
+		t.Errorf("sequential bn at %d threads: %d shards, want %d", procs, n, procs)
+	}
+	if procs > 1 && (len(s.shards.reps) == 0 || s.shards.reps[0].Layers[1].(*BatchNormalization).sync == nil) {
+		t.Errorf("sequential bn at %d threads: the replica's BatchNormalization did not take part", procs)
 	}
 }

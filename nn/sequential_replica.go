@@ -25,10 +25,7 @@ func (m *Sequential) shardsFor(s int) *shardSet {
 		sh.dys = make([]tensor.Tensor, s)
 		sh.outs = make([]*tensor.Tensor, s)
 	}
-	sh.params = sh.params[:0]
-	for _, l := range m.Layers {
-		sh.params = append(sh.params, l.Params()...)
-	}
+	sh.params, sh.skip = shardParams(m.Layers, sh.params[:0], sh.skip[:0])
 	for i, r := range sh.reps[:s-1] {
 		sh.grads[i] = m.linkReplica(r, sh.grads[i][:0])
 	}

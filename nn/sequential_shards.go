@@ -8,8 +8,9 @@ import (
 )
 
 // A training step of a Sequential whose layers treat every sample on its
-// own (no BatchNormalization, no Dropout: perSampleLayer) runs on more
-// than one thread as data parallelism: the batch is cut into one shard
+// own (perSampleLayer), or need the whole batch's numbers that the shards
+// share (BatchNormalization's sums, Dropout's mask: shard_links.go), runs
+// on more than one thread as data parallelism: the batch is cut into one shard
 // per thread (shardCount), and each thread runs its shard's whole
 // Forward and Backward, shard 0 on the model itself and shard i on
 // replica i-1, a copy of the model built from its config that uses the
@@ -20,7 +21,8 @@ import (
 // a shard's layers run one after another on one thread, its data in that
 // core's caches (the kernels' own parallel regions find the other threads
 // busy with their shards; a thread done with its shard helps with what
-// is left of the others'). The loss is computed on the shards' outputs gathered in
+// is left of the others', unless BatchNormalization's shards must all
+// run at once: kernels.RunShards). The loss is computed on the shards' outputs gathered in
 // batch order, as for the whole batch; the replicas' gradients are then
 // added into the model's in shard order.
 //
@@ -41,6 +43,8 @@ const maxShardParams = 4 << 20
 type shardSet struct {
 	reps   []*Sequential // replica i runs shard i+1
 	models []*Sequential // the model, then the replicas (one per shard)
+	layers [][]Layer     // layers[k]: shard k's layers
+	links  shardLinks    // their BatchNormalizations and Dropouts (shard_links.go)
 	shardBufs
 }
 
@@ -59,8 +63,10 @@ type shardBufs struct {
 
 // shardCount is the number of shards a training step on a batch of n
 // runs in: one per thread, each of at least minShardSamples samples; 1
-// (no sharding) when a layer is not per-sample, the weights are many
-// (maxShardParams) or activation statistics are collected.
+// (no sharding) when a layer cannot run on a shard (shardLayerOK: a
+// BatchNormalization or Dropout can, through shard_links.go), the
+// weights are many (maxShardParams) or activation statistics are
+// collected.
 func (m *Sequential) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minShardSamples)
 	if s < 2 || m.stats.on || m.noShard {
@@ -68,7 +74,7 @@ func (m *Sequential) shardCount(n int) int {
 	}
 	params := 0
 	for _, l := range m.Layers {
-		if !perSampleLayer(l) {
+		if !shardLayerOK(l, n, s) {
 			return 1
 		}
 		for _, p := range l.Params() {
@@ -102,7 +108,14 @@ func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, l
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
 	shareWinograd(m, sh.reps[:s-1])
-	kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) {
+	sh.layers = sh.layers[:0]
+	for _, r := range models {
+		sh.layers = append(sh.layers, r.Layers)
+	}
+	sh.links.link(sh.layers, n)
+	defer unlinkShards(sh.layers)
+	each := shardRunner(m.Layers)
+	each(s, func(i int) {
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 	})
 	out := sh.gather(s, n)
@@ -118,7 +131,7 @@ func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, l
 	for i := range s {
 		rowsView(&sh.dys[i], m.dout, n*i/s, n*(i+1)/s)
 	}
-	kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) {
+	each(s, func(i int) {
 		models[i].Backward(&sh.dys[i])
 	})
 	m.addShardGrads(sh, s)

@@ -10,11 +10,15 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// shardModels are the models of TestShardedGradients: basic-cnn, and a
-// small one with the other per-sample layers, its first layer frozen.
+// shardModels are the models of TestShardedGradients: basic-cnn,
+// vgg-small (BatchNormalization and Dropout), and a small one with the
+// other per-sample layers, its first layer frozen.
 func shardModels() map[string]func() *Sequential {
 	return map[string]func() *Sequential{
 		"basic-cnn": func() *Sequential { return BasicCNN(tensor.Shape{28, 28, 1}, 10) },
+		// BatchNormalization and Dropout: the shards' sums meet at a
+		// barrier, the masks are the whole batch's (shard_links.go)
+		"vgg-small": func() *Sequential { return VGGSmall(tensor.Shape{16, 16, 3}, 10) },
 		"mixed": func() *Sequential {
 			c := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: "same"}
 			SetTrainable(c, false)
@@ -120,7 +124,7 @@ func closeTo(t *testing.T, what string, got, want []float32, tol float64) {
 func TestShardCountLimits(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	big := NewSequential(tensor.Shape{2049}, &Dense{Units: 2048})
-	drop := NewSequential(tensor.Shape{8}, &Dense{Units: 4}, &Dropout{Rate: 0.5}, &Dense{Units: 2})
+	drop := NewSequential(tensor.Shape{8}, &Dense{Units: 3}, &Dropout{Rate: 0.5}, &Dense{Units: 2}) // 16 samples of 3: not on a mask word
 	small := NewSequential(tensor.Shape{8}, &Dense{Units: 4}, &Dense{Units: 2})
 	for _, m := range []*Sequential{big, drop, small} {
 		if err := m.Build(1); err != nil {
