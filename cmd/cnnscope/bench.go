@@ -51,7 +51,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	inferBatch := fs.Int("infer-batch", 256, "inference batch size")
 	seconds := fs.Float64("seconds", 20, "total measuring time, split between training and inference")
 	threads := fs.Int("threads", 0, "cores to use (0: all)")
-	layers := fs.Bool("layers", false, "also time each layer and measure the FMA peak")
+	layers := fs.Bool("layers", false, "also measure the FMA peak and time each layer (in as many calls again, after the measured ones)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	addFormat(fs, asJSON)
 	err := parseFlags(fs, args)
@@ -126,7 +126,8 @@ func benchModel(c benchConfig, shape []int) (nn.Model, error) {
 
 // measure times training steps (Gradients and an Adam step) on random
 // images for half of the seconds, then inference calls for the other
-// half; with a timer, each layer over the measured calls too.
+// half; with a timer, each layer over as many calls again after them
+// (timeEachLayer).
 func measure(m nn.Model, timer layerTimer, c benchConfig, r *benchResult) {
 	shape := r.Input
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -142,19 +143,11 @@ func measure(m nn.Model, timer layerTimer, c benchConfig, r *benchResult) {
 		m.Gradients(x, nn.Target{Labels: labels}, nil, loss, nil)
 		opt.Step(params)
 	}
-	begin := func() {
-		if timer != nil {
-			timer.TimeLayers(true)
-		}
-	}
 	half := time.Duration(c.seconds / 2 * float64(time.Second))
-	trainSteps, trainTime := timeLoop(step, half, begin)
-	var trainLayers []nn.LayerTime
-	if timer != nil {
-		trainLayers = timer.LayerTimes()
-	}
+	trainSteps, trainTime := timeLoop(step, half, nil)
 	xi := randomImages(rng, c.inferBatch, shape)
-	inferSteps, inferTime := timeLoop(func() { m.Forward(xi, false) }, half, begin)
+	infer := func() { m.Forward(xi, false) }
+	inferSteps, inferTime := timeLoop(infer, half, nil)
 	flops := m.ForwardFLOPs()
 	r.TrainSteps, r.ForwardFLOPs, r.PeakRSSMiB = trainSteps, flops, peakRSSMiB()
 	r.MeasuredSeconds = (trainTime + inferTime).Seconds()
@@ -164,9 +157,22 @@ func measure(m nn.Model, timer layerTimer, c benchConfig, r *benchResult) {
 	r.InferGFLOPs = r.InferSamplesPerS * float64(flops) / 1e9
 	r.TrainStepMillisec = trainTime.Seconds() * 1000 / float64(trainSteps)
 	if timer != nil {
-		r.Layers, r.Conv3x3 = layerRows(trainLayers, timer.LayerTimes(), trainSteps, inferSteps, r.FMAPeak)
-		timer.TimeLayers(false)
+		r.Layers, r.Conv3x3 = timeEachLayer(timer, step, infer, half, r.FMAPeak)
 	}
+}
+
+// timeEachLayer runs training steps and then inference calls again, for
+// about d each, with the model timing each layer. The samples/s come from
+// the calls before, untimed: a timed model runs its layers one by one on
+// the whole batch (no data-parallel shards), so its per-layer times
+// describe that path.
+func timeEachLayer(timer layerTimer, step, infer func(), d time.Duration, peak float64) ([]benchLayer, *benchConvs) {
+	on := func() { timer.TimeLayers(true) }
+	trainSteps, _ := timeLoop(step, d, on)
+	trainLayers := timer.LayerTimes()
+	inferCalls, _ := timeLoop(infer, d, on)
+	defer timer.TimeLayers(false)
+	return layerRows(trainLayers, timer.LayerTimes(), trainSteps, inferCalls, peak)
 }
 
 func randomImages(rng *rand.Rand, n int, shape []int) *tensor.Tensor {
@@ -177,14 +183,16 @@ func randomImages(rng *rand.Rand, n int, shape []int) *tensor.Tensor {
 	return x
 }
 
-// timeLoop runs f a few times to warm up, then begin, then f repeatedly
+// timeLoop runs f a few times to warm up, then begin (if any), then f repeatedly
 // for about d, and returns the count and time of the measured calls.
 func timeLoop(f func(), d time.Duration, begin func()) (int, time.Duration) {
 	warm := time.Now()
 	for i := 0; i < 3 || time.Since(warm) < d/10; i++ {
 		f()
 	}
-	begin()
+	if begin != nil {
+		begin()
+	}
 	start := time.Now()
 	n := 0
 	for n == 0 || time.Since(start) < d {
