@@ -14,8 +14,9 @@ import (
 // The convolution's output is never written out whole and read back, and
 // each thread pools what it has just computed. Every output row is its
 // own product (ConvRowsDirect's bits do not depend on which rows a call
-// covers), so the result has the bits of the two layers run one after
-// the other. The Sequential skips the convolution (pooledConv).
+// covers, nor do kernels.Wino16Rows', which a 16-channel "same"
+// convolution runs), so the result has the bits of the two layers run
+// one after the other. The Sequential skips the convolution (pooledConv).
 
 // pooledConvBytes is about the size of a task's convolution output.
 const pooledConvBytes = 256 << 10
@@ -75,12 +76,20 @@ func (l *MaxPooling2D) forwardConv(x *tensor.Tensor) *tensor.Tensor {
 	if c.bias != nil {
 		bias = c.bias.Value.Data
 	}
+	wino16 := c.wino16() // Winograd's rows, as Conv2D.Forward computes them (conv2d_wino16.go)
+	if wino16 {
+		c.wino16Weights()
+	}
 	group := max(1, pooledConvBytes/(4*per*units)) // samples per task
 	kernels.ForEachTask(ceilDiv(n, group), func(t int, s *kernels.TaskScratch) {
 		b0, b1 := t*group, min(n, (t+1)*group)
 		r0, r1 := b0*per, b1*per
 		ys := s.Buf(1, (r1-r0)*units)
-		kernels.ConvRowsDirect(g, x.Data, r0, r1, c.kernel.Value.Data, units, bias, ys, s.Buf(0, kernels.ConvDirectLen(g, r1-r0)))
+		if wino16 {
+			kernels.Wino16Rows(g, x.Data, r0, r1, c.w16.u, bias, ys, s.Buf(0, kernels.Wino16Len(g)))
+		} else {
+			kernels.ConvRowsDirect(g, x.Data, r0, r1, c.kernel.Value.Data, units, bias, ys, s.Buf(0, kernels.ConvDirectLen(g, r1-r0)))
+		}
 		for b := b0; b < b1; b++ {
 			src := ys[(b-b0)*per*units : (b-b0+1)*per*units]
 			kernels.MaxPool2x2Relu(y.Data[b*outSize:(b+1)*outSize], src, pg.H, pg.W, pg.C)

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -12,8 +13,8 @@ import (
 
 // TestReluPoolSameBits checks that a Sequential's inference Forward, with
 // relu moved from each Conv2D into the MaxPooling2D after it (and the
-// first convolution, read in place, and a second one that runs Winograd
-// run by the pools: pool_conv.go), gives the bits of the layers run one
+// first convolution, read in place, and a second one that runs Winograd,
+// or the 16-channel Winograd rows, run by the pools: pool_conv.go), gives the bits of the layers run one
 // by one (relu in the convolution), NaNs included, in one micro-batch and
 // in several, at one and two threads; and that the layers get their relu
 // back afterwards.
@@ -23,17 +24,20 @@ func TestReluPoolSameBits(t *testing.T) {
 		return &Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: pad, Activation: "relu"}
 	}
 	winos := 0
+	wino16 := 0
 	for _, c := range []struct {
 		n, size, f2 int
 		pad2        string
 		procs       int
+		f1          int // the first convolution's filters (0: 32)
 	}{
-		{3, 14, 16, "same", 2}, {200, 14, 16, "same", 1}, {50, 15, 16, "same", 2}, // 15: odd conv outputs, no bias
-		{37, 28, 64, "", 2}, {130, 28, 64, "", 1}, {5, 30, 64, "same", 2}, // Winograd: basic-cnn's 11×11 -> 5×5, and 14×14 -> 7×7
+		{3, 14, 16, "same", 2, 0}, {200, 14, 16, "same", 1, 0}, {50, 15, 16, "same", 2, 0}, // 15: odd conv outputs, no bias
+		{37, 28, 64, "", 2, 0}, {130, 28, 64, "", 1, 0}, {5, 30, 64, "same", 2, 0}, // Winograd: basic-cnn's 11×11 -> 5×5, and 14×14 -> 7×7
+		{7, 14, 16, "same", 2, 16}, // 16 -> 16 "same" on 6×6: the 16-channel Winograd rows (Conv2D.wino16)
 	} {
 		runtime.GOMAXPROCS(c.procs)
 		n := c.n
-		first := conv(32, "")
+		first := conv(cmp.Or(c.f1, 32), "")
 		first.NoBias = c.size%2 == 1
 		s := NewSequential(tensor.Shape{c.size, c.size, 1}, first, &MaxPooling2D{}, conv(c.f2, c.pad2), &MaxPooling2D{})
 		if err := s.Build(3); err != nil {
@@ -60,6 +64,9 @@ func TestReluPoolSameBits(t *testing.T) {
 			if p.conv != nil && c.useWinograd() {
 				winos++
 			}
+			if p.conv != nil && c.wino16() {
+				wino16++
+			}
 		}
 		undo()
 		if kernels.ConvDirectApplies(s.Layers[0].(*Conv2D).geom, 32) && !poolsConv(s.Layers[0].(*Conv2D)) {
@@ -85,6 +92,10 @@ func TestReluPoolSameBits(t *testing.T) {
 	}
 	if want := map[bool]int{true: 3}[kernels.WinogradRowsOwnBits(32, 64)]; winos != want {
 		t.Errorf("the pools ran %d Winograd convolutions, want %d", winos, want)
+	}
+	probe := kernels.ConvGeom{H: 6, W: 6, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, OH: 6, OW: 6, PadTop: 1, PadLeft: 1}
+	if want := map[bool]int{true: 1}[kernels.Wino16Applies(probe, 16)]; wino16 != want {
+		t.Errorf("the pools ran %d 16-channel Winograd convolutions, want %d", wino16, want)
 	}
 }
 
