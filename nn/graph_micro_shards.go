@@ -178,6 +178,7 @@ func copyKnobs(r, l Layer) {
 	case *Conv2D:
 		c := r.(*Conv2D)
 		c.wino.mode, c.wino.f2only, c.legacy, c.tileBytes = l.wino.mode, l.wino.f2only, l.legacy, l.tileBytes
+		c.w16.off = l.w16.off
 	case *MaxPooling2D:
 		p := r.(*MaxPooling2D)
 		p.noFuse, p.noConv, p.noWino = l.noFuse, l.noConv, l.noWino
