@@ -125,17 +125,8 @@ var avx512Norm = &normImpl{
 	},
 	grad: func(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 		c := len(a)
-		each := eachNormPiece
-		if dy != nil {
-			each = eachSumsPiece
-		}
-		each(len(x), c, func(lo, hi int) {
-			rows := (hi - lo) / c
-			if round {
-				normGradRoundAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
-			} else {
-				normGradAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], rows, c)
-			}
+		eachNormPiece(len(x), c, func(lo, hi int) {
+			normGradAVX512(&dy[lo], &x[lo], &a[0], &b[0], &k[0], &m1[0], &m2[0], (hi-lo)/c, c)
 		})
 	},
 }

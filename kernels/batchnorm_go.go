@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // The pure-Go twins of the batch-normalization kernels (see
 // batchnorm.go). The explicit float64 and float32 conversions of products
 // keep the compiler from fusing a multiply and an add, so that the
@@ -50,19 +52,26 @@ func normApplyRelu6Go(y, x []float32, scale, shift []float64) {
 	relu6Go(y[:len(x)], y[:len(x)])
 }
 
-// normGradGo is NormGrad's twin.
+// normGradGo is NormGrad's twin (round has no effect).
 func normGradGo(dy, x []float32, a, b, k, m1, m2 []float64, round bool) {
 	c := len(a)
 	for r := 0; r+c <= len(x); r += c {
 		xs, ds := x[r:r+c], dy[r:r+c]
 		for j, v := range xs {
-			h := (float64(v) - a[j]) * b[j]
-			if round {
-				h = float64(float32(h))
-			}
-			ds[j] = float32(k[j] * ((float64(ds[j]) - m1[j]) - float64(h*m2[j])))
+			ds[j] = gradOne(float64(ds[j]), float64(v), j, a, b, k, m1, m2)
 		}
 	}
+}
+
+// gradOne is the input gradient of one value d at x of channel j,
+// k·((d - m1) - h·m2) with h = (x - a)·b, computed as k·d - (p·x + c0)
+// with p = (k·m2)·b and c0 = k·m1 - p·a, each of c0, p·x + c0 and the
+// result one fused multiply-add (as the assembly's gradConsts and
+// gradCombine).
+func gradOne(d, x float64, j int, a, b, k, m1, m2 []float64) float32 {
+	p := k[j] * m2[j] * b[j]
+	c0 := math.FMA(-p, a[j], k[j]*m1[j])
+	return float32(math.FMA(k[j], d, -math.FMA(p, x, c0)))
 }
 
 // groupSumsGo adds to s[j] and q[j] the float32 sums of e and e·h

@@ -173,12 +173,11 @@ func normGradKeepToGo(dx, dy, x []float32, a, b, k, m1, m2 []float64, keep []byt
 	c := len(a)
 	for r := 0; r+c <= len(x); r += c {
 		for j, v := range x[r : r+c] {
-			h := float64(float32((float64(v) - a[j]) * b[j]))
 			d := 0.0
 			if kept(keep, r+j) {
 				d = float64(dy[r+j])
 			}
-			dx[r+j] = float32(k[j] * ((d - m1[j]) - float64(h*m2[j])))
+			dx[r+j] = gradOne(d, float64(v), j, a, b, k, m1, m2)
 		}
 	}
 }

@@ -29,15 +29,10 @@ func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64
 //go:noescape
 func normSumsRelu6AVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, y *float32, rows int, cols int)
 
-// normGradAVX512 (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), h = (x - a[j])·bb[j], as normGradGo.
+// normGradAVX512 (AVX-512) overwrites dy with float32(k[j]·dy - (p[j]·x + c0[j])) in float64 with fused multiply-adds for the rows of x and dy (rows × cols, row-major), p = k·m2·bb and c0 = k·m1 - p·a (gradConsts), as normGradGo.
 //
 //go:noescape
 func normGradAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
-
-// normGradRoundAVX512 (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), h = (x - a[j])·bb[j] rounded to float32, as normGradGo.
-//
-//go:noescape
-func normGradRoundAVX512(dy *float32, x *float32, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
 
 // normApplyRelu6KeepAVX512 (AVX-512) writes y = relu6(x·scale[j] + shift[j]) in float32 for the rows of x (rows × cols, row-major, cols a multiple of 8) and keep's bits where 0 < y < 6, as normApplyRelu6KeepGo.
 //
@@ -59,12 +54,12 @@ func normApplyAddReluKeepAVX512(y *float32, x *float32, r *float32, keep *uint8,
 //go:noescape
 func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)
 
-// normGradKeepAVX512 (AVX-512) overwrites dy with float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.
+// normGradKeepAVX512 (AVX-512) overwrites dy with float32(k[j]·d - (p[j]·x + c0[j])) in float64 with fused multiply-adds for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, p and c0 from a, bb, k, m1, m2 as gradConsts, as normGradKeepGo.
 //
 //go:noescape
 func normGradKeepAVX512(dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)
 
-// normGradKeepToAVX512 (AVX-512) writes dx = float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.
+// normGradKeepToAVX512 (AVX-512) writes dx = float32(k[j]·d - (p[j]·x + c0[j])) in float64 with fused multiply-adds for the rows of x and dy (rows × cols, row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, p and c0 from a, bb, k, m1, m2 as gradConsts, as normGradKeepGo.
 //
 //go:noescape
 func normGradKeepToAVX512(dx *float32, dy *float32, x *float32, keep *uint8, a *float64, bb *float64, k *float64, m1 *float64, m2 *float64, rows int, cols int)

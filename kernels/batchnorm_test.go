@@ -155,3 +155,24 @@ func TestNormKernelsPanic(t *testing.T) {
 		}()
 	}
 }
+
+// The input gradient's fused form stays within float32 rounding of the
+// formula k·((d - m1) - h·m2) written out in float64, relative to the
+// size of its terms.
+func TestNormGradCloseToFormula(t *testing.T) {
+	nc := newNormCase(rand.New(rand.NewPCG(5, 6)), 40, 7)
+	x, dy := nc.x[14:], nc.dy[14:] // no special values
+	for _, impl := range supportedNorm() {
+		d := append([]float32(nil), dy...)
+		impl.grad(d, x, nc.a, nc.b, nc.k, nc.m1, nc.m2, true)
+		for i, got := range d {
+			j := i % 7
+			h := (float64(x[i]) - nc.a[j]) * nc.b[j]
+			t1, t2, t3 := nc.k[j]*float64(dy[i]), nc.k[j]*nc.m1[j], nc.k[j]*h*nc.m2[j]
+			want := nc.k[j] * ((float64(dy[i]) - nc.m1[j]) - h*nc.m2[j])
+			if tol := 1e-6 * (math.Abs(t1) + math.Abs(t2) + math.Abs(t3)); math.Abs(float64(got)-want) > tol {
+				t.Fatalf("%s [%d] = %v, want %v within %v", impl.name, i, got, want, tol)
+			}
+		}
+	}
+}

@@ -26,7 +26,9 @@ import (
 //     h = (x - a)·b and e = h (the statistics), or h rounded to float32
 //     and e = dy when the kernel reads dy (Backward's sums);
 //   - normApply writes y = x·scale + shift in float32;
-//   - normGrad writes dy = float32(k·((dy - m1) - h·m2)), h as above.
+//   - normGrad writes dy = float32(k·((dy - m1) - h·m2)) with h = (x - a)·b
+//     not rounded, computed as k·dy - (p·x + c0) in float64 with fused
+//     multiply-adds (gradConsts).
 
 func genBatchNorm() {
 	genNormSums("normStatsAVX512", false)
@@ -34,8 +36,7 @@ func genBatchNorm() {
 	genNormApply("normApplyAVX512", false)
 	genNormApply("normApplyRelu6AVX512", true)
 	genNormSumsRelu6()
-	genNormGrad("normGradAVX512", false)
-	genNormGrad("normGradRoundAVX512", true)
+	genNormGrad("normGradAVX512")
 	genNormKeep()
 }
 
@@ -111,15 +112,10 @@ func narrow(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual) {
 	}
 }
 
-// xhat emits h = (x - a)·b, rounded to float32 and back with round.
-func xhat(x, a, bb reg.VecVirtual, round bool) reg.VecVirtual {
+// xhat emits h = (x - a)·b (in x's register).
+func xhat(x, a, bb reg.VecVirtual) reg.VecVirtual {
 	b.VSUBPD(a, x, x)
 	b.VMULPD(bb, x, x)
-	if round {
-		y := b.YMM()
-		b.VCVTPD2PS(x, y)
-		b.VCVTPS2PD(y, x)
-	}
 	return x
 }
 
@@ -288,7 +284,7 @@ func genNormSums(name string, withDy bool) {
 		}
 		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, 32*vecs, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
-				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v], false)
+				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
 				e := h
 				b.VADDPD(e, sv[v], sv[v])
 				t := b.ZMM()
@@ -383,15 +379,11 @@ func splat32(u uint32) reg.VecVirtual {
 	return v
 }
 
-func genNormGrad(name string, round bool) {
+func genNormGrad(name string) {
 	b.TEXT(name, b.NOSPLIT, "func(dy, x *float32, a, bb, k, m1, m2 *float64, rows, cols int)")
 	b.Pragma("noescape")
-	rnd := ""
-	if round {
-		rnd = " rounded to float32"
-	}
-	b.Doc(fmt.Sprintf("%s (AVX-512) overwrites dy with float32(k[j]·((dy - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, row-major), "+
-		"h = (x - a[j])·bb[j]%s, as normGradGo.", name, rnd))
+	b.Doc(name + " (AVX-512) overwrites dy with float32(k[j]·dy - (p[j]·x + c0[j])) in float64 with fused multiply-adds for the rows of x " +
+		"and dy (rows × cols, row-major), p = k·m2·bb and c0 = k·m1 - p·a (gradConsts), as normGradGo.")
 	dy, x := load64("dy"), load64("x")
 	a, bb, kk, m1, m2 := load64("a"), load64("bb"), load64("k"), load64("m1"), load64("m2")
 	rows, cols := load64("rows"), load64("cols")
@@ -401,22 +393,42 @@ func genNormGrad(name string, round bool) {
 	n := 0
 	normBlocks(name, cols, []reg.GPVirtual{a, bb, kk, m1, m2}, []reg.GPVirtual{x, dy}, func(vecs int, k reg.OpmaskVirtual) {
 		n++
-		c := make([][5]reg.VecVirtual, vecs)
+		c := make([][3]reg.VecVirtual, vecs)
 		for v := 0; v < vecs; v++ {
+			var in [5]reg.VecVirtual
 			for i, p := range []reg.GPVirtual{a, bb, kk, m1, m2} {
-				c[v][i] = load64s(op.Mem{Base: p, Disp: 64 * v}, k)
+				in[i] = load64s(op.Mem{Base: p, Disp: 64 * v}, k)
 			}
+			c[v] = gradConsts(in)
 		}
 		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, []reg.GPVirtual{x, dy}, 32*vecs, func(p []reg.GPVirtual) {
 			for v := 0; v < vecs; v++ {
-				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), c[v][0], c[v][1], round)
-				d := widen(op.Mem{Base: p[1], Disp: 32 * v}, k)
-				b.VSUBPD(c[v][3], d, d) // dy - m1
-				b.VMULPD(c[v][4], h, h) // h·m2
-				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
-				b.VMULPD(d, c[v][2], d) // k·(...)
-				narrow(d, op.Mem{Base: p[1], Disp: 32 * v}, k)
+				g := gradCombine(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), widen(op.Mem{Base: p[1], Disp: 32 * v}, k), c[v])
+				narrow(g, op.Mem{Base: p[1], Disp: 32 * v}, k)
 			}
 		})
 	})
+}
+
+// gradConsts returns, from a channel vector's a, bb, k, m1 and m2 (in
+// that order), the constants of the input gradient k·((d - m1) - h·m2)
+// with h = (x - a)·bb rewritten as k·d - (p·x + c0): p = (k·m2)·bb,
+// c0 = k·m1 - p·a (one fused multiply-add), and k.
+func gradConsts(in [5]reg.VecVirtual) [3]reg.VecVirtual {
+	a, bb, kk, m1, m2 := in[0], in[1], in[2], in[3], in[4]
+	p, c0 := b.ZMM(), b.ZMM()
+	b.VMULPD(m2, kk, p)
+	b.VMULPD(bb, p, p)
+	b.VMULPD(m1, kk, c0)
+	b.VFNMADD231PD(a, p, c0) // c0 - p·a, fused
+	return [3]reg.VecVirtual{p, c0, kk}
+}
+
+// gradCombine emits k·d - (p·x + c0) on x and d widened to float64 (c
+// from gradConsts), two fused multiply-adds, and returns it (in x's
+// register).
+func gradCombine(x, d reg.VecVirtual, c [3]reg.VecVirtual) reg.VecVirtual {
+	b.VFMADD213PD(c[1], c[0], x) // p·x + c0
+	b.VFMSUB231PD(c[2], d, x)    // k·d - (p·x + c0)
+	return x
 }

@@ -281,8 +281,8 @@ func genNormGradKeep(to bool) {
 	}
 	b.TEXT(name, b.NOSPLIT, sig)
 	b.Pragma("noescape")
-	b.Doc(name + " (AVX-512) " + out + " float32(k[j]·((d - m1[j]) - h·m2[j])) for the rows of x and dy (rows × cols, " +
-		"row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, h = (x - a[j])·bb[j] rounded to float32, as normGradKeepGo.")
+	b.Doc(name + " (AVX-512) " + out + " float32(k[j]·d - (p[j]·x + c0[j])) in float64 with fused multiply-adds for the rows of x and dy (rows × cols, " +
+		"row-major, cols a multiple of 8), d = dy where keep's bit is set and 0 elsewhere, p and c0 from a, bb, k, m1, m2 as gradConsts, as normGradKeepGo.")
 	dy, x, kp := load64("dy"), load64("x"), load64("keep")
 	f32 := []reg.GPVirtual{x, dy}
 	if to {
@@ -293,11 +293,13 @@ func genNormGradKeep(to bool) {
 	n := 0
 	keepBlocks(name, cols, f32, kp, func(vecs int, off reg.GPVirtual) {
 		n++
-		c := make([][5]reg.VecVirtual, vecs)
+		c := make([][3]reg.VecVirtual, vecs)
 		for v := 0; v < vecs; v++ {
+			var in [5]reg.VecVirtual
 			for i, p := range []string{"a", "bb", "k", "m1", "m2"} {
-				c[v][i] = load64s(per64(p, off, v), nil)
+				in[i] = load64s(per64(p, off, v), nil)
 			}
+			c[v] = gradConsts(in)
 		}
 		keepRows(fmt.Sprintf("%s_rows%d", name, n), ld, kld, f32, 32*vecs, kp, func(p []reg.GPVirtual, kr reg.GPVirtual) {
 			var km [2]reg.OpmaskVirtual
@@ -305,13 +307,8 @@ func genNormGradKeep(to bool) {
 				if v%2 == 0 {
 					km[0], km[1] = keepMasks(op.Mem{Base: kr, Disp: v}, v, vecs)
 				}
-				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, nil), c[v][0], c[v][1], true)
-				d := widen(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2])
-				b.VSUBPD(c[v][3], d, d) // dy - m1
-				b.VMULPD(c[v][4], h, h) // h·m2
-				b.VSUBPD(h, d, d)       // (dy - m1) - h·m2
-				b.VMULPD(d, c[v][2], d) // k·(...)
-				narrow(d, op.Mem{Base: p[len(p)-1], Disp: 32 * v}, nil)
+				g := gradCombine(widen(op.Mem{Base: p[0], Disp: 32 * v}, nil), widen(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2]), c[v])
+				narrow(g, op.Mem{Base: p[len(p)-1], Disp: 32 * v}, nil)
 			}
 		})
 	})
