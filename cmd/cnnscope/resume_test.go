@@ -41,32 +41,7 @@ func TestKillAndResumeGivesSameWeights(t *testing.T) {
 	}
 
 	killed := filepath.Join(base, "killed")
-	cmd := child(t, append(args, "--out", killed)...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	last := filepath.Join(killed, train.CheckpointsDir, train.LastCheckpoint)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if _, err := os.Stat(last); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(150 * time.Millisecond) // into the second epoch
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(killed, modelfile.WeightsFile)); err == nil {
-		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
-	}
+	killAfterCheckpoint(t, append(args, "--out", killed), 150*time.Millisecond) // into the second epoch
 	if b, err := child(t, "resume", killed).CombinedOutput(); err != nil {
 		t.Fatalf("resume: %v\n%s", err, b)
 	}
@@ -152,5 +127,40 @@ func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
 			t.Errorf("%s of a damaged model: exit %d, want 2\n%s", args[0], code, errs)
 		}
 		oneLine(t, args[0], errs, filepath.Join(dir, modelfile.WeightsFile), "checksum mismatch", "backup or train again")
+	}
+}
+
+// killAfterCheckpoint starts cnnscope with args (the last one the run
+// directory) in a child process and kills it with SIGKILL wait after its
+// first checkpoint exists; it fails if the run finished before.
+func killAfterCheckpoint(t *testing.T, args []string, wait time.Duration) {
+	t.Helper()
+	dir := args[len(args)-1]
+	cmd := child(t, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	last := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(last); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", out.String())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	time.Sleep(wait)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(dir, modelfile.WeightsFile)); err == nil {
+		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
 	}
 }

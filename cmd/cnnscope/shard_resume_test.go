@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cnnscope/cnnscope/modelfile"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // At --threads 2 a training step runs one shard of the batch per thread
@@ -40,7 +37,7 @@ func TestShardedTrainingRepeatsAndResumes(t *testing.T) {
 			sameRunFiles(t, runs[0], runs[1], "second run")
 
 			killed := filepath.Join(base, "killed")
-			killAfterCheckpoint(t, append(args, "--out", killed))
+			killAfterCheckpoint(t, append(args, "--out", killed), 0)
 			if code, _, errs := runCLI("resume", killed, "--threads", "2"); code != 0 {
 				t.Fatalf("resume: exit %d\n%s", code, errs)
 			}
@@ -62,38 +59,5 @@ func sameRunFiles(t *testing.T, a, b, what string) {
 	wb := modelWithoutRunID(t, filepath.Join(b, modelfile.WeightsFile))
 	if !bytes.Equal(wa, wb) {
 		t.Errorf("%s: weights differ from the first run's", what)
-	}
-}
-
-// killAfterCheckpoint starts cnnscope with args in a child process and
-// kills it with SIGKILL as soon as its first checkpoint exists.
-func killAfterCheckpoint(t *testing.T, args []string) {
-	t.Helper()
-	out := args[len(args)-1]
-	cmd := child(t, args...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	last := filepath.Join(out, train.CheckpointsDir, train.LastCheckpoint)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if _, err := os.Stat(last); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", log.String())
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(out, modelfile.WeightsFile)); err == nil {
-		t.Fatalf("the run finished before the kill:\n%s", log.String())
 	}
 }
