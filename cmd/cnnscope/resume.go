@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
+	"strconv"
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/rundir"
@@ -29,7 +31,7 @@ continues it and stops again on the next one.
 
 func runResume(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("resume", "resume RUN_DIR [--threads N] [--stop-on critical|none]", resumeExamples, stderr)
-	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: all)")
+	threads := fs.Int("threads", 0, "cores the kernels use (GOMAXPROCS; 0: the run's own, from run.json)")
 	stopOn := fs.String("stop-on", "", "diagnosis: critical or none, instead of the run's own setting (run.json); given, it also continues a run the diagnosis stopped")
 	err := parseFlags(fs, args)
 	if err == nil && fs.NArg() != 1 {
@@ -38,6 +40,9 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	if err == nil && *threads < 0 {
 		err = usagef("--threads %d: want 0 or more", *threads)
 	}
+	if err == nil && *threads == 0 {
+		*threads, err = resumeThreads(fs.Arg(0))
+	}
 	if err == nil {
 		defer setThreads(*threads)()
 		dir := fs.Arg(0)
@@ -45,7 +50,7 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 		s, err = spec.Load(filepath.Join(dir, train.SpecFile))
 		if err == nil {
 			var dopts diagnose.Options
-			ro := train.RunOptions{Dir: dir}
+			ro := train.RunOptions{Dir: dir, Settings: map[string]string{"threads": strconv.Itoa(runtime.GOMAXPROCS(0))}}
 			if dopts, err = resumeOptions(dir); err == nil && setFlags(fs, nil)["stop-on"] {
 				err = resumeStopOn(*stopOn, &dopts, &ro)
 			}
@@ -57,6 +62,21 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitCode(stderr, "resume", err)
+}
+
+// resumeThreads is the thread count the run trained with (run.json's
+// options.threads), 0 for a run that did not record one: the steps' shards
+// and sums depend on it, so resuming with another gives other weights.
+func resumeThreads(dir string) (int, error) {
+	info, err := rundir.ReadInfo(dir)
+	if err != nil || info.Options["threads"] == "" {
+		return 0, nil // no run.json (train.Run reports a damaged one), or a run from before
+	}
+	n, err := strconv.Atoi(info.Options["threads"])
+	if err != nil || n < 1 {
+		return 0, usagef("%s: options.threads %q: want a count of 1 or more", filepath.Join(dir, rundir.InfoFile), info.Options["threads"])
+	}
+	return n, nil
 }
 
 // resumeOptions are the diagnosis' options the run began with (run.json):
@@ -89,7 +109,7 @@ func resumeStopOn(v string, o *diagnose.Options, ro *train.RunOptions) error {
 	default:
 		return usagef("--stop-on %q: want critical or none", v)
 	}
-	ro.ResumeStopped, ro.Settings = true, map[string]string{"stop_on": v}
+	ro.ResumeStopped, ro.Settings["stop_on"] = true, v
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -162,5 +163,21 @@ func killAfterCheckpoint(t *testing.T, args []string, wait time.Duration) {
 	cmd.Wait()
 	if _, err := os.Stat(filepath.Join(dir, modelfile.WeightsFile)); err == nil {
 		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
+	}
+}
+
+// TestResumeThreadsFromRunJSON: a run.json whose options.threads is not a
+// count of 1 or more is bad input (exit 2) naming the field.
+func TestResumeThreadsFromRunJSON(t *testing.T) {
+	for _, v := range []string{"zero", "0", "-2", "1.5"} {
+		dir := t.TempDir()
+		info := &rundir.Info{RunID: "r", State: rundir.Training, Options: map[string]string{"threads": v}}
+		if err := rundir.WriteInfo(dir, info); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := runCLI("resume", dir)
+		if code != 2 || !strings.Contains(errs, "options.threads") {
+			t.Errorf("threads %q: exit %d, %q; want exit 2 naming options.threads", v, code, errs)
+		}
 	}
 }

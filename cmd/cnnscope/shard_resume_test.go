@@ -9,14 +9,15 @@ import (
 	"github.com/cnnscope/cnnscope/modelfile"
 )
 
-// At --threads 2 a training step runs one shard of the batch per thread
+// At --threads 3 a training step runs one shard of the batch per thread
 // (resnet-20 as a Graph, vgg-small as a Sequential with BatchNormalization
 // and Dropout), the shards meeting at barriers: the same seed gives the
 // same history and weights run after run, and a run killed with SIGKILL
-// after a checkpoint and resumed at --threads 2 ends with the weights of
-// the uninterrupted one. GOMAXPROCS 2 shards even on a one-core machine;
-// batch 16 is the smallest a Sequential shards at two threads (8 samples
-// a shard), a Graph shards from 4.
+// after a checkpoint and resumed without --threads (run.json keeps the
+// run's 3) ends with the weights of the uninterrupted one. GOMAXPROCS 3
+// shards on any machine and is not this 2-core one's default, which
+// resume would otherwise take; batch 24 is the smallest a Sequential
+// shards at three threads (8 samples a shard), a Graph shards from 4.
 func TestShardedTrainingRepeatsAndResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains four small runs per model")
@@ -25,8 +26,8 @@ func TestShardedTrainingRepeatsAndResumes(t *testing.T) {
 	for _, model := range []string{"resnet-20", "vgg-small"} {
 		t.Run(model, func(t *testing.T) {
 			base := t.TempDir()
-			args := []string{"train", "--data", data, "--model", model, "--epochs", "4", "--batch", "16",
-				"--seed", "3", "--threads", "2", "--val-split", "0.2"}
+			args := []string{"train", "--data", data, "--model", model, "--epochs", "4", "--batch", "24",
+				"--seed", "3", "--threads", "3", "--val-split", "0.2"}
 			var runs [2]string
 			for i := range runs {
 				runs[i] = filepath.Join(base, string(rune('a'+i)))
@@ -38,7 +39,7 @@ func TestShardedTrainingRepeatsAndResumes(t *testing.T) {
 
 			killed := filepath.Join(base, "killed")
 			killAfterCheckpoint(t, append(args, "--out", killed), 0)
-			if code, _, errs := runCLI("resume", killed, "--threads", "2"); code != 0 {
+			if code, _, errs := runCLI("resume", killed); code != 0 {
 				t.Fatalf("resume: exit %d\n%s", code, errs)
 			}
 			sameRunFiles(t, runs[0], killed, "killed and resumed run")

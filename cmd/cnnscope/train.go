@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -331,9 +332,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = defaultRunDir(time.Now())
 		}
-		var settings map[string]string
+		// run.json keeps the thread count for resume: it picks the steps'
+		// shards and sums, so the same count gives the same weights.
+		settings := map[string]string{"threads": strconv.Itoa(runtime.GOMAXPROCS(0))}
 		if f.stopOn == "critical" {
-			settings = map[string]string{"stop_on": f.stopOn}
+			settings["stop_on"] = f.stopOn
 		}
 		err = runSpecWith(spec, train.RunOptions{Dir: dir, Overwrite: f.overwrite, Settings: settings}, false, stdout, dopts)
 	}
