@@ -45,7 +45,7 @@ type Graph struct {
 	clock   layerClock            // per-call times (layer_timing.go)
 	infer   inferReplicas[*Graph] // an inference Forward on more than one thread (graph_micro_shards.go)
 	hubsOff bool                  // no depthwise convolution runs its BatchNormalizations' passes (graph_hub.go; A/B benchmarks only)
-	shards  graphShards           // a training step on more than one thread (graph_shard.go)
+	shards  shardSet[*Graph]      // a training step on more than one thread (graph_shard.go)
 	noShard bool                  // tests and benchmarks: never shard
 }
 

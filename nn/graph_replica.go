@@ -2,38 +2,6 @@ package nn
 
 import "github.com/cnnscope/cnnscope/tensor"
 
-// shardsFor returns the Graph's shard set for s shards, building the
-// missing replicas, and points every replica at the model's current
-// weights and trainable flags (a checkpoint load or a freeze between two
-// steps is seen by the next one) and every shard's BatchNormalizations
-// layers listed (shard_links.go links them for each step).
-func (g *Graph) shardsFor(s int) *graphShards {
-	sh := &g.shards
-	for len(sh.reps) < s-1 {
-		r, err := g.replica()
-		if err != nil { // the model was built from the same configs
-			panic("nn: replica of " + g.Name() + ": " + err.Error())
-		}
-		sh.reps = append(sh.reps, r)
-		sh.grads = append(sh.grads, nil)
-	}
-	if len(sh.xs) < s {
-		sh.xs = make([]tensor.Tensor, s)
-		sh.dys = make([]tensor.Tensor, s)
-		sh.outs = make([]*tensor.Tensor, s)
-	}
-	sh.models = append(append(sh.models[:0], g), sh.reps[:s-1]...)
-	sh.params, sh.skip = shardParams(g.layers(), sh.params[:0], sh.skip[:0])
-	for i, r := range sh.reps[:s-1] {
-		sh.grads[i] = g.linkReplica(r, sh.grads[i][:0])
-	}
-	sh.layers = sh.layers[:0]
-	for _, m := range sh.models {
-		sh.layers = append(sh.layers, m.layers())
-	}
-	return sh
-}
-
 // linkReplica makes r use the model's weight tensors, trainable flags
 // and A/B switches (copyKnobs) and appends r's gradient of each of the
 // model's params to grads.

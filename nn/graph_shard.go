@@ -33,16 +33,6 @@ import (
 // minGraphShardSamples is the smallest shard of a Graph.
 const minGraphShardSamples = 2
 
-// graphShards is a Graph's replicas and the buffers of a sharded step.
-type graphShards struct {
-	reps   []*Graph  // replica i runs shard i+1
-	models []*Graph  // the model, then the replicas (one per shard)
-	layers [][]Layer // layers[k]: shard k's layers in call order
-	links  shardLinks
-	ran    int // shards of the last Gradients (tests)
-	shardBufs
-}
-
 // shardCount is the number of shards a training step on a batch of n
 // runs in: one per thread, each of at least minGraphShardSamples
 // samples; 1 (the whole batch, per-layer parallel regions) when a layer
@@ -50,19 +40,7 @@ type graphShards struct {
 // (maxShardParams) or activation statistics are collected.
 func (g *Graph) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minGraphShardSamples)
-	if s < 2 || g.stats.on || g.noShard {
-		return 1
-	}
-	params := 0
-	for _, nd := range g.nodes {
-		if !shardLayerOK(nd.layer, n, s) {
-			return 1
-		}
-		for _, p := range nd.layer.Params() {
-			params += p.Value.Len()
-		}
-	}
-	if params > maxShardParams {
+	if s < 2 || g.stats.on || g.noShard || !shardsFit(g.layers(), n, s) {
 		return 1
 	}
 	return s
@@ -85,7 +63,8 @@ func shardableLayer(l Layer) bool {
 
 // gradientsSharded is Gradients cut into s shards (see above).
 func (g *Graph) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
-	sh := g.shardsFor(s)
+	sh := &g.shards
+	sh.ready(g, s)
 	n := x.Shape[0]
 	models := sh.models
 	for i := range s {

@@ -25,7 +25,7 @@ type Sequential struct {
 	stats   statsCollector
 	arena   arena                      // the layers' input gradients and inference outputs
 	clock   layerClock                 // per-layer times (sequential_timing.go)
-	shards  shardSet                   // a training step on more than one thread (sequential_shards.go)
+	shards  shardSet[*Sequential]      // a training step on more than one thread (sequential_shards.go)
 	infer   inferReplicas[*Sequential] // an inference Forward on more than one thread (graph_micro_shards.go)
 	noShard bool                       // tests and benchmarks: never shard
 }

@@ -6,31 +6,8 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// shardsFor returns the model's shard set with at least s-1 replicas,
-// building the missing ones, and points every replica at the model's
-// current weights and trainable flags (a checkpoint load or a freeze
-// between two steps is seen by the next one).
-func (m *Sequential) shardsFor(s int) *shardSet {
-	sh := &m.shards
-	for len(sh.reps) < s-1 {
-		r, err := m.replica()
-		if err != nil { // the model was built from the same config
-			panic("nn: replica of " + m.Name() + ": " + err.Error())
-		}
-		sh.reps = append(sh.reps, r)
-		sh.grads = append(sh.grads, nil)
-	}
-	if len(sh.xs) < s {
-		sh.xs = make([]tensor.Tensor, s)
-		sh.dys = make([]tensor.Tensor, s)
-		sh.outs = make([]*tensor.Tensor, s)
-	}
-	sh.params, sh.skip = shardParams(m.Layers, sh.params[:0], sh.skip[:0])
-	for i, r := range sh.reps[:s-1] {
-		sh.grads[i] = m.linkReplica(r, sh.grads[i][:0])
-	}
-	return sh
-}
+// layers is the model's layers in call order (shardModel).
+func (m *Sequential) layers() []Layer { return m.Layers }
 
 // replica builds a copy of the model from its layers' configs: the same
 // layer types, settings, names and trainable flags, its own buffers.

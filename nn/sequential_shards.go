@@ -39,15 +39,6 @@ const minShardSamples = 8
 // replica keeps a gradient of every weight (basic-cnn: 93k).
 const maxShardParams = 4 << 20
 
-// shardSet is a Sequential's replicas and the buffers of a sharded step.
-type shardSet struct {
-	reps   []*Sequential // replica i runs shard i+1
-	models []*Sequential // the model, then the replicas (one per shard)
-	layers [][]Layer     // layers[k]: shard k's layers
-	links  shardLinks    // their BatchNormalizations and Dropouts (shard_links.go)
-	shardBufs
-}
-
 // shardBufs are the buffers of a sharded step, a Sequential's or a
 // Graph's (graph_shard.go).
 type shardBufs struct {
@@ -69,19 +60,7 @@ type shardBufs struct {
 // collected.
 func (m *Sequential) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minShardSamples)
-	if s < 2 || m.stats.on || m.noShard {
-		return 1
-	}
-	params := 0
-	for _, l := range m.Layers {
-		if !shardLayerOK(l, n, s) {
-			return 1
-		}
-		for _, p := range l.Params() {
-			params += p.Value.Len()
-		}
-	}
-	if params > maxShardParams {
+	if s < 2 || m.stats.on || m.noShard || !shardsFit(m.Layers, n, s) {
 		return 1
 	}
 	return s
@@ -100,18 +79,14 @@ func perSampleLayer(l Layer) bool {
 
 // gradientsSharded is Gradients cut into s shards (see above).
 func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
-	sh := m.shardsFor(s)
+	sh := &m.shards
+	sh.ready(m, s)
 	n := x.Shape[0]
-	sh.models = append(append(sh.models[:0], m), sh.reps[:s-1]...)
 	models := sh.models
 	for i := range s {
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
 	shareWinograd(m, sh.reps[:s-1])
-	sh.layers = sh.layers[:0]
-	for _, r := range models {
-		sh.layers = append(sh.layers, r.Layers)
-	}
 	sh.links.link(sh.layers, n)
 	defer unlinkShards(sh.layers)
 	each := shardRunner(m.Layers)
@@ -161,7 +136,7 @@ func (sh *shardBufs) gather(s, n int) *tensor.Tensor {
 // shard, each weight cut into pieces of at most sumPiece values run as
 // the tasks of one parallel region; and the replicas' per-layer work into
 // the model's clock.
-func (m *Sequential) addShardGrads(sh *shardSet, s int) {
+func (m *Sequential) addShardGrads(sh *shardSet[*Sequential], s int) {
 	sh.sumGrads(s)
 	for _, r := range sh.reps[:s-1] {
 		m.clock.addWork(&r.clock)

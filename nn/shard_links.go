@@ -84,6 +84,22 @@ func shardLayerOK(l Layer, n, s int) bool {
 	return shardableLayer(l)
 }
 
+// shardsFit reports whether a training step on a batch of n can run in s
+// shards: every layer can run on a shard (shardLayerOK) and the weights
+// are few enough (maxShardParams) for the replicas' gradients.
+func shardsFit(layers []Layer, n, s int) bool {
+	params := 0
+	for _, l := range layers {
+		if !shardLayerOK(l, n, s) {
+			return false
+		}
+		for _, p := range l.Params() {
+			params += p.Value.Len()
+		}
+	}
+	return params <= maxShardParams
+}
+
 // shardRunner is how a step runs its shards' work: all at once
 // (kernels.RunShards) when a BatchNormalization's shards meet at a
 // barrier, else as tasks claimed by free threads (kernels.ForEachTask:
