@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func winogradInputAVX512(x *float32, off *int, rows int, first int, last int, zero *float32, step int, tiles int, c int, o *float32, stride int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·winogradInputAVX512(SB), NOSPLIT, $384-88
 	MOVQ    x+0(FP), AX
 	MOVQ    off+8(FP), CX
@@ -218,248 +218,256 @@ winogradInputAVX512_tile:
 	XORQ    SI, SI
 
 winogradInputAVX512_c:
-	CMPQ    DI, $0x00000010
-	JL      winogradInputAVX512_ctail
-	MOVQ    (BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z0
-	MOVQ    8(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z1
-	MOVQ    16(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z2
-	MOVQ    24(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z3
-	MOVQ    32(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z4
-	MOVQ    40(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z5
-	MOVQ    48(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z6
-	MOVQ    56(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z7
-	MOVQ    64(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z8
-	MOVQ    72(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z9
-	MOVQ    80(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z10
-	MOVQ    88(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z11
-	MOVQ    96(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z12
-	MOVQ    104(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z13
-	MOVQ    112(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z14
-	MOVQ    120(BX), R8
-	ADDQ    DX, R8
-	VMOVUPS (R8)(SI*1), Z15
-	MOVQ    stride+80(FP), R9
-	SHLQ    $0x02, R9
-	LEAQ    (CX)(SI*1), R8
-	VSUBPS  Z8, Z0, Z0
-	VSUBPS  Z9, Z1, Z1
-	VSUBPS  Z10, Z2, Z2
-	VSUBPS  Z11, Z3, Z3
-	VSUBPS  Z2, Z0, Z0
-	VADDPS  Z2, Z1, Z16
-	VSUBPS  Z1, Z2, Z2
-	VSUBPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z16, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VADDPS  Z8, Z4, Z0
-	VADDPS  Z9, Z5, Z1
-	VADDPS  Z10, Z6, Z2
-	VADDPS  Z11, Z7, Z3
-	VSUBPS  Z2, Z0, Z0
-	VADDPS  Z2, Z1, Z16
-	VSUBPS  Z1, Z2, Z2
-	VSUBPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z16, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VSUBPS  Z4, Z8, Z0
-	VSUBPS  Z5, Z9, Z1
-	VSUBPS  Z6, Z10, Z2
-	VSUBPS  Z7, Z11, Z3
-	VSUBPS  Z2, Z0, Z0
-	VADDPS  Z2, Z1, Z8
-	VSUBPS  Z1, Z2, Z2
-	VSUBPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z8, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VSUBPS  Z12, Z4, Z0
-	VSUBPS  Z13, Z5, Z1
-	VSUBPS  Z14, Z6, Z2
-	VSUBPS  Z15, Z7, Z3
-	VSUBPS  Z2, Z0, Z0
-	VADDPS  Z2, Z1, Z4
-	VSUBPS  Z1, Z2, Z2
-	VSUBPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z4, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	ADDQ    $0x00000040, SI
-	SUBQ    $0x00000010, DI
-	JMP     winogradInputAVX512_c
+	CMPQ       DI, $0x00000010
+	JL         winogradInputAVX512_ctail
+	MOVQ       (BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z0
+	MOVQ       8(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z1
+	MOVQ       16(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z2
+	MOVQ       24(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z3
+	MOVQ       32(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z4
+	MOVQ       40(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z5
+	MOVQ       48(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z6
+	MOVQ       56(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z7
+	MOVQ       64(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z8
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       72(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z9
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       80(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z10
+	MOVQ       88(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z11
+	MOVQ       96(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z12
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       104(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z13
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       112(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z14
+	MOVQ       120(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS    (R8)(SI*1), Z15
+	MOVQ       stride+80(FP), R9
+	SHLQ       $0x02, R9
+	LEAQ       (CX)(SI*1), R8
+	VSUBPS     Z8, Z0, Z0
+	VSUBPS     Z9, Z1, Z1
+	VSUBPS     Z10, Z2, Z2
+	VSUBPS     Z11, Z3, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z16
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z16, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VADDPS     Z8, Z4, Z0
+	VADDPS     Z9, Z5, Z1
+	VADDPS     Z10, Z6, Z2
+	VADDPS     Z11, Z7, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z16
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z16, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VSUBPS     Z4, Z8, Z0
+	VSUBPS     Z5, Z9, Z1
+	VSUBPS     Z6, Z10, Z2
+	VSUBPS     Z7, Z11, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z8
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z8, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VSUBPS     Z12, Z4, Z0
+	VSUBPS     Z13, Z5, Z1
+	VSUBPS     Z14, Z6, Z2
+	VSUBPS     Z15, Z7, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z4
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z4, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	ADDQ       $0x00000040, SI
+	SUBQ       $0x00000010, DI
+	JMP        winogradInputAVX512_c
 
 winogradInputAVX512_ctail:
-	TESTQ     DI, DI
-	JZ        winogradInputAVX512_cdone
-	MOVL      $0x0000ffff, R8
-	BZHIL     DI, R8, R8
-	KMOVW     R8, K1
-	MOVQ      (BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z0
-	MOVQ      8(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z1
-	MOVQ      16(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z2
-	MOVQ      24(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z3
-	MOVQ      32(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z4
-	MOVQ      40(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z5
-	MOVQ      48(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z6
-	MOVQ      56(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z7
-	MOVQ      64(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z8
-	MOVQ      72(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z9
-	MOVQ      80(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z10
-	MOVQ      88(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z11
-	MOVQ      96(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z12
-	MOVQ      104(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z13
-	MOVQ      112(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z14
-	MOVQ      120(BX), R8
-	ADDQ      DX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z15
-	MOVQ      stride+80(FP), BX
-	SHLQ      $0x02, BX
-	LEAQ      (CX)(SI*1), R8
-	VSUBPS    Z8, Z0, Z0
-	VSUBPS    Z9, Z1, Z1
-	VSUBPS    Z10, Z2, Z2
-	VSUBPS    Z11, Z3, Z3
-	VSUBPS    Z2, Z0, Z0
-	VADDPS    Z2, Z1, Z16
-	VSUBPS    Z1, Z2, Z2
-	VSUBPS    Z3, Z1, Z1
-	VMOVUPS   Z0, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z16, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      BX, R8
-	VADDPS    Z8, Z4, Z0
-	VADDPS    Z9, Z5, Z1
-	VADDPS    Z10, Z6, Z2
-	VADDPS    Z11, Z7, Z3
-	VSUBPS    Z2, Z0, Z0
-	VADDPS    Z2, Z1, Z16
-	VSUBPS    Z1, Z2, Z2
-	VSUBPS    Z3, Z1, Z1
-	VMOVUPS   Z0, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z16, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      BX, R8
-	VSUBPS    Z4, Z8, Z0
-	VSUBPS    Z5, Z9, Z1
-	VSUBPS    Z6, Z10, Z2
-	VSUBPS    Z7, Z11, Z3
-	VSUBPS    Z2, Z0, Z0
-	VADDPS    Z2, Z1, Z8
-	VSUBPS    Z1, Z2, Z2
-	VSUBPS    Z3, Z1, Z1
-	VMOVUPS   Z0, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z8, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      BX, R8
-	VSUBPS    Z12, Z4, Z0
-	VSUBPS    Z13, Z5, Z1
-	VSUBPS    Z14, Z6, Z2
-	VSUBPS    Z15, Z7, Z3
-	VSUBPS    Z2, Z0, Z0
-	VADDPS    Z2, Z1, Z4
-	VSUBPS    Z1, Z2, Z2
-	VSUBPS    Z3, Z1, Z1
-	VMOVUPS   Z0, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z4, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      BX, R8
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      BX, R8
+	TESTQ      DI, DI
+	JZ         winogradInputAVX512_cdone
+	MOVL       $0x0000ffff, R8
+	BZHIL      DI, R8, R8
+	KMOVW      R8, K1
+	MOVQ       (BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z0
+	MOVQ       8(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z1
+	MOVQ       16(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z2
+	MOVQ       24(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z3
+	MOVQ       32(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z4
+	MOVQ       40(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z5
+	MOVQ       48(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z6
+	MOVQ       56(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z7
+	MOVQ       64(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z8
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       72(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z9
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       80(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z10
+	MOVQ       88(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z11
+	MOVQ       96(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z12
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       104(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z13
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       112(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z14
+	MOVQ       120(BX), R8
+	ADDQ       DX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z15
+	MOVQ       stride+80(FP), BX
+	SHLQ       $0x02, BX
+	LEAQ       (CX)(SI*1), R8
+	VSUBPS     Z8, Z0, Z0
+	VSUBPS     Z9, Z1, Z1
+	VSUBPS     Z10, Z2, Z2
+	VSUBPS     Z11, Z3, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z16
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z16, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       BX, R8
+	VADDPS     Z8, Z4, Z0
+	VADDPS     Z9, Z5, Z1
+	VADDPS     Z10, Z6, Z2
+	VADDPS     Z11, Z7, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z16
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z16, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       BX, R8
+	VSUBPS     Z4, Z8, Z0
+	VSUBPS     Z5, Z9, Z1
+	VSUBPS     Z6, Z10, Z2
+	VSUBPS     Z7, Z11, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z8
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z8, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       BX, R8
+	VSUBPS     Z12, Z4, Z0
+	VSUBPS     Z13, Z5, Z1
+	VSUBPS     Z14, Z6, Z2
+	VSUBPS     Z15, Z7, Z3
+	VSUBPS     Z2, Z0, Z0
+	VADDPS     Z2, Z1, Z4
+	VSUBPS     Z1, Z2, Z2
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    Z0, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z4, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       BX, R8
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       BX, R8
 
 winogradInputAVX512_cdone:
 	MOVQ step+48(FP), BX
@@ -474,7 +482,7 @@ winogradInputAVX512_done:
 	RET
 
 // func winogradOutputAVX512(m *float32, stride int, tiles int, f int, bias *float32, dst **float32, step int, relu bool)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, MMX+
 TEXT ·winogradOutputAVX512(SB), NOSPLIT, $0-57
 	MOVQ         dst+40(FP), AX
 	VPXORD       Z0, Z0, Z0
@@ -570,21 +578,25 @@ winogradOutputAVX512_c:
 	VPANDD  Z1, Z5, Z5
 
 winogradOutputAVX512_norelu:
-	MOVQ    (AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z2, (R9)(DI*1)
-	MOVQ    8(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z3, (R9)(DI*1)
-	MOVQ    16(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z4, (R9)(DI*1)
-	MOVQ    24(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z5, (R9)(DI*1)
-	ADDQ    $0x00000040, DI
-	SUBQ    $0x00000010, R8
-	JMP     winogradOutputAVX512_c
+	MOVQ       (AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z2, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       8(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z3, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       16(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z4, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       24(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z5, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	ADDQ       $0x00000040, DI
+	SUBQ       $0x00000010, R8
+	JMP        winogradOutputAVX512_c
 
 winogradOutputAVX512_ctail:
 	TESTQ     R8, R8
@@ -668,18 +680,22 @@ winogradOutputAVX512_ctail:
 	VPANDD    Z1, Z5, Z5
 
 winogradOutputAVX512_norelum:
-	MOVQ    (AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z2, K1, (R9)(DI*1)
-	MOVQ    8(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z3, K1, (R9)(DI*1)
-	MOVQ    16(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z4, K1, (R9)(DI*1)
-	MOVQ    24(AX), R9
-	ADDQ    SI, R9
-	VMOVUPS Z5, K1, (R9)(DI*1)
+	MOVQ       (AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z2, K1, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       8(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z3, K1, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       16(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z4, K1, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
+	MOVQ       24(AX), R9
+	ADDQ       SI, R9
+	VMOVUPS    Z5, K1, (R9)(DI*1)
+	PREFETCHT0 4096(R9)(DI*1)
 
 winogradOutputAVX512_cdone:
 	MOVQ step+48(FP), DI
@@ -694,7 +710,7 @@ winogradOutputAVX512_done:
 	RET
 
 // func winogradGradOutAVX512(dy **float32, step int, tiles int, f int, o *float32, stride int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, MMX+
 TEXT ·winogradGradOutAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dy+0(FP), AX
 	MOVL         $0x80000000, CX
@@ -710,148 +726,156 @@ winogradGradOutAVX512_tile:
 	XORQ SI, SI
 
 winogradGradOutAVX512_c:
-	CMPQ    DI, $0x00000010
-	JL      winogradGradOutAVX512_ctail
-	MOVQ    (AX), R8
-	ADDQ    BX, R8
-	VMOVUPS (R8)(SI*1), Z1
-	MOVQ    8(AX), R8
-	ADDQ    BX, R8
-	VMOVUPS (R8)(SI*1), Z2
-	MOVQ    16(AX), R8
-	ADDQ    BX, R8
-	VMOVUPS (R8)(SI*1), Z3
-	MOVQ    24(AX), R8
-	ADDQ    BX, R8
-	VMOVUPS (R8)(SI*1), Z4
-	MOVQ    stride+40(FP), R9
-	SHLQ    $0x02, R9
-	LEAQ    (DX)(SI*1), R8
-	VADDPS  Z2, Z1, Z5
-	VSUBPS  Z2, Z1, Z6
-	VPXORD  Z0, Z2, Z7
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z5, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z6, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z7, (R8)
-	ADDQ    R9, R8
-	VADDPS  Z3, Z1, Z5
-	VADDPS  Z4, Z2, Z6
-	VADDPS  Z6, Z5, Z7
-	VSUBPS  Z6, Z5, Z8
-	VPXORD  Z0, Z6, Z6
-	VMOVUPS Z5, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z7, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z8, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z6, (R8)
-	ADDQ    R9, R8
-	VSUBPS  Z3, Z1, Z1
-	VSUBPS  Z4, Z2, Z2
-	VADDPS  Z2, Z1, Z5
-	VSUBPS  Z2, Z1, Z6
-	VPXORD  Z0, Z2, Z2
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z5, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z6, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	VPXORD  Z0, Z3, Z1
-	VPXORD  Z0, Z4, Z2
-	VADDPS  Z2, Z1, Z3
-	VSUBPS  Z2, Z1, Z4
-	VPXORD  Z0, Z2, Z2
-	VMOVUPS Z1, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z3, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z4, (R8)
-	ADDQ    R9, R8
-	VMOVUPS Z2, (R8)
-	ADDQ    R9, R8
-	ADDQ    $0x00000040, SI
-	SUBQ    $0x00000010, DI
-	JMP     winogradGradOutAVX512_c
+	CMPQ       DI, $0x00000010
+	JL         winogradGradOutAVX512_ctail
+	MOVQ       (AX), R8
+	ADDQ       BX, R8
+	VMOVUPS    (R8)(SI*1), Z1
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       8(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS    (R8)(SI*1), Z2
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       16(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS    (R8)(SI*1), Z3
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       24(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS    (R8)(SI*1), Z4
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       stride+40(FP), R9
+	SHLQ       $0x02, R9
+	LEAQ       (DX)(SI*1), R8
+	VADDPS     Z2, Z1, Z5
+	VSUBPS     Z2, Z1, Z6
+	VPXORD     Z0, Z2, Z7
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z5, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z6, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z7, (R8)
+	ADDQ       R9, R8
+	VADDPS     Z3, Z1, Z5
+	VADDPS     Z4, Z2, Z6
+	VADDPS     Z6, Z5, Z7
+	VSUBPS     Z6, Z5, Z8
+	VPXORD     Z0, Z6, Z6
+	VMOVUPS    Z5, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z7, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z8, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z6, (R8)
+	ADDQ       R9, R8
+	VSUBPS     Z3, Z1, Z1
+	VSUBPS     Z4, Z2, Z2
+	VADDPS     Z2, Z1, Z5
+	VSUBPS     Z2, Z1, Z6
+	VPXORD     Z0, Z2, Z2
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z5, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z6, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	VPXORD     Z0, Z3, Z1
+	VPXORD     Z0, Z4, Z2
+	VADDPS     Z2, Z1, Z3
+	VSUBPS     Z2, Z1, Z4
+	VPXORD     Z0, Z2, Z2
+	VMOVUPS    Z1, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z3, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z4, (R8)
+	ADDQ       R9, R8
+	VMOVUPS    Z2, (R8)
+	ADDQ       R9, R8
+	ADDQ       $0x00000040, SI
+	SUBQ       $0x00000010, DI
+	JMP        winogradGradOutAVX512_c
 
 winogradGradOutAVX512_ctail:
-	TESTQ     DI, DI
-	JZ        winogradGradOutAVX512_cdone
-	MOVL      $0x0000ffff, R8
-	BZHIL     DI, R8, R8
-	KMOVW     R8, K1
-	MOVQ      (AX), R8
-	ADDQ      BX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z1
-	MOVQ      8(AX), R8
-	ADDQ      BX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z2
-	MOVQ      16(AX), R8
-	ADDQ      BX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z3
-	MOVQ      24(AX), R8
-	ADDQ      BX, R8
-	VMOVUPS.Z (R8)(SI*1), K1, Z4
-	MOVQ      stride+40(FP), DI
-	SHLQ      $0x02, DI
-	LEAQ      (DX)(SI*1), R8
-	VADDPS    Z2, Z1, Z5
-	VSUBPS    Z2, Z1, Z6
-	VPXORD    Z0, Z2, Z7
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z5, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z6, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z7, K1, (R8)
-	ADDQ      DI, R8
-	VADDPS    Z3, Z1, Z5
-	VADDPS    Z4, Z2, Z6
-	VADDPS    Z6, Z5, Z7
-	VSUBPS    Z6, Z5, Z8
-	VPXORD    Z0, Z6, Z6
-	VMOVUPS   Z5, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z7, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z8, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z6, K1, (R8)
-	ADDQ      DI, R8
-	VSUBPS    Z3, Z1, Z1
-	VSUBPS    Z4, Z2, Z2
-	VADDPS    Z2, Z1, Z5
-	VSUBPS    Z2, Z1, Z6
-	VPXORD    Z0, Z2, Z2
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z5, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z6, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
-	VPXORD    Z0, Z3, Z1
-	VPXORD    Z0, Z4, Z2
-	VADDPS    Z2, Z1, Z3
-	VSUBPS    Z2, Z1, Z4
-	VPXORD    Z0, Z2, Z2
-	VMOVUPS   Z1, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z3, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z4, K1, (R8)
-	ADDQ      DI, R8
-	VMOVUPS   Z2, K1, (R8)
-	ADDQ      DI, R8
+	TESTQ      DI, DI
+	JZ         winogradGradOutAVX512_cdone
+	MOVL       $0x0000ffff, R8
+	BZHIL      DI, R8, R8
+	KMOVW      R8, K1
+	MOVQ       (AX), R8
+	ADDQ       BX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z1
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       8(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z2
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       16(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z3
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       24(AX), R8
+	ADDQ       BX, R8
+	VMOVUPS.Z  (R8)(SI*1), K1, Z4
+	PREFETCHT0 4096(R8)(SI*1)
+	MOVQ       stride+40(FP), DI
+	SHLQ       $0x02, DI
+	LEAQ       (DX)(SI*1), R8
+	VADDPS     Z2, Z1, Z5
+	VSUBPS     Z2, Z1, Z6
+	VPXORD     Z0, Z2, Z7
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z5, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z6, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z7, K1, (R8)
+	ADDQ       DI, R8
+	VADDPS     Z3, Z1, Z5
+	VADDPS     Z4, Z2, Z6
+	VADDPS     Z6, Z5, Z7
+	VSUBPS     Z6, Z5, Z8
+	VPXORD     Z0, Z6, Z6
+	VMOVUPS    Z5, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z7, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z8, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z6, K1, (R8)
+	ADDQ       DI, R8
+	VSUBPS     Z3, Z1, Z1
+	VSUBPS     Z4, Z2, Z2
+	VADDPS     Z2, Z1, Z5
+	VSUBPS     Z2, Z1, Z6
+	VPXORD     Z0, Z2, Z2
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z5, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z6, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       DI, R8
+	VPXORD     Z0, Z3, Z1
+	VPXORD     Z0, Z4, Z2
+	VADDPS     Z2, Z1, Z3
+	VSUBPS     Z2, Z1, Z4
+	VPXORD     Z0, Z2, Z2
+	VMOVUPS    Z1, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z3, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z4, K1, (R8)
+	ADDQ       DI, R8
+	VMOVUPS    Z2, K1, (R8)
+	ADDQ       DI, R8
 
 winogradGradOutAVX512_cdone:
 	MOVQ step+8(FP), SI

@@ -13,7 +13,12 @@ import (
 // one), or a single tile (step 0) whose rows may point at a row of zeros
 // (the padding). The additions are those of the Go twins
 // (winogradInputGo, winogradOutputGo), in the same order, so both give
-// the same bits.
+// the same bits. The input and gradient transforms prefetch the lines
+// prefetchDist bytes past the activation rows they read (the input
+// transform rows 2 and 3 only: rows 0 and 1 of the next row of tiles are
+// this one's 2 and 3), the output transform past the lines it writes
+// (write-allocate misses): a training step's activations mostly come
+// from memory (see prefetchRow). No result depends on it.
 
 func genWinograd() {
 	genWinogradInput()
@@ -140,6 +145,9 @@ func genWinogradInput() {
 			b.MOVQ(op.Mem{Base: tp, Disp: 8 * i}, ptr)
 			b.ADDQ(toff, ptr)
 			d[i] = c.load(op.Mem{Base: ptr, Index: cp, Scale: 1})
+			if i >= 8 && i%4 < 2 { // rows 2 and 3: the next row of tiles' new rows
+				b.PREFETCHT0(op.Mem{Base: ptr, Index: cp, Scale: 1, Disp: prefetchDist})
+			}
 		}
 		stride := load64("stride")
 		b.SHLQ(op.U8(2), stride)
@@ -256,6 +264,7 @@ func genWinogradOutput() {
 			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
 			b.ADDQ(toff, ptr)
 			c.store(y, op.Mem{Base: ptr, Index: cp, Scale: 1})
+			b.PREFETCHT0(op.Mem{Base: ptr, Index: cp, Scale: 1, Disp: prefetchDist})
 		}
 	})
 }
@@ -278,6 +287,7 @@ func genWinogradGradOut() {
 			b.MOVQ(op.Mem{Base: dp, Disp: 8 * k}, ptr)
 			b.ADDQ(toff, ptr)
 			d[k] = c.load(op.Mem{Base: ptr, Index: cp, Scale: 1})
+			b.PREFETCHT0(op.Mem{Base: ptr, Index: cp, Scale: 1, Disp: prefetchDist})
 		}
 		neg := func(x reg.VecVirtual) reg.VecVirtual {
 			r := b.ZMM()
