@@ -1676,7 +1676,7 @@ add2ReluAVX512_done:
 	RET
 
 // func copyRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, MMX+
 TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  dst+0(FP), AX
 	MOVQ  src+8(FP), CX
@@ -1701,20 +1701,22 @@ copyRunsAVX512_run:
 	MOVQ  R8, R11
 
 copyRunsAVX512_vec:
-	TESTQ   R11, R11
-	JZ      copyRunsAVX512_tail
-	VMOVUPS (R10), Z0
-	VMOVUPS Z0, (R9)
-	ADDQ    $0x00000040, R9
-	ADDQ    $0x00000040, R10
-	DECQ    R11
-	JMP     copyRunsAVX512_vec
+	TESTQ      R11, R11
+	JZ         copyRunsAVX512_tail
+	PREFETCHT0 4096(R10)
+	VMOVUPS    (R10), Z0
+	VMOVUPS    Z0, (R9)
+	ADDQ       $0x00000040, R9
+	ADDQ       $0x00000040, R10
+	DECQ       R11
+	JMP        copyRunsAVX512_vec
 
 copyRunsAVX512_tail:
-	TESTQ     BX, BX
-	JZ        copyRunsAVX512_next
-	VMOVUPS.Z (R10), K1, Z0
-	VMOVUPS   Z0, K1, (R9)
+	TESTQ      BX, BX
+	JZ         copyRunsAVX512_next
+	PREFETCHT0 4096(R10)
+	VMOVUPS.Z  (R10), K1, Z0
+	VMOVUPS    Z0, K1, (R9)
 
 copyRunsAVX512_next:
 	ADDQ SI, AX
@@ -1727,7 +1729,7 @@ copyRunsAVX512_done:
 	RET
 
 // func addRunsAVX512(dst *float32, src *float32, runs int, n int, dstStride int, srcStride int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, MMX+
 TEXT ·addRunsAVX512(SB), NOSPLIT, $0-48
 	MOVQ  dst+0(FP), AX
 	MOVQ  src+8(FP), CX
@@ -1752,24 +1754,26 @@ addRunsAVX512_run:
 	MOVQ  R8, R11
 
 addRunsAVX512_vec:
-	TESTQ   R11, R11
-	JZ      addRunsAVX512_tail
-	VMOVUPS (R10), Z0
-	VMOVUPS (R9), Z1
-	VADDPS  Z0, Z1, Z1
-	VMOVUPS Z1, (R9)
-	ADDQ    $0x00000040, R9
-	ADDQ    $0x00000040, R10
-	DECQ    R11
-	JMP     addRunsAVX512_vec
+	TESTQ      R11, R11
+	JZ         addRunsAVX512_tail
+	PREFETCHT0 4096(R9)
+	VMOVUPS    (R10), Z0
+	VMOVUPS    (R9), Z1
+	VADDPS     Z0, Z1, Z1
+	VMOVUPS    Z1, (R9)
+	ADDQ       $0x00000040, R9
+	ADDQ       $0x00000040, R10
+	DECQ       R11
+	JMP        addRunsAVX512_vec
 
 addRunsAVX512_tail:
-	TESTQ     BX, BX
-	JZ        addRunsAVX512_next
-	VMOVUPS.Z (R10), K1, Z0
-	VMOVUPS.Z (R9), K1, Z1
-	VADDPS    Z0, Z1, Z1
-	VMOVUPS   Z1, K1, (R9)
+	TESTQ      BX, BX
+	JZ         addRunsAVX512_next
+	PREFETCHT0 4096(R9)
+	VMOVUPS.Z  (R10), K1, Z0
+	VMOVUPS.Z  (R9), K1, Z1
+	VADDPS     Z0, Z1, Z1
+	VMOVUPS    Z1, K1, (R9)
 
 addRunsAVX512_next:
 	ADDQ SI, AX

@@ -12,7 +12,10 @@ import (
 // a call to memmove (or AddTo) per run cost more than the copy. Runs are
 // processed in order, each whole vectors first, then one masked vector,
 // so runs of dst that overlap (col2im with stride 1) add up as the Go
-// loop adds them.
+// loop adds them. Each vector prefetches the line prefetchDist bytes past
+// its image side (im2col's src, col2im's dst; the other side is a tile
+// of the columns, in the cache): a training step's activations mostly
+// come from memory (see prefetchRow).
 
 // genCopyRuns: dst run i = src run i.
 func genCopyRuns() {
@@ -42,11 +45,16 @@ func runs(name string, add bool) {
 	b.ANDQ(op.U32(15), rem)
 	k := tailMask(rem)
 	d, s, c := b.GP64(), b.GP64(), b.GP64()
+	pf := s // the image side: im2col's source, col2im's destination
+	if add {
+		pf = d
+	}
 	step := func(kk bool) {
 		c := vecCtx{isa: avx512}
 		if kk {
 			c.k = k
 		}
+		b.PREFETCHT0(op.Mem{Base: pf, Disp: prefetchDist})
 		v := c.load(op.Mem{Base: s})
 		if add {
 			w := c.load(op.Mem{Base: d})
