@@ -67,7 +67,7 @@ func New(shape ...int) *Tensor {
 			panic(fmt.Sprintf("tensor: negative dimension in shape %v", shape))
 		}
 	}
-	return &Tensor{Shape: s, Data: make([]float32, s.Size())}
+	return &Tensor{Shape: s, Data: floats(s.Size())}
 }
 
 // FromData wraps data (without copying) in a tensor of the given shape.
