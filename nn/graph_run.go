@@ -173,7 +173,7 @@ func (g *Graph) give(r Ref, d *tensor.Tensor) {
 func (g *Graph) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
 	g.mustBeBuilt()
 	if s := g.shardCount(x.Shape[0]); s > 1 { // one shard of the batch per thread (graph_shard.go)
-		return g.gradientsSharded(x, t, w, loss, perSample, s)
+		return g.shards.step(g, s, x, t, w, loss, perSample, &g.dout)
 	}
 	g.shards.ran = 0
 	out := g.Forward(x, true)

@@ -1,11 +1,6 @@
 package nn
 
-import (
-	"runtime"
-
-	"github.com/cnnscope/cnnscope/kernels"
-	"github.com/cnnscope/cnnscope/tensor"
-)
+import "runtime"
 
 // A Graph's training step (Gradients) on more than one thread runs as
 // data parallelism, as a Sequential's does (sequential_shards.go): the
@@ -61,54 +56,8 @@ func shardableLayer(l Layer) bool {
 	return perSampleLayer(l)
 }
 
-// gradientsSharded is Gradients cut into s shards (see above).
-func (g *Graph) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
-	sh := &g.shards
-	sh.ready(g, s)
-	n := x.Shape[0]
-	models := sh.models
-	for i := range s {
-		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
-	}
-	g.shareWinograd(sh.reps[:s-1])
-	sh.links.link(sh.layers, n)
-	defer unlinkShards(sh.layers)
-	kernels.RunShards(s, func(i int) {
-		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
-	})
-	out := sh.gather(s, n)
-	g.dout = tensor.Ensure(g.dout, out.Shape...)
-	fused := false
-	if _, ok := g.nodes[g.outputRef()].layer.(activated); ok {
-		fused = loss.fusesWith(g.nodes[g.outputRef()].layer.(activated).activationName())
-		for _, m := range models {
-			m.nodes[m.outputRef()].layer.(activated).setLogitsGrad(fused)
-		}
-	}
-	v := loss.compute(out, t, w, g.dout, perSample, fused)
-	for i := range s {
-		rowsView(&sh.dys[i], g.dout, n*i/s, n*(i+1)/s)
-	}
-	kernels.RunShards(s, func(i int) {
-		models[i].Backward(&sh.dys[i])
-	})
-	sh.sumGrads(s)
-	for _, r := range sh.reps[:s-1] {
-		g.clock.addWork(&r.clock)
-	}
-	sh.ran = s
-	return v, out
-}
+// outputLayer is the layer of the output's call (shardModel).
+func (g *Graph) outputLayer() Layer { return g.nodes[g.outputRef()].layer }
 
-// shareWinograd transforms the kernels of the model's Winograd Conv2Ds
-// once before the shards start and has the replicas read them
-// (sequential_replica.go's shareWinograd for a Graph).
-func (g *Graph) shareWinograd(reps []*Graph) {
-	for i, nd := range g.nodes {
-		if c, ok := nd.layer.(*Conv2D); ok && c.refreshShared() {
-			for _, r := range reps {
-				r.nodes[i].layer.(*Conv2D).readWinograd(c)
-			}
-		}
-	}
-}
+// timer is the Graph's per-call clock (shardModel).
+func (g *Graph) timer() *layerClock { return &g.clock }

@@ -219,7 +219,7 @@ func (m *Sequential) Backward(dout *tensor.Tensor) {
 func (m *Sequential) Gradients(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32) (float64, *tensor.Tensor) {
 	m.mustBeBuilt()
 	if s := m.shardCount(x.Shape[0]); s > 1 {
-		return m.gradientsSharded(x, t, w, loss, perSample, s)
+		return m.shards.step(m, s, x, t, w, loss, perSample, &m.dout)
 	}
 	out := m.Forward(x, true)
 	m.dout = tensor.Ensure(m.dout, out.Shape...)

@@ -60,18 +60,3 @@ func linkLayers(ls, rs []Layer, grads []*tensor.Tensor) []*tensor.Tensor {
 	}
 	return grads
 }
-
-// shareWinograd transforms the kernel of each of the model's Conv2D that
-// run Winograd (both transforms: Forward's and the input gradient's),
-// before the shards start, and has the replicas' layers read those
-// instead of transforming the same weights again (a step changes them, so
-// every shard would otherwise transform them twice a step).
-func shareWinograd(m *Sequential, reps []*Sequential) {
-	for i, l := range m.Layers {
-		if c, ok := l.(*Conv2D); ok && c.refreshShared() {
-			for _, r := range reps {
-				r.Layers[i].(*Conv2D).readWinograd(c)
-			}
-		}
-	}
-}

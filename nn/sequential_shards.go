@@ -77,41 +77,11 @@ func perSampleLayer(l Layer) bool {
 	return false
 }
 
-// gradientsSharded is Gradients cut into s shards (see above).
-func (m *Sequential) gradientsSharded(x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, s int) (float64, *tensor.Tensor) {
-	sh := &m.shards
-	sh.ready(m, s)
-	n := x.Shape[0]
-	models := sh.models
-	for i := range s {
-		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
-	}
-	shareWinograd(m, sh.reps[:s-1])
-	sh.links.link(sh.layers, n)
-	defer unlinkShards(sh.layers)
-	each := shardRunner(m.Layers)
-	each(s, func(i int) {
-		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
-	})
-	out := sh.gather(s, n)
-	m.dout = tensor.Ensure(m.dout, out.Shape...)
-	fused := false
-	if a, ok := m.Layers[len(m.Layers)-1].(activated); ok {
-		fused = loss.fusesWith(a.activationName())
-		for _, r := range models {
-			r.Layers[len(r.Layers)-1].(activated).setLogitsGrad(fused)
-		}
-	}
-	v := loss.compute(out, t, w, m.dout, perSample, fused)
-	for i := range s {
-		rowsView(&sh.dys[i], m.dout, n*i/s, n*(i+1)/s)
-	}
-	each(s, func(i int) {
-		models[i].Backward(&sh.dys[i])
-	})
-	m.addShardGrads(sh, s)
-	return v, out
-}
+// outputLayer is the model's last layer (shardModel).
+func (m *Sequential) outputLayer() Layer { return m.Layers[len(m.Layers)-1] }
+
+// timer is the model's per-layer clock (shardModel).
+func (m *Sequential) timer() *layerClock { return &m.clock }
 
 // rowsView points v at rows [lo, hi) of x (batch first), reusing v's
 // shape slice.
@@ -130,17 +100,6 @@ func (sh *shardBufs) gather(s, n int) *tensor.Tensor {
 		off += copy(sh.out.Data[off:], o.Data)
 	}
 	return sh.out
-}
-
-// addShardGrads adds the replicas' gradients into the model's, shard by
-// shard, each weight cut into pieces of at most sumPiece values run as
-// the tasks of one parallel region; and the replicas' per-layer work into
-// the model's clock.
-func (m *Sequential) addShardGrads(sh *shardSet[*Sequential], s int) {
-	sh.sumGrads(s)
-	for _, r := range sh.reps[:s-1] {
-		m.clock.addWork(&r.clock)
-	}
 }
 
 // sumGrads adds the replicas' gradients into the model's, shard by
@@ -163,7 +122,7 @@ func (sh *shardBufs) sumGrads(s int) {
 	})
 }
 
-// sumPiece is the most values of a weight one task of addShardGrads sums.
+// sumPiece is the most values of a weight one task of sumGrads sums.
 const sumPiece = 16 << 10
 
 // addWork adds o's samples and FLOPs into c and clears them in o; not

@@ -7,6 +7,10 @@ import "github.com/cnnscope/cnnscope/tensor"
 // weights, and its layers in call order.
 type shardModel[M any] interface {
 	Name() string
+	Forward(x *tensor.Tensor, training bool) *tensor.Tensor
+	Backward(dout *tensor.Tensor)
+	outputLayer() Layer
+	timer() *layerClock
 	replica() (M, error)
 	linkReplica(r M, grads []*tensor.Tensor) []*tensor.Tensor
 	layers() []Layer
@@ -50,5 +54,65 @@ func (sh *shardSet[M]) ready(m M, s int) {
 	sh.layers = sh.layers[:0]
 	for _, x := range sh.models {
 		sh.layers = append(sh.layers, x.layers())
+	}
+}
+
+// step is a training step (Gradients) cut into s shards of x: each
+// shard's whole Forward, then its whole Backward, on a thread of its own
+// (shardRunner), the loss once on the outputs gathered in batch order
+// (the whole batch's mean, class and sample weights included), the
+// replicas' gradients added into the model's in shard order and their
+// per-layer work into its clock. dout is the model's loss-gradient
+// buffer.
+func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, dout **tensor.Tensor) (float64, *tensor.Tensor) {
+	sh.ready(m, s)
+	n := x.Shape[0]
+	models := sh.models
+	for i := range s {
+		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
+	}
+	sh.shareWinograd()
+	sh.links.link(sh.layers, n)
+	defer unlinkShards(sh.layers)
+	each := shardRunner(sh.layers[0])
+	each(s, func(i int) {
+		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
+	})
+	out := sh.gather(s, n)
+	*dout = tensor.Ensure(*dout, out.Shape...)
+	fused := false
+	if a, ok := m.outputLayer().(activated); ok {
+		fused = loss.fusesWith(a.activationName())
+		for _, r := range models {
+			r.outputLayer().(activated).setLogitsGrad(fused)
+		}
+	}
+	v := loss.compute(out, t, w, *dout, perSample, fused)
+	for i := range s {
+		rowsView(&sh.dys[i], *dout, n*i/s, n*(i+1)/s)
+	}
+	each(s, func(i int) {
+		models[i].Backward(&sh.dys[i])
+	})
+	sh.sumGrads(s)
+	for _, r := range sh.reps[:s-1] {
+		m.timer().addWork(r.timer())
+	}
+	sh.ran = s
+	return v, out
+}
+
+// shareWinograd transforms the kernel of each of the model's Conv2Ds that
+// run Winograd (both transforms: Forward's and the input gradient's)
+// before the shards start and has the replicas' layers read those instead
+// of transforming the same weights again (a step changes them, so every
+// shard would otherwise transform them twice a step).
+func (sh *shardSet[M]) shareWinograd() {
+	for i, l := range sh.layers[0] {
+		if c, ok := l.(*Conv2D); ok && c.refreshShared() {
+			for _, ls := range sh.layers[1:] {
+				ls[i].(*Conv2D).readWinograd(c)
+			}
+		}
 	}
 }
