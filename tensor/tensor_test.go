@@ -38,3 +38,24 @@ func TestShapeAndTensor(t *testing.T) {
 	}()
 	FromData(make([]float32, 5), 2, 3)
 }
+
+// TestNewExactBuffers: New's buffers hold exactly the values asked for,
+// zeroed, whatever their size (no rounding up to huge pages: a 1 MiB
+// activation took a whole 2 MiB page and 2 MiB more of heap), and
+// Ensure keeps a large enough one.
+func TestNewExactBuffers(t *testing.T) {
+	for _, n := range []int{1, 1000, 1<<18 - 1, 1 << 18, 1<<18 + 1, 1 << 19, 3<<19 + 7} {
+		x := New(n)
+		if len(x.Data) != n || cap(x.Data) != n {
+			t.Fatalf("New(%d): len %d, capacity %d, want %d", n, len(x.Data), cap(x.Data), n)
+		}
+		for i, v := range x.Data {
+			if v != 0 {
+				t.Fatalf("New(%d)[%d] = %v, want 0", n, i, v)
+			}
+		}
+		if y := Ensure(x, n/2+1); y != x || len(y.Data) != n/2+1 {
+			t.Fatalf("Ensure(New(%d), %d) did not reuse the buffer", n, n/2+1)
+		}
+	}
+}
