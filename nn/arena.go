@@ -26,6 +26,12 @@ type arena struct {
 	next      int
 	slabs     [][]float32
 	t         []*tensor.Tensor
+	// scratch is working memory of one layer call that the model's
+	// layers share (they run one at a time; each replica of a sharded
+	// step or of inference has an arena of its own): the Winograd kernel
+	// gradient's chunks of tiles (Conv2D.gradScratch), about 1 MiB each,
+	// held once instead of by every such convolution.
+	scratch []float32
 }
 
 // arenaUser is a layer that writes its dx (and its inference outputs)
@@ -76,6 +82,13 @@ func (a *arena) take(busy []float32, n int, per tensor.Shape) *tensor.Tensor {
 	t.Shape = append(append(t.Shape[:0], n), per...)
 	t.Data = a.slabs[i][:size]
 	return t
+}
+
+// scratchFor returns the shared scratch with n values (contents not
+// kept from one call to the next).
+func (a *arena) scratchFor(n int) []float32 {
+	a.scratch = growSlice(a.scratch, n)
+	return a.scratch
 }
 
 // holding returns the slab d starts in, or -1.

@@ -119,6 +119,7 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 	switch {
 	case l.useWinograd():
 		fp.tilePerSample, fp.tileMax = l.winogradTiles()
+		fp.tileShared = true
 	case !l.pointwise():
 		cols := float64(k[0]*k[1]) * float64(in[2])
 		fp.tilePerSample = 2 * float64(oh) * float64(ow) * cols

@@ -181,8 +181,18 @@ func (l *Conv2D) winogradKernelGrad(dz []float32) bool {
 	}
 	g, f := l.geom, l.Filters
 	chunk := kernels.WinogradChunk(g, f, l.tileBudget())
-	kernels.WinogradKernelGrad(g, f, l.x, dz, l.kernel.Grad.Data, l.wino.scratchFor(kernels.WinogradGradScratchLen(g, f, chunk)), chunk)
+	kernels.WinogradKernelGrad(g, f, l.x, dz, l.kernel.Grad.Data, l.gradScratch(kernels.WinogradGradScratchLen(g, f, chunk)), chunk)
 	return true
+}
+
+// gradScratch returns n values of scratch for the Winograd kernel
+// gradient: the model's, which its layers share (arena.scratch), or the
+// layer's own outside a model.
+func (l *Conv2D) gradScratch(n int) []float32 {
+	if l.arena != nil {
+		return l.arena.scratchFor(n)
+	}
+	return l.wino.scratchFor(n)
 }
 
 // winogradCache is the values a layer that runs Winograd keeps beside its

@@ -26,8 +26,10 @@ type footprint struct {
 	arena bool
 	// tile is scratch that grows with the batch up to a bound: Conv2D's
 	// patch matrix and its gradient, tilePerSample values per sample, at
-	// most tileMax.
+	// most tileMax; tileShared: scratch the model's layers share (a
+	// Winograd chunk's, arena.scratch), counted once for the largest.
 	tilePerSample, tileMax float64
+	tileShared             bool
 }
 
 // planner is implemented by every layer of this package: plan checks the
@@ -195,9 +197,13 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool
 	e := MemoryEstimate{Batch: batch}
 	perSample := values(input) // the input batch
 	largest := values(input)
-	var trainable, tiles float64
+	var trainable, tiles, sharedTile float64
 	for _, fp := range fps {
-		tiles += min(fp.tilePerSample*float64(batch), fp.tileMax)
+		if t := min(fp.tilePerSample*float64(batch), fp.tileMax); fp.tileShared {
+			sharedTile = max(sharedTile, t)
+		} else {
+			tiles += t
+		}
 		trainable += fp.trainable
 		e.Weights += 4 * (fp.trainable + fp.fixed)
 		largest = max(largest, values(fp.out))
@@ -217,6 +223,7 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool
 	case slots < 0:
 		perSample += float64(slabs) * largest
 	}
+	tiles += sharedTile
 	if slots >= 0 {
 		e.Gradients = 4 * trainable
 		e.OptimizerState = 4 * trainable * float64(slots)
