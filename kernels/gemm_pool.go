@@ -19,11 +19,19 @@ type gemmTasker interface {
 // Winograd tiles. Scratches
 // are recycled through scratchPool, so steady-state calls do not allocate.
 type gemmScratch struct {
-	a    []float32
-	b    []float32
-	tile []float32
-	wino []float32   // a chunk of WinogradConv's tiles
-	task TaskScratch // ForEachTask's buffers
+	a     []float32
+	b     []float32
+	tile  []float32
+	wino  []float32   // a chunk of WinogradConv's tiles
+	rows4 winoRows4   // F(4×4)'s transforms' rows (winograd4_transform.go)
+	task  TaskScratch // ForEachTask's buffers
+}
+
+// winoRows4 is the slices of a run of tiles' rows the F(4×4, 3×3)
+// transforms hand to their kernels.
+type winoRows4 struct {
+	in  [36][]float32
+	out [16][]float32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(gemmScratch) }}

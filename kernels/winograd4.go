@@ -145,10 +145,11 @@ func (w *winogradChunks) runTask4(ci int, s *gemmScratch) {
 	}
 	vs, ms := nt*g.C+xiPad, nt*f+xiPad
 	v, m := s.wino[:36*vs], s.wino[36*vs:36*(vs+ms)]
-	inputTiles4(g, w.x, zero, t0, t0+nt, v, vs)
+	inputTiles4(g, w.x, zero, t0, t0+nt, v, vs, &s.rows4.in)
 	cf := g.C * f
 	for xi := range 36 {
 		wino.gemm(v[xi*vs:][:nt*g.C], nt, g.C, w.u[xi*cf:][:cf], f, m[xi*ms:][:nt*f], s)
 	}
-	outputTiles4(g, f, m, ms, bias[:f], t0, t0+nt, w)
+	outputTiles4(g, f, m, ms, bias[:f], t0, t0+nt, w, &s.rows4.out)
+	s.rows4 = winoRows4{} // no reference to x and y kept in the pool
 }

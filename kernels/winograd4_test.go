@@ -130,3 +130,22 @@ func TestWinograd4Fused(t *testing.T) {
 		})
 	}
 }
+
+// Winograd4Conv allocates no memory per chunk of tiles: its transforms
+// hand their rows to the kernels in the scratch's arrays (an array of
+// their frames, passed to a function value, was allocated by every
+// chunk: 0.4 MB per resnet-20 inference call at batch 256).
+func TestWinograd4ConvChunksDoNotAllocate(t *testing.T) {
+	g := winograd4Geoms()[3] // 2 samples 16x16x32, 32 tiles
+	f := 32
+	rng := rand.New(rand.NewPCG(33, 34))
+	w, x, bias := normals(rng, 9*g.C*f), normals(rng, g.N*g.H*g.W*g.C), normals(rng, f)
+	u := make([]float32, Winograd4KernelLen(g.C, f))
+	Winograd4Kernel(w, g.C, f, false, u)
+	y := make([]float32, g.N*g.OH*g.OW*f)
+	chunks := Winograd4Tiles(g) // a chunk per tile
+	allocs := testing.AllocsPerRun(20, func() { Winograd4Conv(g, f, x, u, bias, y, true, 1) })
+	if allocs >= float64(chunks)/4 {
+		t.Errorf("%.1f allocations per call of %d chunks, want fewer than %d", allocs, chunks, chunks/4)
+	}
+}

@@ -9,21 +9,22 @@ package kernels
 // output tiles writes whole rows of its four rows of y.
 
 // inputTiles4 writes the transforms of the batch's tiles [a, b): position
-// ξ of tile a+t at v[ξ*stride+t*C:], C values each.
-func inputTiles4(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int) {
+// ξ of tile a+t at v[ξ*stride+t*C:], C values each. d is the caller's
+// room for the patch's rows (the scratch's: an array of the frame, handed
+// to wino.input4, a function value, would be allocated on every call).
+func inputTiles4(g ConvGeom, x, zero []float32, a, b int, v []float32, stride int, d *[36][]float32) {
 	th, tw := g.OH/4, g.OW/4
 	c := g.C
 	jlo, jhi := (g.PadLeft+3)/4, 0 // tile columns [jlo, jhi) read inside the width
 	if g.W-6+g.PadLeft >= 0 {
 		jhi = (g.W-6+g.PadLeft)/4 + 1
 	}
-	var d [36][]float32
 	for tg := a; tg < b; {
 		n, p := tg/(th*tw), tg%(th*tw)
 		i, j := p/tw, p%tw
 		o := v[(tg-a)*c:]
 		if j < jlo || j >= jhi {
-			inputTile4(g, x, zero, n, i, j, o, stride, &d)
+			inputTile4(g, x, zero, n, i, j, o, stride, d)
 			tg++
 			continue
 		}
@@ -38,7 +39,7 @@ func inputTiles4(g ConvGeom, x, zero []float32, a, b int, v []float32, stride in
 			at := ((n*g.H+ih0+k/6)*g.W + iw0 + k%6) * c
 			d[k] = x[at : at+ln]
 		}
-		wino.input4(&d, 4*c, run, c, o, stride)
+		wino.input4(d, 4*c, run, c, o, stride)
 		tg += run
 	}
 }
@@ -63,10 +64,10 @@ func inputTile4(g ConvGeom, x, zero []float32, n, i, j int, o []float32, stride 
 // outputTiles4 writes the batch's tiles [a, b) of w.y from their products
 // (position ξ of tile a+t at mm[ξ*stride+t*f:]): Aᵀ m A + bias, with relu
 // when w.relu; then, run by run, w.res's residual sum and its relu, or
-// relu's mask words (w.mask), on the run's four rows of y.
-func outputTiles4(g ConvGeom, f int, mm []float32, stride int, bias []float32, a, b int, w *winogradChunks) {
+// relu's mask words (w.mask), on the run's four rows of y. dst is the
+// caller's room for the rows (see inputTiles4).
+func outputTiles4(g ConvGeom, f int, mm []float32, stride int, bias []float32, a, b int, w *winogradChunks, dst *[16][]float32) {
 	th, tw := g.OH/4, g.OW/4
-	var dst [16][]float32
 	for tg := a; tg < b; {
 		n, p := tg/(th*tw), tg%(th*tw)
 		i, j := p/tw, p%tw
@@ -75,7 +76,7 @@ func outputTiles4(g ConvGeom, f int, mm []float32, stride int, bias []float32, a
 			at := ((n*g.OH+4*i+k/4)*g.OW + 4*j + k%4) * f
 			dst[k] = w.y[at : at+(run-1)*4*f+f]
 		}
-		wino.output4(mm[(tg-a)*f:], stride, run, f, bias, &dst, 4*f, w.relu && w.res == nil)
+		wino.output4(mm[(tg-a)*f:], stride, run, f, bias, dst, 4*f, w.relu && w.res == nil)
 		for r := range 4 {
 			at, ln := ((n*g.OH+4*i+r)*g.OW+4*j)*f, 4*run*f
 			ys := w.y[at : at+ln]
