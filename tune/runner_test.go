@@ -222,7 +222,15 @@ func TestRefusedInputStopsTheStudy(t *testing.T) {
 // waitEnded waits until n trials of the study in dir have ended.
 func waitEnded(t *testing.T, dir string, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	if !endedWithin(dir, n, time.Minute) {
+		t.Fatalf("%d trials did not end within a minute", n)
+	}
+}
+
+// endedWithin reports whether n trials of the study in dir have ended
+// within d.
+func endedWithin(dir string, n int, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		s, err := LoadStudy(dir)
 		if err != nil {
 			continue
@@ -234,8 +242,8 @@ func waitEnded(t *testing.T, dir string, n int) {
 			}
 		}
 		if ended >= n {
-			return
+			return true
 		}
 	}
-	t.Fatalf("%d trials did not end within a minute", n)
+	return false
 }

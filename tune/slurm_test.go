@@ -35,31 +35,33 @@ func TestSlurmExecutor(t *testing.T) {
 	// are cancelled while they run.
 	task := []string{"env", "TUNE_TEST_HELPER=slurmtask", "TUNE_TEST_EPOCH_MS=150", os.Args[0], dir}
 	ctx, stop := context.WithCancel(context.Background())
-	var log strings.Builder
-	r := &Runner{Study: s, SlurmTask: task, Poll: 50 * time.Millisecond, Log: &log}
+	var log1 syncBuilder
+	r := &Runner{Study: s, SlurmTask: task, Poll: 50 * time.Millisecond, Log: &log1}
 	done := make(chan error)
-	go func() { done <- r.Run(ctx) }()
-	waitEnded(t, dir, 1)
+	go func() { done <- runUnderSlurm(ctx, r) }()
+	if !endedWithin(dir, 1, time.Minute) {
+		t.Fatalf("no trial ended within a minute under Slurm:\n%s\n%s", log1.String(), slurmState(s.SlurmName))
+	}
 	stop()
 	if err := <-done; err != context.Canceled {
-		t.Fatalf("stopped tuner: %v\n%s", err, log.String())
+		t.Fatalf("stopped tuner: %v\n%s", err, log1.String())
 	}
 	first, err := LoadStudy(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	job := first.Trials[0].SlurmJob
-	if job == "" || !strings.Contains(log.String(), "go on as Slurm tasks") {
-		t.Fatalf("no job recorded, or no tasks left running when the tuner stopped:\n%s", log.String())
+	if job == "" || !strings.Contains(log1.String(), "go on as Slurm tasks") {
+		t.Fatalf("no job recorded, or no tasks left running when the tuner stopped:\n%s", log1.String())
 	}
 
 	s2, _, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log.Reset()
+	var log syncBuilder
 	r2 := &Runner{Study: s2, SlurmTask: task, Poll: 50 * time.Millisecond, Log: &log}
-	if err := r2.Run(context.Background()); err != nil {
+	if err := runUnderSlurm(context.Background(), r2); err != nil {
 		t.Fatalf("resumed tuner: %v\n%s", err, log.String())
 	}
 	if !strings.Contains(log.String(), "follows Slurm task "+job+"_") || strings.Contains(log.String(), "submitted") {
@@ -113,7 +115,7 @@ func TestSlurmExitStatusFromScontrol(t *testing.T) {
 	t.Cleanup(func() { exec.Command("scancel", "--name="+s.SlurmName).Run() })
 	var log strings.Builder
 	r := &Runner{Study: s, SlurmTask: []string{"env", "TUNE_TEST_HELPER=slurmrun", os.Args[0], dir}, Poll: 50 * time.Millisecond, Log: &log}
-	if err := r.Run(context.Background()); err != nil {
+	if err := runUnderSlurm(context.Background(), r); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	for _, tr := range s.Trials {
@@ -139,7 +141,7 @@ func TestSlurmTaskCancelledOutside(t *testing.T) {
 	var log syncBuilder
 	r := &Runner{Study: s, SlurmTask: []string{"sleep", "30"}, Poll: 50 * time.Millisecond, Log: &log}
 	done := make(chan error)
-	go func() { done <- r.Run(context.Background()) }()
+	go func() { done <- runUnderSlurm(context.Background(), r) }()
 	// Running: a pending task cancelled alone leaves no trace in scontrol.
 	running := func() bool {
 		out, _ := exec.Command("squeue", "-h", "-r", "--name="+s.SlurmName, "-o", "%T").Output()
@@ -147,14 +149,14 @@ func TestSlurmTaskCancelledOutside(t *testing.T) {
 	}
 	for deadline := time.Now().Add(time.Minute); !running(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("not running within a minute:\n%s", log.String())
+			t.Fatalf("not running within a minute:\n%s\n%s", log.String(), slurmState(s.SlurmName))
 		}
 	}
 	if out, err := exec.Command("scancel", "--name="+s.SlurmName).CombinedOutput(); err != nil {
 		t.Fatalf("scancel: %v %s", err, out)
 	}
 	if err := <-done; err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, log.String())
 	}
 	tr := s.Trials[0]
 	if tr.Status != Failed || !strings.Contains(tr.Reason, "ended without an exit status (JobState=CANCELLED") {

@@ -203,7 +203,7 @@ func TestTPEUnderSlurm(t *testing.T) {
 	t.Cleanup(func() { exec.Command("scancel", "--name="+s.SlurmName).Run() })
 	var log strings.Builder
 	r := &Runner{Study: s, SlurmTask: []string{"env", "TUNE_TEST_HELPER=slurmtask", os.Args[0], dir}, Poll: 50 * time.Millisecond, Log: &log}
-	if err := r.Run(context.Background()); err != nil {
+	if err := runUnderSlurm(context.Background(), r); err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
 	if diff := cmp.Diff(want, resultsWithoutSeconds(t, dir)); diff != "" {
