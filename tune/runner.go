@@ -299,14 +299,16 @@ func (r *Runner) waitAtRung(c *child, where string) {
 }
 
 // kill stops a pruned trial's child (saving first is the caller's: the
-// study records the decision before the process goes).
+// study records the decision before the process goes). It no longer
+// waits at a rung, even when its process has already exited (a Slurm
+// task trains on while it waits): Run removes an exited child only when
+// it is not paused.
 func (r *Runner) kill(c *child) {
-	c.killed = true
+	c.killed, c.paused = true, false
 	if c.exited {
 		return
 	}
 	c.proc.terminate()
-	c.paused = false
 }
 
 // settle gives a trial ASHA pruned at a rung the diagnosis' reason when
