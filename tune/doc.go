@@ -50,7 +50,12 @@
 // squeue (by the study's job name), reads the same history.csv files,
 // cancels pruned trials with scancel, and leaves the tasks running when
 // it stops: --resume follows them again (job ids in study.json) and
-// submits only trials whose task is gone without an exit status. Slurm
+// submits only trials whose task is gone without an exit status. A
+// task that wrote its exit status is done even while squeue still lists
+// it as completing; a task Slurm holds back for more than its turn
+// (held, its node down or drained) is logged once per reason; each
+// Slurm command has a minute to answer, else it counts as a failed
+// poll (60 in a row stop the study, resumably). Slurm
 // users cannot suspend jobs, so a trial waiting at a rung trains on;
 // its later epochs are taken in only after the decision, as on Windows.
 package tune

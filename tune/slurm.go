@@ -23,6 +23,12 @@ const SlurmDir = "slurm"
 // controller times out) before the tuner gives up (resumably).
 const squeueTolerance = 60
 
+// slurmTimeout bounds each Slurm command the tuner runs: one that has
+// not answered by then (a controller that hangs) is killed and counts
+// as failed, so that the tuner never waits on it silently. A variable
+// for the tests only.
+var slurmTimeout = time.Minute
+
 // slurmExec runs trials as the tasks of Slurm job arrays (sbatch
 // --array: the task id is the trial id, at most Parallel at once),
 // follows them with squeue, cancels pruned ones with scancel, and after
@@ -32,14 +38,26 @@ const squeueTolerance = 60
 type slurmExec struct {
 	r    *Runner
 	task []string
-	// active maps JOB_TASK to its state, for the study's tasks squeue
-	// lists (pending, running, completing); byTrial is the latest job
-	// listing each trial.
-	active   map[string]string
+	// active maps JOB_TASK to its state and reason, for the study's
+	// tasks squeue lists (pending, running, completing); byTrial is the
+	// latest job listing each trial.
+	active   map[string]queued
 	byTrial  map[int]string
 	polled   bool
 	failures int
+	// reported is the state and reason last logged for a task held back
+	// by more than its turn (report).
+	reported map[string]queued
 }
+
+// queued is a task's state and reason as squeue gives them.
+type queued struct{ state, reason string }
+
+// ordinaryReasons are why a pending task waits for its turn: any other
+// reason (held, its node down or drained, the partition down...), or a
+// task neither pending, running nor completing (suspended, requeued and
+// held...), may need someone's action, and the tuner says so.
+var ordinaryReasons = map[string]bool{"None": true, "Priority": true, "Resources": true, "JobArrayTaskLimit": true}
 
 type slurmProc struct {
 	e  *slurmExec
@@ -70,13 +88,13 @@ func (e *slurmExec) start(ts []*Trial, running int) ([]*child, error) {
 		rows, _ := readHistory(s.RunDir(t.ID))
 		c := &child{t: t, started: time.Now(), seen: len(rows)}
 		job := e.byTrial[t.ID]
-		if e.active[taskID(t.SlurmJob, t.ID)] != "" {
+		if _, ok := e.active[taskID(t.SlurmJob, t.ID)]; ok {
 			job = t.SlurmJob
 		}
 		code, exited := readExit(s.RunDir(t.ID))
 		switch {
 		case job != "":
-			e.r.logf("trial %d: follows Slurm task %s (%s)", t.ID, taskID(job, t.ID), e.active[taskID(job, t.ID)])
+			e.r.logf("trial %d: follows Slurm task %s (%s)", t.ID, taskID(job, t.ID), e.active[taskID(job, t.ID)].state)
 		case exited:
 			job = t.SlurmJob
 			c.exited, c.code = true, code
@@ -99,7 +117,7 @@ func (e *slurmExec) start(ts []*Trial, running int) ([]*child, error) {
 		t.SlurmJob = job
 		rows, _ := readHistory(s.RunDir(t.ID))
 		out = append(out, &child{t: t, proc: slurmProc{e, taskID(job, t.ID)}, started: time.Now(), seen: len(rows)})
-		e.active[taskID(job, t.ID)], e.byTrial[t.ID] = "PENDING", job
+		e.active[taskID(job, t.ID)], e.byTrial[t.ID] = queued{"PENDING", "None"}, job
 		e.r.logf("trial %d: submitted as Slurm task %s (%s)", t.ID, taskID(job, t.ID), paramString(t.Params))
 	}
 	return out, nil
@@ -131,12 +149,9 @@ func (e *slurmExec) submit(ts []*Trial) (string, error) {
 		args = append(args, "--cpus-per-task="+strconv.Itoa(s.Threads))
 	}
 	args = append(append(args, s.SlurmArgs...), script)
-	cmd := exec.Command("sbatch", args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
+	b, err := slurmCommand("sbatch", args...)
 	if err != nil {
-		return "", fmt.Errorf("sbatch %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return "", err
 	}
 	job, _, _ := strings.Cut(strings.TrimSpace(string(b)), ";")
 	if _, err := strconv.ParseUint(job, 10, 64); err != nil {
@@ -145,26 +160,23 @@ func (e *slurmExec) submit(ts []*Trial) (string, error) {
 	return job, nil
 }
 
-var squeueLine = regexp.MustCompile(`^(\d+)\|(\d+)\|(\S+)$`)
+var squeueLine = regexp.MustCompile(`^(\d+)\|(\d+)\|([A-Z_]+)\|(.*)$`)
 
 // squeue reads the study's tasks that are still in the queue (squeue
 // lists pending, running and completing tasks; -r one line per task).
 func (e *slurmExec) squeue() error {
-	cmd := exec.Command("squeue", "-h", "-r", "--name="+e.r.Study.SlurmName, "-o", "%F|%K|%T")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
+	b, err := slurmCommand("squeue", "-h", "-r", "--name="+e.r.Study.SlurmName, "-o", "%F|%K|%T|%r")
 	if err != nil {
-		return fmt.Errorf("squeue: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return err
 	}
-	e.active, e.byTrial, e.polled = map[string]string{}, map[int]string{}, true
+	e.active, e.byTrial, e.polled = map[string]queued{}, map[int]string{}, true
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		m := squeueLine.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
 		}
 		id, _ := strconv.Atoi(m[2])
-		e.active[m[1]+"_"+m[2]] = m[3]
+		e.active[m[1]+"_"+m[2]] = queued{m[3], m[4]}
 		if old, ok := e.byTrial[id]; !ok || len(m[1]) > len(old) || (len(m[1]) == len(old) && m[1] > old) {
 			e.byTrial[id] = m[1]
 		}
@@ -173,7 +185,11 @@ func (e *slurmExec) squeue() error {
 }
 
 // check marks the children whose task has left the queue as exited,
-// with the exit status their task wrote.
+// with the exit status their task wrote, and those whose task wrote it
+// and is completing: Slurm lists a task as completing until its
+// processes are gone and its node has said so, which under load (or
+// with a process that lingers) can take long after the task's work is
+// done. It reports tasks held back by more than their turn.
 func (e *slurmExec) check(running map[int]*child) error {
 	if err := e.squeue(); err != nil {
 		e.failures++
@@ -186,17 +202,22 @@ func (e *slurmExec) check(running map[int]*child) error {
 		return nil
 	}
 	e.failures = 0
-	for _, c := range running {
-		id := taskID(c.t.SlurmJob, c.t.ID)
-		if c.exited || e.active[id] != "" {
+	for _, id := range sortedIDs(running) {
+		c := running[id]
+		task := taskID(c.t.SlurmJob, c.t.ID)
+		if c.exited {
+			continue
+		}
+		code, ok := readExit(e.r.Study.RunDir(c.t.ID))
+		if q, listed := e.active[task]; listed && !(q.state == "COMPLETING" && ok) {
+			e.report(c.t.ID, task, q)
 			continue
 		}
 		c.exited = true
 		c.t.Seconds += time.Since(c.started).Seconds()
-		code, ok := readExit(e.r.Study.RunDir(c.t.ID))
 		why := ""
 		if !ok {
-			code, ok, why = e.scontrolExit(id)
+			code, ok, why = e.scontrolExit(task)
 		}
 		if ok {
 			c.code = code
@@ -210,6 +231,22 @@ func (e *slurmExec) check(running map[int]*child) error {
 	return nil
 }
 
+// report logs, once for each state and reason, a task that Slurm holds
+// back for more than its turn: without a word the tuner would seem to
+// hang while the task may never run (held after a failed launch, its
+// node down or drained, the partition down).
+func (e *slurmExec) report(trial int, task string, q queued) {
+	turn := q.state == "RUNNING" || q.state == "COMPLETING" || q.state == "PENDING" && ordinaryReasons[q.reason]
+	if turn || e.reported[task] == q {
+		return
+	}
+	if e.reported == nil {
+		e.reported = map[string]queued{}
+	}
+	e.reported[task] = q
+	e.r.logf("trial %d: Slurm task %s is %s: %s (scontrol show job %s; sinfo -R)", trial, task, q.state, q.reason, task)
+}
+
 var jobState = regexp.MustCompile(`\b(JobState|Reason|ExitCode)=(\S+)`)
 
 // scontrolExit is a task's exit status as scontrol reports it (for
@@ -219,7 +256,7 @@ var jobState = regexp.MustCompile(`\b(JobState|Reason|ExitCode)=(\S+)`)
 // none: why says what Slurm knows.
 func (e *slurmExec) scontrolExit(id string) (code int, ok bool, why string) {
 	how := "no longer known to scontrol"
-	if b, err := exec.Command("scontrol", "-o", "show", "job", id).Output(); err == nil {
+	if b, err := slurmCommand("scontrol", "-o", "show", "job", id); err == nil {
 		f := map[string]string{}
 		var parts []string
 		for _, m := range jobState.FindAllStringSubmatch(string(b), -1) {
@@ -238,9 +275,30 @@ func (e *slurmExec) scontrolExit(id string) (code int, ok bool, why string) {
 }
 
 func (e *slurmExec) scancel(id string) {
-	if out, err := exec.Command("scancel", id).CombinedOutput(); err != nil {
-		e.r.logf("scancel %s: %v: %s", id, err, strings.TrimSpace(string(out)))
+	if _, err := slurmCommand("scancel", id); err != nil {
+		e.r.logf("%v", err)
 	}
+}
+
+// slurmCommand runs a Slurm command and returns its output; the error
+// names the command and gives its standard error, or says that it did
+// not answer within slurmTimeout (it is killed; WaitDelay closes its
+// output even if a process of it lingers).
+func slurmCommand(name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), slurmTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = time.Second
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	switch {
+	case ctx.Err() != nil:
+		return out, fmt.Errorf("%s %s: no answer within %v", name, strings.Join(args, " "), slurmTimeout)
+	case err != nil:
+		return out, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
 }
 
 func (e *slurmExec) wait(ctx context.Context, tick <-chan time.Time) error {

@@ -14,9 +14,10 @@ import (
 // fakeSlurm stands in for Slurm's commands on PATH, so that the
 // tuner's side of timings a real Slurm gives only now and then can be
 // tested every time: sbatch submits job 1001 and lists its array tasks
-// as running (nothing runs: the test writes the trials' history rows
-// and exit files), squeue prints the queue file the test sets, scancel
-// records its arguments, scontrol knows no job.
+// as pending (nothing runs: the test writes the trials' history rows
+// and exit files), squeue prints the queue file the test sets (or
+// hangs while a file "hang" exists), scancel records its arguments,
+// scontrol knows no job.
 type fakeSlurm struct{ dir string }
 
 func newFakeSlurm(t *testing.T) *fakeSlurm {
@@ -25,10 +26,10 @@ func newFakeSlurm(t *testing.T) *fakeSlurm {
 	scripts := map[string]string{
 		"sbatch": `for a in "$@"; do case $a in --array=*) ids=$(echo "${a#--array=}" | cut -d% -f1 | tr , ' ');; esac; done
 : >"$D/queue.tmp"
-for id in $ids; do echo "1001|$id|RUNNING" >>"$D/queue.tmp"; done
+for id in $ids; do echo "1001|$id|PENDING|Priority" >>"$D/queue.tmp"; done
 mv "$D/queue.tmp" "$D/queue"
 echo 1001`,
-		"squeue":   `echo >>"$D/squeue.calls"; cat "$D/queue" 2>/dev/null; exit 0`,
+		"squeue":   `[ -e "$D/hang" ] && exec sleep 30; echo >>"$D/squeue.calls"; cat "$D/queue" 2>/dev/null; exit 0`,
 		"scancel":  `echo "$@" >>"$D/scancel.args"`,
 		"scontrol": `echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1`,
 	}
@@ -42,7 +43,7 @@ echo 1001`,
 	return f
 }
 
-// setQueue makes squeue list lines (JOB|TASK|STATE).
+// setQueue makes squeue list lines (JOB|TASK|STATE|REASON).
 func (f *fakeSlurm) setQueue(t *testing.T, lines ...string) {
 	t.Helper()
 	tmp := filepath.Join(f.dir, "queue.tmp")
@@ -148,7 +149,7 @@ func TestSlurmPrunedAfterExitWhileWaiting(t *testing.T) {
 	writeRows(t, s, 2, 5)
 	waitLog(t, log, "trial 2: waits at epoch 1")
 	finishTrial(t, s, 2, 0, 5, 4)
-	f.setQueue(t, "1001|1|RUNNING")
+	f.setQueue(t, "1001|1|RUNNING|None")
 	f.waitPolls(t, 2, log) // the tuner has seen trial 2's task end
 	finishTrial(t, s, 1, 0, 1, 0.5)
 	f.setQueue(t)
@@ -157,5 +158,78 @@ func TestSlurmPrunedAfterExitWhileWaiting(t *testing.T) {
 	}
 	if a, b := s.Trials[0], s.Trials[1]; a.Status != Completed || b.Status != Pruned || !strings.HasPrefix(b.Reason, "asha:") {
 		t.Errorf("trials %s, %s %q; want completed, pruned by asha\n%s", a.Status, b.Status, b.Reason, log.String())
+	}
+}
+
+// A task whose exit file is written is done though Slurm still lists it
+// as completing (its node has not yet said that its processes are gone,
+// which under load can take long): the tuner waited for it to leave the
+// queue.
+func TestSlurmCompletingWithExitFile(t *testing.T) {
+	f := newFakeSlurm(t)
+	s, log, done := fakeSlurmStudy(t, 1)
+	waitLog(t, log, "submitted as Slurm task 1001_1")
+	finishTrial(t, s, 1, 0, 1, 0.5)
+	f.setQueue(t, "1001|1|COMPLETING|None")
+	if err := <-done; err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if tr := s.Trials[0]; tr.Status != Completed || len(tr.ValLoss) != 2 {
+		t.Errorf("trial 1: %s after %d epochs, want completed after 2\n%s", tr.Status, len(tr.ValLoss), log.String())
+	}
+}
+
+// A task Slurm holds back for more than its turn is reported once for
+// each reason, with the reason; a task waiting its turn is not.
+func TestSlurmReportsTaskHeldBack(t *testing.T) {
+	f := newFakeSlurm(t)
+	s, log, done := fakeSlurmStudy(t, 1)
+	waitLog(t, log, "submitted as Slurm task 1001_1")
+	f.waitPolls(t, 3, log)
+	f.setQueue(t, "1001|1|PENDING|launch failed requeued held")
+	f.waitPolls(t, 3, log)
+	f.setQueue(t, "1001|1|PENDING|ReqNodeNotAvail, UnavailableNodes:localhost")
+	f.waitPolls(t, 3, log)
+	finishTrial(t, s, 1, 0, 1, 0.5)
+	f.setQueue(t)
+	if err := <-done; err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	got := log.String()
+	for _, want := range []string{
+		"trial 1: Slurm task 1001_1 is PENDING: launch failed requeued held (scontrol show job 1001_1; sinfo -R)\n",
+		"trial 1: Slurm task 1001_1 is PENDING: ReqNodeNotAvail, UnavailableNodes:localhost (",
+	} {
+		if n := strings.Count(got, want); n != 1 {
+			t.Errorf("the log says %q %d times, want once:\n%s", want, n, got)
+		}
+	}
+	if strings.Contains(got, "is PENDING: Priority") {
+		t.Errorf("a task waiting its turn (Priority) is reported:\n%s", got)
+	}
+}
+
+// A Slurm command that does not answer is killed after slurmTimeout and
+// counts as a failed poll (the tuner says so and tries again) instead
+// of blocking the tuner.
+func TestSlurmCommandTimeout(t *testing.T) {
+	f := newFakeSlurm(t)
+	if err := os.WriteFile(filepath.Join(f.dir, "hang"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := slurmTimeout
+	slurmTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { slurmTimeout = old })
+	dir := t.TempDir()
+	s := newTestStudy(t, dir, "random", 1, 1)
+	s.Executor, s.SlurmName = Slurm, slurmName(dir, s.Created)
+	var log syncBuilder
+	e := &slurmExec{r: &Runner{Study: s, Log: &log}}
+	start := time.Now()
+	if err := e.check(map[int]*child{}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second || e.failures != 1 || !strings.Contains(log.String(), "no answer within 200ms (trying again)") {
+		t.Errorf("squeue that hangs: %v, %d failures, log %q; want a failed poll after 200ms", took, e.failures, log.String())
 	}
 }
