@@ -105,7 +105,7 @@ func (l *Add) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
 		case l.maps[i] == nil && !given:
 			l.dxs[i], given = dy, true
 		case l.maps[i] == nil:
-			l.dxs[i] = ensureOwn(l.dxs[i], dy, n, l.in[i])
+			l.dxs[i] = l.gradCopy(i, dy, n)
 			copy(l.dxs[i].Data, dy.Data)
 		default:
 			l.dxs[i] = ensureOwn(l.dxs[i], dy, n, l.in[i])
@@ -113,6 +113,19 @@ func (l *Add) BackwardInputs(dy *tensor.Tensor) []*tensor.Tensor {
 		}
 	}
 	return l.dxs
+}
+
+// gradCopy returns the buffer input i's gradient, a copy of dy, is written
+// into: a gradient slab of the Graph's arena in its Backward
+// (graph_grads.go), else a buffer of the layer's own.
+func (l *Add) gradCopy(i int, dy *tensor.Tensor, n int) *tensor.Tensor {
+	if a := l.arena; a != nil && a.grads.on {
+		return a.grads.take(n, l.in[i], n*a.perSample)
+	}
+	if a := l.arena; a != nil && a.grads.holding(l.dxs[i]) {
+		l.dxs[i] = nil // a slab's, from a Graph's Backward
+	}
+	return ensureOwn(l.dxs[i], dy, n, l.in[i])
 }
 
 // ensureOwn is ensureBatch for a buffer that must not be dy itself (it may
@@ -128,7 +141,7 @@ func ensureOwn(t, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
 // after a fused activation: dy turned into the gradient before it and
 // copied for the second input, chunk by chunk, in one pass.
 func (l *Add) backwardFused(dy *tensor.Tensor, n int) []*tensor.Tensor {
-	l.dxs[1] = ensureOwn(l.dxs[1], dy, n, l.in[1])
+	l.dxs[1] = l.gradCopy(1, dy, n)
 	l.dxs[0] = dy
 	act, c, d := l.fused.act, l.out[len(l.out)-1], l.dxs[1].Data
 	kernels.ForEachChunk(len(dy.Data), elementwiseGrain, func(lo, hi int) {

@@ -17,8 +17,9 @@ import (
 // A Graph's arena (graph set) holds only inference outputs, in as many
 // slabs as tensors live at once: before each layer call the Graph picks
 // a slab that holds no tensor still to be read (next), and frees a slab
-// once the last reader of its tensor has run (graph_arena.go). Input
-// gradients stay in the layers' own buffers there.
+// once the last reader of its tensor has run (graph_arena.go); in its
+// Backward, the input gradients go to slabs of their own, reused once
+// the gradient has been read (grads, graph_grads.go).
 type arena struct {
 	perSample int  // the largest input or output of one sample, in values
 	inference bool // no Backward follows this Forward (inference, ForwardEach): outputs go here too
@@ -32,16 +33,21 @@ type arena struct {
 	// gradient's chunks of tiles (Conv2D.gradScratch), about 1 MiB each,
 	// held once instead of by every such convolution.
 	scratch []float32
+	grads   gradSlabs // a Graph's Backward: the input gradients (graph_grads.go)
 }
 
 // arenaUser is a layer that writes its dx (and its inference outputs)
 // into the model's arena when it has one.
 type arenaUser interface{ setArena(a *arena) }
 
-// inputGrad returns the (n, per...) tensor a layer writes dx into: its
-// own buffer *own when a is nil or a Graph's, otherwise the arena's slab
-// that does not hold dy.
+// inputGrad returns the (n, per...) tensor a layer writes dx into: in a
+// Graph's Backward a free gradient slab (graph_grads.go); its own buffer
+// *own when a is nil or a Graph's otherwise; else the Sequential arena's
+// slab that does not hold dy.
 func inputGrad(a *arena, own **tensor.Tensor, dy *tensor.Tensor, n int, per tensor.Shape) *tensor.Tensor {
+	if a != nil && a.grads.on { // a Graph's Backward (graph_grads.go)
+		return a.grads.take(n, per, n*a.perSample)
+	}
 	if a == nil || a.graph {
 		*own = ensureBatch(*own, n, per)
 		return *own

@@ -145,7 +145,7 @@ func (l *Add) forwardBN(xs []*tensor.Tensor, y *tensor.Tensor) bool {
 // that tensor adds the masked dy instead (kernels.AddKept).
 func (l *Add) backwardBN(dy *tensor.Tensor, n int) []*tensor.Tensor {
 	o := 1 - l.bnSide
-	l.dxs[o] = ensureOwn(l.dxs[o], dy, n, l.in[o])
+	l.dxs[o] = l.gradCopy(o, dy, n)
 	l.dxs[l.bnSide] = dy
 	m := maskedGrad{src: dy.Data, keep: l.bn.keep}
 	if l.eagerMask { // the copy written now (A/B benchmarks only)
@@ -201,6 +201,8 @@ func (g *Graph) giveMasked(r Ref, d *tensor.Tensor, m maskedGrad) {
 	case r == inputRef:
 	case g.pending[r] == nil:
 		g.pending[r], g.masked[r] = d, m
+		g.arena.grads.hold(d.Data, 1)
+		g.arena.grads.hold(m.src, 1)
 	default:
 		g.fillMasked(int(r))
 		m.addTo(g.pending[r].Data)
@@ -212,6 +214,7 @@ func (g *Graph) fillMasked(i int) {
 	if m := g.masked[i]; m.src != nil {
 		g.masked[i] = maskedGrad{}
 		m.fill(g.pending[i].Data)
+		g.arena.grads.hold(m.src, -1)
 	}
 }
 

@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -144,4 +145,75 @@ func modelLayers(m Model) []Layer {
 		return g.layers()
 	}
 	return m.(*Sequential).Layers
+}
+
+// A Graph's Backward writes its layers' input gradients into a few
+// gradient slabs, reused once a gradient has been read (graph_grads.go),
+// not into a buffer per layer, with the same gradients: resnet-20 (its
+// residual Adds, the masked shortcut gradients) with one shard per thread
+// and on one thread alone.
+func TestGraphGradSlabs(t *testing.T) {
+	for _, sharded := range []bool{false, true} {
+		shared, own := ResNet20(tensor.Shape{16, 16, 3}, 3), ResNet20(tensor.Shape{16, 16, 3}, 3)
+		for _, g := range []*Graph{shared, own} {
+			if err := g.Build(3); err != nil {
+				t.Fatal(err)
+			}
+			g.noShard = !sharded
+		}
+		for _, n := range own.nodes {
+			if u, ok := n.layer.(arenaUser); ok {
+				u.setArena(nil)
+			}
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := tensor.New(4, 16, 16, 3)
+		for i := range x.Data {
+			x.Data[i] = rng.Float32()*2 - 1
+		}
+		for step := 0; step < 3; step++ {
+			for _, g := range []*Graph{shared, own} {
+				g.Gradients(x, Target{Labels: []int32{0, 1, 2, 1}}, nil, &SparseCategoricalCrossentropy{}, nil)
+			}
+			ps, po := shared.Params(), own.Params()
+			for k := range ps {
+				if ps[k].Trainable {
+					sameBitsT(t, "gradient of "+ps[k].Layer.Name()+" "+ps[k].Name, ps[k].Grad.Data, po[k].Grad.Data)
+				}
+			}
+		}
+		if n := gradBuffers(own); n < 10 {
+			t.Errorf("sharded %v: own buffers: %d gradient buffers apart from the outputs, want 10 or more", sharded, n)
+		}
+		if n := gradBuffers(shared); n > 4 {
+			t.Errorf("sharded %v: %d gradient buffers apart from the outputs, want at most 4", sharded, n)
+		}
+		if sharded && shared.shards.ran < 2 && runtime.GOMAXPROCS(0) > 1 {
+			t.Errorf("the step ran in %d shards", shared.shards.ran)
+		}
+	}
+}
+
+// gradBuffers counts the distinct buffers the last Backward left as
+// gradients of g's tensors, apart from the layers' outputs (a
+// BatchNormalization may write its input gradient over its input) and
+// the loss gradient.
+func gradBuffers(g *Graph) int {
+	seen := map[*float32]bool{}
+	for _, o := range g.outs {
+		if o != nil && len(o.Data) > 0 {
+			seen[&o.Data[0]] = true
+		}
+	}
+	if g.dout != nil {
+		seen[&g.dout.Data[0]] = true
+	}
+	n := 0
+	for _, p := range g.pending {
+		if p != nil && len(p.Data) > 0 && !seen[&p.Data[0]] {
+			seen[&p.Data[0]] = true
+			n++
+		}
+	}
+	return n
 }

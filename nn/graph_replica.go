@@ -12,6 +12,7 @@ func (g *Graph) linkReplica(r *Graph, grads []*tensor.Tensor) []*tensor.Tensor {
 		copyKnobs(rs[i], l)
 	}
 	r.hubsOff = g.hubsOff
+	r.arena.grads.off = g.arena.grads.off
 	if r.clock.on != g.clock.on {
 		r.clock.reset(g.clock.on, rs)
 	}

@@ -87,49 +87,61 @@ func (g *Graph) tensorOf(r Ref, x *tensor.Tensor) *tensor.Tensor {
 // Backward propagates dout = dLoss/doutput through the layer calls in
 // reverse order, leaving each layer's parameter gradients in its Params.
 // A tensor used by several layers gets the sum of their gradients; every
-// layer gets a dy buffer of its own (Backward may overwrite it). dout may
-// be overwritten.
+// layer gets a dy buffer of its own (Backward may overwrite it), which
+// lies in one of the arena's gradient slabs when a layer wrote it there
+// (graph_grads.go). dout may be overwritten.
 func (g *Graph) Backward(dout *tensor.Tensor) {
 	g.mustBeBuilt()
 	clear(g.pending)
 	clear(g.masked)
+	gs := &g.arena.grads
+	gs.begin()
+	defer gs.end()
 	g.pending[g.outputRef()] = dout
 	need := g.needGrads()
 	for i := len(g.nodes) - 1; i >= 0; i-- {
-		n, dy := g.nodes[i], g.pending[i]
 		if !need[i] {
-			skipLayer(n.layer)
+			skipLayer(g.nodes[i].layer)
 			continue
 		}
 		g.fillMasked(i)
-		start, timed := g.clock.timing(i)
-		if m, ok := n.layer.(MultiInput); ok {
-			dxs := m.BackwardInputs(dy)
-			if timed {
-				g.clock.backward(i, dy.Shape[0], n.layer, true, start)
-			}
-			for k, dx := range dxs {
-				if r := n.inputs[k]; r != inputRef && need[r] {
-					g.giveMasked(r, dx, maskedOf(m, k))
-				}
-			}
-			continue
-		}
-		r := n.inputs[0]
-		needDx := r != inputRef && need[r]
-		if g.fusedActivation(i) || g.passedPadding(i) { // its input's layer undoes it, or its reader did its work
-			if needDx {
-				g.give(r, dy)
-			}
-			continue
-		}
-		dx := n.layer.Backward(dy, needDx)
+		dy := g.pending[i]
+		g.backwardNode(i, dy, need)
+		gs.called(dy.Data) // dy is read: its slab is free unless a layer passed it on
+	}
+}
+
+// backwardNode runs node i's Backward on dy and gives its input
+// gradients to the tensors that need them.
+func (g *Graph) backwardNode(i int, dy *tensor.Tensor, need []bool) {
+	n := g.nodes[i]
+	start, timed := g.clock.timing(i)
+	if m, ok := n.layer.(MultiInput); ok {
+		dxs := m.BackwardInputs(dy)
 		if timed {
-			g.clock.backward(i, dy.Shape[0], n.layer, needDx, start)
+			g.clock.backward(i, dy.Shape[0], n.layer, true, start)
 		}
+		for k, dx := range dxs {
+			if r := n.inputs[k]; r != inputRef && need[r] {
+				g.giveMasked(r, dx, maskedOf(m, k))
+			}
+		}
+		return
+	}
+	r := n.inputs[0]
+	needDx := r != inputRef && need[r]
+	if g.fusedActivation(i) || g.passedPadding(i) { // its input's layer undoes it, or its reader did its work
 		if needDx {
-			g.give(r, dx)
+			g.give(r, dy)
 		}
+		return
+	}
+	dx := n.layer.Backward(dy, needDx)
+	if timed {
+		g.clock.backward(i, dy.Shape[0], n.layer, needDx, start)
+	}
+	if needDx {
+		g.give(r, dx)
 	}
 }
 
@@ -155,15 +167,22 @@ func (g *Graph) give(r Ref, d *tensor.Tensor) {
 	if r == inputRef {
 		return
 	}
-	if m := g.masked[r]; m.src != nil { // d + the masked gradient, unwritten (batchnorm_add.go)
+	gs := &g.arena.grads
+	p := g.pending[r]
+	if m := g.masked[r]; m.src != nil { // d + the masked gradient, unwritten in p (batchnorm_add.go)
 		g.masked[r] = maskedGrad{}
 		m.addTo(d.Data)
-	} else if p := g.pending[r]; p != nil {
+		gs.hold(m.src, -1)
+	} else if p != nil {
 		kernels.ForEachChunk(len(d.Data), elementwiseGrain, func(lo, hi int) {
 			kernels.AddTo(d.Data[lo:hi], p.Data[lo:hi])
 		})
 	}
+	if p != nil {
+		gs.hold(p.Data, -1)
+	}
 	g.pending[r] = d
+	gs.hold(d.Data, 1)
 }
 
 // Gradients runs a training-mode forward pass on x, computes the loss
