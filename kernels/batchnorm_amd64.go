@@ -24,11 +24,11 @@ var avx512Norm = &normImpl{
 			normSumsGo(s, q, a, b, x, dy, round)
 			return
 		}
-		each := eachNormPiece
+		group := 1 // eachNormPiece's pieces; with dy eachSumsPiece's (a closure called through a variable would escape: an allocation per call)
 		if dy != nil {
-			each = eachSumsPiece
+			group = SumsGroupRows
 		}
-		each(len(x), c, func(lo, hi int) {
+		eachPiece(len(x), c, group, func(lo, hi int) {
 			rows := (hi - lo) / c
 			switch {
 			case dy == nil:

@@ -176,3 +176,17 @@ func TestNormGradCloseToFormula(t *testing.T) {
 		}
 	}
 }
+
+// NormSums allocates nothing (its pieces' closure, called through a
+// variable, escaped: an allocation on every call, about 90 KB of garbage
+// per resnet-20 training step).
+func TestNormSumsDoesNotAllocate(t *testing.T) {
+	const c, rows = 64, 40
+	s, q, a, b := make([]float64, c), make([]float64, c), make([]float64, c), make([]float64, c)
+	x, dy := make([]float32, rows*c), make([]float32, rows*c)
+	for _, d := range [][]float32{nil, dy} {
+		if n := testing.AllocsPerRun(10, func() { NormSums(s, q, a, b, x, d, false) }); n != 0 {
+			t.Errorf("dy %v: %.1f allocations per call", d != nil, n)
+		}
+	}
+}
