@@ -122,7 +122,7 @@ func (l *Conv2D) winogradForward(x, y []float32, training bool) (activated bool)
 	if f4 {
 		fn = &winoF4
 	}
-	chunk := fn.chunk(g, f, l.tileBudget())
+	chunk := fn.chunk(g, f, l.tileBudget(training))
 	var bias []float32
 	if l.bias != nil {
 		bias = l.bias.Value.Data
@@ -167,7 +167,7 @@ func (l *Conv2D) winogradBackward(dz, dx []float32) bool {
 	dg := kernels.WinogradDxGeom(g, f)
 	l.wino.refresh(l.kernel.Value.Data, g.C, f, false)
 	l.wino.refreshFlip(g.C, f)
-	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, false, kernels.WinogradChunk(dg, g.C, l.tileBudget()))
+	kernels.WinogradConv(dg, g.C, dz, l.wino.uFlip.Data, nil, dx, false, kernels.WinogradChunk(dg, g.C, l.tileBudget(true)))
 	return true
 }
 
@@ -180,7 +180,7 @@ func (l *Conv2D) winogradKernelGrad(dz []float32) bool {
 		return false
 	}
 	g, f := l.geom, l.Filters
-	chunk := kernels.WinogradChunk(g, f, l.tileBudget())
+	chunk := kernels.WinogradChunk(g, f, l.tileBudget(true))
 	kernels.WinogradKernelGrad(g, f, l.x, dz, l.kernel.Grad.Data, l.gradScratch(kernels.WinogradGradScratchLen(g, f, chunk)), chunk)
 	return true
 }
@@ -210,11 +210,11 @@ func (l *Conv2D) winogradCache() float64 {
 // winogradTiles is the scratch of a chunk of Winograd tiles
 // (kernels.WinogradScratchLen, Winograd4ScratchLen), in values: for one
 // sample's tiles, and for a chunk of the byte budget (the most), the
-// larger of the two algorithms'.
+// larger of the two algorithms' (with inference's budget, the larger).
 func (l *Conv2D) winogradTiles() (perSample, most float64) {
 	g, f := l.geom, l.Filters
 	g.N = 1
-	budget := l.tileBudget()
+	budget := max(l.tileBudget(false), l.tileBudget(true))
 	chunk := kernels.WinogradChunk(g, f, math.MaxInt)
 	perSample = float64(kernels.WinogradScratchLen(g, f, chunk))
 	most = float64(kernels.WinogradScratchLen(g, f, max(1, budget/(64*(g.C+f)))))
@@ -226,11 +226,15 @@ func (l *Conv2D) winogradTiles() (perSample, most float64) {
 	return perSample, most
 }
 
-// tileBudget is the bytes of a Winograd chunk's scratch (winogradTileBytes
-// unless a test set the tile size).
-func (l *Conv2D) tileBudget() int {
-	if l.tileBytes > 0 {
+// tileBudget is the bytes of a Winograd chunk's scratch: in training
+// (Forward, the input and kernel gradients) winogradTrainTileBytes, else
+// winogradTileBytes, unless a test set the tile size.
+func (l *Conv2D) tileBudget(training bool) int {
+	switch {
+	case l.tileBytes > 0:
 		return l.tileBytes
+	case training:
+		return winogradTrainTileBytes
 	}
 	return winogradTileBytes
 }
@@ -242,6 +246,18 @@ func (l *Conv2D) tileBudget() int {
 // 79-87, 1 MiB 69-70, 4 MiB 92-97; 64 -> 64 at 32x32: 13.7-15.7,
 // 13.1-13.2, 17.6-18.6.
 const winogradTileBytes = 1 << 20
+
+// winogradTrainTileBytes is winogradTileBytes for training's F(2×2, 3×3)
+// chunks, retuned on a Zen 5 host (1 MiB of L2 per core). resnet-20 batch
+// 32, in-process A/B (copies whose 32- and 64-channel layers' budget was
+// 1 MiB or 512 KiB, training steps alternated, medians over 30-40 rounds
+// of process CPU ms, load 5-9 from other sessions), six runs at 1 and 2
+// threads: 512 KiB ahead in ten of the twelve by 0.1-0.7 ms of 27-31,
+// level in two; 256 KiB about as 512. vgg-small 32, 64 and 128 px and
+// basic-cnn training within ±1.5%. Inference keeps 1 MiB (vgg-small 64 px
+// inference was 5% slower with 512 KiB in one run). The kernel gradient
+// sums its chunks in order, so the chunk sets its bits.
+const winogradTrainTileBytes = 512 << 10
 
 // refresh recomputes u for F(4×4, 3×3) (f4) or F(2×2, 3×3) when the
 // kernel w (3×3×c×f) differs from the one it came from (unless same says

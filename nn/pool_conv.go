@@ -112,7 +112,7 @@ func (l *MaxPooling2D) forwardWinograd(x *tensor.Tensor) *tensor.Tensor {
 		bias = c.bias.Value.Data
 	}
 	cy := output(l.arena, &l.convY, x, g.N, tensor.Shape{g.OH, g.OW, f})
-	kernels.WinogradConv(g, f, x.Data, c.wino.u.Data, bias, cy.Data, false, kernels.WinogradChunk(g, f, c.tileBudget()))
+	kernels.WinogradConv(g, f, x.Data, c.wino.u.Data, bias, cy.Data, false, kernels.WinogradChunk(g, f, c.tileBudget(false)))
 	l.x = nil // no Backward after an inference Forward
 	y := output(l.arena, &l.y, cy, g.N, l.out)
 	inSize, outSize := g.OH*g.OW*f, pg.OH*pg.OW*pg.C
