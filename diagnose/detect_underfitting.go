@@ -24,6 +24,9 @@ import (
 // gaining 5-20 points an epoch while their loss fell under 15% were told
 // they underfit; a 2-unit bottleneck on MNIST gains 6 points an epoch at
 // 0.2, eight epochs from 0.7: still underfitting; set on the dev part).
+// A run of fewer than minJudgeSteps optimizer steps is not judged at all
+// (detectInconclusive says so): 2 epochs of 1 step each on 16 images were
+// told to use a larger model.
 const (
 	underfitJudgment = 0.3
 	underfitAccuracy = 0.7
@@ -35,6 +38,9 @@ const (
 func detectUnderfitting(s *Signals) *Finding {
 	n := len(s.Epochs)
 	if n < 2 || float64(n) < underfitJudgment*float64(s.Facts.PlannedEpochs) {
+		return nil
+	}
+	if s.Steps() < minJudgeSteps { // too few steps to judge: inconclusive's
 		return nil
 	}
 	acc, vacc := s.series("accuracy")[n-1], s.series("val_accuracy")[n-1]
