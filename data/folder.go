@@ -283,6 +283,14 @@ func (w *walker) walk(only []string) error {
 				w.skip(d, "folder not in the class list", true)
 			}
 		}
+		if !slices.ContainsFunc(only, func(c string) bool { return named[c] != "" }) {
+			found := "its sub-folders: " + strings.Join(w.classes, ", ")
+			if len(dirs) == 0 {
+				found = "it has no sub-folders"
+			}
+			return fmt.Errorf("image folder %s: none of the classes %s is a sub-folder here (%s; want %s/<class>/<image files>): %w",
+				w.name, strings.Join(only, ", "), found, w.name, ErrNoImages)
+		}
 		w.classes, dirs = slices.Clone(only), make([]string, len(only))
 		for i, c := range only {
 			dirs[i] = cmp.Or(named[c], c)

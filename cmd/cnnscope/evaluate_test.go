@@ -57,3 +57,23 @@ func TestEvaluateSplitLayout(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestEvaluateNoneOfTheModelsClasses: --data DIR whose class folders are
+// none of the model's is exit 2 naming both lists; it was "image folder
+// DIR: no images (4 files skipped)" for a folder of 6 images.
+func TestEvaluateNoneOfTheModelsClasses(t *testing.T) {
+	model := testmodel.TinyCNN(t) // classes a, b, c; 16x24 grayscale
+	dir := t.TempDir()
+	for _, c := range []string{"cat", "dog"} {
+		if err := os.MkdirAll(filepath.Join(dir, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			os.WriteFile(filepath.Join(dir, c, string(rune('0'+i))+".png"), messy.PNG(messy.Gray(24, 16, i)), 0o644)
+		}
+	}
+	code, _, stderr := runCLI("evaluate", model, "--data", dir)
+	if code != 2 || !strings.Contains(stderr, "none of the classes a, b, c") || !strings.Contains(stderr, "cat, dog") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
