@@ -65,9 +65,26 @@ func (p *Progress) EpochEnd(s *State, epoch int, logs Logs) error {
 			el.Round(time.Second), per.Round(time.Microsecond), logs)
 		return nil
 	}
-	fmt.Fprintf(p.W, "Epoch %d/%d - %d steps - %s (%s/step) - %s\n", epoch+1, p.epochs, steps,
-		el.Round(100*time.Millisecond), per.Round(time.Microsecond), logs)
+	fmt.Fprintln(p.W, epochLine(epoch, p.epochs, steps, el, logs))
 	return nil
+}
+
+// epochLine is the plain line of an epoch: "Epoch 2/5 - 11 steps - 1.2s
+// (109.1ms/step) - loss: ...". An epoch under a second shows its
+// milliseconds ("31ms", not "0s" beside "2.807ms/step"), and one step is
+// "1 step".
+func epochLine(epoch, epochs, steps int, el time.Duration, logs Logs) string {
+	per := el / time.Duration(max(steps, 1))
+	unit := "steps"
+	if steps == 1 {
+		unit = "step"
+	}
+	took := el.Round(100 * time.Millisecond)
+	if el < time.Second {
+		took = el.Round(time.Millisecond)
+	}
+	return fmt.Sprintf("Epoch %d/%d - %d %s - %s (%s/step) - %s", epoch+1, epochs, steps, unit,
+		took, per.Round(time.Microsecond), logs)
 }
 
 func counter(done, total int) string {
