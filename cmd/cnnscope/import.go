@@ -96,7 +96,26 @@ func importONNX(w io.Writer, path string, f importFlags) error {
 	if logits {
 		fmt.Fprintln(w, "its output is logits (no softmax at the end, as PyTorch classifiers export): recorded as from_logits, so predict reports their softmax")
 	}
+	sayAssumed(w, f, im, classes)
 	return nil
+}
+
+// sayAssumed tells what import took by default for a file without
+// cnnscope's metadata (a PyTorch or Keras export): no preprocessing, so
+// predict feeds pixels 0..255 as they are, and numbered classes.
+func sayAssumed(w io.Writer, f importFlags, im *onnx.Imported, classes []string) {
+	if im.Preprocess == nil && f.rescale == 0 && f.mean == "" && f.std == "" {
+		fmt.Fprintf(w, "the file names no preprocessing: none recorded, so predict and evaluate feed it pixels 0..255 as they are; "+
+			"if it was trained on inputs in 0..1 (PyTorch's ToTensor) import it again with --rescale 0.00392157, "+
+			"and --mean/--std as its normalization (ImageNet's: --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225)\n")
+	}
+	if im.Classes == nil && f.classes == "" {
+		names := strings.Join(classes, ", ")
+		if len(classes) > 4 {
+			names = classes[0] + ", " + classes[1] + ", ..., " + classes[len(classes)-1]
+		}
+		fmt.Fprintf(w, "the file names no classes: %s (import it again with --classes A,B,... to name them)\n", names)
+	}
 }
 
 // writeImported writes into a new folder beside dir and renames it to dir

@@ -164,3 +164,47 @@ func TestImportKeepsInterpolation(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSaysWhatItAssumed: an ONNX file without cnnscope's metadata
+// (a PyTorch export) is imported with no preprocessing and numbered
+// classes, and import says so and what to give: a stranger's PyTorch CNN,
+// trained on ToTensor's 0..1, predicted "circle 0.98" on a random image
+// where PyTorch said 0.25 each, with nothing to tell why. With --rescale
+// and --classes nothing is said; a cnnscope export says nothing either.
+func TestImportSaysWhatItAssumed(t *testing.T) {
+	m := nn.NewSequential(tensor.Shape{8, 8, 3}, &nn.GlobalAveragePooling2D{}, &nn.Dense{Units: 2, Activation: "softmax"})
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	pm, err := onnx.Convert(m, onnx.ExportOptions{Layout: onnx.LayoutNCHW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm.Metadata = nil
+	bare := filepath.Join(t.TempDir(), "bare.onnx")
+	if err := os.WriteFile(bare, pm.Marshal(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("import", bare, "--out", filepath.Join(t.TempDir(), "a"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"no preprocessing", "0..255", "--rescale 0.00392157", "class_0, class_1", "--classes"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, stdout, stderr = runCLI("import", bare, "--out", filepath.Join(t.TempDir(), "b"), "--rescale", "0.00392157", "--classes", "x,y")
+	if code != 0 || strings.Contains(stdout, "preprocessing") || strings.Contains(stdout, "--classes") {
+		t.Errorf("with --rescale and --classes: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	dir := testmodel.TinyCNN(t)
+	file := filepath.Join(t.TempDir(), "m.onnx")
+	if code, _, stderr := runCLI("export", dir, "--out", file); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	code, stdout, _ = runCLI("import", file, "--out", filepath.Join(t.TempDir(), "c"))
+	if code != 0 || strings.Contains(stdout, "preprocessing") || strings.Contains(stdout, "--classes") {
+		t.Errorf("cnnscope's own export: exit %d, stdout %q", code, stdout)
+	}
+}
