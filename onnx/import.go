@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/nn"
@@ -131,7 +132,8 @@ func FromModel(pm *Model, opts ImportOptions) (*Imported, error) {
 }
 
 // input declares the graph's input (the first input that is not an
-// initializer): NCHW, or NHWC where cnnscope's metadata says so.
+// initializer): NCHW, or NHWC where cnnscope's metadata says so or where
+// the input goes only into Transposes to NCHW (channelsLast).
 func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, error) {
 	var in *ValueInfo
 	for i := range g.Inputs {
@@ -143,6 +145,7 @@ func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, erro
 	if in == nil {
 		return "", fmt.Errorf("onnx import: the graph has no input")
 	}
+	nhwc = nhwc || len(in.Dims) == 4 && channelsLast(g, in.Name)
 	if in.ElemType != typeFloat {
 		return "", fmt.Errorf("onnx import: input %q has element type %d, want float", in.Name, in.ElemType)
 	}
@@ -186,6 +189,25 @@ func (im *importer) input(g *Graph, given tensor.Shape, nhwc bool) (string, erro
 		return LayoutNHWC, nil
 	}
 	return LayoutNCHW, nil
+}
+
+// channelsLast says whether every node that reads the input is a
+// Transpose from NHWC to NCHW (perm 0,3,1,2): a channels-last input, as
+// tf2onnx writes a Keras model and cnnscope its NHWC export. (Read as
+// NCHW, such a Transpose would turn (N, C, H, W) into (N, W, C, H).)
+func channelsLast(g *Graph, input string) bool {
+	readers := 0
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		if !slices.Contains(n.Inputs, input) {
+			continue
+		}
+		if n.Op != "Transpose" || fmt.Sprint(getInts(n, "perm")) != "[0 3 1 2]" {
+			return false
+		}
+		readers++
+	}
+	return readers > 0
 }
 
 // build builds the graph and copies the weights into it.
