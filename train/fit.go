@@ -66,7 +66,11 @@ func Fit(ctx context.Context, m nn.Model, train, val *data.Loader, opts Options)
 		err = fitEpochs(ctx, s, train, val)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w at epoch %d step %d: %v", ErrStopped, s.Epoch+1, s.Step, err)
+		why := context.Cause(ctx) // the signal, say, not "context canceled"
+		if why == nil {
+			why = err
+		}
+		err = fmt.Errorf("%w at epoch %d step %d: %v", ErrStopped, s.Epoch+1, s.Step, why)
 	}
 	if endErr := trainEnd(s, began); err == nil {
 		err = endErr

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,12 +8,10 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
@@ -349,7 +346,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 // verdict. A run that failed (NaN) or that the diagnosis stopped still
 // gets its report, and returns its error (exit code 1).
 func runSpecWith(spec *spec.Spec, ro train.RunOptions, resume bool, stdout io.Writer, dopts diagnose.Options) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 	dir := ro.Dir
 	dopts.Out, dopts.Terminal = stdout, isTerminal(stdout)
