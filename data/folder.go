@@ -314,7 +314,7 @@ func (w *walker) walk(only []string) error {
 	for i, d := range dirs {
 		folders[i] = DisplayPath(joinSource(w.name, d))
 	}
-	w.warnings = append(w.warnings, emptyClassWarnings(w.classes, folders, counts)...)
+	w.warnings = append(w.warnings, emptyClassWarnings(w.classes, folders, counts, only != nil)...)
 	if len(dirs) == 1 {
 		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", w.classes[0]))
 	}

@@ -75,7 +75,11 @@ func warnUnreadClasses(ds *Dataset, cands []candidate) {
 // warning each when there are a few, one warning naming the first three
 // and the count when there are more (a folder of other files, such as
 // /usr/share/doc, would otherwise print a line per sub-folder).
-func emptyClassWarnings(classes []string, folders []string, counts []int) []string {
+func emptyClassWarnings(classes []string, folders []string, counts []int, given bool) []string {
+	why, whyEach := "the model gets an output for a class it never sees", "the model gets an output for each class it never sees"
+	if given { // the classes are a model's or a training set's: a test set lacks some
+		why, whyEach = "its precision and recall are not measured", "their precision and recall are not measured"
+	}
 	var empty []int
 	for i, n := range counts {
 		if n == 0 {
@@ -85,7 +89,7 @@ func emptyClassWarnings(classes []string, folders []string, counts []int) []stri
 	if len(empty) <= 3 {
 		var out []string
 		for _, i := range empty {
-			out = append(out, fmt.Sprintf("class %q (folder %s) has no image files: the model gets an output for a class it never sees", classes[i], folders[i]))
+			out = append(out, fmt.Sprintf("class %q (folder %s) has no image files: %s", classes[i], folders[i], why))
 		}
 		return out
 	}
@@ -93,8 +97,8 @@ func emptyClassWarnings(classes []string, folders []string, counts []int) []stri
 	for _, i := range empty[:3] {
 		names = append(names, fmt.Sprintf("%q", classes[i]))
 	}
-	return []string{fmt.Sprintf("%d of %d class folders have no image files (%s and %d more): the model gets an output for each class it never sees",
-		len(empty), len(classes), strings.Join(names, ", "), len(empty)-3)}
+	return []string{fmt.Sprintf("%d of %d class folders have no image files (%s and %d more): %s",
+		len(empty), len(classes), strings.Join(names, ", "), len(empty)-3, whyEach)}
 }
 
 // SkipKinds counts skipped files by kind, most common first: "not an

@@ -44,3 +44,26 @@ func TestLoadFolderNoneOfTheClasses(t *testing.T) {
 		t.Fatalf("circle present: %v", err)
 	}
 }
+
+// A folder loaded with a class list (a test set) that lacks one of the
+// classes warns that the class is not measured, not that "the model gets
+// an output for a class it never sees" (the model saw it in training): a
+// stranger's train/ and test/ folders, test/ without a star folder.
+func TestLoadFolderTestSetMissingClassWarning(t *testing.T) {
+	png1 := encodePNG(t, gradient(4, 4, 1, "rgb"))
+	m := fstest.MapFS{"circle/1.png": {Data: png1, ModTime: time.Unix(1, 0)}}
+	ds, err := LoadFolderFS(m, "root", FolderOptions{Classes: []string{"circle", "star"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(ds.Warnings, "\n")
+	if strings.Contains(all, "never sees") || !strings.Contains(all, `class "star"`) || !strings.Contains(all, "not measured") {
+		t.Errorf("warnings %q", ds.Warnings)
+	}
+	// Without a class list (a training set) the warning is the old one.
+	m["star/x.txt"] = &fstest.MapFile{Data: []byte("no image"), ModTime: time.Unix(1, 0)}
+	ds, err = LoadFolderFS(m, "root", FolderOptions{})
+	if err != nil || !strings.Contains(strings.Join(ds.Warnings, "\n"), "never sees") {
+		t.Errorf("training set: %v, warnings %q", err, ds.Warnings)
+	}
+}
