@@ -8,8 +8,26 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"testing"
 	"time"
 )
+
+// needSlurm skips t where no Slurm answers: sbatch is not installed, or
+// its controller does not answer scontrol ping (a client without a
+// cluster). scripts/slurm-localhost.sh starts one, as .ci/run does
+// (and fails there when it cannot).
+func needSlurm(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("sbatch"); err != nil {
+		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "scontrol", "ping").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is UP") {
+		t.Skipf("no Slurm controller answers (scontrol ping: %v %s): scripts/slurm-localhost.sh starts one", err, bytes.TrimSpace(out))
+	}
+}
 
 // slurmDeadline is how long a test's study may run on the real Slurm:
 // a study still running then fails its test with slurmState, so a Slurm

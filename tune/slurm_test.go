@@ -19,9 +19,7 @@ import (
 // tasks again without submitting them anew; trials.csv is the local
 // study's, and a trial ASHA prunes is cancelled before its last epoch.
 func TestSlurmExecutor(t *testing.T) {
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
-	}
+	needSlurm(t)
 	want := runStudy(t, newTestStudy(t, t.TempDir(), "asha", 8, 2))
 
 	dir := t.TempDir()
@@ -92,9 +90,7 @@ func TestSlurmExecutor(t *testing.T) {
 // Without the exit file (an NFS client may not see it yet) the tuner
 // takes a task's exit status from scontrol: the same trials.csv.
 func TestSlurmExitStatusFromScontrol(t *testing.T) {
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
-	}
+	needSlurm(t)
 	mk := func(dir string) *Study {
 		base := baseSpec(t)
 		base.Fit.Epochs = 2
@@ -131,9 +127,7 @@ func TestSlurmExitStatusFromScontrol(t *testing.T) {
 // A task cancelled outside the study ends its trial as failed, with what
 // Slurm says (CANCELLED) as the reason.
 func TestSlurmTaskCancelledOutside(t *testing.T) {
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
-	}
+	needSlurm(t)
 	dir := t.TempDir()
 	s := newTestStudy(t, dir, "random", 1, 1)
 	s.Executor, s.SlurmName = Slurm, slurmName(dir, s.Created)

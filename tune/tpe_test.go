@@ -177,9 +177,7 @@ func TestTPEStudyResumes(t *testing.T) {
 // startup trials at once, each later one when the trials it learns from
 // have ended) and ends with the local study's trials.csv.
 func TestTPEUnderSlurm(t *testing.T) {
-	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("sbatch not found: no Slurm here (scripts/slurm-localhost.sh starts one)")
-	}
+	needSlurm(t)
 	mk := func(dir string) *Study {
 		base := baseSpec(t)
 		base.Fit.Epochs = 2
