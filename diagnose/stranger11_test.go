@@ -36,3 +36,19 @@ func TestUnderfittingNeedsTheStepsToJudge(t *testing.T) {
 		t.Errorf("a 3-step run's summary proposes a larger model:\n%s", b.String())
 	}
 }
+
+// A fine-tune (model.from) starting below a uniform guess is not told its
+// output activation or labels are wrong: a pre-trained base's features
+// already separate the classes (a stranger's resnet-20 fine-tuned with a
+// new head on two classes started at 0.209 for ln 2 = 0.693, and was
+// warned "the output activation does not match the loss" with no fix).
+// From scratch the same loss is still a warning.
+func TestInitialLossLowOnAFineTune(t *testing.T) {
+	s := healthySignals(t, 1)
+	s.Facts.Init.Loss = 0.7 // ln 10 = 2.3
+	wantFinding(t, "initial_loss", s, Warning)
+	s.Spec.Model.From = "runs/pretrained"
+	wantNone(t, "initial_loss", s)
+	s.Facts.Init.Loss = 16 // far above: still a warning
+	wantFinding(t, "initial_loss", s, Warning)
+}
