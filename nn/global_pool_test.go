@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/cnnscope/cnnscope/tensor"
@@ -47,5 +48,27 @@ func TestGlobalAveragePoolingFormula(t *testing.T) {
 				t.Fatalf("%v: dx[%d] = %v, want %v", in, i, v, w)
 			}
 		}
+	}
+}
+
+// GlobalAveragePooling2D's Forward sums in a buffer of its own, not in
+// one made per chunk of samples, which was garbage on every call.
+func TestGlobalAveragePoolingForwardKeepsItsSums(t *testing.T) {
+	l := &GlobalAveragePooling2D{}
+	in := tensor.Shape{2, 2, 4096}
+	if _, err := l.Build(in, nil); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(append([]int{8}, in...)...)
+	l.Forward(x, false)
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	const calls = 20
+	for range calls {
+		l.Forward(x, false)
+	}
+	runtime.ReadMemStats(&b)
+	if per := (b.TotalAlloc - a.TotalAlloc) / calls; per >= 8*4096/2 {
+		t.Errorf("%d bytes allocated per Forward of 4096 channels", per)
 	}
 }
