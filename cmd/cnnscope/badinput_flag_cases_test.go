@@ -208,6 +208,7 @@ var flagCases = []badCase{
 	{args: []string{"evaluate", "$F/model", "--topk", "2"}, lines: 2},
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--batch", "0"}, lines: 1},
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--top-k", "0"}, lines: 1},
+	{args: []string{"predict", "$F/model", "$F/notes.txt", "--top-k", "100"}, lines: 1},
 	{args: []string{"predict", "$F/model", "$F/notes.txt", "--format", "xml"}, lines: 1},
 	// An image that cannot be listed is an error row and a line, as a corrupt one is; then the count.
 	{args: []string{"predict", "$F/model", "/nonexistent.png"}, lines: 2},

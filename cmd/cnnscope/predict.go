@@ -76,6 +76,9 @@ func classify(stderr io.Writer, dir string, paths []string, opts predict.Options
 	if err != nil {
 		return nil, inputError(err)
 	}
+	if n := len(p.File.Classes); opts.Top > n {
+		return nil, usagef("--top-k %d: want at most the model's %d classes", opts.Top, n)
+	}
 	args := listArgs(paths)
 	var files []string
 	for _, a := range args {

@@ -110,3 +110,25 @@ func TestPredictMissingFileIsAnErrorRow(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant the three bad arguments in order, then the count", errs)
 	}
 }
+
+// TestPredictTopKAboveClassesRefused: --top-k above the model's class
+// count is refused before any image is read (exit 2, one line naming the
+// flag and the count), as evaluate refuses it; --top-k equal to the count
+// lists every class.
+func TestPredictTopKAboveClassesRefused(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "a.png")
+	if err := os.WriteFile(img, messy.PNG(messy.Gray(24, 16, 3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := testmodel.TinyCNN(t)
+	code, out, errs := runCLI("predict", model, img, "--top-k", "4")
+	if code != 2 || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 ||
+		!strings.Contains(errs, "--top-k 4: want at most the model's 3 classes") {
+		t.Errorf("--top-k 4 of 3 classes: exit %d, stdout %q, stderr %q; want exit 2, no output, one line naming --top-k and the 3 classes", code, out, errs)
+	}
+	code, out, errs = runCLI("predict", model, img, "--top-k", "3", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 2 || strings.Count(rows[1][3], "=") != 3 {
+		t.Errorf("--top-k 3 of 3 classes: exit %d, stderr %q, output %q; want every class listed", code, errs, out)
+	}
+}
