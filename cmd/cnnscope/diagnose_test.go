@@ -78,7 +78,7 @@ func TestDiagnoseEvalOneScenario(t *testing.T) {
 	}
 	md := filepath.Join(t.TempDir(), "eval.md")
 	code, out, stderr := runCLI("diagnose", "eval", "--only", "leakage,ok-basic-shapes", "--seeds", "1", "--overhead-reps", "0", "--json", "--markdown", md)
-	if code != 0 {
+	if code != 0 && !(code == 1 && onlyOverheadShort(stderr)) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var rep faults.Report
@@ -89,4 +89,21 @@ func TestDiagnoseEvalOneScenario(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "| leakage |") || !strings.Contains(string(b), "cnnscope diagnose eval --only leakage") {
 		t.Errorf("markdown %v:\n%s", err, b)
 	}
+}
+
+// onlyOverheadShort reports whether diagnose eval's error names no bar
+// but the monitoring overhead's: a timing, which a loaded machine can
+// push past its bar and which pass/fail tests do not judge (as
+// TestQuickSuiteMeetsTheBars in diagnose/faults).
+func onlyOverheadShort(stderr string) bool {
+	_, list, ok := strings.Cut(strings.TrimSpace(stderr), "short of the bars: ")
+	if !ok {
+		return false
+	}
+	for _, f := range strings.Split(list, "; ") {
+		if !strings.HasPrefix(f, "monitoring overhead") {
+			return false
+		}
+	}
+	return true
 }
