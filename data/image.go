@@ -71,9 +71,13 @@ func ImagePixels(img image.Image, h, w int, mode ColorMode, ip Interpolation) ([
 	return dst, nil
 }
 
+// ErrNoImageFiles is what ListImages's error for a folder without image
+// files wraps (errors.Is), to tell it from a path that does not exist.
+var ErrNoImageFiles = errors.New("no image files")
+
 // ListImages expands folders into their image files (ImageExtensions;
 // sorted, recursive, hidden files and folders skipped); files are taken as
-// given. A folder without images is an error.
+// given. A folder without images is an error wrapping ErrNoImageFiles.
 func ListImages(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
@@ -105,7 +109,7 @@ func ListImages(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no image files (%s)", DisplayPath(p), strings.Join(ImageExtensions, " "))
+			return nil, fmt.Errorf("%s: %w (%s)", DisplayPath(p), ErrNoImageFiles, strings.Join(ImageExtensions, " "))
 		}
 		sort.Strings(found)
 		files = append(files, found...)

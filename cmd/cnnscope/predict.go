@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,37 +49,70 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		var preds []prediction
-		preds, err = classify(stderr, fs.Arg(0), fs.Args()[1:], predict.Options{Top: *top, Batch: *batch})
+		var args []argImages
+		preds, args, err = classify(stderr, fs.Arg(0), fs.Args()[1:], predict.Options{Top: *top, Batch: *batch})
 		if err == nil {
 			err = writePredictions(stdout, preds, *format)
 		}
-		if n := countErrors(preds); err == nil && n > 0 {
-			err = usagef("%d of %d image(s) could not be read (error rows in the output)", n, len(preds))
+		if s := unreadSummary(args, preds); err == nil && s != "" {
+			err = usagef("%s (error rows in the output)", s)
 		}
 	}
 	return exitCode(stderr, "predict", err)
 }
 
-func countErrors(ps []prediction) int {
-	n := 0
-	for _, p := range ps {
-		if p.Error != "" {
-			n++
+// unreadSummary counts what was given and could not be classified, empty
+// when everything was: the images that could not be read among those the
+// arguments gave, and the arguments that gave none, by why (a path that
+// does not exist is not an image that could not be read).
+func unreadSummary(args []argImages, rows []prediction) string {
+	images, failed, missing, empty, unlisted := 0, 0, 0, 0, 0
+	for _, a := range args {
+		images += len(a.files)
+		switch {
+		case a.err == nil:
+		case errors.Is(a.err, iofs.ErrNotExist):
+			missing++
+		case errors.Is(a.err, data.ErrNoImageFiles):
+			empty++
+		default:
+			unlisted++
 		}
 	}
-	return n
+	for _, r := range rows {
+		if r.Error != "" {
+			failed++
+		}
+	}
+	failed -= missing + empty + unlisted // the arguments' own error rows
+	var parts, why []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d image(s) could not be read", failed, images))
+	}
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{missing, "path(s) not found"}, {empty, "folder(s) without image files"}, {unlisted, "path(s) that could not be listed"}} {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(why) > 0 {
+		parts = append(parts, fmt.Sprintf("of %d argument(s), %s", len(args), strings.Join(why, " and ")))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // classify runs the library's Predictor on the images and reports
 // on stderr each argument or file that could not be read and, once per
 // kind, the images whose size or color mode differ from the model's input.
-func classify(stderr io.Writer, dir string, paths []string, opts predict.Options) ([]prediction, error) {
+func classify(stderr io.Writer, dir string, paths []string, opts predict.Options) ([]prediction, []argImages, error) {
 	p, err := predict.Load(dir)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, nil, inputError(err)
 	}
 	if n := len(p.File.Classes); opts.Top > n {
-		return nil, usagef("--top-k %d: want at most the model's %d classes", opts.Top, n)
+		return nil, nil, usagef("--top-k %d: want at most the model's %d classes", opts.Top, n)
 	}
 	args := listArgs(paths)
 	var files []string
@@ -86,13 +121,13 @@ func classify(stderr io.Writer, dir string, paths []string, opts predict.Options
 	}
 	if e, err := p.Model.EstimateMemory(min(opts.Batch, max(len(files), 1)), -1); err == nil {
 		if err := e.Fits(); err != nil {
-			return nil, usagef("predicting %v (try a smaller --batch)", err)
+			return nil, nil, usagef("predicting %v (try a smaller --batch)", err)
 		}
 	}
 	res := p.PredictFiles(files, opts)
 	rows := predictionRows(stderr, args, res)
 	warnMismatches(stderr, p, res)
-	return rows, nil
+	return rows, args, nil
 }
 
 // predictionRows are the output's rows in the arguments' order: each

@@ -105,9 +105,18 @@ func TestPredictMissingFileIsAnErrorRow(t *testing.T) {
 			t.Errorf("row %d: %q, want file %s, error containing %q (an error row with no class or probability)", i+1, r, w.file, w.err)
 		}
 	}
+	// The count was "3 of 4 image(s) could not be read": it counted rows,
+	// but two arguments gave no image at all (one does not exist, one is a
+	// folder without images); it now counts images and arguments apart.
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
-	if len(lines) != 4 || !strings.Contains(lines[0], "nosuch.png") || !strings.Contains(lines[1], "empty") || !strings.Contains(lines[3], "3 of 4 image(s) could not be read") {
-		t.Errorf("stderr:\n%s\nwant the three bad arguments in order, then the count", errs)
+	count := "1 of 2 image(s) could not be read; of 4 argument(s), 1 path(s) not found and 1 folder(s) without image files (error rows in the output)"
+	if len(lines) != 4 || !strings.Contains(lines[0], "nosuch.png") || !strings.Contains(lines[1], "empty") || !strings.HasSuffix(lines[3], count) {
+		t.Errorf("stderr:\n%s\nwant the three bad arguments in order, then the count %q", errs, count)
+	}
+	// A missing path alone is no image that could not be read.
+	code, _, errs = runCLI("predict", testmodel.TinyCNN(t), missing)
+	if want := "of 1 argument(s), 1 path(s) not found (error rows in the output)"; code != 2 || !strings.HasSuffix(strings.TrimSpace(errs), want) || strings.Contains(errs, "image(s) could not be read") {
+		t.Errorf("a missing path alone: exit %d, stderr:\n%s\nwant exit 2 and the count %q", code, errs, want)
 	}
 }
 
