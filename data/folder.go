@@ -252,6 +252,7 @@ func (w *walker) walk(only []string) error {
 		return fmt.Errorf("image folder %s: %w", w.name, err)
 	}
 	var dirs []string
+	topImages := 0 // image files at the top level, outside any class folder
 	for _, e := range entries {
 		n := e.Name()
 		isDir := e.IsDir()
@@ -265,6 +266,9 @@ func (w *walker) walk(only []string) error {
 			w.skip(n, "hidden", true)
 		case !isDir:
 			w.skip(n, "file outside any class folder", false)
+			if slices.Contains(ImageExtensions, strings.ToLower(path.Ext(n))) {
+				topImages++
+			}
 		default:
 			dirs = append(dirs, n)
 		}
@@ -286,7 +290,7 @@ func (w *walker) walk(only []string) error {
 		if !slices.ContainsFunc(only, func(c string) bool { return named[c] != "" }) {
 			found := "its sub-folders: " + strings.Join(w.classes, ", ")
 			if len(dirs) == 0 {
-				found = "it has no sub-folders"
+				found = noSubFolders(topImages)
 			}
 			return fmt.Errorf("image folder %s: none of the classes %s is a sub-folder here (%s; want %s/<class>/<image files>): %w",
 				w.name, strings.Join(only, ", "), found, w.name, ErrNoImages)
@@ -319,9 +323,19 @@ func (w *walker) walk(only []string) error {
 		w.warnings = append(w.warnings, fmt.Sprintf("only one class (%q): a classifier needs at least two", w.classes[0]))
 	}
 	if len(dirs) == 0 {
-		return fmt.Errorf("image folder %s: no class sub-folders (want %s/<class>/<image files>): %w", w.name, w.name, ErrNoImages)
+		return fmt.Errorf("image folder %s: %w in class sub-folders (%s): the images must be in one sub-folder per class, %s/<class>/<image files>",
+			w.name, ErrNoImages, noSubFolders(topImages), w.name)
 	}
 	return nil
+}
+
+// noSubFolders says that a folder has no sub-folders and how many image
+// files lie at its top level instead.
+func noSubFolders(topImages int) string {
+	if topImages == 0 {
+		return "it has no sub-folders"
+	}
+	return fmt.Sprintf("it has no sub-folders, and %d image file(s) at its top level", topImages)
 }
 
 func (w *walker) visit(p string, e fs.DirEntry, err error, label int32, top bool) error {
