@@ -100,7 +100,9 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 	cands := w.cands
 	probeAll(fsys, cands, workers)
 	ds := &Dataset{Classes: w.classes, Warnings: w.warnings}
-	if err := resolveShape(ds, opts, cands); err != nil {
+	probes := probedOriginals(cands)
+	probed := countShapes(cands, probes)
+	if err := resolveShape(ds, opts, probed); err != nil {
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, err, countSkips(w.skipped, cands))
 	}
 	imgSize := ds.ImageSize()
@@ -125,6 +127,7 @@ func LoadFolderFS(fsys fs.FS, name string, opts FolderOptions) (*Dataset, error)
 		store.abort()
 		return nil, fmt.Errorf("image folder %s: %w (%d files skipped)", name, ErrNoImages, len(ds.Skipped))
 	}
+	noteShape(ds, opts, probed, countShapes(cands, probes))
 	warnUnreadClasses(ds, cands)
 	if err := store.finish(ds, keep, key); err != nil {
 		return nil, err
