@@ -18,7 +18,8 @@ import (
 //	[48, 104)  n, height, width, channels, pixel offset, metadata offset,
 //	           metadata length: little-endian uint64s
 //	[4096, …)  pixels, NHWC uint8
-//	then       metadata: JSON of labels, classes, sources, originals, skips
+//	then       metadata: JSON of labels, classes, sources, originals, skips,
+//	           warnings and notes
 const (
 	cacheMagic     = "CNNSCOPE-PIXELS1"
 	cacheHeaderLen = 104
@@ -32,6 +33,7 @@ type cacheMeta struct {
 	Originals []Original
 	Skipped   []Skipped
 	Warnings  []string
+	Notes     []string // absent from caches written before notes were kept: none
 }
 
 // pixelStore receives decoded images by slot, in any order, from several
@@ -129,7 +131,7 @@ func (s *pixelStore) writeFile(ds *Dataset, keep []int, key [32]byte) error {
 			return err
 		}
 	}
-	meta, err := json.Marshal(cacheMeta{ds.Classes, ds.Labels, ds.Sources, ds.Originals, ds.Skipped, ds.Warnings})
+	meta, err := json.Marshal(cacheMeta{ds.Classes, ds.Labels, ds.Sources, ds.Originals, ds.Skipped, ds.Warnings, ds.Notes})
 	if err != nil {
 		return err
 	}
@@ -214,7 +216,7 @@ func openCache(path string, key [32]byte) (*Dataset, error) {
 	ds := &Dataset{
 		Height: int(h), Width: int(w), Channels: int(c),
 		Pixels: m[pixOff:metaOff:metaOff], Labels: meta.Labels, Classes: meta.Classes,
-		Sources: meta.Sources, Originals: meta.Originals, Skipped: meta.Skipped, Warnings: meta.Warnings,
+		Sources: meta.Sources, Originals: meta.Originals, Skipped: meta.Skipped, Warnings: meta.Warnings, Notes: meta.Notes,
 		closer: unmap,
 	}
 	if err := ds.Validate(); err != nil {

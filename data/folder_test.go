@@ -281,3 +281,33 @@ func TestLoadFolderCacheFile(t *testing.T) {
 		t.Errorf("rebuilt cache: %d channels, %d images", third.Channels, third.Len())
 	}
 }
+
+// A folder loaded from its pixel cache keeps the loader's notes (the
+// image size it chose among several), as loaded the first time.
+func TestLoadFolderCacheKeepsNotes(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 6 {
+		w := 6 + i%3/2 // two sizes: 6x5 (4 images) and 7x5 (2)
+		writeFile(t, dir, []string{"x", "y"}[i%2]+"/"+string(rune('a'+i))+".png", encodePNG(t, gradient(w, 5, i, "rgb")))
+	}
+	cache := filepath.Join(t.TempDir(), "pixels.cache")
+	first, err := LoadFolder(dir, FolderOptions{CacheFile: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	if len(first.Notes) == 0 {
+		t.Fatal("two image sizes, no note of the size chosen")
+	}
+	second, err := LoadFolder(dir, FolderOptions{CacheFile: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if second.closer == nil {
+		t.Fatal("the second load did not map the cache")
+	}
+	if diff := cmp.Diff(first.Notes, second.Notes); diff != "" {
+		t.Errorf("notes from the cache differ (-first +cached):\n%s", diff)
+	}
+}
