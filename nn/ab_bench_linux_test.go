@@ -15,11 +15,18 @@ import (
 // must be the same bits). It returns, per copy, the process CPU ms and
 // the wall ms of each kept round: the A/B(/C...) of the linux benchmarks,
 // within one process, so that other load on a shared machine disturbs
-// every copy alike.
+// every copy alike. Odd rounds run the copies in reverse order (A B,
+// B A, ...): a copy's place in the round alone was worth ~1% of a
+// resnet-20 step (overlapB, identical copies at one thread), which a
+// fixed order would count as the copies' difference.
 func abRounds(rounds, copies int, step func(i int), check func(round int)) (cpu, wall [][]float64) {
 	cpu, wall = make([][]float64, copies), make([][]float64, copies)
 	for round := 0; round <= rounds; round++ {
-		for i := range copies {
+		for k := range copies {
+			i := k
+			if round%2 == 1 {
+				i = copies - 1 - k
+			}
 			c0, w0 := cpuTime(), time.Now()
 			step(i)
 			c1, w1 := cpuTime(), time.Now()
