@@ -250,31 +250,9 @@ func (w *walker) skip(p, reason string, benign bool) {
 }
 
 func (w *walker) walk(only []string) error {
-	entries, err := fs.ReadDir(w.fsys, ".")
+	dirs, topImages, err := w.topLevel()
 	if err != nil {
-		return fmt.Errorf("image folder %s: %w", w.name, err)
-	}
-	var dirs []string
-	topImages := 0 // image files at the top level, outside any class folder
-	for _, e := range entries {
-		n := e.Name()
-		isDir := e.IsDir()
-		if e.Type()&fs.ModeSymlink != 0 {
-			if st, err := fs.Stat(w.fsys, n); err == nil {
-				isDir = st.IsDir()
-			}
-		}
-		switch {
-		case strings.HasPrefix(n, "."):
-			w.skip(n, "hidden", true)
-		case !isDir:
-			w.skip(n, "file outside any class folder", false)
-			if slices.Contains(ImageExtensions, strings.ToLower(path.Ext(n))) {
-				topImages++
-			}
-		default:
-			dirs = append(dirs, n)
-		}
+		return err
 	}
 	// A class is named by its folder, shown escaped where the folder's
 	// name is not UTF-8 (class names go into model.json).
@@ -283,24 +261,8 @@ func (w *walker) walk(only []string) error {
 		w.classes[i] = DisplayPath(d)
 	}
 	if only != nil {
-		named := map[string]string{}
-		for i, d := range dirs {
-			named[w.classes[i]] = d
-			if !slices.Contains(only, w.classes[i]) {
-				w.skip(d, "folder not in the class list", true)
-			}
-		}
-		if !slices.ContainsFunc(only, func(c string) bool { return named[c] != "" }) {
-			found := "its sub-folders: " + strings.Join(w.classes, ", ")
-			if len(dirs) == 0 {
-				found = noSubFolders(topImages)
-			}
-			return fmt.Errorf("image folder %s: none of the classes %s is a sub-folder here (%s; want %s/<class>/<image files>): %w",
-				w.name, strings.Join(only, ", "), found, w.name, ErrNoImages)
-		}
-		w.classes, dirs = slices.Clone(only), make([]string, len(only))
-		for i, c := range only {
-			dirs[i] = cmp.Or(named[c], c)
+		if dirs, err = w.onlyClasses(dirs, only, topImages); err != nil {
+			return err
 		}
 	}
 	counts := make([]int, len(dirs))
@@ -330,6 +292,63 @@ func (w *walker) walk(only []string) error {
 			w.name, ErrNoImages, noSubFolders(topImages), w.name)
 	}
 	return nil
+}
+
+// topLevel reads the folder's top level: its sub-folders (the classes),
+// skipping hidden entries and files, and counts the image files among
+// those (outside any class folder).
+func (w *walker) topLevel() (dirs []string, topImages int, err error) {
+	entries, err := fs.ReadDir(w.fsys, ".")
+	if err != nil {
+		return nil, 0, fmt.Errorf("image folder %s: %w", w.name, err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			if st, err := fs.Stat(w.fsys, n); err == nil {
+				isDir = st.IsDir()
+			}
+		}
+		switch {
+		case strings.HasPrefix(n, "."):
+			w.skip(n, "hidden", true)
+		case !isDir:
+			w.skip(n, "file outside any class folder", false)
+			if slices.Contains(ImageExtensions, strings.ToLower(path.Ext(n))) {
+				topImages++
+			}
+		default:
+			dirs = append(dirs, n)
+		}
+	}
+	return dirs, topImages, nil
+}
+
+// onlyClasses keeps the classes of the list only, in its order, and
+// returns their folders (a class without one here keeps its name, and
+// is walked as an empty class); none of them here is an error.
+func (w *walker) onlyClasses(dirs, only []string, topImages int) ([]string, error) {
+	named := map[string]string{}
+	for i, d := range dirs {
+		named[w.classes[i]] = d
+		if !slices.Contains(only, w.classes[i]) {
+			w.skip(d, "folder not in the class list", true)
+		}
+	}
+	if !slices.ContainsFunc(only, func(c string) bool { return named[c] != "" }) {
+		found := "its sub-folders: " + strings.Join(w.classes, ", ")
+		if len(dirs) == 0 {
+			found = noSubFolders(topImages)
+		}
+		return nil, fmt.Errorf("image folder %s: none of the classes %s is a sub-folder here (%s; want %s/<class>/<image files>): %w",
+			w.name, strings.Join(only, ", "), found, w.name, ErrNoImages)
+	}
+	w.classes, dirs = slices.Clone(only), make([]string, len(only))
+	for i, c := range only {
+		dirs[i] = cmp.Or(named[c], c)
+	}
+	return dirs, nil
 }
 
 // noSubFolders says that a folder has no sub-folders and how many image
