@@ -109,7 +109,7 @@ func (l *Conv2D) plan(in tensor.Shape) (footprint, error) {
 	if !l.NoBias {
 		fp.trainable += float64(l.Filters)
 	}
-	fp.fixed += l.winogradCache()
+	fp.copies = l.winogradCache()
 	fp.buffers, fp.dx, fp.arena = values(out), values(in), true // y, dx
 	if act, _ := lookupActivation(l.Activation); act.needsZ {
 		fp.buffers += values(out) // the pre-activation

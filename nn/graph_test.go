@@ -305,8 +305,8 @@ func TestGraphMemoryEstimate(t *testing.T) {
 	if err := g.Build(1); err != nil {
 		t.Fatal(err)
 	}
-	if e.Weights != 4*(274442+winogradCaches(g)) || e.Gradients != 4*(274442-1376) || e.OptimizerState != 2*e.Gradients {
-		t.Errorf("estimate %+v: want weights of 274,442 values (and the Winograd kernels), 273,066 gradients, 2 slots each", e)
+	if e.Weights != 4*274442 || e.KernelCopies != 4*winogradCaches(g) || e.Gradients != 4*(274442-1376) || e.OptimizerState != 2*e.Gradients {
+		t.Errorf("estimate %+v: want weights of 274,442 values, the Winograd kernels apart, 273,066 gradients, 2 slots each", e)
 	}
 	// Activations: at least every layer's output for the batch.
 	outs := 0

@@ -19,6 +19,7 @@ type footprint struct {
 	out       tensor.Shape
 	trainable float64 // trainable weights; each also gets a gradient
 	fixed     float64 // non-trainable weights (moving statistics)
+	copies    float64 // kernels kept transformed beside the weights (Winograd)
 	buffers   float64 // per sample: output and scratch (masks), and the input gradient where dx is 0
 	// dx is the input gradient per sample of a layer that writes it into
 	// a Sequential's arena; arena: the layer's inference output goes there.
@@ -151,6 +152,7 @@ func (m *Sequential) plan() ([]footprint, error) {
 type MemoryEstimate struct {
 	Batch          int
 	Weights        float64
+	KernelCopies   float64 // transformed kernels kept beside the weights (Winograd)
 	Gradients      float64
 	OptimizerState float64
 	Activations    float64
@@ -158,12 +160,15 @@ type MemoryEstimate struct {
 
 // Total is the sum of the parts.
 func (e MemoryEstimate) Total() float64 {
-	return e.Weights + e.Gradients + e.OptimizerState + e.Activations
+	return e.Weights + e.KernelCopies + e.Gradients + e.OptimizerState + e.Activations
 }
 
 // String is one line: the total and its parts.
 func (e MemoryEstimate) String() string {
 	s := fmt.Sprintf("about %s (weights %s", FormatBytes(e.Total()), FormatBytes(e.Weights))
+	if e.KernelCopies > 0 {
+		s += fmt.Sprintf(", transformed kernels %s", FormatBytes(e.KernelCopies))
+	}
 	if e.Gradients > 0 {
 		s += fmt.Sprintf(", gradients %s", FormatBytes(e.Gradients))
 	}
@@ -206,6 +211,7 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool
 		}
 		trainable += fp.trainable
 		e.Weights += 4 * (fp.trainable + fp.fixed)
+		e.KernelCopies += 4 * fp.copies
 		largest = max(largest, values(fp.out))
 		switch {
 		case slots >= 0:
@@ -304,7 +310,7 @@ type MemoryEstimator interface {
 func weightsFit(fps []footprint) error {
 	var weights float64
 	for _, fp := range fps {
-		weights += 4 * (2*fp.trainable + fp.fixed)
+		weights += 4 * (2*fp.trainable + fp.fixed + fp.copies)
 	}
 	return fitsMemory(weights, "about "+FormatBytes(weights)+" for its weights and their gradients")
 }

@@ -154,7 +154,7 @@ func TestGraphEstimateCountsWhatBuildCreates(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr, non := g.CountParams()
-		if 4*(float64(tr+non)+winogradCaches(g)) != e.Weights || float64(4*tr) != e.Gradients || e.Activations <= 0 {
+		if float64(4*(tr+non)) != e.Weights || 4*winogradCaches(g) != e.KernelCopies || float64(4*tr) != e.Gradients || e.Activations <= 0 {
 			t.Errorf("%s: built %d+%d weights, estimate %+v", name, tr, non, e)
 		}
 	}
