@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/diagnose/faults"
@@ -172,7 +169,7 @@ func runDiagnoseEval(args []string, stdout, stderr io.Writer) int {
 	if !*f.asJSON {
 		o.Progress = stdout
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 	rep, err := faults.Evaluate(ctx, o)
 	if err != nil {

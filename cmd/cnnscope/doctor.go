@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/diagnose"
@@ -84,7 +80,7 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if !*asJSON {
 		o.Progress = stdout
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 	defer setThreads(tf.threads)()
 	rep, err := diagnose.Doctor(ctx, s, d, o)

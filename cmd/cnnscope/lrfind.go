@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/report"
@@ -72,7 +69,7 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 		return exitCode(stderr, "lrfind", err)
 	}
 	defer setThreads(tf.threads)()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 	r, err := diagnose.FindLR(ctx, spec, o)
 	if err != nil {

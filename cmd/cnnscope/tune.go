@@ -11,12 +11,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -261,7 +259,7 @@ func benchRates(base *spec.Spec, threads int) (trainRate, inferRate float64, ok 
 // runStudy runs the trials (Ctrl-C stops them resumably), then writes
 // trials.csv and best.yaml and prints the table and what was spent.
 func runStudy(s *tune.Study, base *spec.Spec, stdout io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 	exe, err := os.Executable()
 	if err != nil {
