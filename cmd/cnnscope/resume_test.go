@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -137,25 +138,7 @@ func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
 func killAfterCheckpoint(t *testing.T, args []string, wait time.Duration) {
 	t.Helper()
 	dir := args[len(args)-1]
-	cmd := child(t, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	last := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if _, err := os.Stat(last); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", out.String())
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	cmd, out := startUntilCheckpoint(t, dir, args...)
 	time.Sleep(wait)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -163,6 +146,30 @@ func killAfterCheckpoint(t *testing.T, args []string, wait time.Duration) {
 	cmd.Wait()
 	if _, err := os.Stat(filepath.Join(dir, modelfile.WeightsFile)); err == nil {
 		t.Fatalf("the run finished before the kill; the test needs longer epochs:\n%s", out.String())
+	}
+}
+
+// startUntilCheckpoint starts cnnscope with args in a child process whose
+// run directory is dir and returns once the run's first checkpoint exists,
+// with the child's output so far (and to come) in out; after 2 minutes
+// without one it kills the child and fails.
+func startUntilCheckpoint(t *testing.T, dir string, args ...string) (cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	cmd, out = child(t, args...), new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	last := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Millisecond) {
+		if _, err := os.Stat(last); err == nil {
+			return cmd, out
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no checkpoint after 2 minutes:\n%s", out.String())
+		}
 	}
 }
 

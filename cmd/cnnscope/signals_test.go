@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cnnscope/cnnscope/rundir"
-	"github.com/cnnscope/cnnscope/train"
 )
 
 // TestInterruptedTrainSaysSo: Ctrl-C (SIGINT) during train stops the run
@@ -22,23 +18,7 @@ import (
 func TestInterruptedTrainSaysSo(t *testing.T) {
 	needMNIST(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	cmd := child(t, "train", "--data", "mnist", "--limit", "3000", "--epochs", "50", "--threads", "1", "--out", dir)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	last := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(last); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no checkpoint after 2 minutes:\n%s", out.String())
-		}
-	}
+	cmd, out := startUntilCheckpoint(t, dir, "train", "--data", "mnist", "--limit", "3000", "--epochs", "50", "--threads", "1", "--out", dir)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
