@@ -35,6 +35,9 @@ func (g *Graph) plan() ([]footprint, error) {
 			}
 		}
 		fp, err := nodePlan(n.layer, in)
+		if a, ok := n.layer.(*Activation); ok && err == nil {
+			fp.buffers = activationBuffers(a, in[0])
+		}
 		if err == nil {
 			err = checkShape("output shape", fp.out)
 		}
@@ -47,7 +50,9 @@ func (g *Graph) plan() ([]footprint, error) {
 }
 
 // nodePlan plans a one-input layer on one shape or a merge layer on
-// several (its output, the input gradients: no weights).
+// several (its output, the input gradients: no weights). An Add's input
+// gradients of its output's shape are dy itself and copies in the
+// gradient slabs (graph_grads.go): only those it broadcasts are its own.
 func nodePlan(l Layer, in []tensor.Shape) (footprint, error) {
 	m, ok := l.(MultiInput)
 	if !ok {
@@ -64,10 +69,23 @@ func nodePlan(l Layer, in []tensor.Shape) (footprint, error) {
 		return footprint{}, err
 	}
 	fp := footprint{out: out, buffers: values(out), arena: true}
+	_, add := l.(*Add)
 	for _, s := range in {
-		fp.buffers += values(s)
+		if !add || !s.Equal(out) {
+			fp.buffers += values(s)
+		}
 	}
 	return fp, nil
+}
+
+// activationBuffers is what an Activation of a Graph keeps per sample:
+// its output, and its input where the derivative needs it (its Backward
+// works in dy).
+func activationBuffers(a *Activation, in tensor.Shape) float64 {
+	if act, err := lookupActivation(a.Function); err == nil && act.needsZ {
+		return 2 * values(in)
+	}
+	return values(in)
 }
 
 func formatShapes(in []tensor.Shape) string {
@@ -83,7 +101,8 @@ func formatShapes(in []tensor.Shape) string {
 
 // EstimateMemory estimates the memory of training g (built or not) at
 // this batch size with an optimizer keeping slots values per trainable
-// weight; slots < 0 estimates inference only.
+// weight; slots < 0 estimates inference only. Training is counted as a
+// run goes on GOMAXPROCS threads (memory_run.go).
 func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if batch < 1 {
 		return MemoryEstimate{}, fmt.Errorf("batch size %d: want 1 or more", batch)
@@ -92,5 +111,89 @@ func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(g.Input, fps, batch, slots, false, g.countSlabs(fps)), nil
+	ins := make([]tensor.Shape, len(fps))
+	layers := make([]Layer, len(fps))
+	for i, n := range g.nodes {
+		ins[i], layers[i] = g.Input, n.layer
+		if r := n.inputs[0]; r != inputRef {
+			ins[i] = fps[r].out
+		}
+	}
+	rp := runPlan{gradSlabs: g.gradSlabBound(), inferSlabs: g.countSlabs(fps), minShard: minGraphShardSamples,
+		shardable: planShardable(layers, ins, batch, minGraphShardSamples), unfused: g.fusedValues(fps),
+		microBytes: graphShardBytes(), soloBytes: microBatchBytes}
+	return estimate(g.Input, fps, batch, slots, rp), nil
+}
+
+// gradSlabBound bounds the gradient slabs a Backward takes (graph_grads.go):
+// at a layer call, the slabs of the gradients waiting to be read (a tensor
+// read by an Add may hold two: its gradient and a masked source,
+// batchnorm_add.go) and those the call takes (an input gradient, an Add's
+// copies for its other operands).
+func (g *Graph) gradSlabBound() int {
+	lastUse := g.lastUses()
+	byAdd := make([]bool, len(g.nodes))
+	for _, n := range g.nodes {
+		if _, ok := n.layer.(*Add); ok {
+			for _, r := range n.inputs {
+				if r >= 0 {
+					byAdd[r] = true
+				}
+			}
+		}
+	}
+	most := 1
+	for i, n := range g.nodes {
+		held := 0
+		for r := range i + 1 {
+			if lastUse[r] > i {
+				held++
+				if byAdd[r] {
+					held++
+				}
+			}
+		}
+		most = max(most, held+gradTakes(n))
+	}
+	return most
+}
+
+// gradTakes is the gradient slabs node n's Backward takes: one for an
+// input gradient written through inputGrad, an Add's copies of dy.
+func gradTakes(n graphNode) int {
+	switch n.layer.(type) {
+	case *Conv2D, *Dense, *MaxPooling2D, *AveragePooling2D:
+		return 1
+	case *Add:
+		return len(n.inputs) - 1
+	}
+	return 0
+}
+
+// fusedValues is, per sample, the buffers of the layers whose work the
+// layer next to them does in a fused training Forward (a replica's step;
+// graph_fuse.go, graph_pad.go): a relu or relu6 Activation after the only
+// read of a BatchNormalization or Add, a ZeroPadding2D before a
+// DepthwiseConv2D.
+func (g *Graph) fusedValues(fps []footprint) float64 {
+	readers := g.readerCounts()
+	var v float64
+	for i, n := range g.nodes {
+		r := n.inputs[0]
+		if r < 0 || readers[r] != 1 || r == g.outputRef() {
+			continue
+		}
+		switch l := n.layer.(type) {
+		case *Activation:
+			act, err := lookupActivation(l.Function)
+			if _, ok := g.nodes[r].layer.(actFuser); ok && err == nil && (act.name == "relu" || act.name == "relu6") {
+				v += fps[i].buffers
+			}
+		case *DepthwiseConv2D:
+			if _, ok := g.nodes[r].layer.(*ZeroPadding2D); ok {
+				v += fps[r].buffers
+			}
+		}
+	}
+	return v
 }

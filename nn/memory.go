@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,8 @@ type footprint struct {
 	copies    float64 // kernels kept transformed beside the weights (Winograd)
 	buffers   float64 // per sample: output and scratch (masks), and the input gradient where dx is 0
 	// dx is the input gradient per sample of a layer that writes it into
-	// a Sequential's arena; arena: the layer's inference output goes there.
+	// a Sequential's arena or a Graph's gradient slabs (counted as the
+	// slabs, memory_run.go); arena: the layer's inference output goes there.
 	dx    float64
 	arena bool
 	// tile is scratch that grows with the batch up to a bound: Conv2D's
@@ -146,21 +148,25 @@ func (m *Sequential) plan() ([]footprint, error) {
 
 // MemoryEstimate is what training a model takes, in bytes, before
 // anything is allocated: weights, their gradients, the optimizer's
-// per-weight state and the per-batch buffers (activations, gradients of
-// the activations, im2col columns, the input batch). Buffers of the data
-// set itself are not included.
+// per-weight state, the per-batch buffers (activations, gradients of
+// the activations, im2col columns, the input batch), the other threads'
+// copies of a sharded step and an inference pass's buffers (memory_run.go).
+// Buffers of the data set itself are not included.
 type MemoryEstimate struct {
 	Batch          int
 	Weights        float64
 	KernelCopies   float64 // transformed kernels kept beside the weights (Winograd)
 	Gradients      float64
 	OptimizerState float64
-	Activations    float64
+	Activations    float64 // the model's buffers for the whole batch
+	Shards         int     // training: shards of a step, one per thread (1: the whole batch on the model)
+	Replicas       float64 // the other shards' copies of the model: their buffers and weight gradients
+	Inference      float64 // an inference pass between training steps (validation): its micro-batches, on every thread
 }
 
 // Total is the sum of the parts.
 func (e MemoryEstimate) Total() float64 {
-	return e.Weights + e.KernelCopies + e.Gradients + e.OptimizerState + e.Activations
+	return e.Weights + e.KernelCopies + e.Gradients + e.OptimizerState + e.Activations + e.Replicas + e.Inference
 }
 
 // String is one line: the total and its parts.
@@ -175,13 +181,24 @@ func (e MemoryEstimate) String() string {
 	if e.OptimizerState > 0 {
 		s += fmt.Sprintf(", optimizer state %s", FormatBytes(e.OptimizerState))
 	}
-	return s + fmt.Sprintf(", activations of a batch of %d: %s)", e.Batch, FormatBytes(e.Activations))
+	s += fmt.Sprintf(", activations of a batch of %d: %s", e.Batch, FormatBytes(e.Activations))
+	switch {
+	case e.Shards == 2:
+		s += fmt.Sprintf(", a copy for the second thread %s", FormatBytes(e.Replicas))
+	case e.Shards > 2:
+		s += fmt.Sprintf(", copies for %d more threads %s", e.Shards-1, FormatBytes(e.Replicas))
+	}
+	if e.Inference > 0 {
+		s += fmt.Sprintf(", a validation pass %s", FormatBytes(e.Inference))
+	}
+	return s + ")"
 }
 
 // EstimateMemory estimates the memory of training m (built or not) at
 // this batch size with an optimizer keeping slots values per trainable
 // weight (Adam: 2, SGD with momentum: 1); slots < 0 estimates inference
-// only (no gradients, no optimizer state, forward buffers).
+// only (no gradients, no optimizer state, forward buffers). Training is
+// counted as a run goes on GOMAXPROCS threads (memory_run.go).
 func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if batch < 1 {
 		return MemoryEstimate{}, fmt.Errorf("batch size %d: want 1 or more", batch)
@@ -190,54 +207,15 @@ func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if err != nil {
 		return MemoryEstimate{}, err
 	}
-	return estimate(m.Input, fps, batch, slots, true, 2), nil
-}
-
-// estimate adds up the layers' footprints (see EstimateMemory); with
-// shared, a Sequential's arena holds the input gradients: two slabs of
-// the largest input or output. In inference, the outputs of the layers
-// that use an arena go to slabs of the largest input or output (a
-// Sequential's two, a Graph's as many as tensors are alive at once).
-func estimate(input tensor.Shape, fps []footprint, batch, slots int, shared bool, slabs int) MemoryEstimate {
-	e := MemoryEstimate{Batch: batch}
-	perSample := values(input) // the input batch
-	largest := values(input)
-	var trainable, tiles, sharedTile float64
-	for _, fp := range fps {
-		if t := min(fp.tilePerSample*float64(batch), fp.tileMax); fp.tileShared {
-			sharedTile = max(sharedTile, t)
-		} else {
-			tiles += t
-		}
-		trainable += fp.trainable
-		e.Weights += 4 * (fp.trainable + fp.fixed)
-		e.KernelCopies += 4 * fp.copies
-		largest = max(largest, values(fp.out))
-		switch {
-		case slots >= 0:
-			perSample += fp.buffers
-			if !shared {
-				perSample += fp.dx
-			}
-		case !fp.arena:
-			perSample += values(fp.out)
-		}
+	rp := runPlan{gradSlabs: 2, inferSlabs: 2, minShard: minShardSamples,
+		microBytes: shardMicroBatchBytes, soloBytes: seqMicroBatchBytes * runtime.GOMAXPROCS(0)}
+	in := m.Input
+	ins := make([]tensor.Shape, len(fps))
+	for i, fp := range fps {
+		ins[i], in = in, fp.out
 	}
-	switch {
-	case shared:
-		perSample += 2 * largest
-	case slots < 0:
-		perSample += float64(slabs) * largest
-	}
-	tiles += sharedTile
-	if slots >= 0 {
-		e.Gradients = 4 * trainable
-		e.OptimizerState = 4 * trainable * float64(slots)
-	} else {
-		tiles /= 2 // inference: the patch tiles, not their gradients
-	}
-	e.Activations = 4 * (perSample*float64(batch) + tiles)
-	return e
+	rp.shardable = planShardable(m.Layers, ins, batch, minShardSamples)
+	return estimate(m.Input, fps, batch, slots, rp), nil
 }
 
 // Fits returns an error, naming the estimate and the limit, when the

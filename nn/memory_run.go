@@ -1,0 +1,173 @@
+package nn
+
+import (
+	"runtime"
+
+	"github.com/cnnscope/cnnscope/tensor"
+)
+
+// A training run holds more than one step's buffers of the layers
+// (memory.go's footprints), and EstimateMemory counts what it holds at
+// its peak (checked against the bytes a run allocates by
+// TestEstimateBoundsWhatTrainingAllocates):
+//
+//   - the model's own buffers for the whole batch: a step that collects
+//     activation statistics (the first step of every run, and each logged
+//     one) runs the whole batch on the model, unfused; the buffers stay;
+//   - the input gradients in slabs of the largest tensor: a Sequential's
+//     arena's two, a Graph's gradient slabs (graph_grads.go), as many as
+//     gradients can wait at once (gradSlabBound);
+//   - on more than one thread, a replica per other shard of a sharded
+//     step (graph_shard.go, sequential_shards.go) with its shard's
+//     buffers, slabs and scratch and a gradient of every weight;
+//   - an inference pass between the steps (validation, predictions): its
+//     micro-batches' arena slabs, on each thread, and the inference
+//     replicas' weight gradients, folded and transformed kernels
+//     (graph_micro_shards.go).
+
+// runPlan is how a model runs its layers, beyond their footprints.
+type runPlan struct {
+	gradSlabs  int     // slabs of the input gradients in Backward, each the largest tensor
+	inferSlabs int     // slabs of an inference Forward's outputs
+	shardable  bool    // every layer can run on a shard of a training step
+	minShard   int     // the smallest shard
+	unfused    float64 // per sample: buffers of activations a fused step (a replica's) does not take
+	microBytes int     // an inference micro-batch's largest tensor, in bytes, on one of several threads
+	soloBytes  int     // the same on one thread
+}
+
+// trainShards is the number of shards a training step of batch samples
+// runs in (shardCount's rule before Build: threads, shard size, the
+// weights of the replicas' gradients).
+func (rp runPlan) trainShards(batch int, weights float64) int {
+	s := min(runtime.GOMAXPROCS(0), batch/rp.minShard)
+	if s < 2 || !rp.shardable || weights > maxShardParams {
+		return 1
+	}
+	return s
+}
+
+// planShardable reports whether every layer can run on a shard of a
+// step of batch samples cut into shards of at least minShard
+// (shardLayerOK with the planned input shapes).
+func planShardable(layers []Layer, in []tensor.Shape, batch, minShard int) bool {
+	s := min(runtime.GOMAXPROCS(0), batch/minShard)
+	for i, l := range layers {
+		if _, ok := l.(*Dropout); ok && s > 1 && !dropShardable(in[i].Size(), batch, s) {
+			return false
+		}
+		if !shardableLayer(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// stepValues is what one copy of the model holds for a training step of
+// n samples, in values: the input rows, the layers' buffers (less the
+// fused activations'), the gradient slabs and the patch tiles.
+func stepValues(fps []footprint, input tensor.Shape, n int, slabs int, less float64) float64 {
+	per := values(input) - less
+	largest := values(input)
+	for _, fp := range fps {
+		per += fp.buffers
+		largest = max(largest, values(fp.out))
+	}
+	per += float64(slabs) * largest
+	return float64(n)*per + tileValues(fps, n)
+}
+
+// tileValues is the layers' patch tiles for n samples (each bounded) and
+// the scratch they share (the largest, once).
+func tileValues(fps []footprint, n int) float64 {
+	var tiles, shared float64
+	for _, fp := range fps {
+		if t := min(fp.tilePerSample*float64(n), fp.tileMax); fp.tileShared {
+			shared = max(shared, t)
+		} else {
+			tiles += t
+		}
+	}
+	return tiles + shared
+}
+
+// inferValues is what one copy of the model holds for an inference
+// Forward of n samples, in values: the outputs of the layers that do not
+// write into the arena, the arena's slabs and the patch tiles (their
+// gradients' halves unused).
+func inferValues(fps []footprint, input tensor.Shape, n int, slabs int) float64 {
+	largest := values(input)
+	var per float64
+	for _, fp := range fps {
+		largest = max(largest, values(fp.out))
+		if !fp.arena {
+			per += values(fp.out)
+		}
+	}
+	per += float64(slabs) * largest
+	return float64(n)*per + tileValues(fps, n)/2
+}
+
+// largestValues is the largest input or output of one sample.
+func largestValues(input tensor.Shape, fps []footprint) float64 {
+	largest := values(input)
+	for _, fp := range fps {
+		largest = max(largest, values(fp.out))
+	}
+	return largest
+}
+
+// estimate adds up the layers' footprints for a training run (slots >= 0)
+// or an inference Forward (slots < 0) of batch samples, as rp runs them.
+func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan) MemoryEstimate {
+	e := MemoryEstimate{Batch: batch}
+	var trainable, fixed, copies float64
+	for _, fp := range fps {
+		trainable += fp.trainable
+		fixed += fp.fixed
+		copies += fp.copies
+	}
+	e.Weights = 4 * (trainable + fixed)
+	e.KernelCopies = 4 * copies
+	if slots < 0 {
+		e.Activations = 4 * (float64(batch)*values(input) + inferValues(fps, input, batch, rp.inferSlabs))
+		return e
+	}
+	e.Gradients = 4 * trainable
+	e.OptimizerState = 4 * trainable * float64(slots)
+	e.Activations = 4 * stepValues(fps, input, batch, rp.gradSlabs, 0)
+	e.Shards = rp.trainShards(batch, trainable+fixed)
+	if s := e.Shards; s > 1 {
+		shard := ceilDiv(batch, s)
+		e.Replicas = float64(s-1) * 4 * (stepValues(fps, input, shard, rp.gradSlabs, rp.unfused) - float64(shard)*values(input) + trainable)
+	}
+	e.Inference = inferenceValues(input, fps, batch, rp, trainable+fixed, copies) * 4
+	return e
+}
+
+// evalBatch is the most samples of an inference pass in training
+// (train's evaluation batch, train/prepare.go: the training batch, or up
+// to 256 images while they hold at most evalBatchValues values).
+func evalBatch(batch int, input tensor.Shape) int {
+	const most, evalBatchValues = 256, 256 * 64 * 64 * 3
+	return max(batch, min(most, evalBatchValues/max(1, int(values(input)))))
+}
+
+// inferenceValues is an inference pass's buffers during training, in
+// values: its input batch and gathered outputs; on each thread a
+// micro-batch's buffers (inferValues) and folded kernels (at most the
+// weights); each other thread's replica's weight gradients from Build
+// and its own transformed kernels.
+func inferenceValues(input tensor.Shape, fps []footprint, batch int, rp runPlan, weights, copies float64) float64 {
+	n := evalBatch(batch, input)
+	fit := min(maxReplicaBytes/max(1, 8*weights), 1<<20) // replicas whose weights and gradients fit (inferShards)
+	workers := min(runtime.GOMAXPROCS(0), max(2, 1+int(fit)))
+	bytes := rp.microBytes
+	if workers < 2 {
+		workers, bytes = 1, rp.soloBytes
+	}
+	mb := min(microBatch(bytes, int(largestValues(input, fps))), ceilDiv(n, workers))
+	v := float64(workers) * (inferValues(fps, input, mb, rp.inferSlabs) + weights)
+	v += float64(workers-1) * (weights + copies)
+	return v + float64(n)*(values(input)+values(fps[len(fps)-1].out))
+}
