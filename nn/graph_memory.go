@@ -101,8 +101,8 @@ func formatShapes(in []tensor.Shape) string {
 
 // EstimateMemory estimates the memory of training g (built or not) at
 // this batch size with an optimizer keeping slots values per trainable
-// weight; slots < 0 estimates inference only. Training is counted as a
-// run goes on GOMAXPROCS threads (memory_run.go).
+// weight; slots < 0 estimates inference only. Both are counted as they
+// run on GOMAXPROCS threads (memory_run.go).
 func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if batch < 1 {
 		return MemoryEstimate{}, fmt.Errorf("batch size %d: want 1 or more", batch)

@@ -197,8 +197,8 @@ func (e MemoryEstimate) String() string {
 // EstimateMemory estimates the memory of training m (built or not) at
 // this batch size with an optimizer keeping slots values per trainable
 // weight (Adam: 2, SGD with momentum: 1); slots < 0 estimates inference
-// only (no gradients, no optimizer state, forward buffers). Training is
-// counted as a run goes on GOMAXPROCS threads (memory_run.go).
+// only (no optimizer state, an inference Forward's buffers). Both are
+// counted as they run on GOMAXPROCS threads (memory_run.go).
 func (m *Sequential) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 	if batch < 1 {
 		return MemoryEstimate{}, fmt.Errorf("batch size %d: want 1 or more", batch)

@@ -118,7 +118,8 @@ func largestValues(input tensor.Shape, fps []footprint) float64 {
 }
 
 // estimate adds up the layers' footprints for a training run (slots >= 0)
-// or an inference Forward (slots < 0) of batch samples, as rp runs them.
+// or an inference Forward (slots < 0) of batch samples, as rp runs them:
+// an inference Forward in micro-batches on every thread (inferenceValues).
 func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan) MemoryEstimate {
 	e := MemoryEstimate{Batch: batch}
 	var trainable, fixed, copies float64
@@ -129,11 +130,11 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan)
 	}
 	e.Weights = 4 * (trainable + fixed)
 	e.KernelCopies = 4 * copies
+	e.Gradients = 4 * trainable // Build makes them, for inference too
 	if slots < 0 {
-		e.Activations = 4 * (float64(batch)*values(input) + inferValues(fps, input, batch, rp.inferSlabs))
+		e.Activations = 4 * inferenceValues(input, fps, batch, rp, trainable+fixed, copies)
 		return e
 	}
-	e.Gradients = 4 * trainable
 	e.OptimizerState = 4 * trainable * float64(slots)
 	e.Activations = 4 * stepValues(fps, input, batch, rp.gradSlabs, 0)
 	e.Shards = rp.trainShards(batch, trainable+fixed)
@@ -141,7 +142,7 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan)
 		shard := ceilDiv(batch, s)
 		e.Replicas = float64(s-1) * 4 * (stepValues(fps, input, shard, rp.gradSlabs, rp.unfused) - float64(shard)*values(input) + trainable)
 	}
-	e.Inference = inferenceValues(input, fps, batch, rp, trainable+fixed, copies) * 4
+	e.Inference = 4 * inferenceValues(input, fps, evalBatch(batch, input), rp, trainable+fixed, copies)
 	return e
 }
 
@@ -153,15 +154,14 @@ func evalBatch(batch int, input tensor.Shape) int {
 	return max(batch, min(most, evalBatchValues/max(1, int(values(input)))))
 }
 
-// inferenceValues is an inference pass's buffers during training, in
+// inferenceValues is an inference Forward's buffers for n samples, in
 // values: its input batch and gathered outputs; on each thread a
 // micro-batch's buffers (inferValues) and folded kernels (at most the
 // weights); each other thread's replica's weight gradients from Build
 // and its own transformed kernels.
-func inferenceValues(input tensor.Shape, fps []footprint, batch int, rp runPlan, weights, copies float64) float64 {
-	n := evalBatch(batch, input)
+func inferenceValues(input tensor.Shape, fps []footprint, n int, rp runPlan, weights, copies float64) float64 {
 	fit := min(maxReplicaBytes/max(1, 8*weights), 1<<20) // replicas whose weights and gradients fit (inferShards)
-	workers := min(runtime.GOMAXPROCS(0), max(2, 1+int(fit)))
+	workers := min(runtime.GOMAXPROCS(0), n, max(2, 1+int(fit)))
 	bytes := rp.microBytes
 	if workers < 2 {
 		workers, bytes = 1, rp.soloBytes

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -30,10 +31,14 @@ func TestEstimateMemoryCountsWeightsAndBuffers(t *testing.T) {
 	if float64(4*(tr+non)) != e.Weights {
 		t.Errorf("built model has %d weights, the estimate counted %v bytes", tr+non, e.Weights)
 	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	inf, err := m.EstimateMemory(2, -1)
-	// Inference: the input, Flatten's output (counted, though a view), the
-	// arena's two slabs of the largest tensor (the input, 16) and the tile.
-	if err != nil || inf.Gradients != 0 || inf.OptimizerState != 0 || inf.Activations != 4*(2*(16+8+2*16)+2*2*9*2) {
+	// Inference on one thread, one micro-batch: the input and output
+	// batches (16 and 3 per sample); Flatten's output (counted, though a
+	// view), the arena's two slabs of the largest tensor (the input, 16)
+	// and the tile; the folded kernels (at most the 47 weights). The
+	// gradients Build makes are counted too.
+	if err != nil || inf.Gradients != 4*47 || inf.OptimizerState != 0 || inf.Activations != 4*(2*(16+3)+2*(8+2*16)+2*2*9*2+47) {
 		t.Errorf("inference estimate %+v, %v", inf, err)
 	}
 }
