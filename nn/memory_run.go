@@ -142,16 +142,20 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan)
 		shard := ceilDiv(batch, s)
 		e.Replicas = float64(s-1) * 4 * (stepValues(fps, input, shard, rp.gradSlabs, rp.unfused) - float64(shard)*values(input) + trainable)
 	}
-	e.Inference = 4 * inferenceValues(input, fps, evalBatch(batch, input), rp, trainable+fixed, copies)
+	e.Inference = 4 * inferenceValues(input, fps, EvalBatch(batch, int(values(input))), rp, trainable+fixed, copies)
 	return e
 }
 
-// evalBatch is the most samples of an inference pass in training
-// (train's evaluation batch, train/prepare.go: the training batch, or up
-// to 256 images while they hold at most evalBatchValues values).
-func evalBatch(batch int, input tensor.Shape) int {
+// EvalBatch is training's evaluation batch (validation and test) for a
+// training batch and images of sample values each: 256 images up to
+// 64x64x3, fewer of larger ones, never fewer than the training batch, so
+// that evaluation's activations (a batch through the model's largest
+// layers) do not outgrow training's: vgg-small at 224x224x3 would need
+// 3.3 GB at batch 256. train sizes its evaluation loaders with it, and
+// the training estimate counts an inference pass of that many samples.
+func EvalBatch(train, sample int) int {
 	const most, evalBatchValues = 256, 256 * 64 * 64 * 3
-	return max(batch, min(most, evalBatchValues/max(1, int(values(input)))))
+	return max(train, min(most, evalBatchValues/max(sample, 1)))
 }
 
 // inferenceValues is an inference Forward's buffers for n samples, in

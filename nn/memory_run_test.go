@@ -46,7 +46,7 @@ func heldByTraining(t *testing.T, m Model, batch int) float64 {
 	for range 2 {
 		m.Gradients(x, Target{Labels: labels}, nil, loss, nil)
 	}
-	val := tensor.New(append(tensor.Shape{evalBatch(batch, in)}, in...)...)
+	val := tensor.New(append(tensor.Shape{EvalBatch(batch, int(values(in)))}, in...)...)
 	m.Forward(val, false)
 	held := heapHeld() - before
 	runtime.KeepAlive(m)

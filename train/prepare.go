@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/cnnscope/cnnscope/data"
+	"github.com/cnnscope/cnnscope/nn"
 	"github.com/cnnscope/cnnscope/spec"
 )
 
@@ -171,7 +172,7 @@ func (p *Prepared) Loaders(ds spec.Data, fit spec.Fit, seed uint64) (tr, val, te
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	evalBatch := evalBatchSize(fit.BatchSize, p.Train.Height*p.Train.Width*p.Train.Channels)
+	evalBatch := nn.EvalBatch(fit.BatchSize, p.Train.Height*p.Train.Width*p.Train.Channels)
 	if len(p.ValIdx) > 0 {
 		if val, err = data.NewEvalLoader(p.Train, p.ValIdx, data.EvalConfig{BatchSize: evalBatch, Preprocess: p.Preprocess}); err != nil {
 			return nil, nil, nil, err
@@ -183,19 +184,6 @@ func (p *Prepared) Loaders(ds spec.Data, fit spec.Fit, seed uint64) (tr, val, te
 		}
 	}
 	return tr, val, test, nil
-}
-
-// evalBatchValues bounds an evaluation batch: 256 images of 64x64x3.
-// Larger images are evaluated fewer at a time (never fewer than the
-// training batch), so that evaluation's activations (a batch through the
-// model's largest layers) do not outgrow training's: vgg-small at
-// 224x224x3 would need 3.3 GB at batch 256.
-const evalBatchValues = 256 * 64 * 64 * 3
-
-// evalBatchSize is the batch of validation and test for a training batch
-// and images of sample values each.
-func evalBatchSize(train, sample int) int {
-	return max(train, min(256, evalBatchValues/max(sample, 1)))
 }
 
 func samplingOf(s string) string {

@@ -1,4 +1,4 @@
-package train
+package nn
 
 import "testing"
 
@@ -9,8 +9,8 @@ func TestEvalBatchSize(t *testing.T) {
 		{32, 28 * 28, 256}, {32, 64 * 64 * 3, 256}, {512, 28 * 28, 512},
 		{16, 128 * 128 * 3, 64}, {32, 224 * 224 * 3, 32}, {8, 224 * 224 * 3, 20},
 	} {
-		if got := evalBatchSize(c.train, c.sample); got != c.want {
-			t.Errorf("evalBatchSize(%d, %d) = %d, want %d", c.train, c.sample, got, c.want)
+		if got := EvalBatch(c.train, c.sample); got != c.want {
+			t.Errorf("EvalBatch(%d, %d) = %d, want %d", c.train, c.sample, got, c.want)
 		}
 	}
 }
