@@ -70,38 +70,44 @@ func BenchmarkConvRowsDirect(b *testing.B) {
 }
 
 // BenchmarkConvKernelGradDirect compares the kernel-gradient product of
-// 512 patch rows of resnet-20's 16-channel convolutions computed by
+// 512 patch rows of resnet-20's 16-channel convolutions and of its stem
+// (3 channels: panels of 9 rows, gradPanel) computed by
 // ConvKernelGradDirect (patches read in place from a padded slab) with
 // Im2colRowsSerial followed by SgemmSerial (the same bits).
 //
 //	go test ./kernels -run '^$' -bench ConvKernelGradDirect -cpu 1
 func BenchmarkConvKernelGradDirect(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
-	g := ConvGeom{N: 2, H: 32, W: 32, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 32, OW: 32}
-	const f, a0, a1 = 16, 512, 1024
-	x, dz := make([]float32, g.N*g.H*g.W*g.C), make([]float32, g.Rows()*f)
-	for _, v := range [][]float32{x, dz} {
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
+	for _, s := range []struct {
+		name string
+		c    int
+	}{{"32x32x16-16", 16}, {"stem-32x32x3-16", 3}} {
+		g := ConvGeom{N: 2, H: 32, W: 32, C: s.c, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 32, OW: 32}
+		const f, a0, a1 = 16, 512, 1024
+		x, dz := make([]float32, g.N*g.H*g.W*g.C), make([]float32, g.Rows()*f)
+		for _, v := range [][]float32{x, dz} {
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
 		}
+		k := g.Cols()
+		grad, cols := make([]float32, k*f), make([]float32, (a1-a0)*k)
+		buf := make([]float32, ConvGradDirectLen(g, a0, a1))
+		flops := 2 * float64((a1-a0)*k*f)
+		b.Run(s.name+"/im2col+sgemm", func(b *testing.B) {
+			for b.Loop() {
+				Im2colRowsSerial(g, x, a0, a1, cols)
+				SgemmSerial(true, false, k, f, a1-a0, 1, cols, k, dz[a0*f:], f, 0, grad, f)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(s.name+"/direct", func(b *testing.B) {
+			for b.Loop() {
+				ConvKernelGradDirect(g, x, a0, a1, dz, f, 0, grad, buf)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	k := g.Cols()
-	grad, cols := make([]float32, k*f), make([]float32, (a1-a0)*k)
-	buf := make([]float32, ConvGradDirectLen(g, a0, a1))
-	flops := 2 * float64((a1-a0)*k*f)
-	b.Run("im2col+sgemm", func(b *testing.B) {
-		for b.Loop() {
-			Im2colRowsSerial(g, x, a0, a1, cols)
-			SgemmSerial(true, false, k, f, a1-a0, 1, cols, k, dz[a0*f:], f, 0, grad, f)
-		}
-		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
-	b.Run("direct", func(b *testing.B) {
-		for b.Loop() {
-			ConvKernelGradDirect(g, x, a0, a1, dz, f, 0, grad, buf)
-		}
-		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
 }
 
 // BenchmarkConvInputGradDirect compares the input gradient of one sample

@@ -19,21 +19,37 @@ package kernels
 // ConvGradDirectApplies reports whether ConvKernelGradDirect computes the
 // kernel-gradient product of patch rows [a0, a1) of a convolution of
 // geometry g with f filters: whole output rows of one image, a reduction
-// that Sgemm sums as one k-block, and panels of the micro-kernel's rows
-// that lie within a kernel row's run of KW*C values; by Winograd
-// (wino16GradApplies), any whole output rows.
+// that Sgemm sums as one k-block, and panels (gradPanel) that lie within
+// a kernel row's run of KW*C values; by Winograd (wino16GradApplies), any
+// whole output rows.
 func ConvGradDirectApplies(g ConvGeom, f, a0, a1 int) bool {
 	if wino16GradApplies(g, f) {
 		return a0 < a1 && a0 >= 0 && a0%g.OW == 0 && a1%g.OW == 0
 	}
 	kern := kernelFor(f)
 	per := g.OH * g.OW
-	if kern.seg == nil || f <= 0 || f%kern.nr != 0 || (g.KW*g.C)%kern.mr != 0 || a0 >= a1 || g.OW <= 0 {
+	if kern.seg == nil || f <= 0 || f%kern.nr != 0 || gradPanel(kern, g.KW*g.C) == 0 || a0 >= a1 || g.OW <= 0 {
 		return false
 	}
 	nkb, _ := kBlocks(kern, a1-a0)
 	wp, _ := slabWidth(g)
 	return nkb == 1 && a0%g.OW == 0 && (a1-a0)%g.OW == 0 && a0/per == (a1-1)/per && g.SH*wp >= g.OW*g.SW
+}
+
+// gradPanel is the rows of the kernel-gradient panels ConvKernelGradDirect
+// computes with kern for kernel rows of run values: the most rows, up to
+// kern.mr, that divide run (so that no panel straddles two kernel rows),
+// or 0 (no direct path) when that is under half of kern.mr. Each element
+// of the gradient is its own sum whatever the panel's height, so this
+// changes no bits: the stem's 3x3 kernel on 3 channels (runs of 9) gets
+// panels of 9 rows instead of im2col's patch matrix.
+func gradPanel(kern *sgemmKernel, run int) int {
+	for p := min(kern.mr, run); 2*p >= kern.mr; p-- {
+		if run%p == 0 {
+			return p
+		}
+	}
+	return 0
 }
 
 // ConvGradDirectLen is the scratch ConvKernelGradDirect needs for patch
@@ -89,11 +105,12 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 		return
 	}
 	jump := g.SH*row - g.OW*g.SW*g.C
-	for p0 := 0; p0 < k; p0 += kern.mr {
+	panel := gradPanel(kern, run)
+	for p0 := 0; p0 < k; p0 += panel {
 		a := slab[p0/run*row+p0%run:]
 		for j := 0; j < f; j += kern.nr {
 			c := grad[p0*f+j:]
-			kern.seg[kern.mr-1](a1-a0, a, 1, g.SW*g.C, dz[a0*f+j:], f, c, f, 1, beta, g.OW, jump, c, f)
+			kern.seg[panel-1](a1-a0, a, 1, g.SW*g.C, dz[a0*f+j:], f, c, f, 1, beta, g.OW, jump, c, f)
 		}
 	}
 }

@@ -37,6 +37,10 @@ func TestConvKernelGradDirect(t *testing.T) {
 		{N: 2, H: 7, W: 36, C: 8, KH: 3, KW: 3, SH: 1, SW: 1},
 		{N: 2, H: 7, W: 4, C: 16, KH: 3, KW: 3, SH: 1, SW: 1},
 		{N: 2, H: 9, W: 3, C: 24, KH: 3, KW: 3, SH: 2, SW: 1, PadTop: 1, PadLeft: 1},
+		// kernel rows shorter than a panel: the stem's 3 channels (runs of 9), 1x1 kernels of 16 and 20 channels
+		{N: 2, H: 12, W: 10, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
+		{N: 2, H: 12, W: 10, C: 16, KH: 1, KW: 1, SH: 2, SW: 2},
+		{N: 2, H: 6, W: 6, C: 20, KH: 1, KW: 1, SH: 1, SW: 1},
 	} {
 		g := gc
 		g.OH = (g.H+2*g.PadTop-g.KH)/g.SH + 1
@@ -96,8 +100,12 @@ func TestConvGradDirectApplies(t *testing.T) {
 			t.Errorf("%d filters, rows [%d, %d): direct path", c.f, c.a0, c.a1)
 		}
 	}
-	g.C = 3 // kernel rows of 9 values
-	if kernelFor(16).mr > 3 && ConvGradDirectApplies(g, nr, 0, 16) {
-		t.Error("C = 3: direct path")
+	g.KH, g.KW, g.C = 1, 1, 13 // kernel rows of 13 values: panels of one row
+	if ConvGradDirectApplies(g, nr, 0, 16) {
+		t.Error("1x1 kernel, C = 13: direct path")
+	}
+	g.KH, g.KW, g.C = 3, 3, 3 // kernel rows of 9 values: panels of 9 rows (3 in pure Go)
+	if !ConvGradDirectApplies(g, nr, 0, 16) {
+		t.Error("C = 3: no direct path")
 	}
 }
