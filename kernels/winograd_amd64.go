@@ -50,7 +50,8 @@ var avx512Winograd = &winogradImpl{
 		_ = o[15*stride+tiles*f-1]
 		winogradGradOutAVX512(&p[0], step, tiles, f, &o[0], stride)
 	},
-	gemm: winogradGemmAVX512,
+	gemm:  winogradGemmAVX512,
+	gemmT: winogradGemmTAVX512,
 	input4: func(d *[36][]float32, step, tiles, c int, o []float32, stride int) {
 		if tiles == 0 || c == 0 {
 			return
@@ -145,6 +146,46 @@ func winogradGemmAVX512(a []float32, rows, k int, b []float32, n int, c []float3
 			winogradGemmEdge[rest](&a[r0*k], k, &b[j], n, &c[r0*n+j], 1)
 		}
 	}
+}
+
+// winogradGemmTAVX512 is winogradImpl.gemmT in AVX-512
+// (winogradGemmT<r>x32AVX512): 12-row panels of each 32-column strip in
+// one call, then the rows left in one more, each row's values broadcast
+// from a's rows in place. Where the SGEMM driver would not compute the
+// product as one pass of its 12×32 micro-kernels (columns not a multiple
+// of 32, or a reduction of several k-blocks) it runs winogradGemmTGo, so
+// the bits are always bestKernel's.
+func winogradGemmTAVX512(a []float32, m, k int, b []float32, n int, c []float32, add bool, s *gemmScratch) {
+	if bestKernel != avx512Kernel || n%32 != 0 || k < 1 || m < 1 {
+		winogradGemmTGo(a, m, k, b, n, c, add, s)
+		return
+	}
+	if nkb, _ := kBlocks(bestKernel, k); nkb != 1 {
+		winogradGemmTGo(a, m, k, b, n, c, add, s)
+		return
+	}
+	_ = a[k*m-1]
+	_ = b[k*n-1]
+	_ = c[m*n-1]
+	full, rest := m/12, m%12
+	for j := 0; j < n; j += 32 {
+		if full > 0 {
+			winogradGemmT12x32AVX512(&a[0], m, k, &b[j], n, &c[j], full, add)
+		}
+		if rest > 0 {
+			r0 := full * 12
+			winogradGemmTEdge[rest](&a[r0], m, k, &b[j], n, &c[r0*n+j], 1, add)
+		}
+	}
+}
+
+// winogradGemmTEdge[r] computes r-row panels of gemmT (the rows after the
+// 12-row ones).
+var winogradGemmTEdge = [12]func(a *float32, m, k int, b *float32, n int, c *float32, panels int, add bool){
+	1: winogradGemmT1x32AVX512, 2: winogradGemmT2x32AVX512, 3: winogradGemmT3x32AVX512,
+	4: winogradGemmT4x32AVX512, 5: winogradGemmT5x32AVX512, 6: winogradGemmT6x32AVX512,
+	7: winogradGemmT7x32AVX512, 8: winogradGemmT8x32AVX512, 9: winogradGemmT9x32AVX512,
+	10: winogradGemmT10x32AVX512, 11: winogradGemmT11x32AVX512,
 }
 
 // winogradGemmEdge[r] computes r-row panels (the rows after the 12-row ones).

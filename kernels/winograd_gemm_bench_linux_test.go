@@ -40,3 +40,39 @@ func BenchmarkWinogradGemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinogradGemmT times one kernel-gradient chunk's 16 products
+// (du[ξ] (c × f) += v[ξ]ᵀ·m[ξ], chunk tiles as the reduction) at
+// resnet-20's and vgg-small's training shapes (512 KiB chunks), one
+// thread, against the SGEMM driver path (A packed transposed) and the
+// naive loop; cpu-GFLOP/s divides by the process's CPU time:
+//
+//	go test ./kernels -run '^$' -bench WinogradGemmT -cpu 1
+func BenchmarkWinogradGemmT(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range []struct{ nt, c, f int }{{128, 32, 32}, {64, 64, 64}, {85, 32, 64}} {
+		v, m := winoRand(rng, 16*sh.nt*sh.c), winoRand(rng, 16*sh.nt*sh.f)
+		du := make([]float32, 16*sh.c*sh.f)
+		flops := float64(16 * 2 * sh.nt * sh.c * sh.f)
+		var s gemmScratch
+		impls := []struct {
+			name string
+			fn   func(a []float32, m, k int, b []float32, n int, c []float32, add bool, s *gemmScratch)
+		}{{"driver", winogradGemmTGo}, {"wino-" + wino.name, wino.gemmT}, {"naive", func(a []float32, m, k int, b []float32, n int, c []float32, add bool, _ *gemmScratch) {
+			SgemmNaive(true, false, m, n, k, 1, a, m, b, n, 1, c, n)
+		}}}
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("%dx%dx%d/%s", sh.nt, sh.c, sh.f, im.name), func(b *testing.B) {
+				c0 := processCPU()
+				for b.Loop() {
+					for xi := range 16 {
+						im.fn(v[xi*sh.nt*sh.c:], sh.c, sh.nt, m[xi*sh.nt*sh.f:], sh.f, du[xi*sh.c*sh.f:], true, &s)
+					}
+				}
+				cpu := (processCPU() - c0).Seconds()
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(flops*float64(b.N)/cpu/1e9, "cpu-GFLOP/s")
+			})
+		}
+	}
+}

@@ -26,6 +26,11 @@ type winogradImpl struct {
 	// row-major: one of a chunk's 16 products (winogradProducts), with
 	// bestKernel's bits (Sgemm's with alpha 1 and beta 0), in s.
 	gemm func(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch)
+	// gemmT writes c (m × n) = aᵀ·b, plus c's values before when add, a
+	// (k × m) and b (k × n) dense and row-major: one of a kernel
+	// gradient's 16 products (winogradGradProducts), with bestKernel's
+	// bits (Sgemm's with transA, alpha 1 and beta 0 or 1), in s.
+	gemmT func(a []float32, m, k int, b []float32, n int, c []float32, add bool, s *gemmScratch)
 	// input4 and output4 are input and output for F(4×4, 3×3)
 	// (winogradInput4Go, winogradOutput4Go): 36 patch rows and positions,
 	// 16 outputs.
@@ -42,7 +47,7 @@ type winogradImpl struct {
 }
 
 var goWinograd = &winogradImpl{name: "go", inputRow: winogradInputRowGo, output: winogradOutputGo, gradOut: winogradGradOutGo,
-	gemm: winogradGemmGo, input4: winogradInput4Go, output4: winogradOutput4Go,
+	gemm: winogradGemmGo, gemmT: winogradGemmTGo, input4: winogradInput4Go, output4: winogradOutput4Go,
 	kernelRow: winogradKernelRowGo, kernelGradRow: winogradKernelGradRowGo, transpose: transposeBlocked}
 
 // winogradGemmGo is the product through the blocked SGEMM driver with
@@ -50,6 +55,19 @@ var goWinograd = &winogradImpl{name: "go", inputRow: winogradInputRowGo, output:
 // (which gives its bits) and the product of builds without it.
 func winogradGemmGo(a []float32, rows, k int, b []float32, n int, c []float32, s *gemmScratch) {
 	d := gemmDriver{kern: bestKernel, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, c: c, ldc: n}
+	d.init(packAuto)
+	d.runSerial(s)
+}
+
+// winogradGemmTGo is gemmT through the blocked SGEMM driver with
+// bestKernel (A transposed into its packed panels), on the calling
+// goroutine: the twin of winogradGemmTAVX512 (which gives its bits) and
+// the product of builds without it.
+func winogradGemmTGo(a []float32, m, k int, b []float32, n int, c []float32, add bool, s *gemmScratch) {
+	d := gemmDriver{kern: bestKernel, transA: true, m: m, n: n, k: k, alpha: 1, a: a, lda: m, b: b, ldb: n, c: c, ldc: n}
+	if add {
+		d.beta = 1
+	}
 	d.init(packAuto)
 	d.runSerial(s)
 }

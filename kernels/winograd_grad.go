@@ -46,7 +46,7 @@ func WinogradKernelGrad(g ConvGeom, f int, x, dy, dw, scratch []float32, chunk i
 			inputTiles(g, x, zero, t0+lo, t0+hi, v[lo*g.C:], vs)
 			gradOutTiles(g, f, dy, zero[:f], t0+lo, t0+hi, m[lo*f:], ms)
 		})
-		p := &winogradGradProducts{nt: nt, c: g.C, f: f, v: v, m: m, du: du, vs: vs, ms: ms, beta: float32(min(t0, 1))}
+		p := &winogradGradProducts{nt: nt, c: g.C, f: f, v: v, m: m, du: du, vs: vs, ms: ms, add: t0 > 0}
 		parallelRun(p, 16, runtime.GOMAXPROCS(0))
 	}
 	cf := g.C * f
@@ -56,20 +56,18 @@ func WinogradKernelGrad(g ConvGeom, f int, x, dy, dw, scratch []float32, chunk i
 }
 
 // winogradGradProducts is the 16 products dU[ξ] (+)= v[ξ]ᵀ·m[ξ] of a chunk
-// of nt tiles (beta 0 for the first chunk, 1 after), one task each, every
-// one on a single thread.
+// of nt tiles (added to the sums of the chunks before, after the first),
+// one task each, every one on a single thread (winogradImpl.gemmT).
 type winogradGradProducts struct {
 	nt, c, f int
 	v, m, du []float32
 	vs, ms   int // the distance between two ξ in v and in m
-	beta     float32
+	add      bool
 }
 
 func (p *winogradGradProducts) runTask(xi int, s *gemmScratch) {
-	d := gemmDriver{kern: bestKernel, transA: true, m: p.c, n: p.f, k: p.nt, alpha: 1, beta: p.beta,
-		a: p.v[xi*p.vs:], lda: p.c, b: p.m[xi*p.ms:], ldb: p.f, c: p.du[xi*p.c*p.f:], ldc: p.f}
-	d.init(packAuto)
-	d.runSerial(s)
+	cf := p.c * p.f
+	wino.gemmT(p.v[xi*p.vs:][:p.nt*p.c], p.c, p.nt, p.m[xi*p.ms:][:p.nt*p.f], p.f, p.du[xi*cf:][:cf], p.add, s)
 }
 
 // gradOutTiles writes the transforms A dy Aᵀ of the gradients of the

@@ -139,3 +139,99 @@ func winogradKernelGradRowAVX512(du *float32, cf int, n int, dw *float32)
 //
 //go:noescape
 func transpose16AVX512(src *float32, rows int, cols int, dst *float32)
+
+// winogradGemmT12x32AVX512 computes panels panels of 12 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT12x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT11x32AVX512 computes panels panels of 11 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT11x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT10x32AVX512 computes panels panels of 10 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT10x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT9x32AVX512 computes panels panels of 9 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT9x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT8x32AVX512 computes panels panels of 8 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT8x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT7x32AVX512 computes panels panels of 7 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT7x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT6x32AVX512 computes panels panels of 6 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT6x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT5x32AVX512 computes panels panels of 5 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT5x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT4x32AVX512 computes panels panels of 4 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT4x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT3x32AVX512 computes panels panels of 3 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT3x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT2x32AVX512 computes panels panels of 2 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT2x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)
+
+// winogradGemmT1x32AVX512 computes panels panels of 1 rows of a 32-column strip of C = Aᵀ·B (+ C):
+// row r, column j < 32 of C at c[r*n+j] is the sum over q < k (k >= 1) of a[q*m+r]*b[q*n+j], from zero,
+// one FMA per q in ascending order, plus c[r*n+j] after when add (the bits of the SGEMM micro-kernels
+// with alpha 1, beta 0 or 1).
+//
+//go:noescape
+func winogradGemmT1x32AVX512(a *float32, m int, k int, b *float32, n int, c *float32, panels int, add bool)

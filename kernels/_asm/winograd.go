@@ -30,6 +30,7 @@ func genWinograd() {
 	genWinogradKernelRow()
 	genWinogradKernelGradRow()
 	genTranspose16()
+	genWinogradGemmT()
 }
 
 // winoChannels emits the loop over the c channels at byte offset cp: whole
