@@ -33,7 +33,7 @@ var avx512Norm = &normImpl{
 			switch {
 			case dy == nil:
 				normStatsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], rows, c)
-			default: // h rounded to float32 whatever round says (NormSums)
+			default: // whatever round says (NormSums)
 				normGradSumsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], rows, c)
 			}
 		})

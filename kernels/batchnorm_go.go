@@ -11,9 +11,7 @@ import "math"
 func normSumsGo(s, q, a, b []float64, x, dy []float32, round bool) {
 	c := len(a)
 	if dy != nil {
-		groupSumsGo(s, q, len(x)/c, func(i, j int) (e, h float32) {
-			return dy[i], float32((float64(x[i]) - a[j]) * b[j])
-		})
+		groupSumsGo(s, q, a, b, len(x)/c, func(i int) (e, v float32) { return dy[i], x[i] })
 		return
 	}
 	for r := 0; r+c <= len(x); r += c {
@@ -74,28 +72,31 @@ func gradOne(d, x float64, j int, a, b, k, m1, m2 []float64) float32 {
 	return float32(math.FMA(k[j], d, -math.FMA(p, x, c0)))
 }
 
-// groupSumsGo adds to s[j] and q[j] the float32 sums of e and e·h
-// (at(i, j) gives them for value i = r·c + j) over groups of
-// SumsGroupRows rows of c = len(s) channels from row 0, each group's
-// sums in float64 at its end, groups in order: Backward's sums.
-func groupSumsGo(s, q []float64, rows int, at func(i, j int) (e, h float32)) {
+// groupSumsGo adds to s[j] and q[j] Backward's sums of e and e·h, h =
+// (x - a[j])·b[j] (at(i) gives e and x for value i = r·c + j), over
+// groups of SumsGroupRows rows of c = len(s) channels from row 0, groups
+// in order: per group the float64 sums S = Σe and X = Σe·x in row order
+// (each product e·x of two float32 is exact in float64: fused or not,
+// the same sum), then s[j] += S and q[j] += b[j]·(X - a[j]·S), each of
+// the last two one fused multiply-add.
+func groupSumsGo(s, q, a, b []float64, rows int, at func(i int) (e, x float32)) {
 	c := len(s)
 	for j0 := 0; j0 < c; j0 += 64 {
 		j1 := min(c, j0+64)
-		var ps, pq [64]float32
+		var ps, px [64]float64
 		for g0 := 0; g0 < rows; g0 += SumsGroupRows {
 			clear(ps[:])
-			clear(pq[:])
+			clear(px[:])
 			for r := g0; r < min(rows, g0+SumsGroupRows); r++ {
 				for j := j0; j < j1; j++ {
-					e, h := at(r*c+j, j)
-					ps[j-j0] += e
-					pq[j-j0] += float32(e * h)
+					e, x := at(r*c + j)
+					ps[j-j0] += float64(e)
+					px[j-j0] += float64(e) * float64(x)
 				}
 			}
 			for j := j0; j < j1; j++ {
-				s[j] += float64(ps[j-j0])
-				q[j] += float64(pq[j-j0])
+				s[j] += ps[j-j0]
+				q[j] = math.FMA(b[j], math.FMA(-a[j], ps[j-j0], px[j-j0]), q[j])
 			}
 		}
 	}

@@ -58,7 +58,7 @@ func NormApplyAddReluKeep(y, x, r []float32, scale, shift []float64, keep []byte
 	}
 }
 
-// NormSumsKeep is NormSums(s, q, a, b, x, dy', true) (float32 groups of
+// NormSumsKeep is NormSums(s, q, a, b, x, dy', true) (groups of
 // SumsGroupRows rows, see NormSums), dy' being dy with the values whose
 // keep bit is clear zeroed; dy is not written. It panics
 // unless len(x) is a multiple of c = len(a), dy is shaped as x, keep
@@ -106,9 +106,9 @@ func AddKept(y, x []float32, keep []byte) {
 	bn.addKept(y, x, keep)
 }
 
-// SumsGroupRows is the rows Backward's sums (NormSums with dy,
-// NormSumsRelu6, NormSumsKeep) add in float32 before adding to their
-// float64 sums; callers that sum a run of rows in pieces cut them at
+// SumsGroupRows is the rows of a group of Backward's sums (NormSums with
+// dy, NormSumsRelu6, NormSumsKeep), summed apart before they are added to
+// s and q; callers that sum a run of rows in pieces cut them at
 // multiples of it.
 const SumsGroupRows = 16
 
@@ -156,15 +156,14 @@ func normApplyAddReluKeepGo(y, x, r []float32, scale, shift []float64, keep []by
 	}
 }
 
-// normSumsKeepGo is NormSumsKeep's twin: float32 partial sums over
-// groups of SumsGroupRows rows (from the first row), each added to s and q
-// in float64 at the group's end, groups in order.
+// normSumsKeepGo is NormSumsKeep's twin: groupSumsGo on dy where the
+// bits are set and +0 elsewhere.
 func normSumsKeepGo(s, q, a, b []float64, x, dy []float32, keep []byte) {
-	groupSumsGo(s[:len(a)], q, len(x)/len(a), func(i, j int) (e, h float32) {
+	groupSumsGo(s[:len(a)], q, a, b, len(x)/len(a), func(i int) (e, v float32) {
 		if kept(keep, i) {
 			e = dy[i]
 		}
-		return e, float32((float64(x[i]) - a[j]) * b[j])
+		return e, x[i]
 	})
 }
 

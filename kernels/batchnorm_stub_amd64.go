@@ -9,7 +9,7 @@ package kernels
 //go:noescape
 func normStatsAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, rows int, cols int)
 
-// normGradSumsAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in float32 over groups of rows added in float64 at each group's end, with h = (x - a[j])·bb[j] rounded to float32 and e = dy, as normSumsGo.
+// normGradSumsAVX512 (AVX-512) adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j], in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsGo.
 //
 //go:noescape
 func normGradSumsAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, rows int, cols int)
@@ -24,7 +24,7 @@ func normApplyAVX512(y *float32, x *float32, scale *float64, shift *float64, row
 //go:noescape
 func normApplyRelu6AVX512(y *float32, x *float32, scale *float64, shift *float64, rows int, cols int)
 
-// normSumsRelu6AVX512 (AVX-512) zeroes dy where 0 < y < 6 fails and then adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j] rounded to float32, summed in float32 over groups of rows added in float64 at each group's end, as normSumsRelu6Go.
+// normSumsRelu6AVX512 (AVX-512) zeroes dy where 0 < y < 6 fails and then adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j], in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsRelu6Go.
 //
 //go:noescape
 func normSumsRelu6AVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, y *float32, rows int, cols int)
@@ -49,7 +49,7 @@ func normApplyReluKeepAVX512(y *float32, x *float32, keep *uint8, scale *float64
 //go:noescape
 func normApplyAddReluKeepAVX512(y *float32, x *float32, r *float32, keep *uint8, scale *float64, shift *float64, rows int, cols int)
 
-// normSumsKeepAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, summed in float32 over groups of rows and added in float64 at each group's end, as normSumsKeepGo.
+// normSumsKeepAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), with h = (x - a[j])·bb[j] and e = dy where keep's bit is set, 0 elsewhere, in float64 over groups of rows, each group's Σ e·h as bb[j]·(Σ e·x - a[j]·Σ e), as normSumsKeepGo.
 //
 //go:noescape
 func normSumsKeepAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, dy *float32, keep *uint8, rows int, cols int)

@@ -113,14 +113,14 @@ func TestNormTwinsFollowTheirFormulas(t *testing.T) {
 	y := make([]float32, 10)
 	normApplyGo(y, x, nc.k, nc.m1)
 	for j := 0; j < 5; j++ {
-		var ps, pq float32 // Backward's sums: float32 within a group of rows (one here)
+		var ps, px float64 // Backward's sums: Σdy and Σdy·x within a group of rows (one here)
 		for r := 0; r < 2; r++ {
-			h := float32((float64(x[r*5+j]) - nc.a[j]) * nc.b[j])
-			d := dy[r*5+j]
+			d := float64(dy[r*5+j])
 			ps += d
-			pq += float32(d * h)
+			px += d * float64(x[r*5+j])
 		}
-		if ws, wq := float64(ps), float64(pq); s[j] != ws || q[j] != wq {
+		ws, wq := ps, math.FMA(nc.b[j], math.FMA(-nc.a[j], ps, px), 0) // Σdy·h = b·(Σdy·x - a·Σdy)
+		if s[j] != ws || q[j] != wq {
 			t.Fatalf("channel %d: sums %v %v, want %v %v", j, s[j], q[j], ws, wq)
 		}
 		if w := float32(x[5+j]*float32(nc.k[j])) + float32(nc.m1[j]); y[5+j] != w {

@@ -9,8 +9,8 @@ import (
 // split into blocks of rows that run in parallel. The per-channel sums
 // (batch statistics, Backward's Σdy and Σdy·xhat) are summed within each
 // block in row order (the statistics in float64, Backward's sums in
-// float32 groups of kernels.SumsGroupRows rows added in float64), then
-// the blocks' sums in block order;
+// float64 groups of kernels.SumsGroupRows rows, see kernels.NormSums),
+// then the blocks' sums in block order;
 // the blocks depend on the number of rows only, so the results do not
 // depend on threads or scheduling.
 
@@ -192,9 +192,9 @@ func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64, al
 	return sq, all
 }
 
-// xhatConsts returns how xhat is recomputed from l.x: (x - a)·b, rounded
-// to float32 (exactly the value Forward's formula rounds to) when round;
-// or, when Forward wrote y over x, (y - beta) / gamma.
+// xhatConsts returns how xhat is recomputed from l.x: (x - a)·b with
+// round set, or, when Forward wrote y over x, (y - beta) / gamma with
+// round clear (Backward's kernels take round and do not use it).
 func (l *BatchNormalization) xhatConsts() (a, b []float64, round bool) {
 	if l.fromY {
 		return l.beta0, l.invGamma, false

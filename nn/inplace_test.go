@@ -16,21 +16,26 @@ func inPlaceTestModel() *Sequential {
 		&Dense{Units: 3, Activation: "softmax"})
 }
 
-// inPlaceGrads runs two training steps' gradients (the weights changed
-// in between, gamma and beta away from 1 and 0) and returns the last.
-func inPlaceGrads(t *testing.T, m *Sequential, paired bool, gamma0 float32) [][]float32 {
+// inPlaceGrads runs two training steps of m, with its in-place pairs,
+// and of a copy without them, and returns the last gradients of each.
+// In between, both take the copy's update (the weights changed, gamma
+// and beta away from 1 and 0, the same in both), so that the second
+// gradients differ by the in-place pairs alone, not by what the first
+// step's rounding did to the weights.
+func inPlaceGrads(t *testing.T, m *Sequential, gamma0 float32) (paired, separate [][]float32) {
 	t.Helper()
-	if err := m.Build(7); err != nil {
-		t.Fatal(err)
+	sep := inPlaceTestModel()
+	for _, mm := range []*Sequential{m, sep} {
+		if err := mm.Build(7); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !paired {
-		for _, l := range m.Layers {
-			if p, ok := l.(inPlacer); ok {
-				p.setInPlace(false)
-			}
-			if r, ok := l.(outputReleaser); ok {
-				r.setMaskOut(false)
-			}
+	for _, l := range sep.Layers {
+		if p, ok := l.(inPlacer); ok {
+			p.setInPlace(false)
+		}
+		if r, ok := l.(outputReleaser); ok {
+			r.setMaskOut(false)
 		}
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -38,24 +43,36 @@ func inPlaceGrads(t *testing.T, m *Sequential, paired bool, gamma0 float32) [][]
 	for i := range x.Data {
 		x.Data[i] = rng.Float32()*2 - 0.7
 	}
-	var grads [][]float32
-	for step := 0; step < 2; step++ {
-		m.Gradients(x, Target{Labels: []int32{0, 1, 2, 1, 0}}, nil, &SparseCategoricalCrossentropy{}, nil)
-		grads = grads[:0]
-		for _, p := range m.Params() {
+	grads := func(mm *Sequential) [][]float32 {
+		mm.Gradients(x, Target{Labels: []int32{0, 1, 2, 1, 0}}, nil, &SparseCategoricalCrossentropy{}, nil)
+		var g [][]float32
+		for _, p := range mm.Params() {
 			if p.Grad != nil {
-				grads = append(grads, append([]float32(nil), p.Grad.Data...))
-				for i := range p.Value.Data {
-					p.Value.Data[i] -= 0.5 * p.Grad.Data[i]
-				}
+				g = append(g, append([]float32(nil), p.Grad.Data...))
 			}
 		}
-		m.Layers[1].(*BatchNormalization).gamma.Value.Data[0] = gamma0
-		if gamma0 != 0 && gamma0 < 1e-3 {
-			m.Layers[1].(*BatchNormalization).beta.Value.Data[0] = 0.25
+		return g
+	}
+	for step := 0; step < 2; step++ {
+		paired, separate = grads(m), grads(sep)
+		mp := m.Params()
+		for i, p := range sep.Params() {
+			if p.Grad != nil {
+				for j := range p.Value.Data {
+					p.Value.Data[j] -= 0.5 * p.Grad.Data[j]
+				}
+			}
+			copy(mp[i].Value.Data, p.Value.Data)
+		}
+		for _, mm := range []*Sequential{m, sep} {
+			bn := mm.Layers[1].(*BatchNormalization)
+			bn.gamma.Value.Data[0] = gamma0
+			if gamma0 != 0 && gamma0 < 1e-3 {
+				bn.beta.Value.Data[0] = 0.25
+			}
 		}
 	}
-	return grads
+	return paired, separate
 }
 
 // A BatchNormalization after a relu or linear Conv2D or Dense writes its
@@ -64,13 +81,13 @@ func inPlaceGrads(t *testing.T, m *Sequential, paired bool, gamma0 float32) [][]
 // xhat from its output and keeps a buffer of its own.
 func TestBatchNormInPlaceAfterConv(t *testing.T) {
 	m := inPlaceTestModel()
-	got := inPlaceGrads(t, m, true, 0.7)
+	got, want := inPlaceGrads(t, m, 0.7)
 	for i, l := range m.Layers {
 		if bn, ok := l.(*BatchNormalization); ok && !bn.fromY {
 			t.Errorf("layer %d (%s) did not write over its input", i, bn.Name())
 		}
 	}
-	closeGrads(t, got, inPlaceGrads(t, inPlaceTestModel(), false, 0.7))
+	closeGrads(t, got, want)
 	e1, _ := inPlaceTestModel().EstimateMemory(8, 0)
 	m2 := inPlaceTestModel()
 	m2.Layers[1], m2.Layers[2] = &Dropout{}, &Conv2D{Filters: 3, KernelSize: [2]int{3, 3}} // no pair before the first conv
@@ -80,20 +97,20 @@ func TestBatchNormInPlaceAfterConv(t *testing.T) {
 	}
 
 	zero := inPlaceTestModel()
-	got = inPlaceGrads(t, zero, true, 0)
+	got, want = inPlaceGrads(t, zero, 0)
 	if zero.Layers[1].(*BatchNormalization).fromY {
 		t.Errorf("a zero gamma: xhat taken from the output")
 	}
-	closeGrads(t, got, inPlaceGrads(t, inPlaceTestModel(), false, 0))
+	closeGrads(t, got, want)
 
 	// A tiny gamma against beta: xhat = (y - beta) / gamma would carry
 	// y's rounding times |beta/gamma|; the layer keeps a buffer instead.
 	tiny := inPlaceTestModel()
-	got = inPlaceGrads(t, tiny, true, 1e-6)
+	got, want = inPlaceGrads(t, tiny, 1e-6)
 	if tiny.Layers[1].(*BatchNormalization).fromY {
 		t.Errorf("gamma 1e-6: xhat taken from the output")
 	}
-	closeGrads(t, got, inPlaceGrads(t, inPlaceTestModel(), false, 1e-6))
+	closeGrads(t, got, want)
 }
 
 // closeGrads compares gradients within float32 rounding of the largest.

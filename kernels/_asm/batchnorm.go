@@ -23,8 +23,9 @@ import (
 // (prefetchRow): no result depends on it.
 //
 //   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
-//     h = (x - a)·b and e = h (the statistics), or h rounded to float32
-//     and e = dy when the kernel reads dy (Backward's sums);
+//     h = (x - a)·b and e = h (the statistics), or e = dy when the kernel
+//     reads dy (Backward's sums: Σ dy and Σ dy·x in float64 over groups of
+//     rows, each group's Σ dy·h taken as b·(Σ dy·x - a·Σ dy): groupSums);
 //   - normApply writes y = x·scale + shift in float32;
 //   - normGrad writes dy = float32(k·((dy - m1) - h·m2)) with h = (x - a)·b
 //     not rounded, computed as k·dy - (p·x + c0) in float64 with fused
@@ -119,30 +120,23 @@ func xhat(x, a, bb reg.VecVirtual) reg.VecVirtual {
 	return x
 }
 
-// xhat32 emits h = (x - a)·b rounded to float32 (8 lanes of a YMM).
-func xhat32(x, a, bb reg.VecVirtual) reg.VecVirtual {
-	b.VSUBPD(a, x, x)
-	b.VMULPD(bb, x, x)
-	y := b.YMM()
-	b.VCVTPD2PS(x, y)
-	return y
-}
-
-// sumsGroupRows is the rows Backward's sums kernels sum in float32 before
-// adding to the float64 sums (kernels.sumsGroupRows).
+// sumsGroupRows is the rows Backward's sums kernels sum before adding to
+// the float64 sums (kernels.SumsGroupRows).
 const sumsGroupRows = 16
 
 // groupSums emits Backward's sums over the rows (rows, not consumed) in
 // groups of sumsGroupRows rows (the last possibly shorter): per group,
-// float32 sums of e and e·h (row loads emits, per vector v, e and h as
-// 8 float32 lanes) from +0, added to the float64 sums sv and qv at the
-// group's end. ptrs are copied and advance by ld bytes per row (by
-// lds[i] where lds is longer).
-func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVirtual, ptrs []reg.GPVirtual, pf int, sv, qv []reg.VecVirtual, loads func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual)) {
+// float64 sums of e and e·x (row loads emits, per vector v, e and x
+// widened to float64; their product is exact, so the fused multiply-add
+// adds it with one rounding, as an add would) from +0, and at the
+// group's end s += Σe and q += b·(Σe·x - a·Σe) (two fused multiply-adds)
+// on the float64 sums sv and qv with the constants av and bv. ptrs are
+// copied and advance by ld bytes per row (by lds[i] where lds is longer).
+func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVirtual, ptrs []reg.GPVirtual, pf int, av, bv, sv, qv []reg.VecVirtual, loads func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual)) {
 	vecs := len(sv)
-	ps, pq := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+	ps, px := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
 	for v := range ps {
-		ps[v], pq[v] = b.YMM(), b.YMM()
+		ps[v], px[v] = b.ZMM(), b.ZMM()
 	}
 	r, g := b.GP64(), b.GP64()
 	b.MOVQ(rows, r)
@@ -159,16 +153,15 @@ func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVi
 	b.CMOVQLT(r, g)
 	b.SUBQ(g, r)
 	for v := range ps {
-		b.VXORPS(ps[v], ps[v], ps[v])
-		b.VXORPS(pq[v], pq[v], pq[v])
+		b.VXORPD(ps[v], ps[v], ps[v])
+		b.VXORPD(px[v], px[v], px[v])
 	}
 	b.Label(label)
 	prefetchRow(p[:pf], 32*vecs)
 	for v := range ps {
-		e, h := loads(p, v)
-		b.VADDPS(e, ps[v], ps[v])
-		b.VMULPS(h, e, e)
-		b.VADDPS(e, pq[v], pq[v])
+		e, x := loads(p, v)
+		b.VADDPD(e, ps[v], ps[v])
+		b.VFMADD231PD(x, e, px[v]) // Σe·x += e·x, exact product
 	}
 	for i, q := range p {
 		if i < len(lds) {
@@ -180,11 +173,9 @@ func groupSums(label string, rows reg.Register, ld reg.GPVirtual, lds []reg.GPVi
 	b.DECQ(g)
 	b.JNZ(op.LabelRef(label))
 	for v := range ps {
-		t, u := b.ZMM(), b.ZMM()
-		b.VCVTPS2PD(ps[v], t)
-		b.VADDPD(t, sv[v], sv[v])
-		b.VCVTPS2PD(pq[v], u)
-		b.VADDPD(u, qv[v], qv[v])
+		b.VADDPD(ps[v], sv[v], sv[v])
+		b.VFNMADD231PD(av[v], ps[v], px[v]) // Σe·x - a·Σe, fused
+		b.VFMADD231PD(bv[v], px[v], qv[v])  // q + b·(...), fused
 	}
 	b.JMP(op.LabelRef(label + "_group"))
 	b.Label(label + "_end")
@@ -231,24 +222,22 @@ func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, span in
 	b.Label(label + "_end")
 }
 
-// genNormSums writes the statistics kernel (e = h, h not rounded: in
-// row order, float64) or, withDy, Backward's sums (e = dy, h rounded to
-// float32: float32 over groups of rows).
+// genNormSums writes the statistics kernel (e = h: in row order,
+// float64) or, withDy, Backward's sums (e = dy: groupSums).
 func genNormSums(name string, withDy bool) {
 	sig := "func(s, q, a, bb *float64, x *float32, rows, cols int)"
-	what := "e = h"
 	if withDy {
 		sig = "func(s, q, a, bb *float64, x, dy *float32, rows, cols int)"
-		what = "e = dy"
 	}
 	b.TEXT(name, b.NOSPLIT, sig)
 	b.Pragma("noescape")
-	order, rnd := "in row order", ""
 	if withDy {
-		order, rnd = "in float32 over groups of rows added in float64 at each group's end", " rounded to float32"
+		b.Doc(name + " (AVX-512) adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j], " +
+			"in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsGo.")
+	} else {
+		b.Doc(name + " (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in row order, " +
+			"with h = (x - a[j])·bb[j] and e = h, as normSumsGo.")
 	}
-	b.Doc(fmt.Sprintf("%s (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), %s, "+
-		"with h = (x - a[j])·bb[j]%s and %s, as normSumsGo.", name, order, rnd, what))
 	s, q, a, bb, x := load64("s"), load64("q"), load64("a"), load64("bb"), load64("x")
 	f32 := []reg.GPVirtual{x}
 	if withDy {
@@ -266,15 +255,9 @@ func genNormSums(name string, withDy bool) {
 			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
 			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
 		}
-		if withDy { // Backward's sums: float32 over groups of rows
-			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, len(f32), sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
-				e = b.YMM()
-				if k != nil {
-					b.VMOVUPS_Z(op.Mem{Base: p[1], Disp: 32 * v}, k, e)
-				} else {
-					b.VMOVUPS(op.Mem{Base: p[1], Disp: 32 * v}, e)
-				}
-				return e, xhat32(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
+		if withDy { // Backward's sums: float64 over groups of rows
+			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, len(f32), av, bv, sv, qv, func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual) {
+				return widen(op.Mem{Base: p[1], Disp: 32 * v}, k), widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
 			})
 			for v := 0; v < vecs; v++ {
 				store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)

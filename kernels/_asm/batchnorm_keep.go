@@ -241,8 +241,8 @@ func genNormSumsKeep() {
 	b.TEXT(name, b.NOSPLIT, "func(s, q, a, bb *float64, x, dy *float32, keep *uint8, rows, cols int)")
 	b.Pragma("noescape")
 	b.Doc(name + " (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major, cols a multiple of 8), " +
-		"with h = (x - a[j])·bb[j] rounded to float32 and e = dy where keep's bit is set, 0 elsewhere, summed in float32 over groups of " +
-		"rows and added in float64 at each group's end, as normSumsKeepGo.")
+		"with h = (x - a[j])·bb[j] and e = dy where keep's bit is set, 0 elsewhere, in float64 over groups of rows, each group's " +
+		"Σ e·h as bb[j]·(Σ e·x - a[j]·Σ e), as normSumsKeepGo.")
 	x, dy, kp := load64("x"), load64("dy"), load64("keep")
 	cols := load64("cols")
 	ld, kld := keepStrides(cols)
@@ -255,14 +255,13 @@ func genNormSumsKeep() {
 			sv[v], qv[v] = load64s(per64("s", off, v), nil), load64s(per64("q", off, v), nil)
 		}
 		var km [2]reg.OpmaskVirtual
-		groupSums(fmt.Sprintf("%s_rows%d", name, n), load64("rows"), ld, []reg.GPVirtual{ld, ld, kld}, []reg.GPVirtual{x, dy, kp}, 2, sv, qv,
-			func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
+		groupSums(fmt.Sprintf("%s_rows%d", name, n), load64("rows"), ld, []reg.GPVirtual{ld, ld, kld}, []reg.GPVirtual{x, dy, kp}, 2, av, bv, sv, qv,
+			func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual) {
 				if v%2 == 0 {
 					km[0], km[1] = keepMasks(op.Mem{Base: p[2], Disp: v}, v, vecs)
 				}
-				e = b.YMM()
-				b.VMOVUPS_Z(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2], e) // +0 where not kept
-				return e, xhat32(widen(op.Mem{Base: p[0], Disp: 32 * v}, nil), av[v], bv[v])
+				// +0 where not kept
+				return widen(op.Mem{Base: p[1], Disp: 32 * v}, km[v%2]), widen(op.Mem{Base: p[0], Disp: 32 * v}, nil)
 			})
 		for v := 0; v < vecs; v++ {
 			store64s(sv[v], per64("s", off, v), nil)

@@ -19,7 +19,7 @@ func genNormSumsRelu6() {
 	b.TEXT(name, b.NOSPLIT, "func(s, q, a, bb *float64, x, dy, y *float32, rows, cols int)")
 	b.Pragma("noescape")
 	b.Doc(name + " (AVX-512) zeroes dy where 0 < y < 6 fails and then adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x " +
-		"(rows × cols, row-major), with h = (x - a[j])·bb[j] rounded to float32, summed in float32 over groups of rows added in float64 at each group's end, as normSumsRelu6Go.")
+		"(rows × cols, row-major), with h = (x - a[j])·bb[j], in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsRelu6Go.")
 	s, q, a, bb, x, dy, y := load64("s"), load64("q"), load64("a"), load64("bb"), load64("x"), load64("dy"), load64("y")
 	rows, cols := load64("rows"), load64("cols")
 	ld := b.GP64()
@@ -34,9 +34,11 @@ func genNormSumsRelu6() {
 			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
 			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
 		}
-		groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, []reg.GPVirtual{x, dy, y}, 3, sv, qv, func(p []reg.GPVirtual, v int) (e, h reg.VecVirtual) {
-			e = relu6KeptDy(op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: p[2], Disp: 32 * v}, one, six1, k)
-			return e, xhat32(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
+		groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, []reg.GPVirtual{x, dy, y}, 3, av, bv, sv, qv, func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual) {
+			d := relu6KeptDy(op.Mem{Base: p[1], Disp: 32 * v}, op.Mem{Base: p[2], Disp: 32 * v}, one, six1, k)
+			e = b.ZMM()
+			b.VCVTPS2PD(d, e)
+			return e, widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
 		})
 		for v := 0; v < vecs; v++ {
 			store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)
@@ -47,7 +49,7 @@ func genNormSumsRelu6() {
 
 // relu6KeptDy loads 8 float32 of dy (at dm) zeroed where the float32 y
 // (at ym) fails 0 < y < 6, stores them back (under k in the tail) and
-// returns them widened to float64.
+// returns them (a YMM register).
 func relu6KeptDy(dm, ym op.Mem, one, six1 reg.VecVirtual, k reg.OpmaskVirtual) reg.VecVirtual {
 	u := b.YMM()
 	if k != nil {
