@@ -9,7 +9,10 @@ package kernels
 // values on and the next output row's SH slab rows on: for a panel of
 // kernel-gradient rows inside one run, a matrix with a row stride of 1 and
 // steps that jump at each output row's end, which the segmented
-// micro-kernels read as is. Stride-1 kernels of three columns with
+// micro-kernels read as is. Where no patch reaches into the padding, the
+// slab is x itself, and a block may span images where the next image's
+// first output row lies one regular step on (gradAcrossImages: resnet's
+// 1x1 stride-2 shortcuts). Stride-1 kernels of three columns with
 // channels a multiple of 8 and 16k filters run the three-tap kernel
 // (convtap_grad.go; the same bits), reading x in place where the padding
 // is none or a pixel on each side; 3×3 "same" kernels of 16 channels and
@@ -18,7 +21,8 @@ package kernels
 
 // ConvGradDirectApplies reports whether ConvKernelGradDirect computes the
 // kernel-gradient product of patch rows [a0, a1) of a convolution of
-// geometry g with f filters: whole output rows of one image, a reduction
+// geometry g with f filters: whole output rows of one image (or of
+// several, gradAcrossImages), a reduction
 // that Sgemm sums as one k-block, and panels (gradPanel) that lie within
 // a kernel row's run of KW*C values; by Winograd (wino16GradApplies), any
 // whole output rows.
@@ -33,8 +37,15 @@ func ConvGradDirectApplies(g ConvGeom, f, a0, a1 int) bool {
 	}
 	nkb, _ := kBlocks(kern, a1-a0)
 	wp, _ := slabWidth(g)
-	return nkb == 1 && a0%g.OW == 0 && (a1-a0)%g.OW == 0 && a0/per == (a1-1)/per && g.SH*wp >= g.OW*g.SW
+	return nkb == 1 && a0%g.OW == 0 && (a1-a0)%g.OW == 0 && (a0/per == (a1-1)/per || gradAcrossImages(g)) && g.SH*wp >= g.OW*g.SW
 }
+
+// gradAcrossImages reports whether ConvKernelGradDirect takes blocks that
+// span images: where it reads x in place (unpadded) and an image's rows
+// end where its next output row would start (H = OH*SH, e.g. 1x1
+// stride-2 kernels on even sizes), so that the next image's first output
+// row is one regular step further (SH rows) in x.
+func gradAcrossImages(g ConvGeom) bool { return unpadded(g) && g.H == g.OH*g.SH }
 
 // gradPanel is the rows of the kernel-gradient panels ConvKernelGradDirect
 // computes with kern for kernel rows of run values: the most rows, up to
@@ -97,7 +108,13 @@ func ConvKernelGradDirect(g ConvGeom, x []float32, a0, a1 int, dz []float32, f i
 		tapGradBlockInPlace(g, x[a0/per*img:(a0/per+1)*img], oh0, oh0+(a1-a0)/g.OW, dz[a0*f:], f, beta, grad)
 		return
 	}
-	slab := fillSlab(g, x, a0, a1, buf)
+	var slab []float32
+	if unpadded(g) { // every patch inside the image: read x in place
+		img := g.H * g.W * g.C
+		slab = x[a0/per*img+oh0*g.SH*g.W*g.C:]
+	} else {
+		slab = fillSlab(g, x, a0, a1, buf)
+	}
 	wp, _ := slabWidth(g)
 	kern, run, row := kernelFor(f), g.KW*g.C, wp*g.C
 	if convTapGradApplies(g, f, beta) {

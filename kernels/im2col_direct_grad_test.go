@@ -27,7 +27,7 @@ func TestConvKernelGradDirect(t *testing.T) {
 		return v
 	}
 	nr := kernelFor(16).nr
-	taps := 0
+	taps, spans := 0, 0
 	for _, gc := range []ConvGeom{
 		{N: 2, H: 32, W: 32, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1},
 		{N: 2, H: 11, W: 9, C: 4, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 0, PadLeft: 0},
@@ -49,7 +49,12 @@ func TestConvKernelGradDirect(t *testing.T) {
 		k, per := g.Cols(), g.OH*g.OW
 		for _, f := range []int{nr, 2 * nr} {
 			dz := normal(g.Rows() * f)
-			for _, blk := range [][2]int{{0, 3 * g.OW}, {per + 2*g.OW, per + 5*g.OW}, {2*per - 2*g.OW, 2 * per}, {per, per + g.OW*min(g.OH, kernelFor(f).kc/g.OW)}} {
+			blocks := [][2]int{{0, 3 * g.OW}, {per + 2*g.OW, per + 5*g.OW}, {2*per - 2*g.OW, 2 * per}, {per, per + g.OW*min(g.OH, kernelFor(f).kc/g.OW)}}
+			if gradAcrossImages(g) { // a block across the images' boundary
+				blocks = append(blocks, [2]int{per - 2*g.OW, per + 3*g.OW})
+				spans++
+			}
+			for _, blk := range blocks {
 				a0, a1 := blk[0], blk[1]
 				if !ConvGradDirectApplies(g, f, a0, a1) {
 					t.Fatalf("%+v, %d filters, rows [%d, %d): no direct path", g, f, a0, a1)
@@ -82,11 +87,15 @@ func TestConvKernelGradDirect(t *testing.T) {
 	if tapKernelOn() && taps == 0 {
 		t.Fatal("no case ran the three-tap kernel")
 	}
+	if spans == 0 {
+		t.Fatal("no case had a block across images")
+	}
 }
 
 // TestConvGradDirectApplies: no direct path for rows that start or end
 // inside an output row, that span two images (but by Winograd, where it
-// runs), or whose kernel rows do not hold whole panels.
+// runs, or read in place where the images' rows follow as the output
+// rows do), or whose kernel rows do not hold whole panels.
 func TestConvGradDirectApplies(t *testing.T) {
 	g := ConvGeom{N: 2, H: 8, W: 8, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 8, OW: 8}
 	nr := kernelFor(16).nr
@@ -107,5 +116,15 @@ func TestConvGradDirectApplies(t *testing.T) {
 	g.KH, g.KW, g.C = 3, 3, 3 // kernel rows of 9 values: panels of 9 rows (3 in pure Go)
 	if !ConvGradDirectApplies(g, nr, 0, 16) {
 		t.Error("C = 3: no direct path")
+	}
+	// a 1x1 stride-2 kernel on 8x8: across images; on 7x7 (the last row
+	// left out) not
+	s2 := ConvGeom{N: 2, H: 8, W: 8, C: 16, KH: 1, KW: 1, SH: 2, SW: 2, OH: 4, OW: 4}
+	if !ConvGradDirectApplies(s2, nr, 8, 24) {
+		t.Error("1x1 stride 2, 8x8: no direct path across images")
+	}
+	s2.H, s2.W = 7, 7
+	if ConvGradDirectApplies(s2, nr, 8, 24) || !ConvGradDirectApplies(s2, nr, 0, 16) {
+		t.Error("1x1 stride 2, 7x7: direct path across images, or none within one")
 	}
 }
