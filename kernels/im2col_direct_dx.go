@@ -55,7 +55,54 @@ func ConvInputGradDirect(g ConvGeom, dz []float32, f int, kernelT []float32, n0,
 	if len(dz) < n1*per*f || len(kernelT) < f*g.Cols() || len(dx) < n1*img || len(buf) < ConvInputGradDirectLen(g) {
 		panic("kernels.ConvInputGradDirect: slice too short")
 	}
+	if ConvInputGradPointwiseApplies(g, f) {
+		convInputGradPointwise(g, dz, f, kernelT, n0, n1, dx)
+		return
+	}
 	convInputGradWith(dxKernelFor(g.C), g, dz, f, kernelT, n0, n1, dx, buf)
+}
+
+// ConvInputGradPointwiseApplies reports whether ConvInputGradDirect
+// computes the input gradient of a convolution of geometry g with f
+// filters as convInputGradPointwise: a 1×1 kernel reading no padding (a
+// strided one: resnet's shortcuts), whose products Sgemm's kernel for C
+// columns has a segmented variant of (C a multiple of its width) and sums
+// as one k-block.
+func ConvInputGradPointwiseApplies(g ConvGeom, f int) bool {
+	kern := kernelFor(g.C)
+	nkb, _ := kBlocks(kern, f)
+	return g.KH == 1 && g.KW == 1 && unpadded(g) && kern.seg != nil && g.C%kern.nr == 0 && f > 0 && nkb == 1 &&
+		g.OH > 0 && g.OW > 0
+}
+
+// zeroRow is the zero row a product adds its sums to (Col2imRows' first
+// term added to a cleared dx: 0 + v, +0 for a sum of -0).
+var zeroRow [32]float32
+
+// convInputGradPointwise is ConvInputGradDirect for a 1×1 kernel without
+// padding: each input pixel meets at most one output position, so the
+// samples' dx is cleared and each output row's pixels get their product
+// dz·kernelᵀ written in place, from zero over the f filters as Sgemm
+// sums it and added to zeroRow as Col2imRows adds it to the cleared dx
+// (the same bits), in calls of as even a number of rows as the kernel's
+// allow; no dcols, no scatter.
+func convInputGradPointwise(g ConvGeom, dz []float32, f int, kernelT []float32, n0, n1 int, dx []float32) {
+	kern, img, row := kernelFor(g.C), g.H*g.W*g.C, g.W*g.C
+	clear(dx[n0*img : n1*img])
+	calls := ceilDiv(g.OW, kern.mr)
+	for n := n0; n < n1; n++ {
+		for oh := 0; oh < g.OH; oh++ {
+			out := dx[n*img+oh*g.SH*row:]
+			a := dz[(n*g.OH+oh)*g.OW*f:]
+			for c, i := 0, 0; c < calls; c++ {
+				rows := (c+1)*g.OW/calls - c*g.OW/calls
+				for j := 0; j < g.C; j += kern.nr {
+					kern.seg[rows-1](f, a[i*f:], f, 1, kernelT[j:], g.C, out[i*g.SW*g.C+j:], g.SW*g.C, 1, 1, f, 0, zeroRow[:], 0)
+				}
+				i += rows
+			}
+		}
+	}
 }
 
 // convInputGradWith is ConvInputGradDirect with the dxKernel kern.

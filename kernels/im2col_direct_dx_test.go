@@ -82,6 +82,67 @@ func TestConvInputGradDirect(t *testing.T) {
 	}
 }
 
+// TestConvInputGradPointwise: ConvInputGradDirect of 1×1 kernels without
+// padding (convInputGradPointwise) gives the bits of clearing dx, then
+// SgemmSerial (dz·kernelᵀ) and Col2imRowsSerial, for strides 2 and 3 (and
+// 1), channels of one and two kernel widths, output rows longer than a
+// call, f of one and two kernel widths and an odd one, all samples or a
+// middle range; and writes nothing outside its samples.
+func TestConvInputGradPointwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	normal := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	nr := kernelFor(16).nr
+	tried := 0
+	for _, gc := range []ConvGeom{
+		{N: 3, H: 8, W: 8, SH: 2, SW: 2},
+		{N: 3, H: 9, W: 31, SH: 2, SW: 2},
+		{N: 3, H: 10, W: 40, SH: 3, SW: 2},
+		{N: 3, H: 5, W: 6, SH: 1, SW: 1},
+	} {
+		for _, c := range []int{nr, 2 * nr} {
+			g := gc
+			g.C, g.KH, g.KW = c, 1, 1
+			g.OH, g.OW = (g.H-1)/g.SH+1, (g.W-1)/g.SW+1
+			if !ConvInputGradPointwiseApplies(g, 7) {
+				if kernelFor(c).seg != nil && c%kernelFor(c).nr == 0 {
+					t.Fatalf("%+v: not applied", g)
+				}
+				continue
+			}
+			per, img := g.OH*g.OW, g.H*g.W*g.C
+			for _, f := range []int{nr, 2 * nr, 7} {
+				dz, kT := normal(g.Rows()*f), normal(f*c)
+				for _, nn := range [][2]int{{0, g.N}, {1, 2}} {
+					n0, n1 := nn[0], nn[1]
+					want, start := make([]float32, g.N*img), make([]float32, g.N*img)
+					for i := range want {
+						want[i], start[i] = float32(math.NaN()), float32(math.NaN())
+					}
+					clear(want[n0*img : n1*img])
+					dcols := make([]float32, (n1-n0)*per*c)
+					SgemmSerial(false, false, (n1-n0)*per, c, f, 1, dz[n0*per*f:], f, kT, c, 0, dcols, c)
+					Col2imRowsSerial(g, dcols, n0*per, n1*per, want)
+					got := newBanded(start)
+					ConvInputGradDirect(g, dz, f, kT, n0, n1, got.s(), make([]float32, ConvInputGradDirectLen(g)))
+					what := fmt.Sprintf("%+v, %d filters, samples [%d, %d)", g, f, n0, n1)
+					got.check(t, what)
+					sameBits(t, what, got.s(), want)
+					tried++
+				}
+			}
+		}
+	}
+	if tried == 0 && kernelFor(16).seg != nil {
+		t.Fatal("no case ran")
+	}
+}
+
 // TestConvInputGradDirectApplies: no direct path when Sgemm would cut
 // the reduction over the filters into k-blocks.
 func TestConvInputGradDirectApplies(t *testing.T) {

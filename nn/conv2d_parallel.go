@@ -199,10 +199,18 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 // kernels.ConvInputGradDirect (no dcols, no col2im; the same bits): for
 // stride-1 convolutions with a vector kernel, where it is faster (see
 // BenchmarkConvInputGradDirect; with stride 2, or through convDxGo's
-// product per tap, the im2col path was faster).
+// product per tap, the im2col path was faster), and for strided 1×1
+// kernels without padding (kernels.ConvInputGradPointwiseApplies: each
+// output row's product written into dx in place).
 func (l *Conv2D) directDx() bool {
 	g := l.geom
-	return !l.legacy && g.SH == 1 && g.SW == 1 && (l.tapDx() || kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g))
+	if l.legacy {
+		return false
+	}
+	if g.SH == 1 && g.SW == 1 {
+		return l.tapDx() || kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g)
+	}
+	return kernels.ConvInputGradPointwiseApplies(g, l.units())
 }
 
 // tapDx reports whether the direct input gradient runs the three-tap
