@@ -255,6 +255,7 @@ type AveragePooling2D struct {
 	Padding  string // "valid" (default) or "same"
 
 	pool2D
+	share []float32 // Backward: each window's dy / its size
 }
 
 func (l *AveragePooling2D) Type() string     { return "AveragePooling2D" }
@@ -264,7 +265,9 @@ func (l *AveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (tensor.Shape, e
 }
 func (l *AveragePooling2D) validate() error { return validatePool(l.PoolSize, l.Strides, l.Padding) }
 func (l *AveragePooling2D) plan(in tensor.Shape) (footprint, error) {
-	return l.pool2D.plan(in, l.PoolSize, l.Strides, l.Padding)
+	fp, err := l.pool2D.plan(in, l.PoolSize, l.Strides, l.Padding)
+	fp.buffers += values(fp.out) // Backward's shares of dy
+	return fp, err
 }
 
 // Forward: x (N, H, W, C) -> y (N, OH, OW, C), the mean of each window.
@@ -280,9 +283,7 @@ func (l *AveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tens
 			for h := h0; h < h1; h++ {
 				for w := w0; w < w1; w++ {
 					base := (h*g.W + w) * g.C
-					for c, v := range xs[base : base+g.C] {
-						yr[c] += v
-					}
+					addRow(yr, xs[base:base+g.C])
 				}
 			}
 			inv := 1 / float32((h1-h0)*(w1-w0))
@@ -294,7 +295,9 @@ func (l *AveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tens
 	return y
 }
 
-// Backward: each dy is spread evenly over its window.
+// Backward: each dy is spread evenly over its window: dy/size (its
+// window's share, one rounding, into l.share) is added to each of the
+// window's positions, in the window's order.
 func (l *AveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if !needDx {
 		return nil
@@ -302,22 +305,36 @@ func (l *AveragePooling2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tens
 	g := l.geom
 	n := dy.Shape[0]
 	dxt := inputGrad(l.arena, &l.dx, dy, n, l.in)
+	l.share = growSlice(l.share, len(dy.Data))
 	l.eachSample(n, func(b, inSize, outSize int) {
 		dx, ds := dxt.Data[b*inSize:(b+1)*inSize], dy.Data[b*outSize:(b+1)*outSize]
+		share := l.share[b*outSize : (b+1)*outSize]
 		clear(dx)
 		l.eachWindow(func(o, h0, h1, w0, w1 int) {
-			dr := ds[o : o+g.C]
+			sr := share[o : o+g.C]
 			inv := 1 / float32((h1-h0)*(w1-w0))
+			for c, v := range ds[o : o+g.C] {
+				sr[c] = v * inv
+			}
 			for h := h0; h < h1; h++ {
 				for w := w0; w < w1; w++ {
 					base := (h*g.W + w) * g.C
-					d := dx[base : base+g.C]
-					for c, v := range dr {
-						d[c] += v * inv
-					}
+					addRow(dx[base:base+g.C], sr)
 				}
 			}
 		})
 	})
 	return dxt
+}
+
+// addRow adds src into dst, element by element (kernels.AddTo for rows
+// long enough to pay for its call: the same bits).
+func addRow(dst, src []float32) {
+	if len(src) >= 16 {
+		kernels.AddTo(dst, src)
+		return
+	}
+	for c, v := range src {
+		dst[c] += v
+	}
 }
