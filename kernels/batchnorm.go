@@ -42,29 +42,43 @@ var goNorm = &normImpl{name: "go", sums: normSumsGo, apply: normApplyGo, grad: n
 	gradKeepTo: normGradKeepToGo, addKept: addKeptGo}
 
 // NormSums adds, for every row of x (len(x)/len(a) rows of c = len(a)
-// channels) in row order, e to s[j] and e·h to q[j], where
+// channels), e to s[j] and e·h to q[j], where
 //
 //	h = (float64(x) - a[j]) * b[j]   (rounded to float32 and back when round)
 //	e = h, or float64(dy) when dy is not nil (dy shaped as x).
 //
-// With dy (Backward's sums, whatever round is) the rows go in groups of
+// b may be nil without dy: h = float64(x) - a[j], no multiply (the
+// statistics: with a the first row, s and q get the shifted sums of a
+// variance; the assembly's path). Without dy the rows go in groups of
 // SumsGroupRows rows counted from x's first row, groups in order: per
-// group S = Σ dy and X = Σ dy·x in float64 (each product of two float32
-// exact), then s[j] += S and q[j] += b[j]·(X - a[j]·S) (two fused
-// multiply-adds): h is not formed, and nothing is rounded to float32.
-// Calls on pieces of a run of rows, each but the last a multiple of
-// SumsGroupRows rows, give the bits of one call on the run.
+// group two partial sums of h and of h·h (fused multiply-adds) in
+// float64, row i of the group into partial i%2, then s[j] += P0 + P1
+// and q[j] += Q0 + Q1.
 //
-// With a the first row and b all ones, s and q get the shifted sums of a
-// variance; with a = mean, b = 1/std and dy, Σdy and Σdy·xhat. It panics
+// With dy (Backward's sums, whatever round is) per group S = Σ dy and
+// X = Σ dy·x in float64 (each product of two float32 exact), then
+// s[j] += S and q[j] += b[j]·(X - a[j]·S) (two fused multiply-adds): h
+// is not formed, and nothing is rounded to float32. With a = mean, b =
+// 1/std: Σdy and Σdy·xhat.
+//
+// Calls on pieces of a run of rows, each but the last a multiple of
+// SumsGroupRows rows, give the bits of one call on the run. It panics
 // unless len(x) is a multiple of c and the other slices fit.
 func NormSums(s, q, a, b []float64, x, dy []float32, round bool) {
-	c := checkNorm("NormSums", len(x), a, b, s, q)
+	var c int
+	if b == nil && dy == nil {
+		c = checkNorm("NormSums", len(x), a, s, q)
+	} else {
+		c = checkNorm("NormSums", len(x), a, b, s, q)
+	}
 	if dy != nil {
 		sameLen("NormSums", "dy", len(dy), "x", len(x))
 	}
+	if b != nil {
+		b = b[:c]
+	}
 	if c > 0 && len(x) > 0 {
-		bn.sums(s[:c], q[:c], a[:c], b[:c], x, dy, round)
+		bn.sums(s[:c], q[:c], a[:c], b, x, dy, round)
 	}
 }
 

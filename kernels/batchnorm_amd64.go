@@ -6,33 +6,30 @@ package kernels
 
 // The AVX-512 batch-normalization kernels take every channel (the last
 // c%8 under a mask; the kernels with the activation's gradient as bits take
-// channel counts that are multiples of 8 and run the Go twins on others). NormSums without dy and with round (which nn does
-// not use) runs the Go twin. There is no AVX2 version.
+// channel counts that are multiples of 8 and run the Go twins on others). NormSums without dy runs in assembly with b nil and
+// round false (the statistics), the Go twin otherwise (nn does not use
+// it). There is no AVX2 version.
 //
 // An assembly kernel walks the rows once per block of up to 32 channels;
 // with more channels than that, the wrappers below hand it the rows a
 // piece of about normPieceValues values at a time, so that its later
 // blocks find the piece in the L1 cache instead of streaming the whole
-// tensor again. Every channel still meets its rows in row order (the sums
-// are added piece after piece into the same s and q), so the bits do not
-// change.
+// tensor again. The pieces are whole groups of SumsGroupRows rows, and
+// every channel meets its groups in order (the sums are added piece after
+// piece into the same s and q), so the bits do not change.
 var avx512Norm = &normImpl{
 	name: "avx512",
 	sums: func(s, q, a, b []float64, x, dy []float32, round bool) {
 		c := len(a)
-		if dy == nil && round {
+		if dy == nil && (round || b != nil) {
 			normSumsGo(s, q, a, b, x, dy, round)
 			return
 		}
-		group := 1 // eachNormPiece's pieces; with dy eachSumsPiece's (a closure called through a variable would escape: an allocation per call)
-		if dy != nil {
-			group = SumsGroupRows
-		}
-		eachPiece(len(x), c, group, func(lo, hi int) {
+		eachSumsPiece(len(x), c, func(lo, hi int) {
 			rows := (hi - lo) / c
 			switch {
 			case dy == nil:
-				normStatsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], rows, c)
+				normStatsAVX512(&s[0], &q[0], &a[0], &x[lo], rows, c)
 			default: // whatever round says (NormSums)
 				normGradSumsAVX512(&s[0], &q[0], &a[0], &b[0], &x[lo], &dy[lo], rows, c)
 			}

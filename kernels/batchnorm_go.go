@@ -14,14 +14,33 @@ func normSumsGo(s, q, a, b []float64, x, dy []float32, round bool) {
 		groupSumsGo(s, q, a, b, len(x)/c, func(i int) (e, v float32) { return dy[i], x[i] })
 		return
 	}
-	for r := 0; r+c <= len(x); r += c {
-		for j, v := range x[r : r+c] {
-			h := (float64(v) - a[j]) * b[j]
-			if round {
-				h = float64(float32(h))
+	rows := len(x) / c
+	for j0 := 0; j0 < c; j0 += 64 {
+		j1 := min(c, j0+64)
+		var ps, pq [2][64]float64
+		for g0 := 0; g0 < rows; g0 += SumsGroupRows {
+			clear(ps[0][:])
+			clear(ps[1][:])
+			clear(pq[0][:])
+			clear(pq[1][:])
+			for r := g0; r < min(rows, g0+SumsGroupRows); r++ {
+				i := (r - g0) % 2
+				for j := j0; j < j1; j++ {
+					h := float64(x[r*c+j]) - a[j]
+					if b != nil {
+						h = float64(h * b[j])
+					}
+					if round {
+						h = float64(float32(h))
+					}
+					ps[i][j-j0] += h
+					pq[i][j-j0] = math.FMA(h, h, pq[i][j-j0])
+				}
 			}
-			s[j] += h
-			q[j] += float64(h * h)
+			for j := j0; j < j1; j++ {
+				s[j] += ps[0][j-j0] + ps[1][j-j0]
+				q[j] += pq[0][j-j0] + pq[1][j-j0]
+			}
 		}
 	}
 }

@@ -34,6 +34,7 @@ func TestNormNoReadPastEnd(t *testing.T) {
 			s, sq := make([]float64, c), make([]float64, c) // written: kept off the guard page
 			copy(s, cst(5))
 			impl.sums(s, sq, cst(0), cst(1), xs, nil, false)
+			impl.sums(s, sq, cst(0), nil, xs, nil, false)
 			impl.sums(s, sq, cst(0), cst(1), xs, ds, true)
 			impl.sums(s, sq, cst(0), cst(1), xs, ds, false)
 			impl.grad(ds, xs, cst(0), cst(1), cst(2), cst(3), cst(4), true)
@@ -45,6 +46,7 @@ func TestNormNoReadPastEnd(t *testing.T) {
 			impl.sumsRelu6(s, sq, cst(0), cst(1), xs, xs, ds)
 			// the same with x's role on the guarded rows
 			impl.sums(s, sq, cst(0), cst(1), ds, nil, false)
+			impl.sums(s, sq, cst(0), nil, ds, nil, false)
 			impl.sums(s, sq, cst(0), cst(1), ds, xs, true)
 			impl.grad(xs, ds, cst(0), cst(1), cst(2), cst(3), cst(4), false)
 			impl.apply(xs, ds, cst(0), cst(1))

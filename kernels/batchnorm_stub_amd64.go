@@ -4,10 +4,10 @@
 
 package kernels
 
-// normStatsAVX512 (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in row order, with h = (x - a[j])·bb[j] and e = h, as normSumsGo.
+// normStatsAVX512 (AVX-512) adds Σ h to s[j] and Σ h·h to q[j] over the rows of x (rows × cols, row-major), with h = x - a[j], in float64 over groups of rows, a group's rows alternating between two partial sums (h·h added by fused multiply-adds), as normSumsGo with b nil.
 //
 //go:noescape
-func normStatsAVX512(s *float64, q *float64, a *float64, bb *float64, x *float32, rows int, cols int)
+func normStatsAVX512(s *float64, q *float64, a *float64, x *float32, rows int, cols int)
 
 // normGradSumsAVX512 (AVX-512) adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j], in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsGo.
 //

@@ -62,12 +62,17 @@ func TestNormKernelsMatchTwins(t *testing.T) {
 				nc := newNormCase(rng, rows, c)
 				for _, round := range []bool{false, true} {
 					for _, dy := range [][]float32{nil, nc.dy} {
-						s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
-						s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
-						impl.sums(s1, q1, nc.a, nc.b, nc.x, dy, round)
-						normSumsGo(s2, q2, nc.a, nc.b, nc.x, dy, round)
-						sameNormBits(t, impl.name+" sums s", s1, s2)
-						sameNormBits(t, impl.name+" sums q", q1, q2)
+						for _, bb := range [][]float64{nc.b, nil} { // b nil: the statistics, x - a
+							if bb == nil && dy != nil {
+								continue
+							}
+							s1, q1 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+							s2, q2 := append([]float64(nil), nc.s...), append([]float64(nil), nc.m1...)
+							impl.sums(s1, q1, nc.a, bb, nc.x, dy, round)
+							normSumsGo(s2, q2, nc.a, bb, nc.x, dy, round)
+							sameNormBits(t, impl.name+" sums s", s1, s2)
+							sameNormBits(t, impl.name+" sums q", q1, q2)
+						}
 					}
 					d1, d2 := append([]float32(nil), nc.dy...), append([]float32(nil), nc.dy...)
 					impl.grad(d1, nc.x, nc.a, nc.b, nc.k, nc.m1, nc.m2, round)
@@ -110,6 +115,8 @@ func TestNormTwinsFollowTheirFormulas(t *testing.T) {
 	x, dy := nc.x[15:], nc.dy[15:] // rows 3 and 4: no special values
 	s, q := make([]float64, 5), make([]float64, 5)
 	normSumsGo(s, q, nc.a, nc.b, x, dy, true)
+	ss, sq := make([]float64, 5), make([]float64, 5)
+	normSumsGo(ss, sq, nc.a, nil, x, nil, false)
 	y := make([]float32, 10)
 	normApplyGo(y, x, nc.k, nc.m1)
 	for j := 0; j < 5; j++ {
@@ -120,6 +127,10 @@ func TestNormTwinsFollowTheirFormulas(t *testing.T) {
 			px += d * float64(x[r*5+j])
 		}
 		ws, wq := ps, math.FMA(nc.b[j], math.FMA(-nc.a[j], ps, px), 0) // Σdy·h = b·(Σdy·x - a·Σdy)
+		h0, h1 := float64(x[j])-nc.a[j], float64(x[5+j])-nc.a[j] // the statistics: rows 0 and 1 in partials 0 and 1
+		if ss[j] != h0+h1 || sq[j] != h0*h0+h1*h1 {
+			t.Fatalf("channel %d: statistics %v %v, want %v %v", j, ss[j], sq[j], h0+h1, h0*h0+h1*h1)
+		}
 		if s[j] != ws || q[j] != wq {
 			t.Fatalf("channel %d: sums %v %v, want %v %v", j, s[j], q[j], ws, wq)
 		}
@@ -188,5 +199,8 @@ func TestNormSumsDoesNotAllocate(t *testing.T) {
 		if n := testing.AllocsPerRun(10, func() { NormSums(s, q, a, b, x, d, false) }); n != 0 {
 			t.Errorf("dy %v: %.1f allocations per call", d != nil, n)
 		}
+	}
+	if n := testing.AllocsPerRun(10, func() { NormSums(s, q, a, nil, x, nil, false) }); n != 0 {
+		t.Errorf("statistics (b nil): %.1f allocations per call", n)
 	}
 }

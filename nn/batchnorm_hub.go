@@ -181,15 +181,15 @@ func (l *BatchNormalization) hubStats(x []float32, n, per int) func(b int) {
 	l.hub.statsX = x
 	l.hub.ran |= ranStats
 	c := l.c
-	k, ones := l.acc[2][:c], l.acc[3][:c]
+	k := l.acc[2][:c]
 	return func(s int) {
 		if s == 0 {
 			for j, v := range x[:c] {
-				k[j], ones[j] = float64(v), 1
+				k[j] = float64(v)
 			}
 		}
 		l.eachBlock(s, n, func(r0, r1 int, p1, p2 []float64) {
-			kernels.NormSums(p1, p2, k, ones, x[r0*c:r1*c], nil, false)
+			kernels.NormSums(p1, p2, k, nil, x[r0*c:r1*c], nil, false)
 		})
 	}
 }

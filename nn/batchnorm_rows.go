@@ -171,12 +171,12 @@ func (l *BatchNormalization) actKeeps() bool {
 // the rows they are over.
 func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64, all int) {
 	c := l.c
-	sum, sq, k, ones := l.acc[0], l.acc[1], l.acc[2][:c], l.acc[3][:c]
+	sum, sq, k := l.acc[0], l.acc[1], l.acc[2][:c]
 	for j, v := range x[:c] {
-		k[j], ones[j] = float64(v), 1
+		k[j] = float64(v)
 	}
 	if !l.hub.statsIn(x) {
-		l.blockSums(rows, sum, sq, k, ones, x, nil, false) // (x - K)·1 = x - K exactly
+		l.blockSums(rows, sum, sq, k, nil, x, nil, false) // b nil: x - K
 	} else { // the depthwise convolution before summed the blocks (batchnorm_hub.go)
 		l.addParts(sum, sq, l.part, l.hub.blocks)
 	}

@@ -23,9 +23,10 @@ import (
 // (prefetchRow): no result depends on it.
 //
 //   - normSums adds, per channel, Σ e and Σ e·h over the rows, where
-//     h = (x - a)·b and e = h (the statistics), or e = dy when the kernel
-//     reads dy (Backward's sums: Σ dy and Σ dy·x in float64 over groups of
-//     rows, each group's Σ dy·h taken as b·(Σ dy·x - a·Σ dy): groupSums);
+//     e = h = x - a (the statistics: statsGroups), or h = (x - a)·b and
+//     e = dy when the kernel reads dy (Backward's sums: Σ dy and Σ dy·x in
+//     float64 over groups of rows, each group's Σ dy·h taken as
+//     b·(Σ dy·x - a·Σ dy): groupSums);
 //   - normApply writes y = x·scale + shift in float32;
 //   - normGrad writes dy = float32(k·((dy - m1) - h·m2)) with h = (x - a)·b
 //     not rounded, computed as k·dy - (p·x + c0) in float64 with fused
@@ -111,13 +112,6 @@ func narrow(v reg.VecVirtual, m op.Mem, k reg.OpmaskVirtual) {
 	} else {
 		b.VMOVUPS(y, m)
 	}
-}
-
-// xhat emits h = (x - a)·b (in x's register).
-func xhat(x, a, bb reg.VecVirtual) reg.VecVirtual {
-	b.VSUBPD(a, x, x)
-	b.VMULPD(bb, x, x)
-	return x
 }
 
 // sumsGroupRows is the rows Backward's sums kernels sum before adding to
@@ -222,10 +216,10 @@ func rowLoop(label string, rows, ld reg.GPVirtual, ptrs []reg.GPVirtual, span in
 	b.Label(label + "_end")
 }
 
-// genNormSums writes the statistics kernel (e = h: in row order,
-// float64) or, withDy, Backward's sums (e = dy: groupSums).
+// genNormSums writes the statistics kernel (e = h = x - a: statsGroups)
+// or, withDy, Backward's sums (e = dy: groupSums).
 func genNormSums(name string, withDy bool) {
-	sig := "func(s, q, a, bb *float64, x *float32, rows, cols int)"
+	sig := "func(s, q, a *float64, x *float32, rows, cols int)"
 	if withDy {
 		sig = "func(s, q, a, bb *float64, x, dy *float32, rows, cols int)"
 	}
@@ -235,12 +229,16 @@ func genNormSums(name string, withDy bool) {
 		b.Doc(name + " (AVX-512) adds Σ dy to s[j] and Σ dy·h to q[j] over the rows of x (rows × cols, row-major), with h = (x - a[j])·bb[j], " +
 			"in float64 over groups of rows, each group's Σ dy·h as bb[j]·(Σ dy·x - a[j]·Σ dy), as normSumsGo.")
 	} else {
-		b.Doc(name + " (AVX-512) adds Σ e to s[j] and Σ e·h to q[j] over the rows of x (rows × cols, row-major), in row order, " +
-			"with h = (x - a[j])·bb[j] and e = h, as normSumsGo.")
+		b.Doc(name + " (AVX-512) adds Σ h to s[j] and Σ h·h to q[j] over the rows of x (rows × cols, row-major), with h = x - a[j], " +
+			"in float64 over groups of rows, a group's rows alternating between two partial sums (h·h added by fused multiply-adds), as normSumsGo with b nil.")
 	}
-	s, q, a, bb, x := load64("s"), load64("q"), load64("a"), load64("bb"), load64("x")
+	s, q, a, x := load64("s"), load64("q"), load64("a"), load64("x")
+	f64 := []reg.GPVirtual{s, q, a}
+	var bb reg.GPVirtual
 	f32 := []reg.GPVirtual{x}
 	if withDy {
+		bb = load64("bb")
+		f64 = append(f64, bb)
 		f32 = append(f32, load64("dy"))
 	}
 	rows, cols := load64("rows"), load64("cols")
@@ -248,38 +246,112 @@ func genNormSums(name string, withDy bool) {
 	b.MOVQ(cols, ld)
 	b.SHLQ(op.U8(2), ld)
 	n := 0
-	normBlocks(name, cols, []reg.GPVirtual{s, q, a, bb}, f32, func(vecs int, k reg.OpmaskVirtual) {
+	normBlocks(name, cols, f64, f32, func(vecs int, k reg.OpmaskVirtual) {
 		n++
-		av, bv, sv, qv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		av := make([]reg.VecVirtual, vecs)
 		for v := 0; v < vecs; v++ {
-			av[v], bv[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k), load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
-			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
+			av[v] = load64s(op.Mem{Base: a, Disp: 64 * v}, k)
 		}
-		if withDy { // Backward's sums: float64 over groups of rows
-			groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, len(f32), av, bv, sv, qv, func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual) {
-				return widen(op.Mem{Base: p[1], Disp: 32 * v}, k), widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
-			})
-			for v := 0; v < vecs; v++ {
-				store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)
-				store64s(qv[v], op.Mem{Base: q, Disp: 64 * v}, k)
-			}
+		if !withDy {
+			statsGroups(fmt.Sprintf("%s_rows%d", name, n), rows, ld, x, s, q, av, k)
 			return
 		}
-		rowLoop(fmt.Sprintf("%s_rows%d", name, n), rows, ld, f32, 32*vecs, func(p []reg.GPVirtual) {
-			for v := 0; v < vecs; v++ {
-				h := xhat(widen(op.Mem{Base: p[0], Disp: 32 * v}, k), av[v], bv[v])
-				e := h
-				b.VADDPD(e, sv[v], sv[v])
-				t := b.ZMM()
-				b.VMULPD(h, e, t)
-				b.VADDPD(t, qv[v], qv[v])
-			}
+		// Backward's sums: float64 over groups of rows
+		bv, sv, qv := make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := 0; v < vecs; v++ {
+			bv[v] = load64s(op.Mem{Base: bb, Disp: 64 * v}, k)
+			sv[v], qv[v] = load64s(op.Mem{Base: s, Disp: 64 * v}, k), load64s(op.Mem{Base: q, Disp: 64 * v}, k)
+		}
+		groupSums(fmt.Sprintf("%s_rows%d", name, n), rows, ld, nil, f32, len(f32), av, bv, sv, qv, func(p []reg.GPVirtual, v int) (e, x reg.VecVirtual) {
+			return widen(op.Mem{Base: p[1], Disp: 32 * v}, k), widen(op.Mem{Base: p[0], Disp: 32 * v}, k)
 		})
 		for v := 0; v < vecs; v++ {
 			store64s(sv[v], op.Mem{Base: s, Disp: 64 * v}, k)
 			store64s(qv[v], op.Mem{Base: q, Disp: 64 * v}, k)
 		}
 	})
+}
+
+// statsGroups emits the statistics over the rows (not consumed) of the
+// block at x (rows ld bytes apart, under the opmask k in the tail): per
+// group of sumsGroupRows rows (the last possibly shorter) two partial
+// sums of h = x - a and of h·h (fused multiply-adds) from +0,
+// then s += P0 + P1 and q += Q0 + Q1 (s and q in memory, at their
+// block's place): row i of a group goes to partial i%2. Two chains per
+// sum halve the wait on each add.
+func statsGroups(label string, rows, ld, x, s, q reg.GPVirtual, av []reg.VecVirtual, k reg.OpmaskVirtual) {
+	vecs := len(av)
+	var ps, pq [2][]reg.VecVirtual
+	for i := range ps {
+		ps[i], pq[i] = make([]reg.VecVirtual, vecs), make([]reg.VecVirtual, vecs)
+		for v := range vecs {
+			ps[i][v], pq[i][v] = b.ZMM(), b.ZMM()
+		}
+	}
+	r, g, p := b.GP64(), b.GP64(), b.GP64()
+	b.MOVQ(rows, r)
+	b.MOVQ(x, p)
+	row := func(set int, off reg.GPVirtual) { // the row at p (+ off)
+		at := func(disp int) op.Mem {
+			if off != nil {
+				return op.Mem{Base: p, Index: off, Scale: 1, Disp: disp}
+			}
+			return op.Mem{Base: p, Disp: disp}
+		}
+		for o := 0; o < 32*vecs; o += 64 {
+			b.PREFETCHT0(at(prefetchDist + o))
+		}
+		for v := range vecs {
+			h := widen(at(32*v), k)
+			b.VSUBPD(av[v], h, h)
+			b.VADDPD(h, ps[set][v], ps[set][v])
+			b.VFMADD231PD(h, h, pq[set][v])
+		}
+	}
+	b.Label(label + "_group")
+	b.TESTQ(r, r)
+	b.JZ(op.LabelRef(label + "_end"))
+	b.MOVQ(op.U32(sumsGroupRows), g)
+	b.CMPQ(r, g)
+	b.CMOVQLT(r, g)
+	b.SUBQ(g, r)
+	for i := range ps {
+		for v := range vecs {
+			b.VXORPD(ps[i][v], ps[i][v], ps[i][v])
+			b.VXORPD(pq[i][v], pq[i][v], pq[i][v])
+		}
+	}
+	odd := b.GP64()
+	b.MOVQ(g, odd)
+	b.ANDQ(op.U32(1), odd)
+	b.SHRQ(op.U8(1), g) // row pairs: rows 2i and 2i+1 into partials 0 and 1
+	b.JZ(op.LabelRef(label + "_odd"))
+	b.Label(label)
+	row(0, nil)
+	row(1, ld)
+	b.LEAQ(op.Mem{Base: p, Index: ld, Scale: 2}, p)
+	b.DECQ(g)
+	b.JNZ(op.LabelRef(label))
+	b.Label(label + "_odd") // a short last group's last row: partials 0
+	b.TESTQ(odd, odd)
+	b.JZ(op.LabelRef(label + "_sum"))
+	row(0, nil)
+	b.ADDQ(ld, p)
+	b.Label(label + "_sum")
+	for v := range vecs {
+		for i, sq := range []reg.GPVirtual{s, q} {
+			part := [2][]reg.VecVirtual{ps[0], ps[1]}
+			if i == 1 {
+				part = [2][]reg.VecVirtual{pq[0], pq[1]}
+			}
+			b.VADDPD(part[1][v], part[0][v], part[0][v])
+			t := load64s(op.Mem{Base: sq, Disp: 64 * v}, k)
+			b.VADDPD(part[0][v], t, t)
+			store64s(t, op.Mem{Base: sq, Disp: 64 * v}, k)
+		}
+	}
+	b.JMP(op.LabelRef(label + "_group"))
+	b.Label(label + "_end")
 }
 
 func genNormApply(name string, relu6 bool) {
