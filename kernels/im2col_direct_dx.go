@@ -59,6 +59,10 @@ func ConvInputGradDirect(g ConvGeom, dz []float32, f int, kernelT []float32, n0,
 		convInputGradPointwise(g, dz, f, kernelT, n0, n1, dx)
 		return
 	}
+	if ConvInputGradTapsApplies(g, f) {
+		convInputGradTaps(g, dz, f, kernelT, n0, n1, dx)
+		return
+	}
 	convInputGradWith(dxKernelFor(g.C), g, dz, f, kernelT, n0, n1, dx, buf)
 }
 

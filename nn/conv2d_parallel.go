@@ -199,9 +199,11 @@ func (l *Conv2D) backwardGroup(p tileTasks, gi, b0 int, dz, dx []float32, learn,
 // kernels.ConvInputGradDirect (no dcols, no col2im; the same bits): for
 // stride-1 convolutions with a vector kernel, where it is faster (see
 // BenchmarkConvInputGradDirect; with stride 2, or through convDxGo's
-// product per tap, the im2col path was faster), and for strided 1×1
-// kernels without padding (kernels.ConvInputGradPointwiseApplies: each
-// output row's product written into dx in place).
+// product per tap, the im2col path was faster), and for strided kernels:
+// 1×1 ones without padding (kernels.ConvInputGradPointwiseApplies: each
+// output row's product written into dx in place), others tap by tap
+// (kernels.ConvInputGradTapsApplies: each tap's product added into dx in
+// place).
 func (l *Conv2D) directDx() bool {
 	g := l.geom
 	if l.legacy {
@@ -210,7 +212,8 @@ func (l *Conv2D) directDx() bool {
 	if g.SH == 1 && g.SW == 1 {
 		return l.tapDx() || kernels.ConvInputGradDirectApplies(g, l.units()) && kernels.ConvInputGradDirectVector(g)
 	}
-	return kernels.ConvInputGradPointwiseApplies(g, l.units())
+	f := l.units()
+	return kernels.ConvInputGradDirectApplies(g, f) && (kernels.ConvInputGradPointwiseApplies(g, f) || kernels.ConvInputGradTapsApplies(g, f))
 }
 
 // tapDx reports whether the direct input gradient runs the three-tap
