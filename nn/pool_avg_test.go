@@ -21,8 +21,8 @@ func TestAveragePoolingFormula(t *testing.T) {
 		padding       string
 		in            tensor.Shape
 	}{
-		{[2]int{8, 8}, [2]int{}, "", tensor.Shape{8, 8, 64}},       // resnet-20's head
-		{[2]int{2, 2}, [2]int{}, "", tensor.Shape{6, 4, 20}},       // a 16-value run and a tail
+		{[2]int{8, 8}, [2]int{}, "", tensor.Shape{8, 8, 64}},        // resnet-20's head
+		{[2]int{2, 2}, [2]int{}, "", tensor.Shape{6, 4, 20}},        // a 16-value run and a tail
 		{[2]int{3, 3}, [2]int{2, 2}, "same", tensor.Shape{7, 5, 3}}, // short rows, overlapping windows
 		{[2]int{3, 2}, [2]int{1, 1}, "same", tensor.Shape{5, 6, 32}},
 	} {
