@@ -44,6 +44,11 @@ func regionThreads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// SerialRegions reports whether parallel regions started now run serially
+// on their caller (inside ForEachShard's or RunShards' tasks): a layer
+// may then take a serial path that gives a parallel one's bits.
+func SerialRegions() bool { return serialDepth.Load() > 0 }
+
 // shardTasker is ForEachShard's run: task w of parallelRun is worker w,
 // which claims fn's tasks from next.
 type shardTasker struct {

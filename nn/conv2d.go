@@ -335,7 +335,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if tileDx {
 		l.transposeKernel()
 	}
-	if t := l.tileRows(); l.tileParallel(m, t) {
+	if t := l.tileRows(); l.tileParallel(m, t) && !l.wino16Serial() {
 		if p := l.planTiles(m, t, tileDx); p.groups > 1 {
 			l.backwardTiles(p, dy.Data, dx, learn, tileDx)
 			return dxt
