@@ -72,7 +72,9 @@ func Wino16FlipWeights(u, uT []float32) {
 // Wino16Rows sets y to rows [r0, r1) of a convolution's output before the
 // activation (16 values each) by Winograd F(2×2,3×3): x the input, u the
 // kernel's transformed weights (Wino16Weights), plus bias when not nil,
-// on the calling goroutine. Each pair of output rows (2k, 2k+1) of a
+// on the calling goroutine. y may hold rows past r1: it prefetches the
+// first two of them (the next call's, often, whose first stores would
+// otherwise wait for their cache lines) and never writes them. Each pair of output rows (2k, 2k+1) of a
 // sample is computed whole (into buf where the range cuts it), so any cut
 // of the rows gives the same bits. buf holds at least Wino16Len(g)
 // values. It panics unless g is such a convolution (Wino16Applies(g, 16)
@@ -106,8 +108,8 @@ func Wino16Rows(g ConvGeom, x []float32, r0, r1 int, u, bias, y, buf []float32) 
 			if end-start == 2*g.OW {
 				y1 = y[(start-r0)*16+rowLen:][:rowLen]
 			}
-			out := [2][]float32{zero, zero} // the next pair's output rows, to prefetch
-			if end+2*g.OW <= r1 {
+			out := [2][]float32{zero, zero} // the next pair's output rows, to prefetch (past r1 too, where y holds them)
+			if (end-r0+2*g.OW)*16 <= len(y) {
 				out = [2][]float32{y[(end-r0)*16:][:rowLen], y[(end-r0)*16+rowLen:][:rowLen]}
 			}
 			wino16Pair(g, in, pf, out, u, bias, y0, y1, v)

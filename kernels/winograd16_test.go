@@ -42,7 +42,8 @@ func sameGeom16(n, h, w int) ConvGeom {
 
 // TestWino16Error: Wino16Rows against the float64 direct sums, for even
 // and odd heights, widths of one to 20 tiles (groups cut and whole), with
-// and without a bias, every cut of the rows the same bits: the error
+// and without a bias, every cut of the rows the same bits (y cut at r1 or
+// holding the rest of the rows, which stay unwritten): the error
 // within 2e-6 of the largest output (measured 1.3e-7 to 2.1e-7 of it).
 // Without the vector passes (purego), their Go twins.
 func TestWino16Error(t *testing.T) {
@@ -83,6 +84,21 @@ func TestWino16Error(t *testing.T) {
 					Wino16Rows(g, x, r0, r1, u, bias, part[r0*16:r1*16], buf)
 				}
 				sameBits(t, fmt.Sprintf("%s, cut %d", what, cut), part, got)
+				// y holding the rows past r1 too: they are prefetched, never written.
+				for r0 := 0; r0 < m; r0 += cut {
+					r1 := min(m, r0+cut)
+					long := make([]float32, (m-r0)*16)
+					for i := range long {
+						long[i] = -7
+					}
+					Wino16Rows(g, x, r0, r1, u, bias, long, buf)
+					sameBits(t, fmt.Sprintf("%s, cut %d, rows %d-%d of a longer y", what, cut, r0, r1), long[:(r1-r0)*16], got[r0*16:r1*16])
+					for i, v := range long[(r1-r0)*16:] {
+						if v != -7 {
+							t.Fatalf("%s, cut %d: rows %d-%d of a longer y wrote %g at %d past them", what, cut, r0, r1, v, i)
+						}
+					}
+				}
 			}
 		}
 	}

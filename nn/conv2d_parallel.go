@@ -81,7 +81,7 @@ func (l *Conv2D) directRows(x []float32, r0, r1 int, y, buf []float32) {
 		bias = l.bias.Value.Data
 	}
 	if l.wino16() {
-		kernels.Wino16Rows(l.geom, x, r0, r1, l.w16.u, bias, y[r0*units:r1*units], buf)
+		kernels.Wino16Rows(l.geom, x, r0, r1, l.w16.u, bias, y[r0*units:], buf) // it prefetches the next tile's first rows
 		return
 	}
 	kernels.ConvRowsDirect(l.geom, x, r0, r1, l.kernel.Value.Data, units, bias, y[r0*units:r1*units], buf)

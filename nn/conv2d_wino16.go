@@ -98,5 +98,5 @@ func (l *Conv2D) directLen(rows int) int {
 func (l *Conv2D) wino16InputGrad(dz []float32, n0, n1 int, dx, buf []float32) {
 	g := kernels.DxTapGeom(l.geom, l.units())
 	per := g.OH * g.OW
-	kernels.Wino16Rows(g, dz, n0*per, n1*per, l.w16.uT, nil, dx[n0*per*16:n1*per*16], buf)
+	kernels.Wino16Rows(g, dz, n0*per, n1*per, l.w16.uT, nil, dx[n0*per*16:], buf) // it prefetches the next sample's first rows
 }
