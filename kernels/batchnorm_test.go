@@ -127,7 +127,7 @@ func TestNormTwinsFollowTheirFormulas(t *testing.T) {
 			px += d * float64(x[r*5+j])
 		}
 		ws, wq := ps, math.FMA(nc.b[j], math.FMA(-nc.a[j], ps, px), 0) // Σdy·h = b·(Σdy·x - a·Σdy)
-		h0, h1 := float64(x[j])-nc.a[j], float64(x[5+j])-nc.a[j] // the statistics: rows 0 and 1 in partials 0 and 1
+		h0, h1 := float64(x[j])-nc.a[j], float64(x[5+j])-nc.a[j]       // the statistics: rows 0 and 1 in partials 0 and 1
 		if ss[j] != h0+h1 || sq[j] != h0*h0+h1*h1 {
 			t.Fatalf("channel %d: statistics %v %v, want %v %v", j, ss[j], sq[j], h0+h1, h0*h0+h1*h1)
 		}
