@@ -11,8 +11,11 @@ import (
 	"github.com/cnnscope/cnnscope/rundir"
 )
 
-// A run --stop-on critical stops (here a network that dies in epoch 1,
-// stopped at the latest at that epoch's end) exits 1 and leaves a whole
+// A run --stop-on critical stops (here a network that dies near step 50
+// of 84 in epoch 1; the monitor confirms it once it has held a quarter
+// epoch, at an analysis whose cadence follows the measured step and
+// analysis times, so under load that may come only in epoch 2: three
+// epochs, and the stop comes before the last ends) exits 1 and leaves a whole
 // run directory: diagnosis.json, the report, and run.json saying the
 // diagnosis stopped it. resume does not train it again: it exits 1 and
 // says why and how to continue it anyway.
@@ -22,7 +25,7 @@ func TestStopOnCriticalLeavesAWholeRunAndResumeSaysSo(t *testing.T) {
 	}
 	needMNIST(t)
 	dir := filepath.Join(t.TempDir(), "run")
-	code, out, stderr := runCLI("train", "--data", "mnist", "--limit", "6000", "--epochs", "1", "--batch", "64",
+	code, out, stderr := runCLI("train", "--data", "mnist", "--limit", "6000", "--epochs", "3", "--batch", "64",
 		"--lr", "0.13653", "--seed", "1", "--threads", "1", "--stop-on", "critical", "--out", dir)
 	if code != 1 || !strings.Contains(stderr, "stopped on a critical finding") {
 		t.Fatalf("train: exit %d, want 1 on a critical finding:\n%s\n%s", code, stderr, out)
