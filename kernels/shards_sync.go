@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,17 @@ import (
 // from the start, so shards may wait for each other (Barrier). As inside
 // ForEachShard's tasks, the parallel regions the shards start run
 // serially on their goroutine (serialDepth), with the same results.
+//
+// Shard i > 0 runs on whichever claims it first (shardStart): one of the
+// pool's helpers, offered it as a job, or a goroutine started for it. A
+// helper is usually still polling from the last parallel region (a
+// resnet-20 step's shards follow the shared Winograd transforms, its
+// Backward's follow its Forward's by the loss's few microseconds) and
+// starts the shard at once, where a new goroutine would be queued on the
+// caller's processor behind the polling helper (for up to helperSpin) or
+// wait for a parked thread to wake. The goroutine still guarantees the
+// shard a runner of its own when no helper is free (another caller's
+// shards hold them), so shards never wait for each other's runners.
 func RunShards(n int, fn func(i int)) {
 	if n <= 1 {
 		if n == 1 {
@@ -23,14 +35,64 @@ func RunShards(n int, fn func(i int)) {
 	serialDepth.Add(1)
 	defer serialDepth.Add(-1)
 	b := NewBarrier(n)
+	helpers := 0
+	if !spawnShards {
+		helpers = min(n, runtime.GOMAXPROCS(0)) - 1
+		ensureWorkers(helpers)
+	}
 	for i := 1; i < n; i++ {
-		go func() {
-			fn(i)
-			b.Wait()
-		}()
+		s := &shardStart{fn: fn, i: i, b: b}
+		if i <= helpers {
+			s.offer()
+		}
+		go s.run()
 	}
 	fn(0)
 	b.Wait() // polls before it parks: the last shard is usually a moment away
+}
+
+// spawnShards has RunShards start every shard on a new goroutine only,
+// never offering it to the pool's helpers (benchmarks: the A/B of
+// shardStart, BenchmarkRunShardsStart).
+var spawnShards bool
+
+// shardStart is shard i of a RunShards: it runs once, on the first
+// goroutine that claims it.
+type shardStart struct {
+	fn      func(i int)
+	i       int
+	b       *Barrier
+	claimed atomic.Bool
+}
+
+// run runs the shard, then meets the others at the end, unless another
+// goroutine claimed it.
+func (s *shardStart) run() {
+	if s.claimed.CompareAndSwap(false, true) {
+		s.fn(s.i)
+		s.b.Wait()
+	}
+}
+
+// runTask is run for the pool's helper that took the job (gemmTasker).
+func (s *shardStart) runTask(int, *gemmScratch) { s.run() }
+
+// offer queues s as a job of one task for the pool's helpers, if their
+// queue has room. The helper that takes it holds the job alone and
+// recycles it after the task (gemmJob.release).
+func (s *shardStart) offer() {
+	j := jobPool.Get().(*gemmJob)
+	j.tasker, j.n = s, 1
+	j.next.Store(0)
+	j.done.Store(0)
+	j.state.Store(jobPolling)
+	j.refs.Store(1)
+	select {
+	case workers.jobs <- j:
+	default:
+		j.tasker = nil
+		jobPool.Put(j)
+	}
 }
 
 // Barrier lets the n goroutines of a RunShards meet: each Wait returns

@@ -65,3 +65,54 @@ func TestRunShardsSerialInside(t *testing.T) {
 		t.Errorf("overlaps %d, out of order %d, tasks run %v, in shards after %v", overlap.Load(), order.Load(), done, (serialDepth.Load() > 0))
 	}
 }
+
+// TestRunShardsOncePerShard: every shard runs exactly once per call,
+// whether a pool helper or its own goroutine claims it; with the pool's
+// helpers all held by another caller's parallel region for as long as
+// the shards run, each shard still has its own goroutine (the shards
+// meet at barriers, so none may wait for a runner).
+func TestRunShardsOncePerShard(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	check := func(what string, calls int) {
+		for range calls {
+			var runs [3]atomic.Int32
+			b := NewBarrier(3)
+			RunShards(3, func(i int) {
+				runs[i].Add(1)
+				b.Wait()
+				b.Wait()
+			})
+			for i := range runs {
+				if n := runs[i].Load(); n != 1 {
+					t.Fatalf("%s: shard %d ran %d times", what, i, n)
+				}
+			}
+		}
+	}
+	check("helpers free", 300)
+
+	release, held := make(chan struct{}), make(chan struct{})
+	var holding atomic.Int32
+	go func() { // the caller and both helpers each hold a task until released
+		defer close(held)
+		ForEachTask(3, func(int, *TaskScratch) {
+			holding.Add(1)
+			<-release
+		})
+	}()
+	for holding.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check("helpers busy", 20)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("RunShards did not return while the pool's helpers were busy")
+	}
+	close(release)
+	<-held
+}
