@@ -55,6 +55,7 @@ type Conv2D struct {
 	par                [][2]int       // a parallel Backward's kernel-gradient blocks (conv2d_parallel.go)
 	gradSlots          []float32      // and their products
 	legacy             bool           // tests and benchmarks: no whole tiles per thread, no patches read in place
+	serialBackwards    int            // tests: Backwards that ran serially on many threads (shardSerial)
 	wino               winograd       // Winograd F(2x2,3x3) for 3x3 stride-1 kernels (conv2d_winograd.go)
 	w16                convWino16     // the same for 16 channels and filters, "same" (conv2d_wino16.go)
 	fold               convFold       // a Graph's inference Forward with the next BatchNormalization folded in (graph_fold.go)
@@ -335,7 +336,7 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 	if tileDx {
 		l.transposeKernel()
 	}
-	if t := l.tileRows(); l.tileParallel(m, t) && !l.wino16Serial() {
+	if t := l.tileRows(); l.tileParallel(m, t) && !l.shardSerial() {
 		if p := l.planTiles(m, t, tileDx); p.groups > 1 {
 			l.backwardTiles(p, dy.Data, dx, learn, tileDx)
 			return dxt
@@ -357,14 +358,14 @@ func (l *Conv2D) backwardSerial(dz, dx []float32, learn, tileDx bool) {
 		l.dcols = tensor.Ensure(l.dcols, t, k)
 	}
 	whole := l.colsWhole && t == m // Forward's one tile holds every row
-	if learn && !whole {
-		l.cols = tensor.Ensure(l.cols, t, k)
-	}
-	done := 0 // samples whose dx is computed (directDx)
+	done := 0                      // samples whose dx is computed (directDx)
 	for r0 := 0; r0 < m; r0 += t {
 		r1 := min(m, r0+t)
 		dzt := dz[r0*units : r1*units]
 		if learn && !l.directGradRows(r0, r1, dz) {
+			if !whole { // a tile's patches, once a tile needs them
+				l.cols = tensor.Ensure(l.cols, t, k)
+			}
 			c := l.cols.Data[:(r1-r0)*k]
 			if !whole {
 				kernels.Im2colRows(g, l.x, r0, r1, c)

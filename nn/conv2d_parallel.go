@@ -38,6 +38,40 @@ func (l *Conv2D) tileParallel(m, t int) bool {
 	return !l.legacy && runtime.GOMAXPROCS(0) > 1 && m > t && t <= kernels.ReductionMaxPiece
 }
 
+// shardSerial reports whether Backward runs its tiles serially
+// (backwardSerial) rather than as parallel tasks (backwardTiles) although
+// the threads are many: inside a shard (kernels.SerialRegions), where the
+// tasks would run one after the other on this goroutine anyway. The
+// kernel-gradient blocks then add into the gradient in place, in block
+// order (kernels.ConvKernelGradDirect with beta 1, or tileKernelGrad's
+// products, whose k-blocks Sgemm adds in order), instead of each going
+// to a slot of its own, cold in the caches, that the slots' sum in block
+// order reads again: the same additions in the same order, the same
+// bits; dx gets its terms in Col2imRows' order either way, or is cut by
+// samples (kernels.ConvInputGradDirect, Wino16Rows: bits that do not
+// depend on the cut).
+// It counts the Backwards it sends to backwardSerial (tests).
+func (l *Conv2D) shardSerial() bool {
+	if l.legacy || !kernels.SerialRegions() || shardSlots == slotsAll || shardSlots == slotsBut16 && !l.wino16() {
+		return false
+	}
+	l.serialBackwards++
+	return true
+}
+
+// shardSlots keeps Backward's parallel tiles in serial regions for every
+// convolution (slotsAll) or for all but the 16-channel Winograd ones
+// (slotsBut16) (tests and benchmarks).
+var shardSlots slotMode
+
+type slotMode int
+
+const (
+	slotsNone  slotMode = iota // every convolution's Backward serial in a shard (shardSerial)
+	slotsBut16                 // only the 16-channel Winograd ones serial
+	slotsAll                   // none serial
+)
+
 // direct reports whether Forward reads the patches in place
 // (kernels.ConvRowsDirect).
 func (l *Conv2D) direct() bool { return !l.legacy && kernels.ConvDirectApplies(l.geom, l.units()) }

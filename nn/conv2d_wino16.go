@@ -24,7 +24,6 @@ type convWino16 struct {
 	fwd, dx int          // tests: Forwards and Backwards that ran it
 	grads   atomic.Int64 // tests: kernel-gradient blocks that ran it
 	off     bool         // tests and benchmarks: the three-tap kernels instead
-	serial  int          // tests: Backwards that ran serially on many threads (wino16Serial)
 }
 
 // countGrad counts a kernel-gradient block of geometry g that
@@ -40,30 +39,6 @@ func (w *convWino16) countGrad(g kernels.ConvGeom, f int) {
 func (l *Conv2D) wino16() bool {
 	return !l.legacy && !l.w16.off && kernels.Wino16Applies(l.geom, l.units())
 }
-
-// wino16Serial reports whether Backward runs its tiles serially
-// (backwardSerial) rather than as parallel tasks (backwardTiles) although
-// the threads are many: inside a shard (kernels.SerialRegions), where the
-// tasks would run one after the other on this goroutine anyway. The
-// kernel-gradient blocks then add into the gradient in place, in block
-// order (kernels.ConvKernelGradDirect with beta 1: Winograd's transform
-// back adds each block's 3×3 sums to the gradient), instead of each
-// going to a slot of its own, cold in the caches, that the slots' sum in
-// block order reads again: the same additions in the same order, the
-// same bits; dx is cut by samples either way (Wino16Rows' bits do not
-// depend on the cut).
-// It counts the Backwards it sends to backwardSerial (tests).
-func (l *Conv2D) wino16Serial() bool {
-	if l.wino16() && !wino16Slots && kernels.SerialRegions() {
-		l.w16.serial++
-		return true
-	}
-	return false
-}
-
-// wino16Slots keeps Backward's parallel tiles in serial regions too
-// (tests and benchmarks).
-var wino16Slots bool
 
 // wino16Weights sets the forward transformed weights from the kernel (once
 // per Forward, before its tiles).

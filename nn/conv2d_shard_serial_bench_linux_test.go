@@ -7,17 +7,18 @@ import (
 	"github.com/cnnscope/cnnscope/tensor"
 )
 
-// BenchmarkWino16SerialBackward interleaves resnet-20 training steps
-// (32×32×3, batch 32) of two copies: A with the 16-channel convolutions'
-// Backward run serially inside the shards (wino16Serial, the default), B
-// as parallel tiles with a slot per kernel-gradient block (wino16Slots);
-// it reports each copy's median process CPU and wall ms per step and the
-// median of B's less A's in the same round (run it with -cpu 2: at one
-// thread both copies run backwardSerial).
+// BenchmarkShardSerialBackward interleaves resnet-20 training steps
+// (32×32×3, batch 32) of two copies: A with every convolution's Backward
+// run serially inside the shards (shardSerial, the default), B with the
+// 16-channel Winograd ones only (slotsBut16: the stride-2 and 1×1
+// shortcut convolutions as parallel tiles with a slot per kernel-gradient
+// block); it reports each copy's median process CPU and wall ms per step
+// and the median of B's less A's in the same round (run it with -cpu 2:
+// at one thread both copies run backwardSerial).
 //
-//	go test ./nn -run '^$' -bench Wino16SerialBackward -benchtime 1x -cpu 2
-func BenchmarkWino16SerialBackward(b *testing.B) {
-	defer func(old bool) { wino16Slots = old }(wino16Slots)
+//	go test ./nn -run '^$' -bench ShardSerialBackward -benchtime 1x -cpu 2
+func BenchmarkShardSerialBackward(b *testing.B) {
+	defer func(old slotMode) { shardSlots = old }(shardSlots)
 	in := tensor.Shape{32, 32, 3}
 	var ms [2]*Graph
 	for i := range ms {
@@ -34,7 +35,7 @@ func BenchmarkWino16SerialBackward(b *testing.B) {
 	var cpu, wall [][]float64
 	for b.Loop() {
 		cpu, wall = abRounds(40, len(ms), func(i int) {
-			wino16Slots = i == 1
+			shardSlots = [2]slotMode{slotsNone, slotsBut16}[i]
 			ms[i].Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
 		}, nil)
 	}
