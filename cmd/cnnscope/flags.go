@@ -71,7 +71,9 @@ func exitCode(stderr io.Writer, cmd string, err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "cnnscope %s: %s\n", cmd, errorLine(err.Error()))
+	// The packages name what failed as "resume: ..." for their callers;
+	// the line already starts with the command.
+	fmt.Fprintf(stderr, "cnnscope %s: %s\n", cmd, strings.TrimPrefix(errorLine(err.Error()), cmd+": "))
 	var u usageError
 	var f flagError
 	var in *train.InputError

@@ -120,6 +120,9 @@ func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
 		t.Fatalf("resume of a damaged checkpoint: exit %d, want 2\n%s", code, errs)
 	}
 	oneLine(t, "resume", errs, ckpt, "checksum mismatch", "move "+ckpt+" away to resume from epoch 1")
+	if strings.Contains(errs, "resume: resume:") {
+		t.Errorf("resume of a damaged checkpoint names the command twice: %q", errs)
+	}
 
 	flipLastWeightBit(filepath.Join(dir, modelfile.WeightsFile))
 	img := filepath.Join(data, "classa", "a.png")
