@@ -172,7 +172,7 @@ func warnMismatches(stderr io.Writer, p *predict.Predictor, res []predict.Predic
 	}
 	for _, k := range kinds {
 		at := mismatches[k]
-		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images)\n", len(at), res[at[0]].File, res[at[0]].Mismatch, inputLabel(p))
+		fmt.Fprintf(stderr, "warning: %d image(s), e.g. %s: %s (the model was trained on %s images; sizes are width x height)\n", len(at), res[at[0]].File, res[at[0]].Mismatch, inputLabel(p))
 	}
 }
 

@@ -58,7 +58,7 @@ func TestPredictKeepsGoodImagesPastABomb(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(errs), "\n")
 	want := []string{messy.BombFile + ": image of 100000x100000 pixels",
-		"warning: 1 image(s), e.g. " + filepath.Join(dir, "photo.jpg") + ": 64x48 rgb image resized to 24x16 and converted to grayscale",
+		"warning: 1 image(s), e.g. " + filepath.Join(dir, "photo.jpg") + ": 64x48 rgb image resized to 24x16 and converted to grayscale (the model was trained on 24x16 grayscale images; sizes are width x height)",
 		"1 of 92 image(s) could not be read"}
 	if len(lines) != len(want) {
 		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), errs)
