@@ -155,7 +155,40 @@ func badFlag(fs *flag.FlagSet, err error) error {
 	}
 	msg = strings.Replace(msg, " for flag -", " for flag --", 1)
 	msg = strings.Replace(msg, "flag needs an argument: -", "flag needs an argument: --", 1)
-	return flagError{msg: msg, hint: help}
+	return flagError{msg: wantInstead(fs, msg), hint: help}
+}
+
+// wantInstead replaces the flag package's "parse error" after a flag's
+// bad value with what the flag takes, from its type: `invalid value "-5" for flag --seed: want a whole number, 0 or
+// more`.
+func wantInstead(fs *flag.FlagSet, msg string) string {
+	_, rest, ok := strings.Cut(msg, " for flag --")
+	if !ok {
+		return msg
+	}
+	name, why, ok := strings.Cut(rest, ": ")
+	f := fs.Lookup(name)
+	if !ok || f == nil || why != "parse error" {
+		return msg
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return msg
+	}
+	var want string
+	switch g.Get().(type) {
+	case uint, uint64:
+		want = "a whole number, 0 or more"
+	case int, int64:
+		want = "a whole number"
+	case float64:
+		want = "a number"
+	case bool:
+		want = "true or false"
+	default:
+		return msg
+	}
+	return strings.TrimSuffix(msg, why) + "want " + want
 }
 
 // alias registers name as another name of the flag target (which must be

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,17 @@ func TestHelpVersionAndFlagErrors(t *testing.T) {
 	}
 	if code, _, errs := runCLI("trian"); code != 2 || !strings.Contains(errs, `Did you mean "train"?`) {
 		t.Errorf("unknown command: exit %d, %q", code, errs)
+	}
+	// A value the flag's type cannot take says what it takes, not the
+	// flag package's "parse error".
+	for _, c := range [][3]string{
+		{"--seed", "-5", "want a whole number, 0 or more"}, {"--epochs", "abc", "want a whole number"},
+		{"--lr", "fast", "want a number"},
+	} {
+		code, _, errs := runCLI("train", c[0], c[1])
+		if want := fmt.Sprintf("cnnscope train: invalid value %q for flag %s: %s\n", c[1], c[0], c[2]); code != 2 || !strings.HasPrefix(errs, want) {
+			t.Errorf("train %s %s: exit %d, stderr %q, want exit 2 and %q", c[0], c[1], code, errs, want)
+		}
 	}
 }
 
