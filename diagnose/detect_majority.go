@@ -44,27 +44,17 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		return nil
 	}
 	_, big := majority(d.TrainCounts)
-	info := func() *Finding {
-		if d.Imbalance < imbalanceInfo || d.Weighted {
-			return nil
-		}
-		f := &Finding{Severity: Info, Title: fmt.Sprintf("Class imbalance %.0f:1 without class weights", d.Imbalance)}
-		f.Evidence = []Evidence{evm("imbalance_ratio", d.Imbalance, imbalanceInfo, "largest class %s has %.0fx the samples of the smallest", className(s, big), d.Imbalance)}
-		f.Causes = []string{"the loss rewards predicting the largest class"}
-		f.Fixes = []string{balancedFix, oversampleFix}
-		return f
-	}
 	vp, split := s.biasEval()
 	if vp == nil || d.Imbalance < imbalanceBias {
-		return info()
+		return imbalanceNote(s, big)
 	}
 	v := *vp
-	total, trueShare := 0, 0.0
+	total := 0
 	for _, c := range v.Support {
 		total += c
 	}
 	if total == 0 || big >= len(v.Pred) {
-		return info()
+		return imbalanceNote(s, big)
 	}
 	if d.Weighted {
 		if f := overCorrected(s, v, big, total); f != nil {
@@ -76,26 +66,11 @@ func detectMajorityClassBias(s *Signals) *Finding {
 			return nil
 		}
 	}
-	trueShare = float64(v.Support[big]) / float64(total)
+	trueShare := float64(v.Support[big]) / float64(total)
 	predShare := float64(v.Pred[big]) / float64(total)
-	var low []string
-	zero := false
-	for k, sup := range v.Support {
-		if k == big || sup < minoritySupport {
-			continue
-		}
-		r := float64(v.Correct[k]) / float64(sup)
-		if r < minorityRecall {
-			lo, hi := WilsonInterval(r, sup)
-			low = append(low, fmt.Sprintf("%s %.2f (%d of %d; 95%% interval %.2f-%.2f)", className(s, k), r, v.Correct[k], sup, lo, hi))
-			zero = zero || v.Correct[k] == 0
-		}
-	}
-	if len(low) == 0 || predShare < trueShare+overPredicted && predShare < collapseShare {
-		return info()
-	}
-	if startingLive(s) {
-		return info()
+	low, zero := lowRecalls(s, v, big)
+	if len(low) == 0 || predShare < trueShare+overPredicted && predShare < collapseShare || startingLive(s) {
+		return imbalanceNote(s, big)
 	}
 	f := &Finding{Severity: Warning, Epoch: v.Epoch, Since: v.Epoch, Step: s.stepOfEpoch(v.Epoch)}
 	f.Title = fmt.Sprintf("Majority-class bias: %s of predictions are class %s (%s of the data)", pct(predShare), className(s, big), pct(trueShare))
@@ -108,6 +83,47 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		evm("minority_recall", 0, minorityRecall, "recall under %.1f: %s", minorityRecall, strings.Join(low, ", ")),
 		evm("imbalance_ratio", d.Imbalance, imbalanceBias, "training imbalance %.1f:1", d.Imbalance),
 	}
+	biasCausesAndFixes(s, f, big)
+	return f
+}
+
+// imbalanceNote is the info finding for an imbalance of imbalanceInfo or
+// more without class weights when no bias shows (nil otherwise).
+func imbalanceNote(s *Signals, big int) *Finding {
+	d := s.Facts.Data
+	if d.Imbalance < imbalanceInfo || d.Weighted {
+		return nil
+	}
+	f := &Finding{Severity: Info, Title: fmt.Sprintf("Class imbalance %.0f:1 without class weights", d.Imbalance)}
+	f.Evidence = []Evidence{evm("imbalance_ratio", d.Imbalance, imbalanceInfo, "largest class %s has %.0fx the samples of the smallest", className(s, big), d.Imbalance)}
+	f.Causes = []string{"the loss rewards predicting the largest class"}
+	f.Fixes = []string{balancedFix, oversampleFix}
+	return f
+}
+
+// lowRecalls lists the classes other than big, with minoritySupport
+// images or more in v, whose recall is under minorityRecall (with their
+// 95% intervals), and whether one of them is never recognized.
+func lowRecalls(s *Signals, v ValFacts, big int) (low []string, zero bool) {
+	for k, sup := range v.Support {
+		if k == big || sup < minoritySupport {
+			continue
+		}
+		r := float64(v.Correct[k]) / float64(sup)
+		if r < minorityRecall {
+			lo, hi := WilsonInterval(r, sup)
+			low = append(low, fmt.Sprintf("%s %.2f (%d of %d; 95%% interval %.2f-%.2f)", className(s, k), r, v.Correct[k], sup, lo, hi))
+			zero = zero || v.Correct[k] == 0
+		}
+	}
+	return low, zero
+}
+
+// biasCausesAndFixes gives a majority-class bias finding its causes
+// (BatchNormalization's lag first when lagFirst finds it) and fixes,
+// which depend on whether class weights or resampling are on.
+func biasCausesAndFixes(s *Signals, f *Finding, big int) {
+	d := s.Facts.Data
 	f.Causes = []string{"imbalanced classes: the loss is lowest when predicting the largest class"}
 	lagFirst(s, f, big)
 	if d.Weighted {
@@ -118,7 +134,6 @@ func detectMajorityClassBias(s *Signals) *Finding {
 		f.Fixes = []string{balancedFix, oversampleFix}
 	}
 	f.Fixes = append(f.Fixes, "judge the model by per-class recall or macro F1, not accuracy")
-	return f
 }
 
 // startingLive reports a run in progress whose losses show a slow start
