@@ -43,7 +43,7 @@ type Data struct {
 	ValidationSplit *float64 `yaml:"validation_split,omitempty"`
 	// TargetSize is the (height, width) images are resized to (folders only;
 	// default: the most common size).
-	TargetSize    []int  `yaml:"target_size,omitempty"`
+	TargetSize    []int  `yaml:"target_size,omitempty,flow"`
 	ColorMode     string `yaml:"color_mode,omitempty"`    // grayscale, rgb, rgba (default: detected)
 	Interpolation string `yaml:"interpolation,omitempty"` // nearest (default), bilinear
 	// Limit keeps Limit training images, drawn at random per class with

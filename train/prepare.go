@@ -110,6 +110,22 @@ func PrepareData(ds spec.Data, seed uint64) (*Prepared, error) {
 	return &p, nil
 }
 
+// Resolve writes into ds what the load detected and ds left unset: a
+// folder source's target size and color mode, so that the spec a run
+// keeps loads the same images again (a folder that gains images of
+// another size or mode would otherwise change them).
+func (p *Prepared) Resolve(ds *spec.Data) {
+	if slices.Contains(data.Builtins, ds.Source) {
+		return
+	}
+	if ds.TargetSize == nil {
+		ds.TargetSize = []int{p.Train.Height, p.Train.Width}
+	}
+	if ds.ColorMode == "" {
+		ds.ColorMode = string(data.ColorModeOf(p.Train.Channels))
+	}
+}
+
 // loadFolders loads a folder source: DIR/<class>/..., or the split
 // layout DIR/train, DIR/test and DIR/val (or validation), each holding
 // class folders, which is recognized and said. Test and validation

@@ -275,6 +275,7 @@ func (r *runner) prepare() error {
 	if err := spec.ValidateForData(len(p.Classes)); err != nil {
 		return inputError(err)
 	}
+	p.Resolve(&spec.Data)
 	r.newHeadFor(pre, p.Classes)
 	input := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
 	if r.m, err = BuildModel(spec, input, len(p.Classes)); err != nil {

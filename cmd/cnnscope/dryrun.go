@@ -27,15 +27,16 @@ func dryRun(w io.Writer, spec *spec.Spec) error {
 	if err := train.CheckTensorBoardDir(spec); err != nil {
 		return inputError(err)
 	}
+	p, err := train.PrepareData(spec.Data, spec.Seed)
+	if err != nil {
+		return inputError(err)
+	}
+	p.Resolve(&spec.Data) // as the run's spec.yaml will hold it
 	b, err := spec.Marshal()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "Resolved spec:\n%s\n", b)
-	p, err := train.PrepareData(spec.Data, spec.Seed)
-	if err != nil {
-		return inputError(err)
-	}
 	if err := p.WriteSummary(w, spec.Data.Source, spec.Data.Test); err != nil {
 		return err
 	}
