@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"strings"
 
@@ -107,7 +108,8 @@ func SaveCheckpoint(path string, s *State, st CheckpointState) error {
 // anything is restored.
 func LoadCheckpoint(path, runID string, m nn.Model, opt optim.Optimizer, callbacks []Callback) (*CheckpointState, error) {
 	f, err := safetensors.ReadFile(path)
-	if errors.Is(err, safetensors.ErrChecksum) {
+	var fsErr *fs.PathError
+	if err != nil && (errors.Is(err, safetensors.ErrChecksum) || !errors.As(err, &fsErr)) { // damaged or truncated
 		return nil, fmt.Errorf("%w; it is the only resumable checkpoint (checkpoints/best/ holds a model, not the optimizer's state): "+
 			"move %s away to resume from epoch 1, or train again", err, path)
 	}

@@ -219,10 +219,17 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 	if err := r.prepare(); err != nil {
 		return nil, err
 	}
+	// On resume this restores the checkpoint: a damaged one is refused
+	// before anything is printed or run.json changes.
+	opts, err := r.options()
+	if err != nil {
+		return nil, err
+	}
 	// The inputs are good: only now does the run directory appear.
 	if err := r.claim(); err != nil {
 		return nil, err
 	}
+	opts.RunID = r.id
 	fmt.Fprintf(r.ro.Out, "Run directory: %s\n", r.ro.Dir)
 	for _, n := range r.notes {
 		fmt.Fprintf(r.ro.Out, "Fine-tune: %s\n", n)
@@ -230,9 +237,8 @@ func (r *runner) run(ctx context.Context) (*RunResult, error) {
 	if err := r.p.WriteSummary(r.ro.Out, r.spec.Data.Source, r.spec.Data.Test); err != nil {
 		return nil, err
 	}
-	opts, err := r.options()
-	if err != nil {
-		return nil, err
+	if r.resume {
+		fmt.Fprintln(r.ro.Out, r.resumeNote(opts))
 	}
 	res := &RunResult{Spec: r.spec, Data: r.p, Model: r.m, RunID: r.id, Info: r.info}
 	if r.ro.Setup != nil {
@@ -341,11 +347,7 @@ func (r *runner) options() (Options, error) {
 	callbacks = append(callbacks, r.ckpt) // last: it saves the others' state
 	opts := Options{Epochs: spec.Fit.Epochs, Loss: r.loss, Optimizer: r.opt, Callbacks: callbacks,
 		Classes: r.p.Classes, TopK: spec.Fit.TopK, RunID: r.id}
-	if !r.resume {
-		return opts, nil
-	}
-	if !r.fromCheckpoint {
-		fmt.Fprintf(r.ro.Out, "No checkpoint yet: starting from epoch 1 as %s says\n", SpecFile)
+	if !r.resume || !r.fromCheckpoint {
 		return opts, nil
 	}
 	st, err := LoadCheckpoint(filepath.Join(r.ckpt.Dir, LastCheckpoint), r.id, r.m, r.opt, callbacks)
@@ -355,8 +357,15 @@ func (r *runner) options() (Options, error) {
 	opts.InitialEpoch, opts.InitialStep = st.Epoch, st.Step
 	opts.History = &History{Epochs: st.History}
 	r.ckpt.LastGood = st.Epoch
-	fmt.Fprintf(r.ro.Out, "Resuming after epoch %d of %d (step %d)\n", st.Epoch, spec.Fit.Epochs, st.Step)
 	return opts, nil
+}
+
+// resumeNote says where a resumed run starts.
+func (r *runner) resumeNote(opts Options) string {
+	if !r.fromCheckpoint {
+		return fmt.Sprintf("No checkpoint yet: starting from epoch 1 as %s says", SpecFile)
+	}
+	return fmt.Sprintf("Resuming after epoch %d of %d (step %d)", opts.InitialEpoch, opts.Epochs, opts.InitialStep)
 }
 
 // InputError is an error in what the user gave a run (spec, flags, data,

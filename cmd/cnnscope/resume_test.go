@@ -99,9 +99,30 @@ func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.State, in.Ended = rundir.Training, nil // as if killed after its checkpoint
+	in.State, in.StoppedBy, in.Message = rundir.Stopped, rundir.StoppedByInterrupt, "interrupted" // Ctrl-C after its checkpoint
 	if err := rundir.WriteInfo(dir, in); err != nil {
 		t.Fatal(err)
+	}
+	infoPath := filepath.Join(dir, rundir.InfoFile)
+	before, err := os.ReadFile(infoPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// refused: exit 2, nothing on stdout (the data's summary is printed only
+	// once the checkpoint loads), run.json as it was.
+	refused := func(what string, want ...string) {
+		t.Helper()
+		code, out, errs := runCLI("resume", dir)
+		if code != 2 || out != "" {
+			t.Fatalf("resume of a %s checkpoint: exit %d, want 2 and nothing on stdout; stdout:\n%s\nstderr: %s", what, code, out, errs)
+		}
+		oneLine(t, "resume", errs, want...)
+		if strings.Contains(errs, "resume: resume:") {
+			t.Errorf("resume of a %s checkpoint names the command twice: %q", what, errs)
+		}
+		if after, _ := os.ReadFile(infoPath); !bytes.Equal(after, before) {
+			t.Errorf("resume of a %s checkpoint rewrote run.json:\n%s\nwas:\n%s", what, after, before)
+		}
 	}
 	flipLastWeightBit := func(path string) {
 		b, err := os.ReadFile(path)
@@ -114,15 +135,16 @@ func TestDamagedCheckpointAndModelAreRefused(t *testing.T) {
 		}
 	}
 	ckpt := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
+	good, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
 	flipLastWeightBit(ckpt)
-	code, _, errs := runCLI("resume", dir)
-	if code != 2 {
-		t.Fatalf("resume of a damaged checkpoint: exit %d, want 2\n%s", code, errs)
+	refused("damaged", ckpt, "checksum mismatch", "move "+ckpt+" away to resume from epoch 1")
+	if err := os.WriteFile(ckpt, good[:len(good)/2], 0o644); err != nil {
+		t.Fatal(err)
 	}
-	oneLine(t, "resume", errs, ckpt, "checksum mismatch", "move "+ckpt+" away to resume from epoch 1")
-	if strings.Contains(errs, "resume: resume:") {
-		t.Errorf("resume of a damaged checkpoint names the command twice: %q", errs)
-	}
+	refused("truncated", ckpt, "move "+ckpt+" away to resume from epoch 1")
 
 	flipLastWeightBit(filepath.Join(dir, modelfile.WeightsFile))
 	img := filepath.Join(data, "classa", "a.png")
