@@ -50,7 +50,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		var preds []prediction
 		var args []argImages
-		preds, args, err = classify(stderr, fs.Arg(0), fs.Args()[1:], predict.Options{Top: *top, Batch: *batch})
+		topGiven := setFlags(fs, map[string]string{"top": "top-k"})["top-k"]
+		preds, args, err = classify(stderr, fs.Arg(0), fs.Args()[1:], predict.Options{Top: *top, Batch: *batch}, topGiven)
 		if err == nil {
 			err = writePredictions(stdout, preds, *format)
 		}
@@ -106,13 +107,18 @@ func unreadSummary(args []argImages, rows []prediction) string {
 // classify runs the library's Predictor on the images and reports
 // on stderr each argument or file that could not be read and, once per
 // kind, the images whose size or color mode differ from the model's input.
-func classify(stderr io.Writer, dir string, paths []string, opts predict.Options) ([]prediction, []argImages, error) {
+// A --top-k given above the model's class count is refused; the default
+// lists every class of a model with fewer.
+func classify(stderr io.Writer, dir string, paths []string, opts predict.Options, topGiven bool) ([]prediction, []argImages, error) {
 	p, err := predict.Load(dir)
 	if err != nil {
 		return nil, nil, inputError(err)
 	}
 	if n := len(p.File.Classes); opts.Top > n {
-		return nil, nil, usagef("--top-k %d: want at most the model's %d classes", opts.Top, n)
+		if topGiven {
+			return nil, nil, usagef("--top-k %d: want at most the model's %d classes", opts.Top, n)
+		}
+		opts.Top = n
 	}
 	args := listArgs(paths)
 	var files []string

@@ -8,8 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnnscope/cnnscope/data"
 	"github.com/cnnscope/cnnscope/internal/messy"
 	"github.com/cnnscope/cnnscope/internal/testmodel"
+	"github.com/cnnscope/cnnscope/modelfile"
+	"github.com/cnnscope/cnnscope/nn"
+	"github.com/cnnscope/cnnscope/tensor"
 )
 
 // TestPredictKeepsGoodImagesPastABomb: one decompression bomb among 90
@@ -139,5 +143,33 @@ func TestPredictTopKAboveClassesRefused(t *testing.T) {
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if code != 0 || err != nil || len(rows) != 2 || strings.Count(rows[1][3], "=") != 3 {
 		t.Errorf("--top-k 3 of 3 classes: exit %d, stderr %q, output %q; want every class listed", code, errs, out)
+	}
+}
+
+// TestPredictDefaultTopKOfTwoClasses: predict without --top-k on a model
+// of two classes (fewer than the default 3) lists both; it was refused
+// ('--top-k 3: want at most the model's 2 classes') although the flag
+// was not given. A --top-k 3 given is still refused.
+func TestPredictDefaultTopKOfTwoClasses(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "a.png")
+	if err := os.WriteFile(img, messy.PNG(messy.Gray(8, 8, 3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := nn.NewSequential(tensor.Shape{8, 8, 1}, &nn.Flatten{}, &nn.Dense{Units: 2, Activation: "softmax"})
+	if err := m.Build(1); err != nil {
+		t.Fatal(err)
+	}
+	model := t.TempDir()
+	if err := modelfile.Save(model, m, []string{"cat", "dog"}, &data.Preprocess{Rescale: 1.0 / 255}, "sparse_categorical_crossentropy", "nearest"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI("predict", model, img, "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 2 || strings.Count(rows[1][3], "=") != 2 {
+		t.Errorf("predict of a 2-class model without --top-k: exit %d, stderr %q, output %q; want both classes listed", code, errs, out)
+	}
+	code, out, errs = runCLI("predict", model, img, "--top-k", "3")
+	if code != 2 || out != "" || !strings.Contains(errs, "--top-k 3: want at most the model's 2 classes") {
+		t.Errorf("--top-k 3 of 2 classes: exit %d, stdout %q, stderr %q; want exit 2 naming --top-k and the 2 classes", code, out, errs)
 	}
 }
