@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,6 +49,16 @@ func lock(dir string) (*Lock, error) {
 		_, _ = f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return &Lock{f: f}, nil
+}
+
+// InUse reports the process that holds dir's run.lock (a run still
+// training in it), nil when none does or dir has no lock file.
+func InUse(dir string) *LockedError {
+	var locked *LockedError
+	if errors.As(probe(dir), &locked) {
+		return locked
+	}
+	return nil
 }
 
 // probe reports the holder of dir's run.lock without creating the file:

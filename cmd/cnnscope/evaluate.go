@@ -45,7 +45,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) int {
 func evaluate(w, errw io.Writer, dir, src string, batch, topK int, asJSON bool) error {
 	m, mf, err := modelfile.Load(dir)
 	if err != nil {
-		return inputError(err)
+		return inputError(noModel("evaluate", dir, err))
 	}
 	if topK >= len(mf.Classes) {
 		return usagef("--top-k %d: want fewer than the model's %d classes", topK, len(mf.Classes))

@@ -40,7 +40,7 @@ func export(w io.Writer, dir, out string, opts onnx.ExportOptions) error {
 	}
 	m, mf, err := modelfile.Load(dir)
 	if err != nil {
-		return usageError{err.Error()} // a missing or unreadable model is bad input
+		return usageError{noModel("export", dir, err).Error()} // a missing or unreadable model is bad input
 	}
 	opts.Classes, opts.Preprocess, opts.Interpolation = mf.Classes, &mf.Preprocessing, mf.Interpolation
 	if mf.FromLogits { // the file outputs what predict reports: probabilities

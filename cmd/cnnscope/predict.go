@@ -112,7 +112,7 @@ func unreadSummary(args []argImages, rows []prediction) string {
 func classify(stderr io.Writer, dir string, paths []string, opts predict.Options, topGiven bool) ([]prediction, []argImages, error) {
 	p, err := predict.Load(dir)
 	if err != nil {
-		return nil, nil, inputError(err)
+		return nil, nil, inputError(noModel("predict", dir, err))
 	}
 	if n := len(p.File.Classes); opts.Top > n {
 		if topGiven {

@@ -128,7 +128,7 @@ func runModel(dir string) (nn.Model, *spec.Spec, error) {
 	}
 	m, _, err := modelfile.Load(dir)
 	if err != nil {
-		return nil, nil, inputError(err)
+		return nil, nil, inputError(noModel("summary", dir, err))
 	}
 	s, err := spec.Load(filepath.Join(dir, train.SpecFile))
 	if err != nil {
