@@ -120,7 +120,7 @@ func (g *Graph) EstimateMemory(batch, slots int) (MemoryEstimate, error) {
 		}
 	}
 	rp := runPlan{gradSlabs: g.gradSlabBound(), inferSlabs: g.countSlabs(fps), minShard: minGraphShardSamples,
-		shardable: planShardable(layers, ins, batch, minGraphShardSamples), unfused: g.fusedValues(fps),
+		shardable:  planShardable(layers, ins, batch, minGraphShardSamples),
 		microBytes: graphShardBytes(), soloBytes: microBatchBytes}
 	return estimate(g.Input, fps, batch, slots, rp), nil
 }
@@ -168,32 +168,4 @@ func gradTakes(n graphNode) int {
 		return len(n.inputs) - 1
 	}
 	return 0
-}
-
-// fusedValues is, per sample, the buffers of the layers whose work the
-// layer next to them does in a fused training Forward (a replica's step;
-// graph_fuse.go, graph_pad.go): a relu or relu6 Activation after the only
-// read of a BatchNormalization or Add, a ZeroPadding2D before a
-// DepthwiseConv2D.
-func (g *Graph) fusedValues(fps []footprint) float64 {
-	readers := g.readerCounts()
-	var v float64
-	for i, n := range g.nodes {
-		r := n.inputs[0]
-		if r < 0 || readers[r] != 1 || r == g.outputRef() {
-			continue
-		}
-		switch l := n.layer.(type) {
-		case *Activation:
-			act, err := lookupActivation(l.Function)
-			if _, ok := g.nodes[r].layer.(actFuser); ok && err == nil && (act.name == "relu" || act.name == "relu6") {
-				v += fps[i].buffers
-			}
-		case *DepthwiseConv2D:
-			if _, ok := g.nodes[r].layer.(*ZeroPadding2D); ok {
-				v += fps[r].buffers
-			}
-		}
-	}
-	return v
 }

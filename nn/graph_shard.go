@@ -31,11 +31,12 @@ const minGraphShardSamples = 2
 // shardCount is the number of shards a training step on a batch of n
 // runs in: one per thread, each of at least minGraphShardSamples
 // samples; 1 (the whole batch, per-layer parallel regions) when a layer
-// cannot run on a shard (shardableLayer), the weights are many
-// (maxShardParams) or activation statistics are collected.
+// cannot run on a shard (shardableLayer) or the weights are many
+// (maxShardParams). A step that collects activation statistics runs in
+// shards too, unfused (stats.go).
 func (g *Graph) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minGraphShardSamples)
-	if s < 2 || g.stats.on || g.noShard || !shardsFit(g.layers(), n, s) {
+	if s < 2 || g.noShard || !shardsFit(g.layers(), n, s) {
 		return 1
 	}
 	return s

@@ -158,9 +158,9 @@ type MemoryEstimate struct {
 	KernelCopies   float64 // transformed kernels kept beside the weights (Winograd)
 	Gradients      float64
 	OptimizerState float64
-	Activations    float64 // the model's buffers for the whole batch
+	Activations    float64 // the layers' buffers for the whole batch: on the model, or in shards on it and its replicas
 	Shards         int     // training: shards of a step, one per thread (1: the whole batch on the model)
-	Replicas       float64 // the other shards' copies of the model: their buffers and weight gradients
+	Replicas       float64 // the other shards' copies of the model: their weight gradients
 	Inference      float64 // an inference pass between training steps (validation): its micro-batches, on every thread
 }
 
@@ -184,9 +184,9 @@ func (e MemoryEstimate) String() string {
 	s += fmt.Sprintf(", activations of a batch of %d: %s", e.Batch, FormatBytes(e.Activations))
 	switch {
 	case e.Shards == 2:
-		s += fmt.Sprintf(", a copy for the second thread %s", FormatBytes(e.Replicas))
+		s += fmt.Sprintf(" in 2 shards, the second thread's weight gradients %s", FormatBytes(e.Replicas))
 	case e.Shards > 2:
-		s += fmt.Sprintf(", copies for %d more threads %s", e.Shards-1, FormatBytes(e.Replicas))
+		s += fmt.Sprintf(" in %d shards, %d more threads' weight gradients %s", e.Shards, e.Shards-1, FormatBytes(e.Replicas))
 	}
 	if e.Inference > 0 {
 		s += fmt.Sprintf(", a validation pass %s", FormatBytes(e.Inference))

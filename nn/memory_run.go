@@ -11,15 +11,16 @@ import (
 // its peak (checked against the bytes a run allocates by
 // TestEstimateBoundsWhatTrainingAllocates):
 //
-//   - the model's own buffers for the whole batch: a step that collects
-//     activation statistics (the first step of every run, and each logged
-//     one) runs the whole batch on the model, unfused; the buffers stay;
+//   - the layers' buffers, unfused: a step that collects activation
+//     statistics (the first step of every run, and each logged one) runs
+//     every layer apart (graph_fuse.go); the buffers stay;
 //   - the input gradients in slabs of the largest tensor: a Sequential's
 //     arena's two, a Graph's gradient slabs (graph_grads.go), as many as
 //     gradients can wait at once (gradSlabBound);
-//   - on more than one thread, a replica per other shard of a sharded
-//     step (graph_shard.go, sequential_shards.go) with its shard's
-//     buffers, slabs and scratch and a gradient of every weight;
+//   - on more than one thread, the batch in shards (graph_shard.go,
+//     sequential_shards.go), statistics steps too (stats.go): the model
+//     and a replica per other shard each hold their shard's buffers,
+//     slabs and scratch, and each replica a gradient of every weight;
 //   - an inference pass between the steps (validation, predictions): its
 //     micro-batches' arena slabs, on each thread, and the inference
 //     replicas' weight gradients, folded and transformed kernels
@@ -27,13 +28,12 @@ import (
 
 // runPlan is how a model runs its layers, beyond their footprints.
 type runPlan struct {
-	gradSlabs  int     // slabs of the input gradients in Backward, each the largest tensor
-	inferSlabs int     // slabs of an inference Forward's outputs
-	shardable  bool    // every layer can run on a shard of a training step
-	minShard   int     // the smallest shard
-	unfused    float64 // per sample: buffers of activations a fused step (a replica's) does not take
-	microBytes int     // an inference micro-batch's largest tensor, in bytes, on one of several threads
-	soloBytes  int     // the same on one thread
+	gradSlabs  int  // slabs of the input gradients in Backward, each the largest tensor
+	inferSlabs int  // slabs of an inference Forward's outputs
+	shardable  bool // every layer can run on a shard of a training step
+	minShard   int  // the smallest shard
+	microBytes int  // an inference micro-batch's largest tensor, in bytes, on one of several threads
+	soloBytes  int  // the same on one thread
 }
 
 // trainShards is the number of shards a training step of batch samples
@@ -64,10 +64,10 @@ func planShardable(layers []Layer, in []tensor.Shape, batch, minShard int) bool 
 }
 
 // stepValues is what one copy of the model holds for a training step of
-// n samples, in values: the input rows, the layers' buffers (less the
-// fused activations'), the gradient slabs and the patch tiles.
-func stepValues(fps []footprint, input tensor.Shape, n int, slabs int, less float64) float64 {
-	per := values(input) - less
+// n samples, in values: the input rows, the layers' buffers, the
+// gradient slabs and the patch tiles.
+func stepValues(fps []footprint, input tensor.Shape, n int, slabs int) float64 {
+	per := values(input)
 	largest := values(input)
 	for _, fp := range fps {
 		per += fp.buffers
@@ -136,11 +136,12 @@ func estimate(input tensor.Shape, fps []footprint, batch, slots int, rp runPlan)
 		return e
 	}
 	e.OptimizerState = 4 * trainable * float64(slots)
-	e.Activations = 4 * stepValues(fps, input, batch, rp.gradSlabs, 0)
 	e.Shards = rp.trainShards(batch, trainable+fixed)
-	if s := e.Shards; s > 1 {
+	e.Activations = 4 * stepValues(fps, input, batch, rp.gradSlabs)
+	if s := e.Shards; s > 1 { // each shard's buffers (its rows of the batch's input once)
 		shard := ceilDiv(batch, s)
-		e.Replicas = float64(s-1) * 4 * (stepValues(fps, input, shard, rp.gradSlabs, rp.unfused) - float64(shard)*values(input) + trainable)
+		e.Activations = 4 * (float64(s)*(stepValues(fps, input, shard, rp.gradSlabs)-float64(shard)*values(input)) + float64(batch)*values(input))
+		e.Replicas = float64(s-1) * 4 * trainable
 	}
 	e.Inference = 4 * inferenceValues(input, fps, EvalBatch(batch, int(values(input))), rp, trainable+fixed, copies)
 	return e

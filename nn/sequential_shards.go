@@ -55,12 +55,12 @@ type shardBufs struct {
 // shardCount is the number of shards a training step on a batch of n
 // runs in: one per thread, each of at least minShardSamples samples; 1
 // (no sharding) when a layer cannot run on a shard (shardLayerOK: a
-// BatchNormalization or Dropout can, through shard_links.go), the
-// weights are many (maxShardParams) or activation statistics are
-// collected.
+// BatchNormalization or Dropout can, through shard_links.go) or the
+// weights are many (maxShardParams); a step that collects activation
+// statistics runs in shards too (stats.go).
 func (m *Sequential) shardCount(n int) int {
 	s := min(runtime.GOMAXPROCS(0), n/minShardSamples)
-	if s < 2 || m.stats.on || m.noShard || !shardsFit(m.Layers, n, s) {
+	if s < 2 || m.noShard || !shardsFit(m.Layers, n, s) {
 		return 1
 	}
 	return s

@@ -14,6 +14,7 @@ type shardModel[M any] interface {
 	replica() (M, error)
 	linkReplica(r M, grads []*tensor.Tensor) []*tensor.Tensor
 	layers() []Layer
+	collector() *statsCollector
 }
 
 // shardSet is a model's replicas and the buffers of a sharded step
@@ -50,6 +51,7 @@ func (sh *shardSet[M]) ready(m M, s int) {
 	sh.params, sh.skip = shardParams(m.layers(), sh.params[:0], sh.skip[:0])
 	for i, r := range sh.reps[:s-1] {
 		sh.grads[i] = m.linkReplica(r, sh.grads[i][:0])
+		r.collector().on = m.collector().on
 	}
 	sh.layers = sh.layers[:0]
 	for _, x := range sh.models {
@@ -78,6 +80,7 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 	each(s, func(i int) {
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 	})
+	sh.mergeStats(m.collector())
 	out := sh.gather(s, n)
 	*dout = tensor.Ensure(*dout, out.Shape...)
 	fused := false

@@ -32,10 +32,28 @@ func (m *Sequential) CollectStats(on bool) { m.stats.on = on }
 // on, one per layer; nil when none was made. The slice is reused.
 func (m *Sequential) Stats() []ActivationStats { return m.stats.last }
 
+// A training step on several threads (graph_shard.go) collects the
+// statistics as it trains: each shard's model sums its own outputs
+// (statsSums) and the model adds the replicas' sums into its own in shard
+// order. Counts (zeros, saturated, non-finite, dead units) are then the
+// whole batch's exactly; the mean and variance's float64 sums are each
+// shard's added together, which rounds differently from one running sum
+// over the batch (in the 16th digit). The numbers are those of the
+// outputs the step trains on: a whole-batch Forward just for them would
+// keep buffers for the whole batch on the model after the step.
+
 type statsCollector struct {
-	on    bool
-	last  []ActivationStats
-	alive []bool
+	on   bool
+	last []ActivationStats
+	sums []statsSums // per entry of last: the sums it comes from
+}
+
+// statsSums is what ActivationStats is computed from: sums over a batch,
+// or over shards of one added together (add).
+type statsSums struct {
+	sum, sq                         float64 // of the finite values (each row's in float32)
+	n, finite, zeros, satur, nonFin int
+	alive                           []bool // per channel: some value is not zero
 }
 
 func (s *statsCollector) begin() {
@@ -61,51 +79,106 @@ func (s *statsCollector) observe(i int, l Layer, y *tensor.Tensor) {
 			lo, hi = float32(math.Inf(-1)), 0.99
 		}
 	}
+	k := len(s.last)
+	if k == len(s.sums) {
+		s.sums = append(s.sums, statsSums{})
+	}
+	s.sums[k].measure(y, lo, hi)
+	s.last = append(s.last, s.sums[k].stats(st))
+}
+
+// measure sets u to the sums of y's values (rows of the last axis's
+// channels); saturated are those < lo or > hi (none when lo > hi).
+func (u *statsSums) measure(y *tensor.Tensor, lo, hi float32) {
 	checkSat := lo <= hi
 	c := y.Shape[len(y.Shape)-1]
-	if cap(s.alive) < c {
-		s.alive = make([]bool, c)
+	if cap(u.alive) < c {
+		u.alive = make([]bool, c)
 	}
-	alive := s.alive[:c]
+	alive := u.alive[:c]
 	clear(alive)
-	var sum, sq float64
-	var zeros, satur, finite int
+	*u = statsSums{n: len(y.Data), alive: alive}
 	for r := 0; r+c <= len(y.Data); r += c {
 		var rs, rq float32 // per-row partial sums in float32, folded into float64
 		for j, v := range y.Data[r : r+c] {
 			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
-				st.NonFinite++
+				u.nonFin++
 				continue
 			}
-			finite++
+			u.finite++
 			rs += v
 			rq += v * v
 			if v == 0 {
-				zeros++
+				u.zeros++
 			} else {
 				alive[j] = true
 			}
 			if checkSat && (v < lo || v > hi) {
-				satur++
+				u.satur++
 			}
 		}
-		sum += float64(rs)
-		sq += float64(rq)
+		u.sum += float64(rs)
+		u.sq += float64(rq)
 	}
-	if finite > 0 {
-		st.Mean = sum / float64(finite)
-		st.Std = math.Sqrt(max(sq/float64(finite)-st.Mean*st.Mean, 0))
+}
+
+// add adds o, the sums of the next rows of the same layer's output, to u.
+func (u *statsSums) add(o *statsSums) {
+	u.sum += o.sum
+	u.sq += o.sq
+	u.n += o.n
+	u.finite += o.finite
+	u.zeros += o.zeros
+	u.satur += o.satur
+	u.nonFin += o.nonFin
+	for j, a := range o.alive {
+		u.alive[j] = u.alive[j] || a
 	}
-	if n := len(y.Data); n > 0 {
-		st.ZeroFrac = float64(zeros) / float64(n)
-		st.SaturatedFrac = float64(satur) / float64(n)
+}
+
+// stats fills st's numbers from u.
+func (u *statsSums) stats(st ActivationStats) ActivationStats {
+	st.NonFinite = u.nonFin
+	if u.finite > 0 {
+		st.Mean = u.sum / float64(u.finite)
+		st.Std = math.Sqrt(max(u.sq/float64(u.finite)-st.Mean*st.Mean, 0))
+	}
+	if u.n > 0 {
+		st.ZeroFrac = float64(u.zeros) / float64(u.n)
+		st.SaturatedFrac = float64(u.satur) / float64(u.n)
 	}
 	dead := 0
-	for _, a := range alive {
+	for _, a := range u.alive {
 		if !a {
 			dead++
 		}
 	}
-	st.DeadFrac = float64(dead) / float64(c)
-	s.last = append(s.last, st)
+	st.DeadFrac = float64(dead) / float64(len(u.alive))
+	return st
+}
+
+// addShard adds the sums of o, the next shard's of a sharded step
+// (graph_shard.go), into s's and recomputes s's statistics.
+func (s *statsCollector) addShard(o *statsCollector) {
+	for k := range s.last {
+		s.sums[k].add(&o.sums[k])
+		s.last[k] = s.sums[k].stats(s.last[k])
+	}
+}
+
+// collector is the model's statistics collector (shardModel).
+func (m *Sequential) collector() *statsCollector { return &m.stats }
+
+// collector is the model's statistics collector (shardModel).
+func (g *Graph) collector() *statsCollector { return &g.stats }
+
+// mergeStats adds the replicas' statistics of a sharded step's Forward
+// into st, the model's, in shard order, when it collects them.
+func (sh *shardSet[M]) mergeStats(st *statsCollector) {
+	if !st.on {
+		return
+	}
+	for _, r := range sh.models[1:] {
+		st.addShard(r.collector())
+	}
 }
