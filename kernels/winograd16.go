@@ -97,24 +97,26 @@ func Wino16Rows(g ConvGeom, x []float32, r0, r1 int, u, bias, y, buf []float32) 
 		}
 	}
 	per := g.OH * g.OW
+	var in [4][]float32      // the pair's input rows
+	var pf, out [2][]float32 // the next pair's input rows and output rows, to prefetch
 	for r := r0; r < r1; {
 		n, oh := r/per, r%per/g.OW&^1
 		start := n*per + oh*g.OW
 		end := min(start+2*g.OW, (n+1)*per)
-		in := wino16InRows(g, x, n, oh, zero)
-		pf := wino16NextRows(g, x, n, oh, zero)
+		wino16InRows(&in, g, x, n, oh, zero)
+		wino16NextRows(&pf, g, x, n, oh, zero)
+		out[0], out[1] = zero, zero
 		if start >= r0 && end <= r1 {
 			y0, y1 := y[(start-r0)*16:][:rowLen], tmp[rowLen:]
 			if end-start == 2*g.OW {
 				y1 = y[(start-r0)*16+rowLen:][:rowLen]
 			}
-			out := [2][]float32{zero, zero} // the next pair's output rows, to prefetch (past r1 too, where y holds them)
-			if (end-r0+2*g.OW)*16 <= len(y) {
-				out = [2][]float32{y[(end-r0)*16:][:rowLen], y[(end-r0)*16+rowLen:][:rowLen]}
+			if (end-r0+2*g.OW)*16 <= len(y) { // past r1 too, where y holds them
+				out[0], out[1] = y[(end-r0)*16:][:rowLen], y[(end-r0)*16+rowLen:][:rowLen]
 			}
-			wino16Pair(g, in, pf, out, u, bias, y0, y1, v)
+			wino16Pair(g, &in, &pf, &out, u, bias, y0, y1, v)
 		} else {
-			wino16Pair(g, in, pf, [2][]float32{zero, zero}, u, bias, tmp[:rowLen], tmp[rowLen:], v)
+			wino16Pair(g, &in, &pf, &out, u, bias, tmp[:rowLen], tmp[rowLen:], v)
 			lo, hi := max(start, r0), min(end, r1)
 			copy(y[(lo-r0)*16:(hi-r0)*16], tmp[(lo-start)*16:(hi-start)*16])
 		}
@@ -124,19 +126,20 @@ func Wino16Rows(g ConvGeom, x []float32, r0, r1 int, u, bias, y, buf []float32) 
 
 // wino16Pair computes a pair of output rows into y0 and y1 from its input
 // rows in, through the scratch v, prefetching the next pair's input rows
-// pf and output rows out.
-func wino16Pair(g ConvGeom, in [4][]float32, pf, out [2][]float32, u, bias, y0, y1, v []float32) {
+// pf and output rows out. The rows go by pointer, as to the passes: an
+// array of slices passed by value is copied at each call (a 96-byte copy
+// per pair whose loads wait on the stores that just wrote it).
+func wino16Pair(g ConvGeom, in *[4][]float32, pf, out *[2][]float32, u, bias, y0, y1, v []float32) {
 	pad, tiles := wino16Pad(g.W), g.W/2
 	wino16Input(in, tiles, v, pad, pf)
 	wino16Products(pad/wino16Group, v, pad, u)
 	wino16Output(v, pad, tiles, y0, y1, bias, out)
 }
 
-// wino16InRows is the input rows oh-1 .. oh+2 of sample n of x that
-// output rows oh, oh+1 read, zero for those outside the image.
-func wino16InRows(g ConvGeom, x []float32, n, oh int, zero []float32) [4][]float32 {
+// wino16InRows sets rows to the input rows oh-1 .. oh+2 of sample n of x
+// that output rows oh, oh+1 read, zero for those outside the image.
+func wino16InRows(rows *[4][]float32, g ConvGeom, x []float32, n, oh int, zero []float32) {
 	rowLen := g.W * 16
-	var rows [4][]float32
 	for i := range rows {
 		if ih := oh - 1 + i; ih >= 0 && ih < g.H {
 			rows[i] = x[(n*g.H+ih)*rowLen:][:rowLen]
@@ -144,23 +147,21 @@ func wino16InRows(g ConvGeom, x []float32, n, oh int, zero []float32) [4][]float
 			rows[i] = zero
 		}
 	}
-	return rows
 }
 
-// wino16NextRows is the two input rows that the pair of output rows after
-// (n, oh) reads first (zero past x's end): oh+3 and oh+4, or the next
-// sample's rows 0 and 1.
-func wino16NextRows(g ConvGeom, x []float32, n, oh int, zero []float32) [2][]float32 {
+// wino16NextRows sets pf to the two input rows that the pair of output
+// rows after (n, oh) reads first (zero past x's end): oh+3 and oh+4, or
+// the next sample's rows 0 and 1.
+func wino16NextRows(pf *[2][]float32, g ConvGeom, x []float32, n, oh int, zero []float32) {
 	rowLen := g.W * 16
 	first := n*g.H + oh + 3
 	if oh+2 >= g.OH {
 		first = (n + 1) * g.H
 	}
-	pf := [2][]float32{zero, zero}
 	for i := range pf {
+		pf[i] = zero
 		if r := first + i; (r+1)*rowLen <= len(x) {
 			pf[i] = x[r*rowLen:][:rowLen]
 		}
 	}
-	return pf
 }

@@ -10,7 +10,7 @@ func wino16On() bool { return bestKernel == avx512Kernel }
 
 // wino16Input is wino16InputGo in AVX-512; rows hold 2·tiles pixels; it
 // prefetches those of rows pf.
-func wino16Input(rows [4][]float32, tiles int, v []float32, vstride int, pf [2][]float32) {
+func wino16Input(rows *[4][]float32, tiles int, v []float32, vstride int, pf *[2][]float32) {
 	if tiles < 1 || vstride < tiles {
 		panic("kernels: wino16Input on no tiles")
 	}
@@ -31,7 +31,7 @@ func wino16Products(groups int, v []float32, vstride int, u []float32) {
 }
 
 // wino16Output is wino16OutputGo in AVX-512; it prefetches rows pf.
-func wino16Output(m []float32, vstride, tiles int, y0, y1, bias []float32, pf [2][]float32) {
+func wino16Output(m []float32, vstride, tiles int, y0, y1, bias []float32, pf *[2][]float32) {
 	if tiles < 1 || vstride < tiles {
 		panic("kernels: wino16Output on no tiles")
 	}
@@ -46,7 +46,7 @@ func wino16Output(m []float32, vstride, tiles int, y0, y1, bias []float32, pf [2
 
 // wino16GradProducts is wino16GradProductsGo in AVX-512; it prefetches rows
 // pf.
-func wino16GradProducts(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf [2][]float32) {
+func wino16GradProducts(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf *[2][]float32) {
 	if tiles < 1 || vstride < tiles {
 		panic("kernels: wino16GradProducts on no tiles")
 	}

@@ -10,7 +10,7 @@ import "math"
 // rows are rows (pixel 0 of each; pixels -1 and 2·tiles are zeros) to
 // v[(p*vstride+t)*16+ch], point p = 4i+k (pf, the assembly's prefetches,
 // unused).
-func wino16InputGo(rows [4][]float32, tiles int, v []float32, vstride int, pf [2][]float32) {
+func wino16InputGo(rows *[4][]float32, tiles int, v []float32, vstride int, pf *[2][]float32) {
 	var col [4][4][16]float32 // column transforms of pixels 2t-1 .. 2t+2
 	colOf := func(px int, c *[4][16]float32) {
 		for ch := 0; ch < 16; ch++ {
@@ -70,7 +70,7 @@ func wino16ProductsGo(groups int, v []float32, vstride int, u []float32) {
 // wino16OutputGo writes the output transform of tiles tiles (point p of
 // tile t at m[(p*vstride+t)*16:]) to pixels 2t, 2t+1 of y0 and y1, plus
 // bias when not nil (pf unused).
-func wino16OutputGo(m []float32, vstride, tiles int, y0, y1, bias []float32, pf [2][]float32) {
+func wino16OutputGo(m []float32, vstride, tiles int, y0, y1, bias []float32, pf *[2][]float32) {
 	for t := 0; t < tiles; t++ {
 		for ch := 0; ch < 16; ch++ {
 			var s [2][4]float32
@@ -98,7 +98,7 @@ func wino16OutputGo(m []float32, vstride, tiles int, y0, y1, bias []float32, pf 
 // s[(p*16+ch)*16+j] for t < tiles, one FMA each in t order, m[t] being the
 // transform A·dy·Aᵀ of pixels 2t, 2t+1 of rows d0 and d1: (y0, y0+y1,
 // y0-y1, 0-y1) down, then across (pf unused).
-func wino16GradProductsGo(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf [2][]float32) {
+func wino16GradProductsGo(tiles int, v, d0, d1 []float32, vstride int, s []float32, pf *[2][]float32) {
 	pair := func(a, c float32) [4]float32 {
 		var zero float32
 		return [4]float32{a, a + c, a - c, zero - c}

@@ -66,6 +66,8 @@ func wino16GradRows(g ConvGeom, xi []float32, oh0, oh1 int, dz, s, buf []float32
 	vlen := 16 * pad * 16
 	v, zero := buf[:vlen], buf[vlen+Wino16WeightsLen:][:rowLen]
 	clear(zero)
+	var in [4][]float32             // the pair's input rows
+	var inNext, dzNext [2][]float32 // the next pair's input rows and output gradient, to prefetch (by pointer: wino16Pair)
 	for oh := oh0 &^ 1; oh < oh1; oh += 2 {
 		d0, d1 := zero, zero
 		if oh >= oh0 {
@@ -74,13 +76,15 @@ func wino16GradRows(g ConvGeom, xi []float32, oh0, oh1 int, dz, s, buf []float32
 		if oh+1 < oh1 {
 			d1 = dz[(oh+1-oh0)*rowLen:][:rowLen]
 		}
-		pf := [2][]float32{zero, zero} // the next pair's output gradient
-		for i := range pf {
+		for i := range dzNext {
+			dzNext[i] = zero
 			if r := oh + 2 + i; r < oh1 {
-				pf[i] = dz[(r-oh0)*rowLen:][:rowLen]
+				dzNext[i] = dz[(r-oh0)*rowLen:][:rowLen]
 			}
 		}
-		wino16Input(wino16InRows(g, xi, 0, oh, zero), tiles, v, pad, wino16NextRows(g, xi, 0, oh, zero))
-		wino16GradProducts(tiles, v, d0, d1, pad, s, pf)
+		wino16InRows(&in, g, xi, 0, oh, zero)
+		wino16NextRows(&inNext, g, xi, 0, oh, zero)
+		wino16Input(&in, tiles, v, pad, &inNext)
+		wino16GradProducts(tiles, v, d0, d1, pad, s, &dzNext)
 	}
 }
