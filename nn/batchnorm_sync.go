@@ -60,7 +60,9 @@ func (s *bnSync) syncStats(k, sum, sq []float64, rows int) int {
 	copy(mine[c:], sum)
 	copy(mine[2*c:], sq)
 	s.slots.rows[s.shard] = rows
+	probeMark(s.shard, s.slots, probeArriveF)
 	s.bar.Wait()
+	probeMark(s.shard, s.slots, probeLeaveF)
 	k0 := s.slots.stats[0][:c]
 	clear(sum)
 	clear(sq)
@@ -87,7 +89,9 @@ func (s *bnSync) syncSums(sdy, sdyx []float64, rows int) int {
 	copy(mine, sdy)
 	copy(mine[c:], sdyx)
 	s.slots.rows[s.shard] = rows
+	probeMark(s.shard, s.slots, probeArriveB)
 	s.bar.Wait()
+	probeMark(s.shard, s.slots, probeLeaveB)
 	clear(sdy)
 	clear(sdyx)
 	total := 0

@@ -46,10 +46,13 @@ func (sl *shardLinks) link(layers [][]Layer, n int) {
 }
 
 // unlinkShards ends a sharded step: the model's BatchNormalizations and every
-// shard's Dropouts run on their own again.
+// shard's Dropouts run on their own again, and the model's Conv2Ds check
+// their weights again (shareWinograd).
 func unlinkShards(layers [][]Layer) {
 	for i, l := range layers[0] {
 		switch l.(type) {
+		case *Conv2D:
+			l.(*Conv2D).setSameWeights(false)
 		case *BatchNormalization:
 			l.(*BatchNormalization).sync = nil
 		case *Dropout:

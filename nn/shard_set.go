@@ -25,6 +25,9 @@ type shardSet[M shardModel[M]] struct {
 	layers [][]Layer  // layers[k]: shard k's layers in call order
 	links  shardLinks // their BatchNormalizations and Dropouts (shard_links.go)
 	ran    int        // shards of the last Gradients (tests)
+	// recheck has the model's Winograd layers check their kernel's bits
+	// in the step as outside one (benchmarks' A/B of shareWinograd).
+	recheck bool
 	shardBufs
 }
 
@@ -67,6 +70,7 @@ func (sh *shardSet[M]) ready(m M, s int) {
 // per-layer work into its clock. dout is the model's loss-gradient
 // buffer.
 func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32, loss Loss, perSample []float32, dout **tensor.Tensor) (float64, *tensor.Tensor) {
+	probeMark(0, nil, probeStep)
 	sh.ready(m, s)
 	n := x.Shape[0]
 	models := sh.models
@@ -74,13 +78,17 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
 	sh.shareWinograd()
+	probeMark(0, nil, probeShareEnd)
 	sh.links.link(sh.layers, n)
 	defer unlinkShards(sh.layers)
 	each := shardRunner(sh.layers[0])
 	each(s, func(i int) {
+		probeMark(i, nil, probeFwdStart)
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
+		probeMark(i, nil, probeFwdEnd)
 	})
 	sh.mergeStats(m.collector())
+	probeMark(0, nil, probeLossStart)
 	out := sh.gather(s, n)
 	*dout = tensor.Ensure(*dout, out.Shape...)
 	fused := false
@@ -95,9 +103,13 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 		rowsView(&sh.dys[i], *dout, n*i/s, n*(i+1)/s)
 	}
 	each(s, func(i int) {
+		probeMark(i, nil, probeBwdStart)
 		models[i].Backward(&sh.dys[i])
+		probeMark(i, nil, probeBwdEnd)
 	})
+	probeMark(0, nil, probeSumStart)
 	sh.sumGrads(s)
+	probeMark(0, nil, probeSumEnd)
 	for _, r := range sh.reps[:s-1] {
 		m.timer().addWork(r.timer())
 	}
@@ -109,10 +121,16 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 // run Winograd (both transforms: Forward's and the input gradient's)
 // before the shards start and has the replicas' layers read those instead
 // of transforming the same weights again (a step changes them, so every
-// shard would otherwise transform them twice a step).
+// shard would otherwise transform them twice a step). The weights cannot
+// change until the step returns, so the model's layers, like the
+// replicas', skip their Forward's and Backward's check of the kernel
+// against the transformed one (setSameWeights; unlinkShards clears it):
+// shard 0 alone compared each kernel's bits twice a step, about 0.1 ms
+// the other shards waited for at the barriers.
 func (sh *shardSet[M]) shareWinograd() {
 	for i, l := range sh.layers[0] {
 		if c, ok := l.(*Conv2D); ok && c.refreshShared() {
+			c.setSameWeights(!sh.recheck)
 			for _, ls := range sh.layers[1:] {
 				ls[i].(*Conv2D).readWinograd(c)
 			}
