@@ -39,7 +39,7 @@ var Detectors = []Detector{
 	{ID: "unnormalized_inputs", Root: true, Covers: "not normalized", Explains: []string{"initial_loss", "nan", "divergence", "exploding_gradients", "dying_relu", "saturated_activations", "not_learning", "lr_too_high", "sanity_failed"}, Detect: detectUnnormalizedInputs},
 	{ID: "bad_initialization", Root: true, Covers: "initializ", Explains: []string{"initial_loss", "nan", "divergence", "exploding_gradients", "vanishing_gradients", "dying_relu", "saturated_activations", "not_learning", "lr_too_high", "loss_plateau", "underfitting", "sanity_failed"}, Decisive: initDecisive, Detect: detectBadInitialization},
 	{ID: "lr_too_high", Root: true, Covers: "learning rate", Explains: []string{"nan", "divergence", "exploding_gradients", "dying_relu", "not_learning", "loss_plateau", "majority_class_bias", "sanity_failed"}, Detect: detectLRTooHigh},
-	{ID: "initial_loss", Root: true, Explains: []string{"not_learning", "divergence", "dying_relu", "saturated_activations", "vanishing_gradients"}, Detect: detectInitialLoss},
+	{ID: "initial_loss", Root: true, Explains: []string{"not_learning", "divergence", "dying_relu", "saturated_activations", "vanishing_gradients"}, Decisive: initDecisive, Detect: detectInitialLoss},
 	{ID: "leakage", Root: true, Covers: "leakage", Explains: []string{"val_above_train"}, Detect: detectLeakage},
 	{ID: "label_noise", Root: true, Covers: "labels", Explains: []string{"underfitting", "val_above_train", "loss_plateau"}, Detect: detectLabelNoise},
 	{ID: "high_dropout", Root: true, Covers: "regularization", Explains: []string{"underfitting", "val_above_train", "not_learning", "sanity_failed", "label_noise"}, Detect: detectHighDropout},
