@@ -53,6 +53,8 @@ type Monitor struct {
 	// it cannot recover from (NaN, divergence, a dead network): the batch
 	// hook returns an error wrapping ErrStoppedOnCritical, so the broken
 	// epoch is never checkpointed and checkpoints/ keeps the last good one.
+	// One that holds at the last epoch end stops it there, confirmed or
+	// not: the final diagnosis calls that run not learning.
 	StopOn Severity
 	// Sanity makes Setup overfit 32 samples before training (--sanity).
 	Sanity bool
@@ -388,11 +390,16 @@ func (m *Monitor) analyze(s *train.State, epochEnd bool) error {
 	if m.StopOn != Critical || m.stopped {
 		return nil
 	}
+	// At the run's last epoch end there is no later step to confirm a
+	// finding at: one that holds now is in the final diagnosis (its
+	// verdict: not learning), so it stops the run as a confirmed one would,
+	// before the broken epoch is checkpointed or saved as the model.
+	last := epochEnd && (s.Epoch+1 >= m.sig.Facts.PlannedEpochs || s.Stop)
 	for _, f := range d.Findings {
-		if f.Severity == Critical && stoppable[f.ID] && m.printed[f.ID] == Critical {
+		if f.Severity == Critical && stoppable[f.ID] && (m.printed[f.ID] == Critical || last) {
 			m.stopped = true
 			s.StopWith("stopped on a critical finding: " + f.Title)
-			return fmt.Errorf("%w: %s; %s", ErrStoppedOnCritical, f.Title, m.checkpointNote())
+			return fmt.Errorf("%w: %s; %s", ErrStoppedOnCritical, f.Title, m.checkpointNote(epochEnd))
 		}
 	}
 	return nil
@@ -427,7 +434,7 @@ func (m *Monitor) printEscalation(f Finding, was Severity, step int, header bool
 }
 
 // checkpointNote says which checkpoint a stopped run keeps.
-func (m *Monitor) checkpointNote() string {
+func (m *Monitor) checkpointNote(epochEnd bool) string {
 	if m.Dir == "" {
 		return "no run directory"
 	}
@@ -435,8 +442,12 @@ func (m *Monitor) checkpointNote() string {
 	if _, err := os.Stat(path); err != nil {
 		return "no checkpoint was written yet (it stopped in epoch 1): fix the cause and train again"
 	}
+	good := len(m.sig.Epochs)
+	if epochEnd { // the epoch that just ended is not checkpointed
+		good--
+	}
 	return fmt.Sprintf("the last good checkpoint is %s (after epoch %d); the best model is in %s",
-		path, len(m.sig.Epochs), filepath.Join(m.Dir, train.CheckpointsDir, "best"))
+		path, good, filepath.Join(m.Dir, train.CheckpointsDir, "best"))
 }
 
 // write saves diagnosis.json (the latest analysis, with the facts).
