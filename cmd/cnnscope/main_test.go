@@ -41,6 +41,9 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 	os.WriteFile(bad, []byte("data:\n  source: mnist\n  rotaton_range: 3\n"), 0o644)
 	wrongType := dir + "/type.yaml"
 	os.WriteFile(wrongType, []byte("fit:\n  epochs: many\n"), 0o644)
+	avgPool := dir + "/avgpool.yaml" // pool 8 on the 1x1 map a 3x3 convolution leaves of a 3x3 input
+	os.WriteFile(avgPool, []byte("model:\n  layers:\n    - {type: Conv2D, filters: 4, kernel_size: 3}\n"+
+		"    - {type: AveragePooling2D, pool_size: 8}\n    - {type: Flatten}\n    - {type: Dense, units: 3, activation: softmax}\n"), 0o644)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -53,6 +56,8 @@ func TestUsageErrorsExit2WithOneLine(t *testing.T) {
 		{[]string{"train", "--spec", dir + "/missing.yaml"}, "missing.yaml"},
 		{[]string{"train", "--val-split", "1.5"}, "validation_split"},
 		{[]string{"summary", "--input", "2,2,1"}, "larger than its 2x2 input"},
+		{[]string{"summary", "--spec", avgPool, "--input", "3,3,1", "--classes", "3"},
+			"layer 1 average_pooling2d (AveragePooling2D) with input shape (None, 1, 1, 4): pool 8x8 is larger than its 1x1 input"},
 		{[]string{"summary", "--model", "resnet"}, "unknown model"},
 		{[]string{"evaluate"}, "want one run directory"},
 		{[]string{"resume", dir}, "spec.yaml"},
