@@ -71,6 +71,7 @@ type BatchNormalization struct {
 	dxOverX    bool           // gradOut is the input: the layer before does without its output
 	xt         *tensor.Tensor // the last Forward's input
 	sync       *bnSync        // this shard's part in a sharded step (batchnorm_sync.go), nil otherwise
+	dz         dzSums         // the sums that give the Conv2D before it its bias gradient (batchnorm_biasgrad.go)
 }
 
 func (l *BatchNormalization) Type() string { return "BatchNormalization" }

@@ -180,6 +180,7 @@ func (l *BatchNormalization) batchStats(x []float32, rows int) (sq []float64, al
 	} else { // the depthwise convolution before summed the blocks (batchnorm_hub.go)
 		l.addParts(sum, sq, l.part, l.hub.blocks)
 	}
+	l.dz.keepStats(k, sum, rows)
 	all = rows
 	if l.sync != nil {
 		all = l.sync.syncStats(k, sum, sq, rows)
@@ -226,6 +227,7 @@ func (l *BatchNormalization) Backward(dy *tensor.Tensor, needDx bool) *tensor.Te
 	} else {
 		l.blockSums(rows, sdy, sdyx, a, b, l.x, dy.Data, round)
 	}
+	l.dz.keepGrad(sdy)
 	all := rows
 	if l.sync != nil {
 		all = l.sync.syncSums(sdy, sdyx, rows)

@@ -63,6 +63,8 @@ type Conv2D struct {
 
 	// the BatchNormalizations next to a pointwise convolution whose passes it runs (conv2d_pointwise.go)
 	gradBN, sumsBN *BatchNormalization
+	// the BatchNormalization that alone reads its output, which gives it its bias gradient (batchnorm_biasgrad.go)
+	biasBN *BatchNormalization
 }
 
 func (l *Conv2D) Type() string { return "Conv2D" }
@@ -327,7 +329,9 @@ func (l *Conv2D) Backward(dy *tensor.Tensor, needDx bool) *tensor.Tensor {
 		l.backward(l.x, m, k, l.y, dy, dx)
 		return dxt
 	}
-	l.gradZ(l.y, dy)
+	if !l.biasFromBN() {
+		l.gradZ(l.y, dy)
+	}
 	tileDx := needDx && !l.winogradBackward(dy.Data, dx)           // Winograd writes all of dx
 	learn := !skipGrad(l.kernel) && !l.winogradKernelGrad(dy.Data) // Winograd writes all of dkernel
 	if !learn && !tileDx {

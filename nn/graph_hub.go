@@ -54,6 +54,7 @@ func (g *Graph) planPointwise(f *graphFusion, readers []int) {
 			l.gradBN, l.sumsBN = nil, nil
 		}
 	}
+	g.planBiasBN(readers)
 	if g.hubsOff {
 		return
 	}

@@ -183,7 +183,8 @@ func copyKnobs(r, l Layer) {
 		p := r.(*MaxPooling2D)
 		p.noFuse, p.noConv, p.noWino = l.noFuse, l.noConv, l.noWino
 	case *BatchNormalization:
-		r.(*BatchNormalization).noKeep = l.noKeep
+		b := r.(*BatchNormalization)
+		b.noKeep, b.dz.off = l.noKeep, l.dz.off
 	}
 }
 
