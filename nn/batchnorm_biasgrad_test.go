@@ -61,16 +61,24 @@ func checkBiasGrad(t *testing.T, what string, act *activation, sizes []int) {
 		}
 		ls[k], xs[k], dys[k] = l, x, dy
 	}
-	var wg sync.WaitGroup
-	for k := range ls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ls[k].Forward(xs[k], true)
-			ls[k].Backward(dys[k], true)
-		}()
+	// The shards' Forwards, then their Backwards (the directions share
+	// the slots' row counts: in a model, later layers' barriers keep a
+	// shard from reaching a layer's Backward while another still reads
+	// its Forward's slots).
+	for _, pass := range []func(k int){
+		func(k int) { ls[k].Forward(xs[k], true) },
+		func(k int) { ls[k].Backward(dys[k], true) },
+	} {
+		var wg sync.WaitGroup
+		for k := range ls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pass(k)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	for k, l := range ls {
 		dx := dys[k].Data // Backward wrote dx over dy
 		got := make([]float32, c)
