@@ -105,15 +105,16 @@ func shardsFit(layers []Layer, n, s int) bool {
 
 // shardRunner is how a step runs its shards' work: all at once
 // (kernels.RunShards) when a BatchNormalization's shards meet at a
-// barrier, else as tasks claimed by free threads (kernels.ForEachTask:
-// a thread done with its shard takes what is left of the others').
-func shardRunner(layers []Layer) func(s int, fn func(i int)) {
+// barrier (meet), else as tasks claimed by free threads
+// (kernels.ForEachTask: a thread done with its shard takes what is left
+// of the others').
+func shardRunner(layers []Layer) (each func(s int, fn func(i int)), meet bool) {
 	for _, l := range layers {
 		if _, ok := l.(*BatchNormalization); ok {
-			return kernels.RunShards
+			return kernels.RunShards, true
 		}
 	}
 	return func(s int, fn func(i int)) {
 		kernels.ForEachTask(s, func(i int, _ *kernels.TaskScratch) { fn(i) })
-	}
+	}, false
 }

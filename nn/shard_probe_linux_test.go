@@ -24,7 +24,7 @@ func TestShardProbe(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	in := tensor.Shape{32, 32, 3}
 	setups := []func(g *Graph){
-		func(g *Graph) { g.shards.recheck = true },
+		func(g *Graph) { g.shards.wino.serial = true },
 		func(g *Graph) {},
 	}
 	var gs []*Graph
@@ -41,7 +41,7 @@ func TestShardProbe(t *testing.T) {
 	for i := range labels {
 		labels[i] = int32(i % 10)
 	}
-	steps := 600
+	steps := 300
 	evs := make([][][2][]probeEvent, len(gs))
 	for s := range steps + 20 {
 		for k := range gs {
@@ -53,13 +53,7 @@ func TestShardProbe(t *testing.T) {
 			probeOn = s >= 20
 			g.Gradients(x, Target{Labels: labels}, nil, &SparseCategoricalCrossentropy{}, nil)
 			probeOn = false
-			for _, p := range g.Params() {
-				if p.Trainable && p.Grad != nil {
-					for i, d := range p.Grad.Data {
-						p.Value.Data[i] -= 1e-3 * d
-					}
-				}
-			}
+			sgdStep(g)
 			if s >= 20 {
 				evs[k] = append(evs[k], [2][]probeEvent{slices.Clone(probeLog[0]), slices.Clone(probeLog[1])})
 			}
@@ -126,6 +120,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 	us := func(ns int64) float64 { return float64(ns) / 1e3 }
 	var share, fwdLag, bwdLag, loss, sum, step, wait0, wait1, work0, work1, workDiff []float64
 	var parked, waits int
+	var toFirst []float64 // step start to the first BatchNormalization barrier's release (the later shard's)
 	type siteStat struct{ arrive, seg, cpuSeg, rel []float64 }
 	stats := map[string]*siteStat{}
 	var order []string
@@ -144,6 +139,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 		if len(l0) != len(l1) {
 			t.Fatalf("sites %d vs %d", len(l0), len(l1))
 		}
+		toFirst = append(toFirst, us(max(l0[0].leave.t, l1[0].leave.t)-st))
 		w0, w1, c0, c1 := 0.0, 0.0, 0.0, 0.0
 		prev0, prev1 := f0, f1
 		for j := range l0 {
@@ -187,6 +183,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 	}
 	t.Logf("  steps %d: wall median %.0f µs; waits over 150 µs: %d of %d", len(evs), probeMed(step), parked, waits)
 	t.Logf("  serial: shareWinograd %.1f, loss %.1f, sumGrads %.1f µs (medians)", probeMed(share), probeMed(loss), probeMed(sum))
+	t.Logf("  step start to the first BatchNormalization's release: median %.1f µs", probeMed(toFirst))
 	t.Logf("  shard 1 start lag: fwd %.1f (mean %.1f), bwd %.1f (mean %.1f) µs", probeMed(fwdLag), probeMean(fwdLag), probeMed(bwdLag), probeMean(bwdLag))
 	t.Logf("  barrier wait per step: shard0 %.0f, shard1 %.0f µs (medians)", probeMed(wait0), probeMed(wait1))
 	t.Logf("  work outside waits, thread CPU: shard0 %.0f, shard1 %.0f µs, shard0-shard1 median %.1f mean %.1f µs", probeMed(work0), probeMed(work1), probeMed(workDiff), probeMean(workDiff))

@@ -28,6 +28,7 @@ type shardSet[M shardModel[M]] struct {
 	// recheck has the model's Winograd layers check their kernel's bits
 	// in the step as outside one (benchmarks' A/B of shareWinograd).
 	recheck bool
+	wino    shardWino // the Winograd transforms the shards share (shard_winograd.go)
 	shardBufs
 }
 
@@ -77,13 +78,19 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 	for i := range s {
 		rowsView(&sh.xs[i], x, n*i/s, n*(i+1)/s)
 	}
-	sh.shareWinograd()
+	each, meet := shardRunner(sh.layers[0])
+	sh.wino.list(sh.layers[0])
+	if !meet || sh.wino.serial {
+		sh.shareWinograd()
+	}
 	probeMark(0, nil, probeShareEnd)
 	sh.links.link(sh.layers, n)
 	defer unlinkShards(sh.layers)
-	each := shardRunner(sh.layers[0])
 	each(s, func(i int) {
 		probeMark(i, nil, probeFwdStart)
+		if meet && !sh.wino.serial {
+			sh.shareWinogradIn(i)
+		}
 		sh.outs[i] = models[i].Forward(&sh.xs[i], true)
 		probeMark(i, nil, probeFwdEnd)
 	})
@@ -115,25 +122,4 @@ func (sh *shardSet[M]) step(m M, s int, x *tensor.Tensor, t Target, w []float32,
 	}
 	sh.ran = s
 	return v, out
-}
-
-// shareWinograd transforms the kernel of each of the model's Conv2Ds that
-// run Winograd (both transforms: Forward's and the input gradient's)
-// before the shards start and has the replicas' layers read those instead
-// of transforming the same weights again (a step changes them, so every
-// shard would otherwise transform them twice a step). The weights cannot
-// change until the step returns, so the model's layers, like the
-// replicas', skip their Forward's and Backward's check of the kernel
-// against the transformed one (setSameWeights; unlinkShards clears it):
-// shard 0 alone compared each kernel's bits twice a step, about 0.1 ms
-// the other shards waited for at the barriers.
-func (sh *shardSet[M]) shareWinograd() {
-	for i, l := range sh.layers[0] {
-		if c, ok := l.(*Conv2D); ok && c.refreshShared() {
-			c.setSameWeights(!sh.recheck)
-			for _, ls := range sh.layers[1:] {
-				ls[i].(*Conv2D).readWinograd(c)
-			}
-		}
-	}
 }
