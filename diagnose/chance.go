@@ -248,7 +248,12 @@ func detectInconclusive(s *Signals) *Finding {
 	switch {
 	case steps < minJudgeSteps && steps > 0:
 		f.Evidence = append(f.Evidence, evm("steps", float64(steps), minJudgeSteps, "only %d optimizer step(s): at least %d are needed to judge", steps, minJudgeSteps))
-		more = []string{epochsFix(s, max(2, (minJudgeSteps+steps-1)/max(steps, 1))), "add more images per class"}
+		longer := epochsFix(s, max(2, (minJudgeSteps+steps-1)/max(steps, 1)))
+		more = []string{longer, "add more images per class"}
+		if ok && !j.CanTell { // more steps alone would end inconclusive again
+			f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
+			more = append(byClassEvidence(s, f, j), valSplitFix(s), "add more images per class", longer)
+		}
 	case !ok:
 		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
 	case j.LearnsByClass():
