@@ -2,6 +2,7 @@ package tune
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cnnscope/cnnscope/diagnose"
 	"github.com/cnnscope/cnnscope/internal/atomicfile"
 	"github.com/cnnscope/cnnscope/spec"
 )
@@ -145,6 +147,9 @@ func (s *Study) WriteResults(base *spec.Spec) error {
 		return err
 	}
 	head := fmt.Sprintf("# best trial %d of study %s (%s): cnnscope train --spec best.yaml\n", t.ID, s.dir, paramString(t.Params))
+	if note := s.bestNote(t); note != "" {
+		head += "# " + note + "\n"
+	}
 	return atomicfile.WriteFile(filepath.Join(s.dir, BestFile), func(w io.Writer) error {
 		_, err := io.WriteString(w, head+string(b))
 		return err
@@ -165,6 +170,29 @@ func (s *Study) WriteTable(w io.Writer) {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%.0f\t%s\t%s\n", t.ID, t.Status, len(t.ValLoss), ls, as, t.Seconds, paramString(t.Params), t.Reason)
 	}
 	tw.Flush()
+	if best := s.BestTrial(); best != nil {
+		if note := s.bestNote(best); note != "" {
+			fmt.Fprintf(w, "\nNote: %s\n", note)
+		}
+	}
+}
+
+// bestNote says when the best trial's own diagnosis (its run's
+// diagnosis.json) does not find it learning: the lowest val_loss of a
+// study is no evidence that its settings work. "" when the verdict is
+// learning (with or without problems) or unknown.
+func (s *Study) bestNote(t *Trial) string {
+	dir := s.RunDir(t.ID)
+	b, err := os.ReadFile(filepath.Join(dir, diagnose.DiagnosisFile))
+	if err != nil {
+		return ""
+	}
+	var d diagnose.Diagnosis
+	if json.Unmarshal(b, &d) != nil || (d.Verdict != diagnose.NotLearning && d.Verdict != diagnose.Inconclusive) {
+		return ""
+	}
+	return fmt.Sprintf("the best trial (%d) is %s by its own diagnosis: %s; its settings are the study's lowest val_loss, not a model shown to learn (cnnscope diagnose %s)",
+		t.ID, d.Verdict, strings.TrimSuffix(strings.Join(strings.Fields(d.Summary), " "), "."), dir)
 }
 
 // writeSpecs writes each trial's spec file (trials/007.yaml) that does
