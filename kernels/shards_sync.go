@@ -17,14 +17,15 @@ import (
 //
 // Shard i > 0 runs on whichever claims it first (shardStart): one of the
 // pool's helpers, offered it as a job, or a goroutine started for it. A
-// helper is usually still polling from the last parallel region (a
-// resnet-20 step's shards follow the shared Winograd transforms, its
-// Backward's follow its Forward's by the loss's few microseconds) and
-// starts the shard at once, where a new goroutine would be queued on the
-// caller's processor behind the polling helper (for up to helperSpin) or
-// wait for a parked thread to wake. The goroutine still guarantees the
-// shard a runner of its own when no helper is free (another caller's
-// shards hold them), so shards never wait for each other's runners.
+// helper is usually still polling from the last parallel region (in
+// training, a step's Forward shards follow the optimizer's update of
+// the last step, its Backward's follow its Forward's by the loss's few
+// microseconds) and starts the shard at once, where a new goroutine
+// would be queued on the caller's processor behind the polling helper
+// (for up to helperSpin) or wait for a parked thread to wake. The
+// goroutine still guarantees the shard a runner of its own when no
+// helper is free (another caller's shards hold them), so shards never
+// wait for each other's runners.
 func RunShards(n int, fn func(i int)) {
 	if n <= 1 {
 		if n == 1 {

@@ -181,10 +181,10 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 		wait0, wait1 = append(wait0, w0), append(wait1, w1)
 		work0, work1, workDiff = append(work0, c0), append(work1, c1), append(workDiff, c0-c1)
 	}
-	t.Logf("  steps %d: wall median %.0f µs; waits over 150 µs: %d of %d", len(evs), probeMed(step), parked, waits)
-	t.Logf("  serial: shareWinograd %.1f, loss %.1f, sumGrads %.1f µs (medians)", probeMed(share), probeMed(loss), probeMed(sum))
-	t.Logf("  step start to the first BatchNormalization's release: median %.1f µs", probeMed(toFirst))
-	t.Logf("  shard 1 start lag: fwd %.1f (mean %.1f), bwd %.1f (mean %.1f) µs", probeMed(fwdLag), probeMean(fwdLag), probeMed(bwdLag), probeMean(bwdLag))
+	t.Logf("  steps %d: wall median %.0f µs (fastest %.0f); waits over 150 µs: %d of %d", len(evs), probeMed(step), slices.Min(step), parked, waits)
+	t.Logf("  serial: before the shards %.1f, loss %.1f, sumGrads %.1f µs (medians; fastest %.1f, %.1f, %.1f)", probeMed(share), probeMed(loss), probeMed(sum), slices.Min(share), slices.Min(loss), slices.Min(sum))
+	t.Logf("  step start to the first BatchNormalization's release: median %.1f µs (fastest %.1f)", probeMed(toFirst), slices.Min(toFirst))
+	t.Logf("  shard 1 start lag: fwd %.1f (mean %.1f, fastest %.1f), bwd %.1f (mean %.1f, fastest %.1f) µs", probeMed(fwdLag), probeMean(fwdLag), slices.Min(fwdLag), probeMed(bwdLag), probeMean(bwdLag), slices.Min(bwdLag))
 	t.Logf("  barrier wait per step: shard0 %.0f, shard1 %.0f µs (medians)", probeMed(wait0), probeMed(wait1))
 	t.Logf("  work outside waits, thread CPU: shard0 %.0f, shard1 %.0f µs, shard0-shard1 median %.1f mean %.1f µs", probeMed(work0), probeMed(work1), probeMed(workDiff), probeMean(workDiff))
 	if !sites {
