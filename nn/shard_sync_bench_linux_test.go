@@ -76,6 +76,11 @@ func benchShardAB(b *testing.B, rounds int, a, bb func(g *Graph)) {
 		})
 	}
 	b.ReportMetric(medianMs(roundDiffs(wall[1], wall[0])), "B-A-wall-ms")
+	quiet, n := quietDiffs(wall[0], wall[1])
+	b.ReportMetric(n, "quiet-rounds")
+	if n > 0 {
+		b.ReportMetric(medianMs(quiet), "quiet-B-A-wall-ms")
+	}
 	b.ReportMetric(medianMs(roundDiffs(cpu[1], cpu[0])), "B-A-cpu-ms")
 	for i, ab := range []string{"A-", "B-"} {
 		b.ReportMetric(medianMs(cpu[i]), ab+"step-cpu-ms")
@@ -90,4 +95,18 @@ func lowMs(v []float64) float64 {
 	v = slices.Clone(v)
 	slices.Sort(v)
 	return v[len(v)/10]
+}
+
+// quietDiffs is b[r] - a[r] over the rounds r where both steps took at
+// most 1.25 times the fastest step of either (on a loaded host, the
+// rounds that ran about undisturbed), and how many there were.
+func quietDiffs(a, b []float64) ([]float64, float64) {
+	fast := 1.25 * min(slices.Min(a), slices.Min(b))
+	var d []float64
+	for r := range a {
+		if a[r] <= fast && b[r] <= fast {
+			d = append(d, b[r]-a[r])
+		}
+	}
+	return d, float64(len(d))
 }
