@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cnnscope/cnnscope/data"
@@ -132,12 +134,23 @@ func estimateAndBuild(s *spec.Spec, m nn.Model, seed uint64) error {
 		return fmt.Errorf("model: %w", err)
 	}
 	if err := e.Fits(); err != nil {
-		return fmt.Errorf("model: training %w", err)
+		return fmt.Errorf("model: training %w; the model's input %s (height x width x channels) sets most of it: "+
+			"--target-size H,W (data.target_size) resizes the images smaller (224,224 or less is usual), and a smaller --batch (fit.batch_size) needs less for the activations",
+			err, shapeText(m.InputShape()))
 	}
 	if err := m.Build(seed); err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
 	return nil
+}
+
+// shapeText writes a per-sample shape as 28x28x1.
+func shapeText(s tensor.Shape) string {
+	dims := make([]string, len(s))
+	for i, d := range s {
+		dims[i] = strconv.Itoa(d)
+	}
+	return strings.Join(dims, "x")
 }
 
 // NewOptimizer makes the spec's optimizer.
