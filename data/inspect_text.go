@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -26,7 +27,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			ew.printf("empty classes: %s\n", strings.Join(s.EmptyClasses, ", "))
 		}
 		if len(s.SourceSizes) > 0 {
-			ew.printf("file sizes (WxH): %s\n", countList(s.SourceSizes))
+			ew.printf("file sizes (WxH): %s\n", sizeList(s.SourceSizes))
 			ew.printf("file modes: %s%s\n", countList(s.SourceModes), modesConverted(s.SourceModes, s.Channels))
 			ew.printf("file formats: %s\n", countList(s.Formats))
 		}
@@ -95,6 +96,48 @@ func countList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sizeListMax is how many file sizes the text report names; the rest are
+// counted, with the range of all widths and heights (the JSON has them all).
+const sizeListMax = 10
+
+// sizeList is countList of "WxH" sizes, the sizeListMax most common named:
+// a folder of photos, nearly each its own size, would print hundreds.
+func sizeList(m map[string]int) string {
+	if len(m) <= sizeListMax {
+		return countList(m)
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(keys, func(a, b string) int { return m[b] - m[a] })
+	parts := make([]string, sizeListMax)
+	for i, k := range keys[:sizeListMax] {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	rest, images, each := keys[sizeListMax:], 0, m[keys[sizeListMax]]
+	for _, k := range rest {
+		images += m[k]
+		if m[k] != each {
+			each = 0
+		}
+	}
+	more := fmt.Sprintf("and %d more sizes (%d images)", len(rest), images)
+	if each == 1 {
+		more = fmt.Sprintf("and %d more sizes of 1 image each", len(rest))
+	} else if each > 1 {
+		more = fmt.Sprintf("and %d more sizes of %d images each", len(rest), each)
+	}
+	w0, w1, h0, h1 := math.MaxInt, 0, math.MaxInt, 0
+	for k := range m {
+		var w, h int
+		if _, err := fmt.Sscanf(k, "%dx%d", &w, &h); err == nil {
+			w0, w1, h0, h1 = min(w0, w), max(w1, w), min(h0, h), max(h1, h)
+		}
+	}
+	if w1 > 0 {
+		more += fmt.Sprintf("; all sizes: widths %d-%d, heights %d-%d", w0, w1, h0, h1)
+	}
+	return strings.Join(parts, ", ") + ", " + more
 }
 
 // modesConverted says how files of another mode than the stored one

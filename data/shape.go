@@ -123,6 +123,11 @@ func commonSize(s shapeCounts) ([2]int, string) {
 			names = append(names, str(hw))
 		}
 	}
+	const named = 5 // a folder of photos may tie thousands of sizes
+	if len(names) > named {
+		return best, fmt.Sprintf("image size %s (height x width): %d of %d sizes tie as the most common (%d of %d images each), %s and %d more; the largest was chosen, the others are resized to it (--target-size H,W chooses another)",
+			str(best), len(names), len(s.order), s.sizes[best], s.all, strings.Join(names[:named], ", "), len(names)-named)
+	}
 	return best, fmt.Sprintf("image size %s (height x width): sizes %s tie as the most common of %d sizes (%d of %d images each); the largest was chosen, the others are resized to it (--target-size H,W chooses another)",
 		str(best), strings.Join(names, ", "), len(s.order), s.sizes[best], s.all)
 }
