@@ -290,6 +290,9 @@ func specFixes(s *Signals) map[string][]SpecEdit {
 	if fx, n := bnEpochsFix(s); fx != "" {
 		c[fx] = []SpecEdit{set("fit.epochs", n)}
 	}
+	if fx, f, ok := splitFix(s); ok && f > 0 {
+		c[fx] = []SpecEdit{set("data.validation_split", f)}
+	}
 	return c
 }
 

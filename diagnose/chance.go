@@ -252,7 +252,7 @@ func detectInconclusive(s *Signals) *Finding {
 		more = []string{longer, "add more images per class"}
 		if ok && !j.CanTell { // more steps alone would end inconclusive again
 			f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
-			more = append(byClassEvidence(s, f, j), valSplitFix(s), "add more images per class", longer)
+			more = splitFixes(s, append(byClassEvidence(s, f, j), valSplitFix(s)), longer)
 		}
 	case !ok:
 		f.Evidence = append(f.Evidence, ev("no validation split and no evaluation of the training set"))
@@ -260,7 +260,7 @@ func detectInconclusive(s *Signals) *Finding {
 		return nil // learning by class: detectLearnsByClass speaks
 	case !j.CanTell:
 		f.Evidence = append(f.Evidence, evm("eval_samples", float64(j.N), math.NaN(), "%s", j.tooFew()))
-		more = append(byClassEvidence(s, f, j), more...)
+		more = splitFixes(s, append(byClassEvidence(s, f, j), valSplitFix(s)), epochsFix(s, 2))
 	case !j.Above && !j.AtChance:
 		f.Evidence = append(f.Evidence, ev(j.ambiguous()))
 		if !j.Separates {
@@ -281,6 +281,25 @@ func detectInconclusive(s *Signals) *Finding {
 	f.Causes = []string{"too few validation images or training steps to measure learning"}
 	f.Fixes = nonEmpty(more...)
 	return f
+}
+
+// splitFixes are the fixes of a validation split too small to tell:
+// splitFix's, checked against the run's images, when it knows them (else
+// the split fixes given), more images, then the other fix. On imbalanced
+// training data, where no split shows learning by accuracy, the given
+// fixes stay.
+func splitFixes(s *Signals, given []string, other string) []string {
+	fix, f, ok := splitFix(s)
+	more := f == 0
+	if !ok || (more && s.ChanceAccuracy() >= imbalancedChance/float64(max(s.NumClasses(), 1))) {
+		// (on imbalanced data a larger split of the smallest class can still
+		// show learning by class: balanced.go)
+		return append(given, "add more images per class", other)
+	}
+	if more {
+		return []string{fix, other}
+	}
+	return []string{fix, "add more images per class", other}
 }
 
 // weightedLearns turns an inconclusive finding into information when the
