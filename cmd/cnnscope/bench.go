@@ -79,8 +79,11 @@ func bench(c benchConfig) (benchResult, error) {
 	if err != nil {
 		return benchResult{}, err
 	}
-	if c.batch <= 0 || c.inferBatch <= 0 || !(c.seconds > 0 && c.seconds <= 24*3600) || c.threads < 0 || c.classes < 1 {
-		return benchResult{}, usagef("--batch, --infer-batch and --classes must be positive, --seconds in (0, 86400], --threads >= 0")
+	if err := firstBelow(intFlag{"batch", c.batch, 1}, intFlag{"infer-batch", c.inferBatch, 1}, intFlag{"classes", c.classes, 1}, intFlag{"threads", c.threads, 0}); err != nil {
+		return benchResult{}, err
+	}
+	if !(c.seconds > 0 && c.seconds <= 24*3600) {
+		return benchResult{}, usagef("--seconds %g: want more than 0 and at most 86400", c.seconds)
 	}
 	if c.threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.threads))

@@ -39,8 +39,8 @@ func runDoctor(args []string, stdout, stderr io.Writer) int {
 	if err == nil && fs.NArg() > 1 {
 		err = usagef("want at most one run directory, got %d arguments", fs.NArg())
 	}
-	if err == nil && (o.Epochs < 1 || o.Fixes < 1 || o.Limit < 0 || o.MaxEpochs < 1) {
-		err = usagef("--trial-epochs, --max-trial-epochs and --fixes want 1 or more, --trial-limit 0 or more")
+	if err == nil {
+		err = firstBelow(intFlag{"trial-epochs", o.Epochs, 1}, intFlag{"max-trial-epochs", o.MaxEpochs, 1}, intFlag{"fixes", o.Fixes, 1}, intFlag{"trial-limit", o.Limit, 0})
 	}
 	var s *spec.Spec
 	var d *diagnose.Diagnosis

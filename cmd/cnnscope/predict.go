@@ -44,8 +44,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if err == nil && !slices.Contains([]string{"table", "csv", "json"}, *format) {
 		err = usagef("--format %q: want table, csv or json", *format)
 	}
-	if err == nil && (*top < 1 || *batch < 1) {
-		err = usagef("--top-k and --batch must be positive")
+	if err == nil {
+		err = firstBelow(intFlag{"top-k", *top, 1}, intFlag{"batch", *batch, 1})
 	}
 	if err == nil {
 		var preds []prediction
