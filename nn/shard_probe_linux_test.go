@@ -121,6 +121,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 	var share, fwdLag, bwdLag, loss, sum, step, wait0, wait1, work0, work1, workDiff []float64
 	var parked, waits int
 	var toFirst []float64 // step start to the first BatchNormalization barrier's release (the later shard's)
+	var toBwd []float64   // step start to the Backward's start (the later shard's)
 	type siteStat struct{ arrive, seg, cpuSeg, rel []float64 }
 	stats := map[string]*siteStat{}
 	var order []string
@@ -140,6 +141,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 			t.Fatalf("sites %d vs %d", len(l0), len(l1))
 		}
 		toFirst = append(toFirst, us(max(l0[0].leave.t, l1[0].leave.t)-st))
+		toBwd = append(toBwd, us(max(b0.t, b1.t)-st))
 		w0, w1, c0, c1 := 0.0, 0.0, 0.0, 0.0
 		prev0, prev1 := f0, f1
 		for j := range l0 {
@@ -184,6 +186,7 @@ func probeReport(t *testing.T, evs [][2][]probeEvent, sites bool) {
 	t.Logf("  steps %d: wall median %.0f µs (fastest %.0f); waits over 150 µs: %d of %d", len(evs), probeMed(step), slices.Min(step), parked, waits)
 	t.Logf("  serial: before the shards %.1f, loss %.1f, sumGrads %.1f µs (medians; fastest %.1f, %.1f, %.1f)", probeMed(share), probeMed(loss), probeMed(sum), slices.Min(share), slices.Min(loss), slices.Min(sum))
 	t.Logf("  step start to the first BatchNormalization's release: median %.1f µs (fastest %.1f)", probeMed(toFirst), slices.Min(toFirst))
+	t.Logf("  step start to the Backward's start: median %.1f µs (fastest %.1f)", probeMed(toBwd), slices.Min(toBwd))
 	t.Logf("  shard 1 start lag: fwd %.1f (mean %.1f, fastest %.1f), bwd %.1f (mean %.1f, fastest %.1f) µs", probeMed(fwdLag), probeMean(fwdLag), slices.Min(fwdLag), probeMed(bwdLag), probeMean(bwdLag), slices.Min(bwdLag))
 	t.Logf("  barrier wait per step: shard0 %.0f, shard1 %.0f µs (medians)", probeMed(wait0), probeMed(wait1))
 	t.Logf("  work outside waits, thread CPU: shard0 %.0f, shard1 %.0f µs, shard0-shard1 median %.1f mean %.1f µs", probeMed(work0), probeMed(work1), probeMed(workDiff), probeMean(workDiff))
