@@ -53,7 +53,8 @@ type statsCollector struct {
 type statsSums struct {
 	sum, sq                         float64 // of the finite values (each row's in float32)
 	n, finite, zeros, satur, nonFin int
-	alive                           []bool // per channel: some value is not zero
+	alive                           []bool   // per channel: some value is not zero
+	bits                            []uint32 // measure's: per channel, the values' bits but the sign, or-ed
 }
 
 func (s *statsCollector) begin() {
@@ -88,38 +89,95 @@ func (s *statsCollector) observe(i int, l Layer, y *tensor.Tensor) {
 }
 
 // measure sets u to the sums of y's values (rows of the last axis's
-// channels); saturated are those < lo or > hi (none when lo > hi).
+// channels); saturated are those < lo or > hi (none when lo > hi). A row
+// of finite values (its float32 sum of squares is finite) takes the fast
+// path, measureRow; any other row the exact one, slowRow: the same sums.
 func (u *statsSums) measure(y *tensor.Tensor, lo, hi float32) {
-	checkSat := lo <= hi
 	c := y.Shape[len(y.Shape)-1]
-	if cap(u.alive) < c {
+	if cap(u.bits) < c {
+		u.bits = make([]uint32, c)
 		u.alive = make([]bool, c)
 	}
-	alive := u.alive[:c]
-	clear(alive)
-	*u = statsSums{n: len(y.Data), alive: alive}
+	bits := u.bits[:c]
+	clear(bits)
+	*u = statsSums{n: len(y.Data), alive: u.alive[:c], bits: bits}
 	for r := 0; r+c <= len(y.Data); r += c {
-		var rs, rq float32 // per-row partial sums in float32, folded into float64
-		for j, v := range y.Data[r : r+c] {
-			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
-				u.nonFin++
-				continue
-			}
-			u.finite++
-			rs += v
-			rq += v * v
-			if v == 0 {
-				u.zeros++
-			} else {
-				alive[j] = true
-			}
-			if checkSat && (v < lo || v > hi) {
-				u.satur++
-			}
+		row := y.Data[r : r+c]
+		rs, rq := rowSums(row)
+		if rq-rq != 0 { // NaN or ±Inf: a value is not finite (or v*v overflows)
+			u.slowRow(row, lo, hi)
+			continue
 		}
 		u.sum += float64(rs)
 		u.sq += float64(rq)
+		u.finite += c
+		u.zeros += markNonZero(bits, row)
+		if lo <= hi {
+			u.satur += saturated(row, lo, hi)
+		}
 	}
+	for j, b := range bits {
+		u.alive[j] = b != 0
+	}
+}
+
+// rowSums is the float32 sum and sum of squares of row, in order.
+func rowSums(row []float32) (rs, rq float32) {
+	for _, v := range row {
+		rs += v
+		rq += v * v
+	}
+	return rs, rq
+}
+
+// markNonZero ors each value's bits but the sign into bits (nonzero
+// once a value is not ±0) and returns the number of zeros, without
+// branches (relu's zeros and non-zeros alternate at random).
+func markNonZero(bits []uint32, row []float32) int {
+	bits = bits[:len(row)]
+	zeros := uint32(0)
+	for j, v := range row {
+		b := math.Float32bits(v) &^ (1 << 31)
+		bits[j] |= b
+		zeros += (b - 1) >> 31 // 1 when b is 0
+	}
+	return int(zeros)
+}
+
+// saturated counts row's values < lo or > hi.
+func saturated(row []float32, lo, hi float32) int {
+	n := 0
+	for _, v := range row {
+		if v < lo || v > hi {
+			n++
+		}
+	}
+	return n
+}
+
+// slowRow adds a row holding NaN or ±Inf (or values whose squares
+// overflow): the finite values' float32 sums, in order, and counts.
+func (u *statsSums) slowRow(row []float32, lo, hi float32) {
+	var rs, rq float32
+	for j, v := range row {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			u.nonFin++
+			continue
+		}
+		u.finite++
+		rs += v
+		rq += v * v
+		if v == 0 {
+			u.zeros++
+		} else {
+			u.bits[j] = 1
+		}
+		if lo <= hi && (v < lo || v > hi) {
+			u.satur++
+		}
+	}
+	u.sum += float64(rs)
+	u.sq += float64(rq)
 }
 
 // add adds o, the sums of the next rows of the same layer's output, to u.

@@ -138,3 +138,65 @@ func statsOfShards(t *testing.T, g *Graph, st []ActivationStats) {
 		}
 	}
 }
+
+// measureRef is measure as it was, one branchy loop over the values: the
+// reference of TestMeasureFastPath.
+func measureRef(y *tensor.Tensor, lo, hi float32) statsSums {
+	c := y.Shape[len(y.Shape)-1]
+	u := statsSums{n: len(y.Data), alive: make([]bool, c)}
+	for r := 0; r+c <= len(y.Data); r += c {
+		var rs, rq float32
+		for j, v := range y.Data[r : r+c] {
+			if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+				u.nonFin++
+				continue
+			}
+			u.finite++
+			rs += v
+			rq += v * v
+			if v == 0 {
+				u.zeros++
+			} else {
+				u.alive[j] = true
+			}
+			if lo <= hi && (v < lo || v > hi) {
+				u.satur++
+			}
+		}
+		u.sum += float64(rs)
+		u.sq += float64(rq)
+	}
+	return u
+}
+
+// measure's fast path (rows of finite values, no branches on zeros) gives
+// the sums and counts of the plain loop, to the bit: on relu-like rows
+// (half zeros, -0 among them, a channel always zero), with rows holding
+// NaN, ±Inf or values whose squares overflow, and with saturation bounds.
+func TestMeasureFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	odd := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 3e19, -2e20, float32(math.Copysign(0, -1))}
+	for _, c := range []int{1, 3, 16, 64} {
+		for _, bad := range []int{0, 1, 5} {
+			y := tensor.New(40, 2, c)
+			for i := range y.Data {
+				if v := float32(rng.NormFloat64()); v > 0 && i%c != c-1 {
+					y.Data[i] = v
+				}
+			}
+			for range bad {
+				y.Data[rng.IntN(len(y.Data))] = odd[rng.IntN(len(odd))]
+			}
+			for _, b := range [][2]float32{{1, -1}, {0.01, 0.99}, {-0.99, 0.99}} {
+				var got statsSums
+				got.measure(y, b[0], b[1])
+				want := measureRef(y, b[0], b[1])
+				if math.Float64bits(got.sum) != math.Float64bits(want.sum) || math.Float64bits(got.sq) != math.Float64bits(want.sq) ||
+					got.n != want.n || got.finite != want.finite || got.zeros != want.zeros || got.satur != want.satur ||
+					got.nonFin != want.nonFin || !slices.Equal(got.alive, want.alive) {
+					t.Errorf("%d channels, %d odd values, bounds %v: measure %+v, want %+v", c, bad, b, got, want)
+				}
+			}
+		}
+	}
+}
