@@ -38,7 +38,9 @@ func statsStep(m Model, procs int, on bool, x *tensor.Tensor, labels []int32) (f
 // counts of zeros and saturated outputs within a few outputs (a value
 // near zero may round to the other side), dead units equal. Before, it
 // ran the whole batch on the model, unfused, and its buffers for the
-// whole batch stayed.
+// whole batch stayed. After statistics steps (the replicas' collection
+// and unfused layers turned off again) a plain step is the same bits as
+// on a model that never collected them.
 func TestStatsStepTrainsInShards(t *testing.T) {
 	cases := map[string]func() Model{
 		"resnet-20":   func() Model { return ResNet20(tensor.Shape{16, 16, 3}, 5) },
@@ -86,6 +88,13 @@ func TestStatsStepTrainsInShards(t *testing.T) {
 						copy(p.Value.Data, ms[0].Params()[j].Value.Data)
 					}
 				}
+			}
+			x := randTensor(rng, 1, append([]int{32}, ms[0].InputShape()...)...)
+			labels := make([]int32, 32)
+			v0, out0, g0, _ := statsStep(ms[0], 2, false, x, labels)
+			v1, out1, g1, _ := statsStep(ms[1], 2, false, x, labels)
+			if v0 != v1 || !slices.Equal(out0, out1) || !slices.EqualFunc(g0, g1, slices.Equal) {
+				t.Fatal("after statistics steps, a plain step trained other bits than on a model that never collected them")
 			}
 		})
 	}
