@@ -43,10 +43,12 @@ func TestInspectSizesLineStaysShort(t *testing.T) {
 	}
 }
 
-// Photos of many sizes, each size once, tie: the note names a few of them
-// and counts the rest, instead of every size (a stranger's 18 images
-// listed all 18 sizes; a folder of 5,000 photos would list 5,000).
-func TestManyTiedSizesAreCounted(t *testing.T) {
+// Photos of many sizes, each size once: no size holds half the images,
+// so the target is their median height and width (the largest of the
+// tied sizes was chosen before: a stranger's folder of phone photos got
+// 2881x3604 and was refused for memory), and the note says so in one
+// short line instead of naming every size.
+func TestManySizesTakeTheMedian(t *testing.T) {
 	s := shapeCounts{sizes: map[[2]int]int{}}
 	for i := range 40 {
 		hw := [2]int{100 + i, 200 - i}
@@ -55,11 +57,41 @@ func TestManyTiedSizesAreCounted(t *testing.T) {
 		s.all++
 	}
 	best, note := commonSize(s)
-	if best != [2]int{139, 161} {
-		t.Errorf("chose %v, want the largest, 139x161", best)
+	if best != [2]int{120, 181} {
+		t.Errorf("chose %v, want the median height and width, 120x181", best)
 	}
-	want := "image size 139x161 (height x width): 40 of 40 sizes tie as the most common (1 of 40 images each), 100x200, 101x199, 102x198, 103x197, 104x196 and 35 more; the largest was chosen"
+	want := "image size 120x181 (height x width): no size is shared by half of the 40 images (40 sizes, at most 1 image each), so the images' median height and median width were taken; the images are resized to it"
 	if !strings.Contains(note, want) || len(note) > 400 {
 		t.Errorf("note %q\nwant %q", note, want)
+	}
+}
+
+// Phone photos (portrait and landscape, each its own size): the median
+// size is scaled down, aspect kept, to fit Keras' default 256x256; a
+// size shared by half the images or more is still chosen as before.
+func TestPhotoSizesFitKerasDefault(t *testing.T) {
+	for _, c := range []struct {
+		sizes [][2]int
+		want  [2]int
+		note  string
+	}{
+		{[][2]int{{4000, 3000}, {4032, 3024}, {3024, 4032}, {2881, 3604}, {3000, 4000}}, [2]int{215, 256},
+			"image size 215x256 (height x width): no size is shared by half of the 5 images (5 sizes, at most 1 image each), so the images' median height and median width were taken, 3024x3604, scaled to fit 256x256 (Keras' default target_size)"},
+		{[][2]int{{90, 120}, {90, 120}, {60, 80}, {30, 40}}, [2]int{90, 120}, "image size 90x120 (height x width), the most common of 3 sizes (2 of 4 images)"},
+		{[][2]int{{90, 120}, {90, 120}, {60, 80}}, [2]int{90, 120}, "image size 90x120 (height x width), the most common of 2 sizes (2 of 3 images)"},
+		{[][2]int{{28, 28}, {28, 28}, {32, 32}, {64, 64}, {64, 64}, {30, 30}}, [2]int{32, 32}, "so the images' median height and median width were taken; "},
+	} {
+		s := shapeCounts{sizes: map[[2]int]int{}}
+		for _, hw := range c.sizes {
+			if s.sizes[hw] == 0 {
+				s.order = append(s.order, hw)
+			}
+			s.sizes[hw]++
+			s.all++
+		}
+		best, note := commonSize(s)
+		if best != c.want || !strings.Contains(note, c.note) {
+			t.Errorf("%v: chose %v, note %q; want %v, %q", c.sizes, best, note, c.want, c.note)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package data
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 )
 
@@ -94,7 +96,9 @@ func noteShape(ds *Dataset, opts FolderOptions, probed, loaded shapeCounts) {
 }
 
 // commonSize picks the most common image size, the larger on a tie (it
-// keeps the most detail), and notes the choice when sizes differ.
+// keeps the most detail), or, when no size is shared by half the images,
+// their median size within 256x256 (mixedSize), and notes the choice when
+// sizes differ.
 func commonSize(s shapeCounts) ([2]int, string) {
 	best := s.order[0]
 	var tied [][2]int
@@ -113,6 +117,9 @@ func commonSize(s shapeCounts) ([2]int, string) {
 		return best, ""
 	}
 	str := func(hw [2]int) string { return fmt.Sprintf("%dx%d", hw[0], hw[1]) }
+	if 2*s.sizes[best] < s.all {
+		return mixedSize(s, s.sizes[best])
+	}
 	if len(tied) == 0 {
 		return best, fmt.Sprintf("image size %s (height x width), the most common of %d sizes (%d of %d images): the others are resized to it (--target-size H,W chooses another)",
 			str(best), len(s.order), s.sizes[best], s.all)
@@ -123,13 +130,43 @@ func commonSize(s shapeCounts) ([2]int, string) {
 			names = append(names, str(hw))
 		}
 	}
-	const named = 5 // a folder of photos may tie thousands of sizes
-	if len(names) > named {
-		return best, fmt.Sprintf("image size %s (height x width): %d of %d sizes tie as the most common (%d of %d images each), %s and %d more; the largest was chosen, the others are resized to it (--target-size H,W chooses another)",
-			str(best), len(names), len(s.order), s.sizes[best], s.all, strings.Join(names[:named], ", "), len(names)-named)
-	}
 	return best, fmt.Sprintf("image size %s (height x width): sizes %s tie as the most common of %d sizes (%d of %d images each); the largest was chosen, the others are resized to it (--target-size H,W chooses another)",
 		str(best), strings.Join(names, ", "), len(s.order), s.sizes[best], s.all)
+}
+
+// mixedSideMax is the longest side an automatic target size takes when
+// no image size is shared by half the images: Keras' flow_from_directory
+// default target_size is 256x256.
+const mixedSideMax = 256
+
+// mixedSize is the target size of images whose most common size (held
+// by n) is not shared by half of them, as in a folder of photos: the
+// median height and the median width, scaled down, aspect kept, so that
+// neither side passes mixedSideMax. The largest of many tied sizes (a
+// phone's photos: 3000x4000 and more) would keep detail a small CNN does
+// not use at a memory cost the machine may not have.
+func mixedSize(s shapeCounts, n int) ([2]int, string) {
+	var hs, ws []int
+	for hw, k := range s.sizes {
+		for range k {
+			hs, ws = append(hs, hw[0]), append(ws, hw[1])
+		}
+	}
+	slices.Sort(hs)
+	slices.Sort(ws)
+	h, w := hs[len(hs)/2], ws[len(ws)/2]
+	scaled := ""
+	if m := max(h, w); m > mixedSideMax {
+		f := float64(mixedSideMax) / float64(m)
+		scaled = fmt.Sprintf(", %dx%d, scaled to fit %dx%d (Keras' default target_size)", h, w, mixedSideMax, mixedSideMax)
+		h, w = max(1, int(math.Round(float64(h)*f))), max(1, int(math.Round(float64(w)*f)))
+	}
+	each := "images"
+	if n == 1 {
+		each = "image"
+	}
+	return [2]int{h, w}, fmt.Sprintf("image size %dx%d (height x width): no size is shared by half of the %d images (%d sizes, at most %d %s each), so the images' median height and median width were taken%s; the images are resized to it (--target-size H,W chooses another)",
+		h, w, s.all, len(s.order), n, each, scaled)
 }
 
 // autoMode picks the color mode of most images (RGB on a tie) and notes
