@@ -27,7 +27,8 @@ var ImageExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp",
 // in grayscale when every image is gray and RGB otherwise.
 type FolderOptions struct {
 	// Height and Width are the target size; 0 means the most common size
-	// among the images (Keras' default is 256x256).
+	// among the images, or their median size within 256x256 (Keras'
+	// default target size) when no size is shared by half of them.
 	Height, Width int
 	// ColorMode is grayscale, rgb or rgba; Auto (the zero value) picks
 	// grayscale when every image is gray, else rgb.

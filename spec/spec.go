@@ -42,7 +42,8 @@ type Data struct {
 	// out for validation (0.1 by default; 0 for none).
 	ValidationSplit *float64 `yaml:"validation_split,omitempty"`
 	// TargetSize is the (height, width) images are resized to (folders only;
-	// default: the most common size).
+	// default: the most common size, or the median one within 256x256 when
+	// no size is shared by half the images).
 	TargetSize    []int  `yaml:"target_size,omitempty,flow"`
 	ColorMode     string `yaml:"color_mode,omitempty"`    // grayscale, rgb, rgba (default: detected)
 	Interpolation string `yaml:"interpolation,omitempty"` // nearest (default), bilinear

@@ -59,7 +59,7 @@ func runDataInspect(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.validation, "validation", "", "a separate validation folder")
 	fs.Float64Var(&f.split, "validation-split", 0, "fraction of the training folder held out for validation (stratified)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the validation split")
-	fs.StringVar(&f.size, "target-size", "", "target size H,W, e.g. 224,224 (default: the most common size)")
+	fs.StringVar(&f.size, "target-size", "", "target size H,W, e.g. 224,224 (default: the most common size; the median one within 256,256 when no size holds half the images)")
 	alias(fs, "size", "target-size")
 	fs.StringVar(&f.colorMode, "color-mode", "", "grayscale, rgb or rgba (default: grayscale when every image is gray, else rgb)")
 	fs.StringVar(&f.interp, "interpolation", "nearest", "resizing: nearest, bilinear or bicubic")

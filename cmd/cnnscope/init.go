@@ -21,7 +21,7 @@ data:
   source: mnist              # mnist, fashion-mnist, or a folder with one sub-folder per class
   # test: path/to/test       # a test folder with the same class folders (built-ins use their test split)
   validation_split: 0.1      # stratified share of the training images held out for validation
-  # target_size: [64, 64]    # folders: resize to height, width (default: the most common size)
+  # target_size: [64, 64]    # folders: resize to height, width (default: the most common size, or the median one within 256x256)
   # color_mode: rgb          # folders: grayscale, rgb or rgba (default: detected)
   # interpolation: bilinear  # folders: nearest (default) or bilinear
   # limit: 5000              # use N training images, drawn at random per class

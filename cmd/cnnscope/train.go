@@ -82,7 +82,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.fillMode, "fill-mode", "nearest", "augment: fill outside the image with nearest, constant, reflect or wrap")
 	fs.StringVar(&f.classWeight, "class-weight", "none", "class weights: balanced (n_samples / (n_classes * count)) or none")
 	fs.StringVar(&f.sampling, "sampling", "none", "even out classes by resampling: oversample, undersample or none")
-	fs.StringVar(&f.targetSize, "target-size", "", "resize folder images to height,width (default: their most common size)")
+	fs.StringVar(&f.targetSize, "target-size", "", "resize folder images to height,width (default: their most common size; their median one within 256,256 when no size holds half of them)")
 	fs.StringVar(&f.colorMode, "color-mode", "", "folder images as grayscale, rgb or rgba (default: detected)")
 	fs.BoolVar(&f.strict, "strict", false, "fail on any unreadable or odd file instead of skipping it")
 	fs.IntVar(&f.patience, "patience", 0, "early stopping: stop after this many epochs without val_loss improvement (0: off)")
