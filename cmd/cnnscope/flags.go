@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -107,15 +108,30 @@ func stdoutOf(stderr io.Writer) io.Writer {
 func newFlagSet(name, synopsis, examples string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("cnnscope "+name, flag.ContinueOnError)
 	fs.SetOutput(stdoutOf(stderr))
-	fs.Usage = func() {
+	fs.Usage = usageOmitting(fs, synopsis, examples)
+	return fs
+}
+
+// usageOmitting is fs's --help text (synopsis, flags, examples) without
+// the flags named in omit: flags a command registers but refuses (tune
+// takes train's flags but not --stop-on), whose defaults would mislead.
+func usageOmitting(fs *flag.FlagSet, synopsis, examples string, omit ...string) func() {
+	return func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: cnnscope %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+		shown.SetOutput(w)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !slices.Contains(omit, f.Name) {
+				shown.Var(f.Value, f.Name, f.Usage)
+				shown.Lookup(f.Name).DefValue = f.DefValue
+			}
+		})
+		shown.PrintDefaults()
 		if examples != "" {
 			fmt.Fprintf(w, "\nExamples:\n%s", examples)
 		}
 	}
-	return fs
 }
 
 // parseFlags parses args, flags before or after the arguments. --help

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,9 +54,11 @@ a rung trains on (jobs cannot be paused): the same decisions, more epochs.
 `
 
 func runTune(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("tune", "tune --spec BASE.yaml --space SPACE.yaml [train's flags] --trials N --algorithm random|asha|hyperband --out STUDY_DIR | tune --resume STUDY_DIR", tuneExamples, stderr)
+	const synopsis = "tune --spec BASE.yaml --space SPACE.yaml [train's flags] --trials N --algorithm random|asha|hyperband --out STUDY_DIR | tune --resume STUDY_DIR"
+	fs := newFlagSet("tune", synopsis, tuneExamples, stderr)
 	var f trainFlags
 	f.register(fs)
+	fs.Usage = usageOmitting(fs, synopsis, tuneExamples, trainOnlyFlags...)
 	for name, usage := range map[string]string{
 		"out":     "study directory (new or empty): study.json, trials/NNN run directories, trials.csv, best.yaml, study.html",
 		"seed":    "random seed of the sampling and of every trial's training",
@@ -137,14 +140,17 @@ func runSlurmTask(dir string, id int, stdout, stderr io.Writer) int {
 	return code
 }
 
-// refuseTrainOnly refuses train's flags that mean nothing to a study:
-// trials always run with --stop-on critical (see --no-diagnosis-pruning)
-// into their own new run directories.
+// trainOnlyFlags are train's flags that mean nothing to a study: trials
+// always run with --stop-on critical (see --no-diagnosis-pruning) into
+// their own new run directories. tune refuses them and its --help omits
+// them (train's "--stop-on (default none)" there contradicted the trials').
+var trainOnlyFlags = []string{"stop-on", "overwrite", "dry-run", "sanity"}
+
+// refuseTrainOnly refuses trainOnlyFlags.
 func refuseTrainOnly(fs *flag.FlagSet) error {
 	var err error
 	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "stop-on", "overwrite", "dry-run", "sanity":
+		if slices.Contains(trainOnlyFlags, f.Name) {
 			if err == nil {
 				err = usagef("--%s is a train flag tune does not take (trials run with --stop-on critical into new run directories)", f.Name)
 			}

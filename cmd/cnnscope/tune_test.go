@@ -119,3 +119,26 @@ func TestTuneStudyPrunesByDiagnosis(t *testing.T) {
 		}
 	}
 }
+
+// tune --help lists train's flags except those tune refuses: its trials
+// run with --stop-on critical, so train's "--stop-on (default none)" there
+// contradicted both the trials and the README.
+func TestTuneHelpOmitsRefusedTrainFlags(t *testing.T) {
+	code, stdout, stderr := runCLI("tune", "--help")
+	if code != 0 {
+		t.Fatalf("tune --help: exit %d: %s", code, stderr)
+	}
+	for _, name := range trainOnlyFlags {
+		if strings.Contains(stdout, "  -"+name+" ") || strings.Contains(stdout, "  -"+name+"\n") {
+			t.Errorf("tune --help lists -%s, which tune refuses:\n%s", name, stdout)
+		}
+	}
+	for _, want := range []string{"  -no-diagnosis-pruning\n", "  -lr float", "  -epochs int", "'cnnscope train --stop-on critical'"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("tune --help lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stdout, `(default "adam")`) {
+		t.Errorf("tune --help lost train's defaults:\n%s", stdout)
+	}
+}
