@@ -23,8 +23,11 @@ type LRFindOptions struct {
 	// rate it learns; see the suggestion rule).
 	StartLR, EndLR float64
 	Steps          int
-	// StopFactor ends the sweep once the smoothed loss exceeds this many
-	// times its best (4 by default).
+	// StopFactor ends the sweep once the loss's exponential moving
+	// average (see Beta) exceeds this many times its lowest (4 by default).
+	// That average lags the loss, so its lowest is not the lowest of the
+	// centred Smoothed curve the text, the plot and the suggestion use;
+	// the output names each for what it is.
 	StopFactor float64
 	// Beta is the smoothing of the loss that the stop rule watches, an
 	// exponential moving average with bias correction; 0 spans a third of
@@ -85,8 +88,8 @@ type LRFind struct {
 // Rates for Training Neural Networks", 2017; fastai's lr_find): it trains a
 // fresh copy of the spec's model with the spec's optimizer, data and batch
 // size for up to Steps steps, raising the learning rate exponentially from
-// StartLR to EndLR, and stops once the smoothed loss passes StopFactor
-// times its best. Nothing is written and nothing of a run is changed.
+// StartLR to EndLR, and stops once the loss's exponential moving average
+// passes StopFactor times its lowest. Nothing is written and nothing of a run is changed.
 func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, error) {
 	o.defaults()
 	if !(o.StartLR > 0 && o.EndLR > o.StartLR) || o.Steps < 2 || o.StopFactor <= 1 || o.Beta < 0 || o.Beta >= 1 {
@@ -157,7 +160,7 @@ func FindLR(ctx context.Context, spec *spec.Spec, o LRFindOptions) (*LRFind, err
 		sm := avg / (1 - math.Pow(o.Beta, float64(i+1)))
 		best = min(best, sm)
 		if sm > o.StopFactor*best {
-			r.Stopped = fmt.Sprintf("the smoothed loss %.3g passed %gx its best %.3g at lr %s", sm, o.StopFactor, best, fmtLR(lr))
+			r.Stopped = fmt.Sprintf("the loss's exponential moving average %.3g passed %gx its lowest %.3g at lr %s", sm, o.StopFactor, best, fmtLR(lr))
 			break
 		}
 		opt.Step(params)
@@ -302,7 +305,7 @@ func (r *LRFind) WriteText(w io.Writer, width, height int) {
 		fmt.Fprintf(w, "Swept %d steps up to lr %s.\n", len(r.LR), fmtLR(r.LR[len(r.LR)-1]))
 	}
 	if r.Suggested > 0 {
-		fmt.Fprintf(w, "Lowest smoothed loss %.3g at lr %s (/10: %s).\n", r.MinLoss, fmtLR(r.MinLR), fmtLR(r.MinLR/10))
+		fmt.Fprintf(w, "Lowest smoothed loss (the curve drawn: a centred moving average) %.3g at lr %s (/10: %s).\n", r.MinLoss, fmtLR(r.MinLR), fmtLR(r.MinLR/10))
 		fmt.Fprintf(w, "Suggested learning rate for %s: %s (%s): --lr %s\n", r.Optimizer, fmtLR(r.Suggested), r.Rule, fmtLR(r.Suggested))
 	}
 }

@@ -34,7 +34,7 @@ func runLRFind(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.StartLR, "start-lr", 1e-7, "lowest learning rate of the sweep")
 	fs.Float64Var(&o.EndLR, "end-lr", 1, "highest learning rate of the sweep")
 	fs.IntVar(&o.Steps, "steps", 200, "training steps of the sweep (the rate grows exponentially from start to end)")
-	fs.Float64Var(&o.StopFactor, "stop-factor", 4, "stop once the smoothed loss exceeds this many times its best")
+	fs.Float64Var(&o.StopFactor, "stop-factor", 4, "stop once the loss's exponential moving average exceeds this many times its lowest")
 	plot := fs.String("plot", "", "also draw the curve into this .svg file")
 	asJSON := fs.Bool("json", false, "print the sweep (rates, losses, suggestion) as JSON")
 	addFormat(fs, asJSON)

@@ -37,6 +37,20 @@ func TestLRFindSuggestsAdamRate(t *testing.T) {
 	if !strings.Contains(out, "Suggested learning rate for adam") || !strings.Contains(out, "learning rate (log scale)") {
 		t.Errorf("output:\n%s", out)
 	}
+	// Two averages, two names: the stop rule watches the exponential
+	// moving average, the curve and "Lowest smoothed loss" are the centred
+	// one (both once called "smoothed", their lows read as contradictory).
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Stopped after") && (strings.Contains(line, "smoothed") || !strings.Contains(line, "exponential moving average")) {
+			t.Errorf("the stop line does not name the exponential moving average: %q", line)
+		}
+		if strings.HasPrefix(line, "Lowest smoothed loss") && !strings.Contains(line, "centred moving average") {
+			t.Errorf("the lowest-loss line does not name the centred moving average: %q", line)
+		}
+	}
+	if !strings.Contains(out, "Stopped after") || !strings.Contains(out, "Lowest smoothed loss") {
+		t.Errorf("output lacks the stop line or the lowest-loss line:\n%s", out)
+	}
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "suggested") {
 		t.Errorf("svg: %v", err)
 	}
