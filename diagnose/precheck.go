@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -23,7 +25,9 @@ const precheckBatches = 4
 // the splits (leakage), the untrained model's loss on one batch and, with
 // Sanity, an attempt to overfit 32 samples. It leaves the model, its
 // random state and the loaders as it found them. A resumed run keeps the
-// facts of its diagnosis.json and only repeats the data checks.
+// facts of its diagnosis.json and only repeats the data checks (and the
+// model's, when it has no checkpoint and its diagnosis.json no initial
+// loss: see checkpointed).
 func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, val *data.Loader, resume bool) error {
 	start := time.Now()
 	m.ensure()
@@ -64,7 +68,7 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	if err != nil {
 		return err
 	}
-	if x != nil && !resume {
+	if x != nil && (!resume || f.Init == nil && !checkpointed(m.Dir)) {
 		out := initialOutput(model, x)
 		f.Init = &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
 			Expected: m.sig.ChanceLoss(), Samples: len(labels), OutputSpread: outputSpread(out.Data, len(labels))}
@@ -83,6 +87,20 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	m.raiseAtSetup(d0)
 	m.diag = d0
 	return nil
+}
+
+// checkpointed reports whether the run in dir has a resume checkpoint. A
+// resume without one trains from epoch 1 with the freshly built model,
+// the one the interrupted run started from: Setup measures its initial
+// loss again when diagnosis.json does not hold it (a run killed before
+// its first write, which waits writeEvery times its cost after
+// TrainBegin), the same facts the uninterrupted run records.
+func checkpointed(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint))
+	return err == nil
 }
 
 // raiseAtSetup raises the warnings and critical findings of the checks
