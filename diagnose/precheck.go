@@ -26,8 +26,7 @@ const precheckBatches = 4
 // Sanity, an attempt to overfit 32 samples. It leaves the model, its
 // random state and the loaders as it found them. A resumed run keeps the
 // facts of its diagnosis.json and only repeats the data checks (and the
-// model's, when it has no checkpoint and its diagnosis.json no initial
-// loss: see checkpointed).
+// initial loss when its diagnosis.json lacks it: see checkpointed).
 func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, val *data.Loader, resume bool) error {
 	start := time.Now()
 	m.ensure()
@@ -68,15 +67,23 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	if err != nil {
 		return err
 	}
-	if x != nil && (!resume || f.Init == nil && !checkpointed(m.Dir)) {
-		out := initialOutput(model, x)
-		f.Init = &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
-			Expected: m.sig.ChanceLoss(), Samples: len(labels), OutputSpread: outputSpread(out.Data, len(labels))}
+	switch {
+	case x == nil:
+	case !resume || f.Init == nil && !checkpointed(m.Dir):
+		f.Init = m.initFacts(model, lossFn, x, labels)
 		if m.Sanity {
 			f.Sanity, err = sanityCheck(spec, model, lossFn, x, labels)
 			if err != nil {
 				return err
 			}
+		}
+	case f.Init == nil:
+		// Resumed from a checkpoint, with no diagnosis.json before it
+		// (epochs shorter than its first write's wait): the initial loss
+		// is the untrained model's, built again as train built it.
+		in := tensor.Shape{p.Train.Height, p.Train.Width, p.Train.Channels}
+		if fresh, err := train.BuildModel(spec, in, len(p.Classes)); err == nil {
+			f.Init = m.initFacts(fresh, lossFn, x, labels)
 		}
 	}
 	f.PrecheckSeconds = time.Since(start).Seconds()
@@ -87,6 +94,14 @@ func (m *Monitor) Setup(spec *spec.Spec, p *train.Prepared, model nn.Model, tr, 
 	m.raiseAtSetup(d0)
 	m.diag = d0
 	return nil
+}
+
+// initFacts is the initial-loss check: model's loss and output spread
+// on the batch x before training.
+func (m *Monitor) initFacts(model nn.Model, lossFn nn.Loss, x *tensor.Tensor, labels []int32) *InitFacts {
+	out := initialOutput(model, x)
+	return &InitFacts{Loss: train.JSONFloat(lossFn.Compute(out, nn.Target{Labels: labels}, nil, nil, nil)),
+		Expected: m.sig.ChanceLoss(), Samples: len(labels), OutputSpread: outputSpread(out.Data, len(labels))}
 }
 
 // checkpointed reports whether the run in dir has a resume checkpoint. A

@@ -18,12 +18,28 @@ import (
 // resume trains it again from epoch 1 and records the same initial-loss
 // facts (loss, output spread) as an uninterrupted run, not none.
 func TestResumeOfAnEarlyKilledRunKeepsTheInitialLoss(t *testing.T) {
+	args := []string{"train", "--data", "mnist", "--limit", "10000", "--epochs", "1", "--threads", "1", "--seed", "3"}
+	killAndResume(t, args, train.MetricsFile, []byte(`"step"`))
+}
+
+// The same for a run of short epochs killed after its first checkpoint
+// but before its first diagnosis.json: resume measures the initial loss
+// on the untrained model, built again, not on the restored one.
+func TestResumeFromACheckpointWithoutDiagnosisKeepsTheInitialLoss(t *testing.T) {
+	args := []string{"train", "--data", "mnist", "--limit", "2000", "--epochs", "3", "--threads", "1", "--seed", "3"}
+	killAndResume(t, args, filepath.Join(train.CheckpointsDir, train.LastCheckpoint), nil)
+}
+
+// killAndResume trains args to the end and again, killed (SIGKILL) once
+// the file at path holds marker, then resumes it and compares the two
+// runs' initial_loss facts. The kill must come before diagnosis.json.
+func killAndResume(t *testing.T, args []string, path string, marker []byte) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("trains two small runs")
 	}
 	needMNIST(t)
 	base := t.TempDir()
-	args := []string{"train", "--data", "mnist", "--limit", "10000", "--epochs", "1", "--threads", "1", "--seed", "3"}
 	whole := filepath.Join(base, "whole")
 	if code, _, stderr := runCLI(append(args, "--out", whole)...); code != 0 {
 		t.Fatalf("uninterrupted run: exit %d: %s", code, stderr)
@@ -42,18 +58,21 @@ func TestResumeOfAnEarlyKilledRunKeepsTheInitialLoss(t *testing.T) {
 	}
 	defer c.Process.Kill()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-		if b, _ := os.ReadFile(filepath.Join(killed, train.MetricsFile)); bytes.Contains(b, []byte(`"step"`)) {
+		if b, err := os.ReadFile(filepath.Join(killed, path)); err == nil && bytes.Contains(b, marker) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the run never logged a step:\n%s", out.String())
+			t.Fatalf("the run never wrote %s:\n%s", path, out.String())
 		}
 	}
 	c.Process.Signal(syscall.SIGKILL)
 	c.Wait()
-	for _, name := range []string{diagnose.DiagnosisFile, filepath.Join(train.CheckpointsDir, train.LastCheckpoint)} {
-		if _, err := os.Stat(filepath.Join(killed, name)); err == nil {
-			t.Skipf("the run wrote %s before it was killed (a slow step 1?): not the case tested", name)
+	if _, err := os.Stat(filepath.Join(killed, diagnose.DiagnosisFile)); err == nil {
+		t.Skipf("the run wrote %s before it was killed (slow steps?): not the case tested", diagnose.DiagnosisFile)
+	}
+	if marker != nil {
+		if _, err := os.Stat(filepath.Join(killed, train.CheckpointsDir, train.LastCheckpoint)); err == nil {
+			t.Skip("the run wrote a checkpoint before it was killed (a slow step 1?): not the case tested")
 		}
 	}
 	if code, _, stderr := runCLI("resume", "--threads", "1", killed); code != 0 {
