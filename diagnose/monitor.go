@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -438,8 +437,8 @@ func (m *Monitor) checkpointNote(epochEnd bool) string {
 	if m.Dir == "" {
 		return "no run directory"
 	}
-	path := filepath.Join(m.Dir, train.CheckpointsDir, train.LastCheckpoint)
-	if _, err := os.Stat(path); err != nil {
+	path := train.LastCheckpointPath(m.Dir)
+	if !train.HasCheckpoint(m.Dir) {
 		return "no checkpoint was written yet (it stopped in epoch 1): fix the cause and train again"
 	}
 	good := len(m.sig.Epochs)

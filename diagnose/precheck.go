@@ -3,8 +3,6 @@ package diagnose
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -111,11 +109,7 @@ func (m *Monitor) initFacts(model nn.Model, lossFn nn.Loss, x *tensor.Tensor, la
 // its first write, which waits writeEvery times its cost after
 // TrainBegin), the same facts the uninterrupted run records.
 func checkpointed(dir string) bool {
-	if dir == "" {
-		return false
-	}
-	_, err := os.Stat(filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint))
-	return err == nil
+	return dir != "" && train.HasCheckpoint(dir)
 }
 
 // raiseAtSetup raises the warnings and critical findings of the checks

@@ -39,6 +39,19 @@ type ModelCheckpoint struct {
 // LastCheckpoint is the file name of the resume checkpoint.
 const LastCheckpoint = "last.safetensors"
 
+// LastCheckpointPath is the resume checkpoint of the run directory dir.
+func LastCheckpointPath(dir string) string {
+	return filepath.Join(dir, CheckpointsDir, LastCheckpoint)
+}
+
+// HasCheckpoint reports whether the run directory dir has a resume
+// checkpoint (resume continues from it; without one it trains from
+// epoch 1).
+func HasCheckpoint(dir string) bool {
+	_, err := os.Stat(LastCheckpointPath(dir))
+	return err == nil
+}
+
 func (c *ModelCheckpoint) TrainBegin(s *State) error {
 	if c.BestEpoch == 0 {
 		c.Best = math.NaN()

@@ -38,8 +38,7 @@ func (r *runner) openResume() error {
 		return inputError(fmt.Errorf("resume: %w", &ForeignError{Path: filepath.Join(dir, RunInfoFile), Got: info.RunID, Want: r.id}))
 	}
 	r.info = info
-	_, err = os.Stat(filepath.Join(dir, CheckpointsDir, LastCheckpoint))
-	r.fromCheckpoint = err == nil
+	r.fromCheckpoint = HasCheckpoint(dir)
 	return nil
 }
 

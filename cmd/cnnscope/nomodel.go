@@ -61,9 +61,8 @@ func whyNoModel(dir string, info *rundir.Info) string {
 
 // nextForRun is what to run for a run without a model ("" for none).
 func nextForRun(dir string, info *rundir.Info) string {
-	ckpt := filepath.Join(dir, train.CheckpointsDir, train.LastCheckpoint)
-	_, err := os.Stat(ckpt)
-	resumable := err == nil
+	ckpt := train.LastCheckpointPath(dir)
+	resumable := train.HasCheckpoint(dir)
 	switch {
 	case info.State == rundir.Training && rundir.InUse(dir) != nil:
 		return ""
